@@ -1,0 +1,62 @@
+# riir-airflow developer commands. README.md names two of them: `make demo` and `make test`.
+# Everything installs itself into .venv; nothing needs to be installed by hand first.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.deps-installed
+
+.PHONY: system-deps install build-dev lint test test-rust test-python bench demo compat clean
+
+# System packages the tests need (chromium for browser tests). Skipped when already there or not root.
+system-deps:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
+	  echo "note: chromium not installed (browser tests need it)"; }
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q --group dev
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Builds the Rust extension into python/riir_airflow/ and installs the package (editable) with its dependencies.
+# Re-runs only when Rust sources or the package metadata change.
+CORE_STAMP := $(VENV)/.core-built
+RUST_SRC   := Cargo.toml pyproject.toml $(shell find rust -name '*.rs' -o -name Cargo.toml 2>/dev/null)
+
+$(CORE_STAMP): $(STAMP) $(RUST_SRC)
+	$(BIN)/maturin develop --release --extras server -q
+	touch $(CORE_STAMP)
+
+build-dev: $(CORE_STAMP)
+
+lint: build-dev
+	$(BIN)/ruff check python tests benchmarks compat-tests
+	$(BIN)/ruff format --check python tests benchmarks compat-tests
+	$(BIN)/mypy
+	$(BIN)/python -m mypy.stubtest riir_airflow._core
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets -- -D warnings
+
+test-rust:
+	cargo test -p riir_core
+
+test-python: build-dev
+	$(BIN)/pytest
+
+test: system-deps test-rust test-python
+
+bench: build-dev
+	$(BIN)/python benchmarks/run.py
+
+compat: build-dev
+	$(BIN)/python compat-tests/run.py
+
+demo: build-dev
+	$(BIN)/riir-airflow version
+
+clean:
+	rm -rf $(VENV) target python/riir_airflow/*.so
