@@ -1,0 +1,46 @@
+"""Real apache-airflow in its own cached venv, never in the project's.
+
+`python compat-tests/airflow_env.py` creates it (once) and prints the path of its python. Other compat and benchmark
+scripts call `airflow_python()`. The venv lives in `$RIIR_AIRFLOW_VENV` or `~/.cache/riir-airflow/airflow-<version>`.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+AIRFLOW_VERSION = "3.3.2"
+VENV = Path(
+    os.environ.get("RIIR_AIRFLOW_VENV", Path.home() / ".cache" / "riir-airflow" / f"airflow-{AIRFLOW_VERSION}")
+)
+READY = VENV / ".ready"
+
+
+def airflow_python() -> Path:
+    """Path of the reference venv's python, creating the venv first when needed."""
+    if not READY.exists():
+        VENV.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+        pip = [str(VENV / "bin" / "python"), "-m", "pip", "install", "-q"]
+        subprocess.run([*pip, "--upgrade", "pip"], check=True)
+        subprocess.run([*pip, f"apache-airflow=={AIRFLOW_VERSION}", "croniter"], check=True)
+        READY.write_text(AIRFLOW_VERSION + "\n")
+    return VENV / "bin" / "python"
+
+
+def airflow_env(airflow_home: Path) -> dict[str, str]:
+    """Environment for running the reference Airflow against a private AIRFLOW_HOME (SQLite, no examples)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
+    env.update(
+        AIRFLOW_HOME=str(airflow_home),
+        AIRFLOW__CORE__LOAD_EXAMPLES="False",
+        AIRFLOW__CORE__UNIT_TEST_MODE="False",
+        PATH=f"{VENV / 'bin'}:{env.get('PATH', '/usr/bin:/bin')}",
+    )
+    return env
+
+
+if __name__ == "__main__":
+    print(airflow_python())
