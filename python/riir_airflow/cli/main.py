@@ -1,30 +1,38 @@
-"""Entry point: builds the argument parser from the command modules and dispatches."""
+"""Entry point: builds the argument parser from the command modules and dispatches.
+
+Each command group lives in its own module with a `register(subparsers)` function; add new groups to
+`COMMAND_MODULES`. Modules are imported lazily per run so `riir-airflow version` stays fast.
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
 
-from riir_airflow import __version__
+# One module per command group, as in `airflow <group> <command>`.
+COMMAND_MODULES = [
+    "riir_airflow.cli.version_command",
+]
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="riir-airflow", description="Airflow-compatible orchestrator.")
-    commands = parser.add_subparsers(dest="command", metavar="GROUP_OR_COMMAND")
-    version = commands.add_parser("version", help="Show the version")
-    version.set_defaults(func=lambda _args: print(__version__) or 0)
+    groups = parser.add_subparsers(dest="command", metavar="GROUP_OR_COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(groups)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
+    func = getattr(args, "func", None)
+    if func is None:
         parser.print_help()
         return 2
-    result = args.func(args)
-    return int(result or 0)
+    return int(func(args) or 0)
 
 
 if __name__ == "__main__":
