@@ -56,6 +56,11 @@ impl UpstreamCounts {
         if is_setup {
             self.upstream_setup += 1;
         }
+        self.add_finished(state, is_setup);
+    }
+
+    /// Counts a task instance in the finished counts only (no change to `upstream`) when its state is finished.
+    pub fn add_finished(&mut self, state: Option<TaskInstanceState>, is_setup: bool) {
         let Some(state) = state else { return };
         match state {
             TaskInstanceState::Success => {

@@ -138,8 +138,7 @@ const SETUP_CASES: &[(&str, Decision)] = &[
 #[test]
 fn all_done_setup_success_with_setup_upstreams() {
     for (ups, expected) in SETUP_CASES {
-        let parsed: Vec<(char, bool)> =
-            ups.split(' ').map(|u| (u.chars().next().unwrap(), u.ends_with('S'))).collect();
+        let parsed: Vec<(char, bool)> = ups.split(' ').map(|u| (u.chars().next().unwrap(), u.ends_with('S'))).collect();
         let c = counts(&parsed);
         assert_eq!(evaluate(TR::AllDoneSetupSuccess, &c, -1), *expected, "upstreams {ups:?}");
     }
