@@ -6,6 +6,9 @@
 
 pub mod error;
 pub mod graph;
+pub mod plan;
+pub mod state;
+pub mod trigger_rule;
 
 pub use error::{CoreError, CoreResult};
 pub use graph::{Graph, TaskIdx};
