@@ -329,9 +329,9 @@ class DAG:
 
     def test(self, *args: Any, **kwargs: Any) -> Any:
         """Runs the DAG once in this process, without a database (see `riir-airflow dags test`)."""
-        from riir_airflow.runtime.local import test_dag
+        from riir_airflow.runtime.local import run_dag_locally
 
-        return test_dag(self, *args, **kwargs)
+        return run_dag_locally(self, *args, **kwargs)
 
 
 def dag(dag_id_or_func: str | Callable[..., Any] | None = None, **decorator_kwargs: Any) -> Any:

@@ -147,6 +147,8 @@ class MappedOperator(DAGNode):
     """A task that runs once per element of its expansion input."""
 
     task_id: str
+    start_date: Any
+    end_date: Any
     operator_class: type[BaseOperator]
     partial_kwargs: dict[str, Any]
     params: Any
@@ -197,6 +199,8 @@ class MappedOperator(DAGNode):
         self.downstream_task_ids = set()
         self.dag = None
         self.task_group = None
+        self.start_date = partial_kwargs.get("start_date")
+        self.end_date = partial_kwargs.get("end_date")
         self.task_id = task_group.child_id(task_id) if task_group is not None else task_id
         validate_key(self.task_id)
         self.is_setup = False
@@ -362,14 +366,6 @@ class MappedOperator(DAGNode):
     @property
     def doc_md(self) -> str | None:
         return self._kw("doc_md", None)  # type: ignore[no-any-return]
-
-    @property
-    def start_date(self) -> Any:
-        return self._kw("start_date", None)
-
-    @property
-    def end_date(self) -> Any:
-        return self._kw("end_date", None)
 
     @property
     def task_display_name(self) -> str:
