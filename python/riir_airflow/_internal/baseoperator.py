@@ -12,6 +12,7 @@ import collections.abc
 import copy
 import functools
 import inspect
+import itertools
 import logging
 import warnings
 from collections.abc import Callable, Iterable, Sequence
@@ -182,7 +183,7 @@ class BaseOperatorMeta(abc.ABCMeta):
             func(self, **kwargs, default_args=default_args)
             self._init_kwargs.update(kwargs)
             # Only the outermost __init__ of the class hierarchy links XComArg dependencies.
-            if not from_mapped and func is type(self).__init__.__wrapped__:  # type: ignore[misc]
+            if not from_mapped and func is getattr(type(self).__init__, "__wrapped__", None):
                 self._set_xcomargs_dependencies()
                 object.__setattr__(self, "_instantiated", True)
 
@@ -436,7 +437,7 @@ class BaseOperator(DAGNode, metaclass=BaseOperatorMeta):
         """The task's return value as an XComArg."""
         from riir_airflow._internal.xcom_arg import XComArg
 
-        return XComArg(operator=self)
+        return XComArg(operator=self)  # type: ignore[no-any-return]
 
     @property
     def priority_weight_total(self) -> int:
@@ -445,7 +446,7 @@ class BaseOperator(DAGNode, metaclass=BaseOperatorMeta):
             return self.priority_weight
         upstream = self.weight_rule == WeightRule.UPSTREAM
         relatives = self.get_flat_relative_ids(upstream=upstream)
-        return self.priority_weight + sum(self.dag.task_dict[t].priority_weight for t in relatives)
+        return self.priority_weight + int(sum(self.dag.task_dict[t].priority_weight for t in relatives))
 
     def get_flat_relative_ids(self, *, upstream: bool = False) -> set[str]:
         if self.dag is None:
@@ -562,7 +563,7 @@ class BaseOperator(DAGNode, metaclass=BaseOperatorMeta):
 # --- chaining helpers -----------------------------------------------------------------------------------------
 def chain(*tasks: Any) -> None:
     """Links each element to the next: a >> b >> c; lists of equal length are linked pairwise."""
-    for up, down in zip(tasks, tasks[1:], strict=False):
+    for up, down in itertools.pairwise(tasks):
         if isinstance(up, DependencyMixin):
             up.set_downstream(down)
             continue

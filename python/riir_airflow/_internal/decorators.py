@@ -235,7 +235,7 @@ class _TaskDecorator:
         self.is_teardown = False
         self.on_failure_fail_dagrun = False
         self.returns_dag_result = False
-        functools.update_wrapper(self, function)  # type: ignore[arg-type]
+        functools.update_wrapper(self, function)
 
     def _copy(self, **changes: Any) -> _TaskDecorator:
         clone = _TaskDecorator(
@@ -272,7 +272,7 @@ class _TaskDecorator:
         self._mark(op)
         if op.doc_md is None and self.function.__doc__:
             op.doc_md = self.function.__doc__
-        return XComArg(op)
+        return XComArg(op)  # type: ignore[no-any-return]
 
     def override(self, **kwargs: Any) -> _TaskDecorator:
         multiple_outputs = kwargs.pop("multiple_outputs", self.multiple_outputs)
@@ -316,7 +316,7 @@ class _TaskDecorator:
         if not isinstance(expand_input, DictOfListsExpandInput):
             op.expand_into_op_kwargs = True
         self._mark(op)
-        return XComArg(op)
+        return XComArg(op)  # type: ignore[no-any-return]
 
     def expand(self, **kwargs: Any) -> XComArg:
         from riir_airflow._internal.mapped import DictOfListsExpandInput

@@ -55,7 +55,7 @@ def _resolve(value: Any, context: Mapping[str, Any]) -> Any:
 
 def _check_mappable(value: Any, task_id: str) -> Sequence[Any] | Mapping[Any, Any]:
     if isinstance(value, (list, tuple, dict)) or (isinstance(value, Sequence) and not isinstance(value, str)):
-        return value  # type: ignore[return-value]
+        return value
     raise UnmappableXComTypePushed(value)
 
 
@@ -424,7 +424,7 @@ class MappedOperator(DAGNode):
         if self.weight_rule == WeightRule.ABSOLUTE or self.dag is None:
             return self.priority_weight
         relatives = self.get_flat_relative_ids(upstream=self.weight_rule == WeightRule.UPSTREAM)
-        return self.priority_weight + sum(self.dag.task_dict[t].priority_weight for t in relatives)
+        return self.priority_weight + int(sum(self.dag.task_dict[t].priority_weight for t in relatives))
 
     # --- run time --------------------------------------------------------------------------------------------
     def total_map_length(self, context: Mapping[str, Any]) -> int:

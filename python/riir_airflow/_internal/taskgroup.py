@@ -318,7 +318,7 @@ class _TaskGroupFactory:
         self.function = function
         self.tg_kwargs = tg_kwargs
         self.partial_kwargs: dict[str, Any] = {}
-        functools.update_wrapper(self, function)  # type: ignore[arg-type]
+        functools.update_wrapper(self, function)
 
     def override(self, **kwargs: Any) -> _TaskGroupFactory:
         return _TaskGroupFactory(self.function, {**self.tg_kwargs, **kwargs})

@@ -18,9 +18,9 @@ def print_rows(rows: Sequence[dict[str, Any]], fmt: str, columns: Sequence[str])
     if not rows:
         print("No data found")
         return
-    cells = [[str(row.get(c, "")) for c in columns] for row in rows]
+    cells: list[list[str]] = [[str(row.get(c, "")) for c in columns] for row in rows]
     widths = [max(len(c), *(len(r[i].splitlines()[0]) if r[i] else 0 for r in cells)) for i, c in enumerate(columns)]
     print(" | ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
     print("=+=".join("=" * w for w in widths))
-    for row in cells:
-        print(" | ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)))
+    for cell_row in cells:
+        print(" | ".join(v.ljust(w) for v, w in zip(cell_row, widths, strict=True)))

@@ -32,7 +32,7 @@ def _serialize(obj: Any) -> Any:
         return _serialize(obj.serialize())
     if callable(obj):
         return f"<callable {_qualname(obj)}>"
-    if type(obj).__str__ is not object.__str__ or type(obj).__repr__ is not object.__repr__:
+    if type(obj).__str__ is not object.__str__ or type(obj).__repr__ is not object.__repr__:  # type: ignore[comparison-overlap]
         return str(obj)
     return f"<{_qualname(type(obj))} object>"
 

@@ -44,7 +44,7 @@ def serialize(value: Any, depth: int = 0) -> Any:
     """A JSON-compatible form of `value`; raises TypeError for values Airflow cannot store either."""
     if depth > MAX_DEPTH:
         raise RecursionError("maximum recursion depth reached for serialization")
-    if value is None or isinstance(value, (bool, int, float, str)) and not isinstance(value, enum.Enum):
+    if value is None or (isinstance(value, (bool, int, float, str)) and not isinstance(value, enum.Enum)):
         return value
     if isinstance(value, enum.Enum):
         return value.value
@@ -107,7 +107,8 @@ def deserialize(value: Any) -> Any:
         return value
     if CLASSNAME not in value:
         return {k: deserialize(v) for k, v in value.items()}
-    classname, data = value[CLASSNAME], value.get(DATA)
+    classname: str = value[CLASSNAME]
+    data: Any = value.get(DATA)
     if classname == "builtins.tuple":
         return tuple(deserialize(v) for v in data)
     if classname == "builtins.set":
@@ -116,9 +117,9 @@ def deserialize(value: Any) -> Any:
         return frozenset(deserialize(v) for v in data)
     if classname in ("datetime.datetime", "pendulum.datetime.DateTime"):
         tz = _tz_from(data["tz"])
-        moment = pendulum.from_timestamp(data["timestamp"], tz=tz or pendulum.UTC)
+        moment = pendulum.from_timestamp(data["timestamp"], tz=tz or pendulum.UTC)  # type: ignore[arg-type]
         if classname == "datetime.datetime":
-            plain = dt.datetime.fromtimestamp(data["timestamp"], tz=tz or dt.timezone.utc)
+            plain = dt.datetime.fromtimestamp(data["timestamp"], tz=tz or dt.UTC)
             return plain if tz is not None else plain.replace(tzinfo=None)
         return moment
     if classname == "datetime.date":

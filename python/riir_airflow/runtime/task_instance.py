@@ -81,7 +81,7 @@ class RuntimeTaskInstance:
         key: str = XCOM_RETURN_KEY,
         include_prior_dates: bool = False,
         *,
-        map_indexes: int | Iterable[int] | None | Any = NOTSET,
+        map_indexes: int | Iterable[int] | Any | None = NOTSET,
         default: Any = None,
         run_id: str | None = None,
     ) -> Any:

@@ -249,7 +249,10 @@ def run_try(
         outcome = TryOutcome("success", rendered_fields=rendered, rendered_map_index=ti.rendered_map_index)
     except DownstreamTasksSkipped as skip:
         tasks = skip.tasks if isinstance(skip.tasks, list) else [skip.tasks]
-        keys = [(t, record.map_index) if isinstance(t, str) else (t[0], t[1]) for t in tasks]
+        keys: list[tuple[str, int]] = [
+            (t, record.map_index) if isinstance(t, str) else (str(t[0]), int(t[1]))  # type: ignore[arg-type]
+            for t in tasks
+        ]
         outcome = TryOutcome("success", skip_tasks=keys, rendered_fields=_rendered(task))
     except DagRunTriggerException as trigger:
         outcome = TryOutcome("success", trigger=trigger, rendered_fields=_rendered(task))
