@@ -113,8 +113,9 @@ def render_text(dag: Any) -> str:
         group = task.task_group.group_id if task.task_group is not None and task.task_group.group_id else "-"
         ups = ", ".join(sorted(task.upstream_task_ids)) or "(root)"
         mapped = " [mapped]" if task.is_mapped else ""
+        rule = task.trigger_rule.value
         out.append(
-            f"  {task.task_id:<40} {task.task_type:<32} group={group:<20} trigger={task.trigger_rule.value:<28} after: {ups}{mapped}"
+            f"  {task.task_id:<40} {task.task_type:<32} group={group:<20} trigger={rule:<28} after: {ups}{mapped}"
         )
     return "\n".join(out)
 

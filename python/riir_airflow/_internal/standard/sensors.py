@@ -293,9 +293,7 @@ class ExternalTaskSensor(BaseSensorOperator):
         self.external_task_id = external_task_id
         self.external_task_ids = external_task_ids
         self.external_task_group_id = external_task_group_id
-        self.allowed_states = list(
-            allowed_states or (["success"] if external_task_ids or external_task_group_id else ["success"])
-        )
+        self.allowed_states = list(allowed_states or ["success"])
         self.skipped_states = list(skipped_states or [])
         self.failed_states = list(failed_states or [])
         self.execution_delta = execution_delta
