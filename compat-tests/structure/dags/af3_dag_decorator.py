@@ -1,7 +1,6 @@
 """@dag-decorated function with @task functions passing values (XComArg dependencies)."""
 
 import pendulum
-
 from airflow.sdk import dag, task
 
 

@@ -1,7 +1,6 @@
 """A mapped task group: @task_group(...).expand over a literal and over an XComArg."""
 
 import pendulum
-
 from airflow.sdk import dag, task, task_group
 
 

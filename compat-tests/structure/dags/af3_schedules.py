@@ -3,8 +3,6 @@
 import datetime
 
 import pendulum
-from dateutil.relativedelta import relativedelta
-
 from airflow.providers.standard.operators.empty import EmptyOperator
 from airflow.sdk import (
     DAG,
@@ -14,6 +12,7 @@ from airflow.sdk import (
     DeltaTriggerTimetable,
     MultipleCronTriggerTimetable,
 )
+from dateutil.relativedelta import relativedelta
 
 START = pendulum.datetime(2024, 1, 1, tz="UTC")
 

@@ -3,7 +3,6 @@
 import datetime
 
 import pendulum
-
 from airflow.providers.standard.sensors.bash import BashSensor
 from airflow.providers.standard.sensors.date_time import DateTimeSensor
 from airflow.providers.standard.sensors.external_task import ExternalTaskMarker, ExternalTaskSensor

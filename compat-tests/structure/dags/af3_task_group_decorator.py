@@ -1,7 +1,6 @@
 """@task_group functions, nested and called more than once (group ids get suffixes)."""
 
 import pendulum
-
 from airflow.sdk import dag, task, task_group
 
 
