@@ -33,7 +33,7 @@ OUT = HERE / "airflow_names.json"
 MODULES: dict[str, list[str]] = {
     "airflow": ["DAG", "Asset", "XComArg", "Dataset", "__version__"],
     "airflow.sdk": [],
-    "airflow.sdk.exceptions": [],
+    "airflow.sdk.exceptions": ["AirflowConfigException"],
     "airflow.exceptions": [],
     "airflow.models": ["DAG", "BaseOperator", "Param", "Variable", "Connection", "XCom", "DagRun", "TaskInstance"],
     "airflow.models.dag": ["DAG"],
@@ -99,6 +99,9 @@ MODULES: dict[str, list[str]] = {
     "airflow.providers.standard.triggers.file": ["FileTrigger"],
 }
 
+# Modules whose own public classes and functions are recorded even though names are listed above for them.
+ALSO_DEFINED = {"airflow.sdk.exceptions"}
+
 # Packages whose deprecation shims create virtual submodules (airflow.operators.python, airflow.utils.task_group...):
 # every such submodule is recorded too.
 SHIM_PACKAGES = ("airflow.operators", "airflow.sensors", "airflow.hooks", "airflow.decorators", "airflow.utils",
@@ -135,7 +138,7 @@ def _candidate_names(modname: str, module: Any, extra: list[str]) -> list[str]:
                 names.extend(getattr(target_module, "__all__", None) or _public_defined(target_module))
             else:
                 names.append(name)
-    if not names and not extra:
+    if (not names and not extra) or modname in ALSO_DEFINED:
         names.extend(_public_defined(module))
     if modname == "airflow.exceptions":
         names.extend(sorted(getattr(module, "_DEPRECATED_EXCEPTIONS", ())))
