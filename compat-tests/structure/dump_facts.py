@@ -18,7 +18,7 @@ import os
 import re
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -134,54 +134,81 @@ def _asset_names(items: Any) -> list[str]:
     return sorted(names)
 
 
-def _task_facts(dag: Any, task: Any) -> dict[str, Any]:
-    group = task.task_group
-    group_id = group.group_id if group is not None else None
-    edge_labels = {}
+def _edge_labels(dag: Any, task: Any) -> dict[str, str]:
+    labels = {}
     for down in sorted(task.downstream_task_ids):
         label = (dag.get_edge_info(task.task_id, down) or {}).get("label")
         if label is not None:
-            edge_labels[down] = label
-    return {
-        "task_type": task.task_type,
-        "class": type(task).__name__,
-        "operator_name": task.operator_name,
-        "upstream_task_ids": sorted(task.upstream_task_ids),
-        "downstream_task_ids": sorted(task.downstream_task_ids),
-        "edge_labels": edge_labels,
-        "trigger_rule": _str_value(task.trigger_rule),
-        "retries": task.retries,
-        "task_group": group_id,
-        # __class__, not type(): Airflow hands mapped operators a weakref proxy of their group.
-        "task_group_class": group.__class__.__name__ if group is not None else None,
-        "is_mapped": bool(task.is_mapped),
-        "is_setup": bool(task.is_setup),
-        "is_teardown": bool(task.is_teardown),
-        "pool": task.pool,
-        "priority_weight": task.priority_weight,
-        "weight_rule": _str_value(task.weight_rule),
-        "owner": task.owner,
-        "depends_on_past": bool(task.depends_on_past),
-        "template_fields": list(task.template_fields),
-        "inlets": _asset_names(task.inlets),
-        "outlets": _asset_names(task.outlets),
-    }
+            labels[down] = label
+    return labels
+
+
+def _group_id(task: Any) -> Any:
+    group = task.task_group
+    return group.group_id if group is not None else None
+
+
+def _group_class(task: Any) -> Any:
+    # __class__, not type(): Airflow hands mapped operators a weakref proxy of their group.
+    group = task.task_group
+    return group.__class__.__name__ if group is not None else None
+
+
+# Each fact is computed on its own, so an attribute an implementation lacks shows up as one differing fact
+# ("<error AttributeError: ...>") instead of aborting the whole dump.
+TASK_FACTS: dict[str, Callable[[Any, Any], Any]] = {
+    "task_type": lambda dag, t: t.task_type,
+    "class": lambda dag, t: type(t).__name__,
+    "operator_name": lambda dag, t: t.operator_name,
+    "upstream_task_ids": lambda dag, t: sorted(t.upstream_task_ids),
+    "downstream_task_ids": lambda dag, t: sorted(t.downstream_task_ids),
+    "edge_labels": _edge_labels,
+    "trigger_rule": lambda dag, t: _str_value(t.trigger_rule),
+    "retries": lambda dag, t: t.retries,
+    "task_group": lambda dag, t: _group_id(t),
+    "task_group_class": lambda dag, t: _group_class(t),
+    "is_mapped": lambda dag, t: bool(t.is_mapped),
+    "is_setup": lambda dag, t: bool(t.is_setup),
+    "is_teardown": lambda dag, t: bool(t.is_teardown),
+    "pool": lambda dag, t: t.pool,
+    "priority_weight": lambda dag, t: t.priority_weight,
+    "weight_rule": lambda dag, t: _str_value(t.weight_rule),
+    "owner": lambda dag, t: t.owner,
+    "depends_on_past": lambda dag, t: bool(t.depends_on_past),
+    "template_fields": lambda dag, t: list(t.template_fields),
+    "inlets": lambda dag, t: _asset_names(t.inlets),
+    "outlets": lambda dag, t: _asset_names(t.outlets),
+}
+
+DAG_FACTS: dict[str, Callable[[Any], Any]] = {
+    "file": lambda d: os.path.basename(d.fileloc),
+    "tags": lambda d: sorted(d.tags),
+    "description": lambda d: d.description,
+    "schedule": _timetable,
+    "max_active_runs": lambda d: d.max_active_runs,
+    "max_active_tasks": lambda d: d.max_active_tasks,
+    "catchup": lambda d: bool(d.catchup),
+    "start_date": lambda d: _jsonable(d.start_date),
+    "params": _params,
+    "task_order": lambda d: list(d.task_dict),
+}
+
+
+def _safely(compute: Callable[..., Any], *args: Any) -> Any:
+    try:
+        return compute(*args)
+    except Exception as exc:
+        return f"<error {type(exc).__name__}: {exc}>"
+
+
+def _task_facts(dag: Any, task: Any) -> dict[str, Any]:
+    return {name: _safely(compute, dag, task) for name, compute in TASK_FACTS.items()}
 
 
 def _dag_facts(dag: Any) -> dict[str, Any]:
-    return {
-        "file": os.path.basename(dag.fileloc),
-        "tags": sorted(dag.tags),
-        "description": dag.description,
-        "schedule": _timetable(dag),
-        "max_active_runs": dag.max_active_runs,
-        "max_active_tasks": dag.max_active_tasks,
-        "catchup": bool(dag.catchup),
-        "start_date": _jsonable(dag.start_date),
-        "params": _params(dag),
-        "task_order": list(dag.task_dict),
-        "tasks": {task_id: _task_facts(dag, dag.task_dict[task_id]) for task_id in sorted(dag.task_dict)},
-    }
+    facts = {name: _safely(compute, dag) for name, compute in DAG_FACTS.items()}
+    facts["tasks"] = {task_id: _task_facts(dag, dag.task_dict[task_id]) for task_id in sorted(dag.task_dict)}
+    return facts
 
 
 def _error_facts(path: str, text: str, folder: Path) -> dict[str, Any]:
