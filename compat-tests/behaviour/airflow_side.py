@@ -27,8 +27,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from airflow_env import AIRFLOW_VERSION, airflow_env, airflow_python  # noqa: E402
-from common import (  # noqa: E402
+from airflow_env import AIRFLOW_VERSION, airflow_env, airflow_python
+from common import (
     CACHE_DIR,
     DAGS_DIR,
     Case,
@@ -64,6 +64,13 @@ def result_path(case: Case) -> Path:
     return CACHE_DIR / f"{case.dag_id}-{case_key(case, AIRFLOW_VERSION)}.json"
 
 
+def json_column(raw: Any) -> Any:
+    """Value of a JSON column: SQLite gives JSON numbers back as int/float (numeric affinity), the rest as text."""
+    if raw is None or isinstance(raw, (int, float)):
+        return raw
+    return json.loads(raw)
+
+
 def read_results(db: Path, dag_id: str) -> dict[str, Any]:
     """The final state of the (single) run of `dag_id`, as stored in Airflow's metadata database."""
     con = sqlite3.connect(db)
@@ -80,13 +87,13 @@ def read_results(db: Path, dag_id: str) -> dict[str, Any]:
             )
         ]
         xcoms = [
-            {"task_id": t, "map_index": m, "key": k, "value": None if v is None else json.loads(v)}
+            {"task_id": t, "map_index": m, "key": k, "value": json_column(v)}
             for t, m, k, v in con.execute(
                 "SELECT task_id, map_index, key, value FROM xcom WHERE dag_id = ? AND run_id = ?", (dag_id, run_id)
             )
         ]
         rendered = [
-            {"task_id": t, "map_index": m, "fields": json.loads(f)}
+            {"task_id": t, "map_index": m, "fields": json_column(f)}
             for t, m, f in con.execute(
                 "SELECT task_id, map_index, rendered_fields FROM rendered_task_instance_fields"
                 " WHERE dag_id = ? AND run_id = ?",
@@ -95,10 +102,16 @@ def read_results(db: Path, dag_id: str) -> dict[str, Any]:
         ]
     finally:
         con.close()
-    return {"dag_id": dag_id, "run_state": run_state, "task_instances": tis, "xcoms": xcoms, "rendered_fields": rendered}
+    return {
+        "dag_id": dag_id,
+        "run_state": run_state,
+        "task_instances": tis,
+        "xcoms": xcoms,
+        "rendered_fields": rendered,
+    }
 
 
-def run_case(case: Case, base_db: Path) -> tuple[dict[str, Any], float]:
+def run_case(case: Case, base_db: Path, target: Path) -> tuple[dict[str, Any], float]:
     """Runs one DAG under Airflow in a throw-away home; returns its results and the wall time."""
     with tempfile.TemporaryDirectory(prefix=f"behaviour-{case.dag_id}-") as tmp:
         home = Path(tmp) / "home"
@@ -110,9 +123,9 @@ def run_case(case: Case, base_db: Path) -> tuple[dict[str, Any], float]:
         shutil.copy2(base_db, home / "airflow.db")
         shutil.copy2(case.path, dags / case.path.name)
         for extra in support_files():
-            target = dags / extra.relative_to(DAGS_DIR)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(extra, target)
+            copy = dags / extra.relative_to(DAGS_DIR)
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(extra, copy)
         env = airflow_env(home)
         env.update(task_environment(case, out))
         env["AIRFLOW__CORE__DAGS_FOLDER"] = str(dags)
@@ -123,11 +136,11 @@ def run_case(case: Case, base_db: Path) -> tuple[dict[str, Any], float]:
         proc = subprocess.run(cmd, env=env, cwd=tmp, capture_output=True, text=True, timeout=RUN_TIMEOUT)
         elapsed = time.monotonic() - started
         log = f"$ {' '.join(cmd)}\nexit code {proc.returncode}\n--- stdout\n{proc.stdout}\n--- stderr\n{proc.stderr}"
-        result_path(case).with_suffix(".log").write_text(log)
+        target.with_suffix(".log").write_text(log)
         try:
             results = read_results(home / "airflow.db", case.dag_id)
         except Exception as exc:
-            raise RuntimeError(f"{case.dag_id}: no results ({exc}); log: {result_path(case).with_suffix('.log')}") from exc
+            raise RuntimeError(f"{case.dag_id}: no results ({exc!r}); log: {target.with_suffix('.log')}") from exc
         results["files"] = collect_files(out)
         return sort_results(results), elapsed
 
@@ -139,18 +152,22 @@ def airflow_results(cases: list[Case], *, force: bool = False, jobs: int = 2, qu
     if todo:
         base_db = base_database()
 
-        def one(case: Case) -> None:
-            results, elapsed = run_case(case, base_db)
-            path = result_path(case)
-            path.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
+        targets = {c.dag_id: result_path(c) for c in todo}
+
+        def one(case: Case) -> bool:
+            try:
+                results, elapsed = run_case(case, base_db, targets[case.dag_id])
+            except Exception as exc:
+                print(f"airflow: {case.dag_id}: {exc}", file=sys.stderr, flush=True)
+                return False
+            targets[case.dag_id].write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
             if not quiet:
                 print(f"airflow: {case.dag_id}: run {results['run_state']} in {elapsed:.1f}s", flush=True)
+            return True
 
         # Airflow's `dags test` is CPU-heavy; at most two at a time on this shared machine.
         with ThreadPoolExecutor(max_workers=max(1, min(jobs, 2))) as pool:
-            errors = [f for f in [pool.submit(one, c) for c in todo] if f.exception() is not None]
-        for failed in errors:
-            print(f"airflow: {failed.exception()}", file=sys.stderr)
+            errors = [ok for ok in pool.map(one, todo) if not ok]
         if errors:
             raise SystemExit(f"airflow side: {len(errors)} DAG(s) produced no results")
     return {c.dag_id: result_path(c) for c in cases}

@@ -20,9 +20,7 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 DAGS_DIR = HERE / "dags"
-CACHE_DIR = Path(
-    os.environ.get("RIIR_COMPAT_CACHE", Path.home() / ".cache" / "riir-airflow" / "compat" / "behaviour")
-)
+CACHE_DIR = Path(os.environ.get("RIIR_COMPAT_CACHE", Path.home() / ".cache" / "riir-airflow" / "compat" / "behaviour"))
 DEFAULT_DATE = "2024-03-05T00:00:00+00:00"
 
 # Env var naming the directory where DAGs write observable side effects (callbacks, sensors' poke counts).
