@@ -2,7 +2,7 @@
 
 from typing import final
 
-__all__ = ["Graph", "__version__"]
+__all__ = ["Cron", "Graph", "Timetable", "__version__", "plan_backfill"]
 __version__: str
 
 @final
@@ -25,3 +25,55 @@ class Graph:
     def subset(
         self, task_ids: list[str], include_upstream: bool = False, include_downstream: bool = False
     ) -> Graph: ...
+
+# --- schedules (rust/riir_py/src/schedule.rs). Instants are epoch microseconds (UTC); "naive" values are a wall
+# clock read as UTC. Errors are raised as riir_airflow.exceptions.AirflowTimetableInvalid.
+
+@final
+class Cron:
+    """A cron expression with croniter's semantics."""
+
+    def __new__(cls, expression: str) -> Cron: ...
+    @property
+    def expression(self) -> str: ...
+    @property
+    def covers_every_hour(self) -> bool: ...
+    @property
+    def field_count(self) -> int: ...
+    def next_naive(self, starts: list[int]) -> list[int | None]: ...
+    def prev_naive(self, starts: list[int]) -> list[int | None]: ...
+    def next_in_zone(self, timezone: str, current: int, n: int) -> list[int]: ...
+    def prev_in_zone(self, timezone: str, current: int, n: int) -> list[int]: ...
+    def align(self, timezone: str, current: int, forward: bool) -> int: ...
+
+@final
+class Timetable:
+    """A periodic timetable computed in Rust; deltas are ("fixed", us, 0) or ("relative", months, us)."""
+
+    @staticmethod
+    def cron_data_interval(expression: str, timezone: str) -> Timetable: ...
+    @staticmethod
+    def cron_trigger(
+        expressions: list[str], timezone: str, interval: tuple[str, int, int], run_immediately: tuple[str, int]
+    ) -> Timetable: ...
+    @staticmethod
+    def delta_data_interval(delta: tuple[str, int, int]) -> Timetable: ...
+    @staticmethod
+    def delta_trigger(delta: tuple[str, int, int], interval: tuple[str, int, int]) -> Timetable: ...
+    def next_dagrun_infos(
+        self,
+        last: tuple[int, int] | None,
+        earliest: int | None,
+        latest: int | None,
+        catchup: bool,
+        now: int,
+        n: int = 1,
+    ) -> list[tuple[int, int, int]]: ...
+    def backfill_infos(
+        self, from_date: int, to_date: int, now: int, run_backwards: bool, limit: int = 1000000
+    ) -> list[tuple[int, int, int]]: ...
+    def infer_manual_data_interval(self, run_after: int) -> tuple[int, int]: ...
+
+def plan_backfill(
+    logical_dates: list[int], existing: list[tuple[int, str]], reprocess_behavior: str, run_backwards: bool
+) -> list[tuple[int, str]]: ...

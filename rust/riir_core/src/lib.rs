@@ -4,8 +4,11 @@
 //! and (as the project grows) trigger rules, run planning, cron and timetables, backfill ranges and layout.
 #![forbid(unsafe_code)]
 
+pub mod backfill;
+pub mod cron;
 pub mod error;
 pub mod graph;
+pub mod timetable;
 
 pub use error::{CoreError, CoreResult};
 pub use graph::{Graph, TaskIdx};
