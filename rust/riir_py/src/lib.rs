@@ -8,6 +8,7 @@ use pyo3::prelude::*;
 mod errors;
 mod graph;
 mod plan;
+mod schedule;
 
 /// The Python module `riir_airflow._core`.
 #[pymodule]
@@ -16,5 +17,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     graph::register(m)?;
     plan::register(m)?;
+    schedule::register(m)?;
     Ok(())
 }
