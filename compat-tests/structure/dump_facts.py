@@ -205,6 +205,7 @@ def _sensor(task: Any) -> dict[str, Any] | None:
         "exponential_backoff": bool(task.exponential_backoff),
     }
 
+
 DAG_FACTS: dict[str, Callable[[Any], Any]] = {
     "file": lambda d: os.path.basename(d.fileloc),
     "tags": lambda d: sorted(d.tags),
