@@ -26,6 +26,8 @@ from typing import Any
 _FRAME = re.compile(r'File "([^"]+)", line (\d+)')
 # The exception line that ends a traceback: `pkg.mod.ErrorClass: message` (or just `ErrorClass`).
 _EXC_LINE = re.compile(r"^([A-Za-z_][\w.]*)(?::\s?(.*))?$")
+# The " (/abs/path/module.py)" suffix of "cannot import name 'x' from 'mod' (/abs/path/module.py)".
+_MODULE_PATH = re.compile(r" \((?:/|[A-Za-z]:\\)[^()]*\.py\)$")
 
 
 def _detect_impl() -> str:
@@ -262,6 +264,8 @@ def _error_facts(path: str, text: str, folder: Path) -> dict[str, Any]:
             break
     if message:
         message = message.replace(str(folder) + os.sep, "").replace(str(folder), "")
+        # ImportError names the file of the module it looked in; that path differs per installation.
+        message = _MODULE_PATH.sub("", message)
     return {"exception": exception, "message": message, "line": line}
 
 

@@ -68,6 +68,12 @@ def test_error_facts_from_tracebacks_and_one_liners() -> None:
     }
 
 
+def test_error_facts_drop_the_installation_path_of_import_errors() -> None:
+    text = "ImportError: cannot import name 'days_ago' from 'airflow.utils.dates' (/venv/airflow/utils/dates.py)"
+    facts = dump_facts._error_facts("/corpus/removed_import.py", text, Path("/corpus"))
+    assert facts["message"] == "cannot import name 'days_ago' from 'airflow.utils.dates'"
+
+
 def test_diff_facts_names_each_differing_leaf() -> None:
     airflow = {"tasks": {"a": {"retries": 1, "upstream_task_ids": []}, "b": {"retries": 0}}, "tags": ["x"]}
     riir = {"tasks": {"a": {"retries": 2, "upstream_task_ids": []}, "c": {"retries": 0}}, "tags": ["x"]}
