@@ -104,3 +104,11 @@ def test_cache_key_follows_the_corpus(tmp_path: Path) -> None:
     assert first == compat_lib.inputs_hash(script, ["--impl", "airflow"], [corpus])
     (corpus / "a.py").write_text("x = 2\n")
     assert compat_lib.inputs_hash(script, ["--impl", "airflow"], [corpus]) != first
+
+
+def test_fact_histogram_folds_task_ids() -> None:
+    report = {
+        "DAG a": ["tasks.x.retries: airflow 1 != riir 2", "tasks.y.retries: airflow 1 != riir 2"],
+        "DAG b": ["missing in riir (airflow loads it from b.py)"],
+    }
+    assert check.fact_histogram(report) == [("tasks.*.retries", 2), ("missing in riir", 1)]
