@@ -68,6 +68,8 @@ def airflow_output(name: str, script: Path, args: list[str], inputs: Iterable[Pa
     if proc.returncode != 0:
         raise RuntimeError(f"real Airflow failed running {script.name} {' '.join(args)}:\n{proc.stderr[-4000:]}")
     CACHE_DIR.mkdir(parents=True, exist_ok=True)
+    for stale in CACHE_DIR.glob(f"{name}-*.out"):  # results for older versions of this corpus
+        stale.unlink(missing_ok=True)
     tmp = cached.with_suffix(".tmp")
     tmp.write_text(proc.stdout)
     tmp.replace(cached)

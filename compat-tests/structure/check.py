@@ -10,7 +10,9 @@ only the last frames of a traceback, so it often does not).
 from __future__ import annotations
 
 import argparse
+import collections
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -78,6 +80,16 @@ def compare(expected: dict[str, Any], actual: dict[str, Any]) -> tuple[dict[str,
     return report, same
 
 
+def fact_histogram(report: dict[str, list[str]]) -> list[tuple[str, int]]:
+    """How often each kind of difference occurs (task ids folded into `*`), most frequent first."""
+    counts: collections.Counter[str] = collections.Counter()
+    for lines in report.values():
+        for line in lines:
+            key = line.split(":", 1)[0] if ": airflow" in line else re.sub(r"\(.*", "", line).strip()
+            counts[re.sub(r"^tasks\.[^.]+\.", "tasks.*.", key)] += 1
+    return counts.most_common()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--folder", action="append", choices=FOLDERS, help="only these corpus folders")
@@ -102,6 +114,9 @@ def main() -> int:
             print(f"--- {folder}: {title}")
             for line in lines:
                 print(f"    {line}")
+        if report:
+            common = ", ".join(f"{key} x{n}" for key, n in fact_histogram(report)[:8])
+            print(f"structure/{folder}: most frequent differences: {common}")
         status = "OK" if not report else "MISMATCH"
         print(
             f"structure/{folder}: {status}: {same}/{n_dags} DAGs identical, "

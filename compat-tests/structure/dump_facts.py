@@ -26,6 +26,8 @@ from typing import Any
 _FRAME = re.compile(r'File "([^"]+)", line (\d+)')
 # The exception line that ends a traceback: `pkg.mod.ErrorClass: message` (or just `ErrorClass`).
 _EXC_LINE = re.compile(r"^([A-Za-z_][\w.]*)(?::\s?(.*))?$")
+# The " (/abs/path/module.py)" suffix of "cannot import name 'x' from 'mod' (/abs/path/module.py)".
+_MODULE_PATH = re.compile(r" \((?:/|[A-Za-z]:\\)[^()]*\.py\)$")
 
 
 def _detect_impl() -> str:
@@ -114,10 +116,11 @@ def _asset_condition(node: Any) -> Any:
     return f"{kind}:{getattr(node, 'name', None)}"
 
 
-def _params(dag: Any) -> dict[str, Any]:
+def _params(owner: Any) -> dict[str, Any]:
+    """A DAG's or a task's params (a task's include the DAG's, as Airflow merges them)."""
     out: dict[str, Any] = {}
-    for name in sorted(dag.params.keys()):
-        param = dag.params.get_param(name)
+    for name in sorted(owner.params.keys()):
+        param = owner.params.get_param(name)
         out[name] = {
             "default": _jsonable(param.value),
             "schema": _jsonable(param.schema),
@@ -178,7 +181,32 @@ TASK_FACTS: dict[str, Callable[[Any, Any], Any]] = {
     "template_fields": lambda dag, t: list(t.template_fields),
     "inlets": lambda dag, t: _asset_names(t.inlets),
     "outlets": lambda dag, t: _asset_names(t.outlets),
+    "queue": lambda dag, t: t.queue,
+    "pool_slots": lambda dag, t: t.pool_slots,
+    "retry_delay": lambda dag, t: _jsonable(t.retry_delay),
+    "retry_exponential_backoff": lambda dag, t: _jsonable(t.retry_exponential_backoff),
+    "execution_timeout": lambda dag, t: _jsonable(t.execution_timeout),
+    "wait_for_downstream": lambda dag, t: bool(t.wait_for_downstream),
+    # Airflow's MappedOperator keeps these in its partial kwargs only; not compared for mapped tasks.
+    "do_xcom_push": lambda dag, t: None if t.is_mapped else bool(t.do_xcom_push),
+    "multiple_outputs": lambda dag, t: None if t.is_mapped else bool(t.multiple_outputs),
+    "params": lambda dag, t: _params(t),
+    # Sensor settings; None for operators that are not sensors.
+    "sensor": lambda dag, t: _sensor(t),
 }
+
+
+def _sensor(task: Any) -> dict[str, Any] | None:
+    if not callable(getattr(task, "poke", None)):
+        return None
+    return {
+        "mode": task.mode,
+        "poke_interval": _jsonable(task.poke_interval),
+        "timeout": _jsonable(task.timeout),
+        "soft_fail": bool(task.soft_fail),
+        "exponential_backoff": bool(task.exponential_backoff),
+    }
+
 
 DAG_FACTS: dict[str, Callable[[Any], Any]] = {
     "file": lambda d: os.path.basename(d.fileloc),
@@ -189,6 +217,13 @@ DAG_FACTS: dict[str, Callable[[Any], Any]] = {
     "max_active_tasks": lambda d: d.max_active_tasks,
     "catchup": lambda d: bool(d.catchup),
     "start_date": lambda d: _jsonable(d.start_date),
+    "end_date": lambda d: _jsonable(d.end_date),
+    "timezone": lambda d: getattr(d.timezone, "name", str(d.timezone)),
+    "dagrun_timeout": lambda d: _jsonable(d.dagrun_timeout),
+    "fail_fast": lambda d: bool(d.fail_fast),
+    "is_paused_upon_creation": lambda d: d.is_paused_upon_creation,
+    "dag_display_name": lambda d: d.dag_display_name,
+    "has_doc_md": lambda d: bool(d.doc_md),
     "params": _params,
     "task_order": lambda d: list(d.task_dict),
 }
@@ -229,6 +264,8 @@ def _error_facts(path: str, text: str, folder: Path) -> dict[str, Any]:
             break
     if message:
         message = message.replace(str(folder) + os.sep, "").replace(str(folder), "")
+        # ImportError names the file of the module it looked in; that path differs per installation.
+        message = _MODULE_PATH.sub("", message)
     return {"exception": exception, "message": message, "line": line}
 
 

@@ -68,6 +68,12 @@ def test_error_facts_from_tracebacks_and_one_liners() -> None:
     }
 
 
+def test_error_facts_drop_the_installation_path_of_import_errors() -> None:
+    text = "ImportError: cannot import name 'days_ago' from 'airflow.utils.dates' (/venv/airflow/utils/dates.py)"
+    facts = dump_facts._error_facts("/corpus/removed_import.py", text, Path("/corpus"))
+    assert facts["message"] == "cannot import name 'days_ago' from 'airflow.utils.dates'"
+
+
 def test_diff_facts_names_each_differing_leaf() -> None:
     airflow = {"tasks": {"a": {"retries": 1, "upstream_task_ids": []}, "b": {"retries": 0}}, "tags": ["x"]}
     riir = {"tasks": {"a": {"retries": 2, "upstream_task_ids": []}, "c": {"retries": 0}}, "tags": ["x"]}
@@ -98,3 +104,11 @@ def test_cache_key_follows_the_corpus(tmp_path: Path) -> None:
     assert first == compat_lib.inputs_hash(script, ["--impl", "airflow"], [corpus])
     (corpus / "a.py").write_text("x = 2\n")
     assert compat_lib.inputs_hash(script, ["--impl", "airflow"], [corpus]) != first
+
+
+def test_fact_histogram_folds_task_ids() -> None:
+    report = {
+        "DAG a": ["tasks.x.retries: airflow 1 != riir 2", "tasks.y.retries: airflow 1 != riir 2"],
+        "DAG b": ["missing in riir (airflow loads it from b.py)"],
+    }
+    assert check.fact_histogram(report) == [("tasks.*.retries", 2), ("missing in riir", 1)]

@@ -23,3 +23,8 @@ for suffix in ("x", "y"):
 
 with DAG("af2_several_empty", schedule=None, description="no tasks at all"):
     pass
+
+if __name__ == "__main__":
+    # Never defined when the file is parsed as a DAG file (the module is not __main__ then).
+    with DAG("af2_several_only_when_main", schedule=None):
+        EmptyOperator(task_id="never")
