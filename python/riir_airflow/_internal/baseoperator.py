@@ -306,8 +306,10 @@ class BaseOperator(DAGNode, metaclass=BaseOperatorMeta):
         self.on_skipped_callback = collect_callbacks(on_skipped_callback)
         self._pre_execute_hook = pre_execute
         self._post_execute_hook = post_execute
-        self.start_date = start_date
-        self.end_date = end_date
+        from riir_airflow._internal.dag import convert_to_utc
+
+        self.start_date = convert_to_utc(start_date)
+        self.end_date = convert_to_utc(end_date)
         self.executor = executor
         self.executor_config = executor_config or {}
         self.run_as_user = run_as_user
@@ -380,6 +382,24 @@ class BaseOperator(DAGNode, metaclass=BaseOperatorMeta):
                     f"{name!r} for task {self.task_id!r} expects {expected}, got {type(value)} with value {value!r}"
                 )
         self.priority_weight = max(DB_SAFE_MINIMUM, min(DB_SAFE_MAXIMUM, self.priority_weight))
+
+    # --- DAG membership -------------------------------------------------------------------------------------
+    @property
+    def dag(self) -> DAG | None:
+        return self.__dict__.get("_dag")
+
+    @dag.setter
+    def dag(self, dag: DAG | None) -> None:
+        """Assigning a DAG adds the task to it; a task can never move to another DAG (as in Airflow)."""
+        if dag is None:
+            self.__dict__["_dag"] = None
+            return
+        current = self.__dict__.get("_dag")
+        if current is not None and current is not dag:
+            raise ValueError(f"The dag assigned to {self} can not be changed.")
+        self.__dict__["_dag"] = dag
+        if dag.task_dict.get(self.task_id) is not self:
+            dag.add_task(self)
 
     # --- identity and introspection ---------------------------------------------------------------------
     def __repr__(self) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 
 from riir_airflow._internal.baseoperator import BaseOperator
 from riir_airflow._internal.context_stack import DagContext, TaskGroupContext
-from riir_airflow._internal.mapped import MappedOperator, validate_mapping_values
+from riir_airflow._internal.mapped import DecoratedMappedOperator, validate_mapping_values
 from riir_airflow._internal.standard.bash import BashOperator
 from riir_airflow._internal.standard.python import (
     BranchPythonOperator,
@@ -307,7 +307,7 @@ class _TaskDecorator:
             "op_kwargs": dict(self.partial_op_kwargs),
             "multiple_outputs": self.multiple_outputs,
         }
-        op = MappedOperator.create(
+        op = DecoratedMappedOperator.create(
             self.operator_class,
             partial_kwargs,
             expand_input,

@@ -33,6 +33,12 @@ _CORE_EXCEPTIONS = [
 ]  # fmt: skip
 
 
+_TIMETABLES = [
+    "CronDataIntervalTimetable", "CronTriggerTimetable", "DeltaDataIntervalTimetable", "DeltaTriggerTimetable",
+    "MultipleCronTriggerTimetable", "EventsTimetable", "AssetOrTimeSchedule",
+]  # fmt: skip
+
+
 def _from(module: str, *names: str) -> dict[str, str]:
     return {name: f"{module}:{name}" for name in names}
 
@@ -65,6 +71,12 @@ SDK = {
     **_from("trigger_rule", "TriggerRule", "WeightRule"),
     **_from("states", "TaskInstanceState", "DagRunState"),
     **_from("runtime_api", "get_current_context", "get_parsing_context", "Context"),
+    **_from("asset_decorator", "asset"),
+    **_from("timetables", *_TIMETABLES),
+}
+_DECORATOR_BASE = {
+    **_from("decorators", "DecoratedOperator", "get_unique_task_id", "TaskDecoratorCollection"),
+    **_from("mapped", "DecoratedMappedOperator"),
 }
 
 EXPORTS: dict[str, dict[str, str]] = {
@@ -79,7 +91,12 @@ EXPORTS: dict[str, dict[str, str]] = {
         **_from("connection", "Connection"),
         **_from("xcom_arg", "XComArg"),
         **_from("mapped", "MappedOperator"),
+        **_from("dagbag", "DagBag"),
     },
+    "dag_processing.dagbag": _from("dagbag", "DagBag"),
+    "sdk.bases.decorator": _DECORATOR_BASE,
+    "decorators.base": _DECORATOR_BASE,
+    "sdk.definitions.asset.decorators": _from("asset_decorator", "asset", "AssetDefinition", "MultiAssetDefinition"),
     "models.dag": _from("dag", "DAG"),
     "models.baseoperator": _from("baseoperator", "BaseOperator", "chain", "chain_linear", "cross_downstream"),
     "models.mappedoperator": _from("mapped", "MappedOperator"),
@@ -152,6 +169,7 @@ EXPORTS: dict[str, dict[str, str]] = {
     "sdk.definitions.mappedoperator": _from("mapped", "MappedOperator"),
     "sdk.definitions.xcom_arg": _from("xcom_arg", "XComArg", "PlainXComArg", "MapXComArg", "ZipXComArg"),
     "sdk.definitions.edges": _from("edges", "Label", "EdgeModifier"),
+    "utils.dates": _from("schedule_presets", "cron_presets"),
     "macros": _from("macros", "ds_add", "ds_format", "datetime_diff_for_humans", "datetime", "timedelta"),
 }
 

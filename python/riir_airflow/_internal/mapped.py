@@ -332,6 +332,18 @@ class MappedOperator(DAGNode):
         return WeightRule(self._kw("weight_rule", WeightRule.DOWNSTREAM))
 
     @property
+    def wait_for_downstream(self) -> bool:
+        return bool(self._kw("wait_for_downstream", False))
+
+    @property
+    def ignore_first_depends_on_past(self) -> bool:
+        return bool(self._kw("ignore_first_depends_on_past", False))
+
+    @property
+    def email(self) -> Any:
+        return self._kw("email", None)
+
+    @property
     def depends_on_past(self) -> bool:
         return bool(self._kw("depends_on_past", False) or self._kw("wait_for_downstream", False))
 
@@ -451,3 +463,7 @@ class MappedOperator(DAGNode):
         op.is_setup = self.is_setup
         op.is_teardown = self.is_teardown
         return op
+
+
+class DecoratedMappedOperator(MappedOperator):
+    """A mapped `@task`: the mapped values become keyword arguments of the function."""

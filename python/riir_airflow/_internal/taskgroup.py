@@ -397,6 +397,9 @@ class _MappedArgument:
 
         return XComArg.iter_xcom_references(self._input.value)
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> _MappedArgument:
+        return self
+
     def resolve(self, context: Any) -> Any:
         values = self._input.resolve_for_index(context, context["ti"].map_index)
         return values[self._key]

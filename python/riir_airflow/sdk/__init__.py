@@ -3,6 +3,7 @@
 Generated from riir_airflow/_internal/import_paths.py; edit the table there, not this file.
 """
 
+from riir_airflow._internal.asset_decorator import asset as asset
 from riir_airflow._internal.assets import Asset as Asset
 from riir_airflow._internal.assets import AssetAlias as AssetAlias
 from riir_airflow._internal.assets import AssetAll as AssetAll
@@ -41,17 +42,24 @@ from riir_airflow._internal.states import TaskInstanceState as TaskInstanceState
 from riir_airflow._internal.taskgroup import TaskGroup as TaskGroup
 from riir_airflow._internal.taskgroup import task_group as task_group
 from riir_airflow._internal.templating import literal as literal
+from riir_airflow._internal.timetables import AssetOrTimeSchedule as AssetOrTimeSchedule
+from riir_airflow._internal.timetables import CronDataIntervalTimetable as CronDataIntervalTimetable
+from riir_airflow._internal.timetables import CronTriggerTimetable as CronTriggerTimetable
+from riir_airflow._internal.timetables import DeltaDataIntervalTimetable as DeltaDataIntervalTimetable
+from riir_airflow._internal.timetables import DeltaTriggerTimetable as DeltaTriggerTimetable
+from riir_airflow._internal.timetables import EventsTimetable as EventsTimetable
+from riir_airflow._internal.timetables import MultipleCronTriggerTimetable as MultipleCronTriggerTimetable
 from riir_airflow._internal.trigger_rule import TriggerRule as TriggerRule
 from riir_airflow._internal.trigger_rule import WeightRule as WeightRule
 from riir_airflow._internal.variable import Variable as Variable
 from riir_airflow._internal.xcom_arg import XComArg as XComArg
 
 __all__ = [
-    "DAG",
     "Asset",
     "AssetAlias",
     "AssetAll",
     "AssetAny",
+    "AssetOrTimeSchedule",
     "AssetWatcher",
     "BaseBranchOperator",
     "BaseHook",
@@ -60,12 +68,19 @@ __all__ = [
     "BranchMixIn",
     "Connection",
     "Context",
+    "CronDataIntervalTimetable",
+    "CronTriggerTimetable",
+    "DAG",
     "DagRunState",
     "Dataset",
+    "DeltaDataIntervalTimetable",
+    "DeltaTriggerTimetable",
     "EdgeModifier",
+    "EventsTimetable",
     "Label",
     "Metadata",
     "Model",
+    "MultipleCronTriggerTimetable",
     "Param",
     "ParamsDict",
     "PokeReturnValue",
@@ -76,6 +91,7 @@ __all__ = [
     "Variable",
     "WeightRule",
     "XComArg",
+    "asset",
     "chain",
     "chain_linear",
     "cross_downstream",

@@ -10,8 +10,8 @@ pub mod error;
 pub mod graph;
 pub mod plan;
 pub mod state;
-pub mod trigger_rule;
 pub mod timetable;
+pub mod trigger_rule;
 
 pub use error::{CoreError, CoreResult};
 pub use graph::{Graph, TaskIdx};
