@@ -14,6 +14,8 @@ from collections.abc import Sequence
 # One module per command group, as in `airflow <group> <command>`.
 COMMAND_MODULES = [
     "riir_airflow.cli.version_command",
+    "riir_airflow.cli.db_command",
+    "riir_airflow.cli.config_command",
 ]
 
 
