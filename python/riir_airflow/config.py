@@ -265,8 +265,9 @@ class AirflowConfigParser:
     def _required(self, section: str, key: str, fallback: Any, kind: str) -> str | None:
         value = self.get(section, key, fallback=fallback)
         if value is None and fallback is _MISSING:
-            raise AirflowConfigException(f'Failed to convert value None to {kind}. Please check "{key}" key in '
-                                         f'"{section}" section is set.')
+            raise AirflowConfigException(
+                f'Failed to convert value None to {kind}. Please check "{key}" key in "{section}" section is set.'
+            )
         return value
 
     def getboolean(self, section: str, key: str, fallback: Any = _MISSING) -> bool:
@@ -357,7 +358,7 @@ class AirflowConfigParser:
                 f'Invalid value for "{key}" key in "{section}" section: "{value}". It must be one of '
                 f"{', '.join(choices)}."
             )
-        return value  # type: ignore[return-value]
+        return str(value)
 
     # --- listing --------------------------------------------------------------------------------------------------
     def sections(self) -> list[str]:

@@ -26,8 +26,10 @@ def list_config(args: argparse.Namespace) -> int:
     from riir_airflow.config import conf
 
     if not args.show_values:
-        print("Values are hidden by default. Use `--show-values` to display them (may include sensitive data).",
-              file=sys.stderr)
+        print(
+            "Values are hidden by default. Use `--show-values` to display them (may include sensitive data).",
+            file=sys.stderr,
+        )
     current = None
     for item in conf.iter_values(args.section):
         if args.defaults and item.source != "default":

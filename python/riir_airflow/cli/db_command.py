@@ -54,8 +54,10 @@ async def _check(settings: Any) -> int:
         print(f"Schema is up to date (version {max(status.applied, default=0):04d}).")
         return 0
     for migration in status.pending:
-        print(f"Pending migration {migration.version:04d}_{migration.name}: run `riir-airflow db migrate`",
-              file=sys.stderr)
+        print(
+            f"Pending migration {migration.version:04d}_{migration.name}: run `riir-airflow db migrate`",
+            file=sys.stderr,
+        )
     for version in status.changed:
         print(f"Migration {version:04d} differs from the one applied to this database", file=sys.stderr)
     for version in status.unknown:
@@ -118,9 +120,7 @@ def register(groups: Any) -> None:
     parser = groups.add_parser("db", help="Database operations")
     commands = parser.add_subparsers(dest="db_command", metavar="COMMAND", required=True)
     commands.add_parser("migrate", help="Create or upgrade the metastore schema").set_defaults(func=_run)
-    commands.add_parser("check", help="Check the connection and that the schema is up to date").set_defaults(
-        func=_run
-    )
+    commands.add_parser("check", help="Check the connection and that the schema is up to date").set_defaults(func=_run)
     reset = commands.add_parser("reset", help="Drop the metastore's tables and migrate again")
     reset.add_argument("-y", "--yes", action="store_true", help="Do not prompt to confirm. Use with care!")
     reset.set_defaults(func=_run)

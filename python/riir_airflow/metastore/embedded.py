@@ -121,7 +121,7 @@ class EmbeddedPostgres:
     # --- start / stop ---------------------------------------------------------------------------------------------
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
-        self._make_private_dir(self.root)
+        self._make_private_dir(self.root)  # only callers that start the server take the lock
         with self.lock_file.open("a") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
             try:
@@ -179,16 +179,36 @@ class EmbeddedPostgres:
                 if self.data_dir.exists():
                     shutil.rmtree(self.data_dir)  # a half-done initdb from an interrupted first start
                 self._run(
-                    ["initdb", "-D", str(self.data_dir), "-U", "postgres", "--auth=trust", "--encoding=UTF8",
-                     "--no-locale", "--no-instructions"],
+                    [
+                        "initdb",
+                        "-D",
+                        str(self.data_dir),
+                        "-U",
+                        "postgres",
+                        "--auth=trust",
+                        "--encoding=UTF8",
+                        "--no-locale",
+                        "--no-instructions",
+                    ],
                     "initdb",
                 )
             if not self.is_running():
                 self._make_private_dir(self.socket_dir)
                 options = f"-c listen_addresses='' -k {self.socket_dir} -p {PORT} -c unix_socket_permissions=0700"
                 self._run(
-                    ["pg_ctl", "-D", str(self.data_dir), "-l", str(self.log_file), "-w", "-t", str(int(timeout)),
-                     "-o", options, "start"],
+                    [
+                        "pg_ctl",
+                        "-D",
+                        str(self.data_dir),
+                        "-l",
+                        str(self.log_file),
+                        "-w",
+                        "-t",
+                        str(int(timeout)),
+                        "-o",
+                        options,
+                        "start",
+                    ],
                     "start",
                 )
             if fresh or not (self.root / "database-created").exists():
@@ -205,6 +225,8 @@ class EmbeddedPostgres:
 
     def stop(self, timeout: float = 30.0) -> bool:
         """Fast shutdown (rolls back open transactions, closes sessions). True if a server was running."""
+        if not self.root.is_dir():
+            return False  # never create anything just to find out nothing runs
         with self._locked():
             pid = self.pid()
             if pid is None:

@@ -81,8 +81,9 @@ def normalize_dsn(url: str) -> tuple[str, dict[str, str]]:
             "PostgreSQL under $AIRFLOW_HOME."
         )
     if driver and driver.lower() not in ("psycopg2", "psycopg", "psycopg2cffi", "asyncpg", "pg8000", "pygresql"):
-        raise AirflowConfigException(f"[database] sql_alchemy_conn: unknown PostgreSQL driver {driver!r} in {scheme}+"
-                                     f"{driver}://")
+        raise AirflowConfigException(
+            f"[database] sql_alchemy_conn: unknown PostgreSQL driver {driver!r} in {scheme}+{driver}://"
+        )
     query: list[tuple[str, str]] = []
     client: dict[str, str] = {}
     for key, value in parse_qsl(parts.query, keep_blank_values=True):
@@ -185,6 +186,6 @@ async def create_pool(settings: ConnectionSettings) -> asyncpg.Pool:
 
 async def connect(settings: ConnectionSettings) -> asyncpg.Connection:
     """One connection outside any pool (LISTEN, migrations, CLI)."""
-    conn = await asyncpg.connect(settings.dsn, **_connect_kwargs(settings))
+    conn: asyncpg.Connection = await asyncpg.connect(settings.dsn, **_connect_kwargs(settings))
     await init_connection(conn)
     return conn
