@@ -45,6 +45,4 @@ async def make_run(
     """A DAG with one run and one task instance per task id, all without state."""
     if await q.get_dag(db, dag_id) is None:
         await q.upsert_dag(db, dag_id, fileloc=f"/dags/{dag_id}.py", owners="airflow")
-    await q.create_dag_run(
-        db, dag_id, run_id, run_type="manual", tasks=[NewTaskInstance(task_id=t) for t in tasks]
-    )
+    await q.create_dag_run(db, dag_id, run_id, run_type="manual", tasks=[NewTaskInstance(task_id=t) for t in tasks])

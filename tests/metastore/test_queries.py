@@ -15,7 +15,7 @@ from tests.metastore.conftest import make_run
 
 pytestmark = pytest.mark.postgres
 
-UTC = datetime.timezone.utc
+UTC = datetime.UTC
 KEY_A = TaskInstanceKey("example", "manual__1", "a")
 
 
@@ -197,8 +197,13 @@ async def test_claim_start_and_record_result(db: asyncpg.Pool) -> None:
 
 async def test_claim_order_is_priority_first(db: asyncpg.Pool) -> None:
     await q.upsert_dag(db, "p")
-    await q.create_dag_run(db, "p", "r", run_type="manual",
-                           tasks=[NewTaskInstance(t, priority_weight=w) for t, w in (("lo", 1), ("hi", 9), ("mid", 5))])
+    await q.create_dag_run(
+        db,
+        "p",
+        "r",
+        run_type="manual",
+        tasks=[NewTaskInstance(t, priority_weight=w) for t, w in (("lo", 1), ("hi", 9), ("mid", 5))],
+    )
     await q.set_task_states(db, "p", "r", [StateChange(t, "scheduled", (None,)) for t in ("lo", "hi", "mid")])
     first = await q.claim_ready_tries(db, app_id="a", hostname="h", limit=2)
     assert [t.task_id for t in first] == ["hi", "mid"]

@@ -29,6 +29,7 @@ import importlib.util
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import tempfile
 import time
@@ -42,7 +43,7 @@ FOLDER_NAME = "embedded-postgres"
 DATABASE = "airflow"
 PORT = 5432  # only names the socket file; the server listens on no TCP address
 _NAMESPACE_UID = 1000  # what root looks like inside the user namespace (any non-zero uid works)
-_SOCKET_MAX = 100  # AF_UNIX path limit is 107 bytes on Linux; keep a margin
+_SOCKET_MAX = 103  # AF_UNIX paths hold 107 bytes on Linux, 103 on macOS
 
 
 def binaries_dir() -> Path:
@@ -134,7 +135,11 @@ class EmbeddedPostgres:
         # The parent ($AIRFLOW_HOME) is created like Airflow would (default mode); ours is owner-only.
         path.parent.mkdir(parents=True, exist_ok=True)
         path.mkdir(mode=0o700, exist_ok=True)
-        if path.stat().st_mode & 0o077:
+        info = path.lstat()
+        if stat.S_ISLNK(info.st_mode) or info.st_uid != os.geteuid():
+            # e.g. someone else created our socket folder under /tmp first: never use it.
+            raise AirflowConfigException(f"Embedded PostgreSQL: {path} is not a folder owned by this user")
+        if info.st_mode & 0o077:
             path.chmod(0o700)
 
     def _run(self, args: list[str], what: str) -> None:
@@ -233,10 +238,29 @@ class EmbeddedPostgres:
                 return False
             os.kill(pid, signal.SIGINT)
             deadline = time.monotonic() + timeout
-            while self.pid() == pid and time.monotonic() < deadline:
+            while _process_alive(pid) and time.monotonic() < deadline:
                 time.sleep(0.05)
-            if self.pid() == pid:
+            if _process_alive(pid):
                 os.kill(pid, signal.SIGQUIT)  # immediate shutdown; recovery runs at the next start
-                while self.pid() == pid:
+                while _process_alive(pid):
                     time.sleep(0.05)
             return True
+
+
+def _process_alive(pid: int) -> bool:
+    """True until the process has exited (a zombie waiting to be reaped counts as exited)."""
+    if not Path("/proc/self/stat").exists():  # no procfs (macOS): signal 0 tells whether it exists
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            pass
+        return True
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, IndexError, ProcessLookupError):
+        return False
+    except OSError:
+        return True
+    return fields[0] not in ("Z", "X")

@@ -50,8 +50,8 @@ class Listener:
         self.channels = list(channels)
         self.queue: asyncio.Queue[Notification] = asyncio.Queue()
 
-    def _on_notify(self, _conn: object, _pid: int, channel: str, payload: str) -> None:
-        self.queue.put_nowait(Notification(channel, json.loads(payload)))
+    def _on_notify(self, _conn: Any, _pid: int, channel: str, payload: object) -> None:
+        self.queue.put_nowait(Notification(channel, json.loads(str(payload))))
 
     async def start(self) -> None:
         for channel in self.channels:
