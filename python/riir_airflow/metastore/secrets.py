@@ -200,7 +200,7 @@ def connection_from_uri(conn_id: str, uri: str) -> ConnectionRecord:
     parts = urlsplit("//" + rest)
     host = unquote(parts.hostname or "")
     if "/" in host:  # an encoded path as host (e.g. a socket folder): keep its case and slashes
-        host = parts.netloc.rsplit("@", 1)[-1].split(":", 1)[0]
+        host = unquote(parts.netloc.rsplit("@", 1)[-1].split(":", 1)[0])
     if host and protocol:
         host = f"{protocol}://{host}"
     extra: str | None = None
