@@ -226,6 +226,11 @@ class AirflowConfigParser:
             ) from err
         return None if value is None else str(value)
 
+    def default_value(self, section: str, key: str) -> str | None:
+        """Airflow's default for the option (paths resolved under AIRFLOW_HOME), ignoring env and file."""
+        found = self._default(section.lower(), key.lower())
+        return None if found is None else found[0]
+
     def _default(self, section: str, key: str) -> tuple[str, str] | None:
         entry = DEFAULTS.get(section, {}).get(key)
         if entry is None or entry[0] is None:

@@ -102,10 +102,9 @@ def test_tokens_match_cryptography_and_airflow() -> None:
     with tempfile.TemporaryDirectory() as home:
         env = airflow_env(Path(home))
         env["AIRFLOW__CORE__FERNET_KEY"] = key
-        done = subprocess.run(
-            [str(airflow_python()), "-c", _REFERENCE, json.dumps({"key": key, "ours": ours.encrypt(b"made by us").decode()})],
-            env=env, capture_output=True, text=True, timeout=300, check=True,
-        )  # fmt: skip
+        args = json.dumps({"key": key, "ours": ours.encrypt(b"made by us").decode()})
+        done = subprocess.run([str(airflow_python()), "-c", _REFERENCE, args], env=env, capture_output=True,
+                              text=True, timeout=300, check=True)  # fmt: skip
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["ours"] == "made by us" and result["is_encrypted"] is True
     assert ours.encrypt_at_time(b"hello airflow", 499162800, bytes(range(16))).decode() == result["fixed"]

@@ -40,7 +40,7 @@ def test_postgres_urls_are_normalized(url: str, dsn: str, client: dict[str, str]
 
 @pytest.mark.parametrize("url", ["sqlite:////tmp/airflow.db", "mysql+mysqldb://u:p@db/airflow", "mssql://x", "db"])
 def test_other_databases_are_refused_clearly(url: str) -> None:
-    with pytest.raises(AirflowConfigException, match="PostgreSQL only.*remove it to use the embedded PostgreSQL"):
+    with pytest.raises(AirflowConfigException, match=r"PostgreSQL only.*remove it to use the embedded PostgreSQL"):
         normalize_dsn(url)
 
 

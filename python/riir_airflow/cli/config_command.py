@@ -23,7 +23,7 @@ def get_value(args: argparse.Namespace) -> int:
 
 
 def list_config(args: argparse.Namespace) -> int:
-    from riir_airflow.config import conf
+    from riir_airflow.config import ConfigValue, conf
 
     if not args.show_values:
         print(
@@ -32,8 +32,8 @@ def list_config(args: argparse.Namespace) -> int:
         )
     current = None
     for item in conf.iter_values(args.section):
-        if args.defaults and item.source != "default":
-            continue
+        if args.defaults:  # Airflow's --defaults: every option at its default, commented out
+            item = ConfigValue(item.section, item.key, conf.default_value(item.section, item.key), "default")
         if item.section != current:
             if current is not None:
                 print()
@@ -60,5 +60,5 @@ def register(groups: Any) -> None:
     show.add_argument("--section", help="The section name")
     show.add_argument("--show-values", action="store_true", help="Show values (may include sensitive data)")
     show.add_argument("--include-sources", action="store_true", help="Show where each value comes from")
-    show.add_argument("--defaults", action="store_true", help="Show only options still at their default")
+    show.add_argument("--defaults", action="store_true", help="Show the default of every option, commented out")
     show.set_defaults(func=list_config)
