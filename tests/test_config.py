@@ -192,7 +192,8 @@ def test_typed_getters(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("getter", "value", "message"),
     [
-        ("getint", "many", 'Failed to convert value to int. Please check "k" key in "x" section. Current value: "many".'),
+        ("getint", "many", 'Failed to convert value to int. Please check "k" key in "x" section. Current value: '
+                           '"many".'),
         ("getint", "1.5", 'Failed to convert value to int. Please check "k" key in "x" section. Current value: "1.5".'),
         ("getfloat", "half", 'Failed to convert value to float. Please check "k" key in "x" section.'),
         ("getboolean", "yes", 'Failed to convert value to bool. Please check "k" key in "x" section. Current value: '
