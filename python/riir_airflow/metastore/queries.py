@@ -1,8 +1,9 @@
 """Typed metastore operations in plain SQL. Each public function is one transaction.
 
-`db` is a pool or a connection. Given a pool, a function takes a connection for its own transaction. Given a
-connection that is already inside a transaction, the function's work joins it (as a savepoint), so callers can
-compose several operations into one transaction, e.g. "finish a try + XCom + claim the next tries":
+`db` is a pool or a connection made by `pool.create_pool` / `pool.connect` (they install the JSON codecs these
+functions rely on: jsonb columns are Python values both ways). Given a pool, a function takes a connection for its own transaction. Given a
+connection that is already inside a transaction, the function's work simply joins it, so callers can compose
+several operations into one transaction, e.g. "finish a try + XCom + claim the next tries":
 
     async with conn.transaction():
         await record_task_result(conn, ti.id, ti.try_number, "success", xcoms={"return_value": 42})
@@ -61,10 +62,13 @@ _TRY_ENDING_STATES = (*FINISHED_TASK_STATES, "up_for_retry")
 
 @asynccontextmanager
 async def transaction(db: Db) -> AsyncIterator[Conn]:
-    """A connection inside a transaction (a savepoint if `db` is a connection already in one)."""
+    """A connection inside a transaction. A connection already inside one is used as it is (no savepoint, which
+    would cost two more round trips): an error then aborts the caller's whole transaction."""
     if isinstance(db, asyncpg.Pool):
         async with db.acquire() as conn, conn.transaction():
             yield conn
+    elif db.is_in_transaction():
+        yield db
     else:
         async with db.transaction():
             yield db
@@ -510,19 +514,21 @@ async def start_try(db: Db, ti_id: uuid.UUID, try_number: int, *, pid: int, host
     async with transaction(db) as conn:
         row = await conn.fetchrow(
             """
-            UPDATE task_instance SET state = 'running', pid = $3, hostname = $4, updated_at = now(),
-                start_date = CASE WHEN next_method IS NULL THEN now() ELSE coalesce(start_date, now()) END,
-                end_date = NULL, duration = NULL, last_heartbeat_at = now()
-            WHERE id = $1 AND try_number = $2 AND state = 'queued'
-            RETURNING *
+            WITH started AS (
+                UPDATE task_instance SET state = 'running', pid = $3, hostname = $4, updated_at = now(),
+                    start_date = CASE WHEN next_method IS NULL THEN now() ELSE coalesce(start_date, now()) END,
+                    end_date = NULL, duration = NULL, last_heartbeat_at = now()
+                WHERE id = $1 AND try_number = $2 AND state = 'queued'
+                RETURNING *
+            ), cleared AS (
+                DELETE FROM xcom x USING started s
+                WHERE s.next_method IS NULL AND x.dag_id = s.dag_id AND x.run_id = s.run_id
+                  AND x.task_id = s.task_id AND x.map_index = s.map_index
+            )
+            SELECT * FROM started
             """,
             ti_id, try_number, pid, hostname,
         )  # fmt: skip
-        if row is not None and row["next_method"] is None:
-            await conn.execute(
-                "DELETE FROM xcom WHERE dag_id = $1 AND run_id = $2 AND task_id = $3 AND map_index = $4",
-                row["dag_id"], row["run_id"], row["task_id"], row["map_index"],
-            )  # fmt: skip
     return None if row is None else from_row(TaskInstanceRecord, row)
 
 
@@ -539,31 +545,26 @@ async def record_task_result(
     next_method: str | None = None,
     next_kwargs: Any = None,
 ) -> TaskInstanceRecord | None:
-    """End (or defer) a try: state, end_date/duration, history row and XComs, all or nothing.
+    """End (or defer) a try: state, end_date/duration, history row and XComs, all or nothing (one statement).
 
     Returns None, writing nothing, when the try is no longer in an `expected` state (e.g. it was cleared or
     another process already recorded it). XCom values are stored as JSON.
     """
+    values = dict(xcoms or {})
     async with transaction(db) as conn:
         row = await conn.fetchrow(
             """
-            UPDATE task_instance SET state = $3, updated_at = now(),
-                end_date = CASE WHEN $3 = 'deferred' THEN NULL ELSE now() END,
-                duration = CASE WHEN $3 = 'deferred' THEN NULL
-                                ELSE extract(epoch FROM now() - coalesce(start_date, now())) END,
-                rendered_fields = coalesce($5, rendered_fields),
-                rendered_map_index = coalesce($6, rendered_map_index),
-                next_method = $7, next_kwargs = $8
-            WHERE id = $1 AND try_number = $2 AND state = ANY($4::text[])
-            RETURNING *
-            """,
-            ti_id, try_number, state, list(expected), rendered_fields, rendered_map_index, next_method, next_kwargs,
-        )  # fmt: skip
-        if row is None:
-            return None
-        if state in _TRY_ENDING_STATES:
-            await conn.execute(
-                """
+            WITH ended AS (
+                UPDATE task_instance SET state = $3, updated_at = now(),
+                    end_date = CASE WHEN $3 = 'deferred' THEN NULL ELSE now() END,
+                    duration = CASE WHEN $3 = 'deferred' THEN NULL
+                                    ELSE extract(epoch FROM now() - coalesce(start_date, now())) END,
+                    rendered_fields = coalesce($5, rendered_fields),
+                    rendered_map_index = coalesce($6, rendered_map_index),
+                    next_method = $7, next_kwargs = $8
+                WHERE id = $1 AND try_number = $2 AND state = ANY($4::text[])
+                RETURNING *
+            ), history AS (
                 INSERT INTO task_instance_history (task_instance_id, dag_id, run_id, task_id, map_index, try_number,
                     max_tries, state, task_display_name, operator, pool, pool_slots, queue, priority_weight,
                     scheduled_dttm, queued_dttm, start_date, end_date, duration, hostname, pid, app_id,
@@ -571,15 +572,22 @@ async def record_task_result(
                 SELECT id, dag_id, run_id, task_id, map_index, try_number, max_tries, state, task_display_name,
                     operator, pool, pool_slots, queue, priority_weight, scheduled_dttm, queued_dttm, start_date,
                     end_date, duration, hostname, pid, app_id, rendered_fields, dag_version_id
-                FROM task_instance WHERE id = $1
+                FROM ended WHERE $3 = ANY($9::text[])
                 ON CONFLICT (dag_id, run_id, task_id, map_index, try_number) DO UPDATE SET state = EXCLUDED.state,
                     end_date = EXCLUDED.end_date, duration = EXCLUDED.duration, updated_at = now()
-                """,
-                ti_id,
+            ), pushed AS (
+                INSERT INTO xcom (dag_id, run_id, task_id, map_index, key, value)
+                SELECT e.dag_id, e.run_id, e.task_id, e.map_index, x.k, x.v::jsonb
+                FROM ended e, unnest($10::text[], $11::text[]) AS x(k, v)
+                ON CONFLICT (dag_id, run_id, task_id, map_index, key) DO UPDATE
+                    SET value = EXCLUDED.value, timestamp = now()
             )
-        if xcoms:
-            await _upsert_xcoms(conn, row["dag_id"], row["run_id"], row["task_id"], row["map_index"], xcoms)
-    return from_row(TaskInstanceRecord, row)
+            SELECT * FROM ended
+            """,
+            ti_id, try_number, state, list(expected), rendered_fields, rendered_map_index, next_method, next_kwargs,
+            list(_TRY_ENDING_STATES), list(values), [json.dumps(v) for v in values.values()],
+        )  # fmt: skip
+    return None if row is None else from_row(TaskInstanceRecord, row)
 
 
 async def heartbeat_task(db: Db, ti_id: uuid.UUID, try_number: int) -> bool:
