@@ -1,9 +1,9 @@
 """Typed metastore operations in plain SQL. Each public function is one transaction.
 
 `db` is a pool or a connection made by `pool.create_pool` / `pool.connect` (they install the JSON codecs these
-functions rely on: jsonb columns are Python values both ways). Given a pool, a function takes a connection for its own transaction. Given a
-connection that is already inside a transaction, the function's work simply joins it, so callers can compose
-several operations into one transaction, e.g. "finish a try + XCom + claim the next tries":
+functions rely on: jsonb columns are Python values both ways). Given a pool, a function takes a connection for its
+own transaction. Given a connection that is already inside a transaction, the function's work simply joins it, so
+callers can compose several operations into one transaction, e.g. "finish a try + XCom + claim the next tries":
 
     async with conn.transaction():
         await record_task_result(conn, ti.id, ti.try_number, "success", xcoms={"return_value": 42})
