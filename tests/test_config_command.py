@@ -11,7 +11,7 @@ from pathlib import Path
 def _cli(home: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     full = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
     full.update(AIRFLOW_HOME=str(home), **env)
-    return subprocess.run([sys.executable, "-m", "riir_airflow.cli.main", "config", *args], env=full,
+    return subprocess.run([str(Path(sys.executable).parent / "riir-airflow"), "config", *args], env=full,
                           capture_output=True, text=True, timeout=60)  # fmt: skip
 
 

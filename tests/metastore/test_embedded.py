@@ -19,7 +19,7 @@ pytestmark = pytest.mark.e2e
 def _cli(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
     env["AIRFLOW_HOME"] = str(home)
-    return subprocess.run([sys.executable, "-m", "riir_airflow.cli.main", *args], env=env, capture_output=True,
+    return subprocess.run([str(Path(sys.executable).parent / "riir-airflow"), *args], env=env, capture_output=True,
                           text=True, timeout=180)  # fmt: skip
 
 

@@ -1,4 +1,4 @@
-"""`riir-airflow db migrate | check | reset [--yes]` and `riir-airflow db embedded start | stop | status`."""
+"""`riir-airflow db migrate | check | check-migrations | reset [--yes]` and `db embedded start | stop | status`."""
 
 from __future__ import annotations
 
@@ -39,7 +39,17 @@ async def _migrate(settings: Any) -> int:
     return 0
 
 
+def _report(status: Any, stream: Any) -> None:
+    for migration in status.pending:
+        print(f"Pending migration {migration.version:04d}_{migration.name}: run `riir-airflow db migrate`", file=stream)
+    for version in status.changed:
+        print(f"Migration {version:04d} differs from the one applied to this database", file=stream)
+    for version in status.unknown:
+        print(f"Migration {version:04d} was applied by a newer riir-airflow", file=stream)
+
+
 async def _check(settings: Any) -> int:
+    """Like `airflow db check`: can we reach the database? The schema state is reported, not judged."""
     from riir_airflow.metastore.migrate import check
     from riir_airflow.metastore.pool import connect
 
@@ -52,16 +62,29 @@ async def _check(settings: Any) -> int:
         await conn.close()
     if status.up_to_date:
         print(f"Schema is up to date (version {max(status.applied, default=0):04d}).")
-        return 0
-    for migration in status.pending:
-        print(
-            f"Pending migration {migration.version:04d}_{migration.name}: run `riir-airflow db migrate`",
-            file=sys.stderr,
-        )
-    for version in status.changed:
-        print(f"Migration {version:04d} differs from the one applied to this database", file=sys.stderr)
-    for version in status.unknown:
-        print(f"Migration {version:04d} was applied by a newer riir-airflow", file=sys.stderr)
+    else:
+        _report(status, sys.stderr)
+    return 0
+
+
+async def _check_migrations(settings: Any, timeout: int) -> int:
+    """Like `airflow db check-migrations`: wait up to `timeout` seconds for the schema to be up to date."""
+    from riir_airflow.metastore.migrate import check
+    from riir_airflow.metastore.pool import connect
+
+    conn = await connect(settings)
+    try:
+        for tick in range(max(timeout, 1)):
+            status = await check(conn)
+            if status.up_to_date:
+                print(f"Schema is up to date (version {max(status.applied, default=0):04d}).")
+                return 0
+            if tick + 1 < max(timeout, 1):
+                await asyncio.sleep(1)
+    finally:
+        await conn.close()
+    print(f"There are still unapplied migrations after {timeout} seconds.", file=sys.stderr)
+    _report(status, sys.stderr)
     return 1
 
 
@@ -86,6 +109,8 @@ def _run(args: argparse.Namespace) -> int:
         ):
             print("Cancelled, nothing was dropped.")
             return 1
+        if args.db_command == "check-migrations":
+            return asyncio.run(_check_migrations(settings, args.migration_wait_timeout))
         runner = {"migrate": _migrate, "check": _check, "reset": _reset}[args.db_command]
         return asyncio.run(runner(settings))
     except AirflowConfigException as err:
@@ -120,7 +145,10 @@ def register(groups: Any) -> None:
     parser = groups.add_parser("db", help="Database operations")
     commands = parser.add_subparsers(dest="db_command", metavar="COMMAND", required=True)
     commands.add_parser("migrate", help="Create or upgrade the metastore schema").set_defaults(func=_run)
-    commands.add_parser("check", help="Check the connection and that the schema is up to date").set_defaults(func=_run)
+    commands.add_parser("check", help="Check if the database can be reached").set_defaults(func=_run)
+    wait = commands.add_parser("check-migrations", help="Check if migrations have finished (wait for them)")
+    wait.add_argument("-t", "--migration-wait-timeout", type=int, default=60, help="timeout to wait for db to migrate")
+    wait.set_defaults(func=_run)
     reset = commands.add_parser("reset", help="Drop the metastore's tables and migrate again")
     reset.add_argument("-y", "--yes", action="store_true", help="Do not prompt to confirm. Use with care!")
     reset.set_defaults(func=_run)
