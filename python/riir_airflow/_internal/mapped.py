@@ -456,7 +456,7 @@ class MappedOperator(DAGNode):
             _airflow_from_mapped=True,
             **{k: v for k, v in kwargs.items() if v is not NOTSET},
         )
-        op.dag = self.dag
+        op.__dict__["_dag"] = self.dag  # the unmapped copy belongs to the DAG without being added to it
         op.task_group = self.task_group
         op.upstream_task_ids = set(self.upstream_task_ids)
         op.downstream_task_ids = set(self.downstream_task_ids)
