@@ -14,7 +14,7 @@ from riir_airflow._internal.notset import NOTSET, is_arg_set
 from riir_airflow._internal.params import ParamsDict
 from riir_airflow._internal.variable import Variable
 from riir_airflow.exceptions import AirflowNotFoundException
-from riir_airflow.runtime.records import XCOM_RETURN_KEY, DagRunRecord, InMemoryRunStore, TaskInstanceRecord
+from riir_airflow.runtime.records import XCOM_RETURN_KEY, DagRunRecord, RunStore, TaskInstanceRecord
 
 
 class DagRunView:
@@ -46,7 +46,7 @@ class RuntimeTaskInstance:
     """`ti` / `task_instance`: identifies the try and reads/writes XComs of the run."""
 
     def __init__(
-        self, task: Any, record: TaskInstanceRecord, store: InMemoryRunStore, group_map_index: int | None = None
+        self, task: Any, record: TaskInstanceRecord, store: RunStore, group_map_index: int | None = None
     ) -> None:
         self.task = task
         self._record = record
@@ -212,7 +212,7 @@ class _OutletEventAccessor:
         self.asset_alias_events.append((asset, extra or {}))
 
 
-def build_context(task: Any, ti: RuntimeTaskInstance, store: InMemoryRunStore) -> dict[str, Any]:
+def build_context(task: Any, ti: RuntimeTaskInstance, store: RunStore) -> dict[str, Any]:
     """The template/execute context with Airflow 3's keys and values."""
     run = store.run
     dag = task.dag

@@ -40,7 +40,7 @@ from riir_airflow.exceptions import (
     XComForMappingNotPushed,
 )
 from riir_airflow.runtime.context import context_to_airflow_vars, current_context
-from riir_airflow.runtime.records import XCOM_RETURN_KEY, InMemoryRunStore, TaskInstanceRecord
+from riir_airflow.runtime.records import XCOM_RETURN_KEY, RunStore, TaskInstanceRecord
 from riir_airflow.runtime.rendered import serialize_rendered_fields
 from riir_airflow.runtime.task_instance import RuntimeTaskInstance, build_context
 
@@ -162,7 +162,7 @@ def _has_mapped_dependants(task: Any) -> bool:
     return False
 
 
-def _push_xcom_if_needed(result: Any, task: Any, ti: RuntimeTaskInstance, store: InMemoryRunStore) -> None:
+def _push_xcom_if_needed(result: Any, task: Any, ti: RuntimeTaskInstance, store: RunStore) -> None:
     value = result if task.do_xcom_push else None
     has_mapped_dependant = _has_mapped_dependants(task)
     if value is None:
@@ -219,7 +219,7 @@ def _execute(task: Any, context: dict[str, Any], next_method: str | None, next_k
 def run_try(
     dag_task: Any,
     record: TaskInstanceRecord,
-    store: InMemoryRunStore,
+    store: RunStore,
     *,
     group_map_index: int | None = None,
     next_method: str | None = None,
