@@ -76,6 +76,9 @@ def read_results(db: Path, dag_id: str) -> dict[str, Any]:
     con = sqlite3.connect(db)
     try:
         runs = con.execute("SELECT run_id, state FROM dag_run WHERE dag_id = ?", (dag_id,)).fetchall()
+        if not runs:
+            # `dags test` refused to create the run (e.g. --conf failing params validation).
+            return {"dag_id": dag_id, "run_state": None, "task_instances": [], "xcoms": [], "rendered_fields": []}
         if len(runs) != 1:
             raise RuntimeError(f"expected one dag run of {dag_id}, found {len(runs)}")
         run_id, run_state = runs[0]
