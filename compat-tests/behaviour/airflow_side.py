@@ -140,6 +140,8 @@ def run_case(case: Case, base_db: Path, target: Path) -> tuple[dict[str, Any], f
         elapsed = time.monotonic() - started
         log = f"$ {' '.join(cmd)}\nexit code {proc.returncode}\n--- stdout\n{proc.stdout}\n--- stderr\n{proc.stderr}"
         target.with_suffix(".log").write_text(log)
+        if "could not be found; either it does not exist or it failed to parse" in proc.stdout + proc.stderr:
+            raise RuntimeError(f"{case.dag_id}: the DAG file failed to import; log: {target.with_suffix('.log')}")
         try:
             results = read_results(home / "airflow.db", case.dag_id)
         except Exception as exc:

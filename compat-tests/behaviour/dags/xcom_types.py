@@ -1,5 +1,6 @@
 """XCom values of many types, stored with Airflow's serializer: datetimes (naive, UTC, offset, named zone), dates,
-timedeltas, tuples, sets, frozensets, nested containers, unicode, floats, bools, None-in-containers."""
+timedeltas, tuples, sets, frozensets, nested containers, unicode, floats, bools, None-in-containers.
+Sets hold ints or one string: a set of several strings is stored in hash order, random per process."""
 
 import datetime
 import zoneinfo
@@ -33,7 +34,8 @@ def xcom_types():
         return {
             "tuple": (1, "two", 3.0),
             "set": {3, 1, 2},
-            "frozenset": frozenset({"b", "a"}),
+            "frozenset": frozenset({20, 10}),
+            "one_string_set": {"only"},
             "nested": {"list": [(1, 2), {"inner": {5}}], "empty": {}, "empty_list": [], "none": None},
             "int_keys": {1: "one", 2: "two"},
         }
