@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from airflow_side import airflow_results
-from common import Case, all_cases, collect_files, sort_results, task_environment
+from common import Case, all_cases, collect_files, normalize, sort_results, task_environment
 
 RUN_TIMEOUT = 300
 NO_RUN: dict[str, Any] = {"run_state": None, "task_instances": [], "xcoms": [], "rendered_fields": []}
@@ -185,7 +185,7 @@ def main() -> int:
             errors.append(case.dag_id)
             print(f"\nERROR {case.dag_id}: riir produced no results\n{output}", flush=True)
             continue
-        lines = diff_results(airflow, riir)
+        lines = diff_results(normalize(airflow), normalize(riir))
         if lines:
             differing.append(case.dag_id)
             print(f"\nDIFF {case.dag_id} ({len(lines)} difference(s); airflow: {reference[case.dag_id]})")
