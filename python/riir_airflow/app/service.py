@@ -190,6 +190,7 @@ class DagApp:
         for claimed in unfinished:
             # Handed back: the try is ended as up_for_retry with one extra try granted, so it is not a failure.
             await app_queries.grant_extra_try(self.db, claimed.ti_id)
+            claimed.max_tries += 1
         if unfinished:
             await self.executor.stop_all(grace=1.0)
         # Let the result callbacks record every try before the connections close.
