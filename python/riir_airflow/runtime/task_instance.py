@@ -27,6 +27,15 @@ class DagRunView:
         return getattr(self._run, name)
 
     @property
+    def run_type(self) -> Any:
+        from riir_airflow._internal.states import DagRunType
+
+        try:
+            return DagRunType(self._run.run_type)
+        except ValueError:
+            return self._run.run_type
+
+    @property
     def consumed_asset_events(self) -> list[Any]:
         return []
 
@@ -274,6 +283,25 @@ class _OutletEventAccessor:
         self.asset_alias_events.append((asset, extra or {}))
 
 
+class TaskStateStore:
+    """`context["task_state_store"]`: small values a task keeps between its tries (kept for this process here)."""
+
+    def __init__(self) -> None:
+        self._values: dict[str, Any] = {}
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._values.get(key, default)
+
+    def set(self, key: str, value: Any, retention: Any = None) -> None:
+        self._values[key] = value
+
+    def delete(self, key: str) -> None:
+        self._values.pop(key, None)
+
+    def clear(self) -> None:
+        self._values.clear()
+
+
 def build_context(task: Any, ti: RuntimeTaskInstance, store: RunStore) -> dict[str, Any]:
     """The template/execute context with Airflow 3's keys and values."""
     run = store.run
@@ -310,6 +338,7 @@ def build_context(task: Any, ti: RuntimeTaskInstance, store: RunStore) -> dict[s
         "partition_key": None,
         "partition_date": None,
         "templates_dict": None,
+        "task_state_store": TaskStateStore(),
     }
     logical = run.logical_date
     if logical is not None:
