@@ -18,6 +18,7 @@ COMMAND_MODULES = [
     "riir_airflow.cli.db_command",
     "riir_airflow.cli.config_command",
     "riir_airflow.cli.app_command",
+    "riir_airflow.cli.standalone_command",
 ]
 
 
