@@ -387,7 +387,7 @@ impl Planner {
         let leaf_states = self
             .leaves
             .iter()
-            .flat_map(|&t| snap.rows[t].iter().map(|&(_, s)| s))
+            .flat_map(|&t| snap.rows(t).iter().map(|&(_, s)| s))
             .filter(|&s| s != Some(TaskInstanceState::Removed));
         if unfinished.is_empty() {
             let states: Vec<Option<TaskInstanceState>> = leaf_states.collect();
@@ -416,27 +416,38 @@ impl Planner {
     }
 }
 
-/// The task instances of one pass, grouped by task.
+/// The task instances of one pass, grouped by task (one flat array, sorted by task then map index).
 struct Snapshot<'a> {
     planner: &'a Planner,
-    /// Per task: (map index, state) of each of its task instances.
-    rows: Vec<Vec<(i64, Option<TaskInstanceState>)>>,
+    /// `flat[offsets[t]..offsets[t + 1]]` are the (map index, state) pairs of task `t`.
+    offsets: Vec<usize>,
+    flat: Vec<(i64, Option<TaskInstanceState>)>,
 }
 
 impl<'a> Snapshot<'a> {
     fn new(planner: &'a Planner, tis: &[TiState]) -> CoreResult<Self> {
         let n = planner.graph.len();
-        let mut rows: Vec<Vec<(i64, Option<TaskInstanceState>)>> = vec![Vec::new(); n];
+        let mut offsets = vec![0usize; n + 1];
         for ti in tis {
             if ti.task >= n {
                 return Err(CoreError::UnknownTask { task_id: format!("#{}", ti.task) });
             }
-            rows[ti.task].push((ti.map_index, ti.state));
+            offsets[ti.task + 1] += 1;
         }
-        for (task, r) in rows.iter_mut().enumerate() {
-            if r.len() > 1 {
-                r.sort_by_key(|&(mi, _)| mi);
-                if let Some(w) = r.windows(2).find(|w| w[0].0 == w[1].0) {
+        for t in 0..n {
+            offsets[t + 1] += offsets[t];
+        }
+        let mut next = offsets.clone();
+        let mut flat = vec![(0i64, None); tis.len()];
+        for ti in tis {
+            flat[next[ti.task]] = (ti.map_index, ti.state);
+            next[ti.task] += 1;
+        }
+        for task in 0..n {
+            let rows = &mut flat[offsets[task]..offsets[task + 1]];
+            if rows.len() > 1 {
+                rows.sort_unstable_by_key(|&(mi, _)| mi);
+                if let Some(w) = rows.windows(2).find(|w| w[0].0 == w[1].0) {
                     return Err(CoreError::Invalid {
                         what: "task instance snapshot".into(),
                         reason: format!(
@@ -448,12 +459,17 @@ impl<'a> Snapshot<'a> {
                 }
             }
         }
-        Ok(Snapshot { planner, rows })
+        Ok(Snapshot { planner, offsets, flat })
+    }
+
+    /// The (map index, state) of each task instance of `task`, by map index.
+    fn rows(&self, task: TaskIdx) -> &[(i64, Option<TaskInstanceState>)] {
+        &self.flat[self.offsets[task]..self.offsets[task + 1]]
     }
 
     /// Number of expanded (map index >= 0, not removed) task instances of a task.
     fn expanded_count(&self, task: TaskIdx) -> i64 {
-        self.rows[task].iter().filter(|&&(mi, s)| mi >= 0 && s != Some(TaskInstanceState::Removed)).count() as i64
+        self.rows(task).iter().filter(|&&(mi, s)| mi >= 0 && s != Some(TaskInstanceState::Removed)).count() as i64
     }
 
     /// The total expansion count of a mapped group, when some unmapped task directly in it has expanded.
@@ -476,7 +492,7 @@ impl<'a> Snapshot<'a> {
             .chain(info.groups.iter().flat_map(|&g| self.planner.group_deps[g].iter()));
         let mut all_done = true;
         for &dep in deps {
-            let rows = &self.rows[dep];
+            let rows = &self.rows(dep);
             all_done &= !rows.is_empty() && rows.iter().all(|&(_, s)| s == Some(TaskInstanceState::Success));
         }
         all_done
@@ -553,7 +569,7 @@ impl<'a> Snapshot<'a> {
             let relevant = self.relevant(task, map_index, u);
             let is_setup = p.info[u].is_setup;
             if any_expansion {
-                for &(mi, s) in &self.rows[u] {
+                for &(mi, s) in self.rows(u) {
                     if relevant.contains(mi) {
                         c.add(s, is_setup);
                     }
@@ -564,7 +580,7 @@ impl<'a> Snapshot<'a> {
                 if is_setup {
                     c.upstream_setup += 1;
                 }
-                for &(_, s) in &self.rows[u] {
+                for &(_, s) in self.rows(u) {
                     c.add_finished(s, is_setup);
                 }
             }
@@ -637,7 +653,7 @@ impl<'a> Snapshot<'a> {
         };
         let finished: Vec<TaskInstanceState> = deps
             .iter()
-            .flat_map(|&d| self.rows[d].iter())
+            .flat_map(|&d| self.rows(d).iter())
             .filter(|&&(mi, _)| mi == -1)
             .filter_map(|&(_, s)| s.filter(|s| s.is_finished()))
             .collect();

@@ -4,7 +4,6 @@ use std::collections::HashMap;
 
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::pybacked::PyBackedStr;
 use pyo3::types::{PyDict, PyList, PyMapping, PyString, PyTuple};
 use riir_core::plan::{Plan, Planner, TaskSpec, TiKey, TiState};
 use riir_core::state::{TaskInstanceState, TriggerRule, WeightRule};
@@ -123,19 +122,28 @@ impl PyPlanner {
     }
 
     /// One scheduling pass. `states`: every existing task instance as (task_id, map_index, state or None).
-    fn plan<'py>(
-        &self,
-        py: Python<'py>,
-        states: Vec<(PyBackedStr, i64, Option<PyBackedStr>)>,
-    ) -> PyResult<Bound<'py, PyDict>> {
-        let mut tis = Vec::with_capacity(states.len());
-        for (task_id, map_index, state) in &states {
-            let task = self.inner.task_idx(task_id).py(py)?;
-            let state = match state {
-                None => None,
-                Some(s) => Some(s.parse::<TaskInstanceState>().map_err(|e| PyValueError::new_err(e.to_string()))?),
+    fn plan<'py>(&self, py: Python<'py>, states: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>> {
+        let mut tis = Vec::with_capacity(states.len().unwrap_or(0));
+        // Borrow the strings instead of copying them: this loop is most of the cost of a call.
+        for item in states.try_iter()? {
+            let item = item?;
+            let entry = item
+                .cast::<PyTuple>()
+                .ok()
+                .filter(|t| t.len() == 3)
+                .ok_or_else(|| PyTypeError::new_err("each state must be a (task_id, map_index, state) tuple"))?;
+            let task_id = entry.get_borrowed_item(0)?;
+            let task_id = task_id.cast::<PyString>()?;
+            let task = self.inner.task_idx(task_id.to_str()?).py(py)?;
+            let map_index: i64 = entry.get_borrowed_item(1)?.extract()?;
+            let state = entry.get_borrowed_item(2)?;
+            let state = if state.is_none() {
+                None
+            } else {
+                let text = state.cast::<PyString>()?;
+                Some(text.to_str()?.parse::<TaskInstanceState>().map_err(|e| PyValueError::new_err(e.to_string()))?)
             };
-            tis.push(TiState { task, map_index: *map_index, state });
+            tis.push(TiState { task, map_index, state });
         }
         let Plan { to_run, to_skip, to_upstream_failed, to_remove, run_state } =
             py.detach(|| self.inner.plan(&tis)).py(py)?;
