@@ -6,6 +6,7 @@ of one scheduling pass (one call per loop turn of the run engine), plus the cost
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable
 
@@ -17,7 +18,7 @@ Snapshot = list[tuple[str, int, str | None]]
 def layered(layers: int = 100, width: int = 10) -> tuple[Planner, Snapshot]:
     """100 layers of 10 tasks, each depending on every task of the layer above; the first half succeeded."""
     ids = [[f"t{layer}_{i}" for i in range(width)] for layer in range(layers)]
-    edges = [(up, down) for above, below in zip(ids, ids[1:], strict=False) for up in above for down in below]
+    edges = [(up, down) for above, below in itertools.pairwise(ids) for up in above for down in below]
     planner = Planner([{"task_id": t} for row in ids for t in row], edges)
     states: Snapshot = [(t, -1, "success" if n < layers // 2 else None) for n, row in enumerate(ids) for t in row]
     return planner, states
