@@ -1,6 +1,6 @@
 # Hand-written stub for the compiled extension (rust/riir_py). Checked by `mypy.stubtest` in `make lint`.
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal, TypedDict, final
 
 __all__ = ["Graph", "Planner", "__version__"]
@@ -32,6 +32,7 @@ class _PlanResult(TypedDict):
     to_skip: list[tuple[str, int]]
     to_upstream_failed: list[tuple[str, int]]
     to_remove: list[tuple[str, int]]
+    expanded: list[tuple[str, int]]
     run_state: Literal["running", "success", "failed"]
 
 @final
@@ -45,7 +46,9 @@ class Planner:
         mapped_group_dependencies: Mapping[str, Sequence[str]] | None = None,
         dag_id: str = "",
     ) -> Planner: ...
-    def plan(self, states: Sequence[tuple[str, int, str | None]]) -> _PlanResult: ...
+    def plan(
+        self, states: Sequence[tuple[str, int, str | None]], expand: Callable[[str], int | None] | None = None
+    ) -> _PlanResult: ...
     def priority_weight(self, task_id: str) -> int: ...
     def leaves(self) -> list[str]: ...
     def task_ids(self) -> list[str]: ...

@@ -106,9 +106,16 @@ pub struct Plan {
     pub to_upstream_failed: Vec<TiKey>,
     /// Task instances to mark removed (surplus map indexes), in topological order then map index.
     pub to_remove: Vec<TiKey>,
+    /// Tasks expanded in this pass by the `expand` callback of [`Planner::plan_expanding`], with their number of
+    /// map indexes: the caller replaces the task's map index -1 with map indexes `0..count` (no state yet).
+    pub expanded: Vec<(TaskIdx, i64)>,
     /// The DAG run's state after this pass.
     pub run_state: DagRunState,
 }
+
+/// The expansion callback of [`Planner::plan_expanding`]: the number of map indexes of a task that is ready to
+/// expand (Airflow's `get_mapped_ti_count`), or `None` when its input cannot be computed.
+pub type ExpandFn<'f, E> = dyn FnMut(TaskIdx) -> Result<Option<i64>, E> + 'f;
 
 /// Relevant map indexes of an upstream (Airflow's `_get_relevant_map_indexes` result).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -344,13 +351,27 @@ impl Planner {
         &self.leaves
     }
 
-    /// One planning pass over a snapshot of every existing task instance of the run.
+    /// One planning pass over a snapshot of every existing task instance of the run. A not-yet-expanded
+    /// instance that is ready is returned in `to_run` at map index -1 ("ready to expand").
     pub fn plan(&self, tis: &[TiState]) -> CoreResult<Plan> {
+        self.plan_expanding::<CoreError>(tis, None)
+    }
+
+    /// One planning pass that also expands, as Airflow's pass does: for a ready not-yet-expanded instance,
+    /// `expand(task)` gives its number of map indexes. `None` marks it upstream_failed, 0 skipped (Airflow's
+    /// `expand_mapped_task`); otherwise its instances `0..count` are created (no state) and decided in this same
+    /// pass, from the same snapshot, and the task is listed in [`Plan::expanded`].
+    pub fn plan_expanding<E: From<CoreError>>(
+        &self,
+        tis: &[TiState],
+        mut expand: Option<&mut ExpandFn<'_, E>>,
+    ) -> Result<Plan, E> {
         let snap = Snapshot::new(self, tis)?;
         let mut to_run = Vec::new();
         let mut to_skip = Vec::new();
         let mut to_upstream_failed = Vec::new();
         let mut to_remove = Vec::new();
+        let mut expanded = Vec::new();
         let mut unfinished_others: Vec<&TiState> = Vec::new();
         for ti in tis {
             if !is_schedulable(ti.state) {
@@ -361,11 +382,43 @@ impl Planner {
             }
             let key = (ti.task, ti.map_index);
             match snap.decide(ti) {
+                Decision::Run if ti.map_index < 0 && self.info[ti.task].needs_expansion && expand.is_some() => {
+                    let expand = expand.as_mut().expect("checked above");
+                    match expand(ti.task)? {
+                        None => to_upstream_failed.push(key),
+                        Some(count) if count < 1 => to_skip.push(key),
+                        Some(count) => expanded.push((ti.task, count, ti.state)),
+                    }
+                }
                 Decision::Run => to_run.push(key),
                 Decision::Wait => {}
                 Decision::Skip => to_skip.push(key),
                 Decision::UpstreamFailed => to_upstream_failed.push(key),
                 Decision::Removed => to_remove.push(key),
+            }
+        }
+        if !expanded.is_empty() {
+            // The new instances are decided against the same snapshot, with the expansion applied.
+            let mut new_tis: Vec<TiState> = Vec::new();
+            for &(task, count, state) in &expanded {
+                new_tis.extend((0..count).map(|map_index| TiState { task, map_index, state }));
+            }
+            let mut all: Vec<TiState> = tis
+                .iter()
+                .filter(|t| t.map_index >= 0 || !expanded.iter().any(|&(task, _, _)| task == t.task))
+                .copied()
+                .collect();
+            all.extend_from_slice(&new_tis);
+            let snap = Snapshot::new(self, &all)?;
+            for ti in &new_tis {
+                let key = (ti.task, ti.map_index);
+                match snap.decide(ti) {
+                    Decision::Run => to_run.push(key),
+                    Decision::Wait => {}
+                    Decision::Skip => to_skip.push(key),
+                    Decision::UpstreamFailed => to_upstream_failed.push(key),
+                    Decision::Removed => to_remove.push(key),
+                }
             }
         }
         let by_topo = |a: &TiKey, b: &TiKey| (self.topo_pos[a.0], a.1).cmp(&(self.topo_pos[b.0], b.1));
@@ -376,10 +429,14 @@ impl Planner {
         to_upstream_failed.sort_by(by_topo);
         to_remove.sort_by(by_topo);
 
-        let decided =
-            !(to_run.is_empty() && to_skip.is_empty() && to_upstream_failed.is_empty() && to_remove.is_empty());
+        let decided = !(to_run.is_empty()
+            && to_skip.is_empty()
+            && to_upstream_failed.is_empty()
+            && to_remove.is_empty()
+            && expanded.is_empty());
         let run_state = self.run_state(tis, &snap, decided, &unfinished_others);
-        Ok(Plan { to_run, to_skip, to_upstream_failed, to_remove, run_state })
+        let expanded = expanded.into_iter().map(|(task, count, _)| (task, count)).collect();
+        Ok(Plan { to_run, to_skip, to_upstream_failed, to_remove, expanded, run_state })
     }
 
     fn run_state(&self, tis: &[TiState], snap: &Snapshot<'_>, decided: bool, others: &[&TiState]) -> DagRunState {

@@ -7,6 +7,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyMapping, PyString, PyTuple};
 use riir_core::plan::{Plan, Planner, TaskSpec, TiKey, TiState};
 use riir_core::state::{TaskInstanceState, TriggerRule, WeightRule};
+use riir_core::{CoreError, TaskIdx};
 
 use crate::errors::IntoPyResult;
 
@@ -93,6 +94,18 @@ fn task_spec(dag_id: &str, spec: &Bound<'_, PyAny>) -> PyResult<TaskSpec> {
     })
 }
 
+/// An error from either side of the expansion callback.
+enum PlanError {
+    Core(CoreError),
+    Py(PyErr),
+}
+
+impl From<CoreError> for PlanError {
+    fn from(e: CoreError) -> Self {
+        PlanError::Core(e)
+    }
+}
+
 impl PyPlanner {
     fn keys<'py>(&self, py: Python<'py>, keys: &[TiKey]) -> PyResult<Bound<'py, PyList>> {
         let items = keys.iter().map(|&(task, mi)| {
@@ -122,7 +135,14 @@ impl PyPlanner {
     }
 
     /// One scheduling pass. `states`: every existing task instance as (task_id, map_index, state or None).
-    fn plan<'py>(&self, py: Python<'py>, states: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>> {
+    /// `expand(task_id)`, when given, returns the number of map indexes of a task that is ready to expand.
+    #[pyo3(signature = (states, expand = None))]
+    fn plan<'py>(
+        &self,
+        py: Python<'py>,
+        states: &Bound<'py, PyAny>,
+        expand: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyDict>> {
         let mut tis = Vec::with_capacity(states.len().unwrap_or(0));
         // Borrow the strings instead of copying them: this loop is most of the cost of a call.
         for item in states.try_iter()? {
@@ -145,13 +165,27 @@ impl PyPlanner {
             };
             tis.push(TiState { task, map_index, state });
         }
-        let Plan { to_run, to_skip, to_upstream_failed, to_remove, run_state } =
-            py.detach(|| self.inner.plan(&tis)).py(py)?;
+        let Plan { to_run, to_skip, to_upstream_failed, to_remove, expanded, run_state } = match expand {
+            None => py.detach(|| self.inner.plan(&tis)).py(py)?,
+            Some(expand) => {
+                let mut call = |task: TaskIdx| -> Result<Option<i64>, PlanError> {
+                    let count = expand.call1((self.names[task].bind(py),)).map_err(PlanError::Py)?;
+                    count.extract::<Option<i64>>().map_err(PlanError::Py)
+                };
+                match self.inner.plan_expanding(&tis, Some(&mut call)) {
+                    Ok(plan) => plan,
+                    Err(PlanError::Core(e)) => return Err(crate::errors::to_py(py, e)),
+                    Err(PlanError::Py(e)) => return Err(e),
+                }
+            }
+        };
         let out = PyDict::new(py);
         out.set_item("to_run", self.keys(py, &to_run)?)?;
         out.set_item("to_skip", self.keys(py, &to_skip)?)?;
         out.set_item("to_upstream_failed", self.keys(py, &to_upstream_failed)?)?;
         out.set_item("to_remove", self.keys(py, &to_remove)?)?;
+        let expanded = expanded.iter().map(|&(task, count)| (self.names[task].bind(py), count));
+        out.set_item("expanded", PyList::new(py, expanded)?)?;
         out.set_item("run_state", run_state.as_str())?;
         Ok(out)
     }

@@ -426,3 +426,44 @@ fn large_dag_plans_quickly_enough_to_be_called_every_turn() {
     assert_eq!(got.to_run.len(), 10);
     assert_eq!(got.run_state, DagRunState::Running);
 }
+
+/// Plans with an expansion callback that answers from `counts` (task id -> count; missing = cannot compute).
+fn plan_expanding(p: &Planner, snapshot: &[(&str, i64, Option<TaskInstanceState>)], counts: &[(&str, i64)]) -> Plan {
+    let tis: Vec<TiState> = snapshot
+        .iter()
+        .map(|&(id, mi, state)| TiState { task: p.task_idx(id).unwrap(), map_index: mi, state })
+        .collect();
+    let mut expand = |task: TaskIdx| -> CoreResult<Option<i64>> {
+        let id = p.graph().task_id(task);
+        Ok(counts.iter().find(|(t, _)| *t == id).map(|&(_, c)| c))
+    };
+    p.plan_expanding(&tis, Some(&mut expand)).unwrap()
+}
+
+#[test]
+fn expansion_in_the_same_pass_decides_the_new_instances() {
+    let p = planner(vec![t("make"), mapped("m", &["make"]), t("after")], &[("make", "m"), ("m", "after")]);
+    let idx = |id| p.task_idx(id).unwrap();
+    let ok = Some(TaskInstanceState::Success);
+    let got = plan_expanding(&p, &[("make", -1, ok), ("m", -1, None), ("after", -1, None)], &[("m", 3)]);
+    assert_eq!(got.expanded, [(idx("m"), 3)]);
+    assert_eq!(got.to_run, [(idx("m"), 0), (idx("m"), 1), (idx("m"), 2)]);
+    assert_eq!(got.run_state, DagRunState::Running);
+    // An empty expansion skips the task; an expansion input that cannot be computed fails it upstream.
+    let got = plan_expanding(&p, &[("make", -1, ok), ("m", -1, None), ("after", -1, None)], &[("m", 0)]);
+    assert_eq!((got.to_skip, got.expanded), (vec![(idx("m"), -1)], vec![]));
+    let got = plan_expanding(&p, &[("make", -1, ok), ("m", -1, None), ("after", -1, None)], &[]);
+    assert_eq!(got.to_upstream_failed, [(idx("m"), -1)]);
+}
+
+#[test]
+fn expanded_group_members_wait_for_their_own_index() {
+    let p = mapped_group();
+    let idx = |id| p.task_idx(id).unwrap();
+    let ok = Some(TaskInstanceState::Success);
+    let snap = [("make", -1, ok), ("a", 0, ok), ("a", 1, None), ("b", -1, None), ("after", -1, None)];
+    let got = plan_expanding(&p, &snap, &[("b", 2)]);
+    assert_eq!(got.expanded, [(idx("b"), 2)]);
+    // a[1] is ready (no state), b[0] follows a[0]; b[1] waits for a[1].
+    assert_eq!(got.to_run, [(idx("a"), 1), (idx("b"), 0)]);
+}
