@@ -209,43 +209,45 @@ fn teardown_waits_for_everything_between_its_setup_and_itself() {
 
 #[test]
 fn indirect_setup_failure_or_skip_reaches_tasks_below_it() {
-    // create >> w1 >> w2 >> delete, create >> delete. w1 runs even when create does not (all_done), but w2 also
-    // depends on create, indirectly, because create's teardown is downstream of w2.
+    // create >> w1 >> w2 >> delete, create >> delete. w2 (all_done) would run after w1 whatever happened, but it
+    // also depends on create, indirectly, because create's teardown is downstream of w2. (Airflow requires the
+    // direct downstreams of a setup to be all_success, so w1 is.)
     let p = planner(
-        vec![setup("create"), rule("w1", "all_done"), t("w2"), teardown("delete")],
+        vec![setup("create"), t("w1"), rule("w2", "all_done"), teardown("delete")],
         &[("create", "w1"), ("w1", "w2"), ("w2", "delete"), ("create", "delete")],
     );
-    let snap = [("create", "skipped"), ("w1", "success"), ("w2", "-"), ("delete", "-")];
+    let snap = [("create", "skipped"), ("w1", "skipped"), ("w2", "-"), ("delete", "-")];
     assert_eq!(plan(&p, &snap), out(&[], &["w2"], &[], "running"));
-    let snap = [("create", "failed"), ("w1", "success"), ("w2", "-"), ("delete", "-")];
+    let snap = [("create", "failed"), ("w1", "upstream_failed"), ("w2", "-"), ("delete", "-")];
     assert_eq!(plan(&p, &snap), out(&[], &[], &["w2"], "running"));
-    let snap = [("create", "success"), ("w1", "success"), ("w2", "-"), ("delete", "-")];
+    // The setup succeeded and the work failed: all_done runs.
+    let snap = [("create", "success"), ("w1", "failed"), ("w2", "-"), ("delete", "-")];
     assert_eq!(plan(&p, &snap), out(&["w2"], &[], &[], "running"));
 }
 
 #[test]
 fn indirect_setup_counts_only_when_its_teardown_is_downstream_or_it_has_none() {
     // lone (setup, no teardown) >> a >> b: b depends on lone indirectly.
-    // create >> c >> d, create >> delete, c >> delete: d is below the teardown's scope, so create is not
+    // create >> c >> d, create >> delete, c >> delete: d is outside the teardown's scope, so create is not
     // relevant to d.
     let p = planner(
         vec![
             setup("lone"),
-            rule("a", "all_done"),
-            t("b"),
+            t("a"),
+            rule("b", "all_done"),
             setup("create"),
-            rule("c", "all_done"),
-            t("d"),
+            t("c"),
+            rule("d", "all_done"),
             teardown("delete"),
         ],
         &[("lone", "a"), ("a", "b"), ("create", "c"), ("c", "d"), ("create", "delete"), ("c", "delete")],
     );
     let snap = [
         ("lone", "failed"),
-        ("a", "success"),
+        ("a", "upstream_failed"),
         ("b", "-"),
         ("create", "failed"),
-        ("c", "success"),
+        ("c", "upstream_failed"),
         ("d", "-"),
         ("delete", "upstream_failed"),
     ];
