@@ -17,7 +17,11 @@
 //!   (depends_on_past), `NotPreviouslySkippedDep` (branch XCom; Airflow 3 branches also set the skipped states
 //!   directly), pools and concurrency limits.
 //! - A not-yet-expanded task instance (map index -1 of a mapped task or of a task in a mapped task group) in
-//!   `to_run` means "ready to expand"; the caller expands it and plans again.
+//!   `to_run` means "ready to expand"; the caller expands it and plans again. With
+//!   [`Planner::plan_expanding`] the caller instead answers an expansion callback and the new instances are
+//!   decided in the same pass, as in Airflow (length 0 = skipped, length unknown = upstream_failed).
+//! - DAG validation is not repeated here: Airflow refuses a setup whose direct (non-teardown) downstream is not
+//!   all_success ("Setup tasks must be followed with trigger rule ALL_SUCCESS.") when the DAG is bagged.
 //! - Run state: failed when nothing is unfinished and an effective leaf failed; success when nothing is unfinished
 //!   and every effective leaf succeeded or was skipped; failed on deadlock (unfinished task instances, none of
 //!   which can run, none decided in this pass, and no task with depends_on_past or a task-instance concurrency
