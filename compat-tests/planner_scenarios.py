@@ -227,6 +227,35 @@ SCENARIOS: list[dict[str, Any]] = [
         "edges": [["g.a", "g.b"], ["g.b", "g.c"], ["g.c", "after"], ["g.c", "strict"]],
     },
     {
+        "dag_id": "mapped_fast_rules",
+        "groups": [{"id": "g", "expand": [1, 2, 3]}],
+        "tasks": [
+            {"id": "m", "expand": [1, 2, 3], "fail_x": [2], "skip_x": [3]},
+            {"id": "any_failed", "trigger_rule": "one_failed"},
+            {"id": "any_done", "trigger_rule": "one_done"},
+            {"id": "none_failed", "trigger_rule": "none_failed"},
+            {"id": "g.a", "group": "g", "fail_x": [2], "skip_x": [3]},
+            {"id": "g.one_ok", "group": "g", "trigger_rule": "one_success"},
+            {"id": "g.one_failed", "group": "g", "trigger_rule": "one_failed"},
+            {"id": "g.min_one", "group": "g", "trigger_rule": "none_failed_min_one_success"},
+            {"id": "g.all_skipped", "group": "g", "trigger_rule": "all_skipped"},
+            {"id": "end", "trigger_rule": "all_done"},
+        ],
+        "edges": [
+            ["m", "any_failed"],
+            ["m", "any_done"],
+            ["m", "none_failed"],
+            ["g.a", "g.one_ok"],
+            ["g.a", "g.one_failed"],
+            ["g.a", "g.min_one"],
+            ["g.a", "g.all_skipped"],
+            ["g.one_ok", "end"],
+            ["g.one_failed", "end"],
+            ["g.min_one", "end"],
+            ["g.all_skipped", "end"],
+        ],
+    },
+    {
         "dag_id": "mapped_group_skip",
         "groups": [{"id": "g", "expand": [1, 2]}],
         "tasks": [
@@ -414,12 +443,26 @@ def simulate(scenario: dict[str, Any], structure: list[dict[str, Any]]) -> tuple
         return by_id[task_id]
 
     def values(task_id: str) -> list[Any] | None:
+        """The x of each map index; a mapped task inside a mapped group repeats its own values per group index."""
         t = spec(task_id)
-        if "expand" in t:
-            return expansion_values(scenario, t["expand"])
-        return expansion_values(scenario, groups[t["group"]]["expand"])
+        outer = expansion_values(scenario, groups[t["group"]]["expand"]) if "group" in t else None
+        if "expand" not in t:
+            return outer
+        own = expansion_values(scenario, t["expand"])
+        if own is None or "group" not in t:
+            return own
+        return None if outer is None else [v for _ in outer for v in own]
 
-    states: dict[tuple[str, int], str | None] = {(t["task_id"], -1): None for t in tasks}
+    def literal(task_id: str) -> bool:
+        """Airflow creates the instances of a task mapped over literals only when the run is created."""
+        t = spec(task_id)
+        sources = [t.get("expand"), groups[t["group"]]["expand"] if "group" in t else None]
+        return any(sources) and all(src is None or isinstance(src, list) for src in sources)
+
+    states: dict[tuple[str, int], str | None] = {}
+    for t in tasks:
+        count = len(values(t["task_id"]) or []) if literal(t["task_id"]) else 0
+        states.update({(t["task_id"], i): None for i in range(count)} if count else {(t["task_id"], -1): None})
     for _ in range(200):
         result = planner.plan([(t, i, s) for (t, i), s in states.items()], expand=lambda tid: len(values(tid) or []))
         for key in result["to_skip"]:
