@@ -256,6 +256,31 @@ SCENARIOS: list[dict[str, Any]] = [
         ],
     },
     {
+        "dag_id": "mapped_group_xcom_fast",
+        "groups": [{"id": "g", "expand": {"xcom": "make"}}],
+        "tasks": [
+            {"id": "make", "returns": [1, 2, 3]},
+            {"id": "g.a", "group": "g", "fail_x": [2], "skip_x": [3]},
+            {"id": "g.one_ok", "group": "g", "trigger_rule": "one_success"},
+            {"id": "g.one_failed", "group": "g", "trigger_rule": "one_failed"},
+            {"id": "g.min_one", "group": "g", "trigger_rule": "none_failed_min_one_success"},
+            {"id": "g.all_skipped", "group": "g", "trigger_rule": "all_skipped"},
+            {"id": "g.after_min_one", "group": "g", "trigger_rule": "one_done"},
+            {"id": "end", "trigger_rule": "all_done"},
+        ],
+        "edges": [
+            ["g.a", "g.one_ok"],
+            ["g.a", "g.one_failed"],
+            ["g.a", "g.min_one"],
+            ["g.a", "g.all_skipped"],
+            ["g.min_one", "g.after_min_one"],
+            ["g.one_ok", "end"],
+            ["g.one_failed", "end"],
+            ["g.after_min_one", "end"],
+            ["g.all_skipped", "end"],
+        ],
+    },
+    {
         "dag_id": "mapped_group_skip",
         "groups": [{"id": "g", "expand": [1, 2]}],
         "tasks": [
