@@ -1,6 +1,7 @@
 //! `_core.Planner`: one scheduling pass over a DAG run's task instance states per call.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -36,6 +37,27 @@ pub struct PyPlanner {
     inner: Planner,
     /// Task ids as Python strings, made once so that each plan() call only increments reference counts.
     names: Vec<Py<PyString>>,
+    /// Task id -> index with a cheap hash: looking ids up is a large part of a plan() call.
+    index: HashMap<String, TaskIdx, BuildHasherDefault<FxHasher>>,
+}
+
+/// The multiply-rotate hash of rustc's FxHasher: fast for short keys; DoS resistance is not needed for task ids
+/// the DAG itself defines.
+#[derive(Default)]
+struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 fn get<'py, T: FromPyObjectOwned<'py>>(spec: &Bound<'py, PyMapping>, key: &str, default: T) -> PyResult<T> {
@@ -131,7 +153,8 @@ impl PyPlanner {
         let groups: Vec<(String, Vec<String>)> = mapped_group_dependencies.unwrap_or_default().into_iter().collect();
         let inner = Planner::new(&specs, &edges, &groups).py(py)?;
         let names = specs.iter().map(|s| PyString::new(py, &s.task_id).unbind()).collect();
-        Ok(PyPlanner { inner, names })
+        let index = specs.iter().enumerate().map(|(i, s)| (s.task_id.clone(), i)).collect();
+        Ok(PyPlanner { inner, names, index })
     }
 
     /// One scheduling pass. `states`: every existing task instance as (task_id, map_index, state or None).
@@ -154,7 +177,11 @@ impl PyPlanner {
                 .ok_or_else(|| PyTypeError::new_err("each state must be a (task_id, map_index, state) tuple"))?;
             let task_id = entry.get_borrowed_item(0)?;
             let task_id = task_id.cast::<PyString>()?;
-            let task = self.inner.task_idx(task_id.to_str()?).py(py)?;
+            let task_id = task_id.to_str()?;
+            let task = match self.index.get(task_id) {
+                Some(&task) => task,
+                None => return Err(crate::errors::to_py(py, CoreError::UnknownTask { task_id: task_id.to_owned() })),
+            };
             let map_index: i64 = entry.get_borrowed_item(1)?.extract()?;
             let state = entry.get_borrowed_item(2)?;
             let state = if state.is_none() {
