@@ -37,7 +37,15 @@ class _PlanResult(TypedDict):
 
 @final
 class Planner:
-    """One Airflow scheduling pass per call: what starts, what is skipped / upstream_failed / removed, run state."""
+    """One Airflow scheduling pass per call: what starts, what is skipped / upstream_failed / removed, run state.
+
+    `tasks`: one mapping per task with `task_id` and optionally `trigger_rule`, `is_setup`, `is_teardown`,
+    `on_failure_fail_dagrun`, `priority_weight`, `weight_rule`, `mapped_group` (innermost mapped task group id) or
+    `mapped_groups` (innermost first), `is_mapped`, `mapped_dependencies` (tasks a mapped task expands over),
+    `depends_on_past`, `max_active_tis_per_dag`, `max_active_tis_per_dagrun`. `mapped_group_dependencies`: per mapped
+    group, the tasks its expand input reads. `plan(states)`: every existing task instance as
+    (task_id, map_index, state or None); decisions come from that one snapshot, so apply them all and call again.
+    """
 
     def __new__(
         cls,
