@@ -469,3 +469,12 @@ fn expanded_group_members_wait_for_their_own_index() {
     // a[1] is ready (no state), b[0] follows a[0]; b[1] waits for a[1].
     assert_eq!(got.to_run, [(idx("a"), 1), (idx("b"), 0)]);
 }
+
+#[test]
+fn removed_leaf_instances_do_not_count_for_the_run_state() {
+    let p = planner(vec![t("a"), mapped("m", &[])], &[("a", "m")]);
+    let snap = [("a", "success"), ("m[0]", "success"), ("m[1]", "removed")];
+    assert_eq!(plan(&p, &snap).state, "success");
+    let snap = [("a", "success"), ("m[0]", "failed"), ("m[1]", "removed")];
+    assert_eq!(plan(&p, &snap).state, "failed");
+}
