@@ -373,3 +373,46 @@ async def test_unknown_ids_are_none(db: asyncpg.Pool) -> None:
     assert await q.start_try(db, uuid.uuid4(), 1, pid=1, hostname="h") is None
     assert await q.record_task_result(db, uuid.uuid4(), 1, "success") is None
     assert await q.get_task_instance(db, KEY_A) is None
+
+
+async def test_claim_honours_pools(db: asyncpg.Pool) -> None:
+    await q.upsert_pool(db, "small", 2)
+    await q.upsert_pool(db, "unlimited", -1)
+    await q.upsert_pool(db, "deferrable", 1, include_deferred=True)
+    await q.upsert_dag(db, "p")
+    tasks = [
+        NewTaskInstance("big", pool="small", pool_slots=3, priority_weight=10),  # never fits in 2 slots
+        *(NewTaskInstance(f"s{i}", pool="small", priority_weight=5 - i) for i in range(4)),
+        *(NewTaskInstance(f"u{i}", pool="unlimited") for i in range(3)),
+        NewTaskInstance("ghost", pool="no_such_pool", priority_weight=20),
+        NewTaskInstance("d_running", pool="deferrable", state="deferred"),
+        NewTaskInstance("d_waiting", pool="deferrable"),
+    ]
+    await q.create_dag_run(db, "p", "r", run_type="manual", tasks=tasks)
+    await q.set_task_states(db, "p", "r", [StateChange(t.task_id, "scheduled", (None,)) for t in tasks if not t.state])
+    claimed = await q.claim_ready_tries(db, app_id="a", hostname="h", limit=20)
+    assert sorted(t.task_id for t in claimed) == ["s0", "s1", "u0", "u1", "u2"]
+    left = await q.list_task_instances(db, states=["scheduled"], order_by="task_id")
+    assert [t.task_id for t in left.items] == ["big", "d_waiting", "ghost", "s2", "s3"]
+    # A finished try frees its slot; a deferred one holds it only when the pool includes deferred tasks.
+    s0 = next(t for t in claimed if t.task_id == "s0")
+    await q.start_try(db, s0.id, s0.try_number, pid=1, hostname="h")
+    await q.record_task_result(db, s0.id, s0.try_number, "success")
+    assert [t.task_id for t in await q.claim_ready_tries(db, app_id="a", hostname="h", limit=20)] == ["s2"]
+    await q.upsert_pool(db, "deferrable", 1, include_deferred=False)
+    assert [t.task_id for t in await q.claim_ready_tries(db, app_id="a", hostname="h", limit=20)] == ["d_waiting"]
+
+
+async def test_dag_lock_is_held_by_one_session(db: asyncpg.Pool, pg_dsn: str) -> None:
+    first, second = await asyncpg.connect(pg_dsn), await asyncpg.connect(pg_dsn)
+    try:
+        assert await q.try_lock_dag(first, "etl")
+        assert not await q.try_lock_dag(second, "etl")
+        assert await q.try_lock_dag(second, "other_dag")
+        await first.close()  # the holder goes away: the lock goes with it
+        assert await q.try_lock_dag(second, "etl")
+        assert await q.unlock_dag(second, "etl") and not await q.unlock_dag(second, "etl")
+    finally:
+        for conn in (first, second):
+            if not conn.is_closed():
+                await conn.close()

@@ -18,6 +18,7 @@ meantime is left alone (the function reports what it changed). Listing functions
 from __future__ import annotations
 
 import datetime
+import hashlib
 import json
 import uuid
 from collections.abc import AsyncIterator, Collection, Mapping, Sequence
@@ -484,29 +485,69 @@ async def claim_ready_tries(
 ) -> list[TaskInstanceRecord]:
     """Take up to `limit` scheduled tries (highest priority_weight first) and mark them queued for this app.
 
-    Concurrent claimers never get the same try: rows are locked with FOR UPDATE SKIP LOCKED, and a row another
-    claimer moved on is re-checked against `state = 'scheduled'` before it is taken.
+    Concurrent claimers never get the same try: candidate rows are locked with FOR UPDATE SKIP LOCKED.
+    Pools are honoured across all apps, as Airflow's scheduler does: the candidates' pool rows are locked (in name
+    order, so claimers cannot deadlock), the slots in use are counted after the lock is granted (running + queued,
+    + deferred when the pool includes deferred), and a try that does not fit its pool's open slots, or whose pool
+    does not exist, stays scheduled while smaller or other-pool tries behind it may still go. `slots = -1` is
+    unlimited.
     """
     if limit <= 0:
         return []
     async with transaction(db) as conn:
+        candidates = await conn.fetch(
+            """
+            SELECT id, pool, pool_slots FROM task_instance
+            WHERE state = 'scheduled' AND ($1::text[] IS NULL OR dag_id = ANY($1::text[]))
+            ORDER BY priority_weight DESC, scheduled_dttm, id
+            LIMIT $2
+            FOR UPDATE SKIP LOCKED
+            """,
+            None if dag_ids is None else list(dag_ids), limit * 4,  # look past tries that will not fit
+        )  # fmt: skip
+        if not candidates:
+            return []
+        names = sorted({row["pool"] for row in candidates})
+        pools = await conn.fetch(
+            "SELECT pool, slots, include_deferred FROM pool WHERE pool = ANY($1::text[]) ORDER BY pool FOR UPDATE",
+            names,
+        )
+        # A new statement, so a new snapshot: it sees what other claimers committed before we got the locks.
+        used = await conn.fetch(
+            """
+            SELECT ti.pool, coalesce(sum(ti.pool_slots) FILTER (WHERE ti.state IN ('running', 'queued')
+                OR (ti.state = 'deferred' AND p.include_deferred)), 0)::int AS used
+            FROM pool p JOIN task_instance ti ON ti.pool = p.pool
+            WHERE p.pool = ANY($1::text[]) AND ti.state IN ('running', 'queued', 'deferred')
+            GROUP BY ti.pool
+            """,
+            names,
+        )
+        open_slots: dict[str, float] = {
+            row["pool"]: float("inf") if row["slots"] == -1 else float(row["slots"]) for row in pools
+        }
+        for row in used:
+            open_slots[row["pool"]] -= row["used"]
+        chosen: list[uuid.UUID] = []
+        for row in candidates:
+            if len(chosen) == limit:
+                break
+            if open_slots.get(row["pool"], 0) >= row["pool_slots"]:
+                open_slots[row["pool"]] -= row["pool_slots"]
+                chosen.append(row["id"])
+        if not chosen:
+            return []
         rows = await conn.fetch(
             """
-            WITH ready AS (
-                SELECT id FROM task_instance
-                WHERE state = 'scheduled' AND ($1::text[] IS NULL OR dag_id = ANY($1::text[]))
-                ORDER BY priority_weight DESC, scheduled_dttm, id
-                LIMIT $2
-                FOR UPDATE SKIP LOCKED
-            )
-            UPDATE task_instance ti SET state = 'queued', queued_dttm = now(), app_id = $3, hostname = $4,
+            UPDATE task_instance SET state = 'queued', queued_dttm = now(), app_id = $2, hostname = $3,
                 updated_at = now()
-            FROM ready WHERE ti.id = ready.id
-            RETURNING ti.*
+            WHERE id = ANY($1::uuid[])
+            RETURNING *
             """,
-            None if dag_ids is None else list(dag_ids), limit, app_id, hostname,
+            chosen, app_id, hostname,
         )  # fmt: skip
-    return sorted(from_rows(TaskInstanceRecord, rows), key=lambda ti: (-ti.priority_weight, str(ti.id)))
+    order = {ti_id: n for n, ti_id in enumerate(chosen)}
+    return sorted(from_rows(TaskInstanceRecord, rows), key=lambda ti: order[ti.id])
 
 
 async def start_try(db: Db, ti_id: uuid.UUID, try_number: int, *, pid: int, hostname: str) -> TaskInstanceRecord | None:
@@ -798,6 +839,26 @@ async def list_apps(db: Db, *, alive_within: datetime.timedelta | None = None) -
                 alive_within,
             )
     return from_rows(AppRecord, rows)
+
+
+def dag_lock_key(dag_id: str) -> int:
+    """The advisory-lock key of a DAG: first 8 bytes of sha256("riir-airflow dag:" + dag_id), a signed bigint."""
+    return int.from_bytes(hashlib.sha256(f"riir-airflow dag:{dag_id}".encode()).digest()[:8], "big", signed=True)
+
+
+async def try_lock_dag(conn: Conn, dag_id: str) -> bool:
+    """Take the DAG's scheduling lock for this session, without waiting. True if this session now holds it.
+
+    Session-level on purpose: an app replica holds it for as long as its connection lives, and it is released
+    when the connection closes or the server sees the app die. Use a direct connection for it, not one through
+    pgbouncer in transaction mode (which does not keep sessions).
+    """
+    return bool(await conn.fetchval("SELECT pg_try_advisory_lock($1)", dag_lock_key(dag_id)))
+
+
+async def unlock_dag(conn: Conn, dag_id: str) -> bool:
+    """Release the DAG's scheduling lock held by this session (False if it did not hold it)."""
+    return bool(await conn.fetchval("SELECT pg_advisory_unlock($1)", dag_lock_key(dag_id)))
 
 
 # --- pools ---------------------------------------------------------------------------------------------------------
