@@ -92,3 +92,20 @@ def test_long_home_paths_put_the_socket_in_a_private_temp_folder(tmp_path: Path)
     assert len(str(server.socket_dir)) < 90 and server.socket_dir != server.root / "run"
     short = Path("/tmp/h")  # only the path is computed, nothing is created
     assert EmbeddedPostgres.for_home(short).socket_dir == short / "embedded-postgres" / "run"
+
+
+def test_without_util_linux_unshare_the_namespace_is_entered_directly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As root this exercises `_enter_user_namespace`; as an ordinary user no namespace is needed at all."""
+    import riir_airflow.metastore.embedded as embedded
+
+    monkeypatch.setattr(embedded, "_unshare_with_map_user", lambda: None)
+    server = EmbeddedPostgres.for_home(tmp_path / "home")
+    try:
+        dsn = server.ensure_running()
+        assert server.is_running() and dsn.startswith("postgresql://postgres@/airflow?host=")
+        assert "unshare" not in (server.root / "commands.log").read_text()
+        assert server.data_dir.stat().st_uid == os.getuid()  # as root: still root's files, nothing was chowned
+    finally:
+        assert server.stop()
