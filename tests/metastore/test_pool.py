@@ -29,7 +29,7 @@ def _conf(tmp_path: Path, **env: str) -> AirflowConfigParser:
          "postgresql://u@db/airflow?sslmode=require&application_name=x", {}),
         ("postgresql://u@db/airflow?connect_timeout=5&keepalives=1&prepared_statement_cache_size=0",
          "postgresql://u@db/airflow", {"connect_timeout": "5", "prepared_statement_cache_size": "0"}),
-        ("postgresql://u@/airflow?host=/var/run/postgresql", "postgresql://u@/airflow?host=%2Fvar%2Frun%2Fpostgresql",
+        ("postgresql://u@/airflow?host=/var/run/postgresql", "postgresql://u@/airflow?host=/var/run/postgresql",
          {}),
         ("  postgresql://u%40corp:p%2Fw@db/airflow  ", "postgresql://u%40corp:p%2Fw@db/airflow", {}),
     ],

@@ -91,7 +91,7 @@ def normalize_dsn(url: str) -> tuple[str, dict[str, str]]:
             client[key] = value
         elif key not in _CLIENT_ONLY_OPTIONS:
             query.append((key, value))
-    dsn = urlunsplit(("postgresql", parts.netloc, parts.path, urlencode(query), ""))
+    dsn = urlunsplit(("postgresql", parts.netloc, parts.path, urlencode(query, safe="/"), ""))
     return dsn, client
 
 
