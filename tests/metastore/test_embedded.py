@@ -109,3 +109,5 @@ def test_without_util_linux_unshare_the_namespace_is_entered_directly(
         assert server.data_dir.stat().st_uid == os.getuid()  # as root: still root's files, nothing was chowned
     finally:
         assert server.stop()
+    if server.socket_dir != server.root / "run":
+        assert not server.socket_dir.exists()  # a temp socket folder is removed with the server

@@ -251,6 +251,9 @@ class EmbeddedPostgres:
                 os.kill(pid, signal.SIGQUIT)  # immediate shutdown; recovery runs at the next start
                 while _process_alive(pid):
                     time.sleep(0.05)
+            if self.socket_dir != self.root / "run":
+                with contextlib.suppress(OSError):  # the private temp folder of a long path; empty once stopped
+                    self.socket_dir.rmdir()
             return True
 
 
