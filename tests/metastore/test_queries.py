@@ -416,3 +416,32 @@ async def test_dag_lock_is_held_by_one_session(db: asyncpg.Pool, pg_dsn: str) ->
         for conn in (first, second):
             if not conn.is_closed():
                 await conn.close()
+
+
+async def test_clear_task_instances_like_airflow(db: asyncpg.Pool) -> None:
+    await make_run(db)
+    await q.set_task_states(db, "example", "manual__1", [StateChange(t, "scheduled", (None,)) for t in "abc"])
+    tries = {t.task_id: t for t in await q.claim_ready_tries(db, app_id="x", hostname="h", limit=3)}
+    for name, outcome in (("a", "success"), ("b", "failed")):
+        await q.start_try(db, tries[name].id, 1, pid=1, hostname="h")
+        await q.record_task_result(db, tries[name].id, 1, outcome)
+    await q.start_try(db, tries["c"].id, 1, pid=1, hostname="h")  # still running
+    await q.set_dag_run_state(db, "example", "manual__1", "failed")
+
+    assert [k.task_id for k in await q.clear_task_instances(db, "example", "manual__1", only_failed=True)] == ["b"]
+    b = await q.get_task_instance(db, TaskInstanceKey("example", "manual__1", "b"))
+    assert b is not None and b.state is None and b.try_number == 1 and b.max_tries == 1
+    run = await q.get_dag_run(db, "example", "manual__1")
+    assert run is not None and run.state == "queued" and run.end_date is None
+
+    cleared = await q.clear_task_instances(db, "example", "manual__1", task_ids=["a", "c"], retries_by_task={"a": 2})
+    assert sorted(k.task_id for k in cleared) == ["a", "c"]
+    a = await q.get_task_instance(db, KEY_A)
+    c = await q.get_task_instance(db, TaskInstanceKey("example", "manual__1", "c"))
+    assert a is not None and (a.state, a.max_tries) == (None, 3)
+    assert c is not None and c.state == "restarting"
+    # Scheduling the cleared task again starts try 2; the finished first try stays in the history.
+    assert await q.set_task_state(db, KEY_A, "scheduled", expected=[None])
+    assert (await q.get_task_instance(db, KEY_A)).try_number == 2  # type: ignore[union-attr]
+    assert [t.try_number for t in await q.list_task_instance_tries(db, KEY_A)] == [1]
+    assert await q.clear_task_instances(db, "example", "nope") == []

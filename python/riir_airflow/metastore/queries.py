@@ -653,6 +653,58 @@ async def list_stale_running_tries(db: Db, older_than: datetime.timedelta) -> li
     return from_rows(TaskInstanceRecord, rows)
 
 
+async def clear_task_instances(
+    db: Db,
+    dag_id: str,
+    run_id: str,
+    *,
+    task_ids: Collection[str] | None = None,
+    only_failed: bool = False,
+    retries_by_task: Mapping[str, int] | None = None,
+    dag_run_state: str | None = "queued",
+) -> list[TaskInstanceKey]:
+    """Clear task instances of one run so they run again, as Airflow's clear does.
+
+    A running try becomes `restarting` (its app stops it and it is retried); any other becomes state-less with
+    `max_tries = try_number + retries` (retries of the task when given, else at least its tries so far) and no
+    deferral leftovers. The run's queued_at is stamped; a finished run goes back to `dag_run_state` with a new
+    start_date (None leaves the run alone). Returns the keys cleared.
+    """
+    retries = dict(retries_by_task or {})
+    async with transaction(db) as conn:
+        rows = await conn.fetch(
+            """
+            UPDATE task_instance ti SET
+                state = CASE WHEN ti.state = 'running' THEN 'restarting' END,
+                max_tries = CASE WHEN ti.state = 'running' THEN ti.max_tries ELSE coalesce(
+                    (SELECT ti.try_number + r FROM unnest($5::text[], $6::int[]) AS m(t, r) WHERE m.t = ti.task_id),
+                    greatest(ti.max_tries, ti.try_number)) END,
+                next_method = CASE WHEN ti.state = 'running' THEN ti.next_method END,
+                next_kwargs = CASE WHEN ti.state = 'running' THEN ti.next_kwargs END,
+                updated_at = now()
+            WHERE ti.dag_id = $1 AND ti.run_id = $2 AND ($3::text[] IS NULL OR ti.task_id = ANY($3::text[]))
+              AND (NOT $4 OR ti.state IN ('failed', 'upstream_failed'))
+            RETURNING ti.task_id, ti.map_index
+            """,
+            dag_id, run_id, None if task_ids is None else list(task_ids), only_failed, list(retries),
+            list(retries.values()),
+        )  # fmt: skip
+        if rows:
+            await conn.execute(
+                """
+                UPDATE dag_run SET queued_at = now(), updated_at = now(),
+                    state = CASE WHEN $3::text IS NOT NULL AND state IN ('success', 'failed') THEN $3 ELSE state END,
+                    start_date = CASE WHEN $3::text IS NOT NULL AND state IN ('success', 'failed') THEN now()
+                                      ELSE start_date END,
+                    end_date = CASE WHEN $3::text IS NOT NULL AND state IN ('success', 'failed') THEN NULL
+                                    ELSE end_date END
+                WHERE dag_id = $1 AND run_id = $2
+                """,
+                dag_id, run_id, dag_run_state,
+            )  # fmt: skip
+    return [TaskInstanceKey(dag_id, run_id, row["task_id"], row["map_index"]) for row in rows]
+
+
 async def list_task_instances(
     db: Db,
     *,
