@@ -123,7 +123,7 @@ class EmbeddedPostgres:
     # --- start / stop ---------------------------------------------------------------------------------------------
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
-        self._make_private_dir(self.root)  # only callers that start the server take the lock
+        self._make_private_dir(self.root)  # stop() checks that the folder exists before locking
         with self.lock_file.open("a") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
             try:
