@@ -111,3 +111,17 @@ def test_without_util_linux_unshare_the_namespace_is_entered_directly(
         assert server.stop()
     if server.socket_dir != server.root / "run":
         assert not server.socket_dir.exists()  # a temp socket folder is removed with the server
+
+
+def test_two_first_commands_at_once_share_one_server(home: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
+    env["AIRFLOW_HOME"] = str(home)
+    command = [str(Path(sys.executable).parent / "riir-airflow"), "db", "migrate"]
+    procs = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(2)]  # fmt: skip
+    outputs = [p.communicate(timeout=180) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outputs
+    # One initdb, one server, and the migration applied exactly once.
+    assert sum("Applied migration 0001_initial" in out for out, _ in outputs) == 1
+    log = (home / "embedded-postgres" / "commands.log").read_text().splitlines()
+    assert len([line for line in log if line.startswith("$ ") and "/initdb " in line]) == 1
