@@ -403,21 +403,6 @@ async def test_claim_honours_pools(db: asyncpg.Pool) -> None:
     assert [t.task_id for t in await q.claim_ready_tries(db, app_id="a", hostname="h", limit=20)] == ["d_waiting"]
 
 
-async def test_dag_lock_is_held_by_one_session(db: asyncpg.Pool, pg_dsn: str) -> None:
-    first, second = await asyncpg.connect(pg_dsn), await asyncpg.connect(pg_dsn)
-    try:
-        assert await q.try_lock_dag(first, "etl")
-        assert not await q.try_lock_dag(second, "etl")
-        assert await q.try_lock_dag(second, "other_dag")
-        await first.close()  # the holder goes away: the lock goes with it
-        assert await q.try_lock_dag(second, "etl")
-        assert await q.unlock_dag(second, "etl") and not await q.unlock_dag(second, "etl")
-    finally:
-        for conn in (first, second):
-            if not conn.is_closed():
-                await conn.close()
-
-
 async def test_clear_task_instances_like_airflow(db: asyncpg.Pool) -> None:
     await make_run(db)
     await q.set_task_states(db, "example", "manual__1", [StateChange(t, "scheduled", (None,)) for t in "abc"])

@@ -18,7 +18,6 @@ meantime is left alone (the function reports what it changed). Listing functions
 from __future__ import annotations
 
 import datetime
-import hashlib
 import json
 import uuid
 from collections.abc import AsyncIterator, Collection, Mapping, Sequence
@@ -891,26 +890,6 @@ async def list_apps(db: Db, *, alive_within: datetime.timedelta | None = None) -
                 alive_within,
             )
     return from_rows(AppRecord, rows)
-
-
-def dag_lock_key(dag_id: str) -> int:
-    """The advisory-lock key of a DAG: first 8 bytes of sha256("riir-airflow dag:" + dag_id), a signed bigint."""
-    return int.from_bytes(hashlib.sha256(f"riir-airflow dag:{dag_id}".encode()).digest()[:8], "big", signed=True)
-
-
-async def try_lock_dag(conn: Conn, dag_id: str) -> bool:
-    """Take the DAG's scheduling lock for this session, without waiting. True if this session now holds it.
-
-    Session-level on purpose: an app replica holds it for as long as its connection lives, and it is released
-    when the connection closes or the server sees the app die. Use a direct connection for it, not one through
-    pgbouncer in transaction mode (which does not keep sessions).
-    """
-    return bool(await conn.fetchval("SELECT pg_try_advisory_lock($1)", dag_lock_key(dag_id)))
-
-
-async def unlock_dag(conn: Conn, dag_id: str) -> bool:
-    """Release the DAG's scheduling lock held by this session (False if it did not hold it)."""
-    return bool(await conn.fetchval("SELECT pg_advisory_unlock($1)", dag_lock_key(dag_id)))
 
 
 # --- pools ---------------------------------------------------------------------------------------------------------
