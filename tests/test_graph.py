@@ -24,8 +24,9 @@ def test_topological_order_is_stable_and_respects_edges() -> None:
 
 def test_cycle_raises_airflow_exception_naming_a_task() -> None:
     graph = Graph(["a", "b", "c"], [("a", "b"), ("b", "c"), ("c", "a")])
-    assert graph.find_cycle() == "a"
-    with pytest.raises(AirflowDagCycleException, match="Faulty task: a"):
+    # As Airflow's check_cycle: the walk goes a, b, c and c's edge closes the cycle.
+    assert graph.find_cycle() == "c"
+    with pytest.raises(AirflowDagCycleException, match="Faulty task: c"):
         graph.topological_order()
 
 

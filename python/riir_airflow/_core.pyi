@@ -1,8 +1,9 @@
 # Hand-written stub for the compiled extension (rust/riir_py). Checked by `mypy.stubtest` in `make lint`.
 
-from typing import final
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal, TypedDict, final
 
-__all__ = ["Graph", "__version__"]
+__all__ = ["Cron", "Graph", "Planner", "Timetable", "__version__", "plan_backfill"]
 __version__: str
 
 @final
@@ -25,3 +26,79 @@ class Graph:
     def subset(
         self, task_ids: list[str], include_upstream: bool = False, include_downstream: bool = False
     ) -> Graph: ...
+
+class _PlanResult(TypedDict):
+    to_run: list[tuple[str, int]]
+    to_skip: list[tuple[str, int]]
+    to_upstream_failed: list[tuple[str, int]]
+    to_remove: list[tuple[str, int]]
+    run_state: Literal["running", "success", "failed"]
+
+@final
+class Planner:
+    """One Airflow scheduling pass per call: what starts, what is skipped / upstream_failed / removed, run state."""
+
+    def __new__(
+        cls,
+        tasks: Sequence[Mapping[str, Any]],
+        edges: Sequence[tuple[str, str]] = ...,
+        mapped_group_dependencies: Mapping[str, Sequence[str]] | None = None,
+        dag_id: str = "",
+    ) -> Planner: ...
+    def plan(self, states: Sequence[tuple[str, int, str | None]]) -> _PlanResult: ...
+    def priority_weight(self, task_id: str) -> int: ...
+    def leaves(self) -> list[str]: ...
+    def task_ids(self) -> list[str]: ...
+    def __len__(self) -> int: ...
+
+# --- schedules (rust/riir_py/src/schedule.rs). Instants are epoch microseconds (UTC); "naive" values are a wall
+# clock read as UTC. Errors are raised as riir_airflow.exceptions.AirflowTimetableInvalid.
+
+@final
+class Cron:
+    """A cron expression with croniter's semantics."""
+
+    def __new__(cls, expression: str) -> Cron: ...
+    @property
+    def expression(self) -> str: ...
+    @property
+    def covers_every_hour(self) -> bool: ...
+    @property
+    def field_count(self) -> int: ...
+    def next_naive(self, starts: list[int]) -> list[int | None]: ...
+    def prev_naive(self, starts: list[int]) -> list[int | None]: ...
+    def next_in_zone(self, timezone: str, current: int, n: int) -> list[int]: ...
+    def prev_in_zone(self, timezone: str, current: int, n: int) -> list[int]: ...
+    def align(self, timezone: str, current: int, forward: bool) -> int: ...
+
+@final
+class Timetable:
+    """A periodic timetable computed in Rust; deltas are ("fixed", us, 0) or ("relative", months, us)."""
+
+    @staticmethod
+    def cron_data_interval(expression: str, timezone: str) -> Timetable: ...
+    @staticmethod
+    def cron_trigger(
+        expressions: list[str], timezone: str, interval: tuple[str, int, int], run_immediately: tuple[str, int]
+    ) -> Timetable: ...
+    @staticmethod
+    def delta_data_interval(delta: tuple[str, int, int]) -> Timetable: ...
+    @staticmethod
+    def delta_trigger(delta: tuple[str, int, int], interval: tuple[str, int, int]) -> Timetable: ...
+    def next_dagrun_infos(
+        self,
+        last: tuple[int, int] | None,
+        earliest: int | None,
+        latest: int | None,
+        catchup: bool,
+        now: int,
+        n: int = 1,
+    ) -> list[tuple[int, int, int]]: ...
+    def backfill_infos(
+        self, from_date: int, to_date: int, now: int, run_backwards: bool, limit: int = 1000000
+    ) -> list[tuple[int, int, int]]: ...
+    def infer_manual_data_interval(self, run_after: int) -> tuple[int, int]: ...
+
+def plan_backfill(
+    logical_dates: list[int], existing: list[tuple[int, str]], reprocess_behavior: str, run_backwards: bool
+) -> list[tuple[int, str]]: ...

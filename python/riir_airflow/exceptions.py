@@ -165,9 +165,30 @@ class DuplicateTaskIdFound(AirflowException):
 class TaskAlreadyInTaskGroup(AirflowException):
     """A task was added to a second task group."""
 
+    def __init__(self, task_id: str, existing_group_id: str | None, new_group_id: str) -> None:
+        super().__init__(task_id, new_group_id)
+        self.task_id = task_id
+        self.existing_group_id = existing_group_id
+        self.new_group_id = new_group_id
+
+    def __str__(self) -> str:
+        existing = "the DAG's root group" if self.existing_group_id is None else f"group {self.existing_group_id!r}"
+        return f"cannot add {self.task_id!r} to {self.new_group_id!r} (already in {existing})"
+
 
 class FailFastDagInvalidTriggerRule(AirflowException):
     """A fail-fast DAG has a task whose trigger rule is not all_success."""
+
+    _allowed_rules = ("all_success", "all_done_setup_success")
+
+    @classmethod
+    def check(cls, *, fail_fast: bool, trigger_rule: str) -> None:
+        if fail_fast and trigger_rule not in cls._allowed_rules:
+            raise cls()
+
+    def __str__(self) -> str:
+        # Airflow formats the generated enum member here, which prints with its class name.
+        return "A 'fail_fast' dag can only have TriggerRule.ALL_SUCCESS trigger rule"
 
 
 class ParamValidationError(AirflowException, ValueError):

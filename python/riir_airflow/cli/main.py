@@ -14,6 +14,10 @@ from collections.abc import Sequence
 # One module per command group, as in `airflow <group> <command>`.
 COMMAND_MODULES = [
     "riir_airflow.cli.version_command",
+    "riir_airflow.cli.dags_command",
+    "riir_airflow.cli.db_command",
+    "riir_airflow.cli.config_command",
+    "riir_airflow.cli.app_command",
 ]
 
 
@@ -26,8 +30,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from riir_airflow.compat import install_from_env
+
+    # RIIR_AIRFLOW_COMPAT=1 lets unmodified `from airflow...` DAG files load.
+    install_from_env()
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        # Commands that parse their own arguments (`app`) take options the top-level parser does not know.
+        if not hasattr(args, "argv"):
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        args.argv = [*extra, *args.argv]
     func = getattr(args, "func", None)
     if func is None:
         parser.print_help()

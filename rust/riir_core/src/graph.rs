@@ -102,7 +102,8 @@ impl Graph {
     }
 
     /// Finds a cycle with the depth-first walk Airflow's `check_cycle` uses: tasks are started in insertion
-    /// order and the reported task is the first one reached again while still on the current path.
+    /// order, and the reported task is the one whose edge leads back onto the current path (Airflow's
+    /// "Faulty task").
     pub fn find_cycle(&self) -> Option<TaskIdx> {
         #[derive(Clone, Copy, PartialEq)]
         enum Mark {
@@ -123,7 +124,7 @@ impl Graph {
                 if let Some(&child) = self.downstream[task].get(*next) {
                     *next += 1;
                     match mark[child] {
-                        Mark::OnPath => return Some(child),
+                        Mark::OnPath => return Some(task),
                         Mark::New => {
                             mark[child] = Mark::OnPath;
                             stack.push((child, 0));
@@ -283,8 +284,9 @@ mod tests {
     #[test]
     fn cycle_is_detected_and_names_a_task_on_it() {
         let g = graph(&["a", "b", "c", "d"], &[("a", "b"), ("b", "c"), ("c", "b"), ("c", "d")]);
-        assert_eq!(g.find_cycle().map(|i| g.task_id(i).to_owned()), Some("b".into()));
-        assert_eq!(g.topological_order(), Err(CoreError::Cycle { task_id: "b".into() }));
+        // The walk goes a, b, c; c's edge leads back to b, which is still on the path: c is reported.
+        assert_eq!(g.find_cycle().map(|i| g.task_id(i).to_owned()), Some("c".into()));
+        assert_eq!(g.topological_order(), Err(CoreError::Cycle { task_id: "c".into() }));
     }
 
     #[test]

@@ -4,8 +4,14 @@
 //! and (as the project grows) trigger rules, run planning, cron and timetables, backfill ranges and layout.
 #![forbid(unsafe_code)]
 
+pub mod backfill;
+pub mod cron;
 pub mod error;
 pub mod graph;
+pub mod plan;
+pub mod state;
+pub mod timetable;
+pub mod trigger_rule;
 
 pub use error::{CoreError, CoreResult};
 pub use graph::{Graph, TaskIdx};

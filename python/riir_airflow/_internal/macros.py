@@ -1,0 +1,44 @@
+"""The `macros` available in templates (`{{ macros.ds_add(ds, 1) }}`), as Airflow's task SDK defines them."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import time
+import uuid
+from datetime import datetime, timedelta
+from random import random
+from typing import Any
+
+import dateutil  # type: ignore[import-untyped]
+import pendulum
+
+__all__ = [
+    "datetime",
+    "datetime_diff_for_humans",
+    "dateutil",
+    "ds_add",
+    "ds_format",
+    "json",
+    "random",
+    "time",
+    "timedelta",
+    "uuid",
+]
+
+
+def ds_add(ds: str, days: int) -> str:
+    """`ds_add('2015-01-01', 5)` -> `'2015-01-06'`."""
+    if not days:
+        return str(ds)
+    return (_dt.datetime.strptime(str(ds), "%Y-%m-%d") + timedelta(days=days)).strftime("%Y-%m-%d")
+
+
+def ds_format(ds: str, input_format: str, output_format: str) -> str:
+    """`ds_format('2015-01-01', '%Y-%m-%d', '%m-%d-%y')` -> `'01-01-15'`."""
+    return _dt.datetime.strptime(str(ds), input_format).strftime(output_format)
+
+
+def datetime_diff_for_humans(dt: Any, since: Any = None) -> str:
+    """A human-readable difference between two datetimes (`since` defaults to now)."""
+    return str(pendulum.instance(dt).diff_for_humans(pendulum.instance(since) if since else None))

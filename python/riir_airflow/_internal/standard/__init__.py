@@ -1,0 +1,1 @@
+"""Operators, sensors, hooks and triggers of Airflow's standard provider."""

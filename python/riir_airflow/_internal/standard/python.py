@@ -1,0 +1,175 @@
+"""PythonOperator and its branching / short-circuit variants."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import itertools
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from typing import Any
+
+from riir_airflow._internal.baseoperator import BaseOperator
+from riir_airflow._internal.skipmixin import BranchMixIn, SkipMixin
+from riir_airflow.exceptions import AirflowException
+
+
+def determine_kwargs(func: Callable[..., Any], args: Collection[Any], kwargs: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The keyword arguments `func` asks for out of `kwargs` (all of them when it takes **kwargs)."""
+    signature = inspect.signature(func)
+    for name, param in itertools.islice(signature.parameters.items(), len(args)):
+        if param.kind in (param.KEYWORD_ONLY, param.VAR_KEYWORD):
+            continue
+        if name in kwargs:
+            raise ValueError(f"The key {name!r} in args is a part of kwargs and therefore reserved.")
+    if any(p.kind == p.VAR_KEYWORD for p in signature.parameters.values()):
+        return kwargs
+    return {key: kwargs[key] for key in signature.parameters if key in kwargs}
+
+
+async def _await(awaitable: Any) -> Any:
+    return await awaitable
+
+
+class PythonOperator(BaseOperator):
+    """Calls `python_callable(*op_args, **op_kwargs)`, passing the context keys it asks for by name."""
+
+    template_fields: Sequence[str] = ("templates_dict", "op_args", "op_kwargs")
+    template_fields_renderers = {"templates_dict": "json", "op_args": "py", "op_kwargs": "py"}
+    ui_color = "#ffefeb"
+    shallow_copy_attrs: Sequence[str] = ("python_callable", "op_kwargs")
+    op_args: Any
+    op_kwargs: Any
+
+    def __init__(
+        self,
+        *,
+        python_callable: Callable[..., Any],
+        op_args: Collection[Any] | None = None,
+        op_kwargs: Mapping[str, Any] | None = None,
+        templates_dict: dict[str, Any] | None = None,
+        templates_exts: Sequence[str] | None = None,
+        show_return_value_in_logs: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        if not callable(python_callable):
+            raise AirflowException("`python_callable` param must be callable")
+        self.python_callable = python_callable
+        self.op_args = op_args or ()
+        self.op_kwargs = op_kwargs or {}
+        self.templates_dict = templates_dict
+        if templates_exts:
+            self.template_ext = templates_exts
+        self.show_return_value_in_logs = show_return_value_in_logs
+
+    @property
+    def is_async(self) -> bool:
+        return inspect.iscoroutinefunction(self.python_callable)
+
+    def execute(self, context: Any) -> Any:
+        context.update(self.op_kwargs, templates_dict=self.templates_dict)
+        self.op_kwargs = self.determine_kwargs(context)
+        result = self.execute_callable()
+        if inspect.isawaitable(result):
+            # `async def` callables run to completion on an event loop of their own (the task's process).
+            result = asyncio.run(_await(result))
+        if self.show_return_value_in_logs:
+            self.log.info("Done. Returned value was: %s", result)
+        else:
+            self.log.info("Done. Returned value not shown")
+        return result
+
+    def determine_kwargs(self, context: Mapping[str, Any]) -> Mapping[str, Any]:
+        return determine_kwargs(self.python_callable, self.op_args, context)
+
+    def execute_callable(self) -> Any:
+        return self.python_callable(*self.op_args, **self.op_kwargs)
+
+
+class BranchPythonOperator(PythonOperator, BranchMixIn):
+    """The callable returns the task id(s) (or task group ids) to follow; other direct downstreams are skipped."""
+
+    inherits_from_skipmixin = True
+
+    def execute(self, context: Any) -> Any:
+        return self.do_branch(context, super().execute(context))
+
+
+class ShortCircuitOperator(PythonOperator, SkipMixin):
+    """A falsy result skips downstream tasks (all of them, or only direct ones when trigger rules are respected)."""
+
+    inherits_from_skipmixin = True
+
+    def __init__(self, *, ignore_downstream_trigger_rules: bool = True, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.ignore_downstream_trigger_rules = ignore_downstream_trigger_rules
+
+    def execute(self, context: Any) -> Any:
+        condition = super().execute(context)
+        if condition or not self.downstream_task_ids:
+            return condition
+        task = context["task"]
+        if self.ignore_downstream_trigger_rules:
+            tasks: Iterable[Any] = task.get_flat_relatives(upstream=False)
+        else:
+            tasks = task.get_direct_relatives(upstream=False)
+        self.skip(ti=context["ti"], tasks=[t for t in tasks if not t.is_teardown])
+        return condition
+
+
+class _NotSupportedPythonOperator(PythonOperator):
+    """Operators that need another interpreter; DAGs using them load, running them says it is not supported."""
+
+    def __init__(self, *, python_callable: Callable[..., Any], **kwargs: Any) -> None:
+        own = {
+            k: kwargs.pop(k)
+            for k in list(kwargs)
+            if k
+            in {
+                "requirements",
+                "python_version",
+                "serializer",
+                "system_site_packages",
+                "pip_install_options",
+                "string_args",
+                "expect_airflow",
+                "expect_pendulum",
+                "skip_on_exit_code",
+                "index_urls",
+                "index_urls_from_connection_ids",
+                "venv_cache_path",
+                "env_vars",
+                "inherit_env",
+                "python",
+                "use_dill",
+            }
+        }
+        super().__init__(python_callable=python_callable, **kwargs)
+        self.isolation_options = own
+
+    def execute(self, context: Any) -> Any:
+        raise AirflowException(
+            f"{type(self).__name__} is not supported by riir-airflow yet: run the callable with PythonOperator/@task"
+        )
+
+
+class PythonVirtualenvOperator(_NotSupportedPythonOperator):
+    """Runs the callable in a virtualenv (not supported yet)."""
+
+
+class ExternalPythonOperator(_NotSupportedPythonOperator):
+    """Runs the callable in another interpreter (not supported yet)."""
+
+
+class BranchPythonVirtualenvOperator(PythonVirtualenvOperator, BranchMixIn):
+    """Branching variant of PythonVirtualenvOperator (not supported yet)."""
+
+
+class BranchExternalPythonOperator(ExternalPythonOperator, BranchMixIn):
+    """Branching variant of ExternalPythonOperator (not supported yet)."""
+
+
+def get_current_context() -> Any:
+    from riir_airflow.runtime.context import get_current_context as current
+
+    return current()

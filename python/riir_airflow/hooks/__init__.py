@@ -1,0 +1,1 @@
+"""Airflow's `airflow.hooks` package (riir_airflow mirror)."""

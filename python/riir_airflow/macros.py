@@ -1,0 +1,18 @@
+"""Airflow's `airflow.macros`: re-exports only.
+
+Generated from riir_airflow/_internal/import_paths.py; edit the table there, not this file.
+"""
+
+from riir_airflow._internal.macros import datetime as datetime
+from riir_airflow._internal.macros import datetime_diff_for_humans as datetime_diff_for_humans
+from riir_airflow._internal.macros import ds_add as ds_add
+from riir_airflow._internal.macros import ds_format as ds_format
+from riir_airflow._internal.macros import timedelta as timedelta
+
+__all__ = [
+    "datetime",
+    "datetime_diff_for_humans",
+    "ds_add",
+    "ds_format",
+    "timedelta",
+]

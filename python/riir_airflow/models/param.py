@@ -1,0 +1,12 @@
+"""Airflow's `airflow.models.param`: re-exports only.
+
+Generated from riir_airflow/_internal/import_paths.py; edit the table there, not this file.
+"""
+
+from riir_airflow._internal.params import Param as Param
+from riir_airflow._internal.params import ParamsDict as ParamsDict
+
+__all__ = [
+    "Param",
+    "ParamsDict",
+]

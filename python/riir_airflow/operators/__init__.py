@@ -1,0 +1,1 @@
+"""Airflow's `airflow.operators` package (riir_airflow mirror)."""

@@ -1,0 +1,24 @@
+"""Airflow's `airflow.operators.python`: re-exports only.
+
+Generated from riir_airflow/_internal/import_paths.py; edit the table there, not this file.
+"""
+
+from riir_airflow._internal.standard.python import BranchExternalPythonOperator as BranchExternalPythonOperator
+from riir_airflow._internal.standard.python import BranchPythonOperator as BranchPythonOperator
+from riir_airflow._internal.standard.python import BranchPythonVirtualenvOperator as BranchPythonVirtualenvOperator
+from riir_airflow._internal.standard.python import ExternalPythonOperator as ExternalPythonOperator
+from riir_airflow._internal.standard.python import PythonOperator as PythonOperator
+from riir_airflow._internal.standard.python import PythonVirtualenvOperator as PythonVirtualenvOperator
+from riir_airflow._internal.standard.python import ShortCircuitOperator as ShortCircuitOperator
+from riir_airflow._internal.standard.python import get_current_context as get_current_context
+
+__all__ = [
+    "BranchExternalPythonOperator",
+    "BranchPythonOperator",
+    "BranchPythonVirtualenvOperator",
+    "ExternalPythonOperator",
+    "PythonOperator",
+    "PythonVirtualenvOperator",
+    "ShortCircuitOperator",
+    "get_current_context",
+]

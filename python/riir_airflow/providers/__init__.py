@@ -1,0 +1,1 @@
+"""Airflow's `airflow.providers` package (riir_airflow mirror)."""

@@ -1,0 +1,1 @@
+"""Airflow's `airflow.providers.standard.operators` package (riir_airflow mirror)."""

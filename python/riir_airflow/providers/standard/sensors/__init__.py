@@ -1,0 +1,1 @@
+"""Airflow's `airflow.providers.standard.sensors` package (riir_airflow mirror)."""

@@ -1,0 +1,12 @@
+"""Airflow's `airflow.providers.standard.sensors.external_task`: re-exports only.
+
+Generated from riir_airflow/_internal/import_paths.py; edit the table there, not this file.
+"""
+
+from riir_airflow._internal.standard.sensors import ExternalTaskMarker as ExternalTaskMarker
+from riir_airflow._internal.standard.sensors import ExternalTaskSensor as ExternalTaskSensor
+
+__all__ = [
+    "ExternalTaskMarker",
+    "ExternalTaskSensor",
+]

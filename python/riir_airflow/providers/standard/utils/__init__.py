@@ -1,0 +1,1 @@
+"""Airflow's `airflow.providers.standard.utils` package (riir_airflow mirror)."""

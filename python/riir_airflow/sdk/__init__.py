@@ -1,0 +1,108 @@
+"""Airflow's `airflow.sdk`: re-exports only.
+
+Generated from riir_airflow/_internal/import_paths.py; edit the table there, not this file.
+"""
+
+from riir_airflow._internal.asset_decorator import asset as asset
+from riir_airflow._internal.assets import Asset as Asset
+from riir_airflow._internal.assets import AssetAlias as AssetAlias
+from riir_airflow._internal.assets import AssetAll as AssetAll
+from riir_airflow._internal.assets import AssetAny as AssetAny
+from riir_airflow._internal.assets import AssetWatcher as AssetWatcher
+from riir_airflow._internal.assets import Dataset as Dataset
+from riir_airflow._internal.assets import Metadata as Metadata
+from riir_airflow._internal.assets import Model as Model
+from riir_airflow._internal.baseoperator import BaseOperator as BaseOperator
+from riir_airflow._internal.baseoperator import chain as chain
+from riir_airflow._internal.baseoperator import chain_linear as chain_linear
+from riir_airflow._internal.baseoperator import cross_downstream as cross_downstream
+from riir_airflow._internal.branch import BaseBranchOperator as BaseBranchOperator
+from riir_airflow._internal.connection import Connection as Connection
+from riir_airflow._internal.dag import DAG as DAG
+from riir_airflow._internal.dag import dag as dag
+from riir_airflow._internal.decorators import result as result
+from riir_airflow._internal.decorators import setup as setup
+from riir_airflow._internal.decorators import task as task
+from riir_airflow._internal.decorators import teardown as teardown
+from riir_airflow._internal.edges import EdgeModifier as EdgeModifier
+from riir_airflow._internal.edges import Label as Label
+from riir_airflow._internal.hook import BaseHook as BaseHook
+from riir_airflow._internal.params import Param as Param
+from riir_airflow._internal.params import ParamsDict as ParamsDict
+from riir_airflow._internal.runtime_api import Context as Context
+from riir_airflow._internal.runtime_api import get_current_context as get_current_context
+from riir_airflow._internal.runtime_api import get_parsing_context as get_parsing_context
+from riir_airflow._internal.sensor import BaseSensorOperator as BaseSensorOperator
+from riir_airflow._internal.sensor import PokeReturnValue as PokeReturnValue
+from riir_airflow._internal.sensor import poke_mode_only as poke_mode_only
+from riir_airflow._internal.skipmixin import BranchMixIn as BranchMixIn
+from riir_airflow._internal.skipmixin import SkipMixin as SkipMixin
+from riir_airflow._internal.states import DagRunState as DagRunState
+from riir_airflow._internal.states import TaskInstanceState as TaskInstanceState
+from riir_airflow._internal.taskgroup import TaskGroup as TaskGroup
+from riir_airflow._internal.taskgroup import task_group as task_group
+from riir_airflow._internal.templating import literal as literal
+from riir_airflow._internal.timetables import AssetOrTimeSchedule as AssetOrTimeSchedule
+from riir_airflow._internal.timetables import CronDataIntervalTimetable as CronDataIntervalTimetable
+from riir_airflow._internal.timetables import CronTriggerTimetable as CronTriggerTimetable
+from riir_airflow._internal.timetables import DeltaDataIntervalTimetable as DeltaDataIntervalTimetable
+from riir_airflow._internal.timetables import DeltaTriggerTimetable as DeltaTriggerTimetable
+from riir_airflow._internal.timetables import EventsTimetable as EventsTimetable
+from riir_airflow._internal.timetables import MultipleCronTriggerTimetable as MultipleCronTriggerTimetable
+from riir_airflow._internal.trigger_rule import TriggerRule as TriggerRule
+from riir_airflow._internal.trigger_rule import WeightRule as WeightRule
+from riir_airflow._internal.variable import Variable as Variable
+from riir_airflow._internal.xcom_arg import XComArg as XComArg
+
+__all__ = [
+    "DAG",
+    "Asset",
+    "AssetAlias",
+    "AssetAll",
+    "AssetAny",
+    "AssetOrTimeSchedule",
+    "AssetWatcher",
+    "BaseBranchOperator",
+    "BaseHook",
+    "BaseOperator",
+    "BaseSensorOperator",
+    "BranchMixIn",
+    "Connection",
+    "Context",
+    "CronDataIntervalTimetable",
+    "CronTriggerTimetable",
+    "DagRunState",
+    "Dataset",
+    "DeltaDataIntervalTimetable",
+    "DeltaTriggerTimetable",
+    "EdgeModifier",
+    "EventsTimetable",
+    "Label",
+    "Metadata",
+    "Model",
+    "MultipleCronTriggerTimetable",
+    "Param",
+    "ParamsDict",
+    "PokeReturnValue",
+    "SkipMixin",
+    "TaskGroup",
+    "TaskInstanceState",
+    "TriggerRule",
+    "Variable",
+    "WeightRule",
+    "XComArg",
+    "asset",
+    "chain",
+    "chain_linear",
+    "cross_downstream",
+    "dag",
+    "get_current_context",
+    "get_parsing_context",
+    "literal",
+    "poke_mode_only",
+    "result",
+    "setup",
+    "task",
+    "task_group",
+    "teardown",
+]

@@ -1,0 +1,1 @@
+"""Airflow's `airflow.sdk.bases` package (riir_airflow mirror)."""

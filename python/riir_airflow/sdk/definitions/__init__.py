@@ -1,0 +1,1 @@
+"""Airflow's `airflow.sdk.definitions` package (riir_airflow mirror)."""

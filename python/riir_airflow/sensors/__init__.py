@@ -1,0 +1,1 @@
+"""Airflow's `airflow.sensors` package (riir_airflow mirror)."""

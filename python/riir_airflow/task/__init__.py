@@ -1,0 +1,1 @@
+"""Airflow's `airflow.task` package (riir_airflow mirror)."""

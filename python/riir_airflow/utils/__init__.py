@@ -1,0 +1,1 @@
+"""Airflow's `airflow.utils` package (riir_airflow mirror)."""

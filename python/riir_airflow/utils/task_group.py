@@ -1,0 +1,10 @@
+"""Airflow's `airflow.utils.task_group`: re-exports only.
+
+Generated from riir_airflow/_internal/import_paths.py; edit the table there, not this file.
+"""
+
+from riir_airflow._internal.taskgroup import TaskGroup as TaskGroup
+
+__all__ = [
+    "TaskGroup",
+]
