@@ -327,3 +327,11 @@ class ConnectionNotUnique(AirflowException):
 
 class VariableNotUnique(AirflowException):
     """More than one variable with that key."""
+
+
+# Warning classes and FileSyntaxError, defined with the SDK's small types.
+from riir_airflow._internal.sdk_exceptions import (  # noqa: E402
+    AirflowProviderDeprecationWarning as AirflowProviderDeprecationWarning,
+    FileSyntaxError as FileSyntaxError,
+    RemovedInAirflow4Warning as RemovedInAirflow4Warning,
+)

@@ -3,6 +3,8 @@
 Generated from riir_airflow/_internal/import_paths.py; edit the table there, not this file.
 """
 
+from riir_airflow._internal import macros as macros
+from riir_airflow._internal.asset_access import AssetAccessControl as AssetAccessControl
 from riir_airflow._internal.asset_decorator import asset as asset
 from riir_airflow._internal.assets import Asset as Asset
 from riir_airflow._internal.assets import AssetAlias as AssetAlias
@@ -20,6 +22,13 @@ from riir_airflow._internal.branch import BaseBranchOperator as BaseBranchOperat
 from riir_airflow._internal.connection import Connection as Connection
 from riir_airflow._internal.dag import DAG as DAG
 from riir_airflow._internal.dag import dag as dag
+from riir_airflow._internal.deadline import AsyncCallback as AsyncCallback
+from riir_airflow._internal.deadline import BaseDeadlineReference as BaseDeadlineReference
+from riir_airflow._internal.deadline import DeadlineAlert as DeadlineAlert
+from riir_airflow._internal.deadline import DeadlineReference as DeadlineReference
+from riir_airflow._internal.deadline import NEVER_EXPIRE as NEVER_EXPIRE
+from riir_airflow._internal.deadline import SyncCallback as SyncCallback
+from riir_airflow._internal.deadline import deadline_reference as deadline_reference
 from riir_airflow._internal.decorators import result as result
 from riir_airflow._internal.decorators import setup as setup
 from riir_airflow._internal.decorators import task as task
@@ -27,8 +36,15 @@ from riir_airflow._internal.decorators import teardown as teardown
 from riir_airflow._internal.edges import EdgeModifier as EdgeModifier
 from riir_airflow._internal.edges import Label as Label
 from riir_airflow._internal.hook import BaseHook as BaseHook
+from riir_airflow._internal.notifier import BaseNotifier as BaseNotifier
+from riir_airflow._internal.operatorlink import BaseOperatorLink as BaseOperatorLink
 from riir_airflow._internal.params import Param as Param
 from riir_airflow._internal.params import ParamsDict as ParamsDict
+from riir_airflow._internal.retry_policy import ExceptionRetryPolicy as ExceptionRetryPolicy
+from riir_airflow._internal.retry_policy import RetryAction as RetryAction
+from riir_airflow._internal.retry_policy import RetryDecision as RetryDecision
+from riir_airflow._internal.retry_policy import RetryPolicy as RetryPolicy
+from riir_airflow._internal.retry_policy import RetryRule as RetryRule
 from riir_airflow._internal.runtime_api import Context as Context
 from riir_airflow._internal.runtime_api import get_current_context as get_current_context
 from riir_airflow._internal.runtime_api import get_parsing_context as get_parsing_context
@@ -52,19 +68,29 @@ from riir_airflow._internal.timetables import MultipleCronTriggerTimetable as Mu
 from riir_airflow._internal.trigger_rule import TriggerRule as TriggerRule
 from riir_airflow._internal.trigger_rule import WeightRule as WeightRule
 from riir_airflow._internal.variable import Variable as Variable
+from riir_airflow._internal.xcom import BaseXCom as BaseXCom
 from riir_airflow._internal.xcom_arg import XComArg as XComArg
+from riir_airflow._version import __version__ as __version__
+from riir_airflow.config import conf as conf
+from riir_airflow.runtime.task_instance import RuntimeTaskInstance as TaskInstance
 
 __all__ = [
     "Asset",
+    "AssetAccessControl",
     "AssetAlias",
     "AssetAll",
     "AssetAny",
     "AssetOrTimeSchedule",
     "AssetWatcher",
+    "AsyncCallback",
     "BaseBranchOperator",
+    "BaseDeadlineReference",
     "BaseHook",
+    "BaseNotifier",
     "BaseOperator",
+    "BaseOperatorLink",
     "BaseSensorOperator",
+    "BaseXCom",
     "BranchMixIn",
     "Connection",
     "Context",
@@ -73,32 +99,46 @@ __all__ = [
     "DAG",
     "DagRunState",
     "Dataset",
+    "DeadlineAlert",
+    "DeadlineReference",
     "DeltaDataIntervalTimetable",
     "DeltaTriggerTimetable",
     "EdgeModifier",
     "EventsTimetable",
+    "ExceptionRetryPolicy",
     "Label",
     "Metadata",
     "Model",
     "MultipleCronTriggerTimetable",
+    "NEVER_EXPIRE",
     "Param",
     "ParamsDict",
     "PokeReturnValue",
+    "RetryAction",
+    "RetryDecision",
+    "RetryPolicy",
+    "RetryRule",
     "SkipMixin",
+    "SyncCallback",
     "TaskGroup",
+    "TaskInstance",
     "TaskInstanceState",
     "TriggerRule",
     "Variable",
     "WeightRule",
     "XComArg",
+    "__version__",
     "asset",
     "chain",
     "chain_linear",
+    "conf",
     "cross_downstream",
     "dag",
+    "deadline_reference",
     "get_current_context",
     "get_parsing_context",
     "literal",
+    "macros",
     "poke_mode_only",
     "result",
     "setup",

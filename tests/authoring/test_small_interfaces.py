@@ -1,0 +1,123 @@
+"""Behaviour of the small Airflow interfaces that the import-parity work added (triggers, resources, time zones,
+retry policies, deadlines), checked against the semantics of Airflow 3.3.2's implementations."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pendulum
+import pytest
+
+from riir_airflow._internal.module_loading import import_string
+from riir_airflow.providers.standard.triggers.file import FileTrigger
+from riir_airflow.providers.standard.triggers.temporal import DateTimeTrigger, TimeDeltaTrigger
+from riir_airflow.sdk import (
+    AsyncCallback,
+    DeadlineAlert,
+    DeadlineReference,
+    ExceptionRetryPolicy,
+    RetryAction,
+    RetryRule,
+    SyncCallback,
+)
+from riir_airflow.triggers.base import TaskSuccessEvent, TriggerEvent
+from riir_airflow.utils import timezone
+from riir_airflow.utils.operator_resources import Resources
+
+
+async def _first_event(trigger: object) -> TriggerEvent:
+    async for event in trigger.run():  # type: ignore[attr-defined]
+        return event
+    raise AssertionError("trigger finished without an event")
+
+
+async def test_time_delta_trigger_fires_once_at_its_moment_and_round_trips() -> None:
+    trigger = TimeDeltaTrigger(dt.timedelta(milliseconds=200))
+    classpath, kwargs = trigger.serialize()
+    assert classpath.endswith("triggers.temporal.DateTimeTrigger")  # serialized as the moment, as in Airflow
+    rebuilt = import_string(classpath)(**kwargs)
+    event = await _first_event(rebuilt)
+    assert event == TriggerEvent(trigger.moment)
+    assert pendulum.now("UTC") >= trigger.moment
+
+
+async def test_date_time_trigger_end_from_trigger_and_validation() -> None:
+    past = pendulum.now("UTC").subtract(seconds=1)
+    assert isinstance(await _first_event(DateTimeTrigger(past, end_from_trigger=True)), TaskSuccessEvent)
+    with pytest.raises(ValueError, match="naive"):
+        DateTimeTrigger(dt.datetime(2024, 1, 1))
+    with pytest.raises(TypeError, match="exactly one"):
+        DateTimeTrigger()
+    templated = DateTimeTrigger(target_time="2024-01-01T00:00:00+02:00")
+    assert templated.moment == pendulum.datetime(2023, 12, 31, 22, tz="UTC")
+
+
+async def test_file_trigger_waits_for_the_file(tmp_path: Path) -> None:
+    target = tmp_path / "data.csv"
+    trigger = FileTrigger(str(tmp_path / "*.csv"), poke_interval=0.05)
+    target.write_text("x")
+    assert (await _first_event(trigger)).payload is True
+    assert FileTrigger(**trigger.serialize()[1]).serialize() == trigger.serialize()
+
+
+def test_resources_defaults_and_validation() -> None:
+    resources = Resources(cpus=2)
+    assert resources.to_dict()["cpus"] == {"name": "CPU", "qty": 2, "units_str": "core(s)"}
+    assert (resources.ram.qty, resources.disk.qty, resources.gpus.qty) == (512, 512, 0)
+    assert Resources.from_dict(resources.to_dict()) == resources
+    with pytest.raises(ValueError, match="must be non-negative"):
+        Resources(ram=-1)
+
+
+def test_timezone_helpers() -> None:
+    naive = dt.datetime(2024, 3, 10, 12, 30)
+    assert timezone.convert_to_utc(naive) == pendulum.datetime(2024, 3, 10, 12, 30, tz="UTC")
+    assert timezone.make_naive(pendulum.datetime(2024, 1, 1, 5, tz="Europe/Paris")) == dt.datetime(2024, 1, 1, 4)
+    assert timezone.datetime(2024, 1, 1).tzinfo is not None
+    assert timezone.parse("2024-01-01").tzinfo is not None
+    assert timezone.from_timestamp(0) == pendulum.datetime(1970, 1, 1, tz="UTC")
+    assert timezone.coerce_datetime(None) is None
+    aware = dt.datetime(2024, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=3)))
+    assert timezone.coerce_datetime(aware, pendulum.timezone("UTC")).utcoffset() == dt.timedelta(hours=3)
+    with pytest.raises(ValueError, match="naive"):
+        timezone.make_naive(naive)
+
+
+def test_exception_retry_policy_first_matching_rule_wins() -> None:
+    policy = ExceptionRetryPolicy(
+        rules=[
+            RetryRule(exception=KeyError, action=RetryAction.FAIL, reason="bad key"),
+            RetryRule(exception="builtins.LookupError", retry_delay=dt.timedelta(seconds=30)),
+        ]
+    )
+    assert policy.evaluate(KeyError("k"), 1, 3).action is RetryAction.FAIL
+    decision = policy.evaluate(IndexError("i"), 1, 3)
+    assert (decision.action, decision.retry_delay) == (RetryAction.RETRY, dt.timedelta(seconds=30))
+    assert decision.reason == "Matched rule for IndexError"
+    assert policy.evaluate(ValueError(), 1, 3).action is RetryAction.DEFAULT
+    assert ExceptionRetryPolicy.deserialize(policy.serialize()).serialize() == policy.serialize()
+    with pytest.raises(ValueError, match="dotted import path"):
+        RetryRule(exception="ValueError")
+
+
+async def _notify(**kwargs: object) -> None:
+    return None
+
+
+def test_deadline_alert_declaration() -> None:
+    alert = DeadlineAlert(
+        reference=DeadlineReference.DAGRUN_QUEUED_AT,
+        interval=dt.timedelta(hours=1),
+        callback=AsyncCallback(_notify, kwargs={"to": "team"}),
+    )
+    assert alert.callback.serialize() == {"path": f"{__name__}._notify", "kwargs": {"to": "team"}}
+    with pytest.raises(AttributeError, match="not awaitable"):
+        AsyncCallback(test_deadline_alert_declaration)
+    with pytest.raises(ValueError, match="reserved"):
+        SyncCallback(_notify, kwargs={"context": 1})
+    assert DeadlineReference.AVERAGE_RUNTIME().serialize_reference() == {
+        "reference_type": "AverageRuntimeDeadline",
+        "max_runs": 10,
+        "min_runs": 10,
+    }
