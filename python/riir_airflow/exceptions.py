@@ -330,8 +330,6 @@ class VariableNotUnique(AirflowException):
 
 
 # Warning classes and FileSyntaxError, defined with the SDK's small types.
-from riir_airflow._internal.sdk_exceptions import (  # noqa: E402
-    AirflowProviderDeprecationWarning as AirflowProviderDeprecationWarning,
-    FileSyntaxError as FileSyntaxError,
-    RemovedInAirflow4Warning as RemovedInAirflow4Warning,
-)
+from riir_airflow._internal.sdk_exceptions import AirflowProviderDeprecationWarning as AirflowProviderDeprecationWarning  # noqa: E402
+from riir_airflow._internal.sdk_exceptions import FileSyntaxError as FileSyntaxError  # noqa: E402
+from riir_airflow._internal.sdk_exceptions import RemovedInAirflow4Warning as RemovedInAirflow4Warning  # noqa: E402

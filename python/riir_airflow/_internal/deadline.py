@@ -184,12 +184,12 @@ class DeadlineReference:
     DAGRUN_QUEUED_AT: BaseDeadlineReference = DagRunQueuedAtDeadline()
 
     @classmethod
-    def AVERAGE_RUNTIME(cls, max_runs: int = 0, min_runs: int | None = None) -> BaseDeadlineReference:  # noqa: N802
+    def AVERAGE_RUNTIME(cls, max_runs: int = 0, min_runs: int | None = None) -> BaseDeadlineReference:
         max_runs = max_runs or AverageRuntimeDeadline.DEFAULT_LIMIT
         return AverageRuntimeDeadline(max_runs, max_runs if min_runs is None else min_runs)
 
     @classmethod
-    def FIXED_DATETIME(cls, dt: datetime) -> BaseDeadlineReference:  # noqa: N802
+    def FIXED_DATETIME(cls, dt: datetime) -> BaseDeadlineReference:
         return FixedDatetimeDeadline(dt)
 
     @classmethod
@@ -225,7 +225,7 @@ class DeadlineReference:
 
 
 def deadline_reference(deadline_reference_type: Any = None) -> Any:
-    """Registers a custom reference class: `@deadline_reference`, or `@deadline_reference(DeadlineReference.TYPES.X)`."""
+    """Registers a custom reference: `@deadline_reference` or `@deadline_reference(DeadlineReference.TYPES.X)`."""
     if isinstance(deadline_reference_type, type):
         return DeadlineReference.register_custom_reference(deadline_reference_type)
 

@@ -56,12 +56,30 @@ _OPERATOR_RESOURCES = _from(
     "operator_resources", "Resource", "CpuResource", "RamResource", "DiskResource", "GpuResource", "Resources"
 )
 _TIMEZONE = _from(
-    "timezone", "utc", "utcnow", "parse", "convert_to_utc", "make_aware", "make_naive", "coerce_datetime",
-    "datetime", "from_timestamp", "is_localized", "is_naive", "parse_timezone",
+    "timezone",
+    "utc",
+    "utcnow",
+    "parse",
+    "convert_to_utc",
+    "make_aware",
+    "make_naive",
+    "coerce_datetime",
+    "datetime",
+    "from_timestamp",
+    "is_localized",
+    "is_naive",
+    "parse_timezone",
 )
 _TRIGGER_BASE = _from(
-    "triggers", "BaseTrigger", "BaseEventTrigger", "TriggerEvent", "StartTriggerArgs", "BaseTaskEndEvent",
-    "TaskSuccessEvent", "TaskFailedEvent", "TaskSkippedEvent",
+    "triggers",
+    "BaseTrigger",
+    "BaseEventTrigger",
+    "TriggerEvent",
+    "StartTriggerArgs",
+    "BaseTaskEndEvent",
+    "TaskSuccessEvent",
+    "TaskFailedEvent",
+    "TaskSkippedEvent",
 )
 _TEMPORAL_TRIGGERS = _from("standard.triggers", "DateTimeTrigger", "TimeDeltaTrigger")
 _FILE_TRIGGERS = _from("standard.triggers", "FileTrigger", "FileDeleteTrigger")
@@ -93,13 +111,19 @@ SDK = {
     **_from("asset_access", "AssetAccessControl"),
     **_from("retry_policy", "RetryPolicy", "ExceptionRetryPolicy", "RetryRule", "RetryAction", "RetryDecision"),
     **_from(
-        "deadline", "DeadlineAlert", "DeadlineReference", "BaseDeadlineReference", "deadline_reference",
-        "NEVER_EXPIRE", "SyncCallback", "AsyncCallback",
+        "deadline",
+        "DeadlineAlert",
+        "DeadlineReference",
+        "BaseDeadlineReference",
+        "deadline_reference",
+        "NEVER_EXPIRE",
+        "SyncCallback",
+        "AsyncCallback",
     ),
     "TaskInstance": "riir_airflow.runtime.task_instance:RuntimeTaskInstance",
     "conf": "riir_airflow.config:conf",
     "__version__": "riir_airflow._version:__version__",
-    "macros": "macros",
+    "macros": "riir_airflow._internal:macros",
 }
 _DECORATOR_BASE = {
     **_from("decorators", "DecoratedOperator", "get_unique_task_id", "TaskDecoratorCollection"),
@@ -208,11 +232,20 @@ EXPORTS: dict[str, dict[str, str]] = {
     "sdk.definitions.edges": _from("edges", "Label", "EdgeModifier"),
     "utils.dates": _from("schedule_presets", "cron_presets"),
     "macros": _from(
-        "macros", "ds_add", "ds_format", "datetime_diff_for_humans", "datetime", "timedelta", "random", "json", "time",
-        "uuid", "dateutil",
+        "macros",
+        "ds_add",
+        "ds_format",
+        "datetime_diff_for_humans",
+        "datetime",
+        "timedelta",
+        "random",
+        "json",
+        "time",
+        "uuid",
+        "dateutil",
     ),
     "sdk.exceptions": {
-        **{name: f"exceptions:{name}" for name in _EXCEPTIONS + ["AirflowConfigException"]},
+        **{name: f"exceptions:{name}" for name in [*_EXCEPTIONS, "AirflowConfigException"]},
         **_from("sdk_exceptions", "ErrorType", "RemovedInAirflow4Warning"),
     },
     "models.operator": _from("baseoperator", "BaseOperator"),
@@ -224,7 +257,11 @@ EXPORTS: dict[str, dict[str, str]] = {
     "sdk.bases.notifier": _from("notifier", "BaseNotifier"),
     "sdk.bases.xcom": _from("xcom", "BaseXCom"),
     "sdk.definitions.deadline": _from(
-        "deadline", "DeadlineAlert", "DeadlineReference", "BaseDeadlineReference", "deadline_reference",
+        "deadline",
+        "DeadlineAlert",
+        "DeadlineReference",
+        "BaseDeadlineReference",
+        "deadline_reference",
         "VariableInterval",
     ),
     "sdk.definitions.callback": _from("deadline", "Callback", "SyncCallback", "AsyncCallback"),
@@ -264,6 +301,17 @@ _PARTITIONS = (
     "partitioned assets (Airflow 3.2+): the scheduler has no partition support yet, and declaring partitions it "
     "would ignore would silently mis-schedule"
 )
+_PARTITION_NAMES = (
+    "PartitionMapper", "IdentityMapper", "FixedKeyMapper", "AllowedKeyMapper", "ChainMapper", "ProductMapper",
+    "RollupMapper", "FanOutMapper", "StartOfHourMapper", "StartOfDayMapper", "StartOfWeekMapper",
+    "StartOfMonthMapper", "StartOfQuarterMapper", "StartOfYearMapper", "Window", "HourWindow", "DayWindow",
+    "WeekWindow", "MonthWindow", "QuarterWindow", "YearWindow", "SegmentWindow", "WaitForAll", "MinimumCount",
+    "PartitionedAssetTimetable", "PartitionedAtRuntime", "CronPartitionTimetable",
+)  # fmt: skip
+_ORM_NAMES = (
+    "Base", "DagModel", "DagTag", "DagWarning", "DbCallbackRequest", "Deadline", "Log", "RenderedTaskInstanceFields",
+    "TaskReschedule", "Trigger", "clear_task_instances",
+)  # fmt: skip
 OUT_OF_SCOPE: dict[str, str] = {
     # Pending: hand-written by the `schedules` helper (python/riir_airflow/timetables/), not generated here.
     "timetables.base": "pending: hand-written module of the schedules branch (riir_airflow/timetables/)",
@@ -273,13 +321,7 @@ OUT_OF_SCOPE: dict[str, str] = {
     "timetables.events": "pending: hand-written module of the schedules branch (riir_airflow/timetables/)",
     "timetables.assets": "pending: hand-written module of the schedules branch (riir_airflow/timetables/)",
     # Partitioned assets.
-    **{f"sdk:{name}": _PARTITIONS for name in (
-        "PartitionMapper", "IdentityMapper", "FixedKeyMapper", "AllowedKeyMapper", "ChainMapper", "ProductMapper",
-        "RollupMapper", "FanOutMapper", "StartOfHourMapper", "StartOfDayMapper", "StartOfWeekMapper",
-        "StartOfMonthMapper", "StartOfQuarterMapper", "StartOfYearMapper", "Window", "HourWindow", "DayWindow",
-        "WeekWindow", "MonthWindow", "QuarterWindow", "YearWindow", "SegmentWindow", "WaitForAll", "MinimumCount",
-        "PartitionedAssetTimetable", "PartitionedAtRuntime", "CronPartitionTimetable",
-    )},  # fmt: skip
+    **{f"sdk:{name}": _PARTITIONS for name in _PARTITION_NAMES},
     # Features riir_airflow does not ship.
     "sdk:lineage": "hook-level lineage collector (submodule): no lineage backend in riir_airflow",
     "sdk:ObjectStoragePath": "fsspec-based object storage paths: not small, fsspec is not a dependency",
@@ -307,10 +349,7 @@ OUT_OF_SCOPE: dict[str, str] = {
     "utils.decorators": "Airflow-internal helpers for virtualenv decorators (remove_task_decorator...)",
     "utils.entry_points": "Airflow-internal plugin/module loading helpers",
     "utils.setup_teardown": "Airflow-internal setup/teardown context machinery",
-    **{f"models:{name}": _ORM for name in (
-        "Base", "DagModel", "DagTag", "DagWarning", "DbCallbackRequest", "Deadline", "Log",
-        "RenderedTaskInstanceFields", "TaskReschedule", "Trigger", "clear_task_instances",
-    )},  # fmt: skip
+    **{f"models:{name}": _ORM for name in _ORM_NAMES},
 }
 
 
@@ -326,9 +365,14 @@ def out_of_scope_reason(module: str, name: str | None = None) -> str | None:
 GENERATED_MARKER = "Generated from riir_airflow/_internal/import_paths.py; edit the table there, not this file."
 
 
-def _import_line(target: str, public: str) -> str:
-    """`target` is "module:attr" or a whole "module"; a module is below riir_airflow._internal unless it starts
-    with "riir_airflow." (and "exceptions" is riir_airflow.exceptions)."""
+def _by_type(name: str) -> tuple[int, str]:
+    """isort's (and ruff's) order: CONSTANTS, then Classes, then everything else."""
+    return (0 if len(name) > 1 and name.isupper() else 1 if name[:1].isupper() else 2, name)
+
+
+def _import_line(target: str, public: str) -> tuple[tuple[str, tuple[int, str]], str]:
+    """`target` is "module:attr" below riir_airflow._internal, or "riir_airflow.x:attr" (and "exceptions" is
+    riir_airflow.exceptions). Returns a sort key and the import statement."""
     module, _, attr = target.partition(":")
     if module == "exceptions":
         base = "riir_airflow.exceptions"
@@ -336,20 +380,21 @@ def _import_line(target: str, public: str) -> str:
         base = module
     else:
         base = f"riir_airflow._internal.{module}"
-    if not attr:  # a whole module
-        parent, _, leaf = base.rpartition(".")
-        return f"from {parent} import {leaf} as {public}"
-    return f"from {base} import {attr} as {public}"
+    line = f"from {base} import {attr} as {public}"
+    if len(line) > 120:
+        line = f"from {base} import (\n    {attr} as {public},\n)"
+    return (base, _by_type(attr)), line
 
 
 def _source(path: str, names: dict[str, str]) -> str:
     lines = [f'"""Airflow\'s `airflow.{path}`: re-exports only.', "", GENERATED_MARKER, '"""', ""]
     if not names:
-        lines[0] = f'"""Airflow\'s `airflow.{path}`: in Airflow 3 it no longer has the names DAG authors used here.'
-    lines.extend(sorted(_import_line(target, public) for public, target in names.items()))
+        lines[0] = f'"""Airflow\'s `airflow.{path}`: Airflow 3 removed the names DAG authors imported from here.'
+        return "\n".join([*lines, "__all__: list[str] = []"]) + "\n"
+    lines.extend(line for _, line in sorted(_import_line(target, public) for public, target in names.items()))
     lines.append("")
     lines.append("__all__ = [")
-    lines.extend(f'    "{name}",' for name in sorted(names))
+    lines.extend(f'    "{name}",' for name in sorted(names, key=_by_type))
     lines.append("]")
     return "\n".join(lines) + "\n"
 

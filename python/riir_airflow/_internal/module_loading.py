@@ -21,5 +21,5 @@ def import_string(dotted_path: str) -> Any:
 
 def qualname(obj: Any) -> str:
     """`module.QualName` of a class, function or instance (its class)."""
-    target = obj if isinstance(obj, type) or callable(obj) and hasattr(obj, "__qualname__") else type(obj)
+    target = obj if isinstance(obj, type) or (callable(obj) and hasattr(obj, "__qualname__")) else type(obj)
     return f"{target.__module__}.{target.__qualname__}"

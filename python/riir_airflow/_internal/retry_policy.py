@@ -151,9 +151,7 @@ class ExceptionRetryPolicy(RetryPolicy):
         self.rules = rules
         self.default = default
 
-    def evaluate(
-        self, exception: BaseException, try_number: int, max_tries: int, context: Any = None
-    ) -> RetryDecision:
+    def evaluate(self, exception: BaseException, try_number: int, max_tries: int, context: Any = None) -> RetryDecision:
         for rule in self.rules:
             if rule.matches(exception):
                 reason = rule.reason or f"Matched rule for {type(exception).__name__}"

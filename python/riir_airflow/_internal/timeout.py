@@ -12,7 +12,7 @@ from riir_airflow.exceptions import AirflowTaskTimeout
 log = logging.getLogger("task")
 
 
-class timeout:  # noqa: N801 - Airflow's name
+class timeout:  # Airflow's (lower-case) name
     def __init__(self, seconds: float = 1, error_message: str = "Timeout") -> None:
         self.seconds = seconds
         self.error_message = f"{error_message}, PID: {os.getpid()}"

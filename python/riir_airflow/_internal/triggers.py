@@ -119,10 +119,10 @@ class BaseTrigger(abc.ABC):
     def run(self) -> AsyncIterator[TriggerEvent]:
         """Runs in the triggerer's event loop; yields events, returns when done (single-event: yield, return)."""
 
-    async def cleanup(self) -> None:
+    async def cleanup(self) -> None:  # noqa: B027 - optional hook, empty by default
         """Called on every exit (fired, timed out, triggerer shutdown): release local resources here."""
 
-    async def on_kill(self) -> None:
+    async def on_kill(self) -> None:  # noqa: B027 - optional hook, empty by default
         """Called only when a user kills the deferred task: cancel external work here."""
 
     @staticmethod

@@ -22,14 +22,14 @@ from riir_airflow.runtime.task_instance import DagRunView as DagRun
 from riir_airflow.runtime.task_instance import RuntimeTaskInstance as TaskInstance
 
 __all__ = [
+    "DAG",
+    "ID_LEN",
     "BaseOperator",
     "BaseOperatorLink",
     "BaseXCom",
     "Connection",
-    "DAG",
     "DagBag",
     "DagRun",
-    "ID_LEN",
     "MappedOperator",
     "Param",
     "ParamsDict",

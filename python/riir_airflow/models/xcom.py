@@ -8,7 +8,7 @@ from riir_airflow._internal.xcom import XCom as XCom
 from riir_airflow._internal.xcom_arg import XCOM_RETURN_KEY as XCOM_RETURN_KEY
 
 __all__ = [
-    "BaseXCom",
     "XCOM_RETURN_KEY",
+    "BaseXCom",
     "XCom",
 ]

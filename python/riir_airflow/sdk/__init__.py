@@ -22,11 +22,11 @@ from riir_airflow._internal.branch import BaseBranchOperator as BaseBranchOperat
 from riir_airflow._internal.connection import Connection as Connection
 from riir_airflow._internal.dag import DAG as DAG
 from riir_airflow._internal.dag import dag as dag
+from riir_airflow._internal.deadline import NEVER_EXPIRE as NEVER_EXPIRE
 from riir_airflow._internal.deadline import AsyncCallback as AsyncCallback
 from riir_airflow._internal.deadline import BaseDeadlineReference as BaseDeadlineReference
 from riir_airflow._internal.deadline import DeadlineAlert as DeadlineAlert
 from riir_airflow._internal.deadline import DeadlineReference as DeadlineReference
-from riir_airflow._internal.deadline import NEVER_EXPIRE as NEVER_EXPIRE
 from riir_airflow._internal.deadline import SyncCallback as SyncCallback
 from riir_airflow._internal.deadline import deadline_reference as deadline_reference
 from riir_airflow._internal.decorators import result as result
@@ -75,6 +75,8 @@ from riir_airflow.config import conf as conf
 from riir_airflow.runtime.task_instance import RuntimeTaskInstance as TaskInstance
 
 __all__ = [
+    "DAG",
+    "NEVER_EXPIRE",
     "Asset",
     "AssetAccessControl",
     "AssetAlias",
@@ -96,7 +98,6 @@ __all__ = [
     "Context",
     "CronDataIntervalTimetable",
     "CronTriggerTimetable",
-    "DAG",
     "DagRunState",
     "Dataset",
     "DeadlineAlert",
@@ -110,7 +111,6 @@ __all__ = [
     "Metadata",
     "Model",
     "MultipleCronTriggerTimetable",
-    "NEVER_EXPIRE",
     "Param",
     "ParamsDict",
     "PokeReturnValue",
