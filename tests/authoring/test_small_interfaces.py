@@ -121,3 +121,42 @@ def test_deadline_alert_declaration() -> None:
         "max_runs": 10,
         "min_runs": 10,
     }
+
+
+def test_task_decorator_factory_builds_a_provider_style_decorator() -> None:
+    from riir_airflow._internal.decorators import _PythonDecoratedOperator
+    from riir_airflow.decorators.base import task_decorator_factory
+    from riir_airflow.sdk import DAG
+
+    class _MyDecoratedOperator(_PythonDecoratedOperator):
+        custom_operator_name = "@task.mine"
+
+    def mine(python_callable: object = None, **kwargs: object) -> object:
+        return task_decorator_factory(
+            python_callable=python_callable,  # type: ignore[arg-type]
+            decorated_operator_class=_MyDecoratedOperator,
+            **kwargs,
+        )
+
+    with DAG("custom_decorator") as dag:
+
+        @mine  # type: ignore[misc]
+        def produce() -> int:
+            return 1
+
+        @mine(retries=3)  # type: ignore[misc]
+        def consume(value: int) -> int:
+            return value
+
+        consume(produce())
+
+    assert dag.task_dict["consume"].retries == 3
+    assert dag.task_dict["consume"].upstream_task_ids == {"produce"}
+    assert type(dag.task_dict["produce"]) is _MyDecoratedOperator
+
+
+def test_subprocess_hook_returns_the_last_line(tmp_path: Path) -> None:
+    from riir_airflow.hooks.subprocess import SubprocessHook
+
+    result = SubprocessHook().run_command(["bash", "-c", "pwd; echo done; exit 3"], cwd=str(tmp_path))
+    assert (result.exit_code, result.output) == (3, "done")

@@ -127,6 +127,7 @@ SDK = {
 }
 _DECORATOR_BASE = {
     **_from("decorators", "DecoratedOperator", "get_unique_task_id", "TaskDecoratorCollection"),
+    **_from("decorator_factory", "TaskDecorator", "task_decorator_factory"),
     **_from("mapped", "DecoratedMappedOperator"),
 }
 
@@ -287,6 +288,12 @@ EXPORTS: dict[str, dict[str, str]] = {
     "providers.standard.decorators.branch_python": _from("standard.decorators", "branch_task"),
     "providers.standard.decorators.short_circuit": _from("standard.decorators", "short_circuit_task"),
     "providers.standard.decorators.sensor": _from("standard.decorators", "sensor_task"),
+    "hooks.filesystem": _from("standard.hooks", "FSHook"),
+    "hooks.subprocess": _from("standard.hooks", "SubprocessHook", "SubprocessResult", "working_directory"),
+    "providers.standard.hooks.filesystem": _from("standard.hooks", "FSHook"),
+    "providers.standard.hooks.subprocess": _from(
+        "standard.hooks", "SubprocessHook", "SubprocessResult", "working_directory"
+    ),
     "sdk.module_loading": _from("module_loading", "import_string", "qualname"),
 }
 
@@ -333,8 +340,6 @@ OUT_OF_SCOPE: dict[str, str] = {
     "providers.standard.operators.hitl": "human-in-the-loop operators need the awaiting_input state and UI forms",
     "operators.email": "EmailOperator lives in the smtp provider, which riir_airflow does not ship",
     "operators.generic_transfer": "GenericTransfer lives in the common-sql provider, which riir_airflow does not ship",
-    "hooks.filesystem": "standard-provider hook (FSHook); riir's FileSensor reads paths directly",
-    "hooks.subprocess": "standard-provider hook (SubprocessHook); riir's BashOperator runs commands itself",
     "hooks.package_index": "virtualenv internals (PackageIndexHook): virtualenv operators are not supported",
     "triggers.external_task": "DagStateTrigger/WorkflowTrigger need metastore queries from the triggerer (not yet)",
     "sensors.external_task:ExternalDagLink": "UI extra link to the external DAG: no extra-link support in the UI yet",
@@ -343,8 +348,6 @@ OUT_OF_SCOPE: dict[str, str] = {
     "macros:Any": "typing import that leaks into Airflow's module namespace, not a macro",
     "macros:TYPE_CHECKING": "typing import that leaks into Airflow's module namespace, not a macro",
     "macros:annotations": "__future__ import that leaks into Airflow's module namespace, not a macro",
-    "decorators.base:TaskDecorator": "typing Protocol of Airflow's decorator internals",
-    "decorators.base:task_decorator_factory": "Airflow's decorator-building internals; custom @task.x need providers",
     "models.abstractoperator": "Airflow-internal base class of operators; riir's operators share no such base",
     "utils.decorators": "Airflow-internal helpers for virtualenv decorators (remove_task_decorator...)",
     "utils.entry_points": "Airflow-internal plugin/module loading helpers",
