@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import pendulum
 import pytest
@@ -160,3 +161,89 @@ def test_subprocess_hook_returns_the_last_line(tmp_path: Path) -> None:
 
     result = SubprocessHook().run_command(["bash", "-c", "pwd; echo done; exit 3"], cwd=str(tmp_path))
     assert (result.exit_code, result.output) == (3, "done")
+
+
+def test_base_async_operator_runs_aexecute_with_the_execution_timeout() -> None:
+    import asyncio
+
+    from riir_airflow.sdk import BaseAsyncOperator
+
+    class Fetch(BaseAsyncOperator):
+        async def aexecute(self, context: object) -> str:
+            await asyncio.sleep(0)
+            return "fetched"
+
+    class Slow(BaseAsyncOperator):
+        async def aexecute(self, context: object) -> None:
+            await asyncio.sleep(5)
+
+    assert Fetch(task_id="fetch").execute({}) == "fetched"
+    with pytest.raises(TimeoutError):
+        Slow(task_id="slow", execution_timeout=dt.timedelta(milliseconds=50)).execute({})
+
+
+async def test_base_async_operator_inside_a_running_loop() -> None:
+    from riir_airflow.sdk import BaseAsyncOperator
+
+    class Fetch(BaseAsyncOperator):
+        async def aexecute(self, context: object) -> int:
+            return 7
+
+    assert Fetch(task_id="fetch").execute({}) == 7
+
+
+class _Store(dict[str, object]):
+    def set(self, key: str, value: object) -> None:
+        self[key] = value
+
+
+def _resumable_operator(statuses: dict[str, str]) -> object:
+    from riir_airflow.sdk import BaseOperator, ResumableJobMixin
+
+    class Job(ResumableJobMixin, BaseOperator):
+        submitted: list[str] = []
+
+        def execute(self, context: object) -> object:
+            return self.execute_resumable(context)
+
+        def submit_job(self, context: object) -> str:
+            job_id = f"job-{len(self.submitted) + 1}"
+            self.submitted.append(job_id)
+            return job_id
+
+        def get_job_status(self, external_id: object, context: object) -> str:
+            return statuses[str(external_id)]
+
+        def is_job_active(self, status: str) -> bool:
+            return status == "running"
+
+        def is_job_succeeded(self, status: str) -> bool:
+            return status == "done"
+
+        def poll_until_complete(self, external_id: object, context: object) -> None:
+            statuses[str(external_id)] = "done"
+
+        def get_job_result(self, external_id: object, context: object) -> str:
+            return f"result of {external_id}"
+
+    return Job(task_id="job", retries=2)
+
+
+def test_resumable_job_mixin_reconnects_or_resubmits() -> None:
+    statuses: dict[str, str] = {}
+    job: Any = _resumable_operator(statuses)
+    assert job.durable is True and job.retries == 2
+    store = _Store()
+    assert job.execute({"task_state_store": store}) == "result of job-1"
+    assert store == {"remote_job_id": "job-1"}
+    # A retry after success: no resubmission.
+    assert job.execute({"task_state_store": store}) == "result of job-1"
+    # A retry while the job still runs: reconnect (Airflow returns poll_until_complete's value then).
+    statuses["job-1"] = "running"
+    assert job.execute({"task_state_store": store}) is None
+    # A retry after the job failed: resubmit.
+    statuses["job-1"] = "failed"
+    assert job.execute({"task_state_store": store}) == "result of job-2"
+    assert job.submitted == ["job-1", "job-2"]
+    # Without a store every try submits.
+    assert job.execute({}) == "result of job-3"

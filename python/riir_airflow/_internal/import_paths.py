@@ -108,6 +108,8 @@ SDK = {
     **_from("operatorlink", "BaseOperatorLink"),
     **_from("notifier", "BaseNotifier"),
     **_from("xcom", "BaseXCom"),
+    **_from("async_operator", "BaseAsyncOperator"),
+    **_from("resumable", "ResumableJobMixin"),
     **_from("asset_access", "AssetAccessControl"),
     **_from("retry_policy", "RetryPolicy", "ExceptionRetryPolicy", "RetryRule", "RetryAction", "RetryDecision"),
     **_from(
@@ -219,7 +221,10 @@ EXPORTS: dict[str, dict[str, str]] = {
     "utils.edgemodifier": _from("edges", "Label"),
     "utils.state": _from("states", "TaskInstanceState", "DagRunState", "State"),
     "hooks.base": _from("hook", "BaseHook"),
-    "sdk.bases.operator": _from("baseoperator", "BaseOperator", "chain", "chain_linear", "cross_downstream"),
+    "sdk.bases.operator": {
+        **_from("baseoperator", "BaseOperator", "chain", "chain_linear", "cross_downstream"),
+        **_from("async_operator", "BaseAsyncOperator"),
+    },
     "sdk.bases.sensor": _SENSOR_BASE,
     "sdk.bases.hook": _from("hook", "BaseHook"),
     "sdk.bases.branch": _BRANCH,
@@ -257,6 +262,7 @@ EXPORTS: dict[str, dict[str, str]] = {
     "sdk.bases.operatorlink": _from("operatorlink", "BaseOperatorLink"),
     "sdk.bases.notifier": _from("notifier", "BaseNotifier"),
     "sdk.bases.xcom": _from("xcom", "BaseXCom"),
+    "sdk.bases.resumablejobmixin": _from("resumable", "ResumableJobMixin"),
     "sdk.definitions.deadline": _from(
         "deadline",
         "DeadlineAlert",
@@ -335,8 +341,6 @@ OUT_OF_SCOPE: dict[str, str] = {
     "io.path": "fsspec-based object storage paths (ObjectStoragePath): fsspec is not a dependency",
     "io.storage": "fsspec filesystem registry (attach): fsspec is not a dependency",
     "io.typedef": "fsspec typing helpers: fsspec is not a dependency",
-    "sdk:ResumableJobMixin": "resumable external jobs (3.3) need the task state store, which riir does not have yet",
-    "sdk:BaseAsyncOperator": "operators with an async execute() need support in the task runner (not there yet)",
     "providers.standard.operators.hitl": "human-in-the-loop operators need the awaiting_input state and UI forms",
     "operators.email": "EmailOperator lives in the smtp provider, which riir_airflow does not ship",
     "operators.generic_transfer": "GenericTransfer lives in the common-sql provider, which riir_airflow does not ship",

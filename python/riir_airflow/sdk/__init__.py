@@ -14,6 +14,7 @@ from riir_airflow._internal.assets import AssetWatcher as AssetWatcher
 from riir_airflow._internal.assets import Dataset as Dataset
 from riir_airflow._internal.assets import Metadata as Metadata
 from riir_airflow._internal.assets import Model as Model
+from riir_airflow._internal.async_operator import BaseAsyncOperator as BaseAsyncOperator
 from riir_airflow._internal.baseoperator import BaseOperator as BaseOperator
 from riir_airflow._internal.baseoperator import chain as chain
 from riir_airflow._internal.baseoperator import chain_linear as chain_linear
@@ -40,6 +41,7 @@ from riir_airflow._internal.notifier import BaseNotifier as BaseNotifier
 from riir_airflow._internal.operatorlink import BaseOperatorLink as BaseOperatorLink
 from riir_airflow._internal.params import Param as Param
 from riir_airflow._internal.params import ParamsDict as ParamsDict
+from riir_airflow._internal.resumable import ResumableJobMixin as ResumableJobMixin
 from riir_airflow._internal.retry_policy import ExceptionRetryPolicy as ExceptionRetryPolicy
 from riir_airflow._internal.retry_policy import RetryAction as RetryAction
 from riir_airflow._internal.retry_policy import RetryDecision as RetryDecision
@@ -85,6 +87,7 @@ __all__ = [
     "AssetOrTimeSchedule",
     "AssetWatcher",
     "AsyncCallback",
+    "BaseAsyncOperator",
     "BaseBranchOperator",
     "BaseDeadlineReference",
     "BaseHook",
@@ -114,6 +117,7 @@ __all__ = [
     "Param",
     "ParamsDict",
     "PokeReturnValue",
+    "ResumableJobMixin",
     "RetryAction",
     "RetryDecision",
     "RetryPolicy",
