@@ -247,3 +247,14 @@ def test_resumable_job_mixin_reconnects_or_resubmits() -> None:
     assert job.submitted == ["job-1", "job-2"]
     # Without a store every try submits.
     assert job.execute({}) == "result of job-3"
+
+
+def test_external_dag_link_points_at_the_external_run() -> None:
+    from types import SimpleNamespace
+
+    from riir_airflow.sensors.external_task import ExternalDagLink, ExternalTaskSensor
+
+    sensor = ExternalTaskSensor(task_id="wait", external_dag_id="upstream")
+    link = ExternalDagLink()
+    assert (link.name, link.xcom_key) == ("External DAG", "_link_ExternalDagLink")
+    assert link.get_link(sensor, ti_key=SimpleNamespace(run_id="manual__1")) == "/dags/upstream/runs/manual__1"

@@ -81,6 +81,10 @@ _TRIGGER_BASE = _from(
     "TaskFailedEvent",
     "TaskSkippedEvent",
 )
+_EXTERNAL_TASK = {
+    **_from("standard.sensors", "ExternalTaskSensor", "ExternalTaskMarker"),
+    **_from("standard.links", "ExternalDagLink"),
+}
 _TEMPORAL_TRIGGERS = _from("standard.triggers", "DateTimeTrigger", "TimeDeltaTrigger")
 _FILE_TRIGGERS = _from("standard.triggers", "FileTrigger", "FileDeleteTrigger")
 
@@ -188,7 +192,7 @@ EXPORTS: dict[str, dict[str, str]] = {
     "sensors.time_delta": _from("standard.sensors", "TimeDeltaSensor", "TimeDeltaSensorAsync", "WaitSensor"),
     "sensors.weekday": _from("standard.sensors", "DayOfWeekSensor"),
     "sensors.filesystem": _from("standard.sensors", "FileSensor"),
-    "sensors.external_task": _from("standard.sensors", "ExternalTaskSensor", "ExternalTaskMarker"),
+    "sensors.external_task": _EXTERNAL_TASK,
     "providers.standard.operators.python": _PYTHON_OPERATORS,
     "providers.standard.operators.bash": _from("standard.bash", "BashOperator"),
     "providers.standard.operators.empty": _from("standard.empty", "EmptyOperator"),
@@ -207,7 +211,7 @@ EXPORTS: dict[str, dict[str, str]] = {
     ),
     "providers.standard.sensors.weekday": _from("standard.sensors", "DayOfWeekSensor"),
     "providers.standard.sensors.filesystem": _from("standard.sensors", "FileSensor"),
-    "providers.standard.sensors.external_task": _from("standard.sensors", "ExternalTaskSensor", "ExternalTaskMarker"),
+    "providers.standard.sensors.external_task": _EXTERNAL_TASK,
     "providers.standard.utils.weekday": _from("standard.weekday", "WeekDay"),
     "utils.weekday": _from("standard.weekday", "WeekDay"),
     "utils.trigger_rule": _from("trigger_rule", "TriggerRule"),
@@ -255,6 +259,13 @@ EXPORTS: dict[str, dict[str, str]] = {
         **_from("sdk_exceptions", "ErrorType", "RemovedInAirflow4Warning"),
     },
     "models.operator": _from("baseoperator", "BaseOperator"),
+    "models.abstractoperator": _from(
+        "abstractoperator",
+        "DEFAULT_OWNER",
+        "DEFAULT_QUEUE",
+        "DEFAULT_TASK_EXECUTION_TIMEOUT",
+        "TaskStateChangeCallback",
+    ),
     "models.baseoperatorlink": _from("operatorlink", "BaseOperatorLink"),
     "models.xcom": {**_from("xcom", "BaseXCom", "XCom"), **_from("xcom_arg", "XCOM_RETURN_KEY")},
     "models.pool": _from("pool", "Pool"),
@@ -346,13 +357,12 @@ OUT_OF_SCOPE: dict[str, str] = {
     "operators.generic_transfer": "GenericTransfer lives in the common-sql provider, which riir_airflow does not ship",
     "hooks.package_index": "virtualenv internals (PackageIndexHook): virtualenv operators are not supported",
     "triggers.external_task": "DagStateTrigger/WorkflowTrigger need metastore queries from the triggerer (not yet)",
-    "sensors.external_task:ExternalDagLink": "UI extra link to the external DAG: no extra-link support in the UI yet",
     "macros:ds_format_locale": "needs Babel (LDML date patterns), which is not a dependency",
     "macros:yaml": "needs PyYAML, which is not a dependency",
     "macros:Any": "typing import that leaks into Airflow's module namespace, not a macro",
     "macros:TYPE_CHECKING": "typing import that leaks into Airflow's module namespace, not a macro",
     "macros:annotations": "__future__ import that leaks into Airflow's module namespace, not a macro",
-    "models.abstractoperator": "Airflow-internal base class of operators; riir's operators share no such base",
+    "models.abstractoperator:AbstractOperator": "Airflow-internal base class; riir's operators share no such base",
     "utils.decorators": "Airflow-internal helpers for virtualenv decorators (remove_task_decorator...)",
     "utils.entry_points": "Airflow-internal plugin/module loading helpers",
     "utils.setup_teardown": "Airflow-internal setup/teardown context machinery",
