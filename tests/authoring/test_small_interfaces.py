@@ -258,3 +258,24 @@ def test_external_dag_link_points_at_the_external_run() -> None:
     link = ExternalDagLink()
     assert (link.name, link.xcom_key) == ("External DAG", "_link_ExternalDagLink")
     assert link.get_link(sensor, ti_key=SimpleNamespace(run_id="manual__1")) == "/dags/upstream/runs/manual__1"
+
+
+def test_deferrable_operator_resumes_after_the_time_delta_trigger(tmp_path: Path) -> None:
+    # The whole path: defer() with our trigger, the runtime runs trigger.run(), the task resumes with the payload.
+    from riir_airflow.runtime.local import run_dag_locally
+    from riir_airflow.sdk import DAG, BaseOperator
+
+    class WaitThenReport(BaseOperator):
+        def execute(self, context: object) -> None:
+            self.defer(trigger=TimeDeltaTrigger(dt.timedelta(milliseconds=100)), method_name="resume")
+
+        def resume(self, context: object, event: object = None) -> str:
+            assert isinstance(event, dt.datetime)
+            return "resumed"
+
+    with DAG("deferring", schedule=None) as dag:
+        WaitThenReport(task_id="wait")
+
+    result = run_dag_locally(dag)
+    assert result.state == "success"
+    assert result.store.xcom_get_one("wait", -1, "return_value") == (True, "resumed")

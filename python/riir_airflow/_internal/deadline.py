@@ -19,9 +19,6 @@ log = logging.getLogger(__name__)
 
 REFERENCE_TYPE_FIELD = "reference_type"
 
-# How long a task state-store key lives when it must never expire (`retention=NEVER_EXPIRE`).
-NEVER_EXPIRE: timedelta = timedelta.max
-
 
 class Callback:
     """A callable (or its dotted path) plus keyword arguments, run with the context when a deadline is missed."""

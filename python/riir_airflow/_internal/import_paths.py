@@ -114,6 +114,7 @@ SDK = {
     **_from("xcom", "BaseXCom"),
     **_from("async_operator", "BaseAsyncOperator"),
     **_from("resumable", "ResumableJobMixin"),
+    **_from("state_store", "NEVER_EXPIRE"),
     **_from("asset_access", "AssetAccessControl"),
     **_from("retry_policy", "RetryPolicy", "ExceptionRetryPolicy", "RetryRule", "RetryAction", "RetryDecision"),
     **_from(
@@ -122,7 +123,6 @@ SDK = {
         "DeadlineReference",
         "BaseDeadlineReference",
         "deadline_reference",
-        "NEVER_EXPIRE",
         "SyncCallback",
         "AsyncCallback",
     ),

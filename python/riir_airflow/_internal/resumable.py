@@ -1,8 +1,7 @@
 """`ResumableJobMixin` (Airflow 3.3): operators that submit an external job and poll it can reconnect to that job
 on a retry instead of submitting it again, by keeping its id in the task state store.
 
-When the context has no `task_state_store` (riir_airflow does not provide one yet), every try submits afresh,
-exactly as Airflow behaves without a store.
+When the context has no `task_state_store`, every try submits afresh, exactly as Airflow behaves without a store.
 """
 
 from __future__ import annotations

@@ -23,7 +23,6 @@ from riir_airflow._internal.branch import BaseBranchOperator as BaseBranchOperat
 from riir_airflow._internal.connection import Connection as Connection
 from riir_airflow._internal.dag import DAG as DAG
 from riir_airflow._internal.dag import dag as dag
-from riir_airflow._internal.deadline import NEVER_EXPIRE as NEVER_EXPIRE
 from riir_airflow._internal.deadline import AsyncCallback as AsyncCallback
 from riir_airflow._internal.deadline import BaseDeadlineReference as BaseDeadlineReference
 from riir_airflow._internal.deadline import DeadlineAlert as DeadlineAlert
@@ -55,6 +54,7 @@ from riir_airflow._internal.sensor import PokeReturnValue as PokeReturnValue
 from riir_airflow._internal.sensor import poke_mode_only as poke_mode_only
 from riir_airflow._internal.skipmixin import BranchMixIn as BranchMixIn
 from riir_airflow._internal.skipmixin import SkipMixin as SkipMixin
+from riir_airflow._internal.state_store import NEVER_EXPIRE as NEVER_EXPIRE
 from riir_airflow._internal.states import DagRunState as DagRunState
 from riir_airflow._internal.states import TaskInstanceState as TaskInstanceState
 from riir_airflow._internal.taskgroup import TaskGroup as TaskGroup
