@@ -5,7 +5,9 @@ no longer has are missing here too, with the same exception class. Only the name
 
 from __future__ import annotations
 
+import enum
 import importlib
+import inspect
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -38,6 +40,19 @@ def airflow_alias() -> Iterator[None]:
         yield
     finally:
         compat.uninstall()
+
+
+def _kind(obj: Any) -> str:
+    """The kind airflow_names.py records for an object (same classification)."""
+    if inspect.ismodule(obj):
+        return "module"
+    if inspect.isclass(obj):
+        if issubclass(obj, BaseException):
+            return "exception"
+        return "enum" if issubclass(obj, enum.Enum) else "class"
+    if callable(obj):
+        return "function" if inspect.isroutine(obj) else f"callable:{type(obj).__name__}"
+    return f"value:{type(obj).__name__}"
 
 
 def _lookup(module: ModuleType, name: str, status: str) -> Any:
@@ -75,6 +90,8 @@ def test_module_matches_airflow(airflow_module: str, airflow_alias: None) -> Non
                 continue
             if status != "submodule" and via_alias is not direct:
                 problems.append(f"{name}: airflow.{relative} gives a different object than {riir_name}")
+            if _kind(direct) != probe["kind"] and f"{relative}:{name}" not in import_paths.KIND_DIFFERENCES:
+                problems.append(f"{name}: a {_kind(direct)} here, a {probe['kind']} in Airflow")
         else:
             assert status == "missing", probe
             # The module imports in Airflow but lacks the name: attribute access fails with AttributeError.
@@ -102,6 +119,13 @@ def test_out_of_scope_entries_name_real_airflow_names() -> None:
         if name:
             assert name in AIRFLOW[airflow_module]["names"], f"OUT_OF_SCOPE key {key!r}: Airflow has no such name"
             assert AIRFLOW[airflow_module]["names"][name]["status"] in PRESENT, key
+
+
+def test_kind_differences_name_provided_names() -> None:
+    for key, reason in import_paths.KIND_DIFFERENCES.items():
+        module, _, name = key.partition(":")
+        assert reason.strip() and name in AIRFLOW[f"airflow.{module}"]["names"], key
+        assert import_paths.out_of_scope_reason(module, name) is None, key
 
 
 def test_interface_paths_of_issue_4_are_in_scope() -> None:

@@ -21,6 +21,7 @@ from riir_airflow._internal.baseoperator import chain_linear as chain_linear
 from riir_airflow._internal.baseoperator import cross_downstream as cross_downstream
 from riir_airflow._internal.branch import BaseBranchOperator as BaseBranchOperator
 from riir_airflow._internal.connection import Connection as Connection
+from riir_airflow._internal.context_type import Context as Context
 from riir_airflow._internal.dag import DAG as DAG
 from riir_airflow._internal.dag import dag as dag
 from riir_airflow._internal.deadline import AsyncCallback as AsyncCallback
@@ -46,7 +47,6 @@ from riir_airflow._internal.retry_policy import RetryAction as RetryAction
 from riir_airflow._internal.retry_policy import RetryDecision as RetryDecision
 from riir_airflow._internal.retry_policy import RetryPolicy as RetryPolicy
 from riir_airflow._internal.retry_policy import RetryRule as RetryRule
-from riir_airflow._internal.runtime_api import Context as Context
 from riir_airflow._internal.runtime_api import get_current_context as get_current_context
 from riir_airflow._internal.runtime_api import get_parsing_context as get_parsing_context
 from riir_airflow._internal.sensor import BaseSensorOperator as BaseSensorOperator
