@@ -20,7 +20,7 @@ class Context(TypedDict, total=False):
     ds: str
     ds_nodash: str
     expanded_ti_count: NotRequired[int | None]
-    exception: NotRequired[None | str | BaseException]
+    exception: NotRequired[str | BaseException | None]
     inlets: list[Any]
     inlet_events: Any
     logical_date: Any
