@@ -97,10 +97,10 @@ def generate_bad_expression(rng: random.Random) -> str:
             f"* * {n(1, 28)}W,{n(1, 28)} * *",
             f"* * * * {n(0, 6)}#{n(1, 5)},{n(0, 6)}",
             f"* * * * {n(0, 6)}#{rng.choice([0, 6, 7, 9])}",
-            f"*/0 * * * *",
-            f"* * * * * * * *"[: 2 * n(1, 4) - 1],
-            f"? * * * *",
-            f"* * 1? * *",
+            "*/0 * * * *",
+            "* * * * * * * *"[: 2 * n(1, 4) - 1],
+            "? * * * *",
+            "* * 1? * *",
             f"{n(0, 30)}-{n(61, 90)} * * * *",
             f"* * * {rng.choice(['foo', 'janu', 'mon'])} *",
             f"* * * * {rng.choice(['jan', 'sunday', 'x'])}",
@@ -217,7 +217,9 @@ def test_cron_matches_croniter_on_generated_pairs() -> None:
                 want = _croniter_step(expr, start, forward)
                 compared += 1
                 if _from_us(got) != want:
-                    mismatches.append(f"{expr!r} from {start} {'next' if forward else 'prev'}: {_from_us(got)} != {want}")
+                    mismatches.append(
+                        f"{expr!r} from {start} {'next' if forward else 'prev'}: {_from_us(got)} != {want}"
+                    )
     assert not mismatches, f"{len(mismatches)} of {compared} differ, e.g.:\n" + "\n".join(mismatches[:20])
     # At least 10,000 (expression, start) pairs were compared in each direction.
     assert compared >= 20_000, compared
@@ -270,7 +272,9 @@ def test_timetable_validate_raises_airflow_class() -> None:
         with pytest.raises(AirflowTimetableInvalid):
             timetable.validate()
     for delta_timetable in (DeltaDataIntervalTimetable(dt.timedelta(0)), DeltaTriggerTimetable(dt.timedelta(-1))):
-        with pytest.raises(AirflowTimetableInvalid, match="schedule interval must be positive, not datetime.timedelta"):
+        with pytest.raises(
+            AirflowTimetableInvalid, match=r"schedule interval must be positive, not datetime\.timedelta"
+        ):
             delta_timetable.validate()
     with pytest.raises(ValueError, match="cron expression required"):
         MultipleCronTriggerTimetable(timezone="UTC")

@@ -44,6 +44,11 @@ _PYTHON_OPERATORS = _from(
 )  # fmt: skip
 _BRANCH = {**_from("branch", "BaseBranchOperator"), **_from("skipmixin", "BranchMixIn")}
 _SENSOR_BASE = _from("sensor", "BaseSensorOperator", "PokeReturnValue", "poke_mode_only")
+_TIMETABLES = _from(
+    "timetables",
+    "CronDataIntervalTimetable", "CronTriggerTimetable", "DeltaDataIntervalTimetable", "DeltaTriggerTimetable",
+    "EventsTimetable", "MultipleCronTriggerTimetable", "AssetOrTimeSchedule",
+)  # fmt: skip
 _ASSETS = _from("assets", "Asset", "AssetAlias", "AssetAll", "AssetAny", "AssetWatcher", "Metadata", "Dataset", "Model")
 
 SDK = {
@@ -65,6 +70,7 @@ SDK = {
     **_from("trigger_rule", "TriggerRule", "WeightRule"),
     **_from("states", "TaskInstanceState", "DagRunState"),
     **_from("runtime_api", "get_current_context", "get_parsing_context", "Context"),
+    **_TIMETABLES,
 }
 
 EXPORTS: dict[str, dict[str, str]] = {
@@ -152,6 +158,16 @@ EXPORTS: dict[str, dict[str, str]] = {
     "sdk.definitions.mappedoperator": _from("mapped", "MappedOperator"),
     "sdk.definitions.xcom_arg": _from("xcom_arg", "XComArg", "PlainXComArg", "MapXComArg", "ZipXComArg"),
     "sdk.definitions.edges": _from("edges", "Label", "EdgeModifier"),
+    "timetables.base": _from("timetables", "Timetable", "DataInterval", "TimeRestriction", "DagRunInfo"),
+    "timetables.interval": _from("timetables", "CronDataIntervalTimetable", "DeltaDataIntervalTimetable"),
+    "timetables.trigger": _from(
+        "timetables", "CronTriggerTimetable", "DeltaTriggerTimetable", "MultipleCronTriggerTimetable"
+    ),
+    "timetables.events": _from("timetables", "EventsTimetable"),
+    "timetables.simple": _from(
+        "timetables", "NullTimetable", "OnceTimetable", "ContinuousTimetable", "AssetTriggeredTimetable"
+    ),
+    "timetables.assets": _from("timetables", "AssetOrTimeSchedule"),
     "macros": _from("macros", "ds_add", "ds_format", "datetime_diff_for_humans", "datetime", "timedelta"),
 }
 

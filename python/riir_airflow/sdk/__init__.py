@@ -41,6 +41,13 @@ from riir_airflow._internal.states import TaskInstanceState as TaskInstanceState
 from riir_airflow._internal.taskgroup import TaskGroup as TaskGroup
 from riir_airflow._internal.taskgroup import task_group as task_group
 from riir_airflow._internal.templating import literal as literal
+from riir_airflow._internal.timetables import AssetOrTimeSchedule as AssetOrTimeSchedule
+from riir_airflow._internal.timetables import CronDataIntervalTimetable as CronDataIntervalTimetable
+from riir_airflow._internal.timetables import CronTriggerTimetable as CronTriggerTimetable
+from riir_airflow._internal.timetables import DeltaDataIntervalTimetable as DeltaDataIntervalTimetable
+from riir_airflow._internal.timetables import DeltaTriggerTimetable as DeltaTriggerTimetable
+from riir_airflow._internal.timetables import EventsTimetable as EventsTimetable
+from riir_airflow._internal.timetables import MultipleCronTriggerTimetable as MultipleCronTriggerTimetable
 from riir_airflow._internal.trigger_rule import TriggerRule as TriggerRule
 from riir_airflow._internal.trigger_rule import WeightRule as WeightRule
 from riir_airflow._internal.variable import Variable as Variable
@@ -52,6 +59,7 @@ __all__ = [
     "AssetAlias",
     "AssetAll",
     "AssetAny",
+    "AssetOrTimeSchedule",
     "AssetWatcher",
     "BaseBranchOperator",
     "BaseHook",
@@ -60,12 +68,18 @@ __all__ = [
     "BranchMixIn",
     "Connection",
     "Context",
+    "CronDataIntervalTimetable",
+    "CronTriggerTimetable",
     "DagRunState",
     "Dataset",
+    "DeltaDataIntervalTimetable",
+    "DeltaTriggerTimetable",
     "EdgeModifier",
+    "EventsTimetable",
     "Label",
     "Metadata",
     "Model",
+    "MultipleCronTriggerTimetable",
     "Param",
     "ParamsDict",
     "PokeReturnValue",

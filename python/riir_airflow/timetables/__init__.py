@@ -1,0 +1,1 @@
+"""Airflow's `airflow.timetables` package (riir_airflow mirror)."""
