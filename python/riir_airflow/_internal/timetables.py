@@ -622,7 +622,8 @@ class ContinuousTimetable(_TrivialTimetable):
         elif last.end > now:
             # The previous run's interval ends in the future (start date ahead): keep its length.
             start = start_date
-            end = start + (last.end - last.start)
+            # Elapsed time as a plain timedelta (pendulum's Interval would add calendar units).
+            end = start + dt.timedelta(microseconds=to_us(last.end) - to_us(last.start))
         else:
             start, end = last.end, now
         if restriction.latest is not None and end > restriction.latest:
