@@ -265,12 +265,14 @@ def test_timetable_validate_raises_airflow_class() -> None:
     for timetable in (
         CronTriggerTimetable("0 0 31 * * * * *", timezone="UTC"),
         CronDataIntervalTimetable("bogus", "UTC"),
-        MultipleCronTriggerTimetable("@daily", "61 * * * *", timezone="UTC"),
     ):
         # Like Airflow, construction succeeds (description is empty) and validate() raises.
         assert timetable.description == ""
-        with pytest.raises(AirflowTimetableInvalid):
+        with pytest.raises(AirflowTimetableInvalid, match="Exactly 5, 6 or 7 columns"):
             timetable.validate()
+    multiple = MultipleCronTriggerTimetable("@daily", "61 * * * *", timezone="UTC")
+    with pytest.raises(AirflowTimetableInvalid, match=r"'61 \* \* \* \*'.*out of range"):
+        multiple.validate()
     for delta_timetable in (DeltaDataIntervalTimetable(dt.timedelta(0)), DeltaTriggerTimetable(dt.timedelta(-1))):
         with pytest.raises(
             AirflowTimetableInvalid, match=r"schedule interval must be positive, not datetime\.timedelta"
