@@ -253,7 +253,7 @@ class _RustTimetable(Timetable):
         self, *, last_automated_data_interval: DataInterval | None, restriction: TimeRestriction, n: int
     ) -> list[DagRunInfo]:
         last = last_automated_data_interval
-        rows = self._core_timetable().next_dagrun_infos(
+        rows, error = self._core_timetable().next_dagrun_infos(
             None if last is None else (to_us(last.start), to_us(last.end)),
             _aware_us(restriction.earliest),
             _aware_us(restriction.latest),
@@ -261,6 +261,10 @@ class _RustTimetable(Timetable):
             to_us(utcnow()),
             n,
         )
+        if error is not None and not rows:
+            raise AirflowTimetableInvalid(error)
+        # With rows and an error, the rows are what stepwise calls return before the failing one (which a next
+        # call, fed the last row, raises).
         return [
             DagRunInfo(run_after=from_us(r), data_interval=DataInterval(from_us(s), from_us(e))) for r, s, e in rows
         ]
@@ -385,6 +389,12 @@ def _encode_run_immediately(value: bool | dt.timedelta | None) -> tuple[str, int
     return ("bool", int(bool(value)))
 
 
+def _interval_before(run_after: dt.datetime, interval: Delta) -> DataInterval:
+    """`(run_after - interval, run_after)` with pendulum's arithmetic in run_after's own zone, as Airflow does."""
+    start = pendulum.instance(run_after) - interval
+    return DataInterval(pendulum.instance(start), run_after)
+
+
 class CronTriggerTimetable(_CronMixin):
     """Runs at each cron fire time, with a data interval of `interval` before it (zero by default)."""
 
@@ -399,6 +409,9 @@ class CronTriggerTimetable(_CronMixin):
         self._interval = interval
         self._run_immediately = run_immediately
         self._init_cron(cron, timezone)
+
+    def infer_manual_data_interval(self, *, run_after: dt.datetime) -> DataInterval:
+        return _interval_before(run_after, self._interval)
 
     def _build(self) -> _core.Timetable:
         return _core.Timetable.cron_trigger(
@@ -453,6 +466,9 @@ class MultipleCronTriggerTimetable(_RustTimetable):
         self._run_immediately = run_immediately
         self.description = ", ".join(t.description for t in self._timetables)
         self._init_rust()
+
+    def infer_manual_data_interval(self, *, run_after: dt.datetime) -> DataInterval:
+        return _interval_before(run_after, self._interval)
 
     def _build(self) -> _core.Timetable:
         return _core.Timetable.cron_trigger(
@@ -535,6 +551,9 @@ class DeltaTriggerTimetable(_DeltaMixin):
         self._delta = delta
         self._interval = interval
         self._init_rust()
+
+    def infer_manual_data_interval(self, *, run_after: dt.datetime) -> DataInterval:
+        return _interval_before(run_after, self._interval)
 
     def _build(self) -> _core.Timetable:
         return _core.Timetable.delta_trigger(_encode_delta(self._delta), _encode_delta(self._interval))

@@ -240,19 +240,27 @@ impl Timetable {
     }
 
     /// `n` consecutive `next_dagrun_info` results, each fed the previous data interval; stops at the first None.
-    pub fn iterate(&self, last: Option<(i64, i64)>, r: &Restriction, now: i64, n: usize) -> CoreResult<Vec<RunInfo>> {
+    /// An error stops the walk too: the runs found before it are returned with it, as stepwise calls would see.
+    pub fn iterate(
+        &self,
+        last: Option<(i64, i64)>,
+        r: &Restriction,
+        now: i64,
+        n: usize,
+    ) -> (Vec<RunInfo>, Option<CoreError>) {
         let mut out = Vec::with_capacity(n.min(4096));
         let mut last = last;
         for _ in 0..n {
-            match self.next_dagrun_info(last, r, now)? {
-                Some(info) => {
+            match self.next_dagrun_info(last, r, now) {
+                Ok(Some(info)) => {
                     last = Some((info.start, info.end));
                     out.push(info);
                 }
-                None => break,
+                Ok(None) => break,
+                Err(e) => return (out, Some(e)),
             }
         }
-        Ok(out)
+        (out, None)
     }
 
     /// `infer_manual_data_interval(run_after=...)` as `(start, end)`.
@@ -309,9 +317,11 @@ fn data_interval_next(
             if start <= last_start {
                 start = steps.next(start)?;
                 if start <= last_start {
+                    let at = cron::naive_from_us(last_start)?.format("%Y-%m-%d %H:%M:%S%.f+00:00");
+                    let name = if delta.is_some() { "DeltaDataIntervalTimetable" } else { "CronDataIntervalTimetable" };
                     return Err(CoreError::Invalid {
                         what: "timetable".into(),
-                        reason: format!("timetable did not advance past {last_start} after one retry"),
+                        reason: format!("{name} timetable did not advance past {at} after one retry"),
                     });
                 }
             }
@@ -443,7 +453,8 @@ mod tests {
     #[test]
     fn cron_data_interval_catchup_from_start_date() {
         let tt = Timetable::cron_data_interval("@daily", "UTC").unwrap();
-        let infos = tt.iterate(None, &restriction(Some("2024-01-01 00:00"), true), us("2024-06-01 00:00"), 2).unwrap();
+        let (infos, err) = tt.iterate(None, &restriction(Some("2024-01-01 00:00"), true), us("2024-06-01 00:00"), 2);
+        assert!(err.is_none());
         assert_eq!(infos[0], RunInfo::interval(us("2024-01-01 00:00"), us("2024-01-02 00:00")));
         assert_eq!(infos[1], RunInfo::interval(us("2024-01-02 00:00"), us("2024-01-03 00:00")));
     }
@@ -462,7 +473,7 @@ mod tests {
             .unwrap();
         let r =
             Restriction { earliest: Some(us("2024-01-01 00:30")), latest: Some(us("2024-01-01 02:00")), catchup: true };
-        let infos = tt.iterate(None, &r, us("2024-06-01 00:00"), 10).unwrap();
+        let (infos, _) = tt.iterate(None, &r, us("2024-06-01 00:00"), 10);
         let starts: Vec<i64> = infos.iter().map(|i| i.run_after).collect();
         assert_eq!(starts, vec![us("2024-01-01 01:00"), us("2024-01-01 02:00")]);
     }

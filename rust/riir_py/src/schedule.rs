@@ -169,7 +169,8 @@ impl PyTimetable {
     }
 
     /// Up to `n` consecutive `next_dagrun_info` results as `(run_after, start, end)`, each step fed the data
-    /// interval of the one before; stops early when the timetable returns None.
+    /// interval of the one before; stops early when the timetable returns None or fails (then with the error's
+    /// message, the runs before it kept).
     #[pyo3(signature = (last, earliest, latest, catchup, now, n = 1))]
     #[allow(clippy::too_many_arguments)]
     fn next_dagrun_infos(
@@ -181,10 +182,10 @@ impl PyTimetable {
         catchup: bool,
         now: i64,
         n: usize,
-    ) -> PyResult<Vec<RunInfoTuple>> {
+    ) -> (Vec<RunInfoTuple>, Option<String>) {
         let restriction = Restriction { earliest, latest, catchup };
-        let infos = py.detach(|| self.inner.iterate(last, &restriction, now, n)).tt(py)?;
-        Ok(infos.into_iter().map(|i| (i.run_after, i.start, i.end)).collect())
+        let (infos, error) = py.detach(|| self.inner.iterate(last, &restriction, now, n));
+        (infos.into_iter().map(|i| (i.run_after, i.start, i.end)).collect(), error.map(|e| e.to_string()))
     }
 
     /// The runs a backfill over `[from_date, to_date]` would create, as `(run_after, start, end)`, oldest first
