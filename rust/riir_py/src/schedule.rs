@@ -213,9 +213,9 @@ impl PyTimetable {
 
 /// Plans a backfill: the logical dates to create, in creation order, with what happens to each.
 ///
-/// `infos` are the timetable's `(logical_date, ...)` in ascending order; `existing` maps a logical date to the
-/// state of the run already there. Returns `(logical_date, action)` pairs where action is `create`, `clear` or
-/// a reason the date is skipped.
+/// `logical_dates` come in the timetable's order (reversed here when `run_backwards`); `existing` pairs a logical
+/// date with the state of the latest run already there. Returns `(logical_date, action)` pairs in creation order
+/// (the sort ordinal is the position + 1); action is `create`, `clear`, `in flight` or `already exists`.
 #[pyfunction]
 #[pyo3(signature = (logical_dates, existing, reprocess_behavior, run_backwards))]
 fn plan_backfill(
