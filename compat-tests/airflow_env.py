@@ -12,9 +12,7 @@ import sys
 from pathlib import Path
 
 AIRFLOW_VERSION = "3.3.2"
-VENV = Path(
-    os.environ.get("RIIR_AIRFLOW_VENV", Path.home() / ".cache" / "riir-airflow" / f"airflow-{AIRFLOW_VERSION}")
-)
+VENV = Path(os.environ.get("RIIR_AIRFLOW_VENV", Path.home() / ".cache" / "riir-airflow" / f"airflow-{AIRFLOW_VERSION}"))
 READY = VENV / ".ready"
 
 

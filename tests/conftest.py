@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import AsyncIterator
@@ -18,9 +19,9 @@ def _dsn_for(database: str) -> str:
     return f"{base}/{database}"
 
 
-@pytest.fixture
-async def pg_dsn() -> AsyncIterator[str]:
-    """DSN of a new, empty database on the test server; dropped (with any open connections) after the test."""
+@contextlib.asynccontextmanager
+async def temporary_database() -> AsyncIterator[str]:
+    """Creates a uniquely named database and yields its DSN; drops it (closing open connections) on exit."""
     name = f"riir_test_{uuid.uuid4().hex[:12]}"
     admin = await asyncpg.connect(ADMIN_DSN)
     try:
@@ -35,6 +36,13 @@ async def pg_dsn() -> AsyncIterator[str]:
             await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
             await admin.close()
+
+
+@pytest.fixture
+async def pg_dsn() -> AsyncIterator[str]:
+    """DSN of a new, empty database on the test server; dropped after the test."""
+    async with temporary_database() as dsn:
+        yield dsn
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncpg
 import pytest
 
-from tests.conftest import ADMIN_DSN
+from tests.conftest import ADMIN_DSN, temporary_database
 
 pytestmark = pytest.mark.postgres
 
@@ -25,13 +25,13 @@ async def test_each_test_gets_its_own_empty_database(pg_conn: asyncpg.Connection
 
 
 async def test_database_is_dropped_afterwards() -> None:
+    async with temporary_database() as dsn:
+        name = dsn.rsplit("/", 1)[1]
+        conn = await asyncpg.connect(dsn)  # left open on purpose: the drop must still succeed
     admin = await asyncpg.connect(ADMIN_DSN)
     try:
-        leftovers = await admin.fetchval(
-            "SELECT count(*) FROM pg_database WHERE datname LIKE 'riir_test_%' AND datname NOT IN "
-            "(SELECT datname FROM pg_stat_activity WHERE datname IS NOT NULL)"
-        )
+        exists = await admin.fetchval("SELECT count(*) FROM pg_database WHERE datname = $1", name)
     finally:
         await admin.close()
-    # Databases of tests running right now have connections; finished ones must be gone.
-    assert leftovers == 0
+    conn.terminate()
+    assert exists == 0

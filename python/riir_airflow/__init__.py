@@ -26,4 +26,25 @@ def _check_core(expected: str) -> None:
 
 _check_core(__version__)
 
-__all__ = ["__version__"]
+# `from airflow import DAG` (through the compat alias) and `from riir_airflow import DAG` work as in Airflow;
+# loaded on first use so that importing the package stays cheap.
+_LAZY = {
+    "DAG": "riir_airflow._internal.dag",
+    "Asset": "riir_airflow._internal.assets",
+    "Dataset": "riir_airflow._internal.assets:Asset",
+    "XComArg": "riir_airflow._internal.xcom_arg",
+}
+
+
+def __getattr__(name: str) -> object:
+    target = _LAZY.get(name)
+    if target is None:
+        raise AttributeError(f"module 'riir_airflow' has no attribute {name!r}")
+    import importlib
+
+    # `airflow.Dataset` is Airflow 2's name for what is now `Asset`.
+    module, _, attr = target.partition(":")
+    return getattr(importlib.import_module(module), attr or name)
+
+
+__all__ = ["DAG", "Asset", "Dataset", "XComArg", "__version__"]

@@ -1,8 +1,9 @@
 # Hand-written stub for the compiled extension (rust/riir_py). Checked by `mypy.stubtest` in `make lint`.
 
-from typing import final
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal, TypedDict, final
 
-__all__ = ["Cron", "Graph", "Timetable", "__version__", "plan_backfill"]
+__all__ = ["Cron", "Graph", "Planner", "Timetable", "__version__", "plan_backfill"]
 __version__: str
 
 @final
@@ -25,6 +26,30 @@ class Graph:
     def subset(
         self, task_ids: list[str], include_upstream: bool = False, include_downstream: bool = False
     ) -> Graph: ...
+
+class _PlanResult(TypedDict):
+    to_run: list[tuple[str, int]]
+    to_skip: list[tuple[str, int]]
+    to_upstream_failed: list[tuple[str, int]]
+    to_remove: list[tuple[str, int]]
+    run_state: Literal["running", "success", "failed"]
+
+@final
+class Planner:
+    """One Airflow scheduling pass per call: what starts, what is skipped / upstream_failed / removed, run state."""
+
+    def __new__(
+        cls,
+        tasks: Sequence[Mapping[str, Any]],
+        edges: Sequence[tuple[str, str]] = ...,
+        mapped_group_dependencies: Mapping[str, Sequence[str]] | None = None,
+        dag_id: str = "",
+    ) -> Planner: ...
+    def plan(self, states: Sequence[tuple[str, int, str | None]]) -> _PlanResult: ...
+    def priority_weight(self, task_id: str) -> int: ...
+    def leaves(self) -> list[str]: ...
+    def task_ids(self) -> list[str]: ...
+    def __len__(self) -> int: ...
 
 # --- schedules (rust/riir_py/src/schedule.rs). Instants are epoch microseconds (UTC); "naive" values are a wall
 # clock read as UTC. Errors are raised as riir_airflow.exceptions.AirflowTimetableInvalid.

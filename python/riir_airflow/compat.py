@@ -20,13 +20,30 @@ from types import ModuleType
 ENV_VAR = "RIIR_AIRFLOW_COMPAT"
 
 
+class AliasModule(ModuleType):
+    """`airflow.X` as seen by DAG code: every attribute is the one of `riir_airflow.X` (same objects, so classes are
+    identical), while the module's own name stays `airflow.X` so messages read as they do under Airflow."""
+
+    def __init__(self, name: str, target: ModuleType) -> None:
+        super().__init__(name, target.__doc__)
+        object.__setattr__(self, "_riir_target", target)
+        for attr in ("__file__", "__path__", "__all__"):
+            if hasattr(target, attr):
+                object.__setattr__(self, attr, getattr(target, attr))
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(object.__getattribute__(self, "_riir_target"), name)
+
+    def __dir__(self) -> list[str]:
+        return sorted(set(dir(object.__getattribute__(self, "_riir_target"))) | set(self.__dict__))
+
+
 class _AliasLoader(importlib.abc.Loader):
     def __init__(self, target: str) -> None:
         self.target = target
 
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType:
-        # The very same module object is registered under both names, so classes are identical.
-        return importlib.import_module(self.target)
+        return AliasModule(spec.name, importlib.import_module(self.target))
 
     def exec_module(self, module: ModuleType) -> None:
         """Nothing to run: the riir_airflow module is already executed."""

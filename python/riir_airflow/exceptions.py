@@ -187,7 +187,8 @@ class FailFastDagInvalidTriggerRule(AirflowException):
             raise cls()
 
     def __str__(self) -> str:
-        return "A 'fail_fast' dag can only have all_success trigger rule"
+        # Airflow formats the generated enum member here, which prints with its class name.
+        return "A 'fail_fast' dag can only have TriggerRule.ALL_SUCCESS trigger rule"
 
 
 class ParamValidationError(AirflowException, ValueError):

@@ -141,7 +141,7 @@ class AssetRef(BaseAsset):
     """A reference to an asset defined elsewhere, by name or URI."""
 
     def as_expression(self) -> Any:
-        return {"asset_ref": {k: v for k, v in self.__dict__.items()}}
+        return {"asset_ref": dict(self.__dict__)}
 
 
 @dataclass(frozen=True)

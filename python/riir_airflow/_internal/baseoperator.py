@@ -12,6 +12,7 @@ import collections.abc
 import copy
 import functools
 import inspect
+import itertools
 import logging
 import warnings
 from collections.abc import Callable, Iterable, Sequence
@@ -182,7 +183,7 @@ class BaseOperatorMeta(abc.ABCMeta):
             func(self, **kwargs, default_args=default_args)
             self._init_kwargs.update(kwargs)
             # Only the outermost __init__ of the class hierarchy links XComArg dependencies.
-            if not from_mapped and func is type(self).__init__.__wrapped__:  # type: ignore[misc]
+            if not from_mapped and func is getattr(type(self).__init__, "__wrapped__", None):
                 self._set_xcomargs_dependencies()
                 object.__setattr__(self, "_instantiated", True)
 
@@ -305,8 +306,10 @@ class BaseOperator(DAGNode, metaclass=BaseOperatorMeta):
         self.on_skipped_callback = collect_callbacks(on_skipped_callback)
         self._pre_execute_hook = pre_execute
         self._post_execute_hook = post_execute
-        self.start_date = start_date
-        self.end_date = end_date
+        from riir_airflow._internal.dag import convert_to_utc
+
+        self.start_date = convert_to_utc(start_date)
+        self.end_date = convert_to_utc(end_date)
         self.executor = executor
         self.executor_config = executor_config or {}
         self.run_as_user = run_as_user
@@ -380,6 +383,24 @@ class BaseOperator(DAGNode, metaclass=BaseOperatorMeta):
                 )
         self.priority_weight = max(DB_SAFE_MINIMUM, min(DB_SAFE_MAXIMUM, self.priority_weight))
 
+    # --- DAG membership -------------------------------------------------------------------------------------
+    @property
+    def dag(self) -> DAG | None:
+        return self.__dict__.get("_dag")
+
+    @dag.setter
+    def dag(self, dag: DAG | None) -> None:
+        """Assigning a DAG adds the task to it; a task can never move to another DAG (as in Airflow)."""
+        if dag is None:
+            self.__dict__["_dag"] = None
+            return
+        current = self.__dict__.get("_dag")
+        if current is not None and current is not dag:
+            raise ValueError(f"The dag assigned to {self} can not be changed.")
+        self.__dict__["_dag"] = dag
+        if dag.task_dict.get(self.task_id) is not self:
+            dag.add_task(self)
+
     # --- identity and introspection ---------------------------------------------------------------------
     def __repr__(self) -> str:
         return f"<Task({self.task_type}): {self.task_id}>"
@@ -436,7 +457,7 @@ class BaseOperator(DAGNode, metaclass=BaseOperatorMeta):
         """The task's return value as an XComArg."""
         from riir_airflow._internal.xcom_arg import XComArg
 
-        return XComArg(operator=self)
+        return XComArg(operator=self)  # type: ignore[no-any-return]
 
     @property
     def priority_weight_total(self) -> int:
@@ -445,7 +466,7 @@ class BaseOperator(DAGNode, metaclass=BaseOperatorMeta):
             return self.priority_weight
         upstream = self.weight_rule == WeightRule.UPSTREAM
         relatives = self.get_flat_relative_ids(upstream=upstream)
-        return self.priority_weight + sum(self.dag.task_dict[t].priority_weight for t in relatives)
+        return self.priority_weight + int(sum(self.dag.task_dict[t].priority_weight for t in relatives))
 
     def get_flat_relative_ids(self, *, upstream: bool = False) -> set[str]:
         if self.dag is None:
@@ -562,7 +583,7 @@ class BaseOperator(DAGNode, metaclass=BaseOperatorMeta):
 # --- chaining helpers -----------------------------------------------------------------------------------------
 def chain(*tasks: Any) -> None:
     """Links each element to the next: a >> b >> c; lists of equal length are linked pairwise."""
-    for up, down in zip(tasks, tasks[1:], strict=False):
+    for up, down in itertools.pairwise(tasks):
         if isinstance(up, DependencyMixin):
             up.set_downstream(down)
             continue

@@ -42,6 +42,15 @@ def _to_aware(value: datetime | None, tz: Any) -> datetime | None:
     return value
 
 
+def convert_to_utc(value: datetime | None, tz: Any = None) -> datetime | None:
+    """The same instant in UTC (naive values are read in `tz`, default the configured zone), as Airflow stores it."""
+    if value is None:
+        return None
+    aware = _to_aware(value, tz if tz is not None else settings.default_timezone())
+    assert aware is not None
+    return pendulum.instance(aware).in_timezone("UTC")
+
+
 class DAG:
     """A workflow: tasks, their dependencies, a schedule and run-level settings. Mirrors `airflow.sdk.DAG`."""
 
@@ -91,12 +100,13 @@ class DAG:
         start_date = start_date if start_date is not None else self.default_args.get("start_date")
         end_date = end_date if end_date is not None else self.default_args.get("end_date")
         self.timezone = self._pick_timezone(start_date)
-        self.start_date = _to_aware(start_date, self.timezone)
-        self.end_date = _to_aware(end_date, self.timezone)
-        if self.start_date is not None and "start_date" in self.default_args:
-            self.default_args["start_date"] = _to_aware(self.default_args["start_date"], self.timezone)
+        # Stored in UTC; the DAG's zone is kept in `timezone` (Airflow does the same).
+        self.start_date = convert_to_utc(start_date, self.timezone)
+        self.end_date = convert_to_utc(end_date, self.timezone)
+        for key in ("start_date", "end_date"):
+            if self.default_args.get(key) is not None:
+                self.default_args[key] = convert_to_utc(self.default_args[key], self.timezone)
         self.schedule = schedule
-        self._timetable: Any = None
         self.template_searchpath = (
             [template_searchpath] if isinstance(template_searchpath, str) else template_searchpath
         )
@@ -152,6 +162,27 @@ class DAG:
         self.has_on_failure_callback = on_failure_callback is not None
         if str(schedule) == "@continuous" and self.max_active_runs != 1:
             raise ValueError("Invalid max_active_runs: ContinuousTimetable requires max_active_runs <= 1")
+        from riir_airflow._internal.timetables import create_timetable
+
+        # Built now, as Airflow does, so a bad cron expression fails at the line that defines the DAG.
+        self.timetable = create_timetable(schedule, self.timezone)
+        self._validate_params_for_schedule()
+        if self.catchup and getattr(self.timetable, "can_be_scheduled", False) and self.start_date is None:
+            raise ValueError("start_date is required when catchup=True")
+
+    def _validate_params_for_schedule(self) -> None:
+        """A DAG that runs on a schedule must have params that validate without any run conf."""
+        from riir_airflow.exceptions import ParamValidationError
+
+        if not getattr(self.timetable, "can_be_scheduled", False):
+            return
+        try:
+            self.params.validate()
+        except ParamValidationError as err:
+            raise ValueError(
+                f"Dag {self.dag_id!r} is not allowed to define a Schedule, as there are required params without "
+                f"default values, or the default values are not valid."
+            ) from err
 
     @staticmethod
     def _pick_timezone(start_date: datetime | None) -> Any:
@@ -166,6 +197,10 @@ class DAG:
 
     __hash__ = object.__hash__
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> DAG:
+        # Tasks are copied per try with their DAG shared, never the whole DAG.
+        return self
+
     # --- context manager -----------------------------------------------------------------------------------
     def __enter__(self) -> DAG:
         DagContext.push(self)
@@ -173,16 +208,6 @@ class DAG:
 
     def __exit__(self, *exc: object) -> None:
         DagContext.pop()
-
-    # --- schedule ----------------------------------------------------------------------------------------------
-    @property
-    def timetable(self) -> Any:
-        """The timetable the `schedule=` value maps to (computed on first use)."""
-        if self._timetable is None:
-            from riir_airflow._internal.timetables import create_timetable
-
-            self._timetable = create_timetable(self.schedule, self.timezone)
-        return self._timetable
 
     # --- tasks -------------------------------------------------------------------------------------------------
     @property
@@ -215,16 +240,18 @@ class DAG:
 
     def add_task(self, task: Any) -> None:
         """Adds a task; its start/end dates are bounded by the DAG's, as in Airflow."""
+        if task.dag is not None and task.dag is not self:
+            raise ValueError(f"The dag assigned to {task} can not be changed.")
         if self.start_date is not None:
             if task.start_date is None:
                 task.start_date = self.start_date
             else:
-                task.start_date = max(_to_aware(task.start_date, self.timezone), self.start_date)  # type: ignore[type-var]
+                task.start_date = max(convert_to_utc(task.start_date), self.start_date)  # type: ignore[type-var]
         if self.end_date is not None:
             if task.end_date is None:
                 task.end_date = self.end_date
             else:
-                task.end_date = min(_to_aware(task.end_date, self.timezone), self.end_date)  # type: ignore[type-var]
+                task.end_date = min(convert_to_utc(task.end_date), self.end_date)  # type: ignore[type-var]
         task_id = task.node_id
         if task.task_group is None:
             group = TaskGroupContext.get_current(self)
@@ -329,9 +356,9 @@ class DAG:
 
     def test(self, *args: Any, **kwargs: Any) -> Any:
         """Runs the DAG once in this process, without a database (see `riir-airflow dags test`)."""
-        from riir_airflow.runtime.local import test_dag
+        from riir_airflow.runtime.local import run_dag_locally
 
-        return test_dag(self, *args, **kwargs)
+        return run_dag_locally(self, *args, **kwargs)
 
 
 def dag(dag_id_or_func: str | Callable[..., Any] | None = None, **decorator_kwargs: Any) -> Any:

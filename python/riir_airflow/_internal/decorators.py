@@ -16,7 +16,7 @@ from typing import Any
 
 from riir_airflow._internal.baseoperator import BaseOperator
 from riir_airflow._internal.context_stack import DagContext, TaskGroupContext
-from riir_airflow._internal.mapped import MappedOperator, validate_mapping_values
+from riir_airflow._internal.mapped import DecoratedMappedOperator, validate_mapping_values
 from riir_airflow._internal.standard.bash import BashOperator
 from riir_airflow._internal.standard.python import (
     BranchPythonOperator,
@@ -235,7 +235,7 @@ class _TaskDecorator:
         self.is_teardown = False
         self.on_failure_fail_dagrun = False
         self.returns_dag_result = False
-        functools.update_wrapper(self, function)  # type: ignore[arg-type]
+        functools.update_wrapper(self, function)
 
     def _copy(self, **changes: Any) -> _TaskDecorator:
         clone = _TaskDecorator(
@@ -272,7 +272,7 @@ class _TaskDecorator:
         self._mark(op)
         if op.doc_md is None and self.function.__doc__:
             op.doc_md = self.function.__doc__
-        return XComArg(op)
+        return XComArg(op)  # type: ignore[no-any-return]
 
     def override(self, **kwargs: Any) -> _TaskDecorator:
         multiple_outputs = kwargs.pop("multiple_outputs", self.multiple_outputs)
@@ -307,7 +307,7 @@ class _TaskDecorator:
             "op_kwargs": dict(self.partial_op_kwargs),
             "multiple_outputs": self.multiple_outputs,
         }
-        op = MappedOperator.create(
+        op = DecoratedMappedOperator.create(
             self.operator_class,
             partial_kwargs,
             expand_input,
@@ -316,7 +316,7 @@ class _TaskDecorator:
         if not isinstance(expand_input, DictOfListsExpandInput):
             op.expand_into_op_kwargs = True
         self._mark(op)
-        return XComArg(op)
+        return XComArg(op)  # type: ignore[no-any-return]
 
     def expand(self, **kwargs: Any) -> XComArg:
         from riir_airflow._internal.mapped import DictOfListsExpandInput

@@ -33,6 +33,12 @@ _CORE_EXCEPTIONS = [
 ]  # fmt: skip
 
 
+_TIMETABLES = [
+    "CronDataIntervalTimetable", "CronTriggerTimetable", "DeltaDataIntervalTimetable", "DeltaTriggerTimetable",
+    "MultipleCronTriggerTimetable", "EventsTimetable", "AssetOrTimeSchedule",
+]  # fmt: skip
+
+
 def _from(module: str, *names: str) -> dict[str, str]:
     return {name: f"{module}:{name}" for name in names}
 
@@ -44,11 +50,6 @@ _PYTHON_OPERATORS = _from(
 )  # fmt: skip
 _BRANCH = {**_from("branch", "BaseBranchOperator"), **_from("skipmixin", "BranchMixIn")}
 _SENSOR_BASE = _from("sensor", "BaseSensorOperator", "PokeReturnValue", "poke_mode_only")
-_TIMETABLES = _from(
-    "timetables",
-    "CronDataIntervalTimetable", "CronTriggerTimetable", "DeltaDataIntervalTimetable", "DeltaTriggerTimetable",
-    "EventsTimetable", "MultipleCronTriggerTimetable", "AssetOrTimeSchedule",
-)  # fmt: skip
 _ASSETS = _from("assets", "Asset", "AssetAlias", "AssetAll", "AssetAny", "AssetWatcher", "Metadata", "Dataset", "Model")
 
 SDK = {
@@ -70,7 +71,12 @@ SDK = {
     **_from("trigger_rule", "TriggerRule", "WeightRule"),
     **_from("states", "TaskInstanceState", "DagRunState"),
     **_from("runtime_api", "get_current_context", "get_parsing_context", "Context"),
-    **_TIMETABLES,
+    **_from("asset_decorator", "asset"),
+    **_from("timetables", *_TIMETABLES),
+}
+_DECORATOR_BASE = {
+    **_from("decorators", "DecoratedOperator", "get_unique_task_id", "TaskDecoratorCollection"),
+    **_from("mapped", "DecoratedMappedOperator"),
 }
 
 EXPORTS: dict[str, dict[str, str]] = {
@@ -85,7 +91,12 @@ EXPORTS: dict[str, dict[str, str]] = {
         **_from("connection", "Connection"),
         **_from("xcom_arg", "XComArg"),
         **_from("mapped", "MappedOperator"),
+        **_from("dagbag", "DagBag"),
     },
+    "dag_processing.dagbag": _from("dagbag", "DagBag"),
+    "sdk.bases.decorator": _DECORATOR_BASE,
+    "decorators.base": _DECORATOR_BASE,
+    "sdk.definitions.asset.decorators": _from("asset_decorator", "asset", "AssetDefinition", "MultiAssetDefinition"),
     "models.dag": _from("dag", "DAG"),
     "models.baseoperator": _from("baseoperator", "BaseOperator", "chain", "chain_linear", "cross_downstream"),
     "models.mappedoperator": _from("mapped", "MappedOperator"),
@@ -158,6 +169,7 @@ EXPORTS: dict[str, dict[str, str]] = {
     "sdk.definitions.mappedoperator": _from("mapped", "MappedOperator"),
     "sdk.definitions.xcom_arg": _from("xcom_arg", "XComArg", "PlainXComArg", "MapXComArg", "ZipXComArg"),
     "sdk.definitions.edges": _from("edges", "Label", "EdgeModifier"),
+    "utils.dates": _from("schedule_presets", "cron_presets"),
     "timetables.base": _from("timetables", "Timetable", "DataInterval", "TimeRestriction", "DagRunInfo"),
     "timetables.interval": _from("timetables", "CronDataIntervalTimetable", "DeltaDataIntervalTimetable"),
     "timetables.trigger": _from(

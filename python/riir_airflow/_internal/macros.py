@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from random import random
 from typing import Any
 
-import dateutil
+import dateutil  # type: ignore[import-untyped]
 import pendulum
 
 __all__ = [

@@ -55,7 +55,7 @@ def _resolve(value: Any, context: Mapping[str, Any]) -> Any:
 
 def _check_mappable(value: Any, task_id: str) -> Sequence[Any] | Mapping[Any, Any]:
     if isinstance(value, (list, tuple, dict)) or (isinstance(value, Sequence) and not isinstance(value, str)):
-        return value  # type: ignore[return-value]
+        return value
     raise UnmappableXComTypePushed(value)
 
 
@@ -147,6 +147,8 @@ class MappedOperator(DAGNode):
     """A task that runs once per element of its expansion input."""
 
     task_id: str
+    start_date: Any
+    end_date: Any
     operator_class: type[BaseOperator]
     partial_kwargs: dict[str, Any]
     params: Any
@@ -197,6 +199,8 @@ class MappedOperator(DAGNode):
         self.downstream_task_ids = set()
         self.dag = None
         self.task_group = None
+        self.start_date = partial_kwargs.get("start_date")
+        self.end_date = partial_kwargs.get("end_date")
         self.task_id = task_group.child_id(task_id) if task_group is not None else task_id
         validate_key(self.task_id)
         self.is_setup = False
@@ -328,6 +332,18 @@ class MappedOperator(DAGNode):
         return WeightRule(self._kw("weight_rule", WeightRule.DOWNSTREAM))
 
     @property
+    def wait_for_downstream(self) -> bool:
+        return bool(self._kw("wait_for_downstream", False))
+
+    @property
+    def ignore_first_depends_on_past(self) -> bool:
+        return bool(self._kw("ignore_first_depends_on_past", False))
+
+    @property
+    def email(self) -> Any:
+        return self._kw("email", None)
+
+    @property
     def depends_on_past(self) -> bool:
         return bool(self._kw("depends_on_past", False) or self._kw("wait_for_downstream", False))
 
@@ -362,14 +378,6 @@ class MappedOperator(DAGNode):
     @property
     def doc_md(self) -> str | None:
         return self._kw("doc_md", None)  # type: ignore[no-any-return]
-
-    @property
-    def start_date(self) -> Any:
-        return self._kw("start_date", None)
-
-    @property
-    def end_date(self) -> Any:
-        return self._kw("end_date", None)
 
     @property
     def task_display_name(self) -> str:
@@ -428,7 +436,7 @@ class MappedOperator(DAGNode):
         if self.weight_rule == WeightRule.ABSOLUTE or self.dag is None:
             return self.priority_weight
         relatives = self.get_flat_relative_ids(upstream=self.weight_rule == WeightRule.UPSTREAM)
-        return self.priority_weight + sum(self.dag.task_dict[t].priority_weight for t in relatives)
+        return self.priority_weight + int(sum(self.dag.task_dict[t].priority_weight for t in relatives))
 
     # --- run time --------------------------------------------------------------------------------------------
     def total_map_length(self, context: Mapping[str, Any]) -> int:
@@ -448,10 +456,14 @@ class MappedOperator(DAGNode):
             _airflow_from_mapped=True,
             **{k: v for k, v in kwargs.items() if v is not NOTSET},
         )
-        op.dag = self.dag
+        op.__dict__["_dag"] = self.dag  # the unmapped copy belongs to the DAG without being added to it
         op.task_group = self.task_group
         op.upstream_task_ids = set(self.upstream_task_ids)
         op.downstream_task_ids = set(self.downstream_task_ids)
         op.is_setup = self.is_setup
         op.is_teardown = self.is_teardown
         return op
+
+
+class DecoratedMappedOperator(MappedOperator):
+    """A mapped `@task`: the mapped values become keyword arguments of the function."""

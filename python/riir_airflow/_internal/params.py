@@ -202,6 +202,9 @@ class DagParam:
     def iter_references(self) -> Iterable[tuple[Any, str]]:
         return ()
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> DagParam:
+        return self
+
     def resolve(self, context: Mapping[str, Any]) -> Any:
         params = context.get("params", {})
         if self._name in params:

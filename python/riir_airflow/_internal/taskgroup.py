@@ -318,7 +318,7 @@ class _TaskGroupFactory:
         self.function = function
         self.tg_kwargs = tg_kwargs
         self.partial_kwargs: dict[str, Any] = {}
-        functools.update_wrapper(self, function)  # type: ignore[arg-type]
+        functools.update_wrapper(self, function)
 
     def override(self, **kwargs: Any) -> _TaskGroupFactory:
         return _TaskGroupFactory(self.function, {**self.tg_kwargs, **kwargs})
@@ -396,6 +396,9 @@ class _MappedArgument:
         from riir_airflow._internal.xcom_arg import XComArg
 
         return XComArg.iter_xcom_references(self._input.value)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> _MappedArgument:
+        return self
 
     def resolve(self, context: Any) -> Any:
         values = self._input.resolve_for_index(context, context["ti"].map_index)

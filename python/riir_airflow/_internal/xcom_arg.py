@@ -63,6 +63,10 @@ class XComArg(DependencyMixin):
         for operator, _ in self.iter_references():
             operator.set_downstream(other, edge_modifier)
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> XComArg:
+        # A reference to another task's output; copying a task that holds one must not copy that task.
+        return self
+
     def __iter__(self) -> Iterator[Any]:
         raise TypeError(f"{type(self).__name__!r} object is not iterable")
 

@@ -14,6 +14,9 @@ from collections.abc import Sequence
 # One module per command group, as in `airflow <group> <command>`.
 COMMAND_MODULES = [
     "riir_airflow.cli.version_command",
+    "riir_airflow.cli.dags_command",
+    "riir_airflow.cli.db_command",
+    "riir_airflow.cli.config_command",
 ]
 
 
@@ -26,6 +29,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from riir_airflow.compat import install_from_env
+
+    # RIIR_AIRFLOW_COMPAT=1 lets unmodified `from airflow...` DAG files load.
+    install_from_env()
     parser = build_parser()
     args = parser.parse_args(argv)
     func = getattr(args, "func", None)

@@ -3,6 +3,7 @@
 Generated from riir_airflow/_internal/import_paths.py; edit the table there, not this file.
 """
 
+from riir_airflow._internal.asset_decorator import asset as asset
 from riir_airflow._internal.assets import Asset as Asset
 from riir_airflow._internal.assets import AssetAlias as AssetAlias
 from riir_airflow._internal.assets import AssetAll as AssetAll
@@ -54,7 +55,6 @@ from riir_airflow._internal.variable import Variable as Variable
 from riir_airflow._internal.xcom_arg import XComArg as XComArg
 
 __all__ = [
-    "DAG",
     "Asset",
     "AssetAlias",
     "AssetAll",
@@ -70,6 +70,7 @@ __all__ = [
     "Context",
     "CronDataIntervalTimetable",
     "CronTriggerTimetable",
+    "DAG",
     "DagRunState",
     "Dataset",
     "DeltaDataIntervalTimetable",
@@ -90,6 +91,7 @@ __all__ = [
     "Variable",
     "WeightRule",
     "XComArg",
+    "asset",
     "chain",
     "chain_linear",
     "cross_downstream",

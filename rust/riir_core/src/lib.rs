@@ -8,7 +8,10 @@ pub mod backfill;
 pub mod cron;
 pub mod error;
 pub mod graph;
+pub mod plan;
+pub mod state;
 pub mod timetable;
+pub mod trigger_rule;
 
 pub use error::{CoreError, CoreResult};
 pub use graph::{Graph, TaskIdx};

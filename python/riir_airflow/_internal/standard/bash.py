@@ -116,7 +116,7 @@ class BashOperator(BaseOperator):
                 os.unlink(script.name)
         else:
             code, output = run_command([bash_path, "-c", command], env, self.output_encoding, self.cwd, self.log)
-        if code in self.skip_on_exit_code:  # type: ignore[operator]
+        if code in self.skip_on_exit_code:
             raise AirflowSkipException(f"Bash command returned exit code {code}. Skipping.")
         if code != 0:
             raise AirflowException(f"Bash command failed. The command returned a non-zero exit code {code}.")

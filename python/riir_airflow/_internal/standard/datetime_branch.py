@@ -23,10 +23,10 @@ def target_times_as_dates(
     if upper is not None and isinstance(upper, dt.time):
         upper = dt.datetime.combine(base, upper)
     if lower is None or upper is None:
-        return lower, upper  # type: ignore[return-value]
-    if upper < lower:  # type: ignore[operator]
-        upper += dt.timedelta(days=1)  # type: ignore[operator]
-    return lower, upper  # type: ignore[return-value]
+        return lower, upper
+    if upper < lower:
+        upper += dt.timedelta(days=1)
+    return lower, upper
 
 
 class BranchDateTimeOperator(BaseBranchOperator):

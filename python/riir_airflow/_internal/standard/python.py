@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import itertools
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
@@ -23,6 +24,10 @@ def determine_kwargs(func: Callable[..., Any], args: Collection[Any], kwargs: Ma
     if any(p.kind == p.VAR_KEYWORD for p in signature.parameters.values()):
         return kwargs
     return {key: kwargs[key] for key in signature.parameters if key in kwargs}
+
+
+async def _await(awaitable: Any) -> Any:
+    return await awaitable
 
 
 class PythonOperator(BaseOperator):
@@ -66,9 +71,8 @@ class PythonOperator(BaseOperator):
         self.op_kwargs = self.determine_kwargs(context)
         result = self.execute_callable()
         if inspect.isawaitable(result):
-            from riir_airflow.runtime.async_support import run_awaitable
-
-            result = run_awaitable(result)
+            # `async def` callables run to completion on an event loop of their own (the task's process).
+            result = asyncio.run(_await(result))
         if self.show_return_value_in_logs:
             self.log.info("Done. Returned value was: %s", result)
         else:

@@ -87,6 +87,8 @@ class BashSensor(BaseSensorOperator):
 class TimeDeltaSensor(BaseSensorOperator):
     """Waits until `delta` after the run's data interval end."""
 
+    template_fields: Sequence[str] = ("delta",)
+
     def __init__(self, *, delta: dt.timedelta, deferrable: bool = False, end_from_trigger: bool = False, **kwargs: Any):
         super().__init__(**kwargs)
         self.delta = delta
@@ -111,6 +113,8 @@ class TimeDeltaSensorAsync(TimeDeltaSensor):
 
 class WaitSensor(BaseSensorOperator):
     """Waits `time_to_wait` from the moment it starts."""
+
+    template_fields: Sequence[str] = ("time_to_wait",)
 
     def __init__(self, *, time_to_wait: dt.timedelta | int, deferrable: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -184,7 +188,7 @@ class DateTimeSensorAsync(DateTimeSensor):
 class FileSensor(BaseSensorOperator):
     """Waits until a file or folder matching `filepath` (a glob, relative to the connection's path) exists."""
 
-    template_fields: Sequence[str] = ("filepath",)
+    template_fields: Sequence[str] = ("filepath", "fs_conn_id")
     ui_color = "#91818a"
 
     def __init__(
@@ -293,9 +297,7 @@ class ExternalTaskSensor(BaseSensorOperator):
         self.external_task_id = external_task_id
         self.external_task_ids = external_task_ids
         self.external_task_group_id = external_task_group_id
-        self.allowed_states = list(
-            allowed_states or (["success"] if external_task_ids or external_task_group_id else ["success"])
-        )
+        self.allowed_states = list(allowed_states or ["success"])
         self.skipped_states = list(skipped_states or [])
         self.failed_states = list(failed_states or [])
         self.execution_delta = execution_delta

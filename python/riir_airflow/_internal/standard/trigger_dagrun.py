@@ -75,7 +75,7 @@ class TriggerDagRunOperator(BaseOperator):
 
     def execute(self, context: Any) -> None:
         if self.logical_date is NOTSET:
-            logical_date = None if self.run_after is not NOTSET else pendulum.now("UTC")
+            logical_date: dt.datetime | None = None if self.run_after is not NOTSET else pendulum.now("UTC")
         else:
             logical_date = _parse_datetime(self.logical_date)
         run_after = logical_date if self.run_after is NOTSET else _parse_datetime(self.run_after)

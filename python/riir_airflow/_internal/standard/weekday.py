@@ -43,7 +43,7 @@ class WeekDay(enum.IntEnum):
         if isinstance(week_day, WeekDay):
             return {week_day}
         if isinstance(week_day, Iterable):
-            return {cls.convert(d) for d in week_day}  # type: ignore[arg-type]
+            return {cls.convert(d) for d in week_day}
         raise TypeError(
             f"Unsupported Type for week_day parameter: {type(week_day)}."
             "Input should be iterable type:str, set, list, dict or Weekday enum type"

@@ -1,0 +1,173 @@
+"""DagBag loading: 1,000 generated DAG files (10 tasks each) under real Airflow 3.3.2 and under riir_airflow.
+
+    python benchmarks/bench_dagbag.py [--files 1000] [--tasks 10] [--repeat 1] [--keep DIR]
+
+The files use plain `from airflow...` imports (a mix of @task functions and classic operators, several schedules).
+Real Airflow runs in its reference venv (compat-tests/airflow_env.py); riir runs in this interpreter with the
+`airflow` -> `riir_airflow` alias installed. Each side runs in a fresh process; the reported time is the DagBag
+construction only (imports of the framework itself are reported separately). Prints both and the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+SCHEDULES = ["None", '"@daily"', '"0 */6 * * *"', "datetime.timedelta(hours=2)", '"@hourly"']
+
+
+def dag_file(index: int, n_tasks: int) -> str:
+    """Source of one generated DAG file: alternating @task functions and operators with a few fan-ins."""
+    lines = [
+        f'"""Generated benchmark DAG {index}."""',
+        "import datetime",
+        "",
+        "import pendulum",
+        "",
+        "from airflow.providers.standard.operators.bash import BashOperator",
+        "from airflow.providers.standard.operators.empty import EmptyOperator",
+        "from airflow.providers.standard.operators.python import PythonOperator",
+        "from airflow.sdk import DAG, task",
+        "",
+        "",
+        "def work(n):",
+        "    return n * 2",
+        "",
+        "",
+        f'with DAG("bench_{index:04d}", schedule={SCHEDULES[index % len(SCHEDULES)]},',
+        '         start_date=pendulum.datetime(2024, 1, 1, tz="UTC"), tags=["bench"],',
+        f'         default_args={{"retries": {index % 3}}}):',
+    ]
+    names: list[str] = []
+    for t in range(n_tasks):
+        name = f"t{t}"
+        kind = t % 4
+        if kind == 0:
+            lines += ["    @task", f"    def {name}_fn():", f"        return {t}", f"    {name} = {name}_fn()"]
+        elif kind == 1:
+            lines.append(f'    {name} = BashOperator(task_id="{name}", bash_command="echo {t}")')
+        elif kind == 2:
+            lines.append(f'    {name} = PythonOperator(task_id="{name}", python_callable=work, op_args=[{t}])')
+        else:
+            lines.append(f'    {name} = EmptyOperator(task_id="{name}")')
+        names.append(name)
+    for t in range(1, n_tasks):
+        upstream = names[t - 1] if t % 3 else f"[{names[max(0, t - 2)]}, {names[t - 1]}]"
+        lines.append(f"    {upstream} >> {names[t]}")
+    return "\n".join(lines) + "\n"
+
+
+def generate(folder: Path, n_files: int, n_tasks: int) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(n_files):
+        (folder / f"bench_dag_{i:04d}.py").write_text(dag_file(i, n_tasks))
+
+
+def inner(folder: str, impl: str) -> dict[str, Any]:
+    """Runs inside the measured interpreter: import the framework, then time one DagBag over the folder."""
+    start = time.perf_counter()
+    if impl == "riir":
+        import riir_airflow.compat
+
+        riir_airflow.compat.install()
+        from riir_airflow.models.dagbag import DagBag
+    else:
+        from airflow.dag_processing.dagbag import DagBag  # type: ignore[no-redef]
+    imported = time.perf_counter()
+    bag = DagBag(dag_folder=folder)
+    loaded = time.perf_counter()
+    return {
+        "import_s": imported - start,
+        "load_s": loaded - imported,
+        "dags": len(bag.dags),
+        "tasks": sum(len(dag.tasks) for dag in bag.dags.values()),
+        "errors": len(bag.import_errors),
+    }
+
+
+def measure(python: str, folder: Path, impl: str, env: dict[str, str]) -> dict[str, Any]:
+    start = time.perf_counter()
+    proc = subprocess.run(
+        [python, __file__, "--inner", str(folder), "--impl", impl],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=3600,
+    )
+    wall = time.perf_counter() - start
+    if proc.returncode != 0:
+        return {"error": proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else f"exit {proc.returncode}"}
+    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    result["process_s"] = wall
+    return result
+
+
+def describe(name: str, r: dict[str, Any]) -> str:
+    if "error" in r:
+        return f"{name:8} failed: {r['error']}"
+    return (
+        f"{name:8} DagBag {r['load_s']:7.2f}s  (framework import {r['import_s']:.2f}s, whole process "
+        f"{r['process_s']:.2f}s)  {r['dags']} DAGs, {r['tasks']} tasks, {r['errors']} import errors"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--files", type=int, default=1000)
+    parser.add_argument("--tasks", type=int, default=10)
+    parser.add_argument("--keep", type=Path, help="generate into this folder and keep it")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per side; the fastest DagBag load is reported")
+    parser.add_argument("--inner", help=argparse.SUPPRESS)
+    parser.add_argument("--impl", choices=["airflow", "riir"], help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.inner:
+        # Airflow's loggers print to stdout while loading; the result is the last stdout line.
+        saved = os.dup(1)
+        os.dup2(2, 1)
+        result = inner(args.inner, args.impl)
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        print(json.dumps(result))
+        return 0
+
+    sys.path.insert(0, str(ROOT / "compat-tests"))
+    from airflow_env import airflow_env, airflow_python
+
+    with tempfile.TemporaryDirectory(prefix="riir-bench-dagbag-") as tmp:
+        folder = args.keep or Path(tmp) / "dags"
+        generate(folder, args.files, args.tasks)
+        print(f"bench_dagbag: {args.files} files x {args.tasks} tasks in {folder}")
+        home = Path(tmp) / "airflow-home"
+        home.mkdir()
+        riir_env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
+        # Alternate the two sides so that load from other processes on the machine hits both alike.
+        runs: dict[str, list[dict[str, Any]]] = {"airflow": [], "riir": []}
+        for _ in range(max(1, args.repeat)):
+            runs["airflow"].append(measure(str(airflow_python()), folder, "airflow", airflow_env(home)))
+            runs["riir"].append(measure(sys.executable, folder, "riir", riir_env))
+        reference, ours = (min(r, key=lambda x: x.get("load_s", float("inf"))) for r in runs.values())
+
+    print(describe("airflow", reference))
+    print(describe("riir", ours))
+    if "error" in reference or "error" in ours:
+        return 1
+    if (ours["dags"], ours["tasks"], ours["errors"]) != (reference["dags"], reference["tasks"], reference["errors"]):
+        print("ratio: not reported, riir did not load the same DAGs and tasks as Airflow")
+        return 1
+    ratio = reference["load_s"] / ours["load_s"] if ours["load_s"] > 0 else float("inf")
+    whole = reference["process_s"] / ours["process_s"] if ours["process_s"] > 0 else float("inf")
+    print(f"ratio: riir loads the DagBag {ratio:.2f}x as fast as Airflow ({whole:.2f}x for the whole process)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

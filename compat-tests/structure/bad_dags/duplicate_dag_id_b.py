@@ -1,0 +1,7 @@
+"""Second definition of dag id bad_duplicate_dag_id, in another file."""
+
+from airflow.providers.standard.operators.empty import EmptyOperator
+from airflow.sdk import DAG
+
+with DAG("bad_duplicate_dag_id", schedule=None):
+    EmptyOperator(task_id="from_b")

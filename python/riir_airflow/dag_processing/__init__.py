@@ -1,0 +1,1 @@
+"""Airflow's `airflow.dag_processing` package (riir_airflow mirror)."""

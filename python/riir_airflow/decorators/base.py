@@ -1,0 +1,16 @@
+"""Airflow's `airflow.decorators.base`: re-exports only.
+
+Generated from riir_airflow/_internal/import_paths.py; edit the table there, not this file.
+"""
+
+from riir_airflow._internal.decorators import DecoratedOperator as DecoratedOperator
+from riir_airflow._internal.decorators import TaskDecoratorCollection as TaskDecoratorCollection
+from riir_airflow._internal.decorators import get_unique_task_id as get_unique_task_id
+from riir_airflow._internal.mapped import DecoratedMappedOperator as DecoratedMappedOperator
+
+__all__ = [
+    "DecoratedMappedOperator",
+    "DecoratedOperator",
+    "TaskDecoratorCollection",
+    "get_unique_task_id",
+]

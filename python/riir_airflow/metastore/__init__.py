@@ -1,0 +1,1 @@
+"""The PostgreSQL metastore: connection pool, embedded server, migrations, typed queries and notifications."""

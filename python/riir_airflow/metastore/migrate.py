@@ -1,0 +1,157 @@
+"""Numbered SQL migrations (`migrations/NNNN_name.sql`) and the `riir_schema_version` table.
+
+Each migration runs in its own transaction that first takes a transaction-level advisory lock, so two processes
+migrating at once serialize and the second one finds the work done (transaction-level locks also work through
+pgbouncer in transaction mode, session locks would not).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from importlib import resources
+
+import asyncpg
+
+VERSION_TABLE = "riir_schema_version"
+# pg_advisory_xact_lock key: first 8 bytes of sha256("riir-airflow migrate"), as a signed bigint.
+MIGRATION_LOCK_KEY = int.from_bytes(hashlib.sha256(b"riir-airflow migrate").digest()[:8], "big", signed=True)
+_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+
+# Everything the migrations create, dropped by `db reset` (ours only: the database may hold other tables).
+OWNED_TABLES = (
+    "event",
+    "app",
+    "asset_event",
+    "asset",
+    "pool",
+    "connection",
+    "variable",
+    "task_log",
+    "xcom",
+    "task_instance_history",
+    "task_instance",
+    "dag_run",
+    "backfill",
+    "dag_version",
+    "dag",
+    VERSION_TABLE,
+)
+OWNED_FUNCTIONS = (
+    "riir_notify_run_created",
+    "riir_notify_task_state",
+    "riir_notify_dag_paused",
+    "riir_notify_app_registered",
+)
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+    @property
+    def checksum(self) -> str:
+        return hashlib.sha256(self.sql.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class SchemaStatus:
+    """What `db check` reports: applied versions, versions still to apply, and files changed after applying."""
+
+    applied: list[int]
+    pending: list[Migration]
+    changed: list[int]
+    unknown: list[int]  # applied in the database but not shipped with this version (a newer riir-airflow)
+
+    @property
+    def up_to_date(self) -> bool:
+        return not self.pending and not self.changed and not self.unknown
+
+
+def load_migrations() -> list[Migration]:
+    """The shipped migrations in version order."""
+    found = []
+    for entry in resources.files("riir_airflow.metastore").joinpath("migrations").iterdir():
+        match = _NAME.match(entry.name)
+        if match:
+            found.append(Migration(int(match.group(1)), match.group(2), entry.read_text(encoding="utf-8")))
+    found.sort(key=lambda m: m.version)
+    versions = [m.version for m in found]
+    if len(set(versions)) != len(versions):
+        raise RuntimeError(f"two migrations share a version number: {versions}")
+    return found
+
+
+_CREATE_VERSION_TABLE = f"""
+CREATE TABLE IF NOT EXISTS {VERSION_TABLE} (
+    version     integer PRIMARY KEY,
+    name        text NOT NULL,
+    checksum    text NOT NULL,
+    applied_at  timestamptz NOT NULL DEFAULT now()
+)"""
+
+
+async def _applied(conn: asyncpg.Connection) -> dict[int, str]:
+    exists = await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", VERSION_TABLE)
+    if not exists:
+        return {}
+    rows = await conn.fetch(f"SELECT version, checksum FROM {VERSION_TABLE}")
+    return {row["version"]: row["checksum"] for row in rows}
+
+
+async def migrate(conn: asyncpg.Connection, *, default_pool_slots: int = 128) -> list[Migration]:
+    """Apply every pending migration, each in its own locked transaction. Returns the ones this call applied."""
+    done: list[Migration] = []
+    for migration in load_migrations():
+        async with conn.transaction():
+            await conn.execute("SELECT pg_advisory_xact_lock($1)", MIGRATION_LOCK_KEY)
+            await conn.execute(_CREATE_VERSION_TABLE)
+            if await conn.fetchval(f"SELECT 1 FROM {VERSION_TABLE} WHERE version = $1", migration.version):
+                continue  # another process applied it while we waited for the lock
+            await conn.execute(migration.sql)
+            await conn.execute(
+                f"INSERT INTO {VERSION_TABLE} (version, name, checksum) VALUES ($1, $2, $3)",
+                migration.version,
+                migration.name,
+                migration.checksum,
+            )
+            done.append(migration)
+    async with conn.transaction():
+        # Airflow creates default_pool at `db migrate` with [core] default_pool_task_slot_count slots.
+        await conn.execute(
+            "INSERT INTO pool (pool, slots, description, include_deferred) VALUES ('default_pool', $1, "
+            "'Default pool', false) ON CONFLICT (pool) DO NOTHING",
+            default_pool_slots,
+        )
+    return done
+
+
+async def check(conn: asyncpg.Connection) -> SchemaStatus:
+    """Compare the database's version table with the shipped migrations."""
+    applied = await _applied(conn)
+    shipped = {m.version: m for m in load_migrations()}
+    return SchemaStatus(
+        applied=sorted(applied),
+        pending=[m for v, m in sorted(shipped.items()) if v not in applied],
+        changed=sorted(v for v, digest in applied.items() if v in shipped and shipped[v].checksum != digest),
+        unknown=sorted(v for v in applied if v not in shipped),
+    )
+
+
+async def drop_all(conn: asyncpg.Connection) -> None:
+    """Drop every table and function the migrations created (under the migration lock)."""
+    async with conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock($1)", MIGRATION_LOCK_KEY)
+        for table in OWNED_TABLES:
+            await conn.execute(f"DROP TABLE IF EXISTS {table} CASCADE")
+        for function in OWNED_FUNCTIONS:
+            await conn.execute(f"DROP FUNCTION IF EXISTS {function}() CASCADE")
+
+
+async def reset(conn: asyncpg.Connection, *, default_pool_slots: int = 128) -> list[Migration]:
+    """Drop everything and migrate from scratch."""
+    await drop_all(conn)
+    return await migrate(conn, default_pool_slots=default_pool_slots)

@@ -1,0 +1,80 @@
+"""LISTEN/NOTIFY wake-ups between apps and the broker.
+
+Triggers in the schema (migrations/0001_initial.sql) send these on commit, whoever writes the row, so a listener
+never hears about a change that rolled back. Payloads are small JSON objects; read the rows for the full state.
+
+    riir_run_created      {"dag_id", "run_id", "run_type"}                            a dag_run row was inserted
+    riir_task_state       {"dag_id", "run_id", "task_id", "map_index", "try_number",
+                           "state", "previous"}                                      a task instance changed state
+    riir_dag_paused       {"dag_id", "is_paused"}                                     a DAG was paused or unpaused
+    riir_app_registered   {"id", "name", "dag_ids", "state"}                          an app registered or changed state
+
+LISTEN needs a session of its own: behind pgbouncer in transaction mode, give the listener a direct connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any, Final
+
+import asyncpg
+
+RUN_CREATED: Final = "riir_run_created"
+TASK_STATE_CHANGED: Final = "riir_task_state"
+DAG_PAUSED: Final = "riir_dag_paused"
+APP_REGISTERED: Final = "riir_app_registered"
+CHANNELS: Final = (RUN_CREATED, TASK_STATE_CHANGED, DAG_PAUSED, APP_REGISTERED)
+
+
+@dataclass(frozen=True, slots=True)
+class Notification:
+    channel: str
+    payload: dict[str, Any]
+
+
+class Listener:
+    """Collects notifications of some channels on one dedicated connection into an asyncio queue.
+
+    async with Listener(conn, [RUN_CREATED]) as listener:
+        note = await listener.get(timeout=5)
+    """
+
+    def __init__(self, conn: asyncpg.Connection, channels: Collection[str] = CHANNELS) -> None:
+        unknown = set(channels) - set(CHANNELS)
+        if unknown:
+            raise ValueError(f"unknown channels: {sorted(unknown)}")
+        self.conn = conn
+        self.channels = list(channels)
+        self.queue: asyncio.Queue[Notification] = asyncio.Queue()
+
+    def _on_notify(self, _conn: Any, _pid: int, channel: str, payload: object) -> None:
+        self.queue.put_nowait(Notification(channel, json.loads(str(payload))))
+
+    async def start(self) -> None:
+        for channel in self.channels:
+            await self.conn.add_listener(channel, self._on_notify)
+
+    async def stop(self) -> None:
+        for channel in self.channels:
+            await self.conn.remove_listener(channel, self._on_notify)
+
+    async def __aenter__(self) -> Listener:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        await self.stop()
+
+    async def get(self, timeout: float | None = None) -> Notification:
+        """The next notification; TimeoutError after `timeout` seconds."""
+        return await asyncio.wait_for(self.queue.get(), timeout)
+
+    def drain(self) -> list[Notification]:
+        """Everything received so far, without waiting."""
+        items = []
+        while not self.queue.empty():
+            items.append(self.queue.get_nowait())
+        return items

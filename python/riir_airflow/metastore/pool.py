@@ -1,0 +1,191 @@
+"""From `[database] sql_alchemy_conn` to an asyncpg pool.
+
+Accepts every spelling Airflow users write for PostgreSQL (`postgresql://`, `postgres://`, with a SQLAlchemy driver
+suffix such as `+psycopg2`, `+psycopg` or `+asyncpg`, query options such as `sslmode`); refuses other databases
+with a message that says what to do. An empty value means "no database configured": the embedded PostgreSQL under
+`$AIRFLOW_HOME` is started (see `embedded.py`).
+
+Pool sizing follows Airflow's keys: `sql_alchemy_pool_size` connections plus `sql_alchemy_max_overflow` more under
+load, idle connections closed after `sql_alchemy_pool_recycle` seconds. Behind pgbouncer in transaction mode set
+`[database] asyncpg_statement_cache_size = 0` (or `?prepared_statement_cache_size=0` in the URL, SQLAlchemy's
+spelling) so no named prepared statements outlive a transaction.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import asyncpg
+
+from riir_airflow.config import AirflowConfigParser
+from riir_airflow.config import conf as default_conf
+from riir_airflow.exceptions import AirflowConfigException
+
+POSTGRES_SCHEMES = ("postgresql", "postgres")
+# libpq / psycopg options that asyncpg would otherwise send to the server as unknown settings.
+_CLIENT_ONLY_OPTIONS = {
+    "keepalives",
+    "keepalives_idle",
+    "keepalives_interval",
+    "keepalives_count",
+    "tcp_user_timeout",
+    "gssencmode",
+    "channel_binding",
+    "requiressl",
+    "async_fallback",
+    "prepared_statement_name_func",
+    "hostaddr",
+    "load_balance_hosts",
+}
+
+
+@dataclass(frozen=True)
+class ConnectionSettings:
+    """Everything needed to open metastore connections; `dsn` is a plain `postgresql://` URL asyncpg accepts."""
+
+    dsn: str
+    min_size: int = 1
+    max_size: int = 15
+    max_inactive_connection_lifetime: float = 1800.0
+    statement_cache_size: int = 100
+    connect_timeout: float | None = None
+    server_settings: dict[str, str] = field(default_factory=dict)
+    embedded: bool = False
+
+    @property
+    def display_dsn(self) -> str:
+        """The DSN with any password masked, for messages."""
+        parts = urlsplit(self.dsn)
+        if parts.password:
+            netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+            return urlunsplit(parts._replace(netloc=netloc))
+        return self.dsn
+
+
+def normalize_dsn(url: str) -> tuple[str, dict[str, str]]:
+    """`postgresql+psycopg2://...?sslmode=x&connect_timeout=5` -> (`postgresql://...?sslmode=x`, client options).
+
+    Client options are the query parameters asyncpg takes as arguments instead (connect_timeout,
+    prepared_statement_cache_size); libpq-only options it cannot use are dropped.
+    """
+    parts = urlsplit(url.strip())
+    scheme, _, driver = parts.scheme.partition("+")
+    if scheme.lower() not in POSTGRES_SCHEMES:
+        kind = scheme.lower() or "(no scheme)"
+        raise AirflowConfigException(
+            f"[database] sql_alchemy_conn uses {kind!r}, but riir-airflow's metastore is PostgreSQL only. Set it to a "
+            "postgresql:// URL (e.g. postgresql://user:password@host:5432/airflow), or remove it to use the embedded "
+            "PostgreSQL under $AIRFLOW_HOME."
+        )
+    if driver and driver.lower() not in ("psycopg2", "psycopg", "psycopg2cffi", "asyncpg", "pg8000", "pygresql"):
+        raise AirflowConfigException(
+            f"[database] sql_alchemy_conn: unknown PostgreSQL driver {driver!r} in {scheme}+{driver}://"
+        )
+    query: list[tuple[str, str]] = []
+    client: dict[str, str] = {}
+    for key, value in parse_qsl(parts.query, keep_blank_values=True):
+        if key in ("connect_timeout", "prepared_statement_cache_size", "statement_cache_size"):
+            client[key] = value
+        elif key not in _CLIENT_ONLY_OPTIONS:
+            query.append((key, value))
+    dsn = urlunsplit(("postgresql", parts.netloc, parts.path, urlencode(query), ""))
+    return dsn, client
+
+
+def _int_option(value: str, name: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise AirflowConfigException(f"[database] sql_alchemy_conn: {name}={value!r} is not an integer") from None
+
+
+def settings_from_config(config: AirflowConfigParser | None = None, *, dsn: str | None = None) -> ConnectionSettings:
+    """Connection settings from the configuration; `dsn` overrides `sql_alchemy_conn` (used for the embedded server).
+
+    Raises AirflowConfigException when no connection is configured and no `dsn` is given: callers that may start
+    the embedded server use `resolve_settings()` instead.
+    """
+    cfg = config or default_conf
+    url = dsn if dsn is not None else (cfg.get("database", "sql_alchemy_conn", fallback="") or "")
+    if not url.strip():
+        raise AirflowConfigException("[database] sql_alchemy_conn is not set")
+    plain, client = normalize_dsn(url)
+    pool_size = cfg.getint("database", "sql_alchemy_pool_size")
+    overflow = cfg.getint("database", "sql_alchemy_max_overflow")
+    if pool_size < 1:
+        raise AirflowConfigException(f"[database] sql_alchemy_pool_size must be at least 1, not {pool_size}")
+    pooled = cfg.getboolean("database", "sql_alchemy_pool_enabled")
+    recycle = cfg.getint("database", "sql_alchemy_pool_recycle")
+    cache = cfg.getint("database", "asyncpg_statement_cache_size", fallback="100")
+    for name in ("prepared_statement_cache_size", "statement_cache_size"):
+        if name in client:
+            cache = _int_option(client[name], name)
+    if cache < 0:
+        raise AirflowConfigException(f"[database] asyncpg_statement_cache_size must be >= 0, not {cache}")
+    timeout = float(_int_option(client["connect_timeout"], "connect_timeout")) if "connect_timeout" in client else None
+    server_settings: dict[str, str] = {}
+    schema = cfg.get("database", "sql_alchemy_schema", fallback="") or ""
+    if schema:
+        server_settings["search_path"] = schema
+    return ConnectionSettings(
+        dsn=plain,
+        min_size=1 if pooled else 0,
+        max_size=pool_size + max(overflow, 0) if pooled else pool_size,
+        # Without pooling (Airflow's NullPool) connections are closed as soon as they are idle.
+        max_inactive_connection_lifetime=float(recycle if recycle > 0 else 0) if pooled else 1.0,
+        statement_cache_size=cache,
+        connect_timeout=timeout,
+        server_settings=server_settings,
+        embedded=dsn is not None and not (cfg.get("database", "sql_alchemy_conn", fallback="") or "").strip(),
+    )
+
+
+def resolve_settings(config: AirflowConfigParser | None = None) -> ConnectionSettings:
+    """Settings for the configured database, starting the embedded PostgreSQL when none is configured."""
+    cfg = config or default_conf
+    url = cfg.get("database", "sql_alchemy_conn", fallback="") or ""
+    if url.strip():
+        return settings_from_config(cfg)
+    from riir_airflow.metastore.embedded import EmbeddedPostgres
+
+    server = EmbeddedPostgres.for_home(cfg.airflow_home)
+    return settings_from_config(cfg, dsn=server.ensure_running())
+
+
+async def init_connection(conn: asyncpg.Connection) -> None:
+    """Per-connection setup: json/jsonb as Python values (no session state beyond codecs, safe for pgbouncer)."""
+    for name in ("json", "jsonb"):
+        await conn.set_type_codec(name, encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+
+
+def _connect_kwargs(settings: ConnectionSettings) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {"statement_cache_size": settings.statement_cache_size}
+    if settings.server_settings:
+        kwargs["server_settings"] = settings.server_settings
+    if settings.connect_timeout is not None:
+        kwargs["timeout"] = settings.connect_timeout
+    return kwargs
+
+
+async def create_pool(settings: ConnectionSettings) -> asyncpg.Pool:
+    """An asyncpg pool for the metastore."""
+    pool = await asyncpg.create_pool(
+        settings.dsn,
+        min_size=settings.min_size,
+        max_size=settings.max_size,
+        max_inactive_connection_lifetime=settings.max_inactive_connection_lifetime,
+        init=init_connection,
+        **_connect_kwargs(settings),
+    )
+    assert pool is not None
+    return pool
+
+
+async def connect(settings: ConnectionSettings) -> asyncpg.Connection:
+    """One connection outside any pool (LISTEN, migrations, CLI)."""
+    conn: asyncpg.Connection = await asyncpg.connect(settings.dsn, **_connect_kwargs(settings))
+    await init_connection(conn)
+    return conn

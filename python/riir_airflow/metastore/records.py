@@ -1,0 +1,370 @@
+"""Typed rows of the metastore. Field names are the column names (Airflow's own, as its REST API returns them).
+
+Datetimes are timezone-aware (UTC) `datetime`s as asyncpg returns them; JSON columns are Python values.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+import asyncpg
+
+T = TypeVar("T")
+
+# Airflow's task instance states (airflow.utils.state.TaskInstanceState), None meaning "no status" yet.
+TASK_STATES = (
+    "scheduled",
+    "queued",
+    "running",
+    "success",
+    "restarting",
+    "failed",
+    "up_for_retry",
+    "up_for_reschedule",
+    "upstream_failed",
+    "skipped",
+    "removed",
+    "deferred",
+    "awaiting_input",
+)
+FINISHED_TASK_STATES = ("success", "failed", "skipped", "upstream_failed", "removed")
+DAG_RUN_STATES = ("queued", "running", "success", "failed")
+RUN_TYPES = ("manual", "scheduled", "backfill", "asset_triggered")
+
+
+def from_row(cls: type[T], row: asyncpg.Record | None) -> T:
+    """Build a record dataclass from a row holding (at least) its columns."""
+    if row is None:  # only for statements that always return a row (INSERT ... RETURNING)
+        raise RuntimeError(f"expected a row for {cls.__name__}, got none")
+    return cls(**{f.name: row[f.name] for f in dataclasses.fields(cls)})  # type: ignore[arg-type]
+
+
+def from_rows(cls: type[T], rows: Iterable[asyncpg.Record]) -> list[T]:
+    return [from_row(cls, row) for row in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    """One page of a listing and the number of rows matching the filters (Airflow's `total_entries`)."""
+
+    items: list[T]
+    total_entries: int
+
+
+@dataclass(frozen=True, slots=True)
+class TaskInstanceKey:
+    dag_id: str
+    run_id: str
+    task_id: str
+    map_index: int = -1
+
+
+@dataclass(frozen=True, slots=True)
+class DagRecord:
+    dag_id: str
+    dag_display_name: str | None
+    description: str | None
+    fileloc: str
+    relative_fileloc: str | None
+    owners: str
+    tags: list[str]
+    is_paused: bool
+    is_stale: bool
+    timetable_summary: str | None
+    timetable_description: str | None
+    max_active_tasks: int
+    max_active_runs: int
+    max_consecutive_failed_dag_runs: int
+    has_task_concurrency_limits: bool
+    next_dagrun: datetime.datetime | None
+    next_dagrun_data_interval_start: datetime.datetime | None
+    next_dagrun_data_interval_end: datetime.datetime | None
+    next_dagrun_create_after: datetime.datetime | None
+    last_parsed_time: datetime.datetime | None
+    app_id: str | None
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class DagVersionRecord:
+    id: uuid.UUID
+    dag_id: str
+    version_number: int
+    dag_hash: str
+    data: Any
+    bundle_name: str | None
+    bundle_version: str | None
+    created_at: datetime.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class DagRunRecord:
+    id: int
+    dag_id: str
+    run_id: str
+    run_type: str
+    logical_date: datetime.datetime | None
+    data_interval_start: datetime.datetime | None
+    data_interval_end: datetime.datetime | None
+    run_after: datetime.datetime
+    queued_at: datetime.datetime | None
+    start_date: datetime.datetime | None
+    end_date: datetime.datetime | None
+    state: str
+    conf: Any
+    note: str | None
+    triggered_by: str | None
+    triggering_user_name: str | None
+    dag_version_id: uuid.UUID | None
+    backfill_id: int | None
+    last_scheduling_decision: datetime.datetime | None
+    updated_at: datetime.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class NewTaskInstance:
+    """A task instance to create with its run (or when a mapped task expands)."""
+
+    task_id: str
+    map_index: int = -1
+    state: str | None = None
+    max_tries: int = 0
+    pool: str = "default_pool"
+    pool_slots: int = 1
+    queue: str = "default"
+    priority_weight: int = 1
+    operator: str | None = None
+    custom_operator_name: str | None = None
+    task_display_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TaskInstanceRecord:
+    id: uuid.UUID
+    dag_id: str
+    run_id: str
+    task_id: str
+    map_index: int
+    try_number: int
+    max_tries: int
+    state: str | None
+    task_display_name: str | None
+    operator: str | None
+    custom_operator_name: str | None
+    pool: str
+    pool_slots: int
+    queue: str
+    priority_weight: int
+    scheduled_dttm: datetime.datetime | None
+    queued_dttm: datetime.datetime | None
+    start_date: datetime.datetime | None
+    end_date: datetime.datetime | None
+    duration: float | None
+    hostname: str
+    pid: int | None
+    app_id: str | None
+    last_heartbeat_at: datetime.datetime | None
+    next_method: str | None
+    next_kwargs: Any
+    rendered_fields: Any
+    rendered_map_index: str | None
+    note: str | None
+    dag_version_id: uuid.UUID | None
+    updated_at: datetime.datetime
+
+    @property
+    def key(self) -> TaskInstanceKey:
+        return TaskInstanceKey(self.dag_id, self.run_id, self.task_id, self.map_index)
+
+
+@dataclass(frozen=True, slots=True)
+class TaskInstanceHistoryRecord:
+    id: int
+    task_instance_id: uuid.UUID
+    dag_id: str
+    run_id: str
+    task_id: str
+    map_index: int
+    try_number: int
+    max_tries: int
+    state: str | None
+    task_display_name: str | None
+    operator: str | None
+    pool: str
+    pool_slots: int
+    queue: str
+    priority_weight: int
+    scheduled_dttm: datetime.datetime | None
+    queued_dttm: datetime.datetime | None
+    start_date: datetime.datetime | None
+    end_date: datetime.datetime | None
+    duration: float | None
+    hostname: str
+    pid: int | None
+    app_id: str | None
+    rendered_fields: Any
+    dag_version_id: uuid.UUID | None
+    updated_at: datetime.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StateChange:
+    """Compare-and-set of one task instance's state: applied only if its state is one of `expected`."""
+
+    task_id: str
+    new_state: str | None
+    expected: tuple[str | None, ...]
+    map_index: int = -1
+
+
+@dataclass(frozen=True, slots=True)
+class XComRecord:
+    dag_id: str
+    run_id: str
+    task_id: str
+    map_index: int
+    key: str
+    value: Any
+    timestamp: datetime.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class LogLine:
+    id: int
+    try_number: int
+    timestamp: datetime.datetime
+    stream: str
+    line: str
+
+
+@dataclass(frozen=True, slots=True)
+class AppRecord:
+    id: str
+    name: str
+    dag_ids: list[str]
+    code_hash: str
+    version: str | None
+    hostname: str
+    pid: int | None
+    state: str
+    started_at: datetime.datetime
+    last_heartbeat: datetime.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PoolRecord:
+    id: int
+    pool: str
+    slots: int
+    description: str | None
+    include_deferred: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PoolUsage:
+    """A pool with its slots in use, as Airflow's pool endpoint reports them (-1 slots means unlimited)."""
+
+    pool: str
+    slots: int
+    description: str | None
+    include_deferred: bool
+    running_slots: int
+    queued_slots: int
+    scheduled_slots: int
+    deferred_slots: int
+
+    @property
+    def occupied_slots(self) -> int:
+        return self.running_slots + self.queued_slots + (self.deferred_slots if self.include_deferred else 0)
+
+    @property
+    def open_slots(self) -> int | float:
+        return float("inf") if self.slots == -1 else self.slots - self.occupied_slots
+
+
+@dataclass(frozen=True, slots=True)
+class AssetRecord:
+    id: int
+    name: str
+    uri: str
+    group: str
+    extra: Any
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AssetEventRecord:
+    id: int
+    asset_id: int
+    extra: Any
+    source_dag_id: str | None
+    source_task_id: str | None
+    source_run_id: str | None
+    source_map_index: int | None
+    timestamp: datetime.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class BackfillRecord:
+    id: int
+    dag_id: str
+    from_date: datetime.datetime
+    to_date: datetime.datetime
+    dag_run_conf: Any
+    is_paused: bool
+    reprocess_behavior: str
+    max_active_runs: int
+    run_backwards: bool
+    triggering_user_name: str | None
+    created_at: datetime.datetime
+    completed_at: datetime.datetime | None
+    updated_at: datetime.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class EventRecord:
+    id: int
+    dttm: datetime.datetime
+    dag_id: str | None
+    task_id: str | None
+    run_id: str | None
+    map_index: int | None
+    try_number: int | None
+    event: str
+    logical_date: datetime.datetime | None
+    owner: str | None
+    extra: Any
+
+
+@dataclass(frozen=True, slots=True)
+class VariableRecord:
+    """A variable with its value decrypted."""
+
+    key: str
+    val: str | None
+    description: str | None
+    is_encrypted: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionRecord:
+    """A connection with password and extra decrypted."""
+
+    conn_id: str
+    conn_type: str
+    description: str | None = None
+    host: str | None = None
+    schema: str | None = None
+    login: str | None = None
+    password: str | None = None
+    port: int | None = None
+    extra: str | None = None
+    is_encrypted: bool = False
+    is_extra_encrypted: bool = False

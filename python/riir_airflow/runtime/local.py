@@ -1,0 +1,192 @@
+"""`dag.test()` / `riir-airflow dags test`: one DAG run in this process, with no database and no server.
+
+Tries run one after another in this process (as Airflow's `dags test` does), deferred tasks have their trigger run
+inline, and retries wait for their retry delay. The result keeps every task instance and XCom of the run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import pendulum
+
+from riir_airflow._internal.notset import NOTSET, ArgNotSet
+from riir_airflow.runtime.engine import RunEngine
+from riir_airflow.runtime.records import DagRunRecord, InMemoryRunStore, TaskInstanceRecord
+from riir_airflow.runtime.task_instance import RuntimeTaskInstance, build_context
+from riir_airflow.runtime.task_runner import TryOutcome, run_callable, run_try
+
+log = logging.getLogger("airflow.dag_test")
+
+
+@dataclass
+class DagTestResult:
+    """The finished run: its record, every task instance and the XCom store."""
+
+    run: DagRunRecord
+    store: InMemoryRunStore
+
+    @property
+    def state(self) -> str:
+        return self.run.state
+
+    def task_instances(self) -> list[TaskInstanceRecord]:
+        return sorted(self.store.task_instances.values(), key=lambda r: (r.task_id, r.map_index))
+
+    def as_results(self) -> dict[str, Any]:
+        """The comparable facts of the run (the shape compat-tests/behaviour compares)."""
+        return {
+            "dag_id": self.run.dag_id,
+            "run_state": self.run.state,
+            "task_instances": [
+                {"task_id": r.task_id, "map_index": r.map_index, "state": r.state, "try_number": r.try_number}
+                for r in self.task_instances()
+            ],
+            "xcoms": self.store.xcom_rows(),
+            "rendered_fields": [
+                {"task_id": r.task_id, "map_index": r.map_index, "fields": r.rendered_fields}
+                for r in self.task_instances()
+                if r.rendered_fields is not None
+            ],
+        }
+
+
+def _data_interval(dag: Any, logical_date: dt.datetime | None) -> tuple[dt.datetime | None, dt.datetime | None]:
+    if logical_date is None:
+        return None, None
+    interval = dag.timetable.infer_manual_data_interval(run_after=logical_date)
+    return interval.start, interval.end
+
+
+def create_test_run(
+    dag: Any, logical_date: Any = NOTSET, run_after: dt.datetime | None = None, conf: dict[str, Any] | None = None
+) -> DagRunRecord:
+    """A manual run as `dags test` makes it: run_after is now, the run id is `manual__<run_after>`."""
+    run_after = pendulum.instance(run_after) if run_after is not None else pendulum.now("UTC")
+    if isinstance(logical_date, ArgNotSet):
+        logical: dt.datetime | None = pendulum.now("UTC")
+    elif logical_date is None:
+        logical = None
+    else:
+        logical = (
+            pendulum.instance(logical_date) if logical_date.tzinfo else pendulum.instance(logical_date, tz=dag.timezone)
+        )
+    start, end = _data_interval(dag, logical)
+    if conf:
+        # Validates the conf against the DAG's params before anything runs, as triggering does.
+        params = dag.params.__deepcopy__({})
+        params.update(conf)
+        params.validate()
+    return DagRunRecord(
+        dag_id=dag.dag_id,
+        run_id=f"manual__{run_after.isoformat()}",
+        run_type="manual",
+        logical_date=logical,
+        data_interval_start=start,
+        data_interval_end=end,
+        run_after=run_after,
+        conf=dict(conf or {}),
+        start_date=logical or run_after,
+        triggered_by="test",
+    )
+
+
+def _run_trigger(deferral: Any) -> Any:
+    """Runs a deferred task's trigger here until its first event (what the triggerer would do)."""
+
+    async def first_event() -> Any:
+        agen = deferral.trigger.run()
+        try:
+            event = await agen.__anext__()
+        finally:
+            await agen.aclose()
+        return event
+
+    timeout = deferral.timeout.total_seconds() if deferral.timeout else None
+    return asyncio.run(asyncio.wait_for(first_event(), timeout))
+
+
+def _run_record(engine: RunEngine, record: TaskInstanceRecord, printer: Any) -> None:
+    task = engine.dag.task_dict[record.task_id]
+    engine.start_try(record)
+    group_index = engine.group_map_index(record)
+    outcome: TryOutcome = run_try(task, record, engine.store, group_map_index=group_index)
+    while outcome.state == "deferred" and outcome.deferral is not None:
+        deferral = outcome.deferral
+        try:
+            event = _run_trigger(deferral)
+        except TimeoutError:
+            from riir_airflow.exceptions import TaskDeferralTimeout
+
+            outcome = TryOutcome("failed", error=TaskDeferralTimeout("Trigger/execution timeout"))
+            break
+        kwargs = {**(deferral.kwargs or {}), "event": getattr(event, "payload", event)}
+        outcome = run_try(
+            task,
+            record,
+            engine.store,
+            group_map_index=group_index,
+            next_method=deferral.method_name,
+            next_kwargs=kwargs,
+        )
+    if outcome.trigger is not None:
+        engine.store.xcom_set(record.task_id, record.map_index, "trigger_run_id", outcome.trigger.dag_run_id)  # type: ignore[attr-defined]
+    engine.apply_outcome(record, outcome)
+    printer(record)
+
+
+def _dag_callbacks(dag: Any, engine: RunEngine, run: DagRunRecord) -> None:
+    callbacks = dag.on_success_callback if run.state == "success" else dag.on_failure_callback
+    if not callbacks:
+        return
+    records = engine.records()
+    if not records:
+        return
+    last = max(records, key=lambda r: r.end_date or run.start_date or run.run_after)
+    ti = RuntimeTaskInstance(dag.task_dict[last.task_id], last, engine.store)
+    context = build_context(dag.task_dict[last.task_id], ti, engine.store)
+    context["reason"] = "success" if run.state == "success" else "task_failure"
+    for callback in callbacks if isinstance(callbacks, list) else [callbacks]:
+        try:
+            run_callable(callback, context)
+        except Exception:
+            log.exception("Failed to run DAG callback %s", callback)
+
+
+def run_dag_locally(
+    dag: Any,
+    run_after: dt.datetime | None = None,
+    logical_date: Any = NOTSET,
+    run_conf: dict[str, Any] | None = None,
+    conn_file_path: str | None = None,
+    variable_file_path: str | None = None,
+    use_executor: bool = False,
+    mark_success_pattern: Any = None,
+    printer: Any = None,
+) -> DagTestResult:
+    """Runs the DAG once, here, and returns the finished run."""
+    dag.check_cycle()
+    run = create_test_run(dag, logical_date, run_after, run_conf)
+    store = InMemoryRunStore(run)
+    engine = RunEngine(dag, store)
+    printer = printer or (lambda record: None)
+    while True:
+        ready, state = engine.step()
+        if state != "running":
+            break
+        if not ready:
+            wakeup = engine.next_wakeup()
+            pause = (wakeup - pendulum.now("UTC")).total_seconds() if wakeup else 0.05
+            time.sleep(min(max(pause, 0.001), 1.0))
+            continue
+        for record in ready:
+            _run_record(engine, record, printer)
+    run.state = state
+    run.end_date = pendulum.now("UTC")
+    _dag_callbacks(dag, engine, run)
+    return DagTestResult(run, store)

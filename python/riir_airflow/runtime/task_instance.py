@@ -1,0 +1,275 @@
+"""The task instance a running task sees (`ti` in the context) and the template context built around it."""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import Iterable
+from itertools import product
+from typing import Any
+
+from riir_airflow._internal import macros as macros_module
+from riir_airflow._internal.connection import Connection
+from riir_airflow._internal.notset import NOTSET, is_arg_set
+from riir_airflow._internal.params import ParamsDict
+from riir_airflow._internal.variable import Variable
+from riir_airflow.exceptions import AirflowNotFoundException
+from riir_airflow.runtime.records import XCOM_RETURN_KEY, DagRunRecord, InMemoryRunStore, TaskInstanceRecord
+
+
+class DagRunView:
+    """`context["dag_run"]`: the run's fields, read-only."""
+
+    def __init__(self, run: DagRunRecord) -> None:
+        self._run = run
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._run, name)
+
+    @property
+    def consumed_asset_events(self) -> list[Any]:
+        return []
+
+    @property
+    def partition_key(self) -> None:
+        return None
+
+    @property
+    def partition_date(self) -> None:
+        return None
+
+    def __repr__(self) -> str:
+        return f"<DagRun {self._run.dag_id} @ {self._run.logical_date}: {self._run.run_id}, state:{self._run.state}>"
+
+
+class RuntimeTaskInstance:
+    """`ti` / `task_instance`: identifies the try and reads/writes XComs of the run."""
+
+    def __init__(
+        self, task: Any, record: TaskInstanceRecord, store: InMemoryRunStore, group_map_index: int | None = None
+    ) -> None:
+        self.task = task
+        self._record = record
+        self._store = store
+        self.task_id = record.task_id
+        self.dag_id = store.run.dag_id
+        self.run_id = store.run.run_id
+        self.map_index = record.map_index
+        self.try_number = record.try_number
+        self.max_tries = record.max_tries
+        self.hostname = socket.gethostname()
+        self.start_date = record.start_date
+        self.end_date: Any = None
+        self.state = record.state
+        self.rendered_map_index: str | None = None
+        self.is_mapped = record.map_index >= 0
+        self.logical_date = store.run.logical_date
+        # Map index of the enclosing mapped task group, for XComArgs of tasks in the same group.
+        self._group_map_index = group_map_index
+
+    def __repr__(self) -> str:
+        return f"RuntimeTaskInstance(id={self.task_id!r}, map_index={self.map_index}, try_number={self.try_number})"
+
+    # --- XCom -------------------------------------------------------------------------------------------------
+    def xcom_push(self, key: str, value: Any) -> None:
+        self._store.xcom_set(self.task_id, self.map_index, key, value)
+
+    def xcom_pull(
+        self,
+        task_ids: str | Iterable[str] | None = None,
+        dag_id: str | None = None,
+        key: str = XCOM_RETURN_KEY,
+        include_prior_dates: bool = False,
+        *,
+        map_indexes: int | Iterable[int] | Any | None = NOTSET,
+        default: Any = None,
+        run_id: str | None = None,
+    ) -> Any:
+        """Airflow's rules: one task and no map_indexes -> every map index's value (one value when only one)."""
+        single_task = isinstance(task_ids, (str, type(None)))
+        single_index = isinstance(map_indexes, (int, type(None)))
+        ids = [self.task_id] if task_ids is None else [task_ids] if isinstance(task_ids, str) else list(task_ids)
+        if not is_arg_set(map_indexes):
+            values: list[Any] = []
+            for task_id in ids:
+                found = self._store.xcom_get_all(task_id, key)
+                if found is None:
+                    values.append(None)
+                else:
+                    values.extend(found)
+            if single_task and len(values) == 1:
+                return values[0]
+            return values
+        if isinstance(map_indexes, int) or map_indexes is None:
+            indexes: Iterable[int | None] = [map_indexes]
+        elif isinstance(map_indexes, Iterable):
+            indexes = list(map_indexes)
+        else:
+            raise TypeError(
+                f"Invalid type for map_indexes: expected int, iterable of ints, or None, got {type(map_indexes)}"
+            )
+        out = []
+        for task_id, index in product(ids, indexes):
+            ok, value = self._store.xcom_get_one(task_id, index, key)
+            out.append(value if ok and value is not None else default)
+        if single_task and single_index:
+            return out[0]
+        return out
+
+    def pull_for_xcom_arg(self, task_id: str, key: str) -> Any:
+        """What an XComArg on `task_id` resolves to for this task instance (NOTSET when nothing was pushed)."""
+        producer = self.task.dag.task_dict[task_id]
+        if getattr(producer, "is_mapped", False):
+            return self._store.xcom_get_all(task_id, key) or []
+        index: int | None = None
+        if self._group_map_index is not None and _same_mapped_group(producer, self.task):
+            index = self._group_map_index
+        ok, value = self._store.xcom_get_one(task_id, index, key)
+        if ok:
+            return value
+        if key == XCOM_RETURN_KEY or getattr(producer, "multiple_outputs", False):
+            return None
+        return NOTSET
+
+    # --- other runtime helpers ---------------------------------------------------------------------------------
+    def get_first_reschedule_date(self, context: Any) -> Any:
+        return self._record.first_reschedule_date
+
+    def get_template_context(self) -> dict[str, Any]:
+        return build_context(self.task, self, self._store)
+
+    def count_external_states(
+        self, dag_id: str, task_ids: Any, group_id: Any, dates: Any, states: Iterable[str]
+    ) -> int:
+        """Used by ExternalTaskSensor: with no metastore there is no other DAG's history to look at."""
+        return 0
+
+
+def _same_mapped_group(producer: Any, consumer: Any) -> bool:
+    from riir_airflow._internal.taskgroup import MappedTaskGroup
+
+    group = getattr(producer, "task_group", None)
+    while group is not None:
+        if isinstance(group, MappedTaskGroup):
+            consumer_group = getattr(consumer, "task_group", None)
+            while consumer_group is not None:
+                if consumer_group is group:
+                    return True
+                consumer_group = consumer_group.parent_group
+            return False
+        group = group.parent_group
+    return False
+
+
+class _VariableAccessor:
+    """`{{ var.value.key }}` / `{{ var.json.key }}`."""
+
+    def __init__(self, deserialize_json: bool) -> None:
+        self._json = deserialize_json
+
+    def __getattr__(self, key: str) -> Any:
+        return Variable.get(key, deserialize_json=self._json)
+
+    def get(self, key: str, default: Any = NOTSET) -> Any:
+        return Variable.get(key, default, deserialize_json=self._json)
+
+    def __repr__(self) -> str:
+        return "<VariableAccessor>"
+
+
+class _ConnectionAccessor:
+    """`{{ conn.my_conn.host }}`."""
+
+    def __getattr__(self, conn_id: str) -> Connection:
+        return Connection.get(conn_id)
+
+    def get(self, conn_id: str, default_conn: Any = None) -> Any:
+        try:
+            return Connection.get(conn_id)
+        except AirflowNotFoundException:
+            return default_conn
+
+    def __repr__(self) -> str:
+        return "<ConnectionAccessor>"
+
+
+class _OutletEventAccessors(dict[Any, Any]):
+    """`outlet_events[asset].extra = {...}`."""
+
+    def __missing__(self, key: Any) -> Any:
+        accessor = _OutletEventAccessor(key)
+        self[key] = accessor
+        return accessor
+
+
+class _OutletEventAccessor:
+    def __init__(self, key: Any) -> None:
+        self.key = key
+        self.extra: dict[str, Any] = {}
+        self.asset_alias_events: list[Any] = []
+
+    def add(self, asset: Any, extra: dict[str, Any] | None = None) -> None:
+        self.asset_alias_events.append((asset, extra or {}))
+
+
+def build_context(task: Any, ti: RuntimeTaskInstance, store: InMemoryRunStore) -> dict[str, Any]:
+    """The template/execute context with Airflow 3's keys and values."""
+    run = store.run
+    dag = task.dag
+    # As Airflow's process_params: DAG params, then the task's, then the run's conf; all validated.
+    params = ParamsDict()
+    if dag is not None:
+        params.update(dag.params)
+    if getattr(task, "params", None):
+        params.update(task.params)
+    if run.conf:
+        params.update(run.conf)
+    merged = params.validate()
+    context: dict[str, Any] = {
+        "dag": dag,
+        "task": task,
+        "ti": ti,
+        "task_instance": ti,
+        "run_id": run.run_id,
+        "dag_run": DagRunView(run),
+        "params": merged,
+        "var": {"value": _VariableAccessor(False), "json": _VariableAccessor(True)},
+        "conn": _ConnectionAccessor(),
+        "macros": macros_module,
+        "inlets": list(getattr(task, "inlets", [])),
+        "outlets": list(getattr(task, "outlets", [])),
+        "inlet_events": {},
+        "outlet_events": _OutletEventAccessors(),
+        "triggering_asset_events": {},
+        "map_index_template": getattr(task, "map_index_template", None),
+        "task_reschedule_count": 0,
+        "prev_start_date_success": None,
+        "prev_end_date_success": None,
+        "partition_key": None,
+        "partition_date": None,
+        "templates_dict": None,
+    }
+    logical = run.logical_date
+    if logical is not None:
+        ds_nodash = logical.strftime("%Y%m%d")
+        context.update(
+            logical_date=logical,
+            ds=logical.strftime("%Y-%m-%d"),
+            ds_nodash=ds_nodash,
+            ts=logical.isoformat(),
+            ts_nodash=logical.strftime("%Y%m%dT%H%M%S"),
+            ts_nodash_with_tz=logical.isoformat().replace("-", "").replace(":", ""),
+            data_interval_start=run.data_interval_start,
+            data_interval_end=run.data_interval_end,
+            prev_data_interval_start_success=None,
+            prev_data_interval_end_success=None,
+            task_instance_key_str=f"{run.dag_id}__{ti.task_id}__{ds_nodash}",
+        )
+    else:
+        context["task_instance_key_str"] = f"{run.dag_id}__{ti.task_id}__{run.run_id}"
+    return context
+
+
+def json_safe(value: Any) -> Any:
+    """A value as JSON-able data, for logging and rendered fields."""
+    return json.loads(json.dumps(value, default=str))

@@ -1,0 +1,303 @@
+"""Runs one try of one task in the current process and maps its outcome to a state, as Airflow's task runner does.
+
+Rendering, pre/post hooks, callbacks, execution_timeout, XCom pushing (return value, multiple_outputs, mapped
+lengths) and the exception -> state table (skip, fail-fast, retry, reschedule, defer, downstream skips, triggering
+another DAG) all follow Airflow 3.3's `task_runner.py`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import copy
+import datetime as dt
+import hashlib
+import inspect
+import logging
+import math
+import os
+import signal
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pendulum
+
+from riir_airflow.exceptions import (
+    AirflowException,
+    AirflowFailException,
+    AirflowRescheduleException,
+    AirflowRuntimeError,
+    AirflowSensorTimeout,
+    AirflowSkipException,
+    AirflowTaskTerminated,
+    AirflowTaskTimeout,
+    DagRunTriggerException,
+    DownstreamTasksSkipped,
+    TaskDeferred,
+    UnmappableXComTypePushed,
+    XComForMappingNotPushed,
+)
+from riir_airflow.runtime.context import context_to_airflow_vars, current_context
+from riir_airflow.runtime.records import XCOM_RETURN_KEY, InMemoryRunStore, TaskInstanceRecord
+from riir_airflow.runtime.rendered import serialize_rendered_fields
+from riir_airflow.runtime.task_instance import RuntimeTaskInstance, build_context
+
+log = logging.getLogger("airflow.task")
+MAX_RETRY_DELAY = 86400
+
+
+@dataclass
+class TryOutcome:
+    """How a try ended and what it asks the engine to do next."""
+
+    state: str
+    error: BaseException | None = None
+    skip_tasks: list[tuple[str, int]] = field(default_factory=list)
+    trigger: DagRunTriggerException | None = None
+    reschedule_date: dt.datetime | None = None
+    deferral: TaskDeferred | None = None
+    rendered_fields: dict[str, Any] | None = None
+    rendered_map_index: str | None = None
+
+
+def next_retry_datetime(
+    task: Any, dag_id: str, logical_date: Any, try_number: int, end_date: dt.datetime
+) -> dt.datetime:
+    """When a failed try may be retried: retry_delay, or exponential backoff with Airflow's deterministic jitter."""
+    delay: dt.timedelta = task.retry_delay
+    multiplier = task.retry_exponential_backoff or 1.0
+    if multiplier != 1.0 and multiplier > 0:
+        try:
+            min_backoff = math.ceil(delay.total_seconds() * (multiplier ** (try_number - 1)))
+        except OverflowError:
+            min_backoff = MAX_RETRY_DELAY
+        min_backoff = max(min_backoff, 1)
+        seed = f"{dag_id}#{task.task_id}#{logical_date}#{try_number}".encode()
+        ti_hash = int(hashlib.sha1(seed, usedforsecurity=False).hexdigest(), 16)
+        delay = dt.timedelta(seconds=min(min_backoff + ti_hash % min_backoff, MAX_RETRY_DELAY))
+        if task.max_retry_delay:
+            delay = min(task.max_retry_delay, delay)
+    return end_date + delay
+
+
+@contextlib.contextmanager
+def execution_timeout(seconds: float | None) -> Iterator[None]:
+    """Raises AirflowTaskTimeout in the main thread after `seconds` (a SIGALRM timer, as Airflow's timeout)."""
+    if not seconds or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    if seconds <= 0:
+        raise AirflowTaskTimeout()
+
+    def on_alarm(signum: int, frame: Any) -> None:
+        raise AirflowTaskTimeout(f"Timeout, PID: {os.getpid()}")
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def run_callable(fn: Callable[..., Any], *args: Any) -> Any:
+    """Calls a hook or callback; coroutines are run to completion."""
+    result = fn(*args)
+    if inspect.isawaitable(result):
+        return asyncio.run(_await(result))
+    return result
+
+
+async def _await(awaitable: Any) -> Any:
+    return await awaitable
+
+
+def run_callbacks(task: Any, kind: str, context: Mapping[str, Any]) -> None:
+    """Runs every callback of one kind; a failing callback is logged and never changes the task's state."""
+    for index, callback in enumerate(getattr(task, kind, None) or []):
+        try:
+            run_callable(callback, context)
+        except Exception:
+            log.exception("Failed to run task callback kind=%s index=%s callback=%s", kind, index, callback)
+
+
+def prepare_task(task: Any, context: Mapping[str, Any], map_index: int) -> Any:
+    """A private copy of the operator for this try (mapped tasks are unmapped for their index)."""
+    if getattr(task, "is_mapped", False):
+        return task.unmap(context, map_index)
+    clone = copy.copy(task)
+    for name in getattr(clone, "template_fields", ()):
+        if hasattr(clone, name):
+            object.__setattr__(clone, name, copy.deepcopy(getattr(clone, name)))
+    # Mutable per-try state must not leak into the DAG's own operator object.
+    for name in ("inlets", "outlets", "op_kwargs", "op_args"):
+        value = clone.__dict__.get(name)
+        if isinstance(value, (list, dict)):
+            object.__setattr__(clone, name, copy.copy(value))
+    return clone
+
+
+def _has_mapped_dependants(task: Any) -> bool:
+    """True when a mapped task (or mapped group) downstream expands over this task's output."""
+    from riir_airflow._internal.xcom_arg import XComArg
+
+    dag = task.dag
+    for down_id in task.get_flat_relative_ids(upstream=False) if hasattr(task, "get_flat_relative_ids") else ():
+        down = dag.task_dict[down_id]
+        if getattr(down, "is_mapped", False):
+            for op, _ in XComArg.iter_xcom_references(down.expand_input.value):
+                if op.task_id == task.task_id:
+                    return True
+        group = getattr(down, "task_group", None)
+        while group is not None:
+            expand_input = getattr(group, "_expand_input", None)
+            if expand_input is not None:
+                for op, _ in XComArg.iter_xcom_references(expand_input.value):
+                    if op.task_id == task.task_id:
+                        return True
+            group = group.parent_group
+    return False
+
+
+def _push_xcom_if_needed(result: Any, task: Any, ti: RuntimeTaskInstance, store: InMemoryRunStore) -> None:
+    value = result if task.do_xcom_push else None
+    has_mapped_dependant = _has_mapped_dependants(task)
+    if value is None:
+        if ti.map_index < 0 and has_mapped_dependant:
+            raise XComForMappingNotPushed()
+        return
+    if ti.map_index < 0 and has_mapped_dependant:
+        from collections.abc import Sequence
+
+        if not isinstance(value, (Sequence, dict)) or isinstance(value, (str, bytes)):
+            raise UnmappableXComTypePushed(value)
+    if task.multiple_outputs:
+        if not isinstance(value, Mapping):
+            raise TypeError(f"Returned output was type {type(value)} expected dictionary for multiple_outputs")
+        for key in value:
+            if not isinstance(key, str):
+                raise TypeError(
+                    "Returned dictionary keys must be strings when using "
+                    f"multiple_outputs, found {key} ({type(key)}) instead"
+                )
+        for key, item in value.items():
+            ti.xcom_push(key, item)
+    ti.xcom_push(XCOM_RETURN_KEY, result)
+
+
+def _execute(task: Any, context: dict[str, Any], next_method: str | None, next_kwargs: dict[str, Any] | None) -> Any:
+    os.environ.update(context_to_airflow_vars(context, in_env_var_format=True))
+    from riir_airflow._internal.baseoperator import BaseOperator
+
+    if task._pre_execute_hook is not None:
+        run_callable(task._pre_execute_hook, context)
+    if type(task).pre_execute is not BaseOperator.pre_execute:
+        run_callable(task.pre_execute, context)
+    run_callbacks(task, "on_execute_callback", context)
+    timeout = task.execution_timeout.total_seconds() if task.execution_timeout else None
+    try:
+        with execution_timeout(timeout):
+            if next_method:
+                result = task.resume_execution(next_method, next_kwargs, context)
+            else:
+                result = task.execute(context)
+            if inspect.isawaitable(result):
+                result = asyncio.run(_await(result))
+    except AirflowTaskTimeout:
+        task.on_kill()
+        raise
+    if task._post_execute_hook is not None:
+        run_callable(task._post_execute_hook, context, result)
+    if type(task).post_execute is not BaseOperator.post_execute:
+        run_callable(task.post_execute, context, result)
+    return result
+
+
+def run_try(
+    dag_task: Any,
+    record: TaskInstanceRecord,
+    store: InMemoryRunStore,
+    *,
+    group_map_index: int | None = None,
+    next_method: str | None = None,
+    next_kwargs: dict[str, Any] | None = None,
+) -> TryOutcome:
+    """Runs one try of `record` (already counted in record.try_number) and returns its outcome."""
+    placeholder = RuntimeTaskInstance(dag_task, record, store, group_map_index)
+    context = build_context(dag_task, placeholder, store)
+    outcome: TryOutcome
+    task = dag_task
+    try:
+        with current_context(context):
+            task = prepare_task(dag_task, context, record.map_index)
+            ti = RuntimeTaskInstance(task, record, store, group_map_index)
+            context.update(task=task, ti=ti, task_instance=ti)
+            store.xcom_clear(record.task_id, record.map_index)
+            task.render_template_fields(context)
+            rendered = serialize_rendered_fields(task)
+            try:
+                result = _execute(task, context, next_method, next_kwargs)
+            finally:
+                template = context.get("map_index_template")
+                if template:
+                    with contextlib.suppress(Exception):
+                        ti.rendered_map_index = task.get_template_env().from_string(template).render(**context)
+            _push_xcom_if_needed(result, task, ti, store)
+        outcome = TryOutcome("success", rendered_fields=rendered, rendered_map_index=ti.rendered_map_index)
+    except DownstreamTasksSkipped as skip:
+        tasks = skip.tasks if isinstance(skip.tasks, list) else [skip.tasks]
+        keys: list[tuple[str, int]] = [
+            (t, record.map_index) if isinstance(t, str) else (str(t[0]), int(t[1]))  # type: ignore[arg-type]
+            for t in tasks
+        ]
+        outcome = TryOutcome("success", skip_tasks=keys, rendered_fields=_rendered(task))
+    except DagRunTriggerException as trigger:
+        outcome = TryOutcome("success", trigger=trigger, rendered_fields=_rendered(task))
+    except TaskDeferred as deferral:
+        outcome = TryOutcome("deferred", deferral=deferral, rendered_fields=_rendered(task))
+    except AirflowSkipException as exc:
+        if exc.args:
+            log.info("Skipping task. Reason: %s", exc)
+        outcome = TryOutcome("skipped", rendered_fields=_rendered(task))
+    except AirflowRescheduleException as exc:
+        outcome = TryOutcome("up_for_reschedule", reschedule_date=exc.reschedule_date, rendered_fields=_rendered(task))
+    except (AirflowFailException, AirflowSensorTimeout, AirflowTaskTerminated) as exc:
+        log.exception("Task failed with exception")
+        outcome = TryOutcome("failed", error=exc, rendered_fields=_rendered(task))
+    except (AirflowTaskTimeout, AirflowException, AirflowRuntimeError, SystemExit, Exception) as exc:
+        log.exception("Task failed with exception")
+        should_retry = record.try_number <= record.max_tries
+        outcome = TryOutcome("up_for_retry" if should_retry else "failed", error=exc, rendered_fields=_rendered(task))
+    except BaseException as exc:  # KeyboardInterrupt and friends still end the try as a failure
+        log.exception("Task failed with exception")
+        outcome = TryOutcome("failed", error=exc, rendered_fields=_rendered(task))
+    finalize(task, outcome, context)
+    return outcome
+
+
+def _rendered(task: Any) -> dict[str, Any] | None:
+    with contextlib.suppress(Exception):
+        return serialize_rendered_fields(task)
+    return None
+
+
+def finalize(task: Any, outcome: TryOutcome, context: dict[str, Any]) -> None:
+    """State callbacks after a try, as Airflow runs them in the task process."""
+    if outcome.error is not None:
+        context["exception"] = outcome.error
+    kind = {
+        "success": "on_success_callback",
+        "skipped": "on_skipped_callback",
+        "up_for_retry": "on_retry_callback",
+        "failed": "on_failure_callback",
+    }.get(outcome.state)
+    if kind is not None:
+        with current_context(context):
+            run_callbacks(task, kind, context)
+
+
+def utcnow() -> dt.datetime:
+    return pendulum.now("UTC")

@@ -1,0 +1,173 @@
+//! `_core.Planner`: one scheduling pass over a DAG run's task instance states per call.
+
+use std::collections::HashMap;
+
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::pybacked::PyBackedStr;
+use pyo3::types::{PyDict, PyList, PyMapping, PyString, PyTuple};
+use riir_core::plan::{Plan, Planner, TaskSpec, TiKey, TiState};
+use riir_core::state::{TaskInstanceState, TriggerRule, WeightRule};
+
+use crate::errors::IntoPyResult;
+
+/// Keys a task mapping may have.
+const TASK_KEYS: &[&str] = &[
+    "task_id",
+    "trigger_rule",
+    "is_setup",
+    "is_teardown",
+    "on_failure_fail_dagrun",
+    "priority_weight",
+    "weight_rule",
+    "mapped_group",
+    "mapped_groups",
+    "is_mapped",
+    "mapped_dependencies",
+    "depends_on_past",
+    "max_active_tis_per_dag",
+    "max_active_tis_per_dagrun",
+];
+
+/// Decides, once per loop turn, which task instances of a DAG run start, are skipped, become upstream_failed
+/// or removed, and the run's state (Airflow 3.3's scheduling pass).
+#[pyclass(name = "Planner", module = "riir_airflow._core", frozen)]
+pub struct PyPlanner {
+    inner: Planner,
+    /// Task ids as Python strings, made once so that each plan() call only increments reference counts.
+    names: Vec<Py<PyString>>,
+}
+
+fn get<'py, T: FromPyObjectOwned<'py>>(spec: &Bound<'py, PyMapping>, key: &str, default: T) -> PyResult<T> {
+    match spec.get_item(key) {
+        Ok(value) if !value.is_none() => value.extract().map_err(Into::into),
+        Ok(_) => Ok(default),
+        Err(e) if e.is_instance_of::<pyo3::exceptions::PyKeyError>(spec.py()) => Ok(default),
+        Err(e) => Err(e),
+    }
+}
+
+fn task_spec(dag_id: &str, spec: &Bound<'_, PyAny>) -> PyResult<TaskSpec> {
+    let spec = spec.cast::<PyMapping>().map_err(|_| PyTypeError::new_err("each task must be a mapping"))?;
+    let task_id: String =
+        spec.get_item("task_id").map_err(|_| PyTypeError::new_err("each task mapping needs a 'task_id'"))?.extract()?;
+    for key in spec.keys()?.iter() {
+        let key: String = key.extract()?;
+        if !TASK_KEYS.contains(&key.as_str()) {
+            return Err(PyTypeError::new_err(format!(
+                "unknown key '{key}' for task '{task_id}'; allowed keys: {}",
+                TASK_KEYS.join(", ")
+            )));
+        }
+    }
+    let rule: String = get(spec, "trigger_rule", "all_success".to_owned())?;
+    let trigger_rule = rule
+        .parse::<TriggerRule>()
+        .map_err(|_| PyValueError::new_err(TriggerRule::invalid_message(dag_id, &task_id, &rule)))?;
+    let weight_rule: String = get(spec, "weight_rule", "downstream".to_owned())?;
+    let weight_rule = WeightRule::parse(&weight_rule).map_err(|e| PyValueError::new_err(e.to_string()))?;
+    let mut mapped_groups: Vec<String> = get(spec, "mapped_groups", Vec::new())?;
+    if let Some(group) = get::<Option<String>>(spec, "mapped_group", None)? {
+        if mapped_groups.is_empty() {
+            mapped_groups.push(group);
+        } else if mapped_groups[0] != group {
+            return Err(PyValueError::new_err(format!(
+                "task '{task_id}': mapped_group '{group}' is not the first (innermost) of mapped_groups"
+            )));
+        }
+    }
+    let limited = get::<Option<i64>>(spec, "max_active_tis_per_dag", None)?.is_some()
+        || get::<Option<i64>>(spec, "max_active_tis_per_dagrun", None)?.is_some();
+    Ok(TaskSpec {
+        trigger_rule,
+        is_setup: get(spec, "is_setup", false)?,
+        is_teardown: get(spec, "is_teardown", false)?,
+        on_failure_fail_dagrun: get(spec, "on_failure_fail_dagrun", false)?,
+        priority_weight: get(spec, "priority_weight", 1)?,
+        weight_rule,
+        mapped_groups,
+        is_mapped: get(spec, "is_mapped", false)?,
+        mapped_dependencies: get(spec, "mapped_dependencies", Vec::new())?,
+        depends_on_past: get(spec, "depends_on_past", false)?,
+        has_ti_concurrency_limit: limited,
+        task_id,
+    })
+}
+
+impl PyPlanner {
+    fn keys<'py>(&self, py: Python<'py>, keys: &[TiKey]) -> PyResult<Bound<'py, PyList>> {
+        let items = keys.iter().map(|&(task, mi)| {
+            let name = self.names[task].bind(py).clone().into_any();
+            PyTuple::new(py, [name, mi.into_pyobject(py).expect("int conversion cannot fail").into_any()])
+        });
+        PyList::new(py, items.collect::<PyResult<Vec<_>>>()?)
+    }
+}
+
+#[pymethods]
+impl PyPlanner {
+    #[new]
+    #[pyo3(signature = (tasks, edges = Vec::new(), mapped_group_dependencies = None, dag_id = ""))]
+    fn new(
+        py: Python<'_>,
+        tasks: Vec<Bound<'_, PyAny>>,
+        edges: Vec<(String, String)>,
+        mapped_group_dependencies: Option<HashMap<String, Vec<String>>>,
+        dag_id: &str,
+    ) -> PyResult<Self> {
+        let specs = tasks.iter().map(|t| task_spec(dag_id, t)).collect::<PyResult<Vec<_>>>()?;
+        let groups: Vec<(String, Vec<String>)> = mapped_group_dependencies.unwrap_or_default().into_iter().collect();
+        let inner = Planner::new(&specs, &edges, &groups).py(py)?;
+        let names = specs.iter().map(|s| PyString::new(py, &s.task_id).unbind()).collect();
+        Ok(PyPlanner { inner, names })
+    }
+
+    /// One scheduling pass. `states`: every existing task instance as (task_id, map_index, state or None).
+    fn plan<'py>(
+        &self,
+        py: Python<'py>,
+        states: Vec<(PyBackedStr, i64, Option<PyBackedStr>)>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let mut tis = Vec::with_capacity(states.len());
+        for (task_id, map_index, state) in &states {
+            let task = self.inner.task_idx(task_id).py(py)?;
+            let state = match state {
+                None => None,
+                Some(s) => Some(s.parse::<TaskInstanceState>().map_err(|e| PyValueError::new_err(e.to_string()))?),
+            };
+            tis.push(TiState { task, map_index: *map_index, state });
+        }
+        let Plan { to_run, to_skip, to_upstream_failed, to_remove, run_state } =
+            py.detach(|| self.inner.plan(&tis)).py(py)?;
+        let out = PyDict::new(py);
+        out.set_item("to_run", self.keys(py, &to_run)?)?;
+        out.set_item("to_skip", self.keys(py, &to_skip)?)?;
+        out.set_item("to_upstream_failed", self.keys(py, &to_upstream_failed)?)?;
+        out.set_item("to_remove", self.keys(py, &to_remove)?)?;
+        out.set_item("run_state", run_state.as_str())?;
+        Ok(out)
+    }
+
+    /// Effective priority weight of a task (its weight rule applied).
+    fn priority_weight(&self, py: Python<'_>, task_id: &str) -> PyResult<i64> {
+        Ok(self.inner.priority_weight(self.inner.task_idx(task_id).py(py)?))
+    }
+
+    /// Task ids whose task instances decide the run's final state.
+    fn leaves(&self) -> Vec<String> {
+        self.inner.leaves().iter().map(|&t| self.inner.graph().task_id(t).to_owned()).collect()
+    }
+
+    /// Task ids in the order they were given.
+    fn task_ids(&self) -> Vec<String> {
+        self.inner.graph().task_ids().to_vec()
+    }
+
+    fn __len__(&self) -> usize {
+        self.inner.graph().len()
+    }
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<PyPlanner>()
+}

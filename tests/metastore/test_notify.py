@@ -1,0 +1,72 @@
+"""LISTEN/NOTIFY: every channel fires on commit, never for rolled-back changes."""
+
+from __future__ import annotations
+
+import asyncio
+
+import asyncpg
+import pytest
+
+from riir_airflow.metastore import queries as q
+from riir_airflow.metastore.notify import (
+    APP_REGISTERED,
+    CHANNELS,
+    DAG_PAUSED,
+    RUN_CREATED,
+    TASK_STATE_CHANGED,
+    Listener,
+    Notification,
+)
+from riir_airflow.metastore.records import StateChange, TaskInstanceKey
+from tests.metastore.conftest import make_run
+
+pytestmark = pytest.mark.postgres
+
+
+async def _settle(listener: Listener) -> list[Notification]:
+    await asyncio.sleep(0.2)  # notifications arrive asynchronously after the commit
+    return listener.drain()
+
+
+async def test_every_channel(db: asyncpg.Pool, conn: asyncpg.Connection) -> None:
+    async with Listener(conn) as listener:
+        await make_run(db, tasks=("a",))
+        note = await listener.get(timeout=5)
+        assert note == Notification(RUN_CREATED, {"dag_id": "example", "run_id": "manual__1", "run_type": "manual"})
+
+        await q.set_task_state(db, TaskInstanceKey("example", "manual__1", "a"), "scheduled", expected=[None])
+        note = await listener.get(timeout=5)
+        assert note.channel == TASK_STATE_CHANGED
+        assert note.payload == {"dag_id": "example", "run_id": "manual__1", "task_id": "a", "map_index": -1,
+                                "try_number": 1, "state": "scheduled", "previous": None}  # fmt: skip
+
+        await q.set_dag_paused(db, "example", False)
+        assert await listener.get(timeout=5) == Notification(DAG_PAUSED, {"dag_id": "example", "is_paused": False})
+        await q.set_dag_paused(db, "example", False)  # no change, no notification
+
+        await q.register_app(db, "app-1", name="etl", dag_ids=["example"], code_hash="h", hostname="host")
+        note = await listener.get(timeout=5)
+        assert note == Notification(APP_REGISTERED, {"id": "app-1", "name": "etl", "dag_ids": ["example"],
+                                                     "state": "running"})  # fmt: skip
+        await q.heartbeat_app(db, "app-1")  # heartbeats are not registrations
+        assert await _settle(listener) == []
+
+
+async def test_rolled_back_changes_are_not_announced(db: asyncpg.Pool, conn: asyncpg.Connection) -> None:
+    await make_run(db, tasks=("a",))
+    async with Listener(conn, [TASK_STATE_CHANGED]) as listener:
+        async with db.acquire() as writer:
+            with pytest.raises(RuntimeError):
+                async with writer.transaction():
+                    await q.set_task_states(writer, "example", "manual__1", [StateChange("a", "scheduled", (None,))])
+                    raise RuntimeError("roll back")
+        assert await _settle(listener) == []
+        # A compare-and-set that does not match changes nothing and announces nothing either.
+        await q.set_task_state(db, TaskInstanceKey("example", "manual__1", "a"), "running", expected=["queued"])
+        assert await _settle(listener) == []
+
+
+def test_unknown_channel_is_refused() -> None:
+    assert len(CHANNELS) == 4
+    with pytest.raises(ValueError, match="unknown channels"):
+        Listener(None, ["nope"])  # type: ignore[arg-type]
