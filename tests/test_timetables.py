@@ -221,3 +221,37 @@ def test_backfill_plan_order_and_existing_runs() -> None:
         backfill.plan_backfill(t.OnceTimetable(), from_date=day(1), to_date=day(2), dag_id="x")
     with pytest.raises(backfill.InvalidBackfillDirection):
         backfill.plan_backfill(timetable, from_date=day(1), to_date=day(2), run_backwards=True, depends_on_past=True)
+
+
+def test_batch_keeps_runs_before_a_failing_step() -> None:
+    # Found by the compat suite: without catchup, on a Sunday during the DST change, Airflow's own
+    # CronDataIntervalTimetable gives three runs and then fails with "did not advance ... after one retry".
+    t._now_override = pendulum.parse("2024-10-27T00:30:00+00:00")  # type: ignore[assignment]
+    timetable = t.CronDataIntervalTimetable("15 * * * 1-5", AMS)
+    restriction = t.TimeRestriction(pendulum.datetime(2024, 3, 30, tz=AMS), None, catchup=False)
+    infos = timetable.next_dagrun_infos(last_automated_data_interval=None, restriction=restriction, n=10)
+    assert [pendulum.instance(i.run_after).isoformat() for i in infos] == [
+        "2024-10-25T21:15:00+00:00",
+        "2024-10-27T22:15:00+00:00",
+        "2024-10-27T23:15:00+00:00",
+    ]
+    with pytest.raises(AirflowTimetableInvalid, match=r"did not advance past 2024-10-27 22:15:00\+00:00"):
+        timetable.next_dagrun_info(last_automated_data_interval=infos[-1].data_interval, restriction=restriction)
+
+
+def test_relativedelta_with_absolute_fields() -> None:
+    from dateutil.relativedelta import FR
+
+    # relativedelta(months=1, day=1, hour=6): first of each month at 06:00 (the first step aligns the start).
+    monthly = t.DeltaTriggerTimetable(relativedelta(months=1, day=1, hour=6))
+    assert _starts(monthly, pendulum.datetime(2024, 1, 15, tz="UTC"), 3) == [
+        "2024-01-15T00:00:00+00:00",
+        "2024-02-01T06:00:00+00:00",
+        "2024-03-01T06:00:00+00:00",
+    ]
+    fridays = t.DeltaTriggerTimetable(relativedelta(weeks=1, weekday=FR))
+    assert _starts(fridays, pendulum.datetime(2024, 6, 12, tz="UTC"), 3) == [
+        "2024-06-12T00:00:00+00:00",
+        "2024-06-21T00:00:00+00:00",
+        "2024-06-28T00:00:00+00:00",
+    ]

@@ -62,6 +62,10 @@ DELTAS: list[dict[str, Any]] = [
     {"relativedelta": {"months": 1, "days": 2}},
     {"relativedelta": {"weeks": 1}},
     {"relativedelta": {"years": 1}},
+    # Absolute fields: the first of each month at 06:00, every Friday, every day at 02:30.
+    {"relativedelta": {"months": 1, "day": 1, "hour": 6}},
+    {"relativedelta": {"weeks": 1, "weekday": [4, 1]}},
+    {"relativedelta": {"days": 1, "hour": 2, "minute": 30}},
 ]
 
 

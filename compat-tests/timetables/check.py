@@ -61,7 +61,12 @@ def _iso(value: dt.datetime | None) -> str | None:
 def _delta(spec: dict[str, Any]) -> Any:
     if "timedelta" in spec:
         return dt.timedelta(seconds=spec["timedelta"])
-    return relativedelta(**spec["relativedelta"])
+    kwargs = dict(spec["relativedelta"])
+    if "weekday" in kwargs:
+        from dateutil.relativedelta import weekday
+
+        kwargs["weekday"] = weekday(*kwargs["weekday"])
+    return relativedelta(**kwargs)
 
 
 def build_timetable(spec: dict[str, Any]) -> Any:

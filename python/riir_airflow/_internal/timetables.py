@@ -21,6 +21,7 @@ import pendulum
 from dateutil.relativedelta import relativedelta  # type: ignore[import-untyped]
 
 from riir_airflow import _core
+from riir_airflow._internal.schedule_presets import cron_presets
 from riir_airflow.exceptions import AirflowTimetableInvalid
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -28,14 +29,7 @@ _EPOCH_NAIVE = dt.datetime(1970, 1, 1)
 _US = dt.timedelta(microseconds=1)
 
 # Airflow's `airflow.utils.dates.cron_presets` (croniter resolves @midnight/@annually itself).
-CRON_PRESETS: dict[str, str] = {
-    "@hourly": "0 * * * *",
-    "@daily": "0 0 * * *",
-    "@weekly": "0 0 * * 0",
-    "@monthly": "0 0 1 * *",
-    "@quarterly": "0 0 1 */3 *",
-    "@yearly": "0 0 1 1 *",
-}
+CRON_PRESETS = cron_presets
 
 Delta: TypeAlias = dt.timedelta | relativedelta
 
@@ -85,15 +79,32 @@ def zone_name(timezone: Any) -> str:
     raise AirflowTimetableInvalid(f"time zone {timezone!r} has no IANA name")
 
 
-def _encode_delta(delta: Delta) -> tuple[str, int, int]:
+def _encode_delta(delta: Delta) -> tuple[str, list[int | None]]:
     if isinstance(delta, dt.timedelta):
-        return ("fixed", delta // _US, 0)
-    absolute = ("year", "month", "day", "hour", "minute", "second", "microsecond", "weekday", "leapdays")
-    used = [name for name in absolute if getattr(delta, name, None)]
-    if used:
-        raise AirflowTimetableInvalid(f"relativedelta with absolute fields {used} is not supported: {delta!r}")
-    micros = ((((delta.days * 24) + delta.hours) * 60 + delta.minutes) * 60 + delta.seconds) * 1_000_000
-    return ("relative", delta.years * 12 + delta.months, micros + delta.microseconds)
+        return ("fixed", [delta // _US])
+    weekday = delta.weekday
+    return (
+        "relative",
+        [
+            delta.years,
+            delta.months,
+            delta.days,
+            delta.hours,
+            delta.minutes,
+            delta.seconds,
+            delta.microseconds,
+            delta.leapdays,
+            delta.year,
+            delta.month,
+            delta.day,
+            delta.hour,
+            delta.minute,
+            delta.second,
+            delta.microsecond,
+            None if weekday is None else weekday.weekday,
+            None if weekday is None else (weekday.n or 0),
+        ],
+    )
 
 
 def _aware_us(value: dt.datetime | None) -> int | None:
