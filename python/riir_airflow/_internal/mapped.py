@@ -446,6 +446,10 @@ class MappedOperator(DAGNode):
         """The real operator for one map index, with the mapped arguments filled in."""
         mapped = self.expand_input.resolve_for_index(context, map_index)
         kwargs = dict(self.partial_kwargs)
+        if isinstance(self.expand_input, ListOfDictsExpandInput) and not self.expand_into_op_kwargs:
+            for name in mapped:
+                if name in kwargs:
+                    raise TypeError(f"unmappable or already specified argument: {name}")
         if self.expand_into_op_kwargs:
             kwargs["op_kwargs"] = {**kwargs.get("op_kwargs", {}), **mapped}
         else:

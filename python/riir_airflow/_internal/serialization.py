@@ -170,7 +170,8 @@ def serialize_dag(dag: Any) -> dict[str, Any]:
         "tasks": [serialize_task(task) for task in dag.tasks],
     }
     # Round-trip through JSON so anything odd (a non-JSON param default, ...) fails here with its name.
-    return json.loads(json.dumps(doc, default=_reject))
+    result: dict[str, Any] = json.loads(json.dumps(doc, default=_reject))
+    return result
 
 
 def _reject(value: Any) -> Any:
