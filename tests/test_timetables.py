@@ -255,3 +255,17 @@ def test_relativedelta_with_absolute_fields() -> None:
         "2024-06-21T00:00:00+00:00",
         "2024-06-28T00:00:00+00:00",
     ]
+
+
+def test_asset_timetables_round_trip() -> None:
+    from riir_airflow._internal.assets import AssetAlias, AssetAny
+
+    condition = AssetAny(Asset("s3://a"), AssetAll(Asset("b", uri="s3://b", group="g"), AssetAlias("al")))
+    for timetable in (
+        t.AssetTriggeredTimetable(condition),
+        t.AssetOrTimeSchedule(timetable=t.CronTriggerTimetable("@daily", timezone=AMS), assets=condition),
+    ):
+        decoded = t.decode_timetable(t.encode_timetable(timetable))
+        assert type(decoded) is type(timetable)
+        assert decoded.serialize() == timetable.serialize()
+        assert decoded.summary == timetable.summary

@@ -297,7 +297,10 @@ def _describe(expression: str) -> str:
     """Airflow's cron description (cron-descriptor, with day-of-month OR day-of-week spelled out) when that
     package is installed; otherwise the expression itself."""
     try:
-        from cron_descriptor import CasingTypeEnum, ExpressionDescriptor  # type: ignore[import-not-found]
+        from cron_descriptor import (  # type: ignore[import-not-found,import-untyped,unused-ignore]
+            CasingTypeEnum,
+            ExpressionDescriptor,
+        )
     except ImportError:
         return expression
 
@@ -760,6 +763,25 @@ def _asset_all(assets: Collection[Any]) -> Any:
     return AssetAll(*assets)
 
 
+def _asset_from_expression(expression: Any) -> Any:
+    """Rebuilds an asset condition from its `as_expression()` form (the inverse used by `deserialize`)."""
+    from riir_airflow._internal import assets
+
+    if not isinstance(expression, dict) or len(expression) != 1:
+        raise AirflowTimetableInvalid(f"not an asset expression: {expression!r}")
+    ((kind, value),) = expression.items()
+    if kind == "asset":
+        return assets.Asset(name=value["name"], uri=value["uri"], group=value.get("group"))
+    if kind in ("any", "all"):
+        parts = [_asset_from_expression(v) for v in value]
+        return assets.AssetAny(*parts) if kind == "any" else assets.AssetAll(*parts)
+    if kind == "alias":
+        return assets.AssetAlias(value["name"], group=value.get("group", "asset"))
+    if kind == "asset_ref":
+        return assets.Asset.ref(**value)
+    raise AirflowTimetableInvalid(f"unknown asset expression {kind!r}")
+
+
 class AssetTriggeredTimetable(_TrivialTimetable):
     """Runs when assets are updated; never on a clock."""
 
@@ -779,6 +801,10 @@ class AssetTriggeredTimetable(_TrivialTimetable):
         condition = self.asset_condition
         as_expression = getattr(condition, "as_expression", None)
         return {"asset_condition": as_expression() if callable(as_expression) else repr(condition)}
+
+    @classmethod
+    def deserialize(cls, data: dict[str, Any]) -> Timetable:
+        return cls(_asset_from_expression(data["asset_condition"]))
 
     def next_dagrun_info(
         self, *, last_automated_data_interval: DataInterval | None, restriction: TimeRestriction
@@ -810,6 +836,12 @@ class AssetOrTimeSchedule(AssetTriggeredTimetable):
 
     def serialize(self) -> dict[str, Any]:
         return {**super().serialize(), "timetable": encode_timetable(self.timetable)}
+
+    @classmethod
+    def deserialize(cls, data: dict[str, Any]) -> Timetable:
+        return cls(
+            timetable=decode_timetable(data["timetable"]), assets=_asset_from_expression(data["asset_condition"])
+        )
 
     def infer_manual_data_interval(self, *, run_after: dt.datetime) -> DataInterval:
         return self.timetable.infer_manual_data_interval(run_after=run_after)
