@@ -84,18 +84,18 @@ class Cron:
 
 @final
 class Timetable:
-    """A periodic timetable computed in Rust; deltas are ("fixed", us, 0) or ("relative", months, us)."""
+    """A periodic timetable computed in Rust; deltas are ("fixed", [us]) or ("relative", [17 relativedelta fields])."""
 
     @staticmethod
     def cron_data_interval(expression: str, timezone: str) -> Timetable: ...
     @staticmethod
     def cron_trigger(
-        expressions: list[str], timezone: str, interval: tuple[str, int, int], run_immediately: tuple[str, int]
+        expressions: list[str], timezone: str, interval: tuple[str, list[int | None]], run_immediately: tuple[str, int]
     ) -> Timetable: ...
     @staticmethod
-    def delta_data_interval(delta: tuple[str, int, int]) -> Timetable: ...
+    def delta_data_interval(delta: tuple[str, list[int | None]]) -> Timetable: ...
     @staticmethod
-    def delta_trigger(delta: tuple[str, int, int], interval: tuple[str, int, int]) -> Timetable: ...
+    def delta_trigger(delta: tuple[str, list[int | None]], interval: tuple[str, list[int | None]]) -> Timetable: ...
     def next_dagrun_infos(
         self,
         last: tuple[int, int] | None,
@@ -104,7 +104,7 @@ class Timetable:
         catchup: bool,
         now: int,
         n: int = 1,
-    ) -> list[tuple[int, int, int]]: ...
+    ) -> tuple[list[tuple[int, int, int]], str | None]: ...
     def backfill_infos(
         self, from_date: int, to_date: int, now: int, run_backwards: bool, limit: int = 1000000
     ) -> list[tuple[int, int, int]]: ...

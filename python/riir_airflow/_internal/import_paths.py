@@ -313,6 +313,16 @@ EXPORTS: dict[str, dict[str, str]] = {
         "standard.hooks", "SubprocessHook", "SubprocessResult", "working_directory"
     ),
     "sdk.module_loading": _from("module_loading", "import_string", "qualname"),
+    "timetables.base": _from("timetables", "Timetable", "DataInterval", "TimeRestriction", "DagRunInfo"),
+    "timetables.interval": _from("timetables", "CronDataIntervalTimetable", "DeltaDataIntervalTimetable"),
+    "timetables.trigger": _from(
+        "timetables", "CronTriggerTimetable", "DeltaTriggerTimetable", "MultipleCronTriggerTimetable"
+    ),
+    "timetables.events": _from("timetables", "EventsTimetable"),
+    "timetables.simple": _from(
+        "timetables", "NullTimetable", "OnceTimetable", "ContinuousTimetable", "AssetTriggeredTimetable"
+    ),
+    "timetables.assets": _from("timetables", "AssetOrTimeSchedule"),
 }
 
 # Paths whose module is real code rather than a generated re-export (riir_airflow.exceptions defines the classes).
@@ -338,16 +348,9 @@ _ORM_NAMES = (
     "TaskReschedule", "Trigger", "clear_task_instances",
 )  # fmt: skip
 OUT_OF_SCOPE: dict[str, str] = {
-    # Pending: hand-written by the `schedules` helper (python/riir_airflow/timetables/), not generated here.
-    "timetables.base": "pending: hand-written module of the schedules branch (riir_airflow/timetables/)",
-    "timetables.simple": "pending: hand-written module of the schedules branch (riir_airflow/timetables/)",
-    "timetables.interval": "pending: hand-written module of the schedules branch (riir_airflow/timetables/)",
-    "timetables.trigger": "pending: hand-written module of the schedules branch (riir_airflow/timetables/)",
-    "timetables.events": "pending: hand-written module of the schedules branch (riir_airflow/timetables/)",
-    "timetables.assets": "pending: hand-written module of the schedules branch (riir_airflow/timetables/)",
     # Partitioned assets.
     **{f"sdk:{name}": _PARTITIONS for name in _PARTITION_NAMES},
-    # Also in the schedules branch's timetables.* (still checked once the "pending" entries above are gone).
+    # Partition names in timetables.*.
     "timetables.base:PartitionMapperInfo": _PARTITIONS,
     "timetables.base:compute_rollup_fingerprint": _PARTITIONS,
     "timetables.simple:PartitionedAssetTimetable": _PARTITIONS,
