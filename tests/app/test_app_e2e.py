@@ -15,6 +15,7 @@ from tests.app.harness import AppProcess, cli, task_states, wait_for, wait_run_d
 
 pytestmark = [pytest.mark.postgres, pytest.mark.e2e, pytest.mark.timeout(180)]
 
+
 def process_is_running(pid: int) -> bool:
     try:
         with open(f"/proc/{pid}/stat") as f:
@@ -354,7 +355,8 @@ async def test_broken_dag_files_and_crashing_tasks_only_hurt_themselves(
         crasher = AppProcess(app_env, crash, tmp_path / "crash.log")
         try:
             try:
-                await wait_for(lambda: db.fetchval("SELECT count(*) = 2 FROM app WHERE state = 'running'"), 30, "crash app")
+                running_apps = "SELECT count(*) = 2 FROM app WHERE state = 'running'"
+                await wait_for(lambda: db.fetchval(running_apps), 30, "crash app")
             except AssertionError as exc:
                 raise AssertionError(f"{exc}\n{crasher.output()}") from None
             cli(app_env, "dags", "trigger", "crash", "-r", "c1")
