@@ -99,5 +99,5 @@ def from_timestamp(timestamp: float, tz: Any = utc) -> DateTime:
     """A Unix timestamp (seconds) as a DateTime in `tz` (a zone, an IANA name, or "local")."""
     result = pendulum.instance(dt.datetime.fromtimestamp(timestamp, tz=utc))
     if isinstance(tz, str) and tz.lower() == "local":
-        tz = pendulum.local_timezone()
+        tz = pendulum.local_timezone()  # type: ignore[operator]
     return result.in_timezone(tz)
