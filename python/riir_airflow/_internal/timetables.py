@@ -12,6 +12,7 @@ tests (and the compat checker) can pin it.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 import os
 from collections.abc import Collection, Iterable, Sequence
@@ -293,16 +294,23 @@ class _RustTimetable(Timetable):
         return DataInterval(from_us(start), from_us(end))
 
 
+@functools.cache
+def _cron_descriptor() -> Any:
+    """The optional cron-descriptor package, looked up once (a failed import is slow to repeat per DAG)."""
+    try:
+        import cron_descriptor  # type: ignore[import-not-found,import-untyped,unused-ignore]
+    except ImportError:
+        return None
+    return cron_descriptor
+
+
 def _describe(expression: str) -> str:
     """Airflow's cron description (cron-descriptor, with day-of-month OR day-of-week spelled out) when that
     package is installed; otherwise the expression itself."""
-    try:
-        from cron_descriptor import (  # type: ignore[import-not-found,import-untyped,unused-ignore]
-            CasingTypeEnum,
-            ExpressionDescriptor,
-        )
-    except ImportError:
+    module = _cron_descriptor()
+    if module is None:
         return expression
+    CasingTypeEnum, ExpressionDescriptor = module.CasingTypeEnum, module.ExpressionDescriptor
 
     def describe(text: str) -> str:
         descriptor = ExpressionDescriptor(text, casing_type=CasingTypeEnum.Sentence, use_24hour_time_format=True)
