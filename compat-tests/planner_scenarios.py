@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -565,7 +566,8 @@ def main() -> int:
 
     # Airflow's runs take minutes; they are kept per version of the scenarios and re-used.
     key = hashlib.sha256((json.dumps(SCENARIOS) + DAG_TEMPLATE + INSIDE).encode()).hexdigest()[:16]
-    cache = HERE / ".cache" / f"planner_scenarios-{key}.json"
+    cache = Path(os.environ.get("RIIR_COMPAT_CACHE", Path.home() / ".cache" / "riir-airflow" / "compat"))
+    cache = cache / f"planner_scenarios-{key}.json"
     if cache.exists():
         real = json.loads(cache.read_text())
     else:

@@ -25,7 +25,8 @@ import pendulum  # noqa: E402
 from cases import MANUAL_RUN_AFTER, STEPS, backfill_cases, timetable_cases  # noqa: E402
 from dateutil.relativedelta import relativedelta  # noqa: E402
 
-CACHE = HERE.parent / ".cache" / "timetables"
+# Shared with the other suites' cache (outside the checkout), so a fresh clone on the same machine reuses it.
+CACHE = Path(os.environ.get("RIIR_COMPAT_CACHE", Path.home() / ".cache" / "riir-airflow" / "compat")) / "timetables"
 CRON_CLASSES = {"CronDataIntervalTimetable", "CronTriggerTimetable", "MultipleCronTriggerTimetable"}
 
 
@@ -38,7 +39,7 @@ def cases_key() -> str:
 
 
 def airflow_tables(regenerate: bool = False) -> dict[str, Any]:
-    """Real Airflow's answers, generated into compat-tests/.cache (once per version of the cases)."""
+    """Real Airflow's answers, generated into the compat cache (once per version of the cases)."""
     target = CACHE / f"airflow-{cases_key()}.json"
     if regenerate or not target.exists():
         from airflow_env import airflow_python
