@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from riir_airflow._internal.context_stack import DagContext, TaskGroupContext
-from riir_airflow._internal.node import DAGNode, DependencyMixin, validate_key
+from riir_airflow._internal.node import DependencyMixin, TaskNode, validate_key
 from riir_airflow._internal.params import ParamsDict
 from riir_airflow._internal.setup_teardown import SetupTeardownScope
 from riir_airflow._internal.trigger_rule import TriggerRule, WeightRule
@@ -30,7 +30,6 @@ if TYPE_CHECKING:
     from riir_airflow._internal.dag import DAG
     from riir_airflow._internal.mapped import OperatorPartial
     from riir_airflow._internal.taskgroup import TaskGroup
-    from riir_airflow._internal.xcom_arg import XComArg
 
 # Airflow's defaults for operator arguments ([operators] default_owner, [core] default_task_retries, ...).
 DEFAULT_OWNER = "airflow"
@@ -191,7 +190,7 @@ class BaseOperatorMeta(abc.ABCMeta):
         return apply_defaults
 
 
-class BaseOperator(DAGNode, metaclass=BaseOperatorMeta):
+class BaseOperator(TaskNode, metaclass=BaseOperatorMeta):
     """The base class of every operator. Subclasses implement `execute(context)`."""
 
     template_fields: Sequence[str] = ()
@@ -429,16 +428,6 @@ class BaseOperator(DAGNode, metaclass=BaseOperatorMeta):
         return self._task_display_name or self.task_id
 
     @property
-    def label(self) -> str:
-        """The task id without its task group prefix."""
-        group = self.task_group
-        if group is not None and group.prefix_group_id and group.group_id:
-            prefix = group.group_id + "."
-            if self.task_id.startswith(prefix):
-                return self.task_id[len(prefix) :]
-        return self.task_id
-
-    @property
     def dag_id(self) -> str:
         return self.dag.dag_id if self.dag is not None else f"adhoc_{self.owner}"
 
@@ -451,35 +440,6 @@ class BaseOperator(DAGNode, metaclass=BaseOperatorMeta):
         from riir_airflow._internal.standard.empty import EmptyOperator
 
         return isinstance(self, EmptyOperator)
-
-    @property
-    def output(self) -> XComArg:
-        """The task's return value as an XComArg."""
-        from riir_airflow._internal.xcom_arg import XComArg
-
-        return XComArg(operator=self)  # type: ignore[no-any-return]
-
-    @property
-    def priority_weight_total(self) -> int:
-        """The effective priority: its own weight plus that of all downstream (or upstream) tasks."""
-        if self.weight_rule == WeightRule.ABSOLUTE or self.dag is None:
-            return self.priority_weight
-        upstream = self.weight_rule == WeightRule.UPSTREAM
-        relatives = self.get_flat_relative_ids(upstream=upstream)
-        return self.priority_weight + int(sum(self.dag.task_dict[t].priority_weight for t in relatives))
-
-    def get_flat_relative_ids(self, *, upstream: bool = False) -> set[str]:
-        if self.dag is None:
-            return set()
-        graph = self.dag.graph()
-        if upstream:
-            return set(graph.upstream_closure(self.task_id))
-        return set(graph.downstream_closure(self.task_id))
-
-    def get_flat_relatives(self, upstream: bool = False) -> list[Any]:
-        if self.dag is None:
-            return []
-        return [self.dag.task_dict[t] for t in self.get_flat_relative_ids(upstream=upstream)]
 
     # --- setup / teardown ----------------------------------------------------------------------------------
     def as_setup(self) -> BaseOperator:

@@ -20,7 +20,7 @@ from riir_airflow._internal.baseoperator import (
     parse_retry_delay,
 )
 from riir_airflow._internal.context_stack import DagContext, TaskGroupContext
-from riir_airflow._internal.node import DAGNode, validate_key
+from riir_airflow._internal.node import TaskNode, validate_key
 from riir_airflow._internal.notset import NOTSET
 from riir_airflow._internal.setup_teardown import SetupTeardownScope
 from riir_airflow._internal.trigger_rule import TriggerRule, WeightRule
@@ -143,7 +143,7 @@ class OperatorPartial:
         return MappedOperator.create(self.operator_class, dict(self.kwargs), expand_input)
 
 
-class MappedOperator(DAGNode):
+class MappedOperator(TaskNode):
     """A task that runs once per element of its expansion input."""
 
     task_id: str
@@ -249,15 +249,6 @@ class MappedOperator(DAGNode):
         return self._operator_name
 
     @property
-    def label(self) -> str:
-        group = self.task_group
-        if group is not None and group.prefix_group_id and group.group_id:
-            prefix = group.group_id + "."
-            if self.task_id.startswith(prefix):
-                return self.task_id[len(prefix) :]
-        return self.task_id
-
-    @property
     def dag_id(self) -> str:
         return self.dag.dag_id if self.dag is not None else "adhoc_airflow"
 
@@ -268,12 +259,6 @@ class MappedOperator(DAGNode):
     @property
     def template_ext(self) -> Sequence[str]:
         return self.operator_class.template_ext
-
-    @property
-    def output(self) -> Any:
-        from riir_airflow._internal.xcom_arg import XComArg
-
-        return XComArg(operator=self)
 
     def _kw(self, name: str, default: Any) -> Any:
         return self.partial_kwargs.get(name, default)
@@ -324,7 +309,7 @@ class MappedOperator(DAGNode):
         return str(self._kw("queue", DEFAULT_QUEUE))
 
     @property
-    def priority_weight(self) -> int:
+    def priority_weight(self) -> int:  # type: ignore[override]
         return int(self._kw("priority_weight", 1))
 
     @property
@@ -424,19 +409,6 @@ class MappedOperator(DAGNode):
         if on_failure_fail_dagrun is not None:
             self.on_failure_fail_dagrun = on_failure_fail_dagrun
         return self
-
-    def get_flat_relative_ids(self, *, upstream: bool = False) -> set[str]:
-        if self.dag is None:
-            return set()
-        graph = self.dag.graph()
-        return set(graph.upstream_closure(self.task_id) if upstream else graph.downstream_closure(self.task_id))
-
-    @property
-    def priority_weight_total(self) -> int:
-        if self.weight_rule == WeightRule.ABSOLUTE or self.dag is None:
-            return self.priority_weight
-        relatives = self.get_flat_relative_ids(upstream=self.weight_rule == WeightRule.UPSTREAM)
-        return self.priority_weight + int(sum(self.dag.task_dict[t].priority_weight for t in relatives))
 
     # --- run time --------------------------------------------------------------------------------------------
     def total_map_length(self, context: Mapping[str, Any]) -> int:

@@ -175,3 +175,53 @@ class DAGNode(DependencyMixin):
             up.downstream_task_ids.add(down.node_id)
             if edge_modifier is not None:
                 edge_modifier.add_edge_info(dag, up.node_id, down.node_id)
+
+
+class TaskNode(DAGNode):
+    """What plain and mapped operators share: their label, output, relatives and effective priority."""
+
+    # Attributes on operators; read-only properties over the partial arguments on mapped operators.
+    task_id: str
+    priority_weight: int
+    weight_rule: Any
+
+    @property
+    def label(self) -> str:
+        """The task id without its task group prefix."""
+        group = self.task_group
+        if group is not None and group.prefix_group_id and group.group_id:
+            prefix = group.group_id + "."
+            if self.task_id.startswith(prefix):
+                return self.task_id[len(prefix) :]
+        return self.task_id
+
+    @property
+    def output(self) -> Any:
+        """The task's return value as an XComArg."""
+        from riir_airflow._internal.xcom_arg import XComArg
+
+        return XComArg(operator=self)
+
+    @property
+    def priority_weight_total(self) -> int:
+        """The effective priority: its own weight plus that of all downstream (or upstream) tasks."""
+        from riir_airflow._internal.trigger_rule import WeightRule
+
+        if self.weight_rule == WeightRule.ABSOLUTE or self.dag is None:
+            return self.priority_weight
+        upstream = self.weight_rule == WeightRule.UPSTREAM
+        relatives = self.get_flat_relative_ids(upstream=upstream)
+        return self.priority_weight + int(sum(self.dag.task_dict[t].priority_weight for t in relatives))
+
+    def get_flat_relative_ids(self, *, upstream: bool = False) -> set[str]:
+        if self.dag is None:
+            return set()
+        graph = self.dag.graph()
+        if upstream:
+            return set(graph.upstream_closure(self.task_id))
+        return set(graph.downstream_closure(self.task_id))
+
+    def get_flat_relatives(self, upstream: bool = False) -> list[Any]:
+        if self.dag is None:
+            return []
+        return [self.dag.task_dict[t] for t in self.get_flat_relative_ids(upstream=upstream)]
