@@ -17,6 +17,7 @@ COMMAND_MODULES = [
     "riir_airflow.cli.dags_command",
     "riir_airflow.cli.db_command",
     "riir_airflow.cli.config_command",
+    "riir_airflow.cli.broker_command",
 ]
 
 
