@@ -79,6 +79,7 @@ WANTED = [
     "TaskResponse",
     "DAGTagCollectionResponse",
     "DAGSourceResponse",
+    "ClearTaskInstanceCollectionResponse",
     "DagStatsCollectionResponse",
 ]
 
@@ -129,7 +130,8 @@ def main() -> None:
             if key in p:
                 parts = [typ(x) for x in p[key]]
                 union = " | ".join(dict.fromkeys(parts))
-                if key == "oneOf" and "Any" not in parts:
+                # Bulk bodies' actions are told apart by their `action` constant.
+                if key == "oneOf" and all(part.startswith("Bulk") for part in parts):
                     return f"Annotated[{union}, Field(discriminator='action')]"
                 return "Any" if "Any" in parts else union
         t = p.get("type")

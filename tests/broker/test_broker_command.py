@@ -42,7 +42,8 @@ async def test_serves_and_stops_on_sigterm(pg_dsn: str, tmp_path: Path, server: 
                     break
             except httpx.TransportError:
                 pass
-            assert proc.poll() is None and time.monotonic() < deadline, proc.stdout.read().decode() if proc.stdout else ""
+            output = proc.stdout.read().decode() if proc.stdout and proc.poll() is not None else ""
+            assert proc.poll() is None and time.monotonic() < deadline, output
             time.sleep(0.2)
         # Tokens from one worker verify in the other: the command shares one JWT secret between them.
         token = httpx.post(f"{url}/auth/token", json={"username": "admin", "password": "pw"}).json()["access_token"]

@@ -1134,6 +1134,20 @@ class DAGSourceResponse(BaseModel):
     dag_display_name: str
 
 
+class NewTaskResponse(BaseModel):
+    model_config = ConfigDict(protected_namespaces=(), populate_by_name=True)
+
+    task_id: str
+    task_display_name: str
+
+
+class ClearTaskInstanceCollectionResponse(BaseModel):
+    model_config = ConfigDict(protected_namespaces=(), populate_by_name=True)
+
+    task_instances: list[TaskInstanceResponse | NewTaskResponse]
+    total_entries: int
+
+
 class DagStatsStateResponse(BaseModel):
     model_config = ConfigDict(protected_namespaces=(), populate_by_name=True)
 

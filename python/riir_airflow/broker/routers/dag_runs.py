@@ -23,12 +23,12 @@ from riir_airflow.broker.routers._common import (
     ti_payloads,
 )
 from riir_airflow.broker.schemas import (
+    ClearTaskInstanceCollectionResponse,
     DAGRunClearBody,
     DAGRunCollectionResponse,
     DAGRunPatchBody,
     DAGRunResponse,
     DAGRunsBatchBody,
-    TaskInstanceCollectionResponse,
     TriggerDAGRunPostBody,
 )
 from riir_airflow.broker.views import serialized_tasks
@@ -108,7 +108,7 @@ async def trigger_dag_run(pool: Pool, user: CurrentUser, dag_id: str, body: Trig
             400, "Either both data_interval_start and data_interval_end must be provided or both must be None"
         )
     now = datetime.datetime.now(datetime.UTC)
-    run_after = body.run_after or body.logical_date or now
+    run_after = body.run_after or now  # Airflow: not the logical date
     run_id = body.dag_run_id
     if not run_id:
         suffix = run_after.isoformat() if body.logical_date else f"{run_after.isoformat()}_{_random_suffix()}"
@@ -177,7 +177,7 @@ async def delete_dag_run(pool: Pool, dag_id: str, dag_run_id: str) -> Response:
 
 @router.post(
     "/dags/{dag_id}/dagRuns/{dag_run_id}/clear",
-    response_model=TaskInstanceCollectionResponse | DAGRunResponse,
+    response_model=ClearTaskInstanceCollectionResponse | DAGRunResponse,
 )
 async def clear_dag_run(pool: Pool, dag_id: str, dag_run_id: str, body: DAGRunClearBody) -> dict[str, Any]:
     await require_dag(pool, dag_id)
