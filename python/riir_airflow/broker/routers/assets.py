@@ -78,7 +78,7 @@ async def create_asset_event(pool: Pool, body: CreateAssetEventsBody) -> dict[st
     asset = await aq.get_asset(pool, body.asset_id) if _valid_id(body.asset_id) else None
     if asset is None:
         raise HTTPException(404, f"Asset with ID: `{body.asset_id}` was not found")
-    extra = dict(body.extra)
+    extra = dict(body.extra or {})
     extra.setdefault("from_rest_api", True)
     event = await q.record_asset_event(pool, asset.id, extra=extra)
     return event_shape(event, asset)

@@ -46,7 +46,7 @@ async def _plan(
     data = latest.data if latest is not None and isinstance(latest.data, dict) else {}
     encoded = data.get("timetable")
     cls = BUILTIN_TIMETABLES.get(str(encoded.get("__type"))) if isinstance(encoded, dict) else None
-    if cls is None or views.timetable_type(data) not in views.PERIODIC_TIMETABLES:
+    if cls is None or not isinstance(encoded, dict) or views.timetable_type(data) not in views.PERIODIC_TIMETABLES:
         raise HTTPException(422, f"Dag {body.dag_id} has no periodic schedule: it cannot be backfilled")
     try:
         timetable = cls.deserialize(encoded["__var"])

@@ -128,7 +128,7 @@ async def bulk_connections(pool: Pool, body: BulkBody_ConnectionBody_) -> dict[s
         else:
             ids = [e if isinstance(e, str) else e.connection_id for e in action.entities]
             missing = {i for i in ids if await s.get_connection_record(pool, i) is None}
-            if missing and action.action_on_non_existence == "fail":
+            if missing and getattr(action, "action_on_non_existence", "fail") == "fail":
                 msg = f"The connections with these connection_ids: {missing} were not found."
                 result["errors"].append({"error": msg, "status_code": 404})
             else:

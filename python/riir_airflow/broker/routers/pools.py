@@ -123,7 +123,7 @@ async def bulk_pools(pool: Pool, body: BulkBody_PoolBody_) -> dict[str, Any]:
         else:
             names_list = [e if isinstance(e, str) else e.name for e in action.entities]
             missing = {n for n in names_list if n not in existing}
-            if missing and action.action_on_non_existence == "fail":
+            if missing and getattr(action, "action_on_non_existence", "fail") == "fail":
                 msg = f"The pools with these pool names: {missing} were not found."
                 result["errors"].append({"error": msg, "status_code": 404})
             elif "default_pool" in names_list:
