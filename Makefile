@@ -55,8 +55,11 @@ bench: build-dev
 compat: build-dev
 	$(BIN)/python compat-tests/run.py
 
+# The main job: an embedded PostgreSQL under .demo/airflow, one DAG app per file in examples/dags (plus the broker),
+# a triggered run of example_etl, its result printed, everything stopped again.
 demo: build-dev
-	$(BIN)/riir-airflow version
+	AIRFLOW_HOME=$(CURDIR)/.demo/airflow AIRFLOW__DATABASE__SQL_ALCHEMY_CONN= AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION=False \
+	  RIIR_AIRFLOW_COMPAT=1 $(BIN)/riir-airflow standalone --dags examples/dags --demo
 
 clean:
 	rm -rf $(VENV) target python/riir_airflow/*.so

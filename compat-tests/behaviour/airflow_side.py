@@ -35,6 +35,7 @@ from common import (
     all_cases,
     case_key,
     collect_files,
+    normalize,
     sort_results,
     support_files,
     task_environment,
@@ -76,6 +77,9 @@ def read_results(db: Path, dag_id: str) -> dict[str, Any]:
     con = sqlite3.connect(db)
     try:
         runs = con.execute("SELECT run_id, state FROM dag_run WHERE dag_id = ?", (dag_id,)).fetchall()
+        if not runs:
+            # `dags test` refused to create the run (e.g. --conf failing params validation).
+            return {"dag_id": dag_id, "run_state": None, "task_instances": [], "xcoms": [], "rendered_fields": []}
         if len(runs) != 1:
             raise RuntimeError(f"expected one dag run of {dag_id}, found {len(runs)}")
         run_id, run_state = runs[0]
@@ -137,6 +141,8 @@ def run_case(case: Case, base_db: Path, target: Path) -> tuple[dict[str, Any], f
         elapsed = time.monotonic() - started
         log = f"$ {' '.join(cmd)}\nexit code {proc.returncode}\n--- stdout\n{proc.stdout}\n--- stderr\n{proc.stderr}"
         target.with_suffix(".log").write_text(log)
+        if "could not be found; either it does not exist or it failed to parse" in proc.stdout + proc.stderr:
+            raise RuntimeError(f"{case.dag_id}: the DAG file failed to import; log: {target.with_suffix('.log')}")
         try:
             results = read_results(home / "airflow.db", case.dag_id)
         except Exception as exc:
@@ -173,12 +179,33 @@ def airflow_results(cases: list[Case], *, force: bool = False, jobs: int = 2, qu
     return {c.dag_id: result_path(c) for c in cases}
 
 
+def verify(cases: list[Case]) -> int:
+    """Determinism check of Airflow's own results: a second run must give the same (normalized) results."""
+    paths = airflow_results(cases)
+    base_db = base_database()
+    unstable = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for case in cases:
+            again, _ = run_case(case, base_db, Path(tmp) / f"{case.dag_id}.json")
+            cached = json.loads(paths[case.dag_id].read_text())
+            same = normalize(sort_results(cached)) == normalize(again)
+            print(f"verify: {case.dag_id}: {'same' if same else 'DIFFERENT'}", flush=True)
+            if not same:
+                unstable.append(case.dag_id)
+    return 1 if unstable else 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("dag_ids", nargs="*", help="only these DAGs (default: all in dags/)")
     parser.add_argument("--force", action="store_true", help="ignore cached results")
     parser.add_argument("--jobs", type=int, default=2, help="parallel runs (at most 2)")
+    parser.add_argument(
+        "--verify", action="store_true", help="run again and report DAGs whose results differ from the cached ones"
+    )
     args = parser.parse_args()
+    if args.verify:
+        return verify(all_cases(args.dag_ids))
     paths = airflow_results(all_cases(args.dag_ids), force=args.force, jobs=args.jobs)
     for dag_id, path in paths.items():
         state = json.loads(path.read_text())["run_state"]

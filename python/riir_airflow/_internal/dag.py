@@ -186,11 +186,20 @@ class DAG:
 
     @staticmethod
     def _pick_timezone(start_date: datetime | None) -> Any:
-        if start_date is not None and start_date.tzinfo is not None:
-            tz = start_date.tzinfo
-            name = getattr(tz, "name", None) or getattr(tz, "key", None)
-            return pendulum.timezone(name) if isinstance(name, str) else tz
-        return settings.default_timezone()
+        """The zone of start_date (a named zone, or a fixed offset), else [core] default_timezone."""
+        if start_date is None or start_date.tzinfo is None:
+            return settings.default_timezone()
+        tz = start_date.tzinfo
+        if isinstance(tz, pendulum.FixedTimezone):
+            return tz
+        name = getattr(tz, "name", None) or getattr(tz, "key", None)
+        if isinstance(name, str):
+            try:
+                return pendulum.timezone(name)
+            except Exception:
+                pass
+        offset = tz.utcoffset(start_date)
+        return pendulum.FixedTimezone(int(offset.total_seconds())) if offset is not None else tz
 
     def __repr__(self) -> str:
         return f"<DAG: {self.dag_id}>"

@@ -446,6 +446,10 @@ class MappedOperator(DAGNode):
         """The real operator for one map index, with the mapped arguments filled in."""
         mapped = self.expand_input.resolve_for_index(context, map_index)
         kwargs = dict(self.partial_kwargs)
+        if isinstance(self.expand_input, ListOfDictsExpandInput) and not self.expand_into_op_kwargs:
+            for name in mapped:
+                if name in kwargs:
+                    raise TypeError(f"unmappable or already specified argument: {name}")
         if self.expand_into_op_kwargs:
             kwargs["op_kwargs"] = {**kwargs.get("op_kwargs", {}), **mapped}
         else:
@@ -456,7 +460,7 @@ class MappedOperator(DAGNode):
             _airflow_from_mapped=True,
             **{k: v for k, v in kwargs.items() if v is not NOTSET},
         )
-        op.dag = self.dag
+        op.__dict__["_dag"] = self.dag  # the unmapped copy belongs to the DAG without being added to it
         op.task_group = self.task_group
         op.upstream_task_ids = set(self.upstream_task_ids)
         op.downstream_task_ids = set(self.downstream_task_ids)

@@ -38,6 +38,20 @@ class DagRunState(str, Enum):
         return self.value
 
 
+class DagRunType(str, Enum):
+    """How a run came to be. str() gives `DagRunType.MANUAL`, as Airflow's enum does; it compares equal to "manual"."""
+
+    BACKFILL_JOB = "backfill"
+    SCHEDULED = "scheduled"
+    MANUAL = "manual"
+    OPERATOR_TRIGGERED = "operator_triggered"
+    ASSET_TRIGGERED = "asset_triggered"
+    ASSET_MATERIALIZATION = "asset_materialization"
+
+    def generate_run_id(self, *, suffix: str) -> str:
+        return f"{self.value}__{suffix}"
+
+
 class State:
     """Airflow's grouping helpers over the two state enums."""
 

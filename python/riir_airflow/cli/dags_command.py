@@ -240,6 +240,10 @@ def register(groups: Any) -> None:
     common(p, with_output=False)
     p.set_defaults(func=cmd_test)
 
+    from riir_airflow.cli.app_command import register_dag_commands
+
+    register_dag_commands(dags)
+
 
 def _path_as_subdir(args: argparse.Namespace) -> argparse.Namespace:
     if getattr(args, "path", None):

@@ -17,6 +17,8 @@ COMMAND_MODULES = [
     "riir_airflow.cli.dags_command",
     "riir_airflow.cli.db_command",
     "riir_airflow.cli.config_command",
+    "riir_airflow.cli.app_command",
+    "riir_airflow.cli.standalone_command",
     "riir_airflow.cli.broker_command",
 ]
 
@@ -35,7 +37,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     # RIIR_AIRFLOW_COMPAT=1 lets unmodified `from airflow...` DAG files load.
     install_from_env()
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        # Commands that parse their own arguments (`app`) take options the top-level parser does not know.
+        if not hasattr(args, "argv"):
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        args.argv = [*extra, *args.argv]
     func = getattr(args, "func", None)
     if func is None:
         parser.print_help()

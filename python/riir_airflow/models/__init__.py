@@ -14,9 +14,9 @@ from riir_airflow._internal.variable import Variable as Variable
 from riir_airflow._internal.xcom_arg import XComArg as XComArg
 
 __all__ = [
+    "DAG",
     "BaseOperator",
     "Connection",
-    "DAG",
     "DagBag",
     "MappedOperator",
     "Param",

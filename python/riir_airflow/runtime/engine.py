@@ -66,6 +66,27 @@ def planner_for(dag: Any) -> Planner:
     return Planner(specs, edges, group_deps, dag.dag_id)
 
 
+def needs_expansion(task: Any) -> bool:
+    """True for mapped tasks and for tasks inside a mapped task group."""
+    return bool(task.is_mapped or mapped_groups_of(task))
+
+
+def expansion_length(task: Any, record: TaskInstanceRecord, store: Any) -> int:
+    """How many copies a mapped task (or a task in a mapped group) expands to, from its upstream XComs."""
+    ti = RuntimeTaskInstance(task, record, store)
+    context = {"ti": ti}
+    if task.is_mapped:
+        length = int(task.total_map_length(context))
+    else:
+        length = 1
+        for group in mapped_groups_of(task):
+            length *= int(group._expand_input.total_length(context))
+    limit = settings.max_map_length()
+    if length > limit:
+        raise RuntimeError(f"Expansion of {task.task_id} gives {length} copies, above [core] max_map_length={limit}")
+    return length
+
+
 class RunEngine:
     """Drives one DAG run over a store of task instance records."""
 
@@ -82,28 +103,9 @@ class RunEngine:
     def _snapshot(self) -> list[tuple[str, int, str | None]]:
         return [(r.task_id, r.map_index, r.state) for r in self.store.task_instances.values()]
 
-    def _needs_expansion(self, task: Any) -> bool:
-        return bool(task.is_mapped or mapped_groups_of(task))
-
-    def _expansion_length(self, task: Any, record: TaskInstanceRecord) -> int:
-        ti = RuntimeTaskInstance(task, record, self.store)
-        context = {"ti": ti}
-        if task.is_mapped:
-            length = task.total_map_length(context)
-        else:
-            length = 1
-            for group in mapped_groups_of(task):
-                length *= int(group._expand_input.total_length(context))
-        limit = settings.max_map_length()
-        if length > limit:
-            raise RuntimeError(
-                f"Expansion of {task.task_id} gives {length} copies, above [core] max_map_length={limit}"
-            )
-        return int(length)
-
     def _expand(self, task: Any, record: TaskInstanceRecord) -> None:
         try:
-            length = self._expansion_length(task, record)
+            length = expansion_length(task, record, self.store)
         except Exception:
             log.exception("Failed to expand mapped task %s", task.task_id)
             record.state = "failed"
@@ -133,7 +135,7 @@ class RunEngine:
             for task_id, map_index in plan["to_run"]:
                 record = self.store.task_instances[(task_id, map_index)]
                 task = self.dag.task_dict[task_id]
-                if map_index == -1 and self._needs_expansion(task):
+                if map_index == -1 and needs_expansion(task):
                     self._expand(task, record)
                     expanded = True
                     continue

@@ -73,9 +73,11 @@ def create_test_run(
     elif logical_date is None:
         logical = None
     else:
-        logical = (
+        aware = (
             pendulum.instance(logical_date) if logical_date.tzinfo else pendulum.instance(logical_date, tz=dag.timezone)
         )
+        # Kept in UTC, as a run's dates are when read back from Airflow's database.
+        logical = aware.in_timezone("UTC")
     start, end = _data_interval(dag, logical)
     if conf:
         # Validates the conf against the DAG's params before anything runs, as triggering does.

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from riir_airflow.runtime import serde
 
@@ -64,6 +64,23 @@ class TaskInstanceRecord:
         if self.start_date is None or self.end_date is None:
             return None
         return (self.end_date - self.start_date).total_seconds()
+
+
+class RunStore(Protocol):
+    """What the task runtime needs from wherever a run's XComs live (memory, or the DAG app over a channel)."""
+
+    run: DagRunRecord
+    task_instances: dict[tuple[str, int], TaskInstanceRecord]
+
+    def xcom_set(self, task_id: str, map_index: int, key: str, value: Any) -> None: ...
+
+    def xcom_clear(self, task_id: str, map_index: int) -> None: ...
+
+    def xcom_get_one(self, task_id: str, map_index: int | None, key: str) -> tuple[bool, Any]: ...
+
+    def xcom_get_all(self, task_id: str, key: str) -> list[Any] | None: ...
+
+    def xcom_count(self, task_id: str, key: str) -> int: ...
 
 
 class InMemoryRunStore:

@@ -25,19 +25,26 @@ def _encode(classname: str, version: int, data: Any) -> dict[str, Any]:
     return {CLASSNAME: classname, VERSION: version, DATA: data}
 
 
-def _tz_name(tz: dt.tzinfo | None) -> Any:
+def _qualname(obj: Any) -> str:
+    cls = obj if isinstance(obj, type) else type(obj)
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _tz_data(tz: dt.tzinfo | None) -> Any:
+    """A time zone as Airflow's serde encodes it: (name or offset, class, version, ok) in a tagged tuple."""
     if tz is None:
         return None
-    name = getattr(tz, "name", None) or getattr(tz, "key", None)
-    if isinstance(tz, pendulum.FixedTimezone) or not isinstance(name, str):
-        offset = tz.utcoffset(None)
-        if offset == dt.timedelta(0):
-            return _encode("builtins.tuple", 1, ["UTC", "pendulum.tz.timezone.FixedTimezone", 1, True])
-        if offset is not None:
-            return _encode(
-                "builtins.tuple", 1, [int(offset.total_seconds()), "pendulum.tz.timezone.FixedTimezone", 1, True]
-            )
-    return _encode("builtins.tuple", 1, [name, "pendulum.tz.timezone.Timezone", 1, True])
+    fixed = "pendulum.tz.timezone.FixedTimezone"
+    if isinstance(tz, pendulum.FixedTimezone):
+        offset = int(tz.offset)
+        data: list[Any] = ["UTC" if offset == 0 else offset, _qualname(tz), 1, True]
+    elif (name := getattr(tz, "key", None) or getattr(tz, "name", None) or getattr(tz, "zone", None)) is not None:
+        data = [name, _qualname(tz), 1, True]
+    elif tz.utcoffset(None) == dt.timedelta(0):
+        data = ["UTC", fixed, 1, True]
+    else:
+        data = ["", "", 0, False]  # Airflow cannot encode other zones either
+    return _encode("builtins.tuple", 1, data)
 
 
 def serialize(value: Any, depth: int = 0) -> Any:
@@ -62,7 +69,7 @@ def serialize(value: Any, depth: int = 0) -> Any:
         return _encode("builtins.set", 1, [serialize(v, depth + 1) for v in value])
     if isinstance(value, dt.datetime):
         classname = "pendulum.datetime.DateTime" if isinstance(value, pendulum.DateTime) else "datetime.datetime"
-        return _encode(classname, 2, {"timestamp": value.timestamp(), "tz": _tz_name(value.tzinfo)})
+        return _encode(classname, 2, {"timestamp": value.timestamp(), "tz": _tz_data(value.tzinfo)})
     if isinstance(value, dt.date):
         classname = "pendulum.date.Date" if isinstance(value, pendulum.Date) else "datetime.date"
         return _encode(classname, 2, value.isoformat())
@@ -96,6 +103,8 @@ def _tz_from(data: Any) -> dt.tzinfo | None:
     name = deserialize(data)[0] if isinstance(data, dict) else data
     if isinstance(name, int):
         return pendulum.FixedTimezone(name)
+    if not name:
+        return None
     return pendulum.timezone(str(name))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import product
 from typing import Any
 
@@ -14,7 +14,7 @@ from riir_airflow._internal.notset import NOTSET, is_arg_set
 from riir_airflow._internal.params import ParamsDict
 from riir_airflow._internal.variable import Variable
 from riir_airflow.exceptions import AirflowNotFoundException
-from riir_airflow.runtime.records import XCOM_RETURN_KEY, DagRunRecord, InMemoryRunStore, TaskInstanceRecord
+from riir_airflow.runtime.records import XCOM_RETURN_KEY, DagRunRecord, RunStore, TaskInstanceRecord
 
 
 class DagRunView:
@@ -25,6 +25,15 @@ class DagRunView:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._run, name)
+
+    @property
+    def run_type(self) -> Any:
+        from riir_airflow._internal.states import DagRunType
+
+        try:
+            return DagRunType(self._run.run_type)
+        except ValueError:
+            return self._run.run_type
 
     @property
     def consumed_asset_events(self) -> list[Any]:
@@ -46,7 +55,7 @@ class RuntimeTaskInstance:
     """`ti` / `task_instance`: identifies the try and reads/writes XComs of the run."""
 
     def __init__(
-        self, task: Any, record: TaskInstanceRecord, store: InMemoryRunStore, group_map_index: int | None = None
+        self, task: Any, record: TaskInstanceRecord, store: RunStore, group_map_index: int | None = None
     ) -> None:
         self.task = task
         self._record = record
@@ -120,10 +129,14 @@ class RuntimeTaskInstance:
         """What an XComArg on `task_id` resolves to for this task instance (NOTSET when nothing was pushed)."""
         producer = self.task.dag.task_dict[task_id]
         if getattr(producer, "is_mapped", False):
-            return self._store.xcom_get_all(task_id, key) or []
+            return LazyXComSequence(self._store, task_id, key)
         index: int | None = None
-        if self._group_map_index is not None and _same_mapped_group(producer, self.task):
-            index = self._group_map_index
+        if _in_mapped_group(producer):
+            if self._group_map_index is not None and _same_mapped_group(producer, self.task):
+                index = self._group_map_index
+            else:
+                # From outside its group: the values of every copy, in map index order.
+                return self._store.xcom_get_all(task_id, key) or []
         ok, value = self._store.xcom_get_one(task_id, index, key)
         if ok:
             return value
@@ -145,6 +158,56 @@ class RuntimeTaskInstance:
         return 0
 
 
+class LazyXComSequence(Sequence[Any]):
+    """The values of a mapped task, read when used (what a downstream task receives, as in Airflow)."""
+
+    def __init__(self, store: RunStore, task_id: str, key: str) -> None:
+        self._store = store
+        self._task_id = task_id
+        self._key = key
+        self._values: list[Any] | None = None
+
+    def _load(self) -> list[Any]:
+        if self._values is None:
+            self._values = self._store.xcom_get_all(self._task_id, self._key) or []
+        return self._values
+
+    def __len__(self) -> int:
+        return len(self._load())
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._load()[index]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._load())
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence):
+            return NotImplemented
+        return list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        if self._values is None:
+            return "LazyXComSequence(<unevaluated length>)"
+        count = len(self._values)
+        return f"LazyXComSequence([{count} {'item' if count == 1 else 'items'}])"
+
+    __str__ = __repr__
+
+
+def _in_mapped_group(task: Any) -> bool:
+    from riir_airflow._internal.taskgroup import MappedTaskGroup
+
+    group = getattr(task, "task_group", None)
+    while group is not None:
+        if isinstance(group, MappedTaskGroup):
+            return True
+        group = group.parent_group
+    return False
+
+
 def _same_mapped_group(producer: Any, consumer: Any) -> bool:
     from riir_airflow._internal.taskgroup import MappedTaskGroup
 
@@ -161,6 +224,10 @@ def _same_mapped_group(producer: Any, consumer: Any) -> bool:
     return False
 
 
+# Attribute names code probes objects for (XComArg detection, templating); never variable or connection ids.
+_NOT_VARIABLES = frozenset({"iter_references", "resolve", "serialize", "template_fields", "keys"})
+
+
 class _VariableAccessor:
     """`{{ var.value.key }}` / `{{ var.json.key }}`."""
 
@@ -168,6 +235,8 @@ class _VariableAccessor:
         self._json = deserialize_json
 
     def __getattr__(self, key: str) -> Any:
+        if key.startswith("_") or key in _NOT_VARIABLES:
+            raise AttributeError(key)
         return Variable.get(key, deserialize_json=self._json)
 
     def get(self, key: str, default: Any = NOTSET) -> Any:
@@ -181,6 +250,8 @@ class _ConnectionAccessor:
     """`{{ conn.my_conn.host }}`."""
 
     def __getattr__(self, conn_id: str) -> Connection:
+        if conn_id.startswith("_") or conn_id in _NOT_VARIABLES:
+            raise AttributeError(conn_id)
         return Connection.get(conn_id)
 
     def get(self, conn_id: str, default_conn: Any = None) -> Any:
@@ -212,7 +283,26 @@ class _OutletEventAccessor:
         self.asset_alias_events.append((asset, extra or {}))
 
 
-def build_context(task: Any, ti: RuntimeTaskInstance, store: InMemoryRunStore) -> dict[str, Any]:
+class TaskStateStore:
+    """`context["task_state_store"]`: small values a task keeps between its tries (kept for this process here)."""
+
+    def __init__(self) -> None:
+        self._values: dict[str, Any] = {}
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._values.get(key, default)
+
+    def set(self, key: str, value: Any, retention: Any = None) -> None:
+        self._values[key] = value
+
+    def delete(self, key: str) -> None:
+        self._values.pop(key, None)
+
+    def clear(self) -> None:
+        self._values.clear()
+
+
+def build_context(task: Any, ti: RuntimeTaskInstance, store: RunStore) -> dict[str, Any]:
     """The template/execute context with Airflow 3's keys and values."""
     run = store.run
     dag = task.dag
@@ -248,6 +338,7 @@ def build_context(task: Any, ti: RuntimeTaskInstance, store: InMemoryRunStore) -
         "partition_key": None,
         "partition_date": None,
         "templates_dict": None,
+        "task_state_store": TaskStateStore(),
     }
     logical = run.logical_date
     if logical is not None:

@@ -40,7 +40,7 @@ from riir_airflow.exceptions import (
     XComForMappingNotPushed,
 )
 from riir_airflow.runtime.context import context_to_airflow_vars, current_context
-from riir_airflow.runtime.records import XCOM_RETURN_KEY, InMemoryRunStore, TaskInstanceRecord
+from riir_airflow.runtime.records import XCOM_RETURN_KEY, RunStore, TaskInstanceRecord
 from riir_airflow.runtime.rendered import serialize_rendered_fields
 from riir_airflow.runtime.task_instance import RuntimeTaskInstance, build_context
 
@@ -162,7 +162,7 @@ def _has_mapped_dependants(task: Any) -> bool:
     return False
 
 
-def _push_xcom_if_needed(result: Any, task: Any, ti: RuntimeTaskInstance, store: InMemoryRunStore) -> None:
+def _push_xcom_if_needed(result: Any, task: Any, ti: RuntimeTaskInstance, store: RunStore) -> None:
     value = result if task.do_xcom_push else None
     has_mapped_dependant = _has_mapped_dependants(task)
     if value is None:
@@ -219,7 +219,7 @@ def _execute(task: Any, context: dict[str, Any], next_method: str | None, next_k
 def run_try(
     dag_task: Any,
     record: TaskInstanceRecord,
-    store: InMemoryRunStore,
+    store: RunStore,
     *,
     group_map_index: int | None = None,
     next_method: str | None = None,
@@ -230,14 +230,17 @@ def run_try(
     context = build_context(dag_task, placeholder, store)
     outcome: TryOutcome
     task = dag_task
+    rendered: dict[str, Any] | None = None
     try:
         with current_context(context):
             task = prepare_task(dag_task, context, record.map_index)
             ti = RuntimeTaskInstance(task, record, store, group_map_index)
             context.update(task=task, ti=ti, task_instance=ti)
             store.xcom_clear(record.task_id, record.map_index)
+            object.__setattr__(task, "_lock_for_execution", True)
             task.render_template_fields(context)
-            rendered = serialize_rendered_fields(task)
+            # Stored as rendered before execute() runs (Airflow does the same); none for tasks without fields.
+            rendered = serialize_rendered_fields(task) or None
             try:
                 result = _execute(task, context, next_method, next_kwargs)
             finally:
@@ -253,35 +256,29 @@ def run_try(
             (t, record.map_index) if isinstance(t, str) else (str(t[0]), int(t[1]))  # type: ignore[arg-type]
             for t in tasks
         ]
-        outcome = TryOutcome("success", skip_tasks=keys, rendered_fields=_rendered(task))
+        outcome = TryOutcome("success", skip_tasks=keys, rendered_fields=rendered)
     except DagRunTriggerException as trigger:
-        outcome = TryOutcome("success", trigger=trigger, rendered_fields=_rendered(task))
+        outcome = TryOutcome("success", trigger=trigger, rendered_fields=rendered)
     except TaskDeferred as deferral:
-        outcome = TryOutcome("deferred", deferral=deferral, rendered_fields=_rendered(task))
+        outcome = TryOutcome("deferred", deferral=deferral, rendered_fields=rendered)
     except AirflowSkipException as exc:
         if exc.args:
             log.info("Skipping task. Reason: %s", exc)
-        outcome = TryOutcome("skipped", rendered_fields=_rendered(task))
+        outcome = TryOutcome("skipped", rendered_fields=rendered)
     except AirflowRescheduleException as exc:
-        outcome = TryOutcome("up_for_reschedule", reschedule_date=exc.reschedule_date, rendered_fields=_rendered(task))
+        outcome = TryOutcome("up_for_reschedule", reschedule_date=exc.reschedule_date, rendered_fields=rendered)
     except (AirflowFailException, AirflowSensorTimeout, AirflowTaskTerminated) as exc:
         log.exception("Task failed with exception")
-        outcome = TryOutcome("failed", error=exc, rendered_fields=_rendered(task))
+        outcome = TryOutcome("failed", error=exc, rendered_fields=rendered)
     except (AirflowTaskTimeout, AirflowException, AirflowRuntimeError, SystemExit, Exception) as exc:
         log.exception("Task failed with exception")
         should_retry = record.try_number <= record.max_tries
-        outcome = TryOutcome("up_for_retry" if should_retry else "failed", error=exc, rendered_fields=_rendered(task))
+        outcome = TryOutcome("up_for_retry" if should_retry else "failed", error=exc, rendered_fields=rendered)
     except BaseException as exc:  # KeyboardInterrupt and friends still end the try as a failure
         log.exception("Task failed with exception")
-        outcome = TryOutcome("failed", error=exc, rendered_fields=_rendered(task))
+        outcome = TryOutcome("failed", error=exc, rendered_fields=rendered)
     finalize(task, outcome, context)
     return outcome
-
-
-def _rendered(task: Any) -> dict[str, Any] | None:
-    with contextlib.suppress(Exception):
-        return serialize_rendered_fields(task)
-    return None
 
 
 def finalize(task: Any, outcome: TryOutcome, context: dict[str, Any]) -> None:

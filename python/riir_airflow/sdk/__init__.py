@@ -55,6 +55,7 @@ from riir_airflow._internal.variable import Variable as Variable
 from riir_airflow._internal.xcom_arg import XComArg as XComArg
 
 __all__ = [
+    "DAG",
     "Asset",
     "AssetAlias",
     "AssetAll",
@@ -70,7 +71,6 @@ __all__ = [
     "Context",
     "CronDataIntervalTimetable",
     "CronTriggerTimetable",
-    "DAG",
     "DagRunState",
     "Dataset",
     "DeltaDataIntervalTimetable",

@@ -8,7 +8,9 @@ from riir_airflow.exceptions import AirflowConfigException as AirflowConfigExcep
 from riir_airflow.exceptions import AirflowDagCycleException as AirflowDagCycleException
 from riir_airflow.exceptions import AirflowException as AirflowException
 from riir_airflow.exceptions import AirflowFailException as AirflowFailException
-from riir_airflow.exceptions import AirflowInactiveAssetInInletOrOutletException as AirflowInactiveAssetInInletOrOutletException
+from riir_airflow.exceptions import (
+    AirflowInactiveAssetInInletOrOutletException as AirflowInactiveAssetInInletOrOutletException,
+)
 from riir_airflow.exceptions import AirflowNotFoundException as AirflowNotFoundException
 from riir_airflow.exceptions import AirflowOptionalProviderFeatureException as AirflowOptionalProviderFeatureException
 from riir_airflow.exceptions import AirflowRescheduleException as AirflowRescheduleException

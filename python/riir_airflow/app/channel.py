@@ -1,0 +1,71 @@
+"""The local channel between the app and a task process: length-prefixed JSON messages over a socket pair.
+
+Task processes hold no database credentials. They ask their app for what they need (XComs of other tasks,
+variables, connections) and send their result back over this channel — the role Airflow's Execution API plays.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import struct
+from typing import Any
+
+_HEADER = struct.Struct("!I")
+MAX_MESSAGE = 64 * 1024 * 1024
+
+
+def encode(message: dict[str, Any]) -> bytes:
+    body = json.dumps(message, separators=(",", ":")).encode()
+    if len(body) > MAX_MESSAGE:
+        raise ValueError(f"message of {len(body)} bytes is larger than {MAX_MESSAGE}")
+    return _HEADER.pack(len(body)) + body
+
+
+class ChannelClient:
+    """The task process's end: blocking request/response calls."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+
+    def _recv_exact(self, size: int) -> bytes:
+        chunks = bytearray()
+        while len(chunks) < size:
+            chunk = self.sock.recv(size - len(chunks))
+            if not chunk:
+                raise ConnectionError("the DAG app closed the task channel")
+            chunks.extend(chunk)
+        return bytes(chunks)
+
+    def send(self, message: dict[str, Any]) -> None:
+        self.sock.sendall(encode(message))
+
+    def request(self, op: str, **fields: Any) -> Any:
+        self.send({"op": op, **fields})
+        (size,) = _HEADER.unpack(self._recv_exact(_HEADER.size))
+        reply = json.loads(self._recv_exact(size))
+        if "error" in reply:
+            raise RuntimeError(f"the DAG app could not answer {op}: {reply['error']}")
+        return reply.get("value")
+
+
+async def read_message(reader: asyncio.StreamReader) -> dict[str, Any] | None:
+    """The next message from a task process, or None when it closed the channel."""
+    try:
+        header = await reader.readexactly(_HEADER.size)
+        (size,) = _HEADER.unpack(header)
+        if size > MAX_MESSAGE:
+            raise ValueError(f"message of {size} bytes is larger than {MAX_MESSAGE}")
+        body = await reader.readexactly(size)
+    except asyncio.IncompleteReadError:
+        return None
+    message = json.loads(body)
+    if not isinstance(message, dict):
+        raise ValueError("a channel message must be a JSON object")
+    return message
+
+
+async def write_message(writer: asyncio.StreamWriter, message: dict[str, Any]) -> None:
+    writer.write(encode(message))
+    await writer.drain()

@@ -1,0 +1,177 @@
+"""What runs inside a task process, forked from the DAG app after the DAG file was imported.
+
+The child inherits the imported DAG (so a try starts in milliseconds), but nothing else of the app is used: it
+never touches the app's event loop or database connections, talks to the app only over its channel, and leaves
+with `os._exit` so that no inherited cleanup runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import socket
+import sys
+import traceback
+from typing import Any, NoReturn
+
+import pendulum
+
+from riir_airflow._internal import secrets
+from riir_airflow.app.channel import ChannelClient
+from riir_airflow.runtime import serde
+from riir_airflow.runtime.records import DagRunRecord, TaskInstanceRecord
+from riir_airflow.runtime.task_runner import TryOutcome, run_try
+
+LOG_FORMAT = "[%(asctime)s] {%(filename)s:%(lineno)d} %(levelname)s - %(message)s"
+
+
+class ChannelRunStore:
+    """XComs as a task process sees them: its own pushes stay here (sent with the result), others come from the app."""
+
+    def __init__(self, run: DagRunRecord, client: ChannelClient, task_id: str, map_index: int) -> None:
+        self.run = run
+        self.client = client
+        self.task_instances: dict[tuple[str, int], TaskInstanceRecord] = {}
+        self.own = (task_id, map_index)
+        self.pushed: dict[str, Any] = {}
+
+    def xcom_set(self, task_id: str, map_index: int, key: str, value: Any) -> None:
+        self.pushed[key] = serde.serialize(value)
+
+    def xcom_clear(self, task_id: str, map_index: int) -> None:
+        self.pushed.clear()
+
+    def xcom_get_one(self, task_id: str, map_index: int | None, key: str) -> tuple[bool, Any]:
+        wanted = -1 if map_index is None else map_index
+        if (task_id, wanted) == self.own and key in self.pushed:
+            return True, serde.deserialize(self.pushed[key])
+        reply = self.client.request("xcom_get_one", task_id=task_id, map_index=wanted, key=key)
+        if not reply["found"]:
+            return False, None
+        return True, serde.deserialize(reply["value"])
+
+    def xcom_get_all(self, task_id: str, key: str) -> list[Any] | None:
+        values = self.client.request("xcom_get_all", task_id=task_id, key=key)
+        return None if values is None else [serde.deserialize(v) for v in values]
+
+    def xcom_count(self, task_id: str, key: str) -> int:
+        return int(self.client.request("xcom_count", task_id=task_id, key=key))
+
+
+class ChannelSecrets:
+    """Variables and connections from the app's metastore (after the environment, as in Airflow)."""
+
+    def __init__(self, client: ChannelClient) -> None:
+        self.client = client
+
+    def get_variable(self, key: str) -> str | None:
+        value = self.client.request("variable", key=key)
+        return None if value is None else str(value)
+
+    def get_conn_value(self, conn_id: str) -> str | None:
+        value = self.client.request("connection", conn_id=conn_id)
+        return None if value is None else str(value)
+
+    def set_variable(self, key: str, value: str, description: str | None = None) -> None:
+        self.client.request("set_variable", key=key, value=value, description=description)
+
+    def delete_variable(self, key: str) -> None:
+        self.client.request("delete_variable", key=key)
+
+
+def _reset_process_state(log_fd: int) -> None:
+    """Detach from the app: own process group, default signals, no event loop, output into the log pipe."""
+    os.setpgid(0, 0)
+    signal.set_wakeup_fd(-1)
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGCHLD, signal.SIGALRM):
+        signal.signal(sig, signal.SIG_DFL)
+    asyncio.events._set_running_loop(None)
+    asyncio.set_event_loop(None)
+    os.dup2(log_fd, 1)
+    os.dup2(log_fd, 2)
+    os.close(log_fd)
+    sys.stdout = open(1, "w", buffering=1, closefd=False)  # noqa: SIM115 - lives until os._exit
+    sys.stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115
+    root = logging.getLogger()
+    root.handlers = [logging.StreamHandler(sys.stderr)]
+    root.handlers[0].setFormatter(logging.Formatter(LOG_FORMAT))
+    root.setLevel(logging.INFO)
+
+
+def _result_message(outcome: TryOutcome, store: ChannelRunStore) -> dict[str, Any]:
+    message: dict[str, Any] = {
+        "op": "result",
+        "state": outcome.state,
+        "xcoms": store.pushed,
+        "rendered_fields": outcome.rendered_fields,
+        "rendered_map_index": outcome.rendered_map_index,
+        "skip_tasks": [list(k) for k in outcome.skip_tasks],
+        "error": None if outcome.error is None else f"{type(outcome.error).__name__}: {outcome.error}",
+    }
+    if outcome.reschedule_date is not None:
+        message["reschedule_date"] = outcome.reschedule_date.isoformat()
+    if outcome.deferral is not None:
+        deferral = outcome.deferral
+        classpath, kwargs = deferral.trigger.serialize()
+        message["deferral"] = {
+            "classpath": classpath,
+            "kwargs": serde.serialize(kwargs),
+            "method_name": deferral.method_name,
+            "next_kwargs": serde.serialize(deferral.kwargs or {}),
+            "timeout": deferral.timeout.total_seconds() if deferral.timeout else None,
+        }
+    if outcome.trigger is not None:
+        trigger = outcome.trigger
+        message["trigger"] = {
+            "trigger_dag_id": getattr(trigger, "trigger_dag_id", None),
+            "dag_run_id": getattr(trigger, "dag_run_id", None),
+            "conf": getattr(trigger, "conf", None),
+            "logical_date": serde.serialize(getattr(trigger, "logical_date", None)),
+        }
+    return message
+
+
+def run_child(
+    dag: Any,
+    claim: dict[str, Any],
+    run: DagRunRecord,
+    sock: socket.socket,
+    log_fd: int,
+) -> NoReturn:
+    """Runs one try and reports it; never returns."""
+    code = 0
+    try:
+        _reset_process_state(log_fd)
+        client = ChannelClient(sock)
+        secrets.set_store(ChannelSecrets(client))
+        task = dag.task_dict[claim["task_id"]]
+        store = ChannelRunStore(run, client, claim["task_id"], claim["map_index"])
+        record = TaskInstanceRecord(
+            claim["task_id"],
+            claim["map_index"],
+            state="running",
+            try_number=claim["try_number"],
+            max_tries=claim["max_tries"],
+            start_date=pendulum.now("UTC"),
+        )
+        next_kwargs = serde.deserialize(claim["next_kwargs"]) if claim.get("next_kwargs") is not None else None
+        outcome = run_try(
+            task,
+            record,
+            store,
+            group_map_index=claim.get("group_map_index"),
+            next_method=claim.get("next_method"),
+            next_kwargs=next_kwargs,
+        )
+        client.send(_result_message(outcome, store))
+    except BaseException:
+        traceback.print_exc()
+        code = 1
+    finally:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(code)

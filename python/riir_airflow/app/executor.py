@@ -1,0 +1,246 @@
+"""Runs each task try in its own child process, forked from the app (which has already imported the DAG file).
+
+The app serves the child's requests (XComs, variables, connections) from the metastore, streams the child's
+output into `task_log` while it runs, and turns the child's result — or its death — into the try's outcome.
+A child that outlives its execution_timeout is killed with its whole process group.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import signal
+import socket
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from riir_airflow.app.channel import read_message, write_message
+from riir_airflow.metastore import queries
+from riir_airflow.metastore import secrets as store_secrets
+from riir_airflow.metastore.records import TaskInstanceKey
+from riir_airflow.runtime.records import DagRunRecord
+
+log = logging.getLogger("riir_airflow.app.executor")
+LOG_FLUSH_SECONDS = 0.2
+LOG_FLUSH_LINES = 200
+
+
+@dataclass
+class TryResult:
+    """What came back from a task process."""
+
+    exit_code: int | None
+    message: dict[str, Any] | None
+    pid: int
+    log_lines: int = 0
+    killed: str | None = None
+
+
+@dataclass
+class RunningTry:
+    """A try whose process is alive."""
+
+    key: TaskInstanceKey
+    try_number: int
+    pid: int
+    started: float
+    deadline: float | None
+    done: asyncio.Future[TryResult] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+
+
+def _connection_uri(record: Any) -> str:
+    """A metastore connection as the JSON form tasks parse (Connection.from_json)."""
+    data = {
+        "conn_type": record.conn_type,
+        "description": record.description,
+        "host": record.host,
+        "schema": record.schema,
+        "login": record.login,
+        "password": record.password,
+        "port": record.port,
+        "extra": record.extra,
+    }
+    return json.dumps({k: v for k, v in data.items() if v is not None})
+
+
+class ForkExecutor:
+    """Starts task processes and collects their outcomes."""
+
+    def __init__(self, db: Any) -> None:
+        self.db = db
+        self.running: dict[tuple[str, str, str, int], RunningTry] = {}
+
+    # --- requests from a task process ---------------------------------------------------------------------------
+    async def _answer(self, key: TaskInstanceKey, message: dict[str, Any]) -> Any:
+        op = message.get("op")
+        if op == "xcom_get_one":
+            other = TaskInstanceKey(key.dag_id, key.run_id, message["task_id"], int(message["map_index"]))
+            record = await queries.get_xcom(self.db, other, message["key"])
+            return {"found": record is not None, "value": None if record is None else record.value}
+        if op in ("xcom_get_all", "xcom_count"):
+            page = await queries.list_xcoms(
+                self.db, dag_id=key.dag_id, run_id=key.run_id, task_id=message["task_id"], xcom_key=message["key"],
+                limit=100_000,
+            )  # fmt: skip
+            items = sorted(page.items, key=lambda x: x.map_index)
+            if op == "xcom_count":
+                return len(items)
+            return [x.value for x in items] if items else None
+        if op == "variable":
+            return await store_secrets.get_variable(self.db, message["key"], environ={})
+        if op == "connection":
+            conn_record = await store_secrets.get_connection_record(self.db, message["conn_id"])
+            return None if conn_record is None else _connection_uri(conn_record)
+        if op == "set_variable":
+            await store_secrets.set_variable(
+                self.db, message["key"], message["value"], description=message.get("description")
+            )
+            return None
+        if op == "delete_variable":
+            await store_secrets.delete_variable(self.db, message["key"])
+            return None
+        raise ValueError(f"unknown request {op!r}")
+
+    async def _serve(self, key: TaskInstanceKey, sock: socket.socket) -> dict[str, Any] | None:
+        reader, writer = await asyncio.open_connection(sock=sock)
+        result: dict[str, Any] | None = None
+        try:
+            while True:
+                message = await read_message(reader)
+                if message is None:
+                    break
+                if message.get("op") == "result":
+                    result = message
+                    continue
+                try:
+                    reply = {"value": await self._answer(key, message)}
+                except Exception as exc:  # a bad request fails the task's call, not the app
+                    reply = {"error": f"{type(exc).__name__}: {exc}"}
+                await write_message(writer, reply)
+        finally:
+            writer.close()
+            with contextlib.suppress(Exception):
+                await writer.wait_closed()
+        return result
+
+    async def _pump_logs(self, key: TaskInstanceKey, try_number: int, read_fd: int) -> int:
+        """Copies the task's output into task_log in small batches while it runs."""
+        loop = asyncio.get_running_loop()
+        reader = asyncio.StreamReader(limit=1 << 20)
+        transport, _ = await loop.connect_read_pipe(
+            lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(read_fd, "rb", buffering=0)
+        )
+        pending: list[str] = []
+        total = 0
+        last_flush = time.monotonic()
+        try:
+            while True:
+                try:
+                    line = await asyncio.wait_for(reader.readline(), LOG_FLUSH_SECONDS)
+                except TimeoutError:
+                    line = None
+                if line == b"":
+                    break
+                if line is not None:
+                    pending.append(line.decode(errors="backslashreplace").rstrip("\n"))
+                if pending and (len(pending) >= LOG_FLUSH_LINES or time.monotonic() - last_flush >= LOG_FLUSH_SECONDS):
+                    await queries.append_task_log(self.db, key, try_number, pending)
+                    total += len(pending)
+                    pending = []
+                    last_flush = time.monotonic()
+            if pending:
+                await queries.append_task_log(self.db, key, try_number, pending)
+                total += len(pending)
+        finally:
+            transport.close()
+        return total
+
+    async def _wait_exit(self, pid: int) -> int:
+        """The child's exit code, waiting on a pidfd so the loop is never blocked."""
+        loop = asyncio.get_running_loop()
+        fd = os.pidfd_open(pid)
+        exited: asyncio.Future[None] = loop.create_future()
+
+        def on_exit() -> None:
+            if not exited.done():
+                exited.set_result(None)
+
+        loop.add_reader(fd, on_exit)
+        try:
+            await exited
+        finally:
+            loop.remove_reader(fd)
+            os.close(fd)
+        _, status = os.waitpid(pid, 0)
+        return os.waitstatus_to_exitcode(status)
+
+    # --- starting a try -------------------------------------------------------------------------------------------
+    def launch(
+        self, dag: Any, claim: dict[str, Any], run: DagRunRecord, key: TaskInstanceKey, timeout: float | None
+    ) -> RunningTry:
+        """Forks the task process now and returns; `done` resolves when the try has ended."""
+        from riir_airflow.app.child import run_child
+
+        parent_sock, child_sock = socket.socketpair()
+        read_fd, write_fd = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the task process
+            parent_sock.close()
+            os.close(read_fd)
+            run_child(dag, claim, run, child_sock, write_fd)
+        child_sock.close()
+        os.close(write_fd)
+        now = time.monotonic()
+        # The child enforces execution_timeout itself; this is the backstop if it cannot (a blocked C call).
+        deadline = now + timeout + 10 if timeout else None
+        running = RunningTry(key, claim["try_number"], pid, now, deadline)
+        self.running[(key.dag_id, key.run_id, key.task_id, key.map_index)] = running
+        asyncio.get_running_loop().create_task(self._supervise(running, parent_sock, read_fd))
+        return running
+
+    async def _supervise(self, running: RunningTry, sock: socket.socket, read_fd: int) -> None:
+        killed: str | None = None
+        serve = asyncio.create_task(self._serve(running.key, sock))
+        logs = asyncio.create_task(self._pump_logs(running.key, running.try_number, read_fd))
+        exit_task = asyncio.create_task(self._wait_exit(running.pid))
+        try:
+            while not exit_task.done():
+                wait = None if running.deadline is None else max(running.deadline - time.monotonic(), 0)
+                await asyncio.wait({exit_task}, timeout=wait)
+                if not exit_task.done() and running.deadline is not None and time.monotonic() >= running.deadline:
+                    killed = "execution_timeout"
+                    self.kill(running, signal.SIGKILL)
+                    running.deadline = None
+            code = exit_task.result()
+            message = await serve
+            lines = await logs
+        except BaseException:
+            self.kill(running, signal.SIGKILL)
+            raise
+        finally:
+            self.running.pop((running.key.dag_id, running.key.run_id, running.key.task_id, running.key.map_index), None)
+        if not running.done.done():
+            running.done.set_result(TryResult(code, message, running.pid, lines, killed))
+
+    def kill(self, running: RunningTry, sig: int = signal.SIGTERM) -> None:
+        """Signals the try's whole process group (the task and anything it started)."""
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(running.pid, sig)
+
+    async def stop_all(self, grace: float) -> list[RunningTry]:
+        """SIGTERM every running try, wait up to `grace` seconds, then SIGKILL the rest; returns those killed."""
+        tries = list(self.running.values())
+        for running in tries:
+            self.kill(running, signal.SIGTERM)
+        if tries:
+            await asyncio.wait([r.done for r in tries], timeout=grace)
+        stubborn = [r for r in tries if not r.done.done()]
+        for running in stubborn:
+            self.kill(running, signal.SIGKILL)
+        if stubborn:
+            await asyncio.wait([r.done for r in stubborn], timeout=5)
+        return tries

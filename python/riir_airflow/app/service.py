@@ -1,0 +1,252 @@
+"""The DAG app process: load one DAG file, register, hold the DAG locks, and run the event-driven loop.
+
+Start-up: import only the given file (or folder), serialize each DAG and store a new dag_version when its hash
+changed, register in `app` with a heartbeat, and take a per-DAG advisory lock — a second replica waits as a hot
+standby and takes over within seconds when the first dies. The loop wakes on NOTIFY (runs created, pauses, state
+changes from the broker), on task results and on the next timetable fire time; there is no polling while idle.
+SIGTERM (the Kubernetes PreStop path) stops new work, lets running tries finish within the grace period, hands
+the rest back as retryable, releases the locks and deregisters.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import hashlib
+import logging
+import os
+import signal
+import socket
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pendulum
+
+from riir_airflow import __version__
+from riir_airflow._internal.dagbag import DagBag, list_py_files
+from riir_airflow._internal.serialization import dag_hash, serialize_dag
+from riir_airflow.app.executor import ForkExecutor
+from riir_airflow.app.scheduler import DagScheduler
+from riir_airflow.metastore import app_queries, notify, queries
+from riir_airflow.metastore.pool import connect, create_pool, resolve_settings
+from riir_airflow.metastore.records import StateChange
+
+log = logging.getLogger("riir_airflow.app")
+HEARTBEAT_SECONDS = 5.0
+IDLE_WAKE_SECONDS = 30.0
+
+
+def code_hash(paths: Sequence[str]) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(paths):
+        digest.update(path.encode())
+        digest.update(Path(path).read_bytes())
+    return digest.hexdigest()
+
+
+class ImportFailed(Exception):
+    """The DAG file did not load; the message holds Airflow's import error text."""
+
+
+class DagApp:
+    """One app: its DAGs, database connections, executor and loop."""
+
+    def __init__(
+        self, path: str, *, app_id: str | None = None, parallelism: int | None = None, grace_period: float = 30.0
+    ) -> None:
+        from riir_airflow.config import conf
+
+        self.path = os.path.abspath(path)
+        self.app_id = app_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.parallelism = parallelism or conf.getint("core", "parallelism", fallback=32)
+        self.grace_period = grace_period
+        self.stopping = asyncio.Event()
+        self.wake = asyncio.Event()
+        self.schedulers: dict[str, DagScheduler] = {}
+        self.db: Any = None
+        self.lock_conn: Any = None
+        self.listen_conn: Any = None
+
+    # --- start-up ---------------------------------------------------------------------------------------------------
+    def load(self) -> DagBag:
+        bag = DagBag(self.path)
+        if bag.import_errors:
+            text = "\n".join(f"{path}:\n{error}" for path, error in bag.import_errors.items())
+            raise ImportFailed(f"{len(bag.import_errors)} DAG file(s) failed to load:\n{text}")
+        if not bag.dags:
+            raise ImportFailed(f"{self.path}: no DAG found")
+        return bag
+
+    async def register(self, bag: DagBag) -> dict[str, Any]:
+        """Stores each DAG and its current version; returns dag_id -> dag_version id."""
+        versions: dict[str, Any] = {}
+        for dag in bag.dags.values():
+            document = serialize_dag(dag)
+            schedule = document["schedule"]
+            await queries.upsert_dag(
+                self.db, dag.dag_id, fileloc=dag.fileloc, relative_fileloc=dag.relative_fileloc, owners=dag.owner,
+                tags=sorted(dag.tags), description=dag.description, dag_display_name=dag.dag_display_name,
+                timetable_summary=schedule["summary"], timetable_description=schedule["description"],
+                max_active_tasks=dag.max_active_tasks, max_active_runs=dag.max_active_runs,
+                max_consecutive_failed_dag_runs=dag.max_consecutive_failed_dag_runs,
+                has_task_concurrency_limits=any(t.max_active_tis_per_dag for t in dag.tasks),
+                is_paused_upon_creation=_paused_at_creation(dag), app_id=self.app_id,
+            )  # fmt: skip
+            version = await queries.add_dag_version(self.db, dag.dag_id, document, dag_hash(document))
+            versions[dag.dag_id] = version.id
+        files = list_py_files(self.path)
+        await queries.register_app(
+            self.db, self.app_id, name=os.path.basename(self.path), dag_ids=sorted(bag.dags),
+            code_hash=code_hash(files), hostname=socket.gethostname(), pid=os.getpid(), version=__version__,
+        )  # fmt: skip
+        return versions
+
+    async def acquire_locks(self, dag_ids: Sequence[str]) -> None:
+        """Waits (as a hot standby) until this app holds the scheduling lock of every one of its DAGs."""
+        waiting_logged = False
+        for dag_id in dag_ids:
+            while not await app_queries.acquire_dag_lock(self.lock_conn, dag_id):
+                if not waiting_logged:
+                    log.info("Another app schedules %s; waiting as a standby", dag_id)
+                    waiting_logged = True
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.stopping.wait(), 1.0)
+                if self.stopping.is_set():
+                    return
+        log.info("Scheduling %s", ", ".join(dag_ids))
+
+    async def recover(self, dag_ids: Sequence[str]) -> None:
+        """Tries left running or queued by a previous life of this DAG's app: their processes are gone (or are
+        killed now), so each becomes retryable or failed per its retry policy. Successes were recorded already
+        and are never touched (every change is compare-and-set on the try)."""
+        orphans = await app_queries.tries_of_dags(self.db, dag_ids, ["running", "queued"])
+        here = socket.gethostname()
+        for ti in orphans:
+            if ti["state"] == "running" and ti["pid"] and ti["hostname"] == here:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(ti["pid"], signal.SIGKILL)
+            if ti["state"] == "queued":
+                await queries.set_task_states(self.db, ti["dag_id"], ti["run_id"], [
+                    StateChange(ti["task_id"], None, ("queued",), ti["map_index"])
+                ])  # fmt: skip
+                continue
+            state = "up_for_retry" if ti["try_number"] <= ti["max_tries"] else "failed"
+            await queries.record_task_result(self.db, ti["id"], ti["try_number"], state)
+            log.warning(
+                "Recovered %s.%s[%s] try %s as %s",
+                ti["dag_id"],
+                ti["task_id"],
+                ti["map_index"],
+                ti["try_number"],
+                state,
+            )
+
+    # --- the loop ---------------------------------------------------------------------------------------------------
+    def _on_notification(self, _conn: Any, _pid: int, channel: str, payload: object) -> None:
+        self.wake.set()
+
+    async def _heartbeat(self) -> None:
+        while not self.stopping.is_set():
+            with contextlib.suppress(Exception):
+                await queries.heartbeat_app(self.db, self.app_id)
+                ids = [c.ti_id for s in self.schedulers.values() for c in s.claimed.values()]
+                await app_queries.heartbeat_tries(self.db, ids)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stopping.wait(), HEARTBEAT_SECONDS)
+
+    async def _paused(self) -> dict[str, bool]:
+        return {dag_id: bool((await queries.get_dag(self.db, dag_id)).is_paused) for dag_id in self.schedulers}  # type: ignore[union-attr]
+
+    async def loop(self) -> None:
+        while not self.stopping.is_set():
+            self.wake.clear()
+            paused = await self._paused()
+            for dag_id, scheduler in self.schedulers.items():
+                try:
+                    await scheduler.tick(paused[dag_id])
+                except Exception:
+                    log.exception("Scheduling %s failed; retrying on the next wake-up", dag_id)
+            wakeups = [s.next_wakeup for s in self.schedulers.values() if s.next_wakeup is not None]
+            timeout = IDLE_WAKE_SECONDS
+            if wakeups:
+                timeout = min(max((min(wakeups) - pendulum.now("UTC")).total_seconds(), 0.0), IDLE_WAKE_SECONDS)
+            waiters = [asyncio.create_task(self.wake.wait()), asyncio.create_task(self.stopping.wait())]
+            await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+            for waiter in waiters:
+                waiter.cancel()
+
+    async def drain(self) -> None:
+        """Stop taking work, give running tries the grace period, hand the rest back, release and deregister."""
+        for scheduler in self.schedulers.values():
+            scheduler.accepting = False
+        executor_tries = [c for s in self.schedulers.values() for c in s.claimed.values()]
+        if executor_tries:
+            log.info("Draining: waiting up to %ss for %d running tries", self.grace_period, len(executor_tries))
+            await asyncio.wait([c.running.done for c in executor_tries], timeout=self.grace_period)
+        unfinished = [c for c in executor_tries if not c.running.done.done()]
+        for claimed in unfinished:
+            # Handed back: the try is ended as up_for_retry with one extra try granted, so it is not a failure.
+            await app_queries.grant_extra_try(self.db, claimed.ti_id)
+            claimed.max_tries += 1
+        if unfinished:
+            await self.executor.stop_all(grace=1.0)
+        # Let the result callbacks record every try before the connections close.
+        for _ in range(100):
+            if not any(s.claimed for s in self.schedulers.values()):
+                break
+            await asyncio.sleep(0.05)
+        for scheduler in self.schedulers.values():
+            for task in list(scheduler.triggers):
+                task.cancel()
+        await queries.set_app_state(self.db, self.app_id, "stopped")
+
+    async def run(self) -> int:
+        bag = self.load()
+        settings = resolve_settings()
+        self.db = await create_pool(settings)
+        self.lock_conn = await connect(settings)
+        self.listen_conn = await connect(settings)
+        self.executor = ForkExecutor(self.db)
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self.stopping.set)
+        try:
+            versions = await self.register(bag)
+            heartbeat = asyncio.create_task(self._heartbeat())
+            await self.acquire_locks(sorted(bag.dags))
+            if self.stopping.is_set():
+                heartbeat.cancel()
+                return 0
+            await self.recover(sorted(bag.dags))
+            for dag_id, dag in bag.dags.items():
+                self.schedulers[dag_id] = DagScheduler(
+                    self.db, dag, versions[dag_id], self.app_id, self.executor, self.parallelism, self.wake
+                )
+            for channel in (notify.RUN_CREATED, notify.DAG_PAUSED, notify.TASK_STATE_CHANGED):
+                await self.listen_conn.add_listener(channel, self._on_notification)
+            log.info("App %s running %s", self.app_id, ", ".join(sorted(bag.dags)))
+            await self.loop()
+            await self.drain()
+            heartbeat.cancel()
+        finally:
+            for conn in (self.listen_conn, self.lock_conn):
+                with contextlib.suppress(Exception):
+                    await conn.close()
+            with contextlib.suppress(Exception):
+                await self.db.close()
+        return 0
+
+
+def _paused_at_creation(dag: Any) -> bool:
+    if dag.is_paused_upon_creation is not None:
+        return bool(dag.is_paused_upon_creation)
+    from riir_airflow.config import conf
+
+    return conf.getboolean("core", "dags_are_paused_at_creation", fallback=True)
+
+
+def utcnow() -> dt.datetime:
+    return pendulum.now("UTC")

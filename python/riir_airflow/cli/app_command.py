@@ -1,0 +1,221 @@
+"""`riir-airflow app PATH` (run a DAG app), `app drain` (PreStop), `app retire DAG_ID [--purge]`, and the
+metastore-backed `dags trigger | pause | unpause | state` commands."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import signal
+import sys
+from typing import Any
+
+PID_DIR_ENV = "RIIR_APP_PID_DIR"
+
+
+def _pid_file(path: str) -> str:
+    from riir_airflow._internal import settings
+
+    folder = os.environ.get(PID_DIR_ENV) or os.path.join(settings.airflow_home(), "apps")
+    os.makedirs(folder, mode=0o700, exist_ok=True)
+    name = os.path.abspath(path).strip("/").replace("/", "_")
+    return os.path.join(folder, f"{name}.pid")
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from riir_airflow.app.service import DagApp, ImportFailed
+
+    logging.basicConfig(level=logging.INFO, format="[%(asctime)s] %(levelname)s %(name)s: %(message)s")
+    app = DagApp(args.path, app_id=args.app_id, parallelism=args.parallelism, grace_period=args.grace_period)
+    pid_file = _pid_file(args.path)
+    with open(pid_file, "w") as f:
+        f.write(str(os.getpid()))
+    try:
+        return asyncio.run(app.run())
+    except ImportFailed as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        if os.path.exists(pid_file):
+            os.unlink(pid_file)
+
+
+def cmd_drain(args: argparse.Namespace) -> int:
+    """The PreStop hook: SIGTERM the app of PATH on this machine and wait until it has drained."""
+    pid_file = _pid_file(args.path)
+    try:
+        with open(pid_file) as f:
+            pid = int(f.read().strip())
+    except (OSError, ValueError):
+        print(f"error: no running app for {args.path} (no pid file {pid_file})", file=sys.stderr)
+        return 1
+    os.kill(pid, signal.SIGTERM)
+    import time
+
+    deadline = time.monotonic() + args.timeout
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            print(f"App {pid} drained")
+            return 0
+        time.sleep(0.2)
+    print(f"error: app {pid} still running after {args.timeout}s", file=sys.stderr)
+    return 1
+
+
+async def _with_db(work: Any) -> Any:
+    from riir_airflow.metastore.pool import create_pool, resolve_settings
+
+    db = await create_pool(resolve_settings())
+    try:
+        return await work(db)
+    finally:
+        await db.close()
+
+
+def cmd_retire(args: argparse.Namespace) -> int:
+    from riir_airflow.metastore import app_queries
+
+    if args.purge and not args.yes:
+        answer = input(f"Delete every run, try, XCom and log of {args.dag_id}? [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("Cancelled")
+            return 1
+
+    async def work(db: Any) -> int:
+        if args.purge:
+            counts = await app_queries.purge_dag(db, args.dag_id)
+            if not counts.get("dag"):
+                print(f"error: Dag {args.dag_id!r} not found", file=sys.stderr)
+                return 1
+            print(f"Purged {args.dag_id}: " + ", ".join(f"{n} {t}" for t, n in counts.items() if n))
+            return 0
+        if not await app_queries.retire_dag(db, args.dag_id):
+            print(f"error: Dag {args.dag_id!r} not found", file=sys.stderr)
+            return 1
+        print(f"Retired {args.dag_id}: paused and hidden; history kept (use --purge to delete it)")
+        return 0
+
+    return int(asyncio.run(_with_db(work)))
+
+
+def cmd_trigger(args: argparse.Namespace) -> int:
+    import pendulum
+
+    from riir_airflow.metastore import queries
+
+    conf = json.loads(args.conf) if args.conf else {}
+    if not isinstance(conf, dict):
+        print("error: --conf must be a JSON object", file=sys.stderr)
+        return 1
+    parsed = pendulum.parse(args.logical_date) if args.logical_date else None
+    if parsed is not None and not isinstance(parsed, pendulum.DateTime):
+        print(f"error: --logical-date {args.logical_date!r} is not a date and time", file=sys.stderr)
+        return 1
+    logical = parsed
+    now = pendulum.now("UTC")
+    run_id = args.run_id or f"manual__{(logical or now).isoformat()}"
+
+    async def work(db: Any) -> int:
+        run = await queries.create_dag_run(
+            db, args.dag_id, run_id, run_type="manual", logical_date=logical,
+            data_interval=(logical, logical) if logical else None, run_after=logical or now, conf=conf,
+            state="queued", triggered_by="cli",
+        )  # fmt: skip
+        print(f"Created <DagRun {run.dag_id} @ {run.logical_date}: {run.run_id}, state:{run.state}>")
+        return 0
+
+    return int(asyncio.run(_with_db(work)))
+
+
+def cmd_pause(args: argparse.Namespace, paused: bool) -> int:
+    from riir_airflow.metastore import queries
+
+    async def work(db: Any) -> int:
+        await queries.set_dag_paused(db, args.dag_id, paused)
+        print(f"Dag: {args.dag_id}, paused: {paused}")
+        return 0
+
+    return int(asyncio.run(_with_db(work)))
+
+
+def cmd_state(args: argparse.Namespace) -> int:
+    from riir_airflow.metastore import queries
+
+    async def work(db: Any) -> int:
+        run = await queries.get_dag_run(db, args.dag_id, args.run_id)
+        if run is None:
+            print(f"error: DagRun {args.run_id} of {args.dag_id} not found", file=sys.stderr)
+            return 1
+        print(run.state)
+        return 0
+
+    return int(asyncio.run(_with_db(work)))
+
+
+def _app_parsers() -> dict[str, argparse.ArgumentParser]:
+    run = argparse.ArgumentParser(prog="riir-airflow app", description="Run the DAG app of one DAG file (or folder)")
+    run.add_argument("path", help="The DAG file (or folder) this app runs")
+    run.add_argument("--app-id", help="A stable id for this app (default: host:pid:random)")
+    run.add_argument("--parallelism", type=int, help="Tries at once (default: [core] parallelism)")
+    run.add_argument("--grace-period", type=float, default=30.0, help="Seconds SIGTERM waits for running tries")
+    run.set_defaults(func=cmd_run)
+    drain = argparse.ArgumentParser(prog="riir-airflow app drain", description="Drain the app of a DAG file (PreStop)")
+    drain.add_argument("path")
+    drain.add_argument("--timeout", type=float, default=60.0)
+    drain.set_defaults(func=cmd_drain)
+    retire = argparse.ArgumentParser(prog="riir-airflow app retire", description="Retire a removed DAG")
+    retire.add_argument("dag_id")
+    retire.add_argument("--purge", action="store_true", help="Delete every row of the DAG")
+    retire.add_argument("-y", "--yes", action="store_true", help="Do not ask for confirmation")
+    retire.set_defaults(func=cmd_retire)
+    return {"run": run, "drain": drain, "retire": retire}
+
+
+def cmd_app(args: argparse.Namespace) -> int:
+    # `app PATH` runs an app; `app drain PATH` and `app retire DAG_ID` are commands (a file named like a command
+    # can be run as `app ./drain`).
+    parsers = _app_parsers()
+    argv = list(args.argv)
+    if not argv or argv[0] in ("-h", "--help"):
+        parsers["run"].print_help()
+        print(
+            "\nother commands:\n  app drain PATH        drain this machine's app of PATH\n"
+            "  app retire DAG_ID     mark a removed DAG inactive (--purge deletes its history)"
+        )
+        return 0 if argv else 2
+    name = argv[0] if argv and argv[0] in ("drain", "retire") else "run"
+    sub_args = parsers[name].parse_args(argv[1:] if name != "run" else argv)
+    return int(sub_args.func(sub_args))
+
+
+def register(groups: Any) -> None:
+    app = groups.add_parser(
+        "app", help="Run a DAG app (app PATH), drain it (app drain PATH) or retire a DAG (app retire DAG_ID)",
+        add_help=False,
+    )  # fmt: skip
+    app.add_argument("argv", nargs=argparse.REMAINDER)
+    app.set_defaults(func=cmd_app)
+
+
+def register_dag_commands(dags: Any) -> None:
+    """Metastore-backed additions to `riir-airflow dags`."""
+    p = dags.add_parser("trigger", help="Trigger a DAG run (the DAG's app runs it)")
+    p.add_argument("dag_id")
+    p.add_argument("-c", "--conf", help="JSON object for the run's conf")
+    p.add_argument("-l", "--logical-date")
+    p.add_argument("-r", "--run-id")
+    p.set_defaults(func=cmd_trigger)
+    p = dags.add_parser("pause", help="Pause a DAG")
+    p.add_argument("dag_id")
+    p.set_defaults(func=lambda a: cmd_pause(a, True))
+    p = dags.add_parser("unpause", help="Unpause a DAG")
+    p.add_argument("dag_id")
+    p.set_defaults(func=lambda a: cmd_pause(a, False))
+    p = dags.add_parser("state", help="The state of a DAG run")
+    p.add_argument("dag_id")
+    p.add_argument("run_id")
+    p.set_defaults(func=cmd_state)

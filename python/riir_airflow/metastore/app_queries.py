@@ -1,0 +1,146 @@
+"""Metastore operations only the DAG app needs (expansion, deferral resume, recovery, hand-back, retire).
+
+Like `queries`, each function is one transaction and state changes are compare-and-set.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection
+from typing import Any
+
+from riir_airflow.metastore.queries import Db, transaction
+
+# Every table with per-DAG rows, children first, for `app retire --purge`.
+_PER_DAG_TABLES = (
+    ("task_log", "dag_id"),
+    ("xcom", "dag_id"),
+    ("task_instance_history", "dag_id"),
+    ("task_instance", "dag_id"),
+    ("dag_run", "dag_id"),
+    ("backfill", "dag_id"),
+    ("asset_event", "source_dag_id"),
+    ("event", "dag_id"),
+    ("dag_version", "dag_id"),
+    ("dag", "dag_id"),
+)
+
+
+async def expand_task_instance(
+    db: Db,
+    dag_id: str,
+    run_id: str,
+    task_id: str,
+    length: int,
+    *,
+    max_tries: int,
+    pool: str,
+    pool_slots: int,
+    queue: str,
+    priority_weight: int,
+    operator: str | None,
+    custom_operator_name: str | None,
+) -> bool:
+    """Turns the unexpanded instance (map_index -1) into `length` instances 0..length-1, or skips it when 0.
+
+    False when the -1 instance is gone or no longer unstarted (another replica expanded it already).
+    """
+    async with transaction(db) as conn:
+        row = await conn.fetchrow(
+            "SELECT id, dag_version_id FROM task_instance WHERE dag_id = $1 AND run_id = $2 AND task_id = $3 "
+            "AND map_index = -1 AND state IS NULL FOR UPDATE",
+            dag_id, run_id, task_id,
+        )  # fmt: skip
+        if row is None:
+            return False
+        if length == 0:
+            await conn.execute(
+                "UPDATE task_instance SET state = 'skipped', start_date = now(), end_date = now(), updated_at = now() "
+                "WHERE id = $1",
+                row["id"],
+            )
+            return True
+        await conn.execute("UPDATE task_instance SET map_index = 0, updated_at = now() WHERE id = $1", row["id"])
+        if length > 1:
+            await conn.execute(
+                """
+                INSERT INTO task_instance (id, dag_id, run_id, task_id, map_index, max_tries, pool, pool_slots, queue,
+                    priority_weight, operator, custom_operator_name, dag_version_id)
+                SELECT gen_random_uuid(), $1, $2, $3, i, $4, $5, $6, $7, $8, $9, $10, $11
+                FROM generate_series(1, $12 - 1) AS i
+                """,
+                dag_id, run_id, task_id, max_tries, pool, pool_slots, queue, priority_weight, operator,
+                custom_operator_name, row["dag_version_id"], length,
+            )  # fmt: skip
+    return True
+
+
+async def resume_deferred(db: Db, ti_id: uuid.UUID, try_number: int, next_kwargs: Any) -> bool:
+    """A deferred try whose trigger fired goes back to scheduled (same try) with the event in next_kwargs."""
+    async with transaction(db) as conn:
+        status = await conn.execute(
+            "UPDATE task_instance SET state = 'scheduled', next_kwargs = $3, scheduled_dttm = now(), "
+            "updated_at = now() WHERE id = $1 AND try_number = $2 AND state = 'deferred'",
+            ti_id, try_number, next_kwargs,
+        )  # fmt: skip
+    return str(status).endswith(" 1")
+
+
+async def set_task_pid(db: Db, ti_id: uuid.UUID, try_number: int, pid: int) -> None:
+    async with transaction(db) as conn:
+        await conn.execute(
+            "UPDATE task_instance SET pid = $3 WHERE id = $1 AND try_number = $2 AND state = 'running'",
+            ti_id, try_number, pid,
+        )  # fmt: skip
+
+
+async def heartbeat_tries(db: Db, ti_ids: Collection[uuid.UUID]) -> None:
+    """Stamp the heartbeat of several running tries in one statement."""
+    if not ti_ids:
+        return
+    async with transaction(db) as conn:
+        await conn.execute(
+            "UPDATE task_instance SET last_heartbeat_at = now() WHERE id = ANY($1::uuid[]) AND state = 'running'",
+            list(ti_ids),
+        )
+
+
+async def tries_of_dags(db: Db, dag_ids: Collection[str], states: Collection[str]) -> list[dict[str, Any]]:
+    """Task instances of these DAGs in these states (recovery after a restart or a takeover)."""
+    async with transaction(db) as conn:
+        rows = await conn.fetch(
+            "SELECT id, dag_id, run_id, task_id, map_index, try_number, max_tries, state, pid, hostname, app_id "
+            "FROM task_instance WHERE dag_id = ANY($1::text[]) AND state = ANY($2::text[])",
+            list(dag_ids), list(states),
+        )  # fmt: skip
+    return [dict(r) for r in rows]
+
+
+async def grant_extra_try(db: Db, ti_id: uuid.UUID) -> None:
+    """A try handed back by a draining app does not count against the task's retries."""
+    async with transaction(db) as conn:
+        await conn.execute("UPDATE task_instance SET max_tries = max_tries + 1 WHERE id = $1", ti_id)
+
+
+async def purge_dag(db: Db, dag_id: str) -> dict[str, int]:
+    """Deletes every row of a DAG (its runs, tries, XComs, logs, versions and the dag row itself)."""
+    counts: dict[str, int] = {}
+    async with transaction(db) as conn:
+        for table, column in _PER_DAG_TABLES:
+            status = await conn.execute(f"DELETE FROM {table} WHERE {column} = $1", dag_id)
+            counts[table] = int(str(status).split()[-1])
+    return counts
+
+
+async def retire_dag(db: Db, dag_id: str) -> bool:
+    """Marks a DAG inactive (stale) and paused, keeping its history; False if there is no such DAG."""
+    async with transaction(db) as conn:
+        status = await conn.execute(
+            "UPDATE dag SET is_stale = true, is_paused = true, updated_at = now() WHERE dag_id = $1", dag_id
+        )
+    return str(status).endswith(" 1")
+
+
+async def acquire_dag_lock(conn: Any, dag_id: str) -> bool:
+    """Tries to take the per-DAG scheduling lock on `conn` (a dedicated connection held while scheduling)."""
+    return bool(await conn.fetchval("SELECT pg_try_advisory_lock(hashtext('riir_dag'), hashtext($1))", dag_id))
