@@ -23,8 +23,14 @@ PERIODIC_TIMETABLES = ("CronDataIntervalTimetable", "CronTriggerTimetable", "Del
                        "DeltaTriggerTimetable", "MultipleCronTriggerTimetable")  # fmt: skip
 
 
+def encoded_timetable(data: Any) -> Any:
+    """`{"__type", "__var"}` of the serialized DAG's timetable (under "schedule", as serialize_dag writes it)."""
+    schedule = data.get("schedule") if isinstance(data, dict) else None
+    return schedule.get("timetable") if isinstance(schedule, dict) else None
+
+
 def timetable_type(data: Any) -> str:
-    timetable = data.get("timetable") if isinstance(data, dict) else None
+    timetable = encoded_timetable(data)
     if isinstance(timetable, dict):
         return str(timetable.get("__type", "")).rsplit(".", 1)[-1]
     return ""

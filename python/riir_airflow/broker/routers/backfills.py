@@ -44,7 +44,7 @@ async def _plan(
         raise HTTPException(422, "from_date must be before to_date")
     latest = (await aq.latest_versions(pool, [body.dag_id])).get(body.dag_id)
     data = latest.data if latest is not None and isinstance(latest.data, dict) else {}
-    encoded = data.get("timetable")
+    encoded = views.encoded_timetable(data)
     cls = BUILTIN_TIMETABLES.get(str(encoded.get("__type"))) if isinstance(encoded, dict) else None
     if cls is None or not isinstance(encoded, dict) or views.timetable_type(data) not in views.PERIODIC_TIMETABLES:
         raise HTTPException(422, f"Dag {body.dag_id} has no periodic schedule: it cannot be backfilled")

@@ -202,7 +202,9 @@ async def _patch(
         if body.include_upstream or body.include_downstream:
             latest = (await aq.latest_versions(pool, [dag_id])).get(dag_id)
             graph = {str(t.get("task_id")): t for t in serialized_tasks(latest.data if latest else None)}
-            for direction, wanted in (("upstream", body.include_upstream), ("downstream", body.include_downstream)):
+            directions = (("upstream_task_ids", body.include_upstream),
+                          ("downstream_task_ids", body.include_downstream))  # fmt: skip
+            for direction, wanted in directions:
                 todo = [task_id] if wanted else []
                 while todo:
                     for nxt in graph.get(todo.pop(), {}).get(direction) or []:

@@ -27,6 +27,7 @@ def _delta(value: Any) -> dict[str, Any] | None:
 def task_payload(t: dict[str, Any]) -> dict[str, Any]:
     task_id = str(t.get("task_id", ""))
     template_fields = t.get("template_fields")
+    module = str(t.get("operator_class") or "").rpartition(".")[0] or None
     return {
         "task_id": task_id,
         "task_display_name": t.get("task_display_name") or task_id,
@@ -48,11 +49,11 @@ def task_payload(t: dict[str, Any]) -> dict[str, Any]:
         "ui_color": t.get("ui_color", "#fff"),
         "ui_fgcolor": t.get("ui_fgcolor", "#000"),
         "template_fields": list(template_fields) if isinstance(template_fields, list) else [],
-        "downstream_task_ids": list(t.get("downstream") or []),
+        "downstream_task_ids": list(t.get("downstream_task_ids") or []),
         "doc_md": t.get("doc_md"),
         "operator_name": t.get("operator_name") or t.get("task_type"),
         "params": t.get("params") if isinstance(t.get("params"), dict) else {},
-        "class_ref": {"class_name": t.get("task_type"), "module_path": t.get("task_module")},
+        "class_ref": {"class_name": t.get("task_type"), "module_path": module},
         "is_mapped": bool(t.get("is_mapped", False)),
         "extra_links": [],
     }
