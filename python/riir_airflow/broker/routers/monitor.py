@@ -34,8 +34,9 @@ async def get_health(request: Request) -> dict[str, Any]:
         seconds=request.app.state.config.getint("scheduler", "scheduler_health_check_threshold", fallback=30)
     )
     running = [a for a in apps if a.state != "stopped"]
-    latest = max((a.last_heartbeat for a in running), default=None)
-    status = "healthy" if latest is not None and now - latest <= threshold else "unhealthy"
+    newest = max((a.last_heartbeat for a in running), default=None)
+    status = "healthy" if newest is not None and now - newest <= threshold else "unhealthy"
+    latest = newest.isoformat() if newest is not None else None  # Airflow sends these as strings
     component = {"status": status if db_status == "healthy" else None, "latest_scheduler_heartbeat": latest}
     return {
         "metadatabase": {"status": db_status},
