@@ -61,12 +61,20 @@ async def list_dags_filtered(
     return await _page(db, DagRecord, "dag", filters, _order(order_by, allowed, "dag_id"), limit, offset)
 
 
-async def latest_versions(db: Db, dag_ids: Collection[str]) -> dict[str, DagVersionRecord]:
-    """The latest version of each DAG (with its serialized data)."""
+async def latest_versions(db: Db, dag_ids: Collection[str], *, light: bool = False) -> dict[str, DagVersionRecord]:
+    """The latest version of each DAG (one index probe per DAG). `light`: of the serialized data only the
+    timetable's type is read (what DAG listings need), not the whole document."""
+    data = (
+        "jsonb_build_object('schedule', jsonb_build_object('timetable', "
+        "jsonb_build_object('__type', v.data -> 'schedule' -> 'timetable' -> '__type')))"
+        if light
+        else "v.data"
+    )
     async with transaction(db) as conn:
         rows = await conn.fetch(
-            "SELECT DISTINCT ON (dag_id) * FROM dag_version WHERE dag_id = ANY($1::text[]) "
-            "ORDER BY dag_id, version_number DESC",
+            f"SELECT v.id, v.dag_id, v.version_number, v.dag_hash, {data} AS data, v.bundle_name, v.bundle_version, "
+            "v.created_at FROM unnest($1::text[]) AS d(dag_id) CROSS JOIN LATERAL (SELECT * FROM dag_version "
+            "WHERE dag_version.dag_id = d.dag_id ORDER BY version_number DESC LIMIT 1) v",
             list(dag_ids),
         )
     return {r["dag_id"]: from_row(DagVersionRecord, r) for r in rows}

@@ -50,7 +50,7 @@ async def get_dags(
         limit=page.limit,
         offset=page.offset,
     )
-    latest = await aq.latest_versions(pool, [d.dag_id for d in result.items])
+    latest = await aq.latest_versions(pool, [d.dag_id for d in result.items], light=True)
     return {
         "dags": [views.dag(d, latest.get(d.dag_id)) for d in result.items],
         "total_entries": result.total_entries,
