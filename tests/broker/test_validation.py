@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
 from tests.broker.conftest import Broker
@@ -35,6 +37,17 @@ def test_body_size_limit(broker: Broker) -> None:
         big = client.post("/api/v2/variables", json={"key": "big", "value": "x" * (11 * 1024 * 1024)})
         assert big.status_code == 413 and "exceeds" in big.json()["detail"]
         assert client.get("/api/v2/variables/big").status_code == 404  # nothing half-written
+
+        def chunks(count: int, size: int) -> Iterator[bytes]:
+            yield b'{"key": "chunked", "value": "'
+            for _ in range(count):
+                yield b"x" * size
+            yield b'"}'
+
+        # Without Content-Length (chunked) the body is counted as it arrives.
+        headers = {"content-type": "application/json"}
+        assert client.post("/api/v2/variables", content=chunks(12, 1024 * 1024), headers=headers).status_code == 413
+        assert client.post("/api/v2/variables", content=chunks(2, 10), headers=headers).status_code == 201
 
 
 def test_unsupported_is_501(broker: Broker) -> None:
