@@ -44,6 +44,8 @@ def main():
     airflow = str(Path(sys.executable).parent / "airflow")
     subprocess.run([airflow, "db", "migrate"], env=env, check=True, capture_output=True)
     subprocess.run([airflow, "dags", "reserialize"], env=env, check=True, capture_output=True)
+    # One finished run with task instances, logs and XCom, like the seeded run on riir's side.
+    subprocess.run([airflow, "dags", "test", "broker_example", "2026-01-01"], env=env, check=True, capture_output=True)
     server = subprocess.Popen([airflow, "api-server", "--host", "127.0.0.1", "--port", str(port)], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     url = f"http://127.0.0.1:{port}"
@@ -62,7 +64,10 @@ def main():
         status, body = call(url, "POST", "/auth/token", {"username": "admin", "password": passwords["admin"]}, None)
         token = body["access_token"]
         out = {"token": [status, body]}
+        status, runs = call(url, "GET", "/api/v2/dags/broker_example/dagRuns", None, token)
+        done_run = runs["dag_runs"][0]["dag_run_id"]
         for name, method, path, body in REQUESTS:
+            path = path.replace("{done_run}", done_run)
             if body == "NO_TOKEN":
                 out[name] = list(call(url, method, path, None, None))
             else:
