@@ -58,3 +58,11 @@ async def test_serves_and_stops_on_sigterm(pg_dsn: str, tmp_path: Path, server: 
             proc.wait()
         if proc.stdout:
             proc.stdout.close()
+
+
+async def test_refuses_an_unmigrated_metastore(pg_dsn: str, tmp_path: Path) -> None:
+    env = {**os.environ, "AIRFLOW_HOME": str(tmp_path), "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": pg_dsn}
+    command = [sys.executable, "-m", "riir_airflow.cli.main", "broker", "--port", str(free_port())]
+    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert "pending migration(s): run `riir-airflow db migrate` first" in result.stderr

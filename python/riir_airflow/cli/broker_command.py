@@ -8,9 +8,13 @@ gracefully (in-flight requests finish, the metastore pool closes).
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import secrets
+import sys
 from typing import Any
+
+import asyncpg
 
 from riir_airflow.config import conf
 
@@ -27,6 +31,10 @@ def run(args: argparse.Namespace) -> int:
     if not (conf.get("api_auth", "jwt_secret", fallback="") or ""):
         os.environ["AIRFLOW__API_AUTH__JWT_SECRET"] = secrets.token_urlsafe(32)
     conf.reload()
+    problem = asyncio.run(_schema_problem())
+    if problem:
+        print(problem, file=sys.stderr)
+        return 1
     target = "riir_airflow.broker.app:create_app"
     print(f"riir-airflow broker on http://{host}:{port} ({args.server}, {workers} worker(s))", flush=True)
     if args.server == "uvicorn":
@@ -43,6 +51,26 @@ def run(args: argparse.Namespace) -> int:
         workers_kill_timeout=args.grace, log_access=False,
     ).serve()  # fmt: skip
     return 0
+
+
+async def _schema_problem() -> str | None:
+    """Why the metastore cannot be served (unreachable, or its schema is not this version's), or None."""
+    from riir_airflow.metastore.migrate import check
+    from riir_airflow.metastore.pool import connect, settings_from_config
+
+    try:
+        conn = await connect(settings_from_config(conf))
+    except (OSError, asyncpg.PostgresError) as err:
+        return f"Cannot reach the metastore: {err}"
+    try:
+        status = await check(conn)
+    finally:
+        await conn.close()
+    if status.pending:
+        return f"The metastore has {len(status.pending)} pending migration(s): run `riir-airflow db migrate` first"
+    if not status.up_to_date:
+        return "The metastore's schema does not match this riir-airflow version (see `riir-airflow db check`)"
+    return None
 
 
 def register(groups: Any) -> None:
