@@ -9,10 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+import pendulum
 import pytest
 from croniter import CroniterBadCronError, CroniterBadDateError, croniter
 
 from riir_airflow import _core
+from riir_airflow._internal.timetables import to_us
 from riir_airflow.exceptions import AirflowException, AirflowTimetableInvalid
 
 EPOCH = dt.datetime(1970, 1, 1)
@@ -265,14 +267,75 @@ def test_timetable_validate_raises_airflow_class() -> None:
     for timetable in (
         CronTriggerTimetable("0 0 31 * * * * *", timezone="UTC"),
         CronDataIntervalTimetable("bogus", "UTC"),
-        MultipleCronTriggerTimetable("@daily", "61 * * * *", timezone="UTC"),
     ):
         # Like Airflow, construction succeeds (description is empty) and validate() raises.
         assert timetable.description == ""
-        with pytest.raises(AirflowTimetableInvalid):
+        with pytest.raises(AirflowTimetableInvalid, match="Exactly 5, 6 or 7 columns"):
             timetable.validate()
+    multiple = MultipleCronTriggerTimetable("@daily", "61 * * * *", timezone="UTC")
+    with pytest.raises(AirflowTimetableInvalid, match=r"'61 \* \* \* \*'.*out of range"):
+        multiple.validate()
     for delta_timetable in (DeltaDataIntervalTimetable(dt.timedelta(0)), DeltaTriggerTimetable(dt.timedelta(-1))):
-        with pytest.raises(AirflowTimetableInvalid, match="schedule interval must be positive, not datetime.timedelta"):
+        with pytest.raises(
+            AirflowTimetableInvalid, match=r"schedule interval must be positive, not datetime\.timedelta"
+        ):
             delta_timetable.validate()
     with pytest.raises(ValueError, match="cron expression required"):
         MultipleCronTriggerTimetable(timezone="UTC")
+
+
+def _airflow_step(expr: str, zone: str, current: dt.datetime, forward: bool) -> dt.datetime:
+    """Airflow's `CronMixin._get_next` / `_get_prev`: croniter on the zone's wall clock; every-hour schedules step
+    by the wall-clock difference, others are made aware with pendulum (fold=1: gap shifts forward, fold = second)."""
+    tz = pendulum.timezone(zone)
+    current = pendulum.instance(current)
+    local = current.in_timezone(tz)
+    naive = dt.datetime(local.year, local.month, local.day, local.hour, local.minute, local.second, local.microsecond)
+    it = croniter(expr, start_time=naive)
+    scheduled = it.get_next(dt.datetime) if forward else it.get_prev(dt.datetime)
+    assert isinstance(scheduled, dt.datetime)
+    if it.expanded[1] == ["*"]:
+        return (current + (scheduled - naive)).in_timezone("UTC")
+    return pendulum.instance(tz.convert(scheduled.replace(fold=1))).in_timezone("UTC")
+
+
+ZONE_EXPRESSIONS = [
+    "30 2 * * *",
+    "0 2 * * *",
+    "30 1 * * *",
+    "*/15 * * * *",
+    "30 * * * *",
+    "0 */2 * * *",
+    "0 1-3 * * *",
+    "15 2 * * 0",
+    "0 0 * * *",
+    "* * * * * */30",
+]
+TRANSITIONS = {
+    "Europe/Amsterdam": ["2024-03-31T01:00:00+00:00", "2024-10-27T01:00:00+00:00"],
+    "America/New_York": ["2024-03-10T07:00:00+00:00", "2024-11-03T06:00:00+00:00"],
+    "Australia/Lord_Howe": ["2024-04-06T15:00:00+00:00", "2024-10-05T15:30:00+00:00"],
+}
+
+
+def test_zone_steps_match_airflow_rules_around_dst() -> None:
+    rng = random.Random(7)
+    compared = 0
+    mismatches: list[str] = []
+    for zone, transitions in TRANSITIONS.items():
+        for expr in ZONE_EXPRESSIONS:
+            cron = _core.Cron(expr)
+            for transition in transitions:
+                center = pendulum.parse(transition)
+                for _ in range(25):
+                    current = center.add(seconds=rng.randint(-4 * 3600, 4 * 3600))
+                    current_us = to_us(current)
+                    for forward in (True, False):
+                        want = _airflow_step(expr, zone, current, forward)
+                        step = cron.next_in_zone if forward else cron.prev_in_zone
+                        got = step(zone, current_us, 1)[0]
+                        compared += 1
+                        if got != to_us(want):
+                            mismatches.append(f"{expr!r} {zone} from {current} forward={forward}: {got} != {want}")
+    assert not mismatches, "\n".join(mismatches[:20])
+    assert compared == 3 * 10 * 2 * 25 * 2

@@ -525,11 +525,13 @@ class BaseOperator(DAGNode, metaclass=BaseOperatorMeta):
 
     def __setattr__(self, key: str, value: Any) -> None:
         super().__setattr__(key, value)
+        # Only template fields assigned after construction can add dependencies (checked in this order: cheapest
+        # first, since every attribute assignment of every operator passes here).
         if (
-            self._instantiated
+            key in self.template_fields
+            and self._instantiated
             and not self._from_mapped
             and not self.__dict__.get("_lock_for_execution")
-            and key in self.template_fields
         ):
             # `op.bash_command = other.output` after construction still adds the dependency.
             from riir_airflow._internal.xcom_arg import XComArg

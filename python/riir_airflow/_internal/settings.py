@@ -11,13 +11,20 @@ from typing import Any
 
 import pendulum
 
+_cache: dict[tuple[str, str, str, str | None], str] = {}
+
 
 def _get(section: str, key: str, default: str) -> str:
-    try:
+    """A config value; memoized per process because DAG parsing asks for the same few keys thousands of times
+    (an `AIRFLOW__SECTION__KEY` variable changed at run time is still seen: it is part of the cache key)."""
+    env = os.environ.get(f"AIRFLOW__{section.upper()}__{key.upper()}")
+    cache_key = (section, key, default, env)
+    value = _cache.get(cache_key)
+    if value is None:
         from riir_airflow.config import conf
-    except ImportError:
-        return os.environ.get(f"AIRFLOW__{section.upper()}__{key.upper()}", default)
-    return str(conf.get(section, key, fallback=default))
+
+        value = _cache[cache_key] = str(conf.get(section, key, fallback=default))
+    return value
 
 
 def _getbool(section: str, key: str, default: bool) -> bool:

@@ -12,15 +12,17 @@ tests (and the compat checker) can pin it.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 import os
 from collections.abc import Collection, Iterable, Sequence
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeAlias
 
 import pendulum
-from dateutil.relativedelta import relativedelta
+from dateutil.relativedelta import relativedelta  # type: ignore[import-untyped]
 
 from riir_airflow import _core
+from riir_airflow._internal.schedule_presets import cron_presets
 from riir_airflow.exceptions import AirflowTimetableInvalid
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -28,16 +30,9 @@ _EPOCH_NAIVE = dt.datetime(1970, 1, 1)
 _US = dt.timedelta(microseconds=1)
 
 # Airflow's `airflow.utils.dates.cron_presets` (croniter resolves @midnight/@annually itself).
-CRON_PRESETS: dict[str, str] = {
-    "@hourly": "0 * * * *",
-    "@daily": "0 0 * * *",
-    "@weekly": "0 0 * * 0",
-    "@monthly": "0 0 1 * *",
-    "@quarterly": "0 0 1 */3 *",
-    "@yearly": "0 0 1 1 *",
-}
+CRON_PRESETS = cron_presets
 
-Delta = dt.timedelta | relativedelta
+Delta: TypeAlias = dt.timedelta | relativedelta
 
 
 def utcnow() -> pendulum.DateTime:
@@ -50,7 +45,7 @@ def utcnow() -> pendulum.DateTime:
 _now_override: pendulum.DateTime | None = None
 
 
-# --- conversions across the Rust boundary ------------------------------------------------------------------------
+# --- conversions across the Rust boundary -------------------------------------------------------------------------
 def to_us(value: dt.datetime) -> int:
     """Epoch microseconds of an aware datetime (a naive one is read as UTC, like Airflow's default zone)."""
     if value.tzinfo is not None:
@@ -85,22 +80,39 @@ def zone_name(timezone: Any) -> str:
     raise AirflowTimetableInvalid(f"time zone {timezone!r} has no IANA name")
 
 
-def _encode_delta(delta: Delta) -> tuple[str, int, int]:
+def _encode_delta(delta: Delta) -> tuple[str, list[int | None]]:
     if isinstance(delta, dt.timedelta):
-        return ("fixed", delta // _US, 0)
-    absolute = ("year", "month", "day", "hour", "minute", "second", "microsecond", "weekday", "leapdays")
-    used = [name for name in absolute if getattr(delta, name, None)]
-    if used:
-        raise AirflowTimetableInvalid(f"relativedelta with absolute fields {used} is not supported: {delta!r}")
-    micros = ((((delta.days * 24) + delta.hours) * 60 + delta.minutes) * 60 + delta.seconds) * 1_000_000
-    return ("relative", delta.years * 12 + delta.months, micros + delta.microseconds)
+        return ("fixed", [delta // _US])
+    weekday = delta.weekday
+    return (
+        "relative",
+        [
+            delta.years,
+            delta.months,
+            delta.days,
+            delta.hours,
+            delta.minutes,
+            delta.seconds,
+            delta.microseconds,
+            delta.leapdays,
+            delta.year,
+            delta.month,
+            delta.day,
+            delta.hour,
+            delta.minute,
+            delta.second,
+            delta.microsecond,
+            None if weekday is None else weekday.weekday,
+            None if weekday is None else (weekday.n or 0),
+        ],
+    )
 
 
 def _aware_us(value: dt.datetime | None) -> int | None:
     return None if value is None else to_us(value)
 
 
-# --- Airflow's value types -----------------------------------------------------------------------------------------
+# --- Airflow's value types ----------------------------------------------------------------------------------------
 class DataInterval(NamedTuple):
     """A data interval for a DAG run to operate over; both ends are aware."""
 
@@ -145,7 +157,7 @@ class DagRunInfo(NamedTuple):
         return self.data_interval.start if self.data_interval else None
 
 
-# --- the base class ------------------------------------------------------------------------------------------------
+# --- the base class -----------------------------------------------------------------------------------------------
 class Timetable:
     """Base class of every timetable; subclass it (and override `next_dagrun_info`) for a custom schedule."""
 
@@ -224,7 +236,7 @@ class Timetable:
         return infos
 
 
-# --- Rust-backed periodic timetables ---------------------------------------------------------------------------------
+# --- Rust-backed periodic timetables ------------------------------------------------------------------------------
 class _RustTimetable(Timetable):
     """Delegates `next_dagrun_info` to a `_core.Timetable`; an invalid argument is reported by `validate()`."""
 
@@ -253,7 +265,7 @@ class _RustTimetable(Timetable):
         self, *, last_automated_data_interval: DataInterval | None, restriction: TimeRestriction, n: int
     ) -> list[DagRunInfo]:
         last = last_automated_data_interval
-        rows = self._core_timetable().next_dagrun_infos(
+        rows, error = self._core_timetable().next_dagrun_infos(
             None if last is None else (to_us(last.start), to_us(last.end)),
             _aware_us(restriction.earliest),
             _aware_us(restriction.latest),
@@ -261,6 +273,10 @@ class _RustTimetable(Timetable):
             to_us(utcnow()),
             n,
         )
+        if error is not None and not rows:
+            raise AirflowTimetableInvalid(error)
+        # With rows and an error, the rows are what stepwise calls return before the failing one (which a next
+        # call, fed the last row, raises).
         return [
             DagRunInfo(run_after=from_us(r), data_interval=DataInterval(from_us(s), from_us(e))) for r, s, e in rows
         ]
@@ -278,13 +294,23 @@ class _RustTimetable(Timetable):
         return DataInterval(from_us(start), from_us(end))
 
 
+@functools.cache
+def _cron_descriptor() -> Any:
+    """The optional cron-descriptor package, looked up once (a failed import is slow to repeat per DAG)."""
+    try:
+        import cron_descriptor  # type: ignore[import-not-found,import-untyped,unused-ignore]
+    except ImportError:
+        return None
+    return cron_descriptor
+
+
 def _describe(expression: str) -> str:
     """Airflow's cron description (cron-descriptor, with day-of-month OR day-of-week spelled out) when that
     package is installed; otherwise the expression itself."""
-    try:
-        from cron_descriptor import CasingTypeEnum, ExpressionDescriptor  # type: ignore[import-not-found]
-    except ImportError:
+    module = _cron_descriptor()
+    if module is None:
         return expression
+    CasingTypeEnum, ExpressionDescriptor = module.CasingTypeEnum, module.ExpressionDescriptor
 
     def describe(text: str) -> str:
         descriptor = ExpressionDescriptor(text, casing_type=CasingTypeEnum.Sentence, use_24hour_time_format=True)
@@ -330,7 +356,7 @@ class _CronMixin(_RustTimetable):
 
 def _encode_interval(interval: Delta) -> float | dict[str, Any]:
     if isinstance(interval, dt.timedelta):
-        return interval.total_seconds()
+        return float(interval.total_seconds())
     encoded: dict[str, Any] = {k: v for k, v in vars(interval).items() if not k.startswith("_") and v}
     if interval.weekday is not None:
         weekday = interval.weekday
@@ -345,7 +371,8 @@ def _decode_interval(value: float | dict[str, Any]) -> Delta:
             from dateutil.relativedelta import weekday
 
             data["weekday"] = weekday(*data["weekday"])
-        return relativedelta(**data)
+        result: Delta = relativedelta(**data)
+        return result
     return dt.timedelta(seconds=value)
 
 
@@ -384,6 +411,12 @@ def _encode_run_immediately(value: bool | dt.timedelta | None) -> tuple[str, int
     return ("bool", int(bool(value)))
 
 
+def _interval_before(run_after: dt.datetime, interval: Delta) -> DataInterval:
+    """`(run_after - interval, run_after)` with pendulum's arithmetic in run_after's own zone, as Airflow does."""
+    start = pendulum.instance(run_after) - interval
+    return DataInterval(pendulum.instance(start), run_after)
+
+
 class CronTriggerTimetable(_CronMixin):
     """Runs at each cron fire time, with a data interval of `interval` before it (zero by default)."""
 
@@ -398,6 +431,9 @@ class CronTriggerTimetable(_CronMixin):
         self._interval = interval
         self._run_immediately = run_immediately
         self._init_cron(cron, timezone)
+
+    def infer_manual_data_interval(self, *, run_after: dt.datetime) -> DataInterval:
+        return _interval_before(run_after, self._interval)
 
     def _build(self) -> _core.Timetable:
         return _core.Timetable.cron_trigger(
@@ -452,6 +488,9 @@ class MultipleCronTriggerTimetable(_RustTimetable):
         self._run_immediately = run_immediately
         self.description = ", ".join(t.description for t in self._timetables)
         self._init_rust()
+
+    def infer_manual_data_interval(self, *, run_after: dt.datetime) -> DataInterval:
+        return _interval_before(run_after, self._interval)
 
     def _build(self) -> _core.Timetable:
         return _core.Timetable.cron_trigger(
@@ -535,6 +574,9 @@ class DeltaTriggerTimetable(_DeltaMixin):
         self._interval = interval
         self._init_rust()
 
+    def infer_manual_data_interval(self, *, run_after: dt.datetime) -> DataInterval:
+        return _interval_before(run_after, self._interval)
+
     def _build(self) -> _core.Timetable:
         return _core.Timetable.delta_trigger(_encode_delta(self._delta), _encode_delta(self._interval))
 
@@ -546,7 +588,7 @@ class DeltaTriggerTimetable(_DeltaMixin):
         return {"delta": _encode_interval(self._delta), "interval": _encode_interval(self._interval)}
 
 
-# --- trivial timetables (Python) ---------------------------------------------------------------------------------------
+# --- trivial timetables (Python) ----------------------------------------------------------------------------------
 class _TrivialTimetable(Timetable):
     periodic = False
     run_ordering: Sequence[str] = ("logical_date",)
@@ -621,7 +663,8 @@ class ContinuousTimetable(_TrivialTimetable):
         elif last.end > now:
             # The previous run's interval ends in the future (start date ahead): keep its length.
             start = start_date
-            end = start + (last.end - last.start)
+            # Elapsed time as a plain timedelta (pendulum's Interval would add calendar units).
+            end = start + dt.timedelta(microseconds=to_us(last.end) - to_us(last.start))
         else:
             start, end = last.end, now
         if restriction.latest is not None and end > restriction.latest:
@@ -711,7 +754,7 @@ class EventsTimetable(Timetable):
         return timetable
 
 
-# --- asset schedules -------------------------------------------------------------------------------------------------
+# --- asset schedules ----------------------------------------------------------------------------------------------
 def _is_asset(value: Any) -> bool:
     try:
         from riir_airflow._internal.assets import BaseAsset
@@ -726,6 +769,25 @@ def _asset_all(assets: Collection[Any]) -> Any:
     except ImportError:  # pragma: no cover
         return list(assets)
     return AssetAll(*assets)
+
+
+def _asset_from_expression(expression: Any) -> Any:
+    """Rebuilds an asset condition from its `as_expression()` form (the inverse used by `deserialize`)."""
+    from riir_airflow._internal import assets
+
+    if not isinstance(expression, dict) or len(expression) != 1:
+        raise AirflowTimetableInvalid(f"not an asset expression: {expression!r}")
+    ((kind, value),) = expression.items()
+    if kind == "asset":
+        return assets.Asset(name=value["name"], uri=value["uri"], group=value.get("group"))
+    if kind in ("any", "all"):
+        parts = [_asset_from_expression(v) for v in value]
+        return assets.AssetAny(*parts) if kind == "any" else assets.AssetAll(*parts)
+    if kind == "alias":
+        return assets.AssetAlias(value["name"], group=value.get("group", "asset"))
+    if kind == "asset_ref":
+        return assets.Asset.ref(**value)
+    raise AirflowTimetableInvalid(f"unknown asset expression {kind!r}")
 
 
 class AssetTriggeredTimetable(_TrivialTimetable):
@@ -747,6 +809,10 @@ class AssetTriggeredTimetable(_TrivialTimetable):
         condition = self.asset_condition
         as_expression = getattr(condition, "as_expression", None)
         return {"asset_condition": as_expression() if callable(as_expression) else repr(condition)}
+
+    @classmethod
+    def deserialize(cls, data: dict[str, Any]) -> Timetable:
+        return cls(_asset_from_expression(data["asset_condition"]))
 
     def next_dagrun_info(
         self, *, last_automated_data_interval: DataInterval | None, restriction: TimeRestriction
@@ -779,6 +845,12 @@ class AssetOrTimeSchedule(AssetTriggeredTimetable):
     def serialize(self) -> dict[str, Any]:
         return {**super().serialize(), "timetable": encode_timetable(self.timetable)}
 
+    @classmethod
+    def deserialize(cls, data: dict[str, Any]) -> Timetable:
+        return cls(
+            timetable=decode_timetable(data["timetable"]), assets=_asset_from_expression(data["asset_condition"])
+        )
+
     def infer_manual_data_interval(self, *, run_after: dt.datetime) -> DataInterval:
         return self.timetable.infer_manual_data_interval(run_after=run_after)
 
@@ -797,7 +869,7 @@ class AssetOrTimeSchedule(AssetTriggeredTimetable):
         )
 
 
-# --- schedule= mapping -----------------------------------------------------------------------------------------------
+# --- schedule= mapping --------------------------------------------------------------------------------------------
 def _create_cron_data_intervals() -> bool:
     try:
         from riir_airflow._internal import settings
@@ -869,7 +941,7 @@ def next_executions(
     return result
 
 
-# --- serialization in Airflow's encoding ---------------------------------------------------------------------------
+# --- serialization in Airflow's encoding --------------------------------------------------------------------------
 BUILTIN_TIMETABLES: dict[str, type[Timetable]] = {
     "airflow.timetables.assets.AssetOrTimeSchedule": AssetOrTimeSchedule,
     "airflow.timetables.simple.AssetTriggeredTimetable": AssetTriggeredTimetable,

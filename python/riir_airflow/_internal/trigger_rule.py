@@ -24,14 +24,17 @@ class TriggerRule(str, Enum):
 
     @classmethod
     def is_valid(cls, trigger_rule: str) -> bool:
-        return trigger_rule in cls.all_triggers()
+        return trigger_rule in _ALL_TRIGGER_RULES
 
     @classmethod
     def all_triggers(cls) -> set[str]:
-        return {rule.value for rule in cls}
+        return set(_ALL_TRIGGER_RULES)
 
     def __str__(self) -> str:
         return self.value
+
+
+_ALL_TRIGGER_RULES = frozenset(rule.value for rule in TriggerRule)
 
 
 class WeightRule(str, Enum):

@@ -82,8 +82,9 @@ pub fn dagrun_infos(
     limit: usize,
 ) -> CoreResult<Vec<RunInfo>> {
     let restriction = Restriction { earliest: Some(from), latest: Some(to), catchup: true };
-    let mut infos: Vec<RunInfo> =
-        timetable.iterate(None, &restriction, now, limit)?.into_iter().filter(|i| i.end < now).collect();
+    // Like Airflow's `iter_dagrun_infos_between`, a timetable error ends the list (Airflow logs it).
+    let (found, _error) = timetable.iterate(None, &restriction, now, limit);
+    let mut infos: Vec<RunInfo> = found.into_iter().filter(|i| i.end < now).collect();
     if run_backwards {
         infos.reverse();
     }

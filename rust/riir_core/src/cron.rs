@@ -834,23 +834,51 @@ pub fn naive_to_us(t: NaiveDateTime) -> i64 {
     t.and_utc().timestamp_micros()
 }
 
+/// Last year the compiled-in zone tables (chrono-tz) have transitions for; later years reuse the rules of a
+/// year with the same calendar, as zoneinfo extends the last rule of each zone forever.
+const ZONE_TABLE_END_YEAR: i32 = 2099;
+
+fn is_leap(y: i32) -> bool {
+    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
+}
+
+/// A year in 2072..=2099 with the same calendar (leap or not, same weekday on 1 January) as `year`.
+fn proxy_year(year: i32) -> i32 {
+    let key = |y: i32| (is_leap(y), NaiveDate::from_ymd_opt(y, 1, 1).map(|d| d.weekday()));
+    (ZONE_TABLE_END_YEAR - 27..=ZONE_TABLE_END_YEAR).find(|y| key(*y) == key(year)).unwrap_or(year)
+}
+
+/// `t` moved into a year the zone tables cover, when it lies beyond them.
+fn in_table_range(t: NaiveDateTime) -> NaiveDateTime {
+    if t.year() <= ZONE_TABLE_END_YEAR {
+        return t;
+    }
+    t.with_year(proxy_year(t.year())).unwrap_or(t)
+}
+
+/// UTC offset (seconds) in `tz` at the instant whose UTC wall clock is `utc`.
+fn offset_at(tz: Tz, utc: NaiveDateTime) -> i64 {
+    i64::from(tz.offset_from_utc_datetime(&in_table_range(utc)).fix().local_minus_utc())
+}
+
 /// The wall-clock time of an instant in `tz` (Airflow's `make_naive`).
 pub fn to_naive(tz: Tz, us: i64) -> CoreResult<NaiveDateTime> {
     let utc = naive_from_us(us)?;
-    Ok(tz.from_utc_datetime(&utc).naive_local())
+    Ok(utc + Duration::seconds(offset_at(tz, utc)))
 }
 
 /// Airflow's `make_aware` with pendulum: a wall-clock time in a DST gap is read with the offset from before the
 /// gap (so it lands after the gap), and one in a fold is its second occurrence.
 pub fn make_aware(tz: Tz, naive: NaiveDateTime) -> i64 {
-    match tz.from_local_datetime(&naive) {
-        chrono::LocalResult::Single(dt) => dt.timestamp_micros(),
-        chrono::LocalResult::Ambiguous(a, b) => a.timestamp_micros().max(b.timestamp_micros()),
-        chrono::LocalResult::None => {
-            let before = tz.offset_from_utc_datetime(&(naive - Duration::days(1))).fix().local_minus_utc();
-            naive_to_us(naive) - i64::from(before) * 1_000_000
+    let probe = in_table_range(naive);
+    let offset = match tz.from_local_datetime(&probe) {
+        chrono::LocalResult::Single(dt) => i64::from(dt.offset().fix().local_minus_utc()),
+        chrono::LocalResult::Ambiguous(a, b) => {
+            i64::from(a.offset().fix().local_minus_utc().min(b.offset().fix().local_minus_utc()))
         }
-    }
+        chrono::LocalResult::None => offset_at(tz, probe - Duration::days(1)),
+    };
+    naive_to_us(naive) - offset * 1_000_000
 }
 
 /// Parses an IANA zone name (`UTC`, `Europe/Amsterdam`, ...).
@@ -927,6 +955,16 @@ mod tests {
         assert!(CronExpr::parse("H * * * *").unwrap_err().to_string().contains("hash_id"));
         let bad = CronExpr::parse("0 0 30 2 *").unwrap().next_naive(dt("2024-01-01 00:00:00")).unwrap_err();
         assert!(bad.to_string().contains("failed to find next date"));
+    }
+
+    #[test]
+    fn zone_rules_continue_after_the_tables_end() {
+        let tz = parse_zone("Europe/Amsterdam").unwrap();
+        let us = |s: &str| naive_to_us(dt(s));
+        // 1 April 2100 is in summer time (CEST, UTC+2), like every year under the current EU rule.
+        assert_eq!(make_aware(tz, dt("2100-04-01 00:00:00")), us("2100-03-31 22:00:00"));
+        assert_eq!(to_naive(tz, us("2100-12-01 12:00:00")).unwrap(), dt("2100-12-01 13:00:00"));
+        assert_eq!(proxy_year(2100), 2077);
     }
 
     #[test]

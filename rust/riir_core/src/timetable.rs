@@ -5,7 +5,7 @@
 //! result is reproducible. Calendar (`relativedelta`-style) deltas are applied to the UTC wall clock, which is
 //! what Airflow's scheduler does with the UTC datetimes it reads back from the serialized DAG and the database.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, Timelike};
 use chrono_tz::Tz;
 
 use crate::cron::{self, CronExpr};
@@ -13,19 +13,113 @@ use crate::error::{CoreError, CoreResult};
 
 const MICROS_PER_SECOND: i64 = 1_000_000;
 
+/// A `dateutil.relativedelta`: relative fields (as normalized by dateutil) and optional absolute ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RelDelta {
+    /// Relative years.
+    pub years: i32,
+    /// Relative months (within -11..=11 after dateutil's normalization).
+    pub months: i32,
+    /// Relative days (weeks folded in).
+    pub days: i64,
+    /// Relative hours.
+    pub hours: i64,
+    /// Relative minutes.
+    pub minutes: i64,
+    /// Relative seconds.
+    pub seconds: i64,
+    /// Relative microseconds.
+    pub microseconds: i64,
+    /// Days added after February in leap years (not negated by subtraction, as in dateutil).
+    pub leapdays: i64,
+    /// Absolute year.
+    pub year: Option<i32>,
+    /// Absolute month.
+    pub month: Option<u32>,
+    /// Absolute day (clamped to the month's length).
+    pub day: Option<u32>,
+    /// Absolute hour.
+    pub hour: Option<u32>,
+    /// Absolute minute.
+    pub minute: Option<u32>,
+    /// Absolute second.
+    pub second: Option<u32>,
+    /// Absolute microsecond.
+    pub microsecond: Option<u32>,
+    /// Weekday (0 = Monday) and its n (`MO(+2)`; 0 when not given).
+    pub weekday: Option<(u32, i32)>,
+}
+
+impl RelDelta {
+    /// Only whole months (and years): `relativedelta(months=n)`.
+    pub fn months(months: i32) -> RelDelta {
+        RelDelta { years: months / 12, months: months % 12, ..RelDelta::default() }
+    }
+
+    /// dateutil's `datetime + relativedelta` (`sign` -1 for `datetime - relativedelta`), on a naive wall clock.
+    fn apply(&self, t: NaiveDateTime, sign: i64) -> Option<NaiveDateTime> {
+        let sign32 = sign as i32;
+        let mut year = self.year.unwrap_or(t.year()) + sign32 * self.years;
+        let mut month = self.month.map_or(t.month() as i32, |m| m as i32);
+        if self.months != 0 {
+            month += sign32 * self.months;
+            if month > 12 {
+                year += 1;
+                month -= 12;
+            } else if month < 1 {
+                year -= 1;
+                month += 12;
+            }
+        }
+        let month = month as u32;
+        let day = self.day.unwrap_or(t.day()).min(cron::days_in_month(year, month));
+        let time = chrono::NaiveTime::from_hms_micro_opt(
+            self.hour.unwrap_or(t.hour()),
+            self.minute.unwrap_or(t.minute()),
+            self.second.unwrap_or(t.second()),
+            self.microsecond.unwrap_or(t.nanosecond() / 1000),
+        )?;
+        let mut days = sign * self.days;
+        if self.leapdays != 0 && month > 2 && NaiveDate::from_ymd_opt(year, 2, 29).is_some() {
+            days += self.leapdays;
+        }
+        let fixed = ((days * 24 + sign * self.hours) * 60 + sign * self.minutes) * 60 + sign * self.seconds;
+        let mut ret = NaiveDate::from_ymd_opt(year, month, day)?.and_time(time)
+            + Duration::seconds(fixed)
+            + Duration::microseconds(sign * self.microseconds);
+        if let Some((weekday, n)) = self.weekday {
+            let nth = if n == 0 { 1 } else { n };
+            let current = i64::from(ret.weekday().num_days_from_monday());
+            let mut jump = (i64::from(nth.abs()) - 1) * 7;
+            if nth > 0 {
+                jump += (7 - current + i64::from(weekday)).rem_euclid(7);
+            } else {
+                jump += (current - i64::from(weekday)).rem_euclid(7);
+                jump = -jump;
+            }
+            ret += Duration::days(jump);
+        }
+        Some(ret)
+    }
+
+    /// `DeltaDataIntervalTimetable._relativedelta_in_seconds` (a 365-day year, 30-day month).
+    fn approx_seconds(&self) -> i64 {
+        i64::from(self.years) * 365 * 86_400
+            + i64::from(self.months) * 30 * 86_400
+            + self.days * 86_400
+            + self.hours * 3600
+            + self.minutes * 60
+            + self.seconds
+    }
+}
+
 /// A schedule step or data-interval length.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Delta {
     /// A fixed duration (`datetime.timedelta`), in microseconds.
     Fixed(i64),
-    /// A calendar step (`dateutil.relativedelta` with relative fields only): whole months (years folded in),
-    /// then a fixed part in microseconds (days, hours, ... ).
-    Relative {
-        /// Months to move the wall-clock date by, clamping the day to the month's length.
-        months: i32,
-        /// Microseconds added after the month step.
-        micros: i64,
-    },
+    /// A calendar step (`dateutil.relativedelta`), applied to the UTC wall clock.
+    Calendar(RelDelta),
 }
 
 impl Delta {
@@ -42,16 +136,13 @@ impl Delta {
     fn apply(self, t: i64, sign: i64) -> CoreResult<i64> {
         match self {
             Delta::Fixed(us) => Ok(t + sign * us),
-            Delta::Relative { months, micros } => {
+            Delta::Calendar(rd) => {
                 let naive = cron::naive_from_us(t)?;
-                let total = naive.year() * 12 + naive.month0() as i32 + sign as i32 * months;
-                let (year, month) = (total.div_euclid(12), total.rem_euclid(12) as u32 + 1);
-                let day = naive.day().min(cron::days_in_month(year, month));
-                let moved =
-                    NaiveDate::from_ymd_opt(year, month, day).map(|d| d.and_time(naive.time())).ok_or_else(|| {
-                        CoreError::Invalid { what: "date".into(), reason: format!("year {year} is out of range") }
-                    })?;
-                Ok(cron::naive_to_us(moved) + sign * micros)
+                let moved = rd.apply(naive, sign).ok_or_else(|| CoreError::Invalid {
+                    what: "date".into(),
+                    reason: format!("{naive} {} {rd:?} is out of range", if sign > 0 { "+" } else { "-" }),
+                })?;
+                Ok(cron::naive_to_us(moved))
             }
         }
     }
@@ -240,19 +331,27 @@ impl Timetable {
     }
 
     /// `n` consecutive `next_dagrun_info` results, each fed the previous data interval; stops at the first None.
-    pub fn iterate(&self, last: Option<(i64, i64)>, r: &Restriction, now: i64, n: usize) -> CoreResult<Vec<RunInfo>> {
+    /// An error stops the walk too: the runs found before it are returned with it, as stepwise calls would see.
+    pub fn iterate(
+        &self,
+        last: Option<(i64, i64)>,
+        r: &Restriction,
+        now: i64,
+        n: usize,
+    ) -> (Vec<RunInfo>, Option<CoreError>) {
         let mut out = Vec::with_capacity(n.min(4096));
         let mut last = last;
         for _ in 0..n {
-            match self.next_dagrun_info(last, r, now)? {
-                Some(info) => {
+            match self.next_dagrun_info(last, r, now) {
+                Ok(Some(info)) => {
                     last = Some((info.start, info.end));
                     out.push(info);
                 }
-                None => break,
+                Ok(None) => break,
+                Err(e) => return (out, Some(e)),
             }
         }
-        Ok(out)
+        (out, None)
     }
 
     /// `infer_manual_data_interval(run_after=...)` as `(start, end)`.
@@ -309,9 +408,11 @@ fn data_interval_next(
             if start <= last_start {
                 start = steps.next(start)?;
                 if start <= last_start {
+                    let at = cron::naive_from_us(last_start)?.format("%Y-%m-%d %H:%M:%S%.f+00:00");
+                    let name = if delta.is_some() { "DeltaDataIntervalTimetable" } else { "CronDataIntervalTimetable" };
                     return Err(CoreError::Invalid {
                         what: "timetable".into(),
-                        reason: format!("timetable did not advance past {last_start} after one retry"),
+                        reason: format!("{name} timetable did not advance past {at} after one retry"),
                     });
                 }
             }
@@ -354,7 +455,7 @@ fn delta_skip_to_latest(steps: Steps<'_>, delta: Delta, earliest: Option<i64>, n
 /// `DeltaDataIntervalTimetable._round`: calendar deltas step from the anchor, fixed ones round on the epoch grid.
 fn delta_round(steps: Steps<'_>, delta: Delta, dt: i64, anchor: i64) -> CoreResult<i64> {
     let grid = match delta {
-        Delta::Relative { months, .. } if months != 0 => {
+        Delta::Calendar(rd) if rd.months != 0 || rd.years != 0 => {
             let mut boundary = anchor;
             loop {
                 let next = steps.next(boundary)?;
@@ -365,8 +466,8 @@ fn delta_round(steps: Steps<'_>, delta: Delta, dt: i64, anchor: i64) -> CoreResu
             }
         }
         Delta::Fixed(us) => us,
-        // `_relativedelta_in_seconds` ignores microseconds.
-        Delta::Relative { micros, .. } => micros / MICROS_PER_SECOND * MICROS_PER_SECOND,
+        // `_relativedelta_in_seconds` ignores microseconds and absolute fields.
+        Delta::Calendar(rd) => rd.approx_seconds() * MICROS_PER_SECOND,
     };
     if grid <= 0 {
         return Ok(dt);
@@ -443,7 +544,8 @@ mod tests {
     #[test]
     fn cron_data_interval_catchup_from_start_date() {
         let tt = Timetable::cron_data_interval("@daily", "UTC").unwrap();
-        let infos = tt.iterate(None, &restriction(Some("2024-01-01 00:00"), true), us("2024-06-01 00:00"), 2).unwrap();
+        let (infos, err) = tt.iterate(None, &restriction(Some("2024-01-01 00:00"), true), us("2024-06-01 00:00"), 2);
+        assert!(err.is_none());
         assert_eq!(infos[0], RunInfo::interval(us("2024-01-01 00:00"), us("2024-01-02 00:00")));
         assert_eq!(infos[1], RunInfo::interval(us("2024-01-02 00:00"), us("2024-01-03 00:00")));
     }
@@ -462,16 +564,27 @@ mod tests {
             .unwrap();
         let r =
             Restriction { earliest: Some(us("2024-01-01 00:30")), latest: Some(us("2024-01-01 02:00")), catchup: true };
-        let infos = tt.iterate(None, &r, us("2024-06-01 00:00"), 10).unwrap();
+        let (infos, _) = tt.iterate(None, &r, us("2024-06-01 00:00"), 10);
         let starts: Vec<i64> = infos.iter().map(|i| i.run_after).collect();
         assert_eq!(starts, vec![us("2024-01-01 01:00"), us("2024-01-01 02:00")]);
     }
 
     #[test]
     fn relative_delta_clamps_day() {
-        let month = Delta::Relative { months: 1, micros: 0 };
+        let month = Delta::Calendar(RelDelta::months(1));
         assert_eq!(month.after(us("2024-01-31 10:00")).unwrap(), us("2024-02-29 10:00"));
         assert_eq!(month.before(us("2024-03-31 10:00")).unwrap(), us("2024-02-29 10:00"));
+    }
+
+    #[test]
+    fn relativedelta_absolute_fields_and_weekday() {
+        // relativedelta(months=1, day=1, hour=6): the first of next month at 06:00.
+        let first = Delta::Calendar(RelDelta { months: 1, day: Some(1), hour: Some(6), ..RelDelta::default() });
+        assert_eq!(first.after(us("2024-01-31 10:00")).unwrap(), us("2024-02-01 06:00"));
+        // relativedelta(weekday=FR(-1)): the last Friday on or before.
+        let friday = Delta::Calendar(RelDelta { weekday: Some((4, -1)), ..RelDelta::default() });
+        assert_eq!(friday.after(us("2024-06-17 10:00")).unwrap(), us("2024-06-14 10:00"));
+        assert_eq!(friday.after(us("2024-06-14 10:00")).unwrap(), us("2024-06-14 10:00"));
     }
 
     #[test]

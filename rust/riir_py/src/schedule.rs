@@ -8,7 +8,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use riir_core::backfill::{self, ReprocessBehavior};
 use riir_core::cron::{self, CronExpr};
-use riir_core::timetable::{Delta, Restriction, RunImmediately, Timetable};
+use riir_core::timetable::{Delta, RelDelta, Restriction, RunImmediately, Timetable};
 use riir_core::CoreError;
 
 /// Schedule errors are Airflow's `AirflowTimetableInvalid` (what Airflow raises from `Timetable.validate`).
@@ -109,12 +109,38 @@ impl PyCron {
     }
 }
 
-/// Delta as it crosses the boundary: `("fixed", microseconds)` or `("relative", months, microseconds)`.
-fn delta_from(py: Python<'_>, spec: (String, i64, i64)) -> PyResult<Delta> {
+/// Delta as it crosses the boundary: `("fixed", [microseconds])` or `("relative", [years, months, days, hours,
+/// minutes, seconds, microseconds, leapdays, year, month, day, hour, minute, second, microsecond, weekday,
+/// weekday_n])` with None for absent absolute fields.
+type DeltaSpec = (String, Vec<Option<i64>>);
+
+fn delta_from(py: Python<'_>, spec: DeltaSpec) -> PyResult<Delta> {
+    let bad = |reason: String| tt_err(py, CoreError::Invalid { what: "delta".into(), reason });
+    let v = &spec.1;
+    let get = |i: usize| v.get(i).copied().flatten();
+    let num = |i: usize| get(i).unwrap_or(0);
+    let small = |i: usize| get(i).map(|x| x as u32);
     match spec.0.as_str() {
-        "fixed" => Ok(Delta::Fixed(spec.1)),
-        "relative" => Ok(Delta::Relative { months: spec.1 as i32, micros: spec.2 }),
-        other => Err(tt_err(py, CoreError::Invalid { what: "delta".into(), reason: format!("unknown kind {other}") })),
+        "fixed" => Ok(Delta::Fixed(num(0))),
+        "relative" if v.len() == 17 => Ok(Delta::Calendar(RelDelta {
+            years: num(0) as i32,
+            months: num(1) as i32,
+            days: num(2),
+            hours: num(3),
+            minutes: num(4),
+            seconds: num(5),
+            microseconds: num(6),
+            leapdays: num(7),
+            year: get(8).map(|x| x as i32),
+            month: small(9),
+            day: small(10),
+            hour: small(11),
+            minute: small(12),
+            second: small(13),
+            microsecond: small(14),
+            weekday: get(15).map(|w| (w as u32, num(16) as i32)),
+        })),
+        other => Err(bad(format!("unknown delta form {other} with {} values", v.len()))),
     }
 }
 
@@ -142,7 +168,7 @@ impl PyTimetable {
         py: Python<'_>,
         expressions: Vec<String>,
         timezone: &str,
-        interval: (String, i64, i64),
+        interval: DeltaSpec,
         run_immediately: (String, i64),
     ) -> PyResult<Self> {
         let run_immediately = match run_immediately.0.as_str() {
@@ -157,19 +183,20 @@ impl PyTimetable {
 
     /// Delta data intervals (`DeltaDataIntervalTimetable`).
     #[staticmethod]
-    fn delta_data_interval(py: Python<'_>, delta: (String, i64, i64)) -> PyResult<Self> {
+    fn delta_data_interval(py: Python<'_>, delta: DeltaSpec) -> PyResult<Self> {
         Ok(PyTimetable { inner: Timetable::DeltaDataInterval { delta: delta_from(py, delta)? } })
     }
 
     /// Delta triggers (`DeltaTriggerTimetable`).
     #[staticmethod]
-    fn delta_trigger(py: Python<'_>, delta: (String, i64, i64), interval: (String, i64, i64)) -> PyResult<Self> {
+    fn delta_trigger(py: Python<'_>, delta: DeltaSpec, interval: DeltaSpec) -> PyResult<Self> {
         let inner = Timetable::DeltaTrigger { delta: delta_from(py, delta)?, interval: delta_from(py, interval)? };
         Ok(PyTimetable { inner })
     }
 
     /// Up to `n` consecutive `next_dagrun_info` results as `(run_after, start, end)`, each step fed the data
-    /// interval of the one before; stops early when the timetable returns None.
+    /// interval of the one before; stops early when the timetable returns None or fails (then with the error's
+    /// message, the runs before it kept).
     #[pyo3(signature = (last, earliest, latest, catchup, now, n = 1))]
     #[allow(clippy::too_many_arguments)]
     fn next_dagrun_infos(
@@ -181,10 +208,10 @@ impl PyTimetable {
         catchup: bool,
         now: i64,
         n: usize,
-    ) -> PyResult<Vec<RunInfoTuple>> {
+    ) -> (Vec<RunInfoTuple>, Option<String>) {
         let restriction = Restriction { earliest, latest, catchup };
-        let infos = py.detach(|| self.inner.iterate(last, &restriction, now, n)).tt(py)?;
-        Ok(infos.into_iter().map(|i| (i.run_after, i.start, i.end)).collect())
+        let (infos, error) = py.detach(|| self.inner.iterate(last, &restriction, now, n));
+        (infos.into_iter().map(|i| (i.run_after, i.start, i.end)).collect(), error.map(|e| e.to_string()))
     }
 
     /// The runs a backfill over `[from_date, to_date]` would create, as `(run_after, start, end)`, oldest first
@@ -212,9 +239,9 @@ impl PyTimetable {
 
 /// Plans a backfill: the logical dates to create, in creation order, with what happens to each.
 ///
-/// `infos` are the timetable's `(logical_date, ...)` in ascending order; `existing` maps a logical date to the
-/// state of the run already there. Returns `(logical_date, action)` pairs where action is `create`, `clear` or
-/// a reason the date is skipped.
+/// `logical_dates` come in the timetable's order (reversed here when `run_backwards`); `existing` pairs a logical
+/// date with the state of the latest run already there. Returns `(logical_date, action)` pairs in creation order
+/// (the sort ordinal is the position + 1); action is `create`, `clear`, `in flight` or `already exists`.
 #[pyfunction]
 #[pyo3(signature = (logical_dates, existing, reprocess_behavior, run_backwards))]
 fn plan_backfill(

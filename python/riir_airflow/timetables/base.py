@@ -1,0 +1,16 @@
+"""Airflow's `airflow.timetables.base`: re-exports only.
+
+Generated from riir_airflow/_internal/import_paths.py; edit the table there, not this file.
+"""
+
+from riir_airflow._internal.timetables import DagRunInfo as DagRunInfo
+from riir_airflow._internal.timetables import DataInterval as DataInterval
+from riir_airflow._internal.timetables import TimeRestriction as TimeRestriction
+from riir_airflow._internal.timetables import Timetable as Timetable
+
+__all__ = [
+    "DagRunInfo",
+    "DataInterval",
+    "TimeRestriction",
+    "Timetable",
+]

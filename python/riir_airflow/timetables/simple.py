@@ -1,0 +1,16 @@
+"""Airflow's `airflow.timetables.simple`: re-exports only.
+
+Generated from riir_airflow/_internal/import_paths.py; edit the table there, not this file.
+"""
+
+from riir_airflow._internal.timetables import AssetTriggeredTimetable as AssetTriggeredTimetable
+from riir_airflow._internal.timetables import ContinuousTimetable as ContinuousTimetable
+from riir_airflow._internal.timetables import NullTimetable as NullTimetable
+from riir_airflow._internal.timetables import OnceTimetable as OnceTimetable
+
+__all__ = [
+    "AssetTriggeredTimetable",
+    "ContinuousTimetable",
+    "NullTimetable",
+    "OnceTimetable",
+]
