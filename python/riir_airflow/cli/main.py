@@ -19,6 +19,7 @@ COMMAND_MODULES = [
     "riir_airflow.cli.config_command",
     "riir_airflow.cli.app_command",
     "riir_airflow.cli.standalone_command",
+    "riir_airflow.cli.broker_command",
 ]
 
 

@@ -1,0 +1,104 @@
+"""Request dependencies shared by the routers: the metastore pool, the caller and their role, paging."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
+
+import asyncpg
+from fastapi import Depends, HTTPException, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, OAuth2PasswordBearer
+
+from riir_airflow.broker.auth import AuthError, AuthManager, Role, User
+from riir_airflow.config import AirflowConfigParser
+
+# Both schemes appear in the OpenAPI spec as in Airflow's; either header form is accepted.
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
+bearer_scheme = HTTPBearer(auto_error=False)
+
+
+def get_pool(request: Request) -> asyncpg.Pool:
+    pool: asyncpg.Pool = request.app.state.pool
+    return pool
+
+
+def get_config(request: Request) -> AirflowConfigParser:
+    config: AirflowConfigParser = request.app.state.config
+    return config
+
+
+def get_auth(request: Request) -> AuthManager:
+    auth: AuthManager = request.app.state.auth
+    return auth
+
+
+Pool = Annotated[asyncpg.Pool, Depends(get_pool)]
+Config = Annotated[AirflowConfigParser, Depends(get_config)]
+
+
+async def current_user(
+    request: Request,
+    _oauth: Annotated[str | None, Depends(oauth2_scheme)],
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+) -> User:
+    auth = get_auth(request)
+    token = bearer.credentials if bearer else request.cookies.get("_token")
+    if not token:
+        if auth.all_admins:
+            return User("anonymous", Role.ADMIN)
+        raise HTTPException(401, "Not authenticated")
+    try:
+        user = auth.verify(token)
+    except AuthError as err:
+        raise HTTPException(err.status, err.detail) from None
+    return User(user.username, Role.ADMIN) if auth.all_admins else user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+_READ_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def requires(read: Role, write: Role) -> Callable[[Request, User], Coroutine[Any, Any, User]]:
+    """A router dependency: `read` is the lowest role allowed to read (GET, and POST .../list batch queries),
+    `write` the lowest allowed to change anything."""
+
+    async def check(request: Request, user: CurrentUser) -> User:
+        reading = request.method in _READ_METHODS or (request.method == "POST" and request.url.path.endswith("/list"))
+        if user.role < (read if reading else write):
+            raise HTTPException(403, "Forbidden")
+        return user
+
+    return check
+
+
+class Paging:
+    """`limit` (default `[api] fallback_page_limit`, at most `[api] maximum_page_limit`) and `offset`."""
+
+    def __init__(self, limit: int, offset: int) -> None:
+        self.limit = limit
+        self.offset = offset
+
+
+def paging(
+    request: Request,
+    limit: Annotated[int | None, Query(ge=0)] = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Paging:
+    config = get_config(request)
+    maximum = config.getint("api", "maximum_page_limit", fallback=100)
+    if limit is None:
+        limit = config.getint("api", "fallback_page_limit", fallback=50)
+    return Paging(min(limit, maximum), offset)
+
+
+Page = Annotated[Paging, Depends(paging)]
+
+
+def order_by_param(default: str) -> Callable[[list[str] | None], list[str]]:
+    def parse(order_by: Annotated[list[str] | None, Query()] = None) -> list[str]:
+        # Airflow accepts repeated `order_by` and comma-separated fields.
+        fields = [f.strip() for item in (order_by or [default]) for f in item.split(",") if f.strip()]
+        return fields or [default]
+
+    return parse

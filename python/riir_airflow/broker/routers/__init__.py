@@ -1,0 +1,41 @@
+"""One router per resource, mounted under /api/v2 (auth_router under /auth)."""
+
+from __future__ import annotations
+
+from riir_airflow.broker.routers import (
+    assets,
+    backfills,
+    config,
+    connections,
+    dag_runs,
+    dag_versions,
+    dags,
+    discovery,
+    event_logs,
+    import_errors,
+    monitor,
+    pools,
+    task_instances,
+    tasks,
+    variables,
+    xcom,
+)
+
+ROUTERS = [
+    monitor,
+    dags,
+    dag_versions,
+    tasks,
+    dag_runs,
+    xcom,
+    task_instances,
+    variables,
+    connections,
+    pools,
+    assets,
+    backfills,
+    import_errors,
+    event_logs,
+    config,
+    discovery,
+]

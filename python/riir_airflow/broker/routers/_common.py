@@ -1,0 +1,97 @@
+"""Lookups and shapes shared by the routers."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import HTTPException
+
+from riir_airflow.broker import views
+from riir_airflow.metastore import api_queries as aq
+from riir_airflow.metastore import queries as q
+from riir_airflow.metastore.queries import Db
+from riir_airflow.metastore.records import (
+    DagRecord,
+    DagRunRecord,
+    TaskInstanceHistoryRecord,
+    TaskInstanceKey,
+    TaskInstanceRecord,
+)
+
+DATE_RANGE_OPS = {"gte": ">=", "gt": ">", "lte": "<=", "lt": "<"}
+
+
+async def require_dag(db: Db, dag_id: str) -> DagRecord:
+    dag = await q.get_dag(db, dag_id)
+    if dag is None:
+        raise HTTPException(404, f"Dag with id {dag_id} was not found")
+    return dag
+
+
+async def require_run(db: Db, dag_id: str, run_id: str) -> DagRunRecord:
+    run = await q.get_dag_run(db, dag_id, run_id)
+    if run is None:
+        raise HTTPException(404, f"The DagRun with dag_id: `{dag_id}` and run_id: `{run_id}` was not found")
+    return run
+
+
+async def require_ti(db: Db, dag_id: str, run_id: str, task_id: str, map_index: int) -> TaskInstanceRecord:
+    ti = await q.get_task_instance(db, TaskInstanceKey(dag_id, run_id, task_id, map_index))
+    if ti is None:
+        raise HTTPException(
+            404,
+            f"The Task Instance with dag_id: `{dag_id}`, run_id: `{run_id}`, task_id: `{task_id}` and map_index: "
+            f"`{map_index}` was not found",
+        )
+    return ti
+
+
+def ranges(values: dict[str, datetime.datetime | float | None], columns: dict[str, str]) -> list[tuple[str, str, Any]]:
+    """`{"logical_date_gte": x, ...}` as (column, operator, value) filters; `columns` maps prefixes to columns."""
+    out = []
+    for name, value in values.items():
+        if value is None:
+            continue
+        prefix, _, op = name.rpartition("_")
+        out.append((columns.get(prefix, prefix), DATE_RANGE_OPS[op], value))
+    return out
+
+
+async def run_payloads(db: Db, runs: Sequence[DagRunRecord]) -> list[dict[str, Any]]:
+    names = await aq.display_names(db, {r.dag_id for r in runs})
+    version_ids = {r.dag_version_id for r in runs if r.dag_version_id}
+    versions = await aq.versions_by_id(db, version_ids)
+    missing = {r.dag_id for r in runs if r.dag_version_id is None}
+    latest = await aq.latest_versions(db, missing) if missing else {}
+    out = []
+    for r in runs:
+        name = names.get(r.dag_id, r.dag_id)
+        version = versions.get(r.dag_version_id) if r.dag_version_id else latest.get(r.dag_id)
+        out.append(views.dag_run(r, name, [views.dag_version(version, name)] if version else []))
+    return out
+
+
+async def ti_payloads(db: Db, tis: Sequence[TaskInstanceRecord | TaskInstanceHistoryRecord]) -> list[dict[str, Any]]:
+    names = await aq.display_names(db, {t.dag_id for t in tis})
+    runs = await aq.runs_by_key(db, {(t.dag_id, t.run_id) for t in tis})
+    versions = await aq.versions_by_id(db, {t.dag_version_id for t in tis if t.dag_version_id})
+    out = []
+    for t in tis:
+        name = names.get(t.dag_id, t.dag_id)
+        version = versions.get(t.dag_version_id) if t.dag_version_id else None
+        out.append(
+            views.task_instance(
+                t, runs.get((t.dag_id, t.run_id)), name, views.dag_version(version, name) if version else None
+            )
+        )
+    return out
+
+
+def parse_uuid(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None

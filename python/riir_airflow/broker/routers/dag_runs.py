@@ -1,0 +1,220 @@
+"""`/dags/{dag_id}/dagRuns`: list, get, trigger, patch, clear, delete, batch list.
+
+Triggering only inserts the run row (the insert NOTIFYs `riir_run_created`); the DAG app that serves the DAG
+creates its task instances and runs it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+import string
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Response
+
+from riir_airflow.broker.auth import Role
+from riir_airflow.broker.deps import CurrentUser, Page, Pool, order_by_param, requires
+from riir_airflow.broker.routers._common import ranges as to_ranges
+from riir_airflow.broker.routers._common import (
+    require_dag,
+    require_run,
+    run_payloads,
+    ti_payloads,
+)
+from riir_airflow.broker.schemas import (
+    ClearTaskInstanceCollectionResponse,
+    DAGRunClearBody,
+    DAGRunCollectionResponse,
+    DAGRunPatchBody,
+    DAGRunResponse,
+    DAGRunsBatchBody,
+    TriggerDAGRunPostBody,
+)
+from riir_airflow.broker.views import serialized_tasks
+from riir_airflow.exceptions import DagRunAlreadyExists
+from riir_airflow.metastore import api_queries as aq
+from riir_airflow.metastore import queries as q
+
+router = APIRouter(dependencies=[Depends(requires(Role.VIEWER, Role.USER))], tags=["DagRun"])
+
+DateQ = Annotated[datetime.datetime | None, Query()]
+
+
+def _random_suffix() -> str:
+    return "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(8))
+
+
+@router.get("/dags/{dag_id}/dagRuns", response_model=DAGRunCollectionResponse)
+async def get_dag_runs(
+    pool: Pool,
+    page: Page,
+    dag_id: str,
+    order_by: Annotated[list[str], Depends(order_by_param("id"))],
+    state: Annotated[list[str] | None, Query()] = None,
+    run_type: Annotated[list[str] | None, Query()] = None,
+    run_id_pattern: str | None = None,
+    logical_date_gte: DateQ = None,
+    logical_date_gt: DateQ = None,
+    logical_date_lte: DateQ = None,
+    logical_date_lt: DateQ = None,
+    run_after_gte: DateQ = None,
+    run_after_gt: DateQ = None,
+    run_after_lte: DateQ = None,
+    run_after_lt: DateQ = None,
+    start_date_gte: DateQ = None,
+    start_date_lte: DateQ = None,
+    end_date_gte: DateQ = None,
+    end_date_lte: DateQ = None,
+) -> dict[str, Any]:
+    if dag_id != "~":
+        await require_dag(pool, dag_id)
+    for value in state or ():
+        if value not in ("queued", "running", "success", "failed"):
+            raise HTTPException(422, "Invalid value for state. Valid values are queued, running, success, failed")
+    dates = {k: v for k, v in locals().items() if k.endswith(("_gte", "_gt", "_lte", "_lt"))}
+    result = await aq.list_runs_filtered(
+        pool,
+        dag_ids=None if dag_id == "~" else [dag_id],
+        states=state or (),
+        run_types=run_type or (),
+        ranges=to_ranges(dates, {}),
+        run_id_pattern=run_id_pattern,
+        order_by=order_by,
+        limit=page.limit,
+        offset=page.offset,
+    )
+    return {"dag_runs": await run_payloads(pool, result.items), "total_entries": result.total_entries}
+
+
+@router.get("/dags/{dag_id}/dagRuns/{dag_run_id}", response_model=DAGRunResponse)
+async def get_dag_run(pool: Pool, dag_id: str, dag_run_id: str) -> dict[str, Any]:
+    run = await require_run(pool, dag_id, dag_run_id)
+    return (await run_payloads(pool, [run]))[0]
+
+
+@router.post("/dags/{dag_id}/dagRuns", response_model=DAGRunResponse)
+async def trigger_dag_run(pool: Pool, user: CurrentUser, dag_id: str, body: TriggerDAGRunPostBody) -> dict[str, Any]:
+    await require_dag(pool, dag_id)
+    latest = (await aq.latest_versions(pool, [dag_id])).get(dag_id)
+    if latest is None:
+        raise HTTPException(404, f"Dag with dag_id: '{dag_id}' not found")
+    for name in ("logical_date", "run_after", "data_interval_start", "data_interval_end"):
+        value = getattr(body, name)
+        if value is not None and value.tzinfo is None:
+            raise HTTPException(400, f"{name} must be timezone-aware")
+    if (body.data_interval_start is None) != (body.data_interval_end is None):
+        raise HTTPException(
+            400, "Either both data_interval_start and data_interval_end must be provided or both must be None"
+        )
+    now = datetime.datetime.now(datetime.UTC)
+    run_after = body.run_after or now  # Airflow: not the logical date
+    run_id = body.dag_run_id
+    if not run_id:
+        suffix = run_after.isoformat() if body.logical_date else f"{run_after.isoformat()}_{_random_suffix()}"
+        run_id = f"manual__{suffix}"
+    interval = None
+    if body.data_interval_start is not None and body.data_interval_end is not None:
+        interval = (body.data_interval_start, body.data_interval_end)
+    elif body.logical_date is not None:
+        interval = (body.logical_date, body.logical_date)
+    try:
+        run = await q.create_dag_run(
+            pool,
+            dag_id,
+            run_id,
+            run_type="manual",
+            logical_date=body.logical_date,
+            data_interval=interval,
+            run_after=run_after,
+            conf=body.conf or {},
+            dag_version_id=latest.id,
+            triggered_by="rest_api",
+            triggering_user_name=user.username,
+            note=body.note,
+        )
+    except DagRunAlreadyExists:
+        raise HTTPException(
+            409,
+            f"DAG Run with run_id '{run_id}' or logical_date '{body.logical_date}' already exists for dag '{dag_id}'",
+        ) from None
+    await q.record_event(pool, "trigger_dag_run", dag_id=dag_id, run_id=run_id, owner=user.username)
+    return (await run_payloads(pool, [run]))[0]
+
+
+@router.patch("/dags/{dag_id}/dagRuns/{dag_run_id}", response_model=DAGRunResponse)
+async def patch_dag_run(
+    pool: Pool,
+    user: CurrentUser,
+    dag_id: str,
+    dag_run_id: str,
+    body: DAGRunPatchBody,
+    update_mask: Annotated[list[str] | None, Query()] = None,
+) -> dict[str, Any]:
+    await require_dag(pool, dag_id)
+    await require_run(pool, dag_id, dag_run_id)
+    fields = set(update_mask) if update_mask else body.model_fields_set
+    for field in fields:
+        if field not in ("state", "note"):
+            raise HTTPException(400, f"Invalid field `{field}` in update mask")
+    if "state" in fields and body.state is not None:
+        if body.state == "queued":
+            await aq.clear_task_instances(pool, dag_id, [dag_run_id])
+        await aq.mark_run(pool, dag_id, dag_run_id, body.state)
+        await q.record_event(pool, f"dagrun_set_{body.state}", dag_id=dag_id, run_id=dag_run_id, owner=user.username)
+    if "note" in fields:
+        await aq.set_dag_run_note(pool, dag_id, dag_run_id, body.note)
+    run = await require_run(pool, dag_id, dag_run_id)
+    return (await run_payloads(pool, [run]))[0]
+
+
+@router.delete("/dags/{dag_id}/dagRuns/{dag_run_id}", status_code=204, response_class=Response)
+async def delete_dag_run(pool: Pool, dag_id: str, dag_run_id: str) -> Response:
+    await require_run(pool, dag_id, dag_run_id)
+    await aq.delete_dag_run(pool, dag_id, dag_run_id)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/dags/{dag_id}/dagRuns/{dag_run_id}/clear",
+    response_model=ClearTaskInstanceCollectionResponse | DAGRunResponse,
+)
+async def clear_dag_run(pool: Pool, dag_id: str, dag_run_id: str, body: DAGRunClearBody) -> dict[str, Any]:
+    await require_dag(pool, dag_id)
+    await require_run(pool, dag_id, dag_run_id)
+    latest = (await aq.latest_versions(pool, [dag_id])).get(dag_id)
+    retries = {
+        str(t.get("task_id")): int(t.get("retries", 0) or 0) for t in serialized_tasks(latest.data if latest else None)
+    }
+    cleared = await aq.clear_task_instances(
+        pool, dag_id, [dag_run_id], only_failed=body.only_failed, dry_run=body.dry_run, retries=retries
+    )
+    if body.dry_run:
+        return {"task_instances": await ti_payloads(pool, cleared), "total_entries": len(cleared)}
+    run = await require_run(pool, dag_id, dag_run_id)
+    if not cleared:
+        await aq.mark_run(pool, dag_id, dag_run_id, "queued")
+        run = await require_run(pool, dag_id, dag_run_id)
+    return (await run_payloads(pool, [run]))[0]
+
+
+@router.post("/dags/{dag_id}/dagRuns/list", response_model=DAGRunCollectionResponse)
+async def get_list_dag_runs_batch(pool: Pool, dag_id: str, body: DAGRunsBatchBody) -> dict[str, Any]:
+    if dag_id != "~":
+        raise HTTPException(400, "Only '~' is supported as dag_id for the batch endpoint")
+    dumped = body.model_dump()
+    dates = {
+        k: v for k, v in dumped.items() if k.endswith(("_gte", "_gt", "_lte", "_lt")) and not k.startswith("duration")
+    }
+    states = [s for s in (body.states or []) if s is not None]
+    order = [f.strip() for f in (body.order_by or "id").split(",") if f.strip()] or ["id"]
+    result = await aq.list_runs_filtered(
+        pool,
+        dag_ids=body.dag_ids,
+        states=states,
+        ranges=to_ranges(dates, {}),
+        order_by=order,
+        limit=body.page_limit,
+        offset=body.page_offset,
+    )
+    return {"dag_runs": await run_payloads(pool, result.items), "total_entries": result.total_entries}

@@ -1,0 +1,340 @@
+"""Task instances: list (one run or `~`), get, tries, mapped, patch state, clear, batch list, logs."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+
+from riir_airflow.broker.auth import Role
+from riir_airflow.broker.deps import CurrentUser, Page, Pool, order_by_param, requires
+from riir_airflow.broker.routers._common import ranges as to_ranges
+from riir_airflow.broker.routers._common import (
+    require_dag,
+    require_run,
+    require_ti,
+    ti_payloads,
+)
+from riir_airflow.broker.schemas import (
+    ClearTaskInstancesBody,
+    PatchTaskInstanceBody,
+    TaskInstanceCollectionResponse,
+    TaskInstanceHistoryCollectionResponse,
+    TaskInstanceHistoryResponse,
+    TaskInstanceResponse,
+    TaskInstancesBatchBody,
+    TaskInstancesLogResponse,
+)
+from riir_airflow.broker.views import serialized_tasks
+from riir_airflow.metastore import api_queries as aq
+from riir_airflow.metastore import queries as q
+from riir_airflow.metastore.records import TaskInstanceKey
+
+router = APIRouter(dependencies=[Depends(requires(Role.VIEWER, Role.USER))], tags=["Task Instance"])
+
+RUN_PATH = "/dags/{dag_id}/dagRuns/{dag_run_id}"
+TI_PATH = RUN_PATH + "/taskInstances/{task_id}"
+DateQ = Annotated[datetime.datetime | None, Query()]
+FloatQ = Annotated[float | None, Query()]
+TI_STATES = ("removed", "scheduled", "queued", "running", "success", "restarting", "failed", "up_for_retry",
+             "up_for_reschedule", "upstream_failed", "skipped", "deferred", "awaiting_input")  # fmt: skip
+LOG_PAGE = 1000
+
+
+def _states(values: list[str] | None) -> list[str | None]:
+    out: list[str | None] = []
+    for value in values or ():
+        if value in ("none", "null", "no_status"):
+            out.append(None)
+        elif value in TI_STATES:
+            out.append(value)
+        else:
+            raise HTTPException(422, f"Invalid value for state. Valid values are {', '.join(TI_STATES)}")
+    return out
+
+
+@router.get(RUN_PATH + "/taskInstances", response_model=TaskInstanceCollectionResponse)
+async def get_task_instances(
+    pool: Pool,
+    page: Page,
+    dag_id: str,
+    dag_run_id: str,
+    order_by: Annotated[list[str], Depends(order_by_param("map_index"))],
+    task_id: str | None = None,
+    task_display_name_pattern: str | None = None,
+    state: Annotated[list[str] | None, Query()] = None,
+    pool_: Annotated[list[str] | None, Query(alias="pool")] = None,
+    queue: Annotated[list[str] | None, Query()] = None,
+    map_index: Annotated[list[int] | None, Query()] = None,
+    logical_date_gte: DateQ = None,
+    logical_date_lte: DateQ = None,
+    start_date_gte: DateQ = None,
+    start_date_lte: DateQ = None,
+    end_date_gte: DateQ = None,
+    end_date_lte: DateQ = None,
+    duration_gte: FloatQ = None,
+    duration_lte: FloatQ = None,
+) -> dict[str, Any]:
+    if dag_id != "~":
+        await require_dag(pool, dag_id)
+    if dag_run_id != "~":
+        await require_run(pool, dag_id, dag_run_id)
+    dates = {k: v for k, v in locals().items() if k.startswith(("start_date_", "end_date_", "duration_"))}
+    result = await aq.list_tis_filtered(
+        pool,
+        dag_id=None if dag_id == "~" else dag_id,
+        run_id=None if dag_run_id == "~" else dag_run_id,
+        task_ids=[task_id] if task_id else (),
+        task_id_pattern=task_display_name_pattern,
+        map_index=map_index[0] if map_index and len(map_index) == 1 else None,
+        states=_states(state),
+        pools=pool_ or (),
+        queues=queue or (),
+        ranges=to_ranges(dates, {}),
+        order_by=order_by,
+        limit=page.limit,
+        offset=page.offset,
+    )
+    return {"task_instances": await ti_payloads(pool, result.items), "total_entries": result.total_entries}
+
+
+@router.get(TI_PATH, response_model=TaskInstanceResponse)
+async def get_task_instance(pool: Pool, dag_id: str, dag_run_id: str, task_id: str) -> dict[str, Any]:
+    ti = await require_ti(pool, dag_id, dag_run_id, task_id, -1)
+    return (await ti_payloads(pool, [ti]))[0]
+
+
+@router.get(TI_PATH + "/listMapped", response_model=TaskInstanceCollectionResponse)
+async def get_mapped_task_instances(
+    pool: Pool,
+    page: Page,
+    dag_id: str,
+    dag_run_id: str,
+    task_id: str,
+    order_by: Annotated[list[str], Depends(order_by_param("map_index"))],
+    state: Annotated[list[str] | None, Query()] = None,
+) -> dict[str, Any]:
+    await require_run(pool, dag_id, dag_run_id)
+    result = await aq.list_tis_filtered(
+        pool, dag_id=dag_id, run_id=dag_run_id, task_ids=[task_id], mapped_only=True, states=_states(state),
+        order_by=order_by, limit=page.limit, offset=page.offset,
+    )  # fmt: skip
+    if result.total_entries == 0:
+        exists = await aq.list_tis_filtered(pool, dag_id=dag_id, run_id=dag_run_id, task_ids=[task_id], limit=1)
+        if not exists.items:
+            raise HTTPException(404, f"Task id {task_id} not found")
+    return {"task_instances": await ti_payloads(pool, result.items), "total_entries": result.total_entries}
+
+
+async def _tries(pool: Any, dag_id: str, dag_run_id: str, task_id: str, map_index: int) -> list[dict[str, Any]]:
+    ti = await require_ti(pool, dag_id, dag_run_id, task_id, map_index)
+    history = await q.list_task_instance_tries(pool, TaskInstanceKey(dag_id, dag_run_id, task_id, map_index))
+    done = {h.try_number for h in history}
+    items: list[Any] = list(history)
+    if ti.try_number > 0 and ti.try_number not in done:
+        items.append(ti)  # the current try, still running or not yet archived
+    return await ti_payloads(pool, items)
+
+
+@router.get(TI_PATH + "/tries", response_model=TaskInstanceHistoryCollectionResponse)
+async def get_task_instance_tries(pool: Pool, dag_id: str, dag_run_id: str, task_id: str) -> dict[str, Any]:
+    tries = await _tries(pool, dag_id, dag_run_id, task_id, -1)
+    return {"task_instances": tries, "total_entries": len(tries)}
+
+
+@router.get(TI_PATH + "/{map_index}/tries", response_model=TaskInstanceHistoryCollectionResponse)
+async def get_mapped_task_instance_tries(
+    pool: Pool, dag_id: str, dag_run_id: str, task_id: str, map_index: int
+) -> dict[str, Any]:
+    tries = await _tries(pool, dag_id, dag_run_id, task_id, map_index)
+    return {"task_instances": tries, "total_entries": len(tries)}
+
+
+@router.get(TI_PATH + "/tries/{task_try_number}", response_model=TaskInstanceHistoryResponse)
+async def get_task_instance_try_details(
+    pool: Pool, dag_id: str, dag_run_id: str, task_id: str, task_try_number: int, map_index: int = -1
+) -> dict[str, Any]:
+    for item in await _tries(pool, dag_id, dag_run_id, task_id, map_index):
+        if item["try_number"] == task_try_number:
+            return item
+    raise HTTPException(
+        404,
+        f"The Task Instance with dag_id: `{dag_id}`, run_id: `{dag_run_id}`, task_id: `{task_id}`, "
+        f"try_number: `{task_try_number}` and map_index: `{map_index}` was not found",
+    )
+
+
+@router.get(TI_PATH + "/{map_index}", response_model=TaskInstanceResponse)
+async def get_mapped_task_instance(
+    pool: Pool, dag_id: str, dag_run_id: str, task_id: str, map_index: int
+) -> dict[str, Any]:
+    ti = await require_ti(pool, dag_id, dag_run_id, task_id, map_index)
+    return (await ti_payloads(pool, [ti]))[0]
+
+
+async def _patch(
+    pool: Any,
+    user: Any,
+    dag_id: str,
+    dag_run_id: str,
+    task_id: str,
+    map_index: int | None,
+    body: PatchTaskInstanceBody,
+    update_mask: list[str] | None,
+) -> dict[str, Any]:
+    await require_dag(pool, dag_id)
+    await require_run(pool, dag_id, dag_run_id)
+    ti = await require_ti(pool, dag_id, dag_run_id, task_id, -1 if map_index is None else map_index)
+    fields = set(update_mask) if update_mask else body.model_fields_set
+    for field in fields:
+        if field not in ("new_state", "note", "include_upstream", "include_downstream", "include_future",
+                         "include_past"):  # fmt: skip
+            raise HTTPException(400, f"Invalid field `{field}` in update mask")
+    if "new_state" in fields and body.new_state is not None:
+        if body.new_state not in ("success", "failed", "skipped"):
+            raise HTTPException(422, "new_state must be one of success, failed, skipped")
+        task_ids = {task_id}
+        if body.include_upstream or body.include_downstream:
+            latest = (await aq.latest_versions(pool, [dag_id])).get(dag_id)
+            graph = {str(t.get("task_id")): t for t in serialized_tasks(latest.data if latest else None)}
+            directions = (("upstream_task_ids", body.include_upstream),
+                          ("downstream_task_ids", body.include_downstream))  # fmt: skip
+            for direction, wanted in directions:
+                todo = [task_id] if wanted else []
+                while todo:
+                    for nxt in graph.get(todo.pop(), {}).get(direction) or []:
+                        if nxt not in task_ids:
+                            task_ids.add(nxt)
+                            todo.append(nxt)
+        await aq.set_ti_states(pool, dag_id, dag_run_id, task_ids, body.new_state, map_index=map_index)
+        await q.record_event(pool, f"ti_set_{body.new_state}", dag_id=dag_id, run_id=dag_run_id, task_id=task_id,
+                             owner=user.username)  # fmt: skip
+    if "note" in fields:
+        await aq.set_ti_note(pool, dag_id, dag_run_id, task_id, ti.map_index, body.note)
+    ti = await require_ti(pool, dag_id, dag_run_id, task_id, ti.map_index)
+    return {"task_instances": await ti_payloads(pool, [ti]), "total_entries": 1}
+
+
+@router.patch(TI_PATH, response_model=TaskInstanceCollectionResponse)
+async def patch_task_instance(
+    pool: Pool,
+    user: CurrentUser,
+    dag_id: str,
+    dag_run_id: str,
+    task_id: str,
+    body: PatchTaskInstanceBody,
+    map_index: int | None = None,
+    update_mask: Annotated[list[str] | None, Query()] = None,
+) -> dict[str, Any]:
+    return await _patch(pool, user, dag_id, dag_run_id, task_id, map_index, body, update_mask)
+
+
+@router.patch(TI_PATH + "/{map_index}", response_model=TaskInstanceCollectionResponse)
+async def patch_task_instance_by_map_index(
+    pool: Pool,
+    user: CurrentUser,
+    dag_id: str,
+    dag_run_id: str,
+    task_id: str,
+    map_index: int,
+    body: PatchTaskInstanceBody,
+    update_mask: Annotated[list[str] | None, Query()] = None,
+) -> dict[str, Any]:
+    return await _patch(pool, user, dag_id, dag_run_id, task_id, map_index, body, update_mask)
+
+
+@router.post("/dags/{dag_id}/clearTaskInstances", response_model=TaskInstanceCollectionResponse)
+async def post_clear_task_instances(pool: Pool, dag_id: str, body: ClearTaskInstancesBody) -> dict[str, Any]:
+    await require_dag(pool, dag_id)
+    if body.dag_run_id is not None:
+        await require_run(pool, dag_id, body.dag_run_id)
+        run_ids = [body.dag_run_id]
+    else:
+        ranges = [("logical_date", ">=", body.start_date)] if body.start_date else []
+        if body.end_date:
+            ranges.append(("logical_date", "<=", body.end_date))
+        runs = await aq.list_runs_filtered(pool, dag_ids=[dag_id], ranges=ranges, limit=100_000)
+        run_ids = [r.run_id for r in runs.items]
+    task_ids = [t if isinstance(t, str) else str(t[0]) for t in body.task_ids] if body.task_ids else None
+    latest = (await aq.latest_versions(pool, [dag_id])).get(dag_id)
+    retries = {
+        str(t.get("task_id")): int(t.get("retries", 0) or 0) for t in serialized_tasks(latest.data if latest else None)
+    }
+    cleared = await aq.clear_task_instances(
+        pool, dag_id, run_ids, task_ids=task_ids, only_failed=body.only_failed, only_running=body.only_running,
+        dry_run=body.dry_run, reset_runs=body.reset_dag_runs, retries=retries,
+    )  # fmt: skip
+    return {"task_instances": await ti_payloads(pool, cleared), "total_entries": len(cleared)}
+
+
+@router.post("/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/list", response_model=TaskInstanceCollectionResponse)
+async def get_task_instances_batch(
+    pool: Pool, dag_id: str, dag_run_id: str, body: TaskInstancesBatchBody
+) -> dict[str, Any]:
+    if dag_id != "~" or dag_run_id != "~":
+        raise HTTPException(400, "Only '~' is supported as dag_id and dag_run_id for the batch endpoint")
+    dumped = body.model_dump()
+    dates = {k: v for k, v in dumped.items() if k.startswith(("start_date_", "end_date_", "duration_"))}
+    result = await aq.list_tis_filtered(
+        pool,
+        task_ids=body.task_ids or (),
+        states=list(body.state or ()),
+        pools=body.pool or (),
+        queues=body.queue or (),
+        ranges=to_ranges(dates, {}),
+        order_by=[f.strip() for f in (body.order_by or "map_index").split(",") if f.strip()] or ["map_index"],
+        limit=body.page_limit,
+        offset=body.page_offset,
+    )
+    items = [t for t in result.items if (not body.dag_ids or t.dag_id in body.dag_ids)
+             and (not body.dag_run_ids or t.run_id in body.dag_run_ids)]  # fmt: skip
+    return {"task_instances": await ti_payloads(pool, items), "total_entries": result.total_entries}
+
+
+# --- logs ------------------------------------------------------------------------------------------------------------
+def _encode_token(last_id: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"end_of_log": False, "log_pos": last_id}).encode()).decode()
+
+
+def _decode_token(token: str) -> int:
+    try:
+        data = json.loads(base64.urlsafe_b64decode(token.encode()))
+        return max(int(data["log_pos"]), 0)
+    except (ValueError, KeyError, TypeError, binascii.Error):
+        raise HTTPException(400, "Bad Signature. Please use only the tokens provided by the API.") from None
+
+
+@router.get(
+    TI_PATH + "/logs/{try_number}",
+    response_model=TaskInstancesLogResponse,
+    responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+)
+async def get_log(
+    request: Request,
+    pool: Pool,
+    dag_id: str,
+    dag_run_id: str,
+    task_id: str,
+    try_number: int,
+    full_content: bool = False,
+    map_index: int = -1,
+    token: str | None = None,
+) -> Response:
+    """Log lines of one try; `continuation_token` resumes after the last line returned (follow a running task)."""
+    ti = await require_ti(pool, dag_id, dag_run_id, task_id, map_index)
+    if try_number < 0 or try_number > ti.try_number:
+        raise HTTPException(404, f"TaskInstance {task_id} with try_number {try_number} not found")
+    after = _decode_token(token) if token else 0
+    limit = 1_000_000 if full_content else LOG_PAGE
+    rows = await aq.read_log_page(pool, dag_id, dag_run_id, task_id, map_index, try_number, after, limit)
+    last = rows[-1]["id"] if rows else after
+    accept = request.headers.get("accept", "application/json")
+    if "text/plain" in accept and "application/json" not in accept:
+        return PlainTextResponse("\n".join(r["line"] for r in rows))
+    content = [{"timestamp": r["timestamp"].isoformat(), "event": r["line"]} for r in rows]
+    return JSONResponse({"content": content, "continuation_token": _encode_token(last)})

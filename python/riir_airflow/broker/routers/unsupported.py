@@ -1,0 +1,75 @@
+"""Airflow 3.3 REST API operations the broker does not implement answer 501 with a clear message (not 404)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from riir_airflow.broker.app import API_PREFIX
+
+# (method, path) of Airflow 3.3.2's public operations that riir-airflow's broker does not serve.
+UNSUPPORTED = [
+    ("GET", "/assets/aliases"), ("GET", "/assets/aliases/{asset_alias_id}"),
+    ("POST", "/assets/{asset_id}/materialize"), ("GET", "/assets/{asset_id}/queuedEvents"),
+    ("DELETE", "/assets/{asset_id}/queuedEvents"), ("GET", "/dags/{dag_id}/assets/queuedEvents"),
+    ("DELETE", "/dags/{dag_id}/assets/queuedEvents"), ("GET", "/dags/{dag_id}/assets/{asset_id}/queuedEvents"),
+    ("DELETE", "/dags/{dag_id}/assets/{asset_id}/queuedEvents"),
+    ("GET", "/connections/enqueue-test"), ("POST", "/connections/enqueue-test"), ("POST", "/connections/defaults"),
+    ("PATCH", "/dags/{dag_id}/dagRuns"), ("GET", "/dags/{dag_id}/dagRuns/{dag_run_id}/upstreamAssetEvents"),
+    ("GET", "/dags/{dag_id}/dagRuns/{dag_run_id}/wait"), ("POST", "/dags/{dag_id}/clearDagRuns"),
+    ("POST", "/dags/{dag_id}/clearPartitions"), ("GET", "/dagWarnings"), ("PATCH", "/dags"),
+    ("POST", "/dags/{dag_id}/favorite"), ("POST", "/dags/{dag_id}/unfavorite"),
+    ("GET", "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/links"), ("GET", "/jobs"),
+    ("GET", "/plugins"), ("GET", "/plugins/importErrors"), ("GET", "/providers"),
+    ("GET", "/assets/{asset_id}/state-store"), ("DELETE", "/assets/{asset_id}/state-store"),
+    ("GET", "/assets/{asset_id}/state-store/{key}"), ("PUT", "/assets/{asset_id}/state-store/{key}"),
+    ("DELETE", "/assets/{asset_id}/state-store/{key}"),
+    ("DELETE", "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}"),
+    ("GET", "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}/dependencies"),
+    ("GET", "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/dependencies"),
+    ("PATCH", "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances"),
+    ("GET", "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}/tries/{task_try_number}"),
+    ("PATCH", "/dags/{dag_id}/dagRuns/{dag_run_id}/taskGroupInstances/{group_id}"),
+    ("PATCH", "/dags/{dag_id}/dagRuns/{dag_run_id}/taskGroupInstances/{group_id}/dry_run"),
+    ("PATCH", "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}/dry_run"),
+    ("PATCH", "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/dry_run"),
+    ("GET", "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/externalLogUrl/{try_number}"),
+    ("PATCH", "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}/hitlDetails"),
+    ("GET", "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}/hitlDetails"),
+    ("GET", "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}/hitlDetails/tries/{try_number}"),
+    ("GET", "/dags/{dag_id}/dagRuns/{dag_run_id}/hitlDetails"), ("PUT", "/parseDagFile/{file_token}"),
+]  # fmt: skip
+# Task state store operations (PUT/PATCH/DELETE/GET on .../state-store[/{key}]).
+_TI_STORE = "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/state-store"
+UNSUPPORTED += [("GET", _TI_STORE), ("DELETE", _TI_STORE)]
+UNSUPPORTED += [(m, _TI_STORE + "/{key}") for m in ("GET", "PUT", "PATCH", "DELETE")]
+
+
+def install(app: FastAPI) -> None:
+    """Routes registered last, so any implemented operation on the same path wins; kept out of the schema."""
+
+    def make(method: str, path: str):  # type: ignore[no-untyped-def]
+        async def not_implemented(request: Request) -> JSONResponse:
+            return JSONResponse(
+                {"detail": f"{method} {API_PREFIX}{path} is part of Airflow's REST API but is not implemented by "
+                           "riir-airflow's broker"},
+                status_code=501,
+            )  # fmt: skip
+
+        return not_implemented
+
+    for method, path in UNSUPPORTED:
+        app.add_api_route(API_PREFIX + path, make(method, path), methods=[method], include_in_schema=False)
+    app.add_api_route("/api/v1/{rest:path}", _v1_removed, methods=["GET", "POST", "PATCH", "PUT", "DELETE"],
+                      include_in_schema=False)  # fmt: skip
+    app.add_api_route("/health", _old_health, methods=["GET"], include_in_schema=False)
+
+
+async def _v1_removed(request: Request) -> JSONResponse:
+    return JSONResponse({"detail": "/api/v1 has been removed in Airflow 3, please use its upgraded version /api/v2 "
+                                   "instead."}, status_code=404)  # fmt: skip
+
+
+async def _old_health(request: Request) -> JSONResponse:
+    return JSONResponse({"detail": "/health endpoint has been removed in Airflow 3, please use /api/v2/monitor/health"},
+                        status_code=404)  # fmt: skip

@@ -1,0 +1,458 @@
+"""Metastore operations only the broker's REST API needs (the shared ones are in queries.py)."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any
+
+from riir_airflow.metastore.queries import Db, _Filters, _order, _page, transaction
+from riir_airflow.metastore.records import (
+    AppRecord,
+    AssetRecord,
+    DagRecord,
+    DagRunRecord,
+    DagVersionRecord,
+    EventRecord,
+    Page,
+    TaskInstanceRecord,
+    from_row,
+    from_rows,
+)
+
+UNFINISHED_TI_STATES = ("scheduled", "queued", "running", "restarting", "up_for_retry", "up_for_reschedule",
+                        "deferred", "awaiting_input")  # fmt: skip
+
+
+def like_pattern(pattern: str) -> list[str]:
+    """Airflow's `*_pattern` parameters: `|` separates alternatives, each matched as ILIKE '%term%'."""
+    return [f"%{part}%" for part in pattern.split("|")]
+
+
+async def list_dags_filtered(
+    db: Db,
+    *,
+    dag_id_pattern: str | None = None,
+    dag_id_prefix: str | None = None,
+    tags: Collection[str] = (),
+    tags_match_all: bool = False,
+    paused: bool | None = None,
+    exclude_stale: bool = True,
+    owners: Collection[str] = (),
+    order_by: Sequence[str] = ("dag_id",),
+    limit: int = 50,
+    offset: int = 0,
+) -> Page[DagRecord]:
+    filters = _Filters()
+    if dag_id_pattern and dag_id_pattern != "~":
+        filters.add("dag_id ILIKE ANY({}::text[])", like_pattern(dag_id_pattern))
+    if dag_id_prefix and dag_id_prefix != "~":
+        filters.add("starts_with(dag_id, {})", dag_id_prefix)
+    if tags:
+        filters.add("tags @> {}::text[]" if tags_match_all else "tags && {}::text[]", list(tags))
+    if paused is not None:
+        filters.add("is_paused = {}", paused)
+    if exclude_stale:
+        filters.add("NOT is_stale")
+    if owners:
+        filters.add("string_to_array(owners, ',') && {}::text[]", list(owners))
+    allowed = ("dag_id", "dag_display_name", "next_dagrun", "last_parsed_time", "is_paused", "fileloc")
+    return await _page(db, DagRecord, "dag", filters, _order(order_by, allowed, "dag_id"), limit, offset)
+
+
+async def latest_versions(db: Db, dag_ids: Collection[str], *, light: bool = False) -> dict[str, DagVersionRecord]:
+    """The latest version of each DAG (one index probe per DAG). `light`: of the serialized data only the
+    timetable's type is read (what DAG listings need), not the whole document."""
+    data = (
+        "jsonb_build_object('schedule', jsonb_build_object('timetable', "
+        "jsonb_build_object('__type', v.data -> 'schedule' -> 'timetable' -> '__type')))"
+        if light
+        else "v.data"
+    )
+    async with transaction(db) as conn:
+        rows = await conn.fetch(
+            f"SELECT v.id, v.dag_id, v.version_number, v.dag_hash, {data} AS data, v.bundle_name, v.bundle_version, "
+            "v.created_at FROM unnest($1::text[]) AS d(dag_id) CROSS JOIN LATERAL (SELECT * FROM dag_version "
+            "WHERE dag_version.dag_id = d.dag_id ORDER BY version_number DESC LIMIT 1) v",
+            list(dag_ids),
+        )
+    return {r["dag_id"]: from_row(DagVersionRecord, r) for r in rows}
+
+
+async def versions_by_id(db: Db, ids: Collection[uuid.UUID]) -> dict[uuid.UUID, DagVersionRecord]:
+    if not ids:
+        return {}
+    async with transaction(db) as conn:
+        rows = await conn.fetch(
+            "SELECT id, dag_id, version_number, dag_hash, NULL::jsonb AS data, bundle_name, bundle_version, created_at "
+            "FROM dag_version WHERE id = ANY($1::uuid[])",
+            list(ids),
+        )
+    return {r["id"]: from_row(DagVersionRecord, r) for r in rows}
+
+
+async def display_names(db: Db, dag_ids: Collection[str]) -> dict[str, str]:
+    async with transaction(db) as conn:
+        rows = await conn.fetch(
+            "SELECT dag_id, coalesce(dag_display_name, dag_id) AS name FROM dag WHERE dag_id = ANY($1::text[])",
+            list(dag_ids),
+        )
+    return {r["dag_id"]: r["name"] for r in rows}
+
+
+async def delete_dag(db: Db, dag_id: str) -> bool:
+    """Remove a DAG with its versions, runs, task instances, XCom and logs (as Airflow's delete_dag)."""
+    async with transaction(db) as conn:
+        for table in ("task_log", "xcom", "task_instance_history", "task_instance", "event"):
+            await conn.execute(f"DELETE FROM {table} WHERE dag_id = $1", dag_id)
+        await conn.execute("DELETE FROM dag_run WHERE dag_id = $1", dag_id)
+        status = await conn.execute("DELETE FROM dag WHERE dag_id = $1", dag_id)
+    return status.endswith(" 1")
+
+
+async def delete_dag_run(db: Db, dag_id: str, run_id: str) -> bool:
+    async with transaction(db) as conn:
+        for table in ("task_log", "xcom", "task_instance_history", "task_instance"):
+            await conn.execute(f"DELETE FROM {table} WHERE dag_id = $1 AND run_id = $2", dag_id, run_id)
+        status = await conn.execute("DELETE FROM dag_run WHERE dag_id = $1 AND run_id = $2", dag_id, run_id)
+    return status.endswith(" 1")
+
+
+async def set_dag_run_note(db: Db, dag_id: str, run_id: str, note: str | None) -> None:
+    async with transaction(db) as conn:
+        await conn.execute(
+            "UPDATE dag_run SET note = $3, updated_at = now() WHERE dag_id = $1 AND run_id = $2", dag_id, run_id, note
+        )
+
+
+async def list_runs_filtered(
+    db: Db,
+    *,
+    dag_ids: Collection[str] | None = None,
+    states: Collection[str] = (),
+    run_types: Collection[str] = (),
+    ranges: Sequence[tuple[str, str, datetime.datetime]] = (),
+    run_id_pattern: str | None = None,
+    order_by: Sequence[str] = ("id",),
+    limit: int = 50,
+    offset: int = 0,
+) -> Page[DagRunRecord]:
+    """Runs of some DAGs (None: all); `ranges` are (column, operator, value) filters on date columns."""
+    filters = _Filters()
+    if dag_ids is not None:
+        filters.add("dag_id = ANY({}::text[])", list(dag_ids))
+    if states:
+        filters.add("state = ANY({}::text[])", list(states))
+    if run_types:
+        filters.add("run_type = ANY({}::text[])", list(run_types))
+    for column, op, value in ranges:
+        filters.add(f"{column} {op} {{}}", value)
+    if run_id_pattern and run_id_pattern != "~":
+        filters.add("run_id ILIKE ANY({}::text[])", like_pattern(run_id_pattern))
+    allowed = ("id", "dag_id", "run_id", "state", "run_type", "logical_date", "run_after", "start_date", "end_date",
+               "queued_at", "data_interval_start", "data_interval_end", "updated_at")  # fmt: skip
+    order = _order([o.replace("dag_run_id", "run_id") for o in order_by], allowed, "id")
+    return await _page(db, DagRunRecord, "dag_run", filters, order, limit, offset)
+
+
+async def list_tis_filtered(
+    db: Db,
+    *,
+    dag_id: str | None = None,
+    run_id: str | None = None,
+    task_ids: Collection[str] = (),
+    map_index: int | None = None,
+    mapped_only: bool = False,
+    states: Collection[str | None] = (),
+    pools: Collection[str] = (),
+    queues: Collection[str] = (),
+    ranges: Sequence[tuple[str, str, Any]] = (),
+    task_id_pattern: str | None = None,
+    order_by: Sequence[str] = ("map_index",),
+    limit: int = 50,
+    offset: int = 0,
+) -> Page[TaskInstanceRecord]:
+    filters = _Filters()
+    for column, value in (("dag_id", dag_id), ("run_id", run_id), ("map_index", map_index)):
+        if value is not None:
+            filters.add(f"{column} = {{}}", value)
+    if task_ids:
+        filters.add("task_id = ANY({}::text[])", list(task_ids))
+    if mapped_only:
+        filters.add("map_index >= 0")
+    if states:
+        named = [s for s in states if s is not None]
+        clause = "(state IS NULL OR state = ANY({}::text[]))" if None in states else "state = ANY({}::text[])"
+        filters.add(clause, named)
+    if pools:
+        filters.add("pool = ANY({}::text[])", list(pools))
+    if queues:
+        filters.add("queue = ANY({}::text[])", list(queues))
+    for column, op, value in ranges:
+        filters.add(f"{column} {op} {{}}", value)
+    if task_id_pattern and task_id_pattern != "~":
+        filters.add("task_id ILIKE ANY({}::text[])", like_pattern(task_id_pattern))
+    renames = {"dag_run_id": "run_id", "queued_when": "queued_dttm", "scheduled_when": "scheduled_dttm"}
+    fields = []
+    for field in order_by:
+        name = field.removeprefix("-")
+        fields.append(("-" if field.startswith("-") else "") + renames.get(name, name))
+    allowed = ("id", "dag_id", "run_id", "task_id", "map_index", "state", "try_number", "start_date", "end_date",
+               "duration", "pool", "queue", "priority_weight", "operator", "queued_dttm", "scheduled_dttm",
+               "hostname", "updated_at", "pid")  # fmt: skip
+    order = _order(fields, allowed, "dag_id, run_id, task_id, map_index")
+    return await _page(db, TaskInstanceRecord, "task_instance", filters, order, limit, offset)
+
+
+async def runs_by_key(db: Db, keys: Collection[tuple[str, str]]) -> dict[tuple[str, str], DagRunRecord]:
+    if not keys:
+        return {}
+    async with transaction(db) as conn:
+        rows = await conn.fetch(
+            "SELECT r.* FROM dag_run r JOIN unnest($1::text[], $2::text[]) AS k(dag_id, run_id) "
+            "ON r.dag_id = k.dag_id AND r.run_id = k.run_id",
+            [k[0] for k in keys], [k[1] for k in keys],
+        )  # fmt: skip
+    return {(r["dag_id"], r["run_id"]): from_row(DagRunRecord, r) for r in rows}
+
+
+async def set_ti_note(db: Db, dag_id: str, run_id: str, task_id: str, map_index: int, note: str | None) -> None:
+    async with transaction(db) as conn:
+        await conn.execute(
+            "UPDATE task_instance SET note = $5, updated_at = now() WHERE dag_id = $1 AND run_id = $2 "
+            "AND task_id = $3 AND map_index = $4",
+            dag_id, run_id, task_id, map_index, note,
+        )  # fmt: skip
+
+
+async def set_ti_states(
+    db: Db, dag_id: str, run_id: str, task_ids: Collection[str], state: str, *, map_index: int | None = None
+) -> list[TaskInstanceRecord]:
+    """Force task instances of one run into `state` (a user marking them); returns the rows changed."""
+    async with transaction(db) as conn:
+        rows = await conn.fetch(
+            """
+            UPDATE task_instance SET state = $4, updated_at = now(),
+                start_date = coalesce(start_date, now()),
+                end_date = CASE WHEN $4 IN ('success', 'failed', 'skipped', 'upstream_failed', 'removed')
+                    THEN now() ELSE end_date END
+            WHERE dag_id = $1 AND run_id = $2 AND task_id = ANY($3::text[])
+                AND ($5::int IS NULL OR map_index = $5) AND state IS DISTINCT FROM $4
+            RETURNING *
+            """,
+            dag_id, run_id, list(task_ids), state, map_index,
+        )  # fmt: skip
+    return from_rows(TaskInstanceRecord, rows)
+
+
+async def clear_task_instances(
+    db: Db,
+    dag_id: str,
+    run_ids: Collection[str],
+    *,
+    task_ids: Collection[str] | None = None,
+    only_failed: bool = False,
+    only_running: bool = False,
+    dry_run: bool = False,
+    reset_runs: bool = True,
+    retries: Mapping[str, int] | None = None,
+) -> list[TaskInstanceRecord]:
+    """Clear task instances so they run again: running ones become `restarting` (their app stops them), the
+    others lose their state; their runs go back to `queued`. Returns the task instances cleared (before clearing
+    when `dry_run`)."""
+    filters = _Filters()
+    filters.add("dag_id = {}", dag_id)
+    filters.add("run_id = ANY({}::text[])", list(run_ids))
+    if task_ids is not None:
+        filters.add("task_id = ANY({}::text[])", list(task_ids))
+    if only_failed:
+        filters.add("state = ANY({}::text[])", ["failed", "upstream_failed"])
+    if only_running:
+        filters.add("state = {}", "running")
+    filters.args.append(dict(retries or {}))
+    retries_param = f"${len(filters.args)}"
+    async with transaction(db) as conn:
+        if dry_run:
+            rows = await conn.fetch(
+                f"SELECT * FROM task_instance {filters.where()} ORDER BY run_id, task_id, map_index", *filters.args[:-1]
+            )
+            return from_rows(TaskInstanceRecord, rows)
+        rows = await conn.fetch(
+            f"""
+            UPDATE task_instance SET updated_at = now(),
+                state = CASE WHEN state = 'running' THEN 'restarting' ELSE NULL END,
+                max_tries = CASE WHEN state = 'running' THEN max_tries
+                    ELSE try_number + coalesce(({retries_param}::jsonb ->> task_id)::int, 0) END,
+                end_date = NULL, next_method = NULL, next_kwargs = NULL
+            {filters.where()}
+            RETURNING *
+            """,
+            *filters.args,
+        )
+        if rows and reset_runs:
+            await conn.execute(
+                "UPDATE dag_run SET state = 'queued', queued_at = now(), end_date = NULL, updated_at = now(), "
+                "start_date = NULL WHERE dag_id = $1 AND run_id = ANY($2::text[])",
+                dag_id, sorted({r["run_id"] for r in rows}),
+            )  # fmt: skip
+    return from_rows(TaskInstanceRecord, rows)
+
+
+async def mark_run(db: Db, dag_id: str, run_id: str, state: str) -> None:
+    """A user marks a whole run: success finishes every unfinished task as success; failed fails the running
+    tasks and skips those that had not started (Airflow's semantics)."""
+    async with transaction(db) as conn:
+        if state == "success":
+            await conn.execute(
+                "UPDATE task_instance SET state = 'success', end_date = now(), start_date = coalesce(start_date, "
+                "now()), updated_at = now() WHERE dag_id = $1 AND run_id = $2 AND (state IS NULL OR state = ANY($3))",
+                dag_id, run_id, list(UNFINISHED_TI_STATES),
+            )  # fmt: skip
+        elif state == "failed":
+            await conn.execute(
+                "UPDATE task_instance SET state = CASE WHEN state = 'running' THEN 'failed' ELSE 'skipped' END, "
+                "end_date = now(), start_date = coalesce(start_date, now()), updated_at = now() "
+                "WHERE dag_id = $1 AND run_id = $2 AND (state IS NULL OR state = ANY($3))",
+                dag_id, run_id, list(UNFINISHED_TI_STATES),
+            )  # fmt: skip
+        await conn.execute(
+            """
+            UPDATE dag_run SET state = $3, updated_at = now(),
+                end_date = CASE WHEN $3 IN ('success', 'failed') THEN now() ELSE NULL END,
+                queued_at = CASE WHEN $3 = 'queued' THEN now() ELSE queued_at END
+            WHERE dag_id = $1 AND run_id = $2
+            """,
+            dag_id, run_id, state,
+        )  # fmt: skip
+
+
+async def delete_xcom(db: Db, dag_id: str, run_id: str, task_id: str, map_index: int, key: str) -> bool:
+    async with transaction(db) as conn:
+        status = await conn.execute(
+            "DELETE FROM xcom WHERE dag_id = $1 AND run_id = $2 AND task_id = $3 AND map_index = $4 AND key = $5",
+            dag_id, run_id, task_id, map_index, key,
+        )  # fmt: skip
+    return status.endswith(" 1")
+
+
+async def list_xcoms_filtered(
+    db: Db,
+    *,
+    dag_id: str | None,
+    run_id: str | None,
+    task_id: str | None,
+    key: str | None,
+    map_index: int | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[dict[str, Any]], int]:
+    """XCom rows joined with their run's logical_date and run_after."""
+    filters = _Filters()
+    for column, value in (("x.dag_id", dag_id), ("x.run_id", run_id), ("x.task_id", task_id), ("x.key", key),
+                          ("x.map_index", map_index)):  # fmt: skip
+        if value is not None:
+            filters.add(f"{column} = {{}}", value)
+    base = "FROM xcom x JOIN dag_run r ON r.dag_id = x.dag_id AND r.run_id = x.run_id"
+    async with transaction(db) as conn:
+        total = await conn.fetchval(f"SELECT count(*) {base} {filters.where()}", *filters.args)
+        page = filters.page(limit, offset)
+        rows = await conn.fetch(
+            f"SELECT x.*, r.logical_date, r.run_after {base} {filters.where()} "
+            f"ORDER BY x.dag_id, x.run_id, x.task_id, x.map_index, x.key {page}",
+            *filters.args,
+        )
+    return [dict(r) for r in rows], int(total)
+
+
+async def read_log_page(
+    db: Db, dag_id: str, run_id: str, task_id: str, map_index: int, try_number: int, after_id: int, limit: int
+) -> list[dict[str, Any]]:
+    async with transaction(db) as conn:
+        rows = await conn.fetch(
+            "SELECT id, timestamp, stream, line FROM task_log WHERE dag_id = $1 AND run_id = $2 AND task_id = $3 "
+            "AND map_index = $4 AND try_number = $5 AND id > $6 ORDER BY id LIMIT $7",
+            dag_id, run_id, task_id, map_index, try_number, after_id, limit,
+        )  # fmt: skip
+    return [dict(r) for r in rows]
+
+
+async def list_assets(
+    db: Db, *, name_pattern: str | None, uri_pattern: str | None, order_by: Sequence[str], limit: int, offset: int
+) -> Page[AssetRecord]:
+    filters = _Filters()
+    if name_pattern and name_pattern != "~":
+        filters.add("name ILIKE ANY({}::text[])", like_pattern(name_pattern))
+    if uri_pattern and uri_pattern != "~":
+        filters.add("uri ILIKE ANY({}::text[])", like_pattern(uri_pattern))
+    order = _order(order_by, ("id", "name", "uri", "created_at", "updated_at"), "id")
+    return await _page(db, AssetRecord, "asset", filters, order, limit, offset)
+
+
+async def get_asset(db: Db, asset_id: int) -> AssetRecord | None:
+    async with transaction(db) as conn:
+        row = await conn.fetchrow("SELECT * FROM asset WHERE id = $1", asset_id)
+    return None if row is None else from_row(AssetRecord, row)
+
+
+async def get_event(db: Db, event_id: int) -> EventRecord | None:
+    async with transaction(db) as conn:
+        row = await conn.fetchrow("SELECT * FROM event WHERE id = $1", event_id)
+    return None if row is None else from_row(EventRecord, row)
+
+
+async def list_all_apps(db: Db) -> tuple[list[AppRecord], datetime.datetime]:
+    """Every registered app and the database's clock (heartbeat ages are measured against it)."""
+    async with transaction(db) as conn:
+        rows = await conn.fetch("SELECT * FROM app ORDER BY name, id")
+        now = await conn.fetchval("SELECT now()")
+    return from_rows(AppRecord, rows), now
+
+
+async def dag_app_ids(db: Db, dag_ids: Collection[str]) -> dict[str, str | None]:
+    async with transaction(db) as conn:
+        rows = await conn.fetch("SELECT dag_id, app_id FROM dag WHERE dag_id = ANY($1::text[])", list(dag_ids))
+    return {r["dag_id"]: r["app_id"] for r in rows}
+
+
+async def existing_run_states(
+    db: Db, dag_id: str, dates: Collection[datetime.datetime]
+) -> dict[datetime.datetime, str]:
+    async with transaction(db) as conn:
+        rows = await conn.fetch(
+            "SELECT logical_date, state FROM dag_run WHERE dag_id = $1 AND logical_date = ANY($2::timestamptz[])",
+            dag_id, list(dates),
+        )  # fmt: skip
+    return {r["logical_date"]: r["state"] for r in rows}
+
+
+async def active_backfill(db: Db, dag_id: str) -> int | None:
+    async with transaction(db) as conn:
+        value = await conn.fetchval(
+            "SELECT id FROM backfill WHERE dag_id = $1 AND completed_at IS NULL LIMIT 1", dag_id
+        )
+    return None if value is None else int(value)
+
+
+async def dag_stats(db: Db, dag_ids: Collection[str] | None) -> dict[str, dict[str, int]]:
+    async with transaction(db) as conn:
+        rows = await conn.fetch(
+            "SELECT dag_id, state, count(*) AS n FROM dag_run WHERE ($1::text[] IS NULL OR dag_id = ANY($1::text[])) "
+            "GROUP BY dag_id, state",
+            None if dag_ids is None else list(dag_ids),
+        )
+    stats: dict[str, dict[str, int]] = {}
+    for r in rows:
+        stats.setdefault(r["dag_id"], {})[r["state"]] = int(r["n"])
+    return stats
+
+
+async def all_tags(db: Db, pattern: str | None, limit: int, offset: int) -> tuple[list[str], int]:
+    filters = _Filters()
+    if pattern and pattern != "~":
+        filters.add("tag ILIKE ANY({}::text[])", like_pattern(pattern))
+    base = f"FROM (SELECT DISTINCT unnest(tags) AS tag FROM dag) t {filters.where()}"
+    async with transaction(db) as conn:
+        total = await conn.fetchval(f"SELECT count(*) {base}", *filters.args)
+        rows = await conn.fetch(f"SELECT tag {base} ORDER BY tag {filters.page(limit, offset)}", *filters.args)
+    return [r["tag"] for r in rows], int(total)
