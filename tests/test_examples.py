@@ -18,7 +18,7 @@ FILES = sorted(p for p in EXAMPLES.glob("*.py"))
 def test_example_runs_with_dags_test(path: Path, tmp_path: Path) -> None:
     env = env_for("postgresql://unused@127.0.0.1:1/none", tmp_path)
     result = subprocess.run(
-        [sys.executable, "-m", "riir_airflow.cli.main", "dags", "test", str(path), "2024-05-01"],
+        [sys.executable, "-m", "riir_airflow", "dags", "test", str(path), "2024-05-01"],
         env=env, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
@@ -31,7 +31,7 @@ def test_example_runs_with_dags_test(path: Path, tmp_path: Path) -> None:
 async def test_demo_runs_the_example_end_to_end(pg_dsn: str, tmp_path: Path) -> None:
     env = env_for(pg_dsn, tmp_path / "home")
     result = subprocess.run(
-        [sys.executable, "-m", "riir_airflow.cli.main", "standalone", "--dags", str(EXAMPLES), "--demo", "--no-broker"],
+        [sys.executable, "-m", "riir_airflow", "standalone", "--dags", str(EXAMPLES), "--demo", "--no-broker"],
         env=env, capture_output=True, text=True, timeout=170, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr

@@ -15,7 +15,7 @@ from typing import Any
 
 import asyncpg
 
-CLI = [sys.executable, "-m", "riir_airflow.cli.main"]
+CLI = [sys.executable, "-m", "riir_airflow"]
 
 
 def env_for(dsn: str, home: Path, **extra: str) -> dict[str, str]:

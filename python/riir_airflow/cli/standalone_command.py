@@ -24,7 +24,7 @@ def _spawn(args: list[str], log: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "RIIR_AIRFLOW_COMPAT": os.environ.get("RIIR_AIRFLOW_COMPAT", "1")}
     with open(log, "ab") as out:
         return subprocess.Popen(
-            [sys.executable, "-m", "riir_airflow.cli.main", *args], stdout=out, stderr=subprocess.STDOUT, env=env
+            [sys.executable, "-m", "riir_airflow", *args], stdout=out, stderr=subprocess.STDOUT, env=env
         )
 
 
@@ -65,9 +65,7 @@ def cmd_standalone(args: argparse.Namespace) -> int:
     logs.mkdir(parents=True, exist_ok=True)
     db = resolve_settings()  # starts the embedded PostgreSQL when no database is configured
     print(f"Metastore: {db.display_dsn}{' (embedded, under ' + str(home) + ')' if db.embedded else ''}")
-    subprocess.run(
-        [sys.executable, "-m", "riir_airflow.cli.main", "db", "migrate"], check=True, stdout=subprocess.DEVNULL
-    )
+    subprocess.run([sys.executable, "-m", "riir_airflow", "db", "migrate"], check=True, stdout=subprocess.DEVNULL)
     folder = args.dags or settings.dags_folder()
     files = _dag_files(folder)
     if not files:
@@ -78,8 +76,14 @@ def cmd_standalone(args: argparse.Namespace) -> int:
         procs.append(_spawn(["app", path], logs / f"app-{Path(path).stem}.log"))
         print(f"App for {path} started (log: {logs / ('app-' + Path(path).stem + '.log')})")
     if importlib.util.find_spec("riir_airflow.broker") is not None and not args.no_broker:
+        # On a laptop the broker listens on loopback unless [api] host says otherwise.
+        os.environ.setdefault("AIRFLOW__API__HOST", "127.0.0.1")
         procs.append(_spawn(["broker"], logs / "broker.log"))
-        print(f"Broker started (log: {logs / 'broker.log'})")
+        port = os.environ.get("AIRFLOW__API__PORT", "8080")
+        print(
+            f"Broker on http://{os.environ['AIRFLOW__API__HOST']}:{port} (log and first-start admin password: "
+            f"{logs / 'broker.log'})"
+        )
     stop = False
 
     def on_signal(signum: int, frame: Any) -> None:
@@ -114,7 +118,7 @@ def _demo(args: argparse.Namespace) -> int:
     time.sleep(2)  # let the apps register
     logical_date = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
     trigger = [
-        sys.executable, "-m", "riir_airflow.cli.main", "dags", "trigger", args.demo_dag, "-r", run_id,
+        sys.executable, "-m", "riir_airflow", "dags", "trigger", args.demo_dag, "-r", run_id,
         "-c", json.dumps(conf), "-l", logical_date,
     ]  # fmt: skip
     for _ in range(30):
