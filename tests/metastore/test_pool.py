@@ -29,7 +29,11 @@ def _conf(tmp_path: Path, **env: str) -> AirflowConfigParser:
          "postgresql://u@db/airflow?sslmode=require&application_name=x", {}),
         ("postgresql://u@db/airflow?connect_timeout=5&keepalives=1&prepared_statement_cache_size=0",
          "postgresql://u@db/airflow", {"connect_timeout": "5", "prepared_statement_cache_size": "0"}),
-        ("postgresql://u@/airflow?host=/var/run/postgresql", "postgresql://u@/airflow?host=/var/run/postgresql",
+        # A local server (unix socket or loopback) gets a plain connection unless TLS is asked for.
+        ("postgresql://u@127.0.0.1:5432/airflow", "postgresql://u@127.0.0.1:5432/airflow?sslmode=disable", {}),
+        ("postgresql://u@localhost/airflow?sslmode=require", "postgresql://u@localhost/airflow?sslmode=require", {}),
+        ("postgresql://u@/airflow?host=/var/run/postgresql",
+         "postgresql://u@/airflow?host=/var/run/postgresql&sslmode=disable",
          {}),
         ("  postgresql://u%40corp:p%2Fw@db/airflow  ", "postgresql://u%40corp:p%2Fw@db/airflow", {}),
     ],
