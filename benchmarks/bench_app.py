@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import itertools
 import os
 import secrets
 import signal
@@ -84,6 +85,7 @@ class Result:
     hops_ms: list[float] = field(default_factory=list)
     durations_ms: list[float] = field(default_factory=list)
     run_wall_s: float = 0.0
+    run_cpu_s: float = 0.0
     trigger_to_done_s: float = 0.0
     idle_cpu_pct: float = 0.0
     idle_rss_mb: float = 0.0
@@ -112,7 +114,7 @@ async def read_run(dsn: str, result: Result, tasks: int) -> None:
         await conn.close()
     if len(rows) != tasks or any(r["start_date"] is None or r["end_date"] is None for r in rows):
         raise RuntimeError(f"expected {tasks} finished task instances, found {len(rows)}")
-    result.hops_ms = [(b["start_date"] - a["end_date"]).total_seconds() * 1000 for a, b in zip(rows, rows[1:])]
+    result.hops_ms = [(b["start_date"] - a["end_date"]).total_seconds() * 1000 for a, b in itertools.pairwise(rows)]
     result.durations_ms = [(r["end_date"] - r["start_date"]).total_seconds() * 1000 for r in rows]
     result.run_wall_s = (run["end_date"] - run["start_date"]).total_seconds()
 
@@ -198,6 +200,17 @@ def _cpu_ticks(pid: int) -> int | None:
     except OSError:
         return None
     return int(fields[11]) + int(fields[12])  # utime + stime (fields 14 and 15 of stat)
+
+
+def tree_cpu_seconds(roots: list[int]) -> float:
+    """CPU time used so far by the trees under `roots`, including their children that have exited and been reaped
+    (cutime/cstime), so the task processes of a run are counted."""
+    total = 0
+    for pid in process_tree(roots):
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += sum(int(f) for f in fields[11:15])
+    return total / CLK_TCK
 
 
 def _memory_kb(pid: int) -> tuple[int, int]:
@@ -335,10 +348,12 @@ def bench_riir(tasks: int, idle: float, timeout: float, workdir: Path) -> Result
             run_cli([*cli, "db", "migrate"], env, home, 120)
             app = procs.start("app", [*cli, "app", str(dag_file)], env, home)
             wait_until(lambda: asyncio.run(dag_known(dsn)), 60, "the app to register its DAG", procs.check_alive)
+            cpu = tree_cpu_seconds([app.pid])
             started = time.monotonic()
             run_cli([*cli, "dags", "trigger", DAG_ID, "-r", RUN_ID], env, home, 60)
             wait_run(dsn, timeout, procs.check_alive)
             result.trigger_to_done_s = time.monotonic() - started
+            result.run_cpu_s = tree_cpu_seconds([app.pid]) - cpu
             asyncio.run(read_run(dsn, result, tasks))
             sample_idle([app.pid], idle, result)
         finally:
@@ -363,7 +378,8 @@ def bench_airflow(tasks: int, idle: float, timeout: float, workdir: Path) -> Res
     with database("bench_app_airflow") as dsn:
         env = airflow_env(home)
         env.update(
-            AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=dsn,
+            # SQLAlchemy 2.1 defaults postgresql:// to psycopg 3; name the driver installed above.
+            AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=dsn.replace("postgresql://", "postgresql+psycopg2://", 1),
             AIRFLOW__CORE__EXECUTOR="LocalExecutor",
             AIRFLOW__CORE__DAGS_FOLDER=str(dags),
             AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION="False",
@@ -372,7 +388,7 @@ def bench_airflow(tasks: int, idle: float, timeout: float, workdir: Path) -> Res
             AIRFLOW__API__BASE_URL=f"http://127.0.0.1:{port}",
             AIRFLOW__CORE__EXECUTION_API_SERVER_URL=f"http://127.0.0.1:{port}/execution/",
             # One secret for every process, so the api-server accepts the scheduler's task tokens.
-            AIRFLOW__API_AUTH__JWT_SECRET=secrets.token_urlsafe(32),
+            AIRFLOW__API_AUTH__JWT_SECRET=secrets.token_urlsafe(64),
             AIRFLOW__API__SECRET_KEY=secrets.token_urlsafe(32),
             AIRFLOW__CORE__FERNET_KEY="",
         )
@@ -382,20 +398,23 @@ def bench_airflow(tasks: int, idle: float, timeout: float, workdir: Path) -> Res
                 procs.start(name, [*airflow, name], env, home)
 
             def healthy() -> bool:
-                with contextlib.suppress(OSError):
-                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/monitor/health", timeout=5) as r:
-                        return bool(r.status == 200)
+                url = f"http://127.0.0.1:{port}/api/v2/monitor/health"
+                with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=5) as response:
+                    return bool(response.status == 200)
                 return False
 
             wait_until(healthy, 300, "the api-server", procs.check_alive)
-            wait_until(lambda: asyncio.run(dag_known(dsn)), 300, "the dag-processor to parse the DAG", procs.check_alive)
+            wait_until(lambda: asyncio.run(dag_known(dsn)), 300, "the DAG to be parsed", procs.check_alive)
             run_cli([*airflow, "dags", "unpause", DAG_ID], env, home, 300)
+            roots = [p.pid for p in procs.procs.values()]
+            cpu = tree_cpu_seconds(roots)
             started = time.monotonic()
             run_cli([*airflow, "dags", "trigger", DAG_ID, "-r", RUN_ID], env, home, 300)
             wait_run(dsn, timeout, procs.check_alive)
             result.trigger_to_done_s = time.monotonic() - started
+            result.run_cpu_s = tree_cpu_seconds(roots) - cpu
             asyncio.run(read_run(dsn, result, tasks))
-            sample_idle([p.pid for p in procs.procs.values()], idle, result)
+            sample_idle(roots, idle, result)
         finally:
             procs.stop()
     return result
@@ -412,9 +431,10 @@ def rows_of(r: Result, tasks: int) -> dict[str, str]:
         "hop max (ms)": f"{max(h):.1f}",
         "hop mean (ms)": f"{statistics.mean(h):.1f}",
         "task duration median (ms)": f"{statistics.median(r.durations_ms):.1f}",
-        f"run wall, dag_run start->end (s)": f"{r.run_wall_s:.2f}",
+        "run wall, dag_run start->end (s)": f"{r.run_wall_s:.2f}",
         f"run wall / {tasks} tasks (ms)": f"{1000 * r.run_wall_s / tasks:.1f}",
         "trigger CLI -> success seen (s)": f"{r.trigger_to_done_s:.2f}",
+        "CPU used for the run (s)": f"{r.run_cpu_s:.2f}",
         "idle CPU (% of a core)": f"{r.idle_cpu_pct:.2f}",
         "idle RSS, summed (MB)": f"{r.idle_rss_mb:.0f}",
         "idle PSS (MB)": f"{r.idle_pss_mb:.0f}",
@@ -427,6 +447,7 @@ def ratio_of(label: str, airflow: Result, riir: Result, tasks: int) -> str:
         "hop median (ms)": (statistics.median(airflow.hops_ms), statistics.median(riir.hops_ms)),
         "hop mean (ms)": (statistics.mean(airflow.hops_ms), statistics.mean(riir.hops_ms)),
         f"run wall / {tasks} tasks (ms)": (airflow.run_wall_s, riir.run_wall_s),
+        "CPU used for the run (s)": (airflow.run_cpu_s, riir.run_cpu_s),
         "idle CPU (% of a core)": (airflow.idle_cpu_pct, riir.idle_cpu_pct),
         "idle RSS, summed (MB)": (airflow.idle_rss_mb, riir.idle_rss_mb),
         "idle PSS (MB)": (airflow.idle_pss_mb, riir.idle_pss_mb),
@@ -439,7 +460,9 @@ def ratio_of(label: str, airflow: Result, riir: Result, tasks: int) -> str:
 
 
 def report(results: list[Result], tasks: int, idle: float) -> None:
+    load = Path("/proc/loadavg").read_text().split()[:3]
     print(f"\nchain of {tasks} no-op tasks, one run; idle sampled over {idle:.0f}s after the run")
+    print(f"{os.cpu_count()} CPUs, load average now {' '.join(load)} (a busy machine inflates every latency)")
     for r in results:
         if r.error:
             print(f"{r.name}: FAILED: {r.error}")
