@@ -102,6 +102,7 @@ class DagScheduler:
         self.next_wakeup: dt.datetime | None = None
         self.accepting = True
         self.triggers: set[asyncio.Task[None]] = set()
+        self.runs: dict[str, Any] = {}  # the running runs of the current loop turn, by run_id
 
     # --- runs -----------------------------------------------------------------------------------------------------
     async def create_scheduled_runs(self, now: dt.datetime) -> None:
@@ -226,7 +227,10 @@ class DagScheduler:
             if await queries.set_dag_run_state(self.db, self.dag.dag_id, run.run_id, state, expected=["running"]):
                 log.info("Dag run %s of %s finished: %s", run.run_id, self.dag.dag_id, state)
             return False
-        return bool(changed) or expanded
+        # Only a task that ended (skipped, upstream_failed, removed, failed) can unblock or doom others: moving a
+        # task to `scheduled` cannot, so another pass (re-reading every task instance) would find nothing new.
+        new_states = {(c.task_id, c.map_index): c.new_state for c in changes}
+        return expanded or any(new_states[(k.task_id, k.map_index)] != "scheduled" for k in changed)
 
     def _remember_wakeup(self, when: dt.datetime) -> None:
         if self.next_wakeup is None or when < self.next_wakeup:
@@ -246,7 +250,8 @@ class DagScheduler:
             if started is None:
                 continue
             if ti.run_id not in runs:
-                runs[ti.run_id] = await queries.get_dag_run(self.db, ti.dag_id, ti.run_id)
+                # The run as this turn read it (saves a round trip before the fork), else fresh from the table.
+                runs[ti.run_id] = self.runs.get(ti.run_id) or await queries.get_dag_run(self.db, ti.dag_id, ti.run_id)
             run = runs[ti.run_id]
             task = self.dag.task_dict[ti.task_id]
             key = TaskInstanceKey(ti.dag_id, ti.run_id, ti.task_id, ti.map_index)
@@ -362,14 +367,23 @@ class DagScheduler:
         task.add_done_callback(self.triggers.discard)
 
     # --- the loop turn --------------------------------------------------------------------------------------------
+    async def _active_runs(self) -> list[Any]:
+        page = await queries.list_dag_runs(self.db, dag_id=self.dag.dag_id, states=["queued", "running"], limit=10_000)
+        return list(page.items)
+
     async def tick(self, paused: bool) -> None:
         now = pendulum.now("UTC")
         self.next_wakeup = None
         if not paused and self.accepting:
             await self.create_scheduled_runs(now)
+        # One read of the active runs per turn; the queued-run start (more reads) only when it can start one.
+        active = await self._active_runs()
+        running = [r for r in active if r.state == "running"]
+        if not paused and self.accepting and len(running) < len(active) and len(running) < self.dag.max_active_runs:
             await self.start_queued_runs()
-        runs = await queries.list_dag_runs(self.db, dag_id=self.dag.dag_id, states=["running"], limit=10_000)
-        for run in runs.items:
+            running = [r for r in await self._active_runs() if r.state == "running"]
+        self.runs = {run.run_id: run for run in running}
+        for run in running:
             for _ in range(20):  # a few passes let skips and expansions settle in one turn
                 if not await self.schedule_run(run, now):
                     break
