@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import hashlib
+import json
 import logging
 import os
 import signal
@@ -146,6 +147,8 @@ class DagApp:
 
     # --- the loop ---------------------------------------------------------------------------------------------------
     def _on_notification(self, _conn: Any, _pid: int, channel: str, payload: object) -> None:
+        if channel == notify.TASK_STATE_CHANGED and _progress_only(payload):
+            return
         self.wake.set()
 
     async def _heartbeat(self) -> None:
@@ -238,6 +241,19 @@ class DagApp:
             with contextlib.suppress(Exception):
                 await self.db.close()
         return 0
+
+
+# A try moving to scheduled, queued or running was written by an app itself (which is awake then) and never unblocks
+# another task: waking on these would only cost a loop turn per step, competing with the next hop.
+_PROGRESS_STATES = frozenset({"scheduled", "queued", "running"})
+
+
+def _progress_only(payload: object) -> bool:
+    try:
+        note = json.loads(str(payload))
+    except ValueError:
+        return False
+    return isinstance(note, dict) and note.get("state") in _PROGRESS_STATES
 
 
 def _paused_at_creation(dag: Any) -> bool:
