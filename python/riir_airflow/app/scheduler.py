@@ -12,6 +12,7 @@ import asyncio
 import datetime as dt
 import logging
 import socket
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -103,6 +104,7 @@ class DagScheduler:
         self.accepting = True
         self.triggers: set[asyncio.Task[None]] = set()
         self.runs: dict[str, Any] = {}  # the running runs of the current loop turn, by run_id
+        self.echoes: dict[tuple[Any, ...], float] = {}
 
     # --- runs -----------------------------------------------------------------------------------------------------
     async def create_scheduled_runs(self, now: dt.datetime) -> None:
@@ -297,6 +299,7 @@ class DagScheduler:
                 self.db, key, entry.try_number, [f"Task process ended without a result ({reason})"], stream="stderr"
             )
             state = "up_for_retry" if entry.try_number <= entry.max_tries else "failed"
+            self._expect_echo(key, entry.try_number, state)
             await queries.record_task_result(self.db, entry.ti_id, entry.try_number, state)
             return
         state = message["state"]
@@ -311,6 +314,7 @@ class DagScheduler:
             )  # fmt: skip
             self._start_trigger(entry, deferral)
             return
+        self._expect_echo(key, entry.try_number, state)
         recorded = await queries.record_task_result(
             self.db, entry.ti_id, entry.try_number, state, xcoms=message.get("xcoms"),
             rendered_fields=message.get("rendered_fields"), rendered_map_index=message.get("rendered_map_index"),
@@ -327,6 +331,20 @@ class DagScheduler:
         trigger = message.get("trigger")
         if trigger:
             await self._trigger_dag_run(trigger)
+
+    # The NOTIFY that echoes a result this app records itself needs no loop turn: `_finished` wakes the loop once
+    # the result is in. An echo is (task, try, state), used once; a change by anyone else to another state, or to
+    # the same state before ours (then ours fails its compare-and-set), is still seen in that turn.
+    def _expect_echo(self, key: TaskInstanceKey, try_number: int, state: str) -> None:
+        now = time.monotonic()
+        if len(self.echoes) > 1000:  # notifications lost with a dropped connection must not pile up
+            self.echoes = {k: t for k, t in self.echoes.items() if now - t < 60}
+        self.echoes[(key.run_id, key.task_id, key.map_index, try_number, state)] = now
+
+    def is_echo(self, note: dict[str, Any]) -> bool:
+        """True (once) when a task-state notification reports a result this app recorded itself."""
+        echo = tuple(note.get(k) for k in ("run_id", "task_id", "map_index", "try_number", "state"))
+        return self.echoes.pop(echo, None) is not None
 
     async def _trigger_dag_run(self, trigger: dict[str, Any]) -> None:
         logical = serde.deserialize(trigger.get("logical_date"))
