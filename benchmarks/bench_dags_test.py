@@ -117,23 +117,26 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-dags-test-") as tmp:
         for dag_id in dag_ids:
             cells = []
+            # A time counts only if that side's run succeeded; no ratio otherwise.
             a_time = r_time = None
             if not args.skip_airflow:
-                a_time, code = time_airflow(dag_id, Path(tmp))
-                cells.append(f"{a_time:10.2f}s" + ("" if code == 0 else f" (exit {code})"))
+                seconds, code = time_airflow(dag_id, Path(tmp))
+                cells.append(f"{seconds:10.2f}s" + ("" if code == 0 else f" (exit {code})"))
+                a_time = seconds if code == 0 else None
                 failed |= code != 0
             else:
                 cells.append("-")
             if not args.skip_riir:
-                r_time, code = time_riir(dag_id, Path(tmp))
-                cells.append(f"{r_time:10.2f}s" + ("" if code == 0 else f" (exit {code})"))
+                seconds, code = time_riir(dag_id, Path(tmp))
+                cells.append(f"{seconds:10.2f}s" + ("" if code == 0 else f" (exit {code})"))
+                r_time = seconds if code == 0 else None
                 failed |= code != 0
             else:
                 cells.append("-")
             ratio = f"{a_time / r_time:7.1f}x" if a_time and r_time else "-"
             print(f"{dag_id:20} {cells[0]:>12} {cells[1]:>12} {ratio:>8}", flush=True)
     if failed:
-        print("note: a non-zero exit code means that side's run failed; its time is not a valid measurement")
+        print("note: a side that exited non-zero failed its run; its time is not a measurement and has no ratio")
     return 1 if failed else 0
 
 

@@ -301,3 +301,19 @@ def test_same_values_as_airflow_for_a_generated_cfg(tmp_path: Path) -> None:
     differences = {k: (ours[k], theirs[k]) for k in ours if (ours[k] or None) != (theirs[k] or None)}
     assert differences == {}
     assert ours["core.parallelism"] == "7" and ours["api.port"] == "9091"
+
+
+def test_set_overrides_the_file_but_not_env(tmp_path: Path) -> None:
+    parser = _conf(tmp_path, "[core]\nparallelism = 4\n")
+    parser.set("core", "parallelism", "6")
+    parser.set("my_section", "flag", "on")
+    assert parser.lookup("core", "parallelism") == ("6", "conf.set")
+    assert parser.getsection("my_section") == {"flag": "on"}
+    assert parser.getsection("nothing_here") is None
+    with_env = _conf(tmp_path, None, AIRFLOW__CORE__PARALLELISM="9")
+    with_env.set("core", "parallelism", "6")
+    assert with_env.getint("core", "parallelism") == 9
+    parser.remove_option("core", "parallelism")
+    assert parser.getint("core", "parallelism") == 4
+    section = parser.getsection("core")
+    assert section is not None and section["parallelism"] == "4" and "dags_folder" in section

@@ -135,6 +135,7 @@ def test_mapped_task_group_depends_per_map_index() -> None:
         "to_skip": [],
         "to_upstream_failed": [("g.b", 1)],
         "to_remove": [],
+        "expanded": [],
         "run_state": "running",
     }
 
@@ -194,3 +195,27 @@ def test_errors_use_airflow_classes_and_messages() -> None:
         planner.plan([("nope", -1, None)])
     with pytest.raises(ValueError, match="'done' is not a valid TaskInstanceState"):
         planner.plan([("a", -1, "done")])
+
+
+def test_expand_callback_expands_and_decides_in_the_same_pass() -> None:
+    planner = Planner(
+        [{"task_id": "make"}, {"task_id": "m", "is_mapped": True, "mapped_dependencies": ["make"]}, {"task_id": "sum"}],
+        [("make", "m"), ("m", "sum")],
+    )
+    asked: list[str] = []
+
+    def expand(task_id: str) -> int | None:
+        asked.append(task_id)
+        return {"m": 2, "empty": 0}.get(task_id)
+
+    result = planner.plan([("make", -1, "success"), ("m", -1, None), ("sum", -1, None)], expand=expand)
+    assert asked == ["m"]
+    assert result["expanded"] == [("m", 2)]
+    assert result["to_run"] == [("m", 0), ("m", 1)]
+    # The callback's own errors come through unchanged.
+
+    def broken(task_id: str) -> int | None:
+        raise KeyError(task_id)
+
+    with pytest.raises(KeyError, match="m"):
+        planner.plan([("make", -1, "success"), ("m", -1, None), ("sum", -1, None)], expand=broken)

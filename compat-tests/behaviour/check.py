@@ -86,6 +86,33 @@ def same(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
+def differences(a: Any, b: Any, path: str = "") -> list[tuple[str, Any, Any]]:
+    """(path, airflow value, riir value) of the innermost places where two JSON values differ."""
+    if type(a) is type(b) and isinstance(a, dict):
+        out = []
+        for k in sorted(a.keys() | b.keys()):
+            sub = f"{path}.{k}" if path else str(k)
+            if k not in b or k not in a:
+                out.append((sub, a.get(k, "<missing>"), b.get(k, "<missing>")))
+            else:
+                out.extend(differences(a[k], b[k], sub))
+        return out
+    if type(a) is type(b) and isinstance(a, list) and len(a) == len(b):
+        return [d for i, (x, y) in enumerate(zip(a, b, strict=True)) for d in differences(x, y, f"{path}[{i}]")]
+    return [] if same(a, b) else [(path, a, b)]
+
+
+def describe(label: str, a: Any, b: Any) -> list[str]:
+    """Lines for one differing value: the inner paths that differ (at most 5), else the two whole values."""
+    found = differences(a, b)
+    if not found or (len(found) == 1 and found[0][0] == ""):
+        return [f"{label}: airflow {show(a)}  riir {show(b)}"]
+    lines = [f"{label} at {where}: airflow {show(x)}  riir {show(y)}" for where, x, y in found[:5]]
+    if len(found) > 5:
+        lines.append(f"{label}: ... {len(found) - 5} more difference(s)")
+    return lines
+
+
 def show(value: Any) -> str:
     text = json.dumps(value, sort_keys=True, default=str)
     return text if len(text) <= MAX_VALUE_CHARS else text[:MAX_VALUE_CHARS] + "..."
@@ -130,9 +157,7 @@ def diff_results(airflow: dict[str, Any], riir: dict[str, Any]) -> list[str]:
             else:
                 for f in value_fields:
                     if not same(a_rows[key].get(f), r_rows[key].get(f)):
-                        lines.append(
-                            f"{label} {f}: airflow {show(a_rows[key].get(f))}  riir {show(r_rows[key].get(f))}"
-                        )
+                        lines.extend(describe(f"{label} {f}", a_rows[key].get(f), r_rows[key].get(f)))
 
     a_rows, r_rows = keyed("rendered_fields", ("task_id", "map_index"))
     for key in sorted(a_rows.keys() | r_rows.keys(), key=lambda k: tuple(map(str, k))):
@@ -151,7 +176,7 @@ def diff_results(airflow: dict[str, Any], riir: dict[str, Any]) -> list[str]:
             elif field not in a_fields:
                 lines.append(f"{label}.{field}: only in riir: {show(r_fields[field])}")
             elif not same(a_fields[field], r_fields[field]):
-                lines.append(f"{label}.{field}: airflow {show(a_fields[field])}  riir {show(r_fields[field])}")
+                lines.extend(describe(f"{label}.{field}", a_fields[field], r_fields[field]))
 
     a_files = {f["name"]: f["content"] for f in airflow.get("files", [])}
     r_files = {f["name"]: f["content"] for f in riir.get("files", [])}

@@ -1,6 +1,6 @@
 # Hand-written stub for the compiled extension (rust/riir_py). Checked by `mypy.stubtest` in `make lint`.
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal, TypedDict, final
 
 __all__ = ["Cron", "Graph", "Planner", "Timetable", "__version__", "plan_backfill"]
@@ -32,11 +32,20 @@ class _PlanResult(TypedDict):
     to_skip: list[tuple[str, int]]
     to_upstream_failed: list[tuple[str, int]]
     to_remove: list[tuple[str, int]]
+    expanded: list[tuple[str, int]]
     run_state: Literal["running", "success", "failed"]
 
 @final
 class Planner:
-    """One Airflow scheduling pass per call: what starts, what is skipped / upstream_failed / removed, run state."""
+    """One Airflow scheduling pass per call: what starts, what is skipped / upstream_failed / removed, run state.
+
+    `tasks`: one mapping per task with `task_id` and optionally `trigger_rule`, `is_setup`, `is_teardown`,
+    `on_failure_fail_dagrun`, `priority_weight`, `weight_rule`, `mapped_group` (innermost mapped task group id) or
+    `mapped_groups` (innermost first), `is_mapped`, `mapped_dependencies` (tasks a mapped task expands over),
+    `depends_on_past`, `max_active_tis_per_dag`, `max_active_tis_per_dagrun`. `mapped_group_dependencies`: per mapped
+    group, the tasks its expand input reads. `plan(states)`: every existing task instance as
+    (task_id, map_index, state or None); decisions come from that one snapshot, so apply them all and call again.
+    """
 
     def __new__(
         cls,
@@ -45,7 +54,9 @@ class Planner:
         mapped_group_dependencies: Mapping[str, Sequence[str]] | None = None,
         dag_id: str = "",
     ) -> Planner: ...
-    def plan(self, states: Sequence[tuple[str, int, str | None]]) -> _PlanResult: ...
+    def plan(
+        self, states: Sequence[tuple[str, int, str | None]], expand: Callable[[str], int | None] | None = None
+    ) -> _PlanResult: ...
     def priority_weight(self, task_id: str) -> int: ...
     def leaves(self) -> list[str]: ...
     def task_ids(self) -> list[str]: ...

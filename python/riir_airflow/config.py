@@ -105,7 +105,7 @@ class ConfigValue:
     section: str
     key: str
     value: str | None
-    source: str  # "env var", "env var cmd", "env var secret", "airflow.cfg", "cmd", "secret", "default"
+    source: str  # "env var", "env var cmd", "env var secret", "conf.set", "airflow.cfg", "cmd", "secret", "default"
 
 
 class AirflowConfigParser:
@@ -115,6 +115,7 @@ class AirflowConfigParser:
         self._environ = environ
         self._file: configparser.ConfigParser = configparser.ConfigParser(strict=True)
         self._loaded_from: tuple[Path, float] | None = None
+        self._overrides: dict[tuple[str, str], str] = {}
 
     # --- loading --------------------------------------------------------------------------------------------------
     @property
@@ -187,6 +188,8 @@ class AirflowConfigParser:
             raise AirflowConfigException(f"Bad value for [{section}] {key} in {self.config_file}: {err}") from err
 
     def _from_file(self, section: str, key: str) -> tuple[str, str] | None:
+        if (section, key) in self._overrides:
+            return self._overrides[(section, key)], "conf.set"
         value = self._file_option(section, key)
         return None if value is None else (expand_env_var(value), "airflow.cfg")
 
@@ -266,6 +269,20 @@ class AirflowConfigParser:
 
     def has_option(self, section: str, key: str) -> bool:
         return self.lookup(section, key) is not None
+
+    def set(self, section: str, key: str, value: str) -> None:
+        """Override an option in this process, at the config-file level (env vars still win), as `conf.set`."""
+        self._overrides[(section.lower(), key.lower())] = value
+
+    def remove_option(self, section: str, key: str) -> None:
+        """Forget an override made with `set`."""
+        self._overrides.pop((section.lower(), key.lower()), None)
+
+    def getsection(self, section: str) -> dict[str, str | None] | None:
+        """Every option of a section with its resolved value; None for a section that exists nowhere."""
+        if section not in self.sections():
+            return None
+        return {item.key: item.value for item in self.iter_values(section)}
 
     def _required(self, section: str, key: str, fallback: Any, kind: str) -> str | None:
         value = self.get(section, key, fallback=fallback)
@@ -367,9 +384,9 @@ class AirflowConfigParser:
 
     # --- listing --------------------------------------------------------------------------------------------------
     def sections(self) -> list[str]:
-        """Airflow's sections, then any others present in the file or in `AIRFLOW__` env vars."""
+        """Airflow's sections, then any others present in the file or set in this process."""
         names = list(DEFAULTS)
-        for section in self._cfg().sections():
+        for section in [*self._cfg().sections(), *(s for s, _ in self._overrides)]:
             if section not in names:
                 names.append(section)
         return names
@@ -377,8 +394,9 @@ class AirflowConfigParser:
     def options(self, section: str) -> list[str]:
         names = list(DEFAULTS.get(section, {}))
         cfg = self._cfg()
-        if cfg.has_section(section):
-            names += [key for key in cfg.options(section) if key not in names]
+        extra = cfg.options(section) if cfg.has_section(section) else []
+        extra += [k for s, k in self._overrides if s == section]
+        names += [key for key in dict.fromkeys(extra) if key not in names]
         return names
 
     def iter_values(self, section: str | None = None) -> Iterator[ConfigValue]:

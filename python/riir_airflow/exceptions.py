@@ -327,3 +327,9 @@ class ConnectionNotUnique(AirflowException):
 
 class VariableNotUnique(AirflowException):
     """More than one variable with that key."""
+
+
+# Warning classes and FileSyntaxError, defined with the SDK's small types.
+from riir_airflow._internal.sdk_exceptions import AirflowProviderDeprecationWarning as AirflowProviderDeprecationWarning  # noqa: E402
+from riir_airflow._internal.sdk_exceptions import FileSyntaxError as FileSyntaxError  # noqa: E402
+from riir_airflow._internal.sdk_exceptions import RemovedInAirflow4Warning as RemovedInAirflow4Warning  # noqa: E402

@@ -5,14 +5,24 @@ Generated from riir_airflow/_internal/import_paths.py; edit the table there, not
 
 from riir_airflow._internal.macros import datetime as datetime
 from riir_airflow._internal.macros import datetime_diff_for_humans as datetime_diff_for_humans
+from riir_airflow._internal.macros import dateutil as dateutil
 from riir_airflow._internal.macros import ds_add as ds_add
 from riir_airflow._internal.macros import ds_format as ds_format
+from riir_airflow._internal.macros import json as json
+from riir_airflow._internal.macros import random as random
+from riir_airflow._internal.macros import time as time
 from riir_airflow._internal.macros import timedelta as timedelta
+from riir_airflow._internal.macros import uuid as uuid
 
 __all__ = [
     "datetime",
     "datetime_diff_for_humans",
+    "dateutil",
     "ds_add",
     "ds_format",
+    "json",
+    "random",
+    "time",
     "timedelta",
+    "uuid",
 ]

@@ -24,6 +24,7 @@ KEY_A = TaskInstanceKey("example", "manual__1", "a")
 
 
 async def test_concurrent_claimers_never_claim_the_same_try(db: asyncpg.Pool, pg_dsn: str) -> None:
+    await q.upsert_pool(db, "default_pool", -1)  # unlimited: this test is about double claiming, not pools
     await q.upsert_dag(db, "example")
     total = 0
     for run in range(6):
@@ -145,3 +146,29 @@ async def test_terminated_server_connection_leaves_nothing_half_written(db: asyn
     finally:
         proc.kill()
         await proc.wait()
+
+
+async def test_concurrent_claimers_never_overfill_a_pool(db: asyncpg.Pool, pg_dsn: str) -> None:
+    await q.upsert_pool(db, "five", 5)
+    await q.upsert_dag(db, "example")
+    for run in range(4):
+        tasks = [NewTaskInstance(f"t{i}", pool="five") for i in range(25)]
+        await q.create_dag_run(db, "example", f"r{run}", run_type="manual", tasks=tasks)
+        await q.set_task_states(db, "example", f"r{run}", [StateChange(t.task_id, "scheduled", (None,)) for t in tasks])
+
+    async def claimer(name: str) -> int:
+        conn = await connect(settings_from_config(dsn=pg_dsn))
+        got = 0
+        try:
+            for _ in range(10):  # nothing is ever finished, so at most 5 tries may be claimed in total
+                async with conn.transaction():
+                    got += len(await q.claim_ready_tries(conn, app_id=name, hostname=name, limit=2))
+                    await conn.execute("SELECT pg_sleep(0.002)")
+        finally:
+            await conn.close()
+        return got
+
+    counts = await asyncio.gather(*(claimer(f"app{i}") for i in range(4)))
+    assert sum(counts) == 5
+    usage = {p.pool: p for p in (await q.list_pool_usage(db)).items}
+    assert usage["five"].queued_slots == 5 and usage["five"].open_slots == 0

@@ -92,3 +92,36 @@ def test_long_home_paths_put_the_socket_in_a_private_temp_folder(tmp_path: Path)
     assert len(str(server.socket_dir)) < 90 and server.socket_dir != server.root / "run"
     short = Path("/tmp/h")  # only the path is computed, nothing is created
     assert EmbeddedPostgres.for_home(short).socket_dir == short / "embedded-postgres" / "run"
+
+
+def test_without_util_linux_unshare_the_namespace_is_entered_directly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As root this exercises `_enter_user_namespace`; as an ordinary user no namespace is needed at all."""
+    import riir_airflow.metastore.embedded as embedded
+
+    monkeypatch.setattr(embedded, "_unshare_with_map_user", lambda: None)
+    server = EmbeddedPostgres.for_home(tmp_path / "home")
+    try:
+        dsn = server.ensure_running()
+        assert server.is_running() and dsn.startswith("postgresql://postgres@/airflow?host=")
+        assert "unshare" not in (server.root / "commands.log").read_text()
+        assert server.data_dir.stat().st_uid == os.getuid()  # as root: still root's files, nothing was chowned
+    finally:
+        assert server.stop()
+    if server.socket_dir != server.root / "run":
+        assert not server.socket_dir.exists()  # a temp socket folder is removed with the server
+
+
+def test_two_first_commands_at_once_share_one_server(home: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
+    env["AIRFLOW_HOME"] = str(home)
+    command = [str(Path(sys.executable).parent / "riir-airflow"), "db", "migrate"]
+    procs = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(2)]  # fmt: skip
+    outputs = [p.communicate(timeout=180) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outputs
+    # One initdb, one server, and the migration applied exactly once.
+    assert sum("Applied migration 0001_initial" in out for out, _ in outputs) == 1
+    log = (home / "embedded-postgres" / "commands.log").read_text().splitlines()
+    assert len([line for line in log if line.startswith("$ ") and "/initdb " in line]) == 1

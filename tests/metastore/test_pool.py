@@ -29,7 +29,7 @@ def _conf(tmp_path: Path, **env: str) -> AirflowConfigParser:
          "postgresql://u@db/airflow?sslmode=require&application_name=x", {}),
         ("postgresql://u@db/airflow?connect_timeout=5&keepalives=1&prepared_statement_cache_size=0",
          "postgresql://u@db/airflow", {"connect_timeout": "5", "prepared_statement_cache_size": "0"}),
-        ("postgresql://u@/airflow?host=/var/run/postgresql", "postgresql://u@/airflow?host=%2Fvar%2Frun%2Fpostgresql",
+        ("postgresql://u@/airflow?host=/var/run/postgresql", "postgresql://u@/airflow?host=/var/run/postgresql",
          {}),
         ("  postgresql://u%40corp:p%2Fw@db/airflow  ", "postgresql://u%40corp:p%2Fw@db/airflow", {}),
     ],
@@ -138,3 +138,18 @@ async def test_statement_cache_is_used_by_default(pg_dsn: str, tmp_path: Path) -
     finally:
         await conn.close()
     assert isinstance(conn, asyncpg.Connection)
+
+
+@pytest.mark.postgres
+async def test_open_pool_refuses_an_unmigrated_database(pg_dsn: str, tmp_path: Path) -> None:
+    from riir_airflow.metastore.migrate import migrate
+    from riir_airflow.metastore.pool import open_pool
+
+    conf = _conf(tmp_path, AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=pg_dsn)
+    with pytest.raises(AirflowConfigException, match=r"pending \[1\].*Run `riir-airflow db migrate`"):
+        async with open_pool(conf):
+            pass
+    async with open_pool(conf, require_schema=False) as pool, pool.acquire() as conn:
+        await migrate(conn)
+    async with open_pool(conf) as pool:
+        assert await pool.fetchval("SELECT count(*) FROM pool") == 1

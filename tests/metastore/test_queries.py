@@ -373,3 +373,60 @@ async def test_unknown_ids_are_none(db: asyncpg.Pool) -> None:
     assert await q.start_try(db, uuid.uuid4(), 1, pid=1, hostname="h") is None
     assert await q.record_task_result(db, uuid.uuid4(), 1, "success") is None
     assert await q.get_task_instance(db, KEY_A) is None
+
+
+async def test_claim_honours_pools(db: asyncpg.Pool) -> None:
+    await q.upsert_pool(db, "small", 2)
+    await q.upsert_pool(db, "unlimited", -1)
+    await q.upsert_pool(db, "deferrable", 1, include_deferred=True)
+    await q.upsert_dag(db, "p")
+    tasks = [
+        NewTaskInstance("big", pool="small", pool_slots=3, priority_weight=10),  # never fits in 2 slots
+        *(NewTaskInstance(f"s{i}", pool="small", priority_weight=5 - i) for i in range(4)),
+        *(NewTaskInstance(f"u{i}", pool="unlimited") for i in range(3)),
+        NewTaskInstance("ghost", pool="no_such_pool", priority_weight=20),
+        NewTaskInstance("d_running", pool="deferrable", state="deferred"),
+        NewTaskInstance("d_waiting", pool="deferrable"),
+    ]
+    await q.create_dag_run(db, "p", "r", run_type="manual", tasks=tasks)
+    await q.set_task_states(db, "p", "r", [StateChange(t.task_id, "scheduled", (None,)) for t in tasks if not t.state])
+    claimed = await q.claim_ready_tries(db, app_id="a", hostname="h", limit=20)
+    assert sorted(t.task_id for t in claimed) == ["s0", "s1", "u0", "u1", "u2"]
+    left = await q.list_task_instances(db, states=["scheduled"], order_by="task_id")
+    assert [t.task_id for t in left.items] == ["big", "d_waiting", "ghost", "s2", "s3"]
+    # A finished try frees its slot; a deferred one holds it only when the pool includes deferred tasks.
+    s0 = next(t for t in claimed if t.task_id == "s0")
+    await q.start_try(db, s0.id, s0.try_number, pid=1, hostname="h")
+    await q.record_task_result(db, s0.id, s0.try_number, "success")
+    assert [t.task_id for t in await q.claim_ready_tries(db, app_id="a", hostname="h", limit=20)] == ["s2"]
+    await q.upsert_pool(db, "deferrable", 1, include_deferred=False)
+    assert [t.task_id for t in await q.claim_ready_tries(db, app_id="a", hostname="h", limit=20)] == ["d_waiting"]
+
+
+async def test_clear_task_instances_like_airflow(db: asyncpg.Pool) -> None:
+    await make_run(db)
+    await q.set_task_states(db, "example", "manual__1", [StateChange(t, "scheduled", (None,)) for t in "abc"])
+    tries = {t.task_id: t for t in await q.claim_ready_tries(db, app_id="x", hostname="h", limit=3)}
+    for name, outcome in (("a", "success"), ("b", "failed")):
+        await q.start_try(db, tries[name].id, 1, pid=1, hostname="h")
+        await q.record_task_result(db, tries[name].id, 1, outcome)
+    await q.start_try(db, tries["c"].id, 1, pid=1, hostname="h")  # still running
+    await q.set_dag_run_state(db, "example", "manual__1", "failed")
+
+    assert [k.task_id for k in await q.clear_task_instances(db, "example", "manual__1", only_failed=True)] == ["b"]
+    b = await q.get_task_instance(db, TaskInstanceKey("example", "manual__1", "b"))
+    assert b is not None and b.state is None and b.try_number == 1 and b.max_tries == 1
+    run = await q.get_dag_run(db, "example", "manual__1")
+    assert run is not None and run.state == "queued" and run.end_date is None
+
+    cleared = await q.clear_task_instances(db, "example", "manual__1", task_ids=["a", "c"], retries_by_task={"a": 2})
+    assert sorted(k.task_id for k in cleared) == ["a", "c"]
+    a = await q.get_task_instance(db, KEY_A)
+    c = await q.get_task_instance(db, TaskInstanceKey("example", "manual__1", "c"))
+    assert a is not None and (a.state, a.max_tries) == (None, 3)
+    assert c is not None and c.state == "restarting"
+    # Scheduling the cleared task again starts try 2; the finished first try stays in the history.
+    assert await q.set_task_state(db, KEY_A, "scheduled", expected=[None])
+    assert (await q.get_task_instance(db, KEY_A)).try_number == 2  # type: ignore[union-attr]
+    assert [t.try_number for t in await q.list_task_instance_tries(db, KEY_A)] == [1]
+    assert await q.clear_task_instances(db, "example", "nope") == []

@@ -302,11 +302,19 @@ class DAG:
 
     # --- graph (Rust) ------------------------------------------------------------------------------------------
     def graph(self) -> Any:
-        """The task graph in the Rust core (task ids in insertion order, edges sorted for determinism)."""
+        """The task graph in the Rust core (task ids in insertion order, edges sorted for determinism).
+
+        Cached until a task or an edge is added (edges are only ever added, so their count tells)."""
         from riir_airflow._core import Graph
 
+        signature = (len(self.task_dict), sum(len(t.downstream_task_ids) for t in self.task_dict.values()))
+        cached = self.__dict__.get("_graph_cache")
+        if cached is not None and cached[0] == signature:
+            return cached[1]
         edges = [(t.task_id, down) for t in self.task_dict.values() for down in sorted(t.downstream_task_ids)]
-        return Graph(list(self.task_dict), edges)
+        graph = Graph(list(self.task_dict), edges)
+        self.__dict__["_graph_cache"] = (signature, graph)
+        return graph
 
     def check_cycle(self) -> None:
         """Raises AirflowDagCycleException naming the task whose edge closes a cycle, as Airflow does."""

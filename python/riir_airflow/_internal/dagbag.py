@@ -97,6 +97,20 @@ def import_timeout(seconds: float, message: str) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
+def _with_dag_file_frame(text: str, exc: BaseException, filepath: str) -> str:
+    """Airflow keeps only the last frames of an import error; when those are all inside the library, the line of
+    the DAG file that caused it is added as the first frame, so the error always points into the user's file."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == filepath]
+    if not frames or f'File "{filepath}"' in text:
+        return text
+    frame = frames[-1]
+    header, _, rest = text.partition("\n")
+    shown = f'  File "{frame.filename}", line {frame.lineno}, in {frame.name}\n'
+    if frame.line:
+        shown += f"    {frame.line}\n"
+    return f"{header}\n{shown}{rest}"
+
+
 class DagBag:
     """All DAGs found in a folder (or one file), plus the errors of the files that failed to load."""
 
@@ -196,7 +210,9 @@ class DagBag:
             sys.modules.pop(name, None)
             log.error("Failed to import: %s: %s", filepath, exc)
             depth = settings.dagbag_import_error_traceback_depth()
-            self.import_errors[self._error_key(filepath)] = traceback.format_exc(limit=-depth)
+            self.import_errors[self._error_key(filepath)] = _with_dag_file_frame(
+                traceback.format_exc(limit=-depth), exc, filepath
+            )
             return []
         finally:
             DagContext._stack.clear()

@@ -80,7 +80,18 @@ def literal(value: Any) -> LiteralValue:
 
 
 def template_env_for(dag: Any, native_override: bool | None = None) -> jinja2.Environment:
-    """The Jinja environment of a DAG (its folder and template_searchpath, macros and filters)."""
+    """The Jinja environment of a DAG (its folder and template_searchpath, macros and filters), made once per DAG."""
+    native = bool(
+        native_override if native_override is not None else getattr(dag, "render_template_as_native_obj", False)
+    )
+    cache = dag.__dict__.setdefault("_template_envs", {}) if dag is not None else {}
+    env = cache.get(native)
+    if env is None:
+        env = cache[native] = _new_template_env(dag, native_override)
+    return env
+
+
+def _new_template_env(dag: Any, native_override: bool | None) -> jinja2.Environment:
     searchpath: list[str] = []
     native = False
     options: dict[str, Any] = {"undefined": jinja2.StrictUndefined, "extensions": ["jinja2.ext.do"], "cache_size": 0}

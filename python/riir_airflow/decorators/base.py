@@ -3,6 +3,8 @@
 Generated from riir_airflow/_internal/import_paths.py; edit the table there, not this file.
 """
 
+from riir_airflow._internal.decorator_factory import TaskDecorator as TaskDecorator
+from riir_airflow._internal.decorator_factory import task_decorator_factory as task_decorator_factory
 from riir_airflow._internal.decorators import DecoratedOperator as DecoratedOperator
 from riir_airflow._internal.decorators import TaskDecoratorCollection as TaskDecoratorCollection
 from riir_airflow._internal.decorators import get_unique_task_id as get_unique_task_id
@@ -11,6 +13,8 @@ from riir_airflow._internal.mapped import DecoratedMappedOperator as DecoratedMa
 __all__ = [
     "DecoratedMappedOperator",
     "DecoratedOperator",
+    "TaskDecorator",
     "TaskDecoratorCollection",
     "get_unique_task_id",
+    "task_decorator_factory",
 ]

@@ -23,6 +23,7 @@ keeps running after the command that started it, so later commands (and the brok
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import fcntl
 import hashlib
 import importlib.util
@@ -122,7 +123,7 @@ class EmbeddedPostgres:
     # --- start / stop ---------------------------------------------------------------------------------------------
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
-        self._make_private_dir(self.root)  # only callers that start the server take the lock
+        self._make_private_dir(self.root)  # stop() checks that the folder exists before locking
         with self.lock_file.open("a") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
             try:
@@ -145,16 +146,22 @@ class EmbeddedPostgres:
     def _run(self, args: list[str], what: str) -> None:
         """Run a server binary, as an ordinary uid inside a user namespace when we are root."""
         command = [str(binaries_dir() / args[0]), *args[1:]]
+        preexec = None
         if os.geteuid() == 0:
-            unshare = shutil.which("unshare")
-            if unshare is None:
-                raise AirflowConfigException(self._root_help("the `unshare` command (util-linux) is missing"))
-            command = [unshare, f"--map-user={_NAMESPACE_UID}", f"--map-group={_NAMESPACE_UID}", *command]
+            unshare = _unshare_with_map_user()
+            if unshare is not None:
+                command = [unshare, f"--map-user={_NAMESPACE_UID}", f"--map-group={_NAMESPACE_UID}", *command]
+            else:  # no util-linux `unshare` new enough: enter the namespace ourselves in the child
+                preexec = _enter_user_namespace
         # Output goes to a file: pg_ctl's server child inherits it, and a pipe would keep us waiting for ever.
         with (self.root / "commands.log").open("a") as out:
             out.write(f"$ {' '.join(command)}\n")
             out.flush()
-            done = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=out, stderr=out, check=False)
+            try:
+                done = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=out, stderr=out, check=False,
+                                      preexec_fn=preexec)  # fmt: skip
+            except subprocess.SubprocessError as err:
+                raise AirflowConfigException(self._root_help(f"entering a user namespace failed ({err})")) from err
         if done.returncode != 0:
             tail = self._tail(self.root / "commands.log") + self._tail(self.log_file)
             hint = ""
@@ -244,6 +251,9 @@ class EmbeddedPostgres:
                 os.kill(pid, signal.SIGQUIT)  # immediate shutdown; recovery runs at the next start
                 while _process_alive(pid):
                     time.sleep(0.05)
+            if self.socket_dir != self.root / "run":
+                with contextlib.suppress(OSError):  # the private temp folder of a long path; empty once stopped
+                    self.socket_dir.rmdir()
             return True
 
 
@@ -264,3 +274,26 @@ def _process_alive(pid: int) -> bool:
     except OSError:
         return True
     return fields[0] not in ("Z", "X")
+
+
+def _unshare_with_map_user() -> str | None:
+    """util-linux `unshare` if it knows `--map-user` (2.38 and later), else None."""
+    path = shutil.which("unshare")
+    if path is None:
+        return None
+    usage = subprocess.run([path, "--help"], capture_output=True, text=True, check=False).stdout
+    return path if "--map-user" in usage else None
+
+
+_CLONE_NEWUSER = 0x10000000
+
+
+def _enter_user_namespace() -> None:
+    """In the child before exec: a new user namespace where our uid 0 appears as `_NAMESPACE_UID`."""
+    uid, gid = os.geteuid(), os.getegid()  # before unshare: inside, unmapped ids read as 65534
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.unshare(_CLONE_NEWUSER) != 0:
+        raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWUSER) failed")
+    Path("/proc/self/setgroups").write_text("deny")
+    Path("/proc/self/uid_map").write_text(f"{_NAMESPACE_UID} {uid} 1")
+    Path("/proc/self/gid_map").write_text(f"{_NAMESPACE_UID} {gid} 1")

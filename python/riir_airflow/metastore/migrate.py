@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from importlib import resources
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 
+Conn = asyncpg.Connection | PoolConnectionProxy
 VERSION_TABLE = "riir_schema_version"
 # pg_advisory_xact_lock key: first 8 bytes of sha256("riir-airflow migrate"), as a signed bigint.
 MIGRATION_LOCK_KEY = int.from_bytes(hashlib.sha256(b"riir-airflow migrate").digest()[:8], "big", signed=True)
@@ -94,7 +96,7 @@ CREATE TABLE IF NOT EXISTS {VERSION_TABLE} (
 )"""
 
 
-async def _applied(conn: asyncpg.Connection) -> dict[int, str]:
+async def _applied(conn: Conn) -> dict[int, str]:
     exists = await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", VERSION_TABLE)
     if not exists:
         return {}
@@ -102,7 +104,7 @@ async def _applied(conn: asyncpg.Connection) -> dict[int, str]:
     return {row["version"]: row["checksum"] for row in rows}
 
 
-async def migrate(conn: asyncpg.Connection, *, default_pool_slots: int = 128) -> list[Migration]:
+async def migrate(conn: Conn, *, default_pool_slots: int = 128) -> list[Migration]:
     """Apply every pending migration, each in its own locked transaction. Returns the ones this call applied."""
     done: list[Migration] = []
     for migration in load_migrations():
@@ -129,7 +131,7 @@ async def migrate(conn: asyncpg.Connection, *, default_pool_slots: int = 128) ->
     return done
 
 
-async def check(conn: asyncpg.Connection) -> SchemaStatus:
+async def check(conn: Conn) -> SchemaStatus:
     """Compare the database's version table with the shipped migrations."""
     applied = await _applied(conn)
     shipped = {m.version: m for m in load_migrations()}
@@ -141,7 +143,7 @@ async def check(conn: asyncpg.Connection) -> SchemaStatus:
     )
 
 
-async def drop_all(conn: asyncpg.Connection) -> None:
+async def drop_all(conn: Conn) -> None:
     """Drop every table and function the migrations created (under the migration lock)."""
     async with conn.transaction():
         await conn.execute("SELECT pg_advisory_xact_lock($1)", MIGRATION_LOCK_KEY)
@@ -151,7 +153,7 @@ async def drop_all(conn: asyncpg.Connection) -> None:
             await conn.execute(f"DROP FUNCTION IF EXISTS {function}() CASCADE")
 
 
-async def reset(conn: asyncpg.Connection, *, default_pool_slots: int = 128) -> list[Migration]:
+async def reset(conn: Conn, *, default_pool_slots: int = 128) -> list[Migration]:
     """Drop everything and migrate from scratch."""
     await drop_all(conn)
     return await migrate(conn, default_pool_slots=default_pool_slots)

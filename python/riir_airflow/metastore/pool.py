@@ -13,7 +13,10 @@ spelling) so no named prepared statements outlive a transaction.
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -91,7 +94,7 @@ def normalize_dsn(url: str) -> tuple[str, dict[str, str]]:
             client[key] = value
         elif key not in _CLIENT_ONLY_OPTIONS:
             query.append((key, value))
-    dsn = urlunsplit(("postgresql", parts.netloc, parts.path, urlencode(query), ""))
+    dsn = urlunsplit(("postgresql", parts.netloc, parts.path, urlencode(query, safe="/"), ""))
     return dsn, client
 
 
@@ -189,3 +192,31 @@ async def connect(settings: ConnectionSettings) -> asyncpg.Connection:
     conn: asyncpg.Connection = await asyncpg.connect(settings.dsn, **_connect_kwargs(settings))
     await init_connection(conn)
     return conn
+
+
+@asynccontextmanager
+async def open_pool(
+    config: AirflowConfigParser | None = None, *, require_schema: bool = True
+) -> AsyncIterator[asyncpg.Pool]:
+    """The metastore pool for a long-running process (app, broker): configured database or embedded server.
+
+    With `require_schema`, refuses to start on a database whose schema is missing or outdated, saying which
+    command fixes it, instead of failing later on the first query.
+    """
+    from riir_airflow.metastore.migrate import check
+
+    settings = await asyncio.to_thread(resolve_settings, config)  # may start the embedded server (initdb: seconds)
+    pool = await create_pool(settings)
+    try:
+        if require_schema:
+            async with pool.acquire() as conn:
+                status = await check(conn)
+            if not status.up_to_date:
+                raise AirflowConfigException(
+                    f"The metastore at {settings.display_dsn} is not at this version's schema "
+                    f"(applied {status.applied}, pending {[m.version for m in status.pending]}, changed "
+                    f"{status.changed}, newer {status.unknown}). Run `riir-airflow db migrate`."
+                )
+        yield pool
+    finally:
+        await pool.close()

@@ -484,29 +484,69 @@ async def claim_ready_tries(
 ) -> list[TaskInstanceRecord]:
     """Take up to `limit` scheduled tries (highest priority_weight first) and mark them queued for this app.
 
-    Concurrent claimers never get the same try: rows are locked with FOR UPDATE SKIP LOCKED, and a row another
-    claimer moved on is re-checked against `state = 'scheduled'` before it is taken.
+    Concurrent claimers never get the same try: candidate rows are locked with FOR UPDATE SKIP LOCKED.
+    Pools are honoured across all apps, as Airflow's scheduler does: the candidates' pool rows are locked (in name
+    order, so claimers cannot deadlock), the slots in use are counted after the lock is granted (running + queued,
+    + deferred when the pool includes deferred), and a try that does not fit its pool's open slots, or whose pool
+    does not exist, stays scheduled while smaller or other-pool tries behind it may still go. `slots = -1` is
+    unlimited.
     """
     if limit <= 0:
         return []
     async with transaction(db) as conn:
+        candidates = await conn.fetch(
+            """
+            SELECT id, pool, pool_slots FROM task_instance
+            WHERE state = 'scheduled' AND ($1::text[] IS NULL OR dag_id = ANY($1::text[]))
+            ORDER BY priority_weight DESC, scheduled_dttm, id
+            LIMIT $2
+            FOR UPDATE SKIP LOCKED
+            """,
+            None if dag_ids is None else list(dag_ids), limit * 4,  # look past tries that will not fit
+        )  # fmt: skip
+        if not candidates:
+            return []
+        names = sorted({row["pool"] for row in candidates})
+        pools = await conn.fetch(
+            "SELECT pool, slots, include_deferred FROM pool WHERE pool = ANY($1::text[]) ORDER BY pool FOR UPDATE",
+            names,
+        )
+        # A new statement, so a new snapshot: it sees what other claimers committed before we got the locks.
+        used = await conn.fetch(
+            """
+            SELECT ti.pool, coalesce(sum(ti.pool_slots) FILTER (WHERE ti.state IN ('running', 'queued')
+                OR (ti.state = 'deferred' AND p.include_deferred)), 0)::int AS used
+            FROM pool p JOIN task_instance ti ON ti.pool = p.pool
+            WHERE p.pool = ANY($1::text[]) AND ti.state IN ('running', 'queued', 'deferred')
+            GROUP BY ti.pool
+            """,
+            names,
+        )
+        open_slots: dict[str, float] = {
+            row["pool"]: float("inf") if row["slots"] == -1 else float(row["slots"]) for row in pools
+        }
+        for row in used:
+            open_slots[row["pool"]] -= row["used"]
+        chosen: list[uuid.UUID] = []
+        for row in candidates:
+            if len(chosen) == limit:
+                break
+            if open_slots.get(row["pool"], 0) >= row["pool_slots"]:
+                open_slots[row["pool"]] -= row["pool_slots"]
+                chosen.append(row["id"])
+        if not chosen:
+            return []
         rows = await conn.fetch(
             """
-            WITH ready AS (
-                SELECT id FROM task_instance
-                WHERE state = 'scheduled' AND ($1::text[] IS NULL OR dag_id = ANY($1::text[]))
-                ORDER BY priority_weight DESC, scheduled_dttm, id
-                LIMIT $2
-                FOR UPDATE SKIP LOCKED
-            )
-            UPDATE task_instance ti SET state = 'queued', queued_dttm = now(), app_id = $3, hostname = $4,
+            UPDATE task_instance SET state = 'queued', queued_dttm = now(), app_id = $2, hostname = $3,
                 updated_at = now()
-            FROM ready WHERE ti.id = ready.id
-            RETURNING ti.*
+            WHERE id = ANY($1::uuid[])
+            RETURNING *
             """,
-            None if dag_ids is None else list(dag_ids), limit, app_id, hostname,
+            chosen, app_id, hostname,
         )  # fmt: skip
-    return sorted(from_rows(TaskInstanceRecord, rows), key=lambda ti: (-ti.priority_weight, str(ti.id)))
+    order = {ti_id: n for n, ti_id in enumerate(chosen)}
+    return sorted(from_rows(TaskInstanceRecord, rows), key=lambda ti: order[ti.id])
 
 
 async def start_try(db: Db, ti_id: uuid.UUID, try_number: int, *, pid: int, hostname: str) -> TaskInstanceRecord | None:
@@ -610,6 +650,58 @@ async def list_stale_running_tries(db: Db, older_than: datetime.timedelta) -> li
             older_than,
         )
     return from_rows(TaskInstanceRecord, rows)
+
+
+async def clear_task_instances(
+    db: Db,
+    dag_id: str,
+    run_id: str,
+    *,
+    task_ids: Collection[str] | None = None,
+    only_failed: bool = False,
+    retries_by_task: Mapping[str, int] | None = None,
+    dag_run_state: str | None = "queued",
+) -> list[TaskInstanceKey]:
+    """Clear task instances of one run so they run again, as Airflow's clear does.
+
+    A running try becomes `restarting` (its app stops it and it is retried); any other becomes state-less with
+    `max_tries = try_number + retries` (retries of the task when given, else at least its tries so far) and no
+    deferral leftovers. The run's queued_at is stamped; a finished run goes back to `dag_run_state` with a new
+    start_date (None leaves the run alone). Returns the keys cleared.
+    """
+    retries = dict(retries_by_task or {})
+    async with transaction(db) as conn:
+        rows = await conn.fetch(
+            """
+            UPDATE task_instance ti SET
+                state = CASE WHEN ti.state = 'running' THEN 'restarting' END,
+                max_tries = CASE WHEN ti.state = 'running' THEN ti.max_tries ELSE coalesce(
+                    (SELECT ti.try_number + r FROM unnest($5::text[], $6::int[]) AS m(t, r) WHERE m.t = ti.task_id),
+                    greatest(ti.max_tries, ti.try_number)) END,
+                next_method = CASE WHEN ti.state = 'running' THEN ti.next_method END,
+                next_kwargs = CASE WHEN ti.state = 'running' THEN ti.next_kwargs END,
+                updated_at = now()
+            WHERE ti.dag_id = $1 AND ti.run_id = $2 AND ($3::text[] IS NULL OR ti.task_id = ANY($3::text[]))
+              AND (NOT $4 OR ti.state IN ('failed', 'upstream_failed'))
+            RETURNING ti.task_id, ti.map_index
+            """,
+            dag_id, run_id, None if task_ids is None else list(task_ids), only_failed, list(retries),
+            list(retries.values()),
+        )  # fmt: skip
+        if rows:
+            await conn.execute(
+                """
+                UPDATE dag_run SET queued_at = now(), updated_at = now(),
+                    state = CASE WHEN $3::text IS NOT NULL AND state IN ('success', 'failed') THEN $3 ELSE state END,
+                    start_date = CASE WHEN $3::text IS NOT NULL AND state IN ('success', 'failed') THEN now()
+                                      ELSE start_date END,
+                    end_date = CASE WHEN $3::text IS NOT NULL AND state IN ('success', 'failed') THEN NULL
+                                    ELSE end_date END
+                WHERE dag_id = $1 AND run_id = $2
+                """,
+                dag_id, run_id, dag_run_state,
+            )  # fmt: skip
+    return [TaskInstanceKey(dag_id, run_id, row["task_id"], row["map_index"]) for row in rows]
 
 
 async def list_task_instances(

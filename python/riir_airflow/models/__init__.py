@@ -8,19 +8,35 @@ from riir_airflow._internal.connection import Connection as Connection
 from riir_airflow._internal.dag import DAG as DAG
 from riir_airflow._internal.dagbag import DagBag as DagBag
 from riir_airflow._internal.mapped import MappedOperator as MappedOperator
+from riir_airflow._internal.node import MAX_KEY_LENGTH as ID_LEN
+from riir_airflow._internal.operatorlink import BaseOperatorLink as BaseOperatorLink
 from riir_airflow._internal.params import Param as Param
 from riir_airflow._internal.params import ParamsDict as ParamsDict
+from riir_airflow._internal.pool import Pool as Pool
+from riir_airflow._internal.skipmixin import SkipMixin as SkipMixin
 from riir_airflow._internal.variable import Variable as Variable
+from riir_airflow._internal.xcom import BaseXCom as BaseXCom
+from riir_airflow._internal.xcom import XCom as XCom
 from riir_airflow._internal.xcom_arg import XComArg as XComArg
+from riir_airflow.runtime.task_instance import DagRunView as DagRun
+from riir_airflow.runtime.task_instance import RuntimeTaskInstance as TaskInstance
 
 __all__ = [
     "DAG",
+    "ID_LEN",
     "BaseOperator",
+    "BaseOperatorLink",
+    "BaseXCom",
     "Connection",
     "DagBag",
+    "DagRun",
     "MappedOperator",
     "Param",
     "ParamsDict",
+    "Pool",
+    "SkipMixin",
+    "TaskInstance",
     "Variable",
+    "XCom",
     "XComArg",
 ]

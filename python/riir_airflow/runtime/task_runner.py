@@ -141,25 +141,31 @@ def prepare_task(task: Any, context: Mapping[str, Any], map_index: int) -> Any:
 
 
 def _has_mapped_dependants(task: Any) -> bool:
-    """True when a mapped task (or mapped group) downstream expands over this task's output."""
+    """True when a mapped task (or mapped group) downstream expands over this task's output (cached per DAG)."""
+    dag = task.dag
+    if dag is None:
+        return False
+    sources = dag.__dict__.get("_mapping_sources")
+    if sources is None:
+        sources = dag.__dict__["_mapping_sources"] = _mapping_sources(dag)
+    return task.task_id in sources
+
+
+def _mapping_sources(dag: Any) -> frozenset[str]:
+    """Ids of tasks whose output some mapped task or mapped task group expands over."""
     from riir_airflow._internal.xcom_arg import XComArg
 
-    dag = task.dag
-    for down_id in task.get_flat_relative_ids(upstream=False) if hasattr(task, "get_flat_relative_ids") else ():
-        down = dag.task_dict[down_id]
+    found: set[str] = set()
+    for down in dag.tasks:
         if getattr(down, "is_mapped", False):
-            for op, _ in XComArg.iter_xcom_references(down.expand_input.value):
-                if op.task_id == task.task_id:
-                    return True
+            found.update(op.task_id for op, _ in XComArg.iter_xcom_references(down.expand_input.value))
         group = getattr(down, "task_group", None)
         while group is not None:
             expand_input = getattr(group, "_expand_input", None)
             if expand_input is not None:
-                for op, _ in XComArg.iter_xcom_references(expand_input.value):
-                    if op.task_id == task.task_id:
-                        return True
+                found.update(op.task_id for op, _ in XComArg.iter_xcom_references(expand_input.value))
             group = group.parent_group
-    return False
+    return frozenset(found)
 
 
 def _push_xcom_if_needed(result: Any, task: Any, ti: RuntimeTaskInstance, store: RunStore) -> None:

@@ -3,6 +3,8 @@
 Generated from riir_airflow/_internal/import_paths.py; edit the table there, not this file.
 """
 
+from riir_airflow._internal import macros as macros
+from riir_airflow._internal.asset_access import AssetAccessControl as AssetAccessControl
 from riir_airflow._internal.asset_decorator import asset as asset
 from riir_airflow._internal.assets import Asset as Asset
 from riir_airflow._internal.assets import AssetAlias as AssetAlias
@@ -12,14 +14,22 @@ from riir_airflow._internal.assets import AssetWatcher as AssetWatcher
 from riir_airflow._internal.assets import Dataset as Dataset
 from riir_airflow._internal.assets import Metadata as Metadata
 from riir_airflow._internal.assets import Model as Model
+from riir_airflow._internal.async_operator import BaseAsyncOperator as BaseAsyncOperator
 from riir_airflow._internal.baseoperator import BaseOperator as BaseOperator
 from riir_airflow._internal.baseoperator import chain as chain
 from riir_airflow._internal.baseoperator import chain_linear as chain_linear
 from riir_airflow._internal.baseoperator import cross_downstream as cross_downstream
 from riir_airflow._internal.branch import BaseBranchOperator as BaseBranchOperator
 from riir_airflow._internal.connection import Connection as Connection
+from riir_airflow._internal.context_type import Context as Context
 from riir_airflow._internal.dag import DAG as DAG
 from riir_airflow._internal.dag import dag as dag
+from riir_airflow._internal.deadline import AsyncCallback as AsyncCallback
+from riir_airflow._internal.deadline import BaseDeadlineReference as BaseDeadlineReference
+from riir_airflow._internal.deadline import DeadlineAlert as DeadlineAlert
+from riir_airflow._internal.deadline import DeadlineReference as DeadlineReference
+from riir_airflow._internal.deadline import SyncCallback as SyncCallback
+from riir_airflow._internal.deadline import deadline_reference as deadline_reference
 from riir_airflow._internal.decorators import result as result
 from riir_airflow._internal.decorators import setup as setup
 from riir_airflow._internal.decorators import task as task
@@ -27,9 +37,16 @@ from riir_airflow._internal.decorators import teardown as teardown
 from riir_airflow._internal.edges import EdgeModifier as EdgeModifier
 from riir_airflow._internal.edges import Label as Label
 from riir_airflow._internal.hook import BaseHook as BaseHook
+from riir_airflow._internal.notifier import BaseNotifier as BaseNotifier
+from riir_airflow._internal.operatorlink import BaseOperatorLink as BaseOperatorLink
 from riir_airflow._internal.params import Param as Param
 from riir_airflow._internal.params import ParamsDict as ParamsDict
-from riir_airflow._internal.runtime_api import Context as Context
+from riir_airflow._internal.resumable import ResumableJobMixin as ResumableJobMixin
+from riir_airflow._internal.retry_policy import ExceptionRetryPolicy as ExceptionRetryPolicy
+from riir_airflow._internal.retry_policy import RetryAction as RetryAction
+from riir_airflow._internal.retry_policy import RetryDecision as RetryDecision
+from riir_airflow._internal.retry_policy import RetryPolicy as RetryPolicy
+from riir_airflow._internal.retry_policy import RetryRule as RetryRule
 from riir_airflow._internal.runtime_api import get_current_context as get_current_context
 from riir_airflow._internal.runtime_api import get_parsing_context as get_parsing_context
 from riir_airflow._internal.sensor import BaseSensorOperator as BaseSensorOperator
@@ -37,6 +54,7 @@ from riir_airflow._internal.sensor import PokeReturnValue as PokeReturnValue
 from riir_airflow._internal.sensor import poke_mode_only as poke_mode_only
 from riir_airflow._internal.skipmixin import BranchMixIn as BranchMixIn
 from riir_airflow._internal.skipmixin import SkipMixin as SkipMixin
+from riir_airflow._internal.state_store import NEVER_EXPIRE as NEVER_EXPIRE
 from riir_airflow._internal.states import DagRunState as DagRunState
 from riir_airflow._internal.states import TaskInstanceState as TaskInstanceState
 from riir_airflow._internal.taskgroup import TaskGroup as TaskGroup
@@ -52,20 +70,32 @@ from riir_airflow._internal.timetables import MultipleCronTriggerTimetable as Mu
 from riir_airflow._internal.trigger_rule import TriggerRule as TriggerRule
 from riir_airflow._internal.trigger_rule import WeightRule as WeightRule
 from riir_airflow._internal.variable import Variable as Variable
+from riir_airflow._internal.xcom import BaseXCom as BaseXCom
 from riir_airflow._internal.xcom_arg import XComArg as XComArg
+from riir_airflow._version import __version__ as __version__
+from riir_airflow.config import conf as conf
+from riir_airflow.runtime.task_instance import RuntimeTaskInstance as TaskInstance
 
 __all__ = [
     "DAG",
+    "NEVER_EXPIRE",
     "Asset",
+    "AssetAccessControl",
     "AssetAlias",
     "AssetAll",
     "AssetAny",
     "AssetOrTimeSchedule",
     "AssetWatcher",
+    "AsyncCallback",
+    "BaseAsyncOperator",
     "BaseBranchOperator",
+    "BaseDeadlineReference",
     "BaseHook",
+    "BaseNotifier",
     "BaseOperator",
+    "BaseOperatorLink",
     "BaseSensorOperator",
+    "BaseXCom",
     "BranchMixIn",
     "Connection",
     "Context",
@@ -73,10 +103,13 @@ __all__ = [
     "CronTriggerTimetable",
     "DagRunState",
     "Dataset",
+    "DeadlineAlert",
+    "DeadlineReference",
     "DeltaDataIntervalTimetable",
     "DeltaTriggerTimetable",
     "EdgeModifier",
     "EventsTimetable",
+    "ExceptionRetryPolicy",
     "Label",
     "Metadata",
     "Model",
@@ -84,21 +117,32 @@ __all__ = [
     "Param",
     "ParamsDict",
     "PokeReturnValue",
+    "ResumableJobMixin",
+    "RetryAction",
+    "RetryDecision",
+    "RetryPolicy",
+    "RetryRule",
     "SkipMixin",
+    "SyncCallback",
     "TaskGroup",
+    "TaskInstance",
     "TaskInstanceState",
     "TriggerRule",
     "Variable",
     "WeightRule",
     "XComArg",
+    "__version__",
     "asset",
     "chain",
     "chain_linear",
+    "conf",
     "cross_downstream",
     "dag",
+    "deadline_reference",
     "get_current_context",
     "get_parsing_context",
     "literal",
+    "macros",
     "poke_mode_only",
     "result",
     "setup",

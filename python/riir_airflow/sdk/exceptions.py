@@ -3,6 +3,8 @@
 Generated from riir_airflow/_internal/import_paths.py; edit the table there, not this file.
 """
 
+from riir_airflow._internal.sdk_exceptions import ErrorType as ErrorType
+from riir_airflow._internal.sdk_exceptions import RemovedInAirflow4Warning as RemovedInAirflow4Warning
 from riir_airflow.exceptions import AirflowBadRequest as AirflowBadRequest
 from riir_airflow.exceptions import AirflowConfigException as AirflowConfigException
 from riir_airflow.exceptions import AirflowDagCycleException as AirflowDagCycleException
@@ -58,9 +60,11 @@ __all__ = [
     "DagRunTriggerException",
     "DownstreamTasksSkipped",
     "DuplicateTaskIdFound",
+    "ErrorType",
     "FailFastDagInvalidTriggerRule",
     "NodeNotFound",
     "ParamValidationError",
+    "RemovedInAirflow4Warning",
     "TaskAlreadyInTaskGroup",
     "TaskAlreadyRunningError",
     "TaskAwaitingInput",

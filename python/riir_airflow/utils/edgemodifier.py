@@ -3,10 +3,8 @@
 Generated from riir_airflow/_internal/import_paths.py; edit the table there, not this file.
 """
 
-from riir_airflow._internal.edges import EdgeModifier as EdgeModifier
 from riir_airflow._internal.edges import Label as Label
 
 __all__ = [
-    "EdgeModifier",
     "Label",
 ]

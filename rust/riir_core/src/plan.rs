@@ -17,7 +17,11 @@
 //!   (depends_on_past), `NotPreviouslySkippedDep` (branch XCom; Airflow 3 branches also set the skipped states
 //!   directly), pools and concurrency limits.
 //! - A not-yet-expanded task instance (map index -1 of a mapped task or of a task in a mapped task group) in
-//!   `to_run` means "ready to expand"; the caller expands it and plans again.
+//!   `to_run` means "ready to expand"; the caller expands it and plans again. With
+//!   [`Planner::plan_expanding`] the caller instead answers an expansion callback and the new instances are
+//!   decided in the same pass, as in Airflow (length 0 = skipped, length unknown = upstream_failed).
+//! - DAG validation is not repeated here: Airflow refuses a setup whose direct (non-teardown) downstream is not
+//!   all_success ("Setup tasks must be followed with trigger rule ALL_SUCCESS.") when the DAG is bagged.
 //! - Run state: failed when nothing is unfinished and an effective leaf failed; success when nothing is unfinished
 //!   and every effective leaf succeeded or was skipped; failed on deadlock (unfinished task instances, none of
 //!   which can run, none decided in this pass, and no task with depends_on_past or a task-instance concurrency
@@ -106,9 +110,16 @@ pub struct Plan {
     pub to_upstream_failed: Vec<TiKey>,
     /// Task instances to mark removed (surplus map indexes), in topological order then map index.
     pub to_remove: Vec<TiKey>,
+    /// Tasks expanded in this pass by the `expand` callback of [`Planner::plan_expanding`], with their number of
+    /// map indexes: the caller replaces the task's map index -1 with map indexes `0..count` (no state yet).
+    pub expanded: Vec<(TaskIdx, i64)>,
     /// The DAG run's state after this pass.
     pub run_state: DagRunState,
 }
+
+/// The expansion callback of [`Planner::plan_expanding`]: the number of map indexes of a task that is ready to
+/// expand (Airflow's `get_mapped_ti_count`), or `None` when its input cannot be computed.
+pub type ExpandFn<'f, E> = dyn FnMut(TaskIdx) -> Result<Option<i64>, E> + 'f;
 
 /// Relevant map indexes of an upstream (Airflow's `_get_relevant_map_indexes` result).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -344,13 +355,27 @@ impl Planner {
         &self.leaves
     }
 
-    /// One planning pass over a snapshot of every existing task instance of the run.
+    /// One planning pass over a snapshot of every existing task instance of the run. A not-yet-expanded
+    /// instance that is ready is returned in `to_run` at map index -1 ("ready to expand").
     pub fn plan(&self, tis: &[TiState]) -> CoreResult<Plan> {
+        self.plan_expanding::<CoreError>(tis, None)
+    }
+
+    /// One planning pass that also expands, as Airflow's pass does: for a ready not-yet-expanded instance,
+    /// `expand(task)` gives its number of map indexes. `None` marks it upstream_failed, 0 skipped (Airflow's
+    /// `expand_mapped_task`); otherwise its instances `0..count` are created (no state) and decided in this same
+    /// pass, from the same snapshot, and the task is listed in [`Plan::expanded`].
+    pub fn plan_expanding<E: From<CoreError>>(
+        &self,
+        tis: &[TiState],
+        mut expand: Option<&mut ExpandFn<'_, E>>,
+    ) -> Result<Plan, E> {
         let snap = Snapshot::new(self, tis)?;
         let mut to_run = Vec::new();
         let mut to_skip = Vec::new();
         let mut to_upstream_failed = Vec::new();
         let mut to_remove = Vec::new();
+        let mut expanded = Vec::new();
         let mut unfinished_others: Vec<&TiState> = Vec::new();
         for ti in tis {
             if !is_schedulable(ti.state) {
@@ -361,11 +386,43 @@ impl Planner {
             }
             let key = (ti.task, ti.map_index);
             match snap.decide(ti) {
+                Decision::Run if ti.map_index < 0 && self.info[ti.task].needs_expansion && expand.is_some() => {
+                    let expand = expand.as_mut().expect("checked above");
+                    match expand(ti.task)? {
+                        None => to_upstream_failed.push(key),
+                        Some(count) if count < 1 => to_skip.push(key),
+                        Some(count) => expanded.push((ti.task, count, ti.state)),
+                    }
+                }
                 Decision::Run => to_run.push(key),
                 Decision::Wait => {}
                 Decision::Skip => to_skip.push(key),
                 Decision::UpstreamFailed => to_upstream_failed.push(key),
                 Decision::Removed => to_remove.push(key),
+            }
+        }
+        if !expanded.is_empty() {
+            // The new instances are decided against the same snapshot, with the expansion applied.
+            let mut new_tis: Vec<TiState> = Vec::new();
+            for &(task, count, state) in &expanded {
+                new_tis.extend((0..count).map(|map_index| TiState { task, map_index, state }));
+            }
+            let mut all: Vec<TiState> = tis
+                .iter()
+                .filter(|t| t.map_index >= 0 || !expanded.iter().any(|&(task, _, _)| task == t.task))
+                .copied()
+                .collect();
+            all.extend_from_slice(&new_tis);
+            let snap = Snapshot::new(self, &all)?;
+            for ti in &new_tis {
+                let key = (ti.task, ti.map_index);
+                match snap.decide(ti) {
+                    Decision::Run => to_run.push(key),
+                    Decision::Wait => {}
+                    Decision::Skip => to_skip.push(key),
+                    Decision::UpstreamFailed => to_upstream_failed.push(key),
+                    Decision::Removed => to_remove.push(key),
+                }
             }
         }
         let by_topo = |a: &TiKey, b: &TiKey| (self.topo_pos[a.0], a.1).cmp(&(self.topo_pos[b.0], b.1));
@@ -376,10 +433,14 @@ impl Planner {
         to_upstream_failed.sort_by(by_topo);
         to_remove.sort_by(by_topo);
 
-        let decided =
-            !(to_run.is_empty() && to_skip.is_empty() && to_upstream_failed.is_empty() && to_remove.is_empty());
+        let decided = !(to_run.is_empty()
+            && to_skip.is_empty()
+            && to_upstream_failed.is_empty()
+            && to_remove.is_empty()
+            && expanded.is_empty());
         let run_state = self.run_state(tis, &snap, decided, &unfinished_others);
-        Ok(Plan { to_run, to_skip, to_upstream_failed, to_remove, run_state })
+        let expanded = expanded.into_iter().map(|(task, count, _)| (task, count)).collect();
+        Ok(Plan { to_run, to_skip, to_upstream_failed, to_remove, expanded, run_state })
     }
 
     fn run_state(&self, tis: &[TiState], snap: &Snapshot<'_>, decided: bool, others: &[&TiState]) -> DagRunState {
@@ -387,7 +448,7 @@ impl Planner {
         let leaf_states = self
             .leaves
             .iter()
-            .flat_map(|&t| snap.rows[t].iter().map(|&(_, s)| s))
+            .flat_map(|&t| snap.rows(t).iter().map(|&(_, s)| s))
             .filter(|&s| s != Some(TaskInstanceState::Removed));
         if unfinished.is_empty() {
             let states: Vec<Option<TaskInstanceState>> = leaf_states.collect();
@@ -416,27 +477,38 @@ impl Planner {
     }
 }
 
-/// The task instances of one pass, grouped by task.
+/// The task instances of one pass, grouped by task (one flat array, sorted by task then map index).
 struct Snapshot<'a> {
     planner: &'a Planner,
-    /// Per task: (map index, state) of each of its task instances.
-    rows: Vec<Vec<(i64, Option<TaskInstanceState>)>>,
+    /// `flat[offsets[t]..offsets[t + 1]]` are the (map index, state) pairs of task `t`.
+    offsets: Vec<usize>,
+    flat: Vec<(i64, Option<TaskInstanceState>)>,
 }
 
 impl<'a> Snapshot<'a> {
     fn new(planner: &'a Planner, tis: &[TiState]) -> CoreResult<Self> {
         let n = planner.graph.len();
-        let mut rows: Vec<Vec<(i64, Option<TaskInstanceState>)>> = vec![Vec::new(); n];
+        let mut offsets = vec![0usize; n + 1];
         for ti in tis {
             if ti.task >= n {
                 return Err(CoreError::UnknownTask { task_id: format!("#{}", ti.task) });
             }
-            rows[ti.task].push((ti.map_index, ti.state));
+            offsets[ti.task + 1] += 1;
         }
-        for (task, r) in rows.iter_mut().enumerate() {
-            if r.len() > 1 {
-                r.sort_by_key(|&(mi, _)| mi);
-                if let Some(w) = r.windows(2).find(|w| w[0].0 == w[1].0) {
+        for t in 0..n {
+            offsets[t + 1] += offsets[t];
+        }
+        let mut next = offsets.clone();
+        let mut flat = vec![(0i64, None); tis.len()];
+        for ti in tis {
+            flat[next[ti.task]] = (ti.map_index, ti.state);
+            next[ti.task] += 1;
+        }
+        for task in 0..n {
+            let rows = &mut flat[offsets[task]..offsets[task + 1]];
+            if rows.len() > 1 {
+                rows.sort_unstable_by_key(|&(mi, _)| mi);
+                if let Some(w) = rows.windows(2).find(|w| w[0].0 == w[1].0) {
                     return Err(CoreError::Invalid {
                         what: "task instance snapshot".into(),
                         reason: format!(
@@ -448,12 +520,17 @@ impl<'a> Snapshot<'a> {
                 }
             }
         }
-        Ok(Snapshot { planner, rows })
+        Ok(Snapshot { planner, offsets, flat })
+    }
+
+    /// The (map index, state) of each task instance of `task`, by map index.
+    fn rows(&self, task: TaskIdx) -> &[(i64, Option<TaskInstanceState>)] {
+        &self.flat[self.offsets[task]..self.offsets[task + 1]]
     }
 
     /// Number of expanded (map index >= 0, not removed) task instances of a task.
     fn expanded_count(&self, task: TaskIdx) -> i64 {
-        self.rows[task].iter().filter(|&&(mi, s)| mi >= 0 && s != Some(TaskInstanceState::Removed)).count() as i64
+        self.rows(task).iter().filter(|&&(mi, s)| mi >= 0 && s != Some(TaskInstanceState::Removed)).count() as i64
     }
 
     /// The total expansion count of a mapped group, when some unmapped task directly in it has expanded.
@@ -476,7 +553,7 @@ impl<'a> Snapshot<'a> {
             .chain(info.groups.iter().flat_map(|&g| self.planner.group_deps[g].iter()));
         let mut all_done = true;
         for &dep in deps {
-            let rows = &self.rows[dep];
+            let rows = &self.rows(dep);
             all_done &= !rows.is_empty() && rows.iter().all(|&(_, s)| s == Some(TaskInstanceState::Success));
         }
         all_done
@@ -553,7 +630,7 @@ impl<'a> Snapshot<'a> {
             let relevant = self.relevant(task, map_index, u);
             let is_setup = p.info[u].is_setup;
             if any_expansion {
-                for &(mi, s) in &self.rows[u] {
+                for &(mi, s) in self.rows(u) {
                     if relevant.contains(mi) {
                         c.add(s, is_setup);
                     }
@@ -564,7 +641,7 @@ impl<'a> Snapshot<'a> {
                 if is_setup {
                     c.upstream_setup += 1;
                 }
-                for &(_, s) in &self.rows[u] {
+                for &(_, s) in self.rows(u) {
                     c.add_finished(s, is_setup);
                 }
             }
@@ -637,7 +714,7 @@ impl<'a> Snapshot<'a> {
         };
         let finished: Vec<TaskInstanceState> = deps
             .iter()
-            .flat_map(|&d| self.rows[d].iter())
+            .flat_map(|&d| self.rows(d).iter())
             .filter(|&&(mi, _)| mi == -1)
             .filter_map(|&(_, s)| s.filter(|s| s.is_finished()))
             .collect();

@@ -1,13 +1,14 @@
 //! `_core.Planner`: one scheduling pass over a DAG run's task instance states per call.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::pybacked::PyBackedStr;
 use pyo3::types::{PyDict, PyList, PyMapping, PyString, PyTuple};
 use riir_core::plan::{Plan, Planner, TaskSpec, TiKey, TiState};
 use riir_core::state::{TaskInstanceState, TriggerRule, WeightRule};
+use riir_core::{CoreError, TaskIdx};
 
 use crate::errors::IntoPyResult;
 
@@ -36,6 +37,27 @@ pub struct PyPlanner {
     inner: Planner,
     /// Task ids as Python strings, made once so that each plan() call only increments reference counts.
     names: Vec<Py<PyString>>,
+    /// Task id -> index with a cheap hash: looking ids up is a large part of a plan() call.
+    index: HashMap<String, TaskIdx, BuildHasherDefault<FxHasher>>,
+}
+
+/// The multiply-rotate hash of rustc's FxHasher: fast for short keys; DoS resistance is not needed for task ids
+/// the DAG itself defines.
+#[derive(Default)]
+struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 fn get<'py, T: FromPyObjectOwned<'py>>(spec: &Bound<'py, PyMapping>, key: &str, default: T) -> PyResult<T> {
@@ -94,6 +116,18 @@ fn task_spec(dag_id: &str, spec: &Bound<'_, PyAny>) -> PyResult<TaskSpec> {
     })
 }
 
+/// An error from either side of the expansion callback.
+enum PlanError {
+    Core(CoreError),
+    Py(PyErr),
+}
+
+impl From<CoreError> for PlanError {
+    fn from(e: CoreError) -> Self {
+        PlanError::Core(e)
+    }
+}
+
 impl PyPlanner {
     fn keys<'py>(&self, py: Python<'py>, keys: &[TiKey]) -> PyResult<Bound<'py, PyList>> {
         let items = keys.iter().map(|&(task, mi)| {
@@ -119,31 +153,66 @@ impl PyPlanner {
         let groups: Vec<(String, Vec<String>)> = mapped_group_dependencies.unwrap_or_default().into_iter().collect();
         let inner = Planner::new(&specs, &edges, &groups).py(py)?;
         let names = specs.iter().map(|s| PyString::new(py, &s.task_id).unbind()).collect();
-        Ok(PyPlanner { inner, names })
+        let index = specs.iter().enumerate().map(|(i, s)| (s.task_id.clone(), i)).collect();
+        Ok(PyPlanner { inner, names, index })
     }
 
     /// One scheduling pass. `states`: every existing task instance as (task_id, map_index, state or None).
+    /// `expand(task_id)`, when given, returns the number of map indexes of a task that is ready to expand.
+    #[pyo3(signature = (states, expand = None))]
     fn plan<'py>(
         &self,
         py: Python<'py>,
-        states: Vec<(PyBackedStr, i64, Option<PyBackedStr>)>,
+        states: &Bound<'py, PyAny>,
+        expand: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyDict>> {
-        let mut tis = Vec::with_capacity(states.len());
-        for (task_id, map_index, state) in &states {
-            let task = self.inner.task_idx(task_id).py(py)?;
-            let state = match state {
-                None => None,
-                Some(s) => Some(s.parse::<TaskInstanceState>().map_err(|e| PyValueError::new_err(e.to_string()))?),
+        let mut tis = Vec::with_capacity(states.len().unwrap_or(0));
+        // Borrow the strings instead of copying them: this loop is most of the cost of a call.
+        for item in states.try_iter()? {
+            let item = item?;
+            let entry = item
+                .cast::<PyTuple>()
+                .ok()
+                .filter(|t| t.len() == 3)
+                .ok_or_else(|| PyTypeError::new_err("each state must be a (task_id, map_index, state) tuple"))?;
+            let task_id = entry.get_borrowed_item(0)?;
+            let task_id = task_id.cast::<PyString>()?;
+            let task_id = task_id.to_str()?;
+            let task = match self.index.get(task_id) {
+                Some(&task) => task,
+                None => return Err(crate::errors::to_py(py, CoreError::UnknownTask { task_id: task_id.to_owned() })),
             };
-            tis.push(TiState { task, map_index: *map_index, state });
+            let map_index: i64 = entry.get_borrowed_item(1)?.extract()?;
+            let state = entry.get_borrowed_item(2)?;
+            let state = if state.is_none() {
+                None
+            } else {
+                let text = state.cast::<PyString>()?;
+                Some(text.to_str()?.parse::<TaskInstanceState>().map_err(|e| PyValueError::new_err(e.to_string()))?)
+            };
+            tis.push(TiState { task, map_index, state });
         }
-        let Plan { to_run, to_skip, to_upstream_failed, to_remove, run_state } =
-            py.detach(|| self.inner.plan(&tis)).py(py)?;
+        let Plan { to_run, to_skip, to_upstream_failed, to_remove, expanded, run_state } = match expand {
+            None => py.detach(|| self.inner.plan(&tis)).py(py)?,
+            Some(expand) => {
+                let mut call = |task: TaskIdx| -> Result<Option<i64>, PlanError> {
+                    let count = expand.call1((self.names[task].bind(py),)).map_err(PlanError::Py)?;
+                    count.extract::<Option<i64>>().map_err(PlanError::Py)
+                };
+                match self.inner.plan_expanding(&tis, Some(&mut call)) {
+                    Ok(plan) => plan,
+                    Err(PlanError::Core(e)) => return Err(crate::errors::to_py(py, e)),
+                    Err(PlanError::Py(e)) => return Err(e),
+                }
+            }
+        };
         let out = PyDict::new(py);
         out.set_item("to_run", self.keys(py, &to_run)?)?;
         out.set_item("to_skip", self.keys(py, &to_skip)?)?;
         out.set_item("to_upstream_failed", self.keys(py, &to_upstream_failed)?)?;
         out.set_item("to_remove", self.keys(py, &to_remove)?)?;
+        let expanded = expanded.iter().map(|&(task, count)| (self.names[task].bind(py), count));
+        out.set_item("expanded", PyList::new(py, expanded)?)?;
         out.set_item("run_state", run_state.as_str())?;
         Ok(out)
     }

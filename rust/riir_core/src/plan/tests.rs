@@ -209,43 +209,45 @@ fn teardown_waits_for_everything_between_its_setup_and_itself() {
 
 #[test]
 fn indirect_setup_failure_or_skip_reaches_tasks_below_it() {
-    // create >> w1 >> w2 >> delete, create >> delete. w1 runs even when create does not (all_done), but w2 also
-    // depends on create, indirectly, because create's teardown is downstream of w2.
+    // create >> w1 >> w2 >> delete, create >> delete. w2 (all_done) would run after w1 whatever happened, but it
+    // also depends on create, indirectly, because create's teardown is downstream of w2. (Airflow requires the
+    // direct downstreams of a setup to be all_success, so w1 is.)
     let p = planner(
-        vec![setup("create"), rule("w1", "all_done"), t("w2"), teardown("delete")],
+        vec![setup("create"), t("w1"), rule("w2", "all_done"), teardown("delete")],
         &[("create", "w1"), ("w1", "w2"), ("w2", "delete"), ("create", "delete")],
     );
-    let snap = [("create", "skipped"), ("w1", "success"), ("w2", "-"), ("delete", "-")];
+    let snap = [("create", "skipped"), ("w1", "skipped"), ("w2", "-"), ("delete", "-")];
     assert_eq!(plan(&p, &snap), out(&[], &["w2"], &[], "running"));
-    let snap = [("create", "failed"), ("w1", "success"), ("w2", "-"), ("delete", "-")];
+    let snap = [("create", "failed"), ("w1", "upstream_failed"), ("w2", "-"), ("delete", "-")];
     assert_eq!(plan(&p, &snap), out(&[], &[], &["w2"], "running"));
-    let snap = [("create", "success"), ("w1", "success"), ("w2", "-"), ("delete", "-")];
+    // The setup succeeded and the work failed: all_done runs.
+    let snap = [("create", "success"), ("w1", "failed"), ("w2", "-"), ("delete", "-")];
     assert_eq!(plan(&p, &snap), out(&["w2"], &[], &[], "running"));
 }
 
 #[test]
 fn indirect_setup_counts_only_when_its_teardown_is_downstream_or_it_has_none() {
     // lone (setup, no teardown) >> a >> b: b depends on lone indirectly.
-    // create >> c >> d, create >> delete, c >> delete: d is below the teardown's scope, so create is not
+    // create >> c >> d, create >> delete, c >> delete: d is outside the teardown's scope, so create is not
     // relevant to d.
     let p = planner(
         vec![
             setup("lone"),
-            rule("a", "all_done"),
-            t("b"),
+            t("a"),
+            rule("b", "all_done"),
             setup("create"),
-            rule("c", "all_done"),
-            t("d"),
+            t("c"),
+            rule("d", "all_done"),
             teardown("delete"),
         ],
         &[("lone", "a"), ("a", "b"), ("create", "c"), ("c", "d"), ("create", "delete"), ("c", "delete")],
     );
     let snap = [
         ("lone", "failed"),
-        ("a", "success"),
+        ("a", "upstream_failed"),
         ("b", "-"),
         ("create", "failed"),
-        ("c", "success"),
+        ("c", "upstream_failed"),
         ("d", "-"),
         ("delete", "upstream_failed"),
     ];
@@ -425,4 +427,54 @@ fn large_dag_plans_quickly_enough_to_be_called_every_turn() {
     let got = p.plan(&tis).unwrap();
     assert_eq!(got.to_run.len(), 10);
     assert_eq!(got.run_state, DagRunState::Running);
+}
+
+/// Plans with an expansion callback that answers from `counts` (task id -> count; missing = cannot compute).
+fn plan_expanding(p: &Planner, snapshot: &[(&str, i64, Option<TaskInstanceState>)], counts: &[(&str, i64)]) -> Plan {
+    let tis: Vec<TiState> = snapshot
+        .iter()
+        .map(|&(id, mi, state)| TiState { task: p.task_idx(id).unwrap(), map_index: mi, state })
+        .collect();
+    let mut expand = |task: TaskIdx| -> CoreResult<Option<i64>> {
+        let id = p.graph().task_id(task);
+        Ok(counts.iter().find(|(t, _)| *t == id).map(|&(_, c)| c))
+    };
+    p.plan_expanding(&tis, Some(&mut expand)).unwrap()
+}
+
+#[test]
+fn expansion_in_the_same_pass_decides_the_new_instances() {
+    let p = planner(vec![t("make"), mapped("m", &["make"]), t("after")], &[("make", "m"), ("m", "after")]);
+    let idx = |id| p.task_idx(id).unwrap();
+    let ok = Some(TaskInstanceState::Success);
+    let got = plan_expanding(&p, &[("make", -1, ok), ("m", -1, None), ("after", -1, None)], &[("m", 3)]);
+    assert_eq!(got.expanded, [(idx("m"), 3)]);
+    assert_eq!(got.to_run, [(idx("m"), 0), (idx("m"), 1), (idx("m"), 2)]);
+    assert_eq!(got.run_state, DagRunState::Running);
+    // An empty expansion skips the task; an expansion input that cannot be computed fails it upstream.
+    let got = plan_expanding(&p, &[("make", -1, ok), ("m", -1, None), ("after", -1, None)], &[("m", 0)]);
+    assert_eq!((got.to_skip, got.expanded), (vec![(idx("m"), -1)], vec![]));
+    let got = plan_expanding(&p, &[("make", -1, ok), ("m", -1, None), ("after", -1, None)], &[]);
+    assert_eq!(got.to_upstream_failed, [(idx("m"), -1)]);
+}
+
+#[test]
+fn expanded_group_members_wait_for_their_own_index() {
+    let p = mapped_group();
+    let idx = |id| p.task_idx(id).unwrap();
+    let ok = Some(TaskInstanceState::Success);
+    let snap = [("make", -1, ok), ("a", 0, ok), ("a", 1, None), ("b", -1, None), ("after", -1, None)];
+    let got = plan_expanding(&p, &snap, &[("b", 2)]);
+    assert_eq!(got.expanded, [(idx("b"), 2)]);
+    // a[1] is ready (no state), b[0] follows a[0]; b[1] waits for a[1].
+    assert_eq!(got.to_run, [(idx("a"), 1), (idx("b"), 0)]);
+}
+
+#[test]
+fn removed_leaf_instances_do_not_count_for_the_run_state() {
+    let p = planner(vec![t("a"), mapped("m", &[])], &[("a", "m")]);
+    let snap = [("a", "success"), ("m[0]", "success"), ("m[1]", "removed")];
+    assert_eq!(plan(&p, &snap).state, "success");
+    let snap = [("a", "success"), ("m[0]", "failed"), ("m[1]", "removed")];
+    assert_eq!(plan(&p, &snap).state, "failed");
 }

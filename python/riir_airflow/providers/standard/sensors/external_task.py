@@ -3,10 +3,12 @@
 Generated from riir_airflow/_internal/import_paths.py; edit the table there, not this file.
 """
 
+from riir_airflow._internal.standard.links import ExternalDagLink as ExternalDagLink
 from riir_airflow._internal.standard.sensors import ExternalTaskMarker as ExternalTaskMarker
 from riir_airflow._internal.standard.sensors import ExternalTaskSensor as ExternalTaskSensor
 
 __all__ = [
+    "ExternalDagLink",
     "ExternalTaskMarker",
     "ExternalTaskSensor",
 ]

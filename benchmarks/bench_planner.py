@@ -1,0 +1,167 @@
+"""Planner throughput: `_core.Planner.plan()` on 1,000-task DAG run snapshots, in calls per second.
+
+`python benchmarks/bench_planner.py` prints, per DAG shape, the time to build the planner and the calls per second
+of one scheduling pass (one call per loop turn of the run engine), plus the cost per task instance. Because the
+machine may be shared, it also prints the ratio to a load-independent yardstick measured in the same run: building
+the same snapshot list in Python from a dict of states (work the engine does anyway before each call).
+
+`--airflow` adds a side-by-side of the whole scheduling loop on the 100x10 layered DAG: real Airflow 3.3.2's
+`dag.test(mark_success_pattern=".*")` (every pass is `DagRun.update_state`, tasks are marked success without
+running) against the same loop driven by `Planner.plan()` over an in-memory dict of states.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from riir_airflow._core import Planner
+
+Snapshot = list[tuple[str, int, str | None]]
+
+
+def layered(layers: int = 100, width: int = 10) -> tuple[Planner, Snapshot]:
+    """100 layers of 10 tasks, each depending on every task of the layer above; the first half succeeded."""
+    ids = [[f"t{layer}_{i}" for i in range(width)] for layer in range(layers)]
+    edges = [(up, down) for above, below in itertools.pairwise(ids) for up in above for down in below]
+    planner = Planner([{"task_id": t} for row in ids for t in row], edges)
+    states: Snapshot = [(t, -1, "success" if n < layers // 2 else None) for n, row in enumerate(ids) for t in row]
+    return planner, states
+
+
+def fan_out(n: int = 1000) -> tuple[Planner, Snapshot]:
+    """One root and 999 independent downstream tasks; the root succeeded, so all 999 are ready."""
+    tasks = [{"task_id": "root"}] + [{"task_id": f"leaf{i}"} for i in range(n - 1)]
+    planner = Planner(tasks, [("root", f"leaf{i}") for i in range(n - 1)])
+    return planner, [("root", -1, "success")] + [(f"leaf{i}", -1, None) for i in range(n - 1)]
+
+
+def mapped(n: int = 1000) -> tuple[Planner, Snapshot]:
+    """make >> m (expanded to 1,000 instances, a third done) >> total."""
+    tasks = [
+        {"task_id": "make"},
+        {"task_id": "m", "is_mapped": True, "mapped_dependencies": ["make"]},
+        {"task_id": "total"},
+    ]
+    planner = Planner(tasks, [("make", "m"), ("m", "total")])
+    states: Snapshot = [("make", -1, "success"), ("total", -1, None)]
+    states += [("m", i, "success" if i % 3 == 0 else None) for i in range(n)]
+    return planner, states
+
+
+def measure(fn: Callable[[], object], seconds: float = 1.0) -> float:
+    """Calls per second of `fn` over about `seconds`."""
+    calls, start = 0, time.perf_counter()
+    while (elapsed := time.perf_counter() - start) < seconds:
+        fn()
+        calls += 1
+    return calls / elapsed
+
+
+def main() -> None:
+    print(
+        f"{'DAG shape':34} {'build ms':>9} {'plan calls/s':>13} {'us/call':>9} {'ns per TI':>10} {'to_run':>7}"
+        f" {'plan / list build':>18}"
+    )
+    for name, make in [
+        ("layered 100x10 (10k edges)", layered),
+        ("fan-out 1 -> 999", fan_out),
+        ("mapped x1000 (1,002 TIs)", mapped),
+    ]:
+        start = time.perf_counter()
+        planner, states = make()
+        build_ms = (time.perf_counter() - start) * 1000
+        ready = len(planner.plan(states)["to_run"])
+        rate = measure(lambda planner=planner, states=states: planner.plan(states))
+        as_dict = {(t, i): s for t, i, s in states}
+        list_rate = measure(lambda as_dict=as_dict: [(t, i, s) for (t, i), s in as_dict.items()])
+        per_ti = 1e9 / rate / len(states)
+        print(
+            f"{name:34} {build_ms:9.1f} {rate:13,.0f} {1e6 / rate:9.1f} {per_ti:10.0f} {ready:7}"
+            f" {list_rate / rate:17.1f}x"
+        )
+
+
+AIRFLOW_DAG = """
+from airflow.sdk import DAG
+from airflow.providers.standard.operators.empty import EmptyOperator
+
+with DAG("bench_layered", schedule=None) as dag:
+    rows = [[EmptyOperator(task_id=f"t{{layer}}_{{i}}") for i in range({width})] for layer in range({layers})]
+    for above, below in zip(rows, rows[1:]):
+        for up in above:
+            up >> below
+"""
+
+AIRFLOW_RUN = """
+import importlib.util, json, subprocess, sys, time
+subprocess.run(["airflow", "db", "migrate"], check=True, capture_output=True)
+spec = importlib.util.spec_from_file_location("bench_layered", sys.argv[1])
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+start = time.perf_counter()
+dr = module.dag.test(mark_success_pattern=".*")
+print("RESULT " + json.dumps({"seconds": time.perf_counter() - start, "state": str(dr.state)}))
+"""
+
+
+def planner_loop(layers: int = 100, width: int = 10) -> tuple[float, int, str]:
+    """The same loop as dag.test() with every ready task marked success, driven by Planner.plan()."""
+    start = time.perf_counter()
+    planner, _ = layered(layers, width)
+    states: dict[tuple[str, int], str | None] = {(t, -1): None for t in planner.task_ids()}
+    passes = 0
+    while True:
+        passes += 1
+        result = planner.plan([(t, i, s) for (t, i), s in states.items()])
+        for key in result["to_skip"]:
+            states[key] = "skipped"
+        for key in result["to_upstream_failed"]:
+            states[key] = "upstream_failed"
+        if result["run_state"] != "running":
+            return time.perf_counter() - start, passes, result["run_state"]
+        for key in result["to_run"]:
+            states[key] = "success"
+
+
+def compare_with_airflow(layers: int = 100, width: int = 10) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "compat-tests"))
+    from airflow_env import airflow_env, airflow_python
+
+    with tempfile.TemporaryDirectory() as tmp:
+        home = Path(tmp)
+        dags = home / "dags"
+        dags.mkdir()
+        dag_file = dags / "bench_layered.py"
+        dag_file.write_text(AIRFLOW_DAG.format(layers=layers, width=width))
+        env = airflow_env(home)
+        env["AIRFLOW__CORE__DAGS_FOLDER"] = str(dags)
+        proc = subprocess.run(
+            [str(airflow_python()), "-c", textwrap.dedent(AIRFLOW_RUN), str(dag_file)],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+    line = next((x for x in proc.stdout.splitlines() if x.startswith("RESULT ")), None)
+    if line is None:
+        print("Airflow run failed:", proc.stderr[-3000:])
+        return
+    airflow = json.loads(line[len("RESULT ") :])
+    ours, passes, state = planner_loop(layers, width)
+    print(f"\nScheduling loop, layered {layers}x{width}, every task marked success ({passes} passes):")
+    print(f"  Airflow 3.3.2 dag.test(mark_success_pattern='.*'): {airflow['seconds']:8.3f} s  run {airflow['state']}")
+    print(f"  riir Planner loop:                                 {ours:8.3f} s  run {state}")
+    print(f"  ratio: {airflow['seconds'] / ours:,.0f}x")
+
+
+if __name__ == "__main__":
+    main()
+    if "--airflow" in sys.argv[1:]:
+        compare_with_airflow()

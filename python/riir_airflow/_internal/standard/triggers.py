@@ -1,0 +1,134 @@
+"""The standard provider's triggers: wait for a moment (`DateTimeTrigger`, `TimeDeltaTrigger`) or a file."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+from collections.abc import AsyncIterator
+from glob import glob
+from typing import Any
+
+import pendulum
+
+from riir_airflow._internal import timezone
+from riir_airflow._internal.triggers import BaseEventTrigger, BaseTrigger, TaskSuccessEvent, TriggerEvent
+
+_TEMPORAL = "riir_airflow.providers.standard.triggers.temporal"
+_FILE = "riir_airflow.providers.standard.triggers.file"
+
+
+class DateTimeTrigger(BaseTrigger):
+    """Fires once at `moment` (aware), or at `target_time` (a string, possibly rendered from a template)."""
+
+    def __init__(
+        self,
+        moment: dt.datetime | None = None,
+        *,
+        target_time: dt.datetime | str | None = None,
+        end_from_trigger: bool = False,
+    ) -> None:
+        super().__init__()
+        if (moment is None) == (target_time is None):
+            raise TypeError("DateTimeTrigger requires exactly one of 'moment' or 'target_time'")
+        self.target_time = target_time
+        self._moment: pendulum.DateTime | None = None
+        if moment is not None:
+            if not isinstance(moment, dt.datetime):
+                raise TypeError(f"Expected datetime.datetime type for moment. Got {type(moment)}")
+            if moment.tzinfo is None:
+                raise ValueError("You cannot pass naive datetimes")
+            self._moment = timezone.convert_to_utc(moment)
+        self.end_from_trigger = end_from_trigger
+
+    @property
+    def moment(self) -> pendulum.DateTime:
+        if self._moment is None:
+            # Parsed on first use: by then a templated target_time has been rendered.
+            target: Any = self.target_time
+            if isinstance(target, dt.datetime):
+                target = target.isoformat()
+            if not isinstance(target, str) or not target:
+                raise TypeError("DateTimeTrigger has neither a 'moment' nor a usable 'target_time'")
+            self._moment = timezone.convert_to_utc(timezone.parse(target))
+        assert self._moment is not None
+        return self._moment
+
+    def serialize(self) -> tuple[str, dict[str, Any]]:
+        kwargs: dict[str, Any] = {"target_time": self.target_time} if self._moment is None else {"moment": self._moment}
+        kwargs["end_from_trigger"] = self.end_from_trigger
+        return f"{_TEMPORAL}.DateTimeTrigger", kwargs
+
+    def _remaining(self) -> float:
+        return (self.moment - pendulum.now("UTC")).total_seconds()
+
+    async def run(self) -> AsyncIterator[TriggerEvent]:
+        # Sleep in shrinking steps rather than once, so a clock change cannot make us oversleep by much.
+        for step in (3600, 60, 10):
+            while self._remaining() > 2 * step:
+                await asyncio.sleep(step)
+        while (remaining := self._remaining()) > 0:
+            await asyncio.sleep(min(1.0, remaining))
+        if self.end_from_trigger:
+            yield TaskSuccessEvent()
+        else:
+            yield TriggerEvent(self.moment)
+
+
+class TimeDeltaTrigger(DateTimeTrigger):
+    """Fires once `delta` after it is created; serializes as the `DateTimeTrigger` of that moment."""
+
+    def __init__(self, delta: dt.timedelta, *, end_from_trigger: bool = False) -> None:
+        super().__init__(moment=timezone.utcnow() + delta, end_from_trigger=end_from_trigger)
+
+
+class FileTrigger(BaseTrigger):
+    """Fires once a file matching `filepath` (a glob) exists, or a matched folder contains a file."""
+
+    def __init__(self, filepath: str, recursive: bool = False, poke_interval: float = 5.0, **kwargs: Any) -> None:
+        super().__init__()
+        self.filepath = filepath
+        self.recursive = recursive
+        self.poke_interval = poke_interval
+
+    def serialize(self) -> tuple[str, dict[str, Any]]:
+        return f"{_FILE}.FileTrigger", {
+            "filepath": self.filepath,
+            "recursive": self.recursive,
+            "poke_interval": self.poke_interval,
+        }
+
+    def _found(self) -> bool:
+        for path in glob(self.filepath, recursive=self.recursive):
+            if os.path.isfile(path):
+                return True
+            if any(files for _, _, files in os.walk(path)):
+                return True
+        return False
+
+    async def run(self) -> AsyncIterator[TriggerEvent]:
+        while True:
+            if await asyncio.to_thread(self._found):
+                yield TriggerEvent(True)
+                return
+            await asyncio.sleep(self.poke_interval)
+
+
+class FileDeleteTrigger(BaseEventTrigger):
+    """Fires once `filepath` exists, after deleting it (for event-driven scheduling)."""
+
+    def __init__(self, filepath: str, poke_interval: float = 5.0, **kwargs: Any) -> None:
+        super().__init__()
+        self.filepath = filepath
+        self.poke_interval = poke_interval
+
+    def serialize(self) -> tuple[str, dict[str, Any]]:
+        return f"{_FILE}.FileDeleteTrigger", {"filepath": self.filepath, "poke_interval": self.poke_interval}
+
+    async def run(self) -> AsyncIterator[TriggerEvent]:
+        while True:
+            if os.path.isfile(self.filepath):
+                os.unlink(self.filepath)
+                yield TriggerEvent(True)
+                return
+            await asyncio.sleep(self.poke_interval)

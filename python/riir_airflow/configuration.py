@@ -1,0 +1,10 @@
+"""Airflow's `airflow.configuration`: re-exports only.
+
+Generated from riir_airflow/_internal/import_paths.py; edit the table there, not this file.
+"""
+
+from riir_airflow.config import conf as conf
+
+__all__ = [
+    "conf",
+]

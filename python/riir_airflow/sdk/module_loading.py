@@ -1,0 +1,12 @@
+"""Airflow's `airflow.sdk.module_loading`: re-exports only.
+
+Generated from riir_airflow/_internal/import_paths.py; edit the table there, not this file.
+"""
+
+from riir_airflow._internal.module_loading import import_string as import_string
+from riir_airflow._internal.module_loading import qualname as qualname
+
+__all__ = [
+    "import_string",
+    "qualname",
+]

@@ -1,0 +1,6 @@
+"""Airflow's `airflow.utils.helpers`: Airflow 3 removed the names DAG authors imported from here.
+
+Generated from riir_airflow/_internal/import_paths.py; edit the table there, not this file.
+"""
+
+__all__: list[str] = []
