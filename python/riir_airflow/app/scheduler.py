@@ -182,8 +182,8 @@ class DagScheduler:
 
     async def schedule_run(self, run: Any, now: dt.datetime) -> bool:
         """One planning pass over a running run; True when it changed something (plan again)."""
-        page = await queries.list_task_instances(self.db, dag_id=self.dag.dag_id, run_id=run.run_id, limit=1_000_000)
-        rows = {(ti.task_id, ti.map_index): ti for ti in page.items}
+        states = await app_queries.task_states_of_run(self.db, self.dag.dag_id, run.run_id)
+        rows = {(ti.task_id, ti.map_index): ti for ti in states}
         plan = self.planner.plan([(t, i, ti.state) for (t, i), ti in rows.items()])
         changes: list[StateChange] = []
         for (task_id, map_index), new in (
