@@ -456,7 +456,7 @@ def ratio_of(label: str, airflow: Result, riir: Result, tasks: int) -> str:
     if label not in values:
         return ""
     a, r = values[label]
-    return f"{a / r:.1f}x" if r > 0 else "-"
+    return f"{a / r:.1f}x" if r > 0 else "riir is 0"
 
 
 def report(results: list[Result], tasks: int, idle: float) -> None:
