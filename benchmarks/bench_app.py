@@ -8,12 +8,16 @@ PostgreSQL database of their own on the machine's server (127.0.0.1:5432, user p
 - riir: `riir-airflow db migrate`, one `riir-airflow app FILE`, `riir-airflow dags trigger`.
 - Airflow: the processes `airflow standalone` starts (scheduler with LocalExecutor, dag-processor, api-server for
   the Execution API, triggerer), each started by hand with a private AIRFLOW_HOME and the reference venv from
-  compat-tests/airflow_env.py (psycopg2-binary is installed there when missing); `airflow dags trigger`.
+  compat-tests/airflow_env.py (psycopg2-binary and asyncpg are installed there when missing); `airflow dags
+  trigger`. Its database URL names psycopg2: SQLAlchemy 2.1 maps a bare postgresql:// to psycopg 3.
 
 Hop latency = start_date of task i+1 - end_date of task i, read from task_instance (median, p90, max, mean). Both
 sides stamp these in the database, but at different points: riir stamps start_date just before it forks the task
 process and end_date after the process has exited, so the fork and exit land in the task's duration, not the hop.
 The run's wall time / N (dag_run start_date to end_date) is the apples-to-apples number, printed too.
+
+CPU used for the run: utime+stime (with reaped children) of each side's process trees from trigger to success;
+PostgreSQL's own CPU is not counted on either side. Both connect with their drivers' default sslmode (prefer).
 
 Idle: after the run, the process trees are sampled from /proc once a second for S seconds: CPU time used (as % of
 one core), RSS summed over processes (shared pages counted in each) and PSS (shared pages split), process count.
