@@ -12,6 +12,7 @@ import asyncio
 import datetime as dt
 import logging
 import socket
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -102,6 +103,8 @@ class DagScheduler:
         self.next_wakeup: dt.datetime | None = None
         self.accepting = True
         self.triggers: set[asyncio.Task[None]] = set()
+        self.runs: dict[str, Any] = {}  # the running runs of the current loop turn, by run_id
+        self.echoes: dict[tuple[Any, ...], float] = {}
 
     # --- runs -----------------------------------------------------------------------------------------------------
     async def create_scheduled_runs(self, now: dt.datetime) -> None:
@@ -179,8 +182,8 @@ class DagScheduler:
 
     async def schedule_run(self, run: Any, now: dt.datetime) -> bool:
         """One planning pass over a running run; True when it changed something (plan again)."""
-        page = await queries.list_task_instances(self.db, dag_id=self.dag.dag_id, run_id=run.run_id, limit=1_000_000)
-        rows = {(ti.task_id, ti.map_index): ti for ti in page.items}
+        states = await app_queries.task_states_of_run(self.db, self.dag.dag_id, run.run_id)
+        rows = {(ti.task_id, ti.map_index): ti for ti in states}
         plan = self.planner.plan([(t, i, ti.state) for (t, i), ti in rows.items()])
         changes: list[StateChange] = []
         for (task_id, map_index), new in (
@@ -226,7 +229,10 @@ class DagScheduler:
             if await queries.set_dag_run_state(self.db, self.dag.dag_id, run.run_id, state, expected=["running"]):
                 log.info("Dag run %s of %s finished: %s", run.run_id, self.dag.dag_id, state)
             return False
-        return bool(changed) or expanded
+        # Only a task that ended (skipped, upstream_failed, removed, failed) can unblock or doom others: moving a
+        # task to `scheduled` cannot, so another pass (re-reading every task instance) would find nothing new.
+        new_states = {(c.task_id, c.map_index): c.new_state for c in changes}
+        return expanded or any(new_states[(k.task_id, k.map_index)] != "scheduled" for k in changed)
 
     def _remember_wakeup(self, when: dt.datetime) -> None:
         if self.next_wakeup is None or when < self.next_wakeup:
@@ -246,7 +252,8 @@ class DagScheduler:
             if started is None:
                 continue
             if ti.run_id not in runs:
-                runs[ti.run_id] = await queries.get_dag_run(self.db, ti.dag_id, ti.run_id)
+                # The run as this turn read it (saves a round trip before the fork), else fresh from the table.
+                runs[ti.run_id] = self.runs.get(ti.run_id) or await queries.get_dag_run(self.db, ti.dag_id, ti.run_id)
             run = runs[ti.run_id]
             task = self.dag.task_dict[ti.task_id]
             key = TaskInstanceKey(ti.dag_id, ti.run_id, ti.task_id, ti.map_index)
@@ -292,6 +299,7 @@ class DagScheduler:
                 self.db, key, entry.try_number, [f"Task process ended without a result ({reason})"], stream="stderr"
             )
             state = "up_for_retry" if entry.try_number <= entry.max_tries else "failed"
+            self._expect_echo(key, entry.try_number, state)
             await queries.record_task_result(self.db, entry.ti_id, entry.try_number, state)
             return
         state = message["state"]
@@ -306,6 +314,7 @@ class DagScheduler:
             )  # fmt: skip
             self._start_trigger(entry, deferral)
             return
+        self._expect_echo(key, entry.try_number, state)
         recorded = await queries.record_task_result(
             self.db, entry.ti_id, entry.try_number, state, xcoms=message.get("xcoms"),
             rendered_fields=message.get("rendered_fields"), rendered_map_index=message.get("rendered_map_index"),
@@ -322,6 +331,20 @@ class DagScheduler:
         trigger = message.get("trigger")
         if trigger:
             await self._trigger_dag_run(trigger)
+
+    # The NOTIFY that echoes a result this app records itself needs no loop turn: `_finished` wakes the loop once
+    # the result is in. An echo is (task, try, state), used once; a change by anyone else to another state, or to
+    # the same state before ours (then ours fails its compare-and-set), is still seen in that turn.
+    def _expect_echo(self, key: TaskInstanceKey, try_number: int, state: str) -> None:
+        now = time.monotonic()
+        if len(self.echoes) > 1000:  # notifications lost with a dropped connection must not pile up
+            self.echoes = {k: t for k, t in self.echoes.items() if now - t < 60}
+        self.echoes[(key.run_id, key.task_id, key.map_index, try_number, state)] = now
+
+    def is_echo(self, note: dict[str, Any]) -> bool:
+        """True (once) when a task-state notification reports a result this app recorded itself."""
+        echo = tuple(note.get(k) for k in ("run_id", "task_id", "map_index", "try_number", "state"))
+        return self.echoes.pop(echo, None) is not None
 
     async def _trigger_dag_run(self, trigger: dict[str, Any]) -> None:
         logical = serde.deserialize(trigger.get("logical_date"))
@@ -362,14 +385,23 @@ class DagScheduler:
         task.add_done_callback(self.triggers.discard)
 
     # --- the loop turn --------------------------------------------------------------------------------------------
+    async def _active_runs(self) -> list[Any]:
+        page = await queries.list_dag_runs(self.db, dag_id=self.dag.dag_id, states=["queued", "running"], limit=10_000)
+        return list(page.items)
+
     async def tick(self, paused: bool) -> None:
         now = pendulum.now("UTC")
         self.next_wakeup = None
         if not paused and self.accepting:
             await self.create_scheduled_runs(now)
+        # One read of the active runs per turn; the queued-run start (more reads) only when it can start one.
+        active = await self._active_runs()
+        running = [r for r in active if r.state == "running"]
+        if not paused and self.accepting and len(running) < len(active) and len(running) < self.dag.max_active_runs:
             await self.start_queued_runs()
-        runs = await queries.list_dag_runs(self.db, dag_id=self.dag.dag_id, states=["running"], limit=10_000)
-        for run in runs.items:
+            running = [r for r in await self._active_runs() if r.state == "running"]
+        self.runs = {run.run_id: run for run in running}
+        for run in running:
             for _ in range(20):  # a few passes let skips and expansions settle in one turn
                 if not await self.schedule_run(run, now):
                     break

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import hashlib
+import json
 import logging
 import os
 import signal
@@ -69,6 +70,9 @@ class DagApp:
         self.db: Any = None
         self.lock_conn: Any = None
         self.listen_conn: Any = None
+        self.paused: dict[str, bool] = {}
+        self.pause_changed = True  # re-read `paused` on the next loop turn
+        self.paused_read_at = 0.0
 
     # --- start-up ---------------------------------------------------------------------------------------------------
     def load(self) -> DagBag:
@@ -146,6 +150,15 @@ class DagApp:
 
     # --- the loop ---------------------------------------------------------------------------------------------------
     def _on_notification(self, _conn: Any, _pid: int, channel: str, payload: object) -> None:
+        if channel == notify.TASK_STATE_CHANGED:
+            note = _payload(payload)
+            if note.get("state") in _PROGRESS_STATES:
+                return
+            scheduler = self.schedulers.get(str(note.get("dag_id")))
+            if scheduler is not None and scheduler.is_echo(note):
+                return
+        if channel == notify.DAG_PAUSED:
+            self.pause_changed = True
         self.wake.set()
 
     async def _heartbeat(self) -> None:
@@ -163,7 +176,13 @@ class DagApp:
     async def loop(self) -> None:
         while not self.stopping.is_set():
             self.wake.clear()
-            paused = await self._paused()
+            # Pauses are notified, so a loop turn (one per task hop) need not read every DAG row again. A
+            # notification that arrives during the read sets the flag again: the next turn reads once more.
+            if self.pause_changed or loop_time() - self.paused_read_at > IDLE_WAKE_SECONDS:
+                self.pause_changed = False
+                self.paused_read_at = loop_time()
+                self.paused = await self._paused()
+            paused = self.paused
             for dag_id, scheduler in self.schedulers.items():
                 try:
                     await scheduler.tick(paused[dag_id])
@@ -240,12 +259,29 @@ class DagApp:
         return 0
 
 
+# A try moving to scheduled, queued or running was written by an app itself (which is awake then) and never unblocks
+# another task: waking on these would only cost a loop turn per step, competing with the next hop.
+_PROGRESS_STATES = frozenset({"scheduled", "queued", "running"})
+
+
+def _payload(payload: object) -> dict[str, Any]:
+    try:
+        note = json.loads(str(payload))
+    except ValueError:
+        return {}
+    return note if isinstance(note, dict) else {}
+
+
 def _paused_at_creation(dag: Any) -> bool:
     if dag.is_paused_upon_creation is not None:
         return bool(dag.is_paused_upon_creation)
     from riir_airflow.config import conf
 
     return conf.getboolean("core", "dags_are_paused_at_creation", fallback=True)
+
+
+def loop_time() -> float:
+    return asyncio.get_running_loop().time()
 
 
 def utcnow() -> dt.datetime:

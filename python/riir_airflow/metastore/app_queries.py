@@ -5,8 +5,10 @@ Like `queries`, each function is one transaction and state changes are compare-a
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from collections.abc import Collection
+from dataclasses import dataclass
 from typing import Any
 
 from riir_airflow.metastore.queries import Db, transaction
@@ -103,6 +105,29 @@ async def heartbeat_tries(db: Db, ti_ids: Collection[uuid.UUID]) -> None:
             "UPDATE task_instance SET last_heartbeat_at = now() WHERE id = ANY($1::uuid[]) AND state = 'running'",
             list(ti_ids),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class TaskState:
+    """What planning a run needs of one of its task instances."""
+
+    id: uuid.UUID
+    task_id: str
+    map_index: int
+    state: str | None
+    try_number: int
+    end_date: datetime.datetime | None
+
+
+async def task_states_of_run(db: Db, dag_id: str, run_id: str) -> list[TaskState]:
+    """The planning view of a run's task instances, read on every loop turn (so once per task hop): six columns in
+    one statement — a single SELECT sees one snapshot, so no transaction and no count are needed."""
+    rows = await db.fetch(
+        "SELECT id, task_id, map_index, state, try_number, end_date FROM task_instance "
+        "WHERE dag_id = $1 AND run_id = $2",
+        dag_id, run_id,
+    )  # fmt: skip
+    return [TaskState(*r) for r in rows]
 
 
 async def tries_of_dags(db: Db, dag_ids: Collection[str], states: Collection[str]) -> list[dict[str, Any]]:
