@@ -201,6 +201,24 @@ def cmd_test(args: argparse.Namespace) -> int:
     return 0 if result.state == "success" else 1
 
 
+def cmd_next_execution(args: argparse.Namespace) -> int:
+    """Like `airflow dags next-execution`: the data interval start of the next N runs, one per line."""
+    from riir_airflow._internal.timetables import TimeRestriction, next_executions
+
+    dag = find_dag(args.dag, args.subdir)
+    restriction = TimeRestriction(earliest=dag.start_date, latest=dag.end_date, catchup=dag.catchup)
+    for info in next_executions(dag.timetable, args.num_executions, restriction=restriction):
+        if info is None or info.data_interval is None:
+            print(
+                "[WARN] No following schedule can be found. This Dag may have schedule interval '@once' or `None`.",
+                file=sys.stderr,
+            )
+            print(None)
+            break
+        print(info.data_interval.start.isoformat())
+    return 0
+
+
 def register(groups: Any) -> None:
     dags = groups.add_parser("dags", help="Manage and run DAGs from DAG files").add_subparsers(
         dest="dags_command", metavar="COMMAND", required=True
@@ -239,6 +257,12 @@ def register(groups: Any) -> None:
     p.add_argument("--save-results", metavar="PATH", help="Write task states, XComs and rendered fields as JSON")
     common(p, with_output=False)
     p.set_defaults(func=cmd_test)
+
+    p = dags.add_parser("next-execution", help="The next logical dates of a DAG, from its timetable")
+    p.add_argument("dag", help="A DAG file, or a dag_id")
+    p.add_argument("-n", "--num-executions", type=int, default=1)
+    common(p, with_output=False)
+    p.set_defaults(func=cmd_next_execution)
 
     from riir_airflow.cli.app_command import register_dag_commands
 
