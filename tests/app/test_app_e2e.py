@@ -325,6 +325,9 @@ async def test_broken_dag_files_and_crashing_tasks_only_hurt_themselves(
         result = cli(app_env, "app", str(syntax), check=False)
         assert result.returncode == 1
         assert "syntax_error.py" in result.stderr and "line 3" in result.stderr and "SyntaxError" in result.stderr
+        # ... and records it where the broker lists import errors.
+        recorded = await db.fetchval("SELECT extra FROM event WHERE event = 'import_error'")
+        assert json.loads(recorded)["filename"] == str(syntax)
         # An endless loop at import: stopped by [core] dagbag_import_timeout, reported as the file's error.
         loop = write_dag(broken_dir, "endless.py", "from airflow.sdk import DAG\nwhile True:\n    pass\n")
         env = {**app_env, "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": "2"}

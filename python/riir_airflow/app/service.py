@@ -51,6 +51,10 @@ def code_hash(paths: Sequence[str]) -> str:
 class ImportFailed(Exception):
     """The DAG file did not load; the message holds Airflow's import error text."""
 
+    def __init__(self, message: str, errors: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.errors = errors or {}
+
 
 class DagApp:
     """One app: its DAGs, database connections, executor and loop."""
@@ -79,7 +83,7 @@ class DagApp:
         bag = DagBag(self.path)
         if bag.import_errors:
             text = "\n".join(f"{path}:\n{error}" for path, error in bag.import_errors.items())
-            raise ImportFailed(f"{len(bag.import_errors)} DAG file(s) failed to load:\n{text}")
+            raise ImportFailed(f"{len(bag.import_errors)} DAG file(s) failed to load:\n{text}", bag.import_errors)
         if not bag.dags:
             raise ImportFailed(f"{self.path}: no DAG found")
         return bag
@@ -222,9 +226,27 @@ class DagApp:
                 task.cancel()
         await queries.set_app_state(self.db, self.app_id, "stopped")
 
+    async def _record_import_errors(self, settings: Any, errors: dict[str, str]) -> None:
+        """Best effort: the broker lists these as importErrors (an unreachable database must not hide the error)."""
+        with contextlib.suppress(Exception):
+            db = await create_pool(settings)
+            try:
+                for filename, stack_trace in errors.items():
+                    await queries.record_event(
+                        db,
+                        "import_error",
+                        extra={"filename": filename, "stack_trace": stack_trace, "bundle_name": None},
+                    )
+            finally:
+                await db.close()
+
     async def run(self) -> int:
-        bag = self.load()
         settings = resolve_settings()
+        try:
+            bag = self.load()
+        except ImportFailed as exc:
+            await self._record_import_errors(settings, exc.errors)
+            raise
         self.db = await create_pool(settings)
         self.lock_conn = await connect(settings)
         self.listen_conn = await connect(settings)
