@@ -103,6 +103,46 @@ async def test_scheduled_runs_with_catchup(
         app.stop()
 
 
+async def test_dag_callbacks_run_when_a_run_finishes(
+    app_env: dict[str, str], db: asyncpg.Connection, dags: Path, tmp_path: Path
+) -> None:
+    marker = tmp_path / "callbacks.txt"
+    path = write_dag(
+        dags,
+        "callbacks.py",
+        f"""
+        from airflow.sdk import DAG, task
+
+        def note(context):
+            with open({str(marker)!r}, "a") as f:
+                f.write(f"{{context['reason']}} {{context['dag_run'].run_id}}\\n")
+
+        with DAG("callbacks", schedule=None, on_success_callback=note, on_failure_callback=note):
+            @task
+            def work(params=None):
+                if params.get("fail"):
+                    raise ValueError("asked to fail")
+
+            work()
+        """,
+    )
+    app = AppProcess(app_env, path, tmp_path / "app.log")
+    try:
+        await wait_for(lambda: db.fetchval("SELECT count(*) FROM app"), 20, "app registration")
+        cli(app_env, "dags", "trigger", "callbacks", "-r", "good")
+        cli(app_env, "dags", "trigger", "callbacks", "-r", "bad", "-c", '{"fail": true}')
+        assert await wait_run_done(db, "callbacks", "good") == "success"
+        assert await wait_run_done(db, "callbacks", "bad") == "failed"
+
+        async def both_noted() -> bool:
+            return marker.exists() and len(marker.read_text().splitlines()) == 2
+
+        await wait_for(both_noted, 20, "the DAG callbacks")
+        assert sorted(marker.read_text().splitlines()) == ["success good", "task_failure bad"]
+    finally:
+        app.stop()
+
+
 async def test_failures_retry_then_fail_the_run(
     app_env: dict[str, str], db: asyncpg.Connection, dags: Path, tmp_path: Path
 ) -> None:

@@ -133,6 +133,37 @@ def _result_message(outcome: TryOutcome, store: ChannelRunStore) -> dict[str, An
     return message
 
 
+def run_dag_callbacks(dag: Any, run: DagRunRecord, log_fd: int) -> NoReturn:
+    """Runs the DAG's on_success/on_failure callbacks for a finished run (user code, so in its own process)."""
+    code = 0
+    try:
+        _reset_process_state(log_fd)
+        from riir_airflow.runtime.task_instance import DagRunView
+        from riir_airflow.runtime.task_runner import run_callable
+
+        callbacks = dag.on_success_callback if run.state == "success" else dag.on_failure_callback
+        context = {
+            "dag": dag,
+            "dag_run": DagRunView(run),
+            "run_id": run.run_id,
+            "params": dag.params.validate(),
+            "reason": "success" if run.state == "success" else "task_failure",
+        }
+        if run.logical_date is not None:
+            context.update(logical_date=run.logical_date, ds=run.logical_date.strftime("%Y-%m-%d"))
+        for callback in callbacks if isinstance(callbacks, list) else [callbacks]:
+            try:
+                run_callable(callback, context)
+            except Exception:
+                traceback.print_exc()
+                code = 1
+    except BaseException:
+        traceback.print_exc()
+        code = 1
+    finally:
+        os._exit(code)
+
+
 def run_child(
     dag: Any,
     claim: dict[str, Any],

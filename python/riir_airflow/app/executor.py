@@ -86,6 +86,7 @@ class ForkExecutor:
     def __init__(self, db: Any) -> None:
         self.db = db
         self.running: dict[tuple[str, str, str, int], RunningTry] = {}
+        self._callback_tasks: set[asyncio.Task[None]] = set()
         self.warmed: set[str] = set()
 
     # --- requests from a task process ---------------------------------------------------------------------------
@@ -242,6 +243,34 @@ class ForkExecutor:
             self.running.pop((running.key.dag_id, running.key.run_id, running.key.task_id, running.key.map_index), None)
         if not running.done.done():
             running.done.set_result(TryResult(code, message, running.pid, lines, killed))
+
+    def launch_dag_callbacks(self, dag: Any, run: DagRunRecord) -> None:
+        """Runs a finished run's DAG-level callbacks in a child process; its output goes to the app's log."""
+        from riir_airflow.app.child import run_dag_callbacks
+
+        callbacks = dag.on_success_callback if run.state == "success" else dag.on_failure_callback
+        if not callbacks:
+            return
+        read_fd, write_fd = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(read_fd)
+            run_dag_callbacks(dag, run, write_fd)
+        os.close(write_fd)
+
+        async def collect() -> None:
+            loop = asyncio.get_running_loop()
+            with os.fdopen(read_fd, "rb") as pipe:
+                output = await loop.run_in_executor(None, pipe.read)
+            code = await self._wait_exit(pid)
+            for line in output.decode(errors="backslashreplace").splitlines():
+                log.info("[%s dag callback] %s", dag.dag_id, line)
+            if code != 0:
+                log.warning("DAG callbacks of %s run %s ended with exit code %s", dag.dag_id, run.run_id, code)
+
+        task = asyncio.get_running_loop().create_task(collect())
+        self._callback_tasks.add(task)
+        task.add_done_callback(self._callback_tasks.discard)
 
     def kill(self, running: RunningTry, sig: int = signal.SIGTERM) -> None:
         """Signals the try's whole process group (the task and anything it started)."""

@@ -226,8 +226,12 @@ class DagScheduler:
         changed = await queries.set_task_states(self.db, self.dag.dag_id, run.run_id, changes)
         state = str(plan["run_state"])
         if state != "running" and not changes and not expanded:
-            if await queries.set_dag_run_state(self.db, self.dag.dag_id, run.run_id, state, expected=["running"]):
+            finished = await queries.set_dag_run_state(
+                self.db, self.dag.dag_id, run.run_id, state, expected=["running"]
+            )
+            if finished is not None:
                 log.info("Dag run %s of %s finished: %s", run.run_id, self.dag.dag_id, state)
+                self.executor.launch_dag_callbacks(self.dag, run_view(finished))
             return False
         # Only a task that ended (skipped, upstream_failed, removed, failed) can unblock or doom others: moving a
         # task to `scheduled` cannot, so another pass (re-reading every task instance) would find nothing new.
