@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import signal
 from pathlib import Path
@@ -139,6 +140,53 @@ async def test_dag_callbacks_run_when_a_run_finishes(
 
         await wait_for(both_noted, 20, "the DAG callbacks")
         assert sorted(marker.read_text().splitlines()) == ["success good", "task_failure bad"]
+    finally:
+        app.stop()
+
+
+async def test_backfill_runs_newest_first_one_at_a_time(
+    app_env: dict[str, str], db: asyncpg.Connection, dags: Path, tmp_path: Path
+) -> None:
+    from riir_airflow.metastore import queries
+    from riir_airflow.metastore.pool import connect, settings_from_config
+
+    path = write_dag(
+        dags,
+        "filled.py",
+        """
+        import pendulum
+        from airflow.sdk import DAG
+        from airflow.providers.standard.operators.empty import EmptyOperator
+
+        with DAG("filled", schedule="@daily", start_date=pendulum.datetime(2024, 1, 1), catchup=False):
+            EmptyOperator(task_id="t")
+        """,
+    )
+    app = AppProcess(app_env, path, tmp_path / "app.log")
+    try:
+        await wait_for(lambda: db.fetchval("SELECT count(*) FROM app"), 20, "app registration")
+        conn = await connect(settings_from_config(dsn=app_env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]))
+        try:
+            days = [pendulum.datetime(2024, 1, d) for d in (1, 2, 3, 4)]
+            backfill = await queries.create_backfill(
+                conn, "filled", from_date=days[0], to_date=days[-1], max_active_runs=1, run_backwards=True
+            )
+            for day in days:
+                await queries.create_dag_run(
+                    conn, "filled", f"backfill__{day.isoformat()}", run_type="backfill", logical_date=day,
+                    data_interval=(day, day), run_after=day, state="queued", backfill_id=backfill.id,
+                )  # fmt: skip
+        finally:
+            await conn.close()
+        for day in days:
+            state = await wait_run_done(db, "filled", f"backfill__{day.isoformat()}")
+            assert state == "success", app.output()
+        rows = await db.fetch(
+            "SELECT logical_date, start_date, end_date FROM dag_run WHERE backfill_id IS NOT NULL ORDER BY start_date"
+        )
+        assert [r["logical_date"] for r in rows] == list(reversed(days))  # newest first
+        for earlier, later in itertools.pairwise(rows):
+            assert earlier["end_date"] <= later["start_date"]  # one at a time (the backfill's max_active_runs)
     finally:
         app.stop()
 

@@ -152,14 +152,35 @@ class DagScheduler:
             last_interval = info.data_interval
 
     async def start_queued_runs(self) -> None:
-        running = await queries.list_dag_runs(self.db, dag_id=self.dag.dag_id, states=["running"], limit=1)
-        free = self.dag.max_active_runs - running.total_entries
-        if free <= 0:
-            return
+        """Starts queued runs: the DAG's max_active_runs limits ordinary runs; a backfill's runs follow the
+        backfill's own max_active_runs, its pause flag and its order (newest first with run_backwards)."""
+        active = await queries.list_dag_runs(self.db, dag_id=self.dag.dag_id, states=["running"], limit=100_000)
         queued = await queries.list_dag_runs(
-            self.db, dag_id=self.dag.dag_id, states=["queued"], order_by="run_after", limit=free
+            self.db, dag_id=self.dag.dag_id, states=["queued"], order_by="run_after", limit=100_000
         )
+        if not queued.items:
+            return
+        backfills = await app_queries.backfills_of_dag(self.db, self.dag.dag_id)
+        running_by_backfill: dict[int | None, int] = {}
+        for run in active.items:
+            running_by_backfill[run.backfill_id] = running_by_backfill.get(run.backfill_id, 0) + 1
+        groups: dict[int | None, list[Any]] = {}
         for run in queued.items:
+            groups.setdefault(run.backfill_id, []).append(run)
+        to_start: list[Any] = []
+        for backfill_id, runs in groups.items():
+            if backfill_id is None:
+                limit = self.dag.max_active_runs
+            else:
+                backfill = backfills.get(backfill_id)
+                if backfill is None or backfill["is_paused"]:
+                    continue
+                limit = backfill["max_active_runs"]
+                if backfill["run_backwards"]:
+                    runs = sorted(runs, key=lambda r: r.logical_date or r.run_after, reverse=True)
+            free = limit - running_by_backfill.get(backfill_id, 0)
+            to_start.extend(runs[: max(free, 0)])
+        for run in to_start:
             tis = await queries.list_task_instances(self.db, dag_id=self.dag.dag_id, run_id=run.run_id, limit=1)
             if tis.total_entries == 0:
                 await queries.add_task_instances(
@@ -232,6 +253,7 @@ class DagScheduler:
             if finished is not None:
                 log.info("Dag run %s of %s finished: %s", run.run_id, self.dag.dag_id, state)
                 self.executor.launch_dag_callbacks(self.dag, run_view(finished))
+                self.wake.set()  # a slot opened: a queued run may start now
             return False
         # Only a task that ended (skipped, upstream_failed, removed, failed) can unblock or doom others: moving a
         # task to `scheduled` cannot, so another pass (re-reading every task instance) would find nothing new.
@@ -401,7 +423,7 @@ class DagScheduler:
         # One read of the active runs per turn; the queued-run start (more reads) only when it can start one.
         active = await self._active_runs()
         running = [r for r in active if r.state == "running"]
-        if not paused and self.accepting and len(running) < len(active) and len(running) < self.dag.max_active_runs:
+        if not paused and self.accepting and len(running) < len(active):
             await self.start_queued_runs()
             running = [r for r in await self._active_runs() if r.state == "running"]
         self.runs = {run.run_id: run for run in running}

@@ -169,3 +169,14 @@ async def retire_dag(db: Db, dag_id: str) -> bool:
 async def acquire_dag_lock(conn: Any, dag_id: str) -> bool:
     """Tries to take the per-DAG scheduling lock on `conn` (a dedicated connection held while scheduling)."""
     return bool(await conn.fetchval("SELECT pg_try_advisory_lock(hashtext('riir_dag'), hashtext($1))", dag_id))
+
+
+async def backfills_of_dag(db: Db, dag_id: str) -> dict[int, dict[str, Any]]:
+    """The unfinished backfills of a DAG: id -> is_paused, max_active_runs, run_backwards."""
+    async with transaction(db) as conn:
+        rows = await conn.fetch(
+            "SELECT id, is_paused, max_active_runs, run_backwards FROM backfill "
+            "WHERE dag_id = $1 AND completed_at IS NULL",
+            dag_id,
+        )
+    return {r["id"]: dict(r) for r in rows}
