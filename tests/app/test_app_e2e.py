@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
+import pwd
 import json
 import signal
 from pathlib import Path
@@ -187,6 +189,36 @@ async def test_backfill_runs_newest_first_one_at_a_time(
         assert [r["logical_date"] for r in rows] == list(reversed(days))  # newest first
         for earlier, later in itertools.pairwise(rows):
             assert earlier["end_date"] <= later["start_date"]  # one at a time (the backfill's max_active_runs)
+    finally:
+        app.stop()
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="switching users needs the app to run as root")
+async def test_run_as_user_runs_the_task_process_as_that_user(
+    app_env: dict[str, str], db: asyncpg.Connection, dags: Path, tmp_path: Path
+) -> None:
+    path = write_dag(
+        dags,
+        "as_user.py",
+        """
+        import os
+        from airflow.sdk import DAG, task
+
+        with DAG("as_user", schedule=None):
+            @task(run_as_user="nobody")
+            def whoami():
+                return os.getuid()
+
+            whoami()
+        """,
+    )
+    app = AppProcess(app_env, path, tmp_path / "app.log")
+    try:
+        await wait_for(lambda: db.fetchval("SELECT count(*) FROM app"), 20, "app registration")
+        cli(app_env, "dags", "trigger", "as_user", "-r", "r1")
+        assert await wait_run_done(db, "as_user", "r1") == "success", app.output()
+        uid = await db.fetchval("SELECT value FROM xcom WHERE dag_id = 'as_user' AND task_id = 'whoami'")
+        assert json.loads(uid) == pwd.getpwnam("nobody").pw_uid
     finally:
         app.stop()
 

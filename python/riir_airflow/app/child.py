@@ -100,6 +100,22 @@ def _reset_process_state(log_fd: int) -> None:
     root.setLevel(logging.INFO)
 
 
+def _switch_user(name: str) -> None:
+    """`run_as_user`: the task process drops to that user (the app must run as root to allow it)."""
+    import pwd
+
+    try:
+        user = pwd.getpwnam(name)
+    except KeyError:
+        raise RuntimeError(f"run_as_user {name!r}: no such user on this machine") from None
+    if os.getuid() != 0 and os.getuid() != user.pw_uid:
+        raise RuntimeError(f"run_as_user {name!r} needs the DAG app to run as root")
+    os.setgroups([])
+    os.setgid(user.pw_gid)
+    os.setuid(user.pw_uid)
+    os.environ.update(USER=user.pw_name, LOGNAME=user.pw_name, HOME=user.pw_dir)
+
+
 def _result_message(outcome: TryOutcome, store: ChannelRunStore) -> dict[str, Any]:
     message: dict[str, Any] = {
         "op": "result",
@@ -178,6 +194,8 @@ def run_child(
         client = ChannelClient(sock)
         secrets.set_store(ChannelSecrets(client))
         task = dag.task_dict[claim["task_id"]]
+        if getattr(task, "run_as_user", None):
+            _switch_user(str(task.run_as_user))
         store = ChannelRunStore(run, client, claim["task_id"], claim["map_index"])
         record = TaskInstanceRecord(
             claim["task_id"],
