@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import os
 import pwd
-import json
 import signal
 from pathlib import Path
 
