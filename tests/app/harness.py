@@ -77,6 +77,23 @@ class AppProcess:
         self.log.close()
 
 
+async def start_app(env: dict[str, str], db: asyncpg.Connection, path: Path, log: Path, *args: str) -> AppProcess:
+    """Starts an app and waits until it has registered (so triggers from now on reach it)."""
+    app = AppProcess(env, path, log, *args)
+    before = await db.fetchval("SELECT count(*) FROM app")
+    try:
+        await wait_for(lambda: _registered_more(db, before), 30, "app registration")
+    except AssertionError as exc:
+        output = app.output()
+        app.stop()
+        raise AssertionError(f"{exc}\n{output}") from None
+    return app
+
+
+async def _registered_more(db: asyncpg.Connection, before: int) -> bool:
+    return bool(await db.fetchval("SELECT count(*) FROM app") > before)
+
+
 async def wait_for(check: Callable[[], Awaitable[Any]], timeout: float = 30, what: str = "condition") -> Any:
     deadline = time.monotonic() + timeout
     while True:

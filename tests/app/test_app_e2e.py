@@ -14,7 +14,7 @@ import asyncpg
 import pendulum
 import pytest
 
-from tests.app.harness import AppProcess, cli, task_states, wait_for, wait_run_done, write_dag
+from tests.app.harness import AppProcess, cli, start_app, task_states, wait_for, wait_run_done, write_dag
 
 pytestmark = [pytest.mark.postgres, pytest.mark.e2e, pytest.mark.timeout(180)]
 
@@ -129,9 +129,8 @@ async def test_dag_callbacks_run_when_a_run_finishes(
             work()
         """,
     )
-    app = AppProcess(app_env, path, tmp_path / "app.log")
+    app = await start_app(app_env, db, path, tmp_path / "app.log")
     try:
-        await wait_for(lambda: db.fetchval("SELECT count(*) FROM app"), 20, "app registration")
         cli(app_env, "dags", "trigger", "callbacks", "-r", "good")
         cli(app_env, "dags", "trigger", "callbacks", "-r", "bad", "-c", '{"fail": true}')
         assert await wait_run_done(db, "callbacks", "good") == "success"
@@ -164,9 +163,8 @@ async def test_backfill_runs_newest_first_one_at_a_time(
             EmptyOperator(task_id="t")
         """,
     )
-    app = AppProcess(app_env, path, tmp_path / "app.log")
+    app = await start_app(app_env, db, path, tmp_path / "app.log")
     try:
-        await wait_for(lambda: db.fetchval("SELECT count(*) FROM app"), 20, "app registration")
         conn = await connect(settings_from_config(dsn=app_env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]))
         try:
             days = [pendulum.datetime(2024, 1, d) for d in (1, 2, 3, 4)]
@@ -212,9 +210,8 @@ async def test_run_as_user_runs_the_task_process_as_that_user(
             whoami()
         """,
     )
-    app = AppProcess(app_env, path, tmp_path / "app.log")
+    app = await start_app(app_env, db, path, tmp_path / "app.log")
     try:
-        await wait_for(lambda: db.fetchval("SELECT count(*) FROM app"), 20, "app registration")
         cli(app_env, "dags", "trigger", "as_user", "-r", "r1")
         assert await wait_run_done(db, "as_user", "r1") == "success", app.output()
         uid = await db.fetchval("SELECT value FROM xcom WHERE dag_id = 'as_user' AND task_id = 'whoami'")
@@ -245,9 +242,8 @@ async def test_failures_retry_then_fail_the_run(
             boom() >> after()
         """,
     )
-    app = AppProcess(app_env, path, tmp_path / "app.log")
+    app = await start_app(app_env, db, path, tmp_path / "app.log")
     try:
-        await wait_for(lambda: db.fetchval("SELECT count(*) FROM app"), 20, "app registration")
         cli(app_env, "dags", "trigger", "flaky", "-r", "r1")
         assert await wait_run_done(db, "flaky", "r1") == "failed"
         assert await task_states(db, "flaky", "r1") == {"boom": ("failed", 3), "after": ("upstream_failed", 0)}
@@ -391,9 +387,8 @@ async def test_sigterm_drains_within_the_grace_period(
             long()
         """,
     )
-    app = AppProcess(app_env, path, tmp_path / "app.log", "--grace-period", "3")
+    app = await start_app(app_env, db, path, tmp_path / "app.log", "--grace-period", "3")
     try:
-        await wait_for(lambda: db.fetchval("SELECT count(*) FROM app"), 20, "app registration")
         cli(app_env, "dags", "trigger", "drain", "-r", "r1")
         await wait_for(
             lambda: db.fetchval("SELECT count(*) = 2 FROM task_instance WHERE state = 'running'"),
@@ -417,9 +412,8 @@ async def test_retire_purge_leaves_no_rows(
     app_env: dict[str, str], db: asyncpg.Connection, dags: Path, tmp_path: Path
 ) -> None:
     path = write_dag(dags, "conf_dag.py", CONF_DAG)
-    app = AppProcess(app_env, path, tmp_path / "app.log")
+    app = await start_app(app_env, db, path, tmp_path / "app.log")
     try:
-        await wait_for(lambda: db.fetchval("SELECT count(*) FROM app"), 20, "app registration")
         cli(app_env, "dags", "trigger", "conf_dag", "-r", "r1", "-c", '{"n": 2}')
         assert await wait_run_done(db, "conf_dag", "r1") == "success"
     finally:
