@@ -38,7 +38,11 @@ def run(args: argparse.Namespace) -> int:
     target = "riir_airflow.broker.app:create_app"
     print(f"riir-airflow broker on http://{host}:{port} ({args.server}, {workers} worker(s))", flush=True)
     if args.server == "uvicorn":
-        import uvicorn
+        try:
+            import uvicorn
+        except ImportError:
+            print("error: --server uvicorn needs uvicorn: pip install 'riir-airflow[uvicorn]'", file=sys.stderr)
+            return 1
 
         uvicorn.run(target, factory=True, host=host, port=port, workers=workers, log_level="warning",
                     timeout_graceful_shutdown=args.grace)  # fmt: skip
