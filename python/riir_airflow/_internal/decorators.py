@@ -16,6 +16,9 @@ from typing import Any
 
 from riir_airflow._internal.baseoperator import BaseOperator
 from riir_airflow._internal.context_stack import DagContext, TaskGroupContext
+
+# Context keys a decorated function may declare without passing them (Airflow: the Context TypedDict's keys).
+from riir_airflow._internal.context_type import KNOWN_CONTEXT_KEYS
 from riir_airflow._internal.mapped import DecoratedMappedOperator, validate_mapping_values
 from riir_airflow._internal.standard.bash import BashOperator
 from riir_airflow._internal.standard.python import (
@@ -29,19 +32,6 @@ from riir_airflow._internal.standard.sensors import PythonSensor
 from riir_airflow._internal.trigger_rule import TriggerRule
 from riir_airflow._internal.xcom_arg import XComArg
 from riir_airflow.exceptions import AirflowException, AirflowSkipException
-
-# Context keys a decorated function may declare without passing them (they are filled in at run time).
-KNOWN_CONTEXT_KEYS = frozenset(
-    {
-        "conn", "dag", "dag_run", "data_interval_end", "data_interval_start", "ds", "ds_nodash", "expanded_ti_count",
-        "exception", "inlets", "inlet_events", "logical_date", "macros", "map_index_template", "outlets",
-        "outlet_events", "params", "prev_data_interval_start_success", "prev_data_interval_end_success",
-        "prev_start_date_success", "prev_end_date_success", "reason", "run_id", "start_date", "task",
-        "task_reschedule_count", "task_instance", "task_instance_key_str", "test_mode", "templates_dict", "ti",
-        "triggering_asset_events", "try_number", "ts", "ts_nodash", "ts_nodash_with_tz", "var", "routing_key",
-        "prev_end_date", "prev_start_date",
-    }
-)  # fmt: skip
 
 
 def get_unique_task_id(task_id: str, dag: Any = None, task_group: Any = None) -> str:
