@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import logging
 import socket
 import time
@@ -27,6 +28,7 @@ from riir_airflow.runtime.records import DagRunRecord as RunView
 from riir_airflow.runtime.records import InMemoryRunStore
 from riir_airflow.runtime.records import TaskInstanceRecord as TiView
 from riir_airflow.runtime.task_runner import next_retry_datetime
+from riir_airflow.runtime.triggers import first_event
 
 log = logging.getLogger("riir_airflow.app.scheduler")
 FINISHED = frozenset({"success", "failed", "skipped", "upstream_failed", "removed"})
@@ -198,7 +200,7 @@ class DagScheduler:
         store = InMemoryRunStore(run_view(run))
         page = await queries.list_xcoms(self.db, dag_id=self.dag.dag_id, run_id=run.run_id, limit=100_000)
         for x in page.items:
-            store.xcoms[(x.task_id, x.map_index, x.key)] = serde_json(x.value)
+            store.xcoms[(x.task_id, x.map_index, x.key)] = json.dumps(x.value)
         return store
 
     async def schedule_run(self, run: Any, now: dt.datetime) -> bool:
@@ -392,16 +394,13 @@ class DagScheduler:
             module, _, name = deferral["classpath"].rpartition(".")
             trigger_cls = getattr(importlib.import_module(module), name)
             trigger = trigger_cls(**serde.deserialize(deferral["kwargs"]))
-            agen = trigger.run()
             try:
-                event = await asyncio.wait_for(agen.__anext__(), deferral.get("timeout"))
+                event = await first_event(trigger, deferral.get("timeout"))
             except TimeoutError:
                 await queries.record_task_result(
                     self.db, entry.ti_id, entry.try_number, "failed", expected=("deferred",)
                 )
                 return
-            finally:
-                await agen.aclose()
             next_kwargs = {**serde.deserialize(deferral["next_kwargs"]), "event": getattr(event, "payload", event)}
             await app_queries.resume_deferred(self.db, entry.ti_id, entry.try_number, serde.serialize(next_kwargs))
             self.wake.set()
@@ -433,9 +432,3 @@ class DagScheduler:
                     break
         if self.accepting:
             await self.dispatch()
-
-
-def serde_json(value: Any) -> str:
-    import json
-
-    return json.dumps(value)

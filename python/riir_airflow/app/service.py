@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dt
 import hashlib
 import json
 import logging
@@ -304,7 +303,3 @@ def _paused_at_creation(dag: Any) -> bool:
 
 def loop_time() -> float:
     return asyncio.get_running_loop().time()
-
-
-def utcnow() -> dt.datetime:
-    return pendulum.now("UTC")

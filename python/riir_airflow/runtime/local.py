@@ -20,6 +20,7 @@ from riir_airflow.runtime.engine import RunEngine
 from riir_airflow.runtime.records import DagRunRecord, InMemoryRunStore, TaskInstanceRecord
 from riir_airflow.runtime.task_instance import RuntimeTaskInstance, build_context
 from riir_airflow.runtime.task_runner import TryOutcome, run_callable, run_try
+from riir_airflow.runtime.triggers import first_event
 
 log = logging.getLogger("airflow.dag_test")
 
@@ -101,16 +102,8 @@ def create_test_run(
 def _run_trigger(deferral: Any) -> Any:
     """Runs a deferred task's trigger here until its first event (what the triggerer would do)."""
 
-    async def first_event() -> Any:
-        agen = deferral.trigger.run()
-        try:
-            event = await agen.__anext__()
-        finally:
-            await agen.aclose()
-        return event
-
     timeout = deferral.timeout.total_seconds() if deferral.timeout else None
-    return asyncio.run(asyncio.wait_for(first_event(), timeout))
+    return asyncio.run(first_event(deferral.trigger, timeout))
 
 
 def _run_record(engine: RunEngine, record: TaskInstanceRecord, printer: Any) -> None:

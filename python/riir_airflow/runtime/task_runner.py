@@ -22,8 +22,6 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import pendulum
-
 from riir_airflow.exceptions import (
     AirflowException,
     AirflowFailException,
@@ -300,7 +298,3 @@ def finalize(task: Any, outcome: TryOutcome, context: dict[str, Any]) -> None:
     if kind is not None:
         with current_context(context):
             run_callbacks(task, kind, context)
-
-
-def utcnow() -> dt.datetime:
-    return pendulum.now("UTC")
