@@ -24,11 +24,17 @@ from riir_airflow._internal.standard.bash import BashOperator
 from riir_airflow._internal.standard.python import (
     BranchPythonOperator,
     PythonOperator,
-    PythonVirtualenvOperator,
     ShortCircuitOperator,
     determine_kwargs,
 )
+from riir_airflow._internal.standard.python_virtualenv import (
+    BranchExternalPythonOperator,
+    BranchPythonVirtualenvOperator,
+    ExternalPythonOperator,
+    PythonVirtualenvOperator,
+)
 from riir_airflow._internal.standard.sensors import PythonSensor
+from riir_airflow._internal.standard.virtualenv import decorated_function_source
 from riir_airflow._internal.trigger_rule import TriggerRule
 from riir_airflow._internal.xcom_arg import XComArg
 from riir_airflow.exceptions import AirflowException, AirflowSkipException
@@ -140,8 +146,31 @@ class _ShortCircuitDecoratedOperator(_PythonDecoratedOperator, ShortCircuitOpera
     custom_operator_name = "@task.short_circuit"
 
 
-class _PythonVirtualenvDecoratedOperator(_PythonDecoratedOperator, PythonVirtualenvOperator):
+class _IsolatedPythonDecoratedOperator(_PythonDecoratedOperator):
+    """`@task.virtualenv` and friends: the function's source, minus its task decorators, runs in the other python."""
+
+    def get_python_source(self) -> str:
+        return decorated_function_source(inspect.getsource(self.python_callable), self.custom_operator_name)
+
+
+class _PythonVirtualenvDecoratedOperator(_IsolatedPythonDecoratedOperator, PythonVirtualenvOperator):
+    template_fields = PythonVirtualenvOperator.template_fields
     custom_operator_name = "@task.virtualenv"
+
+
+class _BranchPythonVirtualenvDecoratedOperator(_IsolatedPythonDecoratedOperator, BranchPythonVirtualenvOperator):
+    template_fields = BranchPythonVirtualenvOperator.template_fields
+    custom_operator_name = "@task.branch_virtualenv"
+
+
+class _PythonExternalDecoratedOperator(_IsolatedPythonDecoratedOperator, ExternalPythonOperator):
+    template_fields = ExternalPythonOperator.template_fields
+    custom_operator_name = "@task.external_python"
+
+
+class _BranchExternalPythonDecoratedOperator(_IsolatedPythonDecoratedOperator, BranchExternalPythonOperator):
+    template_fields = BranchExternalPythonOperator.template_fields
+    custom_operator_name = "@task.branch_external_python"
 
 
 class _BashDecoratedOperator(DecoratedOperator, BashOperator):
@@ -374,6 +403,11 @@ class TaskDecoratorCollection:
     branch = staticmethod(_make_decorator(_BranchPythonDecoratedOperator, "branch"))
     short_circuit = staticmethod(_make_decorator(_ShortCircuitDecoratedOperator, "short_circuit"))
     virtualenv = staticmethod(_make_decorator(_PythonVirtualenvDecoratedOperator, "virtualenv"))
+    branch_virtualenv = staticmethod(_make_decorator(_BranchPythonVirtualenvDecoratedOperator, "branch_virtualenv"))
+    external_python = staticmethod(_make_decorator(_PythonExternalDecoratedOperator, "external_python"))
+    branch_external_python = staticmethod(
+        _make_decorator(_BranchExternalPythonDecoratedOperator, "branch_external_python")
+    )
     bash = staticmethod(_make_decorator(_BashDecoratedOperator, "bash"))
     sensor = staticmethod(_make_decorator(DecoratedSensorOperator, "sensor"))
 
@@ -393,7 +427,7 @@ class TaskDecoratorCollection:
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):
             raise AttributeError(f"{type(self).__name__} has no attribute {name!r}")
-        if name in {"external_python", "branch_virtualenv", "branch_external_python", "docker", "kubernetes",
+        if name in {"docker", "kubernetes",
                     "kubernetes_cmd", "sql", "analytics", "stub", "pyspark"}:  # fmt: skip
             raise AirflowException(f"@task.{name} is not supported by riir-airflow yet")
         raise AttributeError(f"task decorator {name!r} not found")

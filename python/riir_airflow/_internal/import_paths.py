@@ -43,11 +43,14 @@ def _from(module: str, *names: str) -> dict[str, str]:
     return {name: f"{module}:{name}" for name in names}
 
 
-_PYTHON_OPERATORS = _from(
-    "standard.python",
-    "PythonOperator", "BranchPythonOperator", "ShortCircuitOperator", "PythonVirtualenvOperator",
-    "ExternalPythonOperator", "BranchPythonVirtualenvOperator", "BranchExternalPythonOperator", "get_current_context",
-)  # fmt: skip
+_PYTHON_OPERATORS = {
+    **_from("standard.python", "PythonOperator", "BranchPythonOperator", "ShortCircuitOperator", "get_current_context"),
+    **_from(
+        "standard.python_virtualenv",
+        "PythonVirtualenvOperator", "ExternalPythonOperator", "BranchPythonVirtualenvOperator",
+        "BranchExternalPythonOperator",
+    ),
+}  # fmt: skip
 _BRANCH = {**_from("branch", "BaseBranchOperator"), **_from("skipmixin", "BranchMixIn")}
 _SENSOR_BASE = _from("sensor", "BaseSensorOperator", "PokeReturnValue", "poke_mode_only")
 _ASSETS = _from("assets", "Asset", "AssetAlias", "AssetAll", "AssetAny", "AssetWatcher", "Metadata", "Dataset", "Model")
@@ -306,6 +309,12 @@ EXPORTS: dict[str, dict[str, str]] = {
     "providers.standard.decorators.branch_python": _from("standard.decorators", "branch_task"),
     "providers.standard.decorators.short_circuit": _from("standard.decorators", "short_circuit_task"),
     "providers.standard.decorators.sensor": _from("standard.decorators", "sensor_task"),
+    "providers.standard.decorators.python_virtualenv": _from("standard.decorators", "virtualenv_task"),
+    "providers.standard.decorators.branch_virtualenv": _from("standard.decorators", "branch_virtualenv_task"),
+    "providers.standard.decorators.external_python": _from("standard.decorators", "external_python_task"),
+    "providers.standard.decorators.branch_external_python": _from("standard.decorators", "branch_external_python_task"),
+    "hooks.package_index": _from("standard.hooks", "PackageIndexHook"),
+    "providers.standard.hooks.package_index": _from("standard.hooks", "PackageIndexHook"),
     "hooks.filesystem": _from("standard.hooks", "FSHook"),
     "hooks.subprocess": _from("standard.hooks", "SubprocessHook", "SubprocessResult", "working_directory"),
     "providers.standard.hooks.filesystem": _from("standard.hooks", "FSHook"),
@@ -365,7 +374,6 @@ OUT_OF_SCOPE: dict[str, str] = {
     "providers.standard.operators.hitl": "human-in-the-loop operators need the awaiting_input state and UI forms",
     "operators.email": "EmailOperator lives in the smtp provider, which riir_airflow does not ship",
     "operators.generic_transfer": "GenericTransfer lives in the common-sql provider, which riir_airflow does not ship",
-    "hooks.package_index": "virtualenv internals (PackageIndexHook): virtualenv operators are not supported",
     "triggers.external_task": "DagStateTrigger/WorkflowTrigger need metastore queries from the triggerer (not yet)",
     "macros:ds_format_locale": "needs Babel (LDML date patterns), which is not a dependency",
     "macros:yaml": "needs PyYAML, which is not a dependency",

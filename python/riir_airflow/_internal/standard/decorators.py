@@ -9,3 +9,7 @@ bash_task = TaskDecoratorCollection.bash
 branch_task = TaskDecoratorCollection.branch
 short_circuit_task = TaskDecoratorCollection.short_circuit
 sensor_task = TaskDecoratorCollection.sensor
+virtualenv_task = TaskDecoratorCollection.virtualenv
+branch_virtualenv_task = TaskDecoratorCollection.branch_virtualenv
+external_python_task = TaskDecoratorCollection.external_python
+branch_external_python_task = TaskDecoratorCollection.branch_external_python

@@ -117,58 +117,6 @@ class ShortCircuitOperator(PythonOperator, SkipMixin):
         return condition
 
 
-class _NotSupportedPythonOperator(PythonOperator):
-    """Operators that need another interpreter; DAGs using them load, running them says it is not supported."""
-
-    def __init__(self, *, python_callable: Callable[..., Any], **kwargs: Any) -> None:
-        own = {
-            k: kwargs.pop(k)
-            for k in list(kwargs)
-            if k
-            in {
-                "requirements",
-                "python_version",
-                "serializer",
-                "system_site_packages",
-                "pip_install_options",
-                "string_args",
-                "expect_airflow",
-                "expect_pendulum",
-                "skip_on_exit_code",
-                "index_urls",
-                "index_urls_from_connection_ids",
-                "venv_cache_path",
-                "env_vars",
-                "inherit_env",
-                "python",
-                "use_dill",
-            }
-        }
-        super().__init__(python_callable=python_callable, **kwargs)
-        self.isolation_options = own
-
-    def execute(self, context: Any) -> Any:
-        raise AirflowException(
-            f"{type(self).__name__} is not supported by riir-airflow yet: run the callable with PythonOperator/@task"
-        )
-
-
-class PythonVirtualenvOperator(_NotSupportedPythonOperator):
-    """Runs the callable in a virtualenv (not supported yet)."""
-
-
-class ExternalPythonOperator(_NotSupportedPythonOperator):
-    """Runs the callable in another interpreter (not supported yet)."""
-
-
-class BranchPythonVirtualenvOperator(PythonVirtualenvOperator, BranchMixIn):
-    """Branching variant of PythonVirtualenvOperator (not supported yet)."""
-
-
-class BranchExternalPythonOperator(ExternalPythonOperator, BranchMixIn):
-    """Branching variant of ExternalPythonOperator (not supported yet)."""
-
-
 def get_current_context() -> Any:
     from riir_airflow.runtime.context import get_current_context as current
 
