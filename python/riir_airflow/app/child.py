@@ -59,6 +59,9 @@ class ChannelRunStore:
     def xcom_count(self, task_id: str, key: str) -> int:
         return int(self.client.request("xcom_count", task_id=task_id, key=key))
 
+    def asset_events(self, **query: Any) -> list[dict[str, Any]]:
+        return list(self.client.request("asset_events", **query))
+
 
 class ChannelSecrets:
     """Variables and connections from the app's metastore (after the environment, as in Airflow)."""
@@ -124,6 +127,7 @@ def _result_message(outcome: TryOutcome, store: ChannelRunStore) -> dict[str, An
         "rendered_fields": outcome.rendered_fields,
         "rendered_map_index": outcome.rendered_map_index,
         "skip_tasks": [list(k) for k in outcome.skip_tasks],
+        "asset_events": [event.as_json() for event in outcome.asset_events],
         "error": None if outcome.error is None else f"{type(outcome.error).__name__}: {outcome.error}",
     }
     if outcome.reschedule_date is not None:

@@ -346,6 +346,7 @@ class DagScheduler:
         recorded = await queries.record_task_result(
             self.db, entry.ti_id, entry.try_number, state, xcoms=message.get("xcoms"),
             rendered_fields=message.get("rendered_fields"), rendered_map_index=message.get("rendered_map_index"),
+            asset_events=message.get("asset_events") if state == "success" else None,
         )  # fmt: skip
         if recorded is None:
             return  # cleared or marked by someone else meanwhile: their decision stands

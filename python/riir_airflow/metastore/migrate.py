@@ -25,6 +25,9 @@ _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 OWNED_TABLES = (
     "event",
     "app",
+    "hitl_detail",
+    "asset_alias_asset_event",
+    "asset_alias",
     "asset_event",
     "asset",
     "pool",

@@ -584,8 +584,9 @@ async def record_task_result(
     rendered_map_index: str | None = None,
     next_method: str | None = None,
     next_kwargs: Any = None,
+    asset_events: Sequence[Mapping[str, Any]] | None = None,
 ) -> TaskInstanceRecord | None:
-    """End (or defer) a try: state, end_date/duration, history row and XComs, all or nothing (one statement).
+    """End (or defer) a try: state, end_date/duration, history row, XComs and asset events, all or nothing.
 
     Returns None, writing nothing, when the try is no longer in an `expected` state (e.g. it was cleared or
     another process already recorded it). XCom values are stored as JSON.
@@ -627,6 +628,11 @@ async def record_task_result(
             ti_id, try_number, state, list(expected), rendered_fields, rendered_map_index, next_method, next_kwargs,
             list(_TRY_ENDING_STATES), list(values), [json.dumps(v) for v in values.values()],
         )  # fmt: skip
+        if row is not None and asset_events:
+            from riir_airflow.metastore.asset_event_queries import insert_task_asset_events
+
+            source = TaskInstanceKey(row["dag_id"], row["run_id"], row["task_id"], row["map_index"])
+            await insert_task_asset_events(conn, source, asset_events)
     return None if row is None else from_row(TaskInstanceRecord, row)
 
 

@@ -131,6 +131,8 @@ def _run_record(engine: RunEngine, record: TaskInstanceRecord, printer: Any) -> 
         )
     if outcome.trigger is not None:
         engine.store.xcom_set(record.task_id, record.map_index, "trigger_run_id", outcome.trigger.dag_run_id)  # type: ignore[attr-defined]
+    if outcome.state == "success" and outcome.asset_events:
+        engine.store.record_asset_events(record.task_id, record.map_index, outcome.asset_events)
     engine.apply_outcome(record, outcome)
     printer(record)
 

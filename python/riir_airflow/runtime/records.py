@@ -82,6 +82,11 @@ class RunStore(Protocol):
 
     def xcom_count(self, task_id: str, key: str) -> int: ...
 
+    def asset_events(self, **query: Any) -> list[dict[str, Any]]:
+        """Recorded asset events for `inlet_events` (query: name, uri, alias_name, after, before, ascending,
+        limit), as JSON rows (see runtime.asset_events.event_row)."""
+        ...
+
 
 class InMemoryRunStore:
     """Task instances and XComs of one run, kept in this process (used by `dags test`)."""
@@ -91,6 +96,22 @@ class InMemoryRunStore:
         self.task_instances: dict[tuple[str, int], TaskInstanceRecord] = {}
         # (task_id, map_index, key) -> JSON text of the serialized value, as the metastore keeps it.
         self.xcoms: dict[tuple[str, int, str], str] = {}
+        # Asset events registered by this run's tasks (`dags test` starts with none, like a fresh metastore).
+        self.asset_event_rows: list[dict[str, Any]] = []
+
+    # --- asset events ----------------------------------------------------------------------------------------
+    def record_asset_events(self, task_id: str, map_index: int, events: list[Any]) -> None:
+        from riir_airflow.runtime.asset_events import event_row
+
+        source = {"dag_id": self.run.dag_id, "task_id": task_id, "run_id": self.run.run_id, "map_index": map_index}
+        now = dt.datetime.now(dt.UTC)
+        for event in events:
+            self.asset_event_rows.append(event_row(event, len(self.asset_event_rows) + 1, now, source))
+
+    def asset_events(self, **query: Any) -> list[dict[str, Any]]:
+        from riir_airflow.runtime.asset_events import select_events
+
+        return select_events(self.asset_event_rows, **query)
 
     # --- XCom ------------------------------------------------------------------------------------------------
     def xcom_set(self, task_id: str, map_index: int, key: str, value: Any) -> None:

@@ -14,6 +14,7 @@ from riir_airflow._internal.notset import NOTSET, is_arg_set
 from riir_airflow._internal.params import ParamsDict
 from riir_airflow._internal.variable import Variable
 from riir_airflow.exceptions import AirflowNotFoundException
+from riir_airflow.runtime.asset_events import InletEventsAccessors, OutletEventAccessors, dag_asset_resolver
 from riir_airflow.runtime.records import XCOM_RETURN_KEY, DagRunRecord, RunStore, TaskInstanceRecord
 
 
@@ -264,25 +265,6 @@ class _ConnectionAccessor:
         return "<ConnectionAccessor>"
 
 
-class _OutletEventAccessors(dict[Any, Any]):
-    """`outlet_events[asset].extra = {...}`."""
-
-    def __missing__(self, key: Any) -> Any:
-        accessor = _OutletEventAccessor(key)
-        self[key] = accessor
-        return accessor
-
-
-class _OutletEventAccessor:
-    def __init__(self, key: Any) -> None:
-        self.key = key
-        self.extra: dict[str, Any] = {}
-        self.asset_alias_events: list[Any] = []
-
-    def add(self, asset: Any, extra: dict[str, Any] | None = None) -> None:
-        self.asset_alias_events.append((asset, extra or {}))
-
-
 class TaskStateStore:
     """`context["task_state_store"]`: small values a task keeps between its tries (kept for this process here)."""
 
@@ -315,6 +297,7 @@ def build_context(task: Any, ti: RuntimeTaskInstance, store: RunStore) -> dict[s
     if run.conf:
         params.update(run.conf)
     merged = params.validate()
+    resolver = dag_asset_resolver(dag)
     context: dict[str, Any] = {
         "dag": dag,
         "task": task,
@@ -328,8 +311,8 @@ def build_context(task: Any, ti: RuntimeTaskInstance, store: RunStore) -> dict[s
         "macros": macros_module,
         "inlets": list(getattr(task, "inlets", [])),
         "outlets": list(getattr(task, "outlets", [])),
-        "inlet_events": {},
-        "outlet_events": _OutletEventAccessors(),
+        "inlet_events": InletEventsAccessors(list(getattr(task, "inlets", [])), store.asset_events, resolver),
+        "outlet_events": OutletEventAccessors(resolver),
         "triggering_asset_events": {},
         "map_index_template": getattr(task, "map_index_template", None),
         "task_reschedule_count": 0,

@@ -67,6 +67,8 @@ class PythonOperator(BaseOperator):
         return inspect.iscoroutinefunction(self.python_callable)
 
     def execute(self, context: Any) -> Any:
+        # Where Metadata(...) yielded by a generator callable goes (Airflow: context_get_outlet_events).
+        self._outlet_events = context.get("outlet_events")
         context.update(self.op_kwargs, templates_dict=self.templates_dict)
         self.op_kwargs = self.determine_kwargs(context)
         result = self.execute_callable()
@@ -83,7 +85,19 @@ class PythonOperator(BaseOperator):
         return determine_kwargs(self.python_callable, self.op_args, context)
 
     def execute_callable(self) -> Any:
-        return self.python_callable(*self.op_args, **self.op_kwargs)
+        if not inspect.isgeneratorfunction(self.python_callable):
+            return self.python_callable(*self.op_args, **self.op_kwargs)
+        # A generator callable: what it yields is fed to the outlet events, what it returns is the result.
+        generator = self.python_callable(*self.op_args, **self.op_kwargs)
+        outlet_events = getattr(self, "_outlet_events", None)
+        while True:
+            try:
+                item = next(generator)
+            except StopIteration as stop:
+                return stop.value
+            if outlet_events is None or not outlet_events.record_metadata(item):
+                self.log.warning("Ignoring unknown data of %r received from task", type(item))
+                self.log.debug("Full yielded value: %r", item)
 
 
 class BranchPythonOperator(PythonOperator, BranchMixIn):

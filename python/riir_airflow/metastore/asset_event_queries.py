@@ -1,0 +1,113 @@
+"""Asset events that tasks register and read (`outlet_events` / `inlet_events`), with the aliases they came through.
+
+Events arrive as the JSON form of runtime.asset_events.EventToRegister (the metastore layer imports no runtime
+code): {"name", "uri", "group", "asset_extra", "extra", "aliases", "partition_key"}.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import asyncpg
+from asyncpg.pool import PoolConnectionProxy
+
+from riir_airflow.metastore.queries import Db, transaction
+from riir_airflow.metastore.records import TaskInstanceKey
+
+Conn = asyncpg.Connection | PoolConnectionProxy
+
+
+async def insert_task_asset_events(conn: Conn, source: TaskInstanceKey, events: Sequence[Mapping[str, Any]]) -> None:
+    """Registers a successful try's asset events inside the caller's transaction.
+
+    An asset first seen here (emitted through an alias) is created, as Airflow creates it "dynamically"; an existing
+    asset keeps its group and extra.
+    """
+    for event in events:
+        await conn.execute(
+            'INSERT INTO asset (name, uri, "group", extra) VALUES ($1, $2, $3, $4) ON CONFLICT (name, uri) DO NOTHING',
+            event["name"], event["uri"], event["group"], dict(event["asset_extra"]),
+        )  # fmt: skip
+        event_id = await conn.fetchval(
+            "INSERT INTO asset_event (asset_id, extra, source_dag_id, source_task_id, source_run_id, source_map_index, "
+            "partition_key) SELECT id, $3, $4, $5, $6, $7, $8 FROM asset WHERE name = $1 AND uri = $2 RETURNING id",
+            event["name"], event["uri"], dict(event["extra"]), source.dag_id, source.task_id, source.run_id,
+            source.map_index, event.get("partition_key"),
+        )  # fmt: skip
+        for alias in event.get("aliases", []):
+            alias_id = await conn.fetchval(
+                "INSERT INTO asset_alias (name) VALUES ($1) ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name "
+                "RETURNING id",
+                alias,
+            )
+            await conn.execute(
+                "INSERT INTO asset_alias_asset_event (alias_id, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                alias_id, event_id,
+            )  # fmt: skip
+
+
+async def select_asset_events(
+    db: Db,
+    *,
+    name: str | None = None,
+    uri: str | None = None,
+    alias_name: str | None = None,
+    after: str | None = None,
+    before: str | None = None,
+    ascending: bool = True,
+    limit: int | None = None,
+) -> list[dict[str, Any]]:
+    """The events `inlet_events[...]` asks for, as JSON rows (runtime.asset_events.event_row's shape)."""
+    conditions: list[str] = []
+    args: list[Any] = []
+
+    def where(sql: str, value: Any) -> None:
+        args.append(value)
+        conditions.append(sql.format(f"${len(args)}"))
+
+    if alias_name is not None:
+        where(
+            "e.id IN (SELECT l.event_id FROM asset_alias_asset_event l JOIN asset_alias al ON al.id = l.alias_id "
+            "WHERE al.name = {})",
+            alias_name,
+        )
+    else:
+        if name is not None:
+            where("a.name = {}", name)
+        if uri is not None:
+            where("a.uri = {}", uri)
+    if after is not None:
+        where("e.timestamp >= {}", datetime.datetime.fromisoformat(after))
+    if before is not None:
+        where("e.timestamp <= {}", datetime.datetime.fromisoformat(before))
+    order = "ASC" if ascending else "DESC"
+    sql = (
+        'SELECT e.*, a.name, a.uri, a."group", a.extra AS asset_extra, '
+        "coalesce((SELECT array_agg(al.name ORDER BY al.name) FROM asset_alias_asset_event l "
+        "JOIN asset_alias al ON al.id = l.alias_id WHERE l.event_id = e.id), '{}') AS aliases "
+        "FROM asset_event e JOIN asset a ON a.id = e.asset_id"
+        + (" WHERE " + " AND ".join(conditions) if conditions else "")
+        + f" ORDER BY e.timestamp {order}, e.id {order}"
+    )
+    if limit is not None:
+        args.append(limit)
+        sql += f" LIMIT ${len(args)}"
+    async with transaction(db) as conn:
+        rows = await conn.fetch(sql, *args)
+    return [
+        {
+            "id": row["id"],
+            "timestamp": row["timestamp"].isoformat(),
+            "asset": {"name": row["name"], "uri": row["uri"], "group": row["group"], "extra": row["asset_extra"]},
+            "extra": row["extra"],
+            "source_dag_id": row["source_dag_id"],
+            "source_task_id": row["source_task_id"],
+            "source_run_id": row["source_run_id"],
+            "source_map_index": row["source_map_index"],
+            "partition_key": row["partition_key"],
+            "aliases": list(row["aliases"]),
+        }
+        for row in rows
+    ]

@@ -1,0 +1,35 @@
+-- Asset aliases and which asset events came through them (Airflow: asset_alias, asset_alias_asset_event), and
+-- human-in-the-loop requests with their answers (Airflow: hitl_detail, one row per waiting task instance).
+
+CREATE TABLE asset_alias (
+    id       serial PRIMARY KEY,
+    name     text NOT NULL UNIQUE,
+    "group"  text NOT NULL DEFAULT 'asset'
+);
+
+CREATE TABLE asset_alias_asset_event (
+    alias_id  integer NOT NULL REFERENCES asset_alias (id) ON DELETE CASCADE,
+    event_id  bigint NOT NULL REFERENCES asset_event (id) ON DELETE CASCADE,
+    PRIMARY KEY (alias_id, event_id)
+);
+CREATE INDEX asset_alias_asset_event_event_idx ON asset_alias_asset_event (event_id);
+
+CREATE TABLE hitl_detail (
+    ti_id           uuid PRIMARY KEY REFERENCES task_instance (id) ON DELETE CASCADE ON UPDATE CASCADE,
+    options         jsonb NOT NULL,
+    subject         text NOT NULL,
+    body            text,
+    defaults        jsonb,
+    multiple        boolean DEFAULT false,
+    params          jsonb NOT NULL DEFAULT '{}',
+    assignees       jsonb,
+    created_at      timestamptz NOT NULL DEFAULT now(),
+    responded_at    timestamptz,
+    responded_by    jsonb,
+    chosen_options  jsonb,
+    params_input    jsonb NOT NULL DEFAULT '{}'
+);
+
+-- Partitioned assets: the partition an asset event is for, and the partition a DAG run processes.
+ALTER TABLE asset_event ADD COLUMN partition_key text;
+ALTER TABLE dag_run ADD COLUMN partition_key text;
