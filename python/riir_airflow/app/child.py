@@ -62,6 +62,9 @@ class ChannelRunStore:
     def asset_events(self, **query: Any) -> list[dict[str, Any]]:
         return list(self.client.request("asset_events", **query))
 
+    def hitl_upsert(self, task_id: str, map_index: int, detail: dict[str, Any]) -> None:
+        self.client.request("hitl_upsert", detail=detail)
+
 
 class ChannelSecrets:
     """Variables and connections from the app's metastore (after the environment, as in Airflow)."""
@@ -141,6 +144,13 @@ def _result_message(outcome: TryOutcome, store: ChannelRunStore) -> dict[str, An
             "method_name": deferral.method_name,
             "next_kwargs": serde.serialize(deferral.kwargs or {}),
             "timeout": deferral.timeout.total_seconds() if deferral.timeout else None,
+        }
+    if outcome.awaiting is not None:
+        timeout = outcome.awaiting.timeout
+        message["awaiting_input"] = {
+            "method_name": outcome.awaiting.method_name,
+            "next_kwargs": serde.serialize(outcome.awaiting.kwargs or {}),
+            "timeout": timeout.total_seconds() if timeout is not None else None,
         }
     if outcome.trigger is not None:
         trigger = outcome.trigger

@@ -20,7 +20,7 @@ from typing import Any
 import pendulum
 
 from riir_airflow.app.executor import ForkExecutor, RunningTry, TryResult
-from riir_airflow.metastore import app_queries, queries
+from riir_airflow.metastore import app_queries, hitl_queries, queries
 from riir_airflow.metastore.records import NewTaskInstance, StateChange, TaskInstanceKey
 from riir_airflow.runtime import serde
 from riir_airflow.runtime.engine import expansion_length, mapped_groups_of, needs_expansion, planner_for
@@ -342,6 +342,10 @@ class DagScheduler:
             )  # fmt: skip
             self._start_trigger(entry, deferral)
             return
+        awaiting = message.get("awaiting_input")
+        if state == "awaiting_input" and awaiting:
+            await self._park_for_input(entry, message, awaiting)
+            return
         self._expect_echo(key, entry.try_number, state)
         recorded = await queries.record_task_result(
             self.db, entry.ti_id, entry.try_number, state, xcoms=message.get("xcoms"),
@@ -360,6 +364,22 @@ class DagScheduler:
         trigger = message.get("trigger")
         if trigger:
             await self._trigger_dag_run(trigger)
+
+    async def _park_for_input(self, entry: Claimed, message: dict[str, Any], awaiting: dict[str, Any]) -> None:
+        """A human-in-the-loop try waits in `awaiting_input` until the API (or its deadline) resumes it."""
+        recorded = await queries.record_task_result(
+            self.db, entry.ti_id, entry.try_number, "awaiting_input", xcoms=message.get("xcoms"),
+            rendered_fields=message.get("rendered_fields"), next_method=awaiting["method_name"],
+            next_kwargs=awaiting["next_kwargs"],
+        )  # fmt: skip
+        if recorded is None:
+            return
+        timeout = awaiting.get("timeout")
+        delta = dt.timedelta(seconds=timeout) if timeout is not None else None
+        if await hitl_queries.park(self.db, entry.ti_id, entry.try_number, delta):
+            self.wake.set()  # answered while it was still running: resumed at once
+        elif delta is not None:
+            self._remember_wakeup(pendulum.now("UTC") + delta)
 
     # The NOTIFY that echoes a result this app records itself needs no loop turn: `_finished` wakes the loop once
     # the result is in. An echo is (task, try, state), used once; a change by anyone else to another state, or to
@@ -427,6 +447,11 @@ class DagScheduler:
             await self.start_queued_runs()
             running = [r for r in await self._active_runs() if r.state == "running"]
         self.runs = {run.run_id: run for run in running}
+        # Human-in-the-loop tries whose response deadline passed are resumed with defaults or a timeout error.
+        await hitl_queries.resolve_timeouts(self.db, self.dag.dag_id)
+        deadline = await hitl_queries.next_deadline(self.db, self.dag.dag_id)
+        if deadline is not None:
+            self._remember_wakeup(deadline)
         for run in running:
             for _ in range(20):  # a few passes let skips and expansions settle in one turn
                 if not await self.schedule_run(run, now):

@@ -597,8 +597,8 @@ async def record_task_result(
             """
             WITH ended AS (
                 UPDATE task_instance SET state = $3, updated_at = now(),
-                    end_date = CASE WHEN $3 = 'deferred' THEN NULL ELSE now() END,
-                    duration = CASE WHEN $3 = 'deferred' THEN NULL
+                    end_date = CASE WHEN $3 IN ('deferred', 'awaiting_input') THEN NULL ELSE now() END,
+                    duration = CASE WHEN $3 IN ('deferred', 'awaiting_input') THEN NULL
                                     ELSE extract(epoch FROM now() - coalesce(start_date, now())) END,
                     rendered_fields = coalesce($5, rendered_fields),
                     rendered_map_index = coalesce($6, rendered_map_index),

@@ -172,11 +172,22 @@ def run_dag_locally(
     store = InMemoryRunStore(run)
     engine = RunEngine(dag, store)
     printer = printer or (lambda record: None)
+    announced = False
     while True:
         ready, state = engine.step()
         if state != "running":
             break
         if not ready:
+            awaiting = sorted({r.task_id for r in store.task_instances.values() if r.state == "awaiting_input"})
+            if awaiting and engine.next_wakeup() is None:
+                # As Airflow's dags test: human-in-the-loop tasks stay parked; nothing here can answer them (a
+                # person answers through the REST API of a broker sharing the run's metastore, i.e. under the app).
+                if not announced:
+                    print(f"Waiting for Human-in-the-loop input for tasks: {awaiting}", flush=True)
+                    announced = True
+                log.info("Waiting for Human-in-the-loop input for tasks: %s", awaiting)
+                time.sleep(1)
+                continue
             wakeup = engine.next_wakeup()
             pause = (wakeup - pendulum.now("UTC")).total_seconds() if wakeup else 0.05
             time.sleep(min(max(pause, 0.001), 1.0))

@@ -87,6 +87,10 @@ class RunStore(Protocol):
         limit), as JSON rows (see runtime.asset_events.event_row)."""
         ...
 
+    def hitl_upsert(self, task_id: str, map_index: int, detail: dict[str, Any]) -> None:
+        """Records a human-in-the-loop request for the task instance (its answer comes later, from outside)."""
+        ...
+
 
 class InMemoryRunStore:
     """Task instances and XComs of one run, kept in this process (used by `dags test`)."""
@@ -98,6 +102,11 @@ class InMemoryRunStore:
         self.xcoms: dict[tuple[str, int, str], str] = {}
         # Asset events registered by this run's tasks (`dags test` starts with none, like a fresh metastore).
         self.asset_event_rows: list[dict[str, Any]] = []
+        # Human-in-the-loop requests by (task_id, map_index).
+        self.hitl_details: dict[tuple[str, int], dict[str, Any]] = {}
+
+    def hitl_upsert(self, task_id: str, map_index: int, detail: dict[str, Any]) -> None:
+        self.hitl_details[(task_id, map_index)] = dict(detail)
 
     # --- asset events ----------------------------------------------------------------------------------------
     def record_asset_events(self, task_id: str, map_index: int, events: list[Any]) -> None:

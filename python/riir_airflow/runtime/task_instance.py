@@ -77,6 +77,10 @@ class RuntimeTaskInstance:
         # Map index of the enclosing mapped task group, for XComArgs of tasks in the same group.
         self._group_map_index = group_map_index
 
+    def _upsert_hitl_detail(self, **detail: Any) -> None:
+        """Writes this try's human-in-the-loop request (HITLOperator.execute; Airflow: upsert_hitl_detail)."""
+        self._store.hitl_upsert(self.task_id, self.map_index, detail)
+
     def __repr__(self) -> str:
         return f"RuntimeTaskInstance(id={self.task_id!r}, map_index={self.map_index}, try_number={self.try_number})"
 

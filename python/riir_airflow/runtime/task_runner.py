@@ -33,6 +33,7 @@ from riir_airflow.exceptions import (
     AirflowTaskTimeout,
     DagRunTriggerException,
     DownstreamTasksSkipped,
+    TaskAwaitingInput,
     TaskDeferred,
     UnmappableXComTypePushed,
     XComForMappingNotPushed,
@@ -59,6 +60,7 @@ class TryOutcome:
     deferral: TaskDeferred | None = None
     rendered_fields: dict[str, Any] | None = None
     rendered_map_index: str | None = None
+    awaiting: TaskAwaitingInput | None = None
     # Asset events a successful try registers (its outlets, with the extras and alias events it emitted).
     asset_events: list[EventToRegister] = field(default_factory=list)
 
@@ -271,6 +273,8 @@ def run_try(
         outcome.asset_events = _asset_events(task, context)
     except TaskDeferred as deferral:
         outcome = TryOutcome("deferred", deferral=deferral, rendered_fields=rendered)
+    except TaskAwaitingInput as awaiting:
+        outcome = TryOutcome("awaiting_input", awaiting=awaiting, rendered_fields=rendered)
     except AirflowSkipException as exc:
         if exc.args:
             log.info("Skipping task. Reason: %s", exc)

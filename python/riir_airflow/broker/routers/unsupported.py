@@ -34,10 +34,7 @@ UNSUPPORTED = [
     ("PATCH", "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}/dry_run"),
     ("PATCH", "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/dry_run"),
     ("GET", "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/externalLogUrl/{try_number}"),
-    ("PATCH", "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}/hitlDetails"),
-    ("GET", "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}/hitlDetails"),
-    ("GET", "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}/hitlDetails/tries/{try_number}"),
-    ("GET", "/dags/{dag_id}/dagRuns/{dag_run_id}/hitlDetails"), ("PUT", "/parseDagFile/{file_token}"),
+    ("PUT", "/parseDagFile/{file_token}"),
 ]  # fmt: skip
 # Task state store operations (PUT/PATCH/DELETE/GET on .../state-store[/{key}]).
 _TI_STORE = "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/state-store"
