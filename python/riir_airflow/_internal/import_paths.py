@@ -39,6 +39,14 @@ _TIMETABLES = [
 ]  # fmt: skip
 
 
+_PARTITION_MAPPERS = [
+    "PartitionMapper", "IdentityMapper", "FixedKeyMapper", "AllowedKeyMapper", "ChainMapper", "ProductMapper",
+    "RollupMapper", "FanOutMapper", "StartOfHourMapper", "StartOfDayMapper", "StartOfWeekMapper",
+    "StartOfMonthMapper", "StartOfQuarterMapper", "StartOfYearMapper", "Window", "HourWindow", "DayWindow",
+    "WeekWindow", "MonthWindow", "QuarterWindow", "YearWindow", "SegmentWindow", "WaitForAll", "MinimumCount",
+]  # fmt: skip
+
+
 def _from(module: str, *names: str) -> dict[str, str]:
     return {name: f"{module}:{name}" for name in names}
 
@@ -113,6 +121,8 @@ SDK = {
     **_from("context_type", "Context"),
     **_from("asset_decorator", "asset"),
     **_from("timetables", *_TIMETABLES),
+    **_from("partition_mappers", *_PARTITION_MAPPERS),
+    **_from("partition_timetables", "PartitionedAssetTimetable", "PartitionedAtRuntime", "CronPartitionTimetable"),
     **_from("operatorlink", "BaseOperatorLink"),
     **_from("notifier", "BaseNotifier"),
     **_from("xcom", "BaseXCom"),
@@ -340,15 +350,20 @@ EXPORTS: dict[str, dict[str, str]] = {
         "standard.hooks", "SubprocessHook", "SubprocessResult", "working_directory"
     ),
     "sdk.module_loading": _from("module_loading", "import_string", "qualname"),
-    "timetables.base": _from("timetables", "Timetable", "DataInterval", "TimeRestriction", "DagRunInfo"),
+    "timetables.base": {
+        **_from("timetables", "Timetable", "DataInterval", "TimeRestriction", "DagRunInfo"),
+        **_from("partition_timetables", "PartitionMapperInfo", "compute_rollup_fingerprint"),
+    },
     "timetables.interval": _from("timetables", "CronDataIntervalTimetable", "DeltaDataIntervalTimetable"),
-    "timetables.trigger": _from(
-        "timetables", "CronTriggerTimetable", "DeltaTriggerTimetable", "MultipleCronTriggerTimetable"
-    ),
+    "timetables.trigger": {
+        **_from("timetables", "CronTriggerTimetable", "DeltaTriggerTimetable", "MultipleCronTriggerTimetable"),
+        **_from("partition_timetables", "CronPartitionTimetable"),
+    },
     "timetables.events": _from("timetables", "EventsTimetable"),
-    "timetables.simple": _from(
-        "timetables", "NullTimetable", "OnceTimetable", "ContinuousTimetable", "AssetTriggeredTimetable"
-    ),
+    "timetables.simple": {
+        **_from("timetables", "NullTimetable", "OnceTimetable", "ContinuousTimetable", "AssetTriggeredTimetable"),
+        **_from("partition_timetables", "PartitionedAssetTimetable", "PartitionedAtRuntime"),
+    },
     "timetables.assets": _from("timetables", "AssetOrTimeSchedule"),
 }
 
@@ -359,30 +374,11 @@ REAL_MODULES = {"exceptions"}
 # "module" (every name of that module) or "module:name", each with the reason. tests/authoring/test_import_parity.py
 # checks every other name Airflow has; nothing else is skipped.
 _ORM = "core ORM model (server side); riir's metastore is plain SQL and task code never touches it"
-_PARTITIONS = (
-    "partitioned assets (Airflow 3.2+): the scheduler has no partition support yet, and declaring partitions it "
-    "would ignore would silently mis-schedule"
-)
-_PARTITION_NAMES = (
-    "PartitionMapper", "IdentityMapper", "FixedKeyMapper", "AllowedKeyMapper", "ChainMapper", "ProductMapper",
-    "RollupMapper", "FanOutMapper", "StartOfHourMapper", "StartOfDayMapper", "StartOfWeekMapper",
-    "StartOfMonthMapper", "StartOfQuarterMapper", "StartOfYearMapper", "Window", "HourWindow", "DayWindow",
-    "WeekWindow", "MonthWindow", "QuarterWindow", "YearWindow", "SegmentWindow", "WaitForAll", "MinimumCount",
-    "PartitionedAssetTimetable", "PartitionedAtRuntime", "CronPartitionTimetable",
-)  # fmt: skip
 _ORM_NAMES = (
     "Base", "DagModel", "DagTag", "DagWarning", "DbCallbackRequest", "Deadline", "Log", "RenderedTaskInstanceFields",
     "TaskReschedule", "Trigger", "clear_task_instances",
 )  # fmt: skip
 OUT_OF_SCOPE: dict[str, str] = {
-    # Partitioned assets.
-    **{f"sdk:{name}": _PARTITIONS for name in _PARTITION_NAMES},
-    # Partition names in timetables.*.
-    "timetables.base:PartitionMapperInfo": _PARTITIONS,
-    "timetables.base:compute_rollup_fingerprint": _PARTITIONS,
-    "timetables.simple:PartitionedAssetTimetable": _PARTITIONS,
-    "timetables.simple:PartitionedAtRuntime": _PARTITIONS,
-    "timetables.trigger:CronPartitionTimetable": _PARTITIONS,
     # Features riir_airflow does not ship.
     "sdk:lineage": "hook-level lineage collector (submodule): no lineage backend in riir_airflow",
     "sdk:ObjectStoragePath": "fsspec-based object storage paths: not small, fsspec is not a dependency",
