@@ -38,6 +38,7 @@ from riir_airflow._internal.edges import EdgeModifier as EdgeModifier
 from riir_airflow._internal.edges import Label as Label
 from riir_airflow._internal.hook import BaseHook as BaseHook
 from riir_airflow._internal.notifier import BaseNotifier as BaseNotifier
+from riir_airflow._internal.object_storage import ObjectStoragePath as ObjectStoragePath
 from riir_airflow._internal.operatorlink import BaseOperatorLink as BaseOperatorLink
 from riir_airflow._internal.params import Param as Param
 from riir_airflow._internal.params import ParamsDict as ParamsDict
@@ -151,6 +152,7 @@ __all__ = [
     "Model",
     "MonthWindow",
     "MultipleCronTriggerTimetable",
+    "ObjectStoragePath",
     "Param",
     "ParamsDict",
     "PartitionMapper",
