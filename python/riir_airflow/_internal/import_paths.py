@@ -97,7 +97,7 @@ _EXTERNAL_TASK = {
     **_from("standard.links", "ExternalDagLink"),
 }
 _TEMPORAL_TRIGGERS = _from("standard.triggers", "DateTimeTrigger", "TimeDeltaTrigger")
-_FILE_TRIGGERS = _from("standard.triggers", "FileTrigger", "FileDeleteTrigger")
+_FILE_TRIGGERS = _from("standard.triggers", "FileTrigger", "FileDeleteTrigger", "DirectoryFileDeleteTrigger")
 
 SDK = {
     **_from("dag", "DAG", "dag"),
@@ -321,6 +321,7 @@ EXPORTS: dict[str, dict[str, str]] = {
     "providers.standard.decorators.short_circuit": _from("standard.decorators", "short_circuit_task"),
     "providers.standard.decorators.sensor": _from("standard.decorators", "sensor_task"),
     "providers.standard.decorators.python_virtualenv": _from("standard.decorators", "virtualenv_task"),
+    "providers.standard.decorators.stub": _from("standard.decorators", "stub"),
     "providers.standard.decorators.branch_virtualenv": _from("standard.decorators", "branch_virtualenv_task"),
     "providers.standard.decorators.external_python": _from("standard.decorators", "external_python_task"),
     "providers.standard.decorators.branch_external_python": _from("standard.decorators", "branch_external_python_task"),

@@ -13,3 +13,4 @@ virtualenv_task = TaskDecoratorCollection.virtualenv
 branch_virtualenv_task = TaskDecoratorCollection.branch_virtualenv
 external_python_task = TaskDecoratorCollection.external_python
 branch_external_python_task = TaskDecoratorCollection.branch_external_python
+stub = TaskDecoratorCollection.stub
