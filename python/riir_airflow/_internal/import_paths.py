@@ -256,19 +256,26 @@ EXPORTS: dict[str, dict[str, str]] = {
     "sdk.definitions.xcom_arg": _from("xcom_arg", "XComArg", "PlainXComArg", "MapXComArg", "ZipXComArg"),
     "sdk.definitions.edges": _from("edges", "Label", "EdgeModifier"),
     "utils.dates": _from("schedule_presets", "cron_presets"),
-    "macros": _from(
-        "macros",
-        "ds_add",
-        "ds_format",
-        "datetime_diff_for_humans",
-        "datetime",
-        "timedelta",
-        "random",
-        "json",
-        "time",
-        "uuid",
-        "dateutil",
-    ),
+    "macros": {
+        "annotations": "macros:FUTURE_ANNOTATIONS",
+        **_from(
+            "macros",
+            "ds_add",
+            "ds_format",
+            "datetime_diff_for_humans",
+            "datetime",
+            "timedelta",
+            "random",
+            "json",
+            "time",
+            "uuid",
+            "dateutil",
+            "ds_format_locale",
+            "yaml",
+            "Any",
+            "TYPE_CHECKING",
+        ),
+    },
     "sdk.exceptions": {
         **{name: f"exceptions:{name}" for name in [*_EXCEPTIONS, "AirflowConfigException"]},
         **_from("sdk_exceptions", "ErrorType", "RemovedInAirflow4Warning"),
@@ -276,6 +283,7 @@ EXPORTS: dict[str, dict[str, str]] = {
     "models.operator": _from("baseoperator", "BaseOperator"),
     "models.abstractoperator": _from(
         "abstractoperator",
+        "AbstractOperator",
         "DEFAULT_OWNER",
         "DEFAULT_QUEUE",
         "DEFAULT_TASK_EXECUTION_TIMEOUT",
@@ -370,6 +378,20 @@ EXPORTS: dict[str, dict[str, str]] = {
         "standard.hooks", "SubprocessHook", "SubprocessResult", "working_directory"
     ),
     "sdk.module_loading": _from("module_loading", "import_string", "qualname"),
+    "utils.entry_points": _from(
+        "module_loading",
+        "accepts_context",
+        "accepts_keyword_args",
+        "entry_points_with_dist",
+        "import_string",
+        "is_valid_dotpath",
+        "iter_namespace",
+        "qualname",
+    ),
+    "utils.decorators": {
+        **_from("module_loading", "fixup_decorator_warning_stack"),
+        **_from("standard.virtualenv", "remove_task_decorator"),
+    },
     "timetables.base": {
         **_from("timetables", "Timetable", "DataInterval", "TimeRestriction", "DagRunInfo"),
         **_from("partition_timetables", "PartitionMapperInfo", "compute_rollup_fingerprint"),
@@ -393,27 +415,59 @@ REAL_MODULES = {"exceptions"}
 # Airflow's names (compat-tests/structure/airflow_names.json) that riir_airflow deliberately does not provide, as
 # "module" (every name of that module) or "module:name", each with the reason. tests/authoring/test_import_parity.py
 # checks every other name Airflow has; nothing else is skipped.
-_ORM = "core ORM model (server side); riir's metastore is plain SQL and task code never touches it"
-_ORM_NAMES = (
-    "Base", "DagModel", "DagTag", "DagWarning", "DbCallbackRequest", "Deadline", "Log", "RenderedTaskInstanceFields",
-    "TaskReschedule", "Trigger", "clear_task_instances",
-)  # fmt: skip
-OUT_OF_SCOPE: dict[str, str] = {
-    # Features riir_airflow does not ship.
-    "operators.email": "EmailOperator lives in the smtp provider, which riir_airflow does not ship",
-    "operators.generic_transfer": "GenericTransfer lives in the common-sql provider, which riir_airflow does not ship",
-    "triggers.external_task": "DagStateTrigger/WorkflowTrigger need metastore queries from the triggerer (not yet)",
-    "macros:ds_format_locale": "needs Babel (LDML date patterns), which is not a dependency",
-    "macros:yaml": "needs PyYAML, which is not a dependency",
-    "macros:Any": "typing import that leaks into Airflow's module namespace, not a macro",
-    "macros:TYPE_CHECKING": "typing import that leaks into Airflow's module namespace, not a macro",
-    "macros:annotations": "__future__ import that leaks into Airflow's module namespace, not a macro",
-    "models.abstractoperator:AbstractOperator": "Airflow-internal base class; riir's operators share no such base",
-    "utils.decorators": "Airflow-internal helpers for virtualenv decorators (remove_task_decorator...)",
-    "utils.entry_points": "Airflow-internal plugin/module loading helpers",
-    "utils.setup_teardown": "Airflow-internal setup/teardown context machinery",
-    **{f"models:{name}": _ORM for name in _ORM_NAMES},
+_ORM = (
+    "is an ORM model of Airflow's metadata database; riir-airflow's metastore has no ORM and task code never queries it"
+)
+# Airflow's ORM names in airflow.models, each with what to use instead.
+_ORM_ALTERNATIVES = {
+    "Base": "there is no declarative base to subclass",
+    "DagModel": "read DAGs through the REST API (GET /api/v2/dags/{dag_id}) or `riir-airflow dags details`",
+    "DagTag": "DAG tags come with each DAG in GET /api/v2/dags",
+    "DagWarning": "DAG warnings are not recorded",
+    "DbCallbackRequest": "callbacks run in the DAG's app; nothing to queue",
+    "Deadline": "declare deadlines with airflow.sdk.DeadlineAlert",
+    "Log": "read the event log through GET /api/v2/eventLogs",
+    "RenderedTaskInstanceFields": "rendered fields come with GET /api/v2/dags/{dag_id}/dagRuns/{run_id}/"
+    "taskInstances/{task_id}",
+    "TaskReschedule": "a sensor reads its reschedule count from context['task_reschedule_count']",
+    "Trigger": "deferred tasks' triggers run in the DAG's app; nothing to query",
+    "clear_task_instances": "clear through POST /api/v2/dags/{dag_id}/clearTaskInstances or `riir-airflow tasks clear`",
 }
+# Airflow names riir-airflow does not provide, as "module" (the whole module) or "module:name", each with the message
+# a user gets on import (what is missing, why, and what to use instead). tests/authoring/test_import_parity.py
+# checks every other name Airflow has.
+OUT_OF_SCOPE: dict[str, str] = {
+    "operators.email": (
+        "EmailOperator comes with the apache-airflow-providers-smtp distribution: install it and import "
+        "`from airflow.providers.smtp.operators.smtp import EmailOperator`"
+    ),
+    "operators.generic_transfer": (
+        "GenericTransfer comes with the apache-airflow-providers-common-sql distribution: install it and import "
+        "`from airflow.providers.common.sql.operators.generic_transfer import GenericTransfer`"
+    ),
+    "triggers.external_task": (
+        "DagStateTrigger and WorkflowTrigger poll other DAGs' runs from the triggerer, which a DAG app's triggerer "
+        "cannot query; wait for other DAGs with ExternalTaskSensor (mode='reschedule') instead"
+    ),
+    "utils.setup_teardown": (
+        "Airflow's internal machinery behind `with setup_task >> teardown_task:`; write that instead (supported)"
+    ),
+    **{f"models:{name}": f"{name} {_ORM}: {use}" for name, use in _ORM_ALTERNATIVES.items()},
+}
+
+
+def unavailable_module_error(module: str) -> ImportError:
+    """What importing an out-of-scope module (`airflow.<module>`) raises."""
+    return ImportError(f"airflow.{module} is not available in riir-airflow: {OUT_OF_SCOPE[module]}")
+
+
+def out_of_scope_error(module: str, name: str) -> Exception:
+    """What `airflow.<module>.<name>` raises: ImportError saying why and what to use for an out-of-scope name,
+    AttributeError (as for any missing attribute) otherwise."""
+    reason = OUT_OF_SCOPE.get(f"{module}:{name}")
+    if reason is not None:
+        return ImportError(f"airflow.{module}.{name} is not available in riir-airflow: {reason}")
+    return AttributeError(f"module 'riir_airflow.{module}' has no attribute {name!r}")
 
 
 # Names riir_airflow provides whose kind (class, function, value type...) differs from Airflow's, with the reason;
@@ -466,7 +520,38 @@ def _source(path: str, names: dict[str, str]) -> str:
     lines.append("__all__ = [")
     lines.extend(f'    "{name}",' for name in sorted(names, key=_by_type))
     lines.append("]")
+    if any(key.startswith(f"{path}:") for key in OUT_OF_SCOPE):
+        lines.extend(["", "", *_getattr_lines(path)])
     return "\n".join(lines) + "\n"
+
+
+def _getattr_lines(path: str) -> list[str]:
+    return [
+        "def __getattr__(name: str) -> object:",
+        '    """Airflow names riir-airflow does not provide fail with why, and what to use instead."""',
+        "    from riir_airflow._internal.import_paths import out_of_scope_error",
+        "",
+        f'    raise out_of_scope_error("{path}", name)',
+    ]
+
+
+def _unavailable_source(path: str) -> str:
+    """A module Airflow has and riir-airflow does not: importing it says why and what to use instead."""
+    return (
+        "\n".join(
+            [
+                f'"""Airflow\'s `airflow.{path}`: not available in riir-airflow (see the message below).',
+                "",
+                GENERATED_MARKER,
+                '"""',
+                "",
+                "from riir_airflow._internal.import_paths import unavailable_module_error",
+                "",
+                f'raise unavailable_module_error("{path}")',
+            ]
+        )
+        + "\n"
+    )
 
 
 def _package_doc(path: str) -> str:
@@ -488,6 +573,13 @@ def generated_files(root: Path) -> dict[Path, str]:
         else:
             target = root.joinpath(*parts[:-1], parts[-1] + ".py")
         files[target] = _source(path, names)
+    for path in OUT_OF_SCOPE:
+        if ":" in path or path in EXPORTS:
+            continue
+        parts = path.split(".")
+        for depth in range(1, len(parts)):
+            files.setdefault(root.joinpath(*parts[:depth], "__init__.py"), _package_doc(".".join(parts[:depth])))
+        files[root.joinpath(*parts[:-1], parts[-1] + ".py")] = _unavailable_source(path)
     return files
 
 
