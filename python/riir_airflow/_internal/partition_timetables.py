@@ -63,6 +63,18 @@ class CronPartitionTimetable(CronTriggerTimetable):
             key_format=data["key_format"],
         )
 
+    def next_dagrun_info(
+        self, *, last_automated_data_interval: DataInterval | None, restriction: TimeRestriction
+    ) -> DagRunInfo | None:
+        """The cron schedule's next run, with its partition date and key."""
+        info = super().next_dagrun_info(
+            last_automated_data_interval=last_automated_data_interval, restriction=restriction
+        )
+        if info is None:
+            return None
+        partition_date, partition_key = self.partition_info(info.run_after)
+        return info._replace(partition_date=partition_date, partition_key=partition_key)
+
     def partition_info(self, run_after: dt.datetime) -> tuple[dt.datetime, str]:
         """(partition date, partition key) of the run scheduled at `run_after` (Airflow: _get_partition_info)."""
         import pendulum

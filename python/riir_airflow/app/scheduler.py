@@ -48,6 +48,8 @@ def run_view(run: Any) -> RunView:
         state=run.state,
         start_date=run.start_date,
         triggered_by=run.triggered_by or "",
+        partition_key=run.partition_key,
+        partition_date=pendulum.instance(run.partition_date) if run.partition_date else None,
     )
 
 
@@ -147,6 +149,7 @@ class DagScheduler:
                     self.db, self.dag.dag_id, run_id, run_type="scheduled", tasks=new_task_instances(self.dag),
                     logical_date=logical, data_interval=interval, run_after=info.run_after, state="queued",
                     dag_version_id=self.dag_version_id, triggered_by="timetable",
+                    partition_key=info.partition_key, partition_date=info.partition_date,
                 )  # fmt: skip
             except Exception as exc:
                 # Another replica (or an earlier life of this app) created it: move on.

@@ -301,6 +301,8 @@ async def create_dag_run(
     triggered_by: str | None = None,
     triggering_user_name: str | None = None,
     note: str | None = None,
+    partition_key: str | None = None,
+    partition_date: datetime.datetime | None = None,
 ) -> DagRunRecord:
     """Create a run and its task instances together. DagRunAlreadyExists if the run_id or logical_date is taken."""
     try:
@@ -309,14 +311,14 @@ async def create_dag_run(
                 """
                 INSERT INTO dag_run (dag_id, run_id, run_type, logical_date, data_interval_start, data_interval_end,
                     run_after, conf, state, queued_at, dag_version_id, backfill_id, triggered_by,
-                    triggering_user_name, note, start_date)
+                    triggering_user_name, note, start_date, partition_key, partition_date)
                 VALUES ($1, $2, $3, $4, $5, $6, coalesce($7, now()), $8, $9, now(), $10, $11, $12, $13, $14,
-                    CASE WHEN $9 = 'running' THEN now() END)
+                    CASE WHEN $9 = 'running' THEN now() END, $15, $16)
                 RETURNING *
                 """,
                 dag_id, run_id, run_type, logical_date, data_interval[0] if data_interval else None,
                 data_interval[1] if data_interval else None, run_after, dict(conf or {}), state, dag_version_id,
-                backfill_id, triggered_by, triggering_user_name, note,
+                backfill_id, triggered_by, triggering_user_name, note, partition_key, partition_date,
             )  # fmt: skip
             if tasks:
                 await _insert_task_instances(conn, dag_id, run_id, tasks, dag_version_id)

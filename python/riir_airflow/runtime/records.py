@@ -34,6 +34,8 @@ class DagRunRecord:
     clear_number: int = 0
     note: str | None = None
     triggering_user_name: str | None = None
+    partition_key: str | None = None
+    partition_date: dt.datetime | None = None
 
 
 @dataclass

@@ -41,12 +41,12 @@ class DagRunView:
         return []
 
     @property
-    def partition_key(self) -> None:
-        return None
+    def partition_key(self) -> str | None:
+        return self._run.partition_key
 
     @property
-    def partition_date(self) -> None:
-        return None
+    def partition_date(self) -> Any:
+        return self._run.partition_date
 
     def __repr__(self) -> str:
         return f"<DagRun {self._run.dag_id} @ {self._run.logical_date}: {self._run.run_id}, state:{self._run.state}>"
@@ -322,8 +322,8 @@ def build_context(task: Any, ti: RuntimeTaskInstance, store: RunStore) -> dict[s
         "task_reschedule_count": 0,
         "prev_start_date_success": None,
         "prev_end_date_success": None,
-        "partition_key": None,
-        "partition_date": None,
+        "partition_key": run.partition_key,
+        "partition_date": run.partition_date,
         "templates_dict": None,
         "task_state_store": TaskStateStore(),
     }

@@ -33,6 +33,7 @@ CREATE TABLE hitl_detail (
 -- Partitioned assets: the partition an asset event is for, and the partition a DAG run processes.
 ALTER TABLE asset_event ADD COLUMN partition_key text;
 ALTER TABLE dag_run ADD COLUMN partition_key text;
+ALTER TABLE dag_run ADD COLUMN partition_date timestamptz;
 
 -- The response deadline of a try parked in awaiting_input (Airflow keeps it in the same column).
 ALTER TABLE task_instance ADD COLUMN trigger_timeout timestamptz;
