@@ -18,7 +18,7 @@ pytestmark = pytest.mark.postgres
 EXPECTED_TABLES = {
     "dag", "dag_version", "dag_run", "task_instance", "task_instance_history", "xcom", "task_log", "variable",
     "connection", "pool", "asset", "asset_event", "backfill", "app", "event", VERSION_TABLE,
-    "asset_alias", "asset_alias_asset_event", "hitl_detail",  # 0006
+    "asset_alias", "asset_alias_asset_event", "hitl_detail", "asset_state",  # 0006
 }  # fmt: skip
 
 

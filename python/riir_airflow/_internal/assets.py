@@ -100,8 +100,13 @@ class Asset(BaseAsset):
         return hash(self._key())
 
     def __repr__(self) -> str:
+        # Airflow's (attrs) repr, which shows up in messages users compare against.
+        from riir_airflow._internal.asset_access import AssetAccessControl
+
+        access = self.access_control if self.access_control is not None else AssetAccessControl()
         return (
-            f"{type(self).__name__}(name={self.name!r}, uri={self.uri!r}, group={self.group!r}, extra={self.extra!r})"
+            f"{type(self).__name__}(name={self.name!r}, uri={self.uri!r}, group={self.group!r}, extra={self.extra!r}, "
+            f"watchers={self.watchers!r}, access_control={access!r})"
         )
 
     def __fspath__(self) -> str:

@@ -65,6 +65,10 @@ class ChannelRunStore:
     def hitl_upsert(self, task_id: str, map_index: int, detail: dict[str, Any]) -> None:
         self.client.request("hitl_upsert", detail=detail)
 
+    def asset_state(self, op: str, **fields: Any) -> Any:
+        reply = self.client.request("asset_state", state_op=op, **fields)
+        return (reply["found"], reply["value"]) if op == "get" else None
+
 
 class ChannelSecrets:
     """Variables and connections from the app's metastore (after the environment, as in Airflow)."""

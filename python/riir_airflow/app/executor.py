@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from riir_airflow.app.channel import read_message, write_message
-from riir_airflow.metastore import hitl_queries, queries
+from riir_airflow.metastore import asset_event_queries, hitl_queries, queries
 from riir_airflow.metastore import secrets as store_secrets
 from riir_airflow.metastore.asset_event_queries import select_asset_events
 from riir_airflow.metastore.records import TaskInstanceKey
@@ -106,6 +106,9 @@ class ForkExecutor:
             if op == "xcom_count":
                 return len(items)
             return [x.value for x in items] if items else None
+        if op == "asset_state":
+            fields = {k: message.get(k) for k in ("name", "uri", "asset", "key", "value")}
+            return await asset_event_queries.asset_state(self.db, message["state_op"], **fields)
         if op == "hitl_upsert":
             await hitl_queries.upsert_request(self.db, key, message["detail"])
             return None

@@ -111,3 +111,50 @@ async def select_asset_events(
         }
         for row in rows
     ]
+
+
+async def asset_state(
+    db: Db,
+    op: str,
+    *,
+    name: str | None = None,
+    uri: str | None = None,
+    asset: Sequence[str] | None = None,
+    key: str | None = None,
+    value: Any = None,
+) -> Any:
+    """One `asset_state_store` operation: get -> {"found", "value"}; set (creating the declared asset when it is new),
+    delete, clear -> None. The asset is found by its declared (name, uri), else by name or URI."""
+    async with transaction(db) as conn:
+        if asset:
+            asset_id = await conn.fetchval("SELECT id FROM asset WHERE name = $1 AND uri = $2", asset[0], asset[1])
+        elif name:
+            asset_id = await conn.fetchval("SELECT id FROM asset WHERE name = $1 ORDER BY id LIMIT 1", name)
+        else:
+            asset_id = await conn.fetchval("SELECT id FROM asset WHERE uri = $1 ORDER BY id LIMIT 1", uri)
+        if op == "get":
+            if asset_id is None:
+                return {"found": False, "value": None}
+            row = await conn.fetchrow("SELECT value FROM asset_state WHERE asset_id = $1 AND key = $2", asset_id, key)
+            return {"found": row is not None, "value": None if row is None else row["value"]}
+        if op == "set":
+            if asset_id is None:
+                if not asset:
+                    raise LookupError(f"Asset {name or uri!r} is not known to the metastore")
+                asset_id = await conn.fetchval(
+                    "INSERT INTO asset (name, uri) VALUES ($1, $2) ON CONFLICT (name, uri) DO UPDATE "
+                    "SET name = EXCLUDED.name RETURNING id",
+                    asset[0], asset[1],
+                )  # fmt: skip
+            await conn.execute(
+                "INSERT INTO asset_state (asset_id, key, value) VALUES ($1, $2, $3) ON CONFLICT (asset_id, key) "
+                "DO UPDATE SET value = EXCLUDED.value, updated_at = now()",
+                asset_id, key, value,
+            )  # fmt: skip
+        elif op == "delete":
+            await conn.execute("DELETE FROM asset_state WHERE asset_id = $1 AND key = $2", asset_id, key)
+        elif op == "clear":
+            await conn.execute("DELETE FROM asset_state WHERE asset_id = $1", asset_id)
+        else:
+            raise ValueError(f"unknown asset state operation {op!r}")
+    return None

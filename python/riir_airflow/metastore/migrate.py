@@ -26,6 +26,7 @@ OWNED_TABLES = (
     "event",
     "app",
     "hitl_detail",
+    "asset_state",
     "asset_alias_asset_event",
     "asset_alias",
     "asset_event",

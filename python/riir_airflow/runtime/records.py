@@ -93,6 +93,11 @@ class RunStore(Protocol):
         """Records a human-in-the-loop request for the task instance (its answer comes later, from outside)."""
         ...
 
+    def asset_state(self, op: str, **fields: Any) -> Any:
+        """`asset_state_store` operations (get -> (found, value), set, delete, clear) on one asset's state:
+        fields name, uri, asset (the declared (name, uri) or None), key, value."""
+        ...
+
 
 class InMemoryRunStore:
     """Task instances and XComs of one run, kept in this process (used by `dags test`)."""
@@ -106,9 +111,28 @@ class InMemoryRunStore:
         self.asset_event_rows: list[dict[str, Any]] = []
         # Human-in-the-loop requests by (task_id, map_index).
         self.hitl_details: dict[tuple[str, int], dict[str, Any]] = {}
+        # `asset_state_store` values (JSON text) by asset.
+        self.asset_states: dict[str, dict[str, str]] = {}
 
     def hitl_upsert(self, task_id: str, map_index: int, detail: dict[str, Any]) -> None:
         self.hitl_details[(task_id, map_index)] = dict(detail)
+
+    def asset_state(self, op: str, **fields: Any) -> Any:
+        asset = fields.get("asset")
+        owner = f"{asset[0]}|{asset[1]}" if asset else f"{fields.get('name') or ''}|{fields.get('uri') or ''}"
+        values = self.asset_states.setdefault(owner, {})
+        if op == "get":
+            raw = values.get(fields["key"])
+            return (False, None) if raw is None else (True, json.loads(raw))
+        if op == "set":
+            values[fields["key"]] = json.dumps(fields["value"])  # stored as JSON, as the metastore keeps it
+        elif op == "delete":
+            values.pop(fields["key"], None)
+        elif op == "clear":
+            values.clear()
+        else:
+            raise ValueError(f"unknown asset state operation {op!r}")
+        return None
 
     # --- asset events ----------------------------------------------------------------------------------------
     def record_asset_events(self, task_id: str, map_index: int, events: list[Any]) -> None:

@@ -15,6 +15,7 @@ from riir_airflow._internal.params import ParamsDict
 from riir_airflow._internal.variable import Variable
 from riir_airflow.exceptions import AirflowNotFoundException
 from riir_airflow.runtime.asset_events import InletEventsAccessors, OutletEventAccessors, dag_asset_resolver
+from riir_airflow.runtime.asset_state import AssetStateStoreAccessors, has_asset_state
 from riir_airflow.runtime.records import XCOM_RETURN_KEY, DagRunRecord, RunStore, TaskInstanceRecord
 
 
@@ -327,6 +328,10 @@ def build_context(task: Any, ti: RuntimeTaskInstance, store: RunStore) -> dict[s
         "templates_dict": None,
         "task_state_store": TaskStateStore(),
     }
+    if has_asset_state(task):
+        # As Airflow: only tasks with asset (or alias) inlets/outlets get `asset_state_store`.
+        inlets, outlets = list(getattr(task, "inlets", [])), list(getattr(task, "outlets", []))
+        context["asset_state_store"] = AssetStateStoreAccessors(inlets, outlets, store, resolver)
     logical = run.logical_date
     if logical is not None:
         ds_nodash = logical.strftime("%Y%m%d")

@@ -30,6 +30,15 @@ CREATE TABLE hitl_detail (
     params_input    jsonb NOT NULL DEFAULT '{}'
 );
 
+-- `asset_state_store`: per-asset key/value state tasks keep across runs (Airflow: asset_state_store).
+CREATE TABLE asset_state (
+    asset_id    integer NOT NULL REFERENCES asset (id) ON DELETE CASCADE,
+    key         text NOT NULL,
+    value       jsonb NOT NULL,
+    updated_at  timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (asset_id, key)
+);
+
 -- Partitioned assets: the partition an asset event is for, and the partition a DAG run processes.
 ALTER TABLE asset_event ADD COLUMN partition_key text;
 ALTER TABLE dag_run ADD COLUMN partition_key text;
