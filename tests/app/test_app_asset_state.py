@@ -35,7 +35,9 @@ async def test_asset_state_is_kept_in_the_metastore(
         assert values["reader"]["first"] == {"n": 3, "tags": ["x"]} and values["reader"]["missing"] == "gone"
         assert values["clearer"] == [{"n": 3, "tags": ["x"]}, None] and values["no_assets"] is False
         # What stays: state-a's watermark (state-b was cleared), with the asset rows the app created.
-        rows = await db.fetch("SELECT a.name, a.uri, s.key, s.value FROM asset_state s JOIN asset a ON a.id = s.asset_id")
+        rows = await db.fetch(
+            "SELECT a.name, a.uri, s.key, s.value FROM asset_state s JOIN asset a ON a.id = s.asset_id"
+        )
         assert [(r["name"], r["uri"], r["key"], json.loads(r["value"])) for r in rows] == [
             ("state-a", "state-a", "watermark", {"n": 3, "tags": ["x"]})
         ]
