@@ -108,7 +108,7 @@ class ForkExecutor:
             return [x.value for x in items] if items else None
         if op == "asset_state":
             fields = {k: message.get(k) for k in ("name", "uri", "asset", "key", "value")}
-            return await asset_event_queries.asset_state(self.db, message["state_op"], **fields)
+            return await asset_event_queries.asset_state(self.db, message["state_op"], writer=key, **fields)
         if op == "hitl_upsert":
             await hitl_queries.upsert_request(self.db, key, message["detail"])
             return None

@@ -122,9 +122,11 @@ async def asset_state(
     asset: Sequence[str] | None = None,
     key: str | None = None,
     value: Any = None,
+    writer: TaskInstanceKey | None = None,
 ) -> Any:
     """One `asset_state_store` operation: get -> {"found", "value"}; set (creating the declared asset when it is new),
-    delete, clear -> None. The asset is found by its declared (name, uri), else by name or URI."""
+    delete, clear -> None. The asset is found by its declared (name, uri), else by name or URI. `writer` is the
+    try that writes (recorded as last_updated_by)."""
     async with transaction(db) as conn:
         if asset:
             asset_id = await conn.fetchval("SELECT id FROM asset WHERE name = $1 AND uri = $2", asset[0], asset[1])
@@ -146,11 +148,7 @@ async def asset_state(
                     "SET name = EXCLUDED.name RETURNING id",
                     asset[0], asset[1],
                 )  # fmt: skip
-            await conn.execute(
-                "INSERT INTO asset_state (asset_id, key, value) VALUES ($1, $2, $3) ON CONFLICT (asset_id, key) "
-                "DO UPDATE SET value = EXCLUDED.value, updated_at = now()",
-                asset_id, key, value,
-            )  # fmt: skip
+            await upsert_asset_state(conn, asset_id, key, value, writer)
         elif op == "delete":
             await conn.execute("DELETE FROM asset_state WHERE asset_id = $1 AND key = $2", asset_id, key)
         elif op == "clear":
@@ -158,3 +156,69 @@ async def asset_state(
         else:
             raise ValueError(f"unknown asset state operation {op!r}")
     return None
+
+
+async def upsert_asset_state(conn: Conn, asset_id: int, key: str | None, value: Any, writer: Any) -> None:
+    """Writes one state value; `writer` is the task instance key of the writing try, or None for the API."""
+    await conn.execute(
+        """
+        INSERT INTO asset_state (asset_id, key, value, last_updated_by_kind, last_updated_by_dag_id,
+            last_updated_by_run_id, last_updated_by_task_id, last_updated_by_map_index)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+        ON CONFLICT (asset_id, key) DO UPDATE SET value = EXCLUDED.value, updated_at = now(),
+            last_updated_by_kind = EXCLUDED.last_updated_by_kind,
+            last_updated_by_dag_id = EXCLUDED.last_updated_by_dag_id,
+            last_updated_by_run_id = EXCLUDED.last_updated_by_run_id,
+            last_updated_by_task_id = EXCLUDED.last_updated_by_task_id,
+            last_updated_by_map_index = EXCLUDED.last_updated_by_map_index
+        """,
+        asset_id, key, value, "task" if writer else "api", getattr(writer, "dag_id", None),
+        getattr(writer, "run_id", None), getattr(writer, "task_id", None), getattr(writer, "map_index", None),
+    )  # fmt: skip
+
+
+async def asset_exists(db: Db, asset_id: int) -> bool:
+    async with transaction(db) as conn:
+        return bool(await conn.fetchval("SELECT 1 FROM asset WHERE id = $1", asset_id))
+
+
+async def list_asset_state(
+    db: Db, asset_id: int, *, key: str | None = None, limit: int = 50, offset: int = 0
+) -> tuple[list[dict[str, Any]], int]:
+    """An asset's state entries (one key, or all by key), with who wrote each last."""
+    where = "asset_id = $1" if key is None else "asset_id = $1 AND key = $2"
+    args: list[Any] = [asset_id] if key is None else [asset_id, key]
+    async with transaction(db) as conn:
+        total = await conn.fetchval(f"SELECT count(*) FROM asset_state WHERE {where}", *args)
+        rows = await conn.fetch(
+            f"SELECT * FROM asset_state WHERE {where} ORDER BY key LIMIT ${len(args) + 1} OFFSET ${len(args) + 2}",
+            *args, limit, offset,
+        )  # fmt: skip
+    entries = [
+        {
+            "key": r["key"],
+            "value": r["value"],
+            "updated_at": r["updated_at"],
+            "last_updated_by": None if r["last_updated_by_kind"] is None else {
+                "kind": r["last_updated_by_kind"], "dag_id": r["last_updated_by_dag_id"],
+                "run_id": r["last_updated_by_run_id"], "task_id": r["last_updated_by_task_id"],
+                "map_index": r["last_updated_by_map_index"],
+            },
+        }
+        for r in rows
+    ]  # fmt: skip
+    return entries, int(total)
+
+
+async def set_asset_state_api(db: Db, asset_id: int, key: str, value: Any) -> None:
+    async with transaction(db) as conn:
+        await upsert_asset_state(conn, asset_id, key, value, None)
+
+
+async def delete_asset_state(db: Db, asset_id: int, key: str | None = None) -> None:
+    """One key, or (key None) every key of the asset."""
+    async with transaction(db) as conn:
+        if key is None:
+            await conn.execute("DELETE FROM asset_state WHERE asset_id = $1", asset_id)
+        else:
+            await conn.execute("DELETE FROM asset_state WHERE asset_id = $1 AND key = $2", asset_id, key)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from riir_airflow.broker.routers import (
+    asset_state_store,
     assets,
     backfills,
     config,
@@ -35,6 +36,7 @@ ROUTERS = [
     connections,
     pools,
     assets,
+    asset_state_store,
     backfills,
     import_errors,
     event_logs,

@@ -36,6 +36,12 @@ CREATE TABLE asset_state (
     key         text NOT NULL,
     value       jsonb NOT NULL,
     updated_at  timestamptz NOT NULL DEFAULT now(),
+    -- Who wrote it last: 'task' (with the try's identity) or 'api'.
+    last_updated_by_kind       text CHECK (last_updated_by_kind IN ('task', 'watcher', 'api')),
+    last_updated_by_dag_id     text,
+    last_updated_by_run_id     text,
+    last_updated_by_task_id    text,
+    last_updated_by_map_index  integer,
     PRIMARY KEY (asset_id, key)
 );
 
