@@ -33,6 +33,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     with open(pid_file, "w") as f:
         f.write(str(os.getpid()))
     try:
+        if args.health_port is not None:
+            return asyncio.run(_run_with_health(app, args.health_host, args.health_port))
         return asyncio.run(app.run())
     except ImportFailed as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -40,6 +42,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     finally:
         if os.path.exists(pid_file):
             os.unlink(pid_file)
+
+
+async def _run_with_health(app: Any, host: str, port: int) -> int:
+    """The app with its health endpoint for Kubernetes probes beside it on the same loop."""
+    from riir_airflow.app.health import HealthServer
+
+    health = HealthServer(app, host, port)
+    await health.start()
+    try:
+        return int(await app.run())
+    finally:
+        await health.stop()
 
 
 def cmd_drain(args: argparse.Namespace) -> int:
@@ -162,6 +176,8 @@ def _app_parsers() -> dict[str, argparse.ArgumentParser]:
     run.add_argument("--app-id", help="A stable id for this app (default: host:pid:random)")
     run.add_argument("--parallelism", type=int, help="Tries at once (default: [core] parallelism)")
     run.add_argument("--grace-period", type=float, default=30.0, help="Seconds SIGTERM waits for running tries")
+    run.add_argument("--health-port", type=int, help="Serve GET /health and /health/ready on this port (probes)")
+    run.add_argument("--health-host", default="0.0.0.0", help="Address of the health endpoint (default 0.0.0.0)")
     run.set_defaults(func=cmd_run)
     drain = argparse.ArgumentParser(prog="riir-airflow app drain", description="Drain the app of a DAG file (PreStop)")
     drain.add_argument("path")
