@@ -70,14 +70,26 @@ def cmd_drain(args: argparse.Namespace) -> int:
 
     deadline = time.monotonic() + args.timeout
     while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
+        if not _is_running(pid):
             print(f"App {pid} drained")
             return 0
         time.sleep(0.2)
     print(f"error: app {pid} still running after {args.timeout}s", file=sys.stderr)
     return 1
+
+
+def _is_running(pid: int) -> bool:
+    """True while the process exists and has not exited (an exited child not yet reaped by its parent, a zombie,
+    has finished draining)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except (FileNotFoundError, IndexError):
+        return not os.path.exists("/proc/self")  # no procfs here: trust kill(0)
 
 
 async def _with_db(work: Any) -> Any:
