@@ -73,7 +73,8 @@ async def latest_versions(db: Db, dag_ids: Collection[str], *, light: bool = Fal
     async with transaction(db) as conn:
         rows = await conn.fetch(
             f"SELECT v.id, v.dag_id, v.version_number, v.dag_hash, {data} AS data, v.bundle_name, v.bundle_version, "
-            "v.created_at FROM unnest($1::text[]) AS d(dag_id) CROSS JOIN LATERAL (SELECT * FROM dag_version "
+            "v.created_at, v.deployed_by, v.service_account, v.image, v.environment "
+            "FROM unnest($1::text[]) AS d(dag_id) CROSS JOIN LATERAL (SELECT * FROM dag_version "
             "WHERE dag_version.dag_id = d.dag_id ORDER BY version_number DESC LIMIT 1) v",
             list(dag_ids),
         )
@@ -85,8 +86,8 @@ async def versions_by_id(db: Db, ids: Collection[uuid.UUID]) -> dict[uuid.UUID, 
         return {}
     async with transaction(db) as conn:
         rows = await conn.fetch(
-            "SELECT id, dag_id, version_number, dag_hash, NULL::jsonb AS data, bundle_name, bundle_version, created_at "
-            "FROM dag_version WHERE id = ANY($1::uuid[])",
+            "SELECT id, dag_id, version_number, dag_hash, NULL::jsonb AS data, bundle_name, bundle_version, "
+            "created_at, deployed_by, service_account, image, environment FROM dag_version WHERE id = ANY($1::uuid[])",
             list(ids),
         )
     return {r["id"]: from_row(DagVersionRecord, r) for r in rows}
