@@ -86,7 +86,9 @@ def test_dag_image_adds_one_dag_file_and_its_requirements_to_the_base() -> None:
     assert "pip install" in runs and "-r /opt/airflow/requirements.txt" in runs
     assert not COMPILERS.search(runs)
     cmd = next(v for k, v in stage.instructions if k == "CMD")
-    assert cmd == '["app", "/opt/airflow/dags/example_etl.py"]'
+    assert cmd == '["app", "/opt/airflow/dags/example_etl.py", "--health-port", "8793"]'
+    healthcheck = next(v for k, v in stage.instructions if k == "HEALTHCHECK")
+    assert "127.0.0.1:8793/health" in healthcheck
     assert_last_user_is_not_root(stage)
 
 
