@@ -23,6 +23,7 @@ THREE_DAGS: dict[str, Any] = {
     "deployedBy": "ci@example.com",
     "pools": [{"name": "warehouse", "slots": 4, "description": "Warehouse connections"}],
     "connections": [{"id": "warehouse", "secretName": "warehouse-conn"}, {"id": "s3", "secretName": "s3-conn"}],
+    "variables": [{"key": "warehouse_schema", "secretName": "warehouse-schema"}],
     "dags": [
         {
             "name": "example-etl",
@@ -34,6 +35,7 @@ THREE_DAGS: dict[str, Any] = {
             "replicas": 2,
             "secrets": ["warehouse-ssh-key"],
             "connections": ["warehouse"],
+            "variables": ["warehouse_schema"],
         },
         {
             "name": "pods",
@@ -85,6 +87,7 @@ TEST_DEPLOY: dict[str, Any] = {
     "externalPooler": {"host": "prod-riir-airflow-pgbouncer", "port": 6432},
     "pools": [{"name": "warehouse", "slots": 1}],
     "connections": [{"id": "warehouse", "secretName": "warehouse-conn"}],
+    "variables": [{"key": "warehouse_schema", "secretName": "warehouse-schema"}],
     "dags": [
         {
             **THREE_DAGS["dags"][0],
@@ -200,6 +203,10 @@ def test_schema_rejects_bad_values_with_the_key_named(tmp_path: Path) -> None:
         "external db without secret": (
             {"postgresql": {"enabled": False}, "externalDatabase": {"host": "db"}},
             "externalDatabase.existingSecret is required",
+        ),
+        "undeclared variable": (
+            {"dags": [{"name": "etl", "file": "/x.py", "variables": ["nope"]}]},
+            '"nope" is not in the top-level variables',
         ),
         "undeclared connection": (
             {"dags": [{"name": "etl", "file": "/x.py", "connections": ["nope"]}]},
@@ -340,7 +347,12 @@ def test_dags_get_only_their_declared_connections_and_secrets(rendered: dict[str
     docs = rendered["three-dags"]
     etl = named(docs, "Deployment", "prod-riir-airflow-dag-example-etl")["spec"]["template"]["spec"]
     reports = named(docs, "Deployment", "prod-riir-airflow-dag-reports")["spec"]["template"]["spec"]
-    assert referenced_secrets(etl) == {"prod-riir-airflow-dag-example-etl-db", "warehouse-conn", "warehouse-ssh-key"}
+    assert referenced_secrets(etl) == {
+        "prod-riir-airflow-dag-example-etl-db", "warehouse-conn", "warehouse-ssh-key", "warehouse-schema"
+    }  # fmt: skip
+    assert env_of(etl["containers"][0])["AIRFLOW_VAR_WAREHOUSE_SCHEMA"] == {
+        "secretKeyRef": {"name": "warehouse-schema", "key": "value"}
+    }
     assert env_of(etl["containers"][0])["AIRFLOW_CONN_WAREHOUSE"] == {
         "secretKeyRef": {"name": "warehouse-conn", "key": "uri"}
     }

@@ -15,7 +15,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 
 ETL = """
-    from airflow.sdk import DAG, BaseOperator, task
+    from airflow.sdk import DAG, BaseOperator, Variable, task
+    from airflow.providers.standard.operators.bash import BashOperator
 
     class LoadOperator(BaseOperator):
         def __init__(self, *, warehouse_conn_id, **kwargs):
@@ -32,7 +33,9 @@ ETL = """
 
         @task
         def templated(conn_id="{{ params.conn }}"):
-            return conn_id
+            return conn_id, Variable.get("api_key")
+
+        BashOperator(task_id="report", bash_command="echo {{ var.value.schema }} {{ var.json.limits.max }}")
 
         load = LoadOperator(task_id="load", warehouse_conn_id="warehouse")
         mapped = LoadOperator.partial(task_id="mapped", warehouse_conn_id="s3").expand(pool=["default_pool"])
@@ -45,7 +48,7 @@ DECLARED: dict[str, Any] = {
     "connections": [{"id": "warehouse", "secretName": "wh"}, {"id": "s3", "secretName": "s3"}],
     "dags": [{"name": "etl", "file": "/opt/airflow/dags/etl.py",
               "image": {"repository": "registry.example.com/etl", "tag": "1.2"},
-              "secrets": ["ssh-key"], "connections": ["warehouse", "s3"]}],
+              "secrets": ["ssh-key"], "connections": ["warehouse", "s3"], "variables": ["api_key", "schema"]}],
 }  # fmt: skip
 
 
@@ -96,6 +99,28 @@ def test_each_missing_reference_is_one_clear_line(tmp_path: Path) -> None:
         "5 problem(s) in 1 file(s)",
     ]
     assert result.stdout == ""
+
+
+def test_variables_are_checked_once_the_values_declare_them(tmp_path: Path) -> None:
+    etl = write(tmp_path, "etl.py", ETL)
+    # No top-level `variables`: they may live in the metastore, so nothing is checked.
+    assert validate(tmp_path, [etl], DECLARED).returncode == 0
+    values = yaml.safe_load(yaml.safe_dump(DECLARED))
+    values["variables"] = [{"key": "schema", "secretName": "s"}, {"key": "api_key", "secretName": "k"}]
+    result = validate(tmp_path, [etl], values)
+    path = tmp_path / "values.yaml"
+    assert result.stderr.splitlines() == [
+        f"{etl}: variable 'limits' (task 'report' of DAG 'etl'): not declared in {path} variables",
+        f"{etl}: variable 'limits' (task 'report' of DAG 'etl'): not declared in the variables of dags entry 'etl'",
+        "2 problem(s) in 1 file(s)",
+    ]
+    values["variables"].append({"key": "limits", "secretName": "l"})
+    values["dags"][0]["variables"] = ["limits", "schema"]  # api_key (read in templated()'s code) not given
+    result = validate(tmp_path, [etl], values)
+    assert result.stderr.splitlines() == [
+        f"{etl}: variable 'api_key' (task 'templated' of DAG 'etl'): not declared in the variables of dags entry 'etl'",
+        "1 problem(s) in 1 file(s)",
+    ]
 
 
 def test_cycles_bad_schedules_broken_files_and_undeployed_dags(tmp_path: Path) -> None:

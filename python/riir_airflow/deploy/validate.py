@@ -8,6 +8,10 @@ chart's values, every reference a task makes is looked up the way Airflow resolv
 - `executor_config={"image": "repo:tag"}`   -> the DAG entry's `image` (`repository:tag`)
 - `executor_config={"secrets": [name]}`     -> the DAG entry's `secrets`
 - the DAG itself                            -> an entry of `dags:` (by `dagIds`, `name`, or the file's name)
+- `{{ var.value.KEY }}` / `{{ var.json.KEY }}` in a templated field, `Variable.get("KEY")` in a task's code
+                                            -> top-level `variables[].key` AND the DAG entry's `variables`, when the
+                                               values declare `variables:` at all (otherwise variables may live in
+                                               the metastore, and are not checked)
 
 A templated value (containing "{{") is resolved only at run time and is not checked. One `Problem` per missing
 reference names its kind, name, task and file.
@@ -15,8 +19,12 @@ reference names its kind, name, task and file.
 
 from __future__ import annotations
 
+import ast
+import inspect
 import logging
 import os
+import re
+import textwrap
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeGuard
@@ -26,7 +34,7 @@ DEFAULT_POOL = "default_pool"
 
 @dataclass(frozen=True)
 class Problem:
-    """One finding: `kind` is image, secret, connection, pool, dag, import_error, cycle or schedule."""
+    """One finding: `kind` is image, secret, connection, variable, pool, dag, file, import_error, cycle or schedule."""
 
     file: str
     kind: str
@@ -54,6 +62,7 @@ class DagEntry:
     image: str | None
     secrets: set[str] = field(default_factory=set)
     connections: set[str] = field(default_factory=set)
+    variables: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -64,6 +73,8 @@ class DeployValues:
     pools: set[str]
     connections: set[str]
     dags: list[DagEntry]
+    # None: the values declare no variables (they may live in the metastore), so variables are not checked.
+    variables: set[str] | None = None
 
     def entry_for(self, dag_id: str, file: str) -> DagEntry | None:
         for entry in self.dags:
@@ -94,6 +105,9 @@ def load_values(path: str) -> DeployValues:
         raise ValuesError(f"{path}: the values must be a mapping, not {type(raw).__name__}")
     pools = {str(_key(p, "name", path, f"pools[{i}]")) for i, p in enumerate(_list(raw, "pools", path))}
     connections = {str(_key(c, "id", path, f"connections[{i}]")) for i, c in enumerate(_list(raw, "connections", path))}
+    variables = None
+    if "variables" in raw:
+        variables = {str(_key(v, "key", path, f"variables[{i}]")) for i, v in enumerate(_list(raw, "variables", path))}
     dags = []
     for i, item in enumerate(_list(raw, "dags", path)):
         where = f"dags[{i}]"
@@ -110,9 +124,10 @@ def load_values(path: str) -> DeployValues:
                 image=f"{repository}:{tag}" if repository and tag else None,
                 secrets={str(s) for s in item.get("secrets") or []},
                 connections={str(c) for c in item.get("connections") or []},
+                variables={str(v) for v in item.get("variables") or []},
             )
         )
-    return DeployValues(path, pools, connections, dags)
+    return DeployValues(path, pools, connections, dags, variables)
 
 
 def _list(raw: Mapping[str, Any], key: str, path: str) -> list[Mapping[str, Any]]:
@@ -191,6 +206,12 @@ def _missing(task: Any, entry: DagEntry, values: DeployValues) -> Iterator[tuple
             yield "connection", conn_id, f"{values.path} connections"
         if conn_id not in entry.connections:
             yield "connection", conn_id, f"the connections of dags entry {entry.name!r}"
+    if values.variables is not None:
+        for key in sorted(variable_references(task)):
+            if key not in values.variables:
+                yield "variable", key, f"{values.path} variables"
+            if key not in entry.variables:
+                yield "variable", key, f"the variables of dags entry {entry.name!r}"
     config = arguments.get("executor_config") or {}
     if not isinstance(config, Mapping):
         return
@@ -208,6 +229,53 @@ def task_arguments(task: Any) -> dict[str, Any]:
     if isinstance(partial, Mapping):
         return dict(partial)
     return {k: v for k, v in vars(task).items() if not k.startswith("_")}
+
+
+# `{{ var.value.key }}`, `{{ var.json.key }}`, `var.value.get('key')` in a Jinja template.
+_TEMPLATE_VARIABLE = re.compile(r"\bvar\.(?:value|json)\.(?:get\(\s*['\"]([^'\"]+)['\"]|([A-Za-z_][A-Za-z0-9_]*))")
+
+
+def variable_references(task: Any) -> set[str]:
+    """Variable keys a task reads: in its templated fields' strings and in its callable's `Variable.get(...)`."""
+    found: set[str] = set()
+    arguments = task_arguments(task)
+    for name in getattr(task, "template_fields", ()) or ():
+        for text in _strings(arguments.get(name)):
+            found |= {a or b for a, b in _TEMPLATE_VARIABLE.findall(text)}
+    callable_ = arguments.get("python_callable")
+    if callable_ is not None:
+        found |= _variable_gets(callable_)
+    return found
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list | tuple | set):
+        for item in value:
+            yield from _strings(item)
+
+
+def _variable_gets(function: Any) -> set[str]:
+    """Literal keys of `Variable.get("key")` / `Variable.get(key="key")` calls in a function's source."""
+    try:
+        source = textwrap.dedent(inspect.getsource(function))
+    except (OSError, TypeError):  # no source (a builtin, a lambda in a REPL): nothing to find
+        return set()
+    keys = set()
+    for node in ast.walk(ast.parse(source)):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get"):
+            continue
+        owner = node.func.value
+        if not (isinstance(owner, ast.Name) and owner.id == "Variable"):
+            continue
+        argument = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "key"), None)
+        if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
+            keys.add(argument.value)
+    return keys
 
 
 def _concrete(value: Any) -> TypeGuard[str]:
