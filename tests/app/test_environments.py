@@ -80,6 +80,18 @@ async def test_production_and_a_test_deploy_share_a_metastore_without_seeing_eac
         assert await wait_run_done(db, "test-feature-x.shop", "r1") == "success", test.output()
         assert await wait_run_done(db, "test-feature-x.shop", "r2") == "success", test.output()
 
+        # Each run and each try records the version it ran, and so who deployed it.
+        deployers = await db.fetch(
+            "SELECT r.dag_id, v.deployed_by AS run_by, tv.deployed_by AS try_by FROM dag_run r "
+            "JOIN dag_version v ON v.id = r.dag_version_id "
+            "JOIN task_instance t ON t.dag_id = r.dag_id AND t.run_id = r.run_id "
+            "JOIN dag_version tv ON tv.id = t.dag_version_id WHERE r.run_id = 'r1'"
+        )
+        assert {(r["dag_id"], r["run_by"], r["try_by"]) for r in deployers} == {
+            ("shop", "release-pipeline", "release-pipeline"),
+            ("test-feature-x.shop", "alice", "alice"),
+        }
+
         # Each app ran only its own environment's tries.
         apps = {r["dag_id"]: r["apps"] for r in await db.fetch(
             "SELECT dag_id, array_agg(DISTINCT app_id) AS apps FROM task_instance GROUP BY dag_id"

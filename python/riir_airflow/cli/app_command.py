@@ -146,10 +146,12 @@ def cmd_trigger(args: argparse.Namespace) -> int:
     run_id = args.run_id or f"manual__{(logical or now).isoformat()}"
 
     async def work(db: Any) -> int:
+        # The run records the DAG version it was triggered on (and so who deployed it), as the API's trigger does.
+        version = await queries.get_dag_version(db, args.dag_id)
         run = await queries.create_dag_run(
             db, args.dag_id, run_id, run_type="manual", logical_date=logical,
             data_interval=(logical, logical) if logical else None, run_after=logical or now, conf=conf,
-            state="queued", triggered_by="cli",
+            state="queued", triggered_by="cli", dag_version_id=version.id if version is not None else None,
         )  # fmt: skip
         print(f"Created <DagRun {run.dag_id} @ {run.logical_date}: {run.run_id}, state:{run.state}>")
         return 0
