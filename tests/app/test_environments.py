@@ -129,17 +129,26 @@ async def test_production_and_a_test_deploy_share_a_metastore_without_seeing_eac
             assert xcom("test-feature-x.shop", "produce") == "made by test-feature-x.shop"
             assert xcom("shop", "check") == "MADE BY SHOP"
 
-            # Identity: each try shows the version it ran and who deployed it, as what.
+            # Identity: each try names the version it ran (Airflow's dag_version), and /deployments says who
+            # deployed that version and as what.
             tries = api(url, token, "/dags/test-feature-x.shop/dagRuns/r1/taskInstances")["task_instances"]
-            assert {t["dag_version"]["deployed_by"] for t in tries} == {"alice"}
-            version = tries[0]["dag_version"]
-            assert version["service_account"] == "feature-x-riir-airflow-dag-shop"
-            assert version["image"] == "registry.example.com/dags/shop:feature-x"
-            assert version["environment"] == "test-feature-x"
-            prod_tries = api(url, token, "/dags/shop/dagRuns/r1/taskInstances")["task_instances"]
-            assert {t["dag_version"]["deployed_by"] for t in prod_tries} == {"release-pipeline"}
-            assert {t["dag_version"]["environment"] for t in prod_tries} == {None}
-            assert api(url, token, "/dags/shop/dagRuns/r1")["dag_versions"][0]["deployed_by"] == "release-pipeline"
+            (version_id,) = {t["dag_version"]["id"] for t in tries}
+            (deployment,) = api(url, token, "/deployments", dag_id="test-feature-x.shop")["deployments"]
+            assert deployment["dag_version_id"] == version_id
+            assert deployment["deployed_by"] == "alice"
+            assert deployment["service_account"] == "feature-x-riir-airflow-dag-shop"
+            assert deployment["image"] == "registry.example.com/dags/shop:feature-x"
+            assert deployment["environment"] == "test-feature-x"
+            run = api(url, token, "/dags/shop/dagRuns/r1")
+            (prod_deployment,) = api(url, token, "/deployments", dag_id="shop")["deployments"]
+            assert run["dag_versions"][0]["id"] == prod_deployment["dag_version_id"]
+            assert prod_deployment["deployed_by"] == "release-pipeline" and prod_deployment["environment"] is None
+            # Shown separately: production's deployments and the test deploy's.
+            production = api(url, token, "/deployments", environment="")["deployments"]
+            assert sorted(d["dag_id"] for d in production) == ["shop", "shop_report"]
+            branch = api(url, token, "/deployments", environment="test-feature-x")["deployments"]
+            assert sorted(d["dag_id"] for d in branch) == ["test-feature-x.shop", "test-feature-x.shop_report"]
+            assert api(url, token, "/deployments", deployed_by="alice")["total_entries"] == 2
 
         # Assets: the test deploy produces and is scheduled on its own asset, never production's, so asset events
         # cannot cross environments.

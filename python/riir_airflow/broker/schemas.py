@@ -98,12 +98,6 @@ class DagVersionResponse(BaseModel):
     created_at: datetime.datetime
     dag_display_name: str
     bundle_url: str | None
-    # riir-airflow: who deployed this version and as what (the chart's deployedBy, the DAG's ServiceAccount and
-    # image, and the test-deploy environment); None when the app was started without them.
-    deployed_by: str | None = None
-    service_account: str | None = None
-    image: str | None = None
-    environment: str | None = None
 
 
 class DAGDetailsResponse(BaseModel):

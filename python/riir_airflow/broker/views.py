@@ -51,10 +51,6 @@ def dag_version(v: DagVersionRecord, display_name: str) -> dict[str, Any]:
         "created_at": v.created_at,
         "dag_display_name": display_name,
         "bundle_url": None,
-        "deployed_by": v.deployed_by,
-        "service_account": v.service_account,
-        "image": v.image,
-        "environment": v.environment,
     }
 
 

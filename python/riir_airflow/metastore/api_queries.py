@@ -457,3 +457,36 @@ async def all_tags(db: Db, pattern: str | None, limit: int, offset: int) -> tupl
         total = await conn.fetchval(f"SELECT count(*) {base}", *filters.args)
         rows = await conn.fetch(f"SELECT tag {base} ORDER BY tag {filters.page(limit, offset)}", *filters.args)
     return [r["tag"] for r in rows], int(total)
+
+
+async def list_deployments(
+    db: Db,
+    *,
+    dag_id: str | None = None,
+    environment: str | None = None,
+    deployed_by: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> Page[DagVersionRecord]:
+    """DAG versions with who deployed them (newest first), without their serialized documents. `environment=""`
+    selects production (no environment)."""
+    filters = _Filters()
+    if dag_id is not None:
+        filters.add("dag_id = {}", dag_id)
+    if environment is not None:
+        filters.add("coalesce(environment, '') = {}", environment)
+    if deployed_by is not None:
+        filters.add("deployed_by = {}", deployed_by)
+    columns = (
+        "id, dag_id, version_number, dag_hash, NULL::jsonb AS data, bundle_name, bundle_version, created_at, "
+        "deployed_by, service_account, image, environment"
+    )
+    async with transaction(db) as conn:
+        total = await conn.fetchval(f"SELECT count(*) FROM dag_version {filters.where()}", *filters.args)
+        page = filters.page(limit, offset)
+        rows = await conn.fetch(
+            f"SELECT {columns} FROM dag_version {filters.where()} "
+            f"ORDER BY created_at DESC, dag_id, version_number DESC {page}",
+            *filters.args,
+        )
+    return Page(from_rows(DagVersionRecord, rows), int(total))
