@@ -510,3 +510,44 @@ def test_values_yaml_documents_the_interface_keys() -> None:
     assert {"name", "file", "image", "env", "resources", "replicas", "serviceAccount", "secrets", "connections"} <= set(
         dag_fields
     )
+
+
+# --- the chart's commands are the CLI's ---------------------------------------------------------------------------
+def parse_cli(argv: list[str]) -> None:
+    """Parses a riir-airflow command line exactly as the CLI would, without running it (SystemExit on an error)."""
+    from riir_airflow.cli.app_command import _app_parsers
+    from riir_airflow.cli.main import build_parser
+
+    if argv[0] == "app":
+        name = argv[1] if argv[1] in ("drain", "retire") else "run"
+        _app_parsers()[name].parse_args(argv[2:] if name != "run" else argv[1:])
+    else:
+        build_parser().parse_args(argv)
+
+
+def test_every_riir_airflow_command_in_the_chart_parses(rendered: dict[str, list[dict[str, Any]]]) -> None:
+    import shlex
+
+    seen: set[str] = set()
+    for scenario in ("three-dags", "external-database", "test-deploy"):
+        for _doc, pod in pod_specs(rendered[scenario]):
+            for container in pod.get("initContainers", []) + pod["containers"]:
+                if not container["image"].startswith(("riir-airflow:", "registry.example.com/dags/")):
+                    continue
+                if "args" in container:
+                    parse_cli(container["args"])
+                    seen.add(container["args"][0])
+                pre_stop = container.get("lifecycle", {}).get("preStop", {}).get("exec", {}).get("command")
+                if pre_stop:
+                    assert pre_stop[0] == "riir-airflow"
+                    parse_cli(pre_stop[1:])
+                    seen.add("drain")
+                command = container.get("command", [])
+                if command[:2] == ["sh", "-ec"]:  # the retire hook's script
+                    for line in command[2].splitlines():
+                        if line.strip():
+                            words = shlex.split(line)
+                            assert words[0] == "riir-airflow"
+                            parse_cli(words[1:])
+                            seen.add("retire")
+    assert seen == {"app", "broker", "db", "drain", "retire"}

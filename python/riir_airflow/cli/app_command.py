@@ -25,9 +25,15 @@ def _pid_file(path: str) -> str:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from riir_airflow.app.environment import configured_environment
     from riir_airflow.app.service import DagApp, ImportFailed
 
     logging.basicConfig(level=logging.INFO, format="[%(asctime)s] %(levelname)s %(name)s: %(message)s")
+    try:
+        configured_environment()  # a bad test-deploy name stops the app before it touches the metastore
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     app = DagApp(args.path, app_id=args.app_id, parallelism=args.parallelism, grace_period=args.grace_period)
     pid_file = _pid_file(args.path)
     with open(pid_file, "w") as f:
