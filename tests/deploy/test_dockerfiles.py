@@ -70,6 +70,8 @@ def test_base_image_builds_in_one_stage_and_runs_slim_as_non_root() -> None:
     assert copies == ["--from=build /wheels /tmp/wheels"], "only wheels cross from the build stage"
     assert "--no-index" in runs, "the runtime installs offline from the built wheels"
     assert any(k == "HEALTHCHECK" for k, _ in final.instructions)
+    # An init as PID 1 forwards SIGTERM (PreStop) and reaps orphans; the app runs under it.
+    assert next(v for k, v in final.instructions if k == "ENTRYPOINT") == '["tini", "--", "riir-airflow"]'
     assert_last_user_is_not_root(final)
 
 
