@@ -19,83 +19,20 @@ from tests.deploy.helm import CHART, helm, render
 
 KUBERNETES_VERSION = "1.35.0"
 
-THREE_DAGS: dict[str, Any] = {
-    "deployedBy": "ci@example.com",
-    "pools": [{"name": "warehouse", "slots": 4, "description": "Warehouse connections"}],
-    "connections": [{"id": "warehouse", "secretName": "warehouse-conn"}, {"id": "s3", "secretName": "s3-conn"}],
-    "variables": [{"key": "warehouse_schema", "secretName": "warehouse-schema"}],
-    "dags": [
-        {
-            "name": "example-etl",
-            "dagIds": ["example_etl"],
-            "file": "/opt/airflow/dags/example_etl.py",
-            "image": {"repository": "registry.example.com/dags/example-etl", "tag": "2024-06-01"},
-            "env": [{"name": "AIRFLOW__CORE__PARALLELISM", "value": "8"}],
-            "resources": {"requests": {"cpu": "200m", "memory": "512Mi"}, "limits": {"memory": "2Gi"}},
-            "replicas": 2,
-            "secrets": ["warehouse-ssh-key"],
-            "connections": ["warehouse"],
-            "variables": ["warehouse_schema"],
-        },
-        {
-            "name": "pods",
-            "file": "/opt/airflow/dags/pods.py",
-            "image": {"repository": "registry.example.com/dags/pods", "tag": "v3"},
-            "launchesPods": True,
-            "serviceAccount": {"annotations": {"iam.gke.io/gcp-service-account": "pods@p.iam.gserviceaccount.com"}},
-            "terminationGracePeriodSeconds": 600,
-        },
-        {
-            "name": "reports",
-            "file": "/opt/airflow/dags/reports.py",
-            "connections": ["s3"],
-            "nodeSelector": {"pool": "batch"},
-            "tolerations": [{"key": "batch", "operator": "Exists", "effect": "NoSchedule"}],
-        },
-    ],
-}
+EXAMPLES = CHART / "examples"
 
-EXTERNAL_DATABASE: dict[str, Any] = {
-    **THREE_DAGS,
-    "postgresql": {"enabled": False},
-    "externalDatabase": {
-        "host": "db.example.com",
-        "port": 5432,
-        "database": "airflow",
-        "existingSecret": "airflow-db-owner",
-    },
-    "broker": {
-        "ingress": {
-            "enabled": True,
-            "className": "nginx",
-            "host": "airflow.example.com",
-            "tlsSecretName": "airflow-tls",
-        }
-    },
-}
 
-# A branch deploys one DAG beside production (release "prod", THREE_DAGS) on the same metastore: no broker, pooler,
-# database or migrations of its own; production's pooler for the app, production's database for the role setup.
-TEST_DEPLOY: dict[str, Any] = {
-    "environment": "test-feature-x",
-    "deployedBy": "alice",
-    "broker": {"enabled": False},
-    "pgbouncer": {"enabled": False},
-    "postgresql": {"enabled": False},
-    "migrations": {"enabled": False},
-    "externalDatabase": {"host": "prod-riir-airflow-postgresql", "existingSecret": "prod-riir-airflow-postgresql"},
-    "externalPooler": {"host": "prod-riir-airflow-pgbouncer", "port": 6432},
-    "pools": [{"name": "warehouse", "slots": 1}],
-    "connections": [{"id": "warehouse", "secretName": "warehouse-conn"}],
-    "variables": [{"key": "warehouse_schema", "secretName": "warehouse-schema"}],
-    "dags": [
-        {
-            **THREE_DAGS["dags"][0],
-            "replicas": 1,
-            "image": {"repository": "registry.example.com/dags/example-etl", "tag": "feature-x"},
-        }
-    ],
-}
+def example(name: str) -> dict[str, Any]:
+    """The chart's example values (charts/riir-airflow/examples/), which these tests render."""
+    values: dict[str, Any] = yaml.safe_load((EXAMPLES / name).read_text())
+    return values
+
+
+# Production with three DAGs; the same on an external database with an Ingress; a branch's test deploy beside
+# production (release "prod") on the same metastore, with no broker, pooler, database or migrations of its own.
+THREE_DAGS = example("three-dags.yaml")
+EXTERNAL_DATABASE = example("external-database.yaml")
+TEST_DEPLOY = example("test-deploy.yaml")
 
 SCENARIOS: dict[str, tuple[str, dict[str, Any] | None]] = {
     "defaults": ("prod", None),
