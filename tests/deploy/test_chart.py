@@ -17,7 +17,8 @@ import yaml
 
 from tests.deploy.helm import CHART, helm, render
 
-KUBERNETES_VERSION = "1.35.0"
+# The oldest Kubernetes the chart supports (Chart.yaml kubeVersion) and the one helm 4.1 is built against.
+KUBERNETES_VERSIONS = ("1.27.0", "1.35.0")
 
 EXAMPLES = CHART / "examples"
 
@@ -96,9 +97,10 @@ def test_every_manifest_validates_against_the_kubernetes_schema(
 ) -> None:
     docs = rendered[scenario]
     assert docs
-    for doc in docs:
-        # Raises ValidationError naming the field on any unknown field, wrong type or missing required key.
-        kubernetes_validate.validate(doc, KUBERNETES_VERSION, strict=True)
+    for version in KUBERNETES_VERSIONS:
+        for doc in docs:
+            # Raises ValidationError naming the field on any unknown field, wrong type or missing required key.
+            kubernetes_validate.validate(doc, version, strict=True)
     names = [(d["kind"], d["metadata"]["name"]) for d in docs]
     assert len(names) == len(set(names)), "two objects of one kind share a name"
 
