@@ -5,6 +5,7 @@ the role-setup and retire hooks, and a test deploy beside production."""
 
 from __future__ import annotations
 
+import copy
 import importlib.util
 import json
 from collections.abc import Iterator
@@ -187,6 +188,14 @@ def test_one_deployment_per_dag_with_its_image_resources_and_replicas(
         p["spec"]["selector"]["matchLabels"].get("riir-airflow.io/dag") for p in of_kind(docs, "PodDisruptionBudget")
     }
     assert {"example-etl", "pods", "reports"} <= pdbs
+
+
+def test_replicas_zero_scales_a_dag_down() -> None:
+    values = copy.deepcopy(THREE_DAGS)
+    values["dags"][2]["replicas"] = 0
+    docs = render(values)
+    replicas = {d["metadata"]["labels"]["riir-airflow.io/dag"]: d["spec"]["replicas"] for d in dag_deployments(docs)}
+    assert replicas == {"example-etl": 2, "pods": 1, "reports": 0}
 
 
 def test_prestop_drains_within_the_termination_grace_period(rendered: dict[str, list[dict[str, Any]]]) -> None:
