@@ -76,6 +76,9 @@ class DagApp:
         self.pause_changed = True  # re-read `paused` on the next loop turn
         self.paused_read_at = 0.0
         self.heartbeat_ok = True  # while False, no new tries are claimed
+        self.fencing_tokens: dict[str, int] = {}
+        self.fenced = False  # lost the locks: no more writes, exit non-zero
+        self.closing = False
 
     # --- start-up ---------------------------------------------------------------------------------------------------
     def load(self) -> DagBag:
@@ -126,8 +129,27 @@ class DagApp:
         log.info("Scheduling %s", ", ".join(dag_ids))
 
     async def _try_lock(self, dag_id: str) -> bool:
+        """Takes the DAG's advisory lock (held by the session connection) and, with it, a new fencing token."""
         async with self.db.session_connection() as conn:
-            return await app_queries.acquire_dag_lock(conn, dag_id)
+            if not await app_queries.acquire_dag_lock(conn, dag_id):
+                return False
+            self.fencing_tokens[dag_id] = await app_queries.take_lease(conn, dag_id, self.app_id)
+            return True
+
+    def fence(self, reason: BaseException | str) -> None:
+        """This app lost (or may have lost) its DAG locks: stop acting for its DAGs at once. Its running tries are
+        killed; the app that takes over recovers them (retried per their retries) — Airflow's at-least-once."""
+        if self.fenced:
+            return
+        self.fenced = True
+        log.error("Fenced: %s. Stopping without further writes; a standby (or this app, restarted) takes over", reason)
+        for scheduler in self.schedulers.values():
+            scheduler.accepting = False
+        self.stopping.set()
+
+    def _on_session_closed(self, _conn: Any) -> None:
+        if not self.closing:
+            self.fence("the session connection holding the DAG locks closed")
 
     async def recover(self, dag_ids: Sequence[str]) -> None:
         """Tries left running or queued by a previous life of this DAG's app: their processes are gone (or are
@@ -165,9 +187,10 @@ class DagApp:
             waiting = any(s.waiting_for_slots for s in self.schedulers.values())
             if not (channel == notify.TASK_STATE_CHANGED and waiting and note.get("state") not in _PROGRESS_STATES):
                 return
-        elif channel == notify.TASK_STATE_CHANGED:
-            if note.get("state") in _PROGRESS_STATES or scheduler.is_echo(note):
-                return
+        elif channel == notify.TASK_STATE_CHANGED and (
+            note.get("state") in _PROGRESS_STATES or scheduler.is_echo(note)
+        ):
+            return
         if channel == notify.DAG_PAUSED:
             self.pause_changed = True
         self.wake.set()
@@ -209,8 +232,12 @@ class DagApp:
                 self.paused = await self._paused()
             paused = self.paused
             for dag_id, scheduler in self.schedulers.items():
+                if self.fenced:
+                    break
                 try:
                     await scheduler.tick(paused[dag_id], claim=self.heartbeat_ok)
+                except app_queries.Fenced as exc:
+                    self.fence(exc)
                 except Exception:
                     log.exception("Scheduling %s failed; retrying on the next wake-up", dag_id)
             wakeups = [s.next_wakeup for s in self.schedulers.values() if s.next_wakeup is not None]
@@ -226,6 +253,13 @@ class DagApp:
         """Stop taking work, give running tries the grace period, hand the rest back, release and deregister."""
         for scheduler in self.schedulers.values():
             scheduler.accepting = False
+        if self.fenced:
+            # Another app may already act for these DAGs: kill our tries and write nothing more about them.
+            await self.executor.stop_all(grace=0.0)
+            for scheduler in self.schedulers.values():
+                for task in list(scheduler.triggers):
+                    task.cancel()
+            return
         executor_tries = [c for s in self.schedulers.values() for c in s.claimed.values()]
         if executor_tries:
             log.info("Draining: waiting up to %ss for %d running tries", self.grace_period, len(executor_tries))
@@ -276,12 +310,14 @@ class DagApp:
             loop.add_signal_handler(sig, self.stopping.set)
         try:
             # The one connection an app always holds; a full server means waiting here, not dying.
+            direct = session_settings(settings)
             session = await connect_waiting(
-                session_settings(settings), what="app's session connection (locks, LISTEN)", stopping=self.stopping
+                direct, what="app's session connection (locks, LISTEN)", stopping=self.stopping
             )
         except RuntimeError:
             return 0  # stopped while waiting
-        self.db = ConnectionBudget(settings, session)
+        self.db = ConnectionBudget(settings, session, same_server=direct.dsn == settings.dsn)
+        session.add_termination_listener(self._on_session_closed)
         self.executor = ForkExecutor(self.db)
         try:
             versions = await self.register(bag)
@@ -293,8 +329,9 @@ class DagApp:
             await self.recover(sorted(bag.dags))
             for dag_id, dag in bag.dags.items():
                 self.schedulers[dag_id] = DagScheduler(
-                    self.db, dag, versions[dag_id], self.app_id, self.executor, self.parallelism, self.wake
-                )
+                    self.db, dag, versions[dag_id], self.app_id, self.executor, self.parallelism, self.wake,
+                    self.fencing_tokens[dag_id], self.fence,
+                )  # fmt: skip
             async with self.db.session_connection() as conn:
                 for channel in (notify.RUN_CREATED, notify.DAG_PAUSED, notify.TASK_STATE_CHANGED):
                     await conn.add_listener(channel, self._on_notification)
@@ -303,9 +340,11 @@ class DagApp:
             await self.drain()
             heartbeat.cancel()
         finally:
+            self.closing = True
             await self.db.close()
-            await session.close()  # releases the DAG locks: a standby takes over
-        return 0
+            if not session.is_closed():
+                await session.close()  # releases the DAG locks: a standby takes over
+        return 1 if self.fenced else 0
 
 
 # A try moving to scheduled, queued or running was written by an app itself (which is awake then) and never unblocks
