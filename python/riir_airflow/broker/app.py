@@ -156,4 +156,7 @@ def create_app(
     for module in ROUTERS:
         app.include_router(module.router, prefix=API_PREFIX)
     unsupported.install(app)
+    from riir_airflow.broker import ui
+
+    ui.install(app)
     return app
