@@ -79,6 +79,13 @@
     document.dispatchEvent(new CustomEvent("riir:refreshed"));
     // A run's own state change has no NOTIFY of its own: look again shortly while anything is still going on.
     clearTimeout(followTimer);
+    // Changes made between rendering the page and subscribing were not notified to us: look once on (re)connect.
+    let opened = false;
+    source.addEventListener("open", () => {
+      if (opened) scheduleRefresh();
+      opened = true;
+      document.dispatchEvent(new CustomEvent("riir:open"));
+    });
     if (document.querySelector("[data-live-src] [data-active='1']")) followTimer = setTimeout(refresh, 1500);
   }
   function scheduleRefresh() {
@@ -93,6 +100,13 @@
         scheduleRefresh();
         document.dispatchEvent(new CustomEvent("riir:event", { detail: { name, data: JSON.parse(ev.data) } }));
       }));
+    // Changes made between rendering the page and subscribing were not notified to us: look once on (re)connect.
+    let opened = false;
+    source.addEventListener("open", () => {
+      if (opened) scheduleRefresh();
+      opened = true;
+      document.dispatchEvent(new CustomEvent("riir:open"));
+    });
     if (document.querySelector("[data-live-src] [data-active='1']")) followTimer = setTimeout(refresh, 1500);
   }
 
@@ -126,18 +140,24 @@
       }
     }
     pull();
-    const timer = setInterval(() => { if (running) pull(); }, 1000);
+    setInterval(() => { if (running) pull(); }, 1000);
+    function showState(state) {
+      running = RUNNING.has(state);
+      const label = document.getElementById("ti-state");
+      if (label) { label.textContent = (state || "no status").replaceAll("_", " "); }
+      const dot = document.getElementById("ti-dot");
+      if (dot) { dot.className = "dot s-" + (state || "none"); dot.title = state || "no status"; }
+      pull();
+    }
     document.addEventListener("riir:event", (ev) => {
       const d = ev.detail.data;
       if (ev.detail.name !== "riir_task_state" || d.task_id !== log.dataset.taskId || d.run_id !== log.dataset.runId
           || String(d.map_index) !== log.dataset.mapIndex) return;
-      running = RUNNING.has(d.state);
-      const label = document.getElementById("ti-state");
-      if (label) { label.textContent = (d.state || "no status").replaceAll("_", " "); }
-      const dot = document.getElementById("ti-dot");
-      if (dot) { dot.className = "dot s-" + (d.state || "none"); dot.title = d.state || "no status"; }
-      pull();
-      if (!running) clearInterval(timer);
+      showState(d.state);
+    });
+    // The state may have changed before the event stream was connected: read it once then.
+    document.addEventListener("riir:open", async () => {
+      try { showState((await api("GET", log.dataset.tiUrl)).state); } catch (err) { showError(document, err); }
     });
   }
 
