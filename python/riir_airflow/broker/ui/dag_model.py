@@ -41,7 +41,11 @@ class TreeRow:
 
 def tasks_by_id(data: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     tasks = data.get("tasks")
-    return {str(t["task_id"]): t for t in tasks if isinstance(t, dict) and "task_id" in t} if isinstance(tasks, list) else {}
+    return (
+        {str(t["task_id"]): t for t in tasks if isinstance(t, dict) and "task_id" in t}
+        if isinstance(tasks, list)
+        else {}
+    )
 
 
 def _walk(group: Mapping[str, Any], tasks: Mapping[str, dict[str, Any]], depth: int, ancestors: list[str],
@@ -59,7 +63,8 @@ def _walk(group: Mapping[str, Any], tasks: Mapping[str, dict[str, Any]], depth: 
             inside += row.task_ids
         elif isinstance(child, str) and child in tasks:
             task = tasks[child]
-            rows.append(TreeRow("task", child, str(task.get("label") or child), depth, list(ancestors),
+            rows.append(TreeRow("task", child, str(task.get("task_display_name") or task.get("label") or child), depth,
+                                list(ancestors),
                                 is_mapped=bool(task.get("is_mapped"))))  # fmt: skip
             inside.append(child)
     return inside
@@ -164,7 +169,7 @@ def graph(
         if rep in nodes:
             continue
         if rep == task_id:
-            label = str(task.get("label") or task_id)
+            label = str(task.get("task_display_name") or task.get("label") or task_id)
             group = next((g for g in reversed(chain(task.get("task_group")))), None)
             node = GraphNode(task_id, label, "task", str(task.get("operator_name") or task.get("task_type") or ""),
                              0, 0, 0, 0, is_mapped=bool(task.get("is_mapped")))  # fmt: skip

@@ -79,9 +79,7 @@ async def events(request: Request, user: UiUser, dag_id: str | None = None) -> S
     hub: LiveHub | None = getattr(request.app.state, "ui_live", None)
     if hub is None:
         hub = request.app.state.ui_live = LiveHub(request.app.state.pool)
-    return StreamingResponse(
-        hub.stream(dag_id), media_type="text/event-stream", headers={"Cache-Control": "no-store"}
-    )
+    return StreamingResponse(hub.stream(dag_id), media_type="text/event-stream", headers={"Cache-Control": "no-store"})
 
 
 def _health(item: uq.DagListItem, stale_after: float, gone_after: float) -> str:
@@ -295,8 +293,9 @@ async def task_instance_page(
         tries = list(history)
         if ti.try_number > 0 and ti.try_number not in {h.try_number for h in history}:
             tries.append(ti)
-        xcoms = (await q.list_xcoms(pool, dag_id=dag_id, run_id=run_id, task_id=task_id, map_indexes=[map_index],
-                                     limit=100)).items
+        xcoms = (
+            await q.list_xcoms(pool, dag_id=dag_id, run_id=run_id, task_id=task_id, map_indexes=[map_index], limit=100)
+        ).items
     shown_try = try_number if try_number is not None else (ti.try_number if ti else 0)
     return render(request, "task_instance.html", user, run=run, ti=ti, task=task, task_id=task_id,
                   map_index=map_index, tries=tries, xcoms=xcoms, mapped=mapped, shown_try=shown_try,

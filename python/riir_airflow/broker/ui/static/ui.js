@@ -141,7 +141,25 @@
     }
     pull();
     setInterval(() => { if (running) pull(); }, 1000);
-    function showState(state) {
+    // While the try is in flight, re-read its state now and then as well: a wake-up lost in a reconnect would
+    // otherwise leave the page showing "running" (this costs nothing once the try has finished).
+    setInterval(async () => {
+      if (!running) return;
+      try { const ti = await api("GET", log.dataset.tiUrl); if (!RUNNING.has(ti.state)) showState(ti.state, ti.try_number); }
+      catch (err) { showError(document, err); }
+    }, 3000);
+    function showState(state, tryNumber) {
+      // Following the latest try (no try chosen in the URL): a rerun's log replaces the previous one.
+      const shown = Number(log.dataset.try);
+      if (log.dataset.follow === "1" && tryNumber > shown) {
+        log.dataset.try = String(tryNumber);
+        log.dataset.logUrl = log.dataset.logUrl.replace(/\/logs\/\d+\?/, `/logs/${tryNumber}?`);
+        log.setAttribute("aria-label", `Log of try ${tryNumber}`);
+        const heading = document.getElementById("log-try");
+        if (heading) heading.textContent = `try ${tryNumber}`;
+        log.textContent = "";
+        token = null;
+      }
       running = RUNNING.has(state);
       const label = document.getElementById("ti-state");
       if (label) { label.textContent = (state || "no status").replaceAll("_", " "); }
@@ -153,11 +171,11 @@
       const d = ev.detail.data;
       if (ev.detail.name !== "riir_task_state" || d.task_id !== log.dataset.taskId || d.run_id !== log.dataset.runId
           || String(d.map_index) !== log.dataset.mapIndex) return;
-      showState(d.state);
+      showState(d.state, d.try_number);
     });
     // The state may have changed before the event stream was connected: read it once then.
     document.addEventListener("riir:open", async () => {
-      try { showState((await api("GET", log.dataset.tiUrl)).state); } catch (err) { showError(document, err); }
+      try { const ti = await api("GET", log.dataset.tiUrl); showState(ti.state, ti.try_number); } catch (err) { showError(document, err); }
     });
   }
 
