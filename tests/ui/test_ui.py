@@ -165,7 +165,7 @@ def test_markup_everywhere_is_shown_as_text(stack: Stack, browser: Browser) -> N
     }  # fmt: skip
     for path, texts in checks.items():
         page.goto(stack.url + path)
-        page.wait_for_load_state("networkidle")
+        page.wait_for_load_state("load")
         for text in texts:
             expect(page.get_by_text(text).first).to_be_attached()
         assert page.evaluate("window.__xss") is None, f"markup ran on {path}"
@@ -229,7 +229,7 @@ def test_every_page_renders_without_overflow(stack: Stack, browser: Browser, siz
     for path in paths:
         response = page.goto(stack.url + path)
         assert response is not None and response.ok, f"{path}: {response.status if response else 'no response'}"
-        page.wait_for_load_state("networkidle")
+        page.wait_for_load_state("load")
         name = re.sub(r"[^a-z0-9]+", "_", path.lower()).strip("_") or "root"
         screenshot(page, name)
         # Nothing sticks out of the page sideways (wide content scrolls inside its own box).

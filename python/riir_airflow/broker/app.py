@@ -128,6 +128,9 @@ def create_app(
         try:
             yield
         finally:
+            live = getattr(app.state, "ui_live", None)
+            if live is not None:
+                await live.close()  # the UI's LISTEN connection goes back before the pool closes
             if own:
                 await app.state.pool.close()
 

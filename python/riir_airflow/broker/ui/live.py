@@ -27,6 +27,7 @@ class LiveHub:
         self._subscribers: set[asyncio.Queue[notify.Notification]] = set()
         self._conn: Any = None  # a pool connection held while anyone listens
         self._lock = asyncio.Lock()
+        self._closer: asyncio.Task[None] | None = None
 
     def _on_notify(self, _conn: Any, _pid: int, channel: str, payload: object) -> None:
         note = notify.Notification(channel, json.loads(str(payload)))
@@ -45,14 +46,36 @@ class LiveHub:
             self._subscribers.add(queue)
         return queue
 
-    async def unsubscribe(self, queue: asyncio.Queue[notify.Notification]) -> None:
-        async with self._lock:
-            self._subscribers.discard(queue)
-            if not self._subscribers and self._conn is not None:
+    def unsubscribe(self, queue: asyncio.Queue[notify.Notification]) -> None:
+        """Synchronous, so that a request cancelled by its client's disconnect always gets here; the last one out
+        hands the connection back from a task of its own (an await in a cancelled request would be cut short and
+        leak the connection)."""
+        self._subscribers.discard(queue)
+        if not self._subscribers and self._conn is not None and self._closer is None:
+            self._closer = asyncio.get_running_loop().create_task(self._close_when_idle())
+
+    async def _close_when_idle(self) -> None:
+        try:
+            async with self._lock:
+                if self._subscribers or self._conn is None:
+                    return
                 conn, self._conn = self._conn, None
-                for channel in notify.CHANNELS:
-                    await conn.remove_listener(channel, self._on_notify)
-                await self._pool.release(conn)
+                try:
+                    for channel in notify.CHANNELS:
+                        await conn.remove_listener(channel, self._on_notify)
+                finally:
+                    await self._pool.release(conn)
+        finally:
+            self._closer = None
+
+    async def close(self) -> None:
+        """At shutdown: drop every subscriber and give the connection back before the pool closes."""
+        self._subscribers.clear()
+        if self._closer is not None:
+            await self._closer
+        if self._conn is not None:
+            self._closer = asyncio.get_running_loop().create_task(self._close_when_idle())
+            await self._closer
 
     async def stream(self, dag_id: str | None) -> AsyncIterator[str]:
         """SSE frames for the notifications about `dag_id` (all DAGs when None), with keep-alive comments."""
@@ -70,4 +93,4 @@ class LiveHub:
                 if dag_id is None or about == dag_id or (isinstance(ids, list) and dag_id in ids):
                     yield f"event: {note.channel}\ndata: {json.dumps(note.payload)}\n\n"
         finally:
-            await self.unsubscribe(queue)
+            self.unsubscribe(queue)
