@@ -68,7 +68,7 @@ def test_trigger_with_a_param_live_grid_live_log_clear_and_expand(stack: Stack, 
 
     # From here on the page is never reloaded: a marker on window would be lost by a reload.
     page.evaluate("window.__noReload = 1")
-    start_cell = page.locator(f'tr[data-row-id="start"] a[aria-label="start in {run_id}: success"]')
+    start_cell = page.locator(f'tr[data-row-id="start"] a[title="start in {run_id}: success"]')
     expect(start_cell).to_be_visible(timeout=STATE_TIMEOUT)
     expect(start_cell).to_have_css("background-color", "rgb(0, 128, 0)")  # Airflow's green
     assert page.evaluate("window.__noReload") == 1
@@ -230,7 +230,9 @@ def test_every_page_renders_without_overflow(stack: Stack, browser: Browser, siz
         response = page.goto(stack.url + path)
         assert response is not None and response.ok, f"{path}: {response.status if response else 'no response'}"
         page.wait_for_load_state("load")
-        name = re.sub(r"[^a-z0-9]+", "_", path.lower()).strip("_") or "root"
+        name = re.sub(r"[^a-z0-9]+", "_", path.replace(run_id, "RUN").lower()).strip("_") or "root"
+        if page.locator("pre.log").count():  # let the log arrive before the picture
+            page.wait_for_function("document.querySelector('pre.log').textContent.length > 0")
         screenshot(page, name)
         # Nothing sticks out of the page sideways (wide content scrolls inside its own box).
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")

@@ -107,45 +107,28 @@ async def dag_list(
     return DagListPage(items, int(total), [r["tag"] for r in tag_rows], [dict(r) for r in errors])
 
 
-@dataclass(frozen=True)
-class GridCell:
-    state: str | None
-    count: int
-    try_number: int
-    start_date: datetime.datetime | None
-    end_date: datetime.datetime | None
-
-
 async def grid(
     db: Db, dag_id: str, *, limit: int = 25
-) -> tuple[list[DagRunRecord], dict[tuple[str, str], dict[str | None, GridCell]], dict[tuple[str, str, int], Any]]:
-    """The newest `limit` runs (oldest first), per (run, task) the task's instances counted by state, and per
-    (run, task, map_index) of mapped tasks the instance's state (for the per-index rows)."""
+) -> tuple[list[DagRunRecord], dict[tuple[str, str], dict[str | None, int]], dict[tuple[str, str, int], str | None]]:
+    """The newest `limit` runs (oldest first); per (run, task) how many of the task's instances are in each state;
+    per (run, task, map_index) of mapped tasks the instance's state (for the per-index rows)."""
     async with transaction(db) as conn:
         run_rows = await conn.fetch(
             "SELECT * FROM dag_run WHERE dag_id = $1 ORDER BY run_after DESC, id DESC LIMIT $2", dag_id, limit
         )
         runs = from_rows(DagRunRecord, list(reversed(run_rows)))
         ti_rows = await conn.fetch(
-            "SELECT run_id, task_id, map_index, state, try_number, start_date, end_date FROM task_instance "
-            "WHERE dag_id = $1 AND run_id = ANY($2::text[])",
+            "SELECT run_id, task_id, map_index, state FROM task_instance WHERE dag_id = $1 AND run_id = ANY($2::text[])",
             dag_id, [r.run_id for r in runs],
         )  # fmt: skip
-    cells: dict[tuple[str, str], dict[str | None, GridCell]] = {}
-    mapped: dict[tuple[str, str, int], Any] = {}
-    for row in ti_rows:
-        key = (row["run_id"], row["task_id"])
-        by_state = cells.setdefault(key, {})
-        old = by_state.get(row["state"])
-        starts = [d for d in (old.start_date if old else None, row["start_date"]) if d is not None]
-        ends = [d for d in (old.end_date if old else None, row["end_date"]) if d is not None]
-        by_state[row["state"]] = GridCell(
-            row["state"], (old.count if old else 0) + 1, max(row["try_number"], old.try_number if old else 0),
-            min(starts) if starts else None, max(ends) if ends else None,
-        )  # fmt: skip
-        if row["map_index"] >= 0:
-            mapped[(row["run_id"], row["task_id"], row["map_index"])] = row
-    return runs, cells, mapped
+    counts: dict[tuple[str, str], dict[str | None, int]] = {}
+    mapped: dict[tuple[str, str, int], str | None] = {}
+    for run_id, task_id, map_index, state in ti_rows:
+        by_state = counts.setdefault((run_id, task_id), {})
+        by_state[state] = by_state.get(state, 0) + 1
+        if map_index >= 0:
+            mapped[(run_id, task_id, map_index)] = state
+    return runs, counts, mapped
 
 
 async def run_task_instances(db: Db, dag_id: str, run_id: str) -> list[dict[str, Any]]:

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+from markupsafe import Markup, escape
 
 from riir_airflow.broker.auth import AuthError, Role
 from riir_airflow.broker.deps import Pool, get_auth
@@ -28,6 +29,7 @@ router = APIRouter(include_in_schema=False)
 
 DAGS_PER_PAGE = 25
 GRID_RUNS = 25
+RunsQ = Annotated[int, Query(ge=1, le=365, description="How many of the newest runs the grid shows")]
 TABS = ("overview", "graph", "gantt", "durations", "code", "details", "runs", "backfills")
 
 
@@ -133,14 +135,14 @@ def _expanded(value: str | None) -> set[str]:
     return {v for v in (value or "").split(",") if v}
 
 
-async def _grid_context(pool: Any, dag_id: str, data: dict[str, Any]) -> dict[str, Any]:
+async def _grid_context(pool: Any, dag_id: str, data: dict[str, Any], limit: int = GRID_RUNS) -> dict[str, Any]:
     rows, _ = dag_model.task_tree(data)
-    runs, cells, mapped = await uq.grid(pool, dag_id, limit=GRID_RUNS)
+    runs, cells, mapped = await uq.grid(pool, dag_id, limit=limit)
     # Per-index rows for mapped tasks: every index seen in the shown runs.
-    indexes: dict[str, list[int]] = {}
-    for _run, task_id, index in sorted(mapped, key=lambda k: (k[1], k[2])):
-        if index not in indexes.setdefault(task_id, []):
-            indexes[task_id].append(index)
+    seen: dict[str, set[int]] = {}
+    for _run, task_id, index in mapped:
+        seen.setdefault(task_id, set()).add(index)
+    indexes = {task_id: sorted(found) for task_id, found in seen.items()}
     full: list[dag_model.TreeRow] = []
     for row in rows:
         full.append(row)
@@ -149,22 +151,73 @@ async def _grid_context(pool: Any, dag_id: str, data: dict[str, Any]) -> dict[st
                 full.append(dag_model.TreeRow("index", row.id, f"[{index}]", row.depth + 1, [*row.ancestors, row.id],
                                               map_index=index))  # fmt: skip
 
-    def cell(run_id: str, row: dag_model.TreeRow) -> dict[str, Any] | None:
-        if row.kind == "index":
-            ti = mapped.get((run_id, row.id, row.map_index))
-            return {"state": ti["state"], "count": 1, "try_number": ti["try_number"]} if ti else None
-        ids = row.task_ids if row.kind == "group" else [row.id]
-        found = [c for t in ids for c in cells.get((run_id, t), {}).values()]
-        if not found:
-            return None
-        states = [c.state for c in found]
-        total = sum(c.count for c in found)
-        return {"state": dag_model.summary_state(states), "count": total,
-                "try_number": max(c.try_number for c in found)}  # fmt: skip
-
-    table = [[cell(r.run_id, row) for r in runs] for row in full]
+    dag_path = "/dags/" + urllib.parse.quote(dag_id, safe="")
+    run_parts = [(escape(r.run_id), urllib.parse.quote(r.run_id, safe="")) for r in runs]
+    table = [Markup("".join(_row_cells(dag_path, row, runs, run_parts, cells, mapped))) for row in full]
     longest = max((r.duration for r in _run_durations(runs)), default=0.0) or 1.0
-    return {"runs": runs, "rows": full, "table": table, "run_bars": _run_durations(runs), "longest": longest}
+    return {
+        "runs": runs,
+        "rows": full,
+        "table": table,
+        "run_bars": _run_durations(runs),
+        "longest": longest,
+        "grid_runs": limit,
+    }
+
+
+ACTIVE_STATES = frozenset({"running", "queued", "scheduled", "up_for_retry", "up_for_reschedule", "deferred",
+                           "restarting", "awaiting_input"})  # fmt: skip
+
+
+def _row_cells(
+    dag_path: str,
+    row: dag_model.TreeRow,
+    runs: list[Any],
+    run_parts: list[tuple[str, str]],
+    cells: dict[tuple[str, str], dict[str | None, int]],
+    mapped: dict[tuple[str, str, int], str | None],
+) -> list[str]:
+    """One grid row's cells as HTML. Built here rather than in the template: a 100 x 100 grid has 10,000 cells and
+    a template loop costs ten times more. Every text is escaped; a state shows as colour and as the title text."""
+    task = escape(row.id)
+    qtask = urllib.parse.quote(row.id, safe="")
+    suffix = f"?map_index={row.map_index}" if row.kind == "index" else ""
+    name = f"{task}[{row.map_index}]" if row.kind == "index" else task
+    ids = row.task_ids if row.kind == "group" else [row.id]
+    out = []
+    for run, (erun, qrun) in zip(runs, run_parts, strict=True):
+        state: str | None
+        if row.kind == "index":
+            key = (run.run_id, row.id, row.map_index)
+            state, count = mapped.get(key), int(key in mapped)
+        elif row.kind == "task":
+            by_state = cells.get((run.run_id, row.id))
+            if not by_state:
+                state, count = None, 0
+            elif len(by_state) == 1:
+                state, count = next(iter(by_state.items()))
+            else:
+                state, count = dag_model.summary_state(by_state), sum(by_state.values())
+        else:
+            merged: dict[str | None, int] = {}
+            for task_id in ids:
+                for st, n in cells.get((run.run_id, task_id), {}).items():
+                    merged[st] = merged.get(st, 0) + n
+            state, count = dag_model.summary_state(merged), sum(merged.values())
+        if not count:
+            out.append('<td><span class="c empty" title="no task instance" aria-hidden="true"></span></td>')
+            continue
+        css = state or "none"
+        label = "no status" if state is None else state.replace("_", " ")
+        active = ' data-active="1"' if state in ACTIVE_STATES else ""
+        if row.kind == "group":
+            out.append(f'<td><span class="c s-{css}" role="img" title="{task} in {erun}: {label} '
+                       f'({count} tasks)"{active}></span></td>')  # fmt: skip
+        else:
+            extra = f" ({count} mapped)" if count > 1 else ""
+            out.append(f'<td><a class="s-{css}" href="{dag_path}/runs/{qrun}/tasks/{qtask}{suffix}" '
+                       f'title="{name} in {erun}: {label}{extra}"{active}></a></td>')  # fmt: skip
+    return out
 
 
 class _RunBar:
@@ -187,11 +240,12 @@ async def dag_page(
     tab: str = "overview",
     run_id: str | None = None,
     collapsed: str | None = None,
+    runs: RunsQ = GRID_RUNS,
 ) -> HTMLResponse:
     if tab not in TABS:
         raise HTTPException(404, f"No tab {tab!r} (tabs: {', '.join(TABS)})")
     ctx = await _dag_context(pool, dag_id)
-    ctx.update(await _grid_context(pool, dag_id, ctx["data"]))
+    ctx.update(await _grid_context(pool, dag_id, ctx["data"], runs))
     run = await q.get_dag_run(pool, dag_id, run_id) if run_id else await uq.latest_run(pool, dag_id)
     if run_id and run is None:
         raise HTTPException(404, f"The DagRun with dag_id: `{dag_id}` and run_id: `{run_id}` was not found")
@@ -200,9 +254,11 @@ async def dag_page(
 
 
 @router.get("/dags/{dag_id}/grid", response_class=HTMLResponse)
-async def grid_fragment(request: Request, pool: Pool, user: UiUser, dag_id: str) -> HTMLResponse:
+async def grid_fragment(
+    request: Request, pool: Pool, user: UiUser, dag_id: str, runs: RunsQ = GRID_RUNS
+) -> HTMLResponse:
     ctx = await _dag_context(pool, dag_id)
-    ctx.update(await _grid_context(pool, dag_id, ctx["data"]))
+    ctx.update(await _grid_context(pool, dag_id, ctx["data"], runs))
     return render(request, "_grid.html", user, run=None, **ctx)
 
 
