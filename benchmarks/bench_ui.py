@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
 import statistics
@@ -29,13 +30,13 @@ sys.path.insert(0, str(ROOT))
 import asyncpg  # noqa: E402
 import httpx  # noqa: E402
 import pendulum  # noqa: E402
+from tests.broker.conftest import free_port  # noqa: E402
+from tests.conftest import temporary_database  # noqa: E402
 
 from riir_airflow._internal.serialization import dag_hash, serialize_dag  # noqa: E402
 from riir_airflow.metastore.migrate import migrate  # noqa: E402
-from riir_airflow.sdk import DAG, TaskGroup  # noqa: E402
 from riir_airflow.providers.standard.operators.empty import EmptyOperator  # noqa: E402
-from tests.broker.conftest import free_port  # noqa: E402
-from tests.conftest import temporary_database  # noqa: E402
+from riir_airflow.sdk import DAG, TaskGroup  # noqa: E402
 
 DAGS = 1_000
 RUNS_PER_DAG = 10
@@ -52,7 +53,7 @@ def grid_document() -> dict[str, object]:
         for g in range(GRID_GROUPS):
             with TaskGroup(f"group_{g}") as group:
                 chain = [EmptyOperator(task_id=f"task_{t}") for t in range(TASKS_PER_GROUP)]
-                for up, down in zip(chain, chain[1:], strict=False):
+                for up, down in itertools.pairwise(chain):
                     up >> down
             if previous is not None:
                 previous >> group
@@ -65,8 +66,9 @@ async def fill(dsn: str) -> None:
     try:
         await migrate(conn)
         document = grid_document()
+        cron = "airflow.timetables.interval.CronDataIntervalTimetable"
         small = {"__version": 1, "dag_id": "x", "tasks": [], "task_group": {"group_id": None, "children": []},
-                 "schedule": {"timetable": {"__type": "airflow.timetables.interval.CronDataIntervalTimetable"}}}  # fmt: skip
+                 "schedule": {"timetable": {"__type": cron}}}  # fmt: skip
         await conn.execute(
             """
             INSERT INTO dag (dag_id, fileloc, owners, tags, is_paused, timetable_summary, app_id)
@@ -181,7 +183,7 @@ async def main() -> None:
                 with httpx.Client(base_url=url, cookies={"_token": token["access_token"]}, timeout=60) as client:
                     for name, path in (
                         (f"Dags list ({DAGS} DAGs, page 1)", "/dags"),
-                        (f"Dags list (search, page 3)", "/dags?search=bench_0&page=3"),
+                        ("Dags list (search, page 3)", "/dags?search=bench_0&page=3"),
                         (f"grid fragment ({GRID_RUNS} runs x 100 tasks)", f"/dags/{GRID_DAG}/grid?runs={GRID_RUNS}"),
                         (f"Dag page (grid {GRID_RUNS} runs + graph)", f"/dags/{GRID_DAG}?runs={GRID_RUNS}"),
                     ):  # fmt: skip

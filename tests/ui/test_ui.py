@@ -11,7 +11,7 @@ import re
 import urllib.parse
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
 from tests.ui.conftest import SIZES, Stack, login, screenshot
 

@@ -118,7 +118,8 @@ async def grid(
         )
         runs = from_rows(DagRunRecord, list(reversed(run_rows)))
         ti_rows = await conn.fetch(
-            "SELECT run_id, task_id, map_index, state FROM task_instance WHERE dag_id = $1 AND run_id = ANY($2::text[])",
+            "SELECT run_id, task_id, map_index, state FROM task_instance "
+            "WHERE dag_id = $1 AND run_id = ANY($2::text[])",
             dag_id, [r.run_id for r in runs],
         )  # fmt: skip
     counts: dict[tuple[str, str], dict[str | None, int]] = {}

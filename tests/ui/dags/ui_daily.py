@@ -1,7 +1,6 @@
 """A daily DAG for the backfill test (one quick task)."""
 
 import pendulum
-
 from airflow.sdk import DAG, task
 
 with DAG(

@@ -5,7 +5,6 @@ import os
 import time
 
 import pendulum
-
 from airflow.sdk import DAG, Param, TaskGroup, task
 
 MARKER = os.environ.get("UI_TEST_MARKER", "/nonexistent")

@@ -2,7 +2,6 @@
 all of it as text (task ids themselves only allow letters, digits, '-', '_' and '.')."""
 
 import pendulum
-
 from airflow.sdk import DAG, Param, task
 
 PAYLOAD = "<img src=x onerror=\"window.__xss='{}'\"><script>window.__xss='{}'</script>"

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse
 from riir_airflow.broker.auth import Role
 from riir_airflow.broker.deps import Paging, Pool
 from riir_airflow.broker.routers import config as config_router
-from riir_airflow.broker.routers import connections, discovery, event_logs, pools, variables, xcom
+from riir_airflow.broker.routers import connections, discovery, pools, variables, xcom
 from riir_airflow.broker.ui.common import UiUser, render, require_role
 from riir_airflow.metastore import api_queries as aq
 from riir_airflow.metastore import queries as q

@@ -187,8 +187,8 @@ def graph(
             a, b = representative(task_id), representative(str(down))
             if a != b:
                 info = edge_info.get(task_id, {}).get(down) if isinstance(edge_info, dict) else None
-                label = info.get("label") if isinstance(info, dict) else None
-                edges.setdefault((a, b), str(label) if label else None)
+                edge_label = info.get("label") if isinstance(info, dict) else None
+                edges.setdefault((a, b), str(edge_label) if edge_label else None)
         for direction, items in (("in", task.get("inlets")), ("out", task.get("outlets"))):
             for asset_id, name in _asset_ids(items):
                 if asset_id not in nodes:

@@ -116,7 +116,8 @@ async def dag_list(
     gone_after = config.getfloat("broker", "app_gone_after", fallback=600.0)
     health = {i.dag.dag_id: _health(i, stale_after, gone_after) for i in result.items}
     pages = max(1, -(-result.total_entries // DAGS_PER_PAGE))
-    return render(request, "_dag_table.html" if fragment else "dag_list.html", user, result=result, health=health, search=search or "",
+    template = "_dag_table.html" if fragment else "dag_list.html"
+    return render(request, template, user, result=result, health=health, search=search or "",
                   tags=tags or [], paused=paused or "", page=page, pages=pages)  # fmt: skip
 
 
@@ -152,7 +153,7 @@ async def _grid_context(pool: Any, dag_id: str, data: dict[str, Any], limit: int
                                               map_index=index))  # fmt: skip
 
     dag_path = "/dags/" + urllib.parse.quote(dag_id, safe="")
-    run_parts = [(escape(r.run_id), urllib.parse.quote(r.run_id, safe="")) for r in runs]
+    run_parts = [(str(escape(r.run_id)), urllib.parse.quote(r.run_id, safe="")) for r in runs]
     table = [Markup("".join(_row_cells(dag_path, row, runs, run_parts, cells, mapped))) for row in full]
     longest = max((r.duration for r in _run_durations(runs)), default=0.0) or 1.0
     return {
@@ -179,7 +180,7 @@ def _row_cells(
 ) -> list[str]:
     """One grid row's cells as HTML. Built here rather than in the template: a 100 x 100 grid has 10,000 cells and
     a template loop costs ten times more. Every text is escaped; a state shows as colour and as the title text."""
-    task = escape(row.id)
+    task = str(escape(row.id))
     qtask = urllib.parse.quote(row.id, safe="")
     suffix = f"?map_index={row.map_index}" if row.kind == "index" else ""
     name = f"{task}[{row.map_index}]" if row.kind == "index" else task
