@@ -3,7 +3,7 @@
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal, TypedDict, final
 
-__all__ = ["Cron", "Graph", "Planner", "Timetable", "__version__", "plan_backfill"]
+__all__ = ["Cron", "Graph", "Planner", "Timetable", "__version__", "layout", "plan_backfill"]
 __version__: str
 
 @final
@@ -120,6 +120,8 @@ def layout(
     nodes: list[tuple[str, float, float, str | None]],
     edges: list[tuple[str, str]],
     groups: list[tuple[str, str | None]],
-) -> tuple[list[tuple[str, _Rect]], list[tuple[str, _Rect]], list[tuple[str, str, list[tuple[float, float]]]], float, float]:
+) -> tuple[
+    list[tuple[str, _Rect]], list[tuple[str, _Rect]], list[tuple[str, str, list[tuple[float, float]]]], float, float
+]:
     """Layered left-to-right layout: nodes (id, width, height, group), edges (source, target), groups (id, parent)
     in; (nodes [(id, (x, y, w, h))], group boxes, edges [(source, target, points)], width, height) out."""
