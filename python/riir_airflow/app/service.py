@@ -28,7 +28,9 @@ import pendulum
 from riir_airflow import __version__
 from riir_airflow._internal.dagbag import DagBag, list_py_files
 from riir_airflow._internal.serialization import dag_hash, serialize_dag
+from riir_airflow.app.environment import apply_environment, configured_environment
 from riir_airflow.app.executor import ForkExecutor
+from riir_airflow.app.identity import deploy_identity
 from riir_airflow.app.scheduler import DagScheduler
 from riir_airflow.metastore import app_queries, notify, queries
 from riir_airflow.metastore.pool import connect, create_pool, resolve_settings
@@ -85,11 +87,13 @@ class DagApp:
             raise ImportFailed(f"{len(bag.import_errors)} DAG file(s) failed to load:\n{text}", bag.import_errors)
         if not bag.dags:
             raise ImportFailed(f"{self.path}: no DAG found")
+        bag.dags = apply_environment(bag.dags, configured_environment())  # test deploys: app/environment.py
         return bag
 
     async def register(self, bag: DagBag) -> dict[str, Any]:
         """Stores each DAG and its current version; returns dag_id -> dag_version id."""
         versions: dict[str, Any] = {}
+        identity = deploy_identity()
         for dag in bag.dags.values():
             document = serialize_dag(dag)
             schedule = document["schedule"]
@@ -106,7 +110,9 @@ class DagApp:
             # The file's text rides along for the UI's Code tab (the broker never reads DAG files); a new version
             # is still made only when the DAG's structure or settings change, as in Airflow.
             document["source_code"] = _source_text(dag.fileloc)
-            version = await queries.add_dag_version(self.db, dag.dag_id, document, structure_hash)
+            version = await queries.add_dag_version(
+                self.db, dag.dag_id, document, structure_hash, identity=identity
+            )
             versions[dag.dag_id] = version.id
         files = list_py_files(self.path)
         await queries.register_app(
