@@ -11,6 +11,7 @@ from riir_airflow.broker.routers import (
     dag_runs,
     dag_versions,
     dags,
+    deployments,
     discovery,
     event_logs,
     hitl,
@@ -42,4 +43,5 @@ ROUTERS = [
     event_logs,
     config,
     discovery,
+    deployments,
 ]
