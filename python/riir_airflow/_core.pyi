@@ -1,9 +1,20 @@
 # Hand-written stub for the compiled extension (rust/riir_py). Checked by `mypy.stubtest` in `make lint`.
 
+import os
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal, TypedDict, final
 
-__all__ = ["Cron", "Graph", "Planner", "Timetable", "__version__", "plan_backfill"]
+__all__ = [
+    "Cron",
+    "Graph",
+    "Planner",
+    "Timetable",
+    "__version__",
+    "check_datum_glob",
+    "manifest_diff",
+    "plan_backfill",
+    "scan_directory",
+]
 __version__: str
 
 @final
@@ -113,3 +124,9 @@ class Timetable:
 def plan_backfill(
     logical_dates: list[int], existing: list[tuple[int, str]], reprocess_behavior: str, run_backwards: bool
 ) -> list[tuple[int, str]]: ...
+
+def scan_directory(
+    root: str | os.PathLike[str], datum_glob: str = "/**", memo: dict[str, tuple[int, int, str]] | None = None
+) -> tuple[list[tuple[str, int, int, str]], int, str, str]: ...
+def check_datum_glob(datum_glob: str) -> None: ...
+def manifest_diff(old: dict[str, str], new: dict[str, str]) -> tuple[list[str], list[str], list[str]]: ...
