@@ -11,9 +11,10 @@ __all__ = [
     "Timetable",
     "__version__",
     "check_datum_glob",
-    "manifest_diff",
     "plan_backfill",
-    "scan_directory",
+    "read_stored_manifest",
+    "snapshot_directory",
+    "stored_manifest_diff",
 ]
 __version__: str
 
@@ -125,8 +126,11 @@ def plan_backfill(
     logical_dates: list[int], existing: list[tuple[int, str]], reprocess_behavior: str, run_backwards: bool
 ) -> list[tuple[int, str]]: ...
 
-def scan_directory(
-    root: str | os.PathLike[str], datum_glob: str = "/**", memo: dict[str, tuple[int, int, str]] | None = None
-) -> tuple[list[tuple[str, int, int, str]], int, str, str]: ...
 def check_datum_glob(datum_glob: str) -> None: ...
-def manifest_diff(old: dict[str, str], new: dict[str, str]) -> tuple[list[str], list[str], list[str]]: ...
+def snapshot_directory(
+    root: str | os.PathLike[str], datum_glob: str, memo_path: str | os.PathLike[str], objects: str | os.PathLike[str]
+) -> tuple[str, int, int]: ...
+def stored_manifest_diff(
+    objects: str | os.PathLike[str], old_id: str | None, new_id: str
+) -> tuple[list[str], list[str], list[str]]: ...
+def read_stored_manifest(objects: str | os.PathLike[str], manifest_id: str) -> dict[str, tuple[str, int]]: ...

@@ -2,21 +2,20 @@
 
 A manifest is {relpath: {hash, size}} for every file of a directory asset. Manifests are stored once under their
 own BLAKE3 id (so an asset event only needs to carry the id), and a per-directory memo of (size, mtime, hash) lets
-the next scan skip reading files that did not change. Scanning and hashing happen in the Rust core in one call.
+the next scan skip reading files that did not change. The per-file work (walking, hashing, the memo, storing and
+diffing manifests) happens in the Rust core, one call per directory: Python never loops over the files.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
-import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from riir_airflow._core import manifest_diff, scan_directory
+from riir_airflow._core import read_stored_manifest, snapshot_directory, stored_manifest_diff
 from riir_airflow._internal.dir_asset import DirAsset
 
 # Keys of the asset event extra a directory asset's event carries.
@@ -39,14 +38,6 @@ class Manifest:
     id: str
     files: Mapping[str, FileRecord]
 
-    @classmethod
-    def from_canonical(cls, manifest_id: str, canonical: str) -> Manifest:
-        raw: dict[str, dict[str, Any]] = json.loads(canonical)
-        return cls(manifest_id, {path: FileRecord(str(v["hash"]), int(v["size"])) for path, v in raw.items()})
-
-    def hashes(self) -> dict[str, str]:
-        return {path: record.hash for path, record in self.files.items()}
-
 
 @dataclass(frozen=True)
 class ManifestDiff:
@@ -67,31 +58,14 @@ class ManifestDiff:
     def as_dict(self) -> dict[str, list[str]]:
         return {"added": list(self.added), "modified": list(self.modified), "removed": list(self.removed)}
 
-    @classmethod
-    def between(cls, old: Manifest | None, new: Manifest) -> ManifestDiff:
-        added, modified, removed = manifest_diff(old.hashes() if old else {}, new.hashes())
-        return cls(tuple(added), tuple(modified), tuple(removed))
-
 
 @dataclass(frozen=True)
 class Snapshot:
-    """A fresh scan of a directory asset: its manifest and how many files had to be read to make it."""
+    """A fresh scan of a directory asset: its manifest's id, how many files it lists and how many had to be read."""
 
-    manifest: Manifest
+    manifest_id: str
+    files: int
     hashed: int
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Writes a file so that readers see either the old content or the whole new one, never a part."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 class ManifestStore:
@@ -101,54 +75,43 @@ class ManifestStore:
     def __init__(self, root: str | os.PathLike[str]) -> None:
         self.root = Path(root)
 
-    def _object_path(self, manifest_id: str) -> Path:
-        if len(manifest_id) != 64 or any(c not in "0123456789abcdef" for c in manifest_id):
-            raise ValueError(f"not a manifest id: {manifest_id!r}")
-        return self.root / "objects" / manifest_id[:2] / f"{manifest_id}.json"
+    @property
+    def objects(self) -> Path:
+        return self.root / "objects"
 
     def _memo_path(self, asset: DirAsset) -> Path:
         key = hashlib.sha256(f"{asset.path.resolve()}\0{asset.datum_glob}".encode()).hexdigest()[:40]
         return self.root / "memo" / f"{key}.json"
 
-    def _load_memo(self, asset: DirAsset) -> dict[str, tuple[int, int, str]]:
-        path = self._memo_path(asset)
-        try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return {}
-        except (OSError, ValueError):
-            # A damaged memo only costs a full re-hash; the manifest itself never depends on it.
-            return {}
-        return {rel: (int(v[0]), int(v[1]), str(v[2])) for rel, v in raw.items()}
-
     def snapshot(self, asset: DirAsset) -> Snapshot:
         """Scans the asset's directory (reusing the memo), stores the manifest, and refreshes the memo."""
-        files, hashed, canonical, manifest_id = scan_directory(asset.path, asset.datum_glob, self._load_memo(asset))
-        target = self._object_path(manifest_id)
-        if not target.exists():
-            _write_atomically(target, canonical)
-        memo = {rel: [size, mtime_ns, digest] for rel, size, mtime_ns, digest in files}
-        _write_atomically(self._memo_path(asset), json.dumps(memo, separators=(",", ":")))
-        return Snapshot(Manifest.from_canonical(manifest_id, canonical), hashed)
+        manifest_id, files, hashed = snapshot_directory(
+            asset.path, asset.datum_glob, self._memo_path(asset), self.objects
+        )
+        return Snapshot(manifest_id, files, hashed)
 
     def get(self, manifest_id: str) -> Manifest:
-        path = self._object_path(manifest_id)
         try:
-            return Manifest.from_canonical(manifest_id, path.read_text(encoding="utf-8"))
+            stored = read_stored_manifest(self.objects, manifest_id)
         except FileNotFoundError:
             raise FileNotFoundError(f"manifest {manifest_id} is not in the manifest store at {self.root}") from None
+        return Manifest(manifest_id, {path: FileRecord(digest, size) for path, (digest, size) in stored.items()})
+
+    def diff(self, old_id: str | None, new_id: str) -> ManifestDiff:
+        """What changed from manifest `old_id` (None: nothing seen yet, so every file is added) to `new_id`."""
+        try:
+            added, modified, removed = stored_manifest_diff(self.objects, old_id, new_id)
+        except FileNotFoundError as err:
+            raise FileNotFoundError(f"{err} (manifest store at {self.root})") from None
+        return ManifestDiff(tuple(added), tuple(modified), tuple(removed))
 
     def event_extra(self, snapshot: Snapshot, previous_id: str | None) -> dict[str, Any] | None:
         """The extra of the asset event for a producer's new snapshot, or None when the directory did not change
         (then no event is emitted and nothing downstream runs)."""
-        if previous_id == snapshot.manifest.id:
+        if previous_id == snapshot.manifest_id:
             return None
-        diff = ManifestDiff.between(self.get(previous_id) if previous_id else None, snapshot.manifest)
-        return {MANIFEST_KEY: snapshot.manifest.id, PREVIOUS_KEY: previous_id, **diff.as_dict()}
-
-    def diff(self, old_id: str | None, new_id: str) -> ManifestDiff:
-        """What changed from manifest `old_id` (None: nothing seen yet, so every file is added) to `new_id`."""
-        return ManifestDiff.between(self.get(old_id) if old_id else None, self.get(new_id))
+        diff = self.diff(previous_id, snapshot.manifest_id)
+        return {MANIFEST_KEY: snapshot.manifest_id, PREVIOUS_KEY: previous_id, **diff.as_dict()}
 
 
 def prune(

@@ -69,6 +69,11 @@ pub enum ManifestError {
         /// The parser's reason.
         reason: String,
     },
+    /// A manifest id that is not 64 lower-case hex digits.
+    BadId {
+        /// The id as given.
+        id: String,
+    },
     /// A file or directory could not be read.
     Io {
         /// The path that failed.
@@ -84,6 +89,7 @@ impl fmt::Display for ManifestError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ManifestError::BadGlob { glob, reason } => write!(f, "Invalid datum_glob {glob:?}: {reason}"),
+            ManifestError::BadId { id } => write!(f, "not a manifest id: {id:?}"),
             ManifestError::Io { path, reason, .. } => write!(f, "Cannot read {path}: {reason}"),
         }
     }
@@ -252,6 +258,105 @@ pub fn manifest_id(canonical: &str) -> String {
     blake3::hash(canonical.as_bytes()).to_hex().to_string()
 }
 
+/// Writes `content` to `path` so that readers see the old file or the whole new one, never a part.
+fn write_atomically(path: &Path, content: &[u8]) -> Result<(), ManifestError> {
+    let parent = path.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(parent).map_err(|e| io_error(parent, &e))?;
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = parent.join(format!(".{name}.{}.tmp", std::process::id()));
+    fs::write(&tmp, content).map_err(|e| io_error(&tmp, &e))?;
+    fs::rename(&tmp, path).map_err(|e| {
+        let _ = fs::remove_file(&tmp);
+        io_error(path, &e)
+    })
+}
+
+/// Reads a memo file written by [`save_memo`]; a missing or damaged memo is an empty one (it only costs a
+/// re-hash: manifests never depend on it).
+pub fn load_memo(path: &Path) -> Memo {
+    let Ok(bytes) = fs::read(path) else { return Memo::new() };
+    serde_json::from_slice::<HashMap<String, (u64, i64, String)>>(&bytes).unwrap_or_default()
+}
+
+/// Writes the memo for the next scan: relpath -> [size, mtime_ns, hash].
+pub fn save_memo(path: &Path, files: &[FileEntry]) -> Result<(), ManifestError> {
+    let memo: BTreeMap<&str, (u64, i64, &str)> =
+        files.iter().map(|f| (f.relpath.as_str(), (f.size, f.mtime_ns, f.hash.as_str()))).collect();
+    let bytes = serde_json::to_vec(&memo).expect("a map of strings and numbers always serializes");
+    write_atomically(path, &bytes)
+}
+
+/// Where a manifest with this id is stored under `objects`: `objects/ab/abcdef....json`.
+pub fn object_path(objects: &Path, manifest_id: &str) -> Result<PathBuf, ManifestError> {
+    let valid =
+        manifest_id.len() == 64 && manifest_id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    if !valid {
+        return Err(ManifestError::BadId { id: manifest_id.to_owned() });
+    }
+    Ok(objects.join(&manifest_id[..2]).join(format!("{manifest_id}.json")))
+}
+
+/// What [`snapshot`] did: the manifest's id, how many files it lists, and how many had to be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnapshotInfo {
+    /// Content address of the manifest.
+    pub manifest_id: String,
+    /// Files in the manifest.
+    pub files: usize,
+    /// Files read and hashed (not taken from the memo).
+    pub hashed: usize,
+}
+
+/// Scans `root` with the memo at `memo_path`, stores the manifest under `objects` (once per id) and refreshes the
+/// memo: everything a producer needs, in one call.
+pub fn snapshot(
+    root: &Path,
+    datum_glob: &str,
+    memo_path: &Path,
+    objects: &Path,
+) -> Result<SnapshotInfo, ManifestError> {
+    let scanned = scan(root, datum_glob, &load_memo(memo_path))?;
+    let canonical = canonical_json(&scanned.files);
+    let manifest_id = manifest_id(&canonical);
+    let target = object_path(objects, &manifest_id)?;
+    if !target.exists() {
+        write_atomically(&target, canonical.as_bytes())?;
+    }
+    save_memo(memo_path, &scanned.files)?;
+    Ok(SnapshotInfo { manifest_id, files: scanned.files.len(), hashed: scanned.hashed })
+}
+
+#[derive(serde::Deserialize)]
+struct StoredFile {
+    hash: String,
+    size: u64,
+}
+
+/// Reads a stored manifest: relpath -> (hash, size).
+pub fn read_manifest(objects: &Path, manifest_id: &str) -> Result<BTreeMap<String, (String, u64)>, ManifestError> {
+    let path = object_path(objects, manifest_id)?;
+    let bytes = fs::read(&path).map_err(|e| io_error(&path, &e))?;
+    let stored: BTreeMap<String, StoredFile> = serde_json::from_slice(&bytes).map_err(|e| ManifestError::Io {
+        path: path.display().to_string(),
+        reason: format!("not a manifest: {e}"),
+        not_found: false,
+    })?;
+    Ok(stored.into_iter().map(|(k, v)| (k, (v.hash, v.size))).collect())
+}
+
+/// The diff between two stored manifests; `old_id` None means "nothing seen yet" (every file is added).
+pub fn diff_stored(objects: &Path, old_id: Option<&str>, new_id: &str) -> Result<Diff, ManifestError> {
+    let hashes = |m: BTreeMap<String, (String, u64)>| -> BTreeMap<String, String> {
+        m.into_iter().map(|(k, (h, _))| (k, h)).collect()
+    };
+    let new = hashes(read_manifest(objects, new_id)?);
+    let old = match old_id {
+        Some(id) => hashes(read_manifest(objects, id)?),
+        None => BTreeMap::new(),
+    };
+    Ok(diff(&old, &new))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -352,6 +457,28 @@ mod tests {
         assert_eq!(one, canonical_json(&[b, a]));
         assert_eq!(one, r#"{"a":{"hash":"h2","size":2},"b\"q":{"hash":"h1","size":1}}"#);
         assert_eq!(manifest_id(&one).len(), 64);
+    }
+
+    #[test]
+    fn snapshot_stores_once_and_reuses_the_memo() {
+        let dir = TempDir::new("snapshot");
+        dir.write("data/a", b"1");
+        dir.write("data/b/c", b"2");
+        let (data, memo, objects) = (dir.0.join("data"), dir.0.join("memo.json"), dir.0.join("objects"));
+        let first = snapshot(&data, "/**", &memo, &objects).unwrap();
+        assert_eq!((first.files, first.hashed), (2, 2));
+        let again = snapshot(&data, "/**", &memo, &objects).unwrap();
+        assert_eq!((again.manifest_id.as_str(), again.hashed), (first.manifest_id.as_str(), 0));
+        let stored = read_manifest(&objects, &first.manifest_id).unwrap();
+        assert_eq!(stored["b/c"], (blake3::hash(b"2").to_hex().to_string(), 1));
+        dir.write("data/d", b"3");
+        let third = snapshot(&data, "/**", &memo, &objects).unwrap();
+        let d = diff_stored(&objects, Some(&first.manifest_id), &third.manifest_id).unwrap();
+        assert_eq!(d.added, ["d"]);
+        assert_eq!(diff_stored(&objects, None, &first.manifest_id).unwrap().added, ["a", "b/c"]);
+        assert!(matches!(read_manifest(&objects, "../x"), Err(ManifestError::BadId { .. })));
+        fs::write(&memo, b"{damaged").unwrap();
+        assert_eq!(snapshot(&data, "/**", &memo, &objects).unwrap().hashed, 3);
     }
 
     #[test]
