@@ -11,6 +11,7 @@ __all__ = [
     "Timetable",
     "__version__",
     "check_datum_glob",
+    "layout",
     "plan_backfill",
     "read_stored_manifest",
     "snapshot_directory",
@@ -125,6 +126,18 @@ class Timetable:
 def plan_backfill(
     logical_dates: list[int], existing: list[tuple[int, str]], reprocess_behavior: str, run_backwards: bool
 ) -> list[tuple[int, str]]: ...
+
+_Rect = tuple[float, float, float, float]
+
+def layout(
+    nodes: list[tuple[str, float, float, str | None]],
+    edges: list[tuple[str, str]],
+    groups: list[tuple[str, str | None]],
+) -> tuple[
+    list[tuple[str, _Rect]], list[tuple[str, _Rect]], list[tuple[str, str, list[tuple[float, float]]]], float, float
+]:
+    """Layered left-to-right layout: nodes (id, width, height, group), edges (source, target), groups (id, parent)
+    in; (nodes [(id, (x, y, w, h))], group boxes, edges [(source, target, points)], width, height) out."""
 
 def check_datum_glob(datum_glob: str) -> None: ...
 def snapshot_directory(

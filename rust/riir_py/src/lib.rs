@@ -7,6 +7,7 @@ use pyo3::prelude::*;
 
 mod errors;
 mod graph;
+mod layout;
 mod manifest;
 mod plan;
 mod schedule;
@@ -18,6 +19,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     graph::register(m)?;
     manifest::register(m)?;
+    layout::register(m)?;
     plan::register(m)?;
     schedule::register(m)?;
     Ok(())
