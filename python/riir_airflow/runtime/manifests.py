@@ -114,6 +114,15 @@ class ManifestStore:
         return {MANIFEST_KEY: snapshot.manifest_id, PREVIOUS_KEY: previous_id, **diff.as_dict()}
 
 
+def default_store() -> ManifestStore:
+    """The manifest store named by `[riir] manifest_store` (default `$AIRFLOW_HOME/manifests`). Producers and
+    consumers of a directory asset must see the same store: on Kubernetes, a shared volume."""
+    from riir_airflow.config import conf
+
+    configured = (conf.get("riir", "manifest_store", fallback="") or "").strip()
+    return ManifestStore(Path(configured) if configured else conf.airflow_home / "manifests")
+
+
 def prune(
     output_dir: str | os.PathLike[str], removed: Iterable[str], output_for: Callable[[str], str] = str
 ) -> list[Path]:
