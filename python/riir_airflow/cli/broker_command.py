@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import os
 import secrets
 import sys
@@ -18,8 +19,28 @@ import asyncpg
 
 from riir_airflow.config import conf
 
+SERVER_MODULES = ("fastapi", "pydantic", "granian")
+
+
+def missing_server_extra() -> str | None:
+    """The first module of the `server` extra that cannot be imported, or None when the extra is installed."""
+    for module in SERVER_MODULES:
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            return module
+    return None
+
 
 def run(args: argparse.Namespace) -> int:
+    missing = missing_server_extra()
+    if missing is not None and not (args.server == "uvicorn" and missing == "granian"):
+        print(
+            f"error: `riir-airflow {args.command}` needs the server extra ({missing} is not installed): "
+            "pip install 'riir-airflow[server]'",
+            file=sys.stderr,
+        )
+        return 1
     host = args.host or conf.get("api", "host", fallback="0.0.0.0") or "0.0.0.0"
     port = args.port or conf.getint("api", "port", fallback=8080)
     workers = args.workers or conf.getint("api", "workers", fallback=1)
@@ -78,7 +99,14 @@ async def _schema_problem() -> str | None:
 
 
 def register(groups: Any) -> None:
-    parser = groups.add_parser("broker", help="Serve the Airflow-compatible REST API (the broker)")
+    # `api-server` is Airflow's name for the same server.
+    for name, text in (("broker", "Serve the Airflow-compatible REST API and UI (the broker)"),
+                       ("api-server", "Start an Airflow API server instance (the same as `broker`)")):  # fmt: skip
+        _add_parser(groups, name, text)
+
+
+def _add_parser(groups: Any, name: str, text: str) -> None:
+    parser = groups.add_parser(name, help=text)
     parser.add_argument("-H", "--host", help="Address to listen on (default: [api] host)")
     parser.add_argument("-p", "--port", type=int, help="Port (default: [api] port)")
     parser.add_argument("-w", "--workers", type=int, help="Worker processes (default: [api] workers)")
