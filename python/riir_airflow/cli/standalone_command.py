@@ -50,7 +50,8 @@ def ensure_admin_password(config: Any) -> tuple[str, str] | None:
     if not users:
         return None
     configured = config.get("core", "simple_auth_manager_passwords_file", fallback=None) or ""
-    path = Path(configured) if configured else Path(config.airflow_home) / "simple_auth_manager_passwords.json.generated"
+    default = Path(config.airflow_home) / "simple_auth_manager_passwords.json.generated"
+    path = Path(configured) if configured else default
     if path.exists():
         return None
     passwords = {user: secrets.token_urlsafe(12) for user in users}
@@ -227,6 +228,10 @@ async def run_demo(dag_id: str, timeout: float = 120.0) -> int:
             index = f"[{ti.map_index}]" if ti.map_index >= 0 else ""
             duration = f"{ti.duration * 1000:.0f} ms" if ti.duration is not None else "-"
             console.line("standalone", f"  {ti.task_id + index:<24} {ti.state!s:<10} try {ti.try_number}  {duration}")
+        xcoms = await queries.list_xcoms(db, dag_id=dag_id, run_id=run_id, xcom_key="return_value", limit=1000)
+        for xcom in xcoms.items:
+            if xcom.map_index < 0:
+                console.line("standalone", f"  {xcom.task_id} returned {xcom.value}")
         return 0 if run.state == "success" else 1
     finally:
         await db.close()
@@ -253,7 +258,8 @@ def cmd_standalone(args: argparse.Namespace) -> int:
     )
     console.line("standalone", "Starting riir-airflow standalone")
     db = resolve_settings()  # starts the embedded PostgreSQL when no database is configured
-    console.line("standalone", f"Metastore: {db.display_dsn}{' (embedded, under ' + str(home) + ')' if db.embedded else ''}")
+    where = f" (embedded, under {home})" if db.embedded else ""
+    console.line("standalone", f"Metastore: {db.display_dsn}{where}")
     try:
         console.line("standalone", "Checking database is migrated")
         asyncio.run(_migrate(db))
