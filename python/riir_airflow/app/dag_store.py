@@ -1,0 +1,51 @@
+"""Writing loaded DAGs to the metastore: the `dag` row and, when the serialized DAG changed, a new `dag_version`.
+
+The app does this at start-up for the DAGs of its file; `riir-airflow dags reserialize` does it for a whole folder,
+so that the broker and the metastore-backed commands (`dags details`, `pause`, `trigger`) know the DAGs before any
+app runs. A DAG whose app is running keeps its `app_id`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from riir_airflow._internal.serialization import dag_hash, serialize_dag
+from riir_airflow.metastore import queries
+
+
+def paused_at_creation(dag: Any) -> bool:
+    if dag.is_paused_upon_creation is not None:
+        return bool(dag.is_paused_upon_creation)
+    from riir_airflow.config import conf
+
+    return conf.getboolean("core", "dags_are_paused_at_creation", fallback=True)
+
+
+async def store_dag(db: Any, dag: Any, *, app_id: str | None) -> uuid.UUID:
+    """Upserts the DAG's row and returns the id of its current version (new when the serialized DAG changed).
+    `app_id=None` keeps the app recorded for the DAG, if any."""
+    document = serialize_dag(dag)
+    schedule = document["schedule"]
+    if app_id is None:
+        existing = await queries.get_dag(db, dag.dag_id)
+        app_id = existing.app_id if existing is not None else None
+    await queries.upsert_dag(
+        db, dag.dag_id, fileloc=dag.fileloc, relative_fileloc=dag.relative_fileloc, owners=dag.owner,
+        tags=sorted(dag.tags), description=dag.description, dag_display_name=dag.dag_display_name,
+        timetable_summary=schedule["summary"], timetable_description=schedule["description"],
+        max_active_tasks=dag.max_active_tasks, max_active_runs=dag.max_active_runs,
+        max_consecutive_failed_dag_runs=dag.max_consecutive_failed_dag_runs,
+        has_task_concurrency_limits=any(t.max_active_tis_per_dag for t in dag.tasks),
+        is_paused_upon_creation=paused_at_creation(dag), app_id=app_id,
+    )  # fmt: skip
+    version = await queries.add_dag_version(db, dag.dag_id, document, dag_hash(document))
+    return version.id
+
+
+async def record_import_errors(db: Any, errors: dict[str, str]) -> None:
+    """Each failed file as an `import_error` event (the broker's /importErrors, `dags list-import-errors`)."""
+    for filename, stack_trace in errors.items():
+        await queries.record_event(
+            db, "import_error", extra={"filename": filename, "stack_trace": stack_trace, "bundle_name": None}
+        )
