@@ -23,6 +23,7 @@ COMMAND_MODULES = [
     "riir_airflow.cli.variables_command",
     "riir_airflow.cli.connections_command",
     "riir_airflow.cli.pools_command",
+    "riir_airflow.cli.tasks_command",
 ]
 
 
