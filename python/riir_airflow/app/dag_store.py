@@ -40,7 +40,31 @@ async def store_dag(db: Any, dag: Any, *, app_id: str | None) -> uuid.UUID:
         is_paused_upon_creation=paused_at_creation(dag), app_id=app_id,
     )  # fmt: skip
     version = await queries.add_dag_version(db, dag.dag_id, document, dag_hash(document))
+    # The assets the DAG schedules on or produces exist from now on, as Airflow records them when it parses.
+    for name, uri, group in _assets(document):
+        await queries.upsert_asset(db, name, uri, group=group)
     return version.id
+
+
+def _assets(document: dict[str, Any]) -> list[tuple[str, str, str]]:
+    found: dict[tuple[str, str], str] = {}
+
+    def collect(value: Any) -> None:
+        if isinstance(value, list):
+            for item in value:
+                collect(item)
+        elif isinstance(value, dict):
+            if isinstance(value.get("uri"), str) and isinstance(value.get("name"), str):
+                found[(value["name"], value["uri"])] = str(value.get("group") or "asset")
+            else:
+                for item in value.values():
+                    collect(item)
+
+    collect(document["schedule"].get("asset_condition"))
+    for task in document.get("tasks") or []:
+        collect(task.get("outlets") or [])
+        collect(task.get("inlets") or [])
+    return [(name, uri, group) for (name, uri), group in sorted(found.items())]
 
 
 async def record_import_errors(db: Any, errors: dict[str, str]) -> None:

@@ -55,3 +55,25 @@ def new_task_instances(data: Mapping[str, Any]) -> list[NewTaskInstance]:
         )
         for t in tasks
     ]
+
+
+def _asset_keys(value: Any) -> list[tuple[str, str]]:
+    """(name, uri) of the serialized assets in an outlet/inlet list or an asset condition expression."""
+    found: list[tuple[str, str]] = []
+    if isinstance(value, list):
+        for item in value:
+            found += _asset_keys(item)
+    elif isinstance(value, dict):
+        if "uri" in value and "name" in value and isinstance(value.get("uri"), str):
+            found.append((str(value["name"]), str(value["uri"])))
+        else:
+            for item in value.values():
+                found += _asset_keys(item)
+    return found
+
+
+def outlet_assets(data: Any) -> set[tuple[str, str]]:
+    """(name, uri) of every asset a task of the serialized DAG produces."""
+    if not isinstance(data, dict):
+        return set()
+    return {key for t in data.get("tasks") or [] for key in _asset_keys(t.get("outlets") or [])}
