@@ -12,12 +12,22 @@ from riir_airflow.cli.output import add_output_argument, add_verbose_argument, p
 DEFAULT_COLUMNS = ("name", "uri", "group", "extra")
 
 
-def asset_response(asset: Any) -> dict[str, Any]:
-    """Airflow's AssetResponse keys (producer/consumer lists are not tracked per asset by riir-airflow)."""
+def asset_response(asset: Any, versions: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Airflow's AssetResponse; the DAGs scheduled on it and the tasks producing or consuming it come from the
+    serialized DAGs (`versions`: dag_id -> latest version)."""
+    from riir_airflow.metastore.serialized_dag import asset_references
+
+    key = (asset.name, asset.uri)
+    refs = {dag_id: asset_references(v.data) for dag_id, v in (versions or {}).items()}
+    stamp = {"created_at": asset.created_at.isoformat(), "updated_at": asset.updated_at.isoformat()}
     return {"id": asset.id, "name": asset.name, "uri": asset.uri, "group": asset.group, "extra": asset.extra or {},
-            "created_at": asset.created_at.isoformat(), "updated_at": asset.updated_at.isoformat(),
-            "scheduled_dags": [], "producing_tasks": [], "consuming_tasks": [], "aliases": [],
-            "watchers": [], "last_asset_event": None}  # fmt: skip
+            **stamp,
+            "scheduled_dags": [{"dag_id": d, **stamp} for d, r in sorted(refs.items()) if key in r.schedule],
+            "producing_tasks": [{"dag_id": d, "task_id": t, **stamp} for d, r in sorted(refs.items())
+                                for t in sorted(r.producers.get(key, ()))],
+            "consuming_tasks": [{"dag_id": d, "task_id": t, **stamp} for d, r in sorted(refs.items())
+                                for t in sorted(r.consumers.get(key, ()))],
+            "aliases": [], "watchers": [], "last_asset_event": None}  # fmt: skip
 
 
 async def _assets(db: Any) -> list[Any]:
@@ -52,7 +62,14 @@ def _one(assets: list[Any], name: str, uri: str) -> Any:
 def cmd_details(args: argparse.Namespace) -> int:
     if args.alias:
         raise SystemExit("Asset aliases are not recorded by riir-airflow")
-    details = asset_response(_one(with_db(_assets), args.name, args.uri))
+    from riir_airflow.metastore import api_queries, queries
+
+    async def work(db: Any) -> tuple[list[Any], dict[str, Any]]:
+        dags = (await queries.list_dags(db, limit=1_000_000)).items
+        return await _assets(db), await api_queries.latest_versions(db, [d.dag_id for d in dags])
+
+    assets, versions = with_db(work)
+    details = asset_response(_one(assets, args.name, args.uri), versions)
     if args.output in ("table", "plain"):
         print_as([{"property_name": k, "property_value": v} for k, v in details.items()], args.output)
     else:
@@ -67,13 +84,13 @@ def cmd_materialize(args: argparse.Namespace) -> int:
     import pendulum
 
     from riir_airflow.metastore import api_queries, queries
-    from riir_airflow.metastore.serialized_dag import new_task_instances, outlet_assets
+    from riir_airflow.metastore.serialized_dag import asset_references, new_task_instances
 
     async def work(db: Any) -> Any:
         asset = _one(await _assets(db), args.name, args.uri)
         dags = (await queries.list_dags(db, limit=1_000_000)).items
         versions = await api_queries.latest_versions(db, [d.dag_id for d in dags])
-        producers = [d for d, v in versions.items() if (asset.name, asset.uri) in outlet_assets(v.data)]
+        producers = [d for d, v in versions.items() if (asset.name, asset.uri) in asset_references(v.data).producers]
         message = " and ".join(([f"name {args.name}"] if args.name else []) + ([f"URI {args.uri}"] if args.uri else []))
         if not producers:
             raise SystemExit(f"Asset with {message} does not exist.")

@@ -45,7 +45,9 @@ def masked(conn: Any) -> dict[str, Any]:
     from riir_airflow.metastore.secrets import connection_to_uri
 
     details = full_details(conn)
-    uri = connection_to_uri(replace(conn, password=SENSITIVE_PLACEHOLDER if conn.password else None))
+    uri = connection_to_uri(conn)
+    if conn.login or conn.password:  # Airflow masks the whole user info: scheme://***:***@host
+        uri = re.sub(r"^([^:/]+://)[^@/]*@", rf"\1{SENSITIVE_PLACEHOLDER}:{SENSITIVE_PLACEHOLDER}@", uri)
     details.update(password=SENSITIVE_PLACEHOLDER if conn.password else conn.password,
                    extra_dejson=SENSITIVE_PLACEHOLDER if details["extra_dejson"] else details["extra_dejson"],
                    get_uri=uri)  # fmt: skip

@@ -295,9 +295,11 @@ def cmd_trigger(args: argparse.Namespace) -> int:
         version = (await api_queries.latest_versions(db, [args.dag_id])).get(args.dag_id)
         tasks = new_task_instances(version.data) if version is not None and isinstance(version.data, dict) else []
         try:
+            # As Airflow: the run is due now (run_after), its data interval inferred from now, whatever the logical
+            # date says.
             return await queries.create_dag_run(
                 db, args.dag_id, run_id, run_type="manual", tasks=tasks, logical_date=logical,
-                data_interval=(logical, logical) if logical else None, run_after=logical or now, conf=conf,
+                data_interval=(now, now), run_after=now, conf=conf,
                 dag_version_id=version.id if version else None, triggered_by="cli",
                 triggering_user_name=getpass.getuser(),
             )  # fmt: skip

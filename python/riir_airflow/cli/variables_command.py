@@ -45,7 +45,7 @@ def cmd_get(args: argparse.Namespace) -> int:
     value = with_db(work)
     if value is None:
         if args.default is None:
-            raise SystemExit(f"Variable {args.key} does not exist")
+            raise SystemExit(f"Variable {args.key} does not exist.")
         value = args.default
     elif args.json:
         try:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from riir_airflow.metastore.records import NewTaskInstance
@@ -72,8 +73,25 @@ def _asset_keys(value: Any) -> list[tuple[str, str]]:
     return found
 
 
-def outlet_assets(data: Any) -> set[tuple[str, str]]:
-    """(name, uri) of every asset a task of the serialized DAG produces."""
+@dataclass(frozen=True)
+class AssetReferences:
+    """Where a serialized DAG uses assets, by (name, uri)."""
+
+    schedule: set[tuple[str, str]]
+    producers: dict[tuple[str, str], set[str]]  # asset -> task ids with it as an outlet
+    consumers: dict[tuple[str, str], set[str]]  # asset -> task ids with it as an inlet
+
+
+def asset_references(data: Any) -> AssetReferences:
+    refs = AssetReferences(set(), {}, {})
     if not isinstance(data, dict):
-        return set()
-    return {key for t in data.get("tasks") or [] for key in _asset_keys(t.get("outlets") or [])}
+        return refs
+    schedule = data.get("schedule")
+    if isinstance(schedule, dict):
+        refs.schedule.update(_asset_keys(schedule.get("asset_condition")))
+    for task in data.get("tasks") or []:
+        for key in _asset_keys(task.get("outlets") or []):
+            refs.producers.setdefault(key, set()).add(task["task_id"])
+        for key in _asset_keys(task.get("inlets") or []):
+            refs.consumers.setdefault(key, set()).add(task["task_id"])
+    return refs
