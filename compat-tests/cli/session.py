@@ -32,6 +32,11 @@ STEPS: list[tuple[str, list[str], str]] = [
     ("unpause again", ["dags", "unpause", "cli_etl", "-o", "json"], "lines"),
     ("pause", ["dags", "pause", "cli_etl", "-o", "json"], "json:dag_id,is_paused"),
     (
+        "unpause regex",
+        ["dags", "unpause", "cli_p.*", "--treat-dag-id-as-regex", "-y", "-o", "json"],
+        "json:dag_id,is_paused",
+    ),
+    (
         "pause regex",
         ["dags", "pause", "cli_p.*", "--treat-dag-id-as-regex", "-y", "-o", "json"],
         "json:dag_id,is_paused",

@@ -33,6 +33,9 @@ def missing_server_extra() -> str | None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if (problem := unsupported_flag(args)) is not None:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     missing = missing_server_extra()
     if missing is not None and not (args.server == "uvicorn" and missing == "granian"):
         print(
@@ -112,4 +115,41 @@ def _add_parser(groups: Any, name: str, text: str) -> None:
     parser.add_argument("-w", "--workers", type=int, help="Worker processes (default: [api] workers)")
     parser.add_argument("--server", choices=("granian", "uvicorn"), default="granian", help="ASGI server")
     parser.add_argument("--grace", type=int, default=30, help="Seconds in-flight requests get on shutdown")
+    # Airflow's api-server flags. The broker serves the REST API and UI only (no Execution API: tasks talk to their
+    # app), in the foreground (a service manager or Kubernetes runs it), with plain HTTP (TLS ends at a proxy).
+    parser.add_argument("--apps", default="all", help="Airflow's API apps to serve: 'core' or 'all' (the broker "
+                        "has no 'execution' API)")  # fmt: skip
+    parser.add_argument("-t", "--worker-timeout", type=int, help="Seconds a worker gets to start")
+    parser.add_argument("-d", "--dev", action="store_true", help="Accepted for compatibility (no auto-reload)")
+    parser.add_argument("--proxy-headers", action="store_true", help="Trust X-Forwarded-* headers from a proxy")
+    parser.add_argument("--log-config", help="Not supported: the broker logs to stderr")
+    for flag in ("--ssl-cert", "--ssl-key", "--ssl-ca-file", "--ssl-cert-reqs"):
+        parser.add_argument(flag, help="Not supported: terminate TLS at a proxy in front of the broker")
+    parser.add_argument("-D", "--daemon", action="store_true", help="Not supported: run it under a service manager")
+    foreground: list[tuple[str, ...]] = [("--pid",), ("--stdout",), ("--stderr",), ("-l", "--log-file")]
+    for flags in foreground:
+        parser.add_argument(*flags, help="Not supported with the broker (it runs in the foreground)")
     parser.set_defaults(func=run)
+
+
+UNSUPPORTED_FLAGS = {
+    "ssl_cert": "--ssl-cert: TLS is not served by the broker; terminate it at a proxy",
+    "ssl_key": "--ssl-key: TLS is not served by the broker; terminate it at a proxy",
+    "ssl_ca_file": "--ssl-ca-file: TLS is not served by the broker; terminate it at a proxy",
+    "ssl_cert_reqs": "--ssl-cert-reqs: TLS is not served by the broker; terminate it at a proxy",
+    "daemon": "--daemon: the broker runs in the foreground; use a service manager",
+    "pid": "--pid: the broker runs in the foreground; use a service manager",
+    "stdout": "--stdout: the broker runs in the foreground; redirect its output",
+    "stderr": "--stderr: the broker runs in the foreground; redirect its output",
+    "log_file": "--log-file: the broker runs in the foreground; redirect its output",
+    "log_config": "--log-config: the broker logs to stderr",
+}
+
+
+def unsupported_flag(args: argparse.Namespace) -> str | None:
+    for dest, message in UNSUPPORTED_FLAGS.items():
+        if getattr(args, dest, None):
+            return message
+    if getattr(args, "apps", "all") not in ("all", "core"):
+        return f"--apps {args.apps}: the broker serves the core API only (tasks talk to their DAG app)"
+    return None

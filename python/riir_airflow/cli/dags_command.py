@@ -43,7 +43,9 @@ def dag_response(dag: DagRecord, version: DagVersionRecord | None, *, has_import
         "is_stale": dag.is_stale, "last_parsed_time": dag.last_parsed_time, "last_parse_duration": None,
         "last_expired": None, "bundle_name": version.bundle_name if version else None,
         "bundle_version": version.bundle_version if version else None, "relative_fileloc": dag.relative_fileloc,
-        "fileloc": dag.fileloc, "description": dag.description, "timetable_summary": dag.timetable_summary,
+        "fileloc": dag.fileloc, "description": dag.description,
+        # Airflow stores no summary for `schedule=None`; the serialized DAG says "None".
+        "timetable_summary": None if dag.timetable_summary == "None" else dag.timetable_summary,
         "timetable_description": dag.timetable_description, "timetable_partitioned": False,
         "timetable_periodic": periodic,
         "tags": [{"name": t, "dag_id": dag.dag_id, "dag_display_name": dag.dag_display_name or dag.dag_id}
@@ -100,8 +102,8 @@ async def _import_errors(db: Any) -> dict[str, str]:
 # --- list, details, import errors, report ----------------------------------------------------------------------------
 def cmd_list(args: argparse.Namespace) -> int:
     columns = args.columns or list(DEFAULT_LIST_COLUMNS)
-    if args.local or args.path or not database_available():
-        bag = load_bag(args.path or args.subdir)
+    if args.local or args.subdir or not database_available():
+        bag = load_bag(args.subdir)
         records = [local_dag_response(d) for d in sorted(bag.dags.values(), key=lambda d: d.dag_id)]
         errors = len(bag.import_errors)
     else:
@@ -142,8 +144,8 @@ def cmd_details(args: argparse.Namespace) -> int:
 
 
 def cmd_list_import_errors(args: argparse.Namespace) -> int:
-    if args.local or args.path or not database_available():
-        bag = load_bag(args.path or args.subdir)
+    if args.local or args.subdir or not database_available():
+        bag = load_bag(args.subdir)
         rows = [{"filepath": path, "error": error} for path, error in sorted(bag.import_errors.items())]
     else:
         rows = [
@@ -581,7 +583,6 @@ def register(groups: Any) -> None:
         add_verbose_argument(parser)
 
     p = dags.add_parser("list", help="List all the DAGs")
-    p.add_argument("path", nargs="?", help="A DAG file or folder to list (implies --local)")
     bundle(p)
     p.add_argument("--columns", type=lambda s: [c.strip() for c in s.split(",") if c.strip()],
                    help=f"List of columns to render. (default: {list(DEFAULT_LIST_COLUMNS)})")  # fmt: skip
@@ -592,7 +593,6 @@ def register(groups: Any) -> None:
     p.set_defaults(func=cmd_list)
 
     p = dags.add_parser("list-import-errors", help="List all the DAGs that have import errors")
-    p.add_argument("path", nargs="?", help="A DAG file or folder to check (implies --local)")
     bundle(p)
     p.add_argument("-l", "--local", action="store_true", help="Shows local parsed DAGs and their import errors")
     subdir(p)

@@ -209,6 +209,21 @@ def _drop_archived(args: argparse.Namespace) -> int:
     return 0
 
 
+def _shell(args: argparse.Namespace) -> int:
+    """`psql` on the metastore (the embedded PostgreSQL's socket included)."""
+    import os
+    import shutil
+
+    from riir_airflow.metastore.pool import resolve_settings
+
+    psql = shutil.which("psql")
+    if psql is None:
+        raise SystemExit("error: psql is not installed (apt-get install postgresql-client)")
+    settings = resolve_settings()
+    os.execv(psql, [psql, settings.dsn])
+    return 0  # not reached: execv replaces this process
+
+
 def _tables_type(text: str) -> list[str]:
     return [t.strip() for t in text.split(",") if t.strip()]
 
@@ -271,6 +286,10 @@ def register(groups: Any) -> None:
     drop.add_argument("-t", "--tables", type=_tables_type, help="Table names (comma separated)")
     drop.add_argument("-y", "--yes", action="store_true", help="Do not prompt to confirm. Use with care!")
     drop.set_defaults(func=_drop_archived)
+
+    shell = commands.add_parser("shell", help="Runs a shell (psql) to access the database")
+    add_verbose_argument(shell)
+    shell.set_defaults(func=_shell)
     embedded = commands.add_parser("embedded", help="The embedded PostgreSQL under $AIRFLOW_HOME")
     embedded.add_argument("embedded_command", choices=["start", "stop", "status"])
     embedded.set_defaults(func=_embedded)
