@@ -531,9 +531,9 @@ def cmd_test(args: argparse.Namespace) -> int:
             index = f"[{record.map_index}]" if record.map_index >= 0 else ""
             print(f"{record.task_id}{index}: {record.state}")
     if database_available():
-        from riir_airflow.cli.test_runs import record_test_run
+        from riir_airflow.cli.test_runs import record_test_run, record_test_run_or_warn
 
-        with_db(lambda db: record_test_run(db, dag, result))
+        record_test_run_or_warn(lambda db: record_test_run(db, dag, result))
     if args.show_dagrun:
         print(render_dot(dag))
     if args.save_dagrun:

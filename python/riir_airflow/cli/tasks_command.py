@@ -59,9 +59,10 @@ def cmd_test(args: argparse.Namespace) -> int:
 
     result = run_dag_locally(subset, logical_date=logical, printer=show)
     if database_available():
-        from riir_airflow.cli.test_runs import record_test_run
+        from riir_airflow.cli.test_runs import record_test_run, record_test_run_or_warn
 
-        with_db(lambda db: record_test_run(db, dag, result))  # the full DAG's version; only this task's TI
+        # The full DAG's version is stored; the run holds only this task's instance.
+        record_test_run_or_warn(lambda db: record_test_run(db, dag, result))
     states = {r.state for r in result.task_instances()}
     if states & {"failed", "upstream_failed"}:
         if args.post_mortem:
