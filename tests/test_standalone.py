@@ -251,7 +251,12 @@ async def test_folder_changes_start_restart_and_drain_apps(pg_dsn: str, tmp_path
         standalone.wait_for_line(r"app:broken exited with exit code 1; restarting in 2s", timeout=30)
         errors = await queries.list_events(db, events=["import_error"])
         assert any(e.extra and str(e.extra.get("filename", "")).endswith("broken.py") for e in errors.items)
-        assert (await running_app(db, "beta")) == beta_now
+        beta_later = await running_app(db, "beta")
+        assert (
+            beta_now is not None
+            and beta_later is not None
+            and (beta_later.id, beta_later.pid) == (beta_now.id, beta_now.pid)
+        )  # the unchanged save and the broken file restarted nothing
 
         # A deleted file drains its app.
         alpha_now = await running_app(db, "alpha")
