@@ -147,9 +147,15 @@ def _add_parser(groups: Any, name: str, text: str) -> None:
     # app), in the foreground (a service manager or Kubernetes runs it), with plain HTTP (TLS ends at a proxy).
     parser.add_argument("--apps", default="all", help="Airflow's API apps to serve: 'core' or 'all' (the broker "
                         "has no 'execution' API)")  # fmt: skip
-    parser.add_argument("-t", "--worker-timeout", type=int, help="Seconds a worker gets to start")
+    parser.add_argument(
+        "-t", "--worker-timeout", type=int, help="Accepted for compatibility (workers start in-process)"
+    )
     parser.add_argument("-d", "--dev", action="store_true", help="Accepted for compatibility (no auto-reload)")
-    parser.add_argument("--proxy-headers", action="store_true", help="Trust X-Forwarded-* headers from a proxy")
+    parser.add_argument(
+        "--proxy-headers",
+        action="store_true",
+        help="Accepted for compatibility: the broker does not read X-Forwarded-* headers",
+    )
     parser.add_argument("--log-config", help="Not supported: the broker logs to stderr")
     for flag in ("--ssl-cert", "--ssl-key", "--ssl-ca-file", "--ssl-cert-reqs"):
         parser.add_argument(flag, help="Not supported: terminate TLS at a proxy in front of the broker")
