@@ -8,8 +8,8 @@ reference venv of compat-tests/airflow_env.py) with its SQLite database, schedul
 triggerer. Each side runs until its web server answers, then `--settle-seconds` more (start-up work done), then is
 measured for `--idle-seconds` while nothing is triggered.
 
-"All processes" are those whose environment carries a marker variable set for the run, which finds children that
-daemonize (the embedded PostgreSQL) as well as forked ones:
+"All processes" are those whose environment carries a marker variable set for the run (which finds children that
+daemonize, like the embedded PostgreSQL), and all their descendants:
 - PSS: summed from /proc/PID/smaps_rollup (shared pages split between the processes sharing them), at the end;
 - processes: how many there are at the end;
 - CPU: utime+stime of those processes over the idle window, as % of one core (a process that exits inside the
@@ -48,16 +48,29 @@ def free_port() -> int:
 
 
 def marked_pids(tag: str) -> list[int]:
+    """The processes with the marker in their environment, and all their descendants: a process that sets its
+    title (PostgreSQL's backends, Airflow's setproctitle) may overwrite the memory /proc/PID/environ shows."""
     needle = f"{MARKER}={tag}".encode()
-    pids = []
+    marked: set[int] = set()
+    parents: dict[int, int] = {}
     for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                if needle in Path(f"/proc/{entry}/environ").read_bytes().split(b"\0"):
-                    pids.append(int(entry))
-            except OSError:
-                continue
-    return pids
+        if not entry.isdigit():
+            continue
+        try:
+            if needle in Path(f"/proc/{entry}/environ").read_bytes().split(b"\0"):
+                marked.add(int(entry))
+            parents[int(entry)] = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+    found = set(marked)
+    grew = True
+    while grew:
+        grew = False
+        for pid, parent in parents.items():
+            if parent in found and pid not in found:
+                found.add(pid)
+                grew = True
+    return sorted(found)
 
 
 def cpu_ticks(pid: int) -> int:
