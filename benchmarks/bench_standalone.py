@@ -99,6 +99,8 @@ class Footprint:
     pss_mb: float
     cpu_percent: float
     commands: list[str]
+    postgres_processes: int = 0
+    postgres_pss_mb: float = 0.0
 
 
 def wait_http(url: str, proc: subprocess.Popen[bytes], timeout: float) -> None:
@@ -129,15 +131,18 @@ def measure(name: str, command: list[str], env: dict[str, str], url: str, settle
         time.sleep(idle)
         pids = marked_pids(tag)
         used = sum(cpu_ticks(pid) - before.get(pid, cpu_ticks(pid)) for pid in pids if pid in before)
-        commands = []
+        commands: dict[int, str] = {}
         for pid in pids:
             try:
-                commands.append(Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()[:80])
+                commands[pid] = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()[:80]
             except OSError:
                 continue
+        # PostgreSQL runs one process per connection (postmaster, background workers, one backend per client).
+        postgres = [pid for pid, cmd in commands.items() if cmd.startswith("postgres") or "/bin/postgres" in cmd]
         return Footprint(
             name=name, startup_s=startup, processes=len(pids), pss_mb=sum(pss_kb(p) for p in pids) / 1024,
-            cpu_percent=100.0 * used / CLK_TCK / idle, commands=sorted(commands),
+            cpu_percent=100.0 * used / CLK_TCK / idle, commands=sorted(commands.values()),
+            postgres_processes=len(postgres), postgres_pss_mb=sum(pss_kb(p) for p in postgres) / 1024,
         )  # fmt: skip
     finally:
         proc.send_signal(signal.SIGINT)
@@ -193,6 +198,8 @@ def main() -> int:
     print(f"{'':34} {'start-up':>9} {'processes':>10} {'PSS':>10} {'CPU (% of a core)':>18}")
     for r in results:
         print(f"{r.name:34} {r.startup_s:8.1f}s {r.processes:10d} {r.pss_mb:8.0f}MB {r.cpu_percent:17.2f}%")
+        if r.postgres_processes:
+            print(f"{'  of which PostgreSQL':34} {'':9} {r.postgres_processes:10d} {r.postgres_pss_mb:8.0f}MB")
         if args.verbose:
             for command in r.commands:
                 print(f"    {command}")
