@@ -8,6 +8,7 @@ app runs. A DAG whose app is running keeps its `app_id`.
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 from typing import Any
 
 from riir_airflow._internal.serialization import dag_hash, serialize_dag
@@ -22,9 +23,9 @@ def paused_at_creation(dag: Any) -> bool:
     return conf.getboolean("core", "dags_are_paused_at_creation", fallback=True)
 
 
-async def store_dag(db: Any, dag: Any, *, app_id: str | None) -> uuid.UUID:
-    """Upserts the DAG's row and returns the id of its current version (new when the serialized DAG changed).
-    `app_id=None` keeps the app recorded for the DAG, if any."""
+async def store_dag(db: Any, dag: Any, *, app_id: str | None, identity: Any = None) -> uuid.UUID:
+    """Upserts the DAG's row and returns the id of its current version (new when the serialized DAG or the deploy
+    `identity` changed). `app_id=None` keeps the app recorded for the DAG, if any."""
     document = serialize_dag(dag)
     schedule = document["schedule"]
     if app_id is None:
@@ -39,11 +40,22 @@ async def store_dag(db: Any, dag: Any, *, app_id: str | None) -> uuid.UUID:
         has_task_concurrency_limits=any(t.max_active_tis_per_dag for t in dag.tasks),
         is_paused_upon_creation=paused_at_creation(dag), app_id=app_id,
     )  # fmt: skip
-    version = await queries.add_dag_version(db, dag.dag_id, document, dag_hash(document))
+    structure_hash = dag_hash(document)
+    # The file's text rides along for the UI's Code tab (the broker never reads DAG files); a new version is still
+    # made only when the DAG's structure or settings change, as in Airflow.
+    document["source_code"] = _source_text(dag.fileloc)
+    version = await queries.add_dag_version(db, dag.dag_id, document, structure_hash, identity=identity)
     # The assets the DAG schedules on or produces exist from now on, as Airflow records them when it parses.
     for name, uri, group in _assets(document):
         await queries.upsert_asset(db, name, uri, group=group)
     return version.id
+
+
+def _source_text(fileloc: str) -> str | None:
+    try:
+        return Path(fileloc).read_text(errors="replace")
+    except OSError:
+        return None  # a DAG made in code without a file: the Code tab says so
 
 
 def _assets(document: dict[str, Any]) -> list[tuple[str, str, str]]:

@@ -18,6 +18,7 @@ from riir_airflow.exceptions import AirflowException
 COMMAND_MODULES = [
     "riir_airflow.cli.version_command",
     "riir_airflow.cli.dags_command",
+    "riir_airflow.cli.dags_validate_command",
     "riir_airflow.cli.db_command",
     "riir_airflow.cli.config_command",
     "riir_airflow.cli.app_command",

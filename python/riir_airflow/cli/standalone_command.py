@@ -241,7 +241,7 @@ def cmd_standalone(args: argparse.Namespace) -> int:
     from riir_airflow._internal import settings
     from riir_airflow.cli.broker_command import missing_server_extra
     from riir_airflow.config import conf
-    from riir_airflow.metastore.embedded import EmbeddedPostgres
+    from riir_airflow.metastore.embedded import EmbeddedPostgres, max_connections_for
     from riir_airflow.metastore.pool import resolve_settings
 
     console = Console()
@@ -257,9 +257,16 @@ def cmd_standalone(args: argparse.Namespace) -> int:
         embedded.is_running()
     )
     console.line("standalone", "Starting riir-airflow standalone")
-    db = resolve_settings()  # starts the embedded PostgreSQL when no database is configured
+    # Starts the embedded PostgreSQL when no database is configured, with room for two connections per app.
+    apps = len(snapshot(folder))
+    wanted = max_connections_for(apps)
+    db = resolve_settings(max_connections=wanted)
     where = f" (embedded, under {home})" if db.embedded else ""
     console.line("standalone", f"Metastore: {db.display_dsn}{where}")
+    if db.embedded and (started := embedded.started_max_connections()) < wanted:
+        console.line("standalone", f"Note: the embedded PostgreSQL already runs with max_connections={started}; "
+                     f"{apps} apps may want up to {wanted}. Apps wait for a free connection; "
+                     "`riir-airflow db embedded stop` and a new start size it for this folder.")  # fmt: skip
     try:
         console.line("standalone", "Checking database is migrated")
         asyncio.run(_migrate(db))
