@@ -27,7 +27,7 @@ import pendulum
 
 from riir_airflow import __version__
 from riir_airflow._internal.dagbag import DagBag, list_py_files
-from riir_airflow._internal.serialization import dag_hash, serialize_dag
+from riir_airflow.app.dag_store import record_import_errors, store_dag
 from riir_airflow.app.environment import apply_environment, configured_environment
 from riir_airflow.app.executor import ForkExecutor
 from riir_airflow.app.identity import deploy_identity
@@ -98,25 +98,7 @@ class DagApp:
         versions: dict[str, Any] = {}
         identity = deploy_identity()
         for dag in bag.dags.values():
-            document = serialize_dag(dag)
-            schedule = document["schedule"]
-            await queries.upsert_dag(
-                self.db, dag.dag_id, fileloc=dag.fileloc, relative_fileloc=dag.relative_fileloc, owners=dag.owner,
-                tags=sorted(dag.tags), description=dag.description, dag_display_name=dag.dag_display_name,
-                timetable_summary=schedule["summary"], timetable_description=schedule["description"],
-                max_active_tasks=dag.max_active_tasks, max_active_runs=dag.max_active_runs,
-                max_consecutive_failed_dag_runs=dag.max_consecutive_failed_dag_runs,
-                has_task_concurrency_limits=any(t.max_active_tis_per_dag for t in dag.tasks),
-                is_paused_upon_creation=_paused_at_creation(dag), app_id=self.app_id,
-            )  # fmt: skip
-            structure_hash = dag_hash(document)
-            # The file's text rides along for the UI's Code tab (the broker never reads DAG files); a new version
-            # is still made only when the DAG's structure or settings change, as in Airflow.
-            document["source_code"] = _source_text(dag.fileloc)
-            version = await queries.add_dag_version(
-                self.db, dag.dag_id, document, structure_hash, identity=identity
-            )
-            versions[dag.dag_id] = version.id
+            versions[dag.dag_id] = await store_dag(self.db, dag, app_id=self.app_id, identity=identity)
         files = list_py_files(self.path)
         await queries.register_app(
             self.db, self.app_id, name=os.path.basename(self.path), dag_ids=sorted(bag.dags),
@@ -299,12 +281,7 @@ class DagApp:
             log.error("Could not record the import error in the metastore: %s", exc)
             return
         try:
-            for filename, stack_trace in errors.items():
-                await queries.record_event(
-                    db,
-                    "import_error",
-                    extra={"filename": filename, "stack_trace": stack_trace, "bundle_name": None},
-                )
+            await record_import_errors(db, errors)
         finally:
             await db.close()
 
@@ -368,21 +345,6 @@ def _payload(payload: object) -> dict[str, Any]:
     except ValueError:
         return {}
     return note if isinstance(note, dict) else {}
-
-
-def _source_text(fileloc: str) -> str | None:
-    try:
-        return Path(fileloc).read_text(errors="replace")
-    except OSError:
-        return None  # a DAG made in code without a file: the Code tab says so
-
-
-def _paused_at_creation(dag: Any) -> bool:
-    if dag.is_paused_upon_creation is not None:
-        return bool(dag.is_paused_upon_creation)
-    from riir_airflow.config import conf
-
-    return conf.getboolean("core", "dags_are_paused_at_creation", fallback=True)
 
 
 def loop_time() -> float:
