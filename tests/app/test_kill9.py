@@ -28,9 +28,10 @@ async def test_standby_takes_over_a_running_try_when_the_app_is_killed(
         "takeover.py",
         f"""
         import os, time
+        from datetime import timedelta
         from airflow.sdk import DAG, task
 
-        with DAG("takeover", schedule=None, default_args={{"retries": 1}}):
+        with DAG("takeover", schedule=None, default_args={{"retries": 1, "retry_delay": timedelta(0)}}):
             @task
             def first():
                 open("{marks}/first-" + str(os.getpid()), "w").close()
@@ -73,7 +74,8 @@ async def test_a_sensor_reschedule_survives_a_killed_app(
         dags,
         "resched.py",
         f"""
-                from airflow.sdk import DAG
+        import time
+        from airflow.sdk import DAG
         from airflow.providers.standard.sensors.python import PythonSensor
 
         def poke():
@@ -125,9 +127,10 @@ async def test_kill9_at_random_moments_of_a_busy_chain_loses_nothing(
         "busy.py",
         f"""
         import os
+        from datetime import timedelta
         from airflow.sdk import DAG, task
 
-        with DAG("busy", schedule=None, default_args={{"retries": 3}}):
+        with DAG("busy", schedule=None, default_args={{"retries": 3, "retry_delay": timedelta(0)}}):
             previous = None
             for n in range({length}):
                 @task(task_id=f"t{{n}}")
