@@ -28,7 +28,9 @@ import pendulum
 from riir_airflow import __version__
 from riir_airflow._internal.dagbag import DagBag, list_py_files
 from riir_airflow._internal.serialization import dag_hash, serialize_dag
+from riir_airflow.app.environment import apply_environment, configured_environment
 from riir_airflow.app.executor import ForkExecutor
+from riir_airflow.app.identity import deploy_identity
 from riir_airflow.app.scheduler import DagScheduler
 from riir_airflow.metastore import app_queries, notify, queries
 from riir_airflow.metastore.connections import ConnectionBudget, connect_waiting
@@ -88,11 +90,13 @@ class DagApp:
             raise ImportFailed(f"{len(bag.import_errors)} DAG file(s) failed to load:\n{text}", bag.import_errors)
         if not bag.dags:
             raise ImportFailed(f"{self.path}: no DAG found")
+        bag.dags = apply_environment(bag.dags, configured_environment())  # test deploys: app/environment.py
         return bag
 
     async def register(self, bag: DagBag) -> dict[str, Any]:
         """Stores each DAG and its current version; returns dag_id -> dag_version id."""
         versions: dict[str, Any] = {}
+        identity = deploy_identity()
         for dag in bag.dags.values():
             document = serialize_dag(dag)
             schedule = document["schedule"]
@@ -105,7 +109,13 @@ class DagApp:
                 has_task_concurrency_limits=any(t.max_active_tis_per_dag for t in dag.tasks),
                 is_paused_upon_creation=_paused_at_creation(dag), app_id=self.app_id,
             )  # fmt: skip
-            version = await queries.add_dag_version(self.db, dag.dag_id, document, dag_hash(document))
+            structure_hash = dag_hash(document)
+            # The file's text rides along for the UI's Code tab (the broker never reads DAG files); a new version
+            # is still made only when the DAG's structure or settings change, as in Airflow.
+            document["source_code"] = _source_text(dag.fileloc)
+            version = await queries.add_dag_version(
+                self.db, dag.dag_id, document, structure_hash, identity=identity
+            )
             versions[dag.dag_id] = version.id
         files = list_py_files(self.path)
         await queries.register_app(
@@ -358,6 +368,13 @@ def _payload(payload: object) -> dict[str, Any]:
     except ValueError:
         return {}
     return note if isinstance(note, dict) else {}
+
+
+def _source_text(fileloc: str) -> str | None:
+    try:
+        return Path(fileloc).read_text(errors="replace")
+    except OSError:
+        return None  # a DAG made in code without a file: the Code tab says so
 
 
 def _paused_at_creation(dag: Any) -> bool:
