@@ -316,6 +316,7 @@ EXPORTS: dict[str, dict[str, str]] = {
     ),
     "utils.log.logging_mixin": _from("logging_mixin", "LoggingMixin", "remove_escape_codes"),
     "utils.platform": _from("airflow_utils", "getuser"),
+    "utils.yaml": _from("airflow_yaml", "safe_load", "full_load", "dump"),
     "utils.strings": _from("airflow_utils", "to_boolean", "get_random_string"),
     "utils.hashlib_wrapper": _from("airflow_utils", "md5"),
     "utils.file": _from("airflow_utils", "correct_maybe_zipped"),

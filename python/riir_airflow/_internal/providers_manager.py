@@ -23,6 +23,11 @@ log = logging.getLogger("airflow.providers_manager")
 ENTRY_POINT_GROUP = "apache_airflow_provider"
 # Connection types Airflow core itself lists without a hook (Airflow's `_init_airflow_core_hooks`).
 _CORE_CONNECTION_TYPES = {"generic": "Generic", "email": "Email"}
+# ... and the standard provider's hooks, listed even without its distribution (riir ships the standard provider).
+_STANDARD_HOOKS = {
+    "fs": "airflow.providers.standard.hooks.filesystem.FSHook",
+    "package_index": "airflow.providers.standard.hooks.package_index.PackageIndexHook",
+}
 
 
 @dataclass
@@ -195,6 +200,10 @@ class ProvidersManager:
         self._hooks_initialized = True
         for conn_type, display in _CORE_CONNECTION_TYPES.items():
             self._hooks_lazy_dict[conn_type] = HookInfo(None, None, None, display, None, False)
+        for conn_type, class_name in _STANDARD_HOOKS.items():
+            self._hooks_lazy_dict[conn_type] = functools.partial(
+                self._import_hook, conn_type, class_name, "apache-airflow-providers-standard"
+            )
         for package_name, item in self._each("dialects"):
             self._dialect_provider_dict[item["dialect-type"]] = DialectInfo(
                 item["dialect-type"], item["dialect-class-name"], package_name

@@ -25,7 +25,8 @@ AIRFLOW_DISTRIBUTIONS = frozenset({"apache-airflow", "apache-airflow-core", "apa
 PROVIDER_PREFIX = "apache-airflow-providers-"
 # Libraries apache-airflow-core 3.3 requires that provider code imports without declaring them itself (found by
 # surveying the providers' wheels): installed in Airflow's place, with apache-airflow-core 3.3.2's lower bounds.
-# SQLAlchemy is left out on purpose: only the ORM code paths riir does not support import it.
+# SQLAlchemy only for the providers whose hooks import it at module level (others use it in ORM-only code paths).
+AIRFLOW_CORE_LIBRARIES_FOR = {"apache-airflow-providers-cncf-kubernetes": ("sqlalchemy>=2.0.50",)}
 AIRFLOW_CORE_LIBRARIES = (
     "packaging>=25.0", "tenacity>=8.3.0", "deprecated>=1.2.13", "lazy-object-proxy>=1.2.0", "tabulate>=0.9.0",
     "attrs>=22.1.0,!=25.2.0", "pyyaml>=6.0.3", "python-dateutil>=2.7.0", "python-slugify>=5.0", "uuid6>=2024.7.10",
@@ -165,7 +166,8 @@ def plan(arguments: list[str], download_dir: Path) -> InstallPlan:
                 continue
             if requirement.name in AIRFLOW_DISTRIBUTIONS:
                 result.skipped.add(requirement.name)
-                result.requirements.extend(r for r in AIRFLOW_CORE_LIBRARIES if r not in result.requirements)
+                implicit = AIRFLOW_CORE_LIBRARIES + AIRFLOW_CORE_LIBRARIES_FOR.get(canonical_name(name), ())
+                result.requirements.extend(r for r in implicit if r not in result.requirements)
             elif requirement.name.startswith(PROVIDER_PREFIX):
                 if requirement.name not in result.provider_wheels and all(
                     Requirement.parse(q).name != requirement.name for q, _ in queue if not q.endswith(".whl")
