@@ -7,18 +7,18 @@ from typing import Any, BinaryIO, TextIO
 
 
 def safe_load(stream: bytes | str | BinaryIO | TextIO) -> Any:
-    import yaml
+    import yaml  # type: ignore[import-untyped,unused-ignore]
 
     return yaml.load(stream, getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def full_load(stream: bytes | str | BinaryIO | TextIO) -> Any:
-    import yaml
+    import yaml  # type: ignore[import-untyped,unused-ignore]
 
     return yaml.load(stream, getattr(yaml, "CFullLoader", yaml.FullLoader))
 
 
 def dump(data: Any, **kwargs: Any) -> Any:
-    import yaml
+    import yaml  # type: ignore[import-untyped,unused-ignore]
 
     return yaml.dump(data, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper), **kwargs)

@@ -145,7 +145,7 @@ _DECORATOR_BASE = {
     **_from("decorators", "DecoratedOperator", "get_unique_task_id", "TaskDecoratorCollection"),
     **_from("decorator_factory", "TaskDecorator", "task_decorator_factory"),
     **_from("mapped", "DecoratedMappedOperator"),
-    **_from("sdk_helpers", "KeywordParameters"),
+    **_from("sdk_helpers", "KeywordParameters", "is_async_callable"),
     **_from("standard.python", "determine_kwargs"),
 }
 
@@ -341,6 +341,10 @@ EXPORTS: dict[str, dict[str, str]] = {
         "resource_details", "AssetDetails", "AssetAliasDetails", "AccessView"
     ),
     "models.asset": _from("resource_details", "expand_alias_to_assets"),
+    "settings": _from("sdk_helpers", "AIRFLOW_HOME", "pod_mutation_hook"),
+    "secrets": _from("secrets", "BaseSecretsBackend"),
+    "secrets.base_secrets": _from("secrets", "BaseSecretsBackend"),
+    "sdk.bases.secrets_backend": _from("secrets", "BaseSecretsBackend"),
     "sdk._shared.module_loading": _from("sdk_helpers", "is_valid_dotpath", "iter_namespace"),
     "triggers.base": _TRIGGER_BASE,
     "triggers.temporal": _TEMPORAL_TRIGGERS,

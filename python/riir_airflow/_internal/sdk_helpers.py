@@ -3,6 +3,8 @@ wheels): the same names and behaviour as apache-airflow-task-sdk 1.3's."""
 
 from __future__ import annotations
 
+import functools
+import importlib
 import inspect
 import itertools
 import pkgutil
@@ -97,3 +99,41 @@ _DOTPATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 def is_valid_dotpath(path: str) -> bool:
     """Whether `path` looks like `package.module.Name`."""
     return isinstance(path, str) and bool(_DOTPATH.match(path))
+
+
+def is_async_callable(func: Any) -> bool:
+    """Whether `func` (possibly wrapped in partials or decorators, or an object with an async `__call__`) is async."""
+    while isinstance(func, functools.partial):
+        func = func.func
+    func = inspect.unwrap(func) if callable(func) else func
+    if not callable(func):
+        return False
+    if inspect.iscoroutinefunction(func):
+        return True
+    if not inspect.isfunction(func):
+        call = type(func).__call__
+        return inspect.iscoroutinefunction(inspect.unwrap(call))
+    return False
+
+
+def pod_mutation_hook(pod: Any) -> None:
+    """Airflow's cluster policy: `pod_mutation_hook(pod)` from `airflow_local_settings` when it defines one."""
+    try:
+        local_settings = importlib.import_module("airflow_local_settings")
+    except ModuleNotFoundError as err:
+        if err.name != "airflow_local_settings":
+            raise
+        return
+    hook = getattr(local_settings, "pod_mutation_hook", None)
+    if callable(hook):
+        hook(pod)
+
+
+def _airflow_home() -> str:
+    from riir_airflow.config import get_airflow_home
+
+    return str(get_airflow_home())
+
+
+# `airflow.settings.AIRFLOW_HOME`: read once at import, as Airflow does.
+AIRFLOW_HOME = _airflow_home()

@@ -63,7 +63,7 @@ def get_provider(args: argparse.Namespace) -> int:
         if args.output == "json":
             print(json.dumps([info.data], indent=2))
         else:
-            print_rows([{k: v for k, v in info.data.items()}], args.output, list(info.data))
+            print_rows([dict(info.data)], args.output, list(info.data))
         return 0
     print_rows([{"Provider": args.provider_name, "Version": info.version}], args.output, ["Provider", "Version"])
     return 0
@@ -120,8 +120,10 @@ def register(groups: Any) -> None:
     inst = commands.add_parser(
         "install", help="Install provider distributions and their requirements, without Apache Airflow itself"
     )
-    inst.add_argument("distributions", nargs="+", metavar="DIST",
-                      help="apache-airflow-providers-... (optionally with [extras] and a version specifier) or a .whl")  # fmt: skip
+    inst.add_argument(
+        "distributions", nargs="+", metavar="DIST",
+        help="apache-airflow-providers-... (optionally with [extras] and a version specifier) or a .whl",
+    )  # fmt: skip
     inst.add_argument("--upgrade", action="store_true", help="Upgrade the providers' requirements too")
     inst.set_defaults(func=install)
 

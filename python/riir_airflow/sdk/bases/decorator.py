@@ -10,6 +10,7 @@ from riir_airflow._internal.decorators import TaskDecoratorCollection as TaskDec
 from riir_airflow._internal.decorators import get_unique_task_id as get_unique_task_id
 from riir_airflow._internal.mapped import DecoratedMappedOperator as DecoratedMappedOperator
 from riir_airflow._internal.sdk_helpers import KeywordParameters as KeywordParameters
+from riir_airflow._internal.sdk_helpers import is_async_callable as is_async_callable
 from riir_airflow._internal.standard.python import determine_kwargs as determine_kwargs
 
 __all__ = [
@@ -20,5 +21,6 @@ __all__ = [
     "TaskDecoratorCollection",
     "determine_kwargs",
     "get_unique_task_id",
+    "is_async_callable",
     "task_decorator_factory",
 ]
