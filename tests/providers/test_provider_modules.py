@@ -19,6 +19,11 @@ from tests.providers.matrix import MATRIX
 # asyncssh (ssh/sftp providers) still names DSA key types, which cryptography deprecates: third-party noise.
 pytestmark = pytest.mark.filterwarnings("ignore:DSA is deprecated")
 
+_KUBERNETES_EXECUTOR_AND_CLI = (
+    "cli.kubernetes_command", "cli.definition", "executors.kubernetes_executor", "executors.kubernetes_executor_types",
+    "executors.kubernetes_executor_utils", "executors.local_kubernetes_executor",
+)  # fmt: skip
+
 # Modules that need what riir-airflow does not have, each with the reason (anything else must import).
 NOT_IMPORTABLE = {
     "airflow.providers.redis.log.redis_task_handler": "an Airflow task-log handler: riir stores task logs in the "
@@ -52,7 +57,7 @@ NOT_IMPORTABLE = {
             "executors.kubernetes_executor_utils",
             "executors.local_kubernetes_executor",
         )
-    },  # fmt: skip
+    },
 }
 
 
