@@ -10,3 +10,6 @@ MATRIX = (
     "apache-airflow-providers-ssh", "apache-airflow-providers-sftp", "apache-airflow-providers-redis",
     "apache-airflow-providers-slack", "apache-airflow-providers-docker", "apache-airflow-providers-cncf-kubernetes",
 )  # fmt: skip
+
+if __name__ == "__main__":  # the Makefile's `providers` step reads the list from here
+    print(" ".join(MATRIX))
