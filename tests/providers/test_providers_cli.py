@@ -56,6 +56,16 @@ def test_list_get_and_hooks_match_airflow(tmp_path: Path) -> None:
     their_types = {row["connection_type"] for row in their_hooks}
     assert [row for row in our_hooks if row["connection_type"] in their_types] == their_hooks
 
+    # Connection form fields and field behaviours, from the providers' metadata.
+    their_widgets = airflow(tmp_path, "widgets", "-o", "json")
+    our_widgets = json.loads(riir("widgets", "-o", "json").stdout)
+    their_classes = {row["class"] for row in their_widgets}
+    assert [row for row in our_widgets if row["class"] in their_classes] == their_widgets
+    assert any(row["connection_parameter_name"] == "extra__http__srv_lookup" for row in our_widgets)
+    their_behaviours = airflow(tmp_path, "behaviours", "-o", "json")
+    our_behaviours = json.loads(riir("behaviours", "-o", "json").stdout)
+    assert [row for row in our_behaviours if row in their_behaviours] == their_behaviours
+
 
 def test_get_unknown_provider_fails_with_its_name() -> None:
     result = riir("get", "apache-airflow-providers-nope")

@@ -280,7 +280,7 @@ class ProvidersManager:
     @property
     def field_behaviours(self) -> dict[str, dict[str, Any]]:
         self.initialize_providers_hooks()
-        return self._field_behaviours
+        return dict(sorted(self._field_behaviours.items()))
 
     def iter_connection_type_hook_ui_metadata(self) -> Iterator[ConnectionTypeHookUIMetadata]:
         self.initialize_providers_hooks()

@@ -1,4 +1,4 @@
-"""`riir-airflow providers install|list|get|hooks|links|triggers|notifications`, as `airflow providers ...`.
+"""`riir-airflow providers install|list|get|hooks|links|triggers|notifications|widgets|behaviours`, as `airflow providers ...`.
 
 `install` is riir's own: it installs provider distributions and their requirements, but never Apache Airflow
 (see `provider_install.py`). The others print what `airflow providers ...` prints, with the same columns and keys.
@@ -107,6 +107,25 @@ def list_notifications(args: argparse.Namespace) -> int:
     return 0
 
 
+def list_widgets(args: argparse.Namespace) -> int:
+    rows = [
+        {
+            "connection_parameter_name": name,
+            "class": widget.hook_class_name,
+            "package_name": widget.package_name,
+            "field_type": widget.field.get("schema", {}).get("type", "unknown"),
+        }
+        for name, widget in sorted(_manager().connection_form_widgets.items())
+    ]
+    print_rows(rows, args.output, ["connection_parameter_name", "class", "package_name", "field_type"])
+    return 0
+
+
+def list_behaviours(args: argparse.Namespace) -> int:
+    print_rows([{"field_behaviours": name} for name in _manager().field_behaviours], args.output, ["field_behaviours"])
+    return 0
+
+
 def _output(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--output", choices=["table", "json", "plain"], default="table",
                         help="Output format. Allowed values: json, plain, table (default: table)")  # fmt: skip
@@ -133,6 +152,8 @@ def register(groups: Any) -> None:
         ("links", list_links, "List extra links registered by the providers"),
         ("triggers", list_triggers, "List registered provider triggers"),
         ("notifications", list_notifications, "Get information about notifications provided"),
+        ("widgets", list_widgets, "Get information about registered connection form widgets"),
+        ("behaviours", list_behaviours, "Get information about registered connection types with custom behaviours"),
     ):
         command = commands.add_parser(name, help=help_text)
         _output(command)
