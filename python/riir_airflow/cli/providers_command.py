@@ -1,4 +1,4 @@
-"""`riir-airflow providers install|list|get|hooks|links|triggers|notifications|widgets|behaviours`, as `airflow providers ...`.
+"""`riir-airflow providers install|list|get|hooks|links|triggers|notifications|widgets|behaviours`.
 
 `install` is riir's own: it installs provider distributions and their requirements, but never Apache Airflow
 (see `provider_install.py`). The others print what `airflow providers ...` prints, with the same columns and keys.
