@@ -1,0 +1,134 @@
+"""Real local servers for the provider matrix: HTTP (also the Slack webhook endpoint), SMTP (aiosmtpd), FTP
+(pyftpdlib). Each binds 127.0.0.1 on a free port, runs in a thread of the test process and records what it got."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class HttpServer:
+    port: int
+    requests: list[tuple[str, str, str]] = field(default_factory=list)  # method, path, body
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+@contextmanager
+def http_server() -> Iterator[HttpServer]:
+    """GET /api/item -> {"id": 7, "name": "widget"}; GET /ready -> 200 "ready"; POST anything -> 200 echo of the
+    body; every request is recorded."""
+    state = HttpServer(port=0)
+
+    class Handler(BaseHTTPRequestHandler):
+        def _reply(self, status: int, body: str, content_type: str = "application/json") -> None:
+            data = body.encode()
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            state.requests.append(("GET", self.path, ""))
+            if self.path.startswith("/api/item"):
+                self._reply(200, json.dumps({"id": 7, "name": "widget"}))
+            elif self.path.startswith("/ready"):
+                self._reply(200, "ready", "text/plain")
+            else:
+                self._reply(404, json.dumps({"error": "not found"}))
+
+        def do_POST(self) -> None:  # noqa: N802
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+            state.requests.append(("POST", self.path, body))
+            self._reply(200, "ok" if self.path.startswith("/slack") else body, "text/plain")
+
+        def log_message(self, format: str, *args: Any) -> None:  # quiet: the test asserts on `requests`
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    state.port = server.server_address[1]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(10)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class SmtpServer:
+    port: int
+    messages: list[Any] = field(default_factory=list)  # aiosmtpd Envelopes
+
+
+@contextmanager
+def smtp_server() -> Iterator[SmtpServer]:
+    from aiosmtpd.controller import Controller
+
+    state = SmtpServer(port=0)
+
+    class Handler:
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's
+            state.messages.append(envelope)
+            return "250 Message accepted for delivery"
+
+    state.port = free_port()  # aiosmtpd's controller cannot report a port chosen by the system
+    controller = Controller(Handler(), hostname="127.0.0.1", port=state.port)
+    controller.start()
+    try:
+        yield state
+    finally:
+        controller.stop()
+
+
+@dataclass
+class FtpServer:
+    port: int
+    root: Path
+    user: str = "riir"
+    password: str = "secret"
+
+
+@contextmanager
+def ftp_server(root: Path) -> Iterator[FtpServer]:
+    from pyftpdlib.authorizers import DummyAuthorizer
+    from pyftpdlib.handlers import FTPHandler
+    from pyftpdlib.servers import ThreadedFTPServer
+
+    state = FtpServer(port=0, root=root)
+    authorizer = DummyAuthorizer()
+    authorizer.add_user(state.user, state.password, str(root), perm="elradfmwMT")
+
+    class Handler(FTPHandler):
+        pass
+
+    Handler.authorizer = authorizer
+    Handler.passive_ports = None
+    server = ThreadedFTPServer(("127.0.0.1", 0), Handler)
+    state.port = server.address[1]
+    thread = threading.Thread(target=server.serve_forever, kwargs={"timeout": 0.2, "handle_exit": False}, daemon=True)
+    thread.start()
+    try:
+        yield state
+    finally:
+        server.close_all()
+        thread.join(10)
