@@ -18,6 +18,7 @@ from typing import Any
 class HttpServer:
     port: int
     requests: list[tuple[str, str, str]] = field(default_factory=list)  # method, path, body
+    user_agents: list[tuple[str, str]] = field(default_factory=list)  # path, User-Agent header
 
     @property
     def url(self) -> str:
@@ -39,8 +40,9 @@ def http_server() -> Iterator[HttpServer]:
             self.end_headers()
             self.wfile.write(data)
 
-        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        def do_GET(self) -> None:
             state.requests.append(("GET", self.path, ""))
+            state.user_agents.append((self.path, self.headers.get("User-Agent", "")))
             if self.path.startswith("/api/item"):
                 self._reply(200, json.dumps({"id": 7, "name": "widget"}))
             elif self.path.startswith("/ready"):
@@ -48,7 +50,7 @@ def http_server() -> Iterator[HttpServer]:
             else:
                 self._reply(404, json.dumps({"error": "not found"}))
 
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
             state.requests.append(("POST", self.path, body))
             self._reply(200, "ok" if self.path.startswith("/slack") else body, "text/plain")
@@ -87,7 +89,7 @@ def smtp_server() -> Iterator[SmtpServer]:
     state = SmtpServer(port=0)
 
     class Handler:
-        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
             state.messages.append(envelope)
             return "250 Message accepted for delivery"
 

@@ -26,10 +26,12 @@ from typing import Any
 import pendulum
 
 from riir_airflow import __version__
+from riir_airflow._internal import secrets
 from riir_airflow._internal.dagbag import DagBag, list_py_files
 from riir_airflow._internal.serialization import dag_hash, serialize_dag
-from riir_airflow.app.executor import ForkExecutor
+from riir_airflow.app.executor import ForkExecutor, connection_as_json
 from riir_airflow.app.scheduler import DagScheduler
+from riir_airflow.app.triggerer_secrets import AppProcessSecrets
 from riir_airflow.metastore import app_queries, notify, queries
 from riir_airflow.metastore.pool import connect, create_pool, resolve_settings
 from riir_airflow.metastore.records import StateChange
@@ -247,6 +249,8 @@ class DagApp:
             await self._record_import_errors(settings, exc.errors)
             raise
         self.db = await create_pool(settings)
+        # Triggers run in this process: their connection lookups reach the metastore (task processes override it).
+        secrets.set_store(AppProcessSecrets(settings, connection_as_json))
         self.lock_conn = await connect(settings)
         self.listen_conn = await connect(settings)
         self.executor = ForkExecutor(self.db)
