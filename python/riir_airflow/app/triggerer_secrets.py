@@ -44,4 +44,5 @@ class AppProcessSecrets:
         return None if record is None else self.to_serialized(record)
 
     def get_variable(self, key: str) -> str | None:
-        return self._blocking(lambda conn: store_secrets.get_variable(conn, key, environ={}))
+        value = self._blocking(lambda conn: store_secrets.get_variable(conn, key, environ={}))
+        return None if value is None else str(value)
