@@ -235,7 +235,7 @@ class ProvidersManager:
     def _import_hook(self, conn_type: str, hook_class_name: str, package_name: str) -> HookInfo | None:
         try:
             hook_class = import_provider_class(hook_class_name)
-        except ImportError as err:
+        except Exception as err:  # ImportError, or OSError from a missing system library (ctypes, cffi)
             # Airflow logs this and carries on: one provider missing a library must not stop the others.
             log.warning(
                 "Hook %s for connection type %r (provider %s) cannot be imported: %s: %s",
