@@ -111,7 +111,7 @@ def test_a_bad_uri_names_the_connection_and_where_it_came_from(alias: None, monk
         "Connection 'broken_pg' (from environment variable AIRFLOW_CONN_BROKEN_PG) is not a valid connection: "
         "Port could not be cast to integer value as 'notaport'"
     )
-    with pytest.raises(AirflowException, match="'not_a_uri' .*AIRFLOW_CONN_NOT_A_URI.* expected a URI"):
+    with pytest.raises(AirflowException, match=r"'not_a_uri' .*AIRFLOW_CONN_NOT_A_URI.* expected a URI"):
         PostgresHook.get_connection("not_a_uri")
 
 
