@@ -134,3 +134,58 @@ def ftp_server(root: Path) -> Iterator[FtpServer]:
     finally:
         server.close_all()
         thread.join(10)
+
+
+@contextmanager
+def httpbin_server() -> Iterator[HttpServer]:
+    """A small, deterministic stand-in for httpbin.org (which the http provider's example DAG calls): `/` says
+    "httpbin"; /get, /post, /put, /delete answer {"args", "data", "form", "json", "method", "nested"} for the
+    request (no headers: those name client library versions, which differ between environments)."""
+    state = HttpServer(port=0)
+
+    class Handler(BaseHTTPRequestHandler):
+        def _answer(self) -> None:
+            from urllib.parse import parse_qsl, urlsplit
+
+            parts = urlsplit(self.path)
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length).decode() if length else ""
+            state.requests.append((self.command, self.path, body))
+            if parts.path == "/":
+                payload, content_type = "httpbin-like local server", "text/html"
+            elif parts.path.strip("/") in ("get", "post", "put", "delete"):
+                content = self.headers.get("Content-Type", "")
+                answer = {
+                    "args": dict(parse_qsl(parts.query)),
+                    "data": body,
+                    "form": dict(parse_qsl(body)) if "x-www-form-urlencoded" in content else {},
+                    "json": json.loads(body) if "json" in content and body else None,
+                    "method": self.command,
+                    "nested": {"property": "value"},
+                }
+                payload, content_type = json.dumps(answer, sort_keys=True), "application/json"
+            else:
+                self.send_error(404)
+                return
+            data = payload.encode()
+            self.send_response(200)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        do_GET = do_POST = do_PUT = do_DELETE = _answer
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    state.port = server.server_address[1]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(10)

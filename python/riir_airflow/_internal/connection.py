@@ -183,7 +183,7 @@ class Connection:
 
     @classmethod
     def get(cls, conn_id: str) -> Connection:
-        found = secrets.find_connection(conn_id)
+        found = secrets.find_connection(conn_id) if isinstance(conn_id, str) and conn_id else None
         if found is None:
             raise AirflowNotFoundException(f"The conn_id `{conn_id}` isn't defined")
         value, source = found
