@@ -38,7 +38,6 @@ from airflow_side import base_database, read_results  # noqa: E402
 from cases import CASES, ExampleCase  # noqa: E402
 from compat_lib import airflow_output, run_riir  # noqa: E402
 from examples import SHIM, example_file  # noqa: E402
-
 from tests.providers.servers import ftp_server, httpbin_server  # noqa: E402
 
 BEHAVIOUR_CHECK = HERE.parent / "behaviour" / "check.py"

@@ -189,3 +189,79 @@ def httpbin_server() -> Iterator[HttpServer]:
         server.shutdown()
         server.server_close()
         thread.join(10)
+
+
+@dataclass
+class SshServer:
+    port: int
+    root: Path  # the SFTP root (chroot)
+    user: str = "riir"
+    password: str = "secret"
+    commands: list[str] = field(default_factory=list)
+
+
+@contextmanager
+def ssh_server(root: Path) -> Iterator[SshServer]:
+    """An SSH server (asyncssh) with password login: commands run through /bin/sh in `root`; SFTP is rooted at
+    `root`. It runs on its own event loop in a thread."""
+    import asyncio
+
+    import asyncssh
+
+    state = SshServer(port=free_port(), root=root)
+    loop = asyncio.new_event_loop()
+    host_key = asyncssh.generate_private_key("ssh-ed25519")
+
+    connections: list[Any] = []
+
+    class Server(asyncssh.SSHServer):
+        def connection_made(self, conn: Any) -> None:
+            connections.append(conn)
+
+        def begin_auth(self, username: str) -> bool:
+            return True
+
+        def password_auth_supported(self) -> bool:
+            return True
+
+        def validate_password(self, username: str, password: str) -> bool:
+            return username == state.user and password == state.password
+
+    async def run_command(process: Any) -> None:
+        command = process.command or ""
+        state.commands.append(command)
+        proc = await asyncio.create_subprocess_shell(
+            command, cwd=root, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+        )
+        out, err = await proc.communicate()
+        process.stdout.write(out)
+        process.stderr.write(err)
+        process.exit(proc.returncode or 0)
+
+    def sftp_factory(chan: Any) -> Any:
+        return asyncssh.SFTPServer(chan, chroot=str(root))
+
+    async def start() -> Any:
+        return await asyncssh.create_server(
+            Server, "127.0.0.1", state.port, server_host_keys=[host_key], process_factory=run_command,
+            sftp_factory=sftp_factory, encoding=None,
+        )  # fmt: skip
+
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    server = asyncio.run_coroutine_threadsafe(start(), loop).result(10)
+    try:
+        yield state
+    finally:
+
+        async def stop() -> None:
+            server.close()
+            await server.wait_closed()
+            for conn in connections:  # a finished client may leave its connection (and SFTP session) open
+                conn.close()
+                await conn.wait_closed()
+
+        asyncio.run_coroutine_threadsafe(stop(), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+        loop.close()

@@ -5,6 +5,7 @@ and resumes in the app's triggerer)."""
 
 from __future__ import annotations
 
+import base64
 import json
 import subprocess
 import sys
@@ -21,12 +22,22 @@ from riir_airflow.metastore import secrets as metastore_secrets
 from riir_airflow.metastore.fernet import fernet_from_key
 from riir_airflow.runtime.serde import deserialize
 from tests.app.harness import AppProcess, cli, env_for, wait_for, wait_run_done
-from tests.providers.servers import FtpServer, HttpServer, SmtpServer, ftp_server, http_server, smtp_server
+from tests.providers.servers import (
+    FtpServer,
+    HttpServer,
+    SmtpServer,
+    SshServer,
+    ftp_server,
+    http_server,
+    smtp_server,
+    ssh_server,
+)
 
 DAG_FILE = Path(__file__).resolve().parent / "dags" / "provider_matrix.py"
 TASKS = {
     "sqlite_rows", "pg_answer", "pg_hook", "http_ready", "http_item", "http_post", "http_deferred", "email",
-    "write_upload", "ftp_put", "ftp_sensor", "redis_set", "redis_key", "redis_publish", "slack",
+    "write_upload", "ftp_put", "ftp_sensor", "redis_set", "redis_key", "redis_publish", "slack", "ssh_command",
+    "sftp_put", "sftp_sensor",
 }  # fmt: skip
 
 pytestmark = [
@@ -37,17 +48,33 @@ pytestmark = [
 ]
 
 
+Servers = tuple[HttpServer, SmtpServer, FtpServer, SshServer]
+
+
 @pytest.fixture
-def servers(tmp_path: Path) -> Iterator[tuple[HttpServer, SmtpServer, FtpServer]]:
+def servers(tmp_path: Path) -> Iterator[Servers]:
     (tmp_path / "ftp").mkdir()
-    with http_server() as http, smtp_server() as smtp, ftp_server(tmp_path / "ftp") as ftp:
-        yield http, smtp, ftp
+    (tmp_path / "sftp").mkdir()
+    with http_server() as http, smtp_server() as smtp, ftp_server(tmp_path / "ftp") as ftp, \
+            ssh_server(tmp_path / "sftp") as ssh:  # fmt: skip
+        yield http, smtp, ftp, ssh
 
 
-def connections(tmp_path: Path, pg_dsn: str, http: HttpServer, smtp: SmtpServer, ftp: FtpServer) -> dict[str, str]:
+def connections(tmp_path: Path, pg_dsn: str, servers: Servers) -> dict[str, str]:
     """conn_id -> URI or JSON, as `AIRFLOW_CONN_*` takes them."""
+    http, smtp, ftp, ssh = servers
     pg = pg_dsn.replace("postgresql://", "postgres://", 1)
     return {
+        "ssh_local": json.dumps(
+            {
+                "conn_type": "ssh",
+                "host": "127.0.0.1",
+                "port": ssh.port,
+                "login": ssh.user,
+                "password": ssh.password,
+                "extra": {"no_host_key_check": True},
+            }
+        ),
         "sqlite_local": json.dumps({"conn_type": "sqlite", "host": str(tmp_path / "matrix.db")}),
         "pg_local": pg,
         "http_local": f"http://127.0.0.1:{http.port}",
@@ -60,7 +87,8 @@ def connections(tmp_path: Path, pg_dsn: str, http: HttpServer, smtp: SmtpServer,
     }
 
 
-def check_side_effects(http: HttpServer, smtp: SmtpServer, ftp: FtpServer) -> None:
+def check_side_effects(servers: Servers) -> None:
+    http, smtp, ftp, ssh = servers
     paths = [(method, path.split("?")[0]) for method, path, _ in http.requests]
     assert ("GET", "/ready") in paths and paths.count(("GET", "/api/item")) >= 2
     assert ("POST", "/echo", '{"hello": "world"}') in http.requests
@@ -69,16 +97,17 @@ def check_side_effects(http: HttpServer, smtp: SmtpServer, ftp: FtpServer) -> No
     assert smtp.messages[0].rcpt_tos == ["ops@example.com"]
     assert b"Subject: matrix 2024-03-05" in smtp.messages[0].content
     assert (ftp.root / "upload.txt").read_text() == "uploaded by riir"
+    assert "echo riir-ssh" in ssh.commands
+    assert (ssh.root / "incoming" / "upload.txt").read_text() == "uploaded by riir"
     # The deferrable operator's request came from its trigger (aiohttp), the plain one's from requests.
     agents = {agent.split("/")[0] for path, agent in http.user_agents if path.startswith("/api/item")}
     assert {"python-requests", "Python"} <= agents, agents
 
 
-def test_matrix_in_dags_test(tmp_path: Path, pg_dsn: str, servers: tuple[HttpServer, SmtpServer, FtpServer]) -> None:
-    http, smtp, ftp = servers
+def test_matrix_in_dags_test(tmp_path: Path, pg_dsn: str, servers: Servers) -> None:
     env = env_for("postgresql://unused@127.0.0.1:1/none", tmp_path / "home", MATRIX_DIR=str(tmp_path),
                   MATRIX_KEY=f"riir-{uuid.uuid4().hex}", PYTHONWARNINGS="ignore")  # fmt: skip
-    env.update({f"AIRFLOW_CONN_{k.upper()}": v for k, v in connections(tmp_path, pg_dsn, http, smtp, ftp).items()})
+    env.update({f"AIRFLOW_CONN_{k.upper()}": v for k, v in connections(tmp_path, pg_dsn, servers).items()})
     results = tmp_path / "results.json"
     proc = subprocess.run(
         [sys.executable, "-m", "riir_airflow", "dags", "test", str(DAG_FILE), "2024-03-05", "--save-results",
@@ -89,7 +118,7 @@ def test_matrix_in_dags_test(tmp_path: Path, pg_dsn: str, servers: tuple[HttpSer
     result = json.loads(results.read_text())
     check_run(result["run_state"], {t["task_id"]: t["state"] for t in result["task_instances"]},
               {x["task_id"]: x["value"] for x in result["xcoms"] if x["key"] == "return_value"}, pg_dsn)  # fmt: skip
-    check_side_effects(http, smtp, ftp)
+    check_side_effects(servers)
 
 
 def check_run(run_state: str, states: dict[str, str], stored: dict[str, Any], pg_dsn: str) -> None:
@@ -103,12 +132,10 @@ def check_run(run_state: str, states: dict[str, str], stored: dict[str, Any], pg
     assert xcoms["pg_hook"] == pg_dsn.rsplit("/", 1)[1]
     assert xcoms["http_item"] == "widget"
     assert json.loads(xcoms["http_deferred"]) == {"id": 7, "name": "widget"}
+    assert base64.b64decode(xcoms["ssh_command"]) == b"riir-ssh\n"  # Airflow's default: base64 of stdout
 
 
-async def test_matrix_under_the_app_with_metastore_connections(
-    tmp_path: Path, pg_dsn: str, servers: tuple[HttpServer, SmtpServer, FtpServer]
-) -> None:
-    http, smtp, ftp = servers
+async def test_matrix_under_the_app_with_metastore_connections(tmp_path: Path, pg_dsn: str, servers: Servers) -> None:
     home = tmp_path / "home"
     home.mkdir()
     key = Fernet.generate_key().decode()
@@ -117,7 +144,7 @@ async def test_matrix_under_the_app_with_metastore_connections(
     cli(env, "db", "migrate")
     db = await asyncpg.connect(pg_dsn)
     try:
-        for conn_id, value in connections(tmp_path, pg_dsn, http, smtp, ftp).items():
+        for conn_id, value in connections(tmp_path, pg_dsn, servers).items():
             record = (
                 metastore_secrets.connection_from_uri(conn_id, value)
                 if not value.startswith("{")
@@ -145,7 +172,7 @@ async def test_matrix_under_the_app_with_metastore_connections(
                 raise AssertionError(f"{states}\n" + "\n".join(f"{r['task_id']}: {r['line']}" for r in logs)[-6000:])
             check_run(state, {r["task_id"]: r["state"] for r in rows},
                       {r["task_id"]: json.loads(r["value"]) for r in xcom_rows}, pg_dsn)  # fmt: skip
-            check_side_effects(http, smtp, ftp)
+            check_side_effects(servers)
         finally:
             app.stop()
     finally:

@@ -1,5 +1,5 @@
 """Operators, sensors and hooks of the provider matrix against local servers (connections from the environment
-or the metastore: sqlite_local, pg_local, http_local, smtp_local, ftp_local, redis_local, slack_local).
+or the metastore: sqlite_local, pg_local, http_local, smtp_local, ftp_local, redis_local, slack_local, ssh_local).
 `MATRIX_DIR` is a scratch directory (the FTP upload's source); `MATRIX_KEY` keeps redis keys per run apart."""
 
 from __future__ import annotations
@@ -16,8 +16,11 @@ from airflow.providers.postgres.hooks.postgres import PostgresHook
 from airflow.providers.redis.hooks.redis import RedisHook
 from airflow.providers.redis.operators.redis_publish import RedisPublishOperator
 from airflow.providers.redis.sensors.redis_key import RedisKeySensor
+from airflow.providers.sftp.operators.sftp import SFTPOperator
+from airflow.providers.sftp.sensors.sftp import SFTPSensor
 from airflow.providers.slack.operators.slack_webhook import SlackWebhookOperator
 from airflow.providers.smtp.operators.smtp import EmailOperator
+from airflow.providers.ssh.operators.ssh import SSHOperator
 from airflow.sdk import DAG, task
 
 KEY = os.environ.get("MATRIX_KEY", "riir-matrix")
@@ -83,6 +86,21 @@ with DAG("provider_matrix", schedule=None, start_date=pendulum.datetime(2024, 1,
     flag = RedisKeySensor(task_id="redis_key", redis_conn_id="redis_local", key=f"{KEY}:flag", poke_interval=1)
     slack = SlackWebhookOperator(task_id="slack", slack_webhook_conn_id="slack_local", message="matrix done")
 
+    remote = SSHOperator(task_id="ssh_command", ssh_conn_id="ssh_local", command="echo riir-ssh")
+    sftp_put = SFTPOperator(
+        task_id="sftp_put",
+        ssh_conn_id="ssh_local",
+        local_filepath=os.path.join(SCRATCH, "upload.txt"),
+        remote_filepath="/incoming/upload.txt",
+        operation="put",
+        create_intermediate_dirs=True,
+    )
+    sftp_seen = SFTPSensor(
+        task_id="sftp_sensor", sftp_conn_id="ssh_local", path="/incoming/upload.txt", poke_interval=1
+    )
+
     sqlite_rows >> pg_answer >> pg_hook() >> ready >> [item, posted, deferred] >> mail
-    write_upload() >> upload >> uploaded
+    written = write_upload()
+    written >> upload >> uploaded
+    written >> remote >> sftp_put >> sftp_seen
     redis_set() >> flag >> publish >> slack
