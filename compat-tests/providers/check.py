@@ -125,7 +125,8 @@ def resources(case: ExampleCase, tmp: Path) -> Iterator[dict[str, str]]:
             "ftp": f"ftp://{ftp.user}:{ftp.password}@127.0.0.1:{ftp.port}",
             "sqlite": str(tmp / "example.db"),
             "closed": f"ftp://user:pw@127.0.0.1:{closed_port()}",
-            "redis": f"redis://127.0.0.1:6379/{REDIS_DB}",
+            # RedisHook takes the database number from the `db` extra.
+            "redis": json.dumps({"conn_type": "redis", "host": "127.0.0.1", "port": 6379, "extra": {"db": REDIS_DB}}),
         }
         yield {f"AIRFLOW_CONN_{conn_id.upper()}": tpl.format(**values) for conn_id, tpl in case.connections.items()}
 
@@ -137,6 +138,42 @@ def _stage(case: ExampleCase, folder: Path) -> Path:
         if sibling.is_file() and (sibling == source or sibling.suffix != ".py"):
             shutil.copy2(sibling, folder / sibling.name)
     return folder / source.name
+
+
+RESULTS_CACHE = Path.home() / ".cache" / "riir-airflow" / "compat" / "providers"
+HARNESS_VERSION = "1"
+
+
+def _case_key(case: ExampleCase) -> str:
+    """What determines Airflow's results: the example and the files next to it, the case, the harness, versions."""
+    import dataclasses
+    import hashlib
+    import importlib.metadata
+
+    from airflow_env import AIRFLOW_VERSION
+
+    digest = hashlib.sha256(f"{HARNESS_VERSION}\0{AIRFLOW_VERSION}\0{importlib.metadata.version(case.dist)}".encode())
+    digest.update(json.dumps(dataclasses.asdict(case), sort_keys=True).encode())
+    source = example_file(case.dist, case.path)
+    for sibling in sorted(source.parent.iterdir()):
+        if sibling.is_file():
+            digest.update(sibling.name.encode() + b"\0" + sibling.read_bytes())
+    for shim_file in sorted(SHIM.rglob("*.py")):
+        digest.update(shim_file.read_bytes())
+    digest.update((ROOT / "tests" / "providers" / "servers.py").read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def airflow_results(case: ExampleCase) -> tuple[dict[str, Any], str]:
+    """Airflow's results for `case`, cached (the local servers answer deterministically)."""
+    cached = RESULTS_CACHE / f"{case.dag_id}-{_case_key(case)}.json"
+    if cached.exists() and not os.environ.get("RIIR_COMPAT_REFRESH"):
+        return json.loads(cached.read_text()), f"(cached: {cached.with_suffix('.log')})"
+    results, log = run_airflow(case)
+    RESULTS_CACHE.mkdir(parents=True, exist_ok=True)
+    cached.with_suffix(".log").write_text(log)
+    cached.write_text(json.dumps(results, indent=1, sort_keys=True))
+    return results, log
 
 
 def run_airflow(case: ExampleCase) -> tuple[dict[str, Any], str]:
@@ -212,10 +249,11 @@ def main() -> int:
     problems = structure(cases)
     for line in problems:
         print(f"structure: {line}")
+    print(f"structure: {'MISMATCH' if problems else 'same'} for {len(cases)} examples")
     failed = failed or bool(problems)
     diff_results = _load(BEHAVIOUR_CHECK, "behaviour_check").diff_results
     for case in cases:
-        airflow, airflow_log = run_airflow(case)
+        airflow, airflow_log = airflow_results(case)
         riir, riir_log = run_riir_side(case)
         if riir is None:
             print(f"{case.dag_id}: riir produced no results\n{riir_log}")

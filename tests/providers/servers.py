@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import socket
 import threading
 from collections.abc import Iterator
@@ -116,6 +117,7 @@ def ftp_server(root: Path) -> Iterator[FtpServer]:
     from pyftpdlib.handlers import FTPHandler
     from pyftpdlib.servers import ThreadedFTPServer
 
+    logging.getLogger("pyftpdlib").setLevel(logging.WARNING)  # one line per FTP command otherwise
     state = FtpServer(port=0, root=root)
     authorizer = DummyAuthorizer()
     authorizer.add_user(state.user, state.password, str(root), perm="elradfmwMT")
