@@ -247,6 +247,15 @@ class DAG:
     def folder(self) -> str:
         return os.path.dirname(self.fileloc)
 
+    @property
+    def task(self) -> Any:
+        """`@dag.task`: the task decorator bound to this DAG (Airflow's `functools.partial(task, dag=self)`)."""
+        import functools
+
+        from riir_airflow._internal.decorators import task
+
+        return functools.partial(task, dag=self)
+
     def add_task(self, task: Any) -> None:
         """Adds a task; its start/end dates are bounded by the DAG's, as in Airflow."""
         if task.dag is not None and task.dag is not self:

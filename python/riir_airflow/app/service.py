@@ -26,12 +26,14 @@ from typing import Any
 import pendulum
 
 from riir_airflow import __version__
+from riir_airflow._internal import secrets
 from riir_airflow._internal.dagbag import DagBag, list_py_files
 from riir_airflow.app.dag_store import record_import_errors, store_dag
 from riir_airflow.app.environment import apply_environment, configured_environment
-from riir_airflow.app.executor import ForkExecutor
+from riir_airflow.app.executor import ForkExecutor, connection_as_json
 from riir_airflow.app.identity import deploy_identity
 from riir_airflow.app.scheduler import DagScheduler
+from riir_airflow.app.triggerer_secrets import AppProcessSecrets
 from riir_airflow.metastore import app_queries, notify, queries
 from riir_airflow.metastore.connections import ConnectionBudget, connect_waiting
 from riir_airflow.metastore.pool import connect, resolve_settings, session_settings
@@ -306,6 +308,8 @@ class DagApp:
         self.db = ConnectionBudget(settings, session, same_server=direct.dsn == settings.dsn)
         session.add_termination_listener(self._on_session_closed)
         self.executor = ForkExecutor(self.db)
+        # Triggers run in this process: their connection lookups reach the metastore (task processes override it).
+        secrets.set_store(AppProcessSecrets(settings, connection_as_json))
         try:
             versions = await self.register(bag)
             heartbeat = asyncio.create_task(self._heartbeat())

@@ -34,6 +34,7 @@ COMMAND_MODULES = [
     "riir_airflow.cli.info_command",
     "riir_airflow.cli.cheat_sheet_command",
     "riir_airflow.cli.replaced_commands",
+    "riir_airflow.cli.providers_command",
 ]
 
 
