@@ -124,7 +124,12 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         own = pool is None
-        app.state.pool = pool if pool is not None else await create_pool(settings_from_config(cfg, dsn=dsn))
+        app.state.db_settings = None  # set when the broker connects itself: the UI's LISTEN connection uses them
+        if pool is None:
+            app.state.db_settings = settings_from_config(cfg, dsn=dsn)
+            app.state.pool = await create_pool(app.state.db_settings)
+        else:
+            app.state.pool = pool
         try:
             yield
         finally:

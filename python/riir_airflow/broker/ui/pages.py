@@ -80,7 +80,8 @@ async def logout() -> RedirectResponse:
 async def events(request: Request, user: UiUser, dag_id: str | None = None) -> StreamingResponse:
     hub: LiveHub | None = getattr(request.app.state, "ui_live", None)
     if hub is None:
-        hub = request.app.state.ui_live = LiveHub(request.app.state.pool)
+        settings = getattr(request.app.state, "db_settings", None)
+        hub = request.app.state.ui_live = LiveHub(request.app.state.pool, settings)
     return StreamingResponse(hub.stream(dag_id), media_type="text/event-stream", headers={"Cache-Control": "no-store"})
 
 
