@@ -193,6 +193,26 @@ def test_read_only_user_sees_no_action_buttons_and_the_api_refuses(stack: Stack,
     page.context.close()
 
 
+def test_dag_list_search_and_tag_filter(stack: Stack, browser: Browser) -> None:
+    page = login(browser, stack)
+    table = page.get_by_role("table", name="Dags")
+    expect(table.locator("tbody tr")).to_have_count(3)
+    page.get_by_label("Search Dags").fill("xss")
+    page.get_by_role("button", name="Filter").click()
+    expect(table.locator("tbody tr")).to_have_count(1)
+    expect(table).to_contain_text("ui_xss")
+    page.goto(f"{stack.url}/dags")
+    page.get_by_label("Filter by tag").select_option("demo")
+    page.get_by_role("button", name="Filter").click()
+    expect(table.locator("tbody tr")).to_have_count(1)
+    expect(table).to_contain_text("ui_demo")
+    page.get_by_label("Filter by paused state").select_option("paused")
+    page.get_by_role("button", name="Filter").click()
+    expect(table).to_contain_text("No Dags found.")
+    expect(page.get_by_role("navigation", name="Pagination")).to_contain_text("Page 1 of 1")
+    page.context.close()
+
+
 def test_pause_from_the_list_then_retire(stack: Stack, browser: Browser) -> None:
     page = login(browser, stack)
     switch = page.get_by_role("switch", name="Pause/Unpause Dag ui_daily")

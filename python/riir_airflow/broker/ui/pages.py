@@ -110,6 +110,7 @@ async def dag_list(
     fragment: bool = False,
 ) -> HTMLResponse:
     paused_filter = {"active": False, "paused": True}.get(paused or "")
+    tags = [t for t in tags or () if t]  # the form's "All tags" sends an empty value
     result = await uq.dag_list(pool, search=search, tags=tags or (), paused=paused_filter,
                                limit=DAGS_PER_PAGE, offset=(page - 1) * DAGS_PER_PAGE)  # fmt: skip
     config = request.app.state.config
