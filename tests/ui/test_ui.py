@@ -95,8 +95,8 @@ def test_trigger_with_a_param_live_grid_live_log_clear_and_expand(stack: Stack, 
     page.evaluate("window.__noReload = 2")
     expect(log).to_contain_text("slow line 0", timeout=STATE_TIMEOUT)
     first = log.inner_text()
-    assert "slow line 7" not in first, "the log was complete before it was followed"
-    expect(log).to_contain_text("slow line 7", timeout=STATE_TIMEOUT)
+    assert "slow line 19" not in first, "the log was complete before it was followed"
+    expect(log).to_contain_text("slow line 19", timeout=STATE_TIMEOUT)
     expect(page.locator("#ti-state")).to_have_text("success", timeout=STATE_TIMEOUT)
     assert page.evaluate("window.__noReload") == 2
 
