@@ -17,8 +17,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from riir_airflow._internal.dagbag import list_py_files
-
 
 def _spawn(args: list[str], log: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "RIIR_AIRFLOW_COMPAT": os.environ.get("RIIR_AIRFLOW_COMPAT", "1")}
@@ -29,7 +27,8 @@ def _spawn(args: list[str], log: Path) -> subprocess.Popen[bytes]:
 
 
 def _dag_files(folder: str) -> list[str]:
-    from riir_airflow._internal.dagbag import might_contain_dag
+    # Imported here: every command imports this module to build the parser, and the broker must not load authoring.
+    from riir_airflow._internal.dagbag import list_py_files, might_contain_dag
 
     return [p for p in list_py_files(folder) if might_contain_dag(p, True)]
 
