@@ -285,14 +285,14 @@ def render_text(
 ) -> str:
     lines = [
         f"== {name}: {start['date']}, {start['cores']} cores, load {start['loadavg']} -> {load_end}",
-        f"{'':44}{'riir':>28}{'airflow':>28}{'airflow/riir':>13}  target",
+        f"{'':52}{'riir':>28}{'airflow':>28}{'airflow/riir':>13}  target",
     ]
     for fig in figures:
         d = _digits(fig)
         r = fmt_stats(fig["riir"], d) if fig.get("riir") else "-"
         a = fmt_stats(fig["airflow"], d) if fig.get("airflow") else "-"
         label = f"{fig['label']} ({fig['unit']})"
-        lines.append(f"{label:44}{r:>28}{a:>28}{ratio(fig):>13}  {fig.get('target') or ''}")
+        lines.append(f"{label:52}{r:>28}{a:>28}{ratio(fig):>13}  {fig.get('target') or ''}")
     lines.extend(f"note: {n}" for n in notes)
     return "\n".join(lines)
 
