@@ -116,7 +116,9 @@ def main() -> int:
 
             wait_until(up, 60, "the broker")
             token = httpx.post(f"{url}/auth/token", json={"username": "admin", "password": "pw"}).json()
-            with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token['access_token']}"}) as client:
+            with httpx.Client(
+                base_url=url, timeout=120, headers={"Authorization": f"Bearer {token['access_token']}"}
+            ) as client:
                 for name, path in ENDPOINTS:
                     path = path.format(run=last_run)
                     for _ in range(5):

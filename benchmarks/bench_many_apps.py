@@ -14,9 +14,10 @@ catchup=False, one no-op @task, paused at creation. The apps start in batches; t
 2. idle: `--idle-seconds` of /proc sampling of every app process (PSS summed over processes and divided by the
    number of apps; CPU of all apps together as % of one core), ending at least 3 s before the next minute.
 3. tick: at the next minute every DAG is due at once. Latency per DAG = start_date of its first task instance minus
-   the run's run_after (the cron fire time). A listener on the metastore counts the NOTIFY events during the tick;
-   every app LISTENs on the same global channels (app/service.py), so each event is delivered to every app: the
-   deliveries printed are events x apps.
+   the run's run_after (the cron fire time). Listeners on the metastore count the NOTIFY events of the tick on the
+   global channels, and those on one DAG's own channel (what its app hears: apps LISTEN to their DAGs' channels
+   only, metastore/notify.py). PostgreSQL's transactions and rows written during the tick and the idle window come
+   from pg_stat_database.
 4. connections: rows of pg_stat_activity on the metastore, per app (the benchmark's own connection excluded).
 """
 
@@ -36,6 +37,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import asyncpg
+
+from riir_airflow.metastore.notify import dag_channel  # the channel name an app listens to
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -157,18 +160,38 @@ async def connections(dsn: str) -> int:
         await conn.close()
 
 
-async def measure_tick(dsn: str, boundary: datetime.datetime, apps: int, timeout: float) -> tuple[list[float], int]:
-    """Waits for every DAG's run at `boundary` to start its first task; (latencies in s, NOTIFY events seen)."""
-    events = 0
+async def db_counters(dsn: str) -> dict[str, int]:
+    """Transactions committed and rows written in the metastore's database so far."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        row = await conn.fetchrow(
+            "SELECT xact_commit, tup_inserted + tup_updated + tup_deleted AS rows_written FROM pg_stat_database "
+            "WHERE datname = current_database()"
+        )
+        return {"xact": int(row["xact_commit"]), "rows": int(row["rows_written"])}
+    finally:
+        await conn.close()
 
-    def on_notify(*_: object) -> None:
-        nonlocal events
-        events += 1
+
+async def measure_tick(
+    dsn: str, boundary: datetime.datetime, apps: int, timeout: float
+) -> tuple[list[float], int, int]:
+    """Waits for every DAG's run at `boundary` to start its first task; (latencies in s, NOTIFY events on the global
+    channels, NOTIFY events on the channel of the first DAG)."""
+    events = 0
+    one_dag = 0
+
+    def on_notify(_conn: object, _pid: int, channel: str, _payload: object) -> None:
+        nonlocal events, one_dag
+        if channel == dag_channel("many_000"):
+            one_dag += 1
+        else:
+            events += 1
 
     listener = await asyncpg.connect(dsn)
     conn = await asyncpg.connect(dsn)
     try:
-        for channel in CHANNELS:
+        for channel in (*CHANNELS, dag_channel("many_000")):
             await listener.add_listener(channel, on_notify)
         deadline = (
             time.monotonic() + timeout + max(0.0, (boundary - datetime.datetime.now(datetime.UTC)).total_seconds())
@@ -182,7 +205,7 @@ async def measure_tick(dsn: str, boundary: datetime.datetime, apps: int, timeout
             )
             if len(rows) >= apps:
                 await asyncio.sleep(2)  # the rest of the tick's events (ends of tries)
-                return [r["latency"].total_seconds() for r in rows], events
+                return [r["latency"].total_seconds() for r in rows], events, one_dag
             if time.monotonic() > deadline:
                 raise TimeoutError(f"only {len(rows)} of {apps} DAGs started their first task for {boundary}")
             await asyncio.sleep(0.2)
@@ -244,12 +267,16 @@ def main() -> int:
             time.sleep(
                 max(0.0, (boundary - datetime.datetime.now(datetime.UTC)).total_seconds() - args.idle_seconds - 3)
             )
+            counters = asyncio.run(db_counters(dsn))
             idle = measure.sample_footprint(procs.pids, args.idle_seconds)
+            idle_db = {k: v - counters[k] for k, v in asyncio.run(db_counters(dsn)).items()}
             conns_idle = asyncio.run(connections(dsn))
             cpu_before = measure.tree_cpu_seconds(procs.pids)
+            counters = asyncio.run(db_counters(dsn))
             print(f"  idle sampled; waiting for the tick at {boundary:%H:%M:%S}", flush=True)
-            latencies, events = asyncio.run(measure_tick(dsn, boundary, args.apps, 120))
+            latencies, events, one_dag = asyncio.run(measure_tick(dsn, boundary, args.apps, 120))
             tick_cpu = measure.tree_cpu_seconds(procs.pids) - cpu_before
+            tick_db = {k: v - counters[k] for k, v in asyncio.run(db_counters(dsn)).items()}
             procs.check_alive()
     finally:
         procs.stop()
@@ -269,8 +296,12 @@ def main() -> int:
     run.figure("metastore connections per app (after start)", "count", conns / n)
     run.figure(f"tick -> first task started, all {n} DAGs", "s", latencies, target="p90/max <= 2")
     run.figure("CPU of all apps for the tick", "s", tick_cpu)
-    run.figure("NOTIFY events during the tick", "count", events)
-    run.figure("NOTIFY deliveries to apps (events x apps)", "count", events * n)
+    run.figure("CPU of all apps for the tick, per DAG run", "ms", 1000 * tick_cpu / n)
+    run.figure("NOTIFY events during the tick (global channels)", "count", events)
+    run.figure("NOTIFY events heard by one app during the tick", "count", one_dag)
+    run.figure("metastore transactions per idle app per minute", "count", idle_db["xact"] / n / idle.seconds * 60)
+    run.figure("metastore transactions for the tick, per DAG run", "count", tick_db["xact"] / n)
+    run.figure("metastore rows written for the tick, per DAG run", "count", tick_db["rows"] / n)
     run.notes.append(
         f"{n} apps, one DAG each (cron * * * * *, one no-op task), private PostgreSQL 15; "
         "tick latency = first task start_date - run_after; cells over DAGs: median (min-max)."
