@@ -93,7 +93,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=1000, help="runs of history (default 1000; the issue's 10000)")
     parser.add_argument("--requests", type=int, default=100, help="requests per endpoint (default 100)")
     args = parser.parse_args()
-    run = measure.Run("history", {"runs": args.runs, "tasks_per_run": TASKS, "requests": args.requests})
+    run = measure.Run(f"history_{args.runs}", {"runs": args.runs, "tasks_per_run": TASKS, "requests": args.requests})
     with database("bench_history") as dsn, tempfile.TemporaryDirectory() as home:
         started = time.monotonic()
         tis, last_run = asyncio.run(fill(dsn, args.runs))

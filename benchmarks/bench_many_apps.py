@@ -226,7 +226,7 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the work directory (logs)")
     args = parser.parse_args()
 
-    run = measure.Run("many_apps", {"apps": args.apps, "idle_seconds": args.idle_seconds})
+    run = measure.Run(f"many_apps_{args.apps}", {"apps": args.apps, "idle_seconds": args.idle_seconds})
     workdir = Path(tempfile.mkdtemp(prefix="bench-many-"))
     procs = Processes(workdir)
     cli = riir_cli()
