@@ -34,3 +34,7 @@ BEGIN
     PERFORM pg_notify(riir_dag_channel(NEW.dag_id), (body::jsonb || '{"event": "riir_dag_paused"}')::text);
     RETURN NULL;
 END $$;
+
+-- The API lists task instances across runs in Airflow's default order (map_index, then the key): without this index
+-- every such page sorts the whole table (benchmarks/bench_history.py).
+CREATE INDEX task_instance_list_order_idx ON task_instance (map_index, dag_id, run_id, task_id);
