@@ -80,6 +80,7 @@ class DagApp:
         self.pause_changed = True  # re-read `paused` on the next loop turn
         self.paused_read_at = 0.0
         self.heartbeat_ok = True  # while False, no new tries are claimed
+        self.listening_for_slots = False  # LISTENing to every DAG's task states (tries of ours wait for pool slots)
         self.fencing_tokens: dict[str, int] = {}
         self.fenced = False  # lost the locks: no more writes, exit non-zero
         self.closing = False
@@ -175,6 +176,10 @@ class DagApp:
     def _on_notification(self, _conn: Any, _pid: int, channel: str, payload: object) -> None:
         note = _payload(payload)
         scheduler = self.schedulers.get(str(note.get("dag_id")))
+        if channel.startswith(notify.DAG_CHANNEL_PREFIX):
+            channel = str(note.pop("event", ""))  # one of our DAGs' own channels: the kind is in the payload
+        elif scheduler is not None:
+            return  # the global channel while waiting for slots: our own DAGs' events come on their channels
         if scheduler is None:
             # Another app's DAG. Its tries ending can only matter here by freeing pool slots that tries of ours wait
             # for; anything else would wake every app of a large deployment for every change anywhere.
@@ -188,6 +193,20 @@ class DagApp:
         if channel == notify.DAG_PAUSED:
             self.pause_changed = True
         self.wake.set()
+
+    async def _listen_for_slots(self, waiting: bool) -> None:
+        """While tries of ours wait for pool slots, other DAGs' tries ending can free them: listen to every DAG's task
+        states then, and only then (otherwise each event would reach every app of the deployment)."""
+        if waiting == self.listening_for_slots:
+            return
+        async with self.db.session_connection() as conn:
+            if waiting:
+                await conn.add_listener(notify.TASK_STATE_CHANGED, self._on_notification)
+                # A slot freed between this turn's claims and the LISTEN was not heard: look once more.
+                self.wake.set()
+            else:
+                await conn.remove_listener(notify.TASK_STATE_CHANGED, self._on_notification)
+        self.listening_for_slots = waiting
 
     async def _heartbeat(self) -> None:
         """Stamps the app's and its running tries' heartbeats, on the session connection (the one an idle app keeps
@@ -234,6 +253,7 @@ class DagApp:
                     self.fence(exc)
                 except Exception:
                     log.exception("Scheduling %s failed; retrying on the next wake-up", dag_id)
+            await self._listen_for_slots(any(s.waiting_for_slots for s in self.schedulers.values()))
             wakeups = [s.next_wakeup for s in self.schedulers.values() if s.next_wakeup is not None]
             timeout = IDLE_WAKE_SECONDS
             if wakeups:
@@ -324,8 +344,9 @@ class DagApp:
                     self.fencing_tokens[dag_id], self.fence,
                 )  # fmt: skip
             async with self.db.session_connection() as conn:
-                for channel in (notify.RUN_CREATED, notify.DAG_PAUSED, notify.TASK_STATE_CHANGED):
-                    await conn.add_listener(channel, self._on_notification)
+                # Our DAGs' channels only: events of other DAGs are not delivered here (metastore/notify.py).
+                for dag_id in sorted(self.schedulers):
+                    await conn.add_listener(notify.dag_channel(dag_id), self._on_notification)
             log.info("App %s running %s", self.app_id, ", ".join(sorted(bag.dags)))
             await self.loop()
             await self.drain()

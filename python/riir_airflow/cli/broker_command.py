@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     if problem:
         print(problem, file=sys.stderr)
         return 1
-    target = "riir_airflow.broker.app:create_app"
+    target = "riir_airflow.broker.front:create_broker"
     print(f"riir-airflow broker on http://{host}:{port} ({args.server}, {workers} worker(s))", flush=True)
     if args.server == "uvicorn":
         try:
@@ -95,10 +95,10 @@ def _serve_in_this_process(host: str, port: int, grace: int) -> int:
     from granian.constants import Interfaces
     from granian.server.embed import Server
 
-    from riir_airflow.broker.app import create_app
+    from riir_airflow.broker.front import create_broker
 
     async def serve() -> None:
-        server = Server(create_app(), address=host, port=port, interface=Interfaces.ASGI, log_access=False)
+        server = Server(create_broker(), address=host, port=port, interface=Interfaces.ASGI, log_access=False)
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, server.stop)

@@ -18,8 +18,6 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from riir_airflow._internal.dagbag import list_py_files, might_contain_dag
-
 # After a change is seen, wait until the folder has been quiet this long before acting on it: an editor's save or
 # a `git checkout` touches files in bursts.
 SETTLE_SECONDS = 0.5
@@ -27,6 +25,9 @@ SETTLE_SECONDS = 0.5
 
 def snapshot(folder: str, safe_mode: bool = True) -> dict[str, str]:
     """Absolute path -> SHA-256 of the content, for every DAG file under `folder` (or `folder` itself)."""
+    # Imported here: every command imports this module to build the parser, and most must not load authoring.
+    from riir_airflow._internal.dagbag import list_py_files, might_contain_dag
+
     files: dict[str, str] = {}
     for path in list_py_files(folder, safe_mode):
         try:
