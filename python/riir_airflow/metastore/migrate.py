@@ -51,6 +51,7 @@ OWNED_FUNCTIONS = (
     "riir_notify_task_state",
     "riir_notify_dag_paused",
     "riir_notify_app_registered",
+    "riir_dag_channel",  # 0010
 )
 
 
@@ -156,7 +157,7 @@ async def drop_all(conn: Conn) -> None:
         for table in OWNED_TABLES:
             await conn.execute(f"DROP TABLE IF EXISTS {table} CASCADE")
         for function in OWNED_FUNCTIONS:
-            await conn.execute(f"DROP FUNCTION IF EXISTS {function}() CASCADE")
+            await conn.execute(f"DROP FUNCTION IF EXISTS {function} CASCADE")  # by name: any argument list
 
 
 async def reset(conn: Conn, *, default_pool_slots: int = 128) -> list[Migration]:
