@@ -370,7 +370,8 @@ class DAG:
                 clone.upstream_task_ids = task.upstream_task_ids & keep
                 clone.downstream_task_ids = task.downstream_task_ids & keep
                 subset.task_dict[task_id] = clone
-                clone.dag = subset
+                # The copy belongs to the subset (the dag setter refuses to move the original to another DAG).
+                clone.__dict__["_dag"] = subset
         subset.partial = True
         return subset
 
