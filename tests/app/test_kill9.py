@@ -78,9 +78,9 @@ async def test_a_sensor_reschedule_survives_a_killed_app(
         from airflow.sdk import DAG
         from airflow.providers.standard.sensors.python import PythonSensor
 
-        def poke():
+        def poke(task_reschedule_count):
             with open("{pokes}", "a") as out:
-                out.write(f"{{time.time()}}\\n")
+                out.write(f"{{time.time()}} {{task_reschedule_count}}\\n")
             return len(open("{pokes}").read().splitlines()) >= 3
 
         with DAG("resched", schedule=None):
@@ -105,8 +105,9 @@ async def test_a_sensor_reschedule_survives_a_killed_app(
         assert await wait_run_done(db, "resched", "r1", timeout=60) == "success", app.output()
     finally:
         app.stop()
-    times = [float(line) for line in pokes.read_text().splitlines()]
-    assert len(times) == 3
+    lines = [line.split() for line in pokes.read_text().splitlines()]
+    times = [float(when) for when, _ in lines]
+    assert [int(count) for _, count in lines] == [0, 1, 2]  # task_reschedule_count, kept across the restart
     # The restarted app waited for the stored reschedule date instead of poking at once.
     assert all(later - earlier >= 3.5 for earlier, later in itertools.pairwise(times))
     assert await db.fetchval("SELECT count(*) FROM task_reschedule WHERE dag_id = 'resched'") == 2
