@@ -246,6 +246,8 @@ def run_child(
             try_number=claim.try_number,
             max_tries=claim.max_tries,
             start_date=pendulum.now("UTC"),
+            first_reschedule_date=claim.first_reschedule_date,
+            reschedule_count=claim.reschedule_count,
         )
         next_kwargs = serde.deserialize(claim.next_kwargs) if claim.next_kwargs is not None else None
         outcome = run_try(

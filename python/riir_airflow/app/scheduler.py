@@ -245,6 +245,7 @@ class DagScheduler:
                 next_method=started.next_method,
                 next_kwargs=started.next_kwargs,
                 group_map_index=group_map_index(task, ti.map_index),
+                **await self._reschedule_fields(task, ti.id),
             )
             timeout = task.execution_timeout.total_seconds() if task.execution_timeout else None
             running = self.executor.launch(self.dag, claim, run_view(run), key, timeout)
@@ -252,6 +253,13 @@ class DagScheduler:
             entry = Claimed(ti.id, key, started.try_number, started.max_tries, running)
             self.claimed[ti.id] = entry
             running.done.add_done_callback(self._on_done(entry))
+
+    async def _reschedule_fields(self, task: Any, ti_id: Any) -> dict[str, Any]:
+        """A reschedule-mode sensor's count and first poke (read only for such sensors: no cost on other hops)."""
+        if getattr(task, "mode", None) != "reschedule":
+            return {}
+        count, first = await app_queries.reschedule_history(self.db, ti_id)
+        return {"reschedule_count": count, "first_reschedule_date": first}
 
     # --- results --------------------------------------------------------------------------------------------------
     def _on_done(self, entry: Claimed) -> Any:

@@ -74,6 +74,8 @@ class Claim:
     next_method: str | None = None
     next_kwargs: Any = None  # serde form, as stored with the task instance
     group_map_index: int | None = None  # the index of the mapped task group the task sits in, if any
+    reschedule_count: int = 0  # a sensor in reschedule mode: how often it was rescheduled so far
+    first_reschedule_date: dt.datetime | None = None  # and when its first poke started (for its timeout)
 
 
 @dataclass(frozen=True, slots=True)

@@ -168,6 +168,7 @@ class LocalRun:
         elif outcome.state == "up_for_reschedule":
             if record.first_reschedule_date is None:
                 record.first_reschedule_date = record.start_date
+            record.reschedule_count += 1
             record.reschedule_at = outcome.reschedule_date
         for key in outcome.skip_tasks:
             skipped = self.runs.task_instances.get(key)

@@ -52,6 +52,7 @@ class TaskInstanceRecord:
     next_retry_at: dt.datetime | None = None
     reschedule_at: dt.datetime | None = None
     first_reschedule_date: dt.datetime | None = None
+    reschedule_count: int = 0  # how many times a sensor in reschedule mode asked to be poked again
     rendered_fields: dict[str, Any] | None = None
     rendered_map_index: str | None = None
     hostname: str = ""

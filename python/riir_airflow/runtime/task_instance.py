@@ -320,7 +320,7 @@ def build_context(task: Any, ti: RuntimeTaskInstance, store: RunStore) -> dict[s
         "outlet_events": OutletEventAccessors(resolver),
         "triggering_asset_events": {},
         "map_index_template": getattr(task, "map_index_template", None),
-        "task_reschedule_count": 0,
+        "task_reschedule_count": ti._record.reschedule_count,
         "prev_start_date_success": None,
         "prev_end_date_success": None,
         "partition_key": run.partition_key,
