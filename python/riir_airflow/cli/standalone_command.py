@@ -78,12 +78,17 @@ def cmd_standalone(args: argparse.Namespace) -> int:
     if importlib.util.find_spec("riir_airflow.broker") is not None and not args.no_broker:
         # On a laptop the broker listens on loopback unless [api] host says otherwise.
         os.environ.setdefault("AIRFLOW__API__HOST", "127.0.0.1")
+        # Passwords are made here, so a first-start password goes to this terminal and its 0600 file, not a log.
+        from riir_airflow.broker.auth import ensure_passwords, passwords_file_path
+        from riir_airflow.config import conf
+
+        if not conf.getboolean("core", "simple_auth_manager_all_admins", fallback=False):
+            _, new = ensure_passwords(conf, announce=False)
+            for name, password in new.items():
+                print(f"Password for user '{name}': {password} (saved in {passwords_file_path(conf)}, mode 0600)")
         procs.append(_spawn(["broker"], logs / "broker.log"))
         port = os.environ.get("AIRFLOW__API__PORT", "8080")
-        print(
-            f"Broker on http://{os.environ['AIRFLOW__API__HOST']}:{port} (log and first-start admin password: "
-            f"{logs / 'broker.log'})"
-        )
+        print(f"Broker on http://{os.environ['AIRFLOW__API__HOST']}:{port} (log: {logs / 'broker.log'})")
     stop = False
 
     def on_signal(signum: int, frame: Any) -> None:
