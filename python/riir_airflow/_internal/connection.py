@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import warnings
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
 from riir_airflow._internal import secrets
 from riir_airflow.exceptions import AirflowException, AirflowNotFoundException
+from riir_airflow.secrets_masker import mask_secret
 
 EXTRA_KEY = "__extra__"
 
@@ -172,9 +174,12 @@ class Connection:
         if value is None:
             raise AirflowNotFoundException(f"The conn_id `{conn_id}` isn't defined")
         value = value.strip()
-        if value.startswith("{"):
-            return cls.from_json(value, conn_id=conn_id)
-        return cls.from_uri(value, conn_id=conn_id)
+        conn = cls.from_json(value, conn_id=conn_id) if value.startswith("{") else cls.from_uri(value, conn_id=conn_id)
+        # As Airflow's task SDK: the password and sensitive extra fields are masked in logs from now on.
+        mask_secret(conn.password)
+        with contextlib.suppress(ValueError, TypeError):
+            mask_secret(conn.extra_dejson)
+        return conn
 
     def get_hook(self, *, hook_params: dict[str, Any] | None = None) -> Any:
         raise AirflowException(f"Unknown hook type {self.conn_type!r}: provider hooks are not bundled")
