@@ -89,12 +89,21 @@ async def _check_migrations(settings: Any, timeout: int) -> int:
 
 
 async def _reset(settings: Any) -> int:
-    from riir_airflow.metastore.migrate import reset
+    import asyncpg
+
+    from riir_airflow.metastore.migrate import NotRiirMetastore, reset
     from riir_airflow.metastore.pool import connect
 
     conn = await connect(settings)
     try:
         await reset(conn, default_pool_slots=_slots())
+    except NotRiirMetastore as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    except asyncpg.DependentObjectsStillExistError as err:
+        print(f"error: nothing was dropped: objects that are not riir-airflow's depend on its tables ({err})",
+              file=sys.stderr)  # fmt: skip
+        return 1
     finally:
         await conn.close()
     print("Database reset done.")
