@@ -38,6 +38,7 @@ OWNED_TABLES = (
     "backfill",
     "dag_version",
     "dag",
+    "riir_app_grant",
     VERSION_TABLE,
 )
 OWNED_FUNCTIONS = (
@@ -45,6 +46,14 @@ OWNED_FUNCTIONS = (
     "riir_notify_task_state",
     "riir_notify_dag_paused",
     "riir_notify_app_registered",
+    "riir_confined",
+    "riir_my_dag_ids",
+    "riir_may",
+    "riir_limit_app_registration",
+    "riir_lock_pools",
+    "riir_pool_usage",
+    "riir_trigger_dag_run",
+    "riir_external_task_count",
 )
 
 
