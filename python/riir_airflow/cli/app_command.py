@@ -24,10 +24,28 @@ def _pid_file(path: str) -> str:
     return os.path.join(folder, f"{name}.pid")
 
 
+async def _confinement_warning() -> str | None:
+    """Whether the configured login confines this app to its DAGs' rows (`db grant-app`); checked before start."""
+    from riir_airflow.metastore.pool import connect, resolve_settings
+    from riir_airflow.metastore.roles import confinement_warning
+
+    conn = await connect(resolve_settings())
+    try:
+        return await confinement_warning(conn)
+    finally:
+        await conn.close()
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from riir_airflow.app.service import DagApp, ImportFailed
 
     logging.basicConfig(level=logging.INFO, format="[%(asctime)s] %(levelname)s %(name)s: %(message)s")
+    try:
+        warning = asyncio.run(_confinement_warning())
+    except OSError:
+        warning = None  # the database is unreachable: the app's own start reports that, with its retries
+    if warning:
+        logging.getLogger("riir_airflow.app").warning(warning)
     app = DagApp(args.path, app_id=args.app_id, parallelism=args.parallelism, grace_period=args.grace_period)
     pid_file = _pid_file(args.path)
     with open(pid_file, "w") as f:

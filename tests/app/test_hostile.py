@@ -1,0 +1,145 @@
+"""A hostile DAG file beside a victim, each app under its own role from `db grant-app`: the attacks from the
+dag.py's top-level code and from its tasks are refused by the database, and the victim's runs finish untouched."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from tests.app.harness import cli, start_app, wait_run_done, write_dag
+
+pytestmark = [pytest.mark.postgres, pytest.mark.e2e]
+
+VICTIM = """
+from airflow.sdk import DAG, task
+
+with DAG("victim", schedule=None):
+    @task
+    def produce():
+        return {"secret_result": 42}
+
+    @task
+    def consume(value):
+        assert value == {"secret_result": 42}, value
+        return "ok"
+
+    consume(produce())
+"""
+
+# The attacks, run once at import (top-level code) and once in a task. Each records "refused: <error>" or what it
+# achieved; the DB URL is the app's own (confined) login, taken from the environment the attacker runs in.
+ATTACKER = """
+import asyncio, json, os, threading
+from airflow.sdk import DAG, task
+
+ATTACKS = {
+    "read_victim_xcom": "SELECT count(*) FROM xcom WHERE dag_id = 'victim'",
+    "read_victim_runs": "SELECT count(*) FROM dag_run WHERE dag_id = 'victim'",
+    "delete_victim_runs": "DELETE FROM dag_run WHERE dag_id = 'victim'",
+    "fail_victim_tasks": "UPDATE task_instance SET state = 'failed' WHERE dag_id = 'victim'",
+    "plant_victim_run": "INSERT INTO dag_run (dag_id, run_id, run_type) VALUES ('victim', 'planted', 'manual')",
+    "create_role": "CREATE ROLE evil SUPERUSER LOGIN",
+    "alter_schema": "ALTER TABLE dag_run ADD COLUMN evil int",
+    "drop_table": "DROP TABLE xcom",
+    "disable_rls": "ALTER TABLE xcom DISABLE ROW LEVEL SECURITY",
+    "widen_grant": "UPDATE riir_app_grant SET dag_ids = '{victim,attacker}'",
+    "set_variable": "INSERT INTO variable (key, val) VALUES ('planted', 'x')",
+    "register_as_victim": "INSERT INTO app (id, name, dag_ids) VALUES ('fake', 'fake', '{victim}')",
+}
+
+
+async def attack():
+    import asyncpg
+    url = os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
+    conn = await asyncpg.connect(url)
+    out = {"role": await conn.fetchval("SELECT current_user")}
+    for name, sql in ATTACKS.items():
+        try:
+            status = await conn.execute(sql)
+            out[name] = f"done: {status}"
+            if sql.startswith("SELECT"):
+                out[name] = f"done: {await conn.fetchval(sql)}"
+        except Exception as err:
+            out[name] = f"refused: {type(err).__name__}"
+    await conn.close()
+    return out
+
+
+def attack_in_thread():
+    box = {}
+    thread = threading.Thread(target=lambda: box.update(asyncio.run(attack())))
+    thread.start()
+    thread.join()
+    return box
+
+
+REPORT = os.environ["HOSTILE_REPORT"]
+with open(REPORT + ".toplevel", "w") as handle:
+    json.dump(attack_in_thread(), handle)
+
+with DAG("attacker", schedule=None):
+    @task
+    def strike():
+        with open(REPORT + ".task", "w") as handle:
+            json.dump(attack_in_thread(), handle)
+
+    strike()
+"""
+
+
+def _check(report: dict[str, str]) -> None:
+    assert report["role"].startswith("riir_app_attacker_")
+    # Reads of the victim's rows see nothing; writes change nothing; everything else is refused outright.
+    assert report.pop("read_victim_xcom") == "done: 0" and report.pop("read_victim_runs") == "done: 0"
+    assert report.pop("delete_victim_runs") == "done: DELETE 0"
+    assert report.pop("fail_victim_tasks") == "done: UPDATE 0"
+    report.pop("role")
+    refused = {name: outcome for name, outcome in report.items() if not outcome.startswith("refused")}
+    assert not refused, refused
+
+
+async def test_hostile_dag_under_its_own_role(
+    app_env: dict[str, str], db: asyncpg.Connection, dags: Path, tmp_path: Path
+) -> None:
+    victim_uri = cli(app_env, "db", "grant-app", "victim").stdout.strip()
+    attacker_uri = cli(app_env, "db", "grant-app", "attacker").stdout.strip()
+    report = tmp_path / "report"
+    victim_env = {**app_env, "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": victim_uri}
+    attacker_env = {**app_env, "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": attacker_uri, "HOSTILE_REPORT": str(report)}
+    victim = await start_app(victim_env, db, write_dag(dags, "victim.py", VICTIM), tmp_path / "victim.log")
+    try:
+        attacker = await start_app(attacker_env, db, write_dag(dags, "attacker.py", ATTACKER), tmp_path / "att.log")
+        try:
+            cli(app_env, "dags", "trigger", "victim", "-r", "r1")
+            cli(app_env, "dags", "trigger", "attacker", "-r", "a1")
+            assert await wait_run_done(db, "attacker", "a1") == "success", attacker.output()
+            assert await wait_run_done(db, "victim", "r1") == "success", victim.output()
+            assert "NOT confined" not in attacker.output() + victim.output()
+        finally:
+            attacker.stop()
+    finally:
+        victim.stop()
+    _check(json.loads(Path(f"{report}.toplevel").read_text()))
+    _check(json.loads(Path(f"{report}.task").read_text()))
+    # The victim's rows are whole: its run, both tries and the XCom between them.
+    assert await db.fetchval("SELECT count(*) FROM dag_run WHERE dag_id = 'victim'") == 1
+    states = await db.fetch("SELECT state FROM task_instance WHERE dag_id = 'victim'")
+    assert [r["state"] for r in states] == ["success", "success"]
+    value = await db.fetchval("SELECT value FROM xcom WHERE dag_id = 'victim' AND task_id = 'produce'")
+    assert json.loads(value) == {"secret_result": 42}
+    # The server log has each refused statement (PostgreSQL logs errors with the statement and role).
+    assert await db.fetchval("SELECT count(*) FROM variable WHERE key = 'planted'") == 0
+
+
+async def test_an_app_with_the_owners_login_warns_it_is_not_confined(
+    app_env: dict[str, str], db: asyncpg.Connection, dags: Path, tmp_path: Path
+) -> None:
+    app = await start_app(app_env, db, write_dag(dags, "victim.py", VICTIM), tmp_path / "owner.log")
+    try:
+        output = app.output()
+    finally:
+        app.stop()
+    assert "it is NOT confined to its own DAGs' rows" in output and "db grant-app" in output
