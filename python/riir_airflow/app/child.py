@@ -20,6 +20,7 @@ import pendulum
 
 from riir_airflow._internal import secrets
 from riir_airflow.app.channel import ChannelClient
+from riir_airflow.app.limits import TaskCgroup, TaskLimits, apply_in_child, apply_process_limit_for_user
 from riir_airflow.runtime import serde
 from riir_airflow.runtime.records import DagRunRecord, TaskInstanceRecord
 from riir_airflow.runtime.task_runner import TryOutcome, run_try
@@ -186,16 +187,23 @@ def run_child(
     run: DagRunRecord,
     sock: socket.socket,
     log_fd: int,
+    *,
+    limits: TaskLimits | None = None,
+    cgroup: TaskCgroup | None = None,
 ) -> NoReturn:
     """Runs one try and reports it; never returns."""
     code = 0
     try:
         _reset_process_state(log_fd)
+        task = dag.task_dict[claim["task_id"]]
+        if limits is not None:  # before any user code runs
+            apply_in_child(limits, cgroup)
         client = ChannelClient(sock)
         secrets.set_store(ChannelSecrets(client))
-        task = dag.task_dict[claim["task_id"]]
         if getattr(task, "run_as_user", None):
             _switch_user(str(task.run_as_user))
+            if limits is not None:
+                apply_process_limit_for_user(limits)
         store = ChannelRunStore(run, client, claim["task_id"], claim["map_index"])
         record = TaskInstanceRecord(
             claim["task_id"],

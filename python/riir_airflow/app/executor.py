@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from riir_airflow.app.channel import read_message, write_message
+from riir_airflow.app.limits import TaskCgroup, limits_for
 from riir_airflow.metastore import queries
 from riir_airflow.metastore import secrets as store_secrets
 from riir_airflow.metastore.records import TaskInstanceKey
@@ -50,6 +51,7 @@ class RunningTry:
     pid: int
     started: float
     deadline: float | None
+    cgroup: TaskCgroup | None = None
     done: asyncio.Future[TryResult] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
 
 
@@ -203,19 +205,21 @@ class ForkExecutor:
         if dag.dag_id not in self.warmed:
             self.warmed.add(dag.dag_id)
             _warm_up(dag)
+        limits = limits_for(dag.task_dict[key.task_id])
+        cgroup = TaskCgroup.create(limits.processes)
         parent_sock, child_sock = socket.socketpair()
         read_fd, write_fd = os.pipe()
         pid = os.fork()
         if pid == 0:  # the task process
             parent_sock.close()
             os.close(read_fd)
-            run_child(dag, claim, run, child_sock, write_fd)
+            run_child(dag, claim, run, child_sock, write_fd, limits=limits, cgroup=cgroup)
         child_sock.close()
         os.close(write_fd)
         now = time.monotonic()
         # The child enforces execution_timeout itself; this is the backstop if it cannot (a blocked C call).
         deadline = now + timeout + 10 if timeout else None
-        running = RunningTry(key, claim["try_number"], pid, now, deadline)
+        running = RunningTry(key, claim["try_number"], pid, now, deadline, cgroup)
         self.running[(key.dag_id, key.run_id, key.task_id, key.map_index)] = running
         asyncio.get_running_loop().create_task(self._supervise(running, parent_sock, read_fd))
         return running
@@ -234,6 +238,8 @@ class ForkExecutor:
                     self.kill(running, signal.SIGKILL)
                     running.deadline = None
             code = exit_task.result()
+            # Processes the try left behind die with it: they would hold its channel and log pipe open for ever.
+            self.kill(running, signal.SIGKILL)
             message = await serve
             lines = await logs
         except BaseException:
@@ -241,6 +247,8 @@ class ForkExecutor:
             raise
         finally:
             self.running.pop((running.key.dag_id, running.key.run_id, running.key.task_id, running.key.map_index), None)
+            if running.cgroup is not None:  # whatever the try started and left behind goes with it
+                running.cgroup.kill_all()
         if not running.done.done():
             running.done.set_result(TryResult(code, message, running.pid, lines, killed))
 
@@ -276,6 +284,8 @@ class ForkExecutor:
         """Signals the try's whole process group (the task and anything it started)."""
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(running.pid, sig)
+        if sig == signal.SIGKILL and running.cgroup is not None:
+            running.cgroup.kill_all()  # also processes that left the process group (setsid)
 
     async def stop_all(self, grace: float) -> list[RunningTry]:
         """SIGTERM every running try, wait up to `grace` seconds, then SIGKILL the rest; returns those killed."""
