@@ -92,6 +92,32 @@ async def test_limits_fail_only_the_hostile_tries(
         hostile.stop()
         victim.stop()
     # Nothing of the hostile tries is left running: their cgroups were emptied and removed.
+    mine = f"try-{hostile.proc.pid}-"
     leftovers = [p for root, _ in _pids_hierarchies() if (root / "riir-airflow").exists()
-                 for p in (root / "riir-airflow").iterdir() if p.name.startswith(f"try-{hostile.proc.pid}-")]  # fmt: skip
+                 for p in (root / "riir-airflow").iterdir() if p.name.startswith(mine)]  # fmt: skip
     assert leftovers == []
+
+
+@pytest.mark.parametrize(
+    ("source", "timeout", "expected_code", "message"),
+    [
+        ("hoard = []\nwhile True:\n    hoard.append(bytearray(100 * 1024 * 1024))\n", "30", 1, "MemoryError"),
+        ("import signal, time\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\ntime.sleep(600)\n", "2", 3,
+         "did not finish importing within 2s"),
+    ],
+    ids=["allocates-without-bound", "hangs-ignoring-the-timeout"],
+)  # fmt: skip
+def test_a_dag_file_that_misbehaves_at_import_fails_its_own_start(
+    app_env: dict[str, str], dags: Path, source: str, timeout: str, expected_code: int, message: str
+) -> None:
+    path = write_dag(dags, "bad_import.py", "from airflow.sdk import DAG\n" + source)
+    env = {
+        **app_env,
+        "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": timeout,
+        "AIRFLOW__RIIR__DAG_IMPORT_MEMORY_LIMIT_MB": "300",
+    }
+    started = time.monotonic()
+    done = cli(env, "app", str(path), check=False)
+    assert done.returncode == expected_code, done.stderr
+    assert message in done.stderr and str(path) in done.stderr
+    assert time.monotonic() - started < 30

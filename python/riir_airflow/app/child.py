@@ -24,6 +24,7 @@ from riir_airflow.app.limits import TaskCgroup, TaskLimits, apply_in_child, appl
 from riir_airflow.runtime import serde
 from riir_airflow.runtime.records import DagRunRecord, TaskInstanceRecord
 from riir_airflow.runtime.task_runner import TryOutcome, run_try
+from riir_airflow.secrets_masker import secrets_masker
 
 LOG_FORMAT = "[%(asctime)s] {%(filename)s:%(lineno)d} %(levelname)s - %(message)s"
 
@@ -200,6 +201,7 @@ def run_child(
             apply_in_child(limits, cgroup)
         client = ChannelClient(sock)
         secrets.set_store(ChannelSecrets(client))
+        secrets_masker()  # built from the config now: after run_as_user the config file may not be readable
         if getattr(task, "run_as_user", None):
             _switch_user(str(task.run_as_user))
             if limits is not None:

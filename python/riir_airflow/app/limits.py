@@ -65,7 +65,7 @@ def limits_for(task: Any, config: AirflowConfigParser | None = None) -> TaskLimi
     return TaskLimits(memory or None, cpu or None, files or None, processes or None)
 
 
-def _address_space() -> int:
+def address_space() -> int:
     """Bytes of virtual address space this process maps now (VmSize)."""
     with open("/proc/self/status") as status:
         for line in status:
@@ -87,7 +87,7 @@ def apply_in_child(limits: TaskLimits, cgroup: TaskCgroup | None) -> None:
     if cgroup is not None:
         cgroup.join()
     if limits.memory_mb is not None:
-        _lower(resource.RLIMIT_AS, _address_space() + limits.memory_mb * MB)
+        _lower(resource.RLIMIT_AS, address_space() + limits.memory_mb * MB)
     if limits.cpu_seconds is not None:
         _lower(resource.RLIMIT_CPU, limits.cpu_seconds)
     if limits.open_files is not None:

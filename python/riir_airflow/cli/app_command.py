@@ -37,7 +37,15 @@ async def _confinement_warning() -> str | None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from riir_airflow.app.import_guard import guarded_import
     from riir_airflow.app.service import DagApp, ImportFailed
+
+    class GuardedDagApp(DagApp):
+        """The app, with its dag.py imported under a memory bound and a watchdog (see import_guard)."""
+
+        def load(self) -> Any:
+            with guarded_import(args.path):
+                return super().load()
 
     logging.basicConfig(level=logging.INFO, format="[%(asctime)s] %(levelname)s %(name)s: %(message)s")
     try:
@@ -46,7 +54,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         warning = None  # the database is unreachable: the app's own start reports that, with its retries
     if warning:
         logging.getLogger("riir_airflow.app").warning(warning)
-    app = DagApp(args.path, app_id=args.app_id, parallelism=args.parallelism, grace_period=args.grace_period)
+    app = GuardedDagApp(args.path, app_id=args.app_id, parallelism=args.parallelism, grace_period=args.grace_period)
     pid_file = _pid_file(args.path)
     with open(pid_file, "w") as f:
         f.write(str(os.getpid()))
