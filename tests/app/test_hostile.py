@@ -76,6 +76,43 @@ def attack_in_thread():
     return box
 
 
+def find_credentials():
+    # Everything a task could use to reach the database on its own.
+    found = {}
+    needle = "SQL_ALCHEMY_CONN"
+    found["env"] = [k for k in os.environ if needle in k or k in ("PGPASSWORD", "AIRFLOW__CORE__FERNET_KEY")]
+    for label, who in (("proc_self_environ", "self"), ("proc_parent_environ", str(os.getppid()))):
+        try:
+            with open(f"/proc/{who}/environ", "rb") as handle:
+                found[label] = needle.encode() in handle.read()
+        except OSError as err:
+            found[label] = f"refused: {type(err).__name__}"
+    sockets = 0
+    for name in os.listdir("/proc/self/fd"):
+        try:
+            sockets += os.readlink(f"/proc/self/fd/{name}").startswith("socket:")
+        except OSError:
+            continue
+    found["inherited_sockets"] = sockets  # the task's own channel is one
+    from riir_airflow.config import conf
+    found["config"] = bool(conf.get("database", "sql_alchemy_conn", fallback=""))
+    return found
+
+
+def forge_channel_request():
+    # Talk to the app over the task channel without the try identity token.
+    from riir_airflow._internal import secrets as task_secrets
+    client = task_secrets.store.client
+    token, client.token = client.token, None
+    try:
+        client.request("variable", key="shared")
+        return "answered"
+    except RuntimeError as err:
+        return f"refused: {err}"
+    finally:
+        client.token = token
+
+
 REPORT = os.environ["HOSTILE_REPORT"]
 with open(REPORT + ".toplevel", "w") as handle:
     json.dump(attack_in_thread(), handle)
@@ -84,7 +121,7 @@ with DAG("attacker", schedule=None):
     @task
     def strike():
         with open(REPORT + ".task", "w") as handle:
-            json.dump(attack_in_thread(), handle)
+            json.dump({"credentials": find_credentials(), "forged": forge_channel_request()}, handle)
 
     strike()
 """
@@ -122,8 +159,16 @@ async def test_hostile_dag_under_its_own_role(
             attacker.stop()
     finally:
         victim.stop()
+    # The dag.py's top-level code runs in its app: it holds the app's own (confined) login, and nothing more.
     _check(json.loads(Path(f"{report}.toplevel").read_text()))
-    _check(json.loads(Path(f"{report}.task").read_text()))
+    # A task holds no credentials at all, and cannot speak on its channel as another try.
+    task_report = json.loads(Path(f"{report}.task").read_text())
+    credentials = task_report["credentials"]
+    assert credentials["env"] == [] and credentials["proc_self_environ"] is False, task_report
+    # The app is not dumpable: its /proc entries are closed to other processes of its user (root reads anyway).
+    assert credentials["proc_parent_environ"] in (False, "refused: PermissionError"), task_report
+    assert credentials["inherited_sockets"] == 1 and credentials["config"] is False, task_report
+    assert task_report["forged"].startswith("refused: ") and "identity token" in task_report["forged"]
     # The victim's rows are whole: its run, both tries and the XCom between them.
     assert await db.fetchval("SELECT count(*) FROM dag_run WHERE dag_id = 'victim'") == 1
     states = await db.fetch("SELECT state FROM task_instance WHERE dag_id = 'victim'")

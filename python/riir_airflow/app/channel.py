@@ -24,10 +24,12 @@ def encode(message: dict[str, Any]) -> bytes:
 
 
 class ChannelClient:
-    """The task process's end: blocking request/response calls."""
+    """The task process's end: blocking request/response calls. Every message carries the try's identity token
+    (a random value the app made for this try), which the app checks before answering."""
 
-    def __init__(self, sock: socket.socket) -> None:
+    def __init__(self, sock: socket.socket, token: str | None = None) -> None:
         self.sock = sock
+        self.token = token
 
     def _recv_exact(self, size: int) -> bytes:
         chunks = bytearray()
@@ -39,7 +41,7 @@ class ChannelClient:
         return bytes(chunks)
 
     def send(self, message: dict[str, Any]) -> None:
-        self.sock.sendall(encode(message))
+        self.sock.sendall(encode(message if self.token is None else {**message, "token": self.token}))
 
     def request(self, op: str, **fields: Any) -> Any:
         self.send({"op": op, **fields})

@@ -21,6 +21,7 @@ import pendulum
 from riir_airflow._internal import secrets
 from riir_airflow.app.channel import ChannelClient
 from riir_airflow.app.limits import TaskCgroup, TaskLimits, apply_in_child, apply_process_limit_for_user
+from riir_airflow.app.sandbox import close_inherited_descriptors, scrub_task_environment
 from riir_airflow.runtime import serde
 from riir_airflow.runtime.records import DagRunRecord, TaskInstanceRecord
 from riir_airflow.runtime.task_runner import TryOutcome, run_try
@@ -156,6 +157,8 @@ def run_dag_callbacks(dag: Any, run: DagRunRecord, log_fd: int) -> NoReturn:
     code = 0
     try:
         _reset_process_state(log_fd)
+        close_inherited_descriptors(keep=[])
+        scrub_task_environment()
         from riir_airflow.runtime.task_instance import DagRunView
         from riir_airflow.runtime.task_runner import run_callable
 
@@ -196,10 +199,13 @@ def run_child(
     code = 0
     try:
         _reset_process_state(log_fd)
+        # Before any user code runs: nothing of the app's but the channel, no credentials in the environment.
+        close_inherited_descriptors(keep=[sock.fileno()])
+        scrub_task_environment()
         task = dag.task_dict[claim["task_id"]]
-        if limits is not None:  # before any user code runs
+        if limits is not None:
             apply_in_child(limits, cgroup)
-        client = ChannelClient(sock)
+        client = ChannelClient(sock, token=claim.get("channel_token"))
         secrets.set_store(ChannelSecrets(client))
         secrets_masker()  # built from the config now: after run_as_user the config file may not be readable
         if getattr(task, "run_as_user", None):

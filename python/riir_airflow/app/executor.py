@@ -10,9 +10,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import hmac
 import json
 import logging
 import os
+import secrets
 import signal
 import socket
 import time
@@ -52,6 +54,7 @@ class RunningTry:
     started: float
     deadline: float | None
     cgroup: TaskCgroup | None = None
+    token: str = ""
     done: asyncio.Future[TryResult] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
 
 
@@ -122,7 +125,7 @@ class ForkExecutor:
             return None
         raise ValueError(f"unknown request {op!r}")
 
-    async def _serve(self, key: TaskInstanceKey, sock: socket.socket) -> dict[str, Any] | None:
+    async def _serve(self, key: TaskInstanceKey, sock: socket.socket, token: str) -> dict[str, Any] | None:
         reader, writer = await asyncio.open_connection(sock=sock)
         result: dict[str, Any] | None = None
         try:
@@ -130,6 +133,10 @@ class ForkExecutor:
                 message = await read_message(reader)
                 if message is None:
                     break
+                if not hmac.compare_digest(str(message.pop("token", "")), token):
+                    log.warning("Refused a channel message without %s's identity token (op %r)", key, message.get("op"))
+                    await write_message(writer, {"error": "PermissionError: not this try's identity token"})
+                    continue
                 if message.get("op") == "result":
                     result = message
                     continue
@@ -206,6 +213,7 @@ class ForkExecutor:
             self.warmed.add(dag.dag_id)
             _warm_up(dag)
         limits = limits_for(dag.task_dict[key.task_id])
+        claim = {**claim, "channel_token": secrets.token_hex(16)}  # the try's identity on its channel
         cgroup = TaskCgroup.create(limits.processes)
         parent_sock, child_sock = socket.socketpair()
         read_fd, write_fd = os.pipe()
@@ -219,14 +227,14 @@ class ForkExecutor:
         now = time.monotonic()
         # The child enforces execution_timeout itself; this is the backstop if it cannot (a blocked C call).
         deadline = now + timeout + 10 if timeout else None
-        running = RunningTry(key, claim["try_number"], pid, now, deadline, cgroup)
+        running = RunningTry(key, claim["try_number"], pid, now, deadline, cgroup, claim["channel_token"])
         self.running[(key.dag_id, key.run_id, key.task_id, key.map_index)] = running
         asyncio.get_running_loop().create_task(self._supervise(running, parent_sock, read_fd))
         return running
 
     async def _supervise(self, running: RunningTry, sock: socket.socket, read_fd: int) -> None:
         killed: str | None = None
-        serve = asyncio.create_task(self._serve(running.key, sock))
+        serve = asyncio.create_task(self._serve(running.key, sock, running.token))
         logs = asyncio.create_task(self._pump_logs(running.key, running.try_number, read_fd))
         exit_task = asyncio.create_task(self._wait_exit(running.pid))
         try:

@@ -37,6 +37,11 @@ async def _confinement_warning() -> str | None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from riir_airflow.app.sandbox import hide_secret_environment, make_undumpable
+
+    # Before anything reads a secret: the credentials leave the environment block that task processes share.
+    hide_secret_environment()
+    make_undumpable()
     from riir_airflow.app.import_guard import guarded_import
     from riir_airflow.app.service import DagApp, ImportFailed
 
