@@ -188,3 +188,49 @@ async def test_an_app_with_the_owners_login_warns_it_is_not_confined(
     finally:
         app.stop()
     assert "it is NOT confined to its own DAGs' rows" in output and "db grant-app" in output
+
+
+IMPERSONATED = """
+import json, os
+from airflow.sdk import DAG, task
+
+with DAG("impersonated", schedule=None):
+    @task
+    def probe():
+        outcome = {"uid": os.getuid()}
+        for label, path in (("parent_environ", f"/proc/{os.getppid()}/environ"),
+                            ("password_file", os.environ["PROBE_SECRET_FILE"])):
+            try:
+                with open(path, "rb") as handle:
+                    handle.read()
+                outcome[label] = "read"
+            except OSError as err:
+                outcome[label] = type(err).__name__
+        return outcome
+
+    probe()
+"""
+
+
+async def test_default_impersonation_keeps_the_apps_secrets_out_of_reach(
+    app_env: dict[str, str], db: asyncpg.Connection, dags: Path, tmp_path: Path
+) -> None:
+    import os
+    import pwd
+
+    secret = tmp_path / "home" / "simple_auth_manager_passwords.json.generated"
+    secret.write_text("{}")
+    secret.chmod(0o600)
+    env = {**app_env, "AIRFLOW__CORE__DEFAULT_IMPERSONATION": "nobody", "PROBE_SECRET_FILE": str(secret)}
+    if os.getuid() != 0:
+        pytest.fail("this test needs the app to run as root to switch users (as the run_as_user test does)")
+    app = await start_app(env, db, write_dag(dags, "impersonated.py", IMPERSONATED), tmp_path / "imp.log")
+    try:
+        cli(env, "dags", "trigger", "impersonated", "-r", "r1")
+        assert await wait_run_done(db, "impersonated", "r1") == "success", app.output()
+    finally:
+        app.stop()
+    value = await db.fetchval("SELECT value FROM xcom WHERE dag_id = 'impersonated'")
+    assert json.loads(value) == {
+        "uid": pwd.getpwnam("nobody").pw_uid, "parent_environ": "PermissionError", "password_file": "PermissionError",
+    }  # fmt: skip

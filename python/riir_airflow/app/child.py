@@ -22,6 +22,7 @@ from riir_airflow._internal import secrets
 from riir_airflow.app.channel import ChannelClient
 from riir_airflow.app.limits import TaskCgroup, TaskLimits, apply_in_child, apply_process_limit_for_user
 from riir_airflow.app.sandbox import close_inherited_descriptors, scrub_task_environment
+from riir_airflow.config import conf
 from riir_airflow.runtime import serde
 from riir_airflow.runtime.records import DagRunRecord, TaskInstanceRecord
 from riir_airflow.runtime.task_runner import TryOutcome, run_try
@@ -194,6 +195,7 @@ def run_child(
     *,
     limits: TaskLimits | None = None,
     cgroup: TaskCgroup | None = None,
+    base_address_space: int | None = None,
 ) -> NoReturn:
     """Runs one try and reports it; never returns."""
     code = 0
@@ -204,12 +206,14 @@ def run_child(
         scrub_task_environment()
         task = dag.task_dict[claim["task_id"]]
         if limits is not None:
-            apply_in_child(limits, cgroup)
+            apply_in_child(limits, cgroup, base_address_space)
         client = ChannelClient(sock, token=claim.get("channel_token"))
         secrets.set_store(ChannelSecrets(client))
         secrets_masker()  # built from the config now: after run_as_user the config file may not be readable
-        if getattr(task, "run_as_user", None):
-            _switch_user(str(task.run_as_user))
+        # Airflow's rule: the operator's run_as_user, else [core] default_impersonation.
+        run_as = getattr(task, "run_as_user", None) or conf.get("core", "default_impersonation", fallback="")
+        if run_as:
+            _switch_user(str(run_as))
             if limits is not None:
                 apply_process_limit_for_user(limits)
         store = ChannelRunStore(run, client, claim["task_id"], claim["map_index"])

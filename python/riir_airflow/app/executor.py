@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from riir_airflow.app.channel import read_message, write_message
-from riir_airflow.app.limits import TaskCgroup, limits_for
+from riir_airflow.app.limits import TaskCgroup, address_space, limits_for
 from riir_airflow.metastore import queries
 from riir_airflow.metastore import secrets as store_secrets
 from riir_airflow.metastore.records import TaskInstanceKey
@@ -215,13 +215,14 @@ class ForkExecutor:
         limits = limits_for(dag.task_dict[key.task_id])
         claim = {**claim, "channel_token": secrets.token_hex(16)}  # the try's identity on its channel
         cgroup = TaskCgroup.create(limits.processes)
+        base = address_space()  # the child starts with this address space; it need not read it again
         parent_sock, child_sock = socket.socketpair()
         read_fd, write_fd = os.pipe()
         pid = os.fork()
         if pid == 0:  # the task process
             parent_sock.close()
             os.close(read_fd)
-            run_child(dag, claim, run, child_sock, write_fd, limits=limits, cgroup=cgroup)
+            run_child(dag, claim, run, child_sock, write_fd, limits=limits, cgroup=cgroup, base_address_space=base)
         child_sock.close()
         os.close(write_fd)
         now = time.monotonic()

@@ -82,12 +82,16 @@ def _lower(kind: int, value: int) -> None:
     resource.setrlimit(kind, (value, value))
 
 
-def apply_in_child(limits: TaskLimits, cgroup: TaskCgroup | None) -> None:
-    """In the task process, before user code: join the try's cgroup and lower the rlimits for good."""
+def apply_in_child(limits: TaskLimits, cgroup: TaskCgroup | None, base_address_space: int | None = None) -> None:
+    """In the task process, before user code: join the try's cgroup and lower the rlimits for good.
+
+    `base_address_space` is the parent's VmSize at fork (the child starts with the same); read here when not given.
+    """
     if cgroup is not None:
         cgroup.join()
     if limits.memory_mb is not None:
-        _lower(resource.RLIMIT_AS, address_space() + limits.memory_mb * MB)
+        base = address_space() if base_address_space is None else base_address_space
+        _lower(resource.RLIMIT_AS, base + limits.memory_mb * MB)
     if limits.cpu_seconds is not None:
         _lower(resource.RLIMIT_CPU, limits.cpu_seconds)
     if limits.open_files is not None:
