@@ -214,7 +214,7 @@ class ForkExecutor:
             _warm_up(dag)
         limits = limits_for(dag.task_dict[key.task_id])
         claim = {**claim, "channel_token": secrets.token_hex(16)}  # the try's identity on its channel
-        cgroup = TaskCgroup.create(limits.processes)
+        cgroup = TaskCgroup.create(limits.processes) if limits.pids_cgroup else None
         base = address_space()  # the child starts with this address space; it need not read it again
         parent_sock, child_sock = socket.socketpair()
         read_fd, write_fd = os.pipe()

@@ -37,6 +37,8 @@ class TaskLimits:
     cpu_seconds: int | None
     open_files: int | None
     processes: int | None
+    pids_cgroup: bool = True  # `[riir] task_pids_cgroup`: a cgroup per try (moving a process into it takes ~10 ms
+    # on cgroup v1, the kernel waiting for an RCU grace period; off, the process limit is RLIMIT_NPROC only)
 
 
 def _ram_of(task: Any) -> float | None:
@@ -62,7 +64,8 @@ def limits_for(task: Any, config: AirflowConfigParser | None = None) -> TaskLimi
         cpu = min(cpu, budget) if cpu > 0 else budget
     files = cfg.getint("riir", "task_max_open_files", fallback=1024)
     processes = cfg.getint("riir", "task_max_processes", fallback=256)
-    return TaskLimits(memory or None, cpu or None, files or None, processes or None)
+    cgroup = cfg.getboolean("riir", "task_pids_cgroup", fallback=True)
+    return TaskLimits(memory or None, cpu or None, files or None, processes or None, cgroup)
 
 
 def address_space() -> int:
@@ -113,9 +116,9 @@ class TaskCgroup:
     @classmethod
     def create(cls, max_processes: int | None) -> TaskCgroup | None:
         """A new cgroup under `riir-airflow/`, or None where the app may not create one (then rlimits only)."""
-        if max_processes is None:
+        if max_processes is None or not _PIDS_HIERARCHIES:
             return None
-        for root, v2 in _pids_hierarchies():
+        for root, v2 in _PIDS_HIERARCHIES:
             path = root / "riir-airflow" / f"try-{os.getpid()}-{uuid.uuid4().hex[:8]}"
             try:
                 path.parent.mkdir(exist_ok=True)
@@ -173,3 +176,6 @@ def _pids_hierarchies() -> list[tuple[Path, bool]]:
             except OSError:
                 continue
     return found
+
+
+_PIDS_HIERARCHIES = _pids_hierarchies()  # mounts do not change under a running app
