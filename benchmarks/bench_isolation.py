@@ -24,6 +24,7 @@ import time
 from riir_airflow.app.channel import ChannelClient, read_message, write_message
 from riir_airflow.app.limits import TaskCgroup, TaskLimits, address_space, apply_in_child
 from riir_airflow.app.sandbox import close_inherited_descriptors, scrub_task_environment
+from riir_airflow.engine.vocabulary import GetVariable
 
 LIMITS = TaskLimits(memory_mb=4096, cpu_seconds=3600, open_files=1024, processes=256)
 
@@ -73,10 +74,10 @@ def bench_channel(requests: int) -> float:
         app_end.close()
         client = ChannelClient(task_end, token=token)
         for _ in range(50):  # warm up
-            client.request("variable", key="k")
+            client.request(GetVariable(key="k"))
         started = time.perf_counter()
         for _ in range(requests):
-            client.request("variable", key="k")
+            client.request(GetVariable(key="k"))
         os.write(timing_write, str((time.perf_counter() - started) / requests).encode())
         os._exit(0)
     task_end.close()

@@ -171,11 +171,12 @@ async def test_backfill_runs_newest_first_one_at_a_time(
             backfill = await queries.create_backfill(
                 conn, "filled", from_date=days[0], to_date=days[-1], max_active_runs=1, run_backwards=True
             )
-            for day in days:
-                await queries.create_dag_run(
-                    conn, "filled", f"backfill__{day.isoformat()}", run_type="backfill", logical_date=day,
-                    data_interval=(day, day), run_after=day, state="queued", backfill_id=backfill.id,
-                )  # fmt: skip
+            async with conn.transaction():  # all at once, as `backfill create` does: the app sees every run
+                for day in days:
+                    await queries.create_dag_run(
+                        conn, "filled", f"backfill__{day.isoformat()}", run_type="backfill", logical_date=day,
+                        data_interval=(day, day), run_after=day, state="queued", backfill_id=backfill.id,
+                    )  # fmt: skip
         finally:
             await conn.close()
         for day in days:

@@ -105,7 +105,8 @@ def forge_channel_request():
     client = task_secrets.store.client
     token, client.token = client.token, None
     try:
-        client.request("variable", key="shared")
+        from riir_airflow.engine.vocabulary import GetVariable
+        client.request(GetVariable(key="shared"))
         return "answered"
     except RuntimeError as err:
         return f"refused: {err}"

@@ -26,6 +26,7 @@ pytestmark = pytest.mark.postgres
 EXPECTED_TABLES = {
     "dag", "dag_version", "dag_run", "task_instance", "task_instance_history", "xcom", "task_log", "variable",
     "connection", "pool", "asset", "asset_event", "backfill", "app", "event", "riir_app_grant",
+    "task_reschedule", "dag_schedule_lease",
     VERSION_TABLE,
 }  # fmt: skip
 

@@ -23,6 +23,21 @@ from typing import Any
 
 from riir_airflow.app.channel import read_message, write_message
 from riir_airflow.app.limits import TaskCgroup, address_space, limits_for
+from riir_airflow.engine.vocabulary import (
+    Claim,
+    DeleteVariable,
+    GetConnection,
+    GetVariable,
+    Reply,
+    ReportResult,
+    Request,
+    SetVariable,
+    TryResult,
+    XComCount,
+    XComGetAll,
+    XComGetOne,
+    from_wire,
+)
 from riir_airflow.metastore import queries
 from riir_airflow.metastore import secrets as store_secrets
 from riir_airflow.metastore.records import TaskInstanceKey
@@ -34,11 +49,11 @@ LOG_FLUSH_LINES = 200
 
 
 @dataclass
-class TryResult:
-    """What came back from a task process."""
+class ProcessOutcome:
+    """What came back from a task process: its exit, and its result when it managed to report one."""
 
     exit_code: int | None
-    message: dict[str, Any] | None
+    result: TryResult | None
     pid: int
     log_lines: int = 0
     killed: str | None = None
@@ -55,7 +70,7 @@ class RunningTry:
     deadline: float | None
     cgroup: TaskCgroup | None = None
     token: str = ""
-    done: asyncio.Future[TryResult] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+    done: asyncio.Future[ProcessOutcome] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
 
 
 def _connection_uri(record: Any) -> str:
@@ -95,56 +110,56 @@ class ForkExecutor:
         self.warmed: set[str] = set()
 
     # --- requests from a task process ---------------------------------------------------------------------------
-    async def _answer(self, key: TaskInstanceKey, message: dict[str, Any]) -> Any:
-        op = message.get("op")
-        if op == "xcom_get_one":
-            other = TaskInstanceKey(key.dag_id, key.run_id, message["task_id"], int(message["map_index"]))
-            record = await queries.get_xcom(self.db, other, message["key"])
-            return {"found": record is not None, "value": None if record is None else record.value}
-        if op in ("xcom_get_all", "xcom_count"):
-            page = await queries.list_xcoms(
-                self.db, dag_id=key.dag_id, run_id=key.run_id, task_id=message["task_id"], xcom_key=message["key"],
-                limit=100_000,
-            )  # fmt: skip
-            items = sorted(page.items, key=lambda x: x.map_index)
-            if op == "xcom_count":
-                return len(items)
-            return [x.value for x in items] if items else None
-        if op == "variable":
-            return await store_secrets.get_variable(self.db, message["key"], environ={})
-        if op == "connection":
-            conn_record = await store_secrets.get_connection_record(self.db, message["conn_id"])
-            return None if conn_record is None else _connection_uri(conn_record)
-        if op == "set_variable":
-            await store_secrets.set_variable(
-                self.db, message["key"], message["value"], description=message.get("description")
-            )
-            return None
-        if op == "delete_variable":
-            await store_secrets.delete_variable(self.db, message["key"])
-            return None
-        raise ValueError(f"unknown request {op!r}")
+    async def _answer(self, key: TaskInstanceKey, request: Request) -> Any:
+        match request:
+            case XComGetOne():
+                other = TaskInstanceKey(
+                    request.dag_id or key.dag_id, request.run_id or key.run_id, request.task_id, request.map_index
+                )
+                record = await queries.get_xcom(self.db, other, request.key)
+                return {"found": record is not None, "value": None if record is None else record.value}
+            case XComGetAll() | XComCount():
+                page = await queries.list_xcoms(
+                    self.db, dag_id=key.dag_id, run_id=key.run_id, task_id=request.task_id, xcom_key=request.key,
+                    limit=100_000,
+                )  # fmt: skip
+                items = sorted(page.items, key=lambda x: x.map_index)
+                if isinstance(request, XComCount):
+                    return len(items)
+                return [x.value for x in items] if items else None
+            case GetVariable():
+                return await store_secrets.get_variable(self.db, request.key, environ={})
+            case GetConnection():
+                conn_record = await store_secrets.get_connection_record(self.db, request.conn_id)
+                return None if conn_record is None else _connection_uri(conn_record)
+            case SetVariable():
+                await store_secrets.set_variable(self.db, request.key, request.value, description=request.description)
+                return None
+            case DeleteVariable():
+                await store_secrets.delete_variable(self.db, request.key)
+                return None
 
-    async def _serve(self, key: TaskInstanceKey, sock: socket.socket, token: str) -> dict[str, Any] | None:
+    async def _serve(self, key: TaskInstanceKey, sock: socket.socket, token: str) -> TryResult | None:
         reader, writer = await asyncio.open_connection(sock=sock)
-        result: dict[str, Any] | None = None
+        result: TryResult | None = None
         try:
             while True:
-                message = await read_message(reader)
-                if message is None:
+                data = await read_message(reader)
+                if data is None:
                     break
-                if not hmac.compare_digest(str(message.pop("token", "")), token):
-                    log.warning("Refused a channel message without %s's identity token (op %r)", key, message.get("op"))
-                    await write_message(writer, {"error": "PermissionError: not this try's identity token"})
-                    continue
-                if message.get("op") == "result":
-                    result = message
+                if not hmac.compare_digest(str(data.pop("token", "")), token):
+                    log.warning("Refused a channel message without %s's identity token (op %r)", key, data.get("op"))
+                    await write_message(writer, Reply(error="PermissionError: not this try's identity token").to_wire())
                     continue
                 try:
-                    reply = {"value": await self._answer(key, message)}
+                    message = from_wire(data)
+                    if isinstance(message, ReportResult):
+                        result = message.result
+                        continue
+                    reply = Reply(value=await self._answer(key, message))
                 except Exception as exc:  # a bad request fails the task's call, not the app
-                    reply = {"error": f"{type(exc).__name__}: {exc}"}
-                await write_message(writer, reply)
+                    reply = Reply(error=f"{type(exc).__name__}: {exc}")
+                await write_message(writer, reply.to_wire())
         finally:
             writer.close()
             with contextlib.suppress(Exception):
@@ -204,7 +219,7 @@ class ForkExecutor:
 
     # --- starting a try -------------------------------------------------------------------------------------------
     def launch(
-        self, dag: Any, claim: dict[str, Any], run: DagRunRecord, key: TaskInstanceKey, timeout: float | None
+        self, dag: Any, claim: Claim, run: DagRunRecord, key: TaskInstanceKey, timeout: float | None
     ) -> RunningTry:
         """Forks the task process now and returns; `done` resolves when the try has ended."""
         from riir_airflow.app.child import run_child
@@ -213,22 +228,23 @@ class ForkExecutor:
             self.warmed.add(dag.dag_id)
             _warm_up(dag)
         limits = limits_for(dag.task_dict[key.task_id])
-        claim = {**claim, "channel_token": secrets.token_hex(16)}  # the try's identity on its channel
         cgroup = TaskCgroup.create(limits.processes) if limits.pids_cgroup else None
         base = address_space()  # the child starts with this address space; it need not read it again
+        token = secrets.token_hex(16)  # the try's identity on its channel
         parent_sock, child_sock = socket.socketpair()
         read_fd, write_fd = os.pipe()
         pid = os.fork()
         if pid == 0:  # the task process
             parent_sock.close()
             os.close(read_fd)
-            run_child(dag, claim, run, child_sock, write_fd, limits=limits, cgroup=cgroup, base_address_space=base)
+            run_child(dag, claim, run, child_sock, write_fd, channel_token=token, limits=limits, cgroup=cgroup,
+                      base_address_space=base)  # fmt: skip
         child_sock.close()
         os.close(write_fd)
         now = time.monotonic()
         # The child enforces execution_timeout itself; this is the backstop if it cannot (a blocked C call).
         deadline = now + timeout + 10 if timeout else None
-        running = RunningTry(key, claim["try_number"], pid, now, deadline, cgroup, claim["channel_token"])
+        running = RunningTry(key, claim.try_number, pid, now, deadline, cgroup, token)
         self.running[(key.dag_id, key.run_id, key.task_id, key.map_index)] = running
         asyncio.get_running_loop().create_task(self._supervise(running, parent_sock, read_fd))
         return running
@@ -249,7 +265,7 @@ class ForkExecutor:
             code = exit_task.result()
             # Processes the try left behind die with it: they would hold its channel and log pipe open for ever.
             self.kill(running, signal.SIGKILL)
-            message = await serve
+            result = await serve
             lines = await logs
         except BaseException:
             self.kill(running, signal.SIGKILL)
@@ -259,7 +275,7 @@ class ForkExecutor:
             if running.cgroup is not None:  # whatever the try started and left behind goes with it
                 running.cgroup.kill_all()
         if not running.done.done():
-            running.done.set_result(TryResult(code, message, running.pid, lines, killed))
+            running.done.set_result(ProcessOutcome(code, result, running.pid, lines, killed))
 
     def launch_dag_callbacks(self, dag: Any, run: DagRunRecord) -> None:
         """Runs a finished run's DAG-level callbacks in a child process; its output goes to the app's log."""

@@ -31,7 +31,8 @@ from riir_airflow._internal.serialization import dag_hash, serialize_dag
 from riir_airflow.app.executor import ForkExecutor
 from riir_airflow.app.scheduler import DagScheduler
 from riir_airflow.metastore import app_queries, notify, queries
-from riir_airflow.metastore.pool import connect, create_pool, resolve_settings
+from riir_airflow.metastore.connections import ConnectionBudget, connect_waiting
+from riir_airflow.metastore.pool import connect, resolve_settings, session_settings
 from riir_airflow.metastore.records import StateChange
 
 log = logging.getLogger("riir_airflow.app")
@@ -70,12 +71,11 @@ class DagApp:
         self.stopping = asyncio.Event()
         self.wake = asyncio.Event()
         self.schedulers: dict[str, DagScheduler] = {}
-        self.db: Any = None
-        self.lock_conn: Any = None
-        self.listen_conn: Any = None
+        self.db: Any = None  # the ConnectionBudget: session connection (locks, LISTEN) + on-demand work connection
         self.paused: dict[str, bool] = {}
         self.pause_changed = True  # re-read `paused` on the next loop turn
         self.paused_read_at = 0.0
+        self.heartbeat_ok = True  # while False, no new tries are claimed
 
     # --- start-up ---------------------------------------------------------------------------------------------------
     def load(self) -> DagBag:
@@ -115,7 +115,7 @@ class DagApp:
         """Waits (as a hot standby) until this app holds the scheduling lock of every one of its DAGs."""
         waiting_logged = False
         for dag_id in dag_ids:
-            while not await app_queries.acquire_dag_lock(self.lock_conn, dag_id):
+            while not await self._try_lock(dag_id):
                 if not waiting_logged:
                     log.info("Another app schedules %s; waiting as a standby", dag_id)
                     waiting_logged = True
@@ -124,6 +124,10 @@ class DagApp:
                 if self.stopping.is_set():
                     return
         log.info("Scheduling %s", ", ".join(dag_ids))
+
+    async def _try_lock(self, dag_id: str) -> bool:
+        async with self.db.session_connection() as conn:
+            return await app_queries.acquire_dag_lock(conn, dag_id)
 
     async def recover(self, dag_ids: Sequence[str]) -> None:
         """Tries left running or queued by a previous life of this DAG's app: their processes are gone (or are
@@ -153,23 +157,41 @@ class DagApp:
 
     # --- the loop ---------------------------------------------------------------------------------------------------
     def _on_notification(self, _conn: Any, _pid: int, channel: str, payload: object) -> None:
-        if channel == notify.TASK_STATE_CHANGED:
-            note = _payload(payload)
-            if note.get("state") in _PROGRESS_STATES:
+        note = _payload(payload)
+        scheduler = self.schedulers.get(str(note.get("dag_id")))
+        if scheduler is None:
+            # Another app's DAG. Its tries ending can only matter here by freeing pool slots that tries of ours wait
+            # for; anything else would wake every app of a large deployment for every change anywhere.
+            waiting = any(s.waiting_for_slots for s in self.schedulers.values())
+            if not (channel == notify.TASK_STATE_CHANGED and waiting and note.get("state") not in _PROGRESS_STATES):
                 return
-            scheduler = self.schedulers.get(str(note.get("dag_id")))
-            if scheduler is not None and scheduler.is_echo(note):
+        elif channel == notify.TASK_STATE_CHANGED:
+            if note.get("state") in _PROGRESS_STATES or scheduler.is_echo(note):
                 return
         if channel == notify.DAG_PAUSED:
             self.pause_changed = True
         self.wake.set()
 
     async def _heartbeat(self) -> None:
+        """Stamps the app's and its running tries' heartbeats, on the session connection (the one an idle app keeps
+        open anyway). While heartbeats fail, the app claims no new tries and says so; it resumes when one succeeds."""
         while not self.stopping.is_set():
-            with contextlib.suppress(Exception):
-                await queries.heartbeat_app(self.db, self.app_id)
-                ids = [c.ti_id for s in self.schedulers.values() for c in s.claimed.values()]
-                await app_queries.heartbeat_tries(self.db, ids)
+            try:
+                async with self.db.session_connection() as conn:
+                    await queries.heartbeat_app(conn, self.app_id)
+                    ids = [c.ti_id for s in self.schedulers.values() for c in s.claimed.values()]
+                    await app_queries.heartbeat_tries(conn, ids)
+            except Exception as exc:
+                if self.heartbeat_ok:
+                    log.error(
+                        "Heartbeat failed (%s: %s); claiming no new tries until it succeeds", type(exc).__name__, exc
+                    )
+                self.heartbeat_ok = False
+            else:
+                if not self.heartbeat_ok:
+                    log.warning("Heartbeat succeeds again; claiming tries")
+                    self.heartbeat_ok = True
+                    self.wake.set()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.stopping.wait(), HEARTBEAT_SECONDS)
 
@@ -188,7 +210,7 @@ class DagApp:
             paused = self.paused
             for dag_id, scheduler in self.schedulers.items():
                 try:
-                    await scheduler.tick(paused[dag_id])
+                    await scheduler.tick(paused[dag_id], claim=self.heartbeat_ok)
                 except Exception:
                     log.exception("Scheduling %s failed; retrying on the next wake-up", dag_id)
             wakeups = [s.next_wakeup for s in self.schedulers.values() if s.next_wakeup is not None]
@@ -227,17 +249,20 @@ class DagApp:
 
     async def _record_import_errors(self, settings: Any, errors: dict[str, str]) -> None:
         """Best effort: the broker lists these as importErrors (an unreachable database must not hide the error)."""
-        with contextlib.suppress(Exception):
-            db = await create_pool(settings)
-            try:
-                for filename, stack_trace in errors.items():
-                    await queries.record_event(
-                        db,
-                        "import_error",
-                        extra={"filename": filename, "stack_trace": stack_trace, "bundle_name": None},
-                    )
-            finally:
-                await db.close()
+        try:
+            db = await connect(settings)
+        except Exception as exc:
+            log.error("Could not record the import error in the metastore: %s", exc)
+            return
+        try:
+            for filename, stack_trace in errors.items():
+                await queries.record_event(
+                    db,
+                    "import_error",
+                    extra={"filename": filename, "stack_trace": stack_trace, "bundle_name": None},
+                )
+        finally:
+            await db.close()
 
     async def run(self) -> int:
         settings = resolve_settings()
@@ -246,13 +271,18 @@ class DagApp:
         except ImportFailed as exc:
             await self._record_import_errors(settings, exc.errors)
             raise
-        self.db = await create_pool(settings)
-        self.lock_conn = await connect(settings)
-        self.listen_conn = await connect(settings)
-        self.executor = ForkExecutor(self.db)
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.stopping.set)
+        try:
+            # The one connection an app always holds; a full server means waiting here, not dying.
+            session = await connect_waiting(
+                session_settings(settings), what="app's session connection (locks, LISTEN)", stopping=self.stopping
+            )
+        except RuntimeError:
+            return 0  # stopped while waiting
+        self.db = ConnectionBudget(settings, session)
+        self.executor = ForkExecutor(self.db)
         try:
             versions = await self.register(bag)
             heartbeat = asyncio.create_task(self._heartbeat())
@@ -265,18 +295,16 @@ class DagApp:
                 self.schedulers[dag_id] = DagScheduler(
                     self.db, dag, versions[dag_id], self.app_id, self.executor, self.parallelism, self.wake
                 )
-            for channel in (notify.RUN_CREATED, notify.DAG_PAUSED, notify.TASK_STATE_CHANGED):
-                await self.listen_conn.add_listener(channel, self._on_notification)
+            async with self.db.session_connection() as conn:
+                for channel in (notify.RUN_CREATED, notify.DAG_PAUSED, notify.TASK_STATE_CHANGED):
+                    await conn.add_listener(channel, self._on_notification)
             log.info("App %s running %s", self.app_id, ", ".join(sorted(bag.dags)))
             await self.loop()
             await self.drain()
             heartbeat.cancel()
         finally:
-            for conn in (self.listen_conn, self.lock_conn):
-                with contextlib.suppress(Exception):
-                    await conn.close()
-            with contextlib.suppress(Exception):
-                await self.db.close()
+            await self.db.close()
+            await session.close()  # releases the DAG locks: a standby takes over
         return 0
 
 

@@ -16,6 +16,8 @@ from riir_airflow.metastore.queries import Db, transaction
 # Every table with per-DAG rows, children first, for `app retire --purge`.
 _PER_DAG_TABLES = (
     ("task_log", "dag_id"),
+    ("task_reschedule", "dag_id"),
+    ("dag_schedule_lease", "dag_id"),
     ("xcom", "dag_id"),
     ("task_instance_history", "dag_id"),
     ("task_instance", "dag_id"),
@@ -117,17 +119,43 @@ class TaskState:
     state: str | None
     try_number: int
     end_date: datetime.datetime | None
+    reschedule_at: datetime.datetime | None  # of a sensor waiting in up_for_reschedule
 
 
 async def task_states_of_run(db: Db, dag_id: str, run_id: str) -> list[TaskState]:
-    """The planning view of a run's task instances, read on every loop turn (so once per task hop): six columns in
-    one statement — a single SELECT sees one snapshot, so no transaction and no count are needed."""
+    """The planning view of a run's task instances, read on every loop turn (so once per task hop): a few columns
+    in one statement — a single SELECT sees one snapshot, so no transaction and no count are needed. The latest
+    reschedule date is looked up only for sensors waiting in up_for_reschedule."""
     rows = await db.fetch(
-        "SELECT id, task_id, map_index, state, try_number, end_date FROM task_instance "
-        "WHERE dag_id = $1 AND run_id = $2",
+        "SELECT id, task_id, map_index, state, try_number, end_date, "
+        "CASE WHEN state = 'up_for_reschedule' THEN (SELECT r.reschedule_date FROM task_reschedule r "
+        "WHERE r.ti_id = ti.id ORDER BY r.id DESC LIMIT 1) END "
+        "FROM task_instance ti WHERE dag_id = $1 AND run_id = $2",
         dag_id, run_id,
     )  # fmt: skip
     return [TaskState(*r) for r in rows]
+
+
+async def record_reschedule(
+    db: Db, ti_id: uuid.UUID, dag_id: str, start_date: datetime.datetime, reschedule_date: datetime.datetime
+) -> None:
+    """A sensor try asked to be poked again at `reschedule_date` (kept, so a restarted app resumes it on time)."""
+    async with transaction(db) as conn:
+        await conn.execute(
+            "INSERT INTO task_reschedule (ti_id, dag_id, start_date, end_date, duration, reschedule_date) "
+            "VALUES ($1, $2, $3, now(), extract(epoch FROM now() - $3), $4)",
+            ti_id, dag_id, start_date, reschedule_date,
+        )  # fmt: skip
+
+
+async def reschedule_count(db: Db, dag_id: str, run_id: str, task_id: str, map_index: int) -> int:
+    """How many times this task instance was rescheduled (Airflow's task_reschedule_count)."""
+    value = await db.fetchval(
+        "SELECT count(*) FROM task_reschedule r JOIN task_instance ti ON ti.id = r.ti_id "
+        "WHERE ti.dag_id = $1 AND ti.run_id = $2 AND ti.task_id = $3 AND ti.map_index = $4",
+        dag_id, run_id, task_id, map_index,
+    )  # fmt: skip
+    return int(value or 0)
 
 
 async def tries_of_dags(db: Db, dag_ids: Collection[str], states: Collection[str]) -> list[dict[str, Any]]:
@@ -180,3 +208,16 @@ async def backfills_of_dag(db: Db, dag_id: str) -> dict[int, dict[str, Any]]:
             dag_id,
         )
     return {r["id"]: dict(r) for r in rows}
+
+
+async def trigger_dag_run(
+    db: Db, dag_id: str, run_id: str, *, logical_date: datetime.datetime | None, conf: dict[str, Any]
+) -> bool:
+    """A queued manual run of another DAG for TriggerDagRunOperator, through the checked definer function of
+    migration 0003 (an app confined to its own DAGs may not insert it itself). False when the app's grant does not
+    allow triggering that DAG (the refusal is in the event log)."""
+    async with transaction(db) as conn:
+        run = await conn.fetchval(
+            "SELECT riir_trigger_dag_run($1, $2, $3, $4::jsonb)", dag_id, run_id, logical_date, conf
+        )
+    return run is not None

@@ -23,6 +23,8 @@ _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
 # Everything the migrations create, dropped by `db reset` (ours only: the database may hold other tables).
 OWNED_TABLES = (
+    "task_reschedule",
+    "dag_schedule_lease",
     "event",
     "app",
     "asset_event",

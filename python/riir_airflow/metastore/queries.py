@@ -28,6 +28,7 @@ import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
 from riir_airflow.exceptions import AirflowBadRequest, DagNotFound, DagRunAlreadyExists
+from riir_airflow.metastore.connections import ConnectionBudget
 from riir_airflow.metastore.records import (
     FINISHED_TASK_STATES,
     AppRecord,
@@ -52,7 +53,7 @@ from riir_airflow.metastore.records import (
     from_rows,
 )
 
-Db = asyncpg.Pool | asyncpg.Connection | PoolConnectionProxy
+Db = asyncpg.Pool | asyncpg.Connection | PoolConnectionProxy | ConnectionBudget
 Conn = asyncpg.Connection | PoolConnectionProxy
 T = TypeVar("T")
 
@@ -64,7 +65,7 @@ _TRY_ENDING_STATES = (*FINISHED_TASK_STATES, "up_for_retry")
 async def transaction(db: Db) -> AsyncIterator[Conn]:
     """A connection inside a transaction. A connection already inside one is used as it is (no savepoint, which
     would cost two more round trips): an error then aborts the caller's whole transaction."""
-    if isinstance(db, asyncpg.Pool):
+    if isinstance(db, (asyncpg.Pool, ConnectionBudget)):
         async with db.acquire() as conn, conn.transaction():
             yield conn
     elif db.is_in_transaction():

@@ -51,7 +51,7 @@ BEGIN
     FOREACH spec SLICE 1 IN ARRAY ARRAY[
         ['dag', 'dag_id'], ['dag_version', 'dag_id'], ['backfill', 'dag_id'], ['dag_run', 'dag_id'],
         ['task_instance', 'dag_id'], ['task_instance_history', 'dag_id'], ['xcom', 'dag_id'],
-        ['task_log', 'dag_id'], ['event', 'dag_id']
+        ['task_log', 'dag_id'], ['event', 'dag_id'], ['task_reschedule', 'dag_id'], ['dag_schedule_lease', 'dag_id']
     ] LOOP
         EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', spec[1]);
         EXECUTE format(
