@@ -42,6 +42,7 @@ from riir_airflow.metastore import queries
 from riir_airflow.metastore import secrets as store_secrets
 from riir_airflow.metastore.records import TaskInstanceKey
 from riir_airflow.runtime.records import DagRunRecord
+from riir_airflow.secrets_masker import mask_secret, secrets_masker
 
 log = logging.getLogger("riir_airflow.app.executor")
 LOG_FLUSH_SECONDS = 0.2
@@ -128,10 +129,17 @@ class ForkExecutor:
                     return len(items)
                 return [x.value for x in items] if items else None
             case GetVariable():
-                return await store_secrets.get_variable(self.db, request.key, environ={})
+                value = await store_secrets.get_variable(self.db, request.key, environ={})
+                mask_secret(value, request.key)  # hidden in the task logs this app writes, by Airflow's rules
+                return value
             case GetConnection():
                 conn_record = await store_secrets.get_connection_record(self.db, request.conn_id)
-                return None if conn_record is None else _connection_uri(conn_record)
+                if conn_record is None:
+                    return None
+                mask_secret(conn_record.password)
+                with contextlib.suppress(ValueError, TypeError):
+                    mask_secret(json.loads(conn_record.extra or "{}"))
+                return _connection_uri(conn_record)
             case SetVariable():
                 await store_secrets.set_variable(self.db, request.key, request.value, description=request.description)
                 return None
@@ -174,6 +182,7 @@ class ForkExecutor:
             lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(read_fd, "rb", buffering=0)
         )
         pending: list[str] = []
+        masker = secrets_masker()
         total = 0
         last_flush = time.monotonic()
         try:
@@ -185,7 +194,7 @@ class ForkExecutor:
                 if line == b"":
                     break
                 if line is not None:
-                    pending.append(line.decode(errors="backslashreplace").rstrip("\n"))
+                    pending.append(masker.mask_text(line.decode(errors="backslashreplace").rstrip("\n")))
                 if pending and (len(pending) >= LOG_FLUSH_LINES or time.monotonic() - last_flush >= LOG_FLUSH_SECONDS):
                     await queries.append_task_log(self.db, key, try_number, pending)
                     total += len(pending)

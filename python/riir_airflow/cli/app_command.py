@@ -26,9 +26,12 @@ def _pid_file(path: str) -> str:
 
 async def _confinement_warning() -> str | None:
     """Whether the configured login confines this app to its DAGs' rows (`db grant-app`); checked before start."""
+    from riir_airflow.config import conf
     from riir_airflow.metastore.pool import connect, resolve_settings
-    from riir_airflow.metastore.roles import confinement_warning
+    from riir_airflow.metastore.roles import EMBEDDED_WARNING, confinement_warning
 
+    if not (conf.get("database", "sql_alchemy_conn", fallback="") or "").strip():
+        return EMBEDDED_WARNING  # the embedded server's only login is its superuser: known without connecting
     conn = await connect(resolve_settings())
     try:
         return await confinement_warning(conn)

@@ -138,6 +138,12 @@ async def _grant_broker(conn: asyncpg.Connection, password: str) -> None:
     await conn.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {_ident(schema)} TO {BROKER_ROLE}")
 
 
+EMBEDDED_WARNING = (
+    "This app logs in to the embedded PostgreSQL as its superuser: it is NOT confined to its own DAGs' rows. For "
+    "confinement, run `riir-airflow db grant-app DAG_ID` and start the app with the printed URI."
+)
+
+
 async def confinement_warning(conn: Db) -> str | None:
     """A warning when this connection's role is not confined to its DAGs (owner, superuser, unlisted role)."""
     row = await conn.fetchrow(
