@@ -207,6 +207,11 @@ with DAG("impersonated", schedule=None):
                 outcome[label] = "read"
             except OSError as err:
                 outcome[label] = type(err).__name__
+        try:
+            os.kill(os.getppid(), 0)  # may it signal its app (or any other app of the app's user)?
+            outcome["signal_app"] = "allowed"
+        except OSError as err:
+            outcome["signal_app"] = type(err).__name__
         return outcome
 
     probe()
@@ -234,4 +239,5 @@ async def test_default_impersonation_keeps_the_apps_secrets_out_of_reach(
     value = await db.fetchval("SELECT value FROM xcom WHERE dag_id = 'impersonated'")
     assert json.loads(value) == {
         "uid": pwd.getpwnam("nobody").pw_uid, "parent_environ": "PermissionError", "password_file": "PermissionError",
+        "signal_app": "PermissionError",
     }  # fmt: skip

@@ -9,17 +9,11 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 
 from riir_airflow.config import AirflowConfigParser
 from riir_airflow.exceptions import AirflowConfigException
-from riir_airflow.metastore.fernet import (
-    EncryptingFernet,
-    Fernet,
-    InvalidToken,
-    NullFernet,
-    fernet_from_key,
-    get_fernet,
-)
+from riir_airflow.metastore.fernet import EncryptingFernet, InvalidToken, NullFernet, fernet_from_key, get_fernet
 
 sys.path.insert(0, str(Path(__file__).parents[2] / "compat-tests"))
 from airflow_env import airflow_env, airflow_python

@@ -11,10 +11,11 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from cryptography.fernet import Fernet
 
 from riir_airflow.exceptions import AirflowException
 from riir_airflow.metastore import secrets as s
-from riir_airflow.metastore.fernet import Fernet, fernet_from_key
+from riir_airflow.metastore.fernet import fernet_from_key
 from riir_airflow.metastore.records import ConnectionRecord
 
 sys.path.insert(0, str(Path(__file__).parents[2] / "compat-tests"))

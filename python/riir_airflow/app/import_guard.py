@@ -5,8 +5,9 @@ a clear message, and nothing else (the broker and other apps are separate proces
   (default 2048, 0 = none; RLIMIT_AS soft limit, restored afterwards), so a runaway allocation raises MemoryError,
   which the DagBag reports as that file's import error;
 - time: `[core] dagbag_import_timeout` already interrupts a slow import with SIGALRM; a file that ignores or blocks
-  that signal (a C call, `signal.signal(SIGALRM, SIG_IGN)`) is stopped by a watchdog thread 5 seconds later, which
-  prints why and ends the process with exit code 3.
+  that signal (a C call, `signal.signal(SIGALRM, SIG_IGN)`) is stopped by a watchdog thread at twice the timeout
+  plus 5 seconds (room for a slow machine to report an ordinary timeout first), which prints why and ends the
+  process with exit code 3.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ def guarded_import(path: str, config: AirflowConfigParser | None = None) -> Iter
     finished = threading.Event()
 
     def watchdog() -> None:
-        if not finished.wait(timeout + WATCHDOG_GRACE_SECONDS):
+        if not finished.wait(2 * timeout + WATCHDOG_GRACE_SECONDS):
             print(f"error: {path} did not finish importing within {timeout:g}s ([core] dagbag_import_timeout) and "
                   "ignored the timeout; this app stops.", file=sys.stderr, flush=True)  # fmt: skip
             os._exit(EXIT_IMPORT_HUNG)

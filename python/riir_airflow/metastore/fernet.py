@@ -1,20 +1,32 @@
 """Fernet encryption of secrets at rest, through `cryptography.fernet` exactly as Airflow's `airflow.models.crypto`.
 
 `[core] fernet_key` may hold several comma-separated keys (key rotation): the first encrypts, any decrypts, and
-`MultiFernet.rotate` re-encrypts a token with the first (what `riir-airflow rotate-fernet-key` does to every stored
-value). An empty key means no encryption (values stored as they are, marked unencrypted), as in Airflow.
+`rotate` re-encrypts a token with the first (what `riir-airflow rotate-fernet-key` does to every stored value).
+An empty key means no encryption (values stored as they are, marked unencrypted), as in Airflow.
+
+`cryptography` is imported when a key is first used, not with this module: a DAG app that never decrypts anything
+does not pay for loading it.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from riir_airflow.config import AirflowConfigParser
 
-__all__ = ["Cipher", "EncryptingFernet", "Fernet", "InvalidToken", "MultiFernet", "NullFernet", "fernet_from_key"]
+__all__ = ["Cipher", "EncryptingFernet", "InvalidToken", "NullFernet", "fernet_from_key", "generate_key"]
+
+
+class InvalidToken(Exception):
+    """The token is malformed or was made with none of the configured keys (cryptography's InvalidToken)."""
+
+
+def generate_key() -> str:
+    """A new key in the format `[core] fernet_key` takes (Fernet.generate_key)."""
+    from cryptography.fernet import Fernet
+
+    return Fernet.generate_key().decode()
 
 
 class EncryptingFernet:
@@ -23,17 +35,32 @@ class EncryptingFernet:
 
     is_encrypted = True
 
-    def __init__(self, keys: list[Fernet]) -> None:
-        self._multi = MultiFernet(keys)
+    def __init__(self, keys: list[str]) -> None:
+        from cryptography.fernet import Fernet, MultiFernet
+
+        self._multi: Any = MultiFernet([Fernet(key.encode()) for key in keys])
 
     def encrypt(self, data: bytes) -> bytes:
-        return self._multi.encrypt(data)
+        token: bytes = self._multi.encrypt(data)
+        return token
 
     def decrypt(self, token: str | bytes, ttl: int | None = None) -> bytes:
-        return self._multi.decrypt(token, ttl)
+        from cryptography import fernet
+
+        try:
+            data: bytes = self._multi.decrypt(token, ttl)
+        except fernet.InvalidToken:
+            raise InvalidToken("no configured key matches the token") from None
+        return data
 
     def rotate(self, token: str | bytes) -> bytes:
-        return self._multi.rotate(token)
+        from cryptography import fernet
+
+        try:
+            rotated: bytes = self._multi.rotate(token)
+        except fernet.InvalidToken:
+            raise InvalidToken("no configured key matches the token") from None
+        return rotated
 
 
 class NullFernet:
@@ -59,7 +86,7 @@ def fernet_from_key(fernet_key: str) -> Cipher:
     keys = [part.strip() for part in fernet_key.split(",") if part.strip()]
     if not keys:
         return NullFernet()
-    return EncryptingFernet([Fernet(key.encode()) for key in keys])
+    return EncryptingFernet(keys)
 
 
 def get_fernet(config: AirflowConfigParser | None = None) -> Cipher:
