@@ -55,9 +55,15 @@ async def test_budget_works_on_the_session_connection_while_the_server_is_full(
         # The server is full: the work happens on the session connection, and nothing fails.
         assert await budget.fetchval("SELECT 41 + 1") == 42
         assert budget.connection_count == 1 and budget.on_session_fallback == 1
-        # A slot frees up: after the retry pause the budget opens its second connection, and never a third.
+        # One slot frees up: it stays free for apps that have no connection at all (the headroom).
         await blockers.pop().close()
         await asyncio.sleep(0.3)
+        assert await budget.fetchval("SELECT 1") == 1
+        assert budget.connection_count == 1 and budget.on_session_fallback == 2
+        # Plenty free: after the retry pause the budget opens its second connection, and never a third.
+        while blockers:
+            await blockers.pop().close()
+        await asyncio.sleep(0.5)
         results = await asyncio.gather(*(budget.fetchval("SELECT pg_backend_pid()") for _ in range(20)))
         assert budget.connection_count == 2 and budget.work_connections_opened == 1
         assert len(set(results)) == 1 and results[0] != session.get_server_pid()
@@ -130,12 +136,11 @@ async def test_app_through_pgbouncer_transaction_mode(
         value = await db.fetchval("SELECT value FROM xcom WHERE dag_id = 'bounced' AND task_id = 'two'")
         assert value == "2"
         # The app's session (the one holding its lock and LISTEN) is a direct connection, not pgbouncer's.
-        assert (
-            await db.fetchval(
-                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
-            )
-            == 1
+        locks = await db.fetchval(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
         )
+        assert locks == 1
         assert app.terminate() == 0
     finally:
         app.stop()

@@ -13,6 +13,7 @@ import datetime as dt
 import logging
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,13 +23,17 @@ from riir_airflow.app.executor import ForkExecutor, ProcessOutcome, RunningTry
 from riir_airflow.engine.engine import RunEngine, group_map_index, lost_try_state
 from riir_airflow.engine.metastore_store import MetastoreStore, run_view
 from riir_airflow.engine.vocabulary import Claim, Deferral, TriggerRun
+from riir_airflow.exceptions import DagRunAlreadyExists
 from riir_airflow.metastore import app_queries, queries
+from riir_airflow.metastore.connections import transient
 from riir_airflow.metastore.records import NewTaskInstance, StateChange, TaskInstanceKey
 from riir_airflow.runtime import serde
 from riir_airflow.runtime.expansion import expansion_length
 from riir_airflow.runtime.triggers import first_event
 
 log = logging.getLogger("riir_airflow.app.scheduler")
+RUN_CREATION_RETRY_SECONDS = 5.0
+RESULT_ATTEMPTS = 5  # for errors a retry is not expected to cure (transient ones are retried for as long as it takes)
 
 
 def new_task_instances(dag: Any) -> list[NewTaskInstance]:
@@ -70,6 +75,8 @@ class DagScheduler:
         executor: ForkExecutor,
         parallelism: int,
         wake: asyncio.Event,
+        fencing_token: int,
+        on_fenced: Callable[[Exception], None],
     ) -> None:
         self.db = db
         self.dag = dag
@@ -78,7 +85,9 @@ class DagScheduler:
         self.executor = executor
         self.parallelism = parallelism
         self.wake = wake
-        self.store = MetastoreStore(db, dag.dag_id)
+        self.fencing_token = fencing_token
+        self.on_fenced = on_fenced  # this app lost the DAG's lease: it must stop acting for it
+        self.store = MetastoreStore(db, dag.dag_id, fencing_token)
         self.engine = RunEngine(dag, self.store, expansion_length)
         self.hostname = socket.gethostname()
         self.claimed: dict[Any, Claimed] = {}
@@ -125,14 +134,25 @@ class DagScheduler:
             run_id = f"scheduled__{when.isoformat()}"
             interval = (info.data_interval.start, info.data_interval.end) if info.data_interval else None
             try:
-                await queries.create_dag_run(
-                    self.db, self.dag.dag_id, run_id, run_type="scheduled", tasks=new_task_instances(self.dag),
+                async with app_queries.fenced_transaction(self.db, self.dag.dag_id, self.fencing_token) as conn:
+                    await queries.create_dag_run(
+                    conn, self.dag.dag_id, run_id, run_type="scheduled", tasks=new_task_instances(self.dag),
                     logical_date=logical, data_interval=interval, run_after=info.run_after, state="queued",
                     dag_version_id=self.dag_version_id, triggered_by="timetable",
                 )  # fmt: skip
+            except app_queries.Fenced:
+                raise
+            except DagRunAlreadyExists:
+                pass  # an earlier life of this app (or a replica before a takeover) created it: move on
             except Exception as exc:
-                # Another replica (or an earlier life of this app) created it: move on.
-                log.info("run %s of %s not created: %s", run_id, self.dag.dag_id, exc)
+                # The interval is not skipped: it is tried again soon, and the failure is an error users see.
+                log.error("Creating run %s of %s failed: %s; retrying", run_id, self.dag.dag_id, exc)
+                await queries.record_event(
+                    self.db, "error", dag_id=self.dag.dag_id, run_id=run_id, logical_date=logical,
+                    extra={"error": f"Creating the scheduled run failed: {type(exc).__name__}: {exc}"},
+                )  # fmt: skip
+                self.next_wakeup = now + dt.timedelta(seconds=RUN_CREATION_RETRY_SECONDS)
+                return
             last_interval = info.data_interval
 
     async def start_queued_runs(self) -> None:
@@ -199,9 +219,10 @@ class DagScheduler:
         self.waiting_for_slots = self.scheduled > 0
         if free <= 0 or not self.accepting or self.scheduled == 0:
             return
-        claimed = await queries.claim_ready_tries(
-            self.db, app_id=self.app_id, hostname=self.hostname, limit=free, dag_ids=[self.dag.dag_id]
-        )
+        async with app_queries.fenced_transaction(self.db, self.dag.dag_id, self.fencing_token) as conn:
+            claimed = await queries.claim_ready_tries(
+                conn, app_id=self.app_id, hostname=self.hostname, limit=free, dag_ids=[self.dag.dag_id]
+            )
         self.waiting_for_slots = len(claimed) < self.scheduled
         runs: dict[str, Any] = {}
         for ti in claimed:
@@ -238,10 +259,35 @@ class DagScheduler:
         return callback
 
     async def _finished(self, entry: Claimed) -> None:
+        """Records a try's result, retrying while the database is unreachable or the write meets a transient
+        error: a try is never left running with its XComs lost because one write failed."""
+        outcome = entry.running.done.result()
+        delay = 0.1
+        attempts = 0
         try:
-            await self.record_result(entry, entry.running.done.result())
-        except Exception:
-            log.exception("Could not record the result of %s", entry.key)
+            while True:
+                try:
+                    await self.record_result(entry, outcome)
+                    return
+                except app_queries.Fenced as exc:
+                    self.on_fenced(exc)  # the new holder recovers this try (retried per its retries)
+                    return
+                except Exception as exc:
+                    attempts += 1
+                    if not transient(exc) and attempts >= RESULT_ATTEMPTS:
+                        log.exception(
+                            "Could not record the result of %s after %d attempts; the try stays running until "
+                            "stale-try detection retries it",
+                            entry.key,
+                            attempts,
+                        )
+                        return
+                    log.warning(
+                        "Recording the result of %s failed (%s: %s); retrying in %.1fs",
+                        entry.key, type(exc).__name__, exc, delay,
+                    )  # fmt: skip
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, 5.0)
         finally:
             self.claimed.pop(entry.ti_id, None)
             self.wake.set()
@@ -270,19 +316,22 @@ class DagScheduler:
             self._start_trigger(entry, result.deferral)
             return
         self._expect_echo(key, entry.try_number, result.state)
-        recorded = await queries.record_task_result(
-            self.db, entry.ti_id, entry.try_number, result.state, xcoms=result.xcoms,
-            rendered_fields=result.rendered_fields, rendered_map_index=result.rendered_map_index,
-        )  # fmt: skip
-        if recorded is None:
-            return  # cleared or marked by someone else meanwhile: their decision stands
-        if result.state == "up_for_reschedule" and result.reschedule_date is not None:
-            await app_queries.record_reschedule(
-                self.db, entry.ti_id, key.dag_id, recorded.start_date or pendulum.now("UTC"), result.reschedule_date
-            )
-        skips = [StateChange(t, "skipped", (None, "scheduled"), i) for t, i in result.skip_tasks]
-        if skips:
-            await queries.set_task_states(self.db, key.dag_id, key.run_id, skips)
+        # The result, its XComs, a sensor's reschedule and the skips it asks for: one transaction, so a retried
+        # write finds either all of it done (and stops) or none of it.
+        async with app_queries.fenced_transaction(self.db, key.dag_id, self.fencing_token) as conn:
+            recorded = await queries.record_task_result(
+                conn, entry.ti_id, entry.try_number, result.state, xcoms=result.xcoms,
+                rendered_fields=result.rendered_fields, rendered_map_index=result.rendered_map_index,
+            )  # fmt: skip
+            if recorded is None:
+                return  # recorded by an earlier attempt, or cleared or marked by someone else: that stands
+            if result.state == "up_for_reschedule" and result.reschedule_date is not None:
+                await app_queries.record_reschedule(
+                    conn, entry.ti_id, key.dag_id, recorded.start_date or pendulum.now("UTC"), result.reschedule_date
+                )
+            skips = [StateChange(t, "skipped", (None, "scheduled"), i) for t, i in result.skip_tasks]
+            if skips:
+                await queries.set_task_states(conn, key.dag_id, key.run_id, skips)
         if result.trigger is not None:
             await self._trigger_dag_run(result.trigger)
 

@@ -28,7 +28,9 @@ import pendulum
 from riir_airflow import __version__
 from riir_airflow._internal.dagbag import DagBag, list_py_files
 from riir_airflow._internal.serialization import dag_hash, serialize_dag
+from riir_airflow.app.environment import apply_environment, configured_environment
 from riir_airflow.app.executor import ForkExecutor
+from riir_airflow.app.identity import deploy_identity
 from riir_airflow.app.scheduler import DagScheduler
 from riir_airflow.metastore import app_queries, notify, queries
 from riir_airflow.metastore.connections import ConnectionBudget, connect_waiting
@@ -76,6 +78,9 @@ class DagApp:
         self.pause_changed = True  # re-read `paused` on the next loop turn
         self.paused_read_at = 0.0
         self.heartbeat_ok = True  # while False, no new tries are claimed
+        self.fencing_tokens: dict[str, int] = {}
+        self.fenced = False  # lost the locks: no more writes, exit non-zero
+        self.closing = False
 
     # --- start-up ---------------------------------------------------------------------------------------------------
     def load(self) -> DagBag:
@@ -85,11 +90,13 @@ class DagApp:
             raise ImportFailed(f"{len(bag.import_errors)} DAG file(s) failed to load:\n{text}", bag.import_errors)
         if not bag.dags:
             raise ImportFailed(f"{self.path}: no DAG found")
+        bag.dags = apply_environment(bag.dags, configured_environment())  # test deploys: app/environment.py
         return bag
 
     async def register(self, bag: DagBag) -> dict[str, Any]:
         """Stores each DAG and its current version; returns dag_id -> dag_version id."""
         versions: dict[str, Any] = {}
+        identity = deploy_identity()
         for dag in bag.dags.values():
             document = serialize_dag(dag)
             schedule = document["schedule"]
@@ -102,7 +109,11 @@ class DagApp:
                 has_task_concurrency_limits=any(t.max_active_tis_per_dag for t in dag.tasks),
                 is_paused_upon_creation=_paused_at_creation(dag), app_id=self.app_id,
             )  # fmt: skip
-            version = await queries.add_dag_version(self.db, dag.dag_id, document, dag_hash(document))
+            structure_hash = dag_hash(document)
+            # The file's text rides along for the UI's Code tab (the broker never reads DAG files); a new version
+            # is still made only when the DAG's structure or settings change, as in Airflow.
+            document["source_code"] = _source_text(dag.fileloc)
+            version = await queries.add_dag_version(self.db, dag.dag_id, document, structure_hash, identity=identity)
             versions[dag.dag_id] = version.id
         files = list_py_files(self.path)
         await queries.register_app(
@@ -126,8 +137,27 @@ class DagApp:
         log.info("Scheduling %s", ", ".join(dag_ids))
 
     async def _try_lock(self, dag_id: str) -> bool:
+        """Takes the DAG's advisory lock (held by the session connection) and, with it, a new fencing token."""
         async with self.db.session_connection() as conn:
-            return await app_queries.acquire_dag_lock(conn, dag_id)
+            if not await app_queries.acquire_dag_lock(conn, dag_id):
+                return False
+            self.fencing_tokens[dag_id] = await app_queries.take_lease(conn, dag_id, self.app_id)
+            return True
+
+    def fence(self, reason: BaseException | str) -> None:
+        """This app lost (or may have lost) its DAG locks: stop acting for its DAGs at once. Its running tries are
+        killed; the app that takes over recovers them (retried per their retries) — Airflow's at-least-once."""
+        if self.fenced:
+            return
+        self.fenced = True
+        log.error("Fenced: %s. Stopping without further writes; a standby (or this app, restarted) takes over", reason)
+        for scheduler in self.schedulers.values():
+            scheduler.accepting = False
+        self.stopping.set()
+
+    def _on_session_closed(self, _conn: Any) -> None:
+        if not self.closing:
+            self.fence("the session connection holding the DAG locks closed")
 
     async def recover(self, dag_ids: Sequence[str]) -> None:
         """Tries left running or queued by a previous life of this DAG's app: their processes are gone (or are
@@ -165,9 +195,10 @@ class DagApp:
             waiting = any(s.waiting_for_slots for s in self.schedulers.values())
             if not (channel == notify.TASK_STATE_CHANGED and waiting and note.get("state") not in _PROGRESS_STATES):
                 return
-        elif channel == notify.TASK_STATE_CHANGED:
-            if note.get("state") in _PROGRESS_STATES or scheduler.is_echo(note):
-                return
+        elif channel == notify.TASK_STATE_CHANGED and (
+            note.get("state") in _PROGRESS_STATES or scheduler.is_echo(note)
+        ):
+            return
         if channel == notify.DAG_PAUSED:
             self.pause_changed = True
         self.wake.set()
@@ -209,8 +240,12 @@ class DagApp:
                 self.paused = await self._paused()
             paused = self.paused
             for dag_id, scheduler in self.schedulers.items():
+                if self.fenced:
+                    break
                 try:
                     await scheduler.tick(paused[dag_id], claim=self.heartbeat_ok)
+                except app_queries.Fenced as exc:
+                    self.fence(exc)
                 except Exception:
                     log.exception("Scheduling %s failed; retrying on the next wake-up", dag_id)
             wakeups = [s.next_wakeup for s in self.schedulers.values() if s.next_wakeup is not None]
@@ -226,6 +261,13 @@ class DagApp:
         """Stop taking work, give running tries the grace period, hand the rest back, release and deregister."""
         for scheduler in self.schedulers.values():
             scheduler.accepting = False
+        if self.fenced:
+            # Another app may already act for these DAGs: kill our tries and write nothing more about them.
+            await self.executor.stop_all(grace=0.0)
+            for scheduler in self.schedulers.values():
+                for task in list(scheduler.triggers):
+                    task.cancel()
+            return
         executor_tries = [c for s in self.schedulers.values() for c in s.claimed.values()]
         if executor_tries:
             log.info("Draining: waiting up to %ss for %d running tries", self.grace_period, len(executor_tries))
@@ -276,12 +318,14 @@ class DagApp:
             loop.add_signal_handler(sig, self.stopping.set)
         try:
             # The one connection an app always holds; a full server means waiting here, not dying.
+            direct = session_settings(settings)
             session = await connect_waiting(
-                session_settings(settings), what="app's session connection (locks, LISTEN)", stopping=self.stopping
+                direct, what="app's session connection (locks, LISTEN)", stopping=self.stopping
             )
         except RuntimeError:
             return 0  # stopped while waiting
-        self.db = ConnectionBudget(settings, session)
+        self.db = ConnectionBudget(settings, session, same_server=direct.dsn == settings.dsn)
+        session.add_termination_listener(self._on_session_closed)
         self.executor = ForkExecutor(self.db)
         try:
             versions = await self.register(bag)
@@ -293,8 +337,9 @@ class DagApp:
             await self.recover(sorted(bag.dags))
             for dag_id, dag in bag.dags.items():
                 self.schedulers[dag_id] = DagScheduler(
-                    self.db, dag, versions[dag_id], self.app_id, self.executor, self.parallelism, self.wake
-                )
+                    self.db, dag, versions[dag_id], self.app_id, self.executor, self.parallelism, self.wake,
+                    self.fencing_tokens[dag_id], self.fence,
+                )  # fmt: skip
             async with self.db.session_connection() as conn:
                 for channel in (notify.RUN_CREATED, notify.DAG_PAUSED, notify.TASK_STATE_CHANGED):
                     await conn.add_listener(channel, self._on_notification)
@@ -303,9 +348,11 @@ class DagApp:
             await self.drain()
             heartbeat.cancel()
         finally:
+            self.closing = True
             await self.db.close()
-            await session.close()  # releases the DAG locks: a standby takes over
-        return 0
+            if not session.is_closed():
+                await session.close()  # releases the DAG locks: a standby takes over
+        return 1 if self.fenced else 0
 
 
 # A try moving to scheduled, queued or running was written by an app itself (which is awake then) and never unblocks
@@ -319,6 +366,13 @@ def _payload(payload: object) -> dict[str, Any]:
     except ValueError:
         return {}
     return note if isinstance(note, dict) else {}
+
+
+def _source_text(fileloc: str) -> str | None:
+    try:
+        return Path(fileloc).read_text(errors="replace")
+    except OSError:
+        return None  # a DAG made in code without a file: the Code tab says so
 
 
 def _paused_at_creation(dag: Any) -> bool:

@@ -33,9 +33,10 @@ def run_view(run: Any) -> DagRunRecord:
 class MetastoreStore:
     """A `RunStore` over the metastore for the runs of one DAG."""
 
-    def __init__(self, db: Any, dag_id: str) -> None:
+    def __init__(self, db: Any, dag_id: str, fencing_token: int) -> None:
         self.db = db
         self.dag_id = dag_id
+        self.fencing_token = fencing_token  # every decision's write checks that this app still holds the DAG
         self.finished_runs: dict[str, Any] = {}  # run_id -> the run row as finish_run left it (for callbacks)
 
     async def task_states(self, run_id: str) -> list[TiSnapshot]:
@@ -45,12 +46,16 @@ class MetastoreStore:
         ]
 
     async def set_states(self, run_id: str, changes: Sequence[StateChange]) -> list[tuple[str, int]]:
-        changed = await queries.set_task_states(self.db, self.dag_id, run_id, changes)
+        if not changes:
+            return []
+        async with app_queries.fenced_transaction(self.db, self.dag_id, self.fencing_token) as conn:
+            changed = await queries.set_task_states(conn, self.dag_id, run_id, changes)
         return [(k.task_id, k.map_index) for k in changed]
 
     async def expand(self, run_id: str, task: Any, length: int) -> bool:
-        return await app_queries.expand_task_instance(
-            self.db, self.dag_id, run_id, task.task_id, length, max_tries=int(task.retries or 0), pool=task.pool,
+        async with app_queries.fenced_transaction(self.db, self.dag_id, self.fencing_token) as conn:
+            return await app_queries.expand_task_instance(
+            conn, self.dag_id, run_id, task.task_id, length, max_tries=int(task.retries or 0), pool=task.pool,
             pool_slots=task.pool_slots, queue=task.queue, priority_weight=task.priority_weight_total,
             operator=task.task_type, custom_operator_name=getattr(task, "custom_operator_name", None),
         )  # fmt: skip
@@ -67,7 +72,8 @@ class MetastoreStore:
         return reader
 
     async def finish_run(self, run_id: str, state: str) -> bool:
-        finished = await queries.set_dag_run_state(self.db, self.dag_id, run_id, state, expected=["running"])
+        async with app_queries.fenced_transaction(self.db, self.dag_id, self.fencing_token) as conn:
+            finished = await queries.set_dag_run_state(conn, self.dag_id, run_id, state, expected=["running"])
         if finished is None:
             return False
         self.finished_runs[run_id] = finished

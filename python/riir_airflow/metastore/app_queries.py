@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from collections.abc import Collection
+from collections.abc import AsyncIterator, Collection
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -208,6 +209,37 @@ async def backfills_of_dag(db: Db, dag_id: str) -> dict[int, dict[str, Any]]:
             dag_id,
         )
     return {r["id"]: dict(r) for r in rows}
+
+
+class Fenced(Exception):
+    """This app no longer holds a DAG's scheduling lease (another app took over): it must not write for that DAG."""
+
+
+async def take_lease(conn: Any, dag_id: str, app_id: str) -> int:
+    """Called right after taking a DAG's advisory lock: a new fencing token for this app's tenure."""
+    token = await conn.fetchval(
+        "INSERT INTO dag_schedule_lease (dag_id, app_id, fencing_token) VALUES ($1, $2, 1) "
+        "ON CONFLICT (dag_id) DO UPDATE SET app_id = $2, fencing_token = dag_schedule_lease.fencing_token + 1, "
+        "acquired_at = now() RETURNING fencing_token",
+        dag_id, app_id,
+    )  # fmt: skip
+    return int(token)
+
+
+async def check_lease(conn: Any, dag_id: str, token: int) -> None:
+    """Inside a write's transaction: raises Fenced unless `token` is still the DAG's lease (the row lock makes a
+    takeover wait for this transaction, so no write of an old holder lands after a new holder's first one)."""
+    current = await conn.fetchval("SELECT fencing_token FROM dag_schedule_lease WHERE dag_id = $1 FOR SHARE", dag_id)
+    if current != token:
+        raise Fenced(f"the scheduling lease of {dag_id} moved on (token {current}, this app holds {token})")
+
+
+@asynccontextmanager
+async def fenced_transaction(db: Any, dag_id: str, token: int) -> AsyncIterator[Any]:
+    """A transaction whose writes land only while this app holds the DAG's lease (raises Fenced otherwise)."""
+    async with db.acquire() as conn, conn.transaction():
+        await check_lease(conn, dag_id, token)
+        yield conn
 
 
 async def trigger_dag_run(

@@ -12,6 +12,9 @@ does its ordinary work (one transaction at a time) on a *work* connection:
   meanwhile (one transaction at a time, as the work connection would). Nothing is lost: an operation waits for a
   connection; it never fails for want of one.
 
+- A work connection is a luxury: on the server the session connection lives on, it is opened only while more
+  than `headroom()` connections are free, so apps that have none yet (starting, or reconnecting) always find room.
+
 So N apps need N connections at least and 2N at most; 100 apps run on PostgreSQL's default `max_connections`.
 `ConnectionBudget` has the small part of the asyncpg pool interface `queries` uses (`acquire`, `fetch`, ...).
 """
@@ -65,6 +68,15 @@ def connection_lost(exc: BaseException) -> bool:
     )
 
 
+def transient(exc: BaseException) -> bool:
+    """True for failures that a retry of the same transaction may not meet again: a broken or refused connection,
+    a serialization failure or deadlock, the server shutting down."""
+    if connection_lost(exc) or server_unavailable(exc):
+        return True
+    code = str(getattr(exc, "sqlstate", "") or "")
+    return code[:2] in ("08", "40", "53", "57")
+
+
 async def connect_waiting(
     settings: ConnectionSettings,
     *,
@@ -95,14 +107,36 @@ async def connect_waiting(
         delay = min(delay * 2, MAX_CONNECT_BACKOFF)
 
 
+def headroom(max_connections: int) -> int:
+    """Connections left free for sessions: a tenth of the server, at least 3."""
+    return max(3, max_connections // 10)
+
+
+# Free connection slots on this server (every client backend counts, whoever it belongs to).
+_FREE_SLOTS = (
+    "SELECT current_setting('max_connections')::int, current_setting('max_connections')::int - "
+    "(SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend')"
+)
+
+
 class ConnectionBudget:
-    """The session connection (locks, LISTEN) and an on-demand work connection, one transaction at a time each."""
+    """The session connection (locks, LISTEN) and an on-demand work connection, one transaction at a time each.
+
+    `same_server`: the work connection goes to the session's server (not through pgbouncer), so it is opened only
+    while that server has headroom.
+    """
 
     def __init__(
-        self, work_settings: ConnectionSettings, session: asyncpg.Connection, *, idle_seconds: float = WORK_IDLE_SECONDS
+        self,
+        work_settings: ConnectionSettings,
+        session: asyncpg.Connection,
+        *,
+        idle_seconds: float = WORK_IDLE_SECONDS,
+        same_server: bool = True,
     ) -> None:
         self.work_settings = work_settings
         self.session = session
+        self.same_server = same_server
         self.idle_seconds = idle_seconds
         self.session_lock = asyncio.Lock()  # one operation at a time on the session connection
         self._work: asyncpg.Connection | None = None
@@ -127,6 +161,14 @@ class ConnectionBudget:
         if loop.time() < self._refused_until:
             return None
         try:
+            if self.same_server:
+                async with self.session_lock:
+                    slots = await self.session.fetchrow(_FREE_SLOTS)
+                total, free = (int(slots[0]), int(slots[1])) if slots is not None else (0, 0)
+                if free <= headroom(total):
+                    raise asyncpg.exceptions.TooManyConnectionsError(
+                        f"only {free} of {total} connections free, kept for apps that have none"
+                    )
             self._work = await connect(self.work_settings)
         except Exception as exc:
             if not server_unavailable(exc):

@@ -38,6 +38,7 @@ from riir_airflow.metastore.records import (
     DagRecord,
     DagRunRecord,
     DagVersionRecord,
+    DeployIdentity,
     EventRecord,
     LogLine,
     NewTaskInstance,
@@ -242,9 +243,18 @@ async def list_dags(
 
 
 async def add_dag_version(
-    db: Db, dag_id: str, data: Any, dag_hash: str, *, bundle_name: str | None = None, bundle_version: str | None = None
+    db: Db,
+    dag_id: str,
+    data: Any,
+    dag_hash: str,
+    *,
+    bundle_name: str | None = None,
+    bundle_version: str | None = None,
+    identity: DeployIdentity | None = None,
 ) -> DagVersionRecord:
-    """The DAG's latest version if its hash is `dag_hash`, else a new version numbered one higher."""
+    """The DAG's latest version if its hash (and deploy identity) is unchanged, else a new version numbered one
+    higher: the same code deployed by someone else or from another image is a new version of the DAG."""
+    who = identity or DeployIdentity()
     async with transaction(db) as conn:
         # The dag row lock serializes version numbering between app replicas.
         if await conn.fetchval("SELECT 1 FROM dag WHERE dag_id = $1 FOR UPDATE", dag_id) is None:
@@ -252,13 +262,14 @@ async def add_dag_version(
         latest = await conn.fetchrow(
             "SELECT * FROM dag_version WHERE dag_id = $1 ORDER BY version_number DESC LIMIT 1", dag_id
         )
-        if latest is not None and latest["dag_hash"] == dag_hash:
+        if latest is not None and latest["dag_hash"] == dag_hash and DeployIdentity.of(latest) == who:
             return from_row(DagVersionRecord, latest)
         row = await conn.fetchrow(
-            "INSERT INTO dag_version (id, dag_id, version_number, dag_hash, data, bundle_name, bundle_version) "
-            "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *",
+            "INSERT INTO dag_version (id, dag_id, version_number, dag_hash, data, bundle_name, bundle_version, "
+            "deployed_by, service_account, image, environment) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING *",
             uuid.uuid4(), dag_id, (latest["version_number"] if latest else 0) + 1, dag_hash, data, bundle_name,
-            bundle_version,
+            bundle_version, who.deployed_by, who.service_account, who.image, who.environment,
         )  # fmt: skip
     return from_row(DagVersionRecord, row)
 
