@@ -160,8 +160,8 @@ def mask_secret(secret: Any, name: str | None = None) -> None:
         secrets_masker().add_mask(secret, name)
 
 
-def redact(value: Any, name: str | None = None) -> Any:
-    """Airflow's `redact`."""
+def redact(value: Any, name: str | None = None, max_depth: int | None = None) -> Any:
+    """Airflow's `redact` (`max_depth` is accepted for its signature; key-based hiding has no depth limit)."""
     return secrets_masker().redact(value, name)
 
 

@@ -74,7 +74,7 @@ class RunningTry:
     done: asyncio.Future[ProcessOutcome] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
 
 
-def _connection_uri(record: Any) -> str:
+def connection_as_json(record: Any) -> str:
     """A metastore connection as the JSON form tasks parse (Connection.from_json)."""
     data = {
         "conn_type": record.conn_type,
@@ -139,7 +139,7 @@ class ForkExecutor:
                 mask_secret(conn_record.password)
                 with contextlib.suppress(ValueError, TypeError):
                     mask_secret(json.loads(conn_record.extra or "{}"))
-                return _connection_uri(conn_record)
+                return connection_as_json(conn_record)
             case SetVariable():
                 await store_secrets.set_variable(self.db, request.key, request.value, description=request.description)
                 return None
