@@ -385,11 +385,12 @@ class DagScheduler:
     async def _trigger_dag_run(self, trigger: TriggerRun) -> None:
         logical = serde.deserialize(trigger.logical_date)
         try:
-            await queries.create_dag_run(
-                self.db, trigger.trigger_dag_id, trigger.dag_run_id, run_type="manual", logical_date=logical,
-                run_after=logical or pendulum.now("UTC"), conf=trigger.conf or {}, state="queued",
-                triggered_by="operator",
-            )  # fmt: skip
+            allowed = await app_queries.trigger_dag_run(
+                self.db, trigger.trigger_dag_id, trigger.dag_run_id, logical_date=logical, conf=trigger.conf or {}
+            )
+            if not allowed:
+                log.warning("TriggerDagRunOperator may not trigger %s: not in this app's grant (db grant-app "
+                            "--trigger-dags)", trigger.trigger_dag_id)  # fmt: skip
         except Exception as exc:
             log.warning("TriggerDagRunOperator could not create %s: %s", trigger.dag_run_id, exc)
 

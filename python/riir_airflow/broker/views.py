@@ -18,6 +18,7 @@ from riir_airflow.metastore.records import (
     TaskInstanceHistoryRecord,
     TaskInstanceRecord,
 )
+from riir_airflow.secrets_masker import redact
 
 PERIODIC_TIMETABLES = ("CronDataIntervalTimetable", "CronTriggerTimetable", "DeltaDataIntervalTimetable",
                        "DeltaTriggerTimetable", "MultipleCronTriggerTimetable")  # fmt: skip
@@ -189,7 +190,7 @@ def task_instance(
         "executor_config": "{}",
         "note": getattr(ti, "note", None),
         "rendered_map_index": getattr(ti, "rendered_map_index", None),
-        "rendered_fields": ti.rendered_fields or {},
+        "rendered_fields": redact(ti.rendered_fields or {}),  # fields under sensitive names, whoever wrote them
         "trigger": None,
         "triggerer_job": None,
         "dag_version": version,

@@ -237,3 +237,16 @@ async def fenced_transaction(db: Any, dag_id: str, token: int) -> AsyncIterator[
     async with db.acquire() as conn, conn.transaction():
         await check_lease(conn, dag_id, token)
         yield conn
+
+
+async def trigger_dag_run(
+    db: Db, dag_id: str, run_id: str, *, logical_date: datetime.datetime | None, conf: dict[str, Any]
+) -> bool:
+    """A queued manual run of another DAG for TriggerDagRunOperator, through the checked definer function of
+    migration 0003 (an app confined to its own DAGs may not insert it itself). False when the app's grant does not
+    allow triggering that DAG (the refusal is in the event log)."""
+    async with transaction(db) as conn:
+        run = await conn.fetchval(
+            "SELECT riir_trigger_dag_run($1, $2, $3, $4::jsonb)", dag_id, run_id, logical_date, conf
+        )
+    return run is not None

@@ -521,21 +521,11 @@ async def claim_ready_tries(
         if not candidates:
             return []
         names = sorted({row["pool"] for row in candidates})
-        pools = await conn.fetch(
-            "SELECT pool, slots, include_deferred FROM pool WHERE pool = ANY($1::text[]) ORDER BY pool FOR UPDATE",
-            names,
-        )
+        # Pools are shared by every DAG: the definer functions (migration 0003) lock them and count their use across
+        # all DAGs, also for an app confined to its own rows.
+        pools = await conn.fetch("SELECT * FROM riir_lock_pools($1::text[])", names)
         # A new statement, so a new snapshot: it sees what other claimers committed before we got the locks.
-        used = await conn.fetch(
-            """
-            SELECT ti.pool, coalesce(sum(ti.pool_slots) FILTER (WHERE ti.state IN ('running', 'queued')
-                OR (ti.state = 'deferred' AND p.include_deferred)), 0)::int AS used
-            FROM pool p JOIN task_instance ti ON ti.pool = p.pool
-            WHERE p.pool = ANY($1::text[]) AND ti.state IN ('running', 'queued', 'deferred')
-            GROUP BY ti.pool
-            """,
-            names,
-        )
+        used = await conn.fetch("SELECT * FROM riir_pool_usage($1::text[])", names)
         open_slots: dict[str, float] = {
             row["pool"]: float("inf") if row["slots"] == -1 else float(row["slots"]) for row in pools
         }

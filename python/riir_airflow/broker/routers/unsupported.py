@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from riir_airflow.broker.app import API_PREFIX
+from riir_airflow.broker.deps import current_user
 
 # (method, path) of Airflow 3.3.2's public operations that riir-airflow's broker does not serve.
 UNSUPPORTED = [
@@ -53,7 +54,9 @@ def install(app: FastAPI) -> None:
         return not_implemented
 
     for method, path in UNSUPPORTED:
-        app.add_api_route(API_PREFIX + path, make(method, path), methods=[method], include_in_schema=False)
+        # A token is needed even to learn that an operation is missing, as for every other API route.
+        app.add_api_route(API_PREFIX + path, make(method, path), methods=[method], include_in_schema=False,
+                          dependencies=[Depends(current_user)])  # fmt: skip
     app.add_api_route("/api/v1/{rest:path}", _v1_removed, methods=["GET", "POST", "PATCH", "PUT", "DELETE"],
                       include_in_schema=False)  # fmt: skip
     app.add_api_route("/health", _old_health, methods=["GET"], include_in_schema=False)
