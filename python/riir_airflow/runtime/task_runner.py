@@ -273,7 +273,10 @@ def run_try(
 
 
 def _asset_events(task: Any, context: Mapping[str, Any]) -> list[EventToRegister]:
-    return events_to_register(list(task.outlets), context["outlet_events"], dag_asset_resolver(task.dag))
+    from riir_airflow.runtime.manifests import apply_dir_assets
+
+    events = events_to_register(list(task.outlets), context["outlet_events"], dag_asset_resolver(task.dag))
+    return apply_dir_assets(task.outlets, events)
 
 
 def finalize(task: Any, outcome: TryOutcome, context: dict[str, Any]) -> None:
