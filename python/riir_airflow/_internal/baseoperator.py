@@ -460,8 +460,8 @@ class BaseOperator(TaskNode, metaclass=BaseOperatorMeta):
                 setup.set_downstream(self)
         return self
 
-    def __enter__(self) -> BaseOperator:
-        return SetupTeardownScope.enter([self], self)  # type: ignore[no-any-return]
+    def __enter__(self) -> type[SetupTeardownScope]:
+        return SetupTeardownScope.enter([self])
 
     def __exit__(self, *exc: object) -> None:
         SetupTeardownScope.exit()
