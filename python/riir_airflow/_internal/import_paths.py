@@ -323,6 +323,26 @@ EXPORTS: dict[str, dict[str, str]] = {
         "timetables", "NullTimetable", "OnceTimetable", "ContinuousTimetable", "AssetTriggeredTimetable"
     ),
     "timetables.assets": _from("timetables", "AssetOrTimeSchedule"),
+    # Plugins (riir_airflow/plugins/): the manager, listener hooks, priority weight strategies.
+    "plugins_manager": {
+        name: f"riir_airflow.plugins.manager:{name}"
+        for name in (
+            "AirflowPlugin", "AirflowPluginException", "AirflowPluginSource", "EntryPointSource",
+            "PluginsDirectorySource", "ensure_plugins_loaded", "get_plugin_info", "integrate_macros_plugins",
+            "is_valid_plugin",
+        )
+    },  # fmt: skip
+    "listeners": {"hookimpl": "riir_airflow.plugins.listeners:hookimpl"},
+    "listeners.listener": {
+        name: f"riir_airflow.plugins.listeners:{name}" for name in ("ListenerManager", "get_listener_manager")
+    },
+    "task.priority_strategy": _from(
+        "priority",
+        "PriorityWeightStrategy", "_AbsolutePriorityWeightStrategy", "_DownstreamPriorityWeightStrategy",
+        "_UpstreamPriorityWeightStrategy", "get_airflow_priority_weight_strategies",
+        "validate_and_load_priority_weight_strategy",
+    ),  # fmt: skip
+    "task.weight_rule": _from("trigger_rule", "WeightRule"),
 }
 
 # Paths whose module is real code rather than a generated re-export (riir_airflow.exceptions defines the classes).

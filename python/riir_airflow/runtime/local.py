@@ -16,6 +16,7 @@ from typing import Any
 import pendulum
 
 from riir_airflow._internal.notset import NOTSET, ArgNotSet
+from riir_airflow.plugins.listeners import notify
 from riir_airflow.runtime.engine import RunEngine
 from riir_airflow.runtime.records import DagRunRecord, InMemoryRunStore, TaskInstanceRecord
 from riir_airflow.runtime.task_instance import RuntimeTaskInstance, build_context
@@ -184,4 +185,10 @@ def run_dag_locally(
     run.state = state
     run.end_date = pendulum.now("UTC")
     _dag_callbacks(dag, engine, run)
+    # As Airflow's DagRun.update_state: listeners hear the end of the run (`dags test` never announces the start,
+    # the run is created running).
+    if state == "success":
+        notify("on_dag_run_success", dag_run=run, msg="success")
+    else:
+        notify("on_dag_run_failed", dag_run=run, msg="task_failure")
     return DagTestResult(run, store)

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from riir_airflow._internal.states import TaskInstanceState
 from riir_airflow.exceptions import (
     AirflowException,
     AirflowFailException,
@@ -37,6 +38,7 @@ from riir_airflow.exceptions import (
     UnmappableXComTypePushed,
     XComForMappingNotPushed,
 )
+from riir_airflow.plugins.listeners import notify
 from riir_airflow.runtime.context import context_to_airflow_vars, current_context
 from riir_airflow.runtime.records import XCOM_RETURN_KEY, RunStore, TaskInstanceRecord
 from riir_airflow.runtime.rendered import serialize_rendered_fields
@@ -245,6 +247,8 @@ def run_try(
             task.render_template_fields(context)
             # Stored as rendered before execute() runs (Airflow does the same); none for tasks without fields.
             rendered = serialize_rendered_fields(task) or None
+            notify("on_starting", component=TaskRunnerMarker())
+            notify("on_task_instance_running", previous_state=TaskInstanceState.QUEUED, task_instance=ti)
             try:
                 result = _execute(task, context, next_method, next_kwargs)
             finally:
@@ -285,8 +289,12 @@ def run_try(
     return outcome
 
 
+class TaskRunnerMarker:
+    """The `component` lifecycle listeners get for a task process (Airflow's marker class of the same name)."""
+
+
 def finalize(task: Any, outcome: TryOutcome, context: dict[str, Any]) -> None:
-    """State callbacks after a try, as Airflow runs them in the task process."""
+    """State callbacks and listener hooks after a try, as Airflow runs them in the task process."""
     if outcome.error is not None:
         context["exception"] = outcome.error
     kind = {
@@ -295,6 +303,18 @@ def finalize(task: Any, outcome: TryOutcome, context: dict[str, Any]) -> None:
         "up_for_retry": "on_retry_callback",
         "failed": "on_failure_callback",
     }.get(outcome.state)
-    if kind is not None:
-        with current_context(context):
-            run_callbacks(task, kind, context)
+    if kind is None:
+        return
+    with current_context(context):
+        run_callbacks(task, kind, context)
+    ti = context.get("ti")
+    if not isinstance(ti, RuntimeTaskInstance) or ti.task is not task:
+        return  # the try ended before the task instance was made (e.g. unmapping failed): nothing ran
+    if outcome.state == "success":
+        notify("on_task_instance_success", previous_state=TaskInstanceState.RUNNING, task_instance=ti)
+    elif outcome.state == "skipped":
+        notify("on_task_instance_skipped", previous_state=TaskInstanceState.RUNNING, task_instance=ti)
+    else:
+        running = TaskInstanceState.RUNNING
+        notify("on_task_instance_failed", previous_state=running, task_instance=ti, error=outcome.error)
+    notify("before_stopping", component=TaskRunnerMarker())
