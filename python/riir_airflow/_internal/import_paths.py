@@ -327,21 +327,30 @@ EXPORTS: dict[str, dict[str, str]] = {
     "plugins_manager": {
         name: f"riir_airflow.plugins.manager:{name}"
         for name in (
-            "AirflowPlugin", "AirflowPluginException", "AirflowPluginSource", "EntryPointSource",
-            "PluginsDirectorySource", "ensure_plugins_loaded", "get_plugin_info", "integrate_macros_plugins",
+            "AirflowPlugin",
+            "AirflowPluginException",
+            "AirflowPluginSource",
+            "EntryPointSource",
+            "PluginsDirectorySource",
+            "ensure_plugins_loaded",
+            "get_plugin_info",
+            "integrate_macros_plugins",
             "is_valid_plugin",
         )
-    },  # fmt: skip
+    },
     "listeners": {"hookimpl": "riir_airflow.plugins.listeners:hookimpl"},
     "listeners.listener": {
         name: f"riir_airflow.plugins.listeners:{name}" for name in ("ListenerManager", "get_listener_manager")
     },
     "task.priority_strategy": _from(
         "priority",
-        "PriorityWeightStrategy", "_AbsolutePriorityWeightStrategy", "_DownstreamPriorityWeightStrategy",
-        "_UpstreamPriorityWeightStrategy", "get_airflow_priority_weight_strategies",
+        "PriorityWeightStrategy",
+        "_AbsolutePriorityWeightStrategy",
+        "_DownstreamPriorityWeightStrategy",
+        "_UpstreamPriorityWeightStrategy",
+        "get_airflow_priority_weight_strategies",
         "validate_and_load_priority_weight_strategy",
-    ),  # fmt: skip
+    ),
     "task.weight_rule": _from("trigger_rule", "WeightRule"),
 }
 

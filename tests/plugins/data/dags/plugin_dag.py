@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pendulum
-from team_plugin import EveryOtherDayTimetable
-
 from airflow.providers.standard.operators.bash import BashOperator
 from airflow.sdk import DAG
+from team_plugin import EveryOtherDayTimetable
 
 with DAG(
     "plugin_dag",

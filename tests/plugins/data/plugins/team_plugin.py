@@ -12,7 +12,6 @@ import os
 from typing import Any
 
 import pendulum
-
 from airflow.listeners import hookimpl
 from airflow.plugins_manager import AirflowPlugin
 from airflow.timetables.base import DagRunInfo, DataInterval, Timetable
