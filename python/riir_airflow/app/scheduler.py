@@ -22,6 +22,7 @@ import pendulum
 from riir_airflow.app.executor import ForkExecutor, RunningTry, TryResult
 from riir_airflow.metastore import app_queries, queries
 from riir_airflow.metastore.records import NewTaskInstance, StateChange, TaskInstanceKey
+from riir_airflow.plugins.listeners import notify
 from riir_airflow.runtime import serde
 from riir_airflow.runtime.engine import expansion_length, mapped_groups_of, needs_expansion, planner_for
 from riir_airflow.runtime.records import DagRunRecord as RunView
@@ -192,7 +193,11 @@ class DagScheduler:
                     new_task_instances(self.dag),
                     dag_version_id=self.dag_version_id,
                 )
-            await queries.set_dag_run_state(self.db, self.dag.dag_id, run.run_id, "running", expected=["queued"])
+            started = await queries.set_dag_run_state(
+                self.db, self.dag.dag_id, run.run_id, "running", expected=["queued"]
+            )
+            if started is not None:  # listeners run off the event loop; the scheduler waits, as Airflow's does
+                await asyncio.to_thread(notify, "on_dag_run_running", dag_run=started, msg="started")
 
     # --- one run --------------------------------------------------------------------------------------------------
     async def _xcom_store(self, run: Any) -> InMemoryRunStore:
@@ -255,6 +260,9 @@ class DagScheduler:
             if finished is not None:
                 log.info("Dag run %s of %s finished: %s", run.run_id, self.dag.dag_id, state)
                 self.executor.launch_dag_callbacks(self.dag, run_view(finished))
+                if state in ("success", "failed"):
+                    msg = "success" if state == "success" else "task_failure"
+                    await asyncio.to_thread(notify, f"on_dag_run_{state}", dag_run=finished, msg=msg)
                 self.wake.set()  # a slot opened: a queued run may start now
             return False
         # Only a task that ended (skipped, upstream_failed, removed, failed) can unblock or doom others: moving a

@@ -30,9 +30,11 @@ from riir_airflow._internal.dagbag import DagBag, list_py_files
 from riir_airflow._internal.serialization import dag_hash, serialize_dag
 from riir_airflow.app.executor import ForkExecutor
 from riir_airflow.app.scheduler import DagScheduler
-from riir_airflow.metastore import app_queries, notify, queries
+from riir_airflow.metastore import app_queries, notify, plugin_queries, queries
 from riir_airflow.metastore.pool import connect, create_pool, resolve_settings
 from riir_airflow.metastore.records import StateChange
+from riir_airflow.plugins import manager as plugins_manager
+from riir_airflow.plugins.listeners import notify as notify_listeners
 
 log = logging.getLogger("riir_airflow.app")
 HEARTBEAT_SECONDS = 5.0
@@ -109,7 +111,16 @@ class DagApp:
             self.db, self.app_id, name=os.path.basename(self.path), dag_ids=sorted(bag.dags),
             code_hash=code_hash(files), hostname=socket.gethostname(), pid=os.getpid(), version=__version__,
         )  # fmt: skip
+        await self.publish_plugins()
         return versions
+
+    async def publish_plugins(self) -> None:
+        """Puts what this app's plugins are (and which plugin files failed) on its app row, for the broker."""
+        info = json.loads(json.dumps(plugins_manager.get_plugin_info(), default=str))
+        errors = plugins_manager.import_errors()
+        for source, error in errors.items():
+            log.error("Plugin %s failed to load: %s", source, error)
+        await plugin_queries.publish_app_plugins(self.db, self.app_id, info, errors)
 
     async def acquire_locks(self, dag_ids: Sequence[str]) -> None:
         """Waits (as a hot standby) until this app holds the scheduling lock of every one of its DAGs."""
@@ -244,8 +255,11 @@ class DagApp:
         try:
             bag = self.load()
         except ImportFailed as exc:
+            for filename, stacktrace in exc.errors.items():
+                notify_listeners("on_new_dag_import_error", filename=filename, stacktrace=stacktrace)
             await self._record_import_errors(settings, exc.errors)
             raise
+        notify_listeners("on_starting", component=self)
         self.db = await create_pool(settings)
         self.lock_conn = await connect(settings)
         self.listen_conn = await connect(settings)
@@ -272,6 +286,7 @@ class DagApp:
             await self.drain()
             heartbeat.cancel()
         finally:
+            notify_listeners("before_stopping", component=self)
             for conn in (self.listen_conn, self.lock_conn):
                 with contextlib.suppress(Exception):
                     await conn.close()

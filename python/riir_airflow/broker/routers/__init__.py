@@ -14,6 +14,7 @@ from riir_airflow.broker.routers import (
     event_logs,
     import_errors,
     monitor,
+    plugins,
     pools,
     task_instances,
     tasks,
@@ -38,4 +39,5 @@ ROUTERS = [
     event_logs,
     config,
     discovery,
+    plugins,
 ]

@@ -20,7 +20,7 @@ UNSUPPORTED = [
     ("POST", "/dags/{dag_id}/clearPartitions"), ("GET", "/dagWarnings"), ("PATCH", "/dags"),
     ("POST", "/dags/{dag_id}/favorite"), ("POST", "/dags/{dag_id}/unfavorite"),
     ("GET", "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/links"), ("GET", "/jobs"),
-    ("GET", "/plugins"), ("GET", "/plugins/importErrors"), ("GET", "/providers"),
+    ("GET", "/providers"),
     ("GET", "/assets/{asset_id}/state-store"), ("DELETE", "/assets/{asset_id}/state-store"),
     ("GET", "/assets/{asset_id}/state-store/{key}"), ("PUT", "/assets/{asset_id}/state-store/{key}"),
     ("DELETE", "/assets/{asset_id}/state-store/{key}"),
