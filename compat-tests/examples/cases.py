@@ -68,6 +68,8 @@ NOT_RUN: dict[str, str] = {
     "example_external_task": f"{OTHER_RUN} (deferrable ExternalTaskSensor on child_dag, 7-day timeout)",
     "example_external_task_marker_child": f"{OTHER_RUN} (ExternalTaskSensor on the parent, 600 s timeout)",
     "example_hitl_operator": PERSON,
+    "example_sensors": f"{WALL_CLOCK} (TimeSensors aimed at parse time + 1 hour: the deferrable one waits that hour;"
+    " FileSensor on a fixed /tmp path shared by every run)",
 }
 
 # Branch names of the helpers working on issue 13 in parallel.

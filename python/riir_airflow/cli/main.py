@@ -20,6 +20,7 @@ COMMAND_MODULES = [
     "riir_airflow.cli.app_command",
     "riir_airflow.cli.standalone_command",
     "riir_airflow.cli.broker_command",
+    "riir_airflow.cli.plugins_command",
 ]
 
 
