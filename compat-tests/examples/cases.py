@@ -79,3 +79,17 @@ AUTHORING = "issue 13, branch `authoring-surface`"
 # (dag_id or file name) -> (what differs, owner). A DAG listed here may differ in structure and run outcome; an entry
 # whose DAG has become identical is reported as stale so the list only shrinks.
 ALLOWED: dict[str, tuple[str, str]] = {}
+
+
+# Values that differ between any two runs of the same DAG, even two Airflow runs, replaced on both sides before the
+# run outcomes are compared (each with the reason):
+# - a manual run's id is `manual__<run_after>`, and `dags test` sets run_after to the wall clock; it shows up in
+#   XComs and rendered fields (trigger_run_id, extra links, templates rendering `run_id`);
+# - the dags folder is a fresh temporary directory on each side (example_bash_operator prints it);
+# - example values read from the wall clock (below).
+VOLATILE_PATTERNS = {
+    r"manual__\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+00:00": "manual__<run_after>",
+    r"/tmp/examples-[a-z]+-[A-Za-z0-9_]+/home/dags": "$AIRFLOW_HOME/dags",
+}
+# (dag_id, task_id, XCom key) whose value is the wall clock at run time.
+WALL_CLOCK_XCOMS = {("tutorial", "print_date", "return_value"): "the task runs `date`"}

@@ -46,6 +46,11 @@ def expose_example_packages() -> None:
         module = types.ModuleType(package)
         module.__path__ = [str(folders[name])]
         sys.modules[package] = module
+    # What `[core] load_examples` makes Airflow do: the example plugins are loaded (their timetables and priority
+    # weight strategies registered) under the names the example DAGs import them by.
+    from riir_airflow.plugins import manager
+
+    manager.add_plugin_package(f"{cases.EXAMPLE_PACKAGES['core']}.plugins")
 
 
 def _child(dag: Any, out: Path) -> None:

@@ -206,10 +206,9 @@ def test_setup_teardown_inside_a_task_group_stays_apart_from_the_outer_ones() ->
         made = inner_setup()
         inner_work(made) >> inner_teardown(made)
 
-    with DAG("nested_st", start_date=START) as dag:
-        with outer_teardown(outer_setup()):
-            outer_work()
-            section_1()
+    with DAG("nested_st", start_date=START) as dag, outer_teardown(outer_setup()):
+        outer_work()
+        section_1()
     assert sorted(dag.get_task("outer_setup").downstream_task_ids) == ["outer_teardown", "outer_work"]
     assert ups(dag, "outer_teardown") == ["outer_setup", "outer_work"]
     assert ups(dag, "section_1.inner_setup") == []
@@ -223,9 +222,8 @@ def test_nested_setup_teardown_blocks_chain_outer_to_inner() -> None:
         s2, t2 = EmptyOperator(task_id="s2").as_setup(), EmptyOperator(task_id="t2")
         t1.as_teardown(setups=s1)
         t2.as_teardown(setups=s2)
-        with t1:
-            with t2:
-                EmptyOperator(task_id="work")
+        with t1, t2:
+            EmptyOperator(task_id="work")
     assert ups(dag, "work") == ["s2"]
     assert ups(dag, "t2") == ["s2", "work"]
     assert ups(dag, "s2") == ["s1"]

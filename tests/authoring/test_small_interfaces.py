@@ -304,3 +304,26 @@ def test_deferrable_time_delta_sensor_returns_what_airflows_returns() -> None:
     assert waited.state == "success"
     assert waited.store.xcom_get_one("waits", -1, "return_value")[0] is False
     assert pendulum.now("UTC") >= soon.add(seconds=1)
+
+
+async def test_directory_file_delete_trigger_fires_once_its_file_appears(tmp_path: Path) -> None:
+    import asyncio
+
+    from riir_airflow.providers.standard.triggers.file import DirectoryFileDeleteTrigger
+
+    inbox = tmp_path / "inbox"  # missing at first: counts as empty
+    trigger = DirectoryFileDeleteTrigger(directory=str(inbox), filename="us.flag", poke_interval=0.05)
+    assert trigger.serialize() == (
+        "riir_airflow.providers.standard.triggers.file.DirectoryFileDeleteTrigger",
+        {"directory": str(inbox), "filename": "us.flag", "poke_interval": 0.05},
+    )
+    events = trigger.run()
+    first = asyncio.ensure_future(events.__anext__())
+    await asyncio.sleep(0.2)
+    assert not first.done()
+    inbox.mkdir()
+    (inbox / "eu.flag").write_text("")  # a sibling's file is left alone
+    (inbox / "us.flag").write_text("")
+    event = await asyncio.wait_for(first, 5)
+    assert event.payload == {"filepath": str(inbox / "us.flag")}
+    assert sorted(p.name for p in inbox.iterdir()) == ["eu.flag"]

@@ -86,7 +86,7 @@ _EXTERNAL_TASK = {
     **_from("standard.links", "ExternalDagLink"),
 }
 _TEMPORAL_TRIGGERS = _from("standard.triggers", "DateTimeTrigger", "TimeDeltaTrigger")
-_FILE_TRIGGERS = _from("standard.triggers", "FileTrigger", "FileDeleteTrigger")
+_FILE_TRIGGERS = _from("standard.triggers", "FileTrigger", "FileDeleteTrigger", "DirectoryFileDeleteTrigger")
 
 SDK = {
     **_from("dag", "DAG", "dag"),
@@ -352,6 +352,9 @@ EXPORTS: dict[str, dict[str, str]] = {
         "validate_and_load_priority_weight_strategy",
     ),
     "task.weight_rule": _from("trigger_rule", "WeightRule"),
+    # The server-side task instance: listeners tell it apart from the RuntimeTaskInstance task processes pass them
+    # (riir never calls a listener with one: its broker runs no plugin code).
+    "models.taskinstance": {"TaskInstance": "riir_airflow.runtime.records:TaskInstanceRecord"},
 }
 
 # Paths whose module is real code rather than a generated re-export (riir_airflow.exceptions defines the classes).

@@ -184,6 +184,40 @@ def _load_directory(folder: str) -> tuple[list[AirflowPlugin], dict[str, str]]:
     return plugins, errors
 
 
+def _load_package(package: str) -> tuple[list[AirflowPlugin], dict[str, str]]:
+    """Plugins of every module of an importable package, imported under their package names (how Airflow loads
+    `airflow.example_dags.plugins` when `[core] load_examples` is on)."""
+    plugins: list[AirflowPlugin] = []
+    errors: dict[str, str] = {}
+    folder = next(iter(importlib.import_module(package).__path__))
+    for file_path in plugin_files(folder):
+        if Path(file_path).name == "__init__.py":
+            continue
+        try:
+            module = importlib.import_module(f"{package}.{Path(file_path).stem}")
+            for value in list(module.__dict__.values()):
+                if is_valid_plugin(value):
+                    plugin: AirflowPlugin = value()
+                    plugin.source = PluginsDirectorySource(file_path, folder)
+                    plugins.append(plugin)
+        except Exception as exc:
+            log.exception("Failed to import plugin %s", file_path)
+            errors[file_path] = f"{type(exc).__name__}: {exc}"
+    return plugins, errors
+
+
+# Packages whose modules are plugin sources besides the plugins folder (add_plugin_package).
+_PLUGIN_PACKAGES: list[str] = []
+
+
+def add_plugin_package(package: str) -> None:
+    """Loads plugins from the modules of `package` too (e.g. Airflow's example plugins, which Airflow's example
+    DAGs import as `airflow.example_dags.plugins.<module>`); forgets what was loaded so far."""
+    if package not in _PLUGIN_PACKAGES:
+        _PLUGIN_PACKAGES.append(package)
+        reset()
+
+
 def _load_entry_points() -> tuple[list[AirflowPlugin], dict[str, str]]:
     plugins: list[AirflowPlugin] = []
     errors: dict[str, str] = {}
@@ -211,7 +245,12 @@ def _loaded() -> tuple[tuple[AirflowPlugin, ...], dict[str, str]]:
     plugins: list[AirflowPlugin] = []
     errors: dict[str, str] = {}
     names: set[str | None] = set()
-    for found, found_errors in (_load_directory(settings.plugins_folder()), _load_entry_points()):
+    sources = [
+        _load_directory(settings.plugins_folder()),
+        *(_load_package(package) for package in _PLUGIN_PACKAGES),
+        _load_entry_points(),
+    ]
+    for found, found_errors in sources:
         for plugin in found:
             where = str(plugin.source) if plugin.source else plugin.name or ""
             if plugin.name in names:

@@ -266,6 +266,8 @@ def run_try(
         ]
         outcome = TryOutcome("success", skip_tasks=keys, rendered_fields=rendered)
     except DagRunTriggerException as trigger:
+        # As Airflow's task runner: the triggered run's id is the task's XCom (its extra link reads it).
+        store.xcom_set(record.task_id, record.map_index, "trigger_run_id", getattr(trigger, "dag_run_id", None))
         outcome = TryOutcome("success", trigger=trigger, rendered_fields=rendered)
     except TaskDeferred as deferral:
         outcome = TryOutcome("deferred", deferral=deferral, rendered_fields=rendered)
@@ -289,6 +291,15 @@ def run_try(
     return outcome
 
 
+def _push_extra_links(task: Any, ti: RuntimeTaskInstance) -> None:
+    """Each of the operator's own extra links is stored as an XCom (`_link_<Class>`), as Airflow's finalize does."""
+    for link in getattr(task, "operator_extra_links", ()) or ():
+        try:
+            ti.xcom_push(link.xcom_key, link.get_link(operator=task, ti_key=ti))
+        except Exception:
+            log.exception("Failed to push an xcom for task operator extra link %s", getattr(link, "name", link))
+
+
 class TaskRunnerMarker:
     """The `component` lifecycle listeners get for a task process (Airflow's marker class of the same name)."""
 
@@ -305,11 +316,15 @@ def finalize(task: Any, outcome: TryOutcome, context: dict[str, Any]) -> None:
     }.get(outcome.state)
     if kind is None:
         return
+    found = context.get("ti")
+    # None when the try ended before its task instance was made (e.g. unmapping failed): nothing ran.
+    ti = found if isinstance(found, RuntimeTaskInstance) and found.task is task else None
     with current_context(context):
+        if ti is not None:
+            _push_extra_links(task, ti)
         run_callbacks(task, kind, context)
-    ti = context.get("ti")
-    if not isinstance(ti, RuntimeTaskInstance) or ti.task is not task:
-        return  # the try ended before the task instance was made (e.g. unmapping failed): nothing ran
+    if ti is None:
+        return
     if outcome.state == "success":
         notify("on_task_instance_success", previous_state=TaskInstanceState.RUNNING, task_instance=ti)
     elif outcome.state == "skipped":

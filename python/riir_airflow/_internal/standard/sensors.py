@@ -15,6 +15,7 @@ import pendulum
 from riir_airflow._internal.sensor import BaseSensorOperator, PokeReturnValue
 from riir_airflow._internal.standard.bash import run_command
 from riir_airflow._internal.standard.empty import EmptyOperator
+from riir_airflow._internal.standard.links import ExternalDagLink
 from riir_airflow._internal.standard.python import determine_kwargs
 from riir_airflow._internal.standard.triggers import DateTimeTrigger, FileTrigger, TimeDeltaTrigger
 from riir_airflow._internal.standard.weekday import WeekDay, is_weekday_in
@@ -344,6 +345,8 @@ class DayOfWeekSensor(BaseSensorOperator):
 class ExternalTaskSensor(BaseSensorOperator):
     """Waits for a task (or task group, or whole run) of another DAG to reach an allowed state."""
 
+    operator_extra_links = [ExternalDagLink()]
+
     template_fields: Sequence[str] = (
         "external_dag_id",
         "external_task_id",
@@ -430,6 +433,8 @@ class ExternalTaskSensor(BaseSensorOperator):
 
 class ExternalTaskMarker(EmptyOperator):
     """Marks a task as depended on by another DAG's ExternalTaskSensor (used when clearing)."""
+
+    operator_extra_links = [ExternalDagLink()]
 
     template_fields: Sequence[str] = ("external_dag_id", "external_task_id", "logical_date")
     ui_color = "#4db7db"

@@ -132,3 +132,42 @@ class FileDeleteTrigger(BaseEventTrigger):
                 yield TriggerEvent(True)
                 return
             await asyncio.sleep(self.poke_interval)
+
+
+class DirectoryFileDeleteTrigger(BaseEventTrigger):
+    """Fires once `filename` appears in `directory`, after deleting it; the event is `{"filepath": <path>}`.
+
+    Airflow's triggerer lets sibling triggers on one directory share a scan; here each trigger scans on its own
+    (the event and the deletion are the same). A missing directory counts as empty; one that cannot be listed
+    (permissions, not a directory) fails the trigger.
+    """
+
+    def __init__(self, *, directory: str, filename: str, poke_interval: float = 5.0) -> None:
+        super().__init__()
+        self.directory = directory
+        self.filename = filename
+        self.poke_interval = poke_interval
+
+    def serialize(self) -> tuple[str, dict[str, Any]]:
+        kwargs = {"directory": self.directory, "filename": self.filename, "poke_interval": self.poke_interval}
+        return f"{_FILE}.DirectoryFileDeleteTrigger", kwargs
+
+    def _names(self) -> set[str]:
+        try:
+            return set(os.listdir(self.directory))
+        except FileNotFoundError:
+            return set()
+
+    async def run(self) -> AsyncIterator[TriggerEvent]:
+        while True:
+            if self.filename in await asyncio.to_thread(self._names):
+                filepath = os.path.join(self.directory, self.filename)
+                try:
+                    os.unlink(filepath)
+                except FileNotFoundError:  # a sibling took it first; wait for the next one
+                    pass
+                else:
+                    self.log.info("File %s has been deleted", filepath)
+                    yield TriggerEvent({"filepath": filepath})
+                    return
+            await asyncio.sleep(self.poke_interval)
