@@ -78,7 +78,44 @@ AUTHORING = "issue 13, branch `authoring-surface`"
 
 # (dag_id or file name) -> (what differs, owner). A DAG listed here may differ in structure and run outcome; an entry
 # whose DAG has become identical is reported as stale so the list only shrinks.
-ALLOWED: dict[str, tuple[str, str]] = {}
+_PARTITIONS = "partitioned assets (partition mappers, partitioned schedules) are not built yet"
+_RUNTIME_ASSETS = "runtime asset features (inlet_events, outlet_events, Metadata, asset_state_store) are not built yet"
+_VENV = "virtualenv / external-python tasks are not built yet (fewer template_fields, or not loadable)"
+_COMMON_COMPAT = "imports airflow.providers.common.compat.sdk, which needs the common-compat provider distribution"
+_EXECUTION_TIME = "imports airflow.sdk.execution_time.context (NEVER_EXPIRE), an internal module providers use too"
+ALLOWED: dict[str, tuple[str, str]] = {
+    # Whole files (their import error and every DAG in them).
+    "example_asset_partition.py": (_PARTITIONS, AUTHORING),
+    "business_day_window.py": (_PARTITIONS + " (airflow.partition_mappers)", AUTHORING),
+    "custom_partition_mapper.py": (_PARTITIONS + " (airflow.partition_mappers)", AUTHORING),
+    "example_hitl_operator.py": ("human-in-the-loop operators are not built yet", AUTHORING),
+    "tutorial_objectstorage.py": ("ObjectStoragePath is not built yet", AUTHORING),
+    "example_python_decorator.py": (_VENV, AUTHORING),
+    "example_python_operator.py": (_VENV, AUTHORING),
+    "tutorial_taskflow_api_virtualenv.py": (_VENV, AUTHORING),
+    "example_branch_operator.py": (f"{_COMMON_COMPAT}; also {_VENV}", f"{PROVIDERS} and {AUTHORING}"),
+    "example_branch_operator_decorator.py": (f"{_COMMON_COMPAT}; also {_VENV}", f"{PROVIDERS} and {AUTHORING}"),
+    "example_bash_decorator.py": (_COMMON_COMPAT, PROVIDERS),
+    "example_external_task_parent_deferrable.py": (_COMMON_COMPAT, PROVIDERS),
+    "example_sensors.py": (_COMMON_COMPAT, PROVIDERS),
+    "example_short_circuit_decorator.py": (_COMMON_COMPAT, PROVIDERS),
+    "example_short_circuit_operator.py": (_COMMON_COMPAT, PROVIDERS),
+    "example_task_state_store.py": (_EXECUTION_TIME, PROVIDERS),
+    "example_task_state_store_async.py": (_EXECUTION_TIME, PROVIDERS),
+    # Single DAGs whose run differs.
+    "asset2_producer": (_RUNTIME_ASSETS + ": inlet_events[asset] raises KeyError", AUTHORING),
+    "asset_alias_example_alias_consumer": (_RUNTIME_ASSETS + ": inlet_events[alias] raises KeyError", AUTHORING),
+    "asset_alias_example_alias_consumer_with_no_taskflow": (
+        _RUNTIME_ASSETS + ": inlet_events[alias] raises KeyError",
+        AUTHORING,
+    ),
+    "asset_with_extra_by_yield": (_RUNTIME_ASSETS + ": a task yielding Metadata(...) fails", AUTHORING),
+    "example_asset_state_store_consumer": (_RUNTIME_ASSETS + ": asset_state_store is None", AUTHORING),
+    "read_asset_event_from_classic": (
+        _RUNTIME_ASSETS + ": `inlet_events.for_asset(...)` in a template does not render",
+        AUTHORING,
+    ),
+}
 
 
 # Values that differ between any two runs of the same DAG, even two Airflow runs, replaced on both sides before the
