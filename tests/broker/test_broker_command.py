@@ -18,8 +18,14 @@ from tests.broker.conftest import free_port, prepare_database
 pytestmark = [pytest.mark.postgres, pytest.mark.e2e]
 
 
-@pytest.mark.parametrize("server", ["granian", "uvicorn"])
-async def test_serves_and_stops_on_sigterm(pg_dsn: str, tmp_path: Path, server: str) -> None:
+def child_pids(pid: int) -> list[int]:
+    """The direct children of a process, from /proc."""
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(p) for p in children.read_text().split()] if children.exists() else []
+
+
+@pytest.mark.parametrize(("server", "workers"), [("granian", 2), ("uvicorn", 2), ("granian", 1)])
+async def test_serves_and_stops_on_sigterm(pg_dsn: str, tmp_path: Path, server: str, workers: int) -> None:
     await prepare_database(pg_dsn)
     (tmp_path / "pw.json").write_text(json.dumps({"admin": "pw"}))
     port = free_port()
@@ -31,7 +37,7 @@ async def test_serves_and_stops_on_sigterm(pg_dsn: str, tmp_path: Path, server: 
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(tmp_path / "pw.json"),
     }
     command = [sys.executable, "-m", "riir_airflow.cli.main", "broker", "--host", "127.0.0.1", "--port", str(port),
-               "--workers", "2", "--server", server, "--grace", "5"]  # fmt: skip
+               "--workers", str(workers), "--server", server, "--grace", "5"]  # fmt: skip
     proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         url = f"http://127.0.0.1:{port}"
@@ -45,6 +51,9 @@ async def test_serves_and_stops_on_sigterm(pg_dsn: str, tmp_path: Path, server: 
             output = proc.stdout.read().decode() if proc.stdout and proc.poll() is not None else ""
             assert proc.poll() is None and time.monotonic() < deadline, output
             time.sleep(0.2)
+        if workers == 1:
+            # One worker is served in the broker's own process: no supervising master with a forked worker.
+            assert child_pids(proc.pid) == []
         # Tokens from one worker verify in the other: the command shares one JWT secret between them.
         token = httpx.post(f"{url}/auth/token", json={"username": "admin", "password": "pw"}).json()["access_token"]
         for _ in range(6):

@@ -47,6 +47,8 @@ def run(args: argparse.Namespace) -> int:
         uvicorn.run(target, factory=True, host=host, port=port, workers=workers, log_level="warning",
                     timeout_graceful_shutdown=args.grace)  # fmt: skip
         return 0
+    if workers == 1:
+        return _serve_in_this_process(host, port, args.grace)
     from granian import Granian
     from granian.constants import Interfaces
 
@@ -54,6 +56,32 @@ def run(args: argparse.Namespace) -> int:
         target, address=host, port=port, workers=workers, interface=Interfaces.ASGI, factory=True,
         workers_kill_timeout=args.grace, log_access=False,
     ).serve()  # fmt: skip
+    return 0
+
+
+def _serve_in_this_process(host: str, port: int, grace: int) -> int:
+    """One worker: granian's embedded server runs the app on this process's event loop.
+
+    Granian's process mode would fork a worker from a supervising master, so an idle broker would be two Python
+    processes (two interpreters' memory) for no gain: one worker cannot be restarted without dropping its requests
+    anyway. SIGTERM / SIGINT stop it gracefully as in process mode.
+    """
+    import signal
+
+    from granian.constants import Interfaces
+    from granian.server.embed import Server
+
+    from riir_airflow.broker.app import create_app
+
+    async def serve() -> None:
+        server = Server(create_app(), address=host, port=port, interface=Interfaces.ASGI, log_access=False)
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, server.stop)
+        await server.serve()
+
+    del grace  # the embedded server finishes in-flight requests on stop; it has no kill timeout to set
+    asyncio.run(serve())
     return 0
 
 
