@@ -39,6 +39,15 @@ _TIMETABLES = [
 ]  # fmt: skip
 
 
+# airflow.plugins_manager (and airflow.sdk.plugins_manager): riir_airflow/plugins/manager.py.
+_PLUGINS_MANAGER = (
+    "AirflowPlugin", "AirflowPluginException", "AirflowPluginSource", "EntryPointSource", "PluginsDirectorySource",
+    "ensure_plugins_loaded", "get_plugin_info", "integrate_macros_plugins", "integrate_listener_plugins",
+    "is_valid_plugin", "get_import_errors", "get_timetables_plugins", "get_priority_weight_strategy_plugins",
+    "get_global_operator_extra_links", "get_operator_extra_links",
+)  # fmt: skip
+
+
 def _from(module: str, *names: str) -> dict[str, str]:
     return {name: f"{module}:{name}" for name in names}
 
@@ -324,19 +333,10 @@ EXPORTS: dict[str, dict[str, str]] = {
     ),
     "timetables.assets": _from("timetables", "AssetOrTimeSchedule"),
     # Plugins (riir_airflow/plugins/): the manager, listener hooks, priority weight strategies.
-    "plugins_manager": {
-        name: f"riir_airflow.plugins.manager:{name}"
-        for name in (
-            "AirflowPlugin",
-            "AirflowPluginException",
-            "AirflowPluginSource",
-            "EntryPointSource",
-            "PluginsDirectorySource",
-            "ensure_plugins_loaded",
-            "get_plugin_info",
-            "integrate_macros_plugins",
-            "is_valid_plugin",
-        )
+    "plugins_manager": {name: f"riir_airflow.plugins.manager:{name}" for name in _PLUGINS_MANAGER},
+    "sdk.plugins_manager": {name: f"riir_airflow.plugins.manager:{name}" for name in _PLUGINS_MANAGER},
+    "sdk.listener": {
+        name: f"riir_airflow.plugins.listeners:{name}" for name in ("ListenerManager", "get_listener_manager")
     },
     "listeners": {"hookimpl": "riir_airflow.plugins.listeners:hookimpl"},
     "listeners.listener": {

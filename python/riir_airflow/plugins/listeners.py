@@ -152,16 +152,12 @@ class ListenerManager:
 @functools.cache
 def get_listener_manager() -> ListenerManager:
     """The process's listener manager, with every plugin's listeners registered."""
-    from riir_airflow.plugins.manager import AirflowPluginException, get_plugins
+    from riir_airflow.plugins.manager import integrate_listener_plugins
 
     manager = ListenerManager()
     for spec in SPECS:
         manager.add_hookspecs(spec)
-    for plugin in get_plugins():
-        if plugin.name is None:
-            raise AirflowPluginException("Invalid plugin name")
-        for listener in plugin.listeners:
-            manager.add_listener(listener)
+    integrate_listener_plugins(manager)
     return manager
 
 

@@ -377,3 +377,20 @@ def get_plugin_info(attrs_to_dump: Iterable[str] | None = None) -> list[dict[str
     """One JSON-ready dict per loaded plugin: `name` plus each attribute, described as Airflow's manager does."""
     attrs = list(attrs_to_dump or INFO_ATTRIBUTES)
     return [{"name": plugin.name, **{attr: _describe(attr, plugin) for attr in attrs}} for plugin in get_plugins()]
+
+
+def integrate_listener_plugins(listener_manager: Any) -> None:
+    """Registers every plugin's listeners with `listener_manager` (Airflow's function of the same name)."""
+    for plugin in get_plugins():
+        if plugin.name is None:
+            raise AirflowPluginException("Invalid plugin name")
+        for listener in plugin.listeners:
+            listener_manager.add_listener(listener)
+
+
+# Airflow's names for the registries above (airflow.plugins_manager).
+get_import_errors = import_errors
+get_timetables_plugins = registered_timetables
+get_priority_weight_strategy_plugins = registered_priority_weight_strategies
+get_global_operator_extra_links = global_operator_extra_links
+get_operator_extra_links = operator_extra_links
