@@ -152,3 +152,29 @@ def test_plugin_in_the_app_and_the_broker(pg_dsn: str, tmp_path: Path) -> None:
         assert "team_plugin" not in sys.modules
     finally:
         app.stop()
+
+
+def test_priority_weight_strategy_from_a_plugin(monkeypatch: pytest.MonkeyPatch) -> None:
+    from riir_airflow._internal.serialization import serialize_dag
+    from riir_airflow.operators.empty import EmptyOperator
+    from riir_airflow.plugins import manager
+    from riir_airflow.sdk import DAG
+
+    monkeypatch.setenv("AIRFLOW__CORE__PLUGINS_FOLDER", str(DATA / "weight_plugins"))
+    manager.reset()
+    try:
+        (registered,) = manager.registered_priority_weight_strategies().values()
+        with DAG("weights", schedule=None) as dag:
+            by_instance = EmptyOperator(task_id="by_instance", weight_rule=registered())
+            by_path = EmptyOperator(task_id="by_path", weight_rule="weight_plugin.TenPerTry")
+        with DAG("unregistered_weight", schedule=None):
+            unknown = EmptyOperator(task_id="unknown", weight_rule="nowhere.Strategy")
+        # Asked when the task instance is created (try 0), as Airflow does.
+        assert by_instance.priority_weight_total == by_path.priority_weight_total == 10
+        with pytest.raises(ValueError, match=r"^Unknown priority strategy nowhere\.Strategy$"):
+            _ = unknown.priority_weight_total
+        tasks = {t["task_id"]: t for t in serialize_dag(dag)["tasks"]}
+        assert tasks["by_instance"]["weight_rule"] == tasks["by_path"]["weight_rule"] == "weight_plugin.TenPerTry"
+    finally:
+        monkeypatch.delenv("AIRFLOW__CORE__PLUGINS_FOLDER")
+        manager.reset()
