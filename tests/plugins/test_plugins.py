@@ -178,3 +178,32 @@ def test_priority_weight_strategy_from_a_plugin(monkeypatch: pytest.MonkeyPatch)
     finally:
         monkeypatch.delenv("AIRFLOW__CORE__PLUGINS_FOLDER")
         manager.reset()
+
+
+def test_plugins_from_the_airflow_plugins_entry_point_group(tmp_path: Path) -> None:
+    """An installed distribution's `airflow.plugins` entry point is a plugin source; a broken one is named."""
+    site = tmp_path / "site"
+    (site / "team_dist-1.2.dist-info").mkdir(parents=True)
+    (site / "team_dist-1.2.dist-info" / "METADATA").write_text("Metadata-Version: 2.1\nName: team-dist\nVersion: 1.2\n")
+    (site / "team_dist-1.2.dist-info" / "entry_points.txt").write_text(
+        "[airflow.plugins]\nteam = team_entry:TeamEntryPlugin\nbroken = broken_entry:Nothing\n"
+    )
+    (site / "team_entry.py").write_text(
+        "from riir_airflow.plugins_manager import AirflowPlugin\n\n\n"
+        "def shout(text):\n    return text.upper()\n\n\n"
+        "class TeamEntryPlugin(AirflowPlugin):\n    name = 'team_entry'\n    macros = [shout]\n"
+    )
+    (site / "broken_entry.py").write_text("raise ImportError('broken entry point module')\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
+    env.update(AIRFLOW_HOME=str(tmp_path / "home"), PYTHONPATH=str(site))
+    proc = subprocess.run(
+        [sys.executable, "-m", "riir_airflow", "plugins", "-o", "json"], env=env, capture_output=True, text=True,
+        timeout=60,
+    )  # fmt: skip
+    assert proc.returncode == 1, proc.stderr
+    (info,) = json.loads(proc.stdout)
+    assert info["name"] == "team_entry" and info["macros"] == ["team_entry.shout"]
+    assert info["source"] == (
+        "team-dist==1.2: EntryPoint(name='team', value='team_entry:TeamEntryPlugin', group='airflow.plugins')"
+    )
+    assert "Failed to load plugin broken_entry: ImportError: broken entry point module" in proc.stderr
