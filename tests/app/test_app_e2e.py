@@ -171,11 +171,12 @@ async def test_backfill_runs_newest_first_one_at_a_time(
             backfill = await queries.create_backfill(
                 conn, "filled", from_date=days[0], to_date=days[-1], max_active_runs=1, run_backwards=True
             )
-            for day in days:
-                await queries.create_dag_run(
-                    conn, "filled", f"backfill__{day.isoformat()}", run_type="backfill", logical_date=day,
-                    data_interval=(day, day), run_after=day, state="queued", backfill_id=backfill.id,
-                )  # fmt: skip
+            async with conn.transaction():  # all at once, as `backfill create` does: the app sees every run
+                for day in days:
+                    await queries.create_dag_run(
+                        conn, "filled", f"backfill__{day.isoformat()}", run_type="backfill", logical_date=day,
+                        data_interval=(day, day), run_after=day, state="queued", backfill_id=backfill.id,
+                    )  # fmt: skip
         finally:
             await conn.close()
         for day in days:
@@ -406,6 +407,72 @@ async def test_sigterm_drains_within_the_grace_period(
         assert await db.fetchval("SELECT state FROM app") == "stopped"
     finally:
         app.stop()
+
+
+HANDOVER_DAG = """
+    import time
+    from datetime import timedelta
+    from airflow.sdk import DAG, task
+
+    with DAG("handover", schedule=None):
+        @task
+        def short():
+            time.sleep(1)
+            return "done"
+
+        @task(retry_delay=timedelta(seconds=1))
+        def long(ti=None):
+            if ti.try_number == 1:
+                time.sleep(60)  # longer than the grace period: handed back on drain
+            return ti.try_number
+
+        short()
+        long()
+"""
+
+
+async def test_prestop_drain_hands_the_work_to_the_standby(
+    app_env: dict[str, str], db: asyncpg.Connection, dags: Path, tmp_path: Path
+) -> None:
+    """The Kubernetes rolling update, locally: the old pod's PreStop runs `riir-airflow app drain FILE`; its short
+    try finishes within the grace period, the long one is handed back, the app deregisters, and the new pod's app
+    (waiting as a standby) takes the DAG's lock and runs the handed-back try."""
+    path = write_dag(dags, "handover.py", HANDOVER_DAG)
+    # Each pod has its own filesystem, so each app its own pid file (what `app drain FILE` finds).
+    old_env = {**app_env, "RIIR_APP_PID_DIR": str(tmp_path / "old-pod")}
+    new_env = {**app_env, "RIIR_APP_PID_DIR": str(tmp_path / "new-pod")}
+    old = await start_app(old_env, db, path, tmp_path / "old.log", "--app-id", "old", "--grace-period", "3")
+    new = None
+    try:
+        await wait_for(lambda: db.fetchval("SELECT count(*) FROM dag WHERE dag_id = 'handover'"), 20, "the DAG")
+        new = await start_app(new_env, db, path, tmp_path / "new.log", "--app-id", "new", "--grace-period", "3")
+        cli(app_env, "dags", "trigger", "handover", "-r", "r1")
+        await wait_for(
+            lambda: db.fetchval("SELECT count(*) = 2 FROM task_instance WHERE state = 'running' AND app_id = 'old'"),
+            20,
+            "both tries to run on the old app",
+        )
+        started = asyncio.get_running_loop().time()
+        drained = await asyncio.to_thread(cli, old_env, "app", "drain", str(path), "--timeout", "20")
+        elapsed = asyncio.get_running_loop().time() - started
+        assert drained.stdout.startswith("App ") and "drained" in drained.stdout
+        assert elapsed < 3 + 5, f"drain took {elapsed:.1f}s, not the grace period"
+        assert old.proc.wait(5) == 0, old.output()
+        assert await db.fetchval("SELECT state FROM app WHERE id = 'old'") == "stopped"
+        assert await wait_run_done(db, "handover", "r1", timeout=60) == "success", new.output()
+        history = await db.fetch(
+            "SELECT task_id, try_number, state, app_id FROM task_instance_history WHERE dag_id = 'handover' "
+            "ORDER BY task_id, try_number"
+        )
+        assert [tuple(r) for r in history] == [
+            ("long", 1, "up_for_retry", "old"),  # handed back, not failed
+            ("long", 2, "success", "new"),  # picked up by the standby
+            ("short", 1, "success", "old"),  # finished within the grace period
+        ]
+    finally:
+        old.stop()
+        if new is not None:
+            new.stop()
 
 
 async def test_retire_purge_leaves_no_rows(

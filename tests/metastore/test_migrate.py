@@ -29,7 +29,7 @@ async def _tables(conn: asyncpg.Connection) -> set[str]:
 def test_migrations_are_numbered_sql_files() -> None:
     migrations = load_migrations()
     assert migrations[0].version == 1 and migrations[0].name == "initial"
-    # Numbers are handed out per branch, so gaps are fine; order and uniqueness are what matter.
+    # Numbers are handed out per piece of work, so gaps are allowed; order and uniqueness are not negotiable.
     versions = [m.version for m in migrations]
     assert versions == sorted(set(versions))
 
@@ -63,8 +63,7 @@ async def test_two_migrators_at_once(pg_dsn: str) -> None:
     conns = [await asyncpg.connect(pg_dsn) for _ in range(3)]
     try:
         results = await asyncio.gather(*(migrate(c) for c in conns))
-        # The advisory lock made them take turns: each migration was applied exactly once, no errors (with several
-        # migrations, different connections may apply different ones).
+        # The advisory lock made them take turns: exactly one applied each migration, no errors.
         applied = sorted(m.version for r in results for m in r)
         assert applied == [m.version for m in load_migrations()]
         assert (await check(conns[0])).up_to_date

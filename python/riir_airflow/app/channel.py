@@ -2,6 +2,7 @@
 
 Task processes hold no database credentials. They ask their app for what they need (XComs of other tasks,
 variables, connections) and send their result back over this channel — the role Airflow's Execution API plays.
+The messages are the typed records of `engine/vocabulary.py`; this module only frames them.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import json
 import socket
 import struct
 from typing import Any
+
+from riir_airflow.engine.vocabulary import Message, Reply, Request, to_wire
 
 _HEADER = struct.Struct("!I")
 MAX_MESSAGE = 64 * 1024 * 1024
@@ -38,16 +41,17 @@ class ChannelClient:
             chunks.extend(chunk)
         return bytes(chunks)
 
-    def send(self, message: dict[str, Any]) -> None:
-        self.sock.sendall(encode(message))
+    def send(self, message: Message) -> None:
+        self.sock.sendall(encode(to_wire(message)))
 
-    def request(self, op: str, **fields: Any) -> Any:
-        self.send({"op": op, **fields})
+    def request(self, request: Request) -> Any:
+        """Sends a request and returns the value of the app's reply (RuntimeError with the app's error)."""
+        self.send(request)
         (size,) = _HEADER.unpack(self._recv_exact(_HEADER.size))
-        reply = json.loads(self._recv_exact(size))
-        if "error" in reply:
-            raise RuntimeError(f"the DAG app could not answer {op}: {reply['error']}")
-        return reply.get("value")
+        reply = Reply.from_wire(json.loads(self._recv_exact(size)))
+        if reply.error is not None:
+            raise RuntimeError(f"the DAG app could not answer {request.OP}: {reply.error}")
+        return reply.value
 
 
 async def read_message(reader: asyncio.StreamReader) -> dict[str, Any] | None:

@@ -20,6 +20,20 @@ import pendulum
 
 from riir_airflow._internal import secrets
 from riir_airflow.app.channel import ChannelClient
+from riir_airflow.engine.vocabulary import (
+    Claim,
+    Deferral,
+    DeleteVariable,
+    GetConnection,
+    GetVariable,
+    ReportResult,
+    SetVariable,
+    TriggerRun,
+    TryResult,
+    XComCount,
+    XComGetAll,
+    XComGetOne,
+)
 from riir_airflow.runtime import serde
 from riir_airflow.runtime.records import DagRunRecord, TaskInstanceRecord
 from riir_airflow.runtime.task_runner import TryOutcome, run_try
@@ -47,17 +61,17 @@ class ChannelRunStore:
         wanted = -1 if map_index is None else map_index
         if (task_id, wanted) == self.own and key in self.pushed:
             return True, serde.deserialize(self.pushed[key])
-        reply = self.client.request("xcom_get_one", task_id=task_id, map_index=wanted, key=key)
+        reply = self.client.request(XComGetOne(task_id=task_id, map_index=wanted, key=key))
         if not reply["found"]:
             return False, None
         return True, serde.deserialize(reply["value"])
 
     def xcom_get_all(self, task_id: str, key: str) -> list[Any] | None:
-        values = self.client.request("xcom_get_all", task_id=task_id, key=key)
+        values = self.client.request(XComGetAll(task_id=task_id, key=key))
         return None if values is None else [serde.deserialize(v) for v in values]
 
     def xcom_count(self, task_id: str, key: str) -> int:
-        return int(self.client.request("xcom_count", task_id=task_id, key=key))
+        return int(self.client.request(XComCount(task_id=task_id, key=key)))
 
 
 class ChannelSecrets:
@@ -67,18 +81,18 @@ class ChannelSecrets:
         self.client = client
 
     def get_variable(self, key: str) -> str | None:
-        value = self.client.request("variable", key=key)
+        value = self.client.request(GetVariable(key=key))
         return None if value is None else str(value)
 
     def get_conn_value(self, conn_id: str) -> str | None:
-        value = self.client.request("connection", conn_id=conn_id)
+        value = self.client.request(GetConnection(conn_id=conn_id))
         return None if value is None else str(value)
 
     def set_variable(self, key: str, value: str, description: str | None = None) -> None:
-        self.client.request("set_variable", key=key, value=value, description=description)
+        self.client.request(SetVariable(key=key, value=value, description=description))
 
     def delete_variable(self, key: str) -> None:
-        self.client.request("delete_variable", key=key)
+        self.client.request(DeleteVariable(key=key))
 
 
 def _reset_process_state(log_fd: int) -> None:
@@ -116,37 +130,39 @@ def _switch_user(name: str) -> None:
     os.environ.update(USER=user.pw_name, LOGNAME=user.pw_name, HOME=user.pw_dir)
 
 
-def _result_message(outcome: TryOutcome, store: ChannelRunStore) -> dict[str, Any]:
-    message: dict[str, Any] = {
-        "op": "result",
-        "state": outcome.state,
-        "xcoms": store.pushed,
-        "rendered_fields": outcome.rendered_fields,
-        "rendered_map_index": outcome.rendered_map_index,
-        "skip_tasks": [list(k) for k in outcome.skip_tasks],
-        "error": None if outcome.error is None else f"{type(outcome.error).__name__}: {outcome.error}",
-    }
-    if outcome.reschedule_date is not None:
-        message["reschedule_date"] = outcome.reschedule_date.isoformat()
+def try_result(outcome: TryOutcome, pushed: dict[str, Any]) -> TryResult:
+    """The typed result of a try, as the app records it (`pushed`: the XComs in serde form)."""
+    deferral = None
     if outcome.deferral is not None:
-        deferral = outcome.deferral
-        classpath, kwargs = deferral.trigger.serialize()
-        message["deferral"] = {
-            "classpath": classpath,
-            "kwargs": serde.serialize(kwargs),
-            "method_name": deferral.method_name,
-            "next_kwargs": serde.serialize(deferral.kwargs or {}),
-            "timeout": deferral.timeout.total_seconds() if deferral.timeout else None,
-        }
+        classpath, kwargs = outcome.deferral.trigger.serialize()
+        deferral = Deferral(
+            classpath=classpath,
+            kwargs=serde.serialize(kwargs),
+            method_name=outcome.deferral.method_name,
+            next_kwargs=serde.serialize(outcome.deferral.kwargs or {}),
+            timeout=outcome.deferral.timeout.total_seconds() if outcome.deferral.timeout else None,
+        )
+    trigger = None
     if outcome.trigger is not None:
-        trigger = outcome.trigger
-        message["trigger"] = {
-            "trigger_dag_id": getattr(trigger, "trigger_dag_id", None),
-            "dag_run_id": getattr(trigger, "dag_run_id", None),
-            "conf": getattr(trigger, "conf", None),
-            "logical_date": serde.serialize(getattr(trigger, "logical_date", None)),
-        }
-    return message
+        requested = outcome.trigger
+        trigger = TriggerRun(
+            trigger_dag_id=str(getattr(requested, "trigger_dag_id", "")),
+            dag_run_id=str(getattr(requested, "dag_run_id", "")),
+            conf=getattr(requested, "conf", None),
+            logical_date=serde.serialize(getattr(requested, "logical_date", None)),
+            reset_dag_run=bool(getattr(requested, "reset_dag_run", False)),
+        )
+    return TryResult(
+        state=outcome.state,
+        xcoms=dict(pushed),
+        rendered_fields=outcome.rendered_fields,
+        rendered_map_index=outcome.rendered_map_index,
+        skip_tasks=tuple((str(t), int(i)) for t, i in outcome.skip_tasks),
+        error=None if outcome.error is None else f"{type(outcome.error).__name__}: {outcome.error}",
+        reschedule_date=outcome.reschedule_date,
+        deferral=deferral,
+        trigger=trigger,
+    )
 
 
 def run_dag_callbacks(dag: Any, run: DagRunRecord, log_fd: int) -> NoReturn:
@@ -182,7 +198,7 @@ def run_dag_callbacks(dag: Any, run: DagRunRecord, log_fd: int) -> NoReturn:
 
 def run_child(
     dag: Any,
-    claim: dict[str, Any],
+    claim: Claim,
     run: DagRunRecord,
     sock: socket.socket,
     log_fd: int,
@@ -193,28 +209,28 @@ def run_child(
         _reset_process_state(log_fd)
         client = ChannelClient(sock)
         secrets.set_store(ChannelSecrets(client))
-        task = dag.task_dict[claim["task_id"]]
+        task = dag.task_dict[claim.task_id]
         if getattr(task, "run_as_user", None):
             _switch_user(str(task.run_as_user))
-        store = ChannelRunStore(run, client, claim["task_id"], claim["map_index"])
+        store = ChannelRunStore(run, client, claim.task_id, claim.map_index)
         record = TaskInstanceRecord(
-            claim["task_id"],
-            claim["map_index"],
+            claim.task_id,
+            claim.map_index,
             state="running",
-            try_number=claim["try_number"],
-            max_tries=claim["max_tries"],
+            try_number=claim.try_number,
+            max_tries=claim.max_tries,
             start_date=pendulum.now("UTC"),
         )
-        next_kwargs = serde.deserialize(claim["next_kwargs"]) if claim.get("next_kwargs") is not None else None
+        next_kwargs = serde.deserialize(claim.next_kwargs) if claim.next_kwargs is not None else None
         outcome = run_try(
             task,
             record,
             store,
-            group_map_index=claim.get("group_map_index"),
-            next_method=claim.get("next_method"),
+            group_map_index=claim.group_map_index,
+            next_method=claim.next_method,
             next_kwargs=next_kwargs,
         )
-        client.send(_result_message(outcome, store))
+        client.send(ReportResult(try_result(outcome, store.pushed)))
     except BaseException:
         traceback.print_exc()
         code = 1

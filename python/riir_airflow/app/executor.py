@@ -20,6 +20,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from riir_airflow.app.channel import read_message, write_message
+from riir_airflow.engine.vocabulary import (
+    Claim,
+    DeleteVariable,
+    GetConnection,
+    GetVariable,
+    Reply,
+    ReportResult,
+    Request,
+    SetVariable,
+    TryResult,
+    XComCount,
+    XComGetAll,
+    XComGetOne,
+    from_wire,
+)
 from riir_airflow.metastore import queries
 from riir_airflow.metastore import secrets as store_secrets
 from riir_airflow.metastore.records import TaskInstanceKey
@@ -31,11 +46,11 @@ LOG_FLUSH_LINES = 200
 
 
 @dataclass
-class TryResult:
-    """What came back from a task process."""
+class ProcessOutcome:
+    """What came back from a task process: its exit, and its result when it managed to report one."""
 
     exit_code: int | None
-    message: dict[str, Any] | None
+    result: TryResult | None
     pid: int
     log_lines: int = 0
     killed: str | None = None
@@ -50,7 +65,7 @@ class RunningTry:
     pid: int
     started: float
     deadline: float | None
-    done: asyncio.Future[TryResult] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+    done: asyncio.Future[ProcessOutcome] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
 
 
 def _connection_uri(record: Any) -> str:
@@ -90,52 +105,52 @@ class ForkExecutor:
         self.warmed: set[str] = set()
 
     # --- requests from a task process ---------------------------------------------------------------------------
-    async def _answer(self, key: TaskInstanceKey, message: dict[str, Any]) -> Any:
-        op = message.get("op")
-        if op == "xcom_get_one":
-            other = TaskInstanceKey(key.dag_id, key.run_id, message["task_id"], int(message["map_index"]))
-            record = await queries.get_xcom(self.db, other, message["key"])
-            return {"found": record is not None, "value": None if record is None else record.value}
-        if op in ("xcom_get_all", "xcom_count"):
-            page = await queries.list_xcoms(
-                self.db, dag_id=key.dag_id, run_id=key.run_id, task_id=message["task_id"], xcom_key=message["key"],
-                limit=100_000,
-            )  # fmt: skip
-            items = sorted(page.items, key=lambda x: x.map_index)
-            if op == "xcom_count":
-                return len(items)
-            return [x.value for x in items] if items else None
-        if op == "variable":
-            return await store_secrets.get_variable(self.db, message["key"], environ={})
-        if op == "connection":
-            conn_record = await store_secrets.get_connection_record(self.db, message["conn_id"])
-            return None if conn_record is None else _connection_uri(conn_record)
-        if op == "set_variable":
-            await store_secrets.set_variable(
-                self.db, message["key"], message["value"], description=message.get("description")
-            )
-            return None
-        if op == "delete_variable":
-            await store_secrets.delete_variable(self.db, message["key"])
-            return None
-        raise ValueError(f"unknown request {op!r}")
+    async def _answer(self, key: TaskInstanceKey, request: Request) -> Any:
+        match request:
+            case XComGetOne():
+                other = TaskInstanceKey(
+                    request.dag_id or key.dag_id, request.run_id or key.run_id, request.task_id, request.map_index
+                )
+                record = await queries.get_xcom(self.db, other, request.key)
+                return {"found": record is not None, "value": None if record is None else record.value}
+            case XComGetAll() | XComCount():
+                page = await queries.list_xcoms(
+                    self.db, dag_id=key.dag_id, run_id=key.run_id, task_id=request.task_id, xcom_key=request.key,
+                    limit=100_000,
+                )  # fmt: skip
+                items = sorted(page.items, key=lambda x: x.map_index)
+                if isinstance(request, XComCount):
+                    return len(items)
+                return [x.value for x in items] if items else None
+            case GetVariable():
+                return await store_secrets.get_variable(self.db, request.key, environ={})
+            case GetConnection():
+                conn_record = await store_secrets.get_connection_record(self.db, request.conn_id)
+                return None if conn_record is None else _connection_uri(conn_record)
+            case SetVariable():
+                await store_secrets.set_variable(self.db, request.key, request.value, description=request.description)
+                return None
+            case DeleteVariable():
+                await store_secrets.delete_variable(self.db, request.key)
+                return None
 
-    async def _serve(self, key: TaskInstanceKey, sock: socket.socket) -> dict[str, Any] | None:
+    async def _serve(self, key: TaskInstanceKey, sock: socket.socket) -> TryResult | None:
         reader, writer = await asyncio.open_connection(sock=sock)
-        result: dict[str, Any] | None = None
+        result: TryResult | None = None
         try:
             while True:
-                message = await read_message(reader)
-                if message is None:
+                data = await read_message(reader)
+                if data is None:
                     break
-                if message.get("op") == "result":
-                    result = message
-                    continue
                 try:
-                    reply = {"value": await self._answer(key, message)}
+                    message = from_wire(data)
+                    if isinstance(message, ReportResult):
+                        result = message.result
+                        continue
+                    reply = Reply(value=await self._answer(key, message))
                 except Exception as exc:  # a bad request fails the task's call, not the app
-                    reply = {"error": f"{type(exc).__name__}: {exc}"}
-                await write_message(writer, reply)
+                    reply = Reply(error=f"{type(exc).__name__}: {exc}")
+                await write_message(writer, reply.to_wire())
         finally:
             writer.close()
             with contextlib.suppress(Exception):
@@ -195,7 +210,7 @@ class ForkExecutor:
 
     # --- starting a try -------------------------------------------------------------------------------------------
     def launch(
-        self, dag: Any, claim: dict[str, Any], run: DagRunRecord, key: TaskInstanceKey, timeout: float | None
+        self, dag: Any, claim: Claim, run: DagRunRecord, key: TaskInstanceKey, timeout: float | None
     ) -> RunningTry:
         """Forks the task process now and returns; `done` resolves when the try has ended."""
         from riir_airflow.app.child import run_child
@@ -215,7 +230,7 @@ class ForkExecutor:
         now = time.monotonic()
         # The child enforces execution_timeout itself; this is the backstop if it cannot (a blocked C call).
         deadline = now + timeout + 10 if timeout else None
-        running = RunningTry(key, claim["try_number"], pid, now, deadline)
+        running = RunningTry(key, claim.try_number, pid, now, deadline)
         self.running[(key.dag_id, key.run_id, key.task_id, key.map_index)] = running
         asyncio.get_running_loop().create_task(self._supervise(running, parent_sock, read_fd))
         return running
@@ -234,7 +249,7 @@ class ForkExecutor:
                     self.kill(running, signal.SIGKILL)
                     running.deadline = None
             code = exit_task.result()
-            message = await serve
+            result = await serve
             lines = await logs
         except BaseException:
             self.kill(running, signal.SIGKILL)
@@ -242,7 +257,7 @@ class ForkExecutor:
         finally:
             self.running.pop((running.key.dag_id, running.key.run_id, running.key.task_id, running.key.map_index), None)
         if not running.done.done():
-            running.done.set_result(TryResult(code, message, running.pid, lines, killed))
+            running.done.set_result(ProcessOutcome(code, result, running.pid, lines, killed))
 
     def launch_dag_callbacks(self, dag: Any, run: DagRunRecord) -> None:
         """Runs a finished run's DAG-level callbacks in a child process; its output goes to the app's log."""

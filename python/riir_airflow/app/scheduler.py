@@ -10,46 +10,31 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import json
 import logging
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pendulum
 
-from riir_airflow.app.executor import ForkExecutor, RunningTry, TryResult
+from riir_airflow.app.executor import ForkExecutor, ProcessOutcome, RunningTry
+from riir_airflow.engine.engine import RunEngine, group_map_index, lost_try_state
+from riir_airflow.engine.metastore_store import MetastoreStore, run_view
+from riir_airflow.engine.vocabulary import Claim, Deferral, TriggerRun
+from riir_airflow.exceptions import DagRunAlreadyExists
 from riir_airflow.metastore import app_queries, queries
+from riir_airflow.metastore.connections import transient
 from riir_airflow.metastore.records import NewTaskInstance, StateChange, TaskInstanceKey
 from riir_airflow.plugins.listeners import notify
 from riir_airflow.runtime import serde
-from riir_airflow.runtime.engine import expansion_length, mapped_groups_of, needs_expansion, planner_for
-from riir_airflow.runtime.records import DagRunRecord as RunView
-from riir_airflow.runtime.records import InMemoryRunStore
-from riir_airflow.runtime.records import TaskInstanceRecord as TiView
-from riir_airflow.runtime.task_runner import next_retry_datetime
+from riir_airflow.runtime.expansion import expansion_length
 from riir_airflow.runtime.triggers import first_event
 
 log = logging.getLogger("riir_airflow.app.scheduler")
-FINISHED = frozenset({"success", "failed", "skipped", "upstream_failed", "removed"})
-
-
-def run_view(run: Any) -> RunView:
-    """The runtime's view of a metastore run row."""
-    return RunView(
-        dag_id=run.dag_id,
-        run_id=run.run_id,
-        run_type=run.run_type,
-        logical_date=pendulum.instance(run.logical_date) if run.logical_date else None,
-        data_interval_start=pendulum.instance(run.data_interval_start) if run.data_interval_start else None,
-        data_interval_end=pendulum.instance(run.data_interval_end) if run.data_interval_end else None,
-        run_after=pendulum.instance(run.run_after),
-        conf=dict(run.conf or {}),
-        state=run.state,
-        start_date=run.start_date,
-        triggered_by=run.triggered_by or "",
-    )
+RUN_CREATION_RETRY_SECONDS = 5.0
+RESULT_ATTEMPTS = 5  # for errors a retry is not expected to cure (transient ones are retried for as long as it takes)
 
 
 def new_task_instances(dag: Any) -> list[NewTaskInstance]:
@@ -91,6 +76,8 @@ class DagScheduler:
         executor: ForkExecutor,
         parallelism: int,
         wake: asyncio.Event,
+        fencing_token: int,
+        on_fenced: Callable[[Exception], None],
     ) -> None:
         self.db = db
         self.dag = dag
@@ -99,12 +86,16 @@ class DagScheduler:
         self.executor = executor
         self.parallelism = parallelism
         self.wake = wake
-        self.planner = planner_for(dag)
+        self.fencing_token = fencing_token
+        self.on_fenced = on_fenced  # this app lost the DAG's lease: it must stop acting for it
+        self.store = MetastoreStore(db, dag.dag_id, fencing_token)
+        self.engine = RunEngine(dag, self.store, expansion_length)
         self.hostname = socket.gethostname()
         self.claimed: dict[Any, Claimed] = {}
-        self.reschedule_at: dict[Any, dt.datetime] = {}
         self.next_wakeup: dt.datetime | None = None
         self.accepting = True
+        self.scheduled = 0  # tries in `scheduled` after this turn's planning
+        self.waiting_for_slots = False  # scheduled tries left unclaimed (a pool, or parallelism, is full)
         self.triggers: set[asyncio.Task[None]] = set()
         self.runs: dict[str, Any] = {}  # the running runs of the current loop turn, by run_id
         self.echoes: dict[tuple[Any, ...], float] = {}
@@ -144,14 +135,25 @@ class DagScheduler:
             run_id = f"scheduled__{when.isoformat()}"
             interval = (info.data_interval.start, info.data_interval.end) if info.data_interval else None
             try:
-                await queries.create_dag_run(
-                    self.db, self.dag.dag_id, run_id, run_type="scheduled", tasks=new_task_instances(self.dag),
+                async with app_queries.fenced_transaction(self.db, self.dag.dag_id, self.fencing_token) as conn:
+                    await queries.create_dag_run(
+                    conn, self.dag.dag_id, run_id, run_type="scheduled", tasks=new_task_instances(self.dag),
                     logical_date=logical, data_interval=interval, run_after=info.run_after, state="queued",
                     dag_version_id=self.dag_version_id, triggered_by="timetable",
                 )  # fmt: skip
+            except app_queries.Fenced:
+                raise
+            except DagRunAlreadyExists:
+                pass  # an earlier life of this app (or a replica before a takeover) created it: move on
             except Exception as exc:
-                # Another replica (or an earlier life of this app) created it: move on.
-                log.info("run %s of %s not created: %s", run_id, self.dag.dag_id, exc)
+                # The interval is not skipped: it is tried again soon, and the failure is an error users see.
+                log.error("Creating run %s of %s failed: %s; retrying", run_id, self.dag.dag_id, exc)
+                await queries.record_event(
+                    self.db, "error", dag_id=self.dag.dag_id, run_id=run_id, logical_date=logical,
+                    extra={"error": f"Creating the scheduled run failed: {type(exc).__name__}: {exc}"},
+                )  # fmt: skip
+                self.next_wakeup = now + dt.timedelta(seconds=RUN_CREATION_RETRY_SECONDS)
+                return
             last_interval = info.data_interval
 
     async def start_queued_runs(self) -> None:
@@ -200,75 +202,20 @@ class DagScheduler:
                 await asyncio.to_thread(notify, "on_dag_run_running", dag_run=started, msg="started")
 
     # --- one run --------------------------------------------------------------------------------------------------
-    async def _xcom_store(self, run: Any) -> InMemoryRunStore:
-        """The return values mapped tasks expand over, for computing their lengths."""
-        store = InMemoryRunStore(run_view(run))
-        page = await queries.list_xcoms(self.db, dag_id=self.dag.dag_id, run_id=run.run_id, limit=100_000)
-        for x in page.items:
-            store.xcoms[(x.task_id, x.map_index, x.key)] = json.dumps(x.value)
-        return store
-
-    async def schedule_run(self, run: Any, now: dt.datetime) -> bool:
-        """One planning pass over a running run; True when it changed something (plan again)."""
-        states = await app_queries.task_states_of_run(self.db, self.dag.dag_id, run.run_id)
-        rows = {(ti.task_id, ti.map_index): ti for ti in states}
-        plan = self.planner.plan([(t, i, ti.state) for (t, i), ti in rows.items()])
-        changes: list[StateChange] = []
-        for (task_id, map_index), new in (
-            *((k, "skipped") for k in plan["to_skip"]),
-            *((k, "upstream_failed") for k in plan["to_upstream_failed"]),
-            *((k, "removed") for k in plan["to_remove"]),
-        ):
-            changes.append(StateChange(task_id, new, (rows[(task_id, map_index)].state,), map_index))
-        expanded = False
-        for task_id, map_index in plan["to_run"]:
-            ti = rows[(task_id, map_index)]
-            task = self.dag.task_dict[task_id]
-            if map_index == -1 and needs_expansion(task):
-                store = await self._xcom_store(run)
-                try:
-                    length = expansion_length(task, TiView(task_id, -1), store)
-                except Exception:
-                    log.exception("Failed to expand %s.%s", self.dag.dag_id, task_id)
-                    changes.append(StateChange(task_id, "failed", (None,), -1))
-                    continue
-                expanded |= await app_queries.expand_task_instance(
-                    self.db, self.dag.dag_id, run.run_id, task_id, length, max_tries=int(task.retries or 0),
-                    pool=task.pool, pool_slots=task.pool_slots, queue=task.queue,
-                    priority_weight=task.priority_weight_total, operator=task.task_type,
-                    custom_operator_name=getattr(task, "custom_operator_name", None),
-                )  # fmt: skip
-                continue
-            if ti.state == "up_for_retry" and ti.end_date is not None:
-                due = next_retry_datetime(task, self.dag.dag_id, run.logical_date, ti.try_number, ti.end_date)
-                if due > now:
-                    self._remember_wakeup(due)
-                    continue
-            if ti.state == "up_for_reschedule":
-                rescheduled = self.reschedule_at.get(ti.id)
-                if rescheduled is not None and rescheduled > now:
-                    self._remember_wakeup(rescheduled)
-                    continue
-            if ti.state in (None, "up_for_retry", "up_for_reschedule"):
-                changes.append(StateChange(task_id, "scheduled", (ti.state,), map_index))
-        changed = await queries.set_task_states(self.db, self.dag.dag_id, run.run_id, changes)
-        state = str(plan["run_state"])
-        if state != "running" and not changes and not expanded:
-            finished = await queries.set_dag_run_state(
-                self.db, self.dag.dag_id, run.run_id, state, expected=["running"]
-            )
-            if finished is not None:
-                log.info("Dag run %s of %s finished: %s", run.run_id, self.dag.dag_id, state)
-                self.executor.launch_dag_callbacks(self.dag, run_view(finished))
-                if state in ("success", "failed"):
-                    msg = "success" if state == "success" else "task_failure"
-                    await asyncio.to_thread(notify, f"on_dag_run_{state}", dag_run=finished, msg=msg)
-                self.wake.set()  # a slot opened: a queued run may start now
-            return False
-        # Only a task that ended (skipped, upstream_failed, removed, failed) can unblock or doom others: moving a
-        # task to `scheduled` cannot, so another pass (re-reading every task instance) would find nothing new.
-        new_states = {(c.task_id, c.map_index): c.new_state for c in changes}
-        return expanded or any(new_states[(k.task_id, k.map_index)] != "scheduled" for k in changed)
+    async def schedule_run(self, run: Any, now: dt.datetime) -> None:
+        """The engine's pass over a running run; a run it finished gets its DAG callbacks."""
+        decided = await self.engine.schedule_run(run.run_id, run.logical_date, now)
+        self.scheduled += decided.scheduled
+        if decided.wakeup is not None:
+            self._remember_wakeup(decided.wakeup)
+        finished = self.store.finished_runs.pop(run.run_id, None)
+        if decided.finished and finished is not None:
+            log.info("Dag run %s of %s finished: %s", run.run_id, self.dag.dag_id, decided.run_state)
+            self.executor.launch_dag_callbacks(self.dag, run_view(finished))
+            if decided.run_state in ("success", "failed"):  # listeners run off the event loop; the scheduler waits
+                msg = "success" if decided.run_state == "success" else "task_failure"
+                await asyncio.to_thread(notify, f"on_dag_run_{decided.run_state}", dag_run=finished, msg=msg)
+            self.wake.set()  # a slot opened: a queued run may start now
 
     def _remember_wakeup(self, when: dt.datetime) -> None:
         if self.next_wakeup is None or when < self.next_wakeup:
@@ -277,11 +224,14 @@ class DagScheduler:
     # --- starting tries -------------------------------------------------------------------------------------------
     async def dispatch(self) -> None:
         free = self.parallelism - len(self.executor.running)
-        if free <= 0 or not self.accepting:
+        self.waiting_for_slots = self.scheduled > 0
+        if free <= 0 or not self.accepting or self.scheduled == 0:
             return
-        claimed = await queries.claim_ready_tries(
-            self.db, app_id=self.app_id, hostname=self.hostname, limit=free, dag_ids=[self.dag.dag_id]
-        )
+        async with app_queries.fenced_transaction(self.db, self.dag.dag_id, self.fencing_token) as conn:
+            claimed = await queries.claim_ready_tries(
+                conn, app_id=self.app_id, hostname=self.hostname, limit=free, dag_ids=[self.dag.dag_id]
+            )
+        self.waiting_for_slots = len(claimed) < self.scheduled
         runs: dict[str, Any] = {}
         for ti in claimed:
             started = await queries.start_try(self.db, ti.id, ti.try_number, pid=0, hostname=self.hostname)
@@ -293,15 +243,15 @@ class DagScheduler:
             run = runs[ti.run_id]
             task = self.dag.task_dict[ti.task_id]
             key = TaskInstanceKey(ti.dag_id, ti.run_id, ti.task_id, ti.map_index)
-            claim = {
-                "task_id": ti.task_id,
-                "map_index": ti.map_index,
-                "try_number": started.try_number,
-                "max_tries": started.max_tries,
-                "next_method": started.next_method,
-                "next_kwargs": started.next_kwargs,
-                "group_map_index": ti.map_index if mapped_groups_of(task) and ti.map_index >= 0 else None,
-            }
+            claim = Claim(
+                task_id=ti.task_id,
+                map_index=ti.map_index,
+                try_number=started.try_number,
+                max_tries=started.max_tries,
+                next_method=started.next_method,
+                next_kwargs=started.next_kwargs,
+                group_map_index=group_map_index(task, ti.map_index),
+            )
             timeout = task.execution_timeout.total_seconds() if task.execution_timeout else None
             running = self.executor.launch(self.dag, claim, run_view(run), key, timeout)
             await app_queries.set_task_pid(self.db, ti.id, started.try_number, running.pid)
@@ -317,56 +267,81 @@ class DagScheduler:
         return callback
 
     async def _finished(self, entry: Claimed) -> None:
+        """Records a try's result, retrying while the database is unreachable or the write meets a transient
+        error: a try is never left running with its XComs lost because one write failed."""
+        outcome = entry.running.done.result()
+        delay = 0.1
+        attempts = 0
         try:
-            await self.record_result(entry, entry.running.done.result())
-        except Exception:
-            log.exception("Could not record the result of %s", entry.key)
+            while True:
+                try:
+                    await self.record_result(entry, outcome)
+                    return
+                except app_queries.Fenced as exc:
+                    self.on_fenced(exc)  # the new holder recovers this try (retried per its retries)
+                    return
+                except Exception as exc:
+                    attempts += 1
+                    if not transient(exc) and attempts >= RESULT_ATTEMPTS:
+                        log.exception(
+                            "Could not record the result of %s after %d attempts; the try stays running until "
+                            "stale-try detection retries it",
+                            entry.key,
+                            attempts,
+                        )
+                        return
+                    log.warning(
+                        "Recording the result of %s failed (%s: %s); retrying in %.1fs",
+                        entry.key, type(exc).__name__, exc, delay,
+                    )  # fmt: skip
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, 5.0)
         finally:
             self.claimed.pop(entry.ti_id, None)
             self.wake.set()
 
-    async def record_result(self, entry: Claimed, result: TryResult) -> None:
-        message = result.message
+    async def record_result(self, entry: Claimed, outcome: ProcessOutcome) -> None:
+        result = outcome.result
         key = entry.key
-        if message is None:
+        if result is None:
             # The process died without reporting (os._exit, a signal, out of memory): a failure of this try.
-            reason = result.killed or f"exit code {result.exit_code}"
+            reason = outcome.killed or f"exit code {outcome.exit_code}"
             await queries.append_task_log(
                 self.db, key, entry.try_number, [f"Task process ended without a result ({reason})"], stream="stderr"
             )
-            state = "up_for_retry" if entry.try_number <= entry.max_tries else "failed"
+            state = lost_try_state(entry.try_number, entry.max_tries)
             self._expect_echo(key, entry.try_number, state)
             await queries.record_task_result(self.db, entry.ti_id, entry.try_number, state)
             return
-        state = message["state"]
-        if message.get("error"):
-            await queries.append_task_log(self.db, key, entry.try_number, [str(message["error"])], stream="stderr")
-        deferral = message.get("deferral")
-        if state == "deferred" and deferral:
+        if result.error:
+            await queries.append_task_log(self.db, key, entry.try_number, [result.error], stream="stderr")
+        if result.state == "deferred" and result.deferral is not None:
             await queries.record_task_result(
-                self.db, entry.ti_id, entry.try_number, "deferred", xcoms=message.get("xcoms"),
-                rendered_fields=message.get("rendered_fields"), next_method=deferral["method_name"],
-                next_kwargs=deferral["next_kwargs"],
+                self.db, entry.ti_id, entry.try_number, "deferred", xcoms=result.xcoms,
+                rendered_fields=result.rendered_fields, next_method=result.deferral.method_name,
+                next_kwargs=result.deferral.next_kwargs,
             )  # fmt: skip
-            self._start_trigger(entry, deferral)
+            self._start_trigger(entry, result.deferral)
             return
-        self._expect_echo(key, entry.try_number, state)
-        recorded = await queries.record_task_result(
-            self.db, entry.ti_id, entry.try_number, state, xcoms=message.get("xcoms"),
-            rendered_fields=message.get("rendered_fields"), rendered_map_index=message.get("rendered_map_index"),
-        )  # fmt: skip
-        if recorded is None:
-            return  # cleared or marked by someone else meanwhile: their decision stands
-        if state == "up_for_reschedule" and message.get("reschedule_date"):
-            when = pendulum.parse(message["reschedule_date"])
-            if isinstance(when, dt.datetime):
-                self.reschedule_at[entry.ti_id] = when
-        skips = [StateChange(t, "skipped", (None, "scheduled"), int(i)) for t, i in message.get("skip_tasks", [])]
-        if skips:
-            await queries.set_task_states(self.db, key.dag_id, key.run_id, skips)
-        trigger = message.get("trigger")
-        if trigger:
-            await self._trigger_dag_run(trigger)
+        self._expect_echo(key, entry.try_number, result.state)
+        # The result, its XComs, a sensor's reschedule and the skips it asks for: one transaction, so a retried
+        # write finds either all of it done (and stops) or none of it.
+        async with app_queries.fenced_transaction(self.db, key.dag_id, self.fencing_token) as conn:
+            recorded = await queries.record_task_result(
+                conn, entry.ti_id, entry.try_number, result.state, xcoms=result.xcoms,
+                rendered_fields=result.rendered_fields, rendered_map_index=result.rendered_map_index,
+            )  # fmt: skip
+            if recorded is None:
+                return  # recorded by an earlier attempt, or cleared or marked by someone else: that stands
+            if result.state == "up_for_reschedule" and result.reschedule_date is not None:
+                await app_queries.record_reschedule(
+                    conn, entry.ti_id, key.dag_id, recorded.start_date or pendulum.now("UTC"), result.reschedule_date
+                )
+            skips = [StateChange(t, "skipped", (None, "scheduled"), i) for t, i in result.skip_tasks]
+            if skips:
+                await queries.set_task_states(conn, key.dag_id, key.run_id, skips)
+        if result.trigger is not None:
+            await self._trigger_dag_run(result.trigger)
 
     # The NOTIFY that echoes a result this app records itself needs no loop turn: `_finished` wakes the loop once
     # the result is in. An echo is (task, try, state), used once; a change by anyone else to another state, or to
@@ -382,34 +357,34 @@ class DagScheduler:
         echo = tuple(note.get(k) for k in ("run_id", "task_id", "map_index", "try_number", "state"))
         return self.echoes.pop(echo, None) is not None
 
-    async def _trigger_dag_run(self, trigger: dict[str, Any]) -> None:
-        logical = serde.deserialize(trigger.get("logical_date"))
+    async def _trigger_dag_run(self, trigger: TriggerRun) -> None:
+        logical = serde.deserialize(trigger.logical_date)
         try:
             await queries.create_dag_run(
-                self.db, trigger["trigger_dag_id"], trigger["dag_run_id"], run_type="manual", logical_date=logical,
-                run_after=logical or pendulum.now("UTC"), conf=trigger.get("conf") or {}, state="queued",
+                self.db, trigger.trigger_dag_id, trigger.dag_run_id, run_type="manual", logical_date=logical,
+                run_after=logical or pendulum.now("UTC"), conf=trigger.conf or {}, state="queued",
                 triggered_by="operator",
             )  # fmt: skip
         except Exception as exc:
-            log.warning("TriggerDagRunOperator could not create %s: %s", trigger.get("dag_run_id"), exc)
+            log.warning("TriggerDagRunOperator could not create %s: %s", trigger.dag_run_id, exc)
 
-    def _start_trigger(self, entry: Claimed, deferral: dict[str, Any]) -> None:
+    def _start_trigger(self, entry: Claimed, deferral: Deferral) -> None:
         """The in-process triggerer: runs the trigger coroutine on the app's loop, then resumes the task."""
 
         async def watch() -> None:
             import importlib
 
-            module, _, name = deferral["classpath"].rpartition(".")
+            module, _, name = deferral.classpath.rpartition(".")
             trigger_cls = getattr(importlib.import_module(module), name)
-            trigger = trigger_cls(**serde.deserialize(deferral["kwargs"]))
+            trigger = trigger_cls(**serde.deserialize(deferral.kwargs))
             try:
-                event = await first_event(trigger, deferral.get("timeout"))
+                event = await first_event(trigger, deferral.timeout)
             except TimeoutError:
                 await queries.record_task_result(
                     self.db, entry.ti_id, entry.try_number, "failed", expected=("deferred",)
                 )
                 return
-            next_kwargs = {**serde.deserialize(deferral["next_kwargs"]), "event": getattr(event, "payload", event)}
+            next_kwargs = {**serde.deserialize(deferral.next_kwargs), "event": getattr(event, "payload", event)}
             await app_queries.resume_deferred(self.db, entry.ti_id, entry.try_number, serde.serialize(next_kwargs))
             self.wake.set()
 
@@ -422,7 +397,7 @@ class DagScheduler:
         page = await queries.list_dag_runs(self.db, dag_id=self.dag.dag_id, states=["queued", "running"], limit=10_000)
         return list(page.items)
 
-    async def tick(self, paused: bool) -> None:
+    async def tick(self, paused: bool, *, claim: bool = True) -> None:
         now = pendulum.now("UTC")
         self.next_wakeup = None
         if not paused and self.accepting:
@@ -434,9 +409,8 @@ class DagScheduler:
             await self.start_queued_runs()
             running = [r for r in await self._active_runs() if r.state == "running"]
         self.runs = {run.run_id: run for run in running}
+        self.scheduled = 0
         for run in running:
-            for _ in range(20):  # a few passes let skips and expansions settle in one turn
-                if not await self.schedule_run(run, now):
-                    break
-        if self.accepting:
+            await self.schedule_run(run, now)
+        if self.accepting and claim:
             await self.dispatch()

@@ -28,10 +28,13 @@ import pendulum
 from riir_airflow import __version__
 from riir_airflow._internal.dagbag import DagBag, list_py_files
 from riir_airflow._internal.serialization import dag_hash, serialize_dag
+from riir_airflow.app.environment import apply_environment, configured_environment
 from riir_airflow.app.executor import ForkExecutor
+from riir_airflow.app.identity import deploy_identity
 from riir_airflow.app.scheduler import DagScheduler
 from riir_airflow.metastore import app_queries, notify, plugin_queries, queries
-from riir_airflow.metastore.pool import connect, create_pool, resolve_settings
+from riir_airflow.metastore.connections import ConnectionBudget, connect_waiting
+from riir_airflow.metastore.pool import connect, resolve_settings, session_settings
 from riir_airflow.metastore.records import StateChange
 from riir_airflow.plugins import manager as plugins_manager
 from riir_airflow.plugins.listeners import notify as notify_listeners
@@ -72,12 +75,14 @@ class DagApp:
         self.stopping = asyncio.Event()
         self.wake = asyncio.Event()
         self.schedulers: dict[str, DagScheduler] = {}
-        self.db: Any = None
-        self.lock_conn: Any = None
-        self.listen_conn: Any = None
+        self.db: Any = None  # the ConnectionBudget: session connection (locks, LISTEN) + on-demand work connection
         self.paused: dict[str, bool] = {}
         self.pause_changed = True  # re-read `paused` on the next loop turn
         self.paused_read_at = 0.0
+        self.heartbeat_ok = True  # while False, no new tries are claimed
+        self.fencing_tokens: dict[str, int] = {}
+        self.fenced = False  # lost the locks: no more writes, exit non-zero
+        self.closing = False
 
     # --- start-up ---------------------------------------------------------------------------------------------------
     def load(self) -> DagBag:
@@ -87,11 +92,13 @@ class DagApp:
             raise ImportFailed(f"{len(bag.import_errors)} DAG file(s) failed to load:\n{text}", bag.import_errors)
         if not bag.dags:
             raise ImportFailed(f"{self.path}: no DAG found")
+        bag.dags = apply_environment(bag.dags, configured_environment())  # test deploys: app/environment.py
         return bag
 
     async def register(self, bag: DagBag) -> dict[str, Any]:
         """Stores each DAG and its current version; returns dag_id -> dag_version id."""
         versions: dict[str, Any] = {}
+        identity = deploy_identity()
         for dag in bag.dags.values():
             document = serialize_dag(dag)
             schedule = document["schedule"]
@@ -104,7 +111,9 @@ class DagApp:
                 has_task_concurrency_limits=any(t.max_active_tis_per_dag for t in dag.tasks),
                 is_paused_upon_creation=_paused_at_creation(dag), app_id=self.app_id,
             )  # fmt: skip
-            version = await queries.add_dag_version(self.db, dag.dag_id, document, dag_hash(document))
+            version = await queries.add_dag_version(
+                self.db, dag.dag_id, document, dag_hash(document), identity=identity
+            )
             versions[dag.dag_id] = version.id
         files = list_py_files(self.path)
         await queries.register_app(
@@ -126,7 +135,7 @@ class DagApp:
         """Waits (as a hot standby) until this app holds the scheduling lock of every one of its DAGs."""
         waiting_logged = False
         for dag_id in dag_ids:
-            while not await app_queries.acquire_dag_lock(self.lock_conn, dag_id):
+            while not await self._try_lock(dag_id):
                 if not waiting_logged:
                     log.info("Another app schedules %s; waiting as a standby", dag_id)
                     waiting_logged = True
@@ -135,6 +144,29 @@ class DagApp:
                 if self.stopping.is_set():
                     return
         log.info("Scheduling %s", ", ".join(dag_ids))
+
+    async def _try_lock(self, dag_id: str) -> bool:
+        """Takes the DAG's advisory lock (held by the session connection) and, with it, a new fencing token."""
+        async with self.db.session_connection() as conn:
+            if not await app_queries.acquire_dag_lock(conn, dag_id):
+                return False
+            self.fencing_tokens[dag_id] = await app_queries.take_lease(conn, dag_id, self.app_id)
+            return True
+
+    def fence(self, reason: BaseException | str) -> None:
+        """This app lost (or may have lost) its DAG locks: stop acting for its DAGs at once. Its running tries are
+        killed; the app that takes over recovers them (retried per their retries) — Airflow's at-least-once."""
+        if self.fenced:
+            return
+        self.fenced = True
+        log.error("Fenced: %s. Stopping without further writes; a standby (or this app, restarted) takes over", reason)
+        for scheduler in self.schedulers.values():
+            scheduler.accepting = False
+        self.stopping.set()
+
+    def _on_session_closed(self, _conn: Any) -> None:
+        if not self.closing:
+            self.fence("the session connection holding the DAG locks closed")
 
     async def recover(self, dag_ids: Sequence[str]) -> None:
         """Tries left running or queued by a previous life of this DAG's app: their processes are gone (or are
@@ -164,23 +196,42 @@ class DagApp:
 
     # --- the loop ---------------------------------------------------------------------------------------------------
     def _on_notification(self, _conn: Any, _pid: int, channel: str, payload: object) -> None:
-        if channel == notify.TASK_STATE_CHANGED:
-            note = _payload(payload)
-            if note.get("state") in _PROGRESS_STATES:
+        note = _payload(payload)
+        scheduler = self.schedulers.get(str(note.get("dag_id")))
+        if scheduler is None:
+            # Another app's DAG. Its tries ending can only matter here by freeing pool slots that tries of ours wait
+            # for; anything else would wake every app of a large deployment for every change anywhere.
+            waiting = any(s.waiting_for_slots for s in self.schedulers.values())
+            if not (channel == notify.TASK_STATE_CHANGED and waiting and note.get("state") not in _PROGRESS_STATES):
                 return
-            scheduler = self.schedulers.get(str(note.get("dag_id")))
-            if scheduler is not None and scheduler.is_echo(note):
-                return
+        elif channel == notify.TASK_STATE_CHANGED and (
+            note.get("state") in _PROGRESS_STATES or scheduler.is_echo(note)
+        ):
+            return
         if channel == notify.DAG_PAUSED:
             self.pause_changed = True
         self.wake.set()
 
     async def _heartbeat(self) -> None:
+        """Stamps the app's and its running tries' heartbeats, on the session connection (the one an idle app keeps
+        open anyway). While heartbeats fail, the app claims no new tries and says so; it resumes when one succeeds."""
         while not self.stopping.is_set():
-            with contextlib.suppress(Exception):
-                await queries.heartbeat_app(self.db, self.app_id)
-                ids = [c.ti_id for s in self.schedulers.values() for c in s.claimed.values()]
-                await app_queries.heartbeat_tries(self.db, ids)
+            try:
+                async with self.db.session_connection() as conn:
+                    await queries.heartbeat_app(conn, self.app_id)
+                    ids = [c.ti_id for s in self.schedulers.values() for c in s.claimed.values()]
+                    await app_queries.heartbeat_tries(conn, ids)
+            except Exception as exc:
+                if self.heartbeat_ok:
+                    log.error(
+                        "Heartbeat failed (%s: %s); claiming no new tries until it succeeds", type(exc).__name__, exc
+                    )
+                self.heartbeat_ok = False
+            else:
+                if not self.heartbeat_ok:
+                    log.warning("Heartbeat succeeds again; claiming tries")
+                    self.heartbeat_ok = True
+                    self.wake.set()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.stopping.wait(), HEARTBEAT_SECONDS)
 
@@ -198,8 +249,12 @@ class DagApp:
                 self.paused = await self._paused()
             paused = self.paused
             for dag_id, scheduler in self.schedulers.items():
+                if self.fenced:
+                    break
                 try:
-                    await scheduler.tick(paused[dag_id])
+                    await scheduler.tick(paused[dag_id], claim=self.heartbeat_ok)
+                except app_queries.Fenced as exc:
+                    self.fence(exc)
                 except Exception:
                     log.exception("Scheduling %s failed; retrying on the next wake-up", dag_id)
             wakeups = [s.next_wakeup for s in self.schedulers.values() if s.next_wakeup is not None]
@@ -215,6 +270,13 @@ class DagApp:
         """Stop taking work, give running tries the grace period, hand the rest back, release and deregister."""
         for scheduler in self.schedulers.values():
             scheduler.accepting = False
+        if self.fenced:
+            # Another app may already act for these DAGs: kill our tries and write nothing more about them.
+            await self.executor.stop_all(grace=0.0)
+            for scheduler in self.schedulers.values():
+                for task in list(scheduler.triggers):
+                    task.cancel()
+            return
         executor_tries = [c for s in self.schedulers.values() for c in s.claimed.values()]
         if executor_tries:
             log.info("Draining: waiting up to %ss for %d running tries", self.grace_period, len(executor_tries))
@@ -238,17 +300,20 @@ class DagApp:
 
     async def _record_import_errors(self, settings: Any, errors: dict[str, str]) -> None:
         """Best effort: the broker lists these as importErrors (an unreachable database must not hide the error)."""
-        with contextlib.suppress(Exception):
-            db = await create_pool(settings)
-            try:
-                for filename, stack_trace in errors.items():
-                    await queries.record_event(
-                        db,
-                        "import_error",
-                        extra={"filename": filename, "stack_trace": stack_trace, "bundle_name": None},
-                    )
-            finally:
-                await db.close()
+        try:
+            db = await connect(settings)
+        except Exception as exc:
+            log.error("Could not record the import error in the metastore: %s", exc)
+            return
+        try:
+            for filename, stack_trace in errors.items():
+                await queries.record_event(
+                    db,
+                    "import_error",
+                    extra={"filename": filename, "stack_trace": stack_trace, "bundle_name": None},
+                )
+        finally:
+            await db.close()
 
     async def run(self) -> int:
         settings = resolve_settings()
@@ -260,13 +325,20 @@ class DagApp:
             await self._record_import_errors(settings, exc.errors)
             raise
         notify_listeners("on_starting", component=self)
-        self.db = await create_pool(settings)
-        self.lock_conn = await connect(settings)
-        self.listen_conn = await connect(settings)
-        self.executor = ForkExecutor(self.db)
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.stopping.set)
+        try:
+            # The one connection an app always holds; a full server means waiting here, not dying.
+            direct = session_settings(settings)
+            session = await connect_waiting(
+                direct, what="app's session connection (locks, LISTEN)", stopping=self.stopping
+            )
+        except RuntimeError:
+            return 0  # stopped while waiting
+        self.db = ConnectionBudget(settings, session, same_server=direct.dsn == settings.dsn)
+        session.add_termination_listener(self._on_session_closed)
+        self.executor = ForkExecutor(self.db)
         try:
             versions = await self.register(bag)
             heartbeat = asyncio.create_task(self._heartbeat())
@@ -277,22 +349,23 @@ class DagApp:
             await self.recover(sorted(bag.dags))
             for dag_id, dag in bag.dags.items():
                 self.schedulers[dag_id] = DagScheduler(
-                    self.db, dag, versions[dag_id], self.app_id, self.executor, self.parallelism, self.wake
-                )
-            for channel in (notify.RUN_CREATED, notify.DAG_PAUSED, notify.TASK_STATE_CHANGED):
-                await self.listen_conn.add_listener(channel, self._on_notification)
+                    self.db, dag, versions[dag_id], self.app_id, self.executor, self.parallelism, self.wake,
+                    self.fencing_tokens[dag_id], self.fence,
+                )  # fmt: skip
+            async with self.db.session_connection() as conn:
+                for channel in (notify.RUN_CREATED, notify.DAG_PAUSED, notify.TASK_STATE_CHANGED):
+                    await conn.add_listener(channel, self._on_notification)
             log.info("App %s running %s", self.app_id, ", ".join(sorted(bag.dags)))
             await self.loop()
             await self.drain()
             heartbeat.cancel()
         finally:
             notify_listeners("before_stopping", component=self)
-            for conn in (self.listen_conn, self.lock_conn):
-                with contextlib.suppress(Exception):
-                    await conn.close()
-            with contextlib.suppress(Exception):
-                await self.db.close()
-        return 0
+            self.closing = True
+            await self.db.close()
+            if not session.is_closed():
+                await session.close()  # releases the DAG locks: a standby takes over
+        return 1 if self.fenced else 0
 
 
 # A try moving to scheduled, queued or running was written by an app itself (which is awake then) and never unblocks

@@ -25,14 +25,22 @@ def _pid_file(path: str) -> str:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from riir_airflow.app.environment import configured_environment
     from riir_airflow.app.service import DagApp, ImportFailed
 
     logging.basicConfig(level=logging.INFO, format="[%(asctime)s] %(levelname)s %(name)s: %(message)s")
+    try:
+        configured_environment()  # a bad test-deploy name stops the app before it touches the metastore
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     app = DagApp(args.path, app_id=args.app_id, parallelism=args.parallelism, grace_period=args.grace_period)
     pid_file = _pid_file(args.path)
     with open(pid_file, "w") as f:
         f.write(str(os.getpid()))
     try:
+        if args.health_port is not None:
+            return asyncio.run(_run_with_health(app, args.health_host, args.health_port))
         return asyncio.run(app.run())
     except ImportFailed as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -40,6 +48,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     finally:
         if os.path.exists(pid_file):
             os.unlink(pid_file)
+
+
+async def _run_with_health(app: Any, host: str, port: int) -> int:
+    """The app with its health endpoint for Kubernetes probes beside it on the same loop."""
+    from riir_airflow.app.health import HealthServer
+
+    health = HealthServer(app, host, port)
+    await health.start()
+    try:
+        return int(await app.run())
+    finally:
+        await health.stop()
 
 
 def cmd_drain(args: argparse.Namespace) -> int:
@@ -56,14 +76,26 @@ def cmd_drain(args: argparse.Namespace) -> int:
 
     deadline = time.monotonic() + args.timeout
     while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
+        if not _is_running(pid):
             print(f"App {pid} drained")
             return 0
         time.sleep(0.2)
     print(f"error: app {pid} still running after {args.timeout}s", file=sys.stderr)
     return 1
+
+
+def _is_running(pid: int) -> bool:
+    """True while the process exists and has not exited (an exited child not yet reaped by its parent, a zombie,
+    has finished draining)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except (FileNotFoundError, IndexError):
+        return not os.path.exists("/proc/self")  # no procfs here: trust kill(0)
 
 
 async def _with_db(work: Any) -> Any:
@@ -120,10 +152,12 @@ def cmd_trigger(args: argparse.Namespace) -> int:
     run_id = args.run_id or f"manual__{(logical or now).isoformat()}"
 
     async def work(db: Any) -> int:
+        # The run records the DAG version it was triggered on (and so who deployed it), as the API's trigger does.
+        version = await queries.get_dag_version(db, args.dag_id)
         run = await queries.create_dag_run(
             db, args.dag_id, run_id, run_type="manual", logical_date=logical,
             data_interval=(logical, logical) if logical else None, run_after=logical or now, conf=conf,
-            state="queued", triggered_by="cli",
+            state="queued", triggered_by="cli", dag_version_id=version.id if version is not None else None,
         )  # fmt: skip
         print(f"Created <DagRun {run.dag_id} @ {run.logical_date}: {run.run_id}, state:{run.state}>")
         return 0
@@ -162,6 +196,8 @@ def _app_parsers() -> dict[str, argparse.ArgumentParser]:
     run.add_argument("--app-id", help="A stable id for this app (default: host:pid:random)")
     run.add_argument("--parallelism", type=int, help="Tries at once (default: [core] parallelism)")
     run.add_argument("--grace-period", type=float, default=30.0, help="Seconds SIGTERM waits for running tries")
+    run.add_argument("--health-port", type=int, help="Serve GET /health and /health/ready on this port (probes)")
+    run.add_argument("--health-host", default="0.0.0.0", help="Address of the health endpoint (default 0.0.0.0)")
     run.set_defaults(func=cmd_run)
     drain = argparse.ArgumentParser(prog="riir-airflow app drain", description="Drain the app of a DAG file (PreStop)")
     drain.add_argument("path")

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 COMMAND_MODULES = [
     "riir_airflow.cli.version_command",
     "riir_airflow.cli.dags_command",
+    "riir_airflow.cli.dags_validate_command",
     "riir_airflow.cli.db_command",
     "riir_airflow.cli.config_command",
     "riir_airflow.cli.app_command",

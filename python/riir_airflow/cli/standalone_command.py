@@ -58,19 +58,30 @@ async def _wait_run(dag_id: str, run_id: str, timeout: float) -> tuple[str, list
 
 def cmd_standalone(args: argparse.Namespace) -> int:
     from riir_airflow._internal import settings
+    from riir_airflow.metastore.embedded import EmbeddedPostgres, max_connections_for
     from riir_airflow.metastore.pool import resolve_settings
 
     home = Path(settings.airflow_home())
     logs = home / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    db = resolve_settings()  # starts the embedded PostgreSQL when no database is configured
-    print(f"Metastore: {db.display_dsn}{' (embedded, under ' + str(home) + ')' if db.embedded else ''}")
-    subprocess.run([sys.executable, "-m", "riir_airflow", "db", "migrate"], check=True, stdout=subprocess.DEVNULL)
     folder = args.dags or settings.dags_folder()
     files = _dag_files(folder)
     if not files:
         print(f"error: no DAG files in {folder}", file=sys.stderr)
         return 1
+    # Starts the embedded PostgreSQL when no database is configured, with room for two connections per app.
+    wanted = max_connections_for(len(files))
+    db = resolve_settings(max_connections=wanted)
+    print(f"Metastore: {db.display_dsn}{' (embedded, under ' + str(home) + ')' if db.embedded else ''}")
+    if db.embedded:
+        started = EmbeddedPostgres.for_home(home).started_max_connections()
+        if started < wanted:
+            print(
+                f"Note: the embedded PostgreSQL already runs with max_connections={started}; {len(files)} apps may "
+                f"want up to {wanted}. Apps wait for a free connection; `riir-airflow db embedded stop` and a new "
+                "start size it for this folder."
+            )
+    subprocess.run([sys.executable, "-m", "riir_airflow", "db", "migrate"], check=True, stdout=subprocess.DEVNULL)
     procs: list[subprocess.Popen[bytes]] = []
     for path in files:
         procs.append(_spawn(["app", path], logs / f"app-{Path(path).stem}.log"))

@@ -73,7 +73,8 @@ async def latest_versions(db: Db, dag_ids: Collection[str], *, light: bool = Fal
     async with transaction(db) as conn:
         rows = await conn.fetch(
             f"SELECT v.id, v.dag_id, v.version_number, v.dag_hash, {data} AS data, v.bundle_name, v.bundle_version, "
-            "v.created_at FROM unnest($1::text[]) AS d(dag_id) CROSS JOIN LATERAL (SELECT * FROM dag_version "
+            "v.created_at, v.deployed_by, v.service_account, v.image, v.environment "
+            "FROM unnest($1::text[]) AS d(dag_id) CROSS JOIN LATERAL (SELECT * FROM dag_version "
             "WHERE dag_version.dag_id = d.dag_id ORDER BY version_number DESC LIMIT 1) v",
             list(dag_ids),
         )
@@ -85,8 +86,8 @@ async def versions_by_id(db: Db, ids: Collection[uuid.UUID]) -> dict[uuid.UUID, 
         return {}
     async with transaction(db) as conn:
         rows = await conn.fetch(
-            "SELECT id, dag_id, version_number, dag_hash, NULL::jsonb AS data, bundle_name, bundle_version, created_at "
-            "FROM dag_version WHERE id = ANY($1::uuid[])",
+            "SELECT id, dag_id, version_number, dag_hash, NULL::jsonb AS data, bundle_name, bundle_version, "
+            "created_at, deployed_by, service_account, image, environment FROM dag_version WHERE id = ANY($1::uuid[])",
             list(ids),
         )
     return {r["id"]: from_row(DagVersionRecord, r) for r in rows}
@@ -456,3 +457,36 @@ async def all_tags(db: Db, pattern: str | None, limit: int, offset: int) -> tupl
         total = await conn.fetchval(f"SELECT count(*) {base}", *filters.args)
         rows = await conn.fetch(f"SELECT tag {base} ORDER BY tag {filters.page(limit, offset)}", *filters.args)
     return [r["tag"] for r in rows], int(total)
+
+
+async def list_deployments(
+    db: Db,
+    *,
+    dag_id: str | None = None,
+    environment: str | None = None,
+    deployed_by: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> Page[DagVersionRecord]:
+    """DAG versions with who deployed them (newest first), without their serialized documents. `environment=""`
+    selects production (no environment)."""
+    filters = _Filters()
+    if dag_id is not None:
+        filters.add("dag_id = {}", dag_id)
+    if environment is not None:
+        filters.add("coalesce(environment, '') = {}", environment)
+    if deployed_by is not None:
+        filters.add("deployed_by = {}", deployed_by)
+    columns = (
+        "id, dag_id, version_number, dag_hash, NULL::jsonb AS data, bundle_name, bundle_version, created_at, "
+        "deployed_by, service_account, image, environment"
+    )
+    async with transaction(db) as conn:
+        total = await conn.fetchval(f"SELECT count(*) FROM dag_version {filters.where()}", *filters.args)
+        page = filters.page(limit, offset)
+        rows = await conn.fetch(
+            f"SELECT {columns} FROM dag_version {filters.where()} "
+            f"ORDER BY created_at DESC, dag_id, version_number DESC {page}",
+            *filters.args,
+        )
+    return Page(from_rows(DagVersionRecord, rows), int(total))

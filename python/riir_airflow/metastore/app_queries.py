@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from collections.abc import Collection
+from collections.abc import AsyncIterator, Collection
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +17,8 @@ from riir_airflow.metastore.queries import Db, transaction
 # Every table with per-DAG rows, children first, for `app retire --purge`.
 _PER_DAG_TABLES = (
     ("task_log", "dag_id"),
+    ("task_reschedule", "dag_id"),
+    ("dag_schedule_lease", "dag_id"),
     ("xcom", "dag_id"),
     ("task_instance_history", "dag_id"),
     ("task_instance", "dag_id"),
@@ -117,17 +120,43 @@ class TaskState:
     state: str | None
     try_number: int
     end_date: datetime.datetime | None
+    reschedule_at: datetime.datetime | None  # of a sensor waiting in up_for_reschedule
 
 
 async def task_states_of_run(db: Db, dag_id: str, run_id: str) -> list[TaskState]:
-    """The planning view of a run's task instances, read on every loop turn (so once per task hop): six columns in
-    one statement — a single SELECT sees one snapshot, so no transaction and no count are needed."""
+    """The planning view of a run's task instances, read on every loop turn (so once per task hop): a few columns
+    in one statement — a single SELECT sees one snapshot, so no transaction and no count are needed. The latest
+    reschedule date is looked up only for sensors waiting in up_for_reschedule."""
     rows = await db.fetch(
-        "SELECT id, task_id, map_index, state, try_number, end_date FROM task_instance "
-        "WHERE dag_id = $1 AND run_id = $2",
+        "SELECT id, task_id, map_index, state, try_number, end_date, "
+        "CASE WHEN state = 'up_for_reschedule' THEN (SELECT r.reschedule_date FROM task_reschedule r "
+        "WHERE r.ti_id = ti.id ORDER BY r.id DESC LIMIT 1) END "
+        "FROM task_instance ti WHERE dag_id = $1 AND run_id = $2",
         dag_id, run_id,
     )  # fmt: skip
     return [TaskState(*r) for r in rows]
+
+
+async def record_reschedule(
+    db: Db, ti_id: uuid.UUID, dag_id: str, start_date: datetime.datetime, reschedule_date: datetime.datetime
+) -> None:
+    """A sensor try asked to be poked again at `reschedule_date` (kept, so a restarted app resumes it on time)."""
+    async with transaction(db) as conn:
+        await conn.execute(
+            "INSERT INTO task_reschedule (ti_id, dag_id, start_date, end_date, duration, reschedule_date) "
+            "VALUES ($1, $2, $3, now(), extract(epoch FROM now() - $3), $4)",
+            ti_id, dag_id, start_date, reschedule_date,
+        )  # fmt: skip
+
+
+async def reschedule_count(db: Db, dag_id: str, run_id: str, task_id: str, map_index: int) -> int:
+    """How many times this task instance was rescheduled (Airflow's task_reschedule_count)."""
+    value = await db.fetchval(
+        "SELECT count(*) FROM task_reschedule r JOIN task_instance ti ON ti.id = r.ti_id "
+        "WHERE ti.dag_id = $1 AND ti.run_id = $2 AND ti.task_id = $3 AND ti.map_index = $4",
+        dag_id, run_id, task_id, map_index,
+    )  # fmt: skip
+    return int(value or 0)
 
 
 async def tries_of_dags(db: Db, dag_ids: Collection[str], states: Collection[str]) -> list[dict[str, Any]]:
@@ -180,3 +209,34 @@ async def backfills_of_dag(db: Db, dag_id: str) -> dict[int, dict[str, Any]]:
             dag_id,
         )
     return {r["id"]: dict(r) for r in rows}
+
+
+class Fenced(Exception):
+    """This app no longer holds a DAG's scheduling lease (another app took over): it must not write for that DAG."""
+
+
+async def take_lease(conn: Any, dag_id: str, app_id: str) -> int:
+    """Called right after taking a DAG's advisory lock: a new fencing token for this app's tenure."""
+    token = await conn.fetchval(
+        "INSERT INTO dag_schedule_lease (dag_id, app_id, fencing_token) VALUES ($1, $2, 1) "
+        "ON CONFLICT (dag_id) DO UPDATE SET app_id = $2, fencing_token = dag_schedule_lease.fencing_token + 1, "
+        "acquired_at = now() RETURNING fencing_token",
+        dag_id, app_id,
+    )  # fmt: skip
+    return int(token)
+
+
+async def check_lease(conn: Any, dag_id: str, token: int) -> None:
+    """Inside a write's transaction: raises Fenced unless `token` is still the DAG's lease (the row lock makes a
+    takeover wait for this transaction, so no write of an old holder lands after a new holder's first one)."""
+    current = await conn.fetchval("SELECT fencing_token FROM dag_schedule_lease WHERE dag_id = $1 FOR SHARE", dag_id)
+    if current != token:
+        raise Fenced(f"the scheduling lease of {dag_id} moved on (token {current}, this app holds {token})")
+
+
+@asynccontextmanager
+async def fenced_transaction(db: Any, dag_id: str, token: int) -> AsyncIterator[Any]:
+    """A transaction whose writes land only while this app holds the DAG's lease (raises Fenced otherwise)."""
+    async with db.acquire() as conn, conn.transaction():
+        await check_lease(conn, dag_id, token)
+        yield conn

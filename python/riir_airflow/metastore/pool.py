@@ -155,8 +155,39 @@ def settings_from_config(config: AirflowConfigParser | None = None, *, dsn: str 
     )
 
 
-def resolve_settings(config: AirflowConfigParser | None = None) -> ConnectionSettings:
-    """Settings for the configured database, starting the embedded PostgreSQL when none is configured."""
+def session_settings(work: ConnectionSettings, config: AirflowConfigParser | None = None) -> ConnectionSettings:
+    """Settings of a DAG app's session connection (advisory locks and LISTEN, which live in a session).
+
+    `[database] direct_conn` names a direct PostgreSQL URL for it when `sql_alchemy_conn` goes through pgbouncer in
+    transaction mode; by default it is `sql_alchemy_conn` itself.
+    """
+    cfg = config or default_conf
+    direct = (cfg.get("database", "direct_conn", fallback="") or "").strip()
+    if not direct:
+        return work
+    plain, client = normalize_dsn(direct)
+    cache = (
+        _int_option(client["prepared_statement_cache_size"], "prepared_statement_cache_size")
+        if ("prepared_statement_cache_size" in client)
+        else 100
+    )  # a direct session keeps its prepared statements
+    timeout = float(_int_option(client["connect_timeout"], "connect_timeout")) if "connect_timeout" in client else None
+    return ConnectionSettings(
+        dsn=plain,
+        min_size=1,
+        max_size=1,
+        statement_cache_size=cache,
+        connect_timeout=timeout if timeout is not None else work.connect_timeout,
+        server_settings=work.server_settings,
+        embedded=work.embedded,
+    )
+
+
+def resolve_settings(
+    config: AirflowConfigParser | None = None, *, max_connections: int | None = None
+) -> ConnectionSettings:
+    """Settings for the configured database, starting the embedded PostgreSQL when none is configured (sized for
+    `max_connections` when it is started now)."""
     cfg = config or default_conf
     url = cfg.get("database", "sql_alchemy_conn", fallback="") or ""
     if url.strip():
@@ -164,7 +195,7 @@ def resolve_settings(config: AirflowConfigParser | None = None) -> ConnectionSet
     from riir_airflow.metastore.embedded import EmbeddedPostgres
 
     server = EmbeddedPostgres.for_home(cfg.airflow_home)
-    return settings_from_config(cfg, dsn=server.ensure_running())
+    return settings_from_config(cfg, dsn=server.ensure_running(max_connections=max_connections))
 
 
 async def init_connection(conn: asyncpg.Connection) -> None:

@@ -28,6 +28,7 @@ import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
 from riir_airflow.exceptions import AirflowBadRequest, DagNotFound, DagRunAlreadyExists
+from riir_airflow.metastore.connections import ConnectionBudget
 from riir_airflow.metastore.records import (
     FINISHED_TASK_STATES,
     AppRecord,
@@ -37,6 +38,7 @@ from riir_airflow.metastore.records import (
     DagRecord,
     DagRunRecord,
     DagVersionRecord,
+    DeployIdentity,
     EventRecord,
     LogLine,
     NewTaskInstance,
@@ -52,7 +54,7 @@ from riir_airflow.metastore.records import (
     from_rows,
 )
 
-Db = asyncpg.Pool | asyncpg.Connection | PoolConnectionProxy
+Db = asyncpg.Pool | asyncpg.Connection | PoolConnectionProxy | ConnectionBudget
 Conn = asyncpg.Connection | PoolConnectionProxy
 T = TypeVar("T")
 
@@ -64,7 +66,7 @@ _TRY_ENDING_STATES = (*FINISHED_TASK_STATES, "up_for_retry")
 async def transaction(db: Db) -> AsyncIterator[Conn]:
     """A connection inside a transaction. A connection already inside one is used as it is (no savepoint, which
     would cost two more round trips): an error then aborts the caller's whole transaction."""
-    if isinstance(db, asyncpg.Pool):
+    if isinstance(db, (asyncpg.Pool, ConnectionBudget)):
         async with db.acquire() as conn, conn.transaction():
             yield conn
     elif db.is_in_transaction():
@@ -241,9 +243,18 @@ async def list_dags(
 
 
 async def add_dag_version(
-    db: Db, dag_id: str, data: Any, dag_hash: str, *, bundle_name: str | None = None, bundle_version: str | None = None
+    db: Db,
+    dag_id: str,
+    data: Any,
+    dag_hash: str,
+    *,
+    bundle_name: str | None = None,
+    bundle_version: str | None = None,
+    identity: DeployIdentity | None = None,
 ) -> DagVersionRecord:
-    """The DAG's latest version if its hash is `dag_hash`, else a new version numbered one higher."""
+    """The DAG's latest version if its hash (and deploy identity) is unchanged, else a new version numbered one
+    higher: the same code deployed by someone else or from another image is a new version of the DAG."""
+    who = identity or DeployIdentity()
     async with transaction(db) as conn:
         # The dag row lock serializes version numbering between app replicas.
         if await conn.fetchval("SELECT 1 FROM dag WHERE dag_id = $1 FOR UPDATE", dag_id) is None:
@@ -251,13 +262,14 @@ async def add_dag_version(
         latest = await conn.fetchrow(
             "SELECT * FROM dag_version WHERE dag_id = $1 ORDER BY version_number DESC LIMIT 1", dag_id
         )
-        if latest is not None and latest["dag_hash"] == dag_hash:
+        if latest is not None and latest["dag_hash"] == dag_hash and DeployIdentity.of(latest) == who:
             return from_row(DagVersionRecord, latest)
         row = await conn.fetchrow(
-            "INSERT INTO dag_version (id, dag_id, version_number, dag_hash, data, bundle_name, bundle_version) "
-            "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *",
+            "INSERT INTO dag_version (id, dag_id, version_number, dag_hash, data, bundle_name, bundle_version, "
+            "deployed_by, service_account, image, environment) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING *",
             uuid.uuid4(), dag_id, (latest["version_number"] if latest else 0) + 1, dag_hash, data, bundle_name,
-            bundle_version,
+            bundle_version, who.deployed_by, who.service_account, who.image, who.environment,
         )  # fmt: skip
     return from_row(DagVersionRecord, row)
 

@@ -92,6 +92,21 @@ class DagRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class DeployIdentity:
+    """Who installed a DAG version and as what: the chart's `deployedBy` (or CI's user), the app's Kubernetes
+    ServiceAccount, its image, and the test-deploy environment ("" / None in production)."""
+
+    deployed_by: str | None = None
+    service_account: str | None = None
+    image: str | None = None
+    environment: str | None = None
+
+    @classmethod
+    def of(cls, row: Any) -> DeployIdentity:
+        return cls(row["deployed_by"], row["service_account"], row["image"], row["environment"])
+
+
+@dataclass(frozen=True, slots=True)
 class DagVersionRecord:
     id: uuid.UUID
     dag_id: str
@@ -101,6 +116,11 @@ class DagVersionRecord:
     bundle_name: str | None
     bundle_version: str | None
     created_at: datetime.datetime
+    # Deploy identity (migration 0004): who installed this version, its ServiceAccount, image and environment.
+    deployed_by: str | None = None
+    service_account: str | None = None
+    image: str | None = None
+    environment: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

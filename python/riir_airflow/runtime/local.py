@@ -16,8 +16,11 @@ from typing import Any
 import pendulum
 
 from riir_airflow._internal.notset import NOTSET, ArgNotSet
+from riir_airflow.engine.engine import RunEngine, group_map_index, next_retry_datetime, run_sync
+from riir_airflow.engine.memory_store import MemoryStore
+from riir_airflow.engine.vocabulary import FINISHED_TASK_STATES
 from riir_airflow.plugins.listeners import notify
-from riir_airflow.runtime.engine import RunEngine
+from riir_airflow.runtime.expansion import expansion_length
 from riir_airflow.runtime.records import DagRunRecord, InMemoryRunStore, TaskInstanceRecord
 from riir_airflow.runtime.task_instance import RuntimeTaskInstance, build_context
 from riir_airflow.runtime.task_runner import TryOutcome, run_callable, run_try
@@ -107,45 +110,87 @@ def _run_trigger(deferral: Any) -> Any:
     return asyncio.run(first_event(deferral.trigger, timeout))
 
 
-def _run_record(engine: RunEngine, record: TaskInstanceRecord, printer: Any) -> None:
-    task = engine.dag.task_dict[record.task_id]
-    engine.start_try(record)
-    group_index = engine.group_map_index(record)
-    outcome: TryOutcome = run_try(task, record, engine.store, group_map_index=group_index)
-    while outcome.state == "deferred" and outcome.deferral is not None:
-        deferral = outcome.deferral
-        try:
-            event = _run_trigger(deferral)
-        except TimeoutError:
-            from riir_airflow.exceptions import TaskDeferralTimeout
+class LocalRun:
+    """One run of `dags test`: the engine over the memory store, tries run here one after another."""
 
-            outcome = TryOutcome("failed", error=TaskDeferralTimeout("Trigger/execution timeout"))
-            break
-        kwargs = {**(deferral.kwargs or {}), "event": getattr(event, "payload", event)}
-        outcome = run_try(
-            task,
-            record,
-            engine.store,
-            group_map_index=group_index,
-            next_method=deferral.method_name,
-            next_kwargs=kwargs,
-        )
-    if outcome.trigger is not None:
-        engine.store.xcom_set(record.task_id, record.map_index, "trigger_run_id", outcome.trigger.dag_run_id)  # type: ignore[attr-defined]
-    engine.apply_outcome(record, outcome)
-    printer(record)
+    def __init__(self, dag: Any, run: DagRunRecord) -> None:
+        self.dag = dag
+        self.runs = InMemoryRunStore(run)
+        for task in dag.tasks:
+            self.runs.task_instances[(task.task_id, -1)] = TaskInstanceRecord(
+                task.task_id, -1, max_tries=int(task.retries or 0)
+            )
+        self.engine = RunEngine(dag, MemoryStore(self.runs), expansion_length)
+
+    def start_try(self, record: TaskInstanceRecord) -> None:
+        """The claim: a new try (a sensor's reschedule continues its try), running from now."""
+        if record.state != "up_for_reschedule":
+            record.try_number += 1
+        record.state = "running"
+        record.start_date = pendulum.now("UTC")
+        record.end_date = None
+
+    def run_try(self, record: TaskInstanceRecord, printer: Any) -> None:
+        task = self.dag.task_dict[record.task_id]
+        self.start_try(record)
+        group_index = group_map_index(task, record.map_index)
+        outcome: TryOutcome = run_try(task, record, self.runs, group_map_index=group_index)
+        while outcome.state == "deferred" and outcome.deferral is not None:
+            deferral = outcome.deferral
+            try:
+                event = _run_trigger(deferral)
+            except TimeoutError:
+                from riir_airflow.exceptions import TaskDeferralTimeout
+
+                outcome = TryOutcome("failed", error=TaskDeferralTimeout("Trigger/execution timeout"))
+                break
+            kwargs = {**(deferral.kwargs or {}), "event": getattr(event, "payload", event)}
+            outcome = run_try(
+                task, record, self.runs, group_map_index=group_index, next_method=deferral.method_name,
+                next_kwargs=kwargs,
+            )  # fmt: skip
+        if outcome.trigger is not None:
+            self.runs.xcom_set(record.task_id, record.map_index, "trigger_run_id", outcome.trigger.dag_run_id)  # type: ignore[attr-defined]
+        self.record(record, outcome)
+        printer(record)
+
+    def record(self, record: TaskInstanceRecord, outcome: TryOutcome) -> None:
+        """Writes a try's result into the store (what the app's result write does in the metastore)."""
+        now = pendulum.now("UTC")
+        record.end_date = now
+        record.rendered_fields = outcome.rendered_fields
+        record.rendered_map_index = outcome.rendered_map_index
+        record.state = outcome.state
+        if outcome.state == "up_for_retry":
+            task = self.dag.task_dict[record.task_id]
+            record.next_retry_at = next_retry_datetime(
+                task, self.dag.dag_id, self.runs.run.logical_date, record.try_number, now
+            )
+        elif outcome.state == "up_for_reschedule":
+            if record.first_reschedule_date is None:
+                record.first_reschedule_date = record.start_date
+            record.reschedule_at = outcome.reschedule_date
+        for key in outcome.skip_tasks:
+            skipped = self.runs.task_instances.get(key)
+            if skipped is None and key[1] >= 0:
+                skipped = self.runs.task_instances.get((key[0], -1))
+            if skipped is not None and skipped.state not in FINISHED_TASK_STATES:
+                skipped.state = "skipped"
+
+    def records(self) -> list[TaskInstanceRecord]:
+        return sorted(self.runs.task_instances.values(), key=lambda r: (r.task_id, r.map_index))
 
 
-def _dag_callbacks(dag: Any, engine: RunEngine, run: DagRunRecord) -> None:
+def _dag_callbacks(dag: Any, local: LocalRun, run: DagRunRecord) -> None:
     callbacks = dag.on_success_callback if run.state == "success" else dag.on_failure_callback
     if not callbacks:
         return
-    records = engine.records()
+    records = local.records()
     if not records:
         return
     last = max(records, key=lambda r: r.end_date or run.start_date or run.run_after)
-    ti = RuntimeTaskInstance(dag.task_dict[last.task_id], last, engine.store)
-    context = build_context(dag.task_dict[last.task_id], ti, engine.store)
+    ti = RuntimeTaskInstance(dag.task_dict[last.task_id], last, local.runs)
+    context = build_context(dag.task_dict[last.task_id], ti, local.runs)
     context["reason"] = "success" if run.state == "success" else "task_failure"
     for callback in callbacks if isinstance(callbacks, list) else [callbacks]:
         try:
@@ -168,27 +213,27 @@ def run_dag_locally(
     """Runs the DAG once, here, and returns the finished run."""
     dag.check_cycle()
     run = create_test_run(dag, logical_date, run_after, run_conf)
-    store = InMemoryRunStore(run)
-    engine = RunEngine(dag, store)
+    local = LocalRun(dag, run)
     printer = printer or (lambda record: None)
     while True:
-        ready, state = engine.step()
-        if state != "running":
+        decided = run_sync(local.engine.schedule_run(run.run_id, run.logical_date, pendulum.now("UTC")))
+        if decided.run_state != "running":
             break
+        ready = [local.runs.task_instances[ti.key] for ti in decided.ready]  # in the planner's priority order
         if not ready:
-            wakeup = engine.next_wakeup()
+            wakeup = decided.wakeup
             pause = (wakeup - pendulum.now("UTC")).total_seconds() if wakeup else 0.05
             time.sleep(min(max(pause, 0.001), 1.0))
             continue
         for record in ready:
-            _run_record(engine, record, printer)
-    run.state = state
-    run.end_date = pendulum.now("UTC")
-    _dag_callbacks(dag, engine, run)
+            local.run_try(record, printer)
+    if run.end_date is None:
+        run.end_date = pendulum.now("UTC")
+    _dag_callbacks(dag, local, run)
     # As Airflow's DagRun.update_state: listeners hear the end of the run (`dags test` never announces the start,
     # the run is created running).
-    if state == "success":
+    if run.state == "success":
         notify("on_dag_run_success", dag_run=run, msg="success")
     else:
         notify("on_dag_run_failed", dag_run=run, msg="task_failure")
-    return DagTestResult(run, store)
+    return DagTestResult(run, local.runs)

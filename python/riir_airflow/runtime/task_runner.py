@@ -11,10 +11,8 @@ import asyncio
 import contextlib
 import copy
 import datetime as dt
-import hashlib
 import inspect
 import logging
-import math
 import os
 import signal
 import threading
@@ -45,7 +43,6 @@ from riir_airflow.runtime.rendered import serialize_rendered_fields
 from riir_airflow.runtime.task_instance import RuntimeTaskInstance, build_context
 
 log = logging.getLogger("airflow.task")
-MAX_RETRY_DELAY = 86400
 
 
 @dataclass
@@ -60,26 +57,6 @@ class TryOutcome:
     deferral: TaskDeferred | None = None
     rendered_fields: dict[str, Any] | None = None
     rendered_map_index: str | None = None
-
-
-def next_retry_datetime(
-    task: Any, dag_id: str, logical_date: Any, try_number: int, end_date: dt.datetime
-) -> dt.datetime:
-    """When a failed try may be retried: retry_delay, or exponential backoff with Airflow's deterministic jitter."""
-    delay: dt.timedelta = task.retry_delay
-    multiplier = task.retry_exponential_backoff or 1.0
-    if multiplier != 1.0 and multiplier > 0:
-        try:
-            min_backoff = math.ceil(delay.total_seconds() * (multiplier ** (try_number - 1)))
-        except OverflowError:
-            min_backoff = MAX_RETRY_DELAY
-        min_backoff = max(min_backoff, 1)
-        seed = f"{dag_id}#{task.task_id}#{logical_date}#{try_number}".encode()
-        ti_hash = int(hashlib.sha1(seed, usedforsecurity=False).hexdigest(), 16)
-        delay = dt.timedelta(seconds=min(min_backoff + ti_hash % min_backoff, MAX_RETRY_DELAY))
-        if task.max_retry_delay:
-            delay = min(task.max_retry_delay, delay)
-    return end_date + delay
 
 
 @contextlib.contextmanager

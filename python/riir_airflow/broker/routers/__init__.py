@@ -10,6 +10,7 @@ from riir_airflow.broker.routers import (
     dag_runs,
     dag_versions,
     dags,
+    deployments,
     discovery,
     event_logs,
     import_errors,
@@ -39,5 +40,6 @@ ROUTERS = [
     event_logs,
     config,
     discovery,
+    deployments,
     plugins,
 ]

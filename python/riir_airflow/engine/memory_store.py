@@ -1,0 +1,68 @@
+"""The engine's store for `dags test`: one run's task instance records and XComs in this process.
+
+Nothing here suspends, so the engine runs over it without an event loop (`engine.run_sync`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pendulum
+
+from riir_airflow.engine.vocabulary import StateChange, TiSnapshot
+from riir_airflow.runtime.records import InMemoryRunStore, TaskInstanceRecord
+
+
+class MemoryStore:
+    """A `RunStore` over an `InMemoryRunStore` (the records the task runtime reads and writes in `dags test`)."""
+
+    def __init__(self, runs: InMemoryRunStore) -> None:
+        self.runs = runs
+
+    def _records(self, run_id: str) -> dict[tuple[str, int], TaskInstanceRecord]:
+        if run_id != self.runs.run.run_id:
+            raise KeyError(f"the memory store holds run {self.runs.run.run_id!r}, not {run_id!r}")
+        return self.runs.task_instances
+
+    async def task_states(self, run_id: str) -> list[TiSnapshot]:
+        return [
+            TiSnapshot(r.task_id, r.map_index, r.state, r.try_number, r.end_date, r.reschedule_at)
+            for r in self._records(run_id).values()
+        ]
+
+    async def set_states(self, run_id: str, changes: Sequence[StateChange]) -> list[tuple[str, int]]:
+        records = self._records(run_id)
+        applied: list[tuple[str, int]] = []
+        for change in changes:
+            record = records.get((change.task_id, change.map_index))
+            if record is None or record.state not in change.expected:
+                continue
+            record.state = change.new_state
+            applied.append(record.key)
+        return applied
+
+    async def expand(self, run_id: str, task: Any, length: int) -> bool:
+        records = self._records(run_id)
+        unexpanded = records.get((task.task_id, -1))
+        if unexpanded is None or unexpanded.state is not None:
+            return False
+        if length == 0:
+            unexpanded.state = "skipped"
+            return True
+        del records[(task.task_id, -1)]
+        for index in range(length):
+            records[(task.task_id, index)] = TaskInstanceRecord(task.task_id, index, max_tries=unexpanded.max_tries)
+        return True
+
+    async def xcom_reader(self, run_id: str) -> InMemoryRunStore:
+        self._records(run_id)
+        return self.runs
+
+    async def finish_run(self, run_id: str, state: str) -> bool:
+        self._records(run_id)
+        if self.runs.run.state != "running":
+            return False
+        self.runs.run.state = state
+        self.runs.run.end_date = pendulum.now("UTC")
+        return True

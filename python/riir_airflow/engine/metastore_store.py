@@ -1,0 +1,80 @@
+"""The engine's store for the DAG app: the metastore (PostgreSQL), every write one compare-and-set transaction."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import pendulum
+
+from riir_airflow.engine.vocabulary import StateChange, TiSnapshot
+from riir_airflow.metastore import app_queries, queries
+from riir_airflow.runtime.records import DagRunRecord, InMemoryRunStore
+
+
+def run_view(run: Any) -> DagRunRecord:
+    """The runtime's view of a metastore run row."""
+    return DagRunRecord(
+        dag_id=run.dag_id,
+        run_id=run.run_id,
+        run_type=run.run_type,
+        logical_date=pendulum.instance(run.logical_date) if run.logical_date else None,
+        data_interval_start=pendulum.instance(run.data_interval_start) if run.data_interval_start else None,
+        data_interval_end=pendulum.instance(run.data_interval_end) if run.data_interval_end else None,
+        run_after=pendulum.instance(run.run_after),
+        conf=dict(run.conf or {}),
+        state=run.state,
+        start_date=run.start_date,
+        triggered_by=run.triggered_by or "",
+    )
+
+
+class MetastoreStore:
+    """A `RunStore` over the metastore for the runs of one DAG."""
+
+    def __init__(self, db: Any, dag_id: str, fencing_token: int) -> None:
+        self.db = db
+        self.dag_id = dag_id
+        self.fencing_token = fencing_token  # every decision's write checks that this app still holds the DAG
+        self.finished_runs: dict[str, Any] = {}  # run_id -> the run row as finish_run left it (for callbacks)
+
+    async def task_states(self, run_id: str) -> list[TiSnapshot]:
+        return [
+            TiSnapshot(ti.task_id, ti.map_index, ti.state, ti.try_number, ti.end_date, ti.reschedule_at, ti.id)
+            for ti in await app_queries.task_states_of_run(self.db, self.dag_id, run_id)
+        ]
+
+    async def set_states(self, run_id: str, changes: Sequence[StateChange]) -> list[tuple[str, int]]:
+        if not changes:
+            return []
+        async with app_queries.fenced_transaction(self.db, self.dag_id, self.fencing_token) as conn:
+            changed = await queries.set_task_states(conn, self.dag_id, run_id, changes)
+        return [(k.task_id, k.map_index) for k in changed]
+
+    async def expand(self, run_id: str, task: Any, length: int) -> bool:
+        async with app_queries.fenced_transaction(self.db, self.dag_id, self.fencing_token) as conn:
+            return await app_queries.expand_task_instance(
+            conn, self.dag_id, run_id, task.task_id, length, max_tries=int(task.retries or 0), pool=task.pool,
+            pool_slots=task.pool_slots, queue=task.queue, priority_weight=task.priority_weight_total,
+            operator=task.task_type, custom_operator_name=getattr(task, "custom_operator_name", None),
+        )  # fmt: skip
+
+    async def xcom_reader(self, run_id: str) -> InMemoryRunStore:
+        """The run's XComs, read once for measuring an expansion."""
+        run = await queries.get_dag_run(self.db, self.dag_id, run_id)
+        if run is None:
+            raise LookupError(f"run {run_id!r} of {self.dag_id!r} is gone")
+        reader = InMemoryRunStore(run_view(run))
+        page = await queries.list_xcoms(self.db, dag_id=self.dag_id, run_id=run_id, limit=100_000)
+        for x in page.items:
+            reader.xcoms[(x.task_id, x.map_index, x.key)] = json.dumps(x.value)
+        return reader
+
+    async def finish_run(self, run_id: str, state: str) -> bool:
+        async with app_queries.fenced_transaction(self.db, self.dag_id, self.fencing_token) as conn:
+            finished = await queries.set_dag_run_state(conn, self.dag_id, run_id, state, expected=["running"])
+        if finished is None:
+            return False
+        self.finished_runs[run_id] = finished
+        return True

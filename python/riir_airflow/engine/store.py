@@ -1,0 +1,46 @@
+"""What the engine needs from wherever a run's task instances live: the `RunStore` protocol.
+
+Two stores implement it: `MemoryStore` (`dags test`: records in this process) and `MetastoreStore` (the DAG app:
+PostgreSQL). A store only persists; every decision is the engine's. Methods are coroutines; the memory store never
+suspends, so `dags test` drives the engine without an event loop (see `engine.run_sync`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from riir_airflow.engine.vocabulary import StateChange, TiSnapshot
+
+
+class XComReader(Protocol):
+    """The XComs of a run, as measuring a mapped task's expansion reads them."""
+
+    def xcom_get_one(self, task_id: str, map_index: int | None, key: str) -> tuple[bool, Any]: ...
+
+    def xcom_get_all(self, task_id: str, key: str) -> list[Any] | None: ...
+
+    def xcom_count(self, task_id: str, key: str) -> int: ...
+
+
+class RunStore(Protocol):
+    async def task_states(self, run_id: str) -> list[TiSnapshot]:
+        """Every task instance of the run, one consistent snapshot."""
+        ...
+
+    async def set_states(self, run_id: str, changes: Sequence[StateChange]) -> list[tuple[str, int]]:
+        """Applies the compare-and-set changes; returns the (task_id, map_index) of those applied."""
+        ...
+
+    async def expand(self, run_id: str, task: Any, length: int) -> bool:
+        """Turns the unexpanded instance (-1) of a mapped task into `length` instances (skipped when 0); False when
+        it was no longer unexpanded (someone else did it)."""
+        ...
+
+    async def xcom_reader(self, run_id: str) -> XComReader:
+        """The run's XComs, for measuring expansions."""
+        ...
+
+    async def finish_run(self, run_id: str, state: str) -> bool:
+        """Ends a running run in `state`; False when it was no longer running."""
+        ...

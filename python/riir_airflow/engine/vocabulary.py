@@ -1,0 +1,279 @@
+"""Every state and message in the life of a run and a try, as typed records: nothing else passes between the
+engine, its stores, the executor and task processes.
+
+- States: Airflow's `TaskInstanceState` / `DagRunState` (string enums) and the sets the engine decides with.
+- `Claim`: what a task process is told to run (one try of one task instance).
+- `TryResult`: what a try reports back (its end state, XComs, skips, a deferral, a run to trigger, ...).
+- `TiSnapshot` / `StateChange`: what the engine reads of task instances and the compare-and-set changes it writes.
+- Channel messages: the requests a task process sends its app (the role Airflow's Execution API plays) and the
+  `Reply` it gets. `to_wire` / `from_wire` turn them into the JSON objects the channel carries (`{"op": ...}`).
+
+Values that user code produced (XComs, trigger kwargs, conf) travel in Airflow's serde form (JSON-safe), never as
+live objects: a message can always be encoded.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import pendulum
+
+from riir_airflow._internal.states import DagRunState, State, TaskInstanceState
+from riir_airflow.metastore.records import StateChange
+
+__all__ = [
+    "ACTIVE_TASK_STATES",
+    "FINISHED_RUN_STATES",
+    "FINISHED_TASK_STATES",
+    "STARTABLE_TASK_STATES",
+    "WAITING_TASK_STATES",
+    "Claim",
+    "DagRunState",
+    "Deferral",
+    "DeleteVariable",
+    "GetConnection",
+    "GetVariable",
+    "Reply",
+    "ReportResult",
+    "Request",
+    "SetVariable",
+    "StateChange",
+    "TaskInstanceState",
+    "TiSnapshot",
+    "TriggerRun",
+    "TryResult",
+    "XComCount",
+    "XComGetAll",
+    "XComGetOne",
+    "from_wire",
+    "to_wire",
+]
+
+# A task instance in one of these will not change again unless someone clears or marks it.
+FINISHED_TASK_STATES: frozenset[str] = frozenset(str(s) for s in State.finished)
+# Waiting for a moment (retry delay, sensor reschedule) before its next try may start.
+WAITING_TASK_STATES: frozenset[str] = frozenset({"up_for_retry", "up_for_reschedule"})
+# States from which the engine may schedule a try (None: never tried).
+STARTABLE_TASK_STATES: frozenset[str | None] = frozenset({None, "up_for_retry", "up_for_reschedule"})
+# Occupying a slot (pool, max_active_tis_per_dag, max_active_tasks): claimed and not ended yet.
+ACTIVE_TASK_STATES: frozenset[str] = frozenset({"queued", "running"})
+FINISHED_RUN_STATES: frozenset[str] = frozenset({"success", "failed"})
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """One try a task process runs: the task instance, which try, and how a resumed deferral continues."""
+
+    task_id: str
+    map_index: int
+    try_number: int
+    max_tries: int
+    next_method: str | None = None
+    next_kwargs: Any = None  # serde form, as stored with the task instance
+    group_map_index: int | None = None  # the index of the mapped task group the task sits in, if any
+
+
+@dataclass(frozen=True, slots=True)
+class Deferral:
+    """A try that deferred: the trigger to run and how to resume the task when it fires."""
+
+    classpath: str
+    kwargs: Any  # serde form of the trigger's kwargs
+    method_name: str
+    next_kwargs: Any  # serde form
+    timeout: float | None = None  # seconds
+
+
+@dataclass(frozen=True, slots=True)
+class TriggerRun:
+    """TriggerDagRunOperator asked for a run of another DAG."""
+
+    trigger_dag_id: str
+    dag_run_id: str
+    conf: dict[str, Any] | None = None
+    logical_date: Any = None  # serde form
+    reset_dag_run: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class TryResult:
+    """How a try ended and what it asks the engine to do next."""
+
+    state: str
+    xcoms: dict[str, Any] = field(default_factory=dict)  # key -> serde form
+    rendered_fields: dict[str, Any] | None = None
+    rendered_map_index: str | None = None
+    skip_tasks: tuple[tuple[str, int], ...] = ()
+    error: str | None = None  # "ExceptionType: message", for the task log
+    reschedule_date: dt.datetime | None = None
+    deferral: Deferral | None = None
+    trigger: TriggerRun | None = None
+
+
+# --- the channel between a task process and its app ----------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class XComGetOne:
+    """One XCom of a task instance: of this run unless `dag_id` / `run_id` say otherwise; with
+    `include_prior_dates`, the latest from this or an earlier run of that DAG."""
+
+    OP: ClassVar[str] = "xcom_get_one"
+    task_id: str
+    map_index: int
+    key: str
+    dag_id: str | None = None
+    run_id: str | None = None
+    include_prior_dates: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class XComGetAll:
+    """Every map index's XCom of a task (in map index order)."""
+
+    OP: ClassVar[str] = "xcom_get_all"
+    task_id: str
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class XComCount:
+    OP: ClassVar[str] = "xcom_count"
+    task_id: str
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class GetVariable:
+    OP: ClassVar[str] = "variable"
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class GetConnection:
+    OP: ClassVar[str] = "connection"
+    conn_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class SetVariable:
+    OP: ClassVar[str] = "set_variable"
+    key: str
+    value: str
+    description: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteVariable:
+    OP: ClassVar[str] = "delete_variable"
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReportResult:
+    """The last message of a try: its result (no reply)."""
+
+    OP: ClassVar[str] = "result"
+    result: TryResult
+
+
+Request = XComGetOne | XComGetAll | XComCount | GetVariable | GetConnection | SetVariable | DeleteVariable
+Message = Request | ReportResult
+
+_MESSAGES: dict[str, type[Any]] = {
+    cls.OP: cls
+    for cls in (
+        XComGetOne,
+        XComGetAll,
+        XComCount,
+        GetVariable,
+        GetConnection,
+        SetVariable,
+        DeleteVariable,
+        ReportResult,
+    )
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """The app's answer to a request: a value, or the error that stopped it."""
+
+    value: Any = None
+    error: str | None = None
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"error": self.error} if self.error is not None else {"value": self.value}
+
+    @classmethod
+    def from_wire(cls, data: dict[str, Any]) -> Reply:
+        return cls(value=data.get("value"), error=data.get("error"))
+
+
+def _result_to_wire(result: TryResult) -> dict[str, Any]:
+    data = dataclasses.asdict(result)
+    data["skip_tasks"] = [list(k) for k in result.skip_tasks]
+    data["reschedule_date"] = None if result.reschedule_date is None else result.reschedule_date.isoformat()
+    return data
+
+
+def _result_from_wire(data: dict[str, Any]) -> TryResult:
+    when = data.get("reschedule_date")
+    parsed = pendulum.parse(when) if when else None
+    deferral, trigger = data.get("deferral"), data.get("trigger")
+    return TryResult(
+        state=str(data["state"]),
+        xcoms=dict(data.get("xcoms") or {}),
+        rendered_fields=data.get("rendered_fields"),
+        rendered_map_index=data.get("rendered_map_index"),
+        skip_tasks=tuple((str(t), int(i)) for t, i in data.get("skip_tasks") or ()),
+        error=data.get("error"),
+        reschedule_date=parsed if isinstance(parsed, dt.datetime) else None,
+        deferral=Deferral(**deferral) if deferral else None,
+        trigger=TriggerRun(**trigger) if trigger else None,
+    )
+
+
+def to_wire(message: Message) -> dict[str, Any]:
+    """The JSON object the channel carries for a message."""
+    if isinstance(message, ReportResult):
+        return {"op": ReportResult.OP, "result": _result_to_wire(message.result)}
+    return {"op": message.OP, **dataclasses.asdict(message)}
+
+
+def from_wire(data: dict[str, Any]) -> Message:
+    """The message a channel object holds; ValueError names what is wrong with it."""
+    op = data.get("op")
+    cls = _MESSAGES.get(str(op))
+    if cls is None:
+        raise ValueError(f"unknown channel request {op!r}")
+    if cls is ReportResult:
+        return ReportResult(_result_from_wire(dict(data["result"])))
+    fields = {f.name for f in dataclasses.fields(cls)}
+    unknown = set(data) - fields - {"op"}
+    if unknown:
+        raise ValueError(f"channel request {op!r} has unknown fields {sorted(unknown)}")
+    try:
+        message: Message = cls(**{k: v for k, v in data.items() if k != "op"})
+    except TypeError as exc:
+        raise ValueError(f"channel request {op!r}: {exc}") from None
+    return message
+
+
+# --- what the engine reads and writes through a store ---------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class TiSnapshot:
+    """What deciding a run needs of one of its task instances."""
+
+    task_id: str
+    map_index: int
+    state: str | None
+    try_number: int
+    end_date: dt.datetime | None = None
+    reschedule_at: dt.datetime | None = None  # when a sensor in up_for_reschedule asked to be poked again
+    id: Any = None  # the store's own identity of the row (the metastore's uuid), if any
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return self.task_id, self.map_index
