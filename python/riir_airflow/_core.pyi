@@ -3,7 +3,7 @@
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal, TypedDict, final
 
-__all__ = ["Cron", "Graph", "Planner", "Timetable", "__version__", "plan_backfill"]
+__all__ = ["Cron", "Graph", "Planner", "Timetable", "__version__", "layout", "plan_backfill"]
 __version__: str
 
 @final
@@ -113,3 +113,15 @@ class Timetable:
 def plan_backfill(
     logical_dates: list[int], existing: list[tuple[int, str]], reprocess_behavior: str, run_backwards: bool
 ) -> list[tuple[int, str]]: ...
+
+_Rect = tuple[float, float, float, float]
+
+def layout(
+    nodes: list[tuple[str, float, float, str | None]],
+    edges: list[tuple[str, str]],
+    groups: list[tuple[str, str | None]],
+) -> tuple[
+    list[tuple[str, _Rect]], list[tuple[str, _Rect]], list[tuple[str, str, list[tuple[float, float]]]], float, float
+]:
+    """Layered left-to-right layout: nodes (id, width, height, group), edges (source, target), groups (id, parent)
+    in; (nodes [(id, (x, y, w, h))], group boxes, edges [(source, target, points)], width, height) out."""

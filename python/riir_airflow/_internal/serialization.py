@@ -72,6 +72,8 @@ def serialize_task(task: Any) -> dict[str, Any]:
     return {
         "task_id": task.task_id,
         "label": task.label,
+        # Shown by the UI instead of the id when set (Airflow 3's task_display_name).
+        "task_display_name": getattr(task, "_task_display_name", None),
         "task_type": task.task_type,
         "operator_name": task.operator_name,
         "operator_class": f"{op_class.__module__}.{op_class.__qualname__}",

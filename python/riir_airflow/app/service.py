@@ -111,8 +111,12 @@ class DagApp:
                 has_task_concurrency_limits=any(t.max_active_tis_per_dag for t in dag.tasks),
                 is_paused_upon_creation=_paused_at_creation(dag), app_id=self.app_id,
             )  # fmt: skip
+            structure_hash = dag_hash(document)
+            # The file's text rides along for the UI's Code tab (the broker never reads DAG files); a new version
+            # is still made only when the DAG's structure or settings change, as in Airflow.
+            document["source_code"] = _source_text(dag.fileloc)
             version = await queries.add_dag_version(
-                self.db, dag.dag_id, document, dag_hash(document), identity=identity
+                self.db, dag.dag_id, document, structure_hash, identity=identity
             )
             versions[dag.dag_id] = version.id
         files = list_py_files(self.path)
@@ -379,6 +383,13 @@ def _payload(payload: object) -> dict[str, Any]:
     except ValueError:
         return {}
     return note if isinstance(note, dict) else {}
+
+
+def _source_text(fileloc: str) -> str | None:
+    try:
+        return Path(fileloc).read_text(errors="replace")
+    except OSError:
+        return None  # a DAG made in code without a file: the Code tab says so
 
 
 def _paused_at_creation(dag: Any) -> bool:

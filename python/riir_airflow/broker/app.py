@@ -128,6 +128,9 @@ def create_app(
         try:
             yield
         finally:
+            live = getattr(app.state, "ui_live", None)
+            if live is not None:
+                await live.close()  # the UI's LISTEN connection goes back before the pool closes
             if own:
                 await app.state.pool.close()
 
@@ -156,4 +159,7 @@ def create_app(
     for module in ROUTERS:
         app.include_router(module.router, prefix=API_PREFIX)
     unsupported.install(app)
+    from riir_airflow.broker import ui
+
+    ui.install(app)
     return app

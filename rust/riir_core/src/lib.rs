@@ -8,6 +8,7 @@ pub mod backfill;
 pub mod cron;
 pub mod error;
 pub mod graph;
+pub mod layout;
 pub mod plan;
 pub mod state;
 pub mod timetable;

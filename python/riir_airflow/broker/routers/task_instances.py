@@ -177,6 +177,22 @@ async def get_mapped_task_instance(
     return (await ti_payloads(pool, [ti]))[0]
 
 
+async def _with_relatives(pool: Any, dag_id: str, task_ids: list[str], upstream: bool, downstream: bool) -> set[str]:
+    """`task_ids` with every task up- and/or downstream of them in the DAG's latest serialized version."""
+    found = set(task_ids)
+    if upstream or downstream:
+        latest = (await aq.latest_versions(pool, [dag_id])).get(dag_id)
+        graph = {str(t.get("task_id")): t for t in serialized_tasks(latest.data if latest else None)}
+        for direction, wanted in (("upstream_task_ids", upstream), ("downstream_task_ids", downstream)):
+            todo = list(task_ids) if wanted else []
+            while todo:
+                for nxt in graph.get(todo.pop(), {}).get(direction) or []:
+                    if nxt not in found:
+                        found.add(nxt)
+                        todo.append(nxt)
+    return found
+
+
 async def _patch(
     pool: Any,
     user: Any,
@@ -198,19 +214,7 @@ async def _patch(
     if "new_state" in fields and body.new_state is not None:
         if body.new_state not in ("success", "failed", "skipped"):
             raise HTTPException(422, "new_state must be one of success, failed, skipped")
-        task_ids = {task_id}
-        if body.include_upstream or body.include_downstream:
-            latest = (await aq.latest_versions(pool, [dag_id])).get(dag_id)
-            graph = {str(t.get("task_id")): t for t in serialized_tasks(latest.data if latest else None)}
-            directions = (("upstream_task_ids", body.include_upstream),
-                          ("downstream_task_ids", body.include_downstream))  # fmt: skip
-            for direction, wanted in directions:
-                todo = [task_id] if wanted else []
-                while todo:
-                    for nxt in graph.get(todo.pop(), {}).get(direction) or []:
-                        if nxt not in task_ids:
-                            task_ids.add(nxt)
-                            todo.append(nxt)
+        task_ids = await _with_relatives(pool, dag_id, [task_id], body.include_upstream, body.include_downstream)
         await aq.set_ti_states(pool, dag_id, dag_run_id, task_ids, body.new_state, map_index=map_index)
         await q.record_event(pool, f"ti_set_{body.new_state}", dag_id=dag_id, run_id=dag_run_id, task_id=task_id,
                              owner=user.username)  # fmt: skip
@@ -261,6 +265,8 @@ async def post_clear_task_instances(pool: Pool, dag_id: str, body: ClearTaskInst
         runs = await aq.list_runs_filtered(pool, dag_ids=[dag_id], ranges=ranges, limit=100_000)
         run_ids = [r.run_id for r in runs.items]
     task_ids = [t if isinstance(t, str) else str(t[0]) for t in body.task_ids] if body.task_ids else None
+    if task_ids and (body.include_upstream or body.include_downstream):
+        task_ids = sorted(await _with_relatives(pool, dag_id, task_ids, body.include_upstream, body.include_downstream))
     latest = (await aq.latest_versions(pool, [dag_id])).get(dag_id)
     retries = {
         str(t.get("task_id")): int(t.get("retries", 0) or 0) for t in serialized_tasks(latest.data if latest else None)
