@@ -115,9 +115,7 @@ class DagApp:
             # The file's text rides along for the UI's Code tab (the broker never reads DAG files); a new version
             # is still made only when the DAG's structure or settings change, as in Airflow.
             document["source_code"] = _source_text(dag.fileloc)
-            version = await queries.add_dag_version(
-                self.db, dag.dag_id, document, structure_hash, identity=identity
-            )
+            version = await queries.add_dag_version(self.db, dag.dag_id, document, structure_hash, identity=identity)
             versions[dag.dag_id] = version.id
         files = list_py_files(self.path)
         await queries.register_app(
