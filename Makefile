@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.deps-installed
 
-.PHONY: system-deps install build-dev lint test test-rust test-python bench demo compat clean
+.PHONY: system-deps install build-dev providers lint test test-rust test-python bench demo compat clean
 
 # System packages the tests need (chromium for browser tests). Skipped when already there or not root.
 system-deps:
@@ -35,6 +35,17 @@ $(CORE_STAMP): $(STAMP) $(RUST_SRC)
 
 build-dev: $(CORE_STAMP)
 
+# The provider matrix the tests check (tests/providers/matrix.py), installed with riir's own installer: each
+# provider and its requirements, never apache-airflow itself. Re-runs when the list changes.
+PROVIDERS_STAMP := $(VENV)/.providers-installed
+PROVIDER_MATRIX = $(shell $(PYTHON) tests/providers/matrix.py)
+
+$(PROVIDERS_STAMP): $(CORE_STAMP) tests/providers/matrix.py
+	$(BIN)/riir-airflow providers install $(PROVIDER_MATRIX)
+	touch $(PROVIDERS_STAMP)
+
+providers: $(PROVIDERS_STAMP)
+
 lint: build-dev
 	$(BIN)/ruff check python tests benchmarks compat-tests
 	$(BIN)/ruff format --check python tests benchmarks compat-tests
@@ -46,7 +57,7 @@ lint: build-dev
 test-rust:
 	cargo test -p riir_core
 
-test-python: build-dev
+test-python: build-dev providers
 	$(BIN)/pytest
 
 test: system-deps test-rust test-python

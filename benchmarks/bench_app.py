@@ -1,60 +1,56 @@
-"""Task hop latency and idle footprint: one riir-airflow DAG app vs Airflow 3.3.2 (standalone's processes).
+"""Task hop latency, CPU per run and idle footprint: riir-airflow (broker + one DAG app) vs Airflow 3.3.2 (every
+component `airflow standalone` starts), the same DAG, PostgreSQL on both sides.
 
-Usage: python benchmarks/bench_app.py [--riir-only] [--airflow-only] [--tasks N] [--idle-seconds S]
+    python benchmarks/bench_app.py [--quick] [--repeat 5] [--tasks 20] [--riir-only | --airflow-only]
+    python benchmarks/bench_app.py --tasks 100          # the full size the README quotes
 
-Both sides run the same DAG (a chain of N no-op @task written with `from airflow.sdk import ...`) against a
-PostgreSQL database of their own on the machine's server (127.0.0.1:5432, user postgres; created and dropped here):
+The DAG is a chain of N no-op @task written with `from airflow.sdk import ...`, run unchanged by both. Each side
+gets a fresh database on the machine's PostgreSQL (127.0.0.1:5432), starts its processes once, then triggers the
+DAG `--repeat` times one after the other (each run waits for the previous one to succeed).
 
-- riir: `riir-airflow db migrate`, one `riir-airflow app FILE`, `riir-airflow dags trigger`.
-- Airflow: the processes `airflow standalone` starts (scheduler with LocalExecutor, dag-processor, api-server for
-  the Execution API, triggerer), each started by hand with a private AIRFLOW_HOME and the reference venv from
-  compat-tests/airflow_env.py (psycopg2-binary and asyncpg are installed there when missing); `airflow dags
-  trigger`. Its database URL names psycopg2: SQLAlchemy 2.1 maps a bare postgresql:// to psycopg 3.
+- riir: `riir-airflow broker` + `riir-airflow app FILE` (its fork server and task processes are in the app's tree).
+- Airflow: api-server (Execution API), scheduler (LocalExecutor and its workers), dag-processor, triggerer, each
+  with a private AIRFLOW_HOME; the reference venv from compat-tests/airflow_env.py.
 
-Hop latency = start_date of task i+1 - end_date of task i, read from task_instance (median, p90, max, mean). Both
-sides stamp these in the database, but at different points: riir stamps start_date just before it forks the task
-process and end_date after the process has exited, so the fork and exit land in the task's duration, not the hop.
-The run's wall time / N (dag_run start_date to end_date) is the apples-to-apples number, printed too.
-
-CPU used for the run: utime+stime (with reaped children) of each side's process trees from trigger to success;
-PostgreSQL's own CPU is not counted on either side. Both connect with their drivers' default sslmode (prefer).
-
-Idle: after the run, the process trees are sampled from /proc once a second for S seconds: CPU time used (as % of
-one core), RSS summed over processes (shared pages counted in each) and PSS (shared pages split), process count.
+Per run: hop = start_date(task i+1) - end_date(task i), read from task_instance (median and p90 over the N-1 hops
+of the run); wall/N = (dag_run end_date - start_date) / N; CPU = utime+stime of every process of the side (reaped
+task processes included) from trigger to success. The two sides stamp start/end at different points (riir stamps
+start before forking the task process and end after it exited, so fork and exit land in the task's duration, not in
+the hop), which is why wall/N, which does not depend on stamping, is printed next to the hop.
+Idle: after the runs, `--idle-windows` windows of `--idle-seconds` each: PSS summed over every process of the side
+(measure.py explains why PSS), process count, CPU as % of one core.
+PostgreSQL's own CPU and memory are not counted on either side. The trigger CLI is not counted on either side.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import itertools
 import os
 import secrets
-import signal
-import socket
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import asyncpg
 
-ROOT = Path(__file__).resolve().parent.parent
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
 sys.path.insert(0, str(ROOT / "compat-tests"))
+sys.path.insert(0, str(HERE))
 
+import measure  # noqa: E402
 from airflow_env import AIRFLOW_VERSION, VENV, airflow_env, airflow_python  # noqa: E402
+from harness import Processes, database, free_port, riir_cli, run_cli, wait_until  # noqa: E402
 
-PG = "postgresql://postgres@127.0.0.1:5432"
 DAG_ID = "bench_app_chain"
-RUN_ID = "bench_app_run"
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
 def dag_source(n: int) -> str:
@@ -82,56 +78,54 @@ def {DAG_ID}():
 """
 
 
-# --- measurements ---------------------------------------------------------------------------------------------------
 @dataclass
-class Result:
+class Side:
+    """What one side measured, per repetition."""
+
     name: str
-    hops_ms: list[float] = field(default_factory=list)
-    durations_ms: list[float] = field(default_factory=list)
-    run_wall_s: float = 0.0
-    run_cpu_s: float = 0.0
-    trigger_to_done_s: float = 0.0
-    idle_cpu_pct: float = 0.0
-    idle_rss_mb: float = 0.0
-    idle_pss_mb: float = 0.0
-    processes: int = 0
+    hop_median_ms: list[float] = field(default_factory=list)
+    hop_p90_ms: list[float] = field(default_factory=list)
+    wall_per_task_ms: list[float] = field(default_factory=list)
+    task_duration_ms: list[float] = field(default_factory=list)
+    run_cpu_s: list[float] = field(default_factory=list)
+    trigger_to_done_s: list[float] = field(default_factory=list)
+    idle: list[measure.Footprint] = field(default_factory=list)
     error: str | None = None
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
-
-
-async def read_run(dsn: str, result: Result, tasks: int) -> None:
-    conn = await asyncpg.connect(dsn)
-    try:
-        rows = await conn.fetch(
-            "SELECT task_id, start_date, end_date FROM task_instance WHERE dag_id = $1 AND run_id = $2 "
-            "ORDER BY task_id",
-            DAG_ID, RUN_ID,
-        )  # fmt: skip
-        run = await conn.fetchrow(
-            "SELECT start_date, end_date FROM dag_run WHERE dag_id = $1 AND run_id = $2", DAG_ID, RUN_ID
-        )
-    finally:
-        await conn.close()
+# --- database reads -------------------------------------------------------------------------------------------------
+async def read_run(conn: asyncpg.Connection, run_id: str, tasks: int, side: Side) -> None:
+    rows = await conn.fetch(
+        "SELECT task_id, start_date, end_date FROM task_instance WHERE dag_id = $1 AND run_id = $2 ORDER BY task_id",
+        DAG_ID,
+        run_id,
+    )
+    run = await conn.fetchrow(
+        "SELECT start_date, end_date FROM dag_run WHERE dag_id = $1 AND run_id = $2", DAG_ID, run_id
+    )
     if len(rows) != tasks or any(r["start_date"] is None or r["end_date"] is None for r in rows):
-        raise RuntimeError(f"expected {tasks} finished task instances, found {len(rows)}")
-    result.hops_ms = [(b["start_date"] - a["end_date"]).total_seconds() * 1000 for a, b in itertools.pairwise(rows)]
-    result.durations_ms = [(r["end_date"] - r["start_date"]).total_seconds() * 1000 for r in rows]
-    result.run_wall_s = (run["end_date"] - run["start_date"]).total_seconds()
+        raise RuntimeError(f"run {run_id}: expected {tasks} finished task instances, found {len(rows)}")
+    hops = [(b["start_date"] - a["end_date"]).total_seconds() * 1000 for a, b in itertools.pairwise(rows)]
+    side.hop_median_ms.append(statistics.median(hops))
+    side.hop_p90_ms.append(measure.percentile(hops, 0.9))
+    side.task_duration_ms.append(
+        statistics.median((r["end_date"] - r["start_date"]).total_seconds() * 1000 for r in rows)
+    )
+    side.wall_per_task_ms.append((run["end_date"] - run["start_date"]).total_seconds() * 1000 / tasks)
 
 
-async def run_state(dsn: str) -> str | None:
-    conn = await asyncpg.connect(dsn)
-    try:
-        state: str | None = await conn.fetchval(
-            "SELECT state FROM dag_run WHERE dag_id = $1 AND run_id = $2", DAG_ID, RUN_ID
-        )
-        return state
-    finally:
-        await conn.close()
+async def wait_run(conn: asyncpg.Connection, run_id: str, timeout: float, procs: Processes) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        state = await conn.fetchval("SELECT state FROM dag_run WHERE dag_id = $1 AND run_id = $2", DAG_ID, run_id)
+        if state in ("success", "failed"):
+            if state != "success":
+                raise RuntimeError(f"run {run_id} ended {state}")
+            return
+        procs.check_alive()
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"run {run_id} did not finish in {timeout:.0f}s")
+        await asyncio.sleep(0.2)
 
 
 async def dag_known(dsn: str) -> bool:
@@ -144,201 +138,58 @@ async def dag_known(dsn: str) -> bool:
         await conn.close()
 
 
-def wait_until(
-    check: Callable[[], Any], timeout: float, what: str, alive: Callable[[], None] | None = None, every: float = 0.2
-) -> Any:
-    """Polls `check` every `every` seconds; `alive` raises when a process we depend on has died."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if alive is not None:
-            alive()
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"timed out after {timeout:.0f}s waiting for {what}")
-        time.sleep(every)
-
-
-def wait_run(dsn: str, timeout: float, alive: Callable[[], None]) -> None:
-    def done() -> str | None:
-        state = asyncio.run(run_state(dsn))
-        return state if state in ("success", "failed") else None
-
-    state = wait_until(done, timeout, f"run {RUN_ID} to finish", alive, every=0.5)
-    if state != "success":
-        raise RuntimeError(f"run {RUN_ID} ended {state}")
-
-
-# --- /proc sampling -------------------------------------------------------------------------------------------------
-def _children_map() -> dict[int, list[int]]:
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-        except OSError:
-            continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        children.setdefault(ppid, []).append(int(entry))
-    return children
-
-
-def process_tree(roots: list[int]) -> list[int]:
-    children = _children_map()
-    found: list[int] = []
-    todo = list(roots)
-    while todo:
-        pid = todo.pop()
-        if pid in found or not Path(f"/proc/{pid}").exists():
-            continue
-        found.append(pid)
-        todo.extend(children.get(pid, []))
-    return found
-
-
-def _cpu_ticks(pid: int) -> int | None:
+def healthy(url: str) -> bool:
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return bool(response.status == 200)
     except OSError:
-        return None
-    return int(fields[11]) + int(fields[12])  # utime + stime (fields 14 and 15 of stat)
+        return False
 
 
-def tree_cpu_seconds(roots: list[int]) -> float:
-    """CPU time used so far by the trees under `roots`, including their children that have exited and been reaped
-    (cutime/cstime), so the task processes of a run are counted."""
-    total = 0
-    for pid in process_tree(roots):
-        with contextlib.suppress(OSError):
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += sum(int(f) for f in fields[11:15])
-    return total / CLK_TCK
-
-
-def _memory_kb(pid: int) -> tuple[int, int]:
-    """(RSS, PSS) of one process in kB."""
-    rss = pss = 0
-    with contextlib.suppress(OSError):
-        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            if line.startswith("Rss:"):
-                rss = int(line.split()[1])
-            elif line.startswith("Pss:"):
-                pss = int(line.split()[1])
-    return rss, pss
-
-
-def sample_idle(roots: list[int], seconds: float, result: Result) -> None:
-    """CPU % of one core, mean RSS/PSS (MB) and the process count of the trees under `roots` over `seconds`."""
-    first: dict[int, int] = {}
-    last: dict[int, int] = {}
-    rss_samples: list[float] = []
-    pss_samples: list[float] = []
-    counts: list[int] = []
-    started = time.monotonic()
-    while True:
-        pids = process_tree(roots)
-        rss = pss = 0
-        for pid in pids:
-            ticks = _cpu_ticks(pid)
-            if ticks is not None:
-                first.setdefault(pid, ticks)
-                last[pid] = ticks
-            r, p = _memory_kb(pid)
-            rss += r
-            pss += p
-        rss_samples.append(rss / 1024)
-        pss_samples.append(pss / 1024)
-        counts.append(len(pids))
-        elapsed = time.monotonic() - started
-        if elapsed >= seconds:
-            break
-        time.sleep(1.0)
-    used = sum(last[pid] - first[pid] for pid in last) / CLK_TCK
-    result.idle_cpu_pct = 100 * used / elapsed
-    result.idle_rss_mb = statistics.mean(rss_samples)
-    result.idle_pss_mb = statistics.mean(pss_samples)
-    result.processes = max(counts)
-
-
-# --- databases and processes ----------------------------------------------------------------------------------------
-@contextlib.contextmanager
-def database(prefix: str) -> Iterator[str]:
-    name = f"{prefix}_{secrets.token_hex(4)}"
-
-    async def admin(sql: str) -> None:
-        conn = await asyncpg.connect(f"{PG}/postgres")
+# --- the shared part: trigger, wait, read, then idle ----------------------------------------------------------------
+def drive(
+    side: Side,
+    dsn: str,
+    procs: Processes,
+    trigger: list[str],
+    env: dict[str, str],
+    cwd: Path,
+    args: argparse.Namespace,
+) -> None:
+    async def runs() -> None:
+        conn = await asyncpg.connect(dsn)
         try:
-            await conn.execute(sql)
+            for i in range(args.repeat):
+                run_id = f"bench_{i}"
+                cpu = measure.tree_cpu_seconds(procs.pids)
+                started = time.monotonic()
+                run_cli([*trigger, DAG_ID, "-r", run_id], env, cwd, 300)
+                await wait_run(conn, run_id, args.timeout, procs)
+                side.trigger_to_done_s.append(time.monotonic() - started)
+                side.run_cpu_s.append(measure.tree_cpu_seconds(procs.pids) - cpu)
+                await read_run(conn, run_id, args.tasks, side)
+                print(
+                    f"  {side.name} run {i + 1}/{args.repeat}: hop median {side.hop_median_ms[-1]:.1f} ms, "
+                    f"wall/N {side.wall_per_task_ms[-1]:.1f} ms, load {measure.loadavg()[0]}",
+                    flush=True,
+                )
         finally:
             await conn.close()
 
-    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"{PG}/{name}"
-    finally:
-        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    asyncio.run(runs())
+    time.sleep(2)  # let the last run's bookkeeping settle before calling it idle
+    for _ in range(args.idle_windows):
+        side.idle.append(measure.sample_footprint(procs.pids, args.idle_seconds))
 
 
-class Processes:
-    """Background processes, each in its own session so that the whole tree can be signalled; stopped on exit."""
-
-    def __init__(self, logdir: Path) -> None:
-        self.logdir = logdir
-        self.procs: dict[str, subprocess.Popen[bytes]] = {}
-
-    def start(self, name: str, cmd: list[str], env: dict[str, str], cwd: Path) -> subprocess.Popen[bytes]:
-        with open(self.logdir / f"{name}.log", "wb") as log:
-            proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        self.procs[name] = proc
-        return proc
-
-    def check_alive(self) -> None:
-        for name, proc in self.procs.items():
-            if proc.poll() is not None:
-                tail = (self.logdir / f"{name}.log").read_text(errors="replace")[-3000:]
-                raise RuntimeError(f"{name} exited with {proc.returncode}:\n{tail}")
-
-    def stop(self, grace: float = 20.0) -> None:
-        for proc in self.procs.values():
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGTERM)
-        deadline = time.monotonic() + grace
-        for proc in self.procs.values():
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                proc.wait(max(deadline - time.monotonic(), 0.1))
-        for proc in self.procs.values():
-            # Whatever is left of the tree (a worker that ignored SIGTERM, or the group after the leader died).
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                proc.wait(5)
-        self.procs.clear()
-
-
-def run_cli(cmd: list[str], env: dict[str, str], cwd: Path, timeout: float) -> str:
-    done = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False)
-    if done.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed ({done.returncode}):\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}")
-    return done.stdout
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-# --- the two sides --------------------------------------------------------------------------------------------------
-def bench_riir(tasks: int, idle: float, timeout: float, workdir: Path) -> Result:
-    result = Result("riir-airflow")
+def bench_riir(args: argparse.Namespace, workdir: Path) -> Side:
+    side = Side("riir-airflow")
     home = workdir / "riir"
     home.mkdir()
     dag_file = home / f"{DAG_ID}.py"
-    dag_file.write_text(dag_source(tasks))
-    exe = Path(sys.executable).parent / "riir-airflow"
-    cli = [str(exe)] if exe.exists() else [sys.executable, "-m", "riir_airflow.cli.main"]
+    dag_file.write_text(dag_source(args.tasks))
+    cli = riir_cli()
+    port = free_port()
     procs = Processes(home)
     with database("bench_app_riir") as dsn:
         env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
@@ -350,23 +201,19 @@ def bench_riir(tasks: int, idle: float, timeout: float, workdir: Path) -> Result
         )
         try:
             run_cli([*cli, "db", "migrate"], env, home, 120)
-            app = procs.start("app", [*cli, "app", str(dag_file)], env, home)
+            procs.start("broker", [*cli, "broker", "-H", "127.0.0.1", "-p", str(port)], env, home)
+            procs.start("app", [*cli, "app", str(dag_file)], env, home)
+            url = f"http://127.0.0.1:{port}/api/v2/monitor/health"
+            wait_until(lambda: healthy(url), 60, "the broker", procs.check_alive)
             wait_until(lambda: asyncio.run(dag_known(dsn)), 60, "the app to register its DAG", procs.check_alive)
-            cpu = tree_cpu_seconds([app.pid])
-            started = time.monotonic()
-            run_cli([*cli, "dags", "trigger", DAG_ID, "-r", RUN_ID], env, home, 60)
-            wait_run(dsn, timeout, procs.check_alive)
-            result.trigger_to_done_s = time.monotonic() - started
-            result.run_cpu_s = tree_cpu_seconds([app.pid]) - cpu
-            asyncio.run(read_run(dsn, result, tasks))
-            sample_idle([app.pid], idle, result)
+            drive(side, dsn, procs, [*cli, "dags", "trigger"], env, home, args)
         finally:
             procs.stop()
-    return result
+    return side
 
 
-def bench_airflow(tasks: int, idle: float, timeout: float, workdir: Path) -> Result:
-    result = Result(f"airflow {AIRFLOW_VERSION}")
+def bench_airflow(args: argparse.Namespace, workdir: Path) -> Side:
+    side = Side(f"airflow {AIRFLOW_VERSION}")
     python = airflow_python()
     probe = subprocess.run([str(python), "-c", "import psycopg2, asyncpg"], capture_output=True, check=False)
     if probe.returncode != 0:
@@ -375,7 +222,7 @@ def bench_airflow(tasks: int, idle: float, timeout: float, workdir: Path) -> Res
     home = workdir / "airflow"
     dags = home / "dags"
     dags.mkdir(parents=True)
-    (dags / f"{DAG_ID}.py").write_text(dag_source(tasks))
+    (dags / f"{DAG_ID}.py").write_text(dag_source(args.tasks))
     airflow = [str(VENV / "bin" / "airflow")]
     port = free_port()
     procs = Processes(home)
@@ -400,136 +247,91 @@ def bench_airflow(tasks: int, idle: float, timeout: float, workdir: Path) -> Res
             run_cli([*airflow, "db", "migrate"], env, home, 900)
             for name in ("api-server", "scheduler", "dag-processor", "triggerer"):
                 procs.start(name, [*airflow, name], env, home)
-
-            def healthy() -> bool:
-                url = f"http://127.0.0.1:{port}/api/v2/monitor/health"
-                with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=5) as response:
-                    return bool(response.status == 200)
-                return False
-
-            wait_until(healthy, 300, "the api-server", procs.check_alive)
+            url = f"http://127.0.0.1:{port}/api/v2/monitor/health"
+            wait_until(lambda: healthy(url), 300, "the api-server", procs.check_alive)
             wait_until(lambda: asyncio.run(dag_known(dsn)), 300, "the DAG to be parsed", procs.check_alive)
             run_cli([*airflow, "dags", "unpause", DAG_ID], env, home, 300)
-            roots = [p.pid for p in procs.procs.values()]
-            cpu = tree_cpu_seconds(roots)
-            started = time.monotonic()
-            run_cli([*airflow, "dags", "trigger", DAG_ID, "-r", RUN_ID], env, home, 300)
-            wait_run(dsn, timeout, procs.check_alive)
-            result.trigger_to_done_s = time.monotonic() - started
-            result.run_cpu_s = tree_cpu_seconds(roots) - cpu
-            asyncio.run(read_run(dsn, result, tasks))
-            sample_idle(roots, idle, result)
+            drive(side, dsn, procs, [*airflow, "dags", "trigger"], env, home, args)
         finally:
             procs.stop()
-    return result
+    return side
 
 
 # --- report ---------------------------------------------------------------------------------------------------------
-def rows_of(r: Result, tasks: int) -> dict[str, str]:
-    if r.error:
-        return {}
-    h = r.hops_ms
-    return {
-        "hop median (ms)": f"{statistics.median(h):.1f}",
-        "hop p90 (ms)": f"{percentile(h, 0.9):.1f}",
-        "hop max (ms)": f"{max(h):.1f}",
-        "hop mean (ms)": f"{statistics.mean(h):.1f}",
-        "task duration median (ms)": f"{statistics.median(r.durations_ms):.1f}",
-        "run wall, dag_run start->end (s)": f"{r.run_wall_s:.2f}",
-        f"run wall / {tasks} tasks (ms)": f"{1000 * r.run_wall_s / tasks:.1f}",
-        "trigger CLI -> success seen (s)": f"{r.trigger_to_done_s:.2f}",
-        "CPU used for the run (s)": f"{r.run_cpu_s:.2f}",
-        "idle CPU (% of a core)": f"{r.idle_cpu_pct:.2f}",
-        "idle RSS, summed (MB)": f"{r.idle_rss_mb:.0f}",
-        "idle PSS (MB)": f"{r.idle_pss_mb:.0f}",
-        "idle processes": f"{r.processes}",
-    }
+def record(run: measure.Run, sides: list[Side]) -> None:
+    riir = next((s for s in sides if s.name.startswith("riir") and not s.error), None)
+    air = next((s for s in sides if s.name.startswith("airflow") and not s.error), None)
 
+    def both(attr: str) -> tuple[list[float] | None, list[float] | None]:
+        return (getattr(riir, attr) if riir else None, getattr(air, attr) if air else None)
 
-def ratio_of(label: str, airflow: Result, riir: Result, tasks: int) -> str:
-    values = {
-        "hop median (ms)": (statistics.median(airflow.hops_ms), statistics.median(riir.hops_ms)),
-        "hop mean (ms)": (statistics.mean(airflow.hops_ms), statistics.mean(riir.hops_ms)),
-        f"run wall / {tasks} tasks (ms)": (airflow.run_wall_s, riir.run_wall_s),
-        "CPU used for the run (s)": (airflow.run_cpu_s, riir.run_cpu_s),
-        "idle CPU (% of a core)": (airflow.idle_cpu_pct, riir.idle_cpu_pct),
-        "idle RSS, summed (MB)": (airflow.idle_rss_mb, riir.idle_rss_mb),
-        "idle PSS (MB)": (airflow.idle_pss_mb, riir.idle_pss_mb),
-        "idle processes": (airflow.processes, riir.processes),
-    }
-    if label not in values:
-        return ""
-    a, r = values[label]
-    return f"{a / r:.1f}x" if r > 0 else "riir is 0"
+    def idle(attr: str) -> tuple[list[float] | None, list[float] | None]:
+        return (
+            [getattr(f, attr) for f in riir.idle] if riir else None,
+            [getattr(f, attr) for f in air.idle] if air else None,
+        )
 
-
-def report(results: list[Result], tasks: int, idle: float) -> None:
-    load = Path("/proc/loadavg").read_text().split()[:3]
-    print(f"\nchain of {tasks} no-op tasks, one run; idle sampled over {idle:.0f}s after the run")
-    print(f"{os.cpu_count()} CPUs, load average now {' '.join(load)} (a busy machine inflates every latency)")
-    for r in results:
-        if r.error:
-            print(f"{r.name}: FAILED: {r.error}")
-    tables = {r.name: rows_of(r, tasks) for r in results if not r.error}
-    if not tables:
-        return
-    labels = list(next(iter(tables.values())))
-    names = list(tables)
-    both = len(names) == 2
-    header = f"{'':34}" + "".join(f"{n:>16}" for n in names) + (f"{'airflow/riir':>14}" if both else "")
-    print(header)
-    ok = [r for r in results if not r.error]
-    for label in labels:
-        line = f"{label:34}" + "".join(f"{tables[n][label]:>16}" for n in names)
-        if both:
-            airflow = next(r for r in ok if r.name.startswith("airflow"))
-            riir = next(r for r in ok if r.name.startswith("riir"))
-            line += f"{ratio_of(label, airflow, riir, tasks):>14}"
-        print(line)
-    riir = next((r for r in ok if r.name.startswith("riir")), None)
-    if riir is not None:
-        goals = [
-            ("hop median <= 20 ms", statistics.median(riir.hops_ms) <= 20),
-            ("idle RSS <= 60 MB", riir.idle_rss_mb <= 60),
-            ("idle CPU ~0 (< 0.5%)", riir.idle_cpu_pct < 0.5),
-        ]
-        print("riir goals: " + ", ".join(f"{g}: {'met' if met else 'NOT met'}" for g, met in goals))
+    run.figure("hop median, per run", "ms", *both("hop_median_ms"), target="<= 20")
+    run.figure("hop p90, per run", "ms", *both("hop_p90_ms"))
+    run.figure("run wall / N tasks", "ms", *both("wall_per_task_ms"))
+    run.figure("task duration median, per run", "ms", *both("task_duration_ms"))
+    run.figure("CPU of the system per run", "s", *both("run_cpu_s"))
+    run.figure("trigger CLI -> success seen", "s", *both("trigger_to_done_s"))
+    run.figure("idle PSS, every process", "MB", *idle("pss_mb"), target="<= 60")
+    run.figure("idle RSS summed (double-counts shared)", "MB", *idle("rss_mb"))
+    run.figure("idle processes", "count", *idle("processes"))
+    run.figure("idle CPU", "% of a core", *idle("cpu_pct"), target="< 0.5")
+    for s in sides:
+        if s.error:
+            run.notes.append(f"{s.name} FAILED: {s.error}")
+    run.notes.append(
+        "riir = broker + one DAG app (+ its fork server and task processes); Airflow = api-server, scheduler "
+        "(LocalExecutor), dag-processor, triggerer. Hop = start(n+1) - end(n) from task_instance."
+    )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    side = parser.add_mutually_exclusive_group()
-    side.add_argument("--riir-only", action="store_true", help="skip Airflow (quick runs)")
-    side.add_argument("--airflow-only", action="store_true", help="skip riir-airflow")
-    parser.add_argument("--tasks", type=int, default=100, help="length of the chain (default 100)")
-    parser.add_argument("--idle-seconds", type=float, default=10.0, help="idle sampling window (default 10)")
-    parser.add_argument("--timeout", type=float, default=900.0, help="limit for the run to finish, each side")
+    sides_group = parser.add_mutually_exclusive_group()
+    sides_group.add_argument("--riir-only", action="store_true", help="skip Airflow")
+    sides_group.add_argument("--airflow-only", action="store_true", help="skip riir-airflow")
+    parser.add_argument("--tasks", type=int, default=20, help="length of the chain (default 20; the README uses 100)")
+    parser.add_argument("--repeat", type=int, default=5, help="runs per side (default 5)")
+    parser.add_argument("--quick", action="store_true", help="one run, one short idle window")
+    parser.add_argument("--idle-seconds", type=float, default=10.0, help="length of one idle window (default 10)")
+    parser.add_argument("--idle-windows", type=int, default=3, help="idle windows sampled (default 3)")
+    parser.add_argument("--timeout", type=float, default=900.0, help="limit for one run to finish")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (logs) and print its path")
     args = parser.parse_args()
+    if args.quick:
+        args.repeat, args.idle_windows, args.idle_seconds = 1, 1, min(args.idle_seconds, 5.0)
 
-    results: list[Result] = []
+    run = measure.Run(
+        "app", {"tasks": args.tasks, "repeat": args.repeat, "idle": f"{args.idle_windows}x{args.idle_seconds:.0f}s"}
+    )
     workdir = Path(tempfile.mkdtemp(prefix="bench-app-"))
-    sides: list[tuple[str, Callable[..., Result]]] = []
+    plan = []
     if not args.airflow_only:
-        sides.append(("riir-airflow", bench_riir))
+        plan.append(("riir-airflow", bench_riir))
     if not args.riir_only:
-        sides.append((f"airflow {AIRFLOW_VERSION}", bench_airflow))
+        plan.append((f"airflow {AIRFLOW_VERSION}", bench_airflow))
+    sides: list[Side] = []
     try:
-        for name, bench in sides:
-            print(f"running {name} ...", flush=True)
+        for name, bench in plan:
+            print(f"running {name} ({args.repeat} runs of {args.tasks} tasks) ...", flush=True)
             try:
-                results.append(bench(args.tasks, args.idle_seconds, args.timeout, workdir))
+                sides.append(bench(args, workdir))
             except Exception as exc:  # report the other side anyway
-                results.append(Result(name, error=f"{type(exc).__name__}: {exc}"))
-        report(results, args.tasks, args.idle_seconds)
+                sides.append(Side(name, error=f"{type(exc).__name__}: {exc}"))
+        record(run, sides)
+        print(f"results: {run.save()}")
+        run.print_table()
     finally:
         if args.keep:
             print(f"work directory kept: {workdir}")
         else:
-            import shutil
-
             shutil.rmtree(workdir, ignore_errors=True)
-    return 1 if any(r.error for r in results) else 0
+    return 1 if any(s.error for s in sides) else 0
 
 
 if __name__ == "__main__":

@@ -1,9 +1,11 @@
-"""Run every benchmarks/bench_*.py in turn (`make bench`) and summarise which ones completed.
+"""Run the benchmarks (`make bench`), then print every recorded figure side by side and write benchmarks/RESULTS.md.
 
-    python benchmarks/run.py [NAME ...]     # e.g. `dagbag` runs bench_dagbag.py only
+    python benchmarks/run.py [NAME ...]        # e.g. `app many_apps` runs bench_app.py and bench_many_apps.py
+    python benchmarks/run.py --render          # only re-render RESULTS.md from benchmarks/.out/*.json
 
-Each benchmark prints its own numbers (times and the ratio against real Airflow); a failing benchmark does not stop
-the others.
+Each benchmark prints its own numbers; those built on benchmarks/measure.py also leave benchmarks/.out/<name>.json
+(figures with repetitions, the machine and its load), which this script renders into RESULTS.md — the table the
+README quotes. A failing benchmark does not stop the others.
 """
 
 from __future__ import annotations
@@ -14,9 +16,28 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import measure  # noqa: E402
+
+RESULTS = HERE / "RESULTS.md"
+
+
+def render() -> None:
+    results = measure.load_results()
+    for res in results:
+        print(
+            measure.render_text(res["bench"], res["machine"], res["figures"], res.get("notes", []), res["loadavg_end"])
+        )
+        print()
+    RESULTS.write_text(measure.render_markdown(results))
+    print(f"wrote {RESULTS} ({len(results)} benchmarks)")
 
 
 def main() -> int:
+    if sys.argv[1:] == ["--render"]:
+        render()
+        return 0
     benches = {p.stem.removeprefix("bench_"): p for p in sorted(HERE.glob("bench_*.py"))}
     wanted = sys.argv[1:] or list(benches)
     unknown = [name for name in wanted if name not in benches]
@@ -25,13 +46,15 @@ def main() -> int:
         return 2
     results: dict[str, tuple[int, float]] = {}
     for name in wanted:
-        print(f"=== benchmark: {name}", flush=True)
+        print(f"=== benchmark: {name} (load average {measure.loadavg()})", flush=True)
         start = time.monotonic()
         code = subprocess.run([sys.executable, str(benches[name])]).returncode
         results[name] = (code, time.monotonic() - start)
         print(flush=True)
     for name, (code, seconds) in results.items():
         print(f"{'done' if code == 0 else 'FAILED'}  {name}  ({seconds:.0f}s)")
+    print()
+    render()
     return 1 if any(code for code, _ in results.values()) else 0
 
 

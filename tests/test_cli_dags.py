@@ -56,7 +56,7 @@ def test_show_prints_dot_and_list_reports_import_errors(tmp_path: Path) -> None:
     (tmp_path / "bad.py").write_text("from airflow.sdk import DAG\nraise RuntimeError('broken on purpose')\n")
     shown = run(tmp_path, "dags", "show", str(tmp_path / "ok.py"))
     assert shown.returncode == 0 and '"a" -> "b" [label="then"];' in shown.stdout
-    listed = run(tmp_path, "dags", "list", str(tmp_path), "-o", "plain")
-    assert listed.stdout.split("\t")[0] == "shown" and "1 file(s) failed to load" in listed.stderr
-    errors = run(tmp_path, "dags", "list-import-errors", str(tmp_path), "-o", "json")
+    listed = run(tmp_path, "dags", "list", "-S", str(tmp_path), "-o", "plain")
+    assert listed.stdout.splitlines()[1].split()[0] == "shown" and "Failed to load all files" in listed.stderr
+    errors = run(tmp_path, "dags", "list-import-errors", "-S", str(tmp_path), "-o", "json")
     assert errors.returncode == 1 and "RuntimeError: broken on purpose" in errors.stdout

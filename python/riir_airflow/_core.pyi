@@ -1,9 +1,22 @@
 # Hand-written stub for the compiled extension (rust/riir_py). Checked by `mypy.stubtest` in `make lint`.
 
+import os
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal, TypedDict, final
 
-__all__ = ["Cron", "Graph", "Planner", "Timetable", "__version__", "layout", "plan_backfill"]
+__all__ = [
+    "Cron",
+    "Graph",
+    "Planner",
+    "Timetable",
+    "__version__",
+    "check_datum_glob",
+    "layout",
+    "plan_backfill",
+    "read_stored_manifest",
+    "snapshot_directory",
+    "stored_manifest_diff",
+]
 __version__: str
 
 @final
@@ -125,3 +138,12 @@ def layout(
 ]:
     """Layered left-to-right layout: nodes (id, width, height, group), edges (source, target), groups (id, parent)
     in; (nodes [(id, (x, y, w, h))], group boxes, edges [(source, target, points)], width, height) out."""
+
+def check_datum_glob(datum_glob: str) -> None: ...
+def snapshot_directory(
+    root: str | os.PathLike[str], datum_glob: str, memo_path: str | os.PathLike[str], objects: str | os.PathLike[str]
+) -> tuple[str, int, int]: ...
+def stored_manifest_diff(
+    objects: str | os.PathLike[str], old_id: str | None, new_id: str
+) -> tuple[list[str], list[str], list[str]]: ...
+def read_stored_manifest(objects: str | os.PathLike[str], manifest_id: str) -> dict[str, tuple[str, int]]: ...

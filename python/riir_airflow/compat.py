@@ -1,9 +1,19 @@
 """Opt-in import alias: `import airflow...` resolves to `riir_airflow...` so unmodified DAG files load.
 
 Enable it with `riir_airflow.compat.install()`, or for a whole interpreter with the environment variable
-`RIIR_AIRFLOW_COMPAT=1` (read by the `riir-airflow` command and by the `riir_airflow_compat.pth` start-up hook).
-No top-level `airflow` package is ever installed: when real Apache Airflow is importable, the alias refuses to
-shadow it unless forced.
+`RIIR_AIRFLOW_COMPAT=1` (read by the `riir-airflow` command). No top-level `airflow` package is ever installed.
+
+What `airflow.X` resolves to, with the alias on (docs/providers.md says the same for users):
+- `airflow` and every `airflow.X` riir_airflow has: riir_airflow's module (same objects, the name stays `airflow.X`).
+  This holds even when Apache Airflow is installed in the same environment: the alias sits first on `sys.meta_path`
+  and `airflow.__path__` is riir_airflow's directory, so none of Airflow's own core modules is ever loaded.
+- `airflow.providers.*`: the installed provider distributions. They are namespace packages under
+  `<site-packages>/airflow/providers/`, so `airflow.providers.__path__` lists those directories next to riir's.
+  The one provider riir ships itself, `standard`, wins module by module: riir's module when riir has it (its
+  operators are wired into riir's engine), the installed apache-airflow-providers-standard's module otherwise
+  (e.g. `...standard.version_compat`, `...standard.get_provider_info`, its example DAGs).
+- `airflow.__version__`, `airflow.version.version`: the Airflow version whose interface riir mirrors (3.3.x), so
+  providers take their Airflow 3 code paths. riir's own version is `riir_airflow.__version__`.
 """
 
 from __future__ import annotations
@@ -15,9 +25,27 @@ import importlib.util
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from types import ModuleType
 
+from riir_airflow._version import AIRFLOW_VERSION
+
 ENV_VAR = "RIIR_AIRFLOW_COMPAT"
+PROVIDERS = "airflow.providers"
+
+# Attributes of an alias module that differ from riir_airflow's module of the same path.
+ALIAS_OVERRIDES: dict[str, dict[str, object]] = {"airflow": {"__version__": AIRFLOW_VERSION}}
+
+
+def installed_provider_dirs(module_name: str) -> list[str]:
+    """Directories of installed provider distributions for `airflow.providers[.X...]`, in `sys.path` order."""
+    relative = module_name.split(".")
+    found: list[str] = []
+    for entry in sys.path:
+        candidate = Path(entry or ".", *relative)
+        if candidate.is_dir() and str(candidate) not in found:
+            found.append(str(candidate))
+    return found
 
 
 class AliasModule(ModuleType):
@@ -27,9 +55,17 @@ class AliasModule(ModuleType):
     def __init__(self, name: str, target: ModuleType) -> None:
         super().__init__(name, target.__doc__)
         object.__setattr__(self, "_riir_target", target)
-        for attr in ("__file__", "__path__", "__all__"):
+        for attr in ("__file__", "__all__"):
             if hasattr(target, attr):
                 object.__setattr__(self, attr, getattr(target, attr))
+        if hasattr(target, "__path__"):
+            path = list(target.__path__)
+            if name == PROVIDERS or name.startswith(PROVIDERS + "."):
+                # Submodules riir does not ship come from the installed provider distributions.
+                path += [p for p in installed_provider_dirs(name) if p not in path]
+            object.__setattr__(self, "__path__", path)
+        for attr, value in ALIAS_OVERRIDES.get(name, {}).items():
+            object.__setattr__(self, attr, value)
 
     def __getattr__(self, name: str) -> object:
         return getattr(object.__getattribute__(self, "_riir_target"), name)
@@ -50,7 +86,11 @@ class _AliasLoader(importlib.abc.Loader):
 
 
 class AirflowAliasFinder(importlib.abc.MetaPathFinder):
-    """Maps `airflow` and `airflow.X.Y` onto `riir_airflow` and `riir_airflow.X.Y`."""
+    """Maps `airflow` and `airflow.X.Y` onto `riir_airflow` and `riir_airflow.X.Y` where riir_airflow has them.
+
+    Names riir_airflow lacks are left to the normal path finders, which search the parent's `__path__`: riir's own
+    directory for the core (so they are not found, whatever else is installed) and, below `airflow.providers`, the
+    installed provider distributions too."""
 
     def find_spec(
         self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None

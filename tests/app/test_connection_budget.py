@@ -211,7 +211,10 @@ async def test_100_apps_on_one_default_postgresql(tmp_path: Path) -> None:
                 app.proc.send_signal(signal.SIGTERM)
             for app in apps:
                 assert app.terminate(60) == 0, app.output()
-            assert not any("too many clients" in a.output() and "Traceback" in a.output() for a in apps)
+            logs = [a.log_path.read_text() for a in apps]
+            assert not [text for text in logs if "Traceback" in text]
+            # The server was full at times: some apps waited for their connection or shared one, and said so.
+            assert any("too many clients" in text for text in logs)
         finally:
             for app in apps:
                 app.stop()

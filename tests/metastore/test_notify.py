@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 import asyncpg
 import pytest
@@ -16,6 +17,7 @@ from riir_airflow.metastore.notify import (
     TASK_STATE_CHANGED,
     Listener,
     Notification,
+    dag_channel,
 )
 from riir_airflow.metastore.records import StateChange, TaskInstanceKey
 from tests.metastore.conftest import make_run
@@ -70,3 +72,29 @@ def test_unknown_channel_is_refused() -> None:
     assert len(CHANNELS) == 4
     with pytest.raises(ValueError, match="unknown channels"):
         Listener(None, ["nope"])  # type: ignore[arg-type]
+
+
+async def test_each_dag_has_its_own_channel(db: asyncpg.Pool, conn: asyncpg.Connection) -> None:
+    # An app listens to its DAGs' channels only: another DAG's events never reach it.
+    long_id = "d" * 250  # longer than a channel name may be: the name is a hash
+    assert await conn.fetchval("SELECT riir_dag_channel($1)", long_id) == dag_channel(long_id)
+    assert len(dag_channel(long_id).encode()) <= 63
+    mine: list[tuple[str, dict[str, object]]] = []
+
+    def on_notify(_conn: object, _pid: int, channel: str, payload: object) -> None:
+        mine.append((channel, json.loads(str(payload))))
+
+    await conn.add_listener(dag_channel("example"), on_notify)
+    await make_run(db, dag_id="other", tasks=("a",))
+    await q.set_task_state(db, TaskInstanceKey("other", "manual__1", "a"), "scheduled", expected=[None])
+    await make_run(db, tasks=("a",))
+    await q.set_task_state(db, TaskInstanceKey("example", "manual__1", "a"), "scheduled", expected=[None])
+    await q.set_dag_paused(db, "example", False)
+    await asyncio.sleep(0.3)  # notifications arrive asynchronously after the commit
+    assert {channel for channel, _ in mine} == {dag_channel("example")}
+    assert [(p["event"], p["dag_id"]) for _, p in mine] == [
+        (RUN_CREATED, "example"),
+        (TASK_STATE_CHANGED, "example"),
+        (DAG_PAUSED, "example"),
+    ]
+    assert mine[1][1]["state"] == "scheduled" and mine[1][1]["task_id"] == "a"

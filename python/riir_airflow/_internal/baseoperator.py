@@ -549,6 +549,20 @@ class BaseOperator(TaskNode, metaclass=BaseOperatorMeta):
 
         return render_value(content, context, jinja_env or self.get_template_env(), seen_oids, self.template_ext)
 
+    def _do_render_template_fields(
+        self, parent: Any, template_fields: Any, context: Any, jinja_env: Any, seen_oids: set[int]
+    ) -> None:
+        """Airflow's Templater method providers call to re-render some fields of `parent` (e.g. smtp's
+        EmailOperator after filling fields from its connection)."""
+        from riir_airflow._internal.templating import _render_fields
+
+        _render_fields(parent, template_fields, context, jinja_env, seen_oids, getattr(parent, "template_ext", ()))
+
+    def _read_template(self, template_path: str) -> str:
+        """The text of a template file (Airflow's Templater._read_template)."""
+        with open(template_path) as handle:
+            return handle.read()
+
 
 # --- chaining helpers -----------------------------------------------------------------------------------------
 def chain(*tasks: Any) -> None:

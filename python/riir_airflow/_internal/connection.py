@@ -167,17 +167,57 @@ class Connection:
         return json.dumps(data)
 
     @classmethod
-    def get(cls, conn_id: str) -> Connection:
-        value = secrets.get_conn_value(conn_id)
-        if value is None:
-            raise AirflowNotFoundException(f"The conn_id `{conn_id}` isn't defined")
+    def parse(cls, conn_id: str, value: str, *, source: str) -> Connection:
+        """A connection from its serialized form (JSON or URI); a bad value is an error naming the connection
+        and where it came from."""
         value = value.strip()
-        if value.startswith("{"):
-            return cls.from_json(value, conn_id=conn_id)
-        return cls.from_uri(value, conn_id=conn_id)
+        try:
+            if value.startswith("{"):
+                return cls.from_json(value, conn_id=conn_id)
+            if "://" not in value:
+                raise ValueError("expected a URI such as 'postgres://user:password@host:5432/schema' or a JSON object")
+            conn = cls.from_uri(value, conn_id=conn_id)
+        except (ValueError, TypeError, AirflowException) as err:
+            raise AirflowException(f"Connection {conn_id!r} (from {source}) is not a valid connection: {err}") from None
+        return conn
+
+    @classmethod
+    def get(cls, conn_id: str) -> Connection:
+        found = secrets.find_connection(conn_id) if isinstance(conn_id, str) and conn_id else None
+        if found is None:
+            raise AirflowNotFoundException(f"The conn_id `{conn_id}` isn't defined")
+        value, source = found
+        if isinstance(value, str):
+            return cls.parse(conn_id, value, source=source)
+        return value  # type: ignore[no-any-return]
 
     def get_hook(self, *, hook_params: dict[str, Any] | None = None) -> Any:
-        raise AirflowException(f"Unknown hook type {self.conn_type!r}: provider hooks are not bundled")
+        """An instance of the hook the installed providers register for this connection's type."""
+        from riir_airflow._internal.providers_manager import ProvidersManager
+
+        try:
+            hook_class = ProvidersManager().hook_class(self.conn_type or "")
+        except KeyError:
+            raise AirflowException(
+                f'Unknown hook type "{self.conn_type}" (connection {self.conn_id!r}): no installed provider '
+                "registers it; install one with `riir-airflow providers install`"
+            ) from None
+        attr = getattr(hook_class, "conn_name_attr", None)
+        kwargs = {attr: self.conn_id} if attr else {}
+        return hook_class(**kwargs, **(hook_params or {}))
 
     def test_connection(self) -> tuple[bool, str]:
-        return False, "Testing connections is disabled"
+        """Runs the hook's own `test_connection`, as Airflow's Connection.test_connection does; while it runs, the
+        hook finds this connection by its id even when no backend has it (a connection being created)."""
+        with secrets.preset_connection(self):
+            try:
+                hook = self.get_hook()
+            except AirflowException as err:
+                return False, str(err)
+            if not getattr(hook, "test_connection", None):
+                return False, f"Hook {type(hook).__name__} doesn't implement or inherit test_connection method"
+            try:
+                status, message = hook.test_connection()
+            except Exception as err:
+                return False, str(err)
+            return bool(status), str(message)

@@ -240,6 +240,15 @@ class DAG:
     def folder(self) -> str:
         return os.path.dirname(self.fileloc)
 
+    @property
+    def task(self) -> Any:
+        """`@dag.task`: the task decorator bound to this DAG (Airflow's `functools.partial(task, dag=self)`)."""
+        import functools
+
+        from riir_airflow._internal.decorators import task
+
+        return functools.partial(task, dag=self)
+
     def add_task(self, task: Any) -> None:
         """Adds a task; its start/end dates are bounded by the DAG's, as in Airflow."""
         if task.dag is not None and task.dag is not self:
@@ -354,7 +363,8 @@ class DAG:
                 clone.upstream_task_ids = task.upstream_task_ids & keep
                 clone.downstream_task_ids = task.downstream_task_ids & keep
                 subset.task_dict[task_id] = clone
-                clone.dag = subset
+                # The copy belongs to the subset (the dag setter refuses to move the original to another DAG).
+                clone.__dict__["_dag"] = subset
         subset.partial = True
         return subset
 

@@ -97,6 +97,15 @@ _EXTERNAL_TASK = {
 _TEMPORAL_TRIGGERS = _from("standard.triggers", "DateTimeTrigger", "TimeDeltaTrigger")
 _FILE_TRIGGERS = _from("standard.triggers", "FileTrigger", "FileDeleteTrigger", "DirectoryFileDeleteTrigger")
 
+_AIRFLOW_HELPERS = (
+    "validate_key", "is_container", "chunks", "as_flattened_list", "convert_camel_to_snake", "merge_dicts",
+    "partition", "exactly_one", "at_most_one", "prune_dict",
+)  # fmt: skip
+_PROVIDERS_MANAGER = (
+    "ProvidersManager", "ProviderInfo", "HookInfo", "HookClassProvider", "DialectInfo", "TriggerInfo",
+    "NotificationInfo", "ConnectionFormWidgetInfo", "ConnectionTypeHookUIMetadata", "LazyDictWithCache",
+)  # fmt: skip
+
 SDK = {
     **_from("dag", "DAG", "dag"),
     **_from("taskgroup", "TaskGroup", "task_group"),
@@ -138,13 +147,15 @@ SDK = {
     ),
     "TaskInstance": "riir_airflow.runtime.task_instance:RuntimeTaskInstance",
     "conf": "riir_airflow.config:conf",
-    "__version__": "riir_airflow._version:__version__",
+    "__version__": "riir_airflow._version:TASK_SDK_VERSION",
     "macros": "riir_airflow._internal:macros",
 }
 _DECORATOR_BASE = {
     **_from("decorators", "DecoratedOperator", "get_unique_task_id", "TaskDecoratorCollection"),
     **_from("decorator_factory", "TaskDecorator", "task_decorator_factory"),
     **_from("mapped", "DecoratedMappedOperator"),
+    **_from("sdk_helpers", "KeywordParameters", "is_async_callable"),
+    **_from("standard.python", "determine_kwargs"),
 }
 
 EXPORTS: dict[str, dict[str, str]] = {
@@ -302,9 +313,48 @@ EXPORTS: dict[str, dict[str, str]] = {
     "sdk.timezone": _TIMEZONE,
     "utils.xcom": _from("xcom_arg", "XCOM_RETURN_KEY"),
     "utils.timeout": _from("timeout", "timeout"),
-    "utils.helpers": {},
+    "utils.helpers": _from("airflow_utils", *_AIRFLOW_HELPERS),
     "assets": {},
     "configuration": {"conf": "riir_airflow.config:conf"},
+    "version": {"version": "riir_airflow._version:AIRFLOW_VERSION"},
+    # What provider distributions import from Airflow's internals (survey of their wheels, docs/providers.md).
+    "providers_manager": _from("providers_manager", *_PROVIDERS_MANAGER),
+    "utils.types": {**_from("notset", "ArgNotSet", "NOTSET"), **_from("states", "DagRunType")},
+    "sdk.definitions._internal.types": _from(
+        "notset", "ArgNotSet", "NOTSET", "SET_DURING_EXECUTION", "SetDuringExecution", "is_arg_set"
+    ),
+    "utils.log.logging_mixin": _from("logging_mixin", "LoggingMixin", "remove_escape_codes"),
+    "utils.platform": _from("airflow_utils", "getuser"),
+    "utils.yaml": _from("airflow_yaml", "safe_load", "full_load", "dump"),
+    "utils.strings": _from("airflow_utils", "to_boolean", "get_random_string"),
+    "utils.hashlib_wrapper": _from("airflow_utils", "md5"),
+    "utils.file": _from("airflow_utils", "correct_maybe_zipped"),
+    "utils.module_loading": {
+        **_from("module_loading", "import_string", "qualname"),
+        **_from("sdk_helpers", "iter_namespace"),
+    },
+    "utils.operator_helpers": {
+        **_from("standard.python", "determine_kwargs"),
+        **_from("sdk_helpers", "KeywordParameters", "make_kwargs_callable"),
+    },
+    "models.taskinstancekey": _from("sdk_helpers", "TaskInstanceKey"),
+    "sdk.types": _from("sdk_helpers", "TaskInstanceKey"),
+    "sdk.definitions.context": {**_from("context_type", "Context"), **_from("sdk_helpers", "context_merge")},
+    "sdk.definitions.template": _from("templating", "literal"),
+    "sdk.execution_time.context": {
+        **_from("sdk_helpers", "AIRFLOW_VAR_NAME_FORMAT_MAPPING"),
+        "context_to_airflow_vars": "riir_airflow.runtime.context:context_to_airflow_vars",
+    },
+    "sdk.log": _from("secrets_masker", "mask_secret", "redact"),
+    "api_fastapi.auth.managers.models.resource_details": _from(
+        "resource_details", "AssetDetails", "AssetAliasDetails", "AccessView"
+    ),
+    "models.asset": _from("resource_details", "expand_alias_to_assets"),
+    "settings": _from("sdk_helpers", "AIRFLOW_HOME", "pod_mutation_hook"),
+    "secrets": _from("secrets", "BaseSecretsBackend"),
+    "secrets.base_secrets": _from("secrets", "BaseSecretsBackend"),
+    "sdk.bases.secrets_backend": _from("secrets", "BaseSecretsBackend"),
+    "sdk._shared.module_loading": _from("sdk_helpers", "is_valid_dotpath", "iter_namespace"),
     "triggers.base": _TRIGGER_BASE,
     "triggers.temporal": _TEMPORAL_TRIGGERS,
     "triggers.file": _FILE_TRIGGERS,
@@ -321,7 +371,10 @@ EXPORTS: dict[str, dict[str, str]] = {
     "providers.standard.hooks.subprocess": _from(
         "standard.hooks", "SubprocessHook", "SubprocessResult", "working_directory"
     ),
-    "sdk.module_loading": _from("module_loading", "import_string", "qualname"),
+    "sdk.module_loading": {
+        **_from("module_loading", "import_string", "qualname"),
+        **_from("sdk_helpers", "iter_namespace", "is_valid_dotpath"),
+    },
     "timetables.base": _from("timetables", "Timetable", "DataInterval", "TimeRestriction", "DagRunInfo"),
     "timetables.interval": _from("timetables", "CronDataIntervalTimetable", "DeltaDataIntervalTimetable"),
     "timetables.trigger": _from(

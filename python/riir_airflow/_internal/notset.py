@@ -32,4 +32,20 @@ NOTSET: Final = ArgNotSet()
 
 
 def is_arg_set(value: Any) -> bool:
-    return value is not NOTSET
+    return not isinstance(value, ArgNotSet)
+
+
+class SetDuringExecution(ArgNotSet):
+    """Type of SET_DURING_EXECUTION: an argument whose value the operator computes while it runs."""
+
+    _instance = None
+
+    def __repr__(self) -> str:
+        return "SET_DURING_EXECUTION"
+
+    @staticmethod
+    def serialize() -> str:
+        return "DYNAMIC (set during execution)"
+
+
+SET_DURING_EXECUTION: Final = SetDuringExecution()

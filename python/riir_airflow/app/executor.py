@@ -68,7 +68,7 @@ class RunningTry:
     done: asyncio.Future[ProcessOutcome] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
 
 
-def _connection_uri(record: Any) -> str:
+def connection_as_json(record: Any) -> str:
     """A metastore connection as the JSON form tasks parse (Connection.from_json)."""
     data = {
         "conn_type": record.conn_type,
@@ -126,7 +126,7 @@ class ForkExecutor:
                 return await store_secrets.get_variable(self.db, request.key, environ={})
             case GetConnection():
                 conn_record = await store_secrets.get_connection_record(self.db, request.conn_id)
-                return None if conn_record is None else _connection_uri(conn_record)
+                return None if conn_record is None else connection_as_json(conn_record)
             case SetVariable():
                 await store_secrets.set_variable(self.db, request.key, request.value, description=request.description)
                 return None

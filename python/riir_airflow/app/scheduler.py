@@ -202,20 +202,21 @@ class DagScheduler:
                 await asyncio.to_thread(notify, "on_dag_run_running", dag_run=started, msg="started")
 
     # --- one run --------------------------------------------------------------------------------------------------
-    async def schedule_run(self, run: Any, now: dt.datetime) -> None:
-        """The engine's pass over a running run; a run it finished gets its DAG callbacks."""
-        decided = await self.engine.schedule_run(run.run_id, run.logical_date, now)
-        self.scheduled += decided.scheduled
-        if decided.wakeup is not None:
-            self._remember_wakeup(decided.wakeup)
-        finished = self.store.finished_runs.pop(run.run_id, None)
-        if decided.finished and finished is not None:
-            log.info("Dag run %s of %s finished: %s", run.run_id, self.dag.dag_id, decided.run_state)
-            self.executor.launch_dag_callbacks(self.dag, run_view(finished))
-            if decided.run_state in ("success", "failed"):  # listeners run off the event loop; the scheduler waits
-                msg = "success" if decided.run_state == "success" else "task_failure"
-                await asyncio.to_thread(notify, f"on_dag_run_{decided.run_state}", dag_run=finished, msg=msg)
-            self.wake.set()  # a slot opened: a queued run may start now
+    async def schedule_runs(self, runs: list[Any], now: dt.datetime) -> None:
+        """The engine's pass over the running runs; a run it finished gets its DAG callbacks."""
+        decided = await self.engine.schedule_runs([(run.run_id, run.logical_date) for run in runs], now)
+        for run_id, run_pass in decided.items():
+            self.scheduled += run_pass.scheduled
+            if run_pass.wakeup is not None:
+                self._remember_wakeup(run_pass.wakeup)
+            finished = self.store.finished_runs.pop(run_id, None)
+            if run_pass.finished and finished is not None:
+                log.info("Dag run %s of %s finished: %s", run_id, self.dag.dag_id, run_pass.run_state)
+                self.executor.launch_dag_callbacks(self.dag, run_view(finished))
+                if run_pass.run_state in ("success", "failed"):  # listeners run off the loop; the scheduler waits
+                    msg = "success" if run_pass.run_state == "success" else "task_failure"
+                    await asyncio.to_thread(notify, f"on_dag_run_{run_pass.run_state}", dag_run=finished, msg=msg)
+                self.wake.set()  # a slot opened: a queued run may start now
 
     def _remember_wakeup(self, when: dt.datetime) -> None:
         if self.next_wakeup is None or when < self.next_wakeup:
@@ -410,7 +411,6 @@ class DagScheduler:
             running = [r for r in await self._active_runs() if r.state == "running"]
         self.runs = {run.run_id: run for run in running}
         self.scheduled = 0
-        for run in running:
-            await self.schedule_run(run, now)
+        await self.schedule_runs(running, now)
         if self.accepting and claim:
             await self.dispatch()

@@ -26,12 +26,14 @@ from typing import Any
 import pendulum
 
 from riir_airflow import __version__
+from riir_airflow._internal import secrets
 from riir_airflow._internal.dagbag import DagBag, list_py_files
-from riir_airflow._internal.serialization import dag_hash, serialize_dag
+from riir_airflow.app.dag_store import record_import_errors, store_dag
 from riir_airflow.app.environment import apply_environment, configured_environment
-from riir_airflow.app.executor import ForkExecutor
+from riir_airflow.app.executor import ForkExecutor, connection_as_json
 from riir_airflow.app.identity import deploy_identity
 from riir_airflow.app.scheduler import DagScheduler
+from riir_airflow.app.triggerer_secrets import AppProcessSecrets
 from riir_airflow.metastore import app_queries, notify, plugin_queries, queries
 from riir_airflow.metastore.connections import ConnectionBudget, connect_waiting
 from riir_airflow.metastore.pool import connect, resolve_settings, session_settings
@@ -80,6 +82,7 @@ class DagApp:
         self.pause_changed = True  # re-read `paused` on the next loop turn
         self.paused_read_at = 0.0
         self.heartbeat_ok = True  # while False, no new tries are claimed
+        self.listening_for_slots = False  # LISTENing to every DAG's task states (tries of ours wait for pool slots)
         self.fencing_tokens: dict[str, int] = {}
         self.fenced = False  # lost the locks: no more writes, exit non-zero
         self.closing = False
@@ -100,23 +103,7 @@ class DagApp:
         versions: dict[str, Any] = {}
         identity = deploy_identity()
         for dag in bag.dags.values():
-            document = serialize_dag(dag)
-            schedule = document["schedule"]
-            await queries.upsert_dag(
-                self.db, dag.dag_id, fileloc=dag.fileloc, relative_fileloc=dag.relative_fileloc, owners=dag.owner,
-                tags=sorted(dag.tags), description=dag.description, dag_display_name=dag.dag_display_name,
-                timetable_summary=schedule["summary"], timetable_description=schedule["description"],
-                max_active_tasks=dag.max_active_tasks, max_active_runs=dag.max_active_runs,
-                max_consecutive_failed_dag_runs=dag.max_consecutive_failed_dag_runs,
-                has_task_concurrency_limits=any(t.max_active_tis_per_dag for t in dag.tasks),
-                is_paused_upon_creation=_paused_at_creation(dag), app_id=self.app_id,
-            )  # fmt: skip
-            structure_hash = dag_hash(document)
-            # The file's text rides along for the UI's Code tab (the broker never reads DAG files); a new version
-            # is still made only when the DAG's structure or settings change, as in Airflow.
-            document["source_code"] = _source_text(dag.fileloc)
-            version = await queries.add_dag_version(self.db, dag.dag_id, document, structure_hash, identity=identity)
-            versions[dag.dag_id] = version.id
+            versions[dag.dag_id] = await store_dag(self.db, dag, app_id=self.app_id, identity=identity)
         files = list_py_files(self.path)
         await queries.register_app(
             self.db, self.app_id, name=os.path.basename(self.path), dag_ids=sorted(bag.dags),
@@ -200,6 +187,10 @@ class DagApp:
     def _on_notification(self, _conn: Any, _pid: int, channel: str, payload: object) -> None:
         note = _payload(payload)
         scheduler = self.schedulers.get(str(note.get("dag_id")))
+        if channel.startswith(notify.DAG_CHANNEL_PREFIX):
+            channel = str(note.pop("event", ""))  # one of our DAGs' own channels: the kind is in the payload
+        elif scheduler is not None:
+            return  # the global channel while waiting for slots: our own DAGs' events come on their channels
         if scheduler is None:
             # Another app's DAG. Its tries ending can only matter here by freeing pool slots that tries of ours wait
             # for; anything else would wake every app of a large deployment for every change anywhere.
@@ -213,6 +204,20 @@ class DagApp:
         if channel == notify.DAG_PAUSED:
             self.pause_changed = True
         self.wake.set()
+
+    async def _listen_for_slots(self, waiting: bool) -> None:
+        """While tries of ours wait for pool slots, other DAGs' tries ending can free them: listen to every DAG's task
+        states then, and only then (otherwise each event would reach every app of the deployment)."""
+        if waiting == self.listening_for_slots:
+            return
+        async with self.db.session_connection() as conn:
+            if waiting:
+                await conn.add_listener(notify.TASK_STATE_CHANGED, self._on_notification)
+                # A slot freed between this turn's claims and the LISTEN was not heard: look once more.
+                self.wake.set()
+            else:
+                await conn.remove_listener(notify.TASK_STATE_CHANGED, self._on_notification)
+        self.listening_for_slots = waiting
 
     async def _heartbeat(self) -> None:
         """Stamps the app's and its running tries' heartbeats, on the session connection (the one an idle app keeps
@@ -259,6 +264,7 @@ class DagApp:
                     self.fence(exc)
                 except Exception:
                     log.exception("Scheduling %s failed; retrying on the next wake-up", dag_id)
+            await self._listen_for_slots(any(s.waiting_for_slots for s in self.schedulers.values()))
             wakeups = [s.next_wakeup for s in self.schedulers.values() if s.next_wakeup is not None]
             timeout = IDLE_WAKE_SECONDS
             if wakeups:
@@ -308,12 +314,7 @@ class DagApp:
             log.error("Could not record the import error in the metastore: %s", exc)
             return
         try:
-            for filename, stack_trace in errors.items():
-                await queries.record_event(
-                    db,
-                    "import_error",
-                    extra={"filename": filename, "stack_trace": stack_trace, "bundle_name": None},
-                )
+            await record_import_errors(db, errors)
         finally:
             await db.close()
 
@@ -341,6 +342,8 @@ class DagApp:
         self.db = ConnectionBudget(settings, session, same_server=direct.dsn == settings.dsn)
         session.add_termination_listener(self._on_session_closed)
         self.executor = ForkExecutor(self.db)
+        # Triggers run in this process: their connection lookups reach the metastore (task processes override it).
+        secrets.set_store(AppProcessSecrets(settings, connection_as_json))
         try:
             versions = await self.register(bag)
             heartbeat = asyncio.create_task(self._heartbeat())
@@ -355,8 +358,9 @@ class DagApp:
                     self.fencing_tokens[dag_id], self.fence,
                 )  # fmt: skip
             async with self.db.session_connection() as conn:
-                for channel in (notify.RUN_CREATED, notify.DAG_PAUSED, notify.TASK_STATE_CHANGED):
-                    await conn.add_listener(channel, self._on_notification)
+                # Our DAGs' channels only: events of other DAGs are not delivered here (metastore/notify.py).
+                for dag_id in sorted(self.schedulers):
+                    await conn.add_listener(notify.dag_channel(dag_id), self._on_notification)
             log.info("App %s running %s", self.app_id, ", ".join(sorted(bag.dags)))
             await self.loop()
             await self.drain()
@@ -381,21 +385,6 @@ def _payload(payload: object) -> dict[str, Any]:
     except ValueError:
         return {}
     return note if isinstance(note, dict) else {}
-
-
-def _source_text(fileloc: str) -> str | None:
-    try:
-        return Path(fileloc).read_text(errors="replace")
-    except OSError:
-        return None  # a DAG made in code without a file: the Code tab says so
-
-
-def _paused_at_creation(dag: Any) -> bool:
-    if dag.is_paused_upon_creation is not None:
-        return bool(dag.is_paused_upon_creation)
-    from riir_airflow.config import conf
-
-    return conf.getboolean("core", "dags_are_paused_at_creation", fallback=True)
 
 
 def loop_time() -> float:

@@ -21,7 +21,7 @@ from riir_airflow._version import __version__
 from riir_airflow.broker.auth import AuthManager
 from riir_airflow.config import AirflowConfigParser, conf
 from riir_airflow.exceptions import AirflowBadRequest, AirflowException, AirflowNotFoundException, DagNotFound
-from riir_airflow.metastore.pool import create_pool, settings_from_config
+from riir_airflow.metastore.pool import create_pool, session_settings, settings_from_config
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +124,14 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         own = pool is None
-        app.state.pool = pool if pool is not None else await create_pool(settings_from_config(cfg, dsn=dsn))
+        app.state.db_settings = None  # set when the broker connects itself: the UI's LISTEN connection uses them
+        if pool is None:
+            settings = settings_from_config(cfg, dsn=dsn)
+            # LISTEN lives in a session: `[database] direct_conn` when the pool goes through pgbouncer.
+            app.state.db_settings = session_settings(settings, cfg)
+            app.state.pool = await create_pool(settings)
+        else:
+            app.state.pool = pool
         try:
             yield
         finally:

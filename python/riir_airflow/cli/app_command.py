@@ -1,11 +1,9 @@
-"""`riir-airflow app PATH` (run a DAG app), `app drain` (PreStop), `app retire DAG_ID [--purge]`, and the
-metastore-backed `dags trigger | pause | unpause | state` commands."""
+"""`riir-airflow app PATH` (run a DAG app), `app drain` (PreStop), `app retire DAG_ID [--purge]`."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import logging
 import os
 import signal
@@ -134,62 +132,6 @@ def cmd_retire(args: argparse.Namespace) -> int:
     return int(asyncio.run(_with_db(work)))
 
 
-def cmd_trigger(args: argparse.Namespace) -> int:
-    import pendulum
-
-    from riir_airflow.metastore import queries
-
-    conf = json.loads(args.conf) if args.conf else {}
-    if not isinstance(conf, dict):
-        print("error: --conf must be a JSON object", file=sys.stderr)
-        return 1
-    parsed = pendulum.parse(args.logical_date) if args.logical_date else None
-    if parsed is not None and not isinstance(parsed, pendulum.DateTime):
-        print(f"error: --logical-date {args.logical_date!r} is not a date and time", file=sys.stderr)
-        return 1
-    logical = parsed
-    now = pendulum.now("UTC")
-    run_id = args.run_id or f"manual__{(logical or now).isoformat()}"
-
-    async def work(db: Any) -> int:
-        # The run records the DAG version it was triggered on (and so who deployed it), as the API's trigger does.
-        version = await queries.get_dag_version(db, args.dag_id)
-        run = await queries.create_dag_run(
-            db, args.dag_id, run_id, run_type="manual", logical_date=logical,
-            data_interval=(logical, logical) if logical else None, run_after=logical or now, conf=conf,
-            state="queued", triggered_by="cli", dag_version_id=version.id if version is not None else None,
-        )  # fmt: skip
-        print(f"Created <DagRun {run.dag_id} @ {run.logical_date}: {run.run_id}, state:{run.state}>")
-        return 0
-
-    return int(asyncio.run(_with_db(work)))
-
-
-def cmd_pause(args: argparse.Namespace, paused: bool) -> int:
-    from riir_airflow.metastore import queries
-
-    async def work(db: Any) -> int:
-        await queries.set_dag_paused(db, args.dag_id, paused)
-        print(f"Dag: {args.dag_id}, paused: {paused}")
-        return 0
-
-    return int(asyncio.run(_with_db(work)))
-
-
-def cmd_state(args: argparse.Namespace) -> int:
-    from riir_airflow.metastore import queries
-
-    async def work(db: Any) -> int:
-        run = await queries.get_dag_run(db, args.dag_id, args.run_id)
-        if run is None:
-            print(f"error: DagRun {args.run_id} of {args.dag_id} not found", file=sys.stderr)
-            return 1
-        print(run.state)
-        return 0
-
-    return int(asyncio.run(_with_db(work)))
-
-
 def _app_parsers() -> dict[str, argparse.ArgumentParser]:
     run = argparse.ArgumentParser(prog="riir-airflow app", description="Run the DAG app of one DAG file (or folder)")
     run.add_argument("path", help="The DAG file (or folder) this app runs")
@@ -235,23 +177,3 @@ def register(groups: Any) -> None:
     )  # fmt: skip
     app.add_argument("argv", nargs=argparse.REMAINDER)
     app.set_defaults(func=cmd_app)
-
-
-def register_dag_commands(dags: Any) -> None:
-    """Metastore-backed additions to `riir-airflow dags`."""
-    p = dags.add_parser("trigger", help="Trigger a DAG run (the DAG's app runs it)")
-    p.add_argument("dag_id")
-    p.add_argument("-c", "--conf", help="JSON object for the run's conf")
-    p.add_argument("-l", "--logical-date")
-    p.add_argument("-r", "--run-id")
-    p.set_defaults(func=cmd_trigger)
-    p = dags.add_parser("pause", help="Pause a DAG")
-    p.add_argument("dag_id")
-    p.set_defaults(func=lambda a: cmd_pause(a, True))
-    p = dags.add_parser("unpause", help="Unpause a DAG")
-    p.add_argument("dag_id")
-    p.set_defaults(func=lambda a: cmd_pause(a, False))
-    p = dags.add_parser("state", help="The state of a DAG run")
-    p.add_argument("dag_id")
-    p.add_argument("run_id")
-    p.set_defaults(func=cmd_state)

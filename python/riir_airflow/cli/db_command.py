@@ -104,6 +104,8 @@ async def _reset(settings: Any) -> int:
 def _run(args: argparse.Namespace) -> int:
     try:
         settings = _settings()
+        if args.db_command == "reset" and getattr(args, "skip_init", False):
+            raise SystemExit("error: --skip-init is not supported: reset always migrates again")
         if args.db_command == "reset" and not (
             args.yes or input("This will drop existing tables if they exist. Proceed? (y/n)").upper() == "Y"
         ):
@@ -141,17 +143,153 @@ def _embedded(args: argparse.Namespace) -> int:
     return 0
 
 
+def _confirm(question: str, yes: bool) -> bool:
+    return yes or input(f"{question} (y/n)").strip().upper() == "Y"
+
+
+def _clean(args: argparse.Namespace) -> int:
+    """Airflow's `db clean`: archive and delete rows older than --clean-before-timestamp."""
+    from riir_airflow.cli.dag_lookup import parse_date
+    from riir_airflow.cli.metastore_access import with_db
+    from riir_airflow.exceptions import AirflowBadRequest
+    from riir_airflow.metastore import cleanup
+
+    before = parse_date(args.clean_before_timestamp, "--clean-before-timestamp")
+    try:
+        cleanup.resolve_tables(args.tables)
+    except AirflowBadRequest as err:
+        raise SystemExit(f"error: {err}") from None
+
+    def run(dry_run: bool) -> dict[str, int]:
+        return with_db(lambda db: cleanup.clean(
+            db, before, tables=args.tables, dag_ids=args.dag_ids or (), exclude_dag_ids=args.exclude_dag_ids or (),
+            dry_run=dry_run, skip_archive=args.skip_archive,
+        ))  # fmt: skip
+
+    planned = run(True)
+    for table, count in planned.items():
+        print(f"Table {table}: {count} row(s) older than {before.isoformat()}")
+    if args.dry_run or not any(planned.values()):
+        return 0
+    archived = "deleted (no archive)" if args.skip_archive else "archived and deleted"
+    if not _confirm(f"These rows will be {archived}. Proceed?", args.yes):
+        print("Cancelled, nothing was deleted.")
+        return 1
+    done = run(False)
+    print(f"Cleaned {sum(done.values())} row(s) from {sum(1 for c in done.values() if c)} table(s)")
+    return 0
+
+
+def _export_archived(args: argparse.Namespace) -> int:
+    from riir_airflow.cli.metastore_access import with_db
+    from riir_airflow.metastore import cleanup
+
+    written = with_db(lambda db: cleanup.export_archived(db, args.output_path, args.tables))
+    for path in written:
+        print(f"Exported {path}")
+    if args.drop_archives and written and _confirm("Drop the exported archive tables?", args.yes):
+        dropped = with_db(lambda db: cleanup.drop_archived(db, args.tables))
+        print(f"Dropped {len(dropped)} archive table(s)")
+    return 0
+
+
+def _drop_archived(args: argparse.Namespace) -> int:
+    from riir_airflow.cli.metastore_access import with_db
+    from riir_airflow.metastore import cleanup
+
+    names = with_db(lambda db: cleanup.archive_tables(db, args.tables))
+    if not names:
+        print("No archived tables to drop")
+        return 0
+    if not _confirm(f"Drop {len(names)} archive table(s): {', '.join(names)}?", args.yes):
+        print("Cancelled")
+        return 1
+    dropped = with_db(lambda db: cleanup.drop_archived(db, args.tables))
+    print(f"Dropped {len(dropped)} archive table(s)")
+    return 0
+
+
+def _shell(args: argparse.Namespace) -> int:
+    """`psql` on the metastore (the embedded PostgreSQL's socket included)."""
+    import os
+    import shutil
+
+    from riir_airflow.metastore.pool import resolve_settings
+
+    psql = shutil.which("psql")
+    if psql is None:
+        raise SystemExit("error: psql is not installed (apt-get install postgresql-client)")
+    settings = resolve_settings()
+    os.execv(psql, [psql, settings.dsn])
+    return 0  # not reached: execv replaces this process
+
+
+def _tables_type(text: str) -> list[str]:
+    return [t.strip() for t in text.split(",") if t.strip()]
+
+
 def register(groups: Any) -> None:
+    from riir_airflow.cli.output import add_verbose_argument
+
     parser = groups.add_parser("db", help="Database operations")
     commands = parser.add_subparsers(dest="db_command", metavar="COMMAND", required=True)
-    commands.add_parser("migrate", help="Create or upgrade the metastore schema").set_defaults(func=_run)
-    commands.add_parser("check", help="Check if the database can be reached").set_defaults(func=_run)
+    migrate = commands.add_parser("migrate", help="Create or upgrade the metastore schema")
+    # Airflow's revision flags: riir-airflow's schema has numbered SQL migrations, always applied up to the latest.
+    for flags in (("-n", "--to-version"), ("-r", "--to-revision"), ("--from-revision",), ("--from-version",)):
+        migrate.add_argument(*flags, help=argparse.SUPPRESS)
+    migrate.add_argument("-s", "--show-sql-only", action="store_true", help=argparse.SUPPRESS)
+    migrate.add_argument("-m", "--use-migration-files", action="store_true", help=argparse.SUPPRESS)
+    add_verbose_argument(migrate)
+    migrate.set_defaults(func=_run)
+    check = commands.add_parser("check", help="Check if the database can be reached")
+    check.add_argument("--retry", type=int, default=0, help="Retry database check upon failure")
+    check.add_argument("--retry-delay", type=int, default=1, help="Wait time between retries in seconds")
+    add_verbose_argument(check)
+    check.set_defaults(func=_run)
     wait = commands.add_parser("check-migrations", help="Check if migrations have finished (wait for them)")
     wait.add_argument("-t", "--migration-wait-timeout", type=int, default=60, help="timeout to wait for db to migrate")
+    add_verbose_argument(wait)
     wait.set_defaults(func=_run)
     reset = commands.add_parser("reset", help="Drop the metastore's tables and migrate again")
     reset.add_argument("-y", "--yes", action="store_true", help="Do not prompt to confirm. Use with care!")
+    reset.add_argument("-s", "--skip-init", action="store_true", help="Only remove tables; do not perform db init.")
+    reset.add_argument("-m", "--use-migration-files", action="store_true", help=argparse.SUPPRESS)
+    add_verbose_argument(reset)
     reset.set_defaults(func=_run)
+
+    clean = commands.add_parser("clean", help="Purge old records in metastore tables")
+    before_help = "The date or timestamp before which data should be purged (UTC unless a zone is given)."
+    clean.add_argument("--clean-before-timestamp", required=True, help=before_help)
+    clean.add_argument("-t", "--tables", type=_tables_type, help="Table names to perform maintenance on (comma "
+                       "separated); default: all cleanable tables")  # fmt: skip
+    clean.add_argument("--dry-run", action="store_true", help="Perform a dry run")
+    clean.add_argument("--skip-archive", action="store_true", help="Don't preserve purged records in an archive table")
+    clean.add_argument("--batch-size", type=int, help="Accepted for compatibility: one transaction cleans all")
+    clean.add_argument("--dag-ids", type=_tables_type, help="Only clean these DAGs (comma separated)")
+    clean.add_argument("--exclude-dag-ids", type=_tables_type, help="Do not clean these DAGs (comma separated)")
+    clean.add_argument("--error-on-cleanup-failure", action="store_true", help="Accepted for compatibility: any "
+                       "failure rolls everything back and exits non-zero")  # fmt: skip
+    clean.add_argument("-y", "--yes", action="store_true", help="Do not prompt to confirm. Use with care!")
+    add_verbose_argument(clean)
+    clean.set_defaults(func=_clean)
+
+    export = commands.add_parser("export-archived", help="Export archived data from the archive tables")
+    export.add_argument("--output-path", required=True, help="The path to the output directory to export the files")
+    export.add_argument("--export-format", choices=("csv",), default="csv", help="The file format to export the "
+                        "cleaned data")  # fmt: skip
+    export.add_argument("-t", "--tables", type=_tables_type, help="Table names to export (comma separated)")
+    export.add_argument("--drop-archives", action="store_true", help="Drop the archive tables after exporting.")
+    export.add_argument("-y", "--yes", action="store_true", help="Do not prompt to confirm. Use with care!")
+    export.set_defaults(func=_export_archived)
+
+    drop = commands.add_parser("drop-archived", help="Drop archived tables created through the db clean command")
+    drop.add_argument("-t", "--tables", type=_tables_type, help="Table names (comma separated)")
+    drop.add_argument("-y", "--yes", action="store_true", help="Do not prompt to confirm. Use with care!")
+    drop.set_defaults(func=_drop_archived)
+
+    shell = commands.add_parser("shell", help="Runs a shell (psql) to access the database")
+    add_verbose_argument(shell)
+    shell.set_defaults(func=_shell)
     embedded = commands.add_parser("embedded", help="The embedded PostgreSQL under $AIRFLOW_HOME")
     embedded.add_argument("embedded_command", choices=["start", "stop", "status"])
     embedded.set_defaults(func=_embedded)

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
+
+from riir_airflow.exceptions import AirflowException
 
 # One module per command group, as in `airflow <group> <command>`.
 COMMAND_MODULES = [
@@ -21,6 +24,17 @@ COMMAND_MODULES = [
     "riir_airflow.cli.app_command",
     "riir_airflow.cli.standalone_command",
     "riir_airflow.cli.broker_command",
+    "riir_airflow.cli.variables_command",
+    "riir_airflow.cli.connections_command",
+    "riir_airflow.cli.pools_command",
+    "riir_airflow.cli.tasks_command",
+    "riir_airflow.cli.backfill_command",
+    "riir_airflow.cli.assets_command",
+    "riir_airflow.cli.jobs_command",
+    "riir_airflow.cli.info_command",
+    "riir_airflow.cli.cheat_sheet_command",
+    "riir_airflow.cli.replaced_commands",
+    "riir_airflow.cli.providers_command",
     "riir_airflow.cli.plugins_command",
 ]
 
@@ -49,7 +63,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     if func is None:
         parser.print_help()
         return 2
-    return int(func(args) or 0)
+    try:
+        return int(func(args) or 0)
+    except BrokenPipeError:
+        # The reader went away (`| head`): stop quietly, as other command-line tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except AirflowException as err:
+        # A user-facing error raised below the CLI (a bad DAG, a missing row): one line, unless --verbose.
+        if getattr(args, "verbose", False):
+            raise
+        print(f"error: {err}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

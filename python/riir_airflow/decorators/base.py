@@ -9,12 +9,18 @@ from riir_airflow._internal.decorators import DecoratedOperator as DecoratedOper
 from riir_airflow._internal.decorators import TaskDecoratorCollection as TaskDecoratorCollection
 from riir_airflow._internal.decorators import get_unique_task_id as get_unique_task_id
 from riir_airflow._internal.mapped import DecoratedMappedOperator as DecoratedMappedOperator
+from riir_airflow._internal.sdk_helpers import KeywordParameters as KeywordParameters
+from riir_airflow._internal.sdk_helpers import is_async_callable as is_async_callable
+from riir_airflow._internal.standard.python import determine_kwargs as determine_kwargs
 
 __all__ = [
     "DecoratedMappedOperator",
     "DecoratedOperator",
+    "KeywordParameters",
     "TaskDecorator",
     "TaskDecoratorCollection",
+    "determine_kwargs",
     "get_unique_task_id",
+    "is_async_callable",
     "task_decorator_factory",
 ]

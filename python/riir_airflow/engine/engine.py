@@ -14,13 +14,14 @@ import datetime as dt
 import hashlib
 import logging
 import math
-from collections.abc import Callable, Coroutine
+from collections import Counter
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from riir_airflow._core import Planner
 from riir_airflow.engine.store import RunStore, XComReader
-from riir_airflow.engine.vocabulary import STARTABLE_TASK_STATES, StateChange, TiSnapshot
+from riir_airflow.engine.vocabulary import ACTIVE_TASK_STATES, STARTABLE_TASK_STATES, StateChange, TiSnapshot
 
 log = logging.getLogger("riir_airflow.engine")
 T = TypeVar("T")
@@ -126,6 +127,45 @@ def lost_try_state(try_number: int, max_tries: int) -> str:
     return "up_for_retry" if try_number <= max_tries else "failed"
 
 
+# As Airflow 3.3's scheduler counts them (`scheduled` is riir's claimable state, which Airflow's `queued` follows):
+# a run's max_active_tasks counts tries that hold a worker; a task's own limits count deferred ones too.
+WORKER_STATES = frozenset({"scheduled", *ACTIVE_TASK_STATES})
+IN_FLIGHT_STATES = frozenset({*WORKER_STATES, "deferred", "awaiting_input"})
+
+
+@dataclass
+class ActiveTries:
+    """The tries of a DAG that count against its concurrency limits."""
+
+    in_flight: Counter[tuple[str, str]] = field(default_factory=Counter)  # (run_id, task_id): per-task limits
+    working: Counter[str] = field(default_factory=Counter)  # run_id: max_active_tasks (per run in Airflow 3)
+
+    @classmethod
+    def of(cls, snapshots: Iterable[tuple[str, Sequence[TiSnapshot]]]) -> ActiveTries:
+        active = cls()
+        for run_id, rows in snapshots:
+            for ti in rows:
+                if ti.state in IN_FLIGHT_STATES:
+                    active.in_flight[(run_id, ti.task_id)] += 1
+                if ti.state in WORKER_STATES:
+                    active.working[run_id] += 1
+        return active
+
+    def admits(self, dag: Any, task: Any, run_id: str) -> bool:
+        """Whether one more try of `task` in `run_id` fits the run's max_active_tasks and the task's own limits."""
+        if self.working[run_id] >= dag.max_active_tasks:
+            return False
+        per_dag = task.max_active_tis_per_dag
+        if per_dag is not None and sum(n for (_, t), n in self.in_flight.items() if t == task.task_id) >= per_dag:
+            return False
+        per_run = task.max_active_tis_per_dagrun
+        return per_run is None or self.in_flight[(run_id, task.task_id)] < per_run
+
+    def add(self, run_id: str, task_id: str) -> None:
+        self.in_flight[(run_id, task_id)] += 1
+        self.working[run_id] += 1
+
+
 @dataclass
 class RunPass:
     """What one `schedule_run()` decided."""
@@ -135,6 +175,7 @@ class RunPass:
     finished: bool = False  # this call ended the run (it was running and now is `run_state`)
     wakeup: dt.datetime | None = None  # the earliest moment a waiting retry or reschedule becomes due
     scheduled: int = 0  # tries in `scheduled` now (made ready by this or an earlier pass, not yet claimed)
+    limited: bool = False  # some startable tries wait for a concurrency limit
 
 
 class RunEngine:
@@ -146,12 +187,33 @@ class RunEngine:
         self.measure = measure
         self.planner = planner_for(dag)
 
-    async def schedule_run(self, run_id: str, logical_date: Any, now: dt.datetime) -> RunPass:
+    async def schedule_runs(self, runs: Sequence[tuple[str, Any]], now: dt.datetime) -> dict[str, RunPass]:
+        """Plans each running run (run_id, logical_date) until it settles, highest priority first within a run, with
+        max_active_tasks per run and the tasks' max_active_tis_per_dag (across the runs) and _per_dagrun."""
+        snapshots = {run_id: await self.store.task_states(run_id) for run_id, _ in runs}
+        active = ActiveTries.of(snapshots.items())
+        return {
+            run_id: await self.schedule_run(run_id, logical_date, now, active, snapshots[run_id])
+            for run_id, logical_date in runs
+        }
+
+    async def schedule_run(
+        self,
+        run_id: str,
+        logical_date: Any,
+        now: dt.datetime,
+        active: ActiveTries | None = None,
+        snapshot: Sequence[TiSnapshot] | None = None,
+    ) -> RunPass:
         """Plans the run until it settles: returns the tries made ready, and whether the run ended."""
         result = RunPass()
         ready: dict[tuple[str, int], TiSnapshot] = {}
         for _ in range(MAX_PASSES):
-            rows = {ti.key: ti for ti in await self.store.task_states(run_id)}
+            current = snapshot if snapshot is not None else await self.store.task_states(run_id)
+            snapshot = None  # later passes read again what the earlier ones changed
+            if active is None:
+                active = ActiveTries.of([(run_id, current)])
+            rows = {ti.key: ti for ti in current}
             plan = self.planner.plan([(t, i, ti.state) for (t, i), ti in rows.items()])
             changes: list[StateChange] = []
             for key, new in (
@@ -172,6 +234,10 @@ class RunEngine:
                     result.wakeup = due if result.wakeup is None else min(result.wakeup, due)
                     continue
                 if ti.state in STARTABLE_TASK_STATES:
+                    if not active.admits(self.dag, task, run_id):
+                        result.limited = True  # a slot opens when a try ends, which wakes the host
+                        continue
+                    active.add(run_id, ti.task_id)
                     changes.append(StateChange(ti.task_id, "scheduled", (ti.state,), ti.map_index))
             applied = await self.store.set_states(run_id, changes)
             new_states = {(c.task_id, c.map_index): c.new_state for c in changes}

@@ -38,6 +38,8 @@ class MemoryStore:
             record = records.get((change.task_id, change.map_index))
             if record is None or record.state not in change.expected:
                 continue
+            if change.new_state == "scheduled" and record.state not in ("up_for_reschedule", "deferred"):
+                record.try_number += 1  # entering `scheduled` starts a new try, as in the metastore
             record.state = change.new_state
             applied.append(record.key)
         return applied

@@ -9,12 +9,18 @@ never hears about a change that rolled back. Payloads are small JSON objects; re
     riir_dag_paused       {"dag_id", "is_paused"}                                     a DAG was paused or unpaused
     riir_app_registered   {"id", "name", "dag_ids", "state"}                          an app registered or changed state
 
+Each of the first three is also sent on its DAG's own channel, `dag_channel(dag_id)`, with the global channel's
+name in "event" (migration 0010): a DAG app listens to its DAGs' channels only, so an event reaches the one app it
+concerns instead of every app of the deployment. An app whose tries wait for pool slots that other DAGs hold also
+listens to `riir_task_state` until they are claimed (app/service.py).
+
 LISTEN needs a session of its own: behind pgbouncer in transaction mode, give the listener a direct connection.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -27,6 +33,13 @@ TASK_STATE_CHANGED: Final = "riir_task_state"
 DAG_PAUSED: Final = "riir_dag_paused"
 APP_REGISTERED: Final = "riir_app_registered"
 CHANNELS: Final = (RUN_CREATED, TASK_STATE_CHANGED, DAG_PAUSED, APP_REGISTERED)
+DAG_CHANNEL_PREFIX: Final = "riir_dag_"
+
+
+def dag_channel(dag_id: str) -> str:
+    """The channel of one DAG's events; the same name as SQL's riir_dag_channel(dag_id) (channel names are
+    identifiers of at most 63 bytes, DAG ids are longer: hence a hash)."""
+    return DAG_CHANNEL_PREFIX + hashlib.md5(dag_id.encode(), usedforsecurity=False).hexdigest()[:24]
 
 
 @dataclass(frozen=True, slots=True)

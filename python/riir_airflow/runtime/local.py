@@ -123,9 +123,7 @@ class LocalRun:
         self.engine = RunEngine(dag, MemoryStore(self.runs), expansion_length)
 
     def start_try(self, record: TaskInstanceRecord) -> None:
-        """The claim: a new try (a sensor's reschedule continues its try), running from now."""
-        if record.state != "up_for_reschedule":
-            record.try_number += 1
+        """The claim: the scheduled try (the engine counted it) runs from now."""
         record.state = "running"
         record.start_date = pendulum.now("UTC")
         record.end_date = None

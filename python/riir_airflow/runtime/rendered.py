@@ -5,11 +5,9 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
+from riir_airflow._internal.secrets_masker import redact
+
 MAX_TEMPLATED_FIELD_LENGTH = 4096  # [core] max_templated_field_length
-SENSITIVE_NAMES = (
-    "access_token", "api_key", "apikey", "authorization", "passphrase", "passwd", "password", "private_key",
-    "secret", "token", "keyfile_dict", "service_account",
-)  # fmt: skip
 
 
 def _qualname(obj: Any) -> str:
@@ -35,22 +33,6 @@ def _serialize(obj: Any) -> Any:
     if type(obj).__str__ is not object.__str__ or type(obj).__repr__ is not object.__repr__:  # type: ignore[comparison-overlap]
         return str(obj)
     return f"<{_qualname(type(obj))} object>"
-
-
-def _is_sensitive(name: str) -> bool:
-    lowered = name.lower()
-    return any(word in lowered for word in SENSITIVE_NAMES)
-
-
-def redact(value: Any, name: str | None = None) -> Any:
-    """Masks values under sensitive names (password, token, ...), as Airflow's secrets masker does."""
-    if name is not None and _is_sensitive(name) and value not in (None, ""):
-        return "***"
-    if isinstance(value, dict):
-        return {k: redact(v, k) for k, v in value.items()}
-    if isinstance(value, list):
-        return [redact(v) for v in value]
-    return value
 
 
 def serialize_template_field(value: Any, name: str) -> Any:

@@ -72,7 +72,7 @@ from riir_airflow._internal.trigger_rule import WeightRule as WeightRule
 from riir_airflow._internal.variable import Variable as Variable
 from riir_airflow._internal.xcom import BaseXCom as BaseXCom
 from riir_airflow._internal.xcom_arg import XComArg as XComArg
-from riir_airflow._version import __version__ as __version__
+from riir_airflow._version import TASK_SDK_VERSION as __version__
 from riir_airflow.config import conf as conf
 from riir_airflow.runtime.task_instance import RuntimeTaskInstance as TaskInstance
 

@@ -9,6 +9,7 @@ pub mod cron;
 pub mod error;
 pub mod graph;
 pub mod layout;
+pub mod manifest;
 pub mod plan;
 pub mod state;
 pub mod timetable;

@@ -8,6 +8,7 @@ use pyo3::prelude::*;
 mod errors;
 mod graph;
 mod layout;
+mod manifest;
 mod plan;
 mod schedule;
 
@@ -17,6 +18,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // Checked by riir_airflow/__init__.py so a stale build is caught at import time.
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     graph::register(m)?;
+    manifest::register(m)?;
     layout::register(m)?;
     plan::register(m)?;
     schedule::register(m)?;

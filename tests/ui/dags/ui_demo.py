@@ -43,7 +43,7 @@ with DAG(
 
     @task
     def slow_log():
-        for i in range(8):
+        for i in range(20):
             print(f"slow line {i}", flush=True)
             time.sleep(0.5)
 

@@ -19,8 +19,13 @@ router = APIRouter(dependencies=[Depends(requires(Role.VIEWER, Role.USER))], tag
 BASE = "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/xcomEntries"
 
 
-async def _shape(pool: Any, row: dict[str, Any], with_value: bool) -> dict[str, Any]:
-    names = await aq.display_names(pool, [row["dag_id"]])
+async def _shape_all(pool: Any, rows: list[dict[str, Any]], with_value: bool) -> list[dict[str, Any]]:
+    """Rows in the API's shape; the DAGs' display names are read once for the page, not once per row."""
+    names = await aq.display_names(pool, sorted({row["dag_id"] for row in rows}))
+    return [_shape(names, row, with_value) for row in rows]
+
+
+def _shape(names: dict[str, str], row: dict[str, Any], with_value: bool) -> dict[str, Any]:
     out = {
         "key": row["key"],
         "timestamp": row["timestamp"],
@@ -44,7 +49,7 @@ async def _one(pool: Any, dag_id: str, run_id: str, task_id: str, key: str, map_
     )
     if not rows:
         raise HTTPException(404, f"XCom entry with key: `{key}` not found")
-    return await _shape(pool, rows[0], True)
+    return (await _shape_all(pool, rows[:1], True))[0]
 
 
 @router.get(BASE, response_model=XComCollectionResponse)
@@ -62,7 +67,7 @@ async def get_xcom_entries(
         limit=page.limit,
         offset=page.offset,
     )
-    return {"xcom_entries": [await _shape(pool, r, False) for r in rows], "total_entries": total}
+    return {"xcom_entries": await _shape_all(pool, rows, False), "total_entries": total}
 
 
 @router.get(BASE + "/{xcom_key}", response_model=XComResponseNative)

@@ -13,6 +13,7 @@ from typing import Any
 import asyncpg
 
 from riir_airflow.metastore import notify
+from riir_airflow.metastore.pool import ConnectionSettings, connect
 
 log = logging.getLogger(__name__)
 
@@ -22,8 +23,9 @@ KEEPALIVE_SECONDS = 15.0
 class LiveHub:
     """Subscribers get every notification; the connection is opened for the first and closed after the last."""
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, settings: ConnectionSettings | None = None) -> None:
         self._pool = pool
+        self._settings = settings
         self._subscribers: set[asyncio.Queue[notify.Notification]] = set()
         self._conn: Any = None  # a pool connection held while anyone listens
         self._lock = asyncio.Lock()
@@ -38,9 +40,9 @@ class LiveHub:
         queue: asyncio.Queue[notify.Notification] = asyncio.Queue()
         async with self._lock:
             if self._conn is None:
-                # Held out of the pool while anyone listens, so the LISTEN session stays ours (behind pgbouncer,
-                # point the broker's pool at a session-mode port).
-                self._conn = await self._pool.acquire()
+                # LISTEN needs a session of its own: a direct connection (as the DAG apps' listener), or, when
+                # the broker was given a pool rather than settings, one held out of the pool while anyone listens.
+                self._conn = await (connect(self._settings) if self._settings else self._pool.acquire())
                 for channel in notify.CHANNELS:
                     await self._conn.add_listener(channel, self._on_notify)
             self._subscribers.add(queue)
@@ -64,7 +66,7 @@ class LiveHub:
                     for channel in notify.CHANNELS:
                         await conn.remove_listener(channel, self._on_notify)
                 finally:
-                    await self._pool.release(conn)
+                    await (conn.close() if self._settings else self._pool.release(conn))
         finally:
             self._closer = None
 

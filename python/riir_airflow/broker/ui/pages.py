@@ -5,12 +5,13 @@ called from the page's script with the session cookie, so the UI has no second c
 from __future__ import annotations
 
 import datetime
+import json
 import urllib.parse
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from riir_airflow.broker.auth import AuthError, Role
 from riir_airflow.broker.deps import Pool, get_auth
@@ -80,7 +81,8 @@ async def logout() -> RedirectResponse:
 async def events(request: Request, user: UiUser, dag_id: str | None = None) -> StreamingResponse:
     hub: LiveHub | None = getattr(request.app.state, "ui_live", None)
     if hub is None:
-        hub = request.app.state.ui_live = LiveHub(request.app.state.pool)
+        settings = getattr(request.app.state, "db_settings", None)
+        hub = request.app.state.ui_live = LiveHub(request.app.state.pool, settings)
     return StreamingResponse(hub.stream(dag_id), media_type="text/event-stream", headers={"Cache-Control": "no-store"})
 
 
@@ -109,6 +111,7 @@ async def dag_list(
     fragment: bool = False,
 ) -> HTMLResponse:
     paused_filter = {"active": False, "paused": True}.get(paused or "")
+    tags = [t for t in tags or () if t]  # the form's "All tags" sends an empty value
     result = await uq.dag_list(pool, search=search, tags=tags or (), paused=paused_filter,
                                limit=DAGS_PER_PAGE, offset=(page - 1) * DAGS_PER_PAGE)  # fmt: skip
     config = request.app.state.config
@@ -152,14 +155,20 @@ async def _grid_context(pool: Any, dag_id: str, data: dict[str, Any], limit: int
                 full.append(dag_model.TreeRow("index", row.id, f"[{index}]", row.depth + 1, [*row.ancestors, row.id],
                                               map_index=index))  # fmt: skip
 
-    dag_path = "/dags/" + urllib.parse.quote(dag_id, safe="")
-    run_parts = [(str(escape(r.run_id)), urllib.parse.quote(r.run_id, safe="")) for r in runs]
-    table = [Markup("".join(_row_cells(dag_path, row, runs, run_parts, cells, mapped))) for row in full]
+    table = [_row_cells(row, runs, cells, mapped) for row in full]
+    active = any(c and c[0] in ACTIVE_STATES for r in table for c in r)
+    grid_data = script_json({
+        "dag": "/dags/" + urllib.parse.quote(dag_id, safe=""),
+        "runs": [[r.run_id, urllib.parse.quote(r.run_id, safe="")] for r in runs],
+        "rows": [[row.kind, row.id, row.map_index] for row in full],
+        "cells": table,
+    })  # fmt: skip
     longest = max((r.duration for r in _run_durations(runs)), default=0.0) or 1.0
     return {
         "runs": runs,
         "rows": full,
-        "table": table,
+        "grid_data": grid_data,
+        "grid_active": active,
         "run_bars": _run_durations(runs),
         "longest": longest,
         "grid_runs": limit,
@@ -171,22 +180,16 @@ ACTIVE_STATES = frozenset({"running", "queued", "scheduled", "up_for_retry", "up
 
 
 def _row_cells(
-    dag_path: str,
     row: dag_model.TreeRow,
     runs: list[Any],
-    run_parts: list[tuple[str, str]],
     cells: dict[tuple[str, str], dict[str | None, int]],
     mapped: dict[tuple[str, str, int], str | None],
-) -> list[str]:
-    """One grid row's cells as HTML. Built here rather than in the template: a 100 x 100 grid has 10,000 cells and
-    a template loop costs ten times more. Every text is escaped; a state shows as colour and as the title text."""
-    task = str(escape(row.id))
-    qtask = urllib.parse.quote(row.id, safe="")
-    suffix = f"?map_index={row.map_index}" if row.kind == "index" else ""
-    name = f"{task}[{row.map_index}]" if row.kind == "index" else task
+) -> list[Any]:
+    """One grid row's cells: per run 0 (no task instance) or [state, count]. The page's script draws them: a 100 x
+    100 grid has 10,000 cells, which as ready HTML would be 1.6 MB and most of the page's server time."""
     ids = row.task_ids if row.kind == "group" else [row.id]
-    out = []
-    for run, (erun, qrun) in zip(runs, run_parts, strict=True):
+    out: list[Any] = []
+    for run in runs:
         state: str | None
         if row.kind == "index":
             key = (run.run_id, row.id, row.map_index)
@@ -205,20 +208,14 @@ def _row_cells(
                 for st, n in cells.get((run.run_id, task_id), {}).items():
                     merged[st] = merged.get(st, 0) + n
             state, count = dag_model.summary_state(merged), sum(merged.values())
-        if not count:
-            out.append('<td><span class="c empty" title="no task instance" aria-hidden="true"></span></td>')
-            continue
-        css = state or "none"
-        label = "no status" if state is None else state.replace("_", " ")
-        active = ' data-active="1"' if state in ACTIVE_STATES else ""
-        if row.kind == "group":
-            out.append(f'<td><span class="c s-{css}" role="img" title="{task} in {erun}: {label} '
-                       f'({count} tasks)"{active}></span></td>')  # fmt: skip
-        else:
-            extra = f" ({count} mapped)" if count > 1 else ""
-            out.append(f'<td><a class="s-{css}" href="{dag_path}/runs/{qrun}/tasks/{qtask}{suffix}" '
-                       f'title="{name} in {erun}: {label}{extra}"{active}></a></td>')  # fmt: skip
+        out.append([state, count] if count else 0)
     return out
+
+
+def script_json(value: Any) -> Markup:
+    """JSON safe inside a <script> element: '<', '>' and '&' escaped so that no text can close the element."""
+    text = json.dumps(value, separators=(",", ":"))
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
 class _RunBar:

@@ -42,6 +42,41 @@
     if (box) { box.textContent = String(error.message || error); box.hidden = false; }
   }
 
+  // --- grid cells ---------------------------------------------------------------------------------------------------
+  // The server sends the grid's rows and a compact table of states; the cells are drawn here (10,000 cells as HTML
+  // would dominate the page's size and server time). Every text goes through esc(): ids are shown, never parsed.
+  const ACTIVE = RUNNING;
+  function esc(text) {
+    return String(text).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+  }
+  function drawGrids() {
+    document.querySelectorAll("script.grid-data:not([data-drawn])").forEach((script) => {
+      script.dataset.drawn = "1";
+      const data = JSON.parse(script.textContent);
+      const table = script.parentElement.querySelector("table.grid");
+      const runs = data.runs.map(([id, quoted]) => [esc(id), quoted]);
+      data.rows.forEach(([kind, id, mapIndex], i) => {
+        const tr = table.querySelector(`tr[data-row-index="${i}"]`);
+        if (!tr) return;
+        const task = esc(id);
+        const name = kind === "index" ? `${task}[${mapIndex}]` : task;
+        const href = `${data.dag}/runs/{run}/tasks/${encodeURIComponent(id)}${kind === "index" ? "?map_index=" + mapIndex : ""}`;
+        const html = data.cells[i].map((cell, r) => {
+          if (!cell) return '<td><span class="c empty" title="no task instance" aria-hidden="true"></span></td>';
+          const [state, count] = cell;
+          const css = state || "none";
+          const label = state === null ? "no status" : state.replaceAll("_", " ");
+          const active = ACTIVE.has(state) ? ' data-active="1"' : "";
+          if (kind === "group")
+            return `<td><span class="c s-${css}" role="img" title="${task} in ${runs[r][0]}: ${label} (${count} tasks)"${active}></span></td>`;
+          const extra = count > 1 ? ` (${count} mapped)` : "";
+          return `<td><a class="s-${css}" href="${href.replace("{run}", runs[r][1])}" title="${name} in ${runs[r][0]}: ${label}${extra}"${active}></a></td>`;
+        });
+        tr.insertAdjacentHTML("beforeend", html.join(""));
+      });
+    });
+  }
+
   // --- grid toggles -----------------------------------------------------------------------------------------------
   const dagId = document.body.dataset.dagId || "";
   const storeKey = "riir-expanded:" + dagId;
@@ -75,6 +110,7 @@
       const response = await fetch(el.dataset.liveSrc, { credentials: "same-origin" });
       if (response.ok) el.innerHTML = await response.text();
     }));
+    drawGrids();
     applyGrid();
     document.dispatchEvent(new CustomEvent("riir:refreshed"));
     // A run's own state change has no NOTIFY of its own: look again shortly while anything is still going on.
@@ -279,5 +315,6 @@
     }
   });
 
+  drawGrids();
   applyGrid();
 })();

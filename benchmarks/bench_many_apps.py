@@ -1,0 +1,315 @@
+"""Many DAG apps on one metastore: per-app idle memory and CPU, connections per app, NOTIFY fan-out, and a
+scheduled tick of every DAG at the same minute (tick-to-first-task latency for all of them).
+
+    python benchmarks/bench_many_apps.py [--apps 20] [--idle-seconds 20] [--keep]
+    python benchmarks/bench_many_apps.py --apps 200      # the issue's size (minutes of start-up on 2 cores)
+
+A private PostgreSQL 15 (the system binaries under /usr/lib/postgresql/15/bin, run as the `postgres` user in a temp
+dir, on a free loopback port) holds the metastore, so the machine's shared server is never exhausted; its
+max_connections is sized to 2 per app + 30. Each app runs one DAG file: `many_NNN`, schedule "* * * * *",
+catchup=False, one no-op @task, paused at creation. The apps start in batches; then:
+
+1. unpause: every DAG is unpaused in one UPDATE (the trigger notifies each app); with catchup=False each app
+   creates its latest interval's run at once. Those runs are waited for.
+2. idle: `--idle-seconds` of /proc sampling of every app process (PSS summed over processes and divided by the
+   number of apps; CPU of all apps together as % of one core), ending at least 3 s before the next minute.
+3. tick: at the next minute every DAG is due at once. Latency per DAG = start_date of its first task instance minus
+   the run's run_after (the cron fire time). Listeners on the metastore count the NOTIFY events of the tick on the
+   global channels, and those on one DAG's own channel (what its app hears: apps LISTEN to their DAGs' channels
+   only, metastore/notify.py). PostgreSQL's transactions and rows written during the tick and the idle window come
+   from pg_stat_database.
+4. connections: rows of pg_stat_activity on the metastore, per app (the benchmark's own connection excluded).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import datetime
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import asyncpg
+
+from riir_airflow.metastore.notify import dag_channel  # the channel name an app listens to
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import measure  # noqa: E402
+from harness import Processes, database, free_port, riir_cli, run_cli, wait_until  # noqa: E402
+
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+CHANNELS = ("riir_run_created", "riir_task_state", "riir_dag_paused")
+
+
+def dag_source(dag_id: str) -> str:
+    return f"""import datetime
+
+from airflow.sdk import dag, task
+
+
+@task
+def noop():
+    return None
+
+
+@dag(dag_id="{dag_id}", schedule="* * * * *", start_date=datetime.datetime(2024, 1, 1), catchup=False)
+def many():
+    noop()
+
+
+many()
+"""
+
+
+@contextlib.contextmanager
+def private_postgres(workdir: Path, max_connections: int) -> Iterator[str]:
+    """A throw-away PostgreSQL server (trust auth, loopback only) run as the `postgres` user; yields its base URL."""
+    # Its own temp dir (not under workdir, which is private to this user), owned by the server's user.
+    root = Path(tempfile.mkdtemp(prefix="bench-many-pg-"))
+    data, sock = root / "data", root / "sock"
+    sock.mkdir()
+    as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    if as_postgres:
+        shutil.chown(root, "postgres")
+        shutil.chown(sock, "postgres")
+    subprocess.run(
+        [*as_postgres, str(PG_BIN / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust", "--no-sync"],
+        check=True,
+        capture_output=True,
+    )
+    port = free_port()
+    settings = {
+        "listen_addresses": "127.0.0.1",
+        "port": str(port),
+        "unix_socket_directories": str(sock),
+        "max_connections": str(max_connections),
+        "fsync": "off",  # a benchmark database: losing it on a crash costs nothing
+    }
+    cmd = [*as_postgres, str(PG_BIN / "postgres"), "-D", str(data)]
+    for key, value in settings.items():
+        cmd += ["-c", f"{key}={value}"]
+    with open(root / "postgres.log", "wb") as log:
+        server = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"postgresql://postgres@127.0.0.1:{port}"
+
+    async def ready() -> bool:
+        try:
+            conn = await asyncpg.connect(f"{url}/postgres", timeout=2)
+        except (OSError, asyncpg.PostgresError):
+            return False
+        await conn.close()
+        return True
+
+    try:
+        wait_until(lambda: asyncio.run(ready()), 60, "the private PostgreSQL", every=0.3)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        if (root / "postgres.log").exists():
+            shutil.copy(root / "postgres.log", workdir / "postgres.log")
+        shutil.rmtree(root, ignore_errors=True)
+
+
+async def count_dags(dsn: str, prefix: str) -> int:
+    conn = await asyncpg.connect(dsn)
+    try:
+        return int(await conn.fetchval("SELECT count(*) FROM dag WHERE dag_id LIKE $1", prefix + "%"))
+    finally:
+        await conn.close()
+
+
+async def unpause_and_wait(dsn: str, apps: int, timeout: float) -> float:
+    """Unpauses every DAG in one statement and waits for the runs that creates; returns seconds waited."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute("UPDATE dag SET is_paused = false WHERE dag_id LIKE 'many_%'")
+        started = time.monotonic()
+        while time.monotonic() - started < timeout:
+            done = await conn.fetchval("SELECT count(*) FROM dag_run WHERE state IN ('success', 'failed')")
+            if done >= apps:
+                break
+            await asyncio.sleep(0.5)
+        return time.monotonic() - started
+    finally:
+        await conn.close()
+
+
+async def connections(dsn: str) -> int:
+    conn = await asyncpg.connect(dsn)
+    try:
+        return int(
+            await conn.fetchval(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+    finally:
+        await conn.close()
+
+
+async def db_counters(dsn: str) -> dict[str, int]:
+    """Transactions committed and rows written in the metastore's database so far."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        row = await conn.fetchrow(
+            "SELECT xact_commit, tup_inserted + tup_updated + tup_deleted AS rows_written FROM pg_stat_database "
+            "WHERE datname = current_database()"
+        )
+        return {"xact": int(row["xact_commit"]), "rows": int(row["rows_written"])}
+    finally:
+        await conn.close()
+
+
+async def measure_tick(
+    dsn: str, boundary: datetime.datetime, apps: int, timeout: float
+) -> tuple[list[float], int, int]:
+    """Waits for every DAG's run at `boundary` to start its first task; (latencies in s, NOTIFY events on the global
+    channels, NOTIFY events on the channel of the first DAG)."""
+    events = 0
+    one_dag = 0
+
+    def on_notify(_conn: object, _pid: int, channel: str, _payload: object) -> None:
+        nonlocal events, one_dag
+        if channel == dag_channel("many_000"):
+            one_dag += 1
+        else:
+            events += 1
+
+    listener = await asyncpg.connect(dsn)
+    conn = await asyncpg.connect(dsn)
+    try:
+        for channel in (*CHANNELS, dag_channel("many_000")):
+            await listener.add_listener(channel, on_notify)
+        deadline = (
+            time.monotonic() + timeout + max(0.0, (boundary - datetime.datetime.now(datetime.UTC)).total_seconds())
+        )
+        while True:
+            rows = await conn.fetch(
+                "SELECT r.dag_id, min(ti.start_date) - r.run_after AS latency FROM dag_run r "
+                "JOIN task_instance ti ON ti.dag_id = r.dag_id AND ti.run_id = r.run_id "
+                "WHERE r.run_after = $1 AND ti.start_date IS NOT NULL GROUP BY r.dag_id, r.run_after",
+                boundary,
+            )
+            if len(rows) >= apps:
+                await asyncio.sleep(2)  # the rest of the tick's events (ends of tries)
+                return [r["latency"].total_seconds() for r in rows], events, one_dag
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"only {len(rows)} of {apps} DAGs started their first task for {boundary}")
+            await asyncio.sleep(0.2)
+    finally:
+        await listener.close()
+        await conn.close()
+
+
+def next_minute(after: datetime.datetime) -> datetime.datetime:
+    return after.replace(second=0, microsecond=0) + datetime.timedelta(minutes=1)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--apps", type=int, default=20, help="DAG apps (default 20; the issue's size is 200)")
+    parser.add_argument("--idle-seconds", type=float, default=20.0, help="idle sampling window (default 20)")
+    parser.add_argument("--batch", type=int, default=10, help="apps started at once (default 10)")
+    parser.add_argument("--keep", action="store_true", help="keep the work directory (logs)")
+    args = parser.parse_args()
+
+    run = measure.Run(f"many_apps_{args.apps}", {"apps": args.apps, "idle_seconds": args.idle_seconds})
+    workdir = Path(tempfile.mkdtemp(prefix="bench-many-"))
+    procs = Processes(workdir)
+    cli = riir_cli()
+    try:
+        with private_postgres(workdir, 2 * args.apps + 30) as server, database("many_apps", server) as dsn:
+            env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
+            env.update(
+                AIRFLOW_HOME=str(workdir),
+                AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=dsn,
+                AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION="True",
+                RIIR_AIRFLOW_COMPAT="1",
+            )
+            run_cli([*cli, "db", "migrate"], env, workdir, 120)
+            dags = workdir / "dags"
+            dags.mkdir()
+            started = time.monotonic()
+            for i in range(args.apps):
+                dag_file = dags / f"many_{i:03d}.py"
+                dag_file.write_text(dag_source(f"many_{i:03d}"))
+                procs.start(f"app_{i:03d}", [*cli, "app", str(dag_file)], env, workdir)
+                if (i + 1) % args.batch == 0 or i + 1 == args.apps:
+                    want = i + 1
+                    wait_until(
+                        lambda want=want: asyncio.run(count_dags(dsn, "many_")) >= want,  # type: ignore[misc]
+                        600, f"{want} apps to register", procs.check_alive, every=0.5,
+                    )  # fmt: skip
+                    print(f"  {want}/{args.apps} apps registered, load {measure.loadavg()[0]}", flush=True)
+            startup_s = time.monotonic() - started
+            conns = asyncio.run(connections(dsn))
+            paused = measure.sample_footprint(procs.pids, min(args.idle_seconds, 10))
+
+            waited = asyncio.run(unpause_and_wait(dsn, args.apps, 300))
+            print(f"  unpaused; the catch-up runs finished in {waited:.1f}s", flush=True)
+            now = datetime.datetime.now(datetime.UTC)
+            boundary = next_minute(now)
+            if (boundary - now).total_seconds() < args.idle_seconds + 3:
+                boundary += datetime.timedelta(minutes=1)
+            time.sleep(
+                max(0.0, (boundary - datetime.datetime.now(datetime.UTC)).total_seconds() - args.idle_seconds - 3)
+            )
+            counters = asyncio.run(db_counters(dsn))
+            idle = measure.sample_footprint(procs.pids, args.idle_seconds)
+            idle_db = {k: v - counters[k] for k, v in asyncio.run(db_counters(dsn)).items()}
+            conns_idle = asyncio.run(connections(dsn))
+            cpu_before = measure.tree_cpu_seconds(procs.pids)
+            counters = asyncio.run(db_counters(dsn))
+            print(f"  idle sampled; waiting for the tick at {boundary:%H:%M:%S}", flush=True)
+            latencies, events, one_dag = asyncio.run(measure_tick(dsn, boundary, args.apps, 120))
+            tick_cpu = measure.tree_cpu_seconds(procs.pids) - cpu_before
+            tick_db = {k: v - counters[k] for k, v in asyncio.run(db_counters(dsn)).items()}
+            procs.check_alive()
+    finally:
+        procs.stop()
+        if args.keep:
+            print(f"work directory kept: {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+    n = args.apps
+    run.figure("apps started and registered", "s", startup_s)
+    run.figure("idle PSS per app (paused DAGs)", "MB", paused.pss_mb / n)
+    run.figure("idle PSS per app (scheduled, between ticks)", "MB", idle.pss_mb / n, target="<= 20")
+    run.figure("idle PSS, all apps", "MB", idle.pss_mb)
+    run.figure("idle CPU, all apps together", "% of a core", idle.cpu_pct, target="<= 2")
+    run.figure("processes (all apps, idle)", "count", idle.processes)
+    run.figure("metastore connections per app (idle)", "count", conns_idle / n, target="<= 2")
+    run.figure("metastore connections per app (after start)", "count", conns / n)
+    run.figure(f"tick -> first task started, all {n} DAGs", "s", latencies, target="p90/max <= 2")
+    run.figure("CPU of all apps for the tick", "s", tick_cpu)
+    run.figure("CPU of all apps for the tick, per DAG run", "ms", 1000 * tick_cpu / n)
+    run.figure("NOTIFY events during the tick (global channels)", "count", events)
+    run.figure("NOTIFY events heard by one app during the tick", "count", one_dag)
+    run.figure("metastore transactions per idle app per minute", "count", idle_db["xact"] / n / idle.seconds * 60)
+    run.figure("metastore transactions for the tick, per DAG run", "count", tick_db["xact"] / n)
+    run.figure("metastore rows written for the tick, per DAG run", "count", tick_db["rows"] / n)
+    run.notes.append(
+        f"{n} apps, one DAG each (cron * * * * *, one no-op task), private PostgreSQL 15; "
+        "tick latency = first task start_date - run_after; cells over DAGs: median (min-max)."
+    )
+    print(f"results: {run.save()}")
+    run.print_table()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,10 @@
+"""Airflow's `airflow.models.taskinstancekey`: re-exports only.
+
+Generated from riir_airflow/_internal/import_paths.py; edit the table there, not this file.
+"""
+
+from riir_airflow._internal.sdk_helpers import TaskInstanceKey as TaskInstanceKey
+
+__all__ = [
+    "TaskInstanceKey",
+]

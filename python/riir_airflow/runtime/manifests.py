@@ -1,0 +1,141 @@
+"""Directory manifests for `DirAsset`s: build, store by content address, diff, and prune.
+
+A manifest is {relpath: {hash, size}} for every file of a directory asset. Manifests are stored once under their
+own BLAKE3 id (so an asset event only needs to carry the id), and a per-directory memo of (size, mtime, hash) lets
+the next scan skip reading files that did not change. The per-file work (walking, hashing, the memo, storing and
+diffing manifests) happens in the Rust core, one call per directory: Python never loops over the files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from riir_airflow._core import read_stored_manifest, snapshot_directory, stored_manifest_diff
+from riir_airflow._internal.dir_asset import DirAsset
+
+# Keys of the asset event extra a directory asset's event carries.
+MANIFEST_KEY = "riir_manifest"
+PREVIOUS_KEY = "riir_previous_manifest"
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    """One file of a manifest."""
+
+    hash: str
+    size: int
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """The files of a directory at one moment, and the content address of that listing."""
+
+    id: str
+    files: Mapping[str, FileRecord]
+
+
+@dataclass(frozen=True)
+class ManifestDiff:
+    """What changed between two manifests; each list sorted."""
+
+    added: tuple[str, ...] = ()
+    modified: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+
+    @property
+    def changed(self) -> list[str]:
+        """Files whose (new) content downstream work must process: added or modified."""
+        return sorted((*self.added, *self.modified))
+
+    def is_empty(self) -> bool:
+        return not (self.added or self.modified or self.removed)
+
+    def as_dict(self) -> dict[str, list[str]]:
+        return {"added": list(self.added), "modified": list(self.modified), "removed": list(self.removed)}
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A fresh scan of a directory asset: its manifest's id, how many files it lists and how many had to be read."""
+
+    manifest_id: str
+    files: int
+    hashed: int
+
+
+class ManifestStore:
+    """Manifests by content address (`objects/ab/abcdef....json`) and scan memos (`memo/<key>.json`) under one
+    folder. Writing a manifest twice is harmless: the same id always holds the same bytes."""
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = Path(root)
+
+    @property
+    def objects(self) -> Path:
+        return self.root / "objects"
+
+    def _memo_path(self, asset: DirAsset) -> Path:
+        key = hashlib.sha256(f"{asset.path.resolve()}\0{asset.datum_glob}".encode()).hexdigest()[:40]
+        return self.root / "memo" / f"{key}.json"
+
+    def snapshot(self, asset: DirAsset) -> Snapshot:
+        """Scans the asset's directory (reusing the memo), stores the manifest, and refreshes the memo."""
+        manifest_id, files, hashed = snapshot_directory(
+            asset.path, asset.datum_glob, self._memo_path(asset), self.objects
+        )
+        return Snapshot(manifest_id, files, hashed)
+
+    def get(self, manifest_id: str) -> Manifest:
+        try:
+            stored = read_stored_manifest(self.objects, manifest_id)
+        except FileNotFoundError:
+            raise FileNotFoundError(f"manifest {manifest_id} is not in the manifest store at {self.root}") from None
+        return Manifest(manifest_id, {path: FileRecord(digest, size) for path, (digest, size) in stored.items()})
+
+    def diff(self, old_id: str | None, new_id: str) -> ManifestDiff:
+        """What changed from manifest `old_id` (None: nothing seen yet, so every file is added) to `new_id`."""
+        try:
+            added, modified, removed = stored_manifest_diff(self.objects, old_id, new_id)
+        except FileNotFoundError as err:
+            raise FileNotFoundError(f"{err} (manifest store at {self.root})") from None
+        return ManifestDiff(tuple(added), tuple(modified), tuple(removed))
+
+    def event_extra(self, snapshot: Snapshot, previous_id: str | None) -> dict[str, Any] | None:
+        """The extra of the asset event for a producer's new snapshot, or None when the directory did not change
+        (then no event is emitted and nothing downstream runs)."""
+        if previous_id == snapshot.manifest_id:
+            return None
+        diff = self.diff(previous_id, snapshot.manifest_id)
+        return {MANIFEST_KEY: snapshot.manifest_id, PREVIOUS_KEY: previous_id, **diff.as_dict()}
+
+
+def default_store() -> ManifestStore:
+    """The manifest store named by `[riir] manifest_store` (default `$AIRFLOW_HOME/manifests`). Producers and
+    consumers of a directory asset must see the same store: on Kubernetes, a shared volume."""
+    from riir_airflow.config import conf
+
+    configured = (conf.get("riir", "manifest_store", fallback="") or "").strip()
+    return ManifestStore(Path(configured) if configured else conf.airflow_home / "manifests")
+
+
+def prune(
+    output_dir: str | os.PathLike[str], removed: Iterable[str], output_for: Callable[[str], str] = str
+) -> list[Path]:
+    """Deletes the outputs of removed inputs: for every removed input path, `output_dir / output_for(path)` (by
+    default the same relative path). Returns what was deleted; outputs already gone are skipped. Paths that would
+    leave `output_dir` are refused."""
+    base = Path(output_dir).resolve()
+    deleted: list[Path] = []
+    for relpath in removed:
+        target = (base / output_for(relpath)).resolve()
+        if base not in target.parents:
+            raise ValueError(f"prune: {relpath!r} maps outside {base}")
+        if target.is_file() or target.is_symlink():
+            target.unlink()
+            deleted.append(target)
+    return deleted

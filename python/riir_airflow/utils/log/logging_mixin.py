@@ -1,0 +1,12 @@
+"""Airflow's `airflow.utils.log.logging_mixin`: re-exports only.
+
+Generated from riir_airflow/_internal/import_paths.py; edit the table there, not this file.
+"""
+
+from riir_airflow._internal.logging_mixin import LoggingMixin as LoggingMixin
+from riir_airflow._internal.logging_mixin import remove_escape_codes as remove_escape_codes
+
+__all__ = [
+    "LoggingMixin",
+    "remove_escape_codes",
+]

@@ -1,0 +1,84 @@
+"""The broker's lazy front: health probes are answered without building the API (FastAPI, pydantic and authoring
+code are not even imported), the first other request builds it, and health answers the same body before and after."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from riir_airflow.broker.front import LazyBroker
+from tests.broker.conftest import ServerThread, broker_config, free_port, prepare_database
+
+pytestmark = [pytest.mark.postgres]
+
+# Drives the front's ASGI lifespan and one health request by hand in a fresh interpreter, then reports which heavy
+# packages that interpreter has imported.
+PROBE = """
+import asyncio, json, sys
+from riir_airflow.broker.front import LazyBroker
+
+async def main():
+    front = LazyBroker()
+    inbox = asyncio.Queue()
+    sent = []
+    async def send(message):
+        sent.append(message)
+    for kind in ("lifespan.startup",):
+        await inbox.put({"type": kind})
+    life = asyncio.create_task(front({"type": "lifespan"}, inbox.get, send))
+    while not sent:
+        await asyncio.sleep(0.01)
+    scope = {"type": "http", "method": "GET", "path": "/api/v2/monitor/health", "headers": []}
+    await front(scope, inbox.get, send)
+    loaded = sorted(m for m in ("fastapi", "pydantic", "riir_airflow._internal.dag", "riir_airflow.broker.schemas")
+                    if m in sys.modules)
+    await inbox.put({"type": "lifespan.shutdown"})
+    await life
+    print(json.dumps({"messages": [m["type"] for m in sent], "body": json.loads(sent[2]["body"]), "loaded": loaded}))
+
+asyncio.run(main())
+"""
+
+
+async def test_health_is_answered_without_building_the_api(pg_dsn: str, tmp_path: Path) -> None:
+    await prepare_database(pg_dsn)
+    env = {**os.environ, "AIRFLOW_HOME": str(tmp_path), "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": pg_dsn}
+    done = subprocess.run([sys.executable, "-c", PROBE], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["messages"] == [
+        "lifespan.startup.complete",
+        "http.response.start",
+        "http.response.body",
+        "lifespan.shutdown.complete",
+    ]
+    assert result["body"]["metadatabase"] == {"status": "healthy"}
+    assert result["loaded"] == []
+
+
+@pytest.mark.parametrize("lazy", ["True", "False"])
+async def test_health_body_is_the_routers_and_the_api_builds_on_first_use(
+    pg_dsn: str, tmp_path: Path, lazy: str
+) -> None:
+    await prepare_database(pg_dsn)
+    front = LazyBroker(broker_config(tmp_path, pg_dsn, AIRFLOW__BROKER__LAZY_LOAD_API=lazy))
+    port = free_port()
+    with ServerThread(front, port):
+        url = f"http://127.0.0.1:{port}"
+        assert (front.api is None) is (lazy == "True")
+        before = httpx.get(f"{url}/api/v2/monitor/health")
+        version = httpx.get(f"{url}/api/v2/version")
+        assert version.status_code == 200 and version.json()["version"] == "3.3.2"
+        assert front.api is not None
+        after = httpx.get(f"{url}/api/v2/monitor/health")  # now served by the FastAPI router
+        refused = httpx.get(f"{url}/api/v2/dags", headers={"Authorization": "Bearer nonsense"})
+    assert before.status_code == after.status_code == 200
+    assert before.headers["content-type"] == after.headers["content-type"] == "application/json"
+    assert before.json() == after.json()
+    assert refused.status_code == 403  # the full API's auth answered
