@@ -25,9 +25,9 @@ pytestmark = pytest.mark.postgres
 
 EXPECTED_TABLES = {
     "dag", "dag_version", "dag_run", "task_instance", "task_instance_history", "xcom", "task_log", "variable",
-    "connection", "pool", "asset", "asset_event", "backfill", "app", "event", "riir_app_grant",
-    "task_reschedule", "dag_schedule_lease",
-    VERSION_TABLE,
+    "connection", "pool", "asset", "asset_event", "backfill", "app", "event", "riir_app_grant", VERSION_TABLE,
+    "task_reschedule", "dag_schedule_lease",  # 0002
+    "asset_alias", "asset_alias_asset_event", "hitl_detail", "asset_state",  # 0006
 }  # fmt: skip
 
 

@@ -24,15 +24,19 @@ from riir_airflow.app.limits import TaskCgroup, TaskLimits, apply_in_child, appl
 from riir_airflow.app.sandbox import close_inherited_descriptors, scrub_task_environment
 from riir_airflow.config import conf
 from riir_airflow.engine.vocabulary import (
+    AssetStateOp,
+    AwaitingInput,
     Claim,
     Deferral,
     DeleteVariable,
+    GetAssetEvents,
     GetConnection,
     GetVariable,
     ReportResult,
     SetVariable,
     TriggerRun,
     TryResult,
+    UpsertHITLDetail,
     XComCount,
     XComGetAll,
     XComGetOne,
@@ -76,6 +80,18 @@ class ChannelRunStore:
 
     def xcom_count(self, task_id: str, key: str) -> int:
         return int(self.client.request(XComCount(task_id=task_id, key=key)))
+
+    def asset_events(self, **query: Any) -> list[dict[str, Any]]:
+        return list(self.client.request(GetAssetEvents(**query)))
+
+    def hitl_upsert(self, task_id: str, map_index: int, detail: dict[str, Any]) -> None:
+        self.client.request(UpsertHITLDetail(detail=detail))
+
+    def asset_state(self, op: str, **fields: Any) -> Any:
+        asset = fields.pop("asset", None)
+        request = AssetStateOp(state_op=op, asset=list(asset) if asset else None, **fields)
+        reply = self.client.request(request)
+        return (reply["found"], reply["value"]) if op == "get" else None
 
 
 class ChannelSecrets:
@@ -156,6 +172,14 @@ def try_result(outcome: TryOutcome, pushed: dict[str, Any]) -> TryResult:
             logical_date=serde.serialize(getattr(requested, "logical_date", None)),
             reset_dag_run=bool(getattr(requested, "reset_dag_run", False)),
         )
+    awaiting = None
+    if outcome.awaiting is not None:
+        timeout = outcome.awaiting.timeout
+        awaiting = AwaitingInput(
+            method_name=outcome.awaiting.method_name,
+            next_kwargs=serde.serialize(outcome.awaiting.kwargs or {}),
+            timeout=timeout.total_seconds() if timeout is not None else None,
+        )
     return TryResult(
         state=outcome.state,
         xcoms=dict(pushed),
@@ -166,6 +190,8 @@ def try_result(outcome: TryOutcome, pushed: dict[str, Any]) -> TryResult:
         reschedule_date=outcome.reschedule_date,
         deferral=deferral,
         trigger=trigger,
+        awaiting_input=awaiting,
+        asset_events=tuple(event.as_json() for event in outcome.asset_events),
     )
 
 
@@ -241,6 +267,8 @@ def run_child(
             try_number=claim.try_number,
             max_tries=claim.max_tries,
             start_date=pendulum.now("UTC"),
+            first_reschedule_date=claim.first_reschedule_date,
+            reschedule_count=claim.reschedule_count,
         )
         next_kwargs = serde.deserialize(claim.next_kwargs) if claim.next_kwargs is not None else None
         outcome = run_try(

@@ -24,8 +24,10 @@ from typing import Any
 from riir_airflow.app.channel import read_message, write_message
 from riir_airflow.app.limits import TaskCgroup, address_space, limits_for
 from riir_airflow.engine.vocabulary import (
+    AssetStateOp,
     Claim,
     DeleteVariable,
+    GetAssetEvents,
     GetConnection,
     GetVariable,
     Reply,
@@ -33,12 +35,13 @@ from riir_airflow.engine.vocabulary import (
     Request,
     SetVariable,
     TryResult,
+    UpsertHITLDetail,
     XComCount,
     XComGetAll,
     XComGetOne,
     from_wire,
 )
-from riir_airflow.metastore import queries
+from riir_airflow.metastore import asset_event_queries, hitl_queries, queries
 from riir_airflow.metastore import secrets as store_secrets
 from riir_airflow.metastore.records import TaskInstanceKey
 from riir_airflow.runtime.records import DagRunRecord
@@ -145,6 +148,19 @@ class ForkExecutor:
                 return None
             case DeleteVariable():
                 await store_secrets.delete_variable(self.db, request.key)
+                return None
+            case GetAssetEvents():
+                return await asset_event_queries.select_asset_events(
+                    self.db, name=request.name, uri=request.uri, alias_name=request.alias_name, after=request.after,
+                    before=request.before, ascending=request.ascending, limit=request.limit,
+                )  # fmt: skip
+            case AssetStateOp():
+                return await asset_event_queries.asset_state(
+                    self.db, request.state_op, name=request.name, uri=request.uri, asset=request.asset,
+                    key=request.key, value=request.value, writer=key,
+                )  # fmt: skip
+            case UpsertHITLDetail():
+                await hitl_queries.upsert_request(self.db, key, request.detail)
                 return None
 
     async def _serve(self, key: TaskInstanceKey, sock: socket.socket, token: str) -> TryResult | None:

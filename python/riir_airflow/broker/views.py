@@ -143,8 +143,8 @@ def dag_run(r: DagRunRecord, display_name: str, versions: list[dict[str, Any]]) 
         "dag_versions": versions,
         "bundle_version": None,
         "dag_display_name": display_name,
-        "partition_key": None,
-        "partition_date": None,
+        "partition_key": r.partition_key,
+        "partition_date": r.partition_date,
     }
 
 

@@ -149,14 +149,11 @@ async def record_reschedule(
         )  # fmt: skip
 
 
-async def reschedule_count(db: Db, dag_id: str, run_id: str, task_id: str, map_index: int) -> int:
-    """How many times this task instance was rescheduled (Airflow's task_reschedule_count)."""
-    value = await db.fetchval(
-        "SELECT count(*) FROM task_reschedule r JOIN task_instance ti ON ti.id = r.ti_id "
-        "WHERE ti.dag_id = $1 AND ti.run_id = $2 AND ti.task_id = $3 AND ti.map_index = $4",
-        dag_id, run_id, task_id, map_index,
-    )  # fmt: skip
-    return int(value or 0)
+async def reschedule_history(db: Db, ti_id: uuid.UUID) -> tuple[int, datetime.datetime | None]:
+    """How many times a task instance was rescheduled (Airflow's task_reschedule_count), and when its first
+    rescheduled poke started (a reschedule-mode sensor's timeout counts from there)."""
+    row = await db.fetchrow("SELECT count(*), min(start_date) FROM task_reschedule WHERE ti_id = $1", ti_id)
+    return (int(row[0]), row[1]) if row is not None else (0, None)
 
 
 async def tries_of_dags(db: Db, dag_ids: Collection[str], states: Collection[str]) -> list[dict[str, Any]]:

@@ -23,10 +23,14 @@ _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
 # Everything the migrations create, dropped by `db reset` (ours only: the database may hold other tables).
 OWNED_TABLES = (
-    "task_reschedule",
-    "dag_schedule_lease",
+    "task_reschedule",  # 0002
+    "dag_schedule_lease",  # 0002
     "event",
     "app",
+    "hitl_detail",
+    "asset_state",
+    "asset_alias_asset_event",
+    "asset_alias",
     "asset_event",
     "asset",
     "pool",
@@ -48,6 +52,7 @@ OWNED_FUNCTIONS = (
     "riir_notify_task_state",
     "riir_notify_dag_paused",
     "riir_notify_app_registered",
+    "riir_dag_channel",  # 0010
     "riir_confined",
     "riir_my_dag_ids",
     "riir_may",

@@ -22,9 +22,6 @@ UNSUPPORTED = [
     ("POST", "/dags/{dag_id}/favorite"), ("POST", "/dags/{dag_id}/unfavorite"),
     ("GET", "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/links"), ("GET", "/jobs"),
     ("GET", "/plugins"), ("GET", "/plugins/importErrors"), ("GET", "/providers"),
-    ("GET", "/assets/{asset_id}/state-store"), ("DELETE", "/assets/{asset_id}/state-store"),
-    ("GET", "/assets/{asset_id}/state-store/{key}"), ("PUT", "/assets/{asset_id}/state-store/{key}"),
-    ("DELETE", "/assets/{asset_id}/state-store/{key}"),
     ("DELETE", "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}"),
     ("GET", "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}/dependencies"),
     ("GET", "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/dependencies"),
@@ -35,10 +32,7 @@ UNSUPPORTED = [
     ("PATCH", "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}/dry_run"),
     ("PATCH", "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/dry_run"),
     ("GET", "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/externalLogUrl/{try_number}"),
-    ("PATCH", "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}/hitlDetails"),
-    ("GET", "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}/hitlDetails"),
-    ("GET", "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}/hitlDetails/tries/{try_number}"),
-    ("GET", "/dags/{dag_id}/dagRuns/{dag_run_id}/hitlDetails"), ("PUT", "/parseDagFile/{file_token}"),
+    ("PUT", "/parseDagFile/{file_token}"),
 ]  # fmt: skip
 # Task state store operations (PUT/PATCH/DELETE/GET on .../state-store[/{key}]).
 _TI_STORE = "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/state-store"
