@@ -90,7 +90,16 @@ class TaskDeferralTimeout(AirflowException):
 
 
 class TaskAwaitingInput(BaseException):
-    """A human-in-the-loop task waits for input."""
+    """A human-in-the-loop task parks in `awaiting_input` until a person answers (or its timeout passes).
+
+    A BaseException (like TaskDeferred) so that `except Exception` in user code cannot swallow it.
+    """
+
+    def __init__(self, *, method_name: str, kwargs: dict[str, Any] | None = None, timeout: Any = None) -> None:
+        super().__init__()
+        self.method_name = method_name
+        self.kwargs = kwargs
+        self.timeout = timeout
 
 
 class DownstreamTasksSkipped(AirflowException):

@@ -78,9 +78,9 @@ async def test_a_sensor_reschedule_survives_a_killed_app(
         from airflow.sdk import DAG
         from airflow.providers.standard.sensors.python import PythonSensor
 
-        def poke():
+        def poke(task_reschedule_count):
             with open("{pokes}", "a") as out:
-                out.write(f"{{time.time()}}\\n")
+                out.write(f"{{time.time()}} {{task_reschedule_count}}\\n")
             return len(open("{pokes}").read().splitlines()) >= 3
 
         with DAG("resched", schedule=None):
@@ -105,8 +105,9 @@ async def test_a_sensor_reschedule_survives_a_killed_app(
         assert await wait_run_done(db, "resched", "r1", timeout=60) == "success", app.output()
     finally:
         app.stop()
-    times = [float(line) for line in pokes.read_text().splitlines()]
-    assert len(times) == 3
+    lines = [line.split() for line in pokes.read_text().splitlines()]
+    times = [float(when) for when, _ in lines]
+    assert [int(count) for _, count in lines] == [0, 1, 2]  # task_reschedule_count, kept across the restart
     # The restarted app waited for the stored reschedule date instead of poking at once.
     assert all(later - earlier >= 3.5 for earlier, later in itertools.pairwise(times))
     assert await db.fetchval("SELECT count(*) FROM task_reschedule WHERE dag_id = 'resched'") == 2
@@ -171,3 +172,56 @@ async def _files(folder: Path, prefix: str) -> list[Path]:
 
 async def _logged(app: AppProcess, text: str) -> bool:
     return text in app.output()
+
+
+async def test_a_running_try_without_a_process_is_retried_after_the_heartbeat_timeout(
+    app_env: dict[str, str], db: asyncpg.Connection, dags: Path, tmp_path: Path
+) -> None:
+    """A try marked running that no process of the app runs (its app died without a trace) is found by its old
+    heartbeat (`[scheduler] task_instance_heartbeat_timeout`) and retried per its retries."""
+    from riir_airflow.metastore import queries
+    from riir_airflow.metastore.pool import connect, settings_from_config
+    from riir_airflow.metastore.records import NewTaskInstance
+
+    path = write_dag(
+        dags,
+        "stale.py",
+        """
+        from datetime import timedelta
+        from airflow.sdk import DAG, task
+
+        with DAG("stale", schedule=None):
+            @task(retries=1, retry_delay=timedelta(0))
+            def t():
+                return "ran"
+
+            t()
+        """,
+    )
+    env = {
+        **app_env,
+        "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "2",
+        "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT_DETECTION_INTERVAL": "0.5",
+    }
+    app = await start_app(env, db, path, tmp_path / "app.log")
+    try:
+        await wait_for(lambda: _logged(app, "running stale"), 30, "the app to run")
+        conn = await connect(settings_from_config(dsn=app_env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]))
+        try:
+            async with conn.transaction():  # the app sees the run only with its try already "running"
+                await queries.create_dag_run(
+                    conn, "stale", "r1", run_type="manual", tasks=[NewTaskInstance("t", max_tries=1)],
+                    state="running",
+                )  # fmt: skip
+                await conn.execute(
+                    "UPDATE task_instance SET state = 'running', try_number = 1, app_id = 'gone', hostname = 'gone', "
+                    "start_date = now() - interval '1 hour', last_heartbeat_at = now() - interval '1 hour' "
+                    "WHERE dag_id = 'stale'"
+                )
+        finally:
+            await conn.close()
+        assert await wait_run_done(db, "stale", "r1", timeout=60) == "success", app.output()
+        assert await task_states(db, "stale", "r1") == {"t": ("success", 2)}
+        assert "Heartbeat timeout: stale.t[-1] try 1 as up_for_retry" in app.output()
+    finally:
+        app.stop()

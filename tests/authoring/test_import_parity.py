@@ -165,3 +165,14 @@ def test_generated_mirror_files_match_the_table() -> None:
     assert not stale, f"generated files no longer in the table: {stale}; {fix}"
     assert not missing, f"files missing: {missing}; {fix}"
     assert not edited, f"generated files differ from the table (edited by hand?): {edited}; {fix}"
+
+
+def test_out_of_scope_names_say_why_and_what_to_use_instead(airflow_alias: None) -> None:
+    # A user importing what riir-airflow deliberately lacks gets the reason and the alternative, not a bare error.
+    with pytest.raises(ImportError, match=r"airflow.models.DagModel is not available in riir-airflow: DagModel is an "
+                                          r"ORM model .*GET /api/v2/dags/\{dag_id\}"):  # fmt: skip
+        exec("from airflow.models import DagModel", {})
+    with pytest.raises(ImportError, match="EmailOperator comes with the apache-airflow-providers-smtp distribution"):
+        exec("from airflow.operators.email import EmailOperator", {})
+    with pytest.raises(AttributeError, match="has no attribute 'NoSuchThing'"):
+        exec("import airflow.models as m; m.NoSuchThing", {})

@@ -53,7 +53,7 @@ def broker_config(home: Path, dsn: str, **extra: str) -> AirflowConfigParser:
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": dsn,
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": ",".join(f"{r}:{r}" for r in ROLES),
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(passwords),
-        "AIRFLOW__API_AUTH__JWT_SECRET": "test-secret-" + "x" * 20,
+        "AIRFLOW__API_AUTH__JWT_SECRET": "test-secret-" + "x" * 64,
         "AIRFLOW__API__EXPOSE_CONFIG": "True",
         **extra,
     }

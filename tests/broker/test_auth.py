@@ -77,13 +77,17 @@ def test_viewer_cannot_trigger(broker: Broker) -> None:
 
 
 def _manager(tmp_path: Path, **env: str) -> AuthManager:
-    base = {"AIRFLOW_HOME": str(tmp_path), "AIRFLOW__API_AUTH__JWT_SECRET": "s" * 32}
+    base = {"AIRFLOW_HOME": str(tmp_path), "AIRFLOW__API_AUTH__JWT_SECRET": "s" * 64}
     return AuthManager(AirflowConfigParser(environ={**base, **env}))
 
 
-def test_passwords_generated_once(tmp_path: Path) -> None:
+def test_passwords_generated_once(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     first = _manager(tmp_path, AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS="alice:op,bob:viewer")
-    stored = (tmp_path / "simple_auth_manager_passwords.json.generated").read_text()
+    path = tmp_path / "simple_auth_manager_passwords.json.generated"
+    stored = path.read_text()
+    assert path.stat().st_mode & 0o777 == 0o600 and [p.name for p in tmp_path.iterdir()] == [path.name]
+    # Without a terminal the log names the file; the password itself never reaches a log.
+    assert str(path) in caplog.text and first.passwords["alice"] not in caplog.text
     second = _manager(tmp_path, AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS="alice:op,bob:viewer")
     assert first.passwords == second.passwords and "alice" in stored
     user = second.authenticate("alice", first.passwords["alice"])
@@ -103,7 +107,7 @@ def test_token_expiry_and_tampering(tmp_path: Path) -> None:
     with pytest.raises(AuthError) as late:
         auth.verify(expired)
     assert (late.value.status, late.value.detail) == (401, "Token Expired")
-    other = _manager(tmp_path, AIRFLOW__API_AUTH__JWT_SECRET="t" * 32)
+    other = _manager(tmp_path, AIRFLOW__API_AUTH__JWT_SECRET="t" * 64)
     with pytest.raises(AuthError):
         other.verify(token)
 

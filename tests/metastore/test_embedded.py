@@ -104,7 +104,7 @@ def test_without_util_linux_unshare_the_namespace_is_entered_directly(
     server = EmbeddedPostgres.for_home(tmp_path / "home")
     try:
         dsn = server.ensure_running()
-        assert server.is_running() and dsn.startswith("postgresql://postgres@/airflow?host=")
+        assert server.is_running() and dsn.startswith("postgresql://postgres:")
         assert "unshare" not in (server.root / "commands.log").read_text()
         assert server.data_dir.stat().st_uid == os.getuid()  # as root: still root's files, nothing was chowned
     finally:
@@ -125,3 +125,31 @@ def test_two_first_commands_at_once_share_one_server(home: Path) -> None:
     assert sum("Applied migration 0001_initial" in out for out, _ in outputs) == 1
     log = (home / "embedded-postgres" / "commands.log").read_text().splitlines()
     assert len([line for line in log if line.startswith("$ ") and "/initdb " in line]) == 1
+
+
+async def test_logins_need_the_scram_password_and_a_trust_folder_is_moved_to_scram(tmp_path: Path) -> None:
+    import asyncpg
+
+    server = EmbeddedPostgres.for_home(tmp_path / "home")
+    server._make_private_dir(server.root)
+    # A data folder as an older riir-airflow made it: trust for every local login.
+    server._run(["initdb", "-D", str(server.data_dir), "-U", "postgres", "--auth=trust", "--no-instructions"], "initdb")
+    try:
+        dsn = server.ensure_running()
+        password = server.password_file.read_text().strip()
+        assert stat.S_IMODE(server.password_file.stat().st_mode) == 0o600 and password in dsn
+        hba = [line for line in (server.data_dir / "pg_hba.conf").read_text().splitlines() if not line.startswith("#")]
+        assert hba == ["local all all scram-sha-256"]  # no TCP line, no trust
+        conn = await asyncpg.connect(dsn)
+        try:
+            assert await conn.fetchval("SHOW listen_addresses") == ""
+            assert await conn.fetchval(
+                "SELECT rolpassword LIKE 'SCRAM-SHA-256$%' FROM pg_authid WHERE rolname = 'postgres'"
+            )
+        finally:
+            await conn.close()
+        without = dsn.replace(f":{password}@", "@")
+        with pytest.raises((asyncpg.InvalidPasswordError, asyncpg.InvalidAuthorizationSpecificationError)):
+            await asyncpg.connect(without, password="wrong")
+    finally:
+        assert server.stop()

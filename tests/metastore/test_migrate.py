@@ -11,13 +11,23 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from riir_airflow.metastore.migrate import VERSION_TABLE, check, drop_all, load_migrations, migrate, reset
+from riir_airflow.metastore.migrate import (
+    VERSION_TABLE,
+    NotRiirMetastore,
+    check,
+    drop_all,
+    load_migrations,
+    migrate,
+    reset,
+)
 
 pytestmark = pytest.mark.postgres
 
 EXPECTED_TABLES = {
     "dag", "dag_version", "dag_run", "task_instance", "task_instance_history", "xcom", "task_log", "variable",
-    "connection", "pool", "asset", "asset_event", "backfill", "app", "event", VERSION_TABLE,
+    "connection", "pool", "asset", "asset_event", "backfill", "app", "event", "riir_app_grant", VERSION_TABLE,
+    "task_reschedule", "dag_schedule_lease",  # 0002
+    "asset_alias", "asset_alias_asset_event", "hitl_detail", "asset_state",  # 0006
 }  # fmt: skip
 
 
@@ -81,6 +91,24 @@ async def test_reset_drops_data_and_migrates_again(pg_conn: asyncpg.Connection) 
     assert (await check(pg_conn)).up_to_date
     await drop_all(pg_conn)
     assert await _tables(pg_conn) == {"not_ours"}  # other tables in the database are left alone
+
+
+async def test_reset_refuses_a_database_riir_did_not_migrate(pg_conn: asyncpg.Connection) -> None:
+    # An Airflow-looking database: same table names, no riir version table. Nothing may be dropped.
+    await pg_conn.execute("CREATE TABLE dag (dag_id text PRIMARY KEY); CREATE TABLE variable (key text)")
+    with pytest.raises(NotRiirMetastore, match="not created by `riir-airflow db migrate`"):
+        await reset(pg_conn)
+    assert await _tables(pg_conn) == {"dag", "variable"}
+
+
+async def test_reset_never_cascades_into_objects_that_are_not_ours(pg_conn: asyncpg.Connection) -> None:
+    await migrate(pg_conn)
+    await pg_conn.execute("CREATE VIEW their_report AS SELECT dag_id FROM dag")
+    with pytest.raises(asyncpg.DependentObjectsStillExistError):
+        await reset(pg_conn)
+    # The failed reset rolled back whole: our schema and their view are both still there.
+    assert (await check(pg_conn)).up_to_date
+    assert await pg_conn.fetchval("SELECT count(*) FROM their_report") == 0
 
 
 def _cli(*args: str, env: dict[str, str], stdin: str | None = None) -> subprocess.CompletedProcess[str]:

@@ -11,10 +11,11 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from cryptography.fernet import Fernet
 
 from riir_airflow.exceptions import AirflowException
 from riir_airflow.metastore import secrets as s
-from riir_airflow.metastore.fernet import Fernet, fernet_from_key
+from riir_airflow.metastore.fernet import fernet_from_key
 from riir_airflow.metastore.records import ConnectionRecord
 
 sys.path.insert(0, str(Path(__file__).parents[2] / "compat-tests"))
@@ -140,3 +141,23 @@ def test_connection_uris_parse_like_airflow() -> None:
         ours = [c.conn_type, c.host, c.schema, c.login, c.password, c.port, c.extra]
         # Airflow keeps "" where we keep None for an absent schema; compare the values, not the empty kinds.
         assert [v or None for v in ours] == [v or None for v in theirs], uri
+
+
+@pytest.mark.postgres
+async def test_rotate_fernet_key_reencrypts_every_secret(db: asyncpg.Pool) -> None:
+    old_key, new_key = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    old = fernet_from_key(old_key)
+    await s.set_variable(db, "token", "v-secret", cipher=old)
+    await s.set_variable(db, "plain", "v-plain", cipher=PLAIN)
+    await s.set_connection(db, ConnectionRecord("pg", "postgres", password="c-secret", extra='{"k": 1}'), cipher=old)
+    rotated = await s.rotate_fernet_key(db, cipher=fernet_from_key(f"{new_key},{old_key}"))
+    assert rotated == (1, 1)
+    new_only = fernet_from_key(new_key)
+    variable = await s.get_variable_record(db, "token", cipher=new_only)
+    connection = await s.get_connection_record(db, "pg", cipher=new_only)
+    assert variable is not None and variable.val == "v-secret"
+    assert connection is not None and (connection.password, connection.extra) == ("c-secret", '{"k": 1}')
+    plain = await s.get_variable_record(db, "plain", cipher=new_only)
+    assert plain is not None and plain.val == "v-plain" and not plain.is_encrypted
+    with pytest.raises(AirflowException, match="Can't decrypt variable 'token'"):
+        await s.get_variable_record(db, "token", cipher=old)

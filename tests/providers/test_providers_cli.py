@@ -39,6 +39,7 @@ def airflow(tmp_path: Path, *args: str) -> list[dict[str, object]]:
 
 
 @pytest.mark.compat
+@pytest.mark.timeout(600)  # seven `airflow providers ...` runs in the reference venv
 def test_list_get_and_hooks_match_airflow(tmp_path: Path) -> None:
     theirs = airflow(tmp_path, "list", "-o", "json")
     ours = json.loads(riir("list", "-o", "json").stdout)

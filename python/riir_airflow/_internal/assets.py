@@ -100,8 +100,13 @@ class Asset(BaseAsset):
         return hash(self._key())
 
     def __repr__(self) -> str:
+        # Airflow's (attrs) repr, which shows up in messages users compare against.
+        from riir_airflow._internal.asset_access import AssetAccessControl
+
+        access = self.access_control if self.access_control is not None else AssetAccessControl()
         return (
-            f"{type(self).__name__}(name={self.name!r}, uri={self.uri!r}, group={self.group!r}, extra={self.extra!r})"
+            f"{type(self).__name__}(name={self.name!r}, uri={self.uri!r}, group={self.group!r}, extra={self.extra!r}, "
+            f"watchers={self.watchers!r}, access_control={access!r})"
         )
 
     def __fspath__(self) -> str:
@@ -222,8 +227,47 @@ class AssetAll(AssetBooleanCondition):
 
 @dataclass
 class Metadata:
-    """Yielded from a task to attach `extra` to the asset event it emits."""
+    """Yielded from a task to attach `extra` to the asset event it emits (and, with `alias`, emit it through it)."""
 
-    asset: Asset | AssetAlias
-    extra: dict[str, Any]
+    asset: Asset
+    extra: dict[str, Any] = field(default_factory=dict)
     alias: AssetAlias | None = None
+
+
+@dataclass(frozen=True)
+class AssetUniqueKey:
+    """What identifies an asset: its name and URI."""
+
+    name: str
+    uri: str
+
+    @classmethod
+    def from_asset(cls, asset: Asset) -> AssetUniqueKey:
+        return cls(name=asset.name, uri=asset.uri)
+
+    def to_asset(self) -> Asset:
+        return Asset(name=self.name, uri=self.uri)
+
+
+@dataclass(frozen=True)
+class AssetAliasUniqueKey:
+    """What identifies an asset alias: its name."""
+
+    name: str
+
+    @classmethod
+    def from_asset_alias(cls, asset_alias: AssetAlias) -> AssetAliasUniqueKey:
+        return cls(name=asset_alias.name)
+
+    def to_asset_alias(self) -> AssetAlias:
+        return AssetAlias(name=self.name)
+
+
+@dataclass(frozen=True)
+class AssetAliasEvent:
+    """An asset event a task emits through an alias (`outlet_events[alias].add(asset, extra=...)`)."""
+
+    source_alias_name: str
+    dest_asset_key: AssetUniqueKey
+    dest_asset_extra: dict[str, Any]
+    extra: dict[str, Any]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import warnings
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
 from riir_airflow._internal import secrets
 from riir_airflow.exceptions import AirflowException, AirflowNotFoundException
+from riir_airflow.secrets_masker import mask_secret
 
 EXTRA_KEY = "__extra__"
 
@@ -187,9 +189,12 @@ class Connection:
         if found is None:
             raise AirflowNotFoundException(f"The conn_id `{conn_id}` isn't defined")
         value, source = found
-        if isinstance(value, str):
-            return cls.parse(conn_id, value, source=source)
-        return value  # type: ignore[no-any-return]
+        conn: Connection = cls.parse(conn_id, value, source=source) if isinstance(value, str) else value
+        # As Airflow's task SDK: the password and sensitive extra fields are masked in logs from now on.
+        mask_secret(conn.password)
+        with contextlib.suppress(ValueError, TypeError, AirflowException):
+            mask_secret(conn.extra_dejson)
+        return conn
 
     def get_hook(self, *, hook_params: dict[str, Any] | None = None) -> Any:
         """An instance of the hook the installed providers register for this connection's type."""

@@ -6,6 +6,7 @@ and returns an XComArg of its return value; passing XComArgs as arguments create
 
 from __future__ import annotations
 
+import ast
 import functools
 import inspect
 import re
@@ -24,11 +25,17 @@ from riir_airflow._internal.standard.bash import BashOperator
 from riir_airflow._internal.standard.python import (
     BranchPythonOperator,
     PythonOperator,
-    PythonVirtualenvOperator,
     ShortCircuitOperator,
     determine_kwargs,
 )
+from riir_airflow._internal.standard.python_virtualenv import (
+    BranchExternalPythonOperator,
+    BranchPythonVirtualenvOperator,
+    ExternalPythonOperator,
+    PythonVirtualenvOperator,
+)
 from riir_airflow._internal.standard.sensors import PythonSensor
+from riir_airflow._internal.standard.virtualenv import decorated_function_source
 from riir_airflow._internal.trigger_rule import TriggerRule
 from riir_airflow._internal.xcom_arg import XComArg
 from riir_airflow.exceptions import AirflowException, AirflowSkipException
@@ -140,8 +147,31 @@ class _ShortCircuitDecoratedOperator(_PythonDecoratedOperator, ShortCircuitOpera
     custom_operator_name = "@task.short_circuit"
 
 
-class _PythonVirtualenvDecoratedOperator(_PythonDecoratedOperator, PythonVirtualenvOperator):
+class _IsolatedPythonDecoratedOperator(_PythonDecoratedOperator):
+    """`@task.virtualenv` and friends: the function's source, minus its task decorators, runs in the other python."""
+
+    def get_python_source(self) -> str:
+        return decorated_function_source(inspect.getsource(self.python_callable), self.custom_operator_name)
+
+
+class _PythonVirtualenvDecoratedOperator(_IsolatedPythonDecoratedOperator, PythonVirtualenvOperator):
+    template_fields = PythonVirtualenvOperator.template_fields
     custom_operator_name = "@task.virtualenv"
+
+
+class _BranchPythonVirtualenvDecoratedOperator(_IsolatedPythonDecoratedOperator, BranchPythonVirtualenvOperator):
+    template_fields = BranchPythonVirtualenvOperator.template_fields
+    custom_operator_name = "@task.branch_virtualenv"
+
+
+class _PythonExternalDecoratedOperator(_IsolatedPythonDecoratedOperator, ExternalPythonOperator):
+    template_fields = ExternalPythonOperator.template_fields
+    custom_operator_name = "@task.external_python"
+
+
+class _BranchExternalPythonDecoratedOperator(_IsolatedPythonDecoratedOperator, BranchExternalPythonOperator):
+    template_fields = BranchExternalPythonOperator.template_fields
+    custom_operator_name = "@task.branch_external_python"
 
 
 class _BashDecoratedOperator(DecoratedOperator, BashOperator):
@@ -174,6 +204,47 @@ class _BashDecoratedOperator(DecoratedOperator, BashOperator):
         self.render_template_fields(context)
         self.bash_command = self.render_template(command, context)
         return BashOperator.execute(self, context)
+
+
+class _StubOperator(DecoratedOperator):
+    """What `@task.stub` creates: a task that exists in the graph only; another runtime executes it."""
+
+    custom_operator_name = "@task.stub"
+    is_stub = True
+
+    def __init__(self, *, python_callable: Callable[..., Any], task_id: str, **kwargs: Any) -> None:
+        super().__init__(python_callable=python_callable, task_id=task_id, **kwargs)
+        if getattr(self, "retry_policy", None) is not None:
+            raise ValueError(
+                "@task.stub does not support `retry_policy`: it runs Python in-process, but stub "
+                "tasks execute on a lang-sdk runtime and never evaluate the policy. Use `retries` "
+                "instead."
+            )
+        source = decorated_function_source(inspect.getsource(python_callable), self.custom_operator_name)
+        module = ast.parse(source)
+        if len(module.body) != 1:
+            raise RuntimeError("Expected a single statement")
+        function = module.body[0]
+        if not isinstance(function, ast.FunctionDef):
+            raise RuntimeError("Expected a single sync function")
+        for statement in function.body:
+            if isinstance(statement, ast.Pass):
+                continue
+            if (
+                isinstance(statement, ast.Expr)
+                and isinstance(statement.value, ast.Constant)
+                and isinstance(statement.value.value, str | type(...))
+            ):
+                continue
+            raise ValueError(
+                f"Functions passed to @task.stub must be an empty function (`pass`, or `...` only) (got {statement})"
+            )
+
+    def execute(self, context: Any) -> Any:
+        raise RuntimeError(
+            "@task.stub should not be executed directly -- we expected this to go to a remote worker. "
+            "Check your pool and worker configs"
+        )
 
 
 class DecoratedSensorOperator(PythonSensor):
@@ -374,8 +445,14 @@ class TaskDecoratorCollection:
     branch = staticmethod(_make_decorator(_BranchPythonDecoratedOperator, "branch"))
     short_circuit = staticmethod(_make_decorator(_ShortCircuitDecoratedOperator, "short_circuit"))
     virtualenv = staticmethod(_make_decorator(_PythonVirtualenvDecoratedOperator, "virtualenv"))
+    branch_virtualenv = staticmethod(_make_decorator(_BranchPythonVirtualenvDecoratedOperator, "branch_virtualenv"))
+    external_python = staticmethod(_make_decorator(_PythonExternalDecoratedOperator, "external_python"))
+    branch_external_python = staticmethod(
+        _make_decorator(_BranchExternalPythonDecoratedOperator, "branch_external_python")
+    )
     bash = staticmethod(_make_decorator(_BashDecoratedOperator, "bash"))
     sensor = staticmethod(_make_decorator(DecoratedSensorOperator, "sensor"))
+    stub = staticmethod(_make_decorator(_StubOperator, "stub"))
 
     def __call__(
         self, python_callable: Callable[..., Any] | None = None, multiple_outputs: bool | None = None, **kwargs: Any
@@ -393,10 +470,13 @@ class TaskDecoratorCollection:
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):
             raise AttributeError(f"{type(self).__name__} has no attribute {name!r}")
-        if name in {"external_python", "branch_virtualenv", "branch_external_python", "docker", "kubernetes",
-                    "kubernetes_cmd", "sql", "analytics", "stub", "pyspark"}:  # fmt: skip
-            raise AirflowException(f"@task.{name} is not supported by riir-airflow yet")
-        raise AttributeError(f"task decorator {name!r} not found")
+        # Decorators of installed providers (`task-decorators` in their provider info), as Airflow finds them.
+        from riir_airflow._internal.provider_decorators import not_found_message, provider_decorator
+
+        decorator = provider_decorator(name)
+        if decorator is None:
+            raise AttributeError(not_found_message(name))
+        return decorator
 
 
 task = TaskDecoratorCollection()

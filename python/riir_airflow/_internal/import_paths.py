@@ -39,15 +39,26 @@ _TIMETABLES = [
 ]  # fmt: skip
 
 
+_PARTITION_MAPPERS = [
+    "PartitionMapper", "IdentityMapper", "FixedKeyMapper", "AllowedKeyMapper", "ChainMapper", "ProductMapper",
+    "RollupMapper", "FanOutMapper", "StartOfHourMapper", "StartOfDayMapper", "StartOfWeekMapper",
+    "StartOfMonthMapper", "StartOfQuarterMapper", "StartOfYearMapper", "Window", "HourWindow", "DayWindow",
+    "WeekWindow", "MonthWindow", "QuarterWindow", "YearWindow", "SegmentWindow", "WaitForAll", "MinimumCount",
+]  # fmt: skip
+
+
 def _from(module: str, *names: str) -> dict[str, str]:
     return {name: f"{module}:{name}" for name in names}
 
 
-_PYTHON_OPERATORS = _from(
-    "standard.python",
-    "PythonOperator", "BranchPythonOperator", "ShortCircuitOperator", "PythonVirtualenvOperator",
-    "ExternalPythonOperator", "BranchPythonVirtualenvOperator", "BranchExternalPythonOperator", "get_current_context",
-)  # fmt: skip
+_PYTHON_OPERATORS = {
+    **_from("standard.python", "PythonOperator", "BranchPythonOperator", "ShortCircuitOperator", "get_current_context"),
+    **_from(
+        "standard.python_virtualenv",
+        "PythonVirtualenvOperator", "ExternalPythonOperator", "BranchPythonVirtualenvOperator",
+        "BranchExternalPythonOperator",
+    ),
+}  # fmt: skip
 _BRANCH = {**_from("branch", "BaseBranchOperator"), **_from("skipmixin", "BranchMixIn")}
 _SENSOR_BASE = _from("sensor", "BaseSensorOperator", "PokeReturnValue", "poke_mode_only")
 _ASSETS = _from("assets", "Asset", "AssetAlias", "AssetAll", "AssetAny", "AssetWatcher", "Metadata", "Dataset", "Model")
@@ -86,7 +97,7 @@ _EXTERNAL_TASK = {
     **_from("standard.links", "ExternalDagLink"),
 }
 _TEMPORAL_TRIGGERS = _from("standard.triggers", "DateTimeTrigger", "TimeDeltaTrigger")
-_FILE_TRIGGERS = _from("standard.triggers", "FileTrigger", "FileDeleteTrigger")
+_FILE_TRIGGERS = _from("standard.triggers", "FileTrigger", "FileDeleteTrigger", "DirectoryFileDeleteTrigger")
 
 _AIRFLOW_HELPERS = (
     "validate_key", "is_container", "chunks", "as_flattened_list", "convert_camel_to_snake", "merge_dicts",
@@ -119,6 +130,9 @@ SDK = {
     **_from("context_type", "Context"),
     **_from("asset_decorator", "asset"),
     **_from("timetables", *_TIMETABLES),
+    **_from("partition_mappers", *_PARTITION_MAPPERS),
+    **_from("object_storage", "ObjectStoragePath"),
+    **_from("partition_timetables", "PartitionedAssetTimetable", "PartitionedAtRuntime", "CronPartitionTimetable"),
     **_from("operatorlink", "BaseOperatorLink"),
     **_from("notifier", "BaseNotifier"),
     **_from("xcom", "BaseXCom"),
@@ -253,19 +267,26 @@ EXPORTS: dict[str, dict[str, str]] = {
     "sdk.definitions.xcom_arg": _from("xcom_arg", "XComArg", "PlainXComArg", "MapXComArg", "ZipXComArg"),
     "sdk.definitions.edges": _from("edges", "Label", "EdgeModifier"),
     "utils.dates": _from("schedule_presets", "cron_presets"),
-    "macros": _from(
-        "macros",
-        "ds_add",
-        "ds_format",
-        "datetime_diff_for_humans",
-        "datetime",
-        "timedelta",
-        "random",
-        "json",
-        "time",
-        "uuid",
-        "dateutil",
-    ),
+    "macros": {
+        "annotations": "macros:FUTURE_ANNOTATIONS",
+        **_from(
+            "macros",
+            "ds_add",
+            "ds_format",
+            "datetime_diff_for_humans",
+            "datetime",
+            "timedelta",
+            "random",
+            "json",
+            "time",
+            "uuid",
+            "dateutil",
+            "ds_format_locale",
+            "yaml",
+            "Any",
+            "TYPE_CHECKING",
+        ),
+    },
     "sdk.exceptions": {
         **{name: f"exceptions:{name}" for name in [*_EXCEPTIONS, "AirflowConfigException"]},
         **_from("sdk_exceptions", "ErrorType", "RemovedInAirflow4Warning"),
@@ -273,6 +294,7 @@ EXPORTS: dict[str, dict[str, str]] = {
     "models.operator": _from("baseoperator", "BaseOperator"),
     "models.abstractoperator": _from(
         "abstractoperator",
+        "AbstractOperator",
         "DEFAULT_OWNER",
         "DEFAULT_QUEUE",
         "DEFAULT_TASK_EXECUTION_TIMEOUT",
@@ -356,6 +378,49 @@ EXPORTS: dict[str, dict[str, str]] = {
     "providers.standard.decorators.branch_python": _from("standard.decorators", "branch_task"),
     "providers.standard.decorators.short_circuit": _from("standard.decorators", "short_circuit_task"),
     "providers.standard.decorators.sensor": _from("standard.decorators", "sensor_task"),
+    "providers.standard.decorators.python_virtualenv": _from("standard.decorators", "virtualenv_task"),
+    "providers.standard.decorators.stub": _from("standard.decorators", "stub"),
+    "providers.standard.decorators.branch_virtualenv": _from("standard.decorators", "branch_virtualenv_task"),
+    "providers.standard.decorators.external_python": _from("standard.decorators", "external_python_task"),
+    "providers.standard.decorators.branch_external_python": _from("standard.decorators", "branch_external_python_task"),
+    "providers.standard.operators.hitl": _from(
+        "standard.hitl", "HITLOperator", "ApprovalOperator", "HITLBranchOperator", "HITLEntryOperator"
+    ),
+    "providers.standard.exceptions": _from(
+        "standard.exceptions",
+        "AirflowExternalTaskSensorException",
+        "ExternalDagNotFoundError",
+        "ExternalDagDeletedError",
+        "ExternalTaskNotFoundError",
+        "ExternalTaskGroupNotFoundError",
+        "ExternalTaskFailedError",
+        "ExternalTaskGroupFailedError",
+        "ExternalDagFailedError",
+        "DuplicateStateError",
+        "HITLTriggerEventError",
+        "HITLTimeoutError",
+        "HITLRejectException",
+    ),
+    "sdk.lineage": _from(
+        "lineage",
+        "HookLineageCollector",
+        "NoOpCollector",
+        "HookLineageReader",
+        "HookLineage",
+        "AssetLineageInfo",
+        "ExtraLineageInfo",
+        "get_hook_lineage_collector",
+    ),
+    "sdk.io": _from("object_storage", "ObjectStoragePath", "attach"),
+    "sdk.io.path": _from("object_storage", "ObjectStoragePath"),
+    "sdk.io.store": _from("object_storage", "ObjectStore", "attach"),
+    "sdk.io.stat": _from("object_storage", "stat_result"),
+    "sdk.io.typedef": _from("object_storage", "Properties"),
+    "io.path": _from("object_storage", "ObjectStoragePath"),
+    "io.storage": _from("object_storage", "attach"),
+    "io.typedef": _from("object_storage", "Properties"),
+    "hooks.package_index": _from("standard.hooks", "PackageIndexHook"),
+    "providers.standard.hooks.package_index": _from("standard.hooks", "PackageIndexHook"),
     "hooks.filesystem": _from("standard.hooks", "FSHook"),
     "hooks.subprocess": _from("standard.hooks", "SubprocessHook", "SubprocessResult", "working_directory"),
     "providers.standard.hooks.filesystem": _from("standard.hooks", "FSHook"),
@@ -366,15 +431,34 @@ EXPORTS: dict[str, dict[str, str]] = {
         **_from("module_loading", "import_string", "qualname"),
         **_from("sdk_helpers", "iter_namespace", "is_valid_dotpath"),
     },
-    "timetables.base": _from("timetables", "Timetable", "DataInterval", "TimeRestriction", "DagRunInfo"),
+    "utils.entry_points": _from(
+        "module_loading",
+        "accepts_context",
+        "accepts_keyword_args",
+        "entry_points_with_dist",
+        "import_string",
+        "is_valid_dotpath",
+        "iter_namespace",
+        "qualname",
+    ),
+    "utils.decorators": {
+        **_from("module_loading", "fixup_decorator_warning_stack"),
+        **_from("standard.virtualenv", "remove_task_decorator"),
+    },
+    "timetables.base": {
+        **_from("timetables", "Timetable", "DataInterval", "TimeRestriction", "DagRunInfo"),
+        **_from("partition_timetables", "PartitionMapperInfo", "compute_rollup_fingerprint"),
+    },
     "timetables.interval": _from("timetables", "CronDataIntervalTimetable", "DeltaDataIntervalTimetable"),
-    "timetables.trigger": _from(
-        "timetables", "CronTriggerTimetable", "DeltaTriggerTimetable", "MultipleCronTriggerTimetable"
-    ),
+    "timetables.trigger": {
+        **_from("timetables", "CronTriggerTimetable", "DeltaTriggerTimetable", "MultipleCronTriggerTimetable"),
+        **_from("partition_timetables", "CronPartitionTimetable"),
+    },
     "timetables.events": _from("timetables", "EventsTimetable"),
-    "timetables.simple": _from(
-        "timetables", "NullTimetable", "OnceTimetable", "ContinuousTimetable", "AssetTriggeredTimetable"
-    ),
+    "timetables.simple": {
+        **_from("timetables", "NullTimetable", "OnceTimetable", "ContinuousTimetable", "AssetTriggeredTimetable"),
+        **_from("partition_timetables", "PartitionedAssetTimetable", "PartitionedAtRuntime"),
+    },
     "timetables.assets": _from("timetables", "AssetOrTimeSchedule"),
 }
 
@@ -384,53 +468,59 @@ REAL_MODULES = {"exceptions"}
 # Airflow's names (compat-tests/structure/airflow_names.json) that riir_airflow deliberately does not provide, as
 # "module" (every name of that module) or "module:name", each with the reason. tests/authoring/test_import_parity.py
 # checks every other name Airflow has; nothing else is skipped.
-_ORM = "core ORM model (server side); riir's metastore is plain SQL and task code never touches it"
-_PARTITIONS = (
-    "partitioned assets (Airflow 3.2+): the scheduler has no partition support yet, and declaring partitions it "
-    "would ignore would silently mis-schedule"
+_ORM = (
+    "is an ORM model of Airflow's metadata database; riir-airflow's metastore has no ORM and task code never queries it"
 )
-_PARTITION_NAMES = (
-    "PartitionMapper", "IdentityMapper", "FixedKeyMapper", "AllowedKeyMapper", "ChainMapper", "ProductMapper",
-    "RollupMapper", "FanOutMapper", "StartOfHourMapper", "StartOfDayMapper", "StartOfWeekMapper",
-    "StartOfMonthMapper", "StartOfQuarterMapper", "StartOfYearMapper", "Window", "HourWindow", "DayWindow",
-    "WeekWindow", "MonthWindow", "QuarterWindow", "YearWindow", "SegmentWindow", "WaitForAll", "MinimumCount",
-    "PartitionedAssetTimetable", "PartitionedAtRuntime", "CronPartitionTimetable",
-)  # fmt: skip
-_ORM_NAMES = (
-    "Base", "DagModel", "DagTag", "DagWarning", "DbCallbackRequest", "Deadline", "Log", "RenderedTaskInstanceFields",
-    "TaskReschedule", "Trigger", "clear_task_instances",
-)  # fmt: skip
-OUT_OF_SCOPE: dict[str, str] = {
-    # Partitioned assets.
-    **{f"sdk:{name}": _PARTITIONS for name in _PARTITION_NAMES},
-    # Partition names in timetables.*.
-    "timetables.base:PartitionMapperInfo": _PARTITIONS,
-    "timetables.base:compute_rollup_fingerprint": _PARTITIONS,
-    "timetables.simple:PartitionedAssetTimetable": _PARTITIONS,
-    "timetables.simple:PartitionedAtRuntime": _PARTITIONS,
-    "timetables.trigger:CronPartitionTimetable": _PARTITIONS,
-    # Features riir_airflow does not ship.
-    "sdk:lineage": "hook-level lineage collector (submodule): no lineage backend in riir_airflow",
-    "sdk:ObjectStoragePath": "fsspec-based object storage paths: not small, fsspec is not a dependency",
-    "io.path": "fsspec-based object storage paths (ObjectStoragePath): fsspec is not a dependency",
-    "io.storage": "fsspec filesystem registry (attach): fsspec is not a dependency",
-    "io.typedef": "fsspec typing helpers: fsspec is not a dependency",
-    "providers.standard.operators.hitl": "human-in-the-loop operators need the awaiting_input state and UI forms",
-    "operators.email": "EmailOperator lives in the smtp provider, which riir_airflow does not ship",
-    "operators.generic_transfer": "GenericTransfer lives in the common-sql provider, which riir_airflow does not ship",
-    "hooks.package_index": "virtualenv internals (PackageIndexHook): virtualenv operators are not supported",
-    "triggers.external_task": "DagStateTrigger/WorkflowTrigger need metastore queries from the triggerer (not yet)",
-    "macros:ds_format_locale": "needs Babel (LDML date patterns), which is not a dependency",
-    "macros:yaml": "needs PyYAML, which is not a dependency",
-    "macros:Any": "typing import that leaks into Airflow's module namespace, not a macro",
-    "macros:TYPE_CHECKING": "typing import that leaks into Airflow's module namespace, not a macro",
-    "macros:annotations": "__future__ import that leaks into Airflow's module namespace, not a macro",
-    "models.abstractoperator:AbstractOperator": "Airflow-internal base class; riir's operators share no such base",
-    "utils.decorators": "Airflow-internal helpers for virtualenv decorators (remove_task_decorator...)",
-    "utils.entry_points": "Airflow-internal plugin/module loading helpers",
-    "utils.setup_teardown": "Airflow-internal setup/teardown context machinery",
-    **{f"models:{name}": _ORM for name in _ORM_NAMES},
+# Airflow's ORM names in airflow.models, each with what to use instead.
+_ORM_ALTERNATIVES = {
+    "Base": "there is no declarative base to subclass",
+    "DagModel": "read DAGs through the REST API (GET /api/v2/dags/{dag_id}) or `riir-airflow dags details`",
+    "DagTag": "DAG tags come with each DAG in GET /api/v2/dags",
+    "DagWarning": "DAG warnings are not recorded",
+    "DbCallbackRequest": "callbacks run in the DAG's app; nothing to queue",
+    "Deadline": "declare deadlines with airflow.sdk.DeadlineAlert",
+    "Log": "read the event log through GET /api/v2/eventLogs",
+    "RenderedTaskInstanceFields": "rendered fields come with GET /api/v2/dags/{dag_id}/dagRuns/{run_id}/"
+    "taskInstances/{task_id}",
+    "TaskReschedule": "a sensor reads its reschedule count from context['task_reschedule_count']",
+    "Trigger": "deferred tasks' triggers run in the DAG's app; nothing to query",
+    "clear_task_instances": "clear through POST /api/v2/dags/{dag_id}/clearTaskInstances or `riir-airflow tasks clear`",
 }
+# Airflow names riir-airflow does not provide, as "module" (the whole module) or "module:name", each with the message
+# a user gets on import (what is missing, why, and what to use instead). tests/authoring/test_import_parity.py
+# checks every other name Airflow has.
+OUT_OF_SCOPE: dict[str, str] = {
+    "operators.email": (
+        "EmailOperator comes with the apache-airflow-providers-smtp distribution: install it and import "
+        "`from airflow.providers.smtp.operators.smtp import EmailOperator`"
+    ),
+    "operators.generic_transfer": (
+        "GenericTransfer comes with the apache-airflow-providers-common-sql distribution: install it and import "
+        "`from airflow.providers.common.sql.operators.generic_transfer import GenericTransfer`"
+    ),
+    "triggers.external_task": (
+        "DagStateTrigger and WorkflowTrigger poll other DAGs' runs from the triggerer, which a DAG app's triggerer "
+        "cannot query; wait for other DAGs with ExternalTaskSensor (mode='reschedule') instead"
+    ),
+    "utils.setup_teardown": (
+        "Airflow's internal machinery behind `with setup_task >> teardown_task:`; write that instead (supported)"
+    ),
+    **{f"models:{name}": f"{name} {_ORM}: {use}" for name, use in _ORM_ALTERNATIVES.items()},
+}
+
+
+def unavailable_module_error(module: str) -> ImportError:
+    """What importing an out-of-scope module (`airflow.<module>`) raises."""
+    return ImportError(f"airflow.{module} is not available in riir-airflow: {OUT_OF_SCOPE[module]}")
+
+
+def out_of_scope_error(module: str, name: str) -> Exception:
+    """What `airflow.<module>.<name>` raises: ImportError saying why and what to use for an out-of-scope name,
+    AttributeError (as for any missing attribute) otherwise."""
+    reason = OUT_OF_SCOPE.get(f"{module}:{name}")
+    if reason is not None:
+        return ImportError(f"airflow.{module}.{name} is not available in riir-airflow: {reason}")
+    return AttributeError(f"module 'riir_airflow.{module}' has no attribute {name!r}")
 
 
 # Names riir_airflow provides whose kind (class, function, value type...) differs from Airflow's, with the reason;
@@ -483,7 +573,38 @@ def _source(path: str, names: dict[str, str]) -> str:
     lines.append("__all__ = [")
     lines.extend(f'    "{name}",' for name in sorted(names, key=_by_type))
     lines.append("]")
+    if any(key.startswith(f"{path}:") for key in OUT_OF_SCOPE):
+        lines.extend(["", "", *_getattr_lines(path)])
     return "\n".join(lines) + "\n"
+
+
+def _getattr_lines(path: str) -> list[str]:
+    return [
+        "def __getattr__(name: str) -> object:",
+        '    """Airflow names riir-airflow does not provide fail with why, and what to use instead."""',
+        "    from riir_airflow._internal.import_paths import out_of_scope_error",
+        "",
+        f'    raise out_of_scope_error("{path}", name)',
+    ]
+
+
+def _unavailable_source(path: str) -> str:
+    """A module Airflow has and riir-airflow does not: importing it says why and what to use instead."""
+    return (
+        "\n".join(
+            [
+                f'"""Airflow\'s `airflow.{path}`: not available in riir-airflow (see the message below).',
+                "",
+                GENERATED_MARKER,
+                '"""',
+                "",
+                "from riir_airflow._internal.import_paths import unavailable_module_error",
+                "",
+                f'raise unavailable_module_error("{path}")',
+            ]
+        )
+        + "\n"
+    )
 
 
 def _package_doc(path: str) -> str:
@@ -505,6 +626,13 @@ def generated_files(root: Path) -> dict[Path, str]:
         else:
             target = root.joinpath(*parts[:-1], parts[-1] + ".py")
         files[target] = _source(path, names)
+    for path in OUT_OF_SCOPE:
+        if ":" in path or path in EXPORTS:
+            continue
+        parts = path.split(".")
+        for depth in range(1, len(parts)):
+            files.setdefault(root.joinpath(*parts[:depth], "__init__.py"), _package_doc(".".join(parts[:depth])))
+        files[root.joinpath(*parts[:-1], parts[-1] + ".py")] = _unavailable_source(path)
     return files
 
 

@@ -8,10 +8,16 @@ import time
 import uuid
 from datetime import datetime, timedelta
 from random import random
-from typing import Any
+from typing import TYPE_CHECKING as TYPE_CHECKING  # Airflow's macros namespace has it (import parity)
+from typing import Any as Any
 
 import dateutil  # type: ignore[import-untyped]
 import pendulum
+
+from riir_airflow._internal import yaml_module as yaml
+
+# `from __future__ import annotations` puts this feature object in Airflow's macros namespace too (import parity).
+FUTURE_ANNOTATIONS = __import__("__future__").annotations
 
 __all__ = [
     "datetime",
@@ -19,11 +25,13 @@ __all__ = [
     "dateutil",
     "ds_add",
     "ds_format",
+    "ds_format_locale",
     "json",
     "random",
     "time",
     "timedelta",
     "uuid",
+    "yaml",
 ]
 
 
@@ -42,3 +50,13 @@ def ds_format(ds: str, input_format: str, output_format: str) -> str:
 def datetime_diff_for_humans(dt: Any, since: Any = None) -> str:
     """A human-readable difference between two datetimes (`since` defaults to now)."""
     return str(pendulum.instance(dt).diff_for_humans(pendulum.instance(since) if since else None))
+
+
+def ds_format_locale(ds: str, input_format: str, output_format: str, locale: Any = None) -> str:
+    """`ds` re-formatted with a Babel (LDML) pattern in a locale (default LC_TIME, else en_US); needs Babel, which
+    is imported only here, as in Airflow."""
+    from babel import Locale  # type: ignore[import-not-found,unused-ignore]
+    from babel.dates import LC_TIME, format_datetime  # type: ignore[import-not-found,unused-ignore]
+
+    return str(format_datetime(datetime.strptime(str(ds), input_format), format=output_format,
+                               locale=locale or LC_TIME or Locale("en_US")))  # fmt: skip

@@ -978,3 +978,8 @@ def decode_timetable(data: dict[str, Any]) -> Timetable:
         if not (isinstance(cls, type) and issubclass(cls, Timetable)):
             raise AirflowTimetableInvalid(f"{path} is not a Timetable")
     return cls.deserialize(data["__var"])
+
+
+# Partitioned schedules live in their own module (they build on the classes above and add themselves to
+# BUILTIN_TIMETABLES); importing it here makes them decodable whichever module is imported first.
+import riir_airflow._internal.partition_timetables  # noqa: E402, F401

@@ -7,6 +7,7 @@ from typing import Any
 
 from riir_airflow._internal import secrets
 from riir_airflow._internal.notset import NOTSET
+from riir_airflow.secrets_masker import mask_secret
 
 
 class Variable:
@@ -24,6 +25,7 @@ class Variable:
             if default is not NOTSET:
                 return default
             raise KeyError(f"Variable {key} does not exist")
+        mask_secret(value, key)  # as Airflow: masked in logs when the key is a sensitive name
         return json.loads(value) if deserialize_json else value
 
     @staticmethod

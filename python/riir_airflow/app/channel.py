@@ -27,10 +27,12 @@ def encode(message: dict[str, Any]) -> bytes:
 
 
 class ChannelClient:
-    """The task process's end: blocking request/response calls."""
+    """The task process's end: blocking request/response calls. Every message carries the try's identity token
+    (a random value the app made for this try), which the app checks before answering."""
 
-    def __init__(self, sock: socket.socket) -> None:
+    def __init__(self, sock: socket.socket, token: str | None = None) -> None:
         self.sock = sock
+        self.token = token
 
     def _recv_exact(self, size: int) -> bytes:
         chunks = bytearray()
@@ -42,7 +44,10 @@ class ChannelClient:
         return bytes(chunks)
 
     def send(self, message: Message) -> None:
-        self.sock.sendall(encode(to_wire(message)))
+        wire = to_wire(message)
+        if self.token is not None:
+            wire["token"] = self.token
+        self.sock.sendall(encode(wire))
 
     def request(self, request: Request) -> Any:
         """Sends a request and returns the value of the app's reply (RuntimeError with the app's error)."""

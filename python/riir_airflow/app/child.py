@@ -20,16 +20,23 @@ import pendulum
 
 from riir_airflow._internal import secrets
 from riir_airflow.app.channel import ChannelClient
+from riir_airflow.app.limits import TaskCgroup, TaskLimits, apply_in_child, apply_process_limit_for_user
+from riir_airflow.app.sandbox import close_inherited_descriptors, scrub_task_environment
+from riir_airflow.config import conf
 from riir_airflow.engine.vocabulary import (
+    AssetStateOp,
+    AwaitingInput,
     Claim,
     Deferral,
     DeleteVariable,
+    GetAssetEvents,
     GetConnection,
     GetVariable,
     ReportResult,
     SetVariable,
     TriggerRun,
     TryResult,
+    UpsertHITLDetail,
     XComCount,
     XComGetAll,
     XComGetOne,
@@ -37,6 +44,7 @@ from riir_airflow.engine.vocabulary import (
 from riir_airflow.runtime import serde
 from riir_airflow.runtime.records import DagRunRecord, TaskInstanceRecord
 from riir_airflow.runtime.task_runner import TryOutcome, run_try
+from riir_airflow.secrets_masker import secrets_masker
 
 LOG_FORMAT = "[%(asctime)s] {%(filename)s:%(lineno)d} %(levelname)s - %(message)s"
 
@@ -72,6 +80,18 @@ class ChannelRunStore:
 
     def xcom_count(self, task_id: str, key: str) -> int:
         return int(self.client.request(XComCount(task_id=task_id, key=key)))
+
+    def asset_events(self, **query: Any) -> list[dict[str, Any]]:
+        return list(self.client.request(GetAssetEvents(**query)))
+
+    def hitl_upsert(self, task_id: str, map_index: int, detail: dict[str, Any]) -> None:
+        self.client.request(UpsertHITLDetail(detail=detail))
+
+    def asset_state(self, op: str, **fields: Any) -> Any:
+        asset = fields.pop("asset", None)
+        request = AssetStateOp(state_op=op, asset=list(asset) if asset else None, **fields)
+        reply = self.client.request(request)
+        return (reply["found"], reply["value"]) if op == "get" else None
 
 
 class ChannelSecrets:
@@ -152,6 +172,14 @@ def try_result(outcome: TryOutcome, pushed: dict[str, Any]) -> TryResult:
             logical_date=serde.serialize(getattr(requested, "logical_date", None)),
             reset_dag_run=bool(getattr(requested, "reset_dag_run", False)),
         )
+    awaiting = None
+    if outcome.awaiting is not None:
+        timeout = outcome.awaiting.timeout
+        awaiting = AwaitingInput(
+            method_name=outcome.awaiting.method_name,
+            next_kwargs=serde.serialize(outcome.awaiting.kwargs or {}),
+            timeout=timeout.total_seconds() if timeout is not None else None,
+        )
     return TryResult(
         state=outcome.state,
         xcoms=dict(pushed),
@@ -162,6 +190,8 @@ def try_result(outcome: TryOutcome, pushed: dict[str, Any]) -> TryResult:
         reschedule_date=outcome.reschedule_date,
         deferral=deferral,
         trigger=trigger,
+        awaiting_input=awaiting,
+        asset_events=tuple(event.as_json() for event in outcome.asset_events),
     )
 
 
@@ -170,6 +200,8 @@ def run_dag_callbacks(dag: Any, run: DagRunRecord, log_fd: int) -> NoReturn:
     code = 0
     try:
         _reset_process_state(log_fd)
+        close_inherited_descriptors(keep=[])
+        scrub_task_environment()
         from riir_airflow.runtime.task_instance import DagRunView
         from riir_airflow.runtime.task_runner import run_callable
 
@@ -202,16 +234,31 @@ def run_child(
     run: DagRunRecord,
     sock: socket.socket,
     log_fd: int,
+    *,
+    channel_token: str | None = None,
+    limits: TaskLimits | None = None,
+    cgroup: TaskCgroup | None = None,
+    base_address_space: int | None = None,
 ) -> NoReturn:
     """Runs one try and reports it; never returns."""
     code = 0
     try:
         _reset_process_state(log_fd)
-        client = ChannelClient(sock)
-        secrets.set_store(ChannelSecrets(client))
+        # Before any user code runs: nothing of the app's but the channel, no credentials in the environment.
+        close_inherited_descriptors(keep=[sock.fileno()])
+        scrub_task_environment()
         task = dag.task_dict[claim.task_id]
-        if getattr(task, "run_as_user", None):
-            _switch_user(str(task.run_as_user))
+        if limits is not None:
+            apply_in_child(limits, cgroup, base_address_space)
+        client = ChannelClient(sock, token=channel_token)
+        secrets.set_store(ChannelSecrets(client))
+        secrets_masker()  # built from the config now: after run_as_user the config file may not be readable
+        # Airflow's rule: the operator's run_as_user, else [core] default_impersonation.
+        run_as = getattr(task, "run_as_user", None) or conf.get("core", "default_impersonation", fallback="")
+        if run_as:
+            _switch_user(str(run_as))
+            if limits is not None:
+                apply_process_limit_for_user(limits)
         store = ChannelRunStore(run, client, claim.task_id, claim.map_index)
         record = TaskInstanceRecord(
             claim.task_id,
@@ -220,6 +267,8 @@ def run_child(
             try_number=claim.try_number,
             max_tries=claim.max_tries,
             start_date=pendulum.now("UTC"),
+            first_reschedule_date=claim.first_reschedule_date,
+            reschedule_count=claim.reschedule_count,
         )
         next_kwargs = serde.deserialize(claim.next_kwargs) if claim.next_kwargs is not None else None
         outcome = run_try(

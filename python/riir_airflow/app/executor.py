@@ -10,9 +10,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import hmac
 import json
 import logging
 import os
+import secrets
 import signal
 import socket
 import time
@@ -20,9 +22,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from riir_airflow.app.channel import read_message, write_message
+from riir_airflow.app.limits import TaskCgroup, address_space, limits_for
 from riir_airflow.engine.vocabulary import (
+    AssetStateOp,
     Claim,
     DeleteVariable,
+    GetAssetEvents,
     GetConnection,
     GetVariable,
     Reply,
@@ -30,15 +35,17 @@ from riir_airflow.engine.vocabulary import (
     Request,
     SetVariable,
     TryResult,
+    UpsertHITLDetail,
     XComCount,
     XComGetAll,
     XComGetOne,
     from_wire,
 )
-from riir_airflow.metastore import queries
+from riir_airflow.metastore import asset_event_queries, hitl_queries, queries
 from riir_airflow.metastore import secrets as store_secrets
 from riir_airflow.metastore.records import TaskInstanceKey
 from riir_airflow.runtime.records import DagRunRecord
+from riir_airflow.secrets_masker import mask_secret, secrets_masker
 
 log = logging.getLogger("riir_airflow.app.executor")
 LOG_FLUSH_SECONDS = 0.2
@@ -65,6 +72,8 @@ class RunningTry:
     pid: int
     started: float
     deadline: float | None
+    cgroup: TaskCgroup | None = None
+    token: str = ""
     done: asyncio.Future[ProcessOutcome] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
 
 
@@ -123,18 +132,38 @@ class ForkExecutor:
                     return len(items)
                 return [x.value for x in items] if items else None
             case GetVariable():
-                return await store_secrets.get_variable(self.db, request.key, environ={})
+                value = await store_secrets.get_variable(self.db, request.key, environ={})
+                mask_secret(value, request.key)  # hidden in the task logs this app writes, by Airflow's rules
+                return value
             case GetConnection():
                 conn_record = await store_secrets.get_connection_record(self.db, request.conn_id)
-                return None if conn_record is None else connection_as_json(conn_record)
+                if conn_record is None:
+                    return None
+                mask_secret(conn_record.password)
+                with contextlib.suppress(ValueError, TypeError):
+                    mask_secret(json.loads(conn_record.extra or "{}"))
+                return connection_as_json(conn_record)
             case SetVariable():
                 await store_secrets.set_variable(self.db, request.key, request.value, description=request.description)
                 return None
             case DeleteVariable():
                 await store_secrets.delete_variable(self.db, request.key)
                 return None
+            case GetAssetEvents():
+                return await asset_event_queries.select_asset_events(
+                    self.db, name=request.name, uri=request.uri, alias_name=request.alias_name, after=request.after,
+                    before=request.before, ascending=request.ascending, limit=request.limit,
+                )  # fmt: skip
+            case AssetStateOp():
+                return await asset_event_queries.asset_state(
+                    self.db, request.state_op, name=request.name, uri=request.uri, asset=request.asset,
+                    key=request.key, value=request.value, writer=key,
+                )  # fmt: skip
+            case UpsertHITLDetail():
+                await hitl_queries.upsert_request(self.db, key, request.detail)
+                return None
 
-    async def _serve(self, key: TaskInstanceKey, sock: socket.socket) -> TryResult | None:
+    async def _serve(self, key: TaskInstanceKey, sock: socket.socket, token: str) -> TryResult | None:
         reader, writer = await asyncio.open_connection(sock=sock)
         result: TryResult | None = None
         try:
@@ -142,6 +171,10 @@ class ForkExecutor:
                 data = await read_message(reader)
                 if data is None:
                     break
+                if not hmac.compare_digest(str(data.pop("token", "")), token):
+                    log.warning("Refused a channel message without %s's identity token (op %r)", key, data.get("op"))
+                    await write_message(writer, Reply(error="PermissionError: not this try's identity token").to_wire())
+                    continue
                 try:
                     message = from_wire(data)
                     if isinstance(message, ReportResult):
@@ -165,6 +198,7 @@ class ForkExecutor:
             lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(read_fd, "rb", buffering=0)
         )
         pending: list[str] = []
+        masker = secrets_masker()
         total = 0
         last_flush = time.monotonic()
         try:
@@ -176,7 +210,7 @@ class ForkExecutor:
                 if line == b"":
                     break
                 if line is not None:
-                    pending.append(line.decode(errors="backslashreplace").rstrip("\n"))
+                    pending.append(masker.mask_text(line.decode(errors="backslashreplace").rstrip("\n")))
                 if pending and (len(pending) >= LOG_FLUSH_LINES or time.monotonic() - last_flush >= LOG_FLUSH_SECONDS):
                     await queries.append_task_log(self.db, key, try_number, pending)
                     total += len(pending)
@@ -218,26 +252,31 @@ class ForkExecutor:
         if dag.dag_id not in self.warmed:
             self.warmed.add(dag.dag_id)
             _warm_up(dag)
+        limits = limits_for(dag.task_dict[key.task_id])
+        cgroup = TaskCgroup.create(limits.processes) if limits.pids_cgroup else None
+        base = address_space()  # the child starts with this address space; it need not read it again
+        token = secrets.token_hex(16)  # the try's identity on its channel
         parent_sock, child_sock = socket.socketpair()
         read_fd, write_fd = os.pipe()
         pid = os.fork()
         if pid == 0:  # the task process
             parent_sock.close()
             os.close(read_fd)
-            run_child(dag, claim, run, child_sock, write_fd)
+            run_child(dag, claim, run, child_sock, write_fd, channel_token=token, limits=limits, cgroup=cgroup,
+                      base_address_space=base)  # fmt: skip
         child_sock.close()
         os.close(write_fd)
         now = time.monotonic()
         # The child enforces execution_timeout itself; this is the backstop if it cannot (a blocked C call).
         deadline = now + timeout + 10 if timeout else None
-        running = RunningTry(key, claim.try_number, pid, now, deadline)
+        running = RunningTry(key, claim.try_number, pid, now, deadline, cgroup, token)
         self.running[(key.dag_id, key.run_id, key.task_id, key.map_index)] = running
         asyncio.get_running_loop().create_task(self._supervise(running, parent_sock, read_fd))
         return running
 
     async def _supervise(self, running: RunningTry, sock: socket.socket, read_fd: int) -> None:
         killed: str | None = None
-        serve = asyncio.create_task(self._serve(running.key, sock))
+        serve = asyncio.create_task(self._serve(running.key, sock, running.token))
         logs = asyncio.create_task(self._pump_logs(running.key, running.try_number, read_fd))
         exit_task = asyncio.create_task(self._wait_exit(running.pid))
         try:
@@ -249,6 +288,8 @@ class ForkExecutor:
                     self.kill(running, signal.SIGKILL)
                     running.deadline = None
             code = exit_task.result()
+            # Processes the try left behind die with it: they would hold its channel and log pipe open for ever.
+            self.kill(running, signal.SIGKILL)
             result = await serve
             lines = await logs
         except BaseException:
@@ -256,6 +297,8 @@ class ForkExecutor:
             raise
         finally:
             self.running.pop((running.key.dag_id, running.key.run_id, running.key.task_id, running.key.map_index), None)
+            if running.cgroup is not None:  # whatever the try started and left behind goes with it
+                running.cgroup.kill_all()
         if not running.done.done():
             running.done.set_result(ProcessOutcome(code, result, running.pid, lines, killed))
 
@@ -291,6 +334,8 @@ class ForkExecutor:
         """Signals the try's whole process group (the task and anything it started)."""
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(running.pid, sig)
+        if sig == signal.SIGKILL and running.cgroup is not None:
+            running.cgroup.kill_all()  # also processes that left the process group (setsid)
 
     async def stop_all(self, grace: float) -> list[RunningTry]:
         """SIGTERM every running try, wait up to `grace` seconds, then SIGKILL the rest; returns those killed."""

@@ -22,9 +22,9 @@ import pendulum
 from riir_airflow.app.executor import ForkExecutor, ProcessOutcome, RunningTry
 from riir_airflow.engine.engine import RunEngine, group_map_index, lost_try_state
 from riir_airflow.engine.metastore_store import MetastoreStore, run_view
-from riir_airflow.engine.vocabulary import Claim, Deferral, TriggerRun
+from riir_airflow.engine.vocabulary import Claim, Deferral, TriggerRun, TryResult
 from riir_airflow.exceptions import DagRunAlreadyExists
-from riir_airflow.metastore import app_queries, queries
+from riir_airflow.metastore import app_queries, hitl_queries, queries
 from riir_airflow.metastore.connections import transient
 from riir_airflow.metastore.records import NewTaskInstance, StateChange, TaskInstanceKey
 from riir_airflow.runtime import serde
@@ -139,6 +139,7 @@ class DagScheduler:
                     conn, self.dag.dag_id, run_id, run_type="scheduled", tasks=new_task_instances(self.dag),
                     logical_date=logical, data_interval=interval, run_after=info.run_after, state="queued",
                     dag_version_id=self.dag_version_id, triggered_by="timetable",
+                    partition_key=info.partition_key, partition_date=info.partition_date,
                 )  # fmt: skip
             except app_queries.Fenced:
                 raise
@@ -244,6 +245,7 @@ class DagScheduler:
                 next_method=started.next_method,
                 next_kwargs=started.next_kwargs,
                 group_map_index=group_map_index(task, ti.map_index),
+                **await self._reschedule_fields(task, ti.id),
             )
             timeout = task.execution_timeout.total_seconds() if task.execution_timeout else None
             running = self.executor.launch(self.dag, claim, run_view(run), key, timeout)
@@ -251,6 +253,13 @@ class DagScheduler:
             entry = Claimed(ti.id, key, started.try_number, started.max_tries, running)
             self.claimed[ti.id] = entry
             running.done.add_done_callback(self._on_done(entry))
+
+    async def _reschedule_fields(self, task: Any, ti_id: Any) -> dict[str, Any]:
+        """A reschedule-mode sensor's count and first poke (read only for such sensors: no cost on other hops)."""
+        if getattr(task, "mode", None) != "reschedule":
+            return {}
+        count, first = await app_queries.reschedule_history(self.db, ti_id)
+        return {"reschedule_count": count, "first_reschedule_date": first}
 
     # --- results --------------------------------------------------------------------------------------------------
     def _on_done(self, entry: Claimed) -> Any:
@@ -316,6 +325,9 @@ class DagScheduler:
             )  # fmt: skip
             self._start_trigger(entry, result.deferral)
             return
+        if result.state == "awaiting_input" and result.awaiting_input is not None:
+            await self._park_for_input(entry, result)
+            return
         self._expect_echo(key, entry.try_number, result.state)
         # The result, its XComs, a sensor's reschedule and the skips it asks for: one transaction, so a retried
         # write finds either all of it done (and stops) or none of it.
@@ -323,6 +335,7 @@ class DagScheduler:
             recorded = await queries.record_task_result(
                 conn, entry.ti_id, entry.try_number, result.state, xcoms=result.xcoms,
                 rendered_fields=result.rendered_fields, rendered_map_index=result.rendered_map_index,
+                asset_events=list(result.asset_events) if result.state == "success" else None,
             )  # fmt: skip
             if recorded is None:
                 return  # recorded by an earlier attempt, or cleared or marked by someone else: that stands
@@ -335,6 +348,25 @@ class DagScheduler:
                 await queries.set_task_states(conn, key.dag_id, key.run_id, skips)
         if result.trigger is not None:
             await self._trigger_dag_run(result.trigger)
+
+    async def _park_for_input(self, entry: Claimed, result: TryResult) -> None:
+        """A human-in-the-loop try waits in `awaiting_input` until the API (or its deadline) resumes it."""
+        awaiting = result.awaiting_input
+        assert awaiting is not None
+        key = entry.key
+        async with app_queries.fenced_transaction(self.db, key.dag_id, self.fencing_token) as conn:
+            recorded = await queries.record_task_result(
+                conn, entry.ti_id, entry.try_number, "awaiting_input", xcoms=result.xcoms,
+                rendered_fields=result.rendered_fields, next_method=awaiting.method_name,
+                next_kwargs=awaiting.next_kwargs,
+            )  # fmt: skip
+        if recorded is None:
+            return
+        delta = dt.timedelta(seconds=awaiting.timeout) if awaiting.timeout is not None else None
+        if await hitl_queries.park(self.db, entry.ti_id, entry.try_number, delta):
+            self.wake.set()  # answered while it was still running: resumed at once
+        elif delta is not None:
+            self._remember_wakeup(pendulum.now("UTC") + delta)
 
     # The NOTIFY that echoes a result this app records itself needs no loop turn: `_finished` wakes the loop once
     # the result is in. An echo is (task, try, state), used once; a change by anyone else to another state, or to
@@ -353,11 +385,12 @@ class DagScheduler:
     async def _trigger_dag_run(self, trigger: TriggerRun) -> None:
         logical = serde.deserialize(trigger.logical_date)
         try:
-            await queries.create_dag_run(
-                self.db, trigger.trigger_dag_id, trigger.dag_run_id, run_type="manual", logical_date=logical,
-                run_after=logical or pendulum.now("UTC"), conf=trigger.conf or {}, state="queued",
-                triggered_by="operator",
-            )  # fmt: skip
+            allowed = await app_queries.trigger_dag_run(
+                self.db, trigger.trigger_dag_id, trigger.dag_run_id, logical_date=logical, conf=trigger.conf or {}
+            )
+            if not allowed:
+                log.warning("TriggerDagRunOperator may not trigger %s: not in this app's grant (db grant-app "
+                            "--trigger-dags)", trigger.trigger_dag_id)  # fmt: skip
         except Exception as exc:
             log.warning("TriggerDagRunOperator could not create %s: %s", trigger.dag_run_id, exc)
 
@@ -403,6 +436,11 @@ class DagScheduler:
             running = [r for r in await self._active_runs() if r.state == "running"]
         self.runs = {run.run_id: run for run in running}
         self.scheduled = 0
+        # Human-in-the-loop tries whose response deadline passed are resumed with defaults or a timeout error.
+        await hitl_queries.resolve_timeouts(self.db, self.dag.dag_id)
+        deadline = await hitl_queries.next_deadline(self.db, self.dag.dag_id)
+        if deadline is not None:
+            self._remember_wakeup(deadline)
         await self.schedule_runs(running, now)
         if self.accepting and claim:
             await self.dispatch()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import hashlib
 import json
 import logging
@@ -34,6 +35,7 @@ from riir_airflow.app.executor import ForkExecutor, connection_as_json
 from riir_airflow.app.identity import deploy_identity
 from riir_airflow.app.scheduler import DagScheduler
 from riir_airflow.app.triggerer_secrets import AppProcessSecrets
+from riir_airflow.engine.engine import lost_try_state
 from riir_airflow.metastore import app_queries, notify, queries
 from riir_airflow.metastore.connections import ConnectionBudget, connect_waiting
 from riir_airflow.metastore.pool import connect, resolve_settings, session_settings
@@ -161,16 +163,30 @@ class DagApp:
                     StateChange(ti["task_id"], None, ("queued",), ti["map_index"])
                 ])  # fmt: skip
                 continue
-            state = "up_for_retry" if ti["try_number"] <= ti["max_tries"] else "failed"
-            await queries.record_task_result(self.db, ti["id"], ti["try_number"], state)
-            log.warning(
-                "Recovered %s.%s[%s] try %s as %s",
-                ti["dag_id"],
-                ti["task_id"],
-                ti["map_index"],
-                ti["try_number"],
-                state,
-            )
+            await self._end_lost_try(ti["id"], ti["dag_id"], ti["task_id"], ti["map_index"], ti["try_number"],
+                                     ti["max_tries"], "Recovered")  # fmt: skip
+
+    async def _end_lost_try(
+        self, ti_id: Any, dag_id: str, task_id: str, map_index: int, try_number: int, max_tries: int, what: str
+    ) -> None:
+        state = lost_try_state(try_number, max_tries)
+        await queries.record_task_result(self.db, ti_id, try_number, state, expected=("running",))
+        log.warning("%s %s.%s[%s] try %s as %s", what, dag_id, task_id, map_index, try_number, state)
+
+    async def detect_stale_tries(self) -> None:
+        """Running tries of this app's DAGs that no process of this app runs and whose heartbeat is older than
+        `[scheduler] task_instance_heartbeat_timeout`: their process or app is gone, so they are retried per their
+        retries (Airflow's heartbeat-timeout handling)."""
+        from riir_airflow.config import conf
+
+        timeout = conf.getint("scheduler", "task_instance_heartbeat_timeout", fallback=300)
+        ours = {c.ti_id for s in self.schedulers.values() for c in s.claimed.values()}
+        for ti in await queries.list_stale_running_tries(self.db, dt.timedelta(seconds=timeout)):
+            if ti.dag_id in self.schedulers and ti.id not in ours:
+                await self._end_lost_try(
+                    ti.id, ti.dag_id, ti.task_id, ti.map_index, ti.try_number, ti.max_tries, "Heartbeat timeout:"
+                )
+                self.wake.set()
 
     # --- the loop ---------------------------------------------------------------------------------------------------
     def _on_notification(self, _conn: Any, _pid: int, channel: str, payload: object) -> None:
@@ -193,6 +209,20 @@ class DagApp:
         if channel == notify.DAG_PAUSED:
             self.pause_changed = True
         self.wake.set()
+
+    async def _detect_stale_tries(self) -> None:
+        from riir_airflow.config import conf
+
+        interval = conf.getfloat("scheduler", "task_instance_heartbeat_timeout_detection_interval", fallback=10.0)
+        while not self.stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stopping.wait(), interval)
+            if self.stopping.is_set() or self.fenced:
+                return
+            try:
+                await self.detect_stale_tries()
+            except Exception:
+                log.exception("Detecting tries whose heartbeat timed out failed; trying again in %ss", interval)
 
     async def _listen_for_slots(self, waiting: bool) -> None:
         """While tries of ours wait for pool slots, other DAGs' tries ending can free them: listen to every DAG's task
@@ -347,10 +377,12 @@ class DagApp:
                 # Our DAGs' channels only: events of other DAGs are not delivered here (metastore/notify.py).
                 for dag_id in sorted(self.schedulers):
                     await conn.add_listener(notify.dag_channel(dag_id), self._on_notification)
+            stale_detection = asyncio.create_task(self._detect_stale_tries())
             log.info("App %s running %s", self.app_id, ", ".join(sorted(bag.dags)))
             await self.loop()
             await self.drain()
             heartbeat.cancel()
+            stale_detection.cancel()
         finally:
             self.closing = True
             await self.db.close()

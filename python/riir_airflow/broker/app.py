@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse, Response
 
 from riir_airflow._version import __version__
 from riir_airflow.broker.auth import AuthManager
+from riir_airflow.broker.hardening import RateLimiter, install_security_headers, parse_limit
 from riir_airflow.config import AirflowConfigParser, conf
 from riir_airflow.exceptions import AirflowBadRequest, AirflowException, AirflowNotFoundException, DagNotFound
 from riir_airflow.metastore.pool import create_pool, session_settings, settings_from_config
@@ -27,6 +28,7 @@ log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v2"
 DEFAULT_MAX_BODY = 10 * 1024 * 1024
+DEFAULT_LOGIN_RATE_LIMIT = "10 per 60 second"
 
 DESCRIPTION = (
     "riir-airflow's broker: Airflow 3.3's REST API v2 (same paths, parameters and shapes). Endpoints it does not "
@@ -159,6 +161,10 @@ def create_app(
     _install_error_handlers(app)
     limit = cfg.getint("api", "max_request_body_bytes", fallback=DEFAULT_MAX_BODY)
     _body_limit_middleware(app, limit)
+    install_security_headers(app)
+    app.state.login_limiter = RateLimiter(
+        *parse_limit(cfg.get("broker", "login_rate_limit", fallback=None) or DEFAULT_LOGIN_RATE_LIMIT)
+    )
 
     from riir_airflow.broker.routers import ROUTERS, auth_router, unsupported
 

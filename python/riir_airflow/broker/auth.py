@@ -1,31 +1,43 @@
 """Authentication and roles in the manner of Airflow 3's simple auth manager.
 
 Users and roles come from `[core] simple_auth_manager_users` ("name:role,name2:role2"); passwords live in the JSON
-file `[core] simple_auth_manager_passwords_file` (default `$AIRFLOW_HOME/simple_auth_manager_passwords.json.generated`)
-and are generated and logged on first start for users that have none. `POST /auth/token` trades a name and password
-for a JWT (HS256, signed with `[api_auth] jwt_secret`); every API call sends it as `Authorization: Bearer <JWT>`.
+file `[core] simple_auth_manager_passwords_file` (default `$AIRFLOW_HOME/simple_auth_manager_passwords.json.generated`,
+created mode 0600) and are generated on first start for users that have none: shown on the terminal, never logged.
+`POST /auth/token` trades a name and password for a JWT made with PyJWT exactly like Airflow's api-server
+(`JWTGenerator`): HS512 with `[api_auth] jwt_secret` unless `[api_auth] jwt_algorithm` says otherwise (or RS256/EdDSA
+with `jwt_private_key_path`), a `kid` header, `jti/iss/aud/nbf/exp/iat` plus `sub`, `role` and `teams` claims, audience
+`[api_auth] jwt_audience` (default "apache-airflow"). A token from either side therefore verifies on the other with
+the same secret. Every API call sends it as `Authorization: Bearer <JWT>`.
 `[core] simple_auth_manager_all_admins = True` (off by default; for local use only) makes everyone an admin and lets
 `GET /auth/token` hand out tokens with no credentials.
 """
 
 from __future__ import annotations
 
-import base64
 import enum
-import hashlib
 import hmac
 import json
 import logging
 import secrets
+import sys
 import time
 import uuid
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import jwt
+from jwt.warnings import InsecureKeyLengthWarning
+
 from riir_airflow.config import AirflowConfigParser
+from riir_airflow.secret_files import write_secret_file
 
 log = logging.getLogger(__name__)
+DEFAULT_AUDIENCE = "apache-airflow"  # Airflow's BaseAuthManager._get_jwt_audience() fallback
+# PyJWT warns on every call when an HMAC key is shorter than the hash; Airflow accepts such secrets (its own generated
+# one is 22 characters), so we accept them too and say it once, when the broker starts, instead.
+warnings.filterwarnings("ignore", category=InsecureKeyLengthWarning)
 
 
 class Role(enum.IntEnum):
@@ -52,14 +64,6 @@ class User:
     role: Role
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
 def parse_users(spec: str) -> dict[str, Role]:
     """`name:role[:teams]` entries separated by commas; the role name is case-insensitive."""
     users: dict[str, Role] = {}
@@ -77,47 +81,61 @@ def parse_users(spec: str) -> dict[str, Role]:
     return users
 
 
+def passwords_file_path(config: AirflowConfigParser) -> Path:
+    path = config.get("core", "simple_auth_manager_passwords_file", fallback=None) or ""
+    return Path(path) if path else config.airflow_home / "simple_auth_manager_passwords.json.generated"
+
+
+def ensure_passwords(config: AirflowConfigParser, *, announce: bool = True) -> tuple[dict[str, str], dict[str, str]]:
+    """(all passwords, the ones generated now) for `[core] simple_auth_manager_users`.
+
+    New passwords are written to the 0600 passwords file (atomically) and printed on the terminal when there is one;
+    they never go to a log file: without a terminal the log line names the file instead.
+    """
+    users = parse_users(config.get("core", "simple_auth_manager_users", fallback="") or "")
+    path = passwords_file_path(config)
+    stored: dict[str, str] = {}
+    if path.exists():
+        try:
+            loaded = json.loads(path.read_text())
+            if not isinstance(loaded, dict):
+                raise ValueError("not an object")
+            stored = {str(k): str(v) for k, v in loaded.items()}
+        except ValueError as err:
+            raise ValueError(f"{path}: not a JSON object of user -> password ({err})") from None
+    new = {name: secrets.token_urlsafe(12) for name in users if name not in stored}
+    if new:
+        stored.update(new)
+        write_secret_file(path, json.dumps(stored))
+        for name, password in new.items() if announce else ():
+            if sys.stderr.isatty():
+                print(f"Simple auth manager | Password for user '{name}': {password}", file=sys.stderr)
+            else:
+                log.warning("Simple auth manager | Password for user '%s' generated: read it in %s", name, path)
+    return stored, new
+
+
 class AuthManager:
     """Users, passwords and JWTs for one broker process (all workers share the file and the secret)."""
 
     def __init__(self, config: AirflowConfigParser) -> None:
         self.all_admins = config.getboolean("core", "simple_auth_manager_all_admins", fallback=False)
         self.users = parse_users(config.get("core", "simple_auth_manager_users", fallback="") or "")
-        secret = config.get("api_auth", "jwt_secret", fallback="") or ""
-        if not secret:
-            # Tokens then only verify in this process; `riir-airflow broker` sets one for all its workers.
-            log.warning("[api_auth] jwt_secret is not set: using a random secret for this process")
-            secret = secrets.token_urlsafe(32)
-        self._secret = secret.encode()
+        self._signing_key, self._verifying_key, default_algorithm = _keys(config)
+        configured = [a.strip() for a in (config.get("api_auth", "jwt_algorithm", fallback="") or "").split(",")]
+        configured = [a for a in configured if a and a != "GUESS"]
+        self.algorithms = configured or [default_algorithm]
+        self.kid = config.get("api_auth", "jwt_kid", fallback=None) or "not-used"
         self.expiration = config.getint("api_auth", "jwt_expiration_time", fallback=86400)
         self.cli_expiration = config.getint("api_auth", "jwt_cli_expiration_time", fallback=3600)
         self.leeway = config.getint("api_auth", "jwt_leeway", fallback=10)
-        self.issuer = config.get("api_auth", "jwt_issuer", fallback=None) or None
-        self.audience = config.get("api_auth", "jwt_audience", fallback=None) or None
-        path = config.get("core", "simple_auth_manager_passwords_file", fallback=None) or ""
-        self.passwords_file = (
-            Path(path) if path else config.airflow_home / "simple_auth_manager_passwords.json.generated"
-        )
+        issuers = [i.strip() for i in (config.get("api_auth", "jwt_issuer", fallback="") or "").split(",")]
+        self.issuers = [i for i in issuers if i]
+        self.audience = config.get("api_auth", "jwt_audience", fallback=None) or DEFAULT_AUDIENCE
+        self.passwords_file = passwords_file_path(config)
         self.passwords: dict[str, str] = {}
         if not self.all_admins:
-            self.passwords = self._load_passwords()
-
-    def _load_passwords(self) -> dict[str, str]:
-        stored: dict[str, str] = {}
-        if self.passwords_file.exists():
-            try:
-                stored = {str(k): str(v) for k, v in json.loads(self.passwords_file.read_text()).items()}
-            except (ValueError, AttributeError) as err:
-                raise ValueError(f"{self.passwords_file}: not a JSON object of user -> password ({err})") from None
-        missing = [name for name in self.users if name not in stored]
-        for name in missing:
-            stored[name] = secrets.token_urlsafe(12)
-            log.warning("Simple auth manager | Password for user '%s': %s", name, stored[name])
-        if missing:
-            self.passwords_file.parent.mkdir(parents=True, exist_ok=True)
-            self.passwords_file.write_text(json.dumps(stored))
-            self.passwords_file.chmod(0o600)
-        return stored
+            self.passwords, _ = ensure_passwords(config)
 
     # --- tokens ----------------------------------------------------------------------------------------------------
     def authenticate(self, username: str | None, password: str | None) -> User:
@@ -130,46 +148,66 @@ class AuthManager:
         return User(username, role)
 
     def issue(self, user: User, *, expires_in: int | None = None) -> str:
+        """A token with Airflow's claims (`SimpleAuthManager.serialize_user` + `JWTGenerator.generate`)."""
         now = int(time.time())
         claims: dict[str, Any] = {
-            "jti": uuid.uuid4().hex,
             "sub": user.username,
-            "role": user.role.name,
-            "iat": now,
+            "role": user.role.name.lower(),  # as written in simple_auth_manager_users (Airflow: "admin")
+            "teams": None,
+            "jti": uuid.uuid4().hex,
             "nbf": now,
             "exp": now + (self.expiration if expires_in is None else expires_in),
+            "iat": now,
         }
-        if self.issuer:
-            claims["iss"] = self.issuer
+        if self.issuers:
+            claims["iss"] = self.issuers[0]
         if self.audience:
             claims["aud"] = self.audience
-        header = _b64(json.dumps({"alg": "HS256", "typ": "JWT"}, separators=(",", ":")).encode())
-        payload = _b64(json.dumps(claims, separators=(",", ":")).encode())
-        signature = hmac.new(self._secret, f"{header}.{payload}".encode(), hashlib.sha256).digest()
-        return f"{header}.{payload}.{_b64(signature)}"
+        algorithm = self.algorithms[0]
+        return jwt.encode(claims, self._signing_key, algorithm=algorithm, headers={"alg": algorithm, "kid": self.kid})
 
     def verify(self, token: str) -> User:
         """The token's user; AuthError 401 when expired, 403 when invalid (Airflow's statuses)."""
         try:
-            header_b64, payload_b64, signature_b64 = token.split(".")
-            header = json.loads(_unb64(header_b64))
-            expected = hmac.new(self._secret, f"{header_b64}.{payload_b64}".encode(), hashlib.sha256).digest()
-            if header.get("alg") != "HS256" or not hmac.compare_digest(expected, _unb64(signature_b64)):
-                raise ValueError("bad signature")
-            claims = json.loads(_unb64(payload_b64))
-            if not isinstance(claims, dict):
-                raise ValueError("claims are not an object")
-            now = time.time()
-            if float(claims.get("nbf", 0)) > now + self.leeway:
-                raise ValueError("not valid yet")
-            if self.issuer and claims.get("iss") != self.issuer:
-                raise ValueError("wrong issuer")
-            if self.audience and claims.get("aud") != self.audience:
-                raise ValueError("wrong audience")
-            expired = float(claims["exp"]) < now - self.leeway
+            claims = jwt.decode(
+                token,
+                self._verifying_key,
+                algorithms=self.algorithms,
+                audience=self.audience,
+                issuer=self.issuers or None,
+                options={"require": ["exp", "iat", "nbf"]},
+                leeway=self.leeway,
+            )
             user = User(str(claims["sub"]), Role[str(claims["role"]).upper()])
-        except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+        except jwt.ExpiredSignatureError:
+            raise AuthError(401, "Token Expired") from None
+        except (jwt.InvalidTokenError, KeyError, TypeError, ValueError):
             raise AuthError(403, "Invalid JWT token") from None
-        if expired:
-            raise AuthError(401, "Token Expired")
         return user
+
+
+def _keys(config: AirflowConfigParser) -> tuple[Any, Any, str]:
+    """(signing key, verifying key, default algorithm): `jwt_private_key_path` (RSA -> RS256, Ed25519 -> EdDSA)
+    or the shared `jwt_secret` (HS512), as Airflow's `get_signing_args`."""
+    key_path = config.get("api_auth", "jwt_private_key_path", fallback=None) or ""
+    if key_path:
+        from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+        from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+        try:
+            private = load_pem_private_key(Path(key_path).read_bytes(), password=None)
+        except (OSError, ValueError) as err:
+            raise ValueError(f"[api_auth] jwt_private_key_path {key_path}: {err}") from err
+        if isinstance(private, rsa.RSAPrivateKey):
+            return private, private.public_key(), "RS256"
+        if isinstance(private, ed25519.Ed25519PrivateKey):
+            return private, private.public_key(), "EdDSA"
+        raise ValueError(f"[api_auth] jwt_private_key_path {key_path}: only RSA and Ed25519 keys are supported")
+    secret = config.get("api_auth", "jwt_secret", fallback="") or ""
+    if not secret:
+        # Tokens then only verify in this process; `riir-airflow broker` sets one for all its workers.
+        log.warning("`api_auth/jwt_secret` was empty, using a generated one for now. Please set this in your config")
+        secret = secrets.token_urlsafe(32)
+    if len(secret.encode()) < 64:
+        log.warning("[api_auth] jwt_secret is shorter than 64 bytes, the length RFC 7518 recommends for HS512")
+    return secret, secret, "HS512"

@@ -18,6 +18,7 @@ from riir_airflow.metastore.records import (
     TaskInstanceHistoryRecord,
     TaskInstanceRecord,
 )
+from riir_airflow.secrets_masker import redact
 
 PERIODIC_TIMETABLES = ("CronDataIntervalTimetable", "CronTriggerTimetable", "DeltaDataIntervalTimetable",
                        "DeltaTriggerTimetable", "MultipleCronTriggerTimetable")  # fmt: skip
@@ -142,8 +143,8 @@ def dag_run(r: DagRunRecord, display_name: str, versions: list[dict[str, Any]]) 
         "dag_versions": versions,
         "bundle_version": None,
         "dag_display_name": display_name,
-        "partition_key": None,
-        "partition_date": None,
+        "partition_key": r.partition_key,
+        "partition_date": r.partition_date,
     }
 
 
@@ -189,7 +190,7 @@ def task_instance(
         "executor_config": "{}",
         "note": getattr(ti, "note", None),
         "rendered_map_index": getattr(ti, "rendered_map_index", None),
-        "rendered_fields": ti.rendered_fields or {},
+        "rendered_fields": redact(ti.rendered_fields or {}),  # fields under sensitive names, whoever wrote them
         "trigger": None,
         "triggerer_job": None,
         "dag_version": version,

@@ -22,9 +22,37 @@ def _pid_file(path: str) -> str:
     return os.path.join(folder, f"{name}.pid")
 
 
+async def _confinement_warning() -> str | None:
+    """Whether the configured login confines this app to its DAGs' rows (`db grant-app`); checked before start."""
+    from riir_airflow.config import conf
+    from riir_airflow.metastore.pool import connect, resolve_settings
+    from riir_airflow.metastore.roles import EMBEDDED_WARNING, confinement_warning
+
+    if not (conf.get("database", "sql_alchemy_conn", fallback="") or "").strip():
+        return EMBEDDED_WARNING  # the embedded server's only login is its superuser: known without connecting
+    conn = await connect(resolve_settings())
+    try:
+        return await confinement_warning(conn)
+    finally:
+        await conn.close()
+
+
 def cmd_run(args: argparse.Namespace) -> int:
+    from riir_airflow.app.sandbox import hide_secret_environment, make_undumpable
+
+    # Before anything reads a secret: the credentials leave the environment block that task processes share.
+    hide_secret_environment()
+    make_undumpable()
     from riir_airflow.app.environment import configured_environment
+    from riir_airflow.app.import_guard import guarded_import
     from riir_airflow.app.service import DagApp, ImportFailed
+
+    class GuardedDagApp(DagApp):
+        """The app, with its dag.py imported under a memory bound and a watchdog (see import_guard)."""
+
+        def load(self) -> Any:
+            with guarded_import(args.path):
+                return super().load()
 
     logging.basicConfig(level=logging.INFO, format="[%(asctime)s] %(levelname)s %(name)s: %(message)s")
     try:
@@ -32,7 +60,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    app = DagApp(args.path, app_id=args.app_id, parallelism=args.parallelism, grace_period=args.grace_period)
+    try:
+        warning = asyncio.run(_confinement_warning())
+    except OSError:
+        warning = None  # the database is unreachable: the app's own start reports that, with its retries
+    if warning:
+        logging.getLogger("riir_airflow.app").warning(warning)
+    app = GuardedDagApp(args.path, app_id=args.app_id, parallelism=args.parallelism, grace_period=args.grace_period)
     pid_file = _pid_file(args.path)
     with open(pid_file, "w") as f:
         f.write(str(os.getpid()))

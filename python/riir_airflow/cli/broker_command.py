@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
         # The embedded PostgreSQL under $AIRFLOW_HOME; workers find it through the environment.
         os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = resolve_settings(conf).dsn
     if not (conf.get("api_auth", "jwt_secret", fallback="") or ""):
-        os.environ["AIRFLOW__API_AUTH__JWT_SECRET"] = secrets.token_urlsafe(32)
+        os.environ["AIRFLOW__API_AUTH__JWT_SECRET"] = secrets.token_urlsafe(64)
     conf.reload()
     problem = asyncio.run(_schema_problem())
     if problem:

@@ -89,12 +89,21 @@ async def _check_migrations(settings: Any, timeout: int) -> int:
 
 
 async def _reset(settings: Any) -> int:
-    from riir_airflow.metastore.migrate import reset
+    import asyncpg
+
+    from riir_airflow.metastore.migrate import NotRiirMetastore, reset
     from riir_airflow.metastore.pool import connect
 
     conn = await connect(settings)
     try:
         await reset(conn, default_pool_slots=_slots())
+    except NotRiirMetastore as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    except asyncpg.DependentObjectsStillExistError as err:
+        print(f"error: nothing was dropped: objects that are not riir-airflow's depend on its tables ({err})",
+              file=sys.stderr)  # fmt: skip
+        return 1
     finally:
         await conn.close()
     print("Database reset done.")
@@ -121,6 +130,55 @@ def _run(args: argparse.Namespace) -> int:
     except OSError as err:  # the server is unreachable
         print(f"error: cannot connect to the metastore: {err}", file=sys.stderr)
         return 1
+
+
+async def _grant(settings: Any, args: argparse.Namespace) -> str:
+    from riir_airflow.metastore import roles
+    from riir_airflow.metastore.pool import connect
+
+    password = None
+    if args.password_file:
+        with open(args.password_file) as handle:
+            password = handle.read().strip() or None
+    conn = await connect(settings)
+    try:
+        if args.db_command == "grant-broker":
+            role, password = await roles.grant_broker(conn, password=password)
+        else:
+            grant = roles.AppGrant(
+                dag_ids=tuple(args.dag_ids),
+                read_variables=roles.parse_patterns(args.read_variables, ("%",)),
+                write_variables=roles.parse_patterns(args.write_variables, ()),
+                read_connections=roles.parse_patterns(args.read_connections, ("%",)),
+                trigger_dag_ids=roles.parse_patterns(args.trigger_dags, ("%",)),
+            )
+            role, password = await roles.grant_app(conn, grant, password=password)
+    finally:
+        await conn.close()
+    return roles.role_uri(settings.dsn, role, password)
+
+
+def _run_grant(args: argparse.Namespace) -> int:
+    """`db grant-app DAG_ID...` / `db grant-broker`: only the URI goes to stdout (a Job captures it)."""
+    import asyncpg
+
+    from riir_airflow.metastore.pool import resolve_settings
+
+    try:
+        settings = resolve_settings()
+        print(f"DB: {settings.display_dsn}", file=sys.stderr)
+        print(asyncio.run(_grant(settings, args)))
+    except (AirflowConfigException, OSError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    except asyncpg.InsufficientPrivilegeError as err:
+        print(f"error: {err} (run it with the schema owner's connection, which must be allowed to create roles)",
+              file=sys.stderr)  # fmt: skip
+        return 1
+    except asyncpg.UndefinedTableError as err:
+        print(f"error: {err} (run `riir-airflow db migrate` first)", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _embedded(args: argparse.Namespace) -> int:
@@ -256,6 +314,23 @@ def register(groups: Any) -> None:
     reset.add_argument("-m", "--use-migration-files", action="store_true", help=argparse.SUPPRESS)
     add_verbose_argument(reset)
     reset.set_defaults(func=_run)
+    grant = commands.add_parser(
+        "grant-app",
+        help="Create or update a DAG app's own database role (confined to its DAGs) and print its connection URI",
+        description="Run with the schema owner's connection. The app started with the printed URI as "
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN writes only its DAGs' rows. Patterns are SQL LIKE patterns, "
+        "repeated or comma-separated; 'none' grants nothing.",
+    )
+    grant.add_argument("dag_ids", nargs="+", metavar="DAG_ID", help="the DAG id(s) the app serves")
+    grant.add_argument("--read-variables", action="append", metavar="PATTERN", help="variables it may read (%%)")
+    grant.add_argument("--write-variables", action="append", metavar="PATTERN", help="variables it may set (none)")
+    grant.add_argument("--read-connections", action="append", metavar="PATTERN", help="connections it may read (%%)")
+    grant.add_argument("--trigger-dags", action="append", metavar="PATTERN", help="DAGs it may trigger (%%)")
+    grant.add_argument("--password-file", help="use the password in this file instead of a new random one")
+    grant.set_defaults(func=_run_grant)
+    broker = commands.add_parser("grant-broker", help="Create or update the broker's role and print its URI")
+    broker.add_argument("--password-file", help="use the password in this file instead of a new random one")
+    broker.set_defaults(func=_run_grant)
 
     clean = commands.add_parser("clean", help="Purge old records in metastore tables")
     before_help = "The date or timestamp before which data should be purged (UTC unless a zone is given)."

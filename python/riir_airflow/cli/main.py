@@ -24,6 +24,7 @@ COMMAND_MODULES = [
     "riir_airflow.cli.app_command",
     "riir_airflow.cli.standalone_command",
     "riir_airflow.cli.broker_command",
+    "riir_airflow.cli.rotate_fernet_key_command",
     "riir_airflow.cli.variables_command",
     "riir_airflow.cli.connections_command",
     "riir_airflow.cli.pools_command",

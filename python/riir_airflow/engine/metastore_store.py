@@ -27,6 +27,8 @@ def run_view(run: Any) -> DagRunRecord:
         state=run.state,
         start_date=run.start_date,
         triggered_by=run.triggered_by or "",
+        partition_key=run.partition_key,
+        partition_date=pendulum.instance(run.partition_date) if run.partition_date else None,
     )
 
 
@@ -46,10 +48,9 @@ class MetastoreStore:
         ]
 
     async def set_states(self, run_id: str, changes: Sequence[StateChange]) -> list[tuple[str, int]]:
-        if not changes:
-            return []
-        async with app_queries.fenced_transaction(self.db, self.dag_id, self.fencing_token) as conn:
-            changed = await queries.set_task_states(conn, self.dag_id, run_id, changes)
+        # Not fenced: the planner's changes are the same whoever computes them, and compare-and-set; what a second
+        # holder must never do (claim, create or finish runs, record results) is fenced.
+        changed = await queries.set_task_states(self.db, self.dag_id, run_id, changes)
         return [(k.task_id, k.map_index) for k in changed]
 
     async def expand(self, run_id: str, task: Any, length: int) -> bool:

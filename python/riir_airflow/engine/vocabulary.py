@@ -74,6 +74,8 @@ class Claim:
     next_method: str | None = None
     next_kwargs: Any = None  # serde form, as stored with the task instance
     group_map_index: int | None = None  # the index of the mapped task group the task sits in, if any
+    reschedule_count: int = 0  # a sensor in reschedule mode: how often it was rescheduled so far
+    first_reschedule_date: dt.datetime | None = None  # and when its first poke started (for its timeout)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +101,15 @@ class TriggerRun:
 
 
 @dataclass(frozen=True, slots=True)
+class AwaitingInput:
+    """A human-in-the-loop try parked for input: how to resume it, and the response deadline."""
+
+    method_name: str
+    next_kwargs: Any  # serde form
+    timeout: float | None = None  # seconds
+
+
+@dataclass(frozen=True, slots=True)
 class TryResult:
     """How a try ended and what it asks the engine to do next."""
 
@@ -111,6 +122,9 @@ class TryResult:
     reschedule_date: dt.datetime | None = None
     deferral: Deferral | None = None
     trigger: TriggerRun | None = None
+    awaiting_input: AwaitingInput | None = None
+    # Asset events a successful try registers (runtime.asset_events.EventToRegister.as_json()).
+    asset_events: tuple[dict[str, Any], ...] = ()
 
 
 # --- the channel between a task process and its app ----------------------------------------------------------------
@@ -171,6 +185,41 @@ class DeleteVariable:
 
 
 @dataclass(frozen=True, slots=True)
+class GetAssetEvents:
+    """Recorded asset events of an asset (or of those emitted through an alias), for `inlet_events`."""
+
+    OP: ClassVar[str] = "asset_events"
+    name: str | None = None
+    uri: str | None = None
+    alias_name: str | None = None
+    after: str | None = None
+    before: str | None = None
+    ascending: bool = True
+    limit: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AssetStateOp:
+    """One `asset_state_store` operation (get, set, delete, clear) on an asset's state."""
+
+    OP: ClassVar[str] = "asset_state"
+    state_op: str
+    name: str | None = None
+    uri: str | None = None
+    asset: list[str] | None = None  # the declared (name, uri), when the DAG declares the asset
+    key: str | None = None
+    value: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class UpsertHITLDetail:
+    """A human-in-the-loop task's request (subject, options, defaults, params...) for its try."""
+
+    OP: ClassVar[str] = "hitl_upsert"
+    detail: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
 class ReportResult:
     """The last message of a try: its result (no reply)."""
 
@@ -178,7 +227,18 @@ class ReportResult:
     result: TryResult
 
 
-Request = XComGetOne | XComGetAll | XComCount | GetVariable | GetConnection | SetVariable | DeleteVariable
+Request = (
+    XComGetOne
+    | XComGetAll
+    | XComCount
+    | GetVariable
+    | GetConnection
+    | SetVariable
+    | DeleteVariable
+    | GetAssetEvents
+    | AssetStateOp
+    | UpsertHITLDetail
+)
 Message = Request | ReportResult
 
 _MESSAGES: dict[str, type[Any]] = {
@@ -191,6 +251,9 @@ _MESSAGES: dict[str, type[Any]] = {
         GetConnection,
         SetVariable,
         DeleteVariable,
+        GetAssetEvents,
+        AssetStateOp,
+        UpsertHITLDetail,
         ReportResult,
     )
 }
@@ -221,7 +284,7 @@ def _result_to_wire(result: TryResult) -> dict[str, Any]:
 def _result_from_wire(data: dict[str, Any]) -> TryResult:
     when = data.get("reschedule_date")
     parsed = pendulum.parse(when) if when else None
-    deferral, trigger = data.get("deferral"), data.get("trigger")
+    deferral, trigger, awaiting = data.get("deferral"), data.get("trigger"), data.get("awaiting_input")
     return TryResult(
         state=str(data["state"]),
         xcoms=dict(data.get("xcoms") or {}),
@@ -232,6 +295,8 @@ def _result_from_wire(data: dict[str, Any]) -> TryResult:
         reschedule_date=parsed if isinstance(parsed, dt.datetime) else None,
         deferral=Deferral(**deferral) if deferral else None,
         trigger=TriggerRun(**trigger) if trigger else None,
+        awaiting_input=AwaitingInput(**awaiting) if awaiting else None,
+        asset_events=tuple(dict(e) for e in data.get("asset_events") or ()),
     )
 
 

@@ -149,14 +149,11 @@ async def record_reschedule(
         )  # fmt: skip
 
 
-async def reschedule_count(db: Db, dag_id: str, run_id: str, task_id: str, map_index: int) -> int:
-    """How many times this task instance was rescheduled (Airflow's task_reschedule_count)."""
-    value = await db.fetchval(
-        "SELECT count(*) FROM task_reschedule r JOIN task_instance ti ON ti.id = r.ti_id "
-        "WHERE ti.dag_id = $1 AND ti.run_id = $2 AND ti.task_id = $3 AND ti.map_index = $4",
-        dag_id, run_id, task_id, map_index,
-    )  # fmt: skip
-    return int(value or 0)
+async def reschedule_history(db: Db, ti_id: uuid.UUID) -> tuple[int, datetime.datetime | None]:
+    """How many times a task instance was rescheduled (Airflow's task_reschedule_count), and when its first
+    rescheduled poke started (a reschedule-mode sensor's timeout counts from there)."""
+    row = await db.fetchrow("SELECT count(*), min(start_date) FROM task_reschedule WHERE ti_id = $1", ti_id)
+    return (int(row[0]), row[1]) if row is not None else (0, None)
 
 
 async def tries_of_dags(db: Db, dag_ids: Collection[str], states: Collection[str]) -> list[dict[str, Any]]:
@@ -240,3 +237,16 @@ async def fenced_transaction(db: Any, dag_id: str, token: int) -> AsyncIterator[
     async with db.acquire() as conn, conn.transaction():
         await check_lease(conn, dag_id, token)
         yield conn
+
+
+async def trigger_dag_run(
+    db: Db, dag_id: str, run_id: str, *, logical_date: datetime.datetime | None, conf: dict[str, Any]
+) -> bool:
+    """A queued manual run of another DAG for TriggerDagRunOperator, through the checked definer function of
+    migration 0003 (an app confined to its own DAGs may not insert it itself). False when the app's grant does not
+    allow triggering that DAG (the refusal is in the event log)."""
+    async with transaction(db) as conn:
+        run = await conn.fetchval(
+            "SELECT riir_trigger_dag_run($1, $2, $3, $4::jsonb)", dag_id, run_id, logical_date, conf
+        )
+    return run is not None

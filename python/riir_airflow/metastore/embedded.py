@@ -9,10 +9,14 @@ Layout, all in one dedicated folder (mode 0700) so nothing else needs to change 
     $AIRFLOW_HOME/embedded-postgres/
         data/          PGDATA (0700)
         run/           the unix socket (0700); no TCP port is opened
+        password       the superuser's password (0600, created atomically)
         postgres.log   server log
         lock           serializes start/stop between processes
 
-Authentication is `trust`, which is safe only because the socket folder is reachable by its owner alone.
+Authentication is SCRAM-SHA-256 with a generated password, on the unix socket only (`pg_hba.conf` has no `host`
+line and the server listens on no TCP address): the socket folder is reachable by its owner alone, and even a
+process of the same user needs the password file. A data folder made by an older riir-airflow with `trust` is moved
+to SCRAM at its next start.
 
 PostgreSQL refuses to run as root. As root the server runs inside a user namespace in which root appears as an
 ordinary uid (`unshare --map-user`): files stay owned by root and no folder permissions are touched. The server
@@ -28,6 +32,7 @@ import fcntl
 import hashlib
 import importlib.util
 import os
+import secrets
 import shutil
 import signal
 import stat
@@ -37,14 +42,18 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 from riir_airflow.exceptions import AirflowConfigException
+from riir_airflow.secret_files import write_secret_file
 
 FOLDER_NAME = "embedded-postgres"
 DATABASE = "airflow"
 PORT = 5432  # only names the socket file; the server listens on no TCP address
 _NAMESPACE_UID = 1000  # what root looks like inside the user namespace (any non-zero uid works)
 _SOCKET_MAX = 103  # AF_UNIX paths hold 107 bytes on Linux, 103 on macOS
+# Only unix-socket logins, each with a SCRAM password; no TCP (`host`) line at all.
+PG_HBA = "# Written by riir-airflow: unix socket only, SCRAM passwords.\nlocal all all scram-sha-256\n"
 
 
 DEFAULT_MAX_CONNECTIONS = 100  # PostgreSQL's own default
@@ -88,6 +97,7 @@ class EmbeddedPostgres:
         self.data_dir = root / "data"
         self.log_file = root / "postgres.log"
         self.lock_file = root / "lock"
+        self.password_file = root / "password"
 
     @classmethod
     def for_home(cls, airflow_home: Path) -> EmbeddedPostgres:
@@ -105,7 +115,11 @@ class EmbeddedPostgres:
 
     @property
     def dsn(self) -> str:
-        return f"postgresql://postgres@/{DATABASE}?host={self.socket_dir}&port={PORT}"
+        try:
+            password = quote(self.password_file.read_text().strip(), safe="")
+        except FileNotFoundError:
+            return f"postgresql://postgres@/{DATABASE}?host={self.socket_dir}&port={PORT}"
+        return f"postgresql://postgres:{password}@/{DATABASE}?host={self.socket_dir}&port={PORT}"
 
     # --- state ----------------------------------------------------------------------------------------------------
     def pid(self) -> int | None:
@@ -153,8 +167,10 @@ class EmbeddedPostgres:
         if info.st_mode & 0o077:
             path.chmod(0o700)
 
-    def _run(self, args: list[str], what: str) -> None:
-        """Run a server binary, as an ordinary uid inside a user namespace when we are root."""
+    def _run(self, args: list[str], what: str, *, password: str | None = None) -> None:
+        """Run a server binary, as an ordinary uid inside a user namespace when we are root. A client's `password`
+        goes in its environment (readable only by this uid, like the password file itself)."""
+        env = None if password is None else {**os.environ, "PGPASSWORD": password}
         command = [str(binaries_dir() / args[0]), *args[1:]]
         preexec = None
         if os.geteuid() == 0:
@@ -169,7 +185,7 @@ class EmbeddedPostgres:
             out.flush()
             try:
                 done = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=out, stderr=out, check=False,
-                                      preexec_fn=preexec)  # fmt: skip
+                                      preexec_fn=preexec, env=env)  # fmt: skip
             except subprocess.SubprocessError as err:
                 raise AirflowConfigException(self._root_help(f"entering a user namespace failed ({err})")) from err
         if done.returncode != 0:
@@ -215,6 +231,7 @@ class EmbeddedPostgres:
             if fresh:
                 if self.data_dir.exists():
                     shutil.rmtree(self.data_dir)  # a half-done initdb from an interrupted first start
+                write_secret_file(self.password_file, secrets.token_urlsafe(24))
                 self._run(
                     [
                         "initdb",
@@ -222,13 +239,17 @@ class EmbeddedPostgres:
                         str(self.data_dir),
                         "-U",
                         "postgres",
-                        "--auth=trust",
+                        "--auth=scram-sha-256",
+                        f"--pwfile={self.password_file}",
                         "--encoding=UTF8",
                         "--no-locale",
                         "--no-instructions",
                     ],
                     "initdb",
                 )
+                write_secret_file(self.data_dir / "pg_hba.conf", PG_HBA)
+            elif not self.password_file.exists():
+                self._move_to_scram()
             if not self.is_running():
                 self._make_private_dir(self.socket_dir)
                 options = f"-c listen_addresses='' -k {self.socket_dir} -p {PORT} -c unix_socket_permissions=0700"
@@ -255,12 +276,35 @@ class EmbeddedPostgres:
                     self._run(
                         ["createdb", "-h", str(self.socket_dir), "-p", str(PORT), "-U", "postgres", DATABASE],
                         f"creating database {DATABASE!r}",
+                        password=self.password_file.read_text().strip(),
                     )
                 except AirflowConfigException as err:
                     if "already exists" not in str(err):  # created before an interrupted first start
                         raise
                 (self.root / "database-created").touch()
         return self.dsn
+
+    def _move_to_scram(self) -> None:
+        """A data folder initialized with `trust` (older riir-airflow): set a password while the server runs with
+        its old rules, then write the SCRAM-only pg_hba.conf and have the server reload it."""
+        if not self.is_running():
+            self._make_private_dir(self.socket_dir)
+            self._run(["pg_ctl", "-D", str(self.data_dir), "-l", str(self.log_file), "-w", "-o",
+                       f"-c listen_addresses='' -k {self.socket_dir} -p {PORT} -c unix_socket_permissions=0700",
+                       "start"], "start")  # fmt: skip
+        password = secrets.token_urlsafe(24)
+        write_secret_file(self.password_file, password)
+        # The password goes to psql on stdin (never on a command line other processes can read).
+        sql = f"SET password_encryption = 'scram-sha-256';\nALTER ROLE postgres PASSWORD '{password}';\n"
+        command = [str(binaries_dir() / "psql"), "-h", str(self.socket_dir), "-p", str(PORT), "-U", "postgres",
+                   "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-q"]  # fmt: skip
+        done = subprocess.run(command, input=sql, capture_output=True, text=True, check=False,
+                              env={**os.environ, "PGPASSFILE": os.devnull})  # fmt: skip
+        if done.returncode != 0:
+            self.password_file.unlink()
+            raise AirflowConfigException(f"Embedded PostgreSQL: setting a password failed: {done.stderr.strip()}")
+        write_secret_file(self.data_dir / "pg_hba.conf", PG_HBA)
+        self._run(["pg_ctl", "-D", str(self.data_dir), "reload"], "reload")
 
     def stop(self, timeout: float = 30.0) -> bool:
         """Fast shutdown (rolls back open transactions, closes sessions). True if a server was running."""

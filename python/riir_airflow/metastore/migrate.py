@@ -23,8 +23,14 @@ _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
 # Everything the migrations create, dropped by `db reset` (ours only: the database may hold other tables).
 OWNED_TABLES = (
+    "task_reschedule",  # 0002
+    "dag_schedule_lease",  # 0002
     "event",
     "app",
+    "hitl_detail",
+    "asset_state",
+    "asset_alias_asset_event",
+    "asset_alias",
     "asset_event",
     "asset",
     "pool",
@@ -38,6 +44,7 @@ OWNED_TABLES = (
     "backfill",
     "dag_version",
     "dag",
+    "riir_app_grant",
     VERSION_TABLE,
 )
 OWNED_FUNCTIONS = (
@@ -45,6 +52,15 @@ OWNED_FUNCTIONS = (
     "riir_notify_task_state",
     "riir_notify_dag_paused",
     "riir_notify_app_registered",
+    "riir_dag_channel",  # 0010
+    "riir_confined",
+    "riir_my_dag_ids",
+    "riir_may",
+    "riir_limit_app_registration",
+    "riir_lock_pools",
+    "riir_pool_usage",
+    "riir_trigger_dag_run",
+    "riir_external_task_count",
 )
 
 
@@ -143,14 +159,48 @@ async def check(conn: Conn) -> SchemaStatus:
     )
 
 
-async def drop_all(conn: Conn) -> None:
-    """Drop every table and function the migrations created (under the migration lock)."""
+class NotRiirMetastore(Exception):
+    """`db reset` was pointed at a database riir-airflow did not migrate (it would drop someone else's tables)."""
+
+
+async def drop_all(conn: Conn) -> list[str]:
+    """Drop the tables and functions the migrations created, under the migration lock, and nothing else.
+
+    Only in a database that holds riir-airflow's version table; never with CASCADE, so an object that is not ours
+    but depends on one of our tables (a view, a foreign key of another application's table) stops the reset with
+    PostgreSQL's message instead of being dropped silently. Returns the dropped tables."""
     async with conn.transaction():
         await conn.execute("SELECT pg_advisory_xact_lock($1)", MIGRATION_LOCK_KEY)
-        for table in OWNED_TABLES:
-            await conn.execute(f"DROP TABLE IF EXISTS {table} CASCADE")
-        for function in OWNED_FUNCTIONS:
-            await conn.execute(f"DROP FUNCTION IF EXISTS {function}() CASCADE")
+        if not await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", VERSION_TABLE):
+            raise NotRiirMetastore(
+                f"This database has no {VERSION_TABLE} table: it was not created by `riir-airflow db migrate`, so "
+                "`db reset` drops nothing in it (an Airflow database is not riir-airflow's to reset)."
+            )
+        present = [t for t in OWNED_TABLES if await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", t)]
+        pending = list(present)
+        # Our tables reference each other: drop those nothing else references first, until none is left.
+        while pending:
+            progress = False
+            for table in list(pending):
+                referenced_by = await conn.fetchval(
+                    "SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND confrelid = to_regclass($1) "
+                    "AND conrelid <> confrelid AND conrelid::regclass::text = ANY($2::text[])",
+                    table, [t for t in pending if t != table],
+                )  # fmt: skip
+                if referenced_by == 0:
+                    await conn.execute(f'DROP TABLE "{table}"')  # no CASCADE: foreign dependents make this fail
+                    pending.remove(table)
+                    progress = True
+            if not progress:
+                raise RuntimeError(f"db reset: cannot find a drop order for {pending}")
+        functions = await conn.fetch(
+            "SELECT p.oid::regprocedure::text AS signature FROM pg_proc p "
+            "WHERE p.proname = ANY($1::text[]) AND p.pronamespace = current_schema()::regnamespace",
+            list(OWNED_FUNCTIONS),
+        )
+        for row in functions:
+            await conn.execute(f"DROP FUNCTION {row['signature']}")
+    return present
 
 
 async def reset(conn: Conn, *, default_pool_slots: int = 128) -> list[Migration]:

@@ -313,6 +313,8 @@ async def create_dag_run(
     triggered_by: str | None = None,
     triggering_user_name: str | None = None,
     note: str | None = None,
+    partition_key: str | None = None,
+    partition_date: datetime.datetime | None = None,
 ) -> DagRunRecord:
     """Create a run and its task instances together. DagRunAlreadyExists if the run_id or logical_date is taken."""
     try:
@@ -321,14 +323,14 @@ async def create_dag_run(
                 """
                 INSERT INTO dag_run (dag_id, run_id, run_type, logical_date, data_interval_start, data_interval_end,
                     run_after, conf, state, queued_at, dag_version_id, backfill_id, triggered_by,
-                    triggering_user_name, note, start_date)
+                    triggering_user_name, note, start_date, partition_key, partition_date)
                 VALUES ($1, $2, $3, $4, $5, $6, coalesce($7, now()), $8, $9, now(), $10, $11, $12, $13, $14,
-                    CASE WHEN $9 = 'running' THEN now() END)
+                    CASE WHEN $9 = 'running' THEN now() END, $15, $16)
                 RETURNING *
                 """,
                 dag_id, run_id, run_type, logical_date, data_interval[0] if data_interval else None,
                 data_interval[1] if data_interval else None, run_after, dict(conf or {}), state, dag_version_id,
-                backfill_id, triggered_by, triggering_user_name, note,
+                backfill_id, triggered_by, triggering_user_name, note, partition_key, partition_date,
             )  # fmt: skip
             if tasks:
                 await _insert_task_instances(conn, dag_id, run_id, tasks, dag_version_id)
@@ -519,21 +521,11 @@ async def claim_ready_tries(
         if not candidates:
             return []
         names = sorted({row["pool"] for row in candidates})
-        pools = await conn.fetch(
-            "SELECT pool, slots, include_deferred FROM pool WHERE pool = ANY($1::text[]) ORDER BY pool FOR UPDATE",
-            names,
-        )
+        # Pools are shared by every DAG: the definer functions (migration 0003) lock them and count their use across
+        # all DAGs, also for an app confined to its own rows.
+        pools = await conn.fetch("SELECT * FROM riir_lock_pools($1::text[])", names)
         # A new statement, so a new snapshot: it sees what other claimers committed before we got the locks.
-        used = await conn.fetch(
-            """
-            SELECT ti.pool, coalesce(sum(ti.pool_slots) FILTER (WHERE ti.state IN ('running', 'queued')
-                OR (ti.state = 'deferred' AND p.include_deferred)), 0)::int AS used
-            FROM pool p JOIN task_instance ti ON ti.pool = p.pool
-            WHERE p.pool = ANY($1::text[]) AND ti.state IN ('running', 'queued', 'deferred')
-            GROUP BY ti.pool
-            """,
-            names,
-        )
+        used = await conn.fetch("SELECT * FROM riir_pool_usage($1::text[])", names)
         open_slots: dict[str, float] = {
             row["pool"]: float("inf") if row["slots"] == -1 else float(row["slots"]) for row in pools
         }
@@ -596,8 +588,9 @@ async def record_task_result(
     rendered_map_index: str | None = None,
     next_method: str | None = None,
     next_kwargs: Any = None,
+    asset_events: Sequence[Mapping[str, Any]] | None = None,
 ) -> TaskInstanceRecord | None:
-    """End (or defer) a try: state, end_date/duration, history row and XComs, all or nothing (one statement).
+    """End (or defer) a try: state, end_date/duration, history row, XComs and asset events, all or nothing.
 
     Returns None, writing nothing, when the try is no longer in an `expected` state (e.g. it was cleared or
     another process already recorded it). XCom values are stored as JSON.
@@ -608,8 +601,8 @@ async def record_task_result(
             """
             WITH ended AS (
                 UPDATE task_instance SET state = $3, updated_at = now(),
-                    end_date = CASE WHEN $3 = 'deferred' THEN NULL ELSE now() END,
-                    duration = CASE WHEN $3 = 'deferred' THEN NULL
+                    end_date = CASE WHEN $3 IN ('deferred', 'awaiting_input') THEN NULL ELSE now() END,
+                    duration = CASE WHEN $3 IN ('deferred', 'awaiting_input') THEN NULL
                                     ELSE extract(epoch FROM now() - coalesce(start_date, now())) END,
                     rendered_fields = coalesce($5, rendered_fields),
                     rendered_map_index = coalesce($6, rendered_map_index),
@@ -639,6 +632,11 @@ async def record_task_result(
             ti_id, try_number, state, list(expected), rendered_fields, rendered_map_index, next_method, next_kwargs,
             list(_TRY_ENDING_STATES), list(values), [json.dumps(v) for v in values.values()],
         )  # fmt: skip
+        if row is not None and asset_events:
+            from riir_airflow.metastore.asset_event_queries import insert_task_asset_events
+
+            source = TaskInstanceKey(row["dag_id"], row["run_id"], row["task_id"], row["map_index"])
+            await insert_task_asset_events(conn, source, asset_events)
     return None if row is None else from_row(TaskInstanceRecord, row)
 
 

@@ -145,6 +145,9 @@ class DagRunRecord:
     backfill_id: int | None
     last_scheduling_decision: datetime.datetime | None
     updated_at: datetime.datetime
+    # Partitioned runs (CronPartitionTimetable): the partition the run processes.
+    partition_key: str | None = None
+    partition_date: datetime.datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,11 +17,10 @@ from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
 from riir_airflow.exceptions import AirflowException
-from riir_airflow.metastore.fernet import InvalidToken, MultiFernet, NullFernet, get_fernet
+from riir_airflow.metastore.fernet import Cipher, InvalidToken, NullFernet, get_fernet
 from riir_airflow.metastore.queries import Db, _Filters, transaction
 from riir_airflow.metastore.records import ConnectionRecord, Page, VariableRecord
 
-Cipher = MultiFernet | NullFernet
 VAR_ENV_PREFIX = "AIRFLOW_VAR_"
 CONN_ENV_PREFIX = "AIRFLOW_CONN_"
 
@@ -41,6 +40,40 @@ def _decrypt(cipher: Cipher, value: str | None, encrypted: bool, what: str) -> s
         return cipher.decrypt(value.encode()).decode()
     except InvalidToken:
         raise AirflowException(f"Can't decrypt {what}, invalid token or value (wrong [core] fernet_key?)") from None
+
+
+async def rotate_fernet_key(db: Db, *, cipher: Cipher | None = None) -> tuple[int, int]:
+    """Re-encrypt every encrypted variable value and connection password/extra with the first key of
+    `[core] fernet_key` (Airflow's `rotate-fernet-key`); one transaction. Returns (variables, connections) rotated."""
+    fernet = cipher or get_fernet()
+    if isinstance(fernet, NullFernet):
+        return 0, 0
+
+    def rotate(value: str | None, encrypted: bool, what: str) -> str | None:
+        if value is None or not encrypted:
+            return value
+        try:
+            return fernet.rotate(value.encode()).decode()
+        except InvalidToken:
+            raise AirflowException(f"Can't decrypt {what} with any key of [core] fernet_key") from None
+
+    async with transaction(db) as conn:
+        variables = await conn.fetch("SELECT key, val FROM variable WHERE is_encrypted FOR UPDATE")
+        for row in variables:
+            new = rotate(row["val"], True, f"variable {row['key']!r}")
+            await conn.execute("UPDATE variable SET val = $2 WHERE key = $1", row["key"], new)
+        connections = await conn.fetch(
+            "SELECT conn_id, password, extra, is_encrypted, is_extra_encrypted FROM connection "
+            "WHERE is_encrypted OR is_extra_encrypted FOR UPDATE"
+        )
+        for row in connections:
+            cid = row["conn_id"]
+            password = rotate(row["password"], row["is_encrypted"], f"password of connection {cid!r}")
+            extra = rotate(row["extra"], row["is_extra_encrypted"], f"extra of connection {cid!r}")
+            await conn.execute(
+                "UPDATE connection SET password = $2, extra = $3 WHERE conn_id = $1", cid, password, extra
+            )
+    return len(variables), len(connections)
 
 
 # --- variables -----------------------------------------------------------------------------------------------------

@@ -40,3 +40,10 @@ __all__ = [
     "XCom",
     "XComArg",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """Airflow names riir-airflow does not provide fail with why, and what to use instead."""
+    from riir_airflow._internal.import_paths import out_of_scope_error
+
+    raise out_of_scope_error("models", name)

@@ -6,11 +6,13 @@ Generated from riir_airflow/_internal/import_paths.py; edit the table there, not
 from riir_airflow._internal.abstractoperator import DEFAULT_OWNER as DEFAULT_OWNER
 from riir_airflow._internal.abstractoperator import DEFAULT_QUEUE as DEFAULT_QUEUE
 from riir_airflow._internal.abstractoperator import DEFAULT_TASK_EXECUTION_TIMEOUT as DEFAULT_TASK_EXECUTION_TIMEOUT
+from riir_airflow._internal.abstractoperator import AbstractOperator as AbstractOperator
 from riir_airflow._internal.abstractoperator import TaskStateChangeCallback as TaskStateChangeCallback
 
 __all__ = [
     "DEFAULT_OWNER",
     "DEFAULT_QUEUE",
     "DEFAULT_TASK_EXECUTION_TIMEOUT",
+    "AbstractOperator",
     "TaskStateChangeCallback",
 ]

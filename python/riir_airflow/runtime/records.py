@@ -34,6 +34,8 @@ class DagRunRecord:
     clear_number: int = 0
     note: str | None = None
     triggering_user_name: str | None = None
+    partition_key: str | None = None
+    partition_date: dt.datetime | None = None
 
 
 @dataclass
@@ -50,6 +52,7 @@ class TaskInstanceRecord:
     next_retry_at: dt.datetime | None = None
     reschedule_at: dt.datetime | None = None
     first_reschedule_date: dt.datetime | None = None
+    reschedule_count: int = 0  # how many times a sensor in reschedule mode asked to be poked again
     rendered_fields: dict[str, Any] | None = None
     rendered_map_index: str | None = None
     hostname: str = ""
@@ -82,6 +85,20 @@ class RunStore(Protocol):
 
     def xcom_count(self, task_id: str, key: str) -> int: ...
 
+    def asset_events(self, **query: Any) -> list[dict[str, Any]]:
+        """Recorded asset events for `inlet_events` (query: name, uri, alias_name, after, before, ascending,
+        limit), as JSON rows (see runtime.asset_events.event_row)."""
+        ...
+
+    def hitl_upsert(self, task_id: str, map_index: int, detail: dict[str, Any]) -> None:
+        """Records a human-in-the-loop request for the task instance (its answer comes later, from outside)."""
+        ...
+
+    def asset_state(self, op: str, **fields: Any) -> Any:
+        """`asset_state_store` operations (get -> (found, value), set, delete, clear) on one asset's state:
+        fields name, uri, asset (the declared (name, uri) or None), key, value."""
+        ...
+
 
 class InMemoryRunStore:
     """Task instances and XComs of one run, kept in this process (used by `dags test`)."""
@@ -91,6 +108,46 @@ class InMemoryRunStore:
         self.task_instances: dict[tuple[str, int], TaskInstanceRecord] = {}
         # (task_id, map_index, key) -> JSON text of the serialized value, as the metastore keeps it.
         self.xcoms: dict[tuple[str, int, str], str] = {}
+        # Asset events registered by this run's tasks (`dags test` starts with none, like a fresh metastore).
+        self.asset_event_rows: list[dict[str, Any]] = []
+        # Human-in-the-loop requests by (task_id, map_index).
+        self.hitl_details: dict[tuple[str, int], dict[str, Any]] = {}
+        # `asset_state_store` values (JSON text) by asset.
+        self.asset_states: dict[str, dict[str, str]] = {}
+
+    def hitl_upsert(self, task_id: str, map_index: int, detail: dict[str, Any]) -> None:
+        self.hitl_details[(task_id, map_index)] = dict(detail)
+
+    def asset_state(self, op: str, **fields: Any) -> Any:
+        asset = fields.get("asset")
+        owner = f"{asset[0]}|{asset[1]}" if asset else f"{fields.get('name') or ''}|{fields.get('uri') or ''}"
+        values = self.asset_states.setdefault(owner, {})
+        if op == "get":
+            raw = values.get(fields["key"])
+            return (False, None) if raw is None else (True, json.loads(raw))
+        if op == "set":
+            values[fields["key"]] = json.dumps(fields["value"])  # stored as JSON, as the metastore keeps it
+        elif op == "delete":
+            values.pop(fields["key"], None)
+        elif op == "clear":
+            values.clear()
+        else:
+            raise ValueError(f"unknown asset state operation {op!r}")
+        return None
+
+    # --- asset events ----------------------------------------------------------------------------------------
+    def record_asset_events(self, task_id: str, map_index: int, events: list[Any]) -> None:
+        from riir_airflow.runtime.asset_events import event_row
+
+        source = {"dag_id": self.run.dag_id, "task_id": task_id, "run_id": self.run.run_id, "map_index": map_index}
+        now = dt.datetime.now(dt.UTC)
+        for event in events:
+            self.asset_event_rows.append(event_row(event, len(self.asset_event_rows) + 1, now, source))
+
+    def asset_events(self, **query: Any) -> list[dict[str, Any]]:
+        from riir_airflow.runtime.asset_events import select_events
+
+        return select_events(self.asset_event_rows, **query)
 
     # --- XCom ------------------------------------------------------------------------------------------------
     def xcom_set(self, task_id: str, map_index: int, key: str, value: Any) -> None:

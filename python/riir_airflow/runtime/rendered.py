@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-from riir_airflow._internal.secrets_masker import redact
+from riir_airflow.secrets_masker import redact
 
 MAX_TEMPLATED_FIELD_LENGTH = 4096  # [core] max_templated_field_length
 

@@ -14,6 +14,8 @@ from riir_airflow._internal.notset import NOTSET, is_arg_set
 from riir_airflow._internal.params import ParamsDict
 from riir_airflow._internal.variable import Variable
 from riir_airflow.exceptions import AirflowNotFoundException
+from riir_airflow.runtime.asset_events import InletEventsAccessors, OutletEventAccessors, dag_asset_resolver
+from riir_airflow.runtime.asset_state import AssetStateStoreAccessors, has_asset_state
 from riir_airflow.runtime.records import XCOM_RETURN_KEY, DagRunRecord, RunStore, TaskInstanceRecord
 
 
@@ -40,12 +42,12 @@ class DagRunView:
         return []
 
     @property
-    def partition_key(self) -> None:
-        return None
+    def partition_key(self) -> str | None:
+        return self._run.partition_key
 
     @property
-    def partition_date(self) -> None:
-        return None
+    def partition_date(self) -> Any:
+        return self._run.partition_date
 
     def __repr__(self) -> str:
         return f"<DagRun {self._run.dag_id} @ {self._run.logical_date}: {self._run.run_id}, state:{self._run.state}>"
@@ -75,6 +77,10 @@ class RuntimeTaskInstance:
         self.logical_date = store.run.logical_date
         # Map index of the enclosing mapped task group, for XComArgs of tasks in the same group.
         self._group_map_index = group_map_index
+
+    def _upsert_hitl_detail(self, **detail: Any) -> None:
+        """Writes this try's human-in-the-loop request (HITLOperator.execute; Airflow: upsert_hitl_detail)."""
+        self._store.hitl_upsert(self.task_id, self.map_index, detail)
 
     def __repr__(self) -> str:
         return f"RuntimeTaskInstance(id={self.task_id!r}, map_index={self.map_index}, try_number={self.try_number})"
@@ -264,25 +270,6 @@ class _ConnectionAccessor:
         return "<ConnectionAccessor>"
 
 
-class _OutletEventAccessors(dict[Any, Any]):
-    """`outlet_events[asset].extra = {...}`."""
-
-    def __missing__(self, key: Any) -> Any:
-        accessor = _OutletEventAccessor(key)
-        self[key] = accessor
-        return accessor
-
-
-class _OutletEventAccessor:
-    def __init__(self, key: Any) -> None:
-        self.key = key
-        self.extra: dict[str, Any] = {}
-        self.asset_alias_events: list[Any] = []
-
-    def add(self, asset: Any, extra: dict[str, Any] | None = None) -> None:
-        self.asset_alias_events.append((asset, extra or {}))
-
-
 class TaskStateStore:
     """`context["task_state_store"]`: small values a task keeps between its tries (kept for this process here)."""
 
@@ -315,6 +302,7 @@ def build_context(task: Any, ti: RuntimeTaskInstance, store: RunStore) -> dict[s
     if run.conf:
         params.update(run.conf)
     merged = params.validate()
+    resolver = dag_asset_resolver(dag)
     context: dict[str, Any] = {
         "dag": dag,
         "task": task,
@@ -328,18 +316,22 @@ def build_context(task: Any, ti: RuntimeTaskInstance, store: RunStore) -> dict[s
         "macros": macros_module,
         "inlets": list(getattr(task, "inlets", [])),
         "outlets": list(getattr(task, "outlets", [])),
-        "inlet_events": {},
-        "outlet_events": _OutletEventAccessors(),
+        "inlet_events": InletEventsAccessors(list(getattr(task, "inlets", [])), store.asset_events, resolver),
+        "outlet_events": OutletEventAccessors(resolver),
         "triggering_asset_events": {},
         "map_index_template": getattr(task, "map_index_template", None),
-        "task_reschedule_count": 0,
+        "task_reschedule_count": ti._record.reschedule_count,
         "prev_start_date_success": None,
         "prev_end_date_success": None,
-        "partition_key": None,
-        "partition_date": None,
+        "partition_key": run.partition_key,
+        "partition_date": run.partition_date,
         "templates_dict": None,
         "task_state_store": TaskStateStore(),
     }
+    if has_asset_state(task):
+        # As Airflow: only tasks with asset (or alias) inlets/outlets get `asset_state_store`.
+        inlets, outlets = list(getattr(task, "inlets", [])), list(getattr(task, "outlets", []))
+        context["asset_state_store"] = AssetStateStoreAccessors(inlets, outlets, store, resolver)
     logical = run.logical_date
     if logical is not None:
         ds_nodash = logical.strftime("%Y%m%d")

@@ -31,10 +31,12 @@ from riir_airflow.exceptions import (
     AirflowTaskTimeout,
     DagRunTriggerException,
     DownstreamTasksSkipped,
+    TaskAwaitingInput,
     TaskDeferred,
     UnmappableXComTypePushed,
     XComForMappingNotPushed,
 )
+from riir_airflow.runtime.asset_events import EventToRegister, dag_asset_resolver, events_to_register
 from riir_airflow.runtime.context import context_to_airflow_vars, current_context
 from riir_airflow.runtime.records import XCOM_RETURN_KEY, RunStore, TaskInstanceRecord
 from riir_airflow.runtime.rendered import serialize_rendered_fields
@@ -55,6 +57,9 @@ class TryOutcome:
     deferral: TaskDeferred | None = None
     rendered_fields: dict[str, Any] | None = None
     rendered_map_index: str | None = None
+    awaiting: TaskAwaitingInput | None = None
+    # Asset events a successful try registers (its outlets, with the extras and alias events it emitted).
+    asset_events: list[EventToRegister] = field(default_factory=list)
 
 
 @contextlib.contextmanager
@@ -231,6 +236,7 @@ def run_try(
                         ti.rendered_map_index = task.get_template_env().from_string(template).render(**context)
             _push_xcom_if_needed(result, task, ti, store)
         outcome = TryOutcome("success", rendered_fields=rendered, rendered_map_index=ti.rendered_map_index)
+        outcome.asset_events = _asset_events(task, context)
     except DownstreamTasksSkipped as skip:
         tasks = skip.tasks if isinstance(skip.tasks, list) else [skip.tasks]
         keys: list[tuple[str, int]] = [
@@ -238,10 +244,14 @@ def run_try(
             for t in tasks
         ]
         outcome = TryOutcome("success", skip_tasks=keys, rendered_fields=rendered)
+        outcome.asset_events = _asset_events(task, context)
     except DagRunTriggerException as trigger:
         outcome = TryOutcome("success", trigger=trigger, rendered_fields=rendered)
+        outcome.asset_events = _asset_events(task, context)
     except TaskDeferred as deferral:
         outcome = TryOutcome("deferred", deferral=deferral, rendered_fields=rendered)
+    except TaskAwaitingInput as awaiting:
+        outcome = TryOutcome("awaiting_input", awaiting=awaiting, rendered_fields=rendered)
     except AirflowSkipException as exc:
         if exc.args:
             log.info("Skipping task. Reason: %s", exc)
@@ -260,6 +270,13 @@ def run_try(
         outcome = TryOutcome("failed", error=exc, rendered_fields=rendered)
     finalize(task, outcome, context)
     return outcome
+
+
+def _asset_events(task: Any, context: Mapping[str, Any]) -> list[EventToRegister]:
+    from riir_airflow.runtime.manifests import apply_dir_assets
+
+    events = events_to_register(list(task.outlets), context["outlet_events"], dag_asset_resolver(task.dag))
+    return apply_dir_assets(task.outlets, events)
 
 
 def finalize(task: Any, outcome: TryOutcome, context: dict[str, Any]) -> None:

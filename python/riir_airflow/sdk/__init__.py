@@ -38,9 +38,37 @@ from riir_airflow._internal.edges import EdgeModifier as EdgeModifier
 from riir_airflow._internal.edges import Label as Label
 from riir_airflow._internal.hook import BaseHook as BaseHook
 from riir_airflow._internal.notifier import BaseNotifier as BaseNotifier
+from riir_airflow._internal.object_storage import ObjectStoragePath as ObjectStoragePath
 from riir_airflow._internal.operatorlink import BaseOperatorLink as BaseOperatorLink
 from riir_airflow._internal.params import Param as Param
 from riir_airflow._internal.params import ParamsDict as ParamsDict
+from riir_airflow._internal.partition_mappers import AllowedKeyMapper as AllowedKeyMapper
+from riir_airflow._internal.partition_mappers import ChainMapper as ChainMapper
+from riir_airflow._internal.partition_mappers import DayWindow as DayWindow
+from riir_airflow._internal.partition_mappers import FanOutMapper as FanOutMapper
+from riir_airflow._internal.partition_mappers import FixedKeyMapper as FixedKeyMapper
+from riir_airflow._internal.partition_mappers import HourWindow as HourWindow
+from riir_airflow._internal.partition_mappers import IdentityMapper as IdentityMapper
+from riir_airflow._internal.partition_mappers import MinimumCount as MinimumCount
+from riir_airflow._internal.partition_mappers import MonthWindow as MonthWindow
+from riir_airflow._internal.partition_mappers import PartitionMapper as PartitionMapper
+from riir_airflow._internal.partition_mappers import ProductMapper as ProductMapper
+from riir_airflow._internal.partition_mappers import QuarterWindow as QuarterWindow
+from riir_airflow._internal.partition_mappers import RollupMapper as RollupMapper
+from riir_airflow._internal.partition_mappers import SegmentWindow as SegmentWindow
+from riir_airflow._internal.partition_mappers import StartOfDayMapper as StartOfDayMapper
+from riir_airflow._internal.partition_mappers import StartOfHourMapper as StartOfHourMapper
+from riir_airflow._internal.partition_mappers import StartOfMonthMapper as StartOfMonthMapper
+from riir_airflow._internal.partition_mappers import StartOfQuarterMapper as StartOfQuarterMapper
+from riir_airflow._internal.partition_mappers import StartOfWeekMapper as StartOfWeekMapper
+from riir_airflow._internal.partition_mappers import StartOfYearMapper as StartOfYearMapper
+from riir_airflow._internal.partition_mappers import WaitForAll as WaitForAll
+from riir_airflow._internal.partition_mappers import WeekWindow as WeekWindow
+from riir_airflow._internal.partition_mappers import Window as Window
+from riir_airflow._internal.partition_mappers import YearWindow as YearWindow
+from riir_airflow._internal.partition_timetables import CronPartitionTimetable as CronPartitionTimetable
+from riir_airflow._internal.partition_timetables import PartitionedAssetTimetable as PartitionedAssetTimetable
+from riir_airflow._internal.partition_timetables import PartitionedAtRuntime as PartitionedAtRuntime
 from riir_airflow._internal.resumable import ResumableJobMixin as ResumableJobMixin
 from riir_airflow._internal.retry_policy import ExceptionRetryPolicy as ExceptionRetryPolicy
 from riir_airflow._internal.retry_policy import RetryAction as RetryAction
@@ -79,6 +107,7 @@ from riir_airflow.runtime.task_instance import RuntimeTaskInstance as TaskInstan
 __all__ = [
     "DAG",
     "NEVER_EXPIRE",
+    "AllowedKeyMapper",
     "Asset",
     "AssetAccessControl",
     "AssetAlias",
@@ -97,12 +126,15 @@ __all__ = [
     "BaseSensorOperator",
     "BaseXCom",
     "BranchMixIn",
+    "ChainMapper",
     "Connection",
     "Context",
     "CronDataIntervalTimetable",
+    "CronPartitionTimetable",
     "CronTriggerTimetable",
     "DagRunState",
     "Dataset",
+    "DayWindow",
     "DeadlineAlert",
     "DeadlineReference",
     "DeltaDataIntervalTimetable",
@@ -110,27 +142,51 @@ __all__ = [
     "EdgeModifier",
     "EventsTimetable",
     "ExceptionRetryPolicy",
+    "FanOutMapper",
+    "FixedKeyMapper",
+    "HourWindow",
+    "IdentityMapper",
     "Label",
     "Metadata",
+    "MinimumCount",
     "Model",
+    "MonthWindow",
     "MultipleCronTriggerTimetable",
+    "ObjectStoragePath",
     "Param",
     "ParamsDict",
+    "PartitionMapper",
+    "PartitionedAssetTimetable",
+    "PartitionedAtRuntime",
     "PokeReturnValue",
+    "ProductMapper",
+    "QuarterWindow",
     "ResumableJobMixin",
     "RetryAction",
     "RetryDecision",
     "RetryPolicy",
     "RetryRule",
+    "RollupMapper",
+    "SegmentWindow",
     "SkipMixin",
+    "StartOfDayMapper",
+    "StartOfHourMapper",
+    "StartOfMonthMapper",
+    "StartOfQuarterMapper",
+    "StartOfWeekMapper",
+    "StartOfYearMapper",
     "SyncCallback",
     "TaskGroup",
     "TaskInstance",
     "TaskInstanceState",
     "TriggerRule",
     "Variable",
+    "WaitForAll",
+    "WeekWindow",
     "WeightRule",
+    "Window",
     "XComArg",
+    "YearWindow",
     "__version__",
     "asset",
     "chain",

@@ -3,6 +3,8 @@
 Generated from riir_airflow/_internal/import_paths.py; edit the table there, not this file.
 """
 
+from riir_airflow._internal.partition_timetables import PartitionMapperInfo as PartitionMapperInfo
+from riir_airflow._internal.partition_timetables import compute_rollup_fingerprint as compute_rollup_fingerprint
 from riir_airflow._internal.timetables import DagRunInfo as DagRunInfo
 from riir_airflow._internal.timetables import DataInterval as DataInterval
 from riir_airflow._internal.timetables import TimeRestriction as TimeRestriction
@@ -11,6 +13,8 @@ from riir_airflow._internal.timetables import Timetable as Timetable
 __all__ = [
     "DagRunInfo",
     "DataInterval",
+    "PartitionMapperInfo",
     "TimeRestriction",
     "Timetable",
+    "compute_rollup_fingerprint",
 ]

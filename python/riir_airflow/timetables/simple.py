@@ -3,6 +3,8 @@
 Generated from riir_airflow/_internal/import_paths.py; edit the table there, not this file.
 """
 
+from riir_airflow._internal.partition_timetables import PartitionedAssetTimetable as PartitionedAssetTimetable
+from riir_airflow._internal.partition_timetables import PartitionedAtRuntime as PartitionedAtRuntime
 from riir_airflow._internal.timetables import AssetTriggeredTimetable as AssetTriggeredTimetable
 from riir_airflow._internal.timetables import ContinuousTimetable as ContinuousTimetable
 from riir_airflow._internal.timetables import NullTimetable as NullTimetable
@@ -13,4 +15,6 @@ __all__ = [
     "ContinuousTimetable",
     "NullTimetable",
     "OnceTimetable",
+    "PartitionedAssetTimetable",
+    "PartitionedAtRuntime",
 ]

@@ -3,10 +3,12 @@
 Generated from riir_airflow/_internal/import_paths.py; edit the table there, not this file.
 """
 
+from riir_airflow._internal.standard.triggers import DirectoryFileDeleteTrigger as DirectoryFileDeleteTrigger
 from riir_airflow._internal.standard.triggers import FileDeleteTrigger as FileDeleteTrigger
 from riir_airflow._internal.standard.triggers import FileTrigger as FileTrigger
 
 __all__ = [
+    "DirectoryFileDeleteTrigger",
     "FileDeleteTrigger",
     "FileTrigger",
 ]

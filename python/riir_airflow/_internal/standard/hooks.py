@@ -1,4 +1,4 @@
-"""The standard provider's hooks: `FSHook` (a base path from an `fs` connection) and `SubprocessHook`."""
+"""The standard provider's hooks: `FSHook`, `SubprocessHook` and `PackageIndexHook` (index URLs for virtualenvs)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
+from urllib.parse import quote, urlparse
 
 from riir_airflow._internal.hook import BaseHook
 
@@ -105,3 +106,60 @@ class SubprocessHook(BaseHook):
         if self.sub_process is not None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(os.getpgid(self.sub_process.pid), signal.SIGTERM)
+
+
+class PackageIndexHook(BaseHook):
+    """A Python package index (its URL in the connection's host, login/password as basic auth) for virtualenvs."""
+
+    conn_name_attr = "pi_conn_id"
+    default_conn_name = "package_index_default"
+    conn_type = "package_index"
+    hook_name = "Package Index (Python)"
+
+    def __init__(self, pi_conn_id: str = default_conn_name, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.pi_conn_id = pi_conn_id
+        self.conn = None
+
+    @staticmethod
+    def get_ui_field_behaviour() -> dict[str, Any]:
+        return {
+            "hidden_fields": ["schema", "port", "extra"],
+            "relabeling": {"host": "Package Index URL"},
+            "placeholders": {
+                "host": "Example: https://my-package-mirror.net/pypi/repo-name/simple",
+                "login": "Username for package index",
+                "password": "Password for package index (will be masked)",
+            },
+        }
+
+    @staticmethod
+    def _get_basic_auth_conn_url(index_url: str, user: str | None, password: str | None) -> str:
+        url = urlparse(index_url)
+        host = url.netloc.split("@")[-1]
+        if user:
+            host = f"{quote(user)}:{quote(password)}@{host}" if password else f"{quote(user)}@{host}"
+        return url._replace(netloc=host).geturl()
+
+    def get_conn(self) -> Any:
+        return self.get_connection_url()
+
+    def get_connection_url(self) -> Any:
+        """The index URL with the connection's credentials in it."""
+        conn = self.get_connection(self.pi_conn_id)
+        if not conn.host:
+            raise ValueError("Please provide an index URL.")
+        return self._get_basic_auth_conn_url(conn.host, conn.login, conn.password)
+
+    def test_connection(self) -> tuple[bool, str]:
+        conn_url = self.get_connection_url()
+        proc = subprocess.run(
+            ["pip", "search", "not-existing-test-package", "--no-input", "--index", conn_url],
+            check=False,
+            capture_output=True,
+        )
+        conn = self.get_connection(self.pi_conn_id)
+        # pip exits 23 when it searched and found nothing, which is what this probe expects.
+        if proc.returncode not in (0, 23):
+            return False, f"Connection test to {conn.host} failed. Error: {proc.stderr!s}"
+        return True, f"Connection to {conn.host} tested successfully!"

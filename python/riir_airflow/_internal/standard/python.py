@@ -67,6 +67,8 @@ class PythonOperator(BaseOperator):
         return inspect.iscoroutinefunction(self.python_callable)
 
     def execute(self, context: Any) -> Any:
+        # Where Metadata(...) yielded by a generator callable goes (Airflow: context_get_outlet_events).
+        self._outlet_events = context.get("outlet_events")
         context.update(self.op_kwargs, templates_dict=self.templates_dict)
         self.op_kwargs = self.determine_kwargs(context)
         result = self.execute_callable()
@@ -83,7 +85,19 @@ class PythonOperator(BaseOperator):
         return determine_kwargs(self.python_callable, self.op_args, context)
 
     def execute_callable(self) -> Any:
-        return self.python_callable(*self.op_args, **self.op_kwargs)
+        if not inspect.isgeneratorfunction(self.python_callable):
+            return self.python_callable(*self.op_args, **self.op_kwargs)
+        # A generator callable: what it yields is fed to the outlet events, what it returns is the result.
+        generator = self.python_callable(*self.op_args, **self.op_kwargs)
+        outlet_events = getattr(self, "_outlet_events", None)
+        while True:
+            try:
+                item = next(generator)
+            except StopIteration as stop:
+                return stop.value
+            if outlet_events is None or not outlet_events.record_metadata(item):
+                self.log.warning("Ignoring unknown data of %r received from task", type(item))
+                self.log.debug("Full yielded value: %r", item)
 
 
 class BranchPythonOperator(PythonOperator, BranchMixIn):
@@ -115,58 +129,6 @@ class ShortCircuitOperator(PythonOperator, SkipMixin):
             tasks = task.get_direct_relatives(upstream=False)
         self.skip(ti=context["ti"], tasks=[t for t in tasks if not t.is_teardown])
         return condition
-
-
-class _NotSupportedPythonOperator(PythonOperator):
-    """Operators that need another interpreter; DAGs using them load, running them says it is not supported."""
-
-    def __init__(self, *, python_callable: Callable[..., Any], **kwargs: Any) -> None:
-        own = {
-            k: kwargs.pop(k)
-            for k in list(kwargs)
-            if k
-            in {
-                "requirements",
-                "python_version",
-                "serializer",
-                "system_site_packages",
-                "pip_install_options",
-                "string_args",
-                "expect_airflow",
-                "expect_pendulum",
-                "skip_on_exit_code",
-                "index_urls",
-                "index_urls_from_connection_ids",
-                "venv_cache_path",
-                "env_vars",
-                "inherit_env",
-                "python",
-                "use_dill",
-            }
-        }
-        super().__init__(python_callable=python_callable, **kwargs)
-        self.isolation_options = own
-
-    def execute(self, context: Any) -> Any:
-        raise AirflowException(
-            f"{type(self).__name__} is not supported by riir-airflow yet: run the callable with PythonOperator/@task"
-        )
-
-
-class PythonVirtualenvOperator(_NotSupportedPythonOperator):
-    """Runs the callable in a virtualenv (not supported yet)."""
-
-
-class ExternalPythonOperator(_NotSupportedPythonOperator):
-    """Runs the callable in another interpreter (not supported yet)."""
-
-
-class BranchPythonVirtualenvOperator(PythonVirtualenvOperator, BranchMixIn):
-    """Branching variant of PythonVirtualenvOperator (not supported yet)."""
-
-
-class BranchExternalPythonOperator(ExternalPythonOperator, BranchMixIn):
-    """Branching variant of ExternalPythonOperator (not supported yet)."""
 
 
 def get_current_context() -> Any:

@@ -1,9 +1,11 @@
-"""The standard provider's triggers: wait for a moment (`DateTimeTrigger`, `TimeDeltaTrigger`) or a file."""
+"""The standard provider's triggers: wait for a moment (`DateTimeTrigger`, `TimeDeltaTrigger`) or a file (`FileTrigger`,
+`FileDeleteTrigger`, `DirectoryFileDeleteTrigger`)."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import os
 from collections.abc import AsyncIterator
 from glob import glob
@@ -16,6 +18,7 @@ from riir_airflow._internal.triggers import BaseEventTrigger, BaseTrigger, TaskS
 
 _TEMPORAL = "riir_airflow.providers.standard.triggers.temporal"
 _FILE = "riir_airflow.providers.standard.triggers.file"
+log = logging.getLogger(__name__)
 
 
 class DateTimeTrigger(BaseTrigger):
@@ -132,3 +135,66 @@ class FileDeleteTrigger(BaseEventTrigger):
                 yield TriggerEvent(True)
                 return
             await asyncio.sleep(self.poke_interval)
+
+
+class DirectoryFileDeleteTrigger(BaseEventTrigger):
+    """Fires once `filename` appears in `directory`, after deleting it.
+
+    Triggers on the same directory and `poke_interval` declare one shared scan (`shared_stream_key`); run on their
+    own (`run`), each scans the directory itself. A missing directory counts as empty; a directory that cannot be
+    listed for good (permissions, not a directory) fails the trigger instead of retrying for ever.
+    """
+
+    def __init__(self, *, directory: str, filename: str, poke_interval: float = 5.0) -> None:
+        super().__init__()
+        self.directory = directory
+        self.filename = filename
+        self.poke_interval = poke_interval
+
+    def serialize(self) -> tuple[str, dict[str, Any]]:
+        return f"{_FILE}.DirectoryFileDeleteTrigger", {
+            "directory": self.directory,
+            "filename": self.filename,
+            "poke_interval": self.poke_interval,
+        }
+
+    def shared_stream_key(self) -> Any:
+        """All triggers on the same directory (resolved) and cadence share one scan."""
+        return ("directory-scan", os.path.realpath(self.directory), self.poke_interval)
+
+    @classmethod
+    async def open_shared_stream(cls, kwargs: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
+        """One directory-listing loop; each snapshot is {"directory", "names"}."""
+        directory: str = kwargs["directory"]
+        poke_interval: float = kwargs["poke_interval"]
+        while True:
+            try:
+                names = set(await asyncio.to_thread(os.listdir, directory))
+            except FileNotFoundError:
+                names = set()
+            except (PermissionError, NotADirectoryError, IsADirectoryError):
+                raise
+            except OSError:
+                log.warning("Failed to list %s; retrying after %ss", directory, poke_interval, exc_info=True)
+                await asyncio.sleep(poke_interval)
+                continue
+            yield {"directory": directory, "names": names}
+            await asyncio.sleep(poke_interval)
+
+    async def filter_shared_stream(self, shared_stream: AsyncIterator[dict[str, Any]]) -> AsyncIterator[TriggerEvent]:
+        """Fires once for this trigger's own file, deleting it first (a sibling that won the race: keep waiting)."""
+        async for snapshot in shared_stream:
+            if self.filename not in snapshot["names"]:
+                continue
+            filepath = os.path.join(snapshot["directory"], self.filename)
+            try:
+                await asyncio.to_thread(os.unlink, filepath)
+            except FileNotFoundError:
+                continue
+            self.log.info("File %s has been deleted", filepath)
+            yield TriggerEvent({"filepath": filepath})
+            return
+
+    async def run(self) -> AsyncIterator[TriggerEvent]:
+        async for event in self.filter_shared_stream(type(self).open_shared_stream(self.serialize()[1])):
+            yield event

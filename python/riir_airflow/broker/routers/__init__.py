@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from riir_airflow.broker.routers import (
+    asset_state_store,
     assets,
     backfills,
     config,
@@ -13,6 +14,7 @@ from riir_airflow.broker.routers import (
     deployments,
     discovery,
     event_logs,
+    hitl,
     import_errors,
     monitor,
     pools,
@@ -30,10 +32,12 @@ ROUTERS = [
     dag_runs,
     xcom,
     task_instances,
+    hitl,
     variables,
     connections,
     pools,
     assets,
+    asset_state_store,
     backfills,
     import_errors,
     event_logs,

@@ -6,13 +6,14 @@ import json
 from typing import Any
 from urllib.parse import parse_qs
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel
 
 from riir_airflow.broker.auth import AuthError, Role, User
 from riir_airflow.broker.deps import get_auth
+from riir_airflow.broker.hardening import login_rate_limit
 
-router = APIRouter(tags=["SimpleAuthManagerLogin"])
+router = APIRouter(tags=["SimpleAuthManagerLogin"], dependencies=[Depends(login_rate_limit)])
 
 
 class LoginBody(BaseModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query
@@ -18,6 +19,7 @@ from riir_airflow.broker.schemas import (
 )
 from riir_airflow.metastore import secrets as s
 from riir_airflow.metastore.records import ConnectionRecord
+from riir_airflow.secrets_masker import redact
 
 router = APIRouter(dependencies=[Depends(requires(Role.OP, Role.OP))], tags=["Connection"])
 
@@ -26,8 +28,20 @@ FIELDS = ("conn_type", "description", "host", "login", "schema", "port", "passwo
 
 def shape(c: ConnectionRecord) -> dict[str, Any]:
     return {"connection_id": c.conn_id, "conn_type": c.conn_type, "description": c.description, "host": c.host,
-            "login": c.login, "schema": c.schema, "port": c.port, "password": "***" if c.password else c.password,
-            "extra": c.extra, "team_name": None}  # fmt: skip
+            "login": c.login, "schema": c.schema, "port": c.port, "password": redact(c.password, "password"),
+            "extra": redact_extra(c.extra), "team_name": None}  # fmt: skip
+
+
+def redact_extra(extra: str | None) -> str | None:
+    """Airflow's ConnectionResponse: sensitive fields of the JSON extra hidden; an extra that is not a JSON object
+    is hidden whole (it could hold anything)."""
+    if not extra:
+        return extra
+    try:
+        parsed = json.loads(extra)
+    except ValueError:
+        return "***"
+    return json.dumps(redact(parsed)) if isinstance(parsed, dict) else "***"
 
 
 def record(body: ConnectionBody) -> ConnectionRecord:

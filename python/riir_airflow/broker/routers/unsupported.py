@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from riir_airflow.broker.app import API_PREFIX
+from riir_airflow.broker.deps import current_user
 
 # (method, path) of Airflow 3.3.2's public operations that riir-airflow's broker does not serve.
 UNSUPPORTED = [
@@ -21,9 +22,6 @@ UNSUPPORTED = [
     ("POST", "/dags/{dag_id}/favorite"), ("POST", "/dags/{dag_id}/unfavorite"),
     ("GET", "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/links"), ("GET", "/jobs"),
     ("GET", "/plugins"), ("GET", "/plugins/importErrors"), ("GET", "/providers"),
-    ("GET", "/assets/{asset_id}/state-store"), ("DELETE", "/assets/{asset_id}/state-store"),
-    ("GET", "/assets/{asset_id}/state-store/{key}"), ("PUT", "/assets/{asset_id}/state-store/{key}"),
-    ("DELETE", "/assets/{asset_id}/state-store/{key}"),
     ("DELETE", "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}"),
     ("GET", "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}/dependencies"),
     ("GET", "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/dependencies"),
@@ -34,10 +32,7 @@ UNSUPPORTED = [
     ("PATCH", "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}/dry_run"),
     ("PATCH", "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/dry_run"),
     ("GET", "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/externalLogUrl/{try_number}"),
-    ("PATCH", "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}/hitlDetails"),
-    ("GET", "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}/hitlDetails"),
-    ("GET", "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}/hitlDetails/tries/{try_number}"),
-    ("GET", "/dags/{dag_id}/dagRuns/{dag_run_id}/hitlDetails"), ("PUT", "/parseDagFile/{file_token}"),
+    ("PUT", "/parseDagFile/{file_token}"),
 ]  # fmt: skip
 # Task state store operations (PUT/PATCH/DELETE/GET on .../state-store[/{key}]).
 _TI_STORE = "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/state-store"
@@ -59,7 +54,9 @@ def install(app: FastAPI) -> None:
         return not_implemented
 
     for method, path in UNSUPPORTED:
-        app.add_api_route(API_PREFIX + path, make(method, path), methods=[method], include_in_schema=False)
+        # A token is needed even to learn that an operation is missing, as for every other API route.
+        app.add_api_route(API_PREFIX + path, make(method, path), methods=[method], include_in_schema=False,
+                          dependencies=[Depends(current_user)])  # fmt: skip
     app.add_api_route("/api/v1/{rest:path}", _v1_removed, methods=["GET", "POST", "PATCH", "PUT", "DELETE"],
                       include_in_schema=False)  # fmt: skip
     app.add_api_route("/health", _old_health, methods=["GET"], include_in_schema=False)

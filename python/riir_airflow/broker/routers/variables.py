@@ -18,11 +18,22 @@ from riir_airflow.broker.schemas import (
 )
 from riir_airflow.metastore import secrets as s
 from riir_airflow.metastore.records import VariableRecord
+from riir_airflow.secrets_masker import redact
 
 router = APIRouter(dependencies=[Depends(requires(Role.OP, Role.OP))], tags=["Variable"])
 
-SENSITIVE = ("access_token", "api_key", "apikey", "authorization", "passphrase", "passwd", "password", "private_key",
-             "secret", "token", "keyfile_dict", "service_account")  # fmt: skip
+
+def redact_variable(key: str, value: str | None) -> str | None:
+    """Airflow's VariableResponse: a JSON object value is redacted field by field, any other value by its key."""
+    if value is None:
+        return None
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        parsed = None
+    if isinstance(parsed, dict):
+        return json.dumps(redact(parsed, key))
+    return str(redact(value, key))
 
 
 def _value(v: Any) -> str:
@@ -30,8 +41,7 @@ def _value(v: Any) -> str:
 
 
 def shape(v: VariableRecord) -> dict[str, Any]:
-    masked = any(word in v.key.lower() for word in SENSITIVE)
-    return {"key": v.key, "value": "***" if masked else v.val, "description": v.description,
+    return {"key": v.key, "value": redact_variable(v.key, v.val), "description": v.description,
             "is_encrypted": v.is_encrypted, "team_name": None}  # fmt: skip
 
 

@@ -3,14 +3,18 @@
 Generated from riir_airflow/_internal/import_paths.py; edit the table there, not this file.
 """
 
-from riir_airflow._internal.standard.python import BranchExternalPythonOperator as BranchExternalPythonOperator
 from riir_airflow._internal.standard.python import BranchPythonOperator as BranchPythonOperator
-from riir_airflow._internal.standard.python import BranchPythonVirtualenvOperator as BranchPythonVirtualenvOperator
-from riir_airflow._internal.standard.python import ExternalPythonOperator as ExternalPythonOperator
 from riir_airflow._internal.standard.python import PythonOperator as PythonOperator
-from riir_airflow._internal.standard.python import PythonVirtualenvOperator as PythonVirtualenvOperator
 from riir_airflow._internal.standard.python import ShortCircuitOperator as ShortCircuitOperator
 from riir_airflow._internal.standard.python import get_current_context as get_current_context
+from riir_airflow._internal.standard.python_virtualenv import (
+    BranchExternalPythonOperator as BranchExternalPythonOperator,
+)
+from riir_airflow._internal.standard.python_virtualenv import (
+    BranchPythonVirtualenvOperator as BranchPythonVirtualenvOperator,
+)
+from riir_airflow._internal.standard.python_virtualenv import ExternalPythonOperator as ExternalPythonOperator
+from riir_airflow._internal.standard.python_virtualenv import PythonVirtualenvOperator as PythonVirtualenvOperator
 
 __all__ = [
     "BranchExternalPythonOperator",

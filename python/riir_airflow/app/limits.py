@@ -1,0 +1,181 @@
+"""Resource limits of one task process, so a fork bomb or a memory hog fails its own try and nothing else.
+
+- memory: `resources={"ram": MB}` on the operator (Airflow's Resources), else `[riir] task_memory_limit_mb`
+  (default 4096, 0 = none): RLIMIT_AS is set to the address space the forked process already has plus that many MB,
+  so allocations beyond it fail with MemoryError inside the task;
+- CPU time: `[riir] task_cpu_limit_seconds` (0 = none), plus execution_timeout when the task has one (RLIMIT_CPU:
+  SIGXCPU, then SIGKILL);
+- open files: `[riir] task_max_open_files` (default 1024, RLIMIT_NOFILE);
+- processes: `[riir] task_max_processes` (default 256) in a pids cgroup of its own (cgroup v2, or the v1 pids
+  controller) when the app may create one; RLIMIT_NPROC as well when the task runs as an ordinary user (root
+  ignores RLIMIT_NPROC). The cgroup also lets the app kill every process of the try, even ones that left its
+  process group.
+
+The parent prepares the cgroup before forking, the child joins it and sets its rlimits first thing, before any
+user code runs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import resource
+import signal
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from riir_airflow.config import AirflowConfigParser, conf
+
+MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class TaskLimits:
+    memory_mb: int | None
+    cpu_seconds: int | None
+    open_files: int | None
+    processes: int | None
+    pids_cgroup: bool = True  # `[riir] task_pids_cgroup`: a cgroup per try (moving a process into it takes ~10 ms
+    # on cgroup v1, the kernel waiting for an RCU grace period; off, the process limit is RLIMIT_NPROC only)
+
+
+def _ram_of(task: Any) -> float | None:
+    resources = getattr(task, "resources", None)
+    if resources is None:
+        return None
+    ram = resources.get("ram") if isinstance(resources, dict) else getattr(resources, "ram", None)
+    if isinstance(ram, dict):
+        ram = ram.get("qty")
+    qty = getattr(ram, "qty", ram)
+    return float(qty) if isinstance(qty, int | float) and qty > 0 else None
+
+
+def limits_for(task: Any, config: AirflowConfigParser | None = None) -> TaskLimits:
+    cfg = config or conf
+    ram = _ram_of(task)
+    memory = int(ram) if ram is not None else cfg.getint("riir", "task_memory_limit_mb", fallback=4096)
+    cpu = cfg.getint("riir", "task_cpu_limit_seconds", fallback=0)
+    timeout = getattr(task, "execution_timeout", None)
+    if timeout is not None:
+        # CPU can only be spent while the wall clock runs; threads may spend it faster, so give room.
+        budget = int(timeout.total_seconds() * (os.cpu_count() or 1)) + 5
+        cpu = min(cpu, budget) if cpu > 0 else budget
+    files = cfg.getint("riir", "task_max_open_files", fallback=1024)
+    processes = cfg.getint("riir", "task_max_processes", fallback=256)
+    cgroup = cfg.getboolean("riir", "task_pids_cgroup", fallback=True)
+    return TaskLimits(memory or None, cpu or None, files or None, processes or None, cgroup)
+
+
+def address_space() -> int:
+    """Bytes of virtual address space this process maps now (VmSize)."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmSize:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def _lower(kind: int, value: int) -> None:
+    """Set the soft and hard limit to `value` unless the current hard limit is already lower."""
+    _, hard = resource.getrlimit(kind)
+    if hard != resource.RLIM_INFINITY and hard < value:
+        value = hard
+    resource.setrlimit(kind, (value, value))
+
+
+def apply_in_child(limits: TaskLimits, cgroup: TaskCgroup | None, base_address_space: int | None = None) -> None:
+    """In the task process, before user code: join the try's cgroup and lower the rlimits for good.
+
+    `base_address_space` is the parent's VmSize at fork (the child starts with the same); read here when not given.
+    """
+    if cgroup is not None:
+        cgroup.join()
+    if limits.memory_mb is not None:
+        base = address_space() if base_address_space is None else base_address_space
+        _lower(resource.RLIMIT_AS, base + limits.memory_mb * MB)
+    if limits.cpu_seconds is not None:
+        _lower(resource.RLIMIT_CPU, limits.cpu_seconds)
+    if limits.open_files is not None:
+        _lower(resource.RLIMIT_NOFILE, limits.open_files)
+
+
+def apply_process_limit_for_user(limits: TaskLimits) -> None:
+    """After switching to an ordinary user: RLIMIT_NPROC counts that user's processes (root is exempt)."""
+    if limits.processes is not None and os.getuid() != 0:
+        _lower(resource.RLIMIT_NPROC, limits.processes)
+
+
+class TaskCgroup:
+    """A pids cgroup for one try: at most `max_processes` processes; `kill_all` reaches every one of them."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    @classmethod
+    def create(cls, max_processes: int | None) -> TaskCgroup | None:
+        """A new cgroup under `riir-airflow/`, or None where the app may not create one (then rlimits only)."""
+        if max_processes is None or not _PIDS_HIERARCHIES:
+            return None
+        for root, v2 in _PIDS_HIERARCHIES:
+            path = root / "riir-airflow" / f"try-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+            try:
+                path.parent.mkdir(exist_ok=True)
+                if v2:
+                    (path.parent / "cgroup.subtree_control").write_text("+pids")
+                path.mkdir()
+                (path / "pids.max").write_text(str(max_processes))
+            except OSError:
+                with contextlib.suppress(OSError):
+                    path.rmdir()
+                continue
+            return cls(path)
+        return None
+
+    def join(self) -> None:
+        (self.path / "cgroup.procs").write_text(str(os.getpid()))
+
+    def pids(self) -> list[int]:
+        try:
+            return [int(p) for p in (self.path / "cgroup.procs").read_text().split()]
+        except (OSError, ValueError):
+            return []
+
+    def kill_all(self) -> None:
+        """SIGKILL every process still in the try's cgroup, then remove it (empty cgroups only can be removed)."""
+        for _ in range(50):
+            pids = self.pids()
+            if not pids:
+                break
+            for pid in pids:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(OSError):
+            self.path.rmdir()
+
+
+def _pids_hierarchies() -> list[tuple[Path, bool]]:
+    """Mount points of the pids controller: (path, is cgroup v2), from /proc/self/mounts."""
+    found: list[tuple[Path, bool]] = []
+    try:
+        mounts = Path("/proc/self/mounts").read_text().splitlines()
+    except OSError:
+        return found
+    for line in mounts:
+        fields = line.split()
+        if len(fields) < 4:
+            continue
+        point, kind, options = Path(fields[1]), fields[2], fields[3].split(",")
+        if kind == "cgroup" and "pids" in options:
+            found.append((point, False))
+        elif kind == "cgroup2":
+            try:
+                if "pids" in (point / "cgroup.controllers").read_text().split():
+                    found.append((point, True))
+            except OSError:
+                continue
+    return found
+
+
+_PIDS_HIERARCHIES = _pids_hierarchies()  # mounts do not change under a running app

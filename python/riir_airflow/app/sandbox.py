@@ -1,0 +1,106 @@
+"""What keeps the app's credentials away from its task processes (see docs/security.md for what holds where).
+
+- `hide_secret_environment()`: the app re-executes itself once at start with its credentials (the database URL,
+  the Fernet key, the JWT secret, `_CMD`/`_SECRET` config variables, libpq password variables) moved out of the
+  process environment: they are handed over through a pipe and live only in the new process's `os.environ`. So
+  `/proc/<app>/environ` — which a forked task process shares as its own `/proc/self/environ` — holds none of them.
+- `make_undumpable()`: the app (and the tasks it forks) become non-dumpable, so other processes of the same user
+  cannot read their `/proc/<pid>/environ`, `mem` or attach a debugger.
+- In each task process, `scrub_task_environment()` drops the same variables from `os.environ` (the task and
+  anything it starts never see them) and `close_inherited_descriptors()` replaces every inherited descriptor but
+  stdio and the task's channel with /dev/null, so database sockets of the app and the channels of other tries
+  cannot be used.
+- `AIRFLOW_CONN_*` / `AIRFLOW_VAR_*` variables stay: they are how Airflow users give a connection to their tasks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import json
+import os
+import re
+import sys
+from collections.abc import Iterable, MutableMapping
+
+SECRET_ENV_FD = "RIIR_SECRET_ENV_FD"
+_SECRET_NAMES = {
+    "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN",
+    "AIRFLOW__CORE__FERNET_KEY",
+    "AIRFLOW__API_AUTH__JWT_SECRET",
+    "AIRFLOW__API__SECRET_KEY",
+    "AIRFLOW__CORE__INTERNAL_API_SECRET_KEY",
+    "AIRFLOW__SECRETS__BACKEND_KWARGS",
+    "PGPASSWORD",
+    "PGPASSFILE",
+}
+_CONFIG_INDIRECTION = re.compile(r"^AIRFLOW__[A-Z0-9_]+__[A-Z0-9_]+_(CMD|SECRET)$")
+_PR_SET_DUMPABLE = 4
+
+
+def is_secret_variable(name: str) -> bool:
+    return name in _SECRET_NAMES or bool(_CONFIG_INDIRECTION.match(name))
+
+
+def hide_secret_environment() -> None:
+    """Call first thing in the app's process: re-exec without the secrets in the environment block (once)."""
+    handed_over = os.environ.pop(SECRET_ENV_FD, None)
+    if handed_over is not None:
+        with os.fdopen(int(handed_over), "rb") as pipe:
+            os.environ.update(json.loads(pipe.read()))
+        return
+    secret = {name: value for name, value in os.environ.items() if is_secret_variable(name)}
+    if not secret:
+        return
+    payload = json.dumps(secret).encode()
+    read_fd, write_fd = os.pipe()
+    if len(payload) > 60_000:  # a pipe holds 64 KiB without a reader; such an environment is not plausible
+        raise RuntimeError("secret environment variables are too large to hand over")
+    os.write(write_fd, payload)
+    os.close(write_fd)
+    os.set_inheritable(read_fd, True)
+    env = {name: value for name, value in os.environ.items() if name not in secret}
+    env[SECRET_ENV_FD] = str(read_fd)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(sys.executable, [sys.executable, *sys.orig_argv[1:]], env)
+
+
+def make_undumpable() -> bool:
+    """prctl(PR_SET_DUMPABLE, 0); False where unavailable (not Linux)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    libc = ctypes.CDLL(None, use_errno=True)
+    return int(libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)) == 0
+
+
+def scrub_task_environment(environ: MutableMapping[str, str] | None = None) -> list[str]:
+    """Drop the app's credentials from a task process's environment; returns the names removed."""
+    env = os.environ if environ is None else environ
+    removed = [name for name in list(env) if is_secret_variable(name) or name == SECRET_ENV_FD]
+    for name in removed:
+        del env[name]
+    return removed
+
+
+def close_inherited_descriptors(keep: Iterable[int]) -> int:
+    """Point every open descriptor except stdio and `keep` at /dev/null; returns how many were replaced.
+
+    dup2 rather than close: objects inherited from the app still hold these numbers and may close them later; a
+    closed number could by then belong to a file the task opened."""
+    kept = {0, 1, 2, *keep}
+    devnull = os.open(os.devnull, os.O_RDWR | os.O_CLOEXEC)
+    kept.add(devnull)
+    replaced = 0
+    try:
+        for name in os.listdir("/proc/self/fd") if os.path.isdir("/proc/self/fd") else []:
+            fd = int(name)
+            if fd in kept:
+                continue
+            with contextlib.suppress(OSError):  # the listing's own descriptor is gone by now
+                os.fstat(fd)
+                os.dup2(devnull, fd, inheritable=False)
+                replaced += 1
+    finally:
+        os.close(devnull)
+    return replaced

@@ -1,0 +1,10 @@
+"""Airflow's `airflow.io.typedef`: re-exports only.
+
+Generated from riir_airflow/_internal/import_paths.py; edit the table there, not this file.
+"""
+
+from riir_airflow._internal.object_storage import Properties as Properties
+
+__all__ = [
+    "Properties",
+]

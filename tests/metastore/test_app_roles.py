@@ -1,0 +1,141 @@
+"""A DAG app's own role (`db grant-app`): confined by row-level security to its DAGs' rows, no schema or role
+changes, other DAGs reachable only through the checked definer functions."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from riir_airflow.metastore import queries as q
+from riir_airflow.metastore import roles
+from riir_airflow.metastore import secrets as s
+from riir_airflow.metastore.fernet import fernet_from_key
+from riir_airflow.metastore.pool import init_connection
+from riir_airflow.metastore.records import ConnectionRecord, TaskInstanceKey
+from tests.metastore.conftest import make_run
+
+pytestmark = pytest.mark.postgres
+PLAIN = fernet_from_key("")
+
+
+@pytest.fixture
+async def attacker(db: asyncpg.Pool, pg_dsn: str) -> AsyncIterator[asyncpg.Connection]:
+    """Two DAGs with a run each; a connection logged in as the `attacker` DAG's own role."""
+    for dag_id in ("victim", "attacker"):
+        await make_run(db, dag_id)
+        await q.set_xcom(db, TaskInstanceKey(dag_id, "manual__1", "a", -1), "return_value", {"of": dag_id})
+    await s.set_variable(db, "shared_setting", "visible", cipher=PLAIN)
+    await s.set_connection(db, ConnectionRecord("warehouse", "postgres", password="pw-12345"), cipher=PLAIN)
+    owner = await asyncpg.connect(pg_dsn)
+    try:
+        role, password = await roles.grant_app(owner, roles.AppGrant(dag_ids=("attacker",), trigger_dag_ids=()))
+    finally:
+        await owner.close()
+    conn = await asyncpg.connect(roles.role_uri(pg_dsn, role, password))
+    await init_connection(conn)
+    try:
+        yield conn
+    finally:
+        await conn.close()
+
+
+async def test_sees_and_writes_only_its_own_dags(attacker: asyncpg.Connection, db: asyncpg.Pool) -> None:
+    assert await attacker.fetchval("SELECT array_agg(DISTINCT dag_id) FROM xcom") == ["attacker"]
+    assert await attacker.fetchval("SELECT count(*) FROM dag_run WHERE dag_id = 'victim'") == 0
+    assert await attacker.execute("DELETE FROM dag_run WHERE dag_id = 'victim'") == "DELETE 0"
+    assert await attacker.execute("UPDATE task_instance SET state = 'failed' WHERE dag_id = 'victim'") == "UPDATE 0"
+    assert await attacker.execute("DELETE FROM xcom") == "DELETE 1"  # its own only
+    with pytest.raises(asyncpg.InsufficientPrivilegeError, match="row-level security"):
+        await attacker.execute("INSERT INTO dag_run (dag_id, run_id, run_type) VALUES ('victim', 'evil', 'manual')")
+    with pytest.raises(asyncpg.InsufficientPrivilegeError, match="row-level security"):
+        await attacker.execute("INSERT INTO app (id, name, dag_ids) VALUES ('x', 'x', '{victim}')")
+    # The victim's rows are untouched.
+    assert await db.fetchval("SELECT count(*) FROM dag_run WHERE dag_id = 'victim'") == 1
+    assert await db.fetchval("SELECT count(*) FROM task_instance WHERE dag_id = 'victim' AND state IS NULL") == 3
+    assert await db.fetchval("SELECT count(*) FROM xcom WHERE dag_id = 'victim'") == 1
+
+
+async def test_no_schema_roles_or_superuser_powers(attacker: asyncpg.Connection) -> None:
+    for statement in (
+        "CREATE TABLE evil (id int)",
+        "ALTER TABLE dag ADD COLUMN evil int",
+        "DROP TABLE xcom",
+        "CREATE ROLE evil LOGIN SUPERUSER",
+        "ALTER ROLE CURRENT_USER SUPERUSER",
+        "ALTER TABLE dag_run DISABLE ROW LEVEL SECURITY",
+        "TRUNCATE task_log",
+        "SELECT pg_read_file('/etc/passwd')",
+        "UPDATE riir_app_grant SET dag_ids = '{victim}'",
+        "INSERT INTO pool (pool, slots) VALUES ('mine', 1000)",
+        "UPDATE connection SET password = 'x'",
+    ):
+        with pytest.raises((asyncpg.InsufficientPrivilegeError, asyncpg.InvalidSchemaNameError)):
+            await attacker.execute(statement)
+    assert await attacker.fetch("SELECT role_name FROM riir_app_grant") == [
+        (roles.app_role_name("attacker"),)
+    ]  # its own grant only
+
+
+async def test_variables_connections_and_cross_dag_functions(attacker: asyncpg.Connection, db: asyncpg.Pool) -> None:
+    assert await attacker.fetchval("SELECT val FROM variable WHERE key = 'shared_setting'") == "visible"
+    assert await attacker.fetchval("SELECT password FROM connection WHERE conn_id = 'warehouse'") == "pw-12345"
+    with pytest.raises(asyncpg.InsufficientPrivilegeError, match="row-level security"):
+        await attacker.execute("INSERT INTO variable (key, val) VALUES ('planted', 'x')")
+    assert await attacker.execute("DELETE FROM variable") == "DELETE 0"
+    # Its grant allows triggering no DAG: refused and recorded in the event log.
+    assert await attacker.fetchval("SELECT riir_trigger_dag_run('victim', 'evil', NULL, '{}')") is None
+    assert await db.fetchval("SELECT count(*) FROM event WHERE event = 'riir_refused_trigger'") == 1
+    # Pools are shared: the claim query (definer functions for the pool rows) works under the role.
+    await db.execute("UPDATE task_instance SET state = 'scheduled' WHERE dag_id IN ('victim', 'attacker')")
+    claimed = await q.claim_ready_tries(attacker, app_id="a1", hostname="h", limit=10)
+    assert {ti.dag_id for ti in claimed} == {"attacker"} and len(claimed) == 3
+    assert await db.fetchval("SELECT count(*) FROM task_instance WHERE dag_id = 'victim' AND state = 'scheduled'") == 3
+
+
+async def test_registrations_are_rate_limited(attacker: asyncpg.Connection) -> None:
+    for i in range(30):
+        await attacker.execute("INSERT INTO app (id, name, dag_ids) VALUES ($1, 'a', '{attacker}')", f"app{i}")
+    with pytest.raises(asyncpg.ProgramLimitExceededError, match="registered 30 apps in the last minute"):
+        await attacker.execute("INSERT INTO app (id, name, dag_ids) VALUES ('one-more', 'a', '{attacker}')")
+
+
+async def test_confinement_warning(attacker: asyncpg.Connection, pg_dsn: str) -> None:
+    assert await roles.confinement_warning(attacker) is None
+    owner = await asyncpg.connect(pg_dsn)
+    try:
+        warning = await roles.confinement_warning(owner)
+    finally:
+        await owner.close()
+    assert warning is not None and "NOT confined" in warning and "a superuser" in warning
+
+
+def test_role_names_are_valid_and_distinct() -> None:
+    long = "x" * 250
+    assert len(roles.app_role_name(long)) <= 63
+    assert roles.app_role_name("My.DAG") != roles.app_role_name("my_dag")
+    assert roles.app_role_name("héllo").startswith("riir_app_h_llo_")
+
+
+async def test_grant_app_cli_prints_only_the_uri(db: asyncpg.Pool, pg_dsn: str, tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
+    env.update(AIRFLOW_HOME=str(tmp_path), AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=pg_dsn)
+    done = subprocess.run([str(Path(sys.executable).parent / "riir-airflow"), "db", "grant-app", "cli_dag"], env=env,
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    uri = done.stdout.strip()
+    assert uri.startswith(f"postgresql://{roles.app_role_name('cli_dag')}:") and "\n" not in uri
+    await make_run(db, "target")
+    conn = await asyncpg.connect(uri)
+    try:
+        assert await conn.fetchval("SELECT riir_my_dag_ids()") == ["cli_dag"]
+        # Its grant allows triggering any DAG (the default): the run is created, though the role cannot read it.
+        assert await conn.fetchval("SELECT riir_trigger_dag_run('target', 'from_cli_dag', NULL, '{}')") is not None
+        assert await conn.fetchval("SELECT count(*) FROM dag_run WHERE dag_id = 'target'") == 0
+    finally:
+        await conn.close()
