@@ -177,6 +177,53 @@ def test_markup_everywhere_is_shown_as_text(stack: Stack, browser: Browser) -> N
     page.context.close()
 
 
+def test_answer_a_human_in_the_loop_task(stack: Stack, browser: Browser) -> None:
+    viewer = login(browser, stack, role="viewer")
+    admin = login(browser, stack)
+    # The UI's Content-Security-Policy lets its own script and stylesheet load (and nothing inline run).
+    blocked: list[str] = []
+    admin.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None)
+    admin.goto(f"{stack.url}/dags/ui_hitl")
+    admin.get_by_role("button", name="Trigger Dag ui_hitl").click()
+    with admin.expect_navigation():
+        admin.get_by_role("dialog").get_by_role("button", name="Trigger", exact=True).click()
+    run_id = latest_run_id(stack, "ui_hitl")
+    stack.wait(lambda: ti_state(stack, "ui_hitl", run_id, "ask") == "awaiting_input", 45, "ask to await input")
+    path = f"/dags/ui_hitl/runs/{urllib.parse.quote(run_id)}/tasks/ask"
+
+    # A viewer sees the question but no form to answer it.
+    viewer.goto(stack.url + path)
+    section = viewer.get_by_role("region", name=re.compile("Required Action"))
+    expect(section).to_contain_text("Ship the release?")
+    expect(section).to_contain_text("Check the <b>notes</b> first.")  # the body is text, never markup
+    expect(section).to_contain_text("Response Required")
+    assert viewer.get_by_role("form", name="Respond to ask").count() == 0
+    assert viewer.get_by_role("button", name="Ship").count() == 0
+    viewer.context.close()
+
+    # The param is validated as the trigger form's are; the option buttons answer through the REST API.
+    admin.goto(stack.url + path)
+    form = admin.get_by_role("form", name="Respond to ask")
+    expect(form.get_by_label("reason")).to_have_value("looks good")
+    form.get_by_label("reason").fill("x")
+    form.get_by_role("button", name="Ship", exact=True).click()
+    assert form.get_by_label("reason").evaluate("e => !e.validity.valid")
+    assert ti_state(stack, "ui_hitl", run_id, "ask") == "awaiting_input"
+    form.get_by_label("reason").fill("tests pass")
+    with admin.expect_navigation():
+        form.get_by_role("button", name="Ship", exact=True).click()
+    stack.wait(lambda: stack.fetchval("SELECT state FROM dag_run WHERE run_id = $1", run_id) == "success", 45, "run")
+    answer = stack.fetchval("SELECT value FROM xcom WHERE run_id = $1 AND task_id = 'after' AND key = 'return_value'",
+                            run_id)  # fmt: skip
+    assert (json.loads(answer) if isinstance(answer, str) else answer) == "tests pass"
+    admin.goto(stack.url + path)
+    expect(admin.locator("#hitl-response")).to_contain_text("Ship")
+    expect(admin.locator("#hitl-response")).to_contain_text("by admin")
+    assert admin.get_by_role("form", name="Respond to ask").count() == 0
+    assert not blocked, blocked
+    admin.context.close()
+
+
 def test_read_only_user_sees_no_action_buttons_and_the_api_refuses(stack: Stack, browser: Browser) -> None:
     page = login(browser, stack, role="viewer")
     run_id = latest_run_id(stack, "ui_demo")
@@ -196,7 +243,7 @@ def test_read_only_user_sees_no_action_buttons_and_the_api_refuses(stack: Stack,
 def test_dag_list_search_and_tag_filter(stack: Stack, browser: Browser) -> None:
     page = login(browser, stack)
     table = page.get_by_role("table", name="Dags")
-    expect(table.locator("tbody tr")).to_have_count(3)
+    expect(table.locator("tbody tr")).to_have_count(4)
     page.get_by_label("Search Dags").fill("xss")
     page.get_by_role("button", name="Filter").click()
     expect(table.locator("tbody tr")).to_have_count(1)

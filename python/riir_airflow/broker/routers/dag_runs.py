@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Response
 
+from riir_airflow import json_schema
 from riir_airflow.broker.auth import Role
 from riir_airflow.broker.deps import CurrentUser, Page, Pool, order_by_param, requires
 from riir_airflow.broker.routers._common import ranges as to_ranges
@@ -93,6 +94,32 @@ async def get_dag_run(pool: Pool, dag_id: str, dag_run_id: str) -> dict[str, Any
     return (await run_payloads(pool, [run]))[0]
 
 
+def _check_conf(params: Any, conf: dict[str, Any]) -> None:
+    """A trigger's conf against the DAG's Params, as Airflow's `ParamsDict.validate` at run creation (400 with its
+    message). Reads the serialized params (value + schema): the broker never imports the DAG's code."""
+    for key, spec in (params or {}).items():
+        if isinstance(spec, dict) and "__var" in spec:  # Airflow's {"__class", "__var": {...}} wrapping
+            spec = spec["__var"]
+        if not isinstance(spec, dict):
+            continue
+        value = conf.get(key, spec.get("value"))
+        schema = spec.get("schema") or {}
+        try:
+            if key not in conf and value is None and not _accepts_null(schema):
+                raise json_schema.SchemaError("No value passed and Param has no default value")
+            json_schema.validate(value, schema)
+        except json_schema.SchemaError as err:
+            raise HTTPException(400, f"Invalid input for param {key}: {err}") from None
+
+
+def _accepts_null(schema: dict[str, Any]) -> bool:
+    try:
+        json_schema.validate(None, schema)
+    except json_schema.SchemaError:
+        return False
+    return True
+
+
 @router.post("/dags/{dag_id}/dagRuns", response_model=DAGRunResponse)
 async def trigger_dag_run(pool: Pool, user: CurrentUser, dag_id: str, body: TriggerDAGRunPostBody) -> dict[str, Any]:
     await require_dag(pool, dag_id)
@@ -107,6 +134,7 @@ async def trigger_dag_run(pool: Pool, user: CurrentUser, dag_id: str, body: Trig
         raise HTTPException(
             400, "Either both data_interval_start and data_interval_end must be provided or both must be None"
         )
+    _check_conf(latest.data.get("params") if isinstance(latest.data, dict) else None, body.conf or {})
     now = datetime.datetime.now(datetime.UTC)
     run_after = body.run_after or now  # Airflow: not the logical date
     run_id = body.dag_run_id

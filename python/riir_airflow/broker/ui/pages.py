@@ -22,6 +22,7 @@ from riir_airflow.broker.ui.live import LiveHub
 from riir_airflow.broker.views import PERIODIC_TIMETABLES, timetable_type
 from riir_airflow.metastore import api_queries as aq
 from riir_airflow.metastore import app_queries
+from riir_airflow.metastore import hitl_queries as hq
 from riir_airflow.metastore import queries as q
 from riir_airflow.metastore import ui_queries as uq
 from riir_airflow.metastore.records import TaskInstanceKey
@@ -342,6 +343,7 @@ async def task_instance_page(
                                  f"`{task_id}` and map_index: `{map_index}` was not found")  # fmt: skip
     tries: list[Any] = []
     xcoms: list[Any] = []
+    hitl = await hq.get_detail(pool, key) if ti is not None else None
     if ti is not None:
         history = await q.list_task_instance_tries(pool, key)
         tries = list(history)
@@ -353,7 +355,7 @@ async def task_instance_page(
     shown_try = try_number if try_number is not None else (ti.try_number if ti else 0)
     return render(request, "task_instance.html", user, run=run, ti=ti, task=task, task_id=task_id,
                   map_index=map_index, tries=tries, xcoms=xcoms, mapped=mapped, shown_try=shown_try,
-                  **ctx)  # fmt: skip
+                  hitl=hitl, hitl_params=dag_model.params_form(hitl.params) if hitl else [], **ctx)  # fmt: skip
 
 
 @router.get("/dags/{dag_id}/runs/{run_id}", response_class=RedirectResponse)

@@ -224,6 +224,15 @@
       dialog.showModal();
       return;
     }
+    const tester = ev.target.closest("button[data-test-connection]");
+    if (tester) {  // the connection form, sent to the test endpoint instead, showing the answer
+      const form = tester.form;
+      const [url, then] = [form.dataset.apiUrl, form.dataset.then];
+      form.dataset.apiUrl = tester.dataset.testConnection; form.dataset.then = "show";
+      form.requestSubmit();
+      form.dataset.apiUrl = url; form.dataset.then = then;
+      return;
+    }
     const closer = ev.target.closest("[data-close]");
     if (closer) { closer.closest("dialog").close(); return; }
     const toggle = ev.target.closest("button.toggle[data-pause-dag]");
@@ -269,8 +278,13 @@
     return raw;
   }
 
-  function buildBody(form) {
+  function buildBody(form, submitter) {
     const body = {};
+    // A human-in-the-loop answer: the option button pressed, or every ticked option of a multiple choice.
+    if (submitter && submitter.dataset.choose !== undefined) body.chosen_options = [submitter.dataset.choose];
+    form.querySelectorAll("input[data-option]:checked").forEach((input) => {
+      (body[input.dataset.option] = body[input.dataset.option] || []).push(input.value);
+    });
     const conf = {};
     form.querySelectorAll("[data-param]").forEach((input) => { conf[input.dataset.param] = paramValue(input); });
     form.querySelectorAll("[data-field]").forEach((input) => {
@@ -287,12 +301,15 @@
       body[name] = value;
     });
     if (form.querySelector("[data-param]") || form.dataset.conf === "1") {
-      body.conf = Object.assign({}, body.conf || {}, conf);
+      const key = form.dataset.paramsKey || "conf";  // a trigger's conf, or a human-in-the-loop answer's params_input
+      body[key] = Object.assign({}, body[key] || {}, conf);
     }
     return body;
   }
 
   document.addEventListener("submit", async (ev) => {
+    const plain = ev.target.closest("form[data-confirm]:not([data-api-url])");
+    if (plain) { if (!confirm(plain.dataset.confirm)) ev.preventDefault(); return; }
     const form = ev.target.closest("form[data-api-url]");
     if (!form) return;
     ev.preventDefault();
@@ -300,7 +317,7 @@
     if (error) { error.hidden = true; error.textContent = ""; }
     if (!form.reportValidity()) return;
     try {
-      const body = buildBody(form);
+      const body = buildBody(form, ev.submitter);
       let url = form.dataset.apiUrl;
       if (form.dataset.urlField) url = url.replace("{}", encodeURIComponent(body[form.dataset.urlField]));
       const result = await api(form.dataset.apiMethod || "POST", url, body);
