@@ -124,6 +124,38 @@ async def _call(check: Callable[[], object]) -> object:
 
 
 @pytest.mark.timeout(240)
+def browse_examples(url: str, user: str, password: str, example_ids: set[str], run_id: str) -> None:
+    """Real Chromium at standalone's printed URL: log in with the printed password, find every example DAG in the
+    Dags list, and the finished example_etl run in its grid."""
+    from urllib.parse import quote
+
+    from playwright.sync_api import expect, sync_playwright
+
+    from tests.ui.conftest import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 800})
+            page.goto(url)
+            page.get_by_label("Username").fill(user)
+            page.get_by_label("Password").fill(password)
+            page.get_by_role("button", name="Sign in").click()
+            page.wait_for_url("**/dags**")
+            page.goto(f"{url}/dags")
+            for dag_id in sorted(example_ids):
+                expect(page.get_by_role("link", name=dag_id, exact=True).first).to_be_visible()
+            page.get_by_role("link", name="example_etl", exact=True).first.click()
+            # The run's task links say their state in words (not colour only); each one leads into that run.
+            for task_id in ("extract", "load"):
+                link = page.get_by_role("link", name=f"Task {task_id}: success").first
+                expect(link).to_be_visible(timeout=30_000)
+                assert quote(run_id) in (link.get_attribute("href") or "")
+        finally:
+            browser.close()
+
+
+@pytest.mark.browser
 async def test_demo_command_from_an_empty_home_serves_the_examples(tmp_path: Path) -> None:
     home = tmp_path / "home"
     port = free_port()
@@ -159,6 +191,8 @@ async def test_demo_command_from_an_empty_home_serves_the_examples(tmp_path: Pat
         assert state == "success", standalone.output()
         tis = api.get(f"/dags/example_etl/dagRuns/{run_id}/taskInstances").json()
         assert tis["total_entries"] > 0 and {t["state"] for t in tis["task_instances"]} == {"success"}
+        # What a new user does next: open the printed URL in a browser, log in, and see the examples and the run.
+        await asyncio.to_thread(browse_examples, url, user, password, example_ids, run_id)
         assert re.search(r"^broker\s+\| ", standalone.output(), re.M)
         assert re.search(r"^app:example_etl \| ", standalone.output(), re.M)
 
