@@ -153,7 +153,8 @@ async def test_hostile_dag_under_its_own_role(
         try:
             cli(app_env, "dags", "trigger", "victim", "-r", "r1")
             cli(app_env, "dags", "trigger", "attacker", "-r", "a1")
-            assert await wait_run_done(db, "attacker", "a1") == "success", attacker.output()
+            task_log = "SELECT string_agg(line, chr(10) ORDER BY id) FROM task_log WHERE dag_id = 'attacker'"
+            assert await wait_run_done(db, "attacker", "a1") == "success", await db.fetchval(task_log)
             assert await wait_run_done(db, "victim", "r1") == "success", victim.output()
             assert "NOT confined" not in attacker.output() + victim.output()
         finally:
