@@ -129,6 +129,12 @@ def test_backfill_newest_first_runs_in_that_order(stack: Stack, browser: Browser
     expect(page.get_by_role("table", name="Backfills")).to_contain_text("newest first")
     # Progress shows without reloading, until all four runs succeeded.
     expect(page.get_by_role("table", name="Backfills")).to_contain_text("4 success", timeout=60_000)
+    # Its last run finished: the backfill is complete (a completion time, no longer running, nothing to cancel).
+    stack.wait(lambda: stack.fetchval("SELECT completed_at IS NOT NULL FROM backfill WHERE dag_id = 'ui_daily'"), 30,
+               "the backfill to complete")  # fmt: skip
+    page.reload()
+    expect(page.get_by_role("table", name="Backfills").locator("tbody tr")).not_to_contain_text("running")
+    expect(page.get_by_role("table", name="Backfills").get_by_role("button", name="Cancel")).to_have_count(0)
     rows = stack.fetch("SELECT logical_date, start_date FROM dag_run WHERE dag_id = 'ui_daily' AND run_type = "
                        "'backfill' ORDER BY start_date")  # fmt: skip
     dates = [r["logical_date"].date() for r in rows]
