@@ -19,6 +19,8 @@ SPEC = "airflow/api_fastapi/core_api/openapi/v2-rest-api-generated.yaml"
 
 WANTED = [
     "HTTPExceptionResponse",
+    "PluginCollectionResponse",
+    "PluginImportErrorCollectionResponse",
     "HTTPValidationError",
     "DAGCollectionResponse",
     "DAGDetailsResponse",

@@ -169,6 +169,18 @@ async def test_production_and_a_test_deploy_share_a_metastore_without_seeing_eac
         assert asset_uris(documents["shop"]) == asset_uris(documents["shop_report"]) == {"s3://shop/orders"}
         assert asset_uris(documents["test-feature-x.shop"]) == {"test-feature-x.s3://shop/orders"}
         assert asset_uris(documents["test-feature-x.shop_report"]) == {"test-feature-x.s3://shop/orders"}
+
+        # The asset events the successful `produce` tries recorded: each on its own environment's asset, from its own
+        # environment's DAG (one per run), so a consumer in one environment never sees the other's events.
+        events = await db.fetch(
+            "SELECT a.uri, e.source_dag_id, e.source_run_id FROM asset_event e JOIN asset a ON a.id = e.asset_id "
+            "ORDER BY 1, 2, 3"
+        )
+        assert [tuple(e) for e in events] == [
+            ("s3://shop/orders", "shop", "r1"),
+            ("test-feature-x.s3://shop/orders", "test-feature-x.shop", "r1"),
+            ("test-feature-x.s3://shop/orders", "test-feature-x.shop", "r2"),
+        ]
     finally:
         prod.stop()
         test.stop()

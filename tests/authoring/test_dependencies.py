@@ -174,3 +174,57 @@ def test_setup_teardown_context_manager_wires_inner_tasks() -> None:
             EmptyOperator(task_id="work")
     assert ups(dag, "work") == ["create"] and ups(dag, "delete") == ["create", "work"]
     assert dag.get_task("delete").trigger_rule == TriggerRule.ALL_DONE_SETUP_SUCCESS
+
+
+def test_setup_teardown_inside_a_task_group_stays_apart_from_the_outer_ones() -> None:
+    """Airflow's example_setup_teardown_taskflow: a group's own setup/teardown inside `with outer_teardown(...)`
+    is not wired to the outer setup/teardown; only the plain work task is."""
+    from riir_airflow.sdk import setup, teardown
+
+    @setup
+    def outer_setup() -> str:
+        return "cluster"
+
+    @teardown
+    def outer_teardown(cluster_id: str) -> None: ...
+
+    @task
+    def outer_work() -> None: ...
+
+    @task_group
+    def section_1() -> None:
+        @setup
+        def inner_setup() -> str:
+            return "inner"
+
+        @task
+        def inner_work(cluster_id: str) -> None: ...
+
+        @teardown
+        def inner_teardown(cluster_id: str) -> None: ...
+
+        made = inner_setup()
+        inner_work(made) >> inner_teardown(made)
+
+    with DAG("nested_st", start_date=START) as dag, outer_teardown(outer_setup()):
+        outer_work()
+        section_1()
+    assert sorted(dag.get_task("outer_setup").downstream_task_ids) == ["outer_teardown", "outer_work"]
+    assert ups(dag, "outer_teardown") == ["outer_setup", "outer_work"]
+    assert ups(dag, "section_1.inner_setup") == []
+    assert dag.get_task("section_1.inner_teardown").downstream_task_ids == set()
+
+
+def test_nested_setup_teardown_blocks_chain_outer_to_inner() -> None:
+    """`with s1 >> t1: with s2 >> t2: work` gives s1 >> s2 and t2 >> t1 (Airflow's nested context rule)."""
+    with DAG("nested_blocks", start_date=START) as dag:
+        s1, t1 = EmptyOperator(task_id="s1").as_setup(), EmptyOperator(task_id="t1")
+        s2, t2 = EmptyOperator(task_id="s2").as_setup(), EmptyOperator(task_id="t2")
+        t1.as_teardown(setups=s1)
+        t2.as_teardown(setups=s2)
+        with t1, t2:
+            EmptyOperator(task_id="work")
+    assert ups(dag, "work") == ["s2"]
+    assert ups(dag, "t2") == ["s2", "work"]
+    assert ups(dag, "s2") == ["s1"]
+    assert ups(dag, "t1") == ["s1", "t2"]

@@ -279,3 +279,51 @@ def test_deferrable_operator_resumes_after_the_time_delta_trigger(tmp_path: Path
     result = run_dag_locally(dag)
     assert result.state == "success"
     assert result.store.xcom_get_one("wait", -1, "return_value") == (True, "resumed")
+
+
+def test_deferrable_time_delta_sensor_returns_what_airflows_returns() -> None:
+    # Airflow 3.3.2: a deferrable TimeDeltaSensor whose moment has passed returns True (pushed as its XCom); one
+    # that has to wait defers to a DateTimeTrigger and its execute_complete returns None (no XCom).
+    from riir_airflow.providers.standard.sensors.time_delta import TimeDeltaSensor
+    from riir_airflow.runtime.local import run_dag_locally
+    from riir_airflow.sdk import DAG
+
+    with DAG("deferrable_delta_past", schedule=None) as past_dag:
+        TimeDeltaSensor(task_id="passed", delta=dt.timedelta(seconds=30), deferrable=True)
+        TimeDeltaSensor(task_id="sync", delta=dt.timedelta(seconds=30))
+    with DAG("deferrable_delta_waits", schedule=None) as waiting_dag:
+        TimeDeltaSensor(task_id="waits", delta=dt.timedelta(seconds=1), deferrable=True)
+
+    past = run_dag_locally(past_dag, logical_date=pendulum.datetime(2024, 3, 5))
+    assert past.state == "success"
+    assert past.store.xcom_get_one("passed", -1, "return_value") == (True, True)
+    assert past.store.xcom_get_one("sync", -1, "return_value")[0] is False
+
+    soon = pendulum.now("UTC")
+    waited = run_dag_locally(waiting_dag, logical_date=soon)
+    assert waited.state == "success"
+    assert waited.store.xcom_get_one("waits", -1, "return_value")[0] is False
+    assert pendulum.now("UTC") >= soon.add(seconds=1)
+
+
+async def test_directory_file_delete_trigger_fires_once_its_file_appears(tmp_path: Path) -> None:
+    import asyncio
+
+    from riir_airflow.providers.standard.triggers.file import DirectoryFileDeleteTrigger
+
+    inbox = tmp_path / "inbox"  # missing at first: counts as empty
+    trigger = DirectoryFileDeleteTrigger(directory=str(inbox), filename="us.flag", poke_interval=0.05)
+    assert trigger.serialize() == (
+        "riir_airflow.providers.standard.triggers.file.DirectoryFileDeleteTrigger",
+        {"directory": str(inbox), "filename": "us.flag", "poke_interval": 0.05},
+    )
+    events = trigger.run()
+    first = asyncio.ensure_future(events.__anext__())
+    await asyncio.sleep(0.2)
+    assert not first.done()
+    inbox.mkdir()
+    (inbox / "eu.flag").write_text("")  # a sibling's file is left alone
+    (inbox / "us.flag").write_text("")
+    event = await asyncio.wait_for(first, 5)
+    assert event.payload == {"filepath": str(inbox / "us.flag")}
+    assert sorted(p.name for p in inbox.iterdir()) == ["eu.flag"]

@@ -340,9 +340,12 @@ class BaseOperator(TaskNode, metaclass=BaseOperatorMeta):
         self.resources = resources
         self.params = ParamsDict(params)
         self.priority_weight = priority_weight
-        if isinstance(weight_rule, str) and not WeightRule.is_valid(weight_rule):
-            raise ValueError(f"Unknown priority strategy {weight_rule!r}")
-        self.weight_rule = WeightRule(weight_rule) if isinstance(weight_rule, str) else weight_rule
+        # A WeightRule value, or a custom strategy (an instance, or the import path of a class a plugin registers)
+        # kept as given; it is resolved when the task's priority is computed (as Airflow's DAG processor does).
+        rule_name = getattr(weight_rule, "value", weight_rule)
+        self.weight_rule = (
+            WeightRule(rule_name) if isinstance(rule_name, str) and WeightRule.is_valid(rule_name) else weight_rule
+        )
         self.max_active_tis_per_dag = max_active_tis_per_dag
         self.max_active_tis_per_dagrun = max_active_tis_per_dagrun
         self.do_xcom_push = do_xcom_push
@@ -460,8 +463,8 @@ class BaseOperator(TaskNode, metaclass=BaseOperatorMeta):
                 setup.set_downstream(self)
         return self
 
-    def __enter__(self) -> BaseOperator:
-        return SetupTeardownScope.enter([self], self)  # type: ignore[no-any-return]
+    def __enter__(self) -> type[SetupTeardownScope]:
+        return SetupTeardownScope.enter([self])
 
     def __exit__(self, *exc: object) -> None:
         SetupTeardownScope.exit()

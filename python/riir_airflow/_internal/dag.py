@@ -189,17 +189,10 @@ class DAG:
         """The zone of start_date (a named zone, or a fixed offset), else [core] default_timezone."""
         if start_date is None or start_date.tzinfo is None:
             return settings.default_timezone()
-        tz = start_date.tzinfo
-        if isinstance(tz, pendulum.FixedTimezone):
-            return tz
-        name = getattr(tz, "name", None) or getattr(tz, "key", None)
-        if isinstance(name, str):
-            try:
-                return pendulum.timezone(name)
-            except Exception:
-                pass
-        offset = tz.utcoffset(start_date)
-        return pendulum.FixedTimezone(int(offset.total_seconds())) if offset is not None else tz
+        # What Airflow does: pendulum turns datetime.timezone.utc into its "UTC" zone, zoneinfo/pytz zones into named
+        # zones and other offsets into fixed ones.
+        zone = pendulum.instance(start_date, tz=start_date.tzinfo).timezone
+        return zone if zone is not None else start_date.tzinfo
 
     def __repr__(self) -> str:
         return f"<DAG: {self.dag_id}>"

@@ -136,6 +136,11 @@ class DagBag:
         self.captured_warnings: dict[str, tuple[str, ...]] = {}
         self.file_last_changed: dict[str, float] = {}
         if collect_dags:
+            # Plugins first, as in Airflow: DAG files may import plugin modules (the plugins folder is on sys.path)
+            # and use their macros and timetables.
+            from riir_airflow.plugins.manager import ensure_plugins_loaded
+
+            ensure_plugins_loaded()
             self.collect_dags(self.dag_folder, safe_mode=self.safe_mode)
 
     @property

@@ -47,6 +47,15 @@ _PARTITION_MAPPERS = [
 ]  # fmt: skip
 
 
+# airflow.plugins_manager (and airflow.sdk.plugins_manager): riir_airflow/plugins/manager.py.
+_PLUGINS_MANAGER = (
+    "AirflowPlugin", "AirflowPluginException", "AirflowPluginSource", "EntryPointSource", "PluginsDirectorySource",
+    "ensure_plugins_loaded", "get_plugin_info", "integrate_macros_plugins", "integrate_listener_plugins",
+    "is_valid_plugin", "get_import_errors", "get_timetables_plugins", "get_priority_weight_strategy_plugins",
+    "get_global_operator_extra_links", "get_operator_extra_links",
+)  # fmt: skip
+
+
 def _from(module: str, *names: str) -> dict[str, str]:
     return {name: f"{module}:{name}" for name in names}
 
@@ -460,6 +469,29 @@ EXPORTS: dict[str, dict[str, str]] = {
         **_from("partition_timetables", "PartitionedAssetTimetable", "PartitionedAtRuntime"),
     },
     "timetables.assets": _from("timetables", "AssetOrTimeSchedule"),
+    # Plugins (riir_airflow/plugins/): the manager, listener hooks, priority weight strategies.
+    "plugins_manager": {name: f"riir_airflow.plugins.manager:{name}" for name in _PLUGINS_MANAGER},
+    "sdk.plugins_manager": {name: f"riir_airflow.plugins.manager:{name}" for name in _PLUGINS_MANAGER},
+    "sdk.listener": {
+        name: f"riir_airflow.plugins.listeners:{name}" for name in ("ListenerManager", "get_listener_manager")
+    },
+    "listeners": {"hookimpl": "riir_airflow.plugins.listeners:hookimpl"},
+    "listeners.listener": {
+        name: f"riir_airflow.plugins.listeners:{name}" for name in ("ListenerManager", "get_listener_manager")
+    },
+    "task.priority_strategy": _from(
+        "priority",
+        "PriorityWeightStrategy",
+        "_AbsolutePriorityWeightStrategy",
+        "_DownstreamPriorityWeightStrategy",
+        "_UpstreamPriorityWeightStrategy",
+        "get_airflow_priority_weight_strategies",
+        "validate_and_load_priority_weight_strategy",
+    ),
+    "task.weight_rule": _from("trigger_rule", "WeightRule"),
+    # The server-side task instance: listeners tell it apart from the RuntimeTaskInstance task processes pass them
+    # (riir never calls a listener with one: its broker runs no plugin code).
+    "models.taskinstance": {"TaskInstance": "riir_airflow.runtime.records:TaskInstanceRecord"},
 }
 
 # Paths whose module is real code rather than a generated re-export (riir_airflow.exceptions defines the classes).

@@ -22,7 +22,6 @@ from riir_airflow._internal.baseoperator import (
 from riir_airflow._internal.context_stack import DagContext, TaskGroupContext
 from riir_airflow._internal.node import TaskNode, validate_key
 from riir_airflow._internal.notset import NOTSET
-from riir_airflow._internal.setup_teardown import SetupTeardownScope
 from riir_airflow._internal.trigger_rule import TriggerRule, WeightRule
 from riir_airflow.exceptions import UnmappableXComTypePushed
 
@@ -215,7 +214,6 @@ class MappedOperator(TaskNode):
             )
         if task_group is not None:
             task_group.add(self)
-        SetupTeardownScope.track(self)
         if dag is not None:
             dag.add_task(self)
         # Upstream dependencies from XComArgs anywhere in the arguments.

@@ -207,6 +207,12 @@ class TaskNode(DAGNode):
         """The effective priority: its own weight plus that of all downstream (or upstream) tasks."""
         from riir_airflow._internal.trigger_rule import WeightRule
 
+        if not WeightRule.is_valid(str(getattr(self.weight_rule, "value", self.weight_rule))):
+            from riir_airflow._internal.priority import validate_and_load_priority_weight_strategy
+
+            # A custom strategy, asked when the task instance is created (try 0), as Airflow does.
+            strategy = validate_and_load_priority_weight_strategy(self.weight_rule)
+            return strategy.get_weight(_NewTaskInstance(self))
         if self.weight_rule == WeightRule.ABSOLUTE or self.dag is None:
             return self.priority_weight
         upstream = self.weight_rule == WeightRule.UPSTREAM
@@ -225,3 +231,14 @@ class TaskNode(DAGNode):
         if self.dag is None:
             return []
         return [self.dag.task_dict[t] for t in self.get_flat_relative_ids(upstream=upstream)]
+
+
+class _NewTaskInstance:
+    """What a priority weight strategy sees of a task instance about to be created: its task, try 0."""
+
+    def __init__(self, task: Any) -> None:
+        self.task = task
+        self.task_id = task.task_id
+        self.dag_id = task.dag.dag_id if task.dag is not None else None
+        self.map_index = -1
+        self.try_number = 0

@@ -27,6 +27,19 @@ def _str(value: Any) -> Any:
     return getattr(value, "value", value) if value is not None else None
 
 
+def _weight_rule(value: Any) -> Any:
+    """A WeightRule's value, or the import path of a custom priority weight strategy's class (which must be
+    registered by a plugin: Airflow refuses to serialize a DAG using an unregistered one)."""
+    from riir_airflow._internal.priority import validate_and_load_priority_weight_strategy
+    from riir_airflow._internal.trigger_rule import WeightRule
+
+    name = getattr(value, "value", value)
+    if value is None or (isinstance(name, str) and WeightRule.is_valid(name)):
+        return name
+    strategy = type(validate_and_load_priority_weight_strategy(value))
+    return f"{strategy.__module__}.{strategy.__qualname__}"
+
+
 def _asset_list(items: Any) -> list[Any]:
     out = []
     for item in items or []:
@@ -77,7 +90,7 @@ def serialize_task(task: Any) -> dict[str, Any]:
         "pool_slots": task.pool_slots,
         "queue": task.queue,
         "priority_weight": task.priority_weight,
-        "weight_rule": _str(task.weight_rule),
+        "weight_rule": _weight_rule(task.weight_rule),
         "owner": task.owner,
         "depends_on_past": bool(task.depends_on_past),
         "wait_for_downstream": bool(task.wait_for_downstream),

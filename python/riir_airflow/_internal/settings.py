@@ -79,3 +79,8 @@ def dagbag_import_timeout() -> float:
 
 def dagbag_import_error_traceback_depth() -> int:
     return int(_get("core", "dagbag_import_error_traceback_depth", "2"))
+
+
+def plugins_folder() -> str:
+    """`[core] plugins_folder`, default `$AIRFLOW_HOME/plugins` (Airflow's)."""
+    return os.path.expanduser(_get("core", "plugins_folder", os.path.join(airflow_home(), "plugins")))

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from riir_airflow._internal.node import DependencyMixin
 from riir_airflow._internal.notset import NOTSET
-from riir_airflow.exceptions import XComNotFound
+from riir_airflow.exceptions import AirflowException, XComNotFound
 
 if TYPE_CHECKING:
     from riir_airflow._internal.edges import EdgeModifier
@@ -95,7 +95,7 @@ class XComArg(DependencyMixin):
     def __enter__(self) -> Any:
         from riir_airflow._internal.setup_teardown import SetupTeardownScope
 
-        return SetupTeardownScope.enter([op for op, _ in self.iter_references()], self)
+        return SetupTeardownScope.enter([op for op, _ in self.iter_references()], error=AirflowException)
 
     def __exit__(self, *exc: object) -> None:
         from riir_airflow._internal.setup_teardown import SetupTeardownScope

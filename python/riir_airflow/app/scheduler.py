@@ -27,6 +27,7 @@ from riir_airflow.exceptions import DagRunAlreadyExists
 from riir_airflow.metastore import app_queries, hitl_queries, queries
 from riir_airflow.metastore.connections import transient
 from riir_airflow.metastore.records import NewTaskInstance, StateChange, TaskInstanceKey
+from riir_airflow.plugins.listeners import notify
 from riir_airflow.runtime import serde
 from riir_airflow.runtime.expansion import expansion_length
 from riir_airflow.runtime.triggers import first_event
@@ -195,7 +196,11 @@ class DagScheduler:
                     new_task_instances(self.dag),
                     dag_version_id=self.dag_version_id,
                 )
-            await queries.set_dag_run_state(self.db, self.dag.dag_id, run.run_id, "running", expected=["queued"])
+            started = await queries.set_dag_run_state(
+                self.db, self.dag.dag_id, run.run_id, "running", expected=["queued"]
+            )
+            if started is not None:  # listeners run off the event loop; the scheduler waits, as Airflow's does
+                await asyncio.to_thread(notify, "on_dag_run_running", dag_run=started, msg="started")
 
     # --- one run --------------------------------------------------------------------------------------------------
     async def schedule_runs(self, runs: list[Any], now: dt.datetime) -> None:
@@ -209,6 +214,9 @@ class DagScheduler:
             if run_pass.finished and finished is not None:
                 log.info("Dag run %s of %s finished: %s", run_id, self.dag.dag_id, run_pass.run_state)
                 self.executor.launch_dag_callbacks(self.dag, run_view(finished))
+                if run_pass.run_state in ("success", "failed"):  # listeners run off the loop; the scheduler waits
+                    msg = "success" if run_pass.run_state == "success" else "task_failure"
+                    await asyncio.to_thread(notify, f"on_dag_run_{run_pass.run_state}", dag_run=finished, msg=msg)
                 self.wake.set()  # a slot opened: a queued run may start now
 
     def _remember_wakeup(self, when: dt.datetime) -> None:

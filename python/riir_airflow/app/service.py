@@ -36,10 +36,12 @@ from riir_airflow.app.identity import deploy_identity
 from riir_airflow.app.scheduler import DagScheduler
 from riir_airflow.app.triggerer_secrets import AppProcessSecrets
 from riir_airflow.engine.engine import lost_try_state
-from riir_airflow.metastore import app_queries, notify, queries
+from riir_airflow.metastore import app_queries, notify, plugin_queries, queries
 from riir_airflow.metastore.connections import ConnectionBudget, connect_waiting
 from riir_airflow.metastore.pool import connect, resolve_settings, session_settings
 from riir_airflow.metastore.records import StateChange
+from riir_airflow.plugins import manager as plugins_manager
+from riir_airflow.plugins.listeners import notify as notify_listeners
 
 log = logging.getLogger("riir_airflow.app")
 HEARTBEAT_SECONDS = 5.0
@@ -109,7 +111,16 @@ class DagApp:
             self.db, self.app_id, name=os.path.basename(self.path), dag_ids=sorted(bag.dags),
             code_hash=code_hash(files), hostname=socket.gethostname(), pid=os.getpid(), version=__version__,
         )  # fmt: skip
+        await self.publish_plugins()
         return versions
+
+    async def publish_plugins(self) -> None:
+        """Puts what this app's plugins are (and which plugin files failed) on its app row, for the broker."""
+        info = json.loads(json.dumps(plugins_manager.get_plugin_info(), default=str))
+        errors = plugins_manager.import_errors()
+        for source, error in errors.items():
+            log.error("Plugin %s failed to load: %s", source, error)
+        await plugin_queries.publish_app_plugins(self.db, self.app_id, info, errors)
 
     async def acquire_locks(self, dag_ids: Sequence[str]) -> None:
         """Waits (as a hot standby) until this app holds the scheduling lock of every one of its DAGs."""
@@ -342,8 +353,11 @@ class DagApp:
         try:
             bag = self.load()
         except ImportFailed as exc:
+            for filename, stacktrace in exc.errors.items():
+                notify_listeners("on_new_dag_import_error", filename=filename, stacktrace=stacktrace)
             await self._record_import_errors(settings, exc.errors)
             raise
+        notify_listeners("on_starting", component=self)
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.stopping.set)
@@ -384,6 +398,7 @@ class DagApp:
             heartbeat.cancel()
             stale_detection.cancel()
         finally:
+            notify_listeners("before_stopping", component=self)
             self.closing = True
             await self.db.close()
             if not session.is_closed():

@@ -16,6 +16,104 @@ class HTTPExceptionResponse(BaseModel):
     detail: str | dict[str, Any]
 
 
+class FastAPIAppResponse(BaseModel):
+    model_config = ConfigDict(protected_namespaces=(), populate_by_name=True)
+
+    app: str
+    url_prefix: str
+    name: str
+
+
+class FastAPIRootMiddlewareResponse(BaseModel):
+    model_config = ConfigDict(protected_namespaces=(), populate_by_name=True)
+
+    middleware: str
+    name: str
+
+
+class ExternalViewResponse(BaseModel):
+    model_config = ConfigDict(protected_namespaces=(), populate_by_name=True)
+
+    name: str
+    icon: str | None = Field(default=None)
+    icon_dark_mode: str | None = Field(default=None)
+    url_route: str | None = Field(default=None)
+    category: str | None = Field(default=None)
+    nav_top_level: bool | None = Field(default=False)
+    href: str
+    destination: Literal["nav", "dag", "dag_run", "task", "task_instance", "base"] = Field(default="nav")
+
+
+class ReactAppResponse(BaseModel):
+    model_config = ConfigDict(protected_namespaces=(), populate_by_name=True)
+
+    name: str
+    icon: str | None = Field(default=None)
+    icon_dark_mode: str | None = Field(default=None)
+    url_route: str | None = Field(default=None)
+    category: str | None = Field(default=None)
+    nav_top_level: bool | None = Field(default=False)
+    bundle_url: str
+    destination: Literal["nav", "dag", "dag_run", "task", "task_instance", "base", "dashboard"] = Field(default="nav")
+
+
+class AppBuilderViewResponse(BaseModel):
+    model_config = ConfigDict(protected_namespaces=(), populate_by_name=True)
+
+    name: str | None = Field(default=None)
+    category: str | None = Field(default=None)
+    view: str | None = Field(default=None)
+    label: str | None = Field(default=None)
+
+
+class AppBuilderMenuItemResponse(BaseModel):
+    model_config = ConfigDict(protected_namespaces=(), populate_by_name=True)
+
+    name: str
+    href: str
+    category: str | None = Field(default=None)
+
+
+class PluginResponse(BaseModel):
+    model_config = ConfigDict(protected_namespaces=(), populate_by_name=True)
+
+    name: str
+    macros: list[str]
+    flask_blueprints: list[str]
+    fastapi_apps: list[FastAPIAppResponse]
+    fastapi_root_middlewares: list[FastAPIRootMiddlewareResponse]
+    external_views: list[ExternalViewResponse]
+    react_apps: list[ReactAppResponse]
+    appbuilder_views: list[AppBuilderViewResponse]
+    appbuilder_menu_items: list[AppBuilderMenuItemResponse]
+    global_operator_extra_links: list[str]
+    operator_extra_links: list[str]
+    source: str
+    listeners: list[str]
+    timetables: list[str]
+
+
+class PluginCollectionResponse(BaseModel):
+    model_config = ConfigDict(protected_namespaces=(), populate_by_name=True)
+
+    plugins: list[PluginResponse]
+    total_entries: int
+
+
+class PluginImportErrorResponse(BaseModel):
+    model_config = ConfigDict(protected_namespaces=(), populate_by_name=True)
+
+    source: str
+    error: str
+
+
+class PluginImportErrorCollectionResponse(BaseModel):
+    model_config = ConfigDict(protected_namespaces=(), populate_by_name=True)
+
+    import_errors: list[PluginImportErrorResponse]
+    total_entries: int
+
+
 class ValidationError(BaseModel):
     model_config = ConfigDict(protected_namespaces=(), populate_by_name=True)
 

@@ -36,6 +36,7 @@ COMMAND_MODULES = [
     "riir_airflow.cli.cheat_sheet_command",
     "riir_airflow.cli.replaced_commands",
     "riir_airflow.cli.providers_command",
+    "riir_airflow.cli.plugins_command",
 ]
 
 

@@ -65,16 +65,23 @@ def planner_for(dag: Any) -> Planner:
 
     specs: list[dict[str, Any]] = []
     group_deps: dict[str, list[str]] = {}
+    from riir_airflow._internal.trigger_rule import WeightRule
+
     for task in dag.tasks:
         groups = mapped_groups_of(task)
+        weight_rule = getattr(task.weight_rule, "value", task.weight_rule)
+        priority_weight = int(task.priority_weight)
+        if not (isinstance(weight_rule, str) and WeightRule.is_valid(weight_rule)):
+            # A custom priority weight strategy (from a plugin): its weight, computed here, is absolute for the core.
+            priority_weight, weight_rule = task.priority_weight_total, WeightRule.ABSOLUTE.value
         spec: dict[str, Any] = {
             "task_id": task.task_id,
             "trigger_rule": str(task.trigger_rule.value if hasattr(task.trigger_rule, "value") else task.trigger_rule),
             "is_setup": bool(task.is_setup),
             "is_teardown": bool(task.is_teardown),
             "on_failure_fail_dagrun": bool(getattr(task, "on_failure_fail_dagrun", False)),
-            "priority_weight": int(task.priority_weight),
-            "weight_rule": str(getattr(task.weight_rule, "value", task.weight_rule)),
+            "priority_weight": priority_weight,
+            "weight_rule": str(weight_rule),
             "mapped_groups": [g.group_id for g in groups],
             "is_mapped": bool(task.is_mapped),
             "depends_on_past": bool(task.depends_on_past),

@@ -193,9 +193,11 @@ async def drop_all(conn: Conn) -> list[str]:
                     progress = True
             if not progress:
                 raise RuntimeError(f"db reset: cannot find a drop order for {pending}")
+        # Our functions are the listed ones and any other `riir_`-prefixed one a later migration added.
         functions = await conn.fetch(
             "SELECT p.oid::regprocedure::text AS signature FROM pg_proc p "
-            "WHERE p.proname = ANY($1::text[]) AND p.pronamespace = current_schema()::regnamespace",
+            "WHERE (p.proname = ANY($1::text[]) OR p.proname LIKE 'riir\\_%') "
+            "AND p.pronamespace = current_schema()::regnamespace",
             list(OWNED_FUNCTIONS),
         )
         for row in functions:

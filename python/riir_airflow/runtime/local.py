@@ -19,6 +19,7 @@ from riir_airflow._internal.notset import NOTSET, ArgNotSet
 from riir_airflow.engine.engine import RunEngine, group_map_index, next_retry_datetime, run_sync
 from riir_airflow.engine.memory_store import MemoryStore
 from riir_airflow.engine.vocabulary import FINISHED_TASK_STATES
+from riir_airflow.plugins.listeners import notify
 from riir_airflow.runtime.expansion import expansion_length
 from riir_airflow.runtime.records import DagRunRecord, InMemoryRunStore, TaskInstanceRecord
 from riir_airflow.runtime.task_instance import RuntimeTaskInstance, build_context
@@ -241,4 +242,10 @@ def run_dag_locally(
     if run.end_date is None:
         run.end_date = pendulum.now("UTC")
     _dag_callbacks(dag, local, run)
+    # As Airflow's DagRun.update_state: listeners hear the end of the run (`dags test` never announces the start,
+    # the run is created running).
+    if run.state == "success":
+        notify("on_dag_run_success", dag_run=run, msg="success")
+    else:
+        notify("on_dag_run_failed", dag_run=run, msg="task_failure")
     return DagTestResult(run, local.runs)

@@ -8,8 +8,12 @@ diffing manifests) happens in the Rust core, one call per directory: Python neve
 
 from __future__ import annotations
 
+import dataclasses
+import fcntl
 import hashlib
+import json
 import os
+import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +21,7 @@ from typing import Any
 
 from riir_airflow._core import read_stored_manifest, snapshot_directory, stored_manifest_diff
 from riir_airflow._internal.dir_asset import DirAsset
+from riir_airflow.runtime.asset_events import EventToRegister
 
 # Keys of the asset event extra a directory asset's event carries.
 MANIFEST_KEY = "riir_manifest"
@@ -79,9 +84,51 @@ class ManifestStore:
     def objects(self) -> Path:
         return self.root / "objects"
 
+    @staticmethod
+    def _key(asset: DirAsset) -> str:
+        return hashlib.sha256(f"{asset.path.resolve()}\0{asset.datum_glob}".encode()).hexdigest()[:40]
+
     def _memo_path(self, asset: DirAsset) -> Path:
-        key = hashlib.sha256(f"{asset.path.resolve()}\0{asset.datum_glob}".encode()).hexdigest()[:40]
-        return self.root / "memo" / f"{key}.json"
+        return self.root / "memo" / f"{self._key(asset)}.json"
+
+    def head(self, asset: DirAsset) -> str | None:
+        """The manifest of the asset's latest event (what its producer last published), or None."""
+        try:
+            return (self.root / "heads" / self._key(asset)).read_text(encoding="ascii").strip() or None
+        except FileNotFoundError:
+            return None
+
+    def publish(self, asset: DirAsset) -> dict[str, Any] | None:
+        """A producer's success: scans the directory and, when it changed since the last published manifest,
+        makes it the head and returns the event extra (None: unchanged, no event)."""
+        snapshot = self.snapshot(asset)
+        extra = self.event_extra(snapshot, self.head(asset))
+        if extra is not None:
+            _write_atomically(self.root / "heads" / self._key(asset), snapshot.manifest_id)
+        return extra
+
+    def diff_for_run(self, dag_id: str, run_id: str, asset: DirAsset) -> ManifestDiff:
+        """What a consumer DAG's run must process: the change from the manifest its previous run consumed to the
+        asset's head. Recorded per run, so a retried or cleared run gets the same answer again (robust to
+        retries and clears), and coalesced events are covered since the head is the newest manifest."""
+        head = self.head(asset)
+        ledger_path = self.root / "consumed" / hashlib.sha256(dag_id.encode()).hexdigest()[:24] / self._key(asset)
+        ledger_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(f"{ledger_path}.lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # mapped tries of one run may ask at the same time
+            try:
+                ledger: list[dict[str, Any]] = json.loads(ledger_path.read_text(encoding="utf-8"))
+            except FileNotFoundError:
+                ledger = []
+            entry = next((e for e in ledger if e["run_id"] == run_id), None)
+            if entry is None:
+                start = ledger[-1]["to"] if ledger else None
+                entry = {"run_id": run_id, "from": start, "to": head}
+                ledger.append(entry)
+                _write_atomically(ledger_path, json.dumps(ledger))
+        if entry["to"] is None:
+            return ManifestDiff()
+        return self.diff(entry["from"], entry["to"])
 
     def snapshot(self, asset: DirAsset) -> Snapshot:
         """Scans the asset's directory (reusing the memo), stores the manifest, and refreshes the memo."""
@@ -112,6 +159,46 @@ class ManifestStore:
             return None
         diff = self.diff(previous_id, snapshot.manifest_id)
         return {MANIFEST_KEY: snapshot.manifest_id, PREVIOUS_KEY: previous_id, **diff.as_dict()}
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def apply_dir_assets(outlets: Iterable[Any], events: list[EventToRegister]) -> list[EventToRegister]:
+    """At a producer's success: each directory asset among the outlets is scanned; its event carries the manifest
+    and the diff in its extra, or is dropped when the directory did not change (so nothing downstream runs)."""
+    dir_assets = {a.uri: a for a in outlets if isinstance(a, DirAsset)}
+    if not dir_assets:
+        return events
+    store = default_store()
+    kept: list[EventToRegister] = []
+    for event in events:
+        asset = dir_assets.get(event.uri)
+        if asset is None:
+            kept.append(event)
+            continue
+        extra = store.publish(asset)
+        if extra is not None:
+            kept.append(dataclasses.replace(event, extra={**event.extra, **extra}))
+    return kept
+
+
+def diff_since_last_consumed(asset: DirAsset) -> ManifestDiff:
+    """In a task of a DAG that consumes `asset`: the files added, modified and removed since this DAG's previous
+    run consumed it (everything, the first time). The same run asking again gets the same answer."""
+    from riir_airflow.runtime.context import get_current_context
+
+    context = get_current_context()
+    return default_store().diff_for_run(context["dag"].dag_id, context["run_id"], asset)
 
 
 def default_store() -> ManifestStore:

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from riir_airflow._internal.states import TaskInstanceState
 from riir_airflow.exceptions import (
     AirflowException,
     AirflowFailException,
@@ -36,6 +37,7 @@ from riir_airflow.exceptions import (
     UnmappableXComTypePushed,
     XComForMappingNotPushed,
 )
+from riir_airflow.plugins.listeners import notify
 from riir_airflow.runtime.asset_events import EventToRegister, dag_asset_resolver, events_to_register
 from riir_airflow.runtime.context import context_to_airflow_vars, current_context
 from riir_airflow.runtime.records import XCOM_RETURN_KEY, RunStore, TaskInstanceRecord
@@ -227,6 +229,8 @@ def run_try(
             task.render_template_fields(context)
             # Stored as rendered before execute() runs (Airflow does the same); none for tasks without fields.
             rendered = serialize_rendered_fields(task) or None
+            notify("on_starting", component=TaskRunnerMarker())
+            notify("on_task_instance_running", previous_state=TaskInstanceState.QUEUED, task_instance=ti)
             try:
                 result = _execute(task, context, next_method, next_kwargs)
             finally:
@@ -246,6 +250,8 @@ def run_try(
         outcome = TryOutcome("success", skip_tasks=keys, rendered_fields=rendered)
         outcome.asset_events = _asset_events(task, context)
     except DagRunTriggerException as trigger:
+        # As Airflow's task runner: the triggered run's id is the task's XCom (its extra link reads it).
+        store.xcom_set(record.task_id, record.map_index, "trigger_run_id", getattr(trigger, "dag_run_id", None))
         outcome = TryOutcome("success", trigger=trigger, rendered_fields=rendered)
         outcome.asset_events = _asset_events(task, context)
     except TaskDeferred as deferral:
@@ -273,11 +279,27 @@ def run_try(
 
 
 def _asset_events(task: Any, context: Mapping[str, Any]) -> list[EventToRegister]:
-    return events_to_register(list(task.outlets), context["outlet_events"], dag_asset_resolver(task.dag))
+    from riir_airflow.runtime.manifests import apply_dir_assets
+
+    events = events_to_register(list(task.outlets), context["outlet_events"], dag_asset_resolver(task.dag))
+    return apply_dir_assets(task.outlets, events)
+
+
+def _push_extra_links(task: Any, ti: RuntimeTaskInstance) -> None:
+    """Each of the operator's own extra links is stored as an XCom (`_link_<Class>`), as Airflow's finalize does."""
+    for link in getattr(task, "operator_extra_links", ()) or ():
+        try:
+            ti.xcom_push(link.xcom_key, link.get_link(operator=task, ti_key=ti))
+        except Exception:
+            log.exception("Failed to push an xcom for task operator extra link %s", getattr(link, "name", link))
+
+
+class TaskRunnerMarker:
+    """The `component` lifecycle listeners get for a task process (Airflow's marker class of the same name)."""
 
 
 def finalize(task: Any, outcome: TryOutcome, context: dict[str, Any]) -> None:
-    """State callbacks after a try, as Airflow runs them in the task process."""
+    """State callbacks and listener hooks after a try, as Airflow runs them in the task process."""
     if outcome.error is not None:
         context["exception"] = outcome.error
     kind = {
@@ -286,6 +308,22 @@ def finalize(task: Any, outcome: TryOutcome, context: dict[str, Any]) -> None:
         "up_for_retry": "on_retry_callback",
         "failed": "on_failure_callback",
     }.get(outcome.state)
-    if kind is not None:
-        with current_context(context):
-            run_callbacks(task, kind, context)
+    if kind is None:
+        return
+    found = context.get("ti")
+    # None when the try ended before its task instance was made (e.g. unmapping failed): nothing ran.
+    ti = found if isinstance(found, RuntimeTaskInstance) and found.task is task else None
+    with current_context(context):
+        if ti is not None:
+            _push_extra_links(task, ti)
+        run_callbacks(task, kind, context)
+    if ti is None:
+        return
+    if outcome.state == "success":
+        notify("on_task_instance_success", previous_state=TaskInstanceState.RUNNING, task_instance=ti)
+    elif outcome.state == "skipped":
+        notify("on_task_instance_skipped", previous_state=TaskInstanceState.RUNNING, task_instance=ti)
+    else:
+        running = TaskInstanceState.RUNNING
+        notify("on_task_instance_failed", previous_state=running, task_instance=ti, error=outcome.error)
+    notify("before_stopping", component=TaskRunnerMarker())

@@ -22,3 +22,14 @@ class ExternalDagLink(BaseOperatorLink):
 
     def get_link(self, operator: Any, *, ti_key: Any) -> str:
         return dagrun_url(operator.external_dag_id, ti_key.run_id)
+
+
+class TriggerDagRunLink(BaseOperatorLink):
+    """From a TriggerDagRunOperator to the run it triggered (its id is the task's `trigger_run_id` XCom)."""
+
+    name = "Triggered DAG"
+
+    def get_link(self, operator: Any, *, ti_key: Any) -> str:
+        from riir_airflow._internal.xcom import XCom
+
+        return dagrun_url(operator.trigger_dag_id, XCom.get_value(ti_key=ti_key, key="trigger_run_id"))

@@ -15,9 +15,11 @@ import pendulum
 from riir_airflow._internal.sensor import BaseSensorOperator, PokeReturnValue
 from riir_airflow._internal.standard.bash import run_command
 from riir_airflow._internal.standard.empty import EmptyOperator
+from riir_airflow._internal.standard.links import ExternalDagLink
 from riir_airflow._internal.standard.python import determine_kwargs
+from riir_airflow._internal.standard.triggers import DateTimeTrigger, FileTrigger, TimeDeltaTrigger
 from riir_airflow._internal.standard.weekday import WeekDay, is_weekday_in
-from riir_airflow.exceptions import AirflowException, AirflowFailException
+from riir_airflow.exceptions import AirflowException, AirflowFailException, AirflowSkipException
 
 
 def _now() -> dt.datetime:
@@ -84,27 +86,62 @@ class BashSensor(BaseSensorOperator):
         return code == 0
 
 
+def _as_timedelta(value: dt.timedelta | int) -> dt.timedelta:
+    """A timedelta as given, or a number of minutes (what a templated value renders to)."""
+    return value if isinstance(value, dt.timedelta) else dt.timedelta(minutes=int(value))
+
+
 class TimeDeltaSensor(BaseSensorOperator):
-    """Waits until `delta` after the run's data interval end."""
+    """Waits until `delta` after the run's data interval end (its run_after when it has none).
+
+    With `deferrable=True` it returns True at once when that moment has passed (Airflow pushes that as the task's
+    XCom), else defers to a `DateTimeTrigger` and returns None when the trigger fires.
+    """
 
     template_fields: Sequence[str] = ("delta",)
 
-    def __init__(self, *, delta: dt.timedelta, deferrable: bool = False, end_from_trigger: bool = False, **kwargs: Any):
+    def __init__(
+        self, *, delta: dt.timedelta | int, deferrable: bool = False, end_from_trigger: bool = False, **kwargs: Any
+    ):
         super().__init__(**kwargs)
         self.delta = delta
         self.deferrable = deferrable
         self.end_from_trigger = end_from_trigger
 
     def _target(self, context: Any) -> dt.datetime:
-        base = context.get("data_interval_end") or context.get("logical_date") or context["dag_run"].run_after
-        return base + self.delta  # type: ignore[no-any-return]
+        base = context.get("data_interval_end")
+        if not base:
+            dag_run = context.get("dag_run")
+            if not dag_run:
+                raise ValueError("`dag_run` not found in task context")
+            base = dag_run.run_after
+        return base + _as_timedelta(self.delta)  # type: ignore[no-any-return]
 
     def poke(self, context: Any) -> bool:
         return _now() > self._target(context)
 
+    def execute(self, context: Any) -> Any:
+        if not self.deferrable:
+            return super().execute(context)
+        target = self._target(context)
+        if _now() > target:
+            return True
+        try:
+            trigger = DateTimeTrigger(moment=target, end_from_trigger=self.end_from_trigger)
+        except (TypeError, ValueError) as exc:
+            if self.soft_fail:
+                raise AirflowSkipException("Skipping due to soft_fail is set to True.") from exc
+            raise
+        self.defer(trigger=trigger, method_name="execute_complete", timeout=dt.timedelta(seconds=self.timeout))
+        return None
+
+    def execute_complete(self, context: Any, event: Any = None) -> None:
+        """The trigger fired: done, nothing to return."""
+        return None
+
 
 class TimeDeltaSensorAsync(TimeDeltaSensor):
-    """Deferrable variant of TimeDeltaSensor."""
+    """Deprecated alias of `TimeDeltaSensor(deferrable=True)`."""
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("deferrable", True)
@@ -112,23 +149,29 @@ class TimeDeltaSensorAsync(TimeDeltaSensor):
 
 
 class WaitSensor(BaseSensorOperator):
-    """Waits `time_to_wait` from the moment it starts."""
+    """Waits `time_to_wait` from the moment it starts (sleeping, or deferred to a trigger)."""
 
     template_fields: Sequence[str] = ("time_to_wait",)
 
     def __init__(self, *, time_to_wait: dt.timedelta | int, deferrable: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.time_to_wait = (
-            time_to_wait if isinstance(time_to_wait, dt.timedelta) else dt.timedelta(minutes=time_to_wait)
-        )
+        self.time_to_wait = _as_timedelta(time_to_wait)
         self.deferrable = deferrable
 
     def execute(self, context: Any) -> None:
-        time.sleep(self.time_to_wait.total_seconds())
+        if self.deferrable:
+            self.defer(
+                trigger=TimeDeltaTrigger(self.time_to_wait, end_from_trigger=True), method_name="execute_complete"
+            )
+        else:
+            time.sleep(int(self.time_to_wait.total_seconds()))
+
+    def execute_complete(self, context: Any, event: Any = None) -> None:
+        return None
 
 
 class TimeSensor(BaseSensorOperator):
-    """Waits until a time of day (in the DAG's time zone)."""
+    """Waits until a time of day, taken on the day the task is created in the DAG's time zone (as Airflow does)."""
 
     def __init__(
         self,
@@ -141,20 +184,36 @@ class TimeSensor(BaseSensorOperator):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        tz = self.dag.timezone if self.dag is not None else pendulum.UTC
+        aware = pendulum.instance(dt.datetime.combine(dt.datetime.now(tz), target_time, tz))
         self.target_time = target_time
+        self.target_datetime = aware.in_timezone("UTC")
         self.deferrable = deferrable
         self.start_from_trigger = start_from_trigger
         self.end_from_trigger = end_from_trigger
         self.trigger_kwargs = trigger_kwargs
 
+    def execute(self, context: Any) -> Any:
+        if self.deferrable:
+            self.defer(
+                trigger=DateTimeTrigger(moment=self.target_datetime, end_from_trigger=self.end_from_trigger),
+                method_name="execute_complete",
+            )
+        return super().execute(context)
+
+    def execute_complete(self, context: Any, event: Any = None) -> None:
+        return None
+
     def poke(self, context: Any) -> bool:
-        tz = self.dag.timezone if self.dag is not None else pendulum.UTC
-        now = pendulum.now(tz)
-        return now.time() > self.target_time
+        return _now() > self.target_datetime
 
 
 class TimeSensorAsync(TimeSensor):
-    """Deferrable variant of TimeSensor."""
+    """Deprecated alias of `TimeSensor(deferrable=True)`."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("deferrable", True)
+        super().__init__(**kwargs)
 
 
 class DateTimeSensor(BaseSensorOperator):
@@ -178,11 +237,22 @@ class DateTimeSensor(BaseSensorOperator):
 
 
 class DateTimeSensorAsync(DateTimeSensor):
-    """Deferrable variant of DateTimeSensor."""
+    """Defers to a `DateTimeTrigger` until `target_time`; returns None."""
 
     def __init__(self, *, end_from_trigger: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.end_from_trigger = end_from_trigger
+
+    def execute(self, context: Any) -> None:
+        moment = pendulum.parse(self.target_time)
+        assert isinstance(moment, dt.datetime)
+        self.defer(
+            trigger=DateTimeTrigger(moment=moment, end_from_trigger=self.end_from_trigger),
+            method_name="execute_complete",
+        )
+
+    def execute_complete(self, context: Any, event: Any = None) -> None:
+        return None
 
 
 class FileSensor(BaseSensorOperator):
@@ -222,8 +292,27 @@ class FileSensor(BaseSensorOperator):
             raise
         return str(conn.extra_dejson.get("path", ""))
 
+    @property
+    def path(self) -> str:
+        return os.path.join(self._base_path(), self.filepath)
+
+    def execute(self, context: Any) -> None:
+        if not self.deferrable:
+            super().execute(context)
+        elif not self.poke(context):
+            self.defer(
+                timeout=dt.timedelta(seconds=self.timeout),
+                trigger=FileTrigger(filepath=self.path, recursive=self.recursive, poke_interval=self.poke_interval),
+                method_name="execute_complete",
+            )
+
+    def execute_complete(self, context: Any, event: bool | None = None) -> None:
+        if not event:
+            raise AirflowException(f"{self.task_id} task failed as {self.filepath} not found.")
+        self.log.info("%s completed successfully as %s found.", self.task_id, self.filepath)
+
     def poke(self, context: Any) -> bool:
-        full = os.path.join(self._base_path(), self.filepath)
+        full = self.path
         for path in glob.glob(full, recursive=self.recursive):
             if os.path.isfile(path):
                 return True
@@ -255,6 +344,8 @@ class DayOfWeekSensor(BaseSensorOperator):
 
 class ExternalTaskSensor(BaseSensorOperator):
     """Waits for a task (or task group, or whole run) of another DAG to reach an allowed state."""
+
+    operator_extra_links = [ExternalDagLink()]
 
     template_fields: Sequence[str] = (
         "external_dag_id",
@@ -342,6 +433,8 @@ class ExternalTaskSensor(BaseSensorOperator):
 
 class ExternalTaskMarker(EmptyOperator):
     """Marks a task as depended on by another DAG's ExternalTaskSensor (used when clearing)."""
+
+    operator_extra_links = [ExternalDagLink()]
 
     template_fields: Sequence[str] = ("external_dag_id", "external_task_id", "logical_date")
     ui_color = "#4db7db"

@@ -11,6 +11,7 @@ import pendulum
 
 from riir_airflow._internal.baseoperator import BaseOperator
 from riir_airflow._internal.notset import NOTSET
+from riir_airflow._internal.standard.links import TriggerDagRunLink
 from riir_airflow.exceptions import DagRunTriggerException
 
 
@@ -35,6 +36,7 @@ class TriggerDagRunOperator(BaseOperator):
     )
     template_fields_renderers = {"conf": "py"}
     ui_color = "#ffefeb"
+    operator_extra_links = [TriggerDagRunLink()]
 
     def __init__(
         self,

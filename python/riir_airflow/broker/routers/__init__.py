@@ -17,6 +17,7 @@ from riir_airflow.broker.routers import (
     hitl,
     import_errors,
     monitor,
+    plugins,
     pools,
     task_instances,
     tasks,
@@ -44,4 +45,5 @@ ROUTERS = [
     config,
     discovery,
     deployments,
+    plugins,
 ]

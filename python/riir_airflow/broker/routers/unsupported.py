@@ -21,7 +21,7 @@ UNSUPPORTED = [
     ("POST", "/dags/{dag_id}/clearPartitions"), ("GET", "/dagWarnings"), ("PATCH", "/dags"),
     ("POST", "/dags/{dag_id}/favorite"), ("POST", "/dags/{dag_id}/unfavorite"),
     ("GET", "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/links"), ("GET", "/jobs"),
-    ("GET", "/plugins"), ("GET", "/plugins/importErrors"), ("GET", "/providers"),
+    ("GET", "/providers"),
     ("DELETE", "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}"),
     ("GET", "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}/dependencies"),
     ("GET", "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/dependencies"),
