@@ -344,6 +344,31 @@ async def test_backfills(db: asyncpg.Pool) -> None:
     assert await q.update_backfill(db, 999) is None
 
 
+async def test_a_backfill_completes_when_its_last_run_finishes(db: asyncpg.Pool) -> None:
+    await q.upsert_dag(db, "d1")
+    start = datetime.datetime(2026, 1, 1, tzinfo=UTC)
+    backfill = await q.create_backfill(db, "d1", from_date=start, to_date=start + datetime.timedelta(days=1))
+    for run_id in ("backfill__1", "backfill__2"):
+        await q.create_dag_run(db, "d1", run_id, run_type="backfill", backfill_id=backfill.id)
+        await q.set_dag_run_state(db, "d1", run_id, "running", expected=["queued"])
+    await q.create_dag_run(db, "d1", "manual__1", run_type="manual")  # not the backfill's: never waited for
+
+    async def completed_at() -> datetime.datetime | None:
+        (item,) = (await q.list_backfills(db, dag_id="d1")).items
+        return item.completed_at
+
+    await q.set_dag_run_state(db, "d1", "backfill__1", "failed", expected=["running"])
+    assert await completed_at() is None  # backfill__2 still runs
+    await q.set_dag_run_state(db, "d1", "backfill__2", "success", expected=["running"])
+    done = await completed_at()
+    assert done is not None
+    assert (await q.list_backfills(db, active_only=True)).total_entries == 0
+    # Clearing and rerunning a run of a completed backfill leaves its completion time as it was.
+    await q.set_dag_run_state(db, "d1", "backfill__2", "queued")
+    await q.set_dag_run_state(db, "d1", "backfill__2", "success")
+    assert await completed_at() == done
+
+
 async def test_events(db: asyncpg.Pool) -> None:
     await q.record_event(db, "trigger", dag_id="d1", run_id="r", owner="admin", extra={"conf": {}})
     await q.record_event(db, "pause", dag_id="d2")

@@ -129,6 +129,12 @@ def test_backfill_newest_first_runs_in_that_order(stack: Stack, browser: Browser
     expect(page.get_by_role("table", name="Backfills")).to_contain_text("newest first")
     # Progress shows without reloading, until all four runs succeeded.
     expect(page.get_by_role("table", name="Backfills")).to_contain_text("4 success", timeout=60_000)
+    # Its last run finished: the backfill is complete (a completion time, no longer running, nothing to cancel).
+    stack.wait(lambda: stack.fetchval("SELECT completed_at IS NOT NULL FROM backfill WHERE dag_id = 'ui_daily'"), 30,
+               "the backfill to complete")  # fmt: skip
+    page.reload()
+    expect(page.get_by_role("table", name="Backfills").locator("tbody tr")).not_to_contain_text("running")
+    expect(page.get_by_role("table", name="Backfills").get_by_role("button", name="Cancel")).to_have_count(0)
     rows = stack.fetch("SELECT logical_date, start_date FROM dag_run WHERE dag_id = 'ui_daily' AND run_type = "
                        "'backfill' ORDER BY start_date")  # fmt: skip
     dates = [r["logical_date"].date() for r in rows]
@@ -299,7 +305,7 @@ def test_every_page_renders_without_overflow(stack: Stack, browser: Browser, siz
         page.wait_for_load_state("load")
         name = re.sub(r"[^a-z0-9]+", "_", path.replace(run_id, "RUN").lower()).strip("_") or "root"
         if page.locator("pre.log").count():  # let the log arrive before the picture
-            page.wait_for_function("document.querySelector('pre.log').textContent.length > 0")
+            expect(page.locator("pre.log")).to_have_text(re.compile(r"\S"))  # (no wait_for_function: the CSP bans eval)
         screenshot(page, name)
         # Nothing sticks out of the page sideways (wide content scrolls inside its own box).
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")

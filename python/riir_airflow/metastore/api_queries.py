@@ -258,15 +258,19 @@ async def clear_task_instances(
     dry_run: bool = False,
     reset_runs: bool = True,
     retries: Mapping[str, int] | None = None,
+    map_indexes: Collection[tuple[str, int]] = (),
 ) -> list[TaskInstanceRecord]:
     """Clear task instances so they run again: running ones become `restarting` (their app stops them), the
     others lose their state; their runs go back to `queued`. Returns the task instances cleared (before clearing
-    when `dry_run`)."""
+    when `dry_run`). `map_indexes`: single (task_id, map_index) pairs cleared besides the whole `task_ids`."""
     filters = _Filters()
     filters.add("dag_id = {}", dag_id)
     filters.add("run_id = ANY({}::text[])", list(run_ids))
-    if task_ids is not None:
-        filters.add("task_id = ANY({}::text[])", list(task_ids))
+    if task_ids is not None or map_indexes:
+        pairs = list(map_indexes)
+        filters.add("(task_id = ANY({}::text[]) OR (task_id, map_index) IN "
+                    "(SELECT * FROM unnest({}::text[], {}::int[])))",
+                    list(task_ids or ()), [t for t, _ in pairs], [i for _, i in pairs])  # fmt: skip
     if only_failed:
         filters.add("state = ANY({}::text[])", ["failed", "upstream_failed"])
     if only_running:

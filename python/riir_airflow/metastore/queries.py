@@ -398,6 +398,13 @@ async def set_dag_run_state(
             """,
             dag_id, run_id, state, None if expected is None else list(expected),
         )  # fmt: skip
+        if row is not None and row["backfill_id"] is not None and state in ("success", "failed"):
+            # A backfill is complete when its last run finished (Airflow's scheduler: _mark_backfills_complete).
+            await conn.execute(
+                "UPDATE backfill SET completed_at = now(), updated_at = now() WHERE id = $1 AND completed_at IS NULL "
+                "AND NOT EXISTS (SELECT 1 FROM dag_run WHERE backfill_id = $1 AND state IN ('queued', 'running'))",
+                row["backfill_id"],
+            )
     return None if row is None else from_row(DagRunRecord, row)
 
 

@@ -264,18 +264,29 @@ async def post_clear_task_instances(pool: Pool, dag_id: str, body: ClearTaskInst
             ranges.append(("logical_date", "<=", body.end_date))
         runs = await aq.list_runs_filtered(pool, dag_ids=[dag_id], ranges=ranges, limit=100_000)
         run_ids = [r.run_id for r in runs.items]
-    task_ids = [t if isinstance(t, str) else str(t[0]) for t in body.task_ids] if body.task_ids else None
-    if task_ids and (body.include_upstream or body.include_downstream):
-        task_ids = sorted(await _with_relatives(pool, dag_id, task_ids, body.include_upstream, body.include_downstream))
+    # Airflow's task_ids: a task id clears every map index, a [task_id, map_index] pair only that index.
+    whole = [t for t in body.task_ids or () if isinstance(t, str)]
+    pairs = [_map_index_pair(t) for t in body.task_ids or () if not isinstance(t, str)]
+    task_ids = whole if body.task_ids else None
+    if body.task_ids and (body.include_upstream or body.include_downstream):
+        named = whole + [t for t, _ in pairs]
+        relatives = await _with_relatives(pool, dag_id, named, body.include_upstream, body.include_downstream)
+        task_ids = sorted(relatives - ({t for t, _ in pairs} - set(whole)))
     latest = (await aq.latest_versions(pool, [dag_id])).get(dag_id)
     retries = {
         str(t.get("task_id")): int(t.get("retries", 0) or 0) for t in serialized_tasks(latest.data if latest else None)
     }
     cleared = await aq.clear_task_instances(
         pool, dag_id, run_ids, task_ids=task_ids, only_failed=body.only_failed, only_running=body.only_running,
-        dry_run=body.dry_run, reset_runs=body.reset_dag_runs, retries=retries,
+        dry_run=body.dry_run, reset_runs=body.reset_dag_runs, retries=retries, map_indexes=pairs,
     )  # fmt: skip
     return {"task_instances": await ti_payloads(pool, cleared), "total_entries": len(cleared)}
+
+
+def _map_index_pair(item: list[Any]) -> tuple[str, int]:
+    if len(item) != 2 or not isinstance(item[0], str) or isinstance(item[1], bool) or not isinstance(item[1], int):
+        raise HTTPException(400, f"task_ids: {item!r} is neither a task id nor a [task_id, map_index] pair")
+    return item[0], item[1]
 
 
 @router.post("/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/list", response_model=TaskInstanceCollectionResponse)
