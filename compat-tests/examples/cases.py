@@ -83,12 +83,11 @@ _RUNTIME_ASSETS = "runtime asset features (inlet_events, outlet_events, Metadata
 _VENV = "virtualenv / external-python tasks are not built yet (fewer template_fields, or not loadable)"
 _COMMON_COMPAT = "imports airflow.providers.common.compat.sdk, which needs the common-compat provider distribution"
 _EXECUTION_TIME = "imports airflow.sdk.execution_time.context (NEVER_EXPIRE), an internal module providers use too"
+_KUBERNETES_ONLY_HERE = "the kubernetes library is only in riir's test venv"
 ALLOWED: dict[str, tuple[str, str]] = {
     # Whole files (their import error and every DAG in them).
-    "example_asset_partition.py": (_PARTITIONS, AUTHORING),
     "business_day_window.py": (_PARTITIONS + " (airflow.partition_mappers)", AUTHORING),
     "custom_partition_mapper.py": (_PARTITIONS + " (airflow.partition_mappers)", AUTHORING),
-    "example_hitl_operator.py": ("human-in-the-loop operators are not built yet", AUTHORING),
     "tutorial_objectstorage.py": ("ObjectStoragePath is not built yet", AUTHORING),
     "example_python_decorator.py": (_VENV, AUTHORING),
     "example_python_operator.py": (_VENV, AUTHORING),
@@ -96,20 +95,19 @@ ALLOWED: dict[str, tuple[str, str]] = {
     "example_branch_operator.py": (f"{_COMMON_COMPAT}; also {_VENV}", f"{PROVIDERS} and {AUTHORING}"),
     "example_branch_operator_decorator.py": (f"{_COMMON_COMPAT}; also {_VENV}", f"{PROVIDERS} and {AUTHORING}"),
     "example_bash_decorator.py": (_COMMON_COMPAT, PROVIDERS),
-    "example_external_task_parent_deferrable.py": (_COMMON_COMPAT, PROVIDERS),
-    "example_sensors.py": (_COMMON_COMPAT, PROVIDERS),
-    "example_short_circuit_decorator.py": (_COMMON_COMPAT, PROVIDERS),
-    "example_short_circuit_operator.py": (_COMMON_COMPAT, PROVIDERS),
     "example_task_state_store.py": (_EXECUTION_TIME, PROVIDERS),
     "example_task_state_store_async.py": (_EXECUTION_TIME, PROVIDERS),
     # Single DAGs whose run differs.
     "asset2_producer": (_RUNTIME_ASSETS + ": inlet_events[asset] raises KeyError", AUTHORING),
-    "asset_alias_example_alias_consumer": (_RUNTIME_ASSETS + ": inlet_events[alias] raises KeyError", AUTHORING),
-    "asset_alias_example_alias_consumer_with_no_taskflow": (
-        _RUNTIME_ASSETS + ": inlet_events[alias] raises KeyError",
+    # Not a riir difference: the cncf-kubernetes provider of the provider matrix installs the `kubernetes` library
+    # into riir's test venv, while Airflow's reference venv has no kubernetes, so there the file defines no DAG.
+    "example_kubernetes_executor": (_KUBERNETES_ONLY_HERE, "compat-tests set-up"),
+    "example_local_kubernetes_executor": (_KUBERNETES_ONLY_HERE, "compat-tests set-up"),
+    "read_asset_event": (
+        "Airflow's run fails and riir's succeeds: `inlet_events[asset][:-2]` with no events yet is an empty list in "
+        "riir; why Airflow's accessor fails there is not pinned down yet",
         AUTHORING,
     ),
-    "asset_with_extra_by_yield": (_RUNTIME_ASSETS + ": a task yielding Metadata(...) fails", AUTHORING),
     "example_asset_state_store_consumer": (_RUNTIME_ASSETS + ": asset_state_store is None", AUTHORING),
     "read_asset_event_from_classic": (
         _RUNTIME_ASSETS + ": `inlet_events.for_asset(...)` in a template does not render",
