@@ -22,6 +22,7 @@ import os
 import secrets
 import signal
 import socket
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -177,6 +178,10 @@ class Standalone:
                     self.say("")
             if self.args.demo:
                 code = await run_demo(self.args.demo_dag)
+                if sys.stdin.isatty() and not self.stopping.is_set():
+                    # A person at a terminal (`make demo`) gets to look at the run in the UI; scripts and CI stop.
+                    self.say("The demo run is done; the UI stays up until Ctrl-C.")
+                    await self.stopping.wait()
             else:
                 await self.stopping.wait()
         finally:
@@ -311,7 +316,13 @@ def register(groups: Any) -> None:
         "standalone", help="Run an all-in-one copy of riir-airflow (metastore, broker, one app per DAG file)"
     )
     p.add_argument("--dags", help="DAG folder (default: [core] dags_folder)")
-    p.add_argument("--demo", action="store_true", help="Trigger --demo-dag once ready, print its result and stop")
+    p.add_argument(
+        "--demo",
+        action="store_true",
+        help=(
+            "Trigger --demo-dag once ready and print its result, then stop (from a terminal: keep serving until Ctrl-C)"
+        ),
+    )
     p.add_argument("--demo-dag", default="example_etl", help="The DAG --demo triggers")
     p.add_argument("--no-broker", action="store_true", help="Do not start the broker")
     p.set_defaults(func=cmd_standalone)
