@@ -32,13 +32,7 @@ NOT_IMPORTABLE = {
     "airflow.providers.standard.triggers.external_task": "queries Airflow's ORM (SQLAlchemy models) from the "
     "triggerer; riir's ExternalTaskSensor is its own",
     "airflow.providers.standard.utils.sensor_helper": "queries Airflow's ORM (SQLAlchemy models)",
-    "airflow.providers.standard.operators.hitl": "human-in-the-loop operators: issue 13 item 4 (authoring surface)",
     "airflow.providers.standard.triggers.hitl": "human-in-the-loop operators: issue 13 item 4 (authoring surface)",
-    "airflow.providers.standard.decorators.python_virtualenv": "virtualenv tasks: issue 13 item 4",
-    "airflow.providers.standard.decorators.external_python": "virtualenv tasks: issue 13 item 4",
-    "airflow.providers.standard.decorators.branch_virtualenv": "virtualenv tasks: issue 13 item 4",
-    "airflow.providers.standard.decorators.branch_external_python": "virtualenv tasks: issue 13 item 4",
-    "airflow.providers.common.io.operators.file_transfer": "ObjectStoragePath: issue 13 item 4 (authoring surface)",
     "airflow.providers.common.io.state_store.backend": "needs fsspec (the provider's optional dependency)",
     "airflow.providers.common.io.xcom.backend": "needs fsspec (the provider's optional dependency)",
     "airflow.providers.common.sql.datafusion.engine": "needs datafusion (the provider's optional `datafusion` extra)",
