@@ -55,11 +55,17 @@ class AppProcess:
         )
 
     def output(self) -> str:
-        self.log.flush()
+        if not self.log.closed:
+            self.log.flush()
         return self.log_path.read_text()
 
     def terminate(self, timeout: float = 30) -> int:
         self.proc.send_signal(signal.SIGTERM)
+        return self.wait(timeout)
+
+    def wait(self, timeout: float = 30) -> int:
+        """Waits for the app to exit (after a SIGTERM sent earlier: a second one could land after the app's event
+        loop, and with it its signal handler, is gone, and kill it with the default action)."""
         try:
             return self.proc.wait(timeout)
         finally:

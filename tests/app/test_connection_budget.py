@@ -210,7 +210,7 @@ async def test_100_apps_on_one_default_postgresql(tmp_path: Path) -> None:
             for app in apps:
                 app.proc.send_signal(signal.SIGTERM)
             for app in apps:
-                assert app.terminate(60) == 0, app.output()
+                assert app.wait(60) == 0, app.output()
             logs = [a.log_path.read_text() for a in apps]
             assert not [text for text in logs if "Traceback" in text]
             # The server was full at times: some apps waited for their connection or shared one, and said so.
