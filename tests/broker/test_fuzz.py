@@ -69,6 +69,8 @@ def test_every_operation_refuses_a_missing_token(broker: Broker) -> None:
     with broker.client(None) as client:
         assert client.get("/api/v2/dagWarnings").status_code == 401
         assert (
-            client.get("/api/v2/dagWarnings", headers={"Authorization": f"Bearer {broker.tokens['viewer']}"}).status_code
+            client.get(
+                "/api/v2/dagWarnings", headers={"Authorization": f"Bearer {broker.tokens['viewer']}"}
+            ).status_code
             == 501
         )
