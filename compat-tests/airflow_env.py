@@ -6,6 +6,7 @@ scripts call `airflow_python()`. The venv lives in `$RIIR_AIRFLOW_VENV` or `~/.c
 
 from __future__ import annotations
 
+import fcntl
 import os
 import subprocess
 import sys
@@ -20,11 +21,16 @@ def airflow_python() -> Path:
     """Path of the reference venv's python, creating the venv first when needed."""
     if not READY.exists():
         VENV.parent.mkdir(parents=True, exist_ok=True)
-        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
-        pip = [str(VENV / "bin" / "python"), "-m", "pip", "install", "-q"]
-        subprocess.run([*pip, "--upgrade", "pip"], check=True)
-        subprocess.run([*pip, f"apache-airflow=={AIRFLOW_VERSION}", "croniter"], check=True)
-        READY.write_text(AIRFLOW_VERSION + "\n")
+        # Several test processes (xdist workers, compat scripts, a second checkout) may ask at once: one builds the
+        # venv while the others wait on the lock, then find it ready.
+        with open(VENV.parent / f".airflow-{AIRFLOW_VERSION}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not READY.exists():
+                subprocess.run([sys.executable, "-m", "venv", "--clear", str(VENV)], check=True)
+                pip = [str(VENV / "bin" / "python"), "-m", "pip", "install", "-q"]
+                subprocess.run([*pip, "--upgrade", "pip"], check=True)
+                subprocess.run([*pip, f"apache-airflow=={AIRFLOW_VERSION}", "croniter"], check=True)
+                READY.write_text(AIRFLOW_VERSION + "\n")
     return VENV / "bin" / "python"
 
 
