@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse, Response
 
 from riir_airflow._version import __version__
 from riir_airflow.broker.auth import AuthManager
+from riir_airflow.broker.timing import ServerTiming
 from riir_airflow.broker.hardening import RateLimiter, install_security_headers, parse_limit
 from riir_airflow.config import AirflowConfigParser, conf
 from riir_airflow.exceptions import AirflowBadRequest, AirflowException, AirflowNotFoundException, DagNotFound
@@ -175,4 +176,6 @@ def create_app(
     from riir_airflow.broker import ui
 
     ui.install(app)
+    # Outermost, so that it times everything the broker does for a request, middlewares included.
+    app.add_middleware(ServerTiming)
     return app
