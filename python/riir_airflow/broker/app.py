@@ -19,8 +19,8 @@ from fastapi.responses import JSONResponse, Response
 
 from riir_airflow._version import __version__
 from riir_airflow.broker.auth import AuthManager
-from riir_airflow.broker.timing import ServerTiming
 from riir_airflow.broker.hardening import RateLimiter, install_security_headers, parse_limit
+from riir_airflow.broker.timing import ServerTiming
 from riir_airflow.config import AirflowConfigParser, conf
 from riir_airflow.exceptions import AirflowBadRequest, AirflowException, AirflowNotFoundException, DagNotFound
 from riir_airflow.metastore.pool import create_pool, session_settings, settings_from_config

@@ -115,7 +115,7 @@ class GridCells:
 
     runs: list[DagRunRecord]  # oldest first
     by_task: dict[str, list[list[Any] | dict[str | None, int] | None]] = field(default_factory=dict)
-    by_index: dict[tuple[str, int], list[str | None | bool]] = field(default_factory=dict)
+    by_index: dict[tuple[str, int], list[str | bool | None]] = field(default_factory=dict)
 
 
 async def grid(db: Db, dag_id: str, *, limit: int = 25) -> GridCells:
@@ -128,7 +128,8 @@ async def grid(db: Db, dag_id: str, *, limit: int = 25) -> GridCells:
         )
         runs = from_rows(DagRunRecord, list(reversed(run_rows)))
         ti_rows = await conn.fetch(
-            "SELECT run_id, task_id, state, map_index FROM task_instance WHERE dag_id = $1 AND run_id = ANY($2::text[])",
+            "SELECT run_id, task_id, state, map_index FROM task_instance "
+            "WHERE dag_id = $1 AND run_id = ANY($2::text[])",
             dag_id, [r.run_id for r in runs],
         )  # fmt: skip
     result = GridCells(runs)
