@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime
 import json
 import os
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
@@ -34,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 import airflow_side  # noqa: E402
 import measure  # noqa: E402
-from harness import database, free_port, wait_until  # noqa: E402
+from harness import database, free_port, run_cli, wait_until  # noqa: E402
 from tests.broker.conftest import prepare_database  # noqa: E402
 
 DAGS = 100
@@ -147,7 +149,30 @@ def time_endpoints(client: httpx.Client, requests: int, last_run: str) -> dict[s
     return out
 
 
-def bench_riir(args: argparse.Namespace) -> tuple[dict[str, list[float]], int]:
+@dataclass
+class Side:
+    latencies: dict[str, list[float]]  # endpoint -> ms per request
+    tis: int
+    after_clean: dict[str, list[float]] | None = None
+    clean_seconds: float | None = None
+
+
+def clean_before(runs: int) -> str:
+    """`db clean`'s cut-off that removes the older half of the history (runs are hourly from 2025-01-01 01:00,
+    `runs` / 100 per DAG)."""
+    half = max(1, runs // DAGS) // 2
+    return (datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC) + datetime.timedelta(hours=half + 0.5)).isoformat()
+
+
+async def count_tis(dsn: str) -> int:
+    conn = await asyncpg.connect(dsn)
+    try:
+        return int(await conn.fetchval("SELECT count(*) FROM task_instance"))
+    finally:
+        await conn.close()
+
+
+def bench_riir(args: argparse.Namespace) -> Side:
     with database("bench_history") as dsn, tempfile.TemporaryDirectory() as home:
         started = time.monotonic()
         tis, last_run = asyncio.run(fill(dsn, args.runs))
@@ -174,13 +199,23 @@ def bench_riir(args: argparse.Namespace) -> tuple[dict[str, list[float]], int]:
             headers = {"Authorization": f"Bearer {token['access_token']}"}
             with httpx.Client(base_url=url, timeout=120, headers=headers) as client:
                 print("riir broker:", flush=True)
-                return time_endpoints(client, args.requests, last_run), tis
+                before = time_endpoints(client, args.requests, last_run)
+                if not args.clean:
+                    return Side(before, tis)
+                started = time.monotonic()
+                cli = [sys.executable, "-m", "riir_airflow.cli.main", "db", "clean", "--clean-before-timestamp",
+                       clean_before(args.runs), "--skip-archive", "-y"]  # fmt: skip
+                subprocess.run(cli, env=env, check=True, stdout=subprocess.DEVNULL)
+                clean_s = time.monotonic() - started
+                left = asyncio.run(count_tis(dsn))
+                print(f"riir db clean: {clean_s:.1f}s, {left} task instances left", flush=True)
+                return Side(before, tis, time_endpoints(client, args.requests, last_run), clean_s)
         finally:
             server.terminate()
             server.wait(30)
 
 
-def bench_airflow(args: argparse.Namespace) -> dict[str, list[float]]:
+def bench_airflow(args: argparse.Namespace) -> Side:
     with tempfile.TemporaryDirectory() as tmp, airflow_side.airflow_metastore(Path(tmp), airflow_dag_files()) as air:
         started = time.monotonic()
         air.sql(AIRFLOW_FILL.format(per_dag=max(1, args.runs // DAGS), tasks=TASKS))
@@ -190,7 +225,17 @@ def bench_airflow(args: argparse.Namespace) -> dict[str, list[float]]:
         last_run = air.scalar("SELECT max(run_id) FROM dag_run WHERE dag_id = 'hist_050'")
         with air.api_server() as client:
             print(f"airflow {airflow_side.AIRFLOW_VERSION} api-server:", flush=True)
-            return time_endpoints(client, args.airflow_requests, last_run)
+            before = time_endpoints(client, args.airflow_requests, last_run)
+            if not args.clean:
+                return Side(before, int(tis))
+            started = time.monotonic()
+            cut = clean_before(args.runs)
+            command = [*air.airflow, "db", "clean", "--clean-before-timestamp", cut, "--skip-archive", "-y"]
+            run_cli(command, air.env, air.home, 3600)
+            clean_s = time.monotonic() - started
+            left = air.scalar("SELECT count(*) FROM task_instance")
+            print(f"airflow db clean: {clean_s:.1f}s, {left} task instances left", flush=True)
+            return Side(before, int(tis), time_endpoints(client, args.airflow_requests, last_run), clean_s)
 
 
 def main() -> int:
@@ -199,22 +244,34 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=100, help="requests per endpoint to riir (default 100)")
     parser.add_argument("--airflow-requests", type=int, default=30, help="requests per endpoint to Airflow (30)")
     parser.add_argument("--riir-only", action="store_true", help="skip Airflow")
+    parser.add_argument("--no-clean", dest="clean", action="store_false",
+                        help="skip `db clean` of the older half and the measurements after it")  # fmt: skip
     args = parser.parse_args()
     run = measure.Run(f"history_{args.runs}", {"runs": args.runs, "tasks_per_run": TASKS, "requests": args.requests,
                                                 "airflow_requests": args.airflow_requests})  # fmt: skip
-    riir, tis = bench_riir(args)
-    air = {} if args.riir_only else bench_airflow(args)
-    for name, _ in ENDPOINTS:
-        mine, theirs = riir[name], air.get(name)
-        run.figure(f"{name}: p99", "ms", measure.percentile(mine, 0.99),
-                   measure.percentile(theirs, 0.99) if theirs else None, target="< 50")  # fmt: skip
-        run.figure(f"{name}: requests/s, one client", "req/s", 1000 * len(mine) / sum(mine),
-                   1000 * len(theirs) / sum(theirs) if theirs else None, target=">= 10x Airflow",
-                   lower_is_better=False)  # fmt: skip
-        run.figure(f"{name}: each request", "ms", mine, theirs)
+    riir = bench_riir(args)
+    air = None if args.riir_only else bench_airflow(args)
+
+    def figures(suffix: str, mine_all: dict[str, list[float]], theirs_all: dict[str, list[float]] | None) -> None:
+        for name, _ in ENDPOINTS:
+            mine, theirs = mine_all[name], (theirs_all or {}).get(name)
+            run.figure(f"{name}{suffix}: p99", "ms", measure.percentile(mine, 0.99),
+                       measure.percentile(theirs, 0.99) if theirs else None, target="< 50")  # fmt: skip
+            run.figure(f"{name}{suffix}: requests/s, one client", "req/s", 1000 * len(mine) / sum(mine),
+                       1000 * len(theirs) / sum(theirs) if theirs else None, target=">= 10x Airflow",
+                       lower_is_better=False)  # fmt: skip
+            run.figure(f"{name}{suffix}: each request", "ms", mine, theirs)
+
+    figures("", riir.latencies, air.latencies if air else None)
+    if riir.after_clean is not None and riir.clean_seconds is not None:
+        run.figure("db clean of the older half, --skip-archive", "s", riir.clean_seconds,
+                   air.clean_seconds if air else None)  # fmt: skip
+        figures(" (after db clean)", riir.after_clean, air.after_clean if air else None)
     run.notes.append(
-        f"{tis} task instances, {DAGS} DAGs; XCom and event-log rows: one per task instance. One worker each; "
-        "requests/s = requests / their summed latency, one request at a time."
+        f"{riir.tis} task instances, {DAGS} DAGs; XCom and event-log rows: one per task instance. One worker each; "
+        "requests/s = requests / their summed latency, one request at a time. `db clean --clean-before-timestamp "
+        f"{clean_before(args.runs)} --skip-archive -y` removes the older half of every table, then the endpoints "
+        "are timed again."
     )
     print(f"results: {run.save()}")
     run.print_table()

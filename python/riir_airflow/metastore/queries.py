@@ -133,11 +133,12 @@ class Counted:
 async def counted_total(conn: Conn, counted: Counted) -> int:
     if counted.table not in COUNTED_TABLES:
         raise ValueError(f"{counted.table} has no row counters")
+    args: list[Any] = [counted.table]
     if counted.dag_ids is None:
-        query, args = "SELECT coalesce(sum(n), 0) FROM riir_row_count WHERE table_name = $1", [counted.table]
+        query = "SELECT coalesce(sum(n), 0) FROM riir_row_count WHERE table_name = $1"
     else:
         query = "SELECT coalesce(sum(n), 0) FROM riir_row_count WHERE table_name = $1 AND dag_id = ANY($2::text[])"
-        args = [counted.table, list(counted.dag_ids)]
+        args.append(list(counted.dag_ids))
     return int(await conn.fetchval(query, *args))
 
 

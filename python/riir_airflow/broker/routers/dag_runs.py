@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Response
 
 from riir_airflow import json_schema
 from riir_airflow.broker.auth import Role
-from riir_airflow.broker.deps import CurrentUser, Page, Pool, order_by_param, requires
+from riir_airflow.broker.deps import CurrentUser, Page, Pool, ReadDb, order_by_param, requires
 from riir_airflow.broker.routers._common import ranges as to_ranges
 from riir_airflow.broker.routers._common import (
     require_dag,
@@ -49,7 +49,7 @@ def _random_suffix() -> str:
 
 @router.get("/dags/{dag_id}/dagRuns", response_model=DAGRunCollectionResponse)
 async def get_dag_runs(
-    pool: Pool,
+    pool: ReadDb,
     page: Page,
     dag_id: str,
     order_by: Annotated[list[str], Depends(order_by_param("id"))],

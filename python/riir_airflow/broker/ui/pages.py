@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 from markupsafe import Markup
 
 from riir_airflow.broker.auth import AuthError, Role
-from riir_airflow.broker.deps import Pool, get_auth
+from riir_airflow.broker.deps import Pool, ReadDb, get_auth
 from riir_airflow.broker.routers.discovery import app_status
 from riir_airflow.broker.ui import dag_model
 from riir_airflow.broker.ui.common import TOKEN_COOKIE, UiUser, render, require_role, ui_user
@@ -103,7 +103,7 @@ def _health(item: uq.DagListItem, stale_after: float, gone_after: float) -> str:
 @router.get("/dags", response_class=HTMLResponse)
 async def dag_list(
     request: Request,
-    pool: Pool,
+    pool: ReadDb,
     user: UiUser,
     search: str | None = None,
     tags: Annotated[list[str] | None, Query()] = None,
@@ -233,7 +233,7 @@ def _run_durations(runs: list[Any]) -> list[_RunBar]:
 @router.get("/dags/{dag_id}", response_class=HTMLResponse)
 async def dag_page(
     request: Request,
-    pool: Pool,
+    pool: ReadDb,
     user: UiUser,
     dag_id: str,
     tab: str = "overview",
@@ -254,7 +254,7 @@ async def dag_page(
 
 @router.get("/dags/{dag_id}/grid", response_class=HTMLResponse)
 async def grid_fragment(
-    request: Request, pool: Pool, user: UiUser, dag_id: str, runs: RunsQ = GRID_RUNS
+    request: Request, pool: ReadDb, user: UiUser, dag_id: str, runs: RunsQ = GRID_RUNS
 ) -> HTMLResponse:
     ctx = await _dag_context(pool, dag_id)
     ctx.update(await _grid_context(pool, dag_id, ctx["data"], runs))
