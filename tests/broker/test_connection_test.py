@@ -69,9 +69,18 @@ def test_stored_secrets_are_used_only_for_the_stored_endpoint(enabled: httpx.Cli
     async def store() -> None:
         pool = await create_pool(settings_from_config(broker.config, dsn=broker.dsn))
         try:
-            await s.set_connection(pool, ConnectionRecord(
-                conn_id="stored_pg", conn_type="postgres", description=None, host=pg.hostname, schema="postgres",
-                login=pg.username, password="not-needed-with-trust", port=pg.port, extra='{"connect_timeout": 5}'))  # fmt: skip
+            stored = ConnectionRecord(
+                conn_id="stored_pg",
+                conn_type="postgres",
+                description=None,
+                host=pg.hostname,
+                schema="postgres",
+                login=pg.username,
+                password="not-needed-with-trust",
+                port=pg.port,
+                extra='{"connect_timeout": 5}',
+            )
+            await s.set_connection(pool, stored)
         finally:
             await pool.close()
 

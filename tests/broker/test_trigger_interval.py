@@ -63,14 +63,16 @@ async def test_trigger_with_a_logical_date_gets_the_timetables_interval(broker: 
     with DAG(dag_id, schedule="@daily", start_date=START) as dag:
         pass
     document = serialize_dag(dag)
-    await q.upsert_dag(db, dag_id, fileloc=f"/dags/{dag_id}.py", relative_fileloc=f"{dag_id}.py", owners="x", tags=[],
-                       timetable_summary="@daily", timetable_description=None, is_paused_upon_creation=False)  # fmt: skip
+    await q.upsert_dag(db, dag_id, fileloc=f"/dags/{dag_id}.py", relative_fileloc=f"{dag_id}.py", owners="x",
+                       tags=[], timetable_summary="@daily", timetable_description=None,
+                       is_paused_upon_creation=False)  # fmt: skip
     await q.add_dag_version(db, dag_id, document, dag_hash(document), bundle_name="dags-folder")
     with broker.client() as client:
         answer = client.post(f"/api/v2/dags/{dag_id}/dagRuns", json={"logical_date": "2026-02-10T15:00:00Z"})
         assert answer.status_code == 200, answer.text
         run = answer.json()
         # Airflow 3.3: @daily is a CronTriggerTimetable with no interval: start = end = the logical date.
-        assert (run["data_interval_start"], run["data_interval_end"]) == ("2026-02-10T15:00:00Z", "2026-02-10T15:00:00Z")
+        when = "2026-02-10T15:00:00Z"
+        assert (run["data_interval_start"], run["data_interval_end"]) == (when, when)
         no_date = client.post(f"/api/v2/dags/{dag_id}/dagRuns", json={"logical_date": None}).json()
         assert (no_date["data_interval_start"], no_date["data_interval_end"]) == (None, None)

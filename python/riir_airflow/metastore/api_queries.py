@@ -205,8 +205,18 @@ async def list_tis_filtered(
                "duration", "pool", "queue", "priority_weight", "operator", "queued_dttm", "scheduled_dttm",
                "hostname", "updated_at", "pid")  # fmt: skip
     order = _order(fields, allowed, "dag_id, run_id, task_id, map_index")
-    only_dag = run_id is None and map_index is None and not (
-        task_ids or mapped_only or states or pools or queues or ranges or (task_id_pattern and task_id_pattern != "~")
+    only_dag = (
+        run_id is None
+        and map_index is None
+        and not (
+            task_ids
+            or mapped_only
+            or states
+            or pools
+            or queues
+            or ranges
+            or (task_id_pattern and task_id_pattern != "~")
+        )
     )
     counted = Counted("task_instance", None if dag_id is None else [dag_id]) if only_dag else None
     return await _page(db, TaskInstanceRecord, "task_instance", filters, order, limit, offset, counted)
