@@ -19,6 +19,7 @@ import asyncio
 import datetime
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -247,6 +248,8 @@ def main() -> int:
     parser.add_argument("--no-clean", dest="clean", action="store_false",
                         help="skip `db clean` of the older half and the measurements after it")  # fmt: skip
     args = parser.parse_args()
+    # SIGTERM (a stopped run) unwinds like Ctrl-C: servers stopped, databases dropped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     run = measure.Run(f"history_{args.runs}", {"runs": args.runs, "tasks_per_run": TASKS, "requests": args.requests,
                                                 "airflow_requests": args.airflow_requests})  # fmt: skip
     riir = bench_riir(args)

@@ -25,6 +25,7 @@ import asyncio
 import itertools
 import json
 import os
+import signal
 import sys
 import tempfile
 import time
@@ -305,6 +306,8 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=20, help="requests per page and side (default 20)")
     parser.add_argument("--riir-only", action="store_true", help="skip Airflow")
     args = parser.parse_args()
+    # SIGTERM (a stopped run) unwinds like Ctrl-C: servers stopped, databases dropped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     run = measure.Run("ui", {"dags": DAGS, "grid": f"{GRID_RUNS} runs x 100 tasks", "requests": args.requests})
     results: Results = {}
     bench_riir(args.requests, results)
