@@ -12,11 +12,11 @@ import pendulum
 import pytest
 from dateutil.relativedelta import relativedelta
 
-from riir_airflow._internal.serialization import dag_hash, serialize_dag
 from riir_airflow.broker.timetables import core_timetable, manual_data_interval
 from riir_airflow.broker.views import encoded_timetable
 from riir_airflow.metastore import queries as q
 from riir_airflow.sdk import DAG
+from riir_airflow.serialization.serialized_dag import dag_hash, serialize_dag
 from riir_airflow.timetables.events import EventsTimetable
 from riir_airflow.timetables.interval import CronDataIntervalTimetable, DeltaDataIntervalTimetable
 from riir_airflow.timetables.trigger import CronTriggerTimetable, DeltaTriggerTimetable, MultipleCronTriggerTimetable

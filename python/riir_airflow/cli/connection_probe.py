@@ -24,7 +24,7 @@ def main() -> int:
     except ValueError as exc:
         print(json.dumps({"status": False, "message": f"bad request to the probe: {exc}"}))
         return 2
-    from riir_airflow._internal.connection import Connection
+    from riir_airflow.authoring.connection import Connection
 
     transient = "".join(secrets.choice(string.ascii_lowercase + string.digits) for _ in range(16))
     connection = Connection(conn_id=transient, **{k: fields.get(k) for k in FIELDS})
