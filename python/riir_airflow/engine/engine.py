@@ -21,7 +21,14 @@ from typing import Any, TypeVar
 
 from riir_airflow._core import Planner
 from riir_airflow.engine.store import RunStore, XComReader
-from riir_airflow.engine.vocabulary import ACTIVE_TASK_STATES, STARTABLE_TASK_STATES, StateChange, TiSnapshot
+from riir_airflow.engine.vocabulary import (
+    ACTIVE_TASK_STATES,
+    PAST_DEPENDS_OK_STATES,
+    STARTABLE_TASK_STATES,
+    PastRun,
+    StateChange,
+    TiSnapshot,
+)
 
 log = logging.getLogger("riir_airflow.engine")
 T = TypeVar("T")
@@ -122,6 +129,39 @@ def next_retry_datetime(
     return end_date + delay
 
 
+def past_depends_met(dag: Any, task: Any, past: PastRun) -> bool:
+    """Airflow's PrevDagrunDep for a `depends_on_past` task: its instances in the previous run ended in success or
+    skipped, and with `wait_for_downstream` so did those of its immediate downstream tasks. The first run (or the
+    first of a backfill) may go; with catchup, so may a task that started after the previous run's logical date;
+    with `ignore_first_depends_on_past`, a task that has no instance in any earlier run."""
+    if not past.exists or past.first_in_backfill:
+        return True
+    start = getattr(task, "start_date", None)
+    if dag.catchup and start is not None and past.logical_date is not None and past.logical_date < start:
+        return True
+    states = past.states.get(task.task_id)
+    if not states:  # the task has no instance in the previous run
+        return bool(task.ignore_first_depends_on_past) and task.task_id not in past.tasks_run_before
+    if any(state not in PAST_DEPENDS_OK_STATES for state in states):
+        return False
+    if task.wait_for_downstream:
+        for downstream in task.downstream_task_ids:
+            if any(state not in PAST_DEPENDS_OK_STATES for state in past.states.get(downstream, ())):
+                return False
+    return True
+
+
+def past_task_ids(dag: Any) -> frozenset[str]:
+    """The tasks whose instances in the previous run depends_on_past / wait_for_downstream read."""
+    ids: set[str] = set()
+    for task in dag.tasks:
+        if task.depends_on_past:
+            ids.add(task.task_id)
+            if task.wait_for_downstream:
+                ids.update(task.downstream_task_ids)
+    return frozenset(ids)
+
+
 def lost_try_state(try_number: int, max_tries: int) -> str:
     """The end of a try whose process vanished without a result: retried while retries are left."""
     return "up_for_retry" if try_number <= max_tries else "failed"
@@ -186,6 +226,7 @@ class RunEngine:
         self.store = store
         self.measure = measure
         self.planner = planner_for(dag)
+        self.past_task_ids = past_task_ids(dag)  # empty for most DAGs: then the past is never read
 
     async def schedule_runs(self, runs: Sequence[tuple[str, Any]], now: dt.datetime) -> dict[str, RunPass]:
         """Plans each running run (run_id, logical_date) until it settles, highest priority first within a run, with
@@ -208,6 +249,7 @@ class RunEngine:
         """Plans the run until it settles: returns the tries made ready, and whether the run ended."""
         result = RunPass()
         ready: dict[tuple[str, int], TiSnapshot] = {}
+        past: PastRun | None = None  # read once per call, when a depends_on_past task is up
         for _ in range(MAX_PASSES):
             current = snapshot if snapshot is not None else await self.store.task_states(run_id)
             snapshot = None  # later passes read again what the earlier ones changed
@@ -226,6 +268,11 @@ class RunEngine:
             for key in plan["to_run"]:
                 ti = rows[key]
                 task = self.dag.task_dict[ti.task_id]
+                if task.depends_on_past:
+                    if past is None:
+                        past = await self.store.past_run(run_id, self.past_task_ids, skip_manual=bool(self.dag.catchup))
+                    if not past_depends_met(self.dag, task, past):
+                        continue  # the previous run's end (or a clear of it) wakes the host
                 if ti.map_index == -1 and needs_expansion(task):
                     expanded |= await self._expand(run_id, task, changes)
                     continue

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -37,6 +38,7 @@ __all__ = [
     "GetConnection",
     "GetVariable",
     "Reply",
+    "PastRun",
     "ReportResult",
     "Request",
     "SetVariable",
@@ -342,3 +344,22 @@ class TiSnapshot:
     @property
     def key(self) -> tuple[str, int]:
         return self.task_id, self.map_index
+
+
+# Where a task instance of the previous run lets a `depends_on_past` task run (Airflow's PrevDagrunDep).
+PAST_DEPENDS_OK_STATES: frozenset[str | None] = frozenset({"success", "skipped"})
+
+
+@dataclass(frozen=True, slots=True)
+class PastRun:
+    """What Airflow's `PrevDagrunDep` reads about the runs before a run, for its `depends_on_past` tasks.
+
+    The previous run is the one with the latest logical date before this run's (not counting manual runs when the
+    DAG has catchup on, as Airflow's `get_previous_scheduled_dagrun`).
+    """
+
+    exists: bool = False  # False: no previous run (or this run has no logical date): the first run may go
+    first_in_backfill: bool = False  # the first run of a backfill does not depend on the past
+    logical_date: dt.datetime | None = None  # the previous run's
+    states: Mapping[str, tuple[str | None, ...]] = field(default_factory=dict)  # task_id -> its TIs' states there
+    tasks_run_before: frozenset[str] = frozenset()  # tasks with an instance in any earlier run

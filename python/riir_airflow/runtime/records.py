@@ -100,11 +100,51 @@ class RunStore(Protocol):
         ...
 
 
+class RunHistory:
+    """The runs `dags test` made in this process, when the caller keeps them (Airflow's `dags test` keeps its runs in
+    its database): what depends_on_past, the `prev_*_success` context values and `xcom_pull` across runs read.
+
+    `dag.test()` starts each run with an empty history, like Airflow's on a fresh database; tests that drive several
+    runs share one.
+    """
+
+    def __init__(self) -> None:
+        self.stores: dict[tuple[str, str], InMemoryRunStore] = {}
+
+    def add(self, store: InMemoryRunStore) -> None:
+        self.stores[(store.run.dag_id, store.run.run_id)] = store
+        store.history = self
+
+    def runs_of(self, dag_id: str) -> list[InMemoryRunStore]:
+        """The DAG's runs, oldest logical date (or run_after) first."""
+        found = [s for (d, _), s in self.stores.items() if d == dag_id]
+        return sorted(found, key=lambda s: s.run.logical_date or s.run.run_after)
+
+    def get(self, dag_id: str, run_id: str) -> InMemoryRunStore | None:
+        return self.stores.get((dag_id, run_id))
+
+    def before(self, run: DagRunRecord, *, skip_manual: bool = False) -> list[InMemoryRunStore]:
+        """The DAG's runs with a logical date before `run`'s, latest first (none when `run` has no logical date)."""
+        if run.logical_date is None:
+            return []
+        earlier = [
+            s
+            for s in self.runs_of(run.dag_id)
+            if s.run.logical_date is not None
+            and s.run.logical_date < run.logical_date
+            and not (skip_manual and s.run.run_type == "manual")
+        ]
+        return earlier[::-1]
+
+
 class InMemoryRunStore:
     """Task instances and XComs of one run, kept in this process (used by `dags test`)."""
 
-    def __init__(self, run: DagRunRecord) -> None:
+    def __init__(self, run: DagRunRecord, history: RunHistory | None = None) -> None:
         self.run = run
+        self.history: RunHistory | None = None
+        if history is not None:
+            history.add(self)
         self.task_instances: dict[tuple[str, int], TaskInstanceRecord] = {}
         # (task_id, map_index, key) -> JSON text of the serialized value, as the metastore keeps it.
         self.xcoms: dict[tuple[str, int, str], str] = {}

@@ -1,0 +1,87 @@
+"""Semantics across runs in the engine over the memory store (runs sharing a `RunHistory`, as Airflow's `dags test`
+runs share its database): depends_on_past, wait_for_downstream, ignore_first_depends_on_past."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pendulum
+
+from riir_airflow.engine.engine import run_sync
+from riir_airflow.exceptions import AirflowSkipException
+from riir_airflow.providers.standard.operators.empty import EmptyOperator
+from riir_airflow.providers.standard.operators.python import PythonOperator
+from riir_airflow.runtime.local import LocalRun, create_test_run, run_dag_locally
+from riir_airflow.runtime.records import RunHistory
+from riir_airflow.sdk import DAG
+
+DAY1 = pendulum.datetime(2024, 1, 1, tz="UTC")
+DAY2 = pendulum.datetime(2024, 1, 2, tz="UTC")
+
+
+def _fail() -> None:
+    raise ValueError("boom")
+
+
+def _skip() -> None:
+    raise AirflowSkipException("nothing to do")
+
+
+def _ready(dag: DAG, history: RunHistory, logical_date: Any) -> list[str]:
+    """The tries the engine makes ready in a new run after the history's runs."""
+    local = LocalRun(dag, create_test_run(dag, logical_date), history)
+    decided = run_sync(local.engine.schedule_run(local.runs.run.run_id, logical_date, pendulum.now("UTC")))
+    assert decided.run_state == "running"
+    return sorted(ti.task_id for ti in decided.ready)
+
+
+def test_depends_on_past_waits_for_a_failed_previous_instance_but_not_the_first_run() -> None:
+    with DAG("dop", schedule="@daily", start_date=DAY1) as dag:
+        PythonOperator(task_id="a", python_callable=_fail, depends_on_past=True)
+        EmptyOperator(task_id="free")
+    history = RunHistory()
+    first = run_dag_locally(dag, logical_date=DAY1, history=history)  # the first run is not held back
+    assert {r.task_id: r.state for r in first.task_instances()} == {"a": "failed", "free": "success"}
+    assert _ready(dag, history, DAY2) == ["free"]  # `a` waits: its previous instance failed
+
+
+def test_depends_on_past_lets_a_skipped_previous_instance_through() -> None:
+    with DAG("dop_skip", schedule="@daily", start_date=DAY1) as dag:
+        PythonOperator(task_id="a", python_callable=_skip, depends_on_past=True)
+    history = RunHistory()
+    assert run_dag_locally(dag, logical_date=DAY1, history=history).state == "success"
+    assert _ready(dag, history, DAY2) == ["a"]
+
+
+def test_previous_run_is_the_latest_logical_date_before_this_one() -> None:
+    with DAG("dop_order", schedule="@daily", start_date=DAY1) as dag:
+        PythonOperator(task_id="a", python_callable=_fail, depends_on_past=True)
+    history = RunHistory()
+    run_dag_locally(dag, logical_date=DAY2, history=history)  # a later run failed...
+    # ...but the run of DAY1 comes before it, and there is nothing before DAY1: it is the first.
+    assert _ready(dag, history, DAY1) == ["a"]
+
+
+def test_wait_for_downstream_needs_the_previous_downstream_tasks_done() -> None:
+    with DAG("wfd", schedule="@daily", start_date=DAY1) as dag:
+        a = EmptyOperator(task_id="a", wait_for_downstream=True)
+        b = PythonOperator(task_id="b", python_callable=_fail)
+        c = EmptyOperator(task_id="c")
+        a >> b >> c  # c is not an immediate downstream of a: its state does not count
+    history = RunHistory()
+    run_dag_locally(dag, logical_date=DAY1, history=history)
+    assert a.depends_on_past  # wait_for_downstream implies it, as in Airflow
+    assert _ready(dag, history, DAY2) == []
+
+
+def test_ignore_first_depends_on_past_for_a_task_new_in_this_version() -> None:
+    with DAG("dop_new", schedule="@daily", start_date=DAY1) as v1:
+        EmptyOperator(task_id="old")
+    history = RunHistory()
+    run_dag_locally(v1, logical_date=DAY1, history=history)
+    with DAG("dop_new", schedule="@daily", start_date=DAY1) as v2:
+        EmptyOperator(task_id="old")
+        EmptyOperator(task_id="strict", depends_on_past=True)
+        EmptyOperator(task_id="lenient", depends_on_past=True, ignore_first_depends_on_past=True)
+    # `strict` had no instance in the previous run: Airflow holds it ("the previous task instance has not run yet").
+    assert _ready(v2, history, DAY2) == ["lenient", "old"]
