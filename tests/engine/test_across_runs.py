@@ -85,3 +85,53 @@ def test_ignore_first_depends_on_past_for_a_task_new_in_this_version() -> None:
         EmptyOperator(task_id="lenient", depends_on_past=True, ignore_first_depends_on_past=True)
     # `strict` had no instance in the previous run: Airflow holds it ("the previous task instance has not run yet").
     assert _ready(v2, history, DAY2) == ["lenient", "old"]
+
+
+def test_prev_success_context_values_come_from_the_latest_successful_earlier_run() -> None:
+    seen: list[dict[str, Any]] = []
+
+    def look(**context: Any) -> None:
+        keys = ("prev_data_interval_start_success", "prev_data_interval_end_success", "prev_start_date_success")
+        seen.append({k: context[k] for k in keys})
+        if context["logical_date"] == DAY2:
+            raise ValueError("the second run fails")
+
+    with DAG("prev_success", schedule="@daily", start_date=DAY1) as dag:
+        PythonOperator(task_id="look", python_callable=look)
+    history = RunHistory()
+    first = run_dag_locally(dag, logical_date=DAY1, history=history)
+    run_dag_locally(dag, logical_date=DAY2, history=history)  # failed: not a "success" run
+    run_dag_locally(dag, logical_date=DAY2.add(days=1), history=history)
+    assert seen[0] == dict.fromkeys(seen[0])  # the first run has no previous success
+    for later in seen[1:]:
+        assert later == {
+            "prev_data_interval_start_success": first.run.data_interval_start,
+            "prev_data_interval_end_success": first.run.data_interval_end,
+            "prev_start_date_success": first.run.start_date,
+        }
+
+
+def test_xcom_pull_of_another_run_another_dag_and_prior_dates() -> None:
+    pulled: dict[str, Any] = {}
+
+    with DAG("producer", schedule="@daily", start_date=DAY1) as producer:
+        PythonOperator(task_id="make", python_callable=lambda logical_date: logical_date.day)
+
+    def consume(ti: Any, logical_date: Any) -> None:
+        pulled[logical_date.day] = {
+            "this_run": ti.xcom_pull(task_ids="make"),
+            "prior_one": ti.xcom_pull(task_ids="make", include_prior_dates=True, map_indexes=-1),
+            "prior_all": ti.xcom_pull(task_ids="make", include_prior_dates=True),
+            "other_dag": ti.xcom_pull(task_ids="make", dag_id="producer", run_id=producer_run_id),
+        }
+
+    with DAG("consumer", schedule="@daily", start_date=DAY1) as consumer:
+        made = PythonOperator(task_id="make", python_callable=lambda logical_date: logical_date.day * 10)
+        made >> PythonOperator(task_id="consume", python_callable=consume)
+    history = RunHistory()
+    producer_run_id = run_dag_locally(producer, logical_date=DAY1, history=history).run.run_id
+    run_dag_locally(consumer, logical_date=DAY1, history=history)
+    run_dag_locally(consumer, logical_date=DAY2, history=history)
+    assert pulled[1] == {"this_run": 10, "prior_one": 10, "prior_all": 10, "other_dag": 1}
+    # One value: the latest run's; all of them: the earliest run's first (as Airflow 3.3.2's dags test gives them).
+    assert pulled[2] == {"this_run": 20, "prior_one": 20, "prior_all": [10, 20], "other_dag": 1}

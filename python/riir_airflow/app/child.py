@@ -32,6 +32,7 @@ from riir_airflow.engine.vocabulary import (
     GetAssetEvents,
     GetConnection,
     GetVariable,
+    PreviousSuccess,
     ReportResult,
     SetVariable,
     TriggerRun,
@@ -52,12 +53,23 @@ LOG_FORMAT = "[%(asctime)s] {%(filename)s:%(lineno)d} %(levelname)s - %(message)
 class ChannelRunStore:
     """XComs as a task process sees them: its own pushes stay here (sent with the result), others come from the app."""
 
-    def __init__(self, run: DagRunRecord, client: ChannelClient, task_id: str, map_index: int) -> None:
+    def __init__(
+        self,
+        run: DagRunRecord,
+        client: ChannelClient,
+        task_id: str,
+        map_index: int,
+        previous: PreviousSuccess | None = None,
+    ) -> None:
         self.run = run
+        self.previous = previous
         self.client = client
         self.task_instances: dict[tuple[str, int], TaskInstanceRecord] = {}
         self.own = (task_id, map_index)
         self.pushed: dict[str, Any] = {}
+
+    def previous_success(self) -> PreviousSuccess | None:
+        return self.previous  # read by the app when it claimed the try
 
     def xcom_set(self, task_id: str, map_index: int, key: str, value: Any) -> None:
         self.pushed[key] = serde.serialize(value)
@@ -65,17 +77,42 @@ class ChannelRunStore:
     def xcom_clear(self, task_id: str, map_index: int) -> None:
         self.pushed.clear()
 
-    def xcom_get_one(self, task_id: str, map_index: int | None, key: str) -> tuple[bool, Any]:
+    def xcom_get_one(
+        self,
+        task_id: str,
+        map_index: int | None,
+        key: str,
+        *,
+        dag_id: str | None = None,
+        run_id: str | None = None,
+        include_prior_dates: bool = False,
+    ) -> tuple[bool, Any]:
         wanted = -1 if map_index is None else map_index
-        if (task_id, wanted) == self.own and key in self.pushed:
+        this_run = dag_id is None and run_id is None
+        if this_run and (task_id, wanted) == self.own and key in self.pushed and not include_prior_dates:
             return True, serde.deserialize(self.pushed[key])
-        reply = self.client.request(XComGetOne(task_id=task_id, map_index=wanted, key=key))
+        reply = self.client.request(
+            XComGetOne(
+                task_id=task_id, map_index=wanted, key=key, dag_id=dag_id, run_id=run_id,
+                include_prior_dates=include_prior_dates,
+            )
+        )  # fmt: skip
         if not reply["found"]:
             return False, None
         return True, serde.deserialize(reply["value"])
 
-    def xcom_get_all(self, task_id: str, key: str) -> list[Any] | None:
-        values = self.client.request(XComGetAll(task_id=task_id, key=key))
+    def xcom_get_all(
+        self,
+        task_id: str,
+        key: str,
+        *,
+        dag_id: str | None = None,
+        run_id: str | None = None,
+        include_prior_dates: bool = False,
+    ) -> list[Any] | None:
+        values = self.client.request(
+            XComGetAll(task_id=task_id, key=key, dag_id=dag_id, run_id=run_id, include_prior_dates=include_prior_dates)
+        )
         return None if values is None else [serde.deserialize(v) for v in values]
 
     def xcom_count(self, task_id: str, key: str) -> int:
@@ -259,7 +296,7 @@ def run_child(
             _switch_user(str(run_as))
             if limits is not None:
                 apply_process_limit_for_user(limits)
-        store = ChannelRunStore(run, client, claim.task_id, claim.map_index)
+        store = ChannelRunStore(run, client, claim.task_id, claim.map_index, claim.previous_success)
         record = TaskInstanceRecord(
             claim.task_id,
             claim.map_index,

@@ -41,7 +41,7 @@ from riir_airflow.engine.vocabulary import (
     XComGetOne,
     from_wire,
 )
-from riir_airflow.metastore import asset_event_queries, hitl_queries, queries
+from riir_airflow.metastore import asset_event_queries, cross_run_queries, hitl_queries, queries
 from riir_airflow.metastore import secrets as store_secrets
 from riir_airflow.metastore.records import TaskInstanceKey
 from riir_airflow.runtime.records import DagRunRecord
@@ -116,10 +116,15 @@ class ForkExecutor:
     # --- requests from a task process ---------------------------------------------------------------------------
     async def _answer(self, key: TaskInstanceKey, request: Request) -> Any:
         match request:
+            case XComGetOne() if request.dag_id or request.run_id or request.include_prior_dates:
+                rows = await self._read_xcoms(key, request, request.map_index)
+                return {"found": bool(rows), "value": rows[0][1] if rows else None}
+            case XComGetAll() if request.dag_id or request.run_id or request.include_prior_dates:
+                rows = await self._read_xcoms(key, request, None)
+                # Map index order; among equal ones the earliest run first, as Airflow returns them.
+                return [value for _, value in sorted(reversed(rows), key=lambda row: row[0])] if rows else None
             case XComGetOne():
-                other = TaskInstanceKey(
-                    request.dag_id or key.dag_id, request.run_id or key.run_id, request.task_id, request.map_index
-                )
+                other = TaskInstanceKey(key.dag_id, key.run_id, request.task_id, request.map_index)
                 record = await queries.get_xcom(self.db, other, request.key)
                 return {"found": record is not None, "value": None if record is None else record.value}
             case XComGetAll() | XComCount():
@@ -162,6 +167,17 @@ class ForkExecutor:
             case UpsertHITLDetail():
                 await hitl_queries.upsert_request(self.db, key, request.detail)
                 return None
+
+    async def _read_xcoms(
+        self, key: TaskInstanceKey, request: XComGetOne | XComGetAll, map_index: int | None
+    ) -> list[tuple[int, Any]]:
+        """XComs of another run or DAG, or of the earlier runs too (latest run first); another DAG's through the
+        checked function that lets a confined app read only what its grant allows."""
+        dag_id = request.dag_id or key.dag_id
+        return await cross_run_queries.read_xcoms(
+            self.db, dag_id, request.run_id or key.run_id, request.task_id, request.key, map_index=map_index,
+            include_prior_dates=request.include_prior_dates, own_dag=dag_id == key.dag_id,
+        )  # fmt: skip
 
     async def _serve(self, key: TaskInstanceKey, sock: socket.socket, token: str) -> TryResult | None:
         reader, writer = await asyncio.open_connection(sock=sock)

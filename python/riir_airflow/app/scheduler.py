@@ -22,9 +22,9 @@ import pendulum
 from riir_airflow.app.executor import ForkExecutor, ProcessOutcome, RunningTry
 from riir_airflow.engine.engine import RunEngine, group_map_index, lost_try_state
 from riir_airflow.engine.metastore_store import MetastoreStore, run_view
-from riir_airflow.engine.vocabulary import Claim, Deferral, TriggerRun, TryResult
+from riir_airflow.engine.vocabulary import Claim, Deferral, PreviousSuccess, TriggerRun, TryResult
 from riir_airflow.exceptions import DagRunAlreadyExists
-from riir_airflow.metastore import app_queries, hitl_queries, queries
+from riir_airflow.metastore import app_queries, cross_run_queries, hitl_queries, queries
 from riir_airflow.metastore.connections import transient
 from riir_airflow.metastore.records import NewTaskInstance, StateChange, TaskInstanceKey
 from riir_airflow.plugins.listeners import notify
@@ -99,6 +99,9 @@ class DagScheduler:
         self.triggers: set[asyncio.Task[None]] = set()
         self.runs: dict[str, Any] = {}  # the running runs of the current loop turn, by run_id
         self.echoes: dict[tuple[Any, ...], float] = {}
+        # run_id -> its previous successful run (the prev_*_success context values), read once per run and forgotten
+        # when a run of the DAG finishes (which may change the answer).
+        self.previous_success: dict[str, PreviousSuccess | None] = {}
 
     # --- runs -----------------------------------------------------------------------------------------------------
     async def create_scheduled_runs(self, now: dt.datetime) -> None:
@@ -212,6 +215,7 @@ class DagScheduler:
                 self._remember_wakeup(run_pass.wakeup)
             finished = self.store.finished_runs.pop(run_id, None)
             if run_pass.finished and finished is not None:
+                self.previous_success.clear()  # a run that ended may be another's previous successful run
                 log.info("Dag run %s of %s finished: %s", run_id, self.dag.dag_id, run_pass.run_state)
                 self.executor.launch_dag_callbacks(self.dag, run_view(finished))
                 if run_pass.run_state in ("success", "failed"):  # listeners run off the loop; the scheduler waits
@@ -253,6 +257,7 @@ class DagScheduler:
                 next_method=started.next_method,
                 next_kwargs=started.next_kwargs,
                 group_map_index=group_map_index(task, ti.map_index),
+                previous_success=await self._previous_success(run),
                 **await self._reschedule_fields(task, ti.id),
             )
             timeout = task.execution_timeout.total_seconds() if task.execution_timeout else None
@@ -261,6 +266,20 @@ class DagScheduler:
             entry = Claimed(ti.id, key, started.try_number, started.max_tries, running)
             self.claimed[ti.id] = entry
             running.done.add_done_callback(self._on_done(entry))
+
+    async def _previous_success(self, run: Any) -> PreviousSuccess | None:
+        if run.logical_date is None:
+            return None
+        if run.run_id not in self.previous_success:
+            found = await cross_run_queries.previous_successful_run(self.db, self.dag.dag_id, run.logical_date)
+            self.previous_success[run.run_id] = (
+                None
+                if found is None
+                else PreviousSuccess(
+                    found["data_interval_start"], found["data_interval_end"], found["start_date"], found["end_date"]
+                )
+            )
+        return self.previous_success[run.run_id]
 
     async def _reschedule_fields(self, task: Any, ti_id: Any) -> dict[str, Any]:
         """A reschedule-mode sensor's count and first poke (read only for such sensors: no cost on other hops)."""

@@ -39,6 +39,7 @@ __all__ = [
     "GetVariable",
     "Reply",
     "PastRun",
+    "PreviousSuccess",
     "ReportResult",
     "Request",
     "SetVariable",
@@ -66,6 +67,16 @@ FINISHED_RUN_STATES: frozenset[str] = frozenset({"success", "failed"})
 
 
 @dataclass(frozen=True, slots=True)
+class PreviousSuccess:
+    """The latest successful run before a run (by logical date): the `prev_*_success` context values."""
+
+    data_interval_start: dt.datetime | None = None
+    data_interval_end: dt.datetime | None = None
+    start_date: dt.datetime | None = None
+    end_date: dt.datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Claim:
     """One try a task process runs: the task instance, which try, and how a resumed deferral continues."""
 
@@ -78,6 +89,7 @@ class Claim:
     group_map_index: int | None = None  # the index of the mapped task group the task sits in, if any
     reschedule_count: int = 0  # a sensor in reschedule mode: how often it was rescheduled so far
     first_reschedule_date: dt.datetime | None = None  # and when its first poke started (for its timeout)
+    previous_success: PreviousSuccess | None = None  # the run's previous successful run, if any
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,11 +158,15 @@ class XComGetOne:
 
 @dataclass(frozen=True, slots=True)
 class XComGetAll:
-    """Every map index's XCom of a task (in map index order)."""
+    """Every map index's XCom of a task (in map index order): of this run unless `dag_id` / `run_id` say otherwise;
+    with `include_prior_dates`, those of this and the earlier runs of that DAG too."""
 
     OP: ClassVar[str] = "xcom_get_all"
     task_id: str
     key: str
+    dag_id: str | None = None
+    run_id: str | None = None
+    include_prior_dates: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -90,10 +90,10 @@ async def read_xcoms(
     index or all of them. Another DAG's are read through the checked function `riir_read_xcoms`."""
     if not own_dag:
         rows = await db.fetch(
-            "SELECT map_index, value FROM riir_read_xcoms($1, $2, $3, $4, $5, $6)",
+            "SELECT xcom_map_index, xcom_value FROM riir_read_xcoms($1, $2, $3, $4, $5, $6)",
             dag_id, run_id, task_id, key, map_index, include_prior_dates,
         )  # fmt: skip
-        return [(r["map_index"], r["value"]) for r in rows]
+        return [(r["xcom_map_index"], r["xcom_value"]) for r in rows]
     rows = await db.fetch(
         """
         SELECT x.map_index, x.value FROM xcom x JOIN dag_run r ON r.dag_id = x.dag_id AND r.run_id = x.run_id
@@ -101,7 +101,7 @@ async def read_xcoms(
           AND CASE WHEN $6 THEN coalesce(r.logical_date, r.run_after) <= (
                     SELECT coalesce(m.logical_date, m.run_after) FROM dag_run m WHERE m.dag_id = $1 AND m.run_id = $2)
                ELSE x.run_id = $2 END
-        ORDER BY r.logical_date DESC NULLS LAST, x.timestamp DESC
+        ORDER BY r.logical_date DESC, x.timestamp DESC
         """,
         dag_id, run_id, task_id, key, map_index, include_prior_dates,
     )  # fmt: skip

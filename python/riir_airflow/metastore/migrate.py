@@ -61,6 +61,7 @@ OWNED_FUNCTIONS = (
     "riir_pool_usage",
     "riir_trigger_dag_run",
     "riir_external_task_count",
+    "riir_read_xcoms",  # 0011
 )
 
 

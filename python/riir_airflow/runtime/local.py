@@ -162,6 +162,8 @@ class LocalRun:
         record.rendered_map_index = outcome.rendered_map_index
         record.state = outcome.state
         if outcome.state == "up_for_retry":
+            # As Airflow's prepare_db_for_next_try: the next try starts with no reschedules.
+            record.reschedule_count, record.first_reschedule_date = 0, None
             task = self.dag.task_dict[record.task_id]
             record.next_retry_at = next_retry_datetime(
                 task, self.dag.dag_id, self.runs.run.logical_date, record.try_number, now
