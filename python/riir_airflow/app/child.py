@@ -232,7 +232,7 @@ def try_result(outcome: TryOutcome, pushed: dict[str, Any]) -> TryResult:
     )
 
 
-def run_dag_callbacks(dag: Any, run: DagRunRecord, log_fd: int) -> NoReturn:
+def run_dag_callbacks(dag: Any, run: DagRunRecord, log_fd: int, reason: str | None = None) -> NoReturn:
     """Runs the DAG's on_success/on_failure callbacks for a finished run (user code, so in its own process)."""
     code = 0
     try:
@@ -248,7 +248,7 @@ def run_dag_callbacks(dag: Any, run: DagRunRecord, log_fd: int) -> NoReturn:
             "dag_run": DagRunView(run),
             "run_id": run.run_id,
             "params": dag.params.validate(),
-            "reason": "success" if run.state == "success" else "task_failure",
+            "reason": reason or ("success" if run.state == "success" else "task_failure"),
         }
         if run.logical_date is not None:
             context.update(logical_date=run.logical_date, ds=run.logical_date.strftime("%Y-%m-%d"))

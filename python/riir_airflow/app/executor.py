@@ -318,8 +318,9 @@ class ForkExecutor:
         if not running.done.done():
             running.done.set_result(ProcessOutcome(code, result, running.pid, lines, killed))
 
-    def launch_dag_callbacks(self, dag: Any, run: DagRunRecord) -> None:
-        """Runs a finished run's DAG-level callbacks in a child process; its output goes to the app's log."""
+    def launch_dag_callbacks(self, dag: Any, run: DagRunRecord, reason: str | None = None) -> None:
+        """Runs a finished run's DAG-level callbacks in a child process (`reason` as Airflow gives it: success,
+        task_failure, timed_out); its output goes to the app's log."""
         from riir_airflow.app.child import run_dag_callbacks
 
         callbacks = dag.on_success_callback if run.state == "success" else dag.on_failure_callback
@@ -329,7 +330,7 @@ class ForkExecutor:
         pid = os.fork()
         if pid == 0:
             os.close(read_fd)
-            run_dag_callbacks(dag, run, write_fd)
+            run_dag_callbacks(dag, run, write_fd, reason)
         os.close(write_fd)
 
         async def collect() -> None:

@@ -208,20 +208,51 @@ class DagScheduler:
     # --- one run --------------------------------------------------------------------------------------------------
     async def schedule_runs(self, runs: list[Any], now: dt.datetime) -> None:
         """The engine's pass over the running runs; a run it finished gets its DAG callbacks."""
-        decided = await self.engine.schedule_runs([(run.run_id, run.logical_date) for run in runs], now)
+        decided = await self.engine.schedule_runs(
+            [(run.run_id, run.logical_date, run.start_date) for run in runs], now
+        )
+        timeout = getattr(self.dag, "dagrun_timeout", None)
+        for run in runs:
+            if timeout and run.start_date is not None and decided[run.run_id].run_state == "running":
+                self._remember_wakeup(run.start_date + timeout)  # when its dagrun_timeout fails it
         for run_id, run_pass in decided.items():
             self.scheduled += run_pass.scheduled
             if run_pass.wakeup is not None:
                 self._remember_wakeup(run_pass.wakeup)
+            for task_id, map_index in run_pass.stopped:  # ended by the dagrun_timeout while they ran
+                running = self.executor.running.get((self.dag.dag_id, run_id, task_id, map_index))
+                if running is not None:
+                    self.executor.kill(running)
             finished = self.store.finished_runs.pop(run_id, None)
             if run_pass.finished and finished is not None:
                 self.previous_success.clear()  # a run that ended may be another's previous successful run
                 log.info("Dag run %s of %s finished: %s", run_id, self.dag.dag_id, run_pass.run_state)
-                self.executor.launch_dag_callbacks(self.dag, run_view(finished))
+                if run_pass.timed_out:
+                    reason = "timed_out"
+                else:
+                    reason = "success" if run_pass.run_state == "success" else "task_failure"
+                self.executor.launch_dag_callbacks(self.dag, run_view(finished), reason)
                 if run_pass.run_state in ("success", "failed"):  # listeners run off the loop; the scheduler waits
-                    msg = "success" if run_pass.run_state == "success" else "task_failure"
-                    await asyncio.to_thread(notify, f"on_dag_run_{run_pass.run_state}", dag_run=finished, msg=msg)
+                    await asyncio.to_thread(notify, f"on_dag_run_{run_pass.run_state}", dag_run=finished, msg=reason)
+                if run_pass.run_state == "failed" and not run_pass.timed_out:
+                    await self._pause_after_consecutive_failures()
                 self.wake.set()  # a slot opened: a queued run may start now
+
+    async def _pause_after_consecutive_failures(self) -> None:
+        """Airflow's max_consecutive_failed_dag_runs: when the DAG's latest N runs (by run_after) all failed, the DAG
+        is paused, with a `paused` event by the scheduler."""
+        limit = int(getattr(self.dag, "max_consecutive_failed_dag_runs", 0) or 0)
+        if limit <= 0:
+            return
+        states = await cross_run_queries.latest_run_states(self.db, self.dag.dag_id, limit)
+        if len(states) < limit or any(state != "failed" for state in states):
+            return
+        log.info("Pausing DAG %s because last %s DAG runs failed.", self.dag.dag_id, limit)
+        await queries.set_dag_paused(self.db, self.dag.dag_id, True)
+        await queries.record_event(
+            self.db, "paused", dag_id=self.dag.dag_id, owner="scheduler",
+            extra=f"[('dag_id', '{self.dag.dag_id}'), ('is_paused', True)]",
+        )  # fmt: skip
 
     def _remember_wakeup(self, when: dt.datetime) -> None:
         if self.next_wakeup is None or when < self.next_wakeup:

@@ -23,6 +23,7 @@ from riir_airflow._core import Planner
 from riir_airflow.engine.store import RunStore, XComReader
 from riir_airflow.engine.vocabulary import (
     ACTIVE_TASK_STATES,
+    FINISHED_TASK_STATES,
     PAST_DEPENDS_OK_STATES,
     STARTABLE_TASK_STATES,
     PastRun,
@@ -216,6 +217,8 @@ class RunPass:
     wakeup: dt.datetime | None = None  # the earliest moment a waiting retry or reschedule becomes due
     scheduled: int = 0  # tries in `scheduled` now (made ready by this or an earlier pass, not yet claimed)
     limited: bool = False  # some startable tries wait for a concurrency limit
+    timed_out: bool = False  # this call failed the run for its dagrun_timeout
+    stopped: list[tuple[str, int]] = field(default_factory=list)  # tries the timeout ended while they ran: kill them
 
 
 class RunEngine:
@@ -228,15 +231,43 @@ class RunEngine:
         self.planner = planner_for(dag)
         self.past_task_ids = past_task_ids(dag)  # empty for most DAGs: then the past is never read
 
-    async def schedule_runs(self, runs: Sequence[tuple[str, Any]], now: dt.datetime) -> dict[str, RunPass]:
-        """Plans each running run (run_id, logical_date) until it settles, highest priority first within a run, with
-        max_active_tasks per run and the tasks' max_active_tis_per_dag (across the runs) and _per_dagrun."""
-        snapshots = {run_id: await self.store.task_states(run_id) for run_id, _ in runs}
+    async def schedule_runs(
+        self, runs: Sequence[tuple[str, Any, dt.datetime | None]], now: dt.datetime
+    ) -> dict[str, RunPass]:
+        """Plans each running run (run_id, logical_date, start_date) until it settles, highest priority first within
+        a run, with max_active_tasks per run and the tasks' max_active_tis_per_dag (across the runs) and _per_dagrun;
+        a run past its dagrun_timeout is failed instead."""
+        decided: dict[str, RunPass] = {}
+        for run_id, _, started in runs:
+            if self.timed_out(started, now):
+                decided[run_id] = await self.time_out(run_id)
+        snapshots = {run_id: await self.store.task_states(run_id) for run_id, _, _ in runs if run_id not in decided}
         active = ActiveTries.of(snapshots.items())
-        return {
-            run_id: await self.schedule_run(run_id, logical_date, now, active, snapshots[run_id])
-            for run_id, logical_date in runs
-        }
+        for run_id, logical_date, _ in runs:
+            if run_id not in decided:
+                decided[run_id] = await self.schedule_run(run_id, logical_date, now, active, snapshots[run_id])
+        return decided
+
+    def timed_out(self, started: dt.datetime | None, now: dt.datetime) -> bool:
+        """Whether a run that started at `started` is past the DAG's dagrun_timeout (Airflow's scheduler check)."""
+        timeout = getattr(self.dag, "dagrun_timeout", None)
+        return bool(timeout and started is not None and started < now - timeout)
+
+    async def time_out(self, run_id: str) -> RunPass:
+        """Airflow's dagrun_timeout: every unfinished task instance (also queued, running, deferred, waiting for a
+        retry) becomes skipped and the run fails; the host kills the tries that were running (`stopped`)."""
+        changes = [
+            StateChange(ti.task_id, "skipped", (ti.state,), ti.map_index)
+            for ti in await self.store.task_states(run_id)
+            if ti.state not in FINISHED_TASK_STATES
+        ]
+        applied = set(await self.store.set_states(run_id, changes))
+        result = RunPass(run_state="failed", timed_out=True)
+        result.stopped = [(c.task_id, c.map_index) for c in changes if c.expected[0] in IN_FLIGHT_STATES]
+        result.stopped = [key for key in result.stopped if key in applied]
+        result.finished = await self.store.finish_run(run_id, "failed")
+        log.info("Run %s of %s has timed-out", run_id, self.dag.dag_id)
+        return result
 
     async def schedule_run(
         self,

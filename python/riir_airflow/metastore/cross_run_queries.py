@@ -1,6 +1,6 @@
 """What the engine and the task channel read across the runs of a DAG: the run before a run (depends_on_past), the
 previous successful run (the `prev_*_success` context values), XComs of other runs (`xcom_pull` with `run_id` or
-`include_prior_dates`), and the DAG's latest finished runs (`max_consecutive_failed_dag_runs`).
+`include_prior_dates`), and the DAG's latest runs (`max_consecutive_failed_dag_runs`).
 
 Reads of the app's own DAGs only: row-level security confines an app's role to them. XComs of *another* DAG are read
 through `riir_read_xcoms` (migration 0011), which checks the caller's grant.
@@ -108,11 +108,10 @@ async def read_xcoms(
     return [(r["map_index"], r["value"]) for r in rows]
 
 
-async def latest_finished_run_states(db: Db, dag_id: str, limit: int) -> list[str]:
-    """The states of the DAG's `limit` latest finished runs, newest first (for max_consecutive_failed_dag_runs)."""
+async def latest_run_states(db: Db, dag_id: str, limit: int) -> list[str]:
+    """The states of the DAG's `limit` latest runs by run_after (whatever their state), newest first: Airflow pauses
+    a DAG after max_consecutive_failed_dag_runs when all of them failed."""
     rows = await db.fetch(
-        "SELECT state FROM dag_run WHERE dag_id = $1 AND state IN ('success', 'failed') "
-        "ORDER BY coalesce(end_date, run_after) DESC, id DESC LIMIT $2",
-        dag_id, limit,
-    )  # fmt: skip
+        "SELECT state FROM dag_run WHERE dag_id = $1 ORDER BY run_after DESC, id DESC LIMIT $2", dag_id, limit
+    )
     return [r["state"] for r in rows]
