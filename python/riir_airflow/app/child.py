@@ -265,6 +265,43 @@ def run_dag_callbacks(dag: Any, run: DagRunRecord, log_fd: int, reason: str | No
         os._exit(code)
 
 
+def run_deadline_callback(callback: Any, context: dict[str, Any], log_fd: int) -> NoReturn:
+    """Runs a missed deadline's callback (an AsyncCallback awaited, a SyncCallback called) with its kwargs, and
+    `context` when it takes one, as Airflow's triggerer and callback supervisor do."""
+    code = 0
+    try:
+        _reset_process_state(log_fd)
+        close_inherited_descriptors(keep=[])
+        scrub_task_environment()
+        import inspect
+
+        from riir_airflow._internal.module_loading import import_string
+
+        target = import_string(callback.path)
+        kwargs = dict(callback.kwargs or {})
+        parameters = inspect.signature(target).parameters.values()
+        if any(p.name == "context" or p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters):
+            kwargs["context"] = context
+        result = target(**kwargs)
+        if inspect.isawaitable(result):
+            result = asyncio.run(_awaited(result))
+        if result is not None:
+            print(f"Deadline callback {callback.path} returned {result!r}")
+    except BaseException:
+        traceback.print_exc()
+        code = 1
+    finally:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(code)
+
+
+async def _awaited(awaitable: Any) -> Any:
+    return await awaitable
+
+
 def run_child(
     dag: Any,
     claim: Claim,

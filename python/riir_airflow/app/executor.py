@@ -347,6 +347,32 @@ class ForkExecutor:
         self._callback_tasks.add(task)
         task.add_done_callback(self._callback_tasks.discard)
 
+    def launch_deadline_callback(self, callback: Any, context: dict[str, Any]) -> None:
+        """Runs a missed deadline's callback in a child process; its output goes to the app's log."""
+        from riir_airflow.app.child import run_deadline_callback
+
+        read_fd, write_fd = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(read_fd)
+            run_deadline_callback(callback, context, write_fd)
+        os.close(write_fd)
+        run_id = context["dag_run"]["dag_run_id"]
+
+        async def collect() -> None:
+            loop = asyncio.get_running_loop()
+            with os.fdopen(read_fd, "rb") as pipe:
+                output = await loop.run_in_executor(None, pipe.read)
+            code = await self._wait_exit(pid)
+            for line in output.decode(errors="backslashreplace").splitlines():
+                log.info("[deadline callback %s] %s", callback.path, line)
+            if code != 0:
+                log.error("Deadline callback %s of run %s ended with exit code %s", callback.path, run_id, code)
+
+        task = asyncio.get_running_loop().create_task(collect())
+        self._callback_tasks.add(task)
+        task.add_done_callback(self._callback_tasks.discard)
+
     def kill(self, running: RunningTry, sig: int = signal.SIGTERM) -> None:
         """Signals the try's whole process group (the task and anything it started)."""
         with contextlib.suppress(ProcessLookupError, PermissionError):

@@ -24,7 +24,9 @@ from riir_airflow.engine.engine import RunEngine, group_map_index, lost_try_stat
 from riir_airflow.engine.metastore_store import MetastoreStore, run_view
 from riir_airflow.engine.vocabulary import Claim, Deferral, PreviousSuccess, TriggerRun, TryResult
 from riir_airflow.exceptions import DagRunAlreadyExists
-from riir_airflow.metastore import app_queries, cross_run_queries, hitl_queries, queries
+from riir_airflow.engine import deadlines
+from riir_airflow.metastore import app_queries, cross_run_queries, deadline_queries, hitl_queries, queries
+from riir_airflow.metastore import secrets as store_secrets
 from riir_airflow.metastore.connections import transient
 from riir_airflow.metastore.records import NewTaskInstance, StateChange, TaskInstanceKey
 from riir_airflow.plugins.listeners import notify
@@ -102,6 +104,8 @@ class DagScheduler:
         # run_id -> its previous successful run (the prev_*_success context values), read once per run and forgotten
         # when a run of the DAG finishes (which may change the answer).
         self.previous_success: dict[str, PreviousSuccess | None] = {}
+        self.deadline_alerts = deadlines.alerts_of(dag)
+        self.deadlined_runs: set[str] = set()  # runs whose deadline rows exist (for DAGs with deadline alerts)
 
     # --- runs -----------------------------------------------------------------------------------------------------
     async def create_scheduled_runs(self, now: dt.datetime) -> None:
@@ -236,7 +240,59 @@ class DagScheduler:
                     await asyncio.to_thread(notify, f"on_dag_run_{run_pass.run_state}", dag_run=finished, msg=reason)
                 if run_pass.run_state == "failed" and not run_pass.timed_out:
                     await self._pause_after_consecutive_failures()
+                if run_pass.run_state == "success" and self.deadline_alerts:
+                    await deadline_queries.prune(self.db, self.dag.dag_id, run_id)
                 self.wake.set()  # a slot opened: a queued run may start now
+
+    async def check_deadlines(self, active: list[Any]) -> None:
+        """Deadline alerts: each active run gets its deadlines once; those that fell fire their callback (once, the
+        row claimed first); the loop wakes up when the next one falls."""
+        if not self.deadline_alerts:
+            return
+        new = [run for run in active if run.run_id not in self.deadlined_runs]
+        if new:
+            have = await deadline_queries.runs_with_deadlines(self.db, self.dag.dag_id, [r.run_id for r in new])
+            for run in new:
+                if run.run_id not in have:
+                    await deadline_queries.add_deadlines(
+                        self.db, self.dag.dag_id, run.run_id, [await self._deadline_time(a, run) for a in self.deadline_alerts]
+                    )
+                self.deadlined_runs.add(run.run_id)
+        for row in await deadline_queries.claim_missed(self.db, self.dag.dag_id):
+            run = await queries.get_dag_run(self.db, self.dag.dag_id, row["run_id"])
+            if run is None or row["alert_index"] >= len(self.deadline_alerts):
+                continue  # the run is gone, or a new version of the DAG has fewer alerts
+            alert = self.deadline_alerts[row["alert_index"]]
+            log.info("Deadline of run %s of %s missed at %s", run.run_id, self.dag.dag_id, row["deadline_time"])
+            context = deadlines.callback_context(run, row["id"], row["deadline_time"])
+            self.executor.launch_deadline_callback(alert.callback, context)
+        following = await deadline_queries.next_deadline(self.db, self.dag.dag_id)
+        if following is not None:
+            self._remember_wakeup(following)
+        if len(self.deadlined_runs) > 10_000:  # finished runs need no entry: forget all, the table remembers
+            self.deadlined_runs.clear()
+
+    async def _deadline_time(self, alert: Any, run: Any) -> dt.datetime | None:
+        """The alert's deadline for the run; one that cannot be evaluated is an error users see, and sets none."""
+
+        async def variable(key: str) -> str | None:
+            value = await store_secrets.get_variable(self.db, key)
+            return None if value is None else str(value)
+
+        async def durations(limit: int) -> list[float]:
+            return await deadline_queries.recent_durations(self.db, self.dag.dag_id, limit)
+
+        try:
+            return await deadlines.deadline_time(
+                alert, deadlines.RunTimes(run.logical_date, run.queued_at), variable=variable, durations=durations
+            )
+        except Exception as exc:
+            log.error("Deadline alert of run %s of %s: %s", run.run_id, self.dag.dag_id, exc)
+            await queries.record_event(
+                self.db, "error", dag_id=self.dag.dag_id, run_id=run.run_id,
+                extra={"error": f"Deadline alert not evaluated: {type(exc).__name__}: {exc}"},
+            )  # fmt: skip
+            return None
 
     async def _pause_after_consecutive_failures(self) -> None:
         """Airflow's max_consecutive_failed_dag_runs: when the DAG's latest N runs (by run_after) all failed, the DAG
@@ -499,6 +555,7 @@ class DagScheduler:
         deadline = await hitl_queries.next_deadline(self.db, self.dag.dag_id)
         if deadline is not None:
             self._remember_wakeup(deadline)
+        await self.check_deadlines(active)
         await self.schedule_runs(running, now)
         if self.accepting and claim:
             await self.dispatch()

@@ -30,3 +30,23 @@ BEGIN
         ORDER BY r.logical_date DESC, x.timestamp DESC;
 END $$;
 REVOKE ALL ON FUNCTION riir_read_xcoms(text, text, text, text, integer, boolean) FROM PUBLIC;
+
+-- Deadline alerts: one row per (run, alert of the DAG), made by the app when it first sees the run (Airflow makes
+-- them when it creates the run). deadline_time NULL: the alert's reference has no time for this run. `missed` is
+-- set by the app that fires the callback (once, even with a standby replica). A run that succeeds drops the rows
+-- not missed yet (Airflow's prune_deadlines).
+CREATE TABLE deadline (
+    id             bigserial PRIMARY KEY,
+    dag_id         text NOT NULL,
+    run_id         text NOT NULL,
+    alert_index    integer NOT NULL,
+    deadline_time  timestamptz,
+    missed         boolean NOT NULL DEFAULT false,
+    created_at     timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (dag_id, run_id, alert_index),
+    FOREIGN KEY (dag_id, run_id) REFERENCES dag_run (dag_id, run_id) ON DELETE CASCADE ON UPDATE CASCADE
+);
+CREATE INDEX deadline_due_idx ON deadline (dag_id, deadline_time) WHERE NOT missed AND deadline_time IS NOT NULL;
+ALTER TABLE deadline ENABLE ROW LEVEL SECURITY;
+CREATE POLICY riir_own_dags ON deadline
+    USING ((SELECT NOT riir_confined()) OR dag_id = ANY ((SELECT riir_my_dag_ids())::text[]));
