@@ -22,9 +22,9 @@ if os.environ.get("RIIR_AIRFLOW_COMPAT"):  # riir's side: `airflow.*` imports re
 
     compat.install()
 
-from airflow.exceptions import AirflowSkipException  # noqa: E402
-from airflow.providers.standard.operators.python import PythonOperator  # noqa: E402
-from airflow.sdk import DAG  # noqa: E402
+from airflow.exceptions import AirflowSkipException
+from airflow.providers.standard.operators.python import PythonOperator
+from airflow.sdk import DAG
 
 DAYS = [dt.datetime(2024, 1, d, tzinfo=dt.UTC) for d in (1, 2, 3)]
 

@@ -25,9 +25,7 @@ with DAG("reschedule", schedule={schedule!r}, catchup=True,
 
 
 async def _runs(db: asyncpg.Connection) -> list[str]:
-    rows = await db.fetch(
-        "SELECT run_id, state FROM dag_run WHERE dag_id = 'reschedule' ORDER BY logical_date"
-    )
+    rows = await db.fetch("SELECT run_id, state FROM dag_run WHERE dag_id = 'reschedule' ORDER BY logical_date")
     return [r["run_id"] for r in rows] if all(r["state"] == "success" for r in rows) else []
 
 

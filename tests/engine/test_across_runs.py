@@ -135,3 +135,25 @@ def test_xcom_pull_of_another_run_another_dag_and_prior_dates() -> None:
     assert pulled[1] == {"this_run": 10, "prior_one": 10, "prior_all": 10, "other_dag": 1}
     # One value: the latest run's; all of them: the earliest run's first (as Airflow 3.3.2's dags test gives them).
     assert pulled[2] == {"this_run": 20, "prior_one": 20, "prior_all": [10, 20], "other_dag": 1}
+
+
+def test_dagrun_timeout_skips_every_unfinished_instance_and_fails_the_run() -> None:
+    import datetime as dt
+
+    with DAG("timeout", schedule=None, dagrun_timeout=dt.timedelta(minutes=5)) as dag:
+        done, running, waiting, _retry = (EmptyOperator(task_id=t) for t in ("done", "running", "waiting", "retry"))
+        done >> running >> waiting
+    local = LocalRun(dag, create_test_run(dag))
+    states = {"done": "success", "running": "running", "waiting": None, "retry": "up_for_retry"}
+    for task_id, state in states.items():
+        local.runs.task_instances[(task_id, -1)].state = state
+    started = pendulum.now("UTC")
+    assert not local.engine.timed_out(started, started.add(minutes=4))
+    decided = run_sync(local.engine.schedule_runs([(local.runs.run.run_id, None, started)], started.add(minutes=6)))
+    outcome = decided[local.runs.run.run_id]
+    assert outcome.timed_out and outcome.finished and outcome.run_state == "failed"
+    assert outcome.stopped == [("running", -1)]  # the host kills this try
+    assert {r.task_id: r.state for r in local.records()} == {
+        "done": "success", "running": "skipped", "waiting": "skipped", "retry": "skipped",
+    }  # fmt: skip
+    assert local.runs.run.state == "failed"

@@ -122,7 +122,9 @@ class ForkExecutor:
             case XComGetAll() if request.dag_id or request.run_id or request.include_prior_dates:
                 rows = await self._read_xcoms(key, request, None)
                 # Map index order; among equal ones the earliest run first, as Airflow returns them.
-                return [value for _, value in sorted(reversed(rows), key=lambda row: row[0])] if rows else None
+                # (rows come latest run first: a higher position is an earlier run)
+                ordered = sorted(enumerate(rows), key=lambda item: (item[1][0], -item[0]))
+                return [value for _, (_, value) in ordered] if rows else None
             case XComGetOne():
                 other = TaskInstanceKey(key.dag_id, key.run_id, request.task_id, request.map_index)
                 record = await queries.get_xcom(self.db, other, request.key)

@@ -20,11 +20,11 @@ from typing import Any
 import pendulum
 
 from riir_airflow.app.executor import ForkExecutor, ProcessOutcome, RunningTry
+from riir_airflow.engine import deadlines
 from riir_airflow.engine.engine import RunEngine, group_map_index, lost_try_state
 from riir_airflow.engine.metastore_store import MetastoreStore, run_view
 from riir_airflow.engine.vocabulary import Claim, Deferral, PreviousSuccess, TriggerRun, TryResult
 from riir_airflow.exceptions import DagRunAlreadyExists
-from riir_airflow.engine import deadlines
 from riir_airflow.metastore import app_queries, cross_run_queries, deadline_queries, hitl_queries, queries
 from riir_airflow.metastore import secrets as store_secrets
 from riir_airflow.metastore.connections import transient
@@ -212,9 +212,7 @@ class DagScheduler:
     # --- one run --------------------------------------------------------------------------------------------------
     async def schedule_runs(self, runs: list[Any], now: dt.datetime) -> None:
         """The engine's pass over the running runs; a run it finished gets its DAG callbacks."""
-        decided = await self.engine.schedule_runs(
-            [(run.run_id, run.logical_date, run.start_date) for run in runs], now
-        )
+        decided = await self.engine.schedule_runs([(run.run_id, run.logical_date, run.start_date) for run in runs], now)
         timeout = getattr(self.dag, "dagrun_timeout", None)
         for run in runs:
             if timeout and run.start_date is not None and decided[run.run_id].run_state == "running":
@@ -254,9 +252,8 @@ class DagScheduler:
             have = await deadline_queries.runs_with_deadlines(self.db, self.dag.dag_id, [r.run_id for r in new])
             for run in new:
                 if run.run_id not in have:
-                    await deadline_queries.add_deadlines(
-                        self.db, self.dag.dag_id, run.run_id, [await self._deadline_time(a, run) for a in self.deadline_alerts]
-                    )
+                    times = [await self._deadline_time(alert, run) for alert in self.deadline_alerts]
+                    await deadline_queries.add_deadlines(self.db, self.dag.dag_id, run.run_id, times)
                 self.deadlined_runs.add(run.run_id)
         for row in await deadline_queries.claim_missed(self.db, self.dag.dag_id):
             run = await queries.get_dag_run(self.db, self.dag.dag_id, row["run_id"])

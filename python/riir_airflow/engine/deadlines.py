@@ -53,7 +53,7 @@ async def interval_of(alert: Any, variable: ReadVariable) -> dt.timedelta:
     try:
         return dt.timedelta(seconds=int(value))
     except ValueError:
-        raise ValueError(f"VariableInterval '{interval.key}' must be a whole number of seconds, not {value!r}") from None
+        raise ValueError(f"VariableInterval '{interval.key}' must be whole seconds, not {value!r}") from None
 
 
 async def deadline_time(

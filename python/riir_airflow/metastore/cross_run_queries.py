@@ -15,9 +15,7 @@ from typing import Any
 from riir_airflow.metastore.queries import Db, transaction
 
 
-async def past_run(
-    db: Db, dag_id: str, run_id: str, task_ids: Collection[str], *, skip_manual: bool
-) -> dict[str, Any]:
+async def past_run(db: Db, dag_id: str, run_id: str, task_ids: Collection[str], *, skip_manual: bool) -> dict[str, Any]:
     """The run before `run_id` by logical date and the states of `task_ids`' instances in it (Airflow's
     PrevDagrunDep): {exists, first_in_backfill, logical_date, states: {task_id: [state...]}, tasks_run_before}."""
     async with transaction(db) as conn:
