@@ -157,3 +157,19 @@ def test_dagrun_timeout_skips_every_unfinished_instance_and_fails_the_run() -> N
         "done": "success", "running": "skipped", "waiting": "skipped", "retry": "skipped",
     }  # fmt: skip
     assert local.runs.run.state == "failed"
+
+
+def test_a_mapped_task_waits_for_every_map_index_of_the_previous_run_before_it_expands() -> None:
+    def fail_odd(n: int) -> None:
+        if n % 2:
+            raise ValueError("odd")
+
+    with DAG("dop_mapped", schedule="@daily", start_date=DAY1) as dag:
+        PythonOperator.partial(task_id="m", python_callable=fail_odd, depends_on_past=True).expand(op_args=[[0], [1]])
+    history = RunHistory()
+    first = run_dag_locally(dag, logical_date=DAY1, history=history)
+    assert [(r.map_index, r.state) for r in first.task_instances()] == [(0, "success"), (1, "failed")]
+    local = LocalRun(dag, create_test_run(dag, DAY2), history)
+    decided = run_sync(local.engine.schedule_run(local.runs.run.run_id, DAY2, pendulum.now("UTC")))
+    # As Airflow: the dependency is checked before expansion, over all the previous run's instances of the task.
+    assert decided.ready == [] and list(local.runs.task_instances) == [("m", -1)]
