@@ -85,6 +85,11 @@ def test_ignore_first_depends_on_past_for_a_task_new_in_this_version() -> None:
         EmptyOperator(task_id="lenient", depends_on_past=True, ignore_first_depends_on_past=True)
     # `strict` had no instance in the previous run: Airflow holds it ("the previous task instance has not run yet").
     assert _ready(v2, history, DAY2) == ["lenient", "old"]
+    # DAG-wide, through default_args (Airflow 3.3 has no DAG argument for it, and its default is False).
+    with DAG("dop_new", schedule="@daily", start_date=DAY1, default_args={"ignore_first_depends_on_past": True}) as v3:
+        EmptyOperator(task_id="old")
+        EmptyOperator(task_id="strict", depends_on_past=True)
+    assert _ready(v3, history, DAY2) == ["old", "strict"]
 
 
 def test_prev_success_context_values_come_from_the_latest_successful_earlier_run() -> None:
