@@ -178,3 +178,27 @@ def test_a_mapped_task_waits_for_every_map_index_of_the_previous_run_before_it_e
     decided = run_sync(local.engine.schedule_run(local.runs.run.run_id, DAY2, pendulum.now("UTC")))
     # As Airflow: the dependency is checked before expansion, over all the previous run's instances of the task.
     assert decided.ready == [] and list(local.runs.task_instances) == [("m", -1)]
+
+
+def test_task_reschedule_count_counts_the_reschedules_of_this_try_only() -> None:
+    import datetime as dt
+
+    from riir_airflow.providers.standard.sensors.python import PythonSensor
+
+    calls: list[tuple[int, int]] = []
+
+    def poke(**context: Any) -> bool:
+        ti = context["ti"]
+        calls.append((ti.try_number, context["task_reschedule_count"]))
+        if ti.try_number == 1 and len(calls) == 3:
+            raise ValueError("the first try fails after two reschedules")
+        return ti.try_number == 2 and context["task_reschedule_count"] >= 1
+
+    with DAG("reschedules", schedule=None) as dag:
+        PythonSensor(
+            task_id="wait", python_callable=poke, mode="reschedule", poke_interval=0.01, retries=1,
+            retry_delay=dt.timedelta(0),
+        )  # fmt: skip
+    assert run_dag_locally(dag).state == "success"
+    # As Airflow: a new try starts from 0 (prepare_db_for_next_try drops the try's reschedules).
+    assert calls == [(1, 0), (1, 1), (1, 2), (2, 0), (2, 1)]
