@@ -83,7 +83,7 @@ def main(side: str, out: str) -> None:
     Airflow parses, so nothing runs on import)."""
     history: Any = None
     if side == "riir":
-        from riir_airflow.runtime.records import RunHistory
+        from riir_airflow.engine.records import RunHistory
 
         history = RunHistory()
 

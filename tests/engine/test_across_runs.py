@@ -8,11 +8,11 @@ from typing import Any
 import pendulum
 
 from riir_airflow.engine.engine import run_sync
+from riir_airflow.engine.records import RunHistory
 from riir_airflow.exceptions import AirflowSkipException
 from riir_airflow.providers.standard.operators.empty import EmptyOperator
 from riir_airflow.providers.standard.operators.python import PythonOperator
 from riir_airflow.runtime.local import LocalRun, create_test_run, run_dag_locally
-from riir_airflow.runtime.records import RunHistory
 from riir_airflow.sdk import DAG
 
 DAY1 = pendulum.datetime(2024, 1, 1, tz="UTC")

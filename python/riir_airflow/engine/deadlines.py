@@ -42,7 +42,7 @@ def alerts_of(dag: Any) -> list[Any]:
 
 async def interval_of(alert: Any, variable: ReadVariable) -> dt.timedelta:
     """The alert's interval; a `VariableInterval` is read now, in whole seconds, as Airflow resolves it."""
-    from riir_airflow._internal.deadline import VariableInterval
+    from riir_airflow.authoring.deadline import VariableInterval
 
     interval = alert.interval
     if not isinstance(interval, VariableInterval):
@@ -60,7 +60,7 @@ async def deadline_time(
     alert: Any, run: RunTimes, *, variable: ReadVariable, durations: RecentDurations
 ) -> dt.datetime | None:
     """When the alert's deadline falls for the run, or None when its reference has no time for it."""
-    from riir_airflow._internal import deadline as authoring
+    from riir_airflow.authoring import deadline as authoring
 
     reference = alert.reference
     base: dt.datetime | None
