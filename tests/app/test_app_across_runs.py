@@ -23,6 +23,7 @@ def first(ti, logical_date):
     return {"day": logical_date.day, "before": ti.xcom_pull(task_ids="a", include_prior_dates=True, map_indexes=-1)}
 
 def look(**context):
+    context["ti"].xcom_push(key="day", value={"day": context["logical_date"].day})
     start = context["prev_data_interval_start_success"]
     return {"prev_start": None if start is None else start.isoformat(),
             "has_prev_run_dates": context["prev_start_date_success"] is not None
@@ -42,7 +43,10 @@ from airflow.sdk import DAG, task
 with DAG("xrun_reader", schedule=None):
     @task
     def read(ti=None):
-        return ti.xcom_pull(dag_id="xrun", task_ids="a", run_id="scheduled__2024-01-02T00:00:00+00:00")
+        run = "scheduled__2024-01-02T00:00:00+00:00"
+        return {"one": ti.xcom_pull(dag_id="xrun", task_ids="a", run_id=run),
+                "prior_days": [v["day"] for v in ti.xcom_pull(dag_id="xrun", task_ids="look", run_id=run,
+                                                               include_prior_dates=True, key="day")]}
     read()
 """
 
@@ -106,7 +110,11 @@ async def test_catchup_runs_wait_for_the_past_and_read_it(
         {"prev_start": "2024-01-01T00:00:00+00:00", "has_prev_run_dates": True},
         {"prev_start": "2024-01-02T00:00:00+00:00", "has_prev_run_dates": True},
     ]
-    assert await _xcom(db, "xrun_reader", "allowed", "read") == {"day": 2, "before": {"day": 1, "before": None}}
+    # All map indexes of the runs up to the named one, the earliest run first (as Airflow returns them).
+    assert await _xcom(db, "xrun_reader", "allowed", "read") == {
+        "one": {"day": 2, "before": {"day": 1, "before": None}},
+        "prior_days": [1, 2],
+    }
     assert (await task_states(db, "xrun_reader", "refused"))["read"][0] == "failed"
     log = await db.fetchval(
         "SELECT string_agg(line, chr(10) ORDER BY id) FROM task_log WHERE dag_id = 'xrun_reader' AND run_id = 'refused'"
