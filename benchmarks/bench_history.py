@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 import airflow_side  # noqa: E402
 import measure  # noqa: E402
-from harness import database, free_port, run_cli, wait_until  # noqa: E402
+from harness import database, free_port, riir_cli, run_cli, wait_until  # noqa: E402
 from tests.broker.conftest import prepare_database  # noqa: E402
 
 DAGS = 100
@@ -183,8 +183,7 @@ def bench_riir(args: argparse.Namespace) -> Side:
         env = {**os.environ, "AIRFLOW_HOME": home, "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"{dsn}?sslmode=disable",
                "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
                "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(Path(home) / "pw.json")}  # fmt: skip
-        command = [sys.executable, "-m", "riir_airflow.cli.main", "broker", "--host", "127.0.0.1", "--port", str(port),
-                   "--workers", "1"]  # fmt: skip
+        command = [*riir_cli(), "broker", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"]
         server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         url = f"http://127.0.0.1:{port}"
         try:
@@ -204,8 +203,8 @@ def bench_riir(args: argparse.Namespace) -> Side:
                 if not args.clean:
                     return Side(before, tis)
                 started = time.monotonic()
-                cli = [sys.executable, "-m", "riir_airflow.cli.main", "db", "clean", "--clean-before-timestamp",
-                       clean_before(args.runs), "--skip-archive", "-y"]  # fmt: skip
+                cut = clean_before(args.runs)
+                cli = [*riir_cli(), "db", "clean", "--clean-before-timestamp", cut, "--skip-archive", "-y"]
                 subprocess.run(cli, env=env, check=True, stdout=subprocess.DEVNULL)
                 clean_s = time.monotonic() - started
                 left = asyncio.run(count_tis(dsn))
