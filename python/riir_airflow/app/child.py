@@ -26,6 +26,7 @@ from riir_airflow.config import conf
 from riir_airflow.engine.vocabulary import (
     AssetStateOp,
     AwaitingInput,
+    CacheUse,
     Claim,
     Deferral,
     DeleteVariable,
@@ -192,6 +193,7 @@ def try_result(outcome: TryOutcome, pushed: dict[str, Any]) -> TryResult:
         trigger=trigger,
         awaiting_input=awaiting,
         asset_events=tuple(event.as_json() for event in outcome.asset_events),
+        cache=None if outcome.cache is None else CacheUse(note=outcome.cache.note, **outcome.cache.as_json()),
     )
 
 

@@ -161,6 +161,8 @@ class LocalRun:
         record.rendered_fields = outcome.rendered_fields
         record.rendered_map_index = outcome.rendered_map_index
         record.state = outcome.state
+        if outcome.cache is not None:  # a hit is a success noted "cached: ..."; a later miss drops that note
+            record.note = outcome.cache.note if outcome.cache.hit else None
         if outcome.state == "up_for_retry":
             task = self.dag.task_dict[record.task_id]
             record.next_retry_at = next_retry_datetime(
