@@ -19,6 +19,7 @@ from typing import Any
 
 import pendulum
 
+from riir_airflow.app.asset_triggers import create_asset_triggered_run
 from riir_airflow.app.executor import ForkExecutor, ProcessOutcome, RunningTry
 from riir_airflow.engine.engine import RunEngine, group_map_index, lost_try_state
 from riir_airflow.engine.metastore_store import MetastoreStore, run_view
@@ -439,6 +440,7 @@ class DagScheduler:
         self.next_wakeup = None
         if not paused and self.accepting:
             await self.create_scheduled_runs(now)
+            await create_asset_triggered_run(self, now)
         # One read of the active runs per turn; the queued-run start (more reads) only when it can start one.
         active = await self._active_runs()
         running = [r for r in active if r.state == "running"]
