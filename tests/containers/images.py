@@ -1,5 +1,5 @@
 """A small local Python image for container tests, built without a registry: the host's Debian `python3.11`, its
-standard library, `/bin/sh`, `/bin/bash` and the shared libraries they need, packed into a tarball and `docker import`-ed.
+standard library, `/bin/sh`, `/bin/bash`, a few coreutils and the shared libraries they need, packed into a tarball and `docker import`-ed.
 
 The machine running the tests cannot pull images (no route to a registry), so this is how a container stage gets a
 Python interpreter. The image is tagged `IMAGE` and built once per Docker daemon.
@@ -14,11 +14,12 @@ import subprocess
 import tarfile
 from pathlib import Path
 
-IMAGE = "riir-local/python:3.11-bash"
+IMAGE = "riir-local/python:3.11-2"
 PYTHON = Path("/usr/bin/python3.11")
 STDLIB = Path("/usr/lib/python3.11")
 SHELL = Path("/bin/dash")
-BASH = Path("/bin/bash")  # `@task.docker` runs its script with `bash -c`
+BASH = Path("/bin/bash")  # `@task.docker` and `@task.kubernetes` run their script with `bash -c`
+TOOLS = [Path("/bin/mkdir"), Path("/bin/cat"), Path("/bin/ls"), Path("/bin/rm")]  # what those scripts call
 
 
 def _shared_libraries(binaries: list[Path]) -> set[Path]:
@@ -34,7 +35,7 @@ def _shared_libraries(binaries: list[Path]) -> set[Path]:
 def rootfs_tarball() -> bytes:
     """The image's whole filesystem as an uncompressed tar."""
     dynload = sorted((STDLIB / "lib-dynload").glob("*.so"))
-    libraries = _shared_libraries([PYTHON, SHELL, BASH, *dynload])
+    libraries = _shared_libraries([PYTHON, SHELL, BASH, *TOOLS, *dynload])
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as tar:
 
@@ -52,6 +53,8 @@ def rootfs_tarball() -> bytes:
             tar.addfile(link)
         add(SHELL, "bin/sh")
         add(BASH, "bin/bash")
+        for tool in TOOLS:
+            add(tool, f"bin/{tool.name}")
         for library in sorted(libraries):
             add(library)
         for dirpath, dirnames, filenames in os.walk(STDLIB):
