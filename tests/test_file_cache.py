@@ -151,3 +151,36 @@ def test_an_unknown_cache_mode_names_the_task() -> None:
         def t() -> None: ...
 
         t()
+
+
+def test_the_operator_level_cache_argument(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`cache="file"` on a classic operator: here a PythonOperator whose op_kwargs name the input file."""
+    from riir_airflow.dir_assets import DirAsset
+    from riir_airflow.providers.standard.operators.python import PythonOperator
+    from riir_airflow.sdk import DAG
+
+    monkeypatch.setenv("AIRFLOW__RIIR__MANIFEST_STORE", str(tmp_path / "store"))
+    src, calls = DirAsset(str(tmp_path / "src")), tmp_path / "calls.log"
+    src.path.mkdir()
+    (src.path / "in.txt").write_text("one")
+
+    def count(rel: str) -> int:
+        with open(calls, "a") as log:
+            log.write(rel + "\n")
+        return len((src.path / rel).read_text())
+
+    with DAG("classic_cached", schedule=None) as dag:
+        PythonOperator(task_id="count", python_callable=count, op_kwargs={"rel": "in.txt"}, cache="file", inlets=[src])
+
+    def run() -> tuple[list[str], str | None, int]:
+        calls.write_text("")
+        result = dag.test()
+        [record] = result.task_instances()
+        [value] = [x["value"] for x in result.store.xcom_rows()]
+        return calls.read_text().split(), record.note, value
+
+    assert run()[::2] == (["in.txt"], 3)
+    ran, note, value = run()
+    assert ran == [] and note is not None and note.startswith(CACHED_NOTE_PREFIX) and value == 3
+    (src.path / "in.txt").write_text("three")
+    assert run()[::2] == (["in.txt"], 5)
