@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from riir_airflow._internal.dagbag import DagBag
+from riir_airflow.dag_processing.loader import DagBag
 from riir_airflow.runtime.file_cache import CACHED_NOTE_PREFIX
 from riir_airflow.runtime.local import DagTestResult
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from riir_airflow._internal.dagbag import DagBag
+from riir_airflow.dag_processing.loader import DagBag
 from riir_airflow.dir_assets import DirAsset
 from riir_airflow.runtime.manifests import default_store
 

@@ -24,7 +24,7 @@ log = logging.getLogger("riir_airflow.app.asset_triggers")
 
 def asset_condition(dag: Any) -> Any:
     """The DAG's asset condition, or None when it is not asset-scheduled."""
-    from riir_airflow._internal.timetables import AssetTriggeredTimetable
+    from riir_airflow.schedules.timetables import AssetTriggeredTimetable
 
     timetable = getattr(dag, "timetable", None)
     return timetable.asset_condition if isinstance(timetable, AssetTriggeredTimetable) else None
@@ -32,7 +32,7 @@ def asset_condition(dag: Any) -> Any:
 
 def satisfied(condition: Any, updated: set[tuple[str, str]]) -> bool:
     """Whether the assets with new events (name, uri) satisfy an asset condition."""
-    from riir_airflow._internal.assets import Asset, AssetAll, AssetAny
+    from riir_airflow.schedules.assets import Asset, AssetAll, AssetAny
 
     if isinstance(condition, AssetAll):
         return all(satisfied(part, updated) for part in condition.objects)

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from riir_airflow.runtime import serde
+from riir_airflow.authoring import serde
 
 log = logging.getLogger("airflow.task")
 
@@ -76,7 +76,7 @@ def file_digest(path: Path) -> str:
 
 
 def _dir_asset_paths(assets: Any) -> list[Path]:
-    from riir_airflow._internal.dir_asset import DirAsset
+    from riir_airflow.authoring.dir_asset import DirAsset
 
     return [asset.path for asset in assets or () if isinstance(asset, DirAsset)]
 
