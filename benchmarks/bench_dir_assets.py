@@ -170,7 +170,7 @@ def bench_chain(run: measure.Run, work: Path, files: int, repeat: int) -> None:
             wait_until(lambda: asyncio.run(_registered(dsn)), 120, "the app to register", procs.check_alive)
             for attempt in range(repeat + 1):  # attempt 0: the first pass over every file (not timed)
                 if attempt:
-                    for prefix, root in roots.items():
+                    for root in roots.values():
                         for i in range(7):
                             path = root / "raw" / f"p{(attempt * 7 + i) % 50:02d}" / f"r{attempt * 7 + i:05d}.txt"
                             path.write_text(f"changed {attempt}\n")

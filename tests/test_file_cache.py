@@ -145,7 +145,7 @@ def test_a_hit_restores_a_deleted_or_altered_output(chain: Chain) -> None:
 def test_an_unknown_cache_mode_names_the_task() -> None:
     from riir_airflow.sdk import DAG, task
 
-    with DAG("bad_cache", schedule=None), pytest.raises(ValueError, match="task 't'.*cache='dir'"):
+    with DAG("bad_cache", schedule=None), pytest.raises(ValueError, match=r"task 't'.*cache='dir'"):
 
         @task(cache="dir")
         def t() -> None: ...

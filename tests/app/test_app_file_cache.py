@@ -31,9 +31,7 @@ async def test_clearing_a_run_reuses_the_cache_and_a_code_change_does_not(
     path = dags / "cached_dag.py"
 
     def write(method: str) -> None:
-        path.write_text(
-            textwrap.dedent(DAG_SOURCE.format(src=str(src), out=str(out), calls=str(calls), method=method))
-        )
+        path.write_text(textwrap.dedent(DAG_SOURCE.format(src=str(src), out=str(out), calls=str(calls), method=method)))
 
     def ran() -> list[str]:
         return sorted(calls.read_text().split()) if calls.exists() else []

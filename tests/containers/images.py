@@ -1,5 +1,6 @@
 """A small local Python image for container tests, built without a registry: the host's Debian `python3.11`, its
-standard library, `/bin/sh`, `/bin/bash`, a few coreutils and the shared libraries they need, packed into a tarball and `docker import`-ed.
+standard library, `/bin/sh`, `/bin/bash`, a few coreutils and the shared libraries they need, packed into a tarball
+and `docker import`-ed.
 
 The machine running the tests cannot pull images (no route to a registry), so this is how a container stage gets a
 Python interpreter. The image is tagged `IMAGE` and built once per Docker daemon.

@@ -45,7 +45,8 @@ BATCH = 100
 ASSETS = [DirAsset(f"{{ROOT}}/{{name}}") for name in ("raw", "s1", "s2")]
 START = pendulum.datetime(2024, 1, 1, tz="UTC")
 # The shared volume: a claim every stage's pod mounts at /data (on the host of this test: ROOT).
-VOLUMES = [k8s.V1Volume(name="data", persistent_volume_claim=k8s.V1PersistentVolumeClaimVolumeSource(claim_name="dir-assets"))]
+CLAIM = k8s.V1PersistentVolumeClaimVolumeSource(claim_name="dir-assets")
+VOLUMES = [k8s.V1Volume(name="data", persistent_volume_claim=CLAIM)]
 MOUNTS = [k8s.V1VolumeMount(name="data", mount_path="/data")]
 SCRIPT = (
     "import json, sys, pathlib\\n"
@@ -133,9 +134,7 @@ def run_pod_in_docker(pod: dict[str, Any], root: Path, xcom: Path) -> Any:
     return json.loads((xcom / "return.json").read_text())
 
 
-def test_the_chain_as_kubernetes_pods(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, python_image: str
-) -> None:
+def test_the_chain_as_kubernetes_pods(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, python_image: str) -> None:
     import kubernetes_validate
     from kubernetes.client import ApiClient
 

@@ -111,7 +111,7 @@ class DecoratedOperator(BaseOperator):
     def get_python_source(self) -> str:
         """The function's source minus its task decorators (Airflow's name: provider decorators such as
         `@task.docker` and `@task.kubernetes` ship it into their container)."""
-        return decorated_function_source(inspect.getsource(self.python_callable), self.custom_operator_name)
+        return decorated_function_source(inspect.getsource(self.python_callable), self.custom_operator_name or "@task")
 
     def _handle_output(self, result: Any) -> Any:
         if not self.multiple_outputs or result is None:
