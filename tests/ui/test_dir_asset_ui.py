@@ -141,8 +141,12 @@ def test_a_directory_asset_page_shows_files_runs_and_the_diff(dir_stack: Stack, 
     asset_id = dir_stack.fetchval("SELECT id FROM asset WHERE uri = $1", str(raw))
     for theme in ("light", "dark"):
         page = login(browser, dir_stack, theme=theme)
-        page.goto(f"{dir_stack.url}/assets")
-        page.get_by_role("link", name=f"Files of directory asset {raw}").click()
+        if theme == "light":  # from the consumer's graph: the directory asset is one node, linked to its files
+            page.goto(f"{dir_stack.url}/dags/files_consumer?tab=graph")
+            page.get_by_role("link", name=f"Asset {raw}").click()
+        else:  # from the Assets page
+            page.goto(f"{dir_stack.url}/assets")
+            page.get_by_role("link", name=f"Files of directory asset {raw}").click()
         page.wait_for_url(f"**/assets/{asset_id}/files")
         node = page.get_by_role("region", name="Directory asset node")
         expect(node).to_contain_text(f"{FILES - 2} files")

@@ -22,6 +22,13 @@ async def manifest_events(db: Db, asset_id: int, limit: int = 50) -> list[dict[s
     return [dict(r) for r in rows]
 
 
+async def asset_id_by_uri(db: Db, uri: str) -> int | None:
+    """The id of the (newest) asset with this URI, or None."""
+    async with transaction(db) as conn:
+        value = await conn.fetchval("SELECT id FROM asset WHERE uri = $1 ORDER BY id DESC LIMIT 1", uri)
+    return None if value is None else int(value)
+
+
 async def is_dir_asset(db: Db, asset_ids: list[int]) -> set[int]:
     """Which of the assets have manifest events (directory assets)."""
     async with transaction(db) as conn:

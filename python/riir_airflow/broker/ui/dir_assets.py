@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 
 from riir_airflow._core import read_stored_manifest, stored_manifest_diff
 from riir_airflow.broker.deps import Pool
@@ -67,6 +67,15 @@ def _consumed_change(objects: Path, consumed: list[dict[str, Any]]) -> tuple[int
             changed |= {*extra.get("added", ()), *extra.get("modified", ())}
             gone |= set(extra.get("removed", ()))
         return len(changed - gone), len(gone), False
+
+
+@router.get("/assets/files")
+async def asset_by_uri(pool: Pool, user: UiUser, uri: str) -> RedirectResponse:
+    """An asset node of a DAG graph: a directory asset opens its files page, any other asset the Assets page."""
+    asset_id = await dq.asset_id_by_uri(pool, uri)
+    if asset_id is not None and await dq.is_dir_asset(pool, [asset_id]):
+        return RedirectResponse(f"/assets/{asset_id}/files", status_code=303)
+    return RedirectResponse("/assets", status_code=303)
 
 
 @router.get("/assets/{asset_id}/files", response_class=HTMLResponse)
