@@ -646,6 +646,9 @@ async def record_task_result(
             list(_TRY_ENDING_STATES), list(values), [json.dumps(v) for v in values.values()],
             None if cache_note is None else cache_note[0], None if cache_note is None else cache_note[1],
         )  # fmt: skip
+        if row is not None and state == "up_for_retry":
+            # As Airflow's prepare_db_for_next_try: the next try starts with no reschedules (task_reschedule_count 0).
+            await conn.execute("DELETE FROM task_reschedule WHERE ti_id = $1", ti_id)
         if row is not None and asset_events:
             from riir_airflow.metastore.asset_event_queries import insert_task_asset_events
 
