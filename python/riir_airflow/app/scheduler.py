@@ -19,6 +19,7 @@ from typing import Any
 
 import pendulum
 
+from riir_airflow.app.asset_triggers import create_asset_triggered_run
 from riir_airflow.app.executor import ForkExecutor, ProcessOutcome, RunningTry
 from riir_airflow.authoring import serde
 from riir_airflow.engine import deadlines
@@ -447,9 +448,12 @@ class DagScheduler:
                 conn, entry.ti_id, entry.try_number, result.state, xcoms=result.xcoms,
                 rendered_fields=result.rendered_fields, rendered_map_index=result.rendered_map_index,
                 asset_events=list(result.asset_events) if result.state == "success" else None,
+                cache_note=None if result.cache is None else (result.cache.hit, result.cache.note),
             )  # fmt: skip
             if recorded is None:
                 return  # recorded by an earlier attempt, or cleared or marked by someone else: that stands
+            if result.cache is not None and result.cache.hit:
+                await app_queries.record_cache_hit(conn, key, entry.try_number, result.cache)
             if result.state == "up_for_reschedule" and result.reschedule_date is not None:
                 await app_queries.record_reschedule(
                     conn, entry.ti_id, key.dag_id, recorded.start_date or pendulum.now("UTC"), result.reschedule_date
@@ -539,6 +543,7 @@ class DagScheduler:
         self.next_wakeup = None
         if not paused and self.accepting:
             await self.create_scheduled_runs(now)
+            await create_asset_triggered_run(self, now)
         # One read of the active runs per turn; the queued-run start (more reads) only when it can start one.
         active = await self._active_runs()
         running = [r for r in active if r.state == "running"]
