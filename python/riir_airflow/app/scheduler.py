@@ -19,6 +19,7 @@ from typing import Any
 
 import pendulum
 
+from riir_airflow.app import stop_points
 from riir_airflow.app.executor import ForkExecutor, ProcessOutcome, RunningTry
 from riir_airflow.engine.engine import RunEngine, group_map_index, lost_try_state
 from riir_airflow.engine.metastore_store import MetastoreStore, run_view
@@ -233,12 +234,15 @@ class DagScheduler:
             claimed = await queries.claim_ready_tries(
                 conn, app_id=self.app_id, hostname=self.hostname, limit=free, dag_ids=[self.dag.dag_id]
             )
+            if claimed:
+                stop_points.reached("claim")
         self.waiting_for_slots = len(claimed) < self.scheduled
         runs: dict[str, Any] = {}
         for ti in claimed:
             started = await queries.start_try(self.db, ti.id, ti.try_number, pid=0, hostname=self.hostname)
             if started is None:
                 continue
+            stop_points.reached("start")
             if ti.run_id not in runs:
                 # The run as this turn read it (saves a round trip before the fork), else fresh from the table.
                 runs[ti.run_id] = self.runs.get(ti.run_id) or await queries.get_dag_run(self.db, ti.dag_id, ti.run_id)
@@ -347,10 +351,12 @@ class DagScheduler:
             )  # fmt: skip
             if recorded is None:
                 return  # recorded by an earlier attempt, or cleared or marked by someone else: that stands
+            stop_points.reached("result")
             if result.state == "up_for_reschedule" and result.reschedule_date is not None:
                 await app_queries.record_reschedule(
                     conn, entry.ti_id, key.dag_id, recorded.start_date or pendulum.now("UTC"), result.reschedule_date
                 )
+                stop_points.reached("reschedule")
             skips = [StateChange(t, "skipped", (None, "scheduled"), i) for t, i in result.skip_tasks]
             if skips:
                 await queries.set_task_states(conn, key.dag_id, key.run_id, skips)
