@@ -188,9 +188,7 @@ async def _stopped(app: AppProcess) -> bool:
     return stat.rpartition(")")[2].split()[0] == "T"
 
 
-async def _start_at(
-    point: str, app_env: dict[str, str], db: asyncpg.Connection, path: Path, log: Path
-) -> AppProcess:
+async def _start_at(point: str, app_env: dict[str, str], db: asyncpg.Connection, path: Path, log: Path) -> AppProcess:
     """An app that stops itself at `point` (see riir_airflow.app.stop_points)."""
     return await start_app({**app_env, STOP_AT: point}, db, path, log)
 
