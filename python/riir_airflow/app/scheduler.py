@@ -100,6 +100,9 @@ class DagScheduler:
         self.triggers: set[asyncio.Task[None]] = set()
         self.runs: dict[str, Any] = {}  # the running runs of the current loop turn, by run_id
         self.echoes: dict[tuple[Any, ...], float] = {}
+        # Whether tries of this DAG may be parked for human input: read once at start (a previous app may have parked
+        # some), then true again only when this app parks one — so a loop turn of a DAG without any reads nothing.
+        self.may_have_parked = True
 
     # --- runs -----------------------------------------------------------------------------------------------------
     async def create_scheduled_runs(self, now: dt.datetime) -> None:
@@ -230,7 +233,10 @@ class DagScheduler:
         self.waiting_for_slots = self.scheduled > 0
         if free <= 0 or not self.accepting or self.scheduled == 0:
             return
-        async with app_queries.fenced_transaction(self.db, self.dag.dag_id, self.fencing_token) as conn:
+        # Not durable on its own (no WAL flush waited for): a claim starts nothing; start_try below commits durably
+        # before each fork, and WAL is flushed in order, so the claim is durable by then.
+        fenced = app_queries.fenced_transaction(self.db, self.dag.dag_id, self.fencing_token, durable=False)
+        async with fenced as conn:
             claimed = await queries.claim_ready_tries(
                 conn, app_id=self.app_id, hostname=self.hostname, limit=free, dag_ids=[self.dag.dag_id]
             )
@@ -367,6 +373,7 @@ class DagScheduler:
         """A human-in-the-loop try waits in `awaiting_input` until the API (or its deadline) resumes it."""
         awaiting = result.awaiting_input
         assert awaiting is not None
+        self.may_have_parked = True
         key = entry.key
         async with app_queries.fenced_transaction(self.db, key.dag_id, self.fencing_token) as conn:
             recorded = await queries.record_task_result(
@@ -434,8 +441,7 @@ class DagScheduler:
 
     # --- the loop turn --------------------------------------------------------------------------------------------
     async def _active_runs(self) -> list[Any]:
-        page = await queries.list_dag_runs(self.db, dag_id=self.dag.dag_id, states=["queued", "running"], limit=10_000)
-        return list(page.items)
+        return list(await app_queries.active_dag_runs(self.db, self.dag.dag_id))
 
     async def tick(self, paused: bool, *, claim: bool = True) -> None:
         now = pendulum.now("UTC")
@@ -450,11 +456,16 @@ class DagScheduler:
             running = [r for r in await self._active_runs() if r.state == "running"]
         self.runs = {run.run_id: run for run in running}
         self.scheduled = 0
-        # Human-in-the-loop tries whose response deadline passed are resumed with defaults or a timeout error.
-        await hitl_queries.resolve_timeouts(self.db, self.dag.dag_id)
-        deadline = await hitl_queries.next_deadline(self.db, self.dag.dag_id)
-        if deadline is not None:
-            self._remember_wakeup(deadline)
+        # Human-in-the-loop tries whose response deadline passed are resumed with defaults or a timeout error (one
+        # read per turn; the resolving transaction only when a deadline has passed).
+        if self.may_have_parked:
+            parked, deadline = await hitl_queries.parked_tries(self.db, self.dag.dag_id)
+            if deadline is not None and deadline <= now:
+                await hitl_queries.resolve_timeouts(self.db, self.dag.dag_id)
+                parked, deadline = await hitl_queries.parked_tries(self.db, self.dag.dag_id)
+            self.may_have_parked = parked
+            if deadline is not None:
+                self._remember_wakeup(deadline)
         await self.schedule_runs(running, now)
         if self.accepting and claim:
             await self.dispatch()
