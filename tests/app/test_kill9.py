@@ -153,8 +153,12 @@ async def test_kill9_at_random_moments_of_a_busy_chain_loses_nothing(
     apps = [app]
     try:
         cli(app_env, "dags", "trigger", "busy", "-r", "r1")
+        done = 0
         for kill in range(4):
-            await asyncio.sleep(rng.uniform(0.3, 1.5))
+            # Each life of the app finishes a task before it is killed (at a random moment after that): a slow
+            # start-up on a loaded machine must not let every kill hit the same try until its retries run out.
+            done = await wait_for(lambda done=done: _successes_beyond(db, "busy", done), 60, "a task to finish")
+            await asyncio.sleep(rng.uniform(0.0, 0.4))
             app.kill()
             app = await start_app(app_env, db, path, tmp_path / f"app{kill + 1}.log")
             apps.append(app)
@@ -178,6 +182,12 @@ async def _files(folder: Path, prefix: str) -> list[Path]:
 
 async def _logged(app: AppProcess, text: str) -> bool:
     return text in app.output()
+
+
+async def _successes_beyond(db: asyncpg.Connection, dag_id: str, count: int) -> int:
+    """The number of successful task instances of the DAG if it is more than `count`, else 0."""
+    done = int(await db.fetchval("SELECT count(*) FROM task_instance WHERE dag_id = $1 AND state = 'success'", dag_id))
+    return done if done > count else 0
 
 
 async def _stopped(app: AppProcess) -> bool:
