@@ -70,7 +70,7 @@ def measure(fn: Callable[[], object], seconds: float = 1.0) -> float:
 def main() -> None:
     import measure as bench_measure  # benchmarks/measure.py (this module's own `measure` times a call)
 
-    run = bench_measure.Run("planner", {"seconds_per_shape": 1.0, "repeat": 5})
+    run = bench_measure.Run("planner", {"seconds_per_repetition": 0.2, "repeat": 5})
     print(
         f"{'DAG shape':34} {'build ms':>9} {'plan calls/s':>13} {'us/call':>9} {'ns per TI':>10} {'to_run':>7}"
         f" {'plan / list build':>18}"
