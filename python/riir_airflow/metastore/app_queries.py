@@ -17,6 +17,7 @@ from riir_airflow.metastore.records import DagRunRecord, from_rows
 
 # Every table with per-DAG rows, children first, for `app retire --purge`.
 _PER_DAG_TABLES = (
+    ("deadline", "dag_id"),
     ("task_log", "dag_id"),
     ("task_reschedule", "dag_id"),
     ("dag_schedule_lease", "dag_id"),
