@@ -104,3 +104,44 @@ def close_inherited_descriptors(keep: Iterable[int]) -> int:
     finally:
         os.close(devnull)
     return replaced
+
+
+_PR_CAPBSET_DROP = 24
+_CAP_SYS_PTRACE = 19
+_LINUX_CAPABILITY_VERSION_3 = 0x20080522
+
+
+class _CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
+
+
+def drop_ptrace_capability() -> bool:
+    """A task running as root would still read any process's memory and environ (CAP_SYS_PTRACE overrides
+    non-dumpable): drop that one capability, for good (bounding set too). False where there was none to drop."""
+    if not sys.platform.startswith("linux"):
+        return False
+    libc = ctypes.CDLL(None, use_errno=True)
+    header = _CapHeader(_LINUX_CAPABILITY_VERSION_3, 0)
+    data = (_CapData * 2)()
+    if libc.capget(ctypes.byref(header), data) != 0:
+        return False
+    bit = 1 << _CAP_SYS_PTRACE  # capability 19 lives in the first 32-bit word
+    had = bool((data[0].effective | data[0].permitted) & bit)
+    libc.prctl(_PR_CAPBSET_DROP, _CAP_SYS_PTRACE, 0, 0, 0)  # EPERM without CAP_SETPCAP: then nothing to keep anyway
+    if had:
+        data[0].effective &= ~bit
+        data[0].permitted &= ~bit
+        data[0].inheritable &= ~bit
+        if libc.capset(ctypes.byref(header), data) != 0:
+            raise OSError(ctypes.get_errno(), "capset: could not drop CAP_SYS_PTRACE from the task process")
+    return had
+
+
+def confine_task() -> None:
+    """What a task process does to itself before user code runs, beyond descriptors and environment (see
+    docs/security.md): no ptrace capability, so no reading of the app's memory even as root."""
+    drop_ptrace_capability()

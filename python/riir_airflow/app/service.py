@@ -32,6 +32,7 @@ from riir_airflow._internal.dagbag import DagBag, list_py_files
 from riir_airflow.app.dag_store import record_import_errors, store_dag
 from riir_airflow.app.environment import apply_environment, configured_environment
 from riir_airflow.app.executor import ForkExecutor, connection_as_json
+from riir_airflow.app.fork_server import ForkServer
 from riir_airflow.app.identity import deploy_identity
 from riir_airflow.app.scheduler import DagScheduler
 from riir_airflow.app.triggerer_secrets import AppProcessSecrets
@@ -68,11 +69,19 @@ class DagApp:
     """One app: its DAGs, database connections, executor and loop."""
 
     def __init__(
-        self, path: str, *, app_id: str | None = None, parallelism: int | None = None, grace_period: float = 30.0
+        self,
+        path: str,
+        *,
+        app_id: str | None = None,
+        parallelism: int | None = None,
+        grace_period: float = 30.0,
+        fork_server: ForkServer | None = None,
     ) -> None:
         from riir_airflow.config import conf
 
         self.path = os.path.abspath(path)
+        # The template every task process forks from; `riir-airflow app` starts it before anything reads a secret.
+        self.fork_server = fork_server
         self.app_id = app_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.parallelism = parallelism or conf.getint("core", "parallelism", fallback=32)
         self.grace_period = grace_period
@@ -349,6 +358,17 @@ class DagApp:
             await db.close()
 
     async def run(self) -> int:
+        if self.fork_server is None:
+            self.fork_server = ForkServer.start(self.path)
+        try:
+            return await self._run()
+        finally:
+            executor = getattr(self, "executor", None)  # it replaces a fork server that died
+            (executor.fork_server if executor is not None else self.fork_server).close()
+
+    async def _run(self) -> int:
+        assert self.fork_server is not None
+        self.fork_server.attach(asyncio.get_running_loop())
         settings = resolve_settings()
         try:
             bag = self.load()
@@ -371,7 +391,7 @@ class DagApp:
             return 0  # stopped while waiting
         self.db = ConnectionBudget(settings, session, same_server=direct.dsn == settings.dsn)
         session.add_termination_listener(self._on_session_closed)
-        self.executor = ForkExecutor(self.db)
+        self.executor = ForkExecutor(self.db, self.fork_server)
         # Triggers run in this process: their connection lookups reach the metastore (task processes override it).
         secrets.set_store(AppProcessSecrets(settings, connection_as_json))
         try:

@@ -43,6 +43,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     # Before anything reads a secret: the credentials leave the environment block that task processes share.
     hide_secret_environment()
     make_undumpable()
+    from riir_airflow.app.fork_server import ForkServer
+
+    # The template of every task process, exec'd with no credential, before this app connects anywhere; it imports
+    # the DAG file alongside the app's own import (app/fork_server.py).
+    fork_server = ForkServer.start(args.path)
     from riir_airflow.app.environment import configured_environment
     from riir_airflow.app.import_guard import guarded_import
     from riir_airflow.app.service import DagApp, ImportFailed
@@ -59,6 +64,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         configured_environment()  # a bad test-deploy name stops the app before it touches the metastore
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        fork_server.close()
         return 1
     try:
         warning = asyncio.run(_confinement_warning())
@@ -66,7 +72,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         warning = None  # the database is unreachable: the app's own start reports that, with its retries
     if warning:
         logging.getLogger("riir_airflow.app").warning(warning)
-    app = GuardedDagApp(args.path, app_id=args.app_id, parallelism=args.parallelism, grace_period=args.grace_period)
+    app = GuardedDagApp(
+        args.path, app_id=args.app_id, parallelism=args.parallelism, grace_period=args.grace_period,
+        fork_server=fork_server,
+    )  # fmt: skip
     pid_file = _pid_file(args.path)
     with open(pid_file, "w") as f:
         f.write(str(os.getpid()))
