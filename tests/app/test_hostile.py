@@ -76,17 +76,57 @@ def attack_in_thread():
     return box
 
 
+def scan_memory(pid, needle):
+    # Every readable mapping of another process, searched for the database password.
+    try:
+        with open(f"/proc/{pid}/maps") as handle:
+            maps = handle.read().splitlines()
+        mem = open(f"/proc/{pid}/mem", "rb", 0)
+    except OSError as err:
+        return f"refused: {type(err).__name__}"
+    with mem:
+        for line in maps:
+            span, perms = line.split()[:2]
+            if not perms.startswith("r"):
+                continue
+            start, end = (int(x, 16) for x in span.split("-"))
+            try:
+                mem.seek(start)
+                if needle in mem.read(end - start):
+                    return True
+            except (OSError, OverflowError, ValueError):
+                continue
+    return False
+
+
+def parent_of(pid):
+    with open(f"/proc/{pid}/stat") as handle:
+        return int(handle.read().rsplit(")", 1)[1].split()[1])
+
+
 def find_credentials():
-    # Everything a task could use to reach the database on its own.
+    # Everything a task (or the template's copy of this file) could use to reach the database on its own.
     found = {}
     needle = "SQL_ALCHEMY_CONN"
+    password = os.environ["HOSTILE_NEEDLE_REVERSED"][::-1].encode()
     found["env"] = [k for k in os.environ if needle in k or k in ("PGPASSWORD", "AIRFLOW__CORE__FERNET_KEY")]
-    for label, who in (("proc_self_environ", "self"), ("proc_parent_environ", str(os.getppid()))):
+    parent = os.getppid()
+    for label, who in (("proc_self_environ", "self"), ("proc_parent_environ", str(parent)),
+                       ("proc_grandparent_environ", str(parent_of(parent)))):
         try:
             with open(f"/proc/{who}/environ", "rb") as handle:
-                found[label] = needle.encode() in handle.read()
+                found[label] = needle.encode() in handle.read() or password in handle.read()
         except OSError as err:
             found[label] = f"refused: {type(err).__name__}"
+    found["proc_parent_mem"] = scan_memory(parent, password)
+    found["proc_grandparent_mem"] = scan_memory(parent_of(parent), password)
+    fds = {}
+    for name in os.listdir("/proc/self/fd"):
+        try:
+            fds[name] = os.readlink(f"/proc/self/fd/{name}")
+        except OSError:
+            continue
+    found["fd_targets"] = sorted(set(fds.values()))
     sockets = 0
     for name in os.listdir("/proc/self/fd"):
         try:
@@ -115,8 +155,12 @@ def forge_channel_request():
 
 
 REPORT = os.environ["HOSTILE_REPORT"]
-with open(REPORT + ".toplevel", "w") as handle:
-    json.dump(attack_in_thread(), handle)
+if "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN" in os.environ:  # the app's import: it holds the app's own login
+    with open(REPORT + ".toplevel", "w") as handle:
+        json.dump(attack_in_thread(), handle)
+else:  # the fork server's import of this file: it holds nothing
+    with open(REPORT + ".template", "w") as handle:
+        json.dump(find_credentials(), handle)
 
 with DAG("attacker", schedule=None):
     @task
@@ -139,6 +183,49 @@ def _check(report: dict[str, str]) -> None:
     assert not refused, refused
 
 
+def _check_no_credentials(found: dict[str, object], in_task: bool) -> None:
+    assert found["env"] == [] and found["proc_self_environ"] is False, found
+    # The task's parent is the fork server: no secret in its environment, and its memory is closed to the task (no
+    # ptrace capability, not dumpable); the app (the grandparent) is closed the same way.
+    assert found["proc_parent_environ"] in (False, "refused: PermissionError"), found
+    assert found["proc_parent_mem"] in (False, "refused: PermissionError"), found
+    if in_task:
+        assert found["proc_grandparent_environ"] in (False, "refused: PermissionError"), found
+        assert found["proc_grandparent_mem"] == "refused: PermissionError", found
+        # Descriptors: stdio (the log pipe, /dev/null) and its own channel only.
+        sockets = [t for t in found["fd_targets"] if str(t).startswith("socket:")]  # type: ignore[union-attr]
+        assert len(sockets) == 1, found
+    # One socket: a task's channel, or the template's control socket to its app.
+    assert found["inherited_sockets"] == 1 and found["config"] is False, found
+
+
+def fork_server_of(app_pid: int) -> int:
+    """The app's fork server: its child running riir_airflow.app.fork_server."""
+    for pid in (int(p) for p in Path(f"/proc/{app_pid}/task/{app_pid}/children").read_text().split()):
+        if b"riir_airflow.app.fork_server" in Path(f"/proc/{pid}/cmdline").read_bytes():
+            return pid
+    raise AssertionError(f"app {app_pid} has no fork server child")
+
+
+def scan_memory(pid: int, needle: bytes) -> bool:
+    """Whether `needle` is in any readable mapping of process `pid` (read as root from this test)."""
+    with open(f"/proc/{pid}/maps") as handle:
+        maps = handle.read().splitlines()
+    with open(f"/proc/{pid}/mem", "rb", 0) as mem:
+        for line in maps:
+            span, perms = line.split()[:2]
+            if not perms.startswith("r"):
+                continue
+            start, end = (int(x, 16) for x in span.split("-"))
+            try:
+                mem.seek(start)
+                if needle in mem.read(end - start):
+                    return True
+            except (OSError, OverflowError, ValueError):
+                continue
+    return False
+
+
 async def test_hostile_dag_under_its_own_role(
     app_env: dict[str, str], db: asyncpg.Connection, dags: Path, tmp_path: Path
 ) -> None:
@@ -146,7 +233,11 @@ async def test_hostile_dag_under_its_own_role(
     attacker_uri = cli(app_env, "db", "grant-app", "attacker").stdout.strip()
     report = tmp_path / "report"
     victim_env = {**app_env, "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": victim_uri}
-    attacker_env = {**app_env, "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": attacker_uri, "HOSTILE_REPORT": str(report)}
+    password = attacker_uri.split("://", 1)[1].split("@", 1)[0].split(":", 1)[1]
+    attacker_env = {
+        **app_env, "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": attacker_uri, "HOSTILE_REPORT": str(report),
+        "HOSTILE_NEEDLE_REVERSED": password[::-1],
+    }  # fmt: skip
     victim = await start_app(victim_env, db, write_dag(dags, "victim.py", VICTIM), tmp_path / "victim.log")
     try:
         attacker = await start_app(attacker_env, db, write_dag(dags, "attacker.py", ATTACKER), tmp_path / "att.log")
@@ -157,19 +248,22 @@ async def test_hostile_dag_under_its_own_role(
             assert await wait_run_done(db, "attacker", "a1") == "success", await db.fetchval(task_log)
             assert await wait_run_done(db, "victim", "r1") == "success", victim.output()
             assert "NOT confined" not in attacker.output() + victim.output()
+            # Seen from outside (this test runs as root): the template the tasks fork from holds no password in
+            # its memory, while its app does (which shows the scan finds it where it is).
+            template = fork_server_of(attacker.proc.pid)
+            assert scan_memory(template, password.encode()) is False
+            assert scan_memory(attacker.proc.pid, password.encode()) is True
         finally:
             attacker.stop()
     finally:
         victim.stop()
     # The dag.py's top-level code runs in its app: it holds the app's own (confined) login, and nothing more.
     _check(json.loads(Path(f"{report}.toplevel").read_text()))
+    # The fork server's import of the file (top-level code again) finds no credential anywhere it looks.
+    _check_no_credentials(json.loads(Path(f"{report}.template").read_text()), in_task=False)
     # A task holds no credentials at all, and cannot speak on its channel as another try.
     task_report = json.loads(Path(f"{report}.task").read_text())
-    credentials = task_report["credentials"]
-    assert credentials["env"] == [] and credentials["proc_self_environ"] is False, task_report
-    # The app is not dumpable: its /proc entries are closed to other processes of its user (root reads anyway).
-    assert credentials["proc_parent_environ"] in (False, "refused: PermissionError"), task_report
-    assert credentials["inherited_sockets"] == 1 and credentials["config"] is False, task_report
+    _check_no_credentials(task_report["credentials"], in_task=True)
     assert task_report["forged"].startswith("refused: ") and "identity token" in task_report["forged"]
     # The victim's rows are whole: its run, both tries and the XCom between them.
     assert await db.fetchval("SELECT count(*) FROM dag_run WHERE dag_id = 'victim'") == 1

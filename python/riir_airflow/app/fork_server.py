@@ -327,9 +327,12 @@ def _warm_up(dags: dict[str, Any]) -> None:
 
 def serve(control: socket.socket, path: str) -> int:
     """The template's life: load, report, then fork on request and report exits until the app closes the socket."""
-    from riir_airflow.app.sandbox import make_undumpable
+    from riir_airflow.app.sandbox import drop_ptrace_capability, make_undumpable
 
-    make_undumpable()  # its tasks inherit it: other processes of the user cannot read their memory
+    # Before the DAG file's top-level code runs here, and inherited by every task: other processes of the user
+    # cannot read this one's memory, and this one (even as root) cannot read its app's.
+    make_undumpable()
+    drop_ptrace_capability()
     try:
         dags = _load(path)
     except BaseException as exc:  # noqa: BLE001 - reported to the app, which fails the tries with it
