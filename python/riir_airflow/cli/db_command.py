@@ -151,6 +151,10 @@ async def _grant(settings: Any, args: argparse.Namespace) -> str:
                 write_variables=roles.parse_patterns(args.write_variables, ()),
                 read_connections=roles.parse_patterns(args.read_connections, ("%",)),
                 trigger_dag_ids=roles.parse_patterns(args.trigger_dags, ("%",)),
+                deployed_by=args.deployed_by or None,
+                service_account=args.service_account or None,
+                image=args.image or None,
+                environment=args.environment or None,
             )
             role, password = await roles.grant_app(conn, grant, password=password)
     finally:
@@ -327,6 +331,9 @@ def register(groups: Any) -> None:
     grant.add_argument("--read-connections", action="append", metavar="PATTERN", help="connections it may read (%%)")
     grant.add_argument("--trigger-dags", action="append", metavar="PATTERN", help="DAGs it may trigger (%%)")
     grant.add_argument("--password-file", help="use the password in this file instead of a new random one")
+    for flag, what in (("--deployed-by", "who deployed it"), ("--service-account", "its Kubernetes ServiceAccount"),
+                       ("--image", "its image, repository:tag"), ("--environment", "its test-deploy environment")):
+        grant.add_argument(flag, help=f"pin {what}: its DAG versions must record exactly this (default: not pinned)")
     grant.set_defaults(func=_run_grant)
     broker = commands.add_parser("grant-broker", help="Create or update the broker's role and print its URI")
     broker.add_argument("--password-file", help="use the password in this file instead of a new random one")
