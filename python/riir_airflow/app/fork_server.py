@@ -1,15 +1,20 @@
 """The fork server: a clean template process from which every task process of an app forks.
 
-The app starts it first thing (`riir-airflow app`, before it opens a database connection) as a *new program*
-(fork + exec, so nothing of the app's memory survives), with an environment from which every credential was removed
-(`sandbox.is_secret_variable`), a copy of the config file without its sensitive options, and no descriptor but its
-control socket. The template imports the app's DAG file itself — so the heavy imports are paid once and every
-fork is warm — freezes what it imported out of the garbage collector's reach, and waits.
+`riir-airflow app FILE` re-executes itself with its credentials out of the environment (handed over in a pipe,
+unread) and a copy of the config file without sensitive options (app/sandbox.py), imports its DAG file, freezes
+what it imported out of the garbage collector's reach, and only then forks this template — before it reads any
+secret or opens any database connection. The app and the template therefore share the imported DAG, its
+dependencies and riir itself copy-on-write (one copy in RAM), and the template, whose memory never held a secret,
+keeps them warm for every task process. Only after the fork does the app read its secrets and connect.
 
 For each try the app sends the try's two descriptors (its channel and its log pipe) over the control socket; the
 template forks, and the new task process reads its assignment (claim, run, limits, identity token) from its own
 channel (`child.run_forked`). The template reaps its children and reports each exit code to the app. A task's
-parent is therefore the template, whose memory, environment and descriptors never held a secret.
+parent is therefore the template.
+
+If the template dies, the app starts a new one as a new program (`ForkServer.start`: fork + exec with a scrubbed
+environment and the secret-free config copy), which imports the DAG file itself; `standalone` uses the same to read
+a file's DAG ids without credentials.
 
 Control messages are JSON, one per SOCK_SEQPACKET packet:
     template -> app   {"op": "ready", "dag_ids": [...]}  |  {"op": "failed", "error": "..."}
@@ -35,6 +40,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -138,12 +144,26 @@ def sanitized_config(folder: Path) -> Path | None:
     return target
 
 
-class ForkServer:
-    """The app's handle on its template process."""
+def sanitized_config_folder() -> tuple[Path, Path]:
+    """A private folder with the secret-free config copy (an absent file when there is no config file, so that
+    nothing falls back to $AIRFLOW_HOME/airflow.cfg); (folder, config path)."""
+    folder = Path(tempfile.mkdtemp(prefix="riir-fork-server-"))
+    return folder, sanitized_config(folder) or folder / "absent.cfg"
 
-    def __init__(self, path: str, proc: subprocess.Popen[bytes], sock: socket.socket, folder: Path) -> None:
+
+PROCESS_NAME = b"riir-fork-srv"  # what `ps -o comm` and /proc/PID/comm show for a template (15 bytes at most)
+
+
+class ForkServer:
+    """The app's handle on its template process (`proc` when it was exec'd, else its pid from the fork)."""
+
+    def __init__(
+        self, path: str, pid: int, sock: socket.socket, folder: Path | None, proc: subprocess.Popen[bytes] | None
+    ) -> None:
         self.path = path
+        self.pid = pid
         self.proc = proc
+        self.returncode: int | None = None
         self.sock = sock
         self.folder = folder
         self.dag_ids: list[str] | None = None  # once it has loaded the file
@@ -157,11 +177,9 @@ class ForkServer:
     def start(cls, path: str) -> ForkServer:
         """Execs the template for the DAG file at `path`; returns at once (it imports the file meanwhile)."""
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        folder = Path(tempfile.mkdtemp(prefix="riir-fork-server-"))
+        folder, config = sanitized_config_folder()
         env = {name: value for name, value in os.environ.items() if not is_secret_variable(name)}
-        config = sanitized_config(folder)
-        # Always point at a secret-free file: with none, the template must not fall back to $AIRFLOW_HOME/airflow.cfg
-        env["AIRFLOW_CONFIG"] = str(config or folder / "absent.cfg")
+        env["AIRFLOW_CONFIG"] = str(config)
         env[CONTROL_FD_ENV] = str(theirs.fileno())
         from riir_airflow import compat
 
@@ -175,7 +193,37 @@ class ForkServer:
             )  # fmt: skip
         finally:
             theirs.close()
-        return cls(path, proc, ours, folder)
+        return cls(path, proc.pid, ours, folder, proc)
+
+    @classmethod
+    def fork_template(cls, path: str, dags: dict[str, Any]) -> ForkServer:
+        """Forks the template from this process, which has imported `dags` and read no secret yet (see the module
+        docstring); the template is ready at once."""
+        from riir_airflow.app.sandbox import SANITIZED_FOLDER_ENV, forget_secret_environment
+
+        _warm_up(dags)  # in the app, before the fork: both share what it imports and freezes
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:  # the template
+            code = 1
+            try:
+                forget_secret_environment()
+                ours.close()
+                os.setsid()  # Ctrl-C on a terminal reaches the app, which ends the template by closing the socket
+                code = _serve_loop(theirs, dags)
+            except BaseException:  # noqa: BLE001 - the template's own failure: printed, then exit
+                import traceback
+
+                traceback.print_exc()
+            finally:
+                os._exit(code)
+        theirs.close()
+        folder = os.environ.get(SANITIZED_FOLDER_ENV)
+        server = cls(path, pid, ours, Path(folder) if folder else None, None)
+        server.dag_ids = sorted(dags)
+        return server
 
     # --- blocking calls (start-up and the hop; each is one short exchange) ---------------------------------------
     def wait_ready(self, timeout: float | None = None) -> list[str]:
@@ -225,7 +273,7 @@ class ForkServer:
             for fd in fds:
                 os.close(fd)
             if message is None:
-                raise ForkServerError(f"the fork server of {self.path} exited (code {self.proc.poll()})")
+                raise ForkServerError(f"the fork server of {self.path} exited (code {self._poll()})")
             if message.get("op") == "exited":
                 self._record_exit(int(message["pid"]), int(message["code"]))
                 continue
@@ -275,20 +323,37 @@ class ForkServer:
         return await future
 
     def alive(self) -> bool:
-        return self.proc.poll() is None
+        return self._poll() is None
+
+    def _poll(self) -> int | None:
+        if self.proc is not None:
+            self.returncode = self.proc.poll()
+        elif self.returncode is None:
+            try:
+                pid, status = os.waitpid(self.pid, os.WNOHANG)
+            except ChildProcessError:
+                self.returncode = -1
+            else:
+                if pid:
+                    self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
 
     def close(self) -> None:
         """Ends the template (its running tasks are not its: they live on until the app kills them)."""
         if self._loop is not None and not self._loop.is_closed():
             with contextlib.suppress(Exception):
                 self._loop.remove_reader(self.sock.fileno())
-        self.sock.close()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.proc.wait(5)
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        shutil.rmtree(self.folder, ignore_errors=True)
+        self.sock.close()  # the template's end of file: it exits
+        deadline = time.monotonic() + 5
+        while self._poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        if self._poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+            while self._poll() is None:
+                time.sleep(0.01)
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
 
 
 # --- the template process ----------------------------------------------------------------------------------------
@@ -326,7 +391,7 @@ def _warm_up(dags: dict[str, Any]) -> None:
 
 
 def serve(control: socket.socket, path: str) -> int:
-    """The template's life: load, report, then fork on request and report exits until the app closes the socket."""
+    """An exec'd template's life: load the DAG file, report, then serve."""
     from riir_airflow.app.sandbox import drop_ptrace_capability, make_undumpable
 
     # Before the DAG file's top-level code runs here, and inherited by every task: other processes of the user
@@ -340,6 +405,16 @@ def serve(control: socket.socket, path: str) -> int:
         return 1
     _warm_up(dags)
     _send(control, {"op": "ready", "dag_ids": sorted(dags)})
+    return _serve_loop(control, dags)
+
+
+def _serve_loop(control: socket.socket, dags: dict[str, Any]) -> int:
+    """Fork on request and report exits until the app closes the control socket."""
+    from riir_airflow.app.sandbox import drop_ptrace_capability, make_undumpable
+
+    make_undumpable()  # inherited by every task: other processes of the user cannot read their memory
+    drop_ptrace_capability()  # nor can they (or this process), even as root, read the app's
+    _set_process_name()
     reaped_r, reaped_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
     signal.set_wakeup_fd(reaped_w)
     signal.signal(signal.SIGCHLD, lambda *_: None)  # a handler, so the wakeup descriptor is written
@@ -382,6 +457,14 @@ def serve(control: socket.socket, path: str) -> int:
                 os.close(received)
             _send(control, {"op": "forked", "id": message["id"], "pid": pid})
         _report_exits(control)
+
+
+def _set_process_name() -> None:
+    """/proc/PID/comm of the template (and, until they exec, its tasks): tells it apart from its app in `ps`."""
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).prctl(15, ctypes.c_char_p(PROCESS_NAME), 0, 0, 0)  # PR_SET_NAME
 
 
 def _report_exits(control: socket.socket) -> None:

@@ -2,8 +2,10 @@
 
 - `hide_secret_environment()`: the app re-executes itself once at start with its credentials (the database URL,
   the Fernet key, the JWT secret, `_CMD`/`_SECRET` config variables, libpq password variables) moved out of the
-  process environment: they are handed over through a pipe and live only in the new process's `os.environ`. So
-  `/proc/<app>/environ` — which a forked task process shares as its own `/proc/self/environ` — holds none of them.
+  process environment and its config file replaced by a copy without sensitive options: they are handed over
+  through a pipe that the app reads only after it has imported its DAG file and forked its fork server
+  (`load_secret_environment()`), and live only in the app's `os.environ`. So neither `/proc/<app>/environ` nor the
+  fork server's memory (which its task processes share) holds any of them.
 - `make_undumpable()`: the app (and the tasks it forks) become non-dumpable, so other processes of the same user
   cannot read their `/proc/<pid>/environ`, `mem` or attach a debugger.
 - In each task process, `scrub_task_environment()` drops the same variables from `os.environ` (the task and
@@ -24,6 +26,8 @@ import sys
 from collections.abc import Iterable, MutableMapping
 
 SECRET_ENV_FD = "RIIR_SECRET_ENV_FD"
+SANITIZED_FOLDER_ENV = "RIIR_SANITIZED_CONFIG_DIR"  # the secret-free config copy, removed when the app ends
+REAL_CONFIG_ENV = "RIIR_REAL_AIRFLOW_CONFIG"
 _SECRET_NAMES = {
     "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN",
     "AIRFLOW__CORE__FERNET_KEY",
@@ -43,27 +47,55 @@ def is_secret_variable(name: str) -> bool:
 
 
 def hide_secret_environment() -> None:
-    """Call first thing in the app's process: re-exec without the secrets in the environment block (once)."""
-    handed_over = os.environ.pop(SECRET_ENV_FD, None)
-    if handed_over is not None:
-        with os.fdopen(int(handed_over), "rb") as pipe:
-            os.environ.update(json.loads(pipe.read()))
-        return
+    """Call first thing in the app's process: re-exec (once) with the secrets out of the environment block and the
+    config file replaced by a copy without its sensitive options; `load_secret_environment()` brings both back
+    later — after the fork server was forked (app/fork_server.py), so that it never held them."""
+    if SECRET_ENV_FD in os.environ:
+        return  # the re-executed process: the secrets wait in the pipe
     secret = {name: value for name, value in os.environ.items() if is_secret_variable(name)}
-    if not secret:
-        return
+    env = {name: value for name, value in os.environ.items() if name not in secret}
+    from riir_airflow.app.fork_server import sanitized_config_folder
+
+    folder, config = sanitized_config_folder()
+    env[SANITIZED_FOLDER_ENV] = str(folder)
+    # The real config file comes back with the secrets ("" = AIRFLOW_CONFIG was not set).
+    secret[REAL_CONFIG_ENV] = os.environ.get("AIRFLOW_CONFIG", "")
+    env["AIRFLOW_CONFIG"] = str(config)
     payload = json.dumps(secret).encode()
-    read_fd, write_fd = os.pipe()
     if len(payload) > 60_000:  # a pipe holds 64 KiB without a reader; such an environment is not plausible
         raise RuntimeError("secret environment variables are too large to hand over")
+    read_fd, write_fd = os.pipe()
     os.write(write_fd, payload)
     os.close(write_fd)
     os.set_inheritable(read_fd, True)
-    env = {name: value for name, value in os.environ.items() if name not in secret}
     env[SECRET_ENV_FD] = str(read_fd)
     sys.stdout.flush()
     sys.stderr.flush()
     os.execve(sys.executable, [sys.executable, *sys.orig_argv[1:]], env)
+
+
+def load_secret_environment() -> None:
+    """In the app, once its fork server is forked: the secrets and the real config file come back into os.environ
+    (never into the environment block, which task processes could read)."""
+    handed_over = os.environ.pop(SECRET_ENV_FD, None)
+    if handed_over is None:
+        return
+    with os.fdopen(int(handed_over), "rb") as pipe:
+        secret = json.loads(pipe.read())
+    real_config = secret.pop(REAL_CONFIG_ENV, "")
+    if real_config:
+        os.environ["AIRFLOW_CONFIG"] = real_config
+    else:
+        os.environ.pop("AIRFLOW_CONFIG", None)
+    os.environ.update(secret)
+
+
+def forget_secret_environment() -> None:
+    """In the fork server, first thing after the fork: the unread secrets pipe is not its to keep."""
+    handed_over = os.environ.pop(SECRET_ENV_FD, None)
+    if handed_over is not None:
+        with contextlib.suppress(OSError):
+            os.close(int(handed_over))
 
 
 def make_undumpable() -> bool:

@@ -357,21 +357,34 @@ class DagApp:
         finally:
             await db.close()
 
-    async def run(self) -> int:
-        if self.fork_server is None:
-            self.fork_server = ForkServer.start(self.path)
-        try:
-            return await self._run()
-        finally:
-            executor = getattr(self, "executor", None)  # it replaces a fork server that died
-            (executor.fork_server if executor is not None else self.fork_server).close()
-
-    async def _run(self) -> int:
-        assert self.fork_server is not None
-        self.fork_server.attach(asyncio.get_running_loop())
-        settings = resolve_settings()
+    def prepare(self) -> DagBag | ImportFailed:
+        """Imports the DAG file and forks the fork server from this process — before anything reads a secret (see
+        app/fork_server.py); `riir-airflow app` calls it between hiding and loading its secrets."""
         try:
             bag = self.load()
+        except ImportFailed as exc:
+            return exc
+        if self.fork_server is None:
+            self.fork_server = ForkServer.fork_template(self.path, bag.dags)
+        return bag
+
+    async def run(self, prepared: DagBag | ImportFailed | None = None) -> int:
+        if prepared is None:
+            prepared = self.prepare()
+        try:
+            return await self._run(prepared)
+        finally:
+            executor = getattr(self, "executor", None)  # it replaces a fork server that died
+            server = executor.fork_server if executor is not None else self.fork_server
+            if server is not None:
+                server.close()
+
+    async def _run(self, prepared: DagBag | ImportFailed) -> int:
+        settings = resolve_settings()
+        try:
+            if isinstance(prepared, ImportFailed):
+                raise prepared
+            bag = prepared
         except ImportFailed as exc:
             for filename, stacktrace in exc.errors.items():
                 notify_listeners("on_new_dag_import_error", filename=filename, stacktrace=stacktrace)
@@ -391,6 +404,8 @@ class DagApp:
             return 0  # stopped while waiting
         self.db = ConnectionBudget(settings, session, same_server=direct.dsn == settings.dsn)
         session.add_termination_listener(self._on_session_closed)
+        assert self.fork_server is not None
+        self.fork_server.attach(loop)
         self.executor = ForkExecutor(self.db, self.fork_server)
         # Triggers run in this process: their connection lookups reach the metastore (task processes override it).
         secrets.set_store(AppProcessSecrets(settings, connection_as_json))
