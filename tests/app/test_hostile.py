@@ -119,6 +119,12 @@ def find_credentials():
         except OSError:
             continue
     found["inherited_sockets"] = sockets  # the task's own channel is one
+    secret_file = os.path.join(os.environ["AIRFLOW_HOME"], "simple_auth_manager_passwords.json.generated")
+    with open(secret_file) as handle:
+        found["password_file"] = handle.read()
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    found["unmask"] = "done" if libc.umount2(secret_file.encode(), 2) == 0 else f"refused: errno {ctypes.get_errno()}"
     from riir_airflow.config import conf
     found["config"] = bool(conf.get("database", "sql_alchemy_conn", fallback=""))
     return found
@@ -194,6 +200,8 @@ def _check_no_credentials(found: dict[str, object]) -> None:
     assert found["proc_grandparent_mem"] == "refused: PermissionError", found
     # Descriptors: stdio (the log pipe, /dev/null) and one socket, its own channel.
     assert found["inherited_sockets"] == 1 and found["config"] is False, found
+    # The app runs as root here: the fork server's mount namespace shows the secret files empty, for good.
+    assert found["password_file"] == "" and found["unmask"] == "refused: errno 1", found
 
 
 def fork_server_of(app_pid: int) -> int:
@@ -226,6 +234,9 @@ def scan_memory(pid: int, needle: bytes) -> bool:
 async def test_hostile_dag_under_its_own_role(
     app_env: dict[str, str], db: asyncpg.Connection, dags: Path, tmp_path: Path
 ) -> None:
+    secret = Path(app_env["AIRFLOW_HOME"]) / "simple_auth_manager_passwords.json.generated"
+    secret.write_text('{"admin": "the-admin-password"}')
+    secret.chmod(0o600)
     victim_uri = cli(app_env, "db", "grant-app", "victim").stdout.strip()
     attacker_uri = cli(app_env, "db", "grant-app", "attacker").stdout.strip()
     report = tmp_path / "report"

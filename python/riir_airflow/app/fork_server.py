@@ -410,10 +410,14 @@ def serve(control: socket.socket, path: str) -> int:
 
 def _serve_loop(control: socket.socket, dags: dict[str, Any]) -> int:
     """Fork on request and report exits until the app closes the control socket."""
-    from riir_airflow.app.sandbox import drop_ptrace_capability, make_undumpable
+    from riir_airflow.app.sandbox import drop_ptrace_capability, make_undumpable, mask_secret_files
 
     make_undumpable()  # inherited by every task: other processes of the user cannot read their memory
     drop_ptrace_capability()  # nor can they (or this process), even as root, read the app's
+    try:
+        mask_secret_files()  # as root: secret files read as empty in this process and its tasks
+    except OSError as exc:
+        logging.getLogger("riir_airflow.app").warning("Task processes can read the secret files: %s", exc)
     _set_process_name()
     reaped_r, reaped_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
     signal.set_wakeup_fd(reaped_w)

@@ -24,10 +24,12 @@ import os
 import re
 import sys
 from collections.abc import Iterable, MutableMapping
+from pathlib import Path
 
 SECRET_ENV_FD = "RIIR_SECRET_ENV_FD"
 SANITIZED_FOLDER_ENV = "RIIR_SANITIZED_CONFIG_DIR"  # the secret-free config copy, removed when the app ends
 REAL_CONFIG_ENV = "RIIR_REAL_AIRFLOW_CONFIG"
+MASKED_PATHS_ENV = "RIIR_MASKED_PATHS"  # secret files the fork server hides from its tasks (os.pathsep-separated)
 _SECRET_NAMES = {
     "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN",
     "AIRFLOW__CORE__FERNET_KEY",
@@ -58,6 +60,7 @@ def hide_secret_environment() -> None:
 
     folder, config = sanitized_config_folder()
     env[SANITIZED_FOLDER_ENV] = str(folder)
+    env[MASKED_PATHS_ENV] = os.pathsep.join(str(path) for path in secret_files())
     # The real config file comes back with the secrets ("" = AIRFLOW_CONFIG was not set).
     secret[REAL_CONFIG_ENV] = os.environ.get("AIRFLOW_CONFIG", "")
     env["AIRFLOW_CONFIG"] = str(config)
@@ -72,6 +75,47 @@ def hide_secret_environment() -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     os.execve(sys.executable, [sys.executable, *sys.orig_argv[1:]], env)
+
+
+def secret_files() -> list[Path]:
+    """Files under $AIRFLOW_HOME (and the config file) that hold secrets: what task processes must not read."""
+    from riir_airflow.config import conf
+    from riir_airflow.metastore.embedded import EmbeddedPostgres
+
+    home = conf.airflow_home
+    embedded = EmbeddedPostgres.for_home(home)
+    candidates = [
+        conf.config_file,
+        home / "simple_auth_manager_passwords.json.generated",
+        Path(conf.get("core", "simple_auth_manager_passwords_file", fallback="") or home / "-"),
+        Path(conf.get("api_auth", "jwt_private_key_path", fallback="") or home / "-"),
+        embedded.password_file,
+        embedded.data_dir,
+    ]
+    return sorted({path.absolute() for path in candidates if path.exists()})
+
+
+def mask_secret_files() -> list[str]:
+    """In the fork server, as root: a mount namespace of its own (inherited by its tasks) in which every secret
+    file reads as empty (/dev/null bound over it; an empty read-only tmpfs over a folder). Then the capability to
+    undo it (CAP_SYS_ADMIN) is dropped. Returns the paths masked; [] where this cannot be done (not root)."""
+    paths = [Path(p) for p in os.environ.get(MASKED_PATHS_ENV, "").split(os.pathsep) if p]
+    if not paths or os.geteuid() != 0 or not sys.platform.startswith("linux"):
+        return []
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.unshare(_CLONE_NEWNS) != 0 or libc.mount(None, b"/", None, _MS_REC | _MS_PRIVATE, None) != 0:
+        raise OSError(ctypes.get_errno(), "could not make a mount namespace for the task processes")
+    masked = []
+    for path in paths:
+        if path.is_dir():
+            done = libc.mount(b"none", bytes(path), b"tmpfs", _MS_RDONLY, b"size=4k") == 0
+        else:
+            done = libc.mount(b"/dev/null", bytes(path), None, _MS_BIND, None) == 0
+        if not done:
+            raise OSError(ctypes.get_errno(), f"could not hide {path} from the task processes")
+        masked.append(str(path))
+    drop_capability(_CAP_SYS_ADMIN)
+    return masked
 
 
 def load_secret_environment() -> None:
@@ -140,6 +184,12 @@ def close_inherited_descriptors(keep: Iterable[int]) -> int:
 
 _PR_CAPBSET_DROP = 24
 _CAP_SYS_PTRACE = 19
+_CAP_SYS_ADMIN = 21
+_CLONE_NEWNS = 0x00020000
+_MS_RDONLY = 1
+_MS_BIND = 4096
+_MS_REC = 16384
+_MS_PRIVATE = 1 << 18
 _LINUX_CAPABILITY_VERSION_3 = 0x20080522
 
 
@@ -154,6 +204,11 @@ class _CapData(ctypes.Structure):
 def drop_ptrace_capability() -> bool:
     """A task running as root would still read any process's memory and environ (CAP_SYS_PTRACE overrides
     non-dumpable): drop that one capability, for good (bounding set too). False where there was none to drop."""
+    return drop_capability(_CAP_SYS_PTRACE)
+
+
+def drop_capability(number: int) -> bool:
+    """Drops one capability (below 32) from this process's effective, permitted, inheritable and bounding sets."""
     if not sys.platform.startswith("linux"):
         return False
     libc = ctypes.CDLL(None, use_errno=True)
@@ -161,15 +216,15 @@ def drop_ptrace_capability() -> bool:
     data = (_CapData * 2)()
     if libc.capget(ctypes.byref(header), data) != 0:
         return False
-    bit = 1 << _CAP_SYS_PTRACE  # capability 19 lives in the first 32-bit word
+    bit = 1 << number
     had = bool((data[0].effective | data[0].permitted) & bit)
-    libc.prctl(_PR_CAPBSET_DROP, _CAP_SYS_PTRACE, 0, 0, 0)  # EPERM without CAP_SETPCAP: then nothing to keep anyway
+    libc.prctl(_PR_CAPBSET_DROP, number, 0, 0, 0)  # EPERM without CAP_SETPCAP: then nothing to keep anyway
     if had:
         data[0].effective &= ~bit
         data[0].permitted &= ~bit
         data[0].inheritable &= ~bit
         if libc.capset(ctypes.byref(header), data) != 0:
-            raise OSError(ctypes.get_errno(), "capset: could not drop CAP_SYS_PTRACE from the task process")
+            raise OSError(ctypes.get_errno(), f"capset: could not drop capability {number}")
     return had
 
 
