@@ -25,9 +25,9 @@ import httpx
 import pytest
 
 from riir_airflow.metastore import queries
-from riir_airflow.metastore.roles import app_role_name
 from riir_airflow.metastore.pool import connect, settings_from_config
 from riir_airflow.metastore.records import AppRecord
+from riir_airflow.metastore.roles import app_role_name
 from tests.app.harness import env_for, write_dag
 from tests.broker.conftest import free_port
 from tests.test_examples import CHECKS

@@ -170,11 +170,16 @@ async def test_hitl_asset_state_and_aliases_are_confined(attacker: asyncpg.Conne
         "INSERT INTO asset_state (asset_id, key, value, last_updated_by_kind, last_updated_by_dag_id) "
         "VALUES ($1, 'watermark', '1', 'task', 'victim')", asset,
     )  # fmt: skip
-    victim_event = await db.fetchval("INSERT INTO asset_event (asset_id, source_dag_id) VALUES ($1, 'victim') RETURNING id", asset)
+    victim_event = await db.fetchval(
+        "INSERT INTO asset_event (asset_id, source_dag_id) VALUES ($1, 'victim') RETURNING id", asset
+    )
     alias = await db.fetchval("INSERT INTO asset_alias (name) VALUES ('victims-alias') RETURNING id")
     # HITL: its own request only; the victim's can be neither read nor answered.
     assert await attacker.fetchval("SELECT array_agg(ti_id) FROM hitl_detail") == [own_ti]
-    assert await attacker.execute("UPDATE hitl_detail SET chosen_options = '[\"ok\"]' WHERE ti_id = $1", victim_ti) == "UPDATE 0"
+    assert (
+        await attacker.execute("UPDATE hitl_detail SET chosen_options = '[\"ok\"]' WHERE ti_id = $1", victim_ti)
+        == "UPDATE 0"
+    )
     # Asset state: readable, but written only in its own name, and the victim's keys cannot be erased.
     assert await attacker.fetchval("SELECT value FROM asset_state WHERE key = 'watermark'") == 1
     assert await attacker.execute("DELETE FROM asset_state") == "DELETE 0"
@@ -186,12 +191,18 @@ async def test_hitl_asset_state_and_aliases_are_confined(attacker: asyncpg.Conne
         "UPDATE asset_state SET value = '2', last_updated_by_dag_id = 'attacker' WHERE asset_id = $1", asset
     ) == "UPDATE 1"  # fmt: skip
     # Aliases: created by anyone, renamed by no app; only its own events are linked to one.
-    await attacker.execute("INSERT INTO asset_alias (name) VALUES ('mine') ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name")
-    await attacker.execute("INSERT INTO asset_alias (name) VALUES ('mine') ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name")
+    await attacker.execute(
+        "INSERT INTO asset_alias (name) VALUES ('mine') ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name"
+    )
+    await attacker.execute(
+        "INSERT INTO asset_alias (name) VALUES ('mine') ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name"
+    )
     with pytest.raises(asyncpg.InsufficientPrivilegeError, match="may not change asset alias"):
         await attacker.execute("UPDATE asset_alias SET name = 'hijacked' WHERE id = $1", alias)
     with pytest.raises(asyncpg.InsufficientPrivilegeError, match="row-level security"):
-        await attacker.execute("INSERT INTO asset_alias_asset_event (alias_id, event_id) VALUES ($1, $2)", alias, victim_event)
+        await attacker.execute(
+            "INSERT INTO asset_alias_asset_event (alias_id, event_id) VALUES ($1, $2)", alias, victim_event
+        )
     with pytest.raises(asyncpg.InsufficientPrivilegeError):
         await attacker.execute("DELETE FROM asset_alias")
     assert await db.fetchval("SELECT name FROM asset_alias WHERE id = $1", alias) == "victims-alias"

@@ -48,6 +48,8 @@ from riir_airflow.runtime.task_runner import TryOutcome, run_try
 from riir_airflow.secrets_masker import secrets_masker
 
 LOG_FORMAT = "[%(asctime)s] {%(filename)s:%(lineno)d} %(levelname)s - %(message)s"
+
+
 def run_forked(dag: Any, channel_fd: int, log_fd: int) -> NoReturn:
     """Entry of a process the fork server just forked: read the assignment, run it; never returns."""
     try:

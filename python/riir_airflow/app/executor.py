@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import hmac
 import json
 import logging
@@ -222,7 +221,7 @@ class ForkExecutor:
         if self.fork_server.alive():
             return
         old = self.fork_server
-        log.error("The fork server of %s died (exit code %s); starting a new one", old.path, old.proc.returncode)
+        log.error("The fork server of %s died (exit code %s); starting a new one", old.path, old.returncode)
         self.fork_server = ForkServer.start(old.path)
         self.fork_server.attach(asyncio.get_running_loop())
         old.close()

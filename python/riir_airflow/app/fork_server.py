@@ -214,7 +214,7 @@ class ForkServer:
                 ours.close()
                 os.setsid()  # Ctrl-C on a terminal reaches the app, which ends the template by closing the socket
                 code = _serve_loop(theirs, dags)
-            except BaseException:  # noqa: BLE001 - the template's own failure: printed, then exit
+            except BaseException:
                 import traceback
 
                 traceback.print_exc()
@@ -319,9 +319,9 @@ class ForkServer:
         """The exit code of a task process this template forked (negative: killed by that signal)."""
         if pid in self._exits:
             return self._exits.pop(pid)
-        future = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
         self._waiters[pid] = future
-        return await future
+        return int(await future)
 
     def alive(self) -> bool:
         return self._poll() is None
@@ -380,7 +380,7 @@ def _warm_up(dags: dict[str, Any]) -> None:
     copy their pages (copy-on-write)."""
     import gc
 
-    import riir_airflow.app.child  # noqa: F401 - the task runner and everything it imports
+    import riir_airflow.app.child
     import riir_airflow.runtime.task_runner  # noqa: F401
 
     for dag in dags.values():
@@ -401,7 +401,7 @@ def serve(control: socket.socket, path: str) -> int:
     drop_ptrace_capability()
     try:
         dags = _load(path)
-    except BaseException as exc:  # noqa: BLE001 - reported to the app, which fails the tries with it
+    except BaseException as exc:
         _send(control, {"op": "failed", "error": f"{type(exc).__name__}: {exc}"[:60_000]})
         return 1
     _warm_up(dags)

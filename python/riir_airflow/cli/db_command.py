@@ -331,8 +331,12 @@ def register(groups: Any) -> None:
     grant.add_argument("--read-connections", action="append", metavar="PATTERN", help="connections it may read (%%)")
     grant.add_argument("--trigger-dags", action="append", metavar="PATTERN", help="DAGs it may trigger (%%)")
     grant.add_argument("--password-file", help="use the password in this file instead of a new random one")
-    for flag, what in (("--deployed-by", "who deployed it"), ("--service-account", "its Kubernetes ServiceAccount"),
-                       ("--image", "its image, repository:tag"), ("--environment", "its test-deploy environment")):
+    for flag, what in (
+        ("--deployed-by", "who deployed it"),
+        ("--service-account", "its Kubernetes ServiceAccount"),
+        ("--image", "its image, repository:tag"),
+        ("--environment", "its test-deploy environment"),
+    ):
         grant.add_argument(flag, help=f"pin {what}: its DAG versions must record exactly this (default: not pinned)")
     grant.set_defaults(func=_run_grant)
     broker = commands.add_parser("grant-broker", help="Create or update the broker's role and print its URI")
