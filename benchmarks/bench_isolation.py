@@ -94,7 +94,7 @@ def bench_fork_server(tasks: int) -> dict[str, float]:
     import pendulum
 
     from riir_airflow import compat
-    from riir_airflow.runtime.records import DagRunRecord
+    from riir_airflow.engine.records import DagRunRecord
 
     compat.install()
     with tempfile.TemporaryDirectory() as folder:
