@@ -49,8 +49,8 @@ from riir_airflow.app.sandbox import is_secret_variable
 
 if TYPE_CHECKING:
     from riir_airflow.app.limits import TaskCgroup, TaskLimits
-    from riir_airflow.engine.vocabulary import Claim
     from riir_airflow.engine.records import DagRunRecord
+    from riir_airflow.engine.vocabulary import Claim
 
 CONTROL_FD_ENV = "RIIR_FORK_SERVER_FD"
 _PACKET = 1 << 16
@@ -360,9 +360,9 @@ class ForkServer:
 # --- the template process ----------------------------------------------------------------------------------------
 def _load(path: str) -> dict[str, Any]:
     """The DAG file's DAGs, imported as the app imports them (same bounds, same test-deploy renaming)."""
-    from riir_airflow.dag_processing.loader import DagBag
     from riir_airflow.app.environment import apply_environment, configured_environment
     from riir_airflow.app.import_guard import guarded_import
+    from riir_airflow.dag_processing.loader import DagBag
 
     with guarded_import(path):
         bag = DagBag(path)
