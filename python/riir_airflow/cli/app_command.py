@@ -60,6 +60,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         configured_environment()  # a bad test-deploy name stops the app before it touches the metastore
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        _remove_sanitized_config()
         return 1
     app = GuardedDagApp(args.path, app_id=args.app_id, parallelism=args.parallelism, grace_period=args.grace_period)
     # The DAG file is imported and the fork server forked (app/fork_server.py) while no secret is in this process;
@@ -85,6 +86,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     finally:
         if os.path.exists(pid_file):
             os.unlink(pid_file)
+        _remove_sanitized_config()
+
+
+def _remove_sanitized_config() -> None:
+    """The secret-free config copy the app and its fork server read (the fork server's close removes it too)."""
+    import shutil
+
+    from riir_airflow.app.sandbox import SANITIZED_FOLDER_ENV
+
+    folder = os.environ.get(SANITIZED_FOLDER_ENV)
+    if folder and os.path.basename(folder).startswith("riir-fork-server-"):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 async def _run_with_health(app: Any, prepared: Any, host: str, port: int) -> int:
