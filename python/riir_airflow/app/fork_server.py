@@ -138,7 +138,7 @@ def sanitized_config(folder: Path) -> Path | None:
             ):
                 del parser[section][key]
     target = folder / "airflow.cfg"
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         parser.write(handle)
     return target
@@ -148,6 +148,7 @@ def sanitized_config_folder() -> tuple[Path, Path]:
     """A private folder with the secret-free config copy (an absent file when there is no config file, so that
     nothing falls back to $AIRFLOW_HOME/airflow.cfg); (folder, config path)."""
     folder = Path(tempfile.mkdtemp(prefix="riir-fork-server-"))
+    folder.chmod(0o755)  # nothing secret inside: tasks running as another user (run_as_user) read it too
     return folder, sanitized_config(folder) or folder / "absent.cfg"
 
 
