@@ -250,7 +250,7 @@ async def test_folder_changes_start_restart_and_drain_apps(pg_dsn: str, tmp_path
         # Each app logs in as its own confined role (granted by standalone for the DAG ids its file declares).
         for dag_id, app in (("alpha", alpha), ("beta", beta)):
             role = await db.fetchval("SELECT role_name FROM app WHERE id = $1", app.id)
-            assert role == app_role_name(dag_id), role
+            assert role == app_role_name(dag_id), standalone.output()
 
         # kill -9 of one app: it comes back (a new process registers), the other app is the same process.
         os.kill(alpha.pid, signal.SIGKILL)

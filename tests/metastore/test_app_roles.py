@@ -236,3 +236,19 @@ async def test_deploy_identity_is_checked_against_the_grant(db: asyncpg.Pool, pg
         await app.close()
     # Rows the owner writes are not checked (it is trusted).
     assert await db.fetchval(insert, 104, "anyone", None, None) is None
+
+
+async def test_concurrent_grants_all_succeed(db: asyncpg.Pool, pg_dsn: str) -> None:
+    """`standalone` grants several apps' roles at once (GRANTs on the same tables would otherwise collide)."""
+    import asyncio
+
+    async def grant(dag_id: str) -> str:
+        owner = await asyncpg.connect(pg_dsn)
+        try:
+            role, _ = await roles.grant_app(owner, roles.AppGrant(dag_ids=(dag_id,)))
+            return role
+        finally:
+            await owner.close()
+
+    dag_ids = [f"concurrent_{i}" for i in range(6)]
+    assert await asyncio.gather(*(grant(d) for d in dag_ids)) == [roles.app_role_name(d) for d in dag_ids]

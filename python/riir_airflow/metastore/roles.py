@@ -37,6 +37,7 @@ APP_FUNCTIONS = (
     "riir_trigger_dag_run(text, text, timestamptz, jsonb)",
     "riir_external_task_count(text, timestamptz, text[], text[])",
 )
+GRANT_LOCK = 0x72696972_6772  # pg_advisory_xact_lock key serializing `db grant-app` runs ("riir" "gr")
 ROLE_ATTRIBUTES = "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION NOBYPASSRLS"
 _NOT_IDENT = re.compile(r"[^a-z0-9_]+")
 
@@ -98,6 +99,8 @@ async def grant_app(conn: asyncpg.Connection, grant: AppGrant, *, password: str 
     role = app_role_name(grant.dag_ids[0])
     password = password or secrets.token_urlsafe(24)
     async with conn.transaction():  # all or nothing: a half-granted role would be confusing
+        # One grant at a time: concurrent GRANTs on the same tables fail with "tuple concurrently updated".
+        await conn.execute("SELECT pg_advisory_xact_lock($1)", GRANT_LOCK)
         await _ensure_login_role(conn, role, password)
         database = await conn.fetchval("SELECT current_database()")
         schema = await conn.fetchval("SELECT current_schema()")
