@@ -59,15 +59,18 @@ _START_HEADER = struct.Struct("!I")
 
 @dataclass(frozen=True)
 class TaskStart:
-    """A task process's assignment, the first thing the app writes on its channel: a try (`claim`) or the DAG-level
-    callbacks of a finished run (`claim` None). Pickled: it travels from the app to its task, never the other way
-    (what a task sends is JSON, `engine/vocabulary.py`)."""
+    """A task process's assignment, the first thing the app writes on its channel: a try (`claim`), the DAG-level
+    callbacks of a finished run (`claim` None), or a missed deadline's callback (`deadline`: the callback and its
+    context). Pickled: it travels from the app to its task, never the other way (what a task sends is JSON,
+    `engine/vocabulary.py`)."""
 
-    run: DagRunRecord
+    run: DagRunRecord | None
     claim: Claim | None = None
     token: str | None = None
     limits: TaskLimits | None = None
     cgroup: TaskCgroup | None = None
+    reason: str | None = None  # DAG callbacks: why the run ended, as Airflow says it (success, task_failure, ...)
+    deadline: tuple[Any, dict[str, Any]] | None = None
 
 
 def send_start(sock: socket.socket, start: TaskStart) -> None:

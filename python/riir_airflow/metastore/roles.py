@@ -21,7 +21,8 @@ from riir_airflow.metastore.queries import Db
 
 # Tables an app reads and writes (row-level security narrows them to its dag ids / its grant).
 APP_READ_WRITE = ("dag", "dag_version", "backfill", "dag_run", "task_instance", "task_instance_history", "xcom",
-                  "task_log", "event", "app", "variable", "task_reschedule", "dag_schedule_lease")  # fmt: skip
+                  "task_log", "event", "app", "variable", "task_reschedule", "dag_schedule_lease",
+                  "deadline")  # fmt: skip
 APP_READ_ONLY = ("connection", "pool", "asset", "asset_event", "riir_schema_version")
 # Tables of migration 0006 (narrowed by 0013's policies): HITL requests of its own tries, shared asset state and
 # aliases (written only in its own name).
@@ -36,6 +37,7 @@ APP_FUNCTIONS = (
     "riir_pool_usage(text[])",
     "riir_trigger_dag_run(text, text, timestamptz, jsonb)",
     "riir_external_task_count(text, timestamptz, text[], text[])",
+    "riir_read_xcoms(text, text, text, text, integer, boolean)",
 )
 GRANT_LOCK = 0x72696972_6772  # pg_advisory_xact_lock key serializing `db grant-app` runs ("riir" "gr")
 ROLE_ATTRIBUTES = "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION NOBYPASSRLS"
@@ -51,6 +53,7 @@ class AppGrant:
     write_variables: tuple[str, ...] = ()
     read_connections: tuple[str, ...] = ("%",)
     trigger_dag_ids: tuple[str, ...] = ("%",)
+    read_xcom_dag_ids: tuple[str, ...] = ("%",)  # other DAGs whose XComs its tasks may pull (riir_read_xcoms)
     max_registrations: int = 30
     # The deploy identity its DAG versions must record (None: not pinned; the app's claim is kept, marked unchecked)
     deployed_by: str | None = None
@@ -117,18 +120,19 @@ async def grant_app(conn: asyncpg.Connection, grant: AppGrant, *, password: str 
         await conn.execute(
             """
             INSERT INTO riir_app_grant (role_name, dag_ids, read_variables, write_variables, read_connections,
-                trigger_dag_ids, max_registrations, deployed_by, service_account, image, environment)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                trigger_dag_ids, max_registrations, read_xcom_dag_ids, deployed_by, service_account, image,
+                environment)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
             ON CONFLICT (role_name) DO UPDATE SET dag_ids = EXCLUDED.dag_ids,
                 read_variables = EXCLUDED.read_variables, write_variables = EXCLUDED.write_variables,
                 read_connections = EXCLUDED.read_connections, trigger_dag_ids = EXCLUDED.trigger_dag_ids,
-                max_registrations = EXCLUDED.max_registrations, deployed_by = EXCLUDED.deployed_by,
-                service_account = EXCLUDED.service_account, image = EXCLUDED.image,
-                environment = EXCLUDED.environment, updated_at = now()
+                max_registrations = EXCLUDED.max_registrations, read_xcom_dag_ids = EXCLUDED.read_xcom_dag_ids,
+                deployed_by = EXCLUDED.deployed_by, service_account = EXCLUDED.service_account,
+                image = EXCLUDED.image, environment = EXCLUDED.environment, updated_at = now()
             """,
             role, list(grant.dag_ids), list(grant.read_variables), list(grant.write_variables),
-            list(grant.read_connections), list(grant.trigger_dag_ids), grant.max_registrations, grant.deployed_by,
-            grant.service_account, grant.image, grant.environment,
+            list(grant.read_connections), list(grant.trigger_dag_ids), grant.max_registrations,
+            list(grant.read_xcom_dag_ids), grant.deployed_by, grant.service_account, grant.image, grant.environment,
         )  # fmt: skip
     return role, password
 
