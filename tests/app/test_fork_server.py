@@ -6,6 +6,7 @@ import os
 import socket
 from pathlib import Path
 
+import asyncpg
 import pendulum
 import pytest
 
@@ -101,3 +102,24 @@ def test_a_template_that_cannot_load_the_file_says_why(home: Path) -> None:
             server.fork("anything", 0, 1)
     finally:
         server.close()
+
+
+@pytest.mark.postgres
+@pytest.mark.e2e
+async def test_an_app_replaces_a_fork_server_that_died(
+    app_env: dict[str, str], db: asyncpg.Connection, dags: Path, tmp_path: Path
+) -> None:
+    import signal
+
+    from tests.app.harness import cli, start_app, wait_run_done, write_dag
+
+    app = await start_app(app_env, db, write_dag(dags, "served.py", DAG_FILE), tmp_path / "app.log")
+    try:
+        children = Path(f"/proc/{app.proc.pid}/task/{app.proc.pid}/children").read_text().split()
+        template = next(int(p) for p in children if Path(f"/proc/{p}/comm").read_text().strip() == "riir-fork-srv")
+        os.kill(template, signal.SIGKILL)
+        cli(app_env, "dags", "trigger", "fork_served", "-r", "r1")
+        assert await wait_run_done(db, "fork_served", "r1") == "success", app.output()
+    finally:
+        app.stop()
+    assert "The fork server of" in app.output() and "died" in app.output()
