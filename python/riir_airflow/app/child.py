@@ -29,6 +29,7 @@ from riir_airflow.engine.records import DagRunRecord, TaskInstanceRecord
 from riir_airflow.engine.vocabulary import (
     AssetStateOp,
     AwaitingInput,
+    CacheUse,
     Claim,
     Deferral,
     DeleteVariable,
@@ -249,6 +250,7 @@ def try_result(outcome: TryOutcome, pushed: dict[str, Any]) -> TryResult:
         trigger=trigger,
         awaiting_input=awaiting,
         asset_events=tuple(event.as_json() for event in outcome.asset_events),
+        cache=None if outcome.cache is None else CacheUse(note=outcome.cache.note, **outcome.cache.as_json()),
     )
 
 
