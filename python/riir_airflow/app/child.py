@@ -27,13 +27,16 @@ from riir_airflow.engine.vocabulary import (
     AssetStateOp,
     AwaitingInput,
     Claim,
+    CountExternal,
     Deferral,
     DeleteVariable,
     GetAssetEvents,
     GetConnection,
+    GetDagRunState,
     GetVariable,
     ReportResult,
     SetVariable,
+    TriggerDagRun,
     TriggerRun,
     TryResult,
     UpsertHITLDetail,
@@ -42,7 +45,7 @@ from riir_airflow.engine.vocabulary import (
     XComGetOne,
 )
 from riir_airflow.runtime import serde
-from riir_airflow.runtime.records import DagRunRecord, TaskInstanceRecord
+from riir_airflow.runtime.records import DagRunRecord, OtherDags, TaskInstanceRecord
 from riir_airflow.runtime.task_runner import TryOutcome, run_try
 from riir_airflow.secrets_masker import secrets_masker
 
@@ -58,6 +61,7 @@ class ChannelRunStore:
         self.task_instances: dict[tuple[str, int], TaskInstanceRecord] = {}
         self.own = (task_id, map_index)
         self.pushed: dict[str, Any] = {}
+        self.other_dags: OtherDags | None = ChannelOtherDags(client)
 
     def xcom_set(self, task_id: str, map_index: int, key: str, value: Any) -> None:
         self.pushed[key] = serde.serialize(value)
@@ -92,6 +96,38 @@ class ChannelRunStore:
         request = AssetStateOp(state_op=op, asset=list(asset) if asset else None, **fields)
         reply = self.client.request(request)
         return (reply["found"], reply["value"]) if op == "get" else None
+
+
+class ChannelOtherDags:
+    """Other DAGs' runs through the app (which checks its grant): trigger one, read a run's state, count states."""
+
+    def __init__(self, client: ChannelClient) -> None:
+        self.client = client
+
+    def trigger_dag_run(
+        self, dag_id: str, run_id: str, *, logical_date: Any, conf: Any, reset_dag_run: bool, note: str | None
+    ) -> str:
+        when = None if logical_date is None else pendulum.instance(logical_date).isoformat()
+        request = TriggerDagRun(dag_id=dag_id, run_id=run_id, logical_date=when, conf=conf,
+                                reset_dag_run=reset_dag_run, note=note)  # fmt: skip
+        return str(self.client.request(request)["outcome"])
+
+    def dag_run_state(self, dag_id: str, run_id: str) -> str | None:
+        state = self.client.request(GetDagRunState(dag_id=dag_id, run_id=run_id))
+        return None if state is None else str(state)
+
+    def count_external(
+        self,
+        dag_id: str,
+        logical_dates: list[Any],
+        states: list[str],
+        task_ids: list[str] | None,
+        group_id: str | None,
+    ) -> float:
+        dates = [pendulum.instance(d).isoformat() for d in logical_dates]
+        request = CountExternal(dag_id=dag_id, logical_dates=dates, states=list(states),
+                                task_ids=None if task_ids is None else list(task_ids), group_id=group_id)  # fmt: skip
+        return float(self.client.request(request))
 
 
 class ChannelSecrets:

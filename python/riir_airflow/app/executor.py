@@ -21,19 +21,24 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import pendulum
+
 from riir_airflow.app.channel import read_message, write_message
 from riir_airflow.app.limits import TaskCgroup, address_space, limits_for
 from riir_airflow.engine.vocabulary import (
     AssetStateOp,
     Claim,
+    CountExternal,
     DeleteVariable,
     GetAssetEvents,
     GetConnection,
+    GetDagRunState,
     GetVariable,
     Reply,
     ReportResult,
     Request,
     SetVariable,
+    TriggerDagRun,
     TryResult,
     UpsertHITLDetail,
     XComCount,
@@ -41,7 +46,7 @@ from riir_airflow.engine.vocabulary import (
     XComGetOne,
     from_wire,
 )
-from riir_airflow.metastore import asset_event_queries, hitl_queries, queries
+from riir_airflow.metastore import app_queries, asset_event_queries, hitl_queries, queries
 from riir_airflow.metastore import secrets as store_secrets
 from riir_airflow.metastore.records import TaskInstanceKey
 from riir_airflow.runtime.records import DagRunRecord
@@ -162,6 +167,24 @@ class ForkExecutor:
             case UpsertHITLDetail():
                 await hitl_queries.upsert_request(self.db, key, request.detail)
                 return None
+            case TriggerDagRun():
+                logical = None if request.logical_date is None else pendulum.parse(request.logical_date)
+                outcome = await app_queries.trigger_or_reset_dag_run(
+                    self.db, request.dag_id, request.run_id, logical_date=logical,  # type: ignore[arg-type]
+                    conf=request.conf or {}, reset=request.reset_dag_run,
+                )  # fmt: skip
+                if outcome == "refused":
+                    log.warning("%s may not trigger %s: not in this app's grant (db grant-app --trigger-dags)",
+                                key.task_id, request.dag_id)  # fmt: skip
+                return {"outcome": outcome}
+            case GetDagRunState():
+                return await app_queries.dag_run_state(self.db, request.dag_id, request.run_id)
+            case CountExternal():
+                dates = [pendulum.parse(d) for d in request.logical_dates]
+                return await app_queries.external_count(
+                    self.db, request.dag_id, dates, request.states, request.task_ids,  # type: ignore[arg-type]
+                    request.group_id,
+                )  # fmt: skip
 
     async def _serve(self, key: TaskInstanceKey, sock: socket.socket, token: str) -> TryResult | None:
         reader, writer = await asyncio.open_connection(sock=sock)

@@ -31,10 +31,12 @@ __all__ = [
     "STARTABLE_TASK_STATES",
     "WAITING_TASK_STATES",
     "Claim",
+    "CountExternal",
     "DagRunState",
     "Deferral",
     "DeleteVariable",
     "GetConnection",
+    "GetDagRunState",
     "GetVariable",
     "Reply",
     "ReportResult",
@@ -43,6 +45,7 @@ __all__ = [
     "StateChange",
     "TaskInstanceState",
     "TiSnapshot",
+    "TriggerDagRun",
     "TriggerRun",
     "TryResult",
     "XComCount",
@@ -220,6 +223,43 @@ class UpsertHITLDetail:
 
 
 @dataclass(frozen=True, slots=True)
+class TriggerDagRun:
+    """TriggerDagRunOperator, during its try: create a run of another DAG now (so the task can wait for it).
+    The reply is `{"outcome": "created" | "reset" | "exists" | "refused"}`: with `reset_dag_run` an existing run
+    is cleared and runs again ("reset"); without it the task skips or fails ("exists")."""
+
+    OP: ClassVar[str] = "trigger_dag_run"
+    dag_id: str
+    run_id: str
+    logical_date: str | None = None  # ISO 8601
+    conf: dict[str, Any] | None = None
+    reset_dag_run: bool = False
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GetDagRunState:
+    """The state of a run of any DAG (None if there is no such run): TriggerDagRunOperator waiting for it."""
+
+    OP: ClassVar[str] = "dag_run_state"
+    dag_id: str
+    run_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class CountExternal:
+    """ExternalTaskSensor: of another DAG's runs at `logical_dates`, how many task instances (of `task_ids`, or of
+    the task group `group_id`) are in `states`; with neither, how many of those runs are."""
+
+    OP: ClassVar[str] = "external_count"
+    dag_id: str
+    logical_dates: list[str]  # ISO 8601
+    states: list[str]
+    task_ids: list[str] | None = None
+    group_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ReportResult:
     """The last message of a try: its result (no reply)."""
 
@@ -238,6 +278,9 @@ Request = (
     | GetAssetEvents
     | AssetStateOp
     | UpsertHITLDetail
+    | TriggerDagRun
+    | GetDagRunState
+    | CountExternal
 )
 Message = Request | ReportResult
 
@@ -254,6 +297,9 @@ _MESSAGES: dict[str, type[Any]] = {
         GetAssetEvents,
         AssetStateOp,
         UpsertHITLDetail,
+        TriggerDagRun,
+        GetDagRunState,
+        CountExternal,
         ReportResult,
     )
 }

@@ -61,6 +61,9 @@ OWNED_FUNCTIONS = (
     "riir_pool_usage",
     "riir_trigger_dag_run",
     "riir_external_task_count",
+    "riir_dag_run_state",  # 0012
+    "riir_reset_dag_run",
+    "riir_external_count",
 )
 
 

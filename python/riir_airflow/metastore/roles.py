@@ -28,6 +28,9 @@ APP_FUNCTIONS = (
     "riir_pool_usage(text[])",
     "riir_trigger_dag_run(text, text, timestamptz, jsonb)",
     "riir_external_task_count(text, timestamptz, text[], text[])",
+    "riir_dag_run_state(text, text)",  # 0012
+    "riir_reset_dag_run(text, text)",
+    "riir_external_count(text, timestamptz[], text[], text[], text)",
 )
 ROLE_ATTRIBUTES = "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION NOBYPASSRLS"
 _NOT_IDENT = re.compile(r"[^a-z0-9_]+")

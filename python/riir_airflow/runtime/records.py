@@ -69,11 +69,37 @@ class TaskInstanceRecord:
         return (self.end_date - self.start_date).total_seconds()
 
 
+class OtherDags(Protocol):
+    """Other DAGs' runs, as a task sees them through its app (TriggerDagRunOperator, ExternalTaskSensor)."""
+
+    def trigger_dag_run(
+        self, dag_id: str, run_id: str, *, logical_date: Any, conf: Any, reset_dag_run: bool, note: str | None
+    ) -> str:
+        """Creates the run now: "created", "reset" (existed, cleared), "exists" or "refused" (not granted)."""
+        ...
+
+    def dag_run_state(self, dag_id: str, run_id: str) -> str | None: ...
+
+    def count_external(
+        self,
+        dag_id: str,
+        logical_dates: list[Any],
+        states: list[str],
+        task_ids: list[str] | None,
+        group_id: str | None,
+    ) -> float:
+        """Airflow's ExternalTaskSensor count: per run at `logical_dates`, the share of the tasks (or of the
+        group's tasks) in `states`, summed; with neither, the number of those runs in `states`."""
+        ...
+
+
 class RunStore(Protocol):
     """What the task runtime needs from wherever a run's XComs live (memory, or the DAG app over a channel)."""
 
     run: DagRunRecord
     task_instances: dict[tuple[str, int], TaskInstanceRecord]
+    # None where there are no other DAGs to reach (`dags test` runs one DAG in memory).
+    other_dags: OtherDags | None
 
     def xcom_set(self, task_id: str, map_index: int, key: str, value: Any) -> None: ...
 
@@ -106,6 +132,7 @@ class InMemoryRunStore:
     def __init__(self, run: DagRunRecord) -> None:
         self.run = run
         self.task_instances: dict[tuple[str, int], TaskInstanceRecord] = {}
+        self.other_dags: OtherDags | None = None
         # (task_id, map_index, key) -> JSON text of the serialized value, as the metastore keeps it.
         self.xcoms: dict[tuple[str, int, str], str] = {}
         # Asset events registered by this run's tasks (`dags test` starts with none, like a fresh metastore).

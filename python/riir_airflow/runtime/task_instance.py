@@ -159,9 +159,14 @@ class RuntimeTaskInstance:
 
     def count_external_states(
         self, dag_id: str, task_ids: Any, group_id: Any, dates: Any, states: Iterable[str]
-    ) -> int:
-        """Used by ExternalTaskSensor: with no metastore there is no other DAG's history to look at."""
-        return 0
+    ) -> float:
+        """Used by ExternalTaskSensor (Airflow's count, see OtherDags.count_external). Where no other DAG can be
+        reached (`dags test`), there is no other DAG's history to look at: 0."""
+        other = getattr(self._store, "other_dags", None)
+        if other is None:
+            return 0
+        return float(other.count_external(dag_id, list(dates), list(states),
+                                    None if task_ids is None else list(task_ids), group_id))  # fmt: skip
 
 
 class LazyXComSequence(Sequence[Any]):

@@ -8,7 +8,7 @@ import os
 import shutil
 import time
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import pendulum
 
@@ -410,25 +410,33 @@ class ExternalTaskSensor(BaseSensorOperator):
             return result if isinstance(result, list) else [result]
         return [logical]
 
+    def _what(self) -> str:
+        if self.external_task_ids:
+            return f"external tasks {self.external_task_ids} in DAG {self.external_dag_id}"
+        if self.external_task_group_id:
+            return f"external task group {self.external_task_group_id} in DAG {self.external_dag_id}"
+        return f"external DAG {self.external_dag_id}"
+
     def poke(self, context: Any) -> bool:
+        # Airflow's rule: the count is, per run, the share of the watched tasks in the states (or the number of
+        # runs, watching a whole DAG); any failed or skipped share ends the wait, all runs allowed satisfy it.
         ti = context["ti"]
         dates = self._dates(context)
-        counter = ti.count_external_states
-        if self.failed_states and counter(
-            self.external_dag_id, self.external_task_ids, self.external_task_group_id, dates, self.failed_states
-        ):
-            raise AirflowException(f"The external DAG {self.external_dag_id} failed.")
-        if self.skipped_states and counter(
-            self.external_dag_id, self.external_task_ids, self.external_task_group_id, dates, self.skipped_states
-        ):
+        self.log.info("Poking for %s on %s ... ", self._what(), ", ".join(d.isoformat() for d in dates))
+
+        def count(states: list[str]) -> float:
+            found = ti.count_external_states(
+                self.external_dag_id, self.external_task_ids, self.external_task_group_id, dates, states
+            )
+            return float(found)
+
+        if self.failed_states and count(self.failed_states) > 0:
+            raise AirflowException(f"The {self._what()} failed.")
+        if self.skipped_states and count(self.skipped_states) > 0:
             from riir_airflow.exceptions import AirflowSkipException
 
-            raise AirflowSkipException(f"The external DAG {self.external_dag_id} was skipped.")
-        done = counter(
-            self.external_dag_id, self.external_task_ids, self.external_task_group_id, dates, self.allowed_states
-        )
-        expected = len(dates) * (len(self.external_task_ids) if self.external_task_ids else 1)
-        return bool(done >= expected)
+            raise AirflowSkipException(f"The {self._what()} reached a skipped state {self.skipped_states}.")
+        return count(self.allowed_states) == len(dates)
 
 
 class ExternalTaskMarker(EmptyOperator):
@@ -438,6 +446,10 @@ class ExternalTaskMarker(EmptyOperator):
 
     template_fields: Sequence[str] = ("external_dag_id", "external_task_id", "logical_date")
     ui_color = "#4db7db"
+    # Serialized with the task (as Airflow does), so that clearing the marker can follow it without the DAG's code.
+    serialized_extra_fields: ClassVar[tuple[str, ...]] = (
+        "external_dag_id", "external_task_id", "logical_date", "recursion_depth",
+    )  # fmt: skip
 
     def __init__(
         self,

@@ -32,9 +32,9 @@ from riir_airflow.broker.schemas import (
     DAGRunsBatchBody,
     TriggerDAGRunPostBody,
 )
-from riir_airflow.broker.views import serialized_tasks
 from riir_airflow.exceptions import DagRunAlreadyExists
 from riir_airflow.metastore import api_queries as aq
+from riir_airflow.metastore import clear_queries
 from riir_airflow.metastore import queries as q
 
 router = APIRouter(dependencies=[Depends(requires(Role.VIEWER, Role.USER))], tags=["DagRun"])
@@ -210,13 +210,11 @@ async def delete_dag_run(pool: Pool, dag_id: str, dag_run_id: str) -> Response:
 async def clear_dag_run(pool: Pool, dag_id: str, dag_run_id: str, body: DAGRunClearBody) -> dict[str, Any]:
     await require_dag(pool, dag_id)
     await require_run(pool, dag_id, dag_run_id)
-    latest = (await aq.latest_versions(pool, [dag_id])).get(dag_id)
-    retries = {
-        str(t.get("task_id")): int(t.get("retries", 0) or 0) for t in serialized_tasks(latest.data if latest else None)
-    }
-    cleared = await aq.clear_task_instances(
-        pool, dag_id, [dag_run_id], only_failed=body.only_failed, dry_run=body.dry_run, retries=retries
-    )
+    try:
+        cleared = await clear_queries.clear(pool, dag_id, [dag_run_id], only_failed=body.only_failed,
+                                            dry_run=body.dry_run)  # fmt: skip
+    except clear_queries.ClearError as exc:
+        raise HTTPException(400, str(exc)) from None
     if body.dry_run:
         return {"task_instances": await ti_payloads(pool, cleared), "total_entries": len(cleared)}
     run = await require_run(pool, dag_id, dag_run_id)
