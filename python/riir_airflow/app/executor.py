@@ -158,6 +158,7 @@ class ForkExecutor:
                 return await asset_event_queries.select_asset_events(
                     self.db, name=request.name, uri=request.uri, alias_name=request.alias_name, after=request.after,
                     before=request.before, ascending=request.ascending, limit=request.limit,
+                    consumed_by=(key.dag_id, key.run_id) if request.triggering else None,
                 )  # fmt: skip
             case AssetStateOp():
                 return await asset_event_queries.asset_state(

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import importlib
 import logging
+import random
 import socket
+import string
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,7 +27,7 @@ from riir_airflow.engine.engine import RunEngine, group_map_index, lost_try_stat
 from riir_airflow.engine.metastore_store import MetastoreStore, run_view
 from riir_airflow.engine.vocabulary import Claim, Deferral, TriggerRun, TryResult
 from riir_airflow.exceptions import DagRunAlreadyExists
-from riir_airflow.metastore import app_queries, hitl_queries, queries
+from riir_airflow.metastore import app_queries, asset_schedule_queries, hitl_queries, queries
 from riir_airflow.metastore.connections import transient
 from riir_airflow.metastore.records import NewTaskInstance, StateChange, TaskInstanceKey
 from riir_airflow.plugins.listeners import notify
@@ -34,6 +37,7 @@ from riir_airflow.runtime.triggers import first_event
 
 log = logging.getLogger("riir_airflow.app.scheduler")
 RUN_CREATION_RETRY_SECONDS = 5.0
+WATCHER_RESTART_SECONDS = 1.0
 RESULT_ATTEMPTS = 5  # for errors a retry is not expected to cure (transient ones are retried for as long as it takes)
 
 
@@ -99,6 +103,7 @@ class DagScheduler:
         self.triggers: set[asyncio.Task[None]] = set()
         self.runs: dict[str, Any] = {}  # the running runs of the current loop turn, by run_id
         self.echoes: dict[tuple[Any, ...], float] = {}
+        self.asset_references_written = False
 
     # --- runs -----------------------------------------------------------------------------------------------------
     async def create_scheduled_runs(self, now: dt.datetime) -> None:
@@ -156,6 +161,67 @@ class DagScheduler:
                 self.next_wakeup = now + dt.timedelta(seconds=RUN_CREATION_RETRY_SECONDS)
                 return
             last_interval = info.data_interval
+
+    # --- asset-triggered runs (metastore/asset_schedule_queries.py) -------------------------------------------------
+    def _asset_condition(self) -> dict[str, Any] | None:
+        condition = getattr(self.dag.timetable, "asset_condition", None)
+        if condition is None or not hasattr(condition, "as_expression"):
+            return None
+        expression = condition.as_expression()
+        return expression if isinstance(expression, dict) else None
+
+    async def create_asset_triggered_runs(self) -> None:
+        """A run once the DAG's asset condition holds over its queued assets (events from any app queue them), with
+        the events since its previous asset-triggered run as its `triggering_asset_events`."""
+        condition = self._asset_condition()
+        if condition is None:
+            return
+        assets, aliases = asset_schedule_queries.condition_leaves(condition)
+        if not self.asset_references_written:
+            await asset_schedule_queries.set_references(self.db, self.dag.dag_id, assets, aliases)
+            self.asset_references_written = True
+            self._start_asset_watchers()
+        queued, hit = await asset_schedule_queries.queued(self.db, self.dag.dag_id, aliases)
+        if not queued or not asset_schedule_queries.condition_holds(condition, queued, hit):
+            return
+        async with app_queries.fenced_transaction(self.db, self.dag.dag_id, self.fencing_token) as conn:
+            run_after = await conn.fetchval("SELECT now()")
+            run_id = asset_schedule_queries.run_id_for(run_after, "".join(random.choices(string.ascii_letters, k=8)))
+            run = await queries.create_dag_run(
+                conn, self.dag.dag_id, run_id, run_type="asset_triggered", tasks=new_task_instances(self.dag),
+                run_after=run_after, state="queued", dag_version_id=self.dag_version_id, triggered_by="asset",
+            )  # fmt: skip
+            consumed = await asset_schedule_queries.consume_into_run(
+                conn, self.dag.dag_id, run.id, run_after, assets, aliases
+            )
+        log.info("Created %s of %s, triggered by %d asset event(s)", run_id, self.dag.dag_id, consumed)
+
+    def _start_asset_watchers(self) -> None:
+        """AssetWatchers of the assets this DAG is scheduled on run in this app's loop: each event their trigger
+        fires is an event of the asset (which queues this DAG, and any other DAG scheduled on the asset)."""
+        condition = getattr(self.dag.timetable, "asset_condition", None)
+        for asset in condition.iter_assets() if condition is not None else ():
+            for watcher in getattr(asset, "watchers", None) or ():
+                task = asyncio.get_running_loop().create_task(self._watch(asset.name, asset.uri, watcher))
+                self.triggers.add(task)
+                task.add_done_callback(self.triggers.discard)
+
+    async def _watch(self, name: str, uri: str, watcher: Any) -> None:
+        classpath, kwargs = watcher.trigger.serialize()
+        module, _, cls_name = classpath.rpartition(".")
+        trigger_cls = getattr(importlib.import_module(module), cls_name)
+        while self.accepting:
+            # A watcher's trigger fires, and is started again for the next event (as Airflow's triggerer does).
+            try:
+                async for event in trigger_cls(**kwargs).run():
+                    payload = getattr(event, "payload", event)
+                    await asset_schedule_queries.record_watcher_event(self.db, name, uri, serde.serialize(payload))
+                    log.info("Asset watcher %s fired for asset %s", watcher.name, name)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("Asset watcher %s of asset %s failed; starting it again", watcher.name, name)
+            await asyncio.sleep(WATCHER_RESTART_SECONDS)
 
     async def start_queued_runs(self) -> None:
         """Starts queued runs: the DAG's max_active_runs limits ordinary runs; a backfill's runs follow the
@@ -436,6 +502,7 @@ class DagScheduler:
         self.next_wakeup = None
         if not paused and self.accepting:
             await self.create_scheduled_runs(now)
+            await self.create_asset_triggered_runs()
         # One read of the active runs per turn; the queued-run start (more reads) only when it can start one.
         active = await self._active_runs()
         running = [r for r in active if r.state == "running"]

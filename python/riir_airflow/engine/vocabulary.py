@@ -199,6 +199,7 @@ class GetAssetEvents:
     before: str | None = None
     ascending: bool = True
     limit: int | None = None
+    triggering: bool = False  # the events that triggered the try's run (`triggering_asset_events`) instead
 
 
 @dataclass(frozen=True, slots=True)

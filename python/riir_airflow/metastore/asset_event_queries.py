@@ -58,8 +58,10 @@ async def select_asset_events(
     before: str | None = None,
     ascending: bool = True,
     limit: int | None = None,
+    consumed_by: tuple[str, str] | None = None,
 ) -> list[dict[str, Any]]:
-    """The events `inlet_events[...]` asks for, as JSON rows (runtime.asset_events.event_row's shape)."""
+    """The events `inlet_events[...]` asks for, as JSON rows (runtime.asset_events.event_row's shape);
+    `consumed_by` (dag_id, run_id): only those that asset-triggered run consumed (`triggering_asset_events`)."""
     conditions: list[str] = []
     args: list[Any] = []
 
@@ -67,6 +69,13 @@ async def select_asset_events(
         args.append(value)
         conditions.append(sql.format(f"${len(args)}"))
 
+    if consumed_by is not None:
+        args.append(consumed_by[0])
+        where(
+            "e.id IN (SELECT c.event_id FROM dagrun_asset_event c JOIN dag_run r ON r.id = c.dag_run_id "
+            f"WHERE r.dag_id = ${len(args)} AND r.run_id = {{}})",
+            consumed_by[1],
+        )
     if alias_name is not None:
         where(
             "e.id IN (SELECT l.event_id FROM asset_alias_asset_event l JOIN asset_alias al ON al.id = l.alias_id "

@@ -23,6 +23,10 @@ _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
 # Everything the migrations create, dropped by `db reset` (ours only: the database may hold other tables).
 OWNED_TABLES = (
+    "dagrun_asset_event",  # 0012
+    "asset_dag_run_queue",  # 0012
+    "dag_schedule_asset_alias_reference",  # 0012
+    "dag_schedule_asset_reference",  # 0012
     "task_reschedule",  # 0002
     "dag_schedule_lease",  # 0002
     "event",
@@ -64,6 +68,10 @@ OWNED_FUNCTIONS = (
     "riir_dag_run_state",  # 0012
     "riir_reset_dag_run",
     "riir_external_count",
+    "riir_queue_asset_consumers",
+    "riir_asset_event_queued",
+    "riir_alias_event_queued",
+    "riir_record_watcher_event",
 )
 
 

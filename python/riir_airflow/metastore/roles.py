@@ -21,8 +21,12 @@ from riir_airflow.metastore.queries import Db
 
 # Tables an app reads and writes (row-level security narrows them to its dag ids / its grant).
 APP_READ_WRITE = ("dag", "dag_version", "backfill", "dag_run", "task_instance", "task_instance_history", "xcom",
-                  "task_log", "event", "app", "variable", "task_reschedule", "dag_schedule_lease")  # fmt: skip
-APP_READ_ONLY = ("connection", "pool", "asset", "asset_event", "riir_schema_version")
+                  "task_log", "event", "app", "variable", "task_reschedule", "dag_schedule_lease",
+                  # 0012: asset-triggered runs
+                  "dag_schedule_asset_reference", "dag_schedule_asset_alias_reference", "asset_dag_run_queue",
+                  "dagrun_asset_event")  # fmt: skip
+APP_READ_ONLY = ("connection", "pool", "asset", "asset_event", "riir_schema_version", "asset_alias",
+                 "asset_alias_asset_event")  # fmt: skip
 APP_FUNCTIONS = (
     "riir_lock_pools(text[])",
     "riir_pool_usage(text[])",
@@ -31,6 +35,7 @@ APP_FUNCTIONS = (
     "riir_dag_run_state(text, text)",  # 0012
     "riir_reset_dag_run(text, text)",
     "riir_external_count(text, timestamptz[], text[], text[], text)",
+    "riir_record_watcher_event(text, text, jsonb)",
 )
 ROLE_ATTRIBUTES = "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION NOBYPASSRLS"
 _NOT_IDENT = re.compile(r"[^a-z0-9_]+")

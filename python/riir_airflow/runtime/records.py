@@ -113,7 +113,8 @@ class RunStore(Protocol):
 
     def asset_events(self, **query: Any) -> list[dict[str, Any]]:
         """Recorded asset events for `inlet_events` (query: name, uri, alias_name, after, before, ascending,
-        limit), as JSON rows (see runtime.asset_events.event_row)."""
+        limit), as JSON rows (see runtime.asset_events.event_row); with `triggering=True`, the events that
+        triggered this run (`triggering_asset_events`)."""
         ...
 
     def hitl_upsert(self, task_id: str, map_index: int, detail: dict[str, Any]) -> None:
@@ -174,6 +175,8 @@ class InMemoryRunStore:
     def asset_events(self, **query: Any) -> list[dict[str, Any]]:
         from riir_airflow.runtime.asset_events import select_events
 
+        if query.pop("triggering", False):
+            return []  # a run of `dags test` is never asset-triggered
         return select_events(self.asset_event_rows, **query)
 
     # --- XCom ------------------------------------------------------------------------------------------------

@@ -14,7 +14,12 @@ from riir_airflow._internal.notset import NOTSET, is_arg_set
 from riir_airflow._internal.params import ParamsDict
 from riir_airflow._internal.variable import Variable
 from riir_airflow.exceptions import AirflowNotFoundException
-from riir_airflow.runtime.asset_events import InletEventsAccessors, OutletEventAccessors, dag_asset_resolver
+from riir_airflow.runtime.asset_events import (
+    InletEventsAccessors,
+    OutletEventAccessors,
+    TriggeringAssetEventsAccessor,
+    dag_asset_resolver,
+)
 from riir_airflow.runtime.asset_state import AssetStateStoreAccessors, has_asset_state
 from riir_airflow.runtime.records import XCOM_RETURN_KEY, DagRunRecord, RunStore, TaskInstanceRecord
 
@@ -323,7 +328,7 @@ def build_context(task: Any, ti: RuntimeTaskInstance, store: RunStore) -> dict[s
         "outlets": list(getattr(task, "outlets", [])),
         "inlet_events": InletEventsAccessors(list(getattr(task, "inlets", [])), store.asset_events, resolver),
         "outlet_events": OutletEventAccessors(resolver),
-        "triggering_asset_events": {},
+        "triggering_asset_events": TriggeringAssetEventsAccessor(lambda: store.asset_events(triggering=True)),
         "map_index_template": getattr(task, "map_index_template", None),
         "task_reschedule_count": ti._record.reschedule_count,
         "prev_start_date_success": None,

@@ -82,3 +82,117 @@ END $$;
 
 REVOKE ALL ON FUNCTION riir_dag_run_state(text, text), riir_reset_dag_run(text, text),
     riir_external_count(text, timestamptz[], text[], text[], text) FROM PUBLIC;
+
+-- Asset-triggered DAGs between apps (Airflow: dag_schedule_asset_reference, dag_schedule_asset_alias_reference,
+-- asset_dag_run_queue, dagrun_asset_event). The consumer's app writes which assets and aliases its DAG is
+-- scheduled on (by name and URI: the asset row may not exist before its first event). An asset event, whoever
+-- records it, queues each unpaused DAG scheduled on its asset, or on an alias it came through, and wakes that DAG's
+-- app; the app creates the run when the DAG's condition holds over the queued assets, links the events it consumes
+-- and empties the DAG's queue.
+CREATE TABLE dag_schedule_asset_reference (
+    dag_id      text NOT NULL,
+    name        text NOT NULL,
+    uri         text NOT NULL,
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (dag_id, name, uri)
+);
+CREATE INDEX dag_schedule_asset_reference_asset_idx ON dag_schedule_asset_reference (name, uri);
+
+CREATE TABLE dag_schedule_asset_alias_reference (
+    dag_id      text NOT NULL,
+    alias_name  text NOT NULL,
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (dag_id, alias_name)
+);
+CREATE INDEX dag_schedule_asset_alias_reference_alias_idx ON dag_schedule_asset_alias_reference (alias_name);
+
+CREATE TABLE asset_dag_run_queue (
+    asset_id       integer NOT NULL REFERENCES asset (id) ON DELETE CASCADE,
+    target_dag_id  text NOT NULL,
+    created_at     timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (asset_id, target_dag_id)
+);
+CREATE INDEX asset_dag_run_queue_dag_idx ON asset_dag_run_queue (target_dag_id);
+
+CREATE TABLE dagrun_asset_event (
+    dag_run_id  bigint NOT NULL REFERENCES dag_run (id) ON DELETE CASCADE,
+    event_id    bigint NOT NULL REFERENCES asset_event (id) ON DELETE CASCADE,
+    PRIMARY KEY (dag_run_id, event_id)
+);
+CREATE INDEX dagrun_asset_event_event_idx ON dagrun_asset_event (event_id);
+
+-- Queues the unpaused DAGs scheduled on `asset` (directly, or through `alias` when given) and wakes their apps.
+CREATE FUNCTION riir_queue_asset_consumers(queued_asset_id integer, alias text) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+DECLARE
+    consumer text;
+BEGIN
+    FOR consumer IN
+        SELECT DISTINCT r.dag_id FROM asset a JOIN dag_schedule_asset_reference r ON r.name = a.name AND r.uri = a.uri
+        JOIN dag d ON d.dag_id = r.dag_id
+        WHERE a.id = queued_asset_id AND alias IS NULL AND NOT d.is_paused
+        UNION
+        SELECT DISTINCT r.dag_id FROM dag_schedule_asset_alias_reference r JOIN dag d ON d.dag_id = r.dag_id
+        WHERE r.alias_name = alias AND NOT d.is_paused
+    LOOP
+        INSERT INTO asset_dag_run_queue (asset_id, target_dag_id) VALUES (queued_asset_id, consumer)
+            ON CONFLICT DO NOTHING;
+        PERFORM pg_notify(riir_dag_channel(consumer),
+            json_build_object('dag_id', consumer, 'asset_id', queued_asset_id, 'event', 'riir_asset_queued')::text);
+    END LOOP;
+END $$;
+
+CREATE FUNCTION riir_asset_event_queued() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, public AS $$
+BEGIN
+    PERFORM riir_queue_asset_consumers(NEW.asset_id, NULL);
+    RETURN NULL;
+END $$;
+CREATE TRIGGER asset_event_queues_consumers AFTER INSERT ON asset_event FOR EACH ROW
+    EXECUTE FUNCTION riir_asset_event_queued();
+
+CREATE FUNCTION riir_alias_event_queued() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = pg_catalog, public AS $$
+BEGIN
+    PERFORM riir_queue_asset_consumers((SELECT asset_id FROM asset_event WHERE id = NEW.event_id),
+                                       (SELECT name FROM asset_alias WHERE id = NEW.alias_id));
+    RETURN NULL;
+END $$;
+CREATE TRIGGER asset_alias_event_queues_consumers AFTER INSERT ON asset_alias_asset_event FOR EACH ROW
+    EXECUTE FUNCTION riir_alias_event_queued();
+
+-- AssetWatcher: the app of a DAG scheduled on an asset records the events its watcher's trigger fires (Airflow's
+-- extra {"from_trigger": true, "payload": ...}); only for an asset one of the caller's DAGs is scheduled on.
+CREATE FUNCTION riir_record_watcher_event(asset_name text, asset_uri text, event_extra jsonb) RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+DECLARE
+    watched_asset integer;
+    new_id bigint;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM dag_schedule_asset_reference r WHERE r.name = asset_name AND r.uri = asset_uri
+                   AND (NOT riir_confined() OR r.dag_id = ANY (riir_my_dag_ids()))) THEN
+        RAISE EXCEPTION 'riir-airflow: no DAG of this app is scheduled on asset (%, %)', asset_name, asset_uri
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    INSERT INTO asset (name, uri) VALUES (asset_name, asset_uri) ON CONFLICT (name, uri) DO NOTHING;
+    SELECT id INTO watched_asset FROM asset WHERE name = asset_name AND uri = asset_uri;
+    INSERT INTO asset_event (asset_id, extra) VALUES (watched_asset, event_extra) RETURNING id INTO new_id;
+    RETURN new_id;
+END $$;
+
+-- Confined apps see and write only their own DAGs' references, queue rows and consumed-event links.
+ALTER TABLE dag_schedule_asset_reference ENABLE ROW LEVEL SECURITY;
+CREATE POLICY riir_own_dags ON dag_schedule_asset_reference
+    USING ((SELECT NOT riir_confined()) OR dag_id = ANY ((SELECT riir_my_dag_ids())::text[]));
+ALTER TABLE dag_schedule_asset_alias_reference ENABLE ROW LEVEL SECURITY;
+CREATE POLICY riir_own_dags ON dag_schedule_asset_alias_reference
+    USING ((SELECT NOT riir_confined()) OR dag_id = ANY ((SELECT riir_my_dag_ids())::text[]));
+ALTER TABLE asset_dag_run_queue ENABLE ROW LEVEL SECURITY;
+CREATE POLICY riir_own_dags ON asset_dag_run_queue
+    USING ((SELECT NOT riir_confined()) OR target_dag_id = ANY ((SELECT riir_my_dag_ids())::text[]));
+ALTER TABLE dagrun_asset_event ENABLE ROW LEVEL SECURITY;
+CREATE POLICY riir_own_dags ON dagrun_asset_event
+    USING ((SELECT NOT riir_confined()) OR dag_run_id IN (SELECT id FROM dag_run));
+
+REVOKE ALL ON FUNCTION riir_queue_asset_consumers(integer, text), riir_record_watcher_event(text, text, jsonb)
+    FROM PUBLIC;
