@@ -114,7 +114,7 @@ async def test_asset_events_of_one_app_trigger_dags_of_another(
         # The watcher: the file appears, the trigger deletes it and fires, the asset's event triggers `watched`.
         watched_file.write_text("go")
         watched = await wait_for(lambda: _runs_done(db, "watched", 1), 60, "the watcher-triggered run")
-        (key, events), = json.loads(watched[0]["value"]).items()
+        ((key, events),) = json.loads(watched[0]["value"]).items()
         assert key == "Asset:w" and events[0][0] is None and events[0][1]["from_trigger"] is True
         assert not watched_file.exists()
         # Each event queues the consumer once: nothing else ran.

@@ -262,15 +262,19 @@ async def test_clearing_with_airflows_options_between_apps(
             assert (await _tries(db, "parent"))[("2024-05-01", "start")] == 2
 
             # Mark failed with include_future and include_downstream: start and marker of days 2 and 3.
-            response = api.patch("/dags/parent/dagRuns/parent_2024-05-02/taskInstances/start/dry_run",
-                                 json={"new_state": "failed", "include_future": True, "include_downstream": True})
+            response = api.patch(
+                "/dags/parent/dagRuns/parent_2024-05-02/taskInstances/start/dry_run",
+                json={"new_state": "failed", "include_future": True, "include_downstream": True},
+            )
             assert response.status_code == 200, response.text
             assert sorted((t["dag_run_id"], t["task_id"]) for t in response.json()["task_instances"]) == [
                 ("parent_2024-05-02", "marker"), ("parent_2024-05-02", "start"),
                 ("parent_2024-05-03", "marker"), ("parent_2024-05-03", "start"),
             ]  # fmt: skip
-            response = api.patch("/dags/parent/dagRuns/parent_2024-05-02/taskInstances/start",
-                                 json={"new_state": "failed", "include_future": True})
+            response = api.patch(
+                "/dags/parent/dagRuns/parent_2024-05-02/taskInstances/start",
+                json={"new_state": "failed", "include_future": True},
+            )
             assert response.status_code == 200, response.text
             states = await db.fetch("SELECT run_id, state FROM task_instance WHERE dag_id = 'parent' "
                                     "AND task_id = 'start' ORDER BY run_id")  # fmt: skip
@@ -285,8 +289,9 @@ async def test_clearing_with_airflows_options_between_apps(
             # include_past on a run without a logical date: Airflow's 400.
             cli(app_env, "dags", "trigger", "parent", "-r", "nodate")
             await wait_run_done(db, "parent", "nodate")
-            response = api.post("/dags/parent/clearTaskInstances",
-                                json={"dag_run_id": "nodate", "include_past": True, "dry_run": True})
+            response = api.post(
+                "/dags/parent/clearTaskInstances", json={"dag_run_id": "nodate", "include_past": True, "dry_run": True}
+            )
             assert response.status_code == 400 and "include_past or include_future" in response.text
     finally:
         parent.terminate()

@@ -37,7 +37,6 @@ from riir_airflow.engine.vocabulary import (
     ReportResult,
     SetVariable,
     TriggerDagRun,
-    TriggerRun,
     TryResult,
     UpsertHITLDetail,
     XComCount,
@@ -198,16 +197,6 @@ def try_result(outcome: TryOutcome, pushed: dict[str, Any]) -> TryResult:
             next_kwargs=serde.serialize(outcome.deferral.kwargs or {}),
             timeout=outcome.deferral.timeout.total_seconds() if outcome.deferral.timeout else None,
         )
-    trigger = None
-    if outcome.trigger is not None:
-        requested = outcome.trigger
-        trigger = TriggerRun(
-            trigger_dag_id=str(getattr(requested, "trigger_dag_id", "")),
-            dag_run_id=str(getattr(requested, "dag_run_id", "")),
-            conf=getattr(requested, "conf", None),
-            logical_date=serde.serialize(getattr(requested, "logical_date", None)),
-            reset_dag_run=bool(getattr(requested, "reset_dag_run", False)),
-        )
     awaiting = None
     if outcome.awaiting is not None:
         timeout = outcome.awaiting.timeout
@@ -225,7 +214,6 @@ def try_result(outcome: TryOutcome, pushed: dict[str, Any]) -> TryResult:
         error=None if outcome.error is None else f"{type(outcome.error).__name__}: {outcome.error}",
         reschedule_date=outcome.reschedule_date,
         deferral=deferral,
-        trigger=trigger,
         awaiting_input=awaiting,
         asset_events=tuple(event.as_json() for event in outcome.asset_events),
     )

@@ -25,7 +25,7 @@ import pendulum
 from riir_airflow.app.executor import ForkExecutor, ProcessOutcome, RunningTry
 from riir_airflow.engine.engine import RunEngine, group_map_index, lost_try_state
 from riir_airflow.engine.metastore_store import MetastoreStore, run_view
-from riir_airflow.engine.vocabulary import Claim, Deferral, TriggerRun, TryResult
+from riir_airflow.engine.vocabulary import Claim, Deferral, TryResult
 from riir_airflow.exceptions import DagRunAlreadyExists
 from riir_airflow.metastore import app_queries, asset_schedule_queries, hitl_queries, queries
 from riir_airflow.metastore.connections import transient
@@ -420,8 +420,6 @@ class DagScheduler:
             skips = [StateChange(t, "skipped", (None, "scheduled"), i) for t, i in result.skip_tasks]
             if skips:
                 await queries.set_task_states(conn, key.dag_id, key.run_id, skips)
-        if result.trigger is not None:
-            await self._trigger_dag_run(result.trigger)
 
     async def _park_for_input(self, entry: Claimed, result: TryResult) -> None:
         """A human-in-the-loop try waits in `awaiting_input` until the API (or its deadline) resumes it."""
@@ -455,18 +453,6 @@ class DagScheduler:
         """True (once) when a task-state notification reports a result this app recorded itself."""
         echo = tuple(note.get(k) for k in ("run_id", "task_id", "map_index", "try_number", "state"))
         return self.echoes.pop(echo, None) is not None
-
-    async def _trigger_dag_run(self, trigger: TriggerRun) -> None:
-        logical = serde.deserialize(trigger.logical_date)
-        try:
-            allowed = await app_queries.trigger_dag_run(
-                self.db, trigger.trigger_dag_id, trigger.dag_run_id, logical_date=logical, conf=trigger.conf or {}
-            )
-            if not allowed:
-                log.warning("TriggerDagRunOperator may not trigger %s: not in this app's grant (db grant-app "
-                            "--trigger-dags)", trigger.trigger_dag_id)  # fmt: skip
-        except Exception as exc:
-            log.warning("TriggerDagRunOperator could not create %s: %s", trigger.dag_run_id, exc)
 
     def _start_trigger(self, entry: Claimed, deferral: Deferral) -> None:
         """The in-process triggerer: runs the trigger coroutine on the app's loop, then resumes the task."""

@@ -3,7 +3,7 @@ engine, its stores, the executor and task processes.
 
 - States: Airflow's `TaskInstanceState` / `DagRunState` (string enums) and the sets the engine decides with.
 - `Claim`: what a task process is told to run (one try of one task instance).
-- `TryResult`: what a try reports back (its end state, XComs, skips, a deferral, a run to trigger, ...).
+- `TryResult`: what a try reports back (its end state, XComs, skips, a deferral, ...).
 - `TiSnapshot` / `StateChange`: what the engine reads of task instances and the compare-and-set changes it writes.
 - Channel messages: the requests a task process sends its app (the role Airflow's Execution API plays) and the
   `Reply` it gets. `to_wire` / `from_wire` turn them into the JSON objects the channel carries (`{"op": ...}`).
@@ -46,7 +46,6 @@ __all__ = [
     "TaskInstanceState",
     "TiSnapshot",
     "TriggerDagRun",
-    "TriggerRun",
     "TryResult",
     "XComCount",
     "XComGetAll",
@@ -93,17 +92,6 @@ class Deferral:
 
 
 @dataclass(frozen=True, slots=True)
-class TriggerRun:
-    """TriggerDagRunOperator asked for a run of another DAG."""
-
-    trigger_dag_id: str
-    dag_run_id: str
-    conf: dict[str, Any] | None = None
-    logical_date: Any = None  # serde form
-    reset_dag_run: bool = False
-
-
-@dataclass(frozen=True, slots=True)
 class AwaitingInput:
     """A human-in-the-loop try parked for input: how to resume it, and the response deadline."""
 
@@ -124,7 +112,6 @@ class TryResult:
     error: str | None = None  # "ExceptionType: message", for the task log
     reschedule_date: dt.datetime | None = None
     deferral: Deferral | None = None
-    trigger: TriggerRun | None = None
     awaiting_input: AwaitingInput | None = None
     # Asset events a successful try registers (runtime.asset_events.EventToRegister.as_json()).
     asset_events: tuple[dict[str, Any], ...] = ()
@@ -331,7 +318,7 @@ def _result_to_wire(result: TryResult) -> dict[str, Any]:
 def _result_from_wire(data: dict[str, Any]) -> TryResult:
     when = data.get("reschedule_date")
     parsed = pendulum.parse(when) if when else None
-    deferral, trigger, awaiting = data.get("deferral"), data.get("trigger"), data.get("awaiting_input")
+    deferral, awaiting = data.get("deferral"), data.get("awaiting_input")
     return TryResult(
         state=str(data["state"]),
         xcoms=dict(data.get("xcoms") or {}),
@@ -341,7 +328,6 @@ def _result_from_wire(data: dict[str, Any]) -> TryResult:
         error=data.get("error"),
         reschedule_date=parsed if isinstance(parsed, dt.datetime) else None,
         deferral=Deferral(**deferral) if deferral else None,
-        trigger=TriggerRun(**trigger) if trigger else None,
         awaiting_input=AwaitingInput(**awaiting) if awaiting else None,
         asset_events=tuple(dict(e) for e in data.get("asset_events") or ()),
     )
