@@ -68,8 +68,15 @@ CONTROLLER = """
             ExternalTaskSensor(task_id="wait_yesterday", external_dag_id="target", external_task_id="work",
                                execution_delta=datetime.timedelta(days=1), failed_states=["failed"],
                                poke_interval=0.5, timeout=60),
+            ExternalTaskSensor(task_id="wait_deferred", external_dag_id="target", external_task_id="work",
+                               execution_delta=datetime.timedelta(days=1), deferrable=True, poll_interval=0.5),
         ]
-        trigger >> sensors
+        trigger_deferred = TriggerDagRunOperator(
+            task_id="trigger_deferred", trigger_dag_id="target", trigger_run_id="{{ dag_run.conf['target_run'] }}_d",
+            logical_date=None, conf={"n": 4, "fail": "{{ dag_run.conf['fail'] }}"}, wait_for_completion=True,
+            deferrable=True, poke_interval=0.5, reset_dag_run=True,
+        )
+        [trigger, trigger_deferred] >> sensors
 """
 
 # Empty strings are falsy in the target's `conf.get("fail")`.
@@ -106,8 +113,11 @@ async def test_trigger_dag_run_and_external_task_sensor_between_apps(
         states = await task_states(db, "controller", "c1")
         assert {t: s for t, (s, _) in states.items()} == {
             "trigger": "success", "wait_task": "success", "wait_group": "success", "wait_dag": "success",
-            "wait_yesterday": "success",
+            "wait_yesterday": "success", "trigger_deferred": "success", "wait_deferred": "success",
         }  # fmt: skip
+        # The deferrable trigger waited through a DagStateTrigger for its own run, which has no logical date.
+        deferred = await db.fetchrow("SELECT * FROM dag_run WHERE dag_id = 'target' AND run_id = 't1_d'")
+        assert (deferred["state"], deferred["logical_date"], json.loads(deferred["conf"])["n"]) == ("success", None, 4)
 
         # Again with the same trigger_run_id: reset_dag_run clears t1 (its logical date and conf stay, as in
         # Airflow), which runs a second time; the trigger task waits for it again. Nothing of the target runs at
@@ -119,7 +129,7 @@ async def test_trigger_dag_run_and_external_task_sensor_between_apps(
         states = await task_states(db, "controller", "c2")
         assert {t: s for t, (s, _) in states.items()} == {
             "trigger": "success", "wait_task": "skipped", "wait_group": "skipped", "wait_dag": "skipped",
-            "wait_yesterday": "success",
+            "wait_yesterday": "success", "trigger_deferred": "success", "wait_deferred": "success",
         }  # fmt: skip
 
         # A new run that fails: failed_states ends the wait with Airflow's error, and the sensors never start.
@@ -130,7 +140,8 @@ async def test_trigger_dag_run_and_external_task_sensor_between_apps(
         states = await task_states(db, "controller", "c3")
         assert {t: s for t, (s, _) in states.items()} == {
             "trigger": "failed", "wait_task": "upstream_failed", "wait_group": "upstream_failed",
-            "wait_dag": "upstream_failed", "wait_yesterday": "upstream_failed",
+            "wait_dag": "upstream_failed", "wait_yesterday": "upstream_failed", "trigger_deferred": "failed",
+            "wait_deferred": "upstream_failed",
         }  # fmt: skip
         logged = await db.fetchval(
             "SELECT count(*) FROM task_log WHERE dag_id = 'controller' AND run_id = 'c3' AND task_id = 'trigger' "

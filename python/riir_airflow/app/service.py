@@ -29,10 +29,12 @@ import pendulum
 from riir_airflow import __version__
 from riir_airflow._internal import secrets
 from riir_airflow._internal.dagbag import DagBag, list_py_files
+from riir_airflow._internal.triggers import set_trigger_other_dags
 from riir_airflow.app.dag_store import record_import_errors, store_dag
 from riir_airflow.app.environment import apply_environment, configured_environment
 from riir_airflow.app.executor import ForkExecutor, connection_as_json
 from riir_airflow.app.identity import deploy_identity
+from riir_airflow.app.other_dags import AppOtherDags
 from riir_airflow.app.scheduler import DagScheduler
 from riir_airflow.app.triggerer_secrets import AppProcessSecrets
 from riir_airflow.engine.engine import lost_try_state
@@ -374,6 +376,7 @@ class DagApp:
         self.executor = ForkExecutor(self.db)
         # Triggers run in this process: their connection lookups reach the metastore (task processes override it).
         secrets.set_store(AppProcessSecrets(settings, connection_as_json))
+        set_trigger_other_dags(AppOtherDags(self.db))  # DagStateTrigger / WorkflowTrigger read other DAGs' runs
         try:
             versions = await self.register(bag)
             heartbeat = asyncio.create_task(self._heartbeat())

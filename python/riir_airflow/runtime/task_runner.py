@@ -293,8 +293,8 @@ def _trigger_dag_run(
 ) -> TryOutcome:
     """TriggerDagRunOperator, as Airflow's task runner does it: create the run now (reset it if it exists and
     `reset_dag_run`), push its run id, and with `wait_for_completion` poll its state every `poke_interval` until it
-    is in `allowed_states` (success) or `failed_states` (a failure, retried per `retries`). `deferrable` waits the
-    same way: the task process polls instead of handing the wait to a trigger."""
+    is in `allowed_states` (success) or `failed_states` (a failure, retried per `retries`); with `deferrable` the
+    wait is a DagStateTrigger in the app's loop, and the operator's execute_complete ends the try."""
     dag_id, run_id = trigger.trigger_dag_id, trigger.dag_run_id
     log.info("Triggering Dag Run. trigger_dag_id=%s", dag_id)
     outcome = other.trigger_dag_run(
@@ -315,6 +315,13 @@ def _trigger_dag_run(
         return TryOutcome("failed", error=error, rendered_fields=rendered)
     log.info("Dag Run triggered successfully. trigger_dag_id=%s", dag_id)
     store.xcom_set(record.task_id, record.map_index, "trigger_run_id", run_id)
+    if trigger.wait_for_completion and trigger.deferrable:
+        from riir_airflow._internal.standard.triggers import DagStateTrigger
+
+        waiting = DagStateTrigger(dag_id=dag_id, states=[*trigger.allowed_states, *trigger.failed_states],
+                                  run_ids=[run_id], poll_interval=float(trigger.poke_interval))  # fmt: skip
+        deferral = TaskDeferred(trigger=waiting, method_name="execute_complete")
+        return TryOutcome("deferred", deferral=deferral, rendered_fields=rendered)
     if trigger.wait_for_completion:
         allowed, failed = list(trigger.allowed_states), list(trigger.failed_states)
         while True:

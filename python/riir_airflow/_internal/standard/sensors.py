@@ -17,7 +17,7 @@ from riir_airflow._internal.standard.bash import run_command
 from riir_airflow._internal.standard.empty import EmptyOperator
 from riir_airflow._internal.standard.links import ExternalDagLink
 from riir_airflow._internal.standard.python import determine_kwargs
-from riir_airflow._internal.standard.triggers import DateTimeTrigger, FileTrigger, TimeDeltaTrigger
+from riir_airflow._internal.standard.triggers import DateTimeTrigger, FileTrigger, TimeDeltaTrigger, WorkflowTrigger
 from riir_airflow._internal.standard.weekday import WeekDay, is_weekday_in
 from riir_airflow.exceptions import AirflowException, AirflowFailException, AirflowSkipException
 
@@ -409,6 +409,44 @@ class ExternalTaskSensor(BaseSensorOperator):
             )
             return result if isinstance(result, list) else [result]
         return [logical]
+
+    def execute(self, context: Any) -> Any:
+        if not self.deferrable:
+            return super().execute(context)
+        # Deferrable: the wait runs as a trigger in the DAG app's loop, not in a task process.
+        trigger = WorkflowTrigger(
+            external_dag_id=self.external_dag_id, logical_dates=self._dates(context),
+            external_task_ids=self.external_task_ids, external_task_group_id=self.external_task_group_id,
+            failed_states=self.failed_states, skipped_states=self.skipped_states, allowed_states=self.allowed_states,
+            poke_interval=self.poll_interval or self.poke_interval, soft_fail=self.soft_fail,
+        )  # fmt: skip
+        self.defer(
+            timeout=self.execution_timeout,
+            trigger=trigger,
+            method_name="execute_complete",
+        )
+        return None
+
+    def execute_complete(self, context: Any, event: dict[str, Any] | None = None) -> None:
+        """Airflow's answers to the trigger's event."""
+        from riir_airflow._internal.standard.exceptions import ExternalDagFailedError, ExternalTaskNotFoundError
+
+        if event is None:
+            raise ExternalTaskNotFoundError("No event received from trigger")
+        if event["status"] == "success":
+            self.log.info("External tasks %s has executed successfully.", self.external_task_ids)
+        elif event["status"] == "skipped":
+            raise AirflowSkipException("External job has skipped skipping.")
+        elif event["status"] == "failed":
+            if self.soft_fail:
+                raise AirflowSkipException("External job has failed skipping.")
+            raise ExternalDagFailedError("External job has failed.")
+        else:
+            if self.soft_fail:
+                raise AirflowSkipException("External job has failed skipping.")
+            raise ExternalTaskNotFoundError(
+                "Error occurred while trying to retrieve task status. Please, check the name of executed task and Dag."
+            )
 
     def _what(self) -> str:
         if self.external_task_ids:
