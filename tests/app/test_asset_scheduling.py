@@ -81,7 +81,11 @@ async def test_asset_events_of_one_app_trigger_dags_of_another(
     watched_file = tmp_path / "watched.flag"
     source = CONSUMER.replace("WATCHED_FILE", repr(str(watched_file)))
     consumer = await start_app(app_env, db, write_dag(dags, "consumer.py", source), tmp_path / "consumer.log")
-    producer = await start_app(app_env, db, write_dag(dags, "producer.py", PRODUCER), tmp_path / "producer.log")
+    try:
+        producer = await start_app(app_env, db, write_dag(dags, "producer.py", PRODUCER), tmp_path / "producer.log")
+    except BaseException:
+        consumer.terminate()
+        raise
     try:
         # `a` alone: `either` (a | alias) runs, `both` (a & b) waits for b.
         cli(app_env, "dags", "trigger", "make_a", "-r", "p1")

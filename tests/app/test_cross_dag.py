@@ -76,7 +76,8 @@ CONTROLLER = """
             logical_date=None, conf={"n": 4, "fail": "{{ dag_run.conf['fail'] }}"}, wait_for_completion=True,
             deferrable=True, poke_interval=0.5, reset_dag_run=True,
         )
-        [trigger, trigger_deferred] >> sensors
+        trigger >> sensors
+        trigger_deferred >> sensors
 """
 
 # Empty strings are falsy in the target's `conf.get("fail")`.
@@ -87,7 +88,11 @@ async def test_trigger_dag_run_and_external_task_sensor_between_apps(
     app_env: dict[str, str], db: asyncpg.Connection, dags: Path, tmp_path: Path
 ) -> None:
     target = await start_app(app_env, db, write_dag(dags, "target.py", TARGET), tmp_path / "target.log")
-    controller = await start_app(app_env, db, write_dag(dags, "controller.py", CONTROLLER), tmp_path / "c.log")
+    try:
+        controller = await start_app(app_env, db, write_dag(dags, "controller.py", CONTROLLER), tmp_path / "c.log")
+    except BaseException:
+        target.terminate()
+        raise
     try:
         # The day before exists and succeeded: `wait_yesterday` (execution_delta=1 day) waits for it.
         cli(app_env, "dags", "trigger", "target", "-r", "before", "-l", "2024-03-01T00:00:00+00:00",
@@ -207,7 +212,11 @@ async def test_clearing_with_airflows_options_between_apps(
     app_env: dict[str, str], db: asyncpg.Connection, dags: Path, tmp_path: Path, pg_dsn: str
 ) -> None:
     child = await start_app(app_env, db, write_dag(dags, "child.py", CHILD), tmp_path / "child.log")
-    parent = await start_app(app_env, db, write_dag(dags, "parent.py", PARENT), tmp_path / "parent.log")
+    try:
+        parent = await start_app(app_env, db, write_dag(dags, "parent.py", PARENT), tmp_path / "parent.log")
+    except BaseException:
+        child.terminate()
+        raise
     port = free_port()
     try:
         await _run_days(app_env, db)
