@@ -4,14 +4,18 @@ provider's FileDeleteTrigger); the consumer's tasks read `triggering_asset_event
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from typing import Any
 
 import asyncpg
+import httpx
 import pytest
 
+from riir_airflow.broker.app import create_app
 from tests.app.harness import cli, start_app, wait_for, wait_run_done, write_dag
+from tests.broker.conftest import PASSWORD, ServerThread, broker_config, free_port
 
 pytestmark = [pytest.mark.postgres, pytest.mark.e2e, pytest.mark.timeout(240)]
 
@@ -76,7 +80,7 @@ async def _runs_done(db: asyncpg.Connection, dag_id: str, count: int) -> list[di
 
 
 async def test_asset_events_of_one_app_trigger_dags_of_another(
-    app_env: dict[str, str], db: asyncpg.Connection, dags: Path, tmp_path: Path
+    app_env: dict[str, str], db: asyncpg.Connection, dags: Path, tmp_path: Path, pg_dsn: str
 ) -> None:
     watched_file = tmp_path / "watched.flag"
     source = CONSUMER.replace("WATCHED_FILE", repr(str(watched_file)))
@@ -123,6 +127,23 @@ async def test_asset_events_of_one_app_trigger_dags_of_another(
         assert not watched_file.exists()
         # Each event queues the consumer once: nothing else ran.
         assert [len(await _asset_runs(db, d)) for d in ("both", "either", "watched")] == [1, 2, 1]
+
+        # The REST API lists what a run consumed.
+        port = free_port()
+        with contextlib.ExitStack() as stack, ServerThread(create_app(broker_config(tmp_path, pg_dsn)), port):
+            url = f"http://127.0.0.1:{port}"
+            login = {"username": "admin", "password": PASSWORD.format("admin")}
+            token = httpx.post(f"{url}/auth/token", json=login).json()["access_token"]
+            api = stack.enter_context(
+                httpx.Client(base_url=f"{url}/api/v2", headers={"Authorization": f"Bearer {token}"}, timeout=30)
+            )
+            response = api.get(f"/dags/both/dagRuns/{both[0]['run_id']}/upstreamAssetEvents")
+            assert response.status_code == 200, response.text
+            body = response.json()
+            assert body["total_entries"] == 2
+            assert [(e["name"], e["source_dag_id"], e["extra"]) for e in body["asset_events"]] == [
+                ("a", "make_a", {"by": "producer"}), ("b", "make_b", {"by": "producer"}),
+            ]  # fmt: skip
     finally:
         producer.terminate()
         consumer.terminate()

@@ -299,10 +299,19 @@ async def test_clearing_with_airflows_options_between_apps(
             states = await db.fetch("SELECT run_id, state FROM task_instance WHERE dag_id = 'parent' "
                                     "AND task_id = 'start' ORDER BY run_id")  # fmt: skip
             assert [r["state"] for r in states] == ["success", "failed", "failed"]
-            # Then only_failed clears exactly those two (the markers stayed success: the child is left alone).
-            assert clear(dry_run=False, only_failed=True, task_ids=["start"]) == [
-                ("parent", "2024-05-02:start"), ("parent", "2024-05-03:start"),
-            ]  # fmt: skip
+            # The bulk endpoint: mark day 3's start success again (the entity names no map index: every index).
+            response = api.patch("/dags/parent/dagRuns/parent_2024-05-03/taskInstances", json={"actions": [
+                {"action": "update", "entities": [{"task_id": "start", "new_state": "success"},
+                                                  {"task_id": "nope", "new_state": "success"}]},
+                {"action": "delete", "entities": ["start"]},
+            ]})  # fmt: skip
+            assert response.status_code == 200, response.text
+            bulk = response.json()
+            assert bulk["update"]["success"] == ["parent.parent_2024-05-03.start[-1]"]
+            assert [e["status_code"] for e in bulk["update"]["errors"]] == [404]
+            assert [e["status_code"] for e in bulk["delete"]["errors"]] == [405] and bulk["create"] is None
+            # Then only_failed clears the one still failed (the markers stayed success: the child is left alone).
+            assert clear(dry_run=False, only_failed=True, task_ids=["start"]) == [("parent", "2024-05-02:start")]
             await wait_for(lambda: _all_done(db), 90, "the cleared runs to finish again")
             rows = await db.fetch("SELECT state FROM dag_run WHERE dag_id = 'parent'")
             assert {r["state"] for r in rows} == {"success"}

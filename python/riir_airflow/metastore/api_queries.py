@@ -10,6 +10,7 @@ from typing import Any
 from riir_airflow.metastore.queries import Db, _Filters, _order, _page, transaction
 from riir_airflow.metastore.records import (
     AppRecord,
+    AssetEventRecord,
     AssetRecord,
     DagRecord,
     DagRunRecord,
@@ -520,3 +521,17 @@ async def list_deployments(
             *filters.args,
         )
     return Page(from_rows(DagVersionRecord, rows), int(total))
+
+
+async def consumed_asset_events(db: Db, dag_id: str, run_id: str) -> list[AssetEventRecord] | None:
+    """The asset events a run consumed (None: no such run)."""
+    async with transaction(db) as conn:
+        run_pk = await conn.fetchval("SELECT id FROM dag_run WHERE dag_id = $1 AND run_id = $2", dag_id, run_id)
+        if run_pk is None:
+            return None
+        rows = await conn.fetch(
+            "SELECT e.* FROM asset_event e JOIN dagrun_asset_event c ON c.event_id = e.id WHERE c.dag_run_id = $1 "
+            "ORDER BY e.timestamp, e.id",
+            run_pk,
+        )
+    return from_rows(AssetEventRecord, rows)

@@ -21,6 +21,8 @@ from riir_airflow.broker.routers._common import (
     ti_payloads,
 )
 from riir_airflow.broker.schemas import (
+    BulkBody_BulkTaskInstanceBody_,
+    BulkResponse,
     ClearTaskInstancesBody,
     PatchTaskInstanceBody,
     TaskInstanceCollectionResponse,
@@ -255,6 +257,51 @@ async def patch_mapped_task_instance_dry_run(
     pool: Pool, dag_id: str, dag_run_id: str, task_id: str, map_index: int, body: PatchTaskInstanceBody
 ) -> dict[str, Any]:
     return await _patch_dry_run(pool, dag_id, dag_run_id, task_id, map_index, body)
+
+
+@router.patch(RUN_PATH + "/taskInstances", response_model=BulkResponse)
+async def bulk_task_instances(
+    pool: Pool, user: CurrentUser, dag_id: str, dag_run_id: str, body: BulkBody_BulkTaskInstanceBody_
+) -> dict[str, Any]:
+    """Airflow's bulk endpoint: `update` marks each entity as its PATCH would (with its include_* options); one
+    entity per map index when it names none. `create` and `delete` answer errors, as in Airflow 3.3 (delete:
+    riir-airflow does not delete task instances)."""
+    results: dict[str, Any] = {}
+    for action in body.actions:
+        done: dict[str, Any] = {"success": [], "errors": []}
+        results[action.action] = done
+        if action.action == "create":
+            done["errors"].append({"error": "Task instances bulk create is not supported", "status_code": 405})
+            continue
+        if action.action == "delete":
+            done["errors"].append({"error": "riir-airflow does not delete task instances", "status_code": 405})
+            continue
+        for entity in action.entities:
+            assert not isinstance(entity, str)
+            d_id, r_id = entity.dag_id or dag_id, entity.dag_run_id or dag_run_id
+            if d_id == "~" or r_id == "~":
+                done["errors"].append({"error": "When using wildcard in path, dag_id and dag_run_id must be "
+                                       f"specified in request body for task_id: {entity.task_id}",
+                                       "status_code": 400})  # fmt: skip
+                continue
+            tis = await aq.list_tis_filtered(pool, dag_id=d_id, run_id=r_id, task_ids=[entity.task_id], limit=100_000)
+            indexes = [ti.map_index for ti in tis.items if entity.map_index in (None, ti.map_index)]
+            if not indexes:
+                if action.action_on_non_existence == "fail":
+                    done["errors"].append({"error": f"No task instances found for dag_id: {d_id}, run_id: {r_id}, "
+                                           f"task_id: {entity.task_id}", "status_code": 404})  # fmt: skip
+                continue
+            patch = PatchTaskInstanceBody.model_validate(
+                entity.model_dump(exclude={"task_id", "map_index", "dag_id", "dag_run_id"}, exclude_unset=True)
+            )
+            for index in indexes:
+                try:
+                    await _patch(pool, user, d_id, r_id, entity.task_id, index, patch, action.update_mask)
+                except HTTPException as exc:
+                    done["errors"].append({"error": str(exc.detail), "status_code": exc.status_code})
+                    continue
+                done["success"].append(f"{d_id}.{r_id}.{entity.task_id}[{index}]")
+    return results
 
 
 @router.patch(TI_PATH, response_model=TaskInstanceCollectionResponse)
