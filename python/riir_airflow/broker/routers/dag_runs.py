@@ -186,8 +186,8 @@ async def patch_dag_run(
         if field not in ("state", "note"):
             raise HTTPException(400, f"Invalid field `{field}` in update mask")
     if "state" in fields and body.state is not None:
-        if body.state == "queued":
-            await aq.clear_task_instances(pool, dag_id, [dag_run_id])
+        # Airflow: success / failed also finish the unfinished task instances; queued only re-queues the run
+        # (its app then finishes it again from its task instances; clearing is POST .../clear).
         await aq.mark_run(pool, dag_id, dag_run_id, body.state)
         await q.record_event(pool, f"dagrun_set_{body.state}", dag_id=dag_id, run_id=dag_run_id, owner=user.username)
     if "note" in fields:
