@@ -84,9 +84,14 @@ async def test_asset_events_of_one_app_trigger_dags_of_another(
 ) -> None:
     watched_file = tmp_path / "watched.flag"
     source = CONSUMER.replace("WATCHED_FILE", repr(str(watched_file)))
-    consumer = await start_app(app_env, db, write_dag(dags, "consumer.py", source), tmp_path / "consumer.log")
+    # Each app under its own confined role (`db grant-app`): what crosses goes through the metastore's checked paths.
+    consumer_env = {**app_env, "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": cli(
+        app_env, "db", "grant-app", "both", "either", "watched").stdout.strip()}  # fmt: skip
+    producer_env = {**app_env, "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": cli(
+        app_env, "db", "grant-app", "make_a", "make_b", "make_c").stdout.strip()}  # fmt: skip
+    consumer = await start_app(consumer_env, db, write_dag(dags, "consumer.py", source), tmp_path / "consumer.log")
     try:
-        producer = await start_app(app_env, db, write_dag(dags, "producer.py", PRODUCER), tmp_path / "producer.log")
+        producer = await start_app(producer_env, db, write_dag(dags, "producer.py", PRODUCER), tmp_path / "p.log")
     except BaseException:
         consumer.terminate()
         raise
@@ -125,6 +130,7 @@ async def test_asset_events_of_one_app_trigger_dags_of_another(
         ((key, events),) = json.loads(watched[0]["value"]).items()
         assert key == "Asset:w" and events[0][0] is None and events[0][1]["from_trigger"] is True
         assert not watched_file.exists()
+        assert "NOT confined" not in consumer.output() + producer.output()
         # Each event queues the consumer once: nothing else ran.
         assert [len(await _asset_runs(db, d)) for d in ("both", "either", "watched")] == [1, 2, 1]
 

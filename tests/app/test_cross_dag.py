@@ -87,9 +87,16 @@ OK = json.dumps({"target_run": "t1", "fail": ""})
 async def test_trigger_dag_run_and_external_task_sensor_between_apps(
     app_env: dict[str, str], db: asyncpg.Connection, dags: Path, tmp_path: Path
 ) -> None:
-    target = await start_app(app_env, db, write_dag(dags, "target.py", TARGET), tmp_path / "target.log")
+    # Each app under its own confined role (`db grant-app`): the controller reaches the target only through the
+    # metastore's checked functions.
+    target_env = {**app_env, "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": cli(
+        app_env, "db", "grant-app", "target").stdout.strip()}  # fmt: skip
+    controller_env = {**app_env, "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": cli(
+        app_env, "db", "grant-app", "controller").stdout.strip()}  # fmt: skip
+    target = await start_app(target_env, db, write_dag(dags, "target.py", TARGET), tmp_path / "target.log")
     try:
-        controller = await start_app(app_env, db, write_dag(dags, "controller.py", CONTROLLER), tmp_path / "c.log")
+        controller = await start_app(controller_env, db, write_dag(dags, "controller.py", CONTROLLER),
+                                     tmp_path / "c.log")  # fmt: skip
     except BaseException:
         target.terminate()
         raise
@@ -100,6 +107,7 @@ async def test_trigger_dag_run_and_external_task_sensor_between_apps(
         assert await wait_run_done(db, "target", "before") == "success"
         cli(app_env, "dags", "trigger", "controller", "-r", "c1", "-l", "2024-03-02T00:00:00+00:00", "-c", OK)
         assert await wait_run_done(db, "controller", "c1", 120) == "success", controller.output()
+        assert "NOT confined" not in controller.output() + target.output()
         # The triggered run: the operator's run id, logical date and rendered conf; triggered by an operator.
         run = await db.fetchrow("SELECT * FROM dag_run WHERE dag_id = 'target' AND run_id = 't1'")
         assert (run["state"], run["run_type"], run["triggered_by"]) == ("success", "manual", "operator")

@@ -300,3 +300,11 @@ async def external_count(
             dag_id, logical_dates, states, task_ids, group_id,
         )  # fmt: skip
     return float(value or 0)
+
+
+async def declare_asset(db: Db, name: str, uri: str, *, group: str = "asset") -> int:
+    """An asset a DAG schedules on or produces exists from now on (migration 0012's riir_declare_asset: a confined
+    app creates it but never changes an existing one)."""
+    async with transaction(db) as conn:
+        asset_id: int = await conn.fetchval("SELECT riir_declare_asset($1, $2, $3, '{}'::jsonb)", name, uri, group)
+    return asset_id

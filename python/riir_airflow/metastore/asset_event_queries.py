@@ -26,8 +26,9 @@ async def insert_task_asset_events(conn: Conn, source: TaskInstanceKey, events: 
     asset keeps its group and extra.
     """
     for event in events:
-        await conn.execute(
-            'INSERT INTO asset (name, uri, "group", extra) VALUES ($1, $2, $3, $4) ON CONFLICT (name, uri) DO NOTHING',
+        # Through migration 0012's checked functions: a confined app may not write the shared asset tables itself.
+        await conn.fetchval(
+            "SELECT riir_declare_asset($1, $2, $3, $4::jsonb)",
             event["name"], event["uri"], event["group"], dict(event["asset_extra"]),
         )  # fmt: skip
         event_id = await conn.fetchval(
@@ -37,15 +38,8 @@ async def insert_task_asset_events(conn: Conn, source: TaskInstanceKey, events: 
             source.map_index, event.get("partition_key"),
         )  # fmt: skip
         for alias in event.get("aliases", []):
-            alias_id = await conn.fetchval(
-                "INSERT INTO asset_alias (name) VALUES ($1) ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name "
-                "RETURNING id",
-                alias,
-            )
-            await conn.execute(
-                "INSERT INTO asset_alias_asset_event (alias_id, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                alias_id, event_id,
-            )  # fmt: skip
+            alias_id = await conn.fetchval("SELECT riir_declare_asset_alias($1)", alias)
+            await conn.execute("SELECT riir_link_alias_event($1, $2)", alias_id, event_id)
 
 
 async def select_asset_events(

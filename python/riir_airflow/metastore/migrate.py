@@ -72,6 +72,9 @@ OWNED_FUNCTIONS = (
     "riir_asset_event_queued",
     "riir_alias_event_queued",
     "riir_record_watcher_event",
+    "riir_declare_asset",
+    "riir_declare_asset_alias",
+    "riir_link_alias_event",
 )
 
 

@@ -36,6 +36,9 @@ APP_FUNCTIONS = (
     "riir_reset_dag_run(text, text)",
     "riir_external_count(text, timestamptz[], text[], text[], text)",
     "riir_record_watcher_event(text, text, jsonb)",
+    "riir_declare_asset(text, text, text, jsonb)",
+    "riir_declare_asset_alias(text)",
+    "riir_link_alias_event(integer, bigint)",
 )
 ROLE_ATTRIBUTES = "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION NOBYPASSRLS"
 _NOT_IDENT = re.compile(r"[^a-z0-9_]+")

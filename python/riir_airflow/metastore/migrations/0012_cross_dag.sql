@@ -196,3 +196,48 @@ CREATE POLICY riir_own_dags ON dagrun_asset_event
 
 REVOKE ALL ON FUNCTION riir_queue_asset_consumers(integer, text), riir_record_watcher_event(text, text, jsonb)
     FROM PUBLIC;
+
+-- Assets and aliases are shared by every DAG; a confined app may only read those tables. What an app must be able
+-- to write into them goes through these: declaring the assets its DAGs schedule on or produce (never changing an
+-- existing asset's group or extra unless the caller is unconfined), the aliases its tasks emit through, and the
+-- link of an event to the alias it came through (only for events of the caller's own DAGs).
+CREATE FUNCTION riir_declare_asset(asset_name text, asset_uri text, asset_group text, asset_extra jsonb)
+    RETURNS integer LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+DECLARE
+    found_id integer;
+BEGIN
+    IF riir_confined() THEN
+        INSERT INTO asset (name, uri, "group", extra) VALUES (asset_name, asset_uri, asset_group, asset_extra)
+            ON CONFLICT (name, uri) DO NOTHING;
+    ELSE
+        INSERT INTO asset (name, uri, "group", extra) VALUES (asset_name, asset_uri, asset_group, asset_extra)
+            ON CONFLICT (name, uri) DO UPDATE SET "group" = EXCLUDED."group", updated_at = now();
+    END IF;
+    SELECT id INTO found_id FROM asset WHERE name = asset_name AND uri = asset_uri;
+    RETURN found_id;
+END $$;
+
+CREATE FUNCTION riir_declare_asset_alias(alias_name text) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+DECLARE
+    found_id integer;
+BEGIN
+    INSERT INTO asset_alias (name) VALUES (alias_name) ON CONFLICT (name) DO NOTHING;
+    SELECT id INTO found_id FROM asset_alias WHERE name = alias_name;
+    RETURN found_id;
+END $$;
+
+CREATE FUNCTION riir_link_alias_event(linked_alias_id integer, linked_event_id bigint) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+BEGIN
+    IF riir_confined() AND NOT EXISTS (SELECT 1 FROM asset_event WHERE id = linked_event_id
+                                       AND source_dag_id = ANY (riir_my_dag_ids())) THEN
+        RAISE EXCEPTION 'riir-airflow: asset event % is not one of this app''s DAGs', linked_event_id
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    INSERT INTO asset_alias_asset_event (alias_id, event_id) VALUES (linked_alias_id, linked_event_id)
+        ON CONFLICT DO NOTHING;
+END $$;
+
+REVOKE ALL ON FUNCTION riir_declare_asset(text, text, text, jsonb), riir_declare_asset_alias(text),
+    riir_link_alias_event(integer, bigint) FROM PUBLIC;
