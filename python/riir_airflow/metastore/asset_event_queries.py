@@ -1,6 +1,6 @@
 """Asset events that tasks register and read (`outlet_events` / `inlet_events`), with the aliases they came through.
 
-Events arrive as the JSON form of runtime.asset_events.EventToRegister (the metastore layer imports no runtime
+Events arrive as the JSON form of engine.asset_events.EventToRegister (the metastore layer imports no engine
 code): {"name", "uri", "group", "asset_extra", "extra", "aliases", "partition_key"}.
 """
 
@@ -54,7 +54,7 @@ async def select_asset_events(
     limit: int | None = None,
     consumed_by: tuple[str, str] | None = None,
 ) -> list[dict[str, Any]]:
-    """The events `inlet_events[...]` asks for, as JSON rows (runtime.asset_events.event_row's shape);
+    """The events `inlet_events[...]` asks for, as JSON rows (engine.asset_events.event_row's shape);
     `consumed_by` (dag_id, run_id): only those that asset-triggered run consumed (`triggering_asset_events`)."""
     conditions: list[str] = []
     args: list[Any] = []

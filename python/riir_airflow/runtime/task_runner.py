@@ -21,7 +21,9 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from riir_airflow._internal.states import TaskInstanceState
+from riir_airflow.authoring.current_context import context_to_airflow_vars, current_context
+from riir_airflow.engine.asset_events import EventToRegister, dag_asset_resolver, events_to_register
+from riir_airflow.engine.records import XCOM_RETURN_KEY, OtherDags, RunStore, TaskInstanceRecord
 from riir_airflow.exceptions import (
     AirflowException,
     AirflowFailException,
@@ -40,11 +42,9 @@ from riir_airflow.exceptions import (
     XComForMappingNotPushed,
 )
 from riir_airflow.plugins.listeners import notify
-from riir_airflow.runtime.asset_events import EventToRegister, dag_asset_resolver, events_to_register
-from riir_airflow.runtime.context import context_to_airflow_vars, current_context
-from riir_airflow.runtime.records import XCOM_RETURN_KEY, OtherDags, RunStore, TaskInstanceRecord
 from riir_airflow.runtime.rendered import serialize_rendered_fields
 from riir_airflow.runtime.task_instance import RuntimeTaskInstance, build_context
+from riir_airflow.states import TaskInstanceState
 
 log = logging.getLogger("airflow.task")
 
@@ -137,7 +137,7 @@ def _has_mapped_dependants(task: Any) -> bool:
 
 def _mapping_sources(dag: Any) -> frozenset[str]:
     """Ids of tasks whose output some mapped task or mapped task group expands over."""
-    from riir_airflow._internal.xcom_arg import XComArg
+    from riir_airflow.authoring.xcom_arg import XComArg
 
     found: set[str] = set()
     for down in dag.tasks:
@@ -180,7 +180,7 @@ def _push_xcom_if_needed(result: Any, task: Any, ti: RuntimeTaskInstance, store:
 
 def _execute(task: Any, context: dict[str, Any], next_method: str | None, next_kwargs: dict[str, Any] | None) -> Any:
     os.environ.update(context_to_airflow_vars(context, in_env_var_format=True))
-    from riir_airflow._internal.baseoperator import BaseOperator
+    from riir_airflow.authoring.baseoperator import BaseOperator
 
     if task._pre_execute_hook is not None:
         run_callable(task._pre_execute_hook, context)
@@ -316,7 +316,7 @@ def _trigger_dag_run(
     log.info("Dag Run triggered successfully. trigger_dag_id=%s", dag_id)
     store.xcom_set(record.task_id, record.map_index, "trigger_run_id", run_id)
     if trigger.wait_for_completion and trigger.deferrable:
-        from riir_airflow._internal.standard.triggers import DagStateTrigger
+        from riir_airflow.authoring.standard.triggers import DagStateTrigger
 
         waiting = DagStateTrigger(dag_id=dag_id, states=[*trigger.allowed_states, *trigger.failed_states],
                                   run_ids=[run_id], poll_interval=float(trigger.poke_interval))  # fmt: skip
