@@ -18,6 +18,7 @@ from riir_airflow.metastore.queries import Db, transaction
 
 # Every table with per-DAG rows, children first, for `app retire --purge`.
 _PER_DAG_TABLES = (
+    ("deadline", "dag_id"),
     ("task_log", "dag_id"),
     ("task_reschedule", "dag_id"),
     ("dag_schedule_lease", "dag_id"),
@@ -252,6 +253,17 @@ async def trigger_dag_run(
             "SELECT riir_trigger_dag_run($1, $2, $3, $4::jsonb)", dag_id, run_id, logical_date, conf
         )
     return run is not None
+
+
+async def record_cache_hit(conn: Any, key: Any, try_number: int, cache: Any) -> None:
+    """The event-log entry of a `cache="file"` try that reused an earlier output instead of running (event
+    `cached`, shown by /api/v2/eventLogs); `cache` is the try's `engine.vocabulary.CacheUse`."""
+    await conn.execute(
+        "INSERT INTO event (event, dag_id, task_id, run_id, map_index, try_number, extra) "
+        "VALUES ('cached', $1, $2, $3, $4, $5, $6)",
+        key.dag_id, key.task_id, key.run_id, key.map_index, try_number,
+        {"key": cache.key, "source": cache.source, "restored": cache.restored},
+    )  # fmt: skip
 
 
 async def trigger_or_reset_dag_run(

@@ -72,8 +72,8 @@ async def consume_into_run(
     number of events linked."""
     status = await conn.execute(
         """
-        INSERT INTO dagrun_asset_event (dag_run_id, event_id)
-        SELECT $2, e.id FROM asset_event e JOIN asset a ON a.id = e.asset_id
+        INSERT INTO dagrun_asset_event (dag_run_id, event_id, dag_id)
+        SELECT $2, e.id, $1 FROM asset_event e JOIN asset a ON a.id = e.asset_id
         WHERE e.timestamp <= $3
           AND e.timestamp > coalesce((SELECT max(run_after) FROM dag_run WHERE dag_id = $1
                                       AND run_type = 'asset_triggered' AND id <> $2), '-infinity')

@@ -114,6 +114,8 @@ def serialize_task(task: Any) -> dict[str, Any]:
         "inherits_from_empty_operator": bool(task.inherits_from_empty_operator),
         # Operator attributes others act on without the DAG's code (e.g. clearing through an ExternalTaskMarker).
         **{name: _plain(getattr(task, name, None)) for name in getattr(op_class, "serialized_extra_fields", ())},
+        # riir's per-file memoization; absent (not null) for ordinary tasks so their form stays Airflow's.
+        **({"cache": task.cache} if getattr(task, "cache", None) else {}),
     }
 
 

@@ -84,7 +84,7 @@ REVOKE ALL ON FUNCTION riir_dag_run_state(text, text), riir_reset_dag_run(text, 
     riir_external_count(text, timestamptz[], text[], text[], text) FROM PUBLIC;
 
 -- Asset-triggered DAGs between apps (Airflow: dag_schedule_asset_reference, dag_schedule_asset_alias_reference,
--- asset_dag_run_queue, dagrun_asset_event). The consumer's app writes which assets and aliases its DAG is
+-- asset_dag_run_queue; the consumed events go to 0008's dagrun_asset_event). The consumer's app writes which assets and aliases its DAG is
 -- scheduled on (by name and URI: the asset row may not exist before its first event). An asset event, whoever
 -- records it, queues each unpaused DAG scheduled on its asset, or on an alias it came through, and wakes that DAG's
 -- app; the app creates the run when the DAG's condition holds over the queued assets, links the events it consumes
@@ -114,12 +114,6 @@ CREATE TABLE asset_dag_run_queue (
 );
 CREATE INDEX asset_dag_run_queue_dag_idx ON asset_dag_run_queue (target_dag_id);
 
-CREATE TABLE dagrun_asset_event (
-    dag_run_id  bigint NOT NULL REFERENCES dag_run (id) ON DELETE CASCADE,
-    event_id    bigint NOT NULL REFERENCES asset_event (id) ON DELETE CASCADE,
-    PRIMARY KEY (dag_run_id, event_id)
-);
-CREATE INDEX dagrun_asset_event_event_idx ON dagrun_asset_event (event_id);
 
 -- Queues the unpaused DAGs scheduled on `asset` (directly, or through `alias` when given) and wakes their apps.
 CREATE FUNCTION riir_queue_asset_consumers(queued_asset_id integer, alias text) RETURNS void
@@ -180,7 +174,8 @@ BEGIN
     RETURN new_id;
 END $$;
 
--- Confined apps see and write only their own DAGs' references, queue rows and consumed-event links.
+-- Confined apps see and write only their own DAGs' references and queue rows (the consumed-event links,
+-- dagrun_asset_event, are migration 0008's).
 ALTER TABLE dag_schedule_asset_reference ENABLE ROW LEVEL SECURITY;
 CREATE POLICY riir_own_dags ON dag_schedule_asset_reference
     USING ((SELECT NOT riir_confined()) OR dag_id = ANY ((SELECT riir_my_dag_ids())::text[]));
@@ -190,9 +185,6 @@ CREATE POLICY riir_own_dags ON dag_schedule_asset_alias_reference
 ALTER TABLE asset_dag_run_queue ENABLE ROW LEVEL SECURITY;
 CREATE POLICY riir_own_dags ON asset_dag_run_queue
     USING ((SELECT NOT riir_confined()) OR target_dag_id = ANY ((SELECT riir_my_dag_ids())::text[]));
-ALTER TABLE dagrun_asset_event ENABLE ROW LEVEL SECURITY;
-CREATE POLICY riir_own_dags ON dagrun_asset_event
-    USING ((SELECT NOT riir_confined()) OR dag_run_id IN (SELECT id FROM dag_run));
 
 REVOKE ALL ON FUNCTION riir_queue_asset_consumers(integer, text), riir_record_watcher_event(text, text, jsonb)
     FROM PUBLIC;
