@@ -76,6 +76,16 @@ async def transaction(db: Db) -> AsyncIterator[Conn]:
             yield db
 
 
+@asynccontextmanager
+async def _one_statement(db: Db) -> AsyncIterator[Conn]:
+    """A connection for a single statement, which is atomic on its own: no BEGIN/COMMIT round trips."""
+    if isinstance(db, (asyncpg.Pool, ConnectionBudget)):
+        async with db.acquire() as conn:
+            yield conn
+    else:
+        yield db
+
+
 class _Filters:
     """WHERE clauses with numbered parameters."""
 
@@ -561,8 +571,9 @@ async def claim_ready_tries(
 
 
 async def start_try(db: Db, ti_id: uuid.UUID, try_number: int, *, pid: int, hostname: str) -> TaskInstanceRecord | None:
-    """queued -> running for this try; clears the task's XComs unless it resumes from a deferral."""
-    async with transaction(db) as conn:
+    """queued -> running for this try; clears the task's XComs unless it resumes from a deferral. One statement, so
+    atomic without BEGIN/COMMIT; its commit is synchronous (durable): it comes before the task process starts."""
+    async with _one_statement(db) as conn:
         row = await conn.fetchrow(
             """
             WITH started AS (
