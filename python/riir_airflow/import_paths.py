@@ -107,6 +107,7 @@ _EXTERNAL_TASK = {
     **_from("standard.links", "ExternalDagLink"),
 }
 _TEMPORAL_TRIGGERS = _from("standard.triggers", "DateTimeTrigger", "TimeDeltaTrigger")
+_EXTERNAL_TASK_TRIGGERS = _from("standard.triggers", "WorkflowTrigger", "DagStateTrigger")
 _FILE_TRIGGERS = _from("standard.triggers", "FileTrigger", "FileDeleteTrigger", "DirectoryFileDeleteTrigger")
 
 _AIRFLOW_HELPERS = (
@@ -383,6 +384,8 @@ EXPORTS: dict[str, dict[str, str]] = {
     "triggers.file": _FILE_TRIGGERS,
     "providers.standard.triggers.temporal": _TEMPORAL_TRIGGERS,
     "providers.standard.triggers.file": _FILE_TRIGGERS,
+    "triggers.external_task": _EXTERNAL_TASK_TRIGGERS,
+    "providers.standard.triggers.external_task": _EXTERNAL_TASK_TRIGGERS,
     "providers.standard.decorators.python": _from("standard.decorators", "python_task"),
     "providers.standard.decorators.bash": _from("standard.decorators", "bash_task"),
     "providers.standard.decorators.branch_python": _from("standard.decorators", "branch_task"),
@@ -530,10 +533,6 @@ OUT_OF_SCOPE: dict[str, str] = {
     "operators.generic_transfer": (
         "GenericTransfer comes with the apache-airflow-providers-common-sql distribution: install it and import "
         "`from airflow.providers.common.sql.operators.generic_transfer import GenericTransfer`"
-    ),
-    "triggers.external_task": (
-        "DagStateTrigger and WorkflowTrigger poll other DAGs' runs from the triggerer, which a DAG app's triggerer "
-        "cannot query; wait for other DAGs with ExternalTaskSensor (mode='reschedule') instead"
     ),
     "utils.setup_teardown": (
         "Airflow's internal machinery behind `with setup_task >> teardown_task:`; write that instead (supported)"

@@ -32,9 +32,11 @@ from riir_airflow.app.environment import apply_environment, configured_environme
 from riir_airflow.app.executor import ForkExecutor, connection_as_json
 from riir_airflow.app.fork_server import ForkServer
 from riir_airflow.app.identity import deploy_identity
+from riir_airflow.app.other_dags import AppOtherDags
 from riir_airflow.app.scheduler import DagScheduler
 from riir_airflow.app.triggerer_secrets import AppProcessSecrets
 from riir_airflow.authoring import secrets_backends as secrets
+from riir_airflow.authoring.triggers import set_trigger_other_dags
 from riir_airflow.dag_processing.loader import DagBag, list_py_files
 from riir_airflow.engine.engine import lost_try_state
 from riir_airflow.metastore import app_queries, notify, plugin_queries, queries
@@ -409,6 +411,7 @@ class DagApp:
         self.executor = ForkExecutor(self.db, self.fork_server)
         # Triggers run in this process: their connection lookups reach the metastore (task processes override it).
         secrets.set_store(AppProcessSecrets(settings, connection_as_json))
+        set_trigger_other_dags(AppOtherDags(self.db))  # DagStateTrigger / WorkflowTrigger read other DAGs' runs
         try:
             versions = await self.register(bag)
             heartbeat = asyncio.create_task(self._heartbeat())

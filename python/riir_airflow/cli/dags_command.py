@@ -371,7 +371,7 @@ def cmd_delete(args: argparse.Namespace) -> int:
 
 
 def cmd_clear(args: argparse.Namespace) -> int:
-    from riir_airflow.metastore import api_queries, queries
+    from riir_airflow.metastore import clear_queries, queries
 
     async def runs(db: Any) -> list[str]:
         await dag_record(db, args.dag_id)
@@ -380,7 +380,7 @@ def cmd_clear(args: argparse.Namespace) -> int:
         return [r.run_id for r in (await queries.list_dag_runs(db, dag_id=args.dag_id, limit=1_000_000)).items]
 
     async def work(db: Any, dry_run: bool) -> list[Any]:
-        return await api_queries.clear_task_instances(
+        return await clear_queries.clear(
             db, args.dag_id, await runs(db), only_failed=args.only_failed, only_running=args.only_running,
             dry_run=dry_run,
         )  # fmt: skip

@@ -357,6 +357,50 @@ class InletEventsAccessors(Mapping[int | Asset | AssetAlias | AssetRef, InletEve
         return self[AssetAlias(name=name)]
 
 
+class TriggeringAssetEventsAccessor(Mapping[Any, Sequence[AssetEventResult]]):
+    """`context["triggering_asset_events"]`: the asset events an asset-triggered run consumed, by asset (or by the
+    alias they came through), as Airflow's accessor of the same name; read from the store on first use."""
+
+    def __init__(self, reader: Callable[[], list[dict[str, Any]]]) -> None:
+        self._reader = reader
+        self._events: dict[AssetUniqueKey | AssetAliasUniqueKey, list[AssetEventResult]] | None = None
+
+    def _load(self) -> dict[AssetUniqueKey | AssetAliasUniqueKey, list[AssetEventResult]]:
+        if self._events is None:
+            events: dict[AssetUniqueKey | AssetAliasUniqueKey, list[AssetEventResult]] = {}
+            for row in self._reader():
+                event = AssetEventResult.from_row(row)
+                events.setdefault(AssetUniqueKey(name=event.asset.name, uri=event.asset.uri), []).append(event)
+                for alias in row.get("aliases") or ():
+                    events.setdefault(AssetAliasUniqueKey(name=str(alias)), []).append(event)
+            self._events = events
+        return self._events
+
+    def __str__(self) -> str:
+        return f"TriggeringAssetEventAccessor(_events={self._load()})"
+
+    def __iter__(self) -> Iterator[Asset | AssetAlias]:
+        return iter(k.to_asset() if isinstance(k, AssetUniqueKey) else k.to_asset_alias() for k in self._load())
+
+    def __len__(self) -> int:
+        return len(self._load())
+
+    def __getitem__(self, key: Any) -> Sequence[AssetEventResult]:
+        events = self._load()
+        if isinstance(key, Asset):
+            return events[AssetUniqueKey.from_asset(key)]
+        if isinstance(key, AssetAlias):
+            return events[AssetAliasUniqueKey.from_asset_alias(key)]
+        if isinstance(key, AssetNameRef | AssetUriRef):
+            for found, value in events.items():
+                if isinstance(found, AssetUniqueKey) and (
+                    found.name == getattr(key, "name", None) or found.uri == getattr(key, "uri", None)
+                ):
+                    return value
+            raise KeyError(key)
+        raise TypeError(f"Key should be either an asset or an asset alias, not {type(key)}")
+
+
 @dataclass(frozen=True)
 class EventToRegister:
     """One asset event a successful try registers."""

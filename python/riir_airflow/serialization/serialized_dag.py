@@ -112,9 +112,17 @@ def serialize_task(task: Any) -> dict[str, Any]:
         "end_date": _iso(task.end_date),
         "is_sensor": callable(getattr(op_class, "poke", None)),
         "inherits_from_empty_operator": bool(task.inherits_from_empty_operator),
+        # Operator attributes others act on without the DAG's code (e.g. clearing through an ExternalTaskMarker).
+        **{name: _plain(getattr(task, name, None)) for name in getattr(op_class, "serialized_extra_fields", ())},
         # riir's per-file memoization; absent (not null) for ordinary tasks so their form stays Airflow's.
         **({"cache": task.cache} if getattr(task, "cache", None) else {}),
     }
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    return value if value is None or isinstance(value, (str, int, float, bool)) else str(value)
 
 
 def serialize_task_group(group: Any) -> dict[str, Any]:
