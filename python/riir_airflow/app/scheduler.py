@@ -26,7 +26,7 @@ from riir_airflow.engine.vocabulary import Claim, Deferral, TriggerRun, TryResul
 from riir_airflow.exceptions import DagRunAlreadyExists
 from riir_airflow.metastore import app_queries, hitl_queries, queries
 from riir_airflow.metastore.connections import transient
-from riir_airflow.metastore.records import NewTaskInstance, StateChange, TaskInstanceKey
+from riir_airflow.metastore.records import NewTaskInstance, StateChange, TaskInstanceKey, task_in_run
 from riir_airflow.plugins.listeners import notify
 from riir_airflow.runtime import serde
 from riir_airflow.runtime.expansion import expansion_length
@@ -37,7 +37,8 @@ RUN_CREATION_RETRY_SECONDS = 5.0
 RESULT_ATTEMPTS = 5  # for errors a retry is not expected to cure (transient ones are retried for as long as it takes)
 
 
-def new_task_instances(dag: Any) -> list[NewTaskInstance]:
+def new_task_instances(dag: Any, logical_date: Any, run_type: str) -> list[NewTaskInstance]:
+    """The task instances a new run of the DAG gets (`task_in_run`: none for tasks outside their dates)."""
     return [
         NewTaskInstance(
             task_id=t.task_id,
@@ -50,6 +51,7 @@ def new_task_instances(dag: Any) -> list[NewTaskInstance]:
             custom_operator_name=getattr(t, "custom_operator_name", None),
         )
         for t in dag.tasks
+        if task_in_run(t.start_date, t.end_date, logical_date, run_type)
     ]
 
 
@@ -137,7 +139,7 @@ class DagScheduler:
             try:
                 async with app_queries.fenced_transaction(self.db, self.dag.dag_id, self.fencing_token) as conn:
                     await queries.create_dag_run(
-                    conn, self.dag.dag_id, run_id, run_type="scheduled", tasks=new_task_instances(self.dag),
+                    conn, self.dag.dag_id, run_id, run_type="scheduled", tasks=new_task_instances(self.dag, logical, "scheduled"),
                     logical_date=logical, data_interval=interval, run_after=info.run_after, state="queued",
                     dag_version_id=self.dag_version_id, triggered_by="timetable",
                     partition_key=info.partition_key, partition_date=info.partition_date,
@@ -193,7 +195,7 @@ class DagScheduler:
                     self.db,
                     self.dag.dag_id,
                     run.run_id,
-                    new_task_instances(self.dag),
+                    new_task_instances(self.dag, run.logical_date, run.run_type),
                     dag_version_id=self.dag_version_id,
                 )
             started = await queries.set_dag_run_state(

@@ -19,6 +19,7 @@ from riir_airflow._internal.notset import NOTSET, ArgNotSet
 from riir_airflow.engine.engine import RunEngine, group_map_index, next_retry_datetime, run_sync
 from riir_airflow.engine.memory_store import MemoryStore
 from riir_airflow.engine.vocabulary import FINISHED_TASK_STATES
+from riir_airflow.metastore.records import task_in_run
 from riir_airflow.plugins.listeners import notify
 from riir_airflow.runtime.expansion import expansion_length
 from riir_airflow.runtime.records import DagRunRecord, InMemoryRunStore, TaskInstanceRecord
@@ -117,6 +118,8 @@ class LocalRun:
         self.dag = dag
         self.runs = InMemoryRunStore(run)
         for task in dag.tasks:
+            if not task_in_run(task.start_date, task.end_date, run.logical_date, run.run_type):
+                continue  # as Airflow: no task instance at all (the task neither runs nor shows in the run)
             self.runs.task_instances[(task.task_id, -1)] = TaskInstanceRecord(
                 task.task_id, -1, max_tries=int(task.retries or 0)
             )

@@ -4,9 +4,11 @@ Generated from riir_airflow/_internal/import_paths.py; edit the table there, not
 """
 
 from riir_airflow._internal.sdk_helpers import AIRFLOW_VAR_NAME_FORMAT_MAPPING as AIRFLOW_VAR_NAME_FORMAT_MAPPING
+from riir_airflow._internal.state_store import NEVER_EXPIRE as NEVER_EXPIRE
 from riir_airflow.runtime.context import context_to_airflow_vars as context_to_airflow_vars
 
 __all__ = [
     "AIRFLOW_VAR_NAME_FORMAT_MAPPING",
+    "NEVER_EXPIRE",
     "context_to_airflow_vars",
 ]
