@@ -183,14 +183,13 @@ class _BashDecoratedOperator(DecoratedOperator, BashOperator):
     def __init__(
         self, *, python_callable: Callable[..., Any], op_args: Any = None, op_kwargs: Any = None, **kwargs: Any
     ):
-        if kwargs.pop("multiple_outputs", None):
-            raise AirflowException("`multiple_outputs` is not supported in @task.bash tasks.")
+        # `multiple_outputs=True`: the dict returned by `output_processor` is pushed key by key too (as Airflow's
+        # standard provider >= 1.13 does).
         super().__init__(
             python_callable=python_callable,
             op_args=op_args,
             op_kwargs=op_kwargs,
             bash_command="SET_DURING_EXECUTION",
-            multiple_outputs=False,
             **kwargs,
         )
 
