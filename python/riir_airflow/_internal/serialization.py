@@ -112,6 +112,8 @@ def serialize_task(task: Any) -> dict[str, Any]:
         "end_date": _iso(task.end_date),
         "is_sensor": callable(getattr(op_class, "poke", None)),
         "inherits_from_empty_operator": bool(task.inherits_from_empty_operator),
+        # link name -> the XCom key its URL is stored under when a try ends (Airflow's `_operator_extra_links`).
+        "extra_links": {link.name: link.xcom_key for link in getattr(task, "operator_extra_links", ()) or ()},
     }
 
 
