@@ -398,6 +398,9 @@ EXPORTS: dict[str, dict[str, str]] = {
         "YearWindow",
         "SegmentWindow",
     ),  # fmt: skip
+    "utils.deprecation_tools": _from(
+        "deprecation_tools", "DeprecatedImportWarning", "add_deprecated_classes", "getattr_with_deprecation"
+    ),
     "sdk.log": _from("secrets_masker", "mask_secret", "redact"),
     "api_fastapi.auth.managers.models.resource_details": _from(
         "resource_details", "AssetDetails", "AssetAliasDetails", "AccessView"
