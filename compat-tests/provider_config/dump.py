@@ -16,8 +16,8 @@ if "--riir" in sys.argv:
 
     riir_airflow.compat.install()
 
-from airflow.configuration import conf  # noqa: E402
-from airflow.providers_manager import ProvidersManager  # noqa: E402
+from airflow.configuration import conf
+from airflow.providers_manager import ProvidersManager
 
 manager = ProvidersManager()
 values: dict[str, dict[str, str | None]] = {}
