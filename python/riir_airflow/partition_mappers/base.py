@@ -1,10 +1,10 @@
 """Airflow's `airflow.partition_mappers.base`: re-exports only.
 
-Generated from riir_airflow/_internal/import_paths.py; edit the table there, not this file.
+Generated from riir_airflow/import_paths.py; edit the table there, not this file.
 """
 
-from riir_airflow._internal.partition_mappers import PartitionMapper as PartitionMapper
-from riir_airflow._internal.partition_mappers import RollupMapper as RollupMapper
+from riir_airflow.schedules.partition_mappers import PartitionMapper as PartitionMapper
+from riir_airflow.schedules.partition_mappers import RollupMapper as RollupMapper
 
 __all__ = [
     "PartitionMapper",

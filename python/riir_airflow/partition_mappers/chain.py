@@ -1,9 +1,9 @@
 """Airflow's `airflow.partition_mappers.chain`: re-exports only.
 
-Generated from riir_airflow/_internal/import_paths.py; edit the table there, not this file.
+Generated from riir_airflow/import_paths.py; edit the table there, not this file.
 """
 
-from riir_airflow._internal.partition_mappers import ChainMapper as ChainMapper
+from riir_airflow.schedules.partition_mappers import ChainMapper as ChainMapper
 
 __all__ = [
     "ChainMapper",

@@ -1,11 +1,11 @@
 """Airflow's `airflow.partition_mappers.wait_policy`: re-exports only.
 
-Generated from riir_airflow/_internal/import_paths.py; edit the table there, not this file.
+Generated from riir_airflow/import_paths.py; edit the table there, not this file.
 """
 
-from riir_airflow._internal.partition_mappers import MinimumCount as MinimumCount
-from riir_airflow._internal.partition_mappers import WaitForAll as WaitForAll
-from riir_airflow._internal.partition_mappers import WaitPolicy as WaitPolicy
+from riir_airflow.schedules.partition_mappers import MinimumCount as MinimumCount
+from riir_airflow.schedules.partition_mappers import WaitForAll as WaitForAll
+from riir_airflow.schedules.partition_mappers import WaitPolicy as WaitPolicy
 
 __all__ = [
     "MinimumCount",
