@@ -20,7 +20,9 @@ from __future__ import annotations
 import configparser
 import datetime
 import importlib
+import importlib.metadata
 import json
+import logging
 import os
 import shlex
 import subprocess
@@ -60,6 +62,26 @@ _PROVIDER_DEFAULTS: dict[str, dict[str, tuple[str | None, str, bool]]] | None = 
 _READING_PROVIDERS = False
 
 
+def _provider_config_sections() -> list[dict[str, Any]]:
+    """The `config` of each installed provider's info (its `apache_airflow_provider` entry point), by package name.
+    Read here rather than through ProvidersManager: configuration sits below every other layer."""
+    from riir_airflow import compat
+
+    compat.install()  # provider code lives in the `airflow.providers` namespace
+    by_package: dict[str, dict[str, Any]] = {}
+    for entry_point in importlib.metadata.entry_points(group="apache_airflow_provider"):
+        try:
+            info = entry_point.load()()
+        except Exception as err:  # one broken provider never hides the others' options (ProvidersManager logs it)
+            logging.getLogger("airflow.configuration").warning(
+                "Cannot read the provider info of %s: %s", entry_point.value, err
+            )
+            continue
+        if info.get("config"):
+            by_package.setdefault(str(info.get("package-name")), info["config"])
+    return [by_package[name] for name in sorted(by_package)]
+
+
 def provider_defaults() -> dict[str, dict[str, tuple[str | None, str, bool]]]:
     """section -> key -> (default, type, sensitive) of the installed providers' config sections (read once). An
     option Airflow itself defines keeps Airflow's default."""
@@ -70,10 +92,8 @@ def provider_defaults() -> dict[str, dict[str, tuple[str | None, str, bool]]]:
         return {}
     _READING_PROVIDERS = True
     try:
-        from riir_airflow._internal.providers_manager import ProvidersManager
-
         found: dict[str, dict[str, tuple[str | None, str, bool]]] = {}
-        for _package, sections in ProvidersManager().provider_configs:
+        for sections in _provider_config_sections():
             for section, body in sections.items():
                 for key, option in (body.get("options") or {}).items():
                     if key in DEFAULTS.get(section, {}):
