@@ -164,7 +164,7 @@ def task_in_run(start_date: Any, end_date: Any, logical_date: Any, run_type: str
 
 
 def _as_datetime(value: Any) -> datetime.datetime:
-    return datetime.datetime.fromisoformat(value) if isinstance(value, str) else value  # type: ignore[no-any-return]
+    return datetime.datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
 @dataclass(frozen=True, slots=True)
