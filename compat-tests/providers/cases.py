@@ -70,9 +70,6 @@ CASES = [
     # Neither venv has pandas, which SqlToSlackApiFileOperator needs: compared as the same failure.
     ExampleCase("apache-airflow-providers-slack", "slack/example_sql_to_slack.py", "example_sql_to_slack",
                 {"postgres_default": "{pg}", "slack_api_default": "{slack_api}"}),
-    # SFTP sensor: an SSH server (asyncssh) running the example's `rm`/`touch` and serving SFTP from the same root.
-    ExampleCase("apache-airflow-providers-sftp", "sftp/example_sftp_sensor.py", "example_sftp_sensor",
-                {"sftp_default": "{sftp}"}, sftp_dirs=("example-empty-directory",)),
     # An asset watched through redis pub/sub: `dags test` runs the DAG's task (watchers run in the triggerer).
     ExampleCase("apache-airflow-providers-redis", "redis/example_dag_message_queue_trigger.py",
                 "example_redis_watcher_1", {"redis_default": "{redis}"},
@@ -81,6 +78,7 @@ CASES = [
 
 # Examples whose STRUCTURE is compared (both sides load them) but whose run is not, with the reason (NOT_RUN).
 STRUCTURE_ONLY = [
+    ("apache-airflow-providers-sftp", "sftp/example_sftp_sensor.py"),
     ("apache-airflow-providers-docker", "docker/example_docker.py"),
     ("apache-airflow-providers-docker", "docker/example_docker_copy_data.py"),
     ("apache-airflow-providers-docker", "docker/example_docker_swarm.py"),
@@ -95,5 +93,8 @@ NOT_RUN = {
     "and cannot pull one: no route to a registry",
     "common/io/example_file_transfer_local_to_s3.py": "writes to S3 (needs the amazon provider and AWS)",
     "common/sql/example_sql_execute_query.py": "uses @task.sql (provider task decorators: issue 13 item 4)",
+    "sftp/example_sftp_sensor.py": "never ends under `dags test`, in Airflow too (run against a local SSH/SFTP "
+    "server, Airflow's run was still going after 600 s): `dags test` runs one task at a time, and the poke-mode "
+    "SFTPSensor waits (7-day timeout) for the file that create_file, queued behind it, would create",
     "slack/example_sql_to_slack_webhook.py": "queries `presto_default`: needs a Presto server and the presto provider",
 }
