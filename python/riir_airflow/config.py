@@ -67,18 +67,25 @@ def _provider_config_sections() -> list[dict[str, Any]]:
     Read here rather than through ProvidersManager: configuration sits below every other layer."""
     from riir_airflow import compat
 
-    compat.install()  # provider code lives in the `airflow.providers` namespace
+    # Provider code lives in the `airflow.providers` namespace: the alias is on while reading, and off again after
+    # unless it was on before (a config lookup must not change what `import airflow` means in this process).
+    was_installed = compat.is_installed()
+    compat.install()
     by_package: dict[str, dict[str, Any]] = {}
-    for entry_point in importlib.metadata.entry_points(group="apache_airflow_provider"):
-        try:
-            info = entry_point.load()()
-        except Exception as err:  # one broken provider never hides the others' options (ProvidersManager logs it)
-            logging.getLogger("airflow.configuration").warning(
-                "Cannot read the provider info of %s: %s", entry_point.value, err
-            )
-            continue
-        if info.get("config"):
-            by_package.setdefault(str(info.get("package-name")), info["config"])
+    try:
+        for entry_point in importlib.metadata.entry_points(group="apache_airflow_provider"):
+            try:
+                info = entry_point.load()()
+            except Exception as err:  # one broken provider never hides the others' options
+                logging.getLogger("airflow.configuration").warning(
+                    "Cannot read the provider info of %s: %s", entry_point.value, err
+                )
+                continue
+            if info.get("config"):
+                by_package.setdefault(str(info.get("package-name")), info["config"])
+    finally:
+        if not was_installed:
+            compat.uninstall()
     return [by_package[name] for name in sorted(by_package)]
 
 
