@@ -386,7 +386,7 @@ EXPORTS: dict[str, dict[str, str]] = {
         "StartOfMonthMapper",
         "StartOfQuarterMapper",
         "StartOfYearMapper",
-    ),  # fmt: skip
+    ),
     "partition_mappers.wait_policy": _from("partition_mappers", "WaitPolicy", "WaitForAll", "MinimumCount"),
     "partition_mappers.window": _from(
         "partition_mappers",
@@ -398,7 +398,7 @@ EXPORTS: dict[str, dict[str, str]] = {
         "QuarterWindow",
         "YearWindow",
         "SegmentWindow",
-    ),  # fmt: skip
+    ),
     "utils.deprecation_tools": _from(
         "deprecation_tools", "DeprecatedImportWarning", "add_deprecated_classes", "getattr_with_deprecation"
     ),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -48,5 +49,5 @@ def test_remote_paths_are_named_as_in_airflow_and_refused_on_use() -> None:
         "air_quality/x.parquet",
         "x.parquet",
     )
-    with pytest.raises(ImportError, match="'s3://aws_default@airflow-tutorial-data/air_quality/x.parquet'"):
+    with pytest.raises(ImportError, match=re.escape("'s3://aws_default@airflow-tutorial-data/air_quality/x.parquet'")):
         path.read_text()

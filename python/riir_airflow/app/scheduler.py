@@ -146,7 +146,8 @@ class DagScheduler:
             try:
                 async with app_queries.fenced_transaction(self.db, self.dag.dag_id, self.fencing_token) as conn:
                     await queries.create_dag_run(
-                    conn, self.dag.dag_id, run_id, run_type="scheduled", tasks=new_task_instances(self.dag, logical, "scheduled"),
+                    conn, self.dag.dag_id, run_id, run_type="scheduled",
+                    tasks=new_task_instances(self.dag, logical, "scheduled"),
                     logical_date=logical, data_interval=interval, run_after=info.run_after, state="queued",
                     dag_version_id=self.dag_version_id, triggered_by="timetable",
                     partition_key=info.partition_key, partition_date=info.partition_date,
