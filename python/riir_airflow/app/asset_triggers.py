@@ -80,7 +80,8 @@ async def create_asset_triggered_run(scheduler: Any, now: dt.datetime) -> str | 
     try:
         async with app_queries.fenced_transaction(scheduler.db, dag.dag_id, scheduler.fencing_token) as conn:
             run = await queries.create_dag_run(
-                conn, dag.dag_id, run_id, run_type="asset_triggered", tasks=new_task_instances(dag),
+                conn, dag.dag_id, run_id, run_type="asset_triggered",
+                tasks=new_task_instances(dag, None, "asset_triggered"),
                 run_after=now, state="queued", dag_version_id=scheduler.dag_version_id, triggered_by="asset",
             )  # fmt: skip
             await conn.execute(
