@@ -367,8 +367,42 @@ EXPORTS: dict[str, dict[str, str]] = {
     "sdk.definitions.template": _from("templating", "literal"),
     "sdk.execution_time.context": {
         **_from("sdk_helpers", "AIRFLOW_VAR_NAME_FORMAT_MAPPING"),
+        **_from("state_store", "NEVER_EXPIRE"),
         "context_to_airflow_vars": "riir_airflow.authoring.current_context:context_to_airflow_vars",
     },
+    # airflow.partition_mappers (core): where Airflow's example plugins import PartitionMapper and Window from.
+    "partition_mappers": _from("partition_mappers", *_PARTITION_MAPPERS),
+    "partition_mappers.base": _from("partition_mappers", "PartitionMapper", "RollupMapper"),
+    "partition_mappers.allowed_key": _from("partition_mappers", "AllowedKeyMapper"),
+    "partition_mappers.chain": _from("partition_mappers", "ChainMapper"),
+    "partition_mappers.fixed_key": _from("partition_mappers", "FixedKeyMapper"),
+    "partition_mappers.identity": _from("partition_mappers", "IdentityMapper"),
+    "partition_mappers.product": _from("partition_mappers", "ProductMapper"),
+    "partition_mappers.temporal": _from(
+        "partition_mappers",
+        "FanOutMapper",
+        "StartOfHourMapper",
+        "StartOfDayMapper",
+        "StartOfWeekMapper",
+        "StartOfMonthMapper",
+        "StartOfQuarterMapper",
+        "StartOfYearMapper",
+    ),
+    "partition_mappers.wait_policy": _from("partition_mappers", "WaitPolicy", "WaitForAll", "MinimumCount"),
+    "partition_mappers.window": _from(
+        "partition_mappers",
+        "Window",
+        "HourWindow",
+        "DayWindow",
+        "WeekWindow",
+        "MonthWindow",
+        "QuarterWindow",
+        "YearWindow",
+        "SegmentWindow",
+    ),
+    "utils.deprecation_tools": _from(
+        "deprecation_tools", "DeprecatedImportWarning", "add_deprecated_classes", "getattr_with_deprecation"
+    ),
     "sdk.log": _from("secrets_masker", "mask_secret", "redact"),
     "api_fastapi.auth.managers.models.resource_details": _from(
         "resource_details", "AssetDetails", "AssetAliasDetails", "AccessView"

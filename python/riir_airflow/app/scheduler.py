@@ -40,7 +40,7 @@ from riir_airflow.metastore import (
 )
 from riir_airflow.metastore import secrets as store_secrets
 from riir_airflow.metastore.connections import transient
-from riir_airflow.metastore.records import NewTaskInstance, StateChange, TaskInstanceKey
+from riir_airflow.metastore.records import NewTaskInstance, StateChange, TaskInstanceKey, task_in_run
 from riir_airflow.plugins.listeners import notify
 from riir_airflow.runtime.expansion import expansion_length
 from riir_airflow.runtime.triggers import first_event
@@ -51,7 +51,8 @@ WATCHER_RESTART_SECONDS = 1.0
 RESULT_ATTEMPTS = 5  # for errors a retry is not expected to cure (transient ones are retried for as long as it takes)
 
 
-def new_task_instances(dag: Any) -> list[NewTaskInstance]:
+def new_task_instances(dag: Any, logical_date: Any, run_type: str) -> list[NewTaskInstance]:
+    """The task instances a new run of the DAG gets (`task_in_run`: none for tasks outside their dates)."""
     return [
         NewTaskInstance(
             task_id=t.task_id,
@@ -64,6 +65,7 @@ def new_task_instances(dag: Any) -> list[NewTaskInstance]:
             custom_operator_name=getattr(t, "custom_operator_name", None),
         )
         for t in dag.tasks
+        if task_in_run(t.start_date, t.end_date, logical_date, run_type)
     ]
 
 
@@ -184,7 +186,8 @@ class DagScheduler:
             try:
                 async with app_queries.fenced_transaction(self.db, self.dag.dag_id, self.fencing_token) as conn:
                     await queries.create_dag_run(
-                    conn, self.dag.dag_id, run_id, run_type="scheduled", tasks=new_task_instances(self.dag),
+                    conn, self.dag.dag_id, run_id, run_type="scheduled",
+                    tasks=new_task_instances(self.dag, logical, "scheduled"),
                     logical_date=logical, data_interval=interval, run_after=info.run_after, state="queued",
                     dag_version_id=self.dag_version_id, triggered_by="timetable",
                     partition_key=info.partition_key, partition_date=info.partition_date,
@@ -230,7 +233,8 @@ class DagScheduler:
             run_after = await conn.fetchval("SELECT now()")
             run_id = asset_schedule_queries.run_id_for(run_after, "".join(random.choices(string.ascii_letters, k=8)))
             run = await queries.create_dag_run(
-                conn, self.dag.dag_id, run_id, run_type="asset_triggered", tasks=new_task_instances(self.dag),
+                conn, self.dag.dag_id, run_id, run_type="asset_triggered",
+                tasks=new_task_instances(self.dag, None, "asset_triggered"),
                 run_after=run_after, state="queued", dag_version_id=self.dag_version_id, triggered_by="asset",
             )  # fmt: skip
             consumed = await asset_schedule_queries.consume_into_run(
@@ -301,7 +305,7 @@ class DagScheduler:
                     self.db,
                     self.dag.dag_id,
                     run.run_id,
-                    new_task_instances(self.dag),
+                    new_task_instances(self.dag, run.logical_date, run.run_type),
                     dag_version_id=self.dag_version_id,
                 )
             started = await queries.set_dag_run_state(

@@ -295,7 +295,11 @@ def cmd_trigger(args: argparse.Namespace) -> int:
     async def work(db: Any) -> Any:
         await dag_record(db, args.dag_id)
         version = (await api_queries.latest_versions(db, [args.dag_id])).get(args.dag_id)
-        tasks = new_task_instances(version.data) if version is not None and isinstance(version.data, dict) else []
+        tasks = (
+            new_task_instances(version.data, logical, "manual")
+            if version is not None and isinstance(version.data, dict)
+            else []
+        )
         try:
             # As Airflow: the run is due now (run_after), its data interval inferred from now, whatever the logical
             # date says.

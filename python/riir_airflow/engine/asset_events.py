@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, overload
@@ -37,6 +38,17 @@ AssetResolver = Callable[..., Asset | None]
 PARTITION_KEY_MAX_LENGTH = 250
 
 
+def _assets_of_file(fileloc: str | None) -> list[Asset]:
+    """Assets the DAG's own file defines at module level (e.g. an `@asset` another DAG of the file refers to by
+    name): Airflow finds those in its database once the file's DAGs are synced; riir knows the file."""
+    if not fileloc:
+        return []
+    for module in list(sys.modules.values()):
+        if getattr(module, "__file__", None) == fileloc:
+            return [value for value in vars(module).values() if isinstance(value, Asset)]
+    return []
+
+
 def dag_asset_resolver(dag: Any) -> AssetResolver:
     """Resolves asset references against the assets the DAG declares (inlets, outlets, schedule). The DAG's tasks
     are looked through at the first reference only: every try builds a resolver, few use it."""
@@ -51,6 +63,7 @@ def dag_asset_resolver(dag: Any) -> AssetResolver:
         condition = getattr(getattr(dag, "timetable", None), "asset_condition", None)
         if condition is not None:
             found.extend(condition.iter_assets())
+        found.extend(_assets_of_file(getattr(dag, "fileloc", None)))
         return found
 
     def resolve(*, name: str | None = None, uri: str | None = None) -> Asset | None:
@@ -127,6 +140,10 @@ class OutletEventAccessors(Mapping[Asset | AssetAlias, OutletEventAccessor]):
     def __init__(self, resolver: AssetResolver | None = None) -> None:
         self._dict: dict[AssetUniqueKey | AssetAliasUniqueKey, OutletEventAccessor] = {}
         self._resolver = resolver
+
+    def asset_by_name(self, name: str) -> Asset | None:
+        """The declared asset called `name` (what an `@asset` function's parameters receive), if known here."""
+        return self._resolver(name=name) if self._resolver is not None else None
 
     def __str__(self) -> str:
         return f"OutletEventAccessors(_dict={self._dict})"

@@ -297,6 +297,9 @@ def run_try(
     except BaseException as exc:  # KeyboardInterrupt and friends still end the try as a failure
         log.exception("Task failed with exception")
         outcome = TryOutcome("failed", error=exc, rendered_fields=rendered)
+    if getattr(task, "overwrite_rtif_after_execution", False) and task.template_fields:
+        # As Airflow's finalize: such operators (`@task.bash`) set their fields while running; store those.
+        outcome.rendered_fields = serialize_rendered_fields(task) or None
     finalize(task, outcome, context)
     return outcome
 

@@ -32,6 +32,7 @@ from riir_airflow.broker.schemas import (
     TaskInstancesBatchBody,
     TaskInstancesLogResponse,
 )
+from riir_airflow.broker.views import serialized_tasks
 from riir_airflow.metastore import api_queries as aq
 from riir_airflow.metastore import clear_queries
 from riir_airflow.metastore import queries as q
@@ -109,6 +110,34 @@ async def get_task_instances(
 async def get_task_instance(pool: Pool, dag_id: str, dag_run_id: str, task_id: str) -> dict[str, Any]:
     ti = await require_ti(pool, dag_id, dag_run_id, task_id, -1)
     return (await ti_payloads(pool, [ti]))[0]
+
+
+@router.get(TI_PATH + "/links")
+async def get_extra_links(pool: Pool, dag_id: str, dag_run_id: str, task_id: str, map_index: int = -1) -> Any:
+    """The operator's extra links for a task instance: each link's URL is the XCom its task stored under the link's
+    key when the try ended (as Airflow's XComOperatorLink reads it); None for a link with no URL yet."""
+    ti = await q.get_task_instance(pool, TaskInstanceKey(dag_id, dag_run_id, task_id, map_index))
+    if ti is None:
+        raise HTTPException(404, "TaskInstance not found")
+    version = None  # the DAG version the task instance ran with, else the latest
+    if ti.dag_version_id is not None and (
+        known := (await aq.versions_by_id(pool, [ti.dag_version_id])).get(ti.dag_version_id)
+    ):
+        version = await q.get_dag_version(pool, dag_id, known.version_number)
+    if version is None:
+        version = (await aq.latest_versions(pool, [dag_id])).get(dag_id)
+    task = next((t for t in serialized_tasks(version.data if version else None) if t.get("task_id") == task_id), None)
+    if task is None:
+        raise HTTPException(404, f"Task with ID = {task_id} not found")
+    links: dict[str, str | None] = {}
+    for name, xcom_key in sorted(dict(task.get("extra_links") or {}).items()):
+        rows, _ = await aq.list_xcoms_filtered(
+            pool, dag_id=dag_id, run_id=dag_run_id, task_id=task_id, key=xcom_key, map_index=map_index, limit=1,
+            offset=0,
+        )  # fmt: skip
+        value = rows[0]["value"] if rows else None
+        links[name] = str(value) if value else None
+    return {"extra_links": links, "total_entries": len(links)}
 
 
 @router.get(TI_PATH + "/listMapped", response_model=TaskInstanceCollectionResponse)

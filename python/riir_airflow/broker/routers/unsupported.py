@@ -20,7 +20,7 @@ UNSUPPORTED = [
     ("GET", "/dags/{dag_id}/dagRuns/{dag_run_id}/wait"), ("POST", "/dags/{dag_id}/clearDagRuns"),
     ("POST", "/dags/{dag_id}/clearPartitions"), ("GET", "/dagWarnings"), ("PATCH", "/dags"),
     ("POST", "/dags/{dag_id}/favorite"), ("POST", "/dags/{dag_id}/unfavorite"),
-    ("GET", "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/links"), ("GET", "/jobs"),
+    ("GET", "/jobs"),
     ("GET", "/providers"),
     ("DELETE", "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}"),
     ("GET", "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}/dependencies"),
