@@ -110,8 +110,18 @@ def riir_results(home: Path) -> dict[str, Any]:
 
 
 def _json(text: str) -> Any:
-    start = min((i for i in (text.find("["), text.find("{")) if i >= 0), default=-1)
-    return json.loads(text[start:]) if start >= 0 else None
+    """The JSON document of a command's stdout; log lines Airflow prints before it (`... [info     ] ...`) skipped."""
+    lines = text.splitlines(keepends=True)
+    starts = [i for i, line in enumerate(lines) if line.lstrip().startswith(("[", "{"))]
+    if not starts:
+        return None
+    error: ValueError | None = None
+    for i in starts:
+        try:
+            return json.loads("".join(lines[i:]))
+        except ValueError as err:
+            error = error or err
+    raise error or ValueError("no JSON document")
 
 
 def _lines(text: str) -> list[str]:

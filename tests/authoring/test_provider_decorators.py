@@ -92,8 +92,9 @@ def test_a_provider_decorator_is_found_through_its_entry_point(tmp_path: Path) -
 def test_unknown_decorators_fail_as_in_airflow() -> None:
     from riir_airflow.sdk import task
 
-    with pytest.raises(AttributeError, match=r"task decorator 'docker' not found \(it comes with apache-airflow-"):
-        task.docker  # noqa: B018
+    # apache-spark is not in the provider matrix: its decorator is missing, with the hint where it comes from.
+    with pytest.raises(AttributeError, match=r"task decorator 'pyspark' not found \(it comes with apache-airflow-"):
+        task.pyspark  # noqa: B018
     with pytest.raises(AttributeError, match=r"^task decorator 'nope' not found$"):
         task.nope  # noqa: B018
 

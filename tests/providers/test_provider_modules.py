@@ -36,7 +36,6 @@ NOT_IMPORTABLE = {
     "airflow.providers.common.sql.datafusion.object_storage_provider": "needs datafusion (optional extra)",
     "airflow.providers.common.compat.openlineage.utils.utils": "needs apache-airflow-providers-openlineage",
     "airflow.providers.cncf.kubernetes.template_rendering": "stores rendered pod specs through Airflow's ORM session",
-    "airflow.providers.cncf.kubernetes.decorators.kubernetes": "needs dill (the provider's optional extra)",
     **{
         f"airflow.providers.cncf.kubernetes.{name}": "Airflow's executor and CLI plumbing (KubernetesExecutor, "
         "`airflow kubernetes` commands): riir runs tries in its DAG apps and has its own CLI"

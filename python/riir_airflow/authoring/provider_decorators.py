@@ -8,7 +8,6 @@ resolves to the installed provider distribution).
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import Callable
 from importlib.metadata import entry_points
@@ -28,20 +27,36 @@ KNOWN_PROVIDER_DECORATORS = {
 }
 
 
-@functools.cache
+# Read once per process; a read where some provider info could not be loaded (e.g. before the import alias was
+# installed) is not kept, so a later lookup tries again.
+_paths: dict[str, str] | None = None
+
+
 def provider_decorator_paths() -> dict[str, str]:
     """name -> import path of every task decorator the installed providers declare."""
+    global _paths
+    if _paths is not None:
+        return _paths
+    from riir_airflow import compat
+
+    # Provider code lives in the `airflow.providers` namespace: reading it needs the alias (as ProvidersManager does);
+    # without it `airflow` would be imported as a bare namespace package and shadow riir for the whole process.
+    compat.install()
     found: dict[str, str] = {}
+    complete = True
     for entry in entry_points(group="apache_airflow_provider"):
         try:
             info = entry.load()()
         except Exception:
             log.warning("Could not read the provider info of %s (%s)", entry.name, entry.value, exc_info=True)
+            complete = False
             continue
         for item in info.get("task-decorators", []) or []:
             name, path = item.get("name"), item.get("class-name")
             if name and path:
                 found.setdefault(name, path)
+    if complete:
+        _paths = found
     return found
 
 
