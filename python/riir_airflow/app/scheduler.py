@@ -36,6 +36,8 @@ from riir_airflow.runtime.triggers import first_event
 
 log = logging.getLogger("riir_airflow.app.scheduler")
 RUN_CREATION_RETRY_SECONDS = 5.0
+# A parked try's deadline is compared with the database's clock; the app resolves from this much before its own.
+HITL_CLOCK_MARGIN = dt.timedelta(seconds=1)
 RESULT_ATTEMPTS = 5  # for errors a retry is not expected to cure (transient ones are retried for as long as it takes)
 
 
@@ -116,10 +118,8 @@ class DagScheduler:
         if not getattr(timetable, "can_be_scheduled", False):
             return
         restriction = TimeRestriction(earliest=self.dag.start_date, latest=self.dag.end_date, catchup=self.dag.catchup)
-        latest = await queries.list_dag_runs(
-            self.db, dag_id=self.dag.dag_id, run_types=["scheduled", "backfill"], order_by="-run_after", limit=1
-        )
-        last = latest.items[0] if latest.items else None
+        last = await app_queries.latest_automated_run(self.db, self.dag.dag_id)
+        active: int | None = None  # the DAG's queued and running runs, read once when an interval is due
         last_interval = (
             DataInterval(pendulum.instance(last.data_interval_start), pendulum.instance(last.data_interval_end))
             if last is not None and last.data_interval_start is not None and last.data_interval_end is not None
@@ -133,8 +133,9 @@ class DagScheduler:
             if info.run_after > now:
                 self.next_wakeup = info.run_after
                 return
-            active = await queries.list_dag_runs(self.db, dag_id=self.dag.dag_id, states=["queued", "running"], limit=1)
-            if active.total_entries >= self.dag.max_active_runs:
+            if active is None:
+                active = len(await app_queries.active_runs(self.db, self.dag.dag_id))
+            if active >= self.dag.max_active_runs:
                 self.next_wakeup = None
                 return
             logical = info.logical_date
@@ -151,6 +152,7 @@ class DagScheduler:
                 )  # fmt: skip
             except app_queries.Fenced:
                 raise
+                active += 1
             except DagRunAlreadyExists:
                 pass  # an earlier life of this app (or a replica before a takeover) created it: move on
             except Exception as exc:
@@ -164,21 +166,20 @@ class DagScheduler:
                 return
             last_interval = info.data_interval
 
-    async def start_queued_runs(self) -> None:
-        """Starts queued runs: the DAG's max_active_runs limits ordinary runs; a backfill's runs follow the
-        backfill's own max_active_runs, its pause flag and its order (newest first with run_backwards)."""
-        active = await queries.list_dag_runs(self.db, dag_id=self.dag.dag_id, states=["running"], limit=100_000)
-        queued = await queries.list_dag_runs(
-            self.db, dag_id=self.dag.dag_id, states=["queued"], order_by="run_after", limit=100_000
-        )
-        if not queued.items:
+    async def start_queued_runs(self, active: list[Any]) -> None:
+        """Starts queued runs of `active` (the DAG's queued and running runs, as this turn read them): the DAG's
+        max_active_runs limits ordinary runs; a backfill's runs follow the backfill's own max_active_runs, its pause
+        flag and its order (newest first with run_backwards)."""
+        queued = sorted((r for r in active if r.state == "queued"), key=lambda r: (r.run_after, r.id))
+        if not queued:
             return
         backfills = await app_queries.backfills_of_dag(self.db, self.dag.dag_id)
         running_by_backfill: dict[int | None, int] = {}
-        for run in active.items:
-            running_by_backfill[run.backfill_id] = running_by_backfill.get(run.backfill_id, 0) + 1
+        for run in active:
+            if run.state == "running":
+                running_by_backfill[run.backfill_id] = running_by_backfill.get(run.backfill_id, 0) + 1
         groups: dict[int | None, list[Any]] = {}
-        for run in queued.items:
+        for run in queued:
             groups.setdefault(run.backfill_id, []).append(run)
         to_start: list[Any] = []
         for backfill_id, runs in groups.items():
@@ -194,8 +195,7 @@ class DagScheduler:
             free = limit - running_by_backfill.get(backfill_id, 0)
             to_start.extend(runs[: max(free, 0)])
         for run in to_start:
-            tis = await queries.list_task_instances(self.db, dag_id=self.dag.dag_id, run_id=run.run_id, limit=1)
-            if tis.total_entries == 0:
+            if not await app_queries.run_has_task_instances(self.db, self.dag.dag_id, run.run_id):
                 await queries.add_task_instances(
                     self.db,
                     self.dag.dag_id,
@@ -531,8 +531,7 @@ class DagScheduler:
 
     # --- the loop turn --------------------------------------------------------------------------------------------
     async def _active_runs(self) -> list[Any]:
-        page = await queries.list_dag_runs(self.db, dag_id=self.dag.dag_id, states=["queued", "running"], limit=10_000)
-        return list(page.items)
+        return await app_queries.active_runs(self.db, self.dag.dag_id)
 
     async def tick(self, paused: bool, *, claim: bool = True) -> None:
         now = pendulum.now("UTC")
@@ -543,13 +542,16 @@ class DagScheduler:
         active = await self._active_runs()
         running = [r for r in active if r.state == "running"]
         if not paused and self.accepting and len(running) < len(active):
-            await self.start_queued_runs()
+            await self.start_queued_runs(active)
             running = [r for r in await self._active_runs() if r.state == "running"]
         self.runs = {run.run_id: run for run in running}
         self.scheduled = 0
         # Human-in-the-loop tries whose response deadline passed are resumed with defaults or a timeout error.
-        await hitl_queries.resolve_timeouts(self.db, self.dag.dag_id)
+        # (One read when none is due, which is nearly always: the resolving transaction runs only when one is.)
         deadline = await hitl_queries.next_deadline(self.db, self.dag.dag_id)
+        if deadline is not None and deadline <= pendulum.now("UTC") + HITL_CLOCK_MARGIN:
+            await hitl_queries.resolve_timeouts(self.db, self.dag.dag_id)
+            deadline = await hitl_queries.next_deadline(self.db, self.dag.dag_id)
         if deadline is not None:
             self._remember_wakeup(deadline)
         await self.check_deadlines(active)

@@ -44,7 +44,11 @@ from riir_airflow.plugins import manager as plugins_manager
 from riir_airflow.plugins.listeners import notify as notify_listeners
 
 log = logging.getLogger("riir_airflow.app")
+# Heartbeats: every 5 s while tries of this app run (their last_heartbeat_at too), every 15 s while none does. Both
+# stay well inside what reads them: `[broker] app_stale_after` (60 s) and `[scheduler]
+# scheduler_health_check_threshold` (30 s) for the app, `task_instance_heartbeat_timeout` (300 s) for tries.
 HEARTBEAT_SECONDS = 5.0
+IDLE_HEARTBEAT_SECONDS = 15.0
 IDLE_WAKE_SECONDS = 30.0
 
 
@@ -192,8 +196,9 @@ class DagApp:
 
         timeout = conf.getint("scheduler", "task_instance_heartbeat_timeout", fallback=300)
         ours = {c.ti_id for s in self.schedulers.values() for c in s.claimed.values()}
-        for ti in await queries.list_stale_running_tries(self.db, dt.timedelta(seconds=timeout)):
-            if ti.dag_id in self.schedulers and ti.id not in ours:
+        stale = await queries.list_stale_running_tries(self.db, dt.timedelta(seconds=timeout), sorted(self.schedulers))
+        for ti in stale:
+            if ti.id not in ours:
                 await self._end_lost_try(
                     ti.id, ti.dag_id, ti.task_id, ti.map_index, ti.try_number, ti.max_tries, "Heartbeat timeout:"
                 )
@@ -269,8 +274,9 @@ class DagApp:
                     log.warning("Heartbeat succeeds again; claiming tries")
                     self.heartbeat_ok = True
                     self.wake.set()
+            busy = any(s.claimed for s in self.schedulers.values())
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.stopping.wait(), HEARTBEAT_SECONDS)
+                await asyncio.wait_for(self.stopping.wait(), HEARTBEAT_SECONDS if busy else IDLE_HEARTBEAT_SECONDS)
 
     async def _paused(self) -> dict[str, bool]:
         return {dag_id: bool((await queries.get_dag(self.db, dag_id)).is_paused) for dag_id in self.schedulers}  # type: ignore[union-attr]

@@ -258,8 +258,7 @@ async def resolve_timeouts(db: Db, dag_id: str) -> int:
 
 async def next_deadline(db: Db, dag_id: str) -> datetime.datetime | None:
     """The earliest response deadline of the DAG's parked tries (when the app must look again)."""
-    async with transaction(db) as conn:
-        value: datetime.datetime | None = await conn.fetchval(
-            "SELECT min(trigger_timeout) FROM task_instance WHERE dag_id = $1 AND state = 'awaiting_input'", dag_id
-        )
+    value: datetime.datetime | None = await db.fetchval(
+        "SELECT min(trigger_timeout) FROM task_instance WHERE dag_id = $1 AND state = 'awaiting_input'", dag_id
+    )
     return value
