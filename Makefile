@@ -40,7 +40,7 @@ build-dev: $(CORE_STAMP)
 PROVIDERS_STAMP := $(VENV)/.providers-installed
 PROVIDER_MATRIX = $(shell $(PYTHON) tests/providers/matrix.py)
 
-$(PROVIDERS_STAMP): $(CORE_STAMP) tests/providers/matrix.py
+$(PROVIDERS_STAMP): $(CORE_STAMP) tests/providers/matrix.py python/riir_airflow/cli/provider_install.py
 	$(BIN)/riir-airflow providers install $(PROVIDER_MATRIX)
 	touch $(PROVIDERS_STAMP)
 
