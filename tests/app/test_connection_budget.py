@@ -226,8 +226,8 @@ async def test_100_apps_on_one_default_postgresql(tmp_path: Path) -> None:
                 assert app.wait(60) == 0, app.output()
             logs = [a.log_path.read_text() for a in apps]
             assert not [text for text in logs if "Traceback" in text]
-            # The server was full at times: some apps waited for their connection or shared one, and said so.
-            assert any("too many clients" in text for text in logs)
+            # Whether the server filled up depends on how often apps' work met (an app opens its second connection
+            # only then); the full-server path itself is test_budget_works_on_the_session_connection_while_...full.
         finally:
             for app in apps:
                 app.stop()

@@ -307,11 +307,12 @@ class DagScheduler:
         if len(states) < limit or any(state != "failed" for state in states):
             return
         log.info("Pausing DAG %s because last %s DAG runs failed.", self.dag.dag_id, limit)
-        await queries.set_dag_paused(self.db, self.dag.dag_id, True)
-        await queries.record_event(
-            self.db, "paused", dag_id=self.dag.dag_id, owner="scheduler",
-            extra=f"[('dag_id', '{self.dag.dag_id}'), ('is_paused', True)]",
-        )  # fmt: skip
+        async with queries.transaction(self.db) as conn:  # the pause and its event: both or neither
+            await queries.set_dag_paused(conn, self.dag.dag_id, True)
+            await queries.record_event(
+                conn, "paused", dag_id=self.dag.dag_id, owner="scheduler",
+                extra=f"[('dag_id', '{self.dag.dag_id}'), ('is_paused', True)]",
+            )  # fmt: skip
 
     def _remember_wakeup(self, when: dt.datetime) -> None:
         if self.next_wakeup is None or when < self.next_wakeup:
