@@ -1,8 +1,8 @@
-"""What runs inside a task process, forked from the DAG app after the DAG file was imported.
+"""What runs inside a task process, forked from the app's fork server (app/fork_server.py), which imported the DAG
+file and never held a credential.
 
-The child inherits the imported DAG (so a try starts in milliseconds), but nothing else of the app is used: it
-never touches the app's event loop or database connections, talks to the app only over its channel, and leaves
-with `os._exit` so that no inherited cleanup runs.
+The child inherits the imported DAG (so a try starts in milliseconds). It reads its assignment (a `TaskStart`) from
+its channel, talks to the app only over that channel, and leaves with `os._exit` so that no inherited cleanup runs.
 """
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ from typing import Any, NoReturn
 import pendulum
 
 from riir_airflow.app.channel import ChannelClient
+from riir_airflow.app.fork_server import receive_start
 from riir_airflow.app.limits import TaskCgroup, TaskLimits, apply_in_child, apply_process_limit_for_user
-from riir_airflow.app.sandbox import close_inherited_descriptors, scrub_task_environment
+from riir_airflow.app.sandbox import close_inherited_descriptors, confine_task, scrub_task_environment
 from riir_airflow.authoring import secrets_backends as secrets
 from riir_airflow.authoring import serde
 from riir_airflow.config import conf
@@ -49,6 +50,25 @@ from riir_airflow.runtime.task_runner import TryOutcome, run_try
 from riir_airflow.secrets_masker import secrets_masker
 
 LOG_FORMAT = "[%(asctime)s] {%(filename)s:%(lineno)d} %(levelname)s - %(message)s"
+
+
+def run_forked(dag: Any, channel_fd: int, log_fd: int) -> NoReturn:
+    """Entry of a process the fork server just forked: read the assignment, run it; never returns."""
+    try:
+        sock = socket.socket(fileno=channel_fd)
+        start = receive_start(sock)
+    except BaseException:
+        traceback.print_exc()
+        os._exit(1)
+    if start.deadline is not None:
+        sock.close()
+        run_deadline_callback(*start.deadline, log_fd)
+    if start.claim is None or start.run is None:
+        sock.close()
+        assert start.run is not None, "a DAG callback assignment without its run"
+        run_dag_callbacks(dag, start.run, log_fd, start.reason)
+    run_child(dag, start.claim, start.run, sock, log_fd, channel_token=start.token, limits=start.limits,
+              cgroup=start.cgroup)  # fmt: skip
 
 
 class ChannelRunStore:
@@ -241,6 +261,7 @@ def run_dag_callbacks(dag: Any, run: DagRunRecord, log_fd: int, reason: str | No
         _reset_process_state(log_fd)
         close_inherited_descriptors(keep=[])
         scrub_task_environment()
+        confine_task()
         from riir_airflow.runtime.task_instance import DagRunView
         from riir_airflow.runtime.task_runner import run_callable
 
@@ -275,6 +296,7 @@ def run_deadline_callback(callback: Any, context: dict[str, Any], log_fd: int) -
         _reset_process_state(log_fd)
         close_inherited_descriptors(keep=[])
         scrub_task_environment()
+        confine_task()
         import inspect
 
         from riir_airflow.authoring.module_loading import import_string
@@ -326,6 +348,7 @@ def run_child(
         task = dag.task_dict[claim.task_id]
         if limits is not None:
             apply_in_child(limits, cgroup, base_address_space)
+        confine_task()
         client = ChannelClient(sock, token=channel_token)
         secrets.set_store(ChannelSecrets(client))
         secrets_masker()  # built from the config now: after run_as_user the config file may not be readable

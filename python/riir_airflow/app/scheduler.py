@@ -103,6 +103,7 @@ class DagScheduler:
         self.triggers: set[asyncio.Task[None]] = set()
         self.runs: dict[str, Any] = {}  # the running runs of the current loop turn, by run_id
         self.echoes: dict[tuple[Any, ...], float] = {}
+        self.published_next: tuple[Any, ...] | None = None  # the next_dagrun_* last written to the dag row
         # Whether tries of this DAG may be parked for human input: read once at start (a previous app may have parked
         # some), then true again only when this app parks one — so a loop turn of a DAG without any reads nothing.
         self.may_have_parked = True
@@ -113,8 +114,25 @@ class DagScheduler:
         self.deadlined_runs: set[str] = set()  # runs whose deadline rows exist (for DAGs with deadline alerts)
 
     # --- runs -----------------------------------------------------------------------------------------------------
-    async def create_scheduled_runs(self, now: dt.datetime) -> None:
-        """Creates every run the timetable says is due (catchup aware), respecting max_active_runs."""
+    async def publish_next_dagrun(self, info: Any, *, can_create: bool = True) -> None:
+        """Writes the timetable's next run to the dag row (`next_dagrun*`, what the API and the UI show: the broker
+        has no timetable), only when it changed. Like Airflow, `next_dagrun_create_after` is empty while
+        max_active_runs is reached."""
+        if info is None:
+            value: tuple[Any, ...] = (None, None, None, None)
+        else:
+            interval = info.data_interval
+            value = (info.logical_date, interval.start if interval else None, interval.end if interval else None,
+                     info.run_after if can_create else None)  # fmt: skip
+        if value == self.published_next:
+            return
+        await queries.set_next_dagrun(self.db, self.dag.dag_id, next_dagrun=value[0], data_interval_start=value[1],
+                                      data_interval_end=value[2], create_after=value[3])  # fmt: skip
+        self.published_next = value
+
+    async def create_scheduled_runs(self, now: dt.datetime, *, create: bool = True) -> None:
+        """Creates every run the timetable says is due (catchup aware), respecting max_active_runs, and publishes
+        the next one. With `create=False` (a paused DAG) it only publishes the next run."""
         from riir_airflow.schedules.timetables import DataInterval, TimeRestriction
 
         timetable = self.dag.timetable
@@ -132,14 +150,20 @@ class DagScheduler:
             info = timetable.next_dagrun_info(last_automated_data_interval=last_interval, restriction=restriction)
             if info is None:
                 self.next_wakeup = None
+                await self.publish_next_dagrun(None)
+                return
+            if not create:
+                await self.publish_next_dagrun(info)
                 return
             if info.run_after > now:
                 self.next_wakeup = info.run_after
+                await self.publish_next_dagrun(info)
                 return
             if active is None:
                 active = len(await app_queries.active_dag_runs(self.db, self.dag.dag_id))
             if active >= self.dag.max_active_runs:
                 self.next_wakeup = None
+                await self.publish_next_dagrun(info, can_create=False)
                 return
             logical = info.logical_date
             when = logical or info.run_after
@@ -558,6 +582,8 @@ class DagScheduler:
         if not paused and self.accepting:
             await self.create_scheduled_runs(now)
             await create_asset_triggered_run(self, now)
+        elif paused and self.published_next is None:
+            await self.create_scheduled_runs(now, create=False)  # a paused DAG still shows its next run
         # One read of the active runs per turn; the queued-run start (more reads) only when it can start one.
         active = await self._active_runs()
         running = [r for r in active if r.state == "running"]

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
-from riir_airflow.metastore.queries import Db, _Filters, _order, _page, transaction
+from riir_airflow.metastore.queries import Counted, Db, _Filters, _order, _page, counted_total, transaction
 from riir_airflow.metastore.records import (
     AppRecord,
     AssetRecord,
@@ -154,7 +154,9 @@ async def list_runs_filtered(
     allowed = ("id", "dag_id", "run_id", "state", "run_type", "logical_date", "run_after", "start_date", "end_date",
                "queued_at", "data_interval_start", "data_interval_end", "updated_at")  # fmt: skip
     order = _order([o.replace("dag_run_id", "run_id") for o in order_by], allowed, "id")
-    return await _page(db, DagRunRecord, "dag_run", filters, order, limit, offset)
+    only_dag = not (states or run_types or ranges or (run_id_pattern and run_id_pattern != "~"))
+    counted = Counted("dag_run", None if dag_ids is None else list(dag_ids)) if only_dag else None
+    return await _page(db, DagRunRecord, "dag_run", filters, order, limit, offset, counted)
 
 
 async def list_tis_filtered(
@@ -203,7 +205,21 @@ async def list_tis_filtered(
                "duration", "pool", "queue", "priority_weight", "operator", "queued_dttm", "scheduled_dttm",
                "hostname", "updated_at", "pid")  # fmt: skip
     order = _order(fields, allowed, "dag_id, run_id, task_id, map_index")
-    return await _page(db, TaskInstanceRecord, "task_instance", filters, order, limit, offset)
+    only_dag = (
+        run_id is None
+        and map_index is None
+        and not (
+            task_ids
+            or mapped_only
+            or states
+            or pools
+            or queues
+            or ranges
+            or (task_id_pattern and task_id_pattern != "~")
+        )
+    )
+    counted = Counted("task_instance", None if dag_id is None else [dag_id]) if only_dag else None
+    return await _page(db, TaskInstanceRecord, "task_instance", filters, order, limit, offset, counted)
 
 
 async def runs_by_key(db: Db, keys: Collection[tuple[str, str]]) -> dict[tuple[str, str], DagRunRecord]:
@@ -359,8 +375,12 @@ async def list_xcoms_filtered(
         if value is not None:
             filters.add(f"{column} = {{}}", value)
     base = "FROM xcom x JOIN dag_run r ON r.dag_id = x.dag_id AND r.run_id = x.run_id"
+    only_dag = run_id is None and task_id is None and key is None and map_index is None
     async with transaction(db) as conn:
-        total = await conn.fetchval(f"SELECT count(*) {base} {filters.where()}", *filters.args)
+        if only_dag:  # every XCom row has its run (a foreign key): the join drops none
+            total = await counted_total(conn, Counted("xcom", None if dag_id is None else [dag_id]))
+        else:
+            total = await conn.fetchval(f"SELECT count(*) {base} {filters.where()}", *filters.args)
         page = filters.page(limit, offset)
         rows = await conn.fetch(
             f"SELECT x.*, r.logical_date, r.run_after {base} {filters.where()} "

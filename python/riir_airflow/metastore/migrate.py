@@ -47,6 +47,7 @@ OWNED_TABLES = (
     "dag_version",
     "dag",
     "riir_app_grant",
+    "riir_row_count",  # 0007
     VERSION_TABLE,
 )
 OWNED_FUNCTIONS = (
@@ -55,6 +56,10 @@ OWNED_FUNCTIONS = (
     "riir_notify_dag_paused",
     "riir_notify_app_registered",
     "riir_dag_channel",  # 0010
+    "riir_count_inserted",  # 0007
+    "riir_count_deleted",
+    "riir_count_moved",
+    "riir_count_truncated",
     "riir_confined",
     "riir_my_dag_ids",
     "riir_may",

@@ -49,7 +49,8 @@ async def _plan(
     encoded = views.encoded_timetable(data)
     if not isinstance(encoded, dict) or str(encoded.get("__type")) not in BUILTIN_TIMETABLES:
         raise HTTPException(422, f"Dag {body.dag_id} has no periodic schedule: it cannot be backfilled")
-    tasks = data.get("tasks") if isinstance(data.get("tasks"), list) else []
+    listed = data.get("tasks")
+    tasks: list[Any] = listed if isinstance(listed, list) else []
     options: dict[str, Any] = {
         "from_date": body.from_date, "to_date": body.to_date, "run_backwards": body.run_backwards,
         "reprocess_behavior": body.reprocess_behavior, "max_active_runs": body.max_active_runs, "dag_id": body.dag_id,

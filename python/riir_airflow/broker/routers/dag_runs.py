@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Response
 
 from riir_airflow import json_schema
 from riir_airflow.broker.auth import Role
-from riir_airflow.broker.deps import CurrentUser, Page, Pool, order_by_param, requires
+from riir_airflow.broker.deps import CurrentUser, Page, Pool, ReadDb, order_by_param, requires
 from riir_airflow.broker.routers._common import ranges as to_ranges
 from riir_airflow.broker.routers._common import (
     require_dag,
@@ -32,8 +32,9 @@ from riir_airflow.broker.schemas import (
     DAGRunsBatchBody,
     TriggerDAGRunPostBody,
 )
-from riir_airflow.broker.views import serialized_tasks
-from riir_airflow.exceptions import DagRunAlreadyExists
+from riir_airflow.broker.timetables import manual_data_interval
+from riir_airflow.broker.views import encoded_timetable, serialized_tasks
+from riir_airflow.exceptions import AirflowException, DagRunAlreadyExists
 from riir_airflow.metastore import api_queries as aq
 from riir_airflow.metastore import queries as q
 
@@ -48,7 +49,7 @@ def _random_suffix() -> str:
 
 @router.get("/dags/{dag_id}/dagRuns", response_model=DAGRunCollectionResponse)
 async def get_dag_runs(
-    pool: Pool,
+    pool: ReadDb,
     page: Page,
     dag_id: str,
     order_by: Annotated[list[str], Depends(order_by_param("id"))],
@@ -145,7 +146,11 @@ async def trigger_dag_run(pool: Pool, user: CurrentUser, dag_id: str, body: Trig
     if body.data_interval_start is not None and body.data_interval_end is not None:
         interval = (body.data_interval_start, body.data_interval_end)
     elif body.logical_date is not None:
-        interval = (body.logical_date, body.logical_date)
+        # Airflow: dag.timetable.infer_manual_data_interval(run_after=logical_date), from the serialized timetable.
+        try:
+            interval = manual_data_interval(encoded_timetable(latest.data), body.logical_date)
+        except (ValueError, KeyError, TypeError, AirflowException) as exc:
+            raise HTTPException(400, f"Cannot compute the data interval of Dag '{dag_id}': {exc}") from None
     try:
         run = await q.create_dag_run(
             pool,

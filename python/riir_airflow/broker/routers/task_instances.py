@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from riir_airflow.broker.auth import Role
-from riir_airflow.broker.deps import CurrentUser, Page, Pool, order_by_param, requires
+from riir_airflow.broker.deps import CurrentUser, Page, Pool, ReadDb, order_by_param, requires
 from riir_airflow.broker.routers._common import ranges as to_ranges
 from riir_airflow.broker.routers._common import (
     require_dag,
@@ -60,7 +60,7 @@ def _states(values: list[str] | None) -> list[str | None]:
 
 @router.get(RUN_PATH + "/taskInstances", response_model=TaskInstanceCollectionResponse)
 async def get_task_instances(
-    pool: Pool,
+    pool: ReadDb,
     page: Page,
     dag_id: str,
     dag_run_id: str,
