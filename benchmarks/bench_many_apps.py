@@ -19,6 +19,9 @@ catchup=False, one no-op @task, paused at creation. The apps start in batches; t
    only, metastore/notify.py). PostgreSQL's transactions and rows written during the tick and the idle window come
    from pg_stat_database.
 4. connections: rows of pg_stat_activity on the metastore, per app (the benchmark's own connection excluded).
+
+BENCH_PG_LOG=1 makes the private server log every statement (postgres.log in the work directory, with --keep):
+what an app sends in each phase.
 """
 
 from __future__ import annotations
