@@ -31,6 +31,7 @@ EXPECTED_TABLES = {
     "riir_row_count",  # 0007
     "dagrun_asset_event",  # 0008
     "deadline",  # 0011
+    "dag_schedule_asset_reference", "dag_schedule_asset_alias_reference", "asset_dag_run_queue",  # 0012
 }  # fmt: skip
 
 

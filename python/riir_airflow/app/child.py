@@ -25,21 +25,23 @@ from riir_airflow.app.sandbox import close_inherited_descriptors, confine_task, 
 from riir_airflow.authoring import secrets_backends as secrets
 from riir_airflow.authoring import serde
 from riir_airflow.config import conf
-from riir_airflow.engine.records import DagRunRecord, TaskInstanceRecord
+from riir_airflow.engine.records import DagRunRecord, OtherDags, TaskInstanceRecord
 from riir_airflow.engine.vocabulary import (
     AssetStateOp,
     AwaitingInput,
     CacheUse,
     Claim,
+    CountExternal,
     Deferral,
     DeleteVariable,
     GetAssetEvents,
     GetConnection,
+    GetDagRunState,
     GetVariable,
     PreviousSuccess,
     ReportResult,
     SetVariable,
-    TriggerRun,
+    TriggerDagRun,
     TryResult,
     UpsertHITLDetail,
     XComCount,
@@ -88,6 +90,7 @@ class ChannelRunStore:
         self.task_instances: dict[tuple[str, int], TaskInstanceRecord] = {}
         self.own = (task_id, map_index)
         self.pushed: dict[str, Any] = {}
+        self.other_dags: OtherDags | None = ChannelOtherDags(client)
 
     def previous_success(self) -> PreviousSuccess | None:
         return self.previous  # read by the app when it claimed the try
@@ -150,6 +153,38 @@ class ChannelRunStore:
         request = AssetStateOp(state_op=op, asset=list(asset) if asset else None, **fields)
         reply = self.client.request(request)
         return (reply["found"], reply["value"]) if op == "get" else None
+
+
+class ChannelOtherDags:
+    """Other DAGs' runs through the app (which checks its grant): trigger one, read a run's state, count states."""
+
+    def __init__(self, client: ChannelClient) -> None:
+        self.client = client
+
+    def trigger_dag_run(
+        self, dag_id: str, run_id: str, *, logical_date: Any, conf: Any, reset_dag_run: bool, note: str | None
+    ) -> str:
+        when = None if logical_date is None else pendulum.instance(logical_date).isoformat()
+        request = TriggerDagRun(dag_id=dag_id, run_id=run_id, logical_date=when, conf=conf,
+                                reset_dag_run=reset_dag_run, note=note)  # fmt: skip
+        return str(self.client.request(request)["outcome"])
+
+    def dag_run_state(self, dag_id: str, run_id: str) -> str | None:
+        state = self.client.request(GetDagRunState(dag_id=dag_id, run_id=run_id))
+        return None if state is None else str(state)
+
+    def count_external(
+        self,
+        dag_id: str,
+        logical_dates: list[Any],
+        states: list[str],
+        task_ids: list[str] | None,
+        group_id: str | None,
+    ) -> float:
+        dates = [pendulum.instance(d).isoformat() for d in logical_dates]
+        request = CountExternal(dag_id=dag_id, logical_dates=dates, states=list(states),
+                                task_ids=None if task_ids is None else list(task_ids), group_id=group_id)  # fmt: skip
+        return float(self.client.request(request))
 
 
 class ChannelSecrets:
@@ -220,16 +255,6 @@ def try_result(outcome: TryOutcome, pushed: dict[str, Any]) -> TryResult:
             next_kwargs=serde.serialize(outcome.deferral.kwargs or {}),
             timeout=outcome.deferral.timeout.total_seconds() if outcome.deferral.timeout else None,
         )
-    trigger = None
-    if outcome.trigger is not None:
-        requested = outcome.trigger
-        trigger = TriggerRun(
-            trigger_dag_id=str(getattr(requested, "trigger_dag_id", "")),
-            dag_run_id=str(getattr(requested, "dag_run_id", "")),
-            conf=getattr(requested, "conf", None),
-            logical_date=serde.serialize(getattr(requested, "logical_date", None)),
-            reset_dag_run=bool(getattr(requested, "reset_dag_run", False)),
-        )
     awaiting = None
     if outcome.awaiting is not None:
         timeout = outcome.awaiting.timeout
@@ -247,7 +272,6 @@ def try_result(outcome: TryOutcome, pushed: dict[str, Any]) -> TryResult:
         error=None if outcome.error is None else f"{type(outcome.error).__name__}: {outcome.error}",
         reschedule_date=outcome.reschedule_date,
         deferral=deferral,
-        trigger=trigger,
         awaiting_input=awaiting,
         asset_events=tuple(event.as_json() for event in outcome.asset_events),
         cache=None if outcome.cache is None else CacheUse(note=outcome.cache.note, **outcome.cache.as_json()),

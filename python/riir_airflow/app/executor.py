@@ -21,6 +21,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import pendulum
+
 from riir_airflow.app.channel import read_message, write_message
 from riir_airflow.app.fork_server import ForkServer, ForkServerError, TaskStart, send_start
 from riir_airflow.app.limits import TaskCgroup, limits_for
@@ -28,14 +30,17 @@ from riir_airflow.engine.records import DagRunRecord
 from riir_airflow.engine.vocabulary import (
     AssetStateOp,
     Claim,
+    CountExternal,
     DeleteVariable,
     GetAssetEvents,
     GetConnection,
+    GetDagRunState,
     GetVariable,
     Reply,
     ReportResult,
     Request,
     SetVariable,
+    TriggerDagRun,
     TryResult,
     UpsertHITLDetail,
     XComCount,
@@ -43,7 +48,7 @@ from riir_airflow.engine.vocabulary import (
     XComGetOne,
     from_wire,
 )
-from riir_airflow.metastore import asset_event_queries, cross_run_queries, hitl_queries, queries
+from riir_airflow.metastore import app_queries, asset_event_queries, cross_run_queries, hitl_queries, queries
 from riir_airflow.metastore import secrets as store_secrets
 from riir_airflow.metastore.records import TaskInstanceKey
 from riir_airflow.secrets_masker import mask_secret, secrets_masker
@@ -149,6 +154,7 @@ class ForkExecutor:
                 return await asset_event_queries.select_asset_events(
                     self.db, name=request.name, uri=request.uri, alias_name=request.alias_name, after=request.after,
                     before=request.before, ascending=request.ascending, limit=request.limit,
+                    consumed_by=(key.dag_id, key.run_id) if request.triggering else None,
                 )  # fmt: skip
             case AssetStateOp():
                 return await asset_event_queries.asset_state(
@@ -158,6 +164,24 @@ class ForkExecutor:
             case UpsertHITLDetail():
                 await hitl_queries.upsert_request(self.db, key, request.detail)
                 return None
+            case TriggerDagRun():
+                logical = None if request.logical_date is None else pendulum.parse(request.logical_date)
+                outcome = await app_queries.trigger_or_reset_dag_run(
+                    self.db, request.dag_id, request.run_id, logical_date=logical,  # type: ignore[arg-type]
+                    conf=request.conf or {}, reset=request.reset_dag_run,
+                )  # fmt: skip
+                if outcome == "refused":
+                    log.warning("%s may not trigger %s: not in this app's grant (db grant-app --trigger-dags)",
+                                key.task_id, request.dag_id)  # fmt: skip
+                return {"outcome": outcome}
+            case GetDagRunState():
+                return await app_queries.dag_run_state(self.db, request.dag_id, request.run_id)
+            case CountExternal():
+                dates = [pendulum.parse(d) for d in request.logical_dates]
+                return await app_queries.external_count(
+                    self.db, request.dag_id, dates, request.states, request.task_ids,  # type: ignore[arg-type]
+                    request.group_id,
+                )  # fmt: skip
 
     async def _read_xcoms(
         self, key: TaskInstanceKey, request: XComGetOne | XComGetAll, map_index: int | None

@@ -27,15 +27,16 @@ from typing import Any
 import pendulum
 
 from riir_airflow import __version__
-from riir_airflow.app.asset_triggers import asset_condition
 from riir_airflow.app.dag_store import record_import_errors, store_dag
 from riir_airflow.app.environment import apply_environment, configured_environment
 from riir_airflow.app.executor import ForkExecutor, connection_as_json
 from riir_airflow.app.fork_server import ForkServer
 from riir_airflow.app.identity import deploy_identity
+from riir_airflow.app.other_dags import AppOtherDags
 from riir_airflow.app.scheduler import DagScheduler
 from riir_airflow.app.triggerer_secrets import AppProcessSecrets
 from riir_airflow.authoring import secrets_backends as secrets
+from riir_airflow.authoring.triggers import set_trigger_other_dags
 from riir_airflow.dag_processing.loader import DagBag, list_py_files
 from riir_airflow.engine.engine import lost_try_state
 from riir_airflow.metastore import app_queries, notify, plugin_queries, queries
@@ -52,8 +53,6 @@ log = logging.getLogger("riir_airflow.app")
 HEARTBEAT_SECONDS = 5.0
 IDLE_HEARTBEAT_SECONDS = 15.0
 IDLE_WAKE_SECONDS = 60.0  # a safety net only: pauses and runs created elsewhere are notified
-# Asset events of other apps are not notified: an app with an asset-scheduled DAG looks for them this often.
-ASSET_POLL_SECONDS = 30.0
 
 
 def code_hash(paths: Sequence[str]) -> str:
@@ -102,7 +101,6 @@ class DagApp:
         self.heartbeat_ok = True  # while False, no new tries are claimed
         self.listening_for_slots = False  # LISTENing to every DAG's task states (tries of ours wait for pool slots)
         self.next_stale_check = float("inf")  # loop time of the next stale-try detection (set once scheduling)
-        self.idle_wake_seconds = IDLE_WAKE_SECONDS  # ASSET_POLL_SECONDS once an asset-scheduled DAG is loaded
         self.fencing_tokens: dict[str, int] = {}
         self.fenced = False  # lost the locks: no more writes, exit non-zero
         self.closing = False
@@ -302,7 +300,7 @@ class DagApp:
             self.wake.clear()
             # Pauses are notified, so a loop turn (one per task hop) need not read every DAG row again. A
             # notification that arrives during the read sets the flag again: the next turn reads once more.
-            if self.pause_changed or loop_time() - self.paused_read_at > self.idle_wake_seconds:
+            if self.pause_changed or loop_time() - self.paused_read_at > IDLE_WAKE_SECONDS:
                 self.pause_changed = False
                 self.paused_read_at = loop_time()
                 self.paused = await self._paused()
@@ -318,9 +316,9 @@ class DagApp:
                     log.exception("Scheduling %s failed; retrying on the next wake-up", dag_id)
             await self._listen_for_slots(any(s.waiting_for_slots for s in self.schedulers.values()))
             wakeups = [s.next_wakeup for s in self.schedulers.values() if s.next_wakeup is not None]
-            timeout = self.idle_wake_seconds
+            timeout = IDLE_WAKE_SECONDS
             if wakeups:
-                timeout = min(max((min(wakeups) - pendulum.now("UTC")).total_seconds(), 0.0), self.idle_wake_seconds)
+                timeout = min(max((min(wakeups) - pendulum.now("UTC")).total_seconds(), 0.0), IDLE_WAKE_SECONDS)
             waiters = [asyncio.create_task(self.wake.wait()), asyncio.create_task(self.stopping.wait())]
             await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
             for waiter in waiters:
@@ -422,6 +420,7 @@ class DagApp:
         self.executor = ForkExecutor(self.db, self.fork_server)
         # Triggers run in this process: their connection lookups reach the metastore (task processes override it).
         secrets.set_store(AppProcessSecrets(settings, connection_as_json))
+        set_trigger_other_dags(AppOtherDags(self.db))  # DagStateTrigger / WorkflowTrigger read other DAGs' runs
         try:
             versions = await self.register(bag)
             heartbeat = asyncio.create_task(self._heartbeat())
@@ -440,8 +439,6 @@ class DagApp:
                 for dag_id in sorted(self.schedulers):
                     await conn.add_listener(notify.dag_channel(dag_id), self._on_notification)
             self.next_stale_check = loop_time()  # the heartbeat runs the detection from now on
-            if any(asset_condition(dag) is not None for dag in bag.dags.values()):
-                self.idle_wake_seconds = ASSET_POLL_SECONDS
             log.info("App %s running %s", self.app_id, ", ".join(sorted(bag.dags)))
             await self.loop()
             await self.drain()

@@ -10,6 +10,7 @@ from typing import Any
 from riir_airflow.metastore.queries import Counted, Db, _Filters, _order, _page, counted_total, transaction
 from riir_airflow.metastore.records import (
     AppRecord,
+    AssetEventRecord,
     AssetRecord,
     DagRecord,
     DagRunRecord,
@@ -244,10 +245,25 @@ async def set_ti_note(db: Db, dag_id: str, run_id: str, task_id: str, map_index:
 
 
 async def set_ti_states(
-    db: Db, dag_id: str, run_id: str, task_ids: Collection[str], state: str, *, map_index: int | None = None
+    db: Db,
+    dag_id: str,
+    run_id: str,
+    task_ids: Collection[str],
+    state: str,
+    *,
+    map_index: int | None = None,
+    dry_run: bool = False,
 ) -> list[TaskInstanceRecord]:
-    """Force task instances of one run into `state` (a user marking them); returns the rows changed."""
+    """Force task instances of one run into `state` (a user marking them); returns the rows changed (with
+    `dry_run`, those that would change)."""
     async with transaction(db) as conn:
+        if dry_run:
+            rows = await conn.fetch(
+                "SELECT * FROM task_instance WHERE dag_id = $1 AND run_id = $2 AND task_id = ANY($3::text[]) "
+                "AND ($5::int IS NULL OR map_index = $5) AND state IS DISTINCT FROM $4 ORDER BY task_id, map_index",
+                dag_id, run_id, list(task_ids), state, map_index,
+            )  # fmt: skip
+            return from_rows(TaskInstanceRecord, rows)
         rows = await conn.fetch(
             """
             UPDATE task_instance SET state = $4, updated_at = now(),
@@ -276,9 +292,12 @@ async def clear_task_instances(
     retries: Mapping[str, int] | None = None,
     map_indexes: Collection[tuple[str, int]] = (),
 ) -> list[TaskInstanceRecord]:
-    """Clear task instances so they run again: running ones become `restarting` (their app stops them), the
-    others lose their state; their runs go back to `queued`. Returns the task instances cleared (before clearing
-    when `dry_run`). `map_indexes`: single (task_id, map_index) pairs cleared besides the whole `task_ids`."""
+    """Clear task instances so they run again, as Airflow's `clear_task_instances`: running ones become
+    `restarting` (their app stops them), the others lose their state with `max_tries = try_number + retries`
+    (the next claim starts try_number + 1); the cleared tries' sensor reschedules are deleted. With `reset_runs`,
+    each run gets a new `queued_at`, and a finished run goes back to `queued` with a new start_date (a run still
+    queued or running is left as it is). Returns the task instances cleared (before clearing when `dry_run`).
+    `map_indexes`: single (task_id, map_index) pairs cleared besides the whole `task_ids`."""
     filters = _Filters()
     filters.add("dag_id = {}", dag_id)
     filters.add("run_id = ANY({}::text[])", list(run_ids))
@@ -311,10 +330,18 @@ async def clear_task_instances(
             """,
             *filters.args,
         )
+        if rows:
+            # Airflow's prepare_db_for_next_try: the reschedules of the cleared tries go with them.
+            await conn.execute("DELETE FROM task_reschedule WHERE ti_id = ANY($1::uuid[])", [r["id"] for r in rows])
         if rows and reset_runs:
             await conn.execute(
-                "UPDATE dag_run SET state = 'queued', queued_at = now(), end_date = NULL, updated_at = now(), "
-                "start_date = NULL WHERE dag_id = $1 AND run_id = ANY($2::text[])",
+                """
+                UPDATE dag_run SET queued_at = now(), updated_at = now(),
+                    state = CASE WHEN state IN ('success', 'failed') THEN 'queued' ELSE state END,
+                    start_date = CASE WHEN state IN ('success', 'failed') THEN now() ELSE start_date END,
+                    end_date = CASE WHEN state IN ('success', 'failed') THEN NULL ELSE end_date END
+                WHERE dag_id = $1 AND run_id = ANY($2::text[])
+                """,
                 dag_id, sorted({r["run_id"] for r in rows}),
             )  # fmt: skip
     return from_rows(TaskInstanceRecord, rows)
@@ -514,3 +541,17 @@ async def list_deployments(
             *filters.args,
         )
     return Page(from_rows(DagVersionRecord, rows), int(total))
+
+
+async def consumed_asset_events(db: Db, dag_id: str, run_id: str) -> list[AssetEventRecord] | None:
+    """The asset events a run consumed (None: no such run)."""
+    async with transaction(db) as conn:
+        run_pk = await conn.fetchval("SELECT id FROM dag_run WHERE dag_id = $1 AND run_id = $2", dag_id, run_id)
+        if run_pk is None:
+            return None
+        rows = await conn.fetch(
+            "SELECT e.* FROM asset_event e JOIN dagrun_asset_event c ON c.event_id = e.id WHERE c.dag_run_id = $1 "
+            "ORDER BY e.timestamp, e.id",
+            run_pk,
+        )
+    return from_rows(AssetEventRecord, rows)

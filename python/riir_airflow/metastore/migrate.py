@@ -23,6 +23,9 @@ _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
 # Everything the migrations create, dropped by `db reset` (ours only: the database may hold other tables).
 OWNED_TABLES = (
+    "asset_dag_run_queue",  # 0012
+    "dag_schedule_asset_alias_reference",  # 0012
+    "dag_schedule_asset_reference",  # 0012
     "dagrun_asset_event",  # 0008
     "deadline",  # 0011
     "task_reschedule",  # 0002
@@ -69,6 +72,16 @@ OWNED_FUNCTIONS = (
     "riir_trigger_dag_run",
     "riir_external_task_count",
     "riir_read_xcoms",  # 0011
+    "riir_dag_run_state",  # 0012
+    "riir_reset_dag_run",
+    "riir_external_count",
+    "riir_queue_asset_consumers",
+    "riir_asset_event_queued",
+    "riir_alias_event_queued",
+    "riir_record_watcher_event",
+    "riir_declare_asset",
+    "riir_declare_asset_alias",
+    "riir_link_alias_event",
 )
 
 

@@ -22,10 +22,12 @@ from riir_airflow.metastore.queries import Db
 # Tables an app reads and writes (row-level security narrows them to its dag ids / its grant).
 APP_READ_WRITE = ("dag", "dag_version", "backfill", "dag_run", "task_instance", "task_instance_history", "xcom",
                   "task_log", "event", "app", "variable", "task_reschedule", "dag_schedule_lease",
-                  "dagrun_asset_event", "deadline")  # fmt: skip
+                  "dagrun_asset_event", "deadline",
+                  "dag_schedule_asset_reference", "dag_schedule_asset_alias_reference",  # 0012
+                  "asset_dag_run_queue")  # fmt: skip
 APP_READ_ONLY = ("connection", "pool", "asset", "asset_event", "riir_schema_version")
 # Tables of migration 0006 (narrowed by 0013's policies): HITL requests of its own tries, shared asset state and
-# aliases (written only in its own name).
+# aliases (written only in its own name; 0012's checked functions declare aliases and link their events too).
 APP_SHARED = {
     "hitl_detail": "SELECT, INSERT, UPDATE, DELETE",
     "asset_state": "SELECT, INSERT, UPDATE, DELETE",
@@ -38,6 +40,13 @@ APP_FUNCTIONS = (
     "riir_trigger_dag_run(text, text, timestamptz, jsonb)",
     "riir_external_task_count(text, timestamptz, text[], text[])",
     "riir_read_xcoms(text, text, text, text, integer, boolean)",
+    "riir_dag_run_state(text, text)",  # 0012
+    "riir_reset_dag_run(text, text)",
+    "riir_external_count(text, timestamptz[], text[], text[], text)",
+    "riir_record_watcher_event(text, text, jsonb)",
+    "riir_declare_asset(text, text, text, jsonb)",
+    "riir_declare_asset_alias(text)",
+    "riir_link_alias_event(integer, bigint)",
 )
 GRANT_LOCK = 0x72696972_6772  # pg_advisory_xact_lock key serializing `db grant-app` runs ("riir" "gr")
 ROLE_ATTRIBUTES = "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION NOBYPASSRLS"

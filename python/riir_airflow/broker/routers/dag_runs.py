@@ -33,9 +33,10 @@ from riir_airflow.broker.schemas import (
     TriggerDAGRunPostBody,
 )
 from riir_airflow.broker.timetables import manual_data_interval
-from riir_airflow.broker.views import encoded_timetable, serialized_tasks
+from riir_airflow.broker.views import encoded_timetable
 from riir_airflow.exceptions import AirflowException, DagRunAlreadyExists
 from riir_airflow.metastore import api_queries as aq
+from riir_airflow.metastore import clear_queries
 from riir_airflow.metastore import queries as q
 
 router = APIRouter(dependencies=[Depends(requires(Role.VIEWER, Role.USER))], tags=["DagRun"])
@@ -191,8 +192,8 @@ async def patch_dag_run(
         if field not in ("state", "note"):
             raise HTTPException(400, f"Invalid field `{field}` in update mask")
     if "state" in fields and body.state is not None:
-        if body.state == "queued":
-            await aq.clear_task_instances(pool, dag_id, [dag_run_id])
+        # Airflow: success / failed also finish the unfinished task instances; queued only re-queues the run
+        # (its app then finishes it again from its task instances; clearing is POST .../clear).
         await aq.mark_run(pool, dag_id, dag_run_id, body.state)
         await q.record_event(pool, f"dagrun_set_{body.state}", dag_id=dag_id, run_id=dag_run_id, owner=user.username)
     if "note" in fields:
@@ -215,13 +216,11 @@ async def delete_dag_run(pool: Pool, dag_id: str, dag_run_id: str) -> Response:
 async def clear_dag_run(pool: Pool, dag_id: str, dag_run_id: str, body: DAGRunClearBody) -> dict[str, Any]:
     await require_dag(pool, dag_id)
     await require_run(pool, dag_id, dag_run_id)
-    latest = (await aq.latest_versions(pool, [dag_id])).get(dag_id)
-    retries = {
-        str(t.get("task_id")): int(t.get("retries", 0) or 0) for t in serialized_tasks(latest.data if latest else None)
-    }
-    cleared = await aq.clear_task_instances(
-        pool, dag_id, [dag_run_id], only_failed=body.only_failed, dry_run=body.dry_run, retries=retries
-    )
+    try:
+        cleared = await clear_queries.clear(pool, dag_id, [dag_run_id], only_failed=body.only_failed,
+                                            dry_run=body.dry_run)  # fmt: skip
+    except clear_queries.ClearError as exc:
+        raise HTTPException(400, str(exc)) from None
     if body.dry_run:
         return {"task_instances": await ti_payloads(pool, cleared), "total_entries": len(cleared)}
     run = await require_run(pool, dag_id, dag_run_id)
