@@ -50,6 +50,7 @@ lint: build-dev
 	$(BIN)/ruff check python tests benchmarks compat-tests
 	$(BIN)/ruff format --check python tests benchmarks compat-tests
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/python -m mypy.stubtest riir_airflow._core
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings

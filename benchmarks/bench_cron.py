@@ -18,7 +18,7 @@ import pendulum
 from croniter import croniter
 
 from riir_airflow import _core
-from riir_airflow._internal.timetables import to_us
+from riir_airflow.schedules.timetables import to_us
 
 # Each stays before year 9999 (Python datetime limit) over 100,000 fire times.
 EXPRESSIONS = ["*/5 * * * *", "0 0 * * *", "30 2 * * 1-5", "0 9-17 * * 1#2", "*/10 0-6 L * *", "15 */3 13 * fri"]

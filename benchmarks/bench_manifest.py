@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "python"))
 
-from riir_airflow._internal.dir_asset import DirAsset  # noqa: E402
+from riir_airflow.authoring.dir_asset import DirAsset  # noqa: E402
 from riir_airflow.runtime.manifests import ManifestStore  # noqa: E402
 
 

@@ -33,10 +33,10 @@ import pendulum  # noqa: E402
 from tests.broker.conftest import free_port  # noqa: E402
 from tests.conftest import temporary_database  # noqa: E402
 
-from riir_airflow._internal.serialization import dag_hash, serialize_dag  # noqa: E402
 from riir_airflow.metastore.migrate import migrate  # noqa: E402
 from riir_airflow.providers.standard.operators.empty import EmptyOperator  # noqa: E402
 from riir_airflow.sdk import DAG, TaskGroup  # noqa: E402
+from riir_airflow.serialization.serialized_dag import dag_hash, serialize_dag  # noqa: E402
 
 DAGS = 1_000
 RUNS_PER_DAG = 10

@@ -14,8 +14,8 @@ import pytest
 from croniter import CroniterBadCronError, CroniterBadDateError, croniter
 
 from riir_airflow import _core
-from riir_airflow._internal.timetables import to_us
 from riir_airflow.exceptions import AirflowException, AirflowTimetableInvalid
+from riir_airflow.schedules.timetables import to_us
 
 EPOCH = dt.datetime(1970, 1, 1)
 US = dt.timedelta(microseconds=1)
@@ -256,7 +256,7 @@ def test_bad_cron_raises_airflow_timetable_invalid(expression: str, reason: str)
 
 
 def test_timetable_validate_raises_airflow_class() -> None:
-    from riir_airflow._internal.timetables import (
+    from riir_airflow.schedules.timetables import (
         CronDataIntervalTimetable,
         CronTriggerTimetable,
         DeltaDataIntervalTimetable,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from riir_airflow._internal.dir_asset import DirAsset
+from riir_airflow.authoring.dir_asset import DirAsset
 from riir_airflow.runtime.manifests import MANIFEST_KEY, PREVIOUS_KEY, ManifestDiff, ManifestStore, prune
 
 

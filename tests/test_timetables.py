@@ -9,10 +9,10 @@ import pendulum
 import pytest
 from dateutil.relativedelta import relativedelta
 
-from riir_airflow._internal import backfill
-from riir_airflow._internal import timetables as t
-from riir_airflow._internal.assets import Asset, AssetAll
+from riir_airflow.authoring import backfill
 from riir_airflow.exceptions import AirflowTimetableInvalid
+from riir_airflow.schedules import timetables as t
+from riir_airflow.schedules.assets import Asset, AssetAll
 
 UTC = pendulum.timezone("UTC")
 AMS = pendulum.timezone("Europe/Amsterdam")
@@ -258,7 +258,7 @@ def test_relativedelta_with_absolute_fields() -> None:
 
 
 def test_asset_timetables_round_trip() -> None:
-    from riir_airflow._internal.assets import AssetAlias, AssetAny
+    from riir_airflow.schedules.assets import AssetAlias, AssetAny
 
     condition = AssetAny(Asset("s3://a"), AssetAll(Asset("b", uri="s3://b", group="g"), AssetAlias("al")))
     for timetable in (

@@ -94,7 +94,7 @@ KEYS = {
 
 def encode(obj):
     if RIIR:
-        from riir_airflow._internal.partition_mappers import encode_partition_mapper
+        from riir_airflow.schedules.partition_mappers import encode_partition_mapper
 
         return encode_partition_mapper(obj)
     from airflow.serialization.encoders import encode_partition_mapper
@@ -121,7 +121,7 @@ def mapped(mapper, key):
 
 def timetable_facts(timetable):
     if RIIR:
-        from riir_airflow._internal.timetables import encode_timetable
+        from riir_airflow.schedules.timetables import encode_timetable
 
         encoded, core = encode_timetable(timetable), timetable
     else:

@@ -71,7 +71,7 @@ def _delta(spec: dict[str, Any]) -> Any:
 
 
 def build_timetable(spec: dict[str, Any]) -> Any:
-    from riir_airflow._internal import timetables as t
+    from riir_airflow.schedules import timetables as t
 
     cls = spec["class"]
     if cls == "CronDataIntervalTimetable":
@@ -98,7 +98,7 @@ def build_timetable(spec: dict[str, Any]) -> Any:
 
 
 def run_timetable_case(case: dict[str, Any]) -> dict[str, Any]:
-    from riir_airflow._internal import timetables as t
+    from riir_airflow.schedules import timetables as t
 
     r = case["restriction"]
     t._now_override = _utc(r["now"])
@@ -131,8 +131,8 @@ def run_timetable_case(case: dict[str, Any]) -> dict[str, Any]:
 
 
 def run_backfill_case(case: dict[str, Any]) -> dict[str, Any]:
-    from riir_airflow._internal import backfill
-    from riir_airflow._internal.timetables import create_timetable
+    from riir_airflow.authoring import backfill
+    from riir_airflow.schedules.timetables import create_timetable
 
     os.environ["AIRFLOW__SCHEDULER__CREATE_CRON_DATA_INTERVALS"] = str(case["create_cron_data_intervals"])
     schedule = case["schedule"]

@@ -29,10 +29,10 @@ _check_core(__version__)
 # `from airflow import DAG` (through the compat alias) and `from riir_airflow import DAG` work as in Airflow;
 # loaded on first use so that importing the package stays cheap.
 _LAZY = {
-    "DAG": "riir_airflow._internal.dag",
-    "Asset": "riir_airflow._internal.assets",
-    "Dataset": "riir_airflow._internal.assets:Asset",
-    "XComArg": "riir_airflow._internal.xcom_arg",
+    "DAG": "riir_airflow.authoring.dag",
+    "Asset": "riir_airflow.schedules.assets",
+    "Dataset": "riir_airflow.schedules.assets:Asset",
+    "XComArg": "riir_airflow.authoring.xcom_arg",
 }
 
 

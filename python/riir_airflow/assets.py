@@ -1,6 +1,6 @@
 """Airflow's `airflow.assets`: Airflow 3 removed the names DAG authors imported from here.
 
-Generated from riir_airflow/_internal/import_paths.py; edit the table there, not this file.
+Generated from riir_airflow/import_paths.py; edit the table there, not this file.
 """
 
 __all__: list[str] = []

@@ -4,7 +4,7 @@ their files, and consumers work on just the files that changed.
     from riir_airflow.dir_assets import DirAsset, diff_since_last_consumed, prune
 """
 
-from riir_airflow._internal.dir_asset import DirAsset
+from riir_airflow.authoring.dir_asset import DirAsset
 from riir_airflow.runtime.manifests import (
     Manifest,
     ManifestDiff,

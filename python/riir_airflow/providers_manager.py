@@ -1,18 +1,18 @@
 """Airflow's `airflow.providers_manager`: re-exports only.
 
-Generated from riir_airflow/_internal/import_paths.py; edit the table there, not this file.
+Generated from riir_airflow/import_paths.py; edit the table there, not this file.
 """
 
-from riir_airflow._internal.providers_manager import ConnectionFormWidgetInfo as ConnectionFormWidgetInfo
-from riir_airflow._internal.providers_manager import ConnectionTypeHookUIMetadata as ConnectionTypeHookUIMetadata
-from riir_airflow._internal.providers_manager import DialectInfo as DialectInfo
-from riir_airflow._internal.providers_manager import HookClassProvider as HookClassProvider
-from riir_airflow._internal.providers_manager import HookInfo as HookInfo
-from riir_airflow._internal.providers_manager import LazyDictWithCache as LazyDictWithCache
-from riir_airflow._internal.providers_manager import NotificationInfo as NotificationInfo
-from riir_airflow._internal.providers_manager import ProviderInfo as ProviderInfo
-from riir_airflow._internal.providers_manager import ProvidersManager as ProvidersManager
-from riir_airflow._internal.providers_manager import TriggerInfo as TriggerInfo
+from riir_airflow.plugins.providers_manager import ConnectionFormWidgetInfo as ConnectionFormWidgetInfo
+from riir_airflow.plugins.providers_manager import ConnectionTypeHookUIMetadata as ConnectionTypeHookUIMetadata
+from riir_airflow.plugins.providers_manager import DialectInfo as DialectInfo
+from riir_airflow.plugins.providers_manager import HookClassProvider as HookClassProvider
+from riir_airflow.plugins.providers_manager import HookInfo as HookInfo
+from riir_airflow.plugins.providers_manager import LazyDictWithCache as LazyDictWithCache
+from riir_airflow.plugins.providers_manager import NotificationInfo as NotificationInfo
+from riir_airflow.plugins.providers_manager import ProviderInfo as ProviderInfo
+from riir_airflow.plugins.providers_manager import ProvidersManager as ProvidersManager
+from riir_airflow.plugins.providers_manager import TriggerInfo as TriggerInfo
 
 __all__ = [
     "ConnectionFormWidgetInfo",

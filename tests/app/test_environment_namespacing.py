@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from riir_airflow._internal.dagbag import DagBag
 from riir_airflow.app.environment import apply_environment, configured_environment, namespaced
+from riir_airflow.dag_processing.loader import DagBag
 
 SOURCE = """
     from riir_airflow.sdk import DAG, Asset, AssetAlias, task

@@ -101,7 +101,7 @@ def find_credentials():
 
 def forge_channel_request():
     # Talk to the app over the task channel without the try identity token.
-    from riir_airflow._internal import secrets as task_secrets
+    from riir_airflow.authoring import secrets_backends as backends as task_secrets
     client = task_secrets.store.client
     token, client.token = client.token, None
     try:

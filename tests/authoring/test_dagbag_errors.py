@@ -6,8 +6,8 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from riir_airflow._internal.dagbag import DagBag
 from riir_airflow.compat import install, is_installed, uninstall
+from riir_airflow.dag_processing.loader import DagBag
 
 
 def write(folder: Path, name: str, source: str) -> Path:

@@ -17,8 +17,7 @@ from typing import Any
 import pytest
 
 import riir_airflow
-from riir_airflow import compat
-from riir_airflow._internal import import_paths
+from riir_airflow import compat, import_paths
 
 NAMES_FILE = Path(__file__).resolve().parents[2] / "compat-tests" / "structure" / "airflow_names.json"
 AIRFLOW: dict[str, Any] = json.loads(NAMES_FILE.read_text())["modules"]
@@ -161,7 +160,7 @@ def test_generated_mirror_files_match_the_table() -> None:
     stale = sorted(str(p.relative_to(root)) for p in on_disk - set(expected))
     missing = sorted(str(p.relative_to(root)) for p in set(expected) if not p.exists())
     edited = sorted(str(p.relative_to(root)) for p, text in expected.items() if p.exists() and p.read_text() != text)
-    fix = "run `python -m riir_airflow._internal.import_paths --write`"
+    fix = "run `python -m riir_airflow.import_paths --write`"
     assert not stale, f"generated files no longer in the table: {stale}; {fix}"
     assert not missing, f"files missing: {missing}; {fix}"
     assert not edited, f"generated files differ from the table (edited by hand?): {edited}; {fix}"

@@ -10,7 +10,7 @@ from typing import Any
 import pendulum
 import pytest
 
-from riir_airflow._internal.module_loading import import_string
+from riir_airflow.authoring.module_loading import import_string
 from riir_airflow.providers.standard.triggers.file import FileTrigger
 from riir_airflow.providers.standard.triggers.temporal import DateTimeTrigger, TimeDeltaTrigger
 from riir_airflow.sdk import (
@@ -125,7 +125,7 @@ def test_deadline_alert_declaration() -> None:
 
 
 def test_task_decorator_factory_builds_a_provider_style_decorator() -> None:
-    from riir_airflow._internal.decorators import _PythonDecoratedOperator
+    from riir_airflow.authoring.decorators import _PythonDecoratedOperator
     from riir_airflow.decorators.base import task_decorator_factory
     from riir_airflow.sdk import DAG
 

@@ -9,11 +9,11 @@ from typing import Any
 
 import pendulum
 
-from riir_airflow._internal.serialization import dag_hash, serialize_dag
 from riir_airflow.metastore import queries as q
 from riir_airflow.metastore.queries import Db
 from riir_airflow.metastore.records import NewTaskInstance, StateChange, TaskInstanceKey
 from riir_airflow.sdk import DAG, task
+from riir_airflow.serialization.serialized_dag import dag_hash, serialize_dag
 
 DAG_ID = "broker_example"
 RUN_ID = "manual__2026-01-01T00:00:00+00:00"

@@ -36,7 +36,7 @@ async def main():
         await asyncio.sleep(0.01)
     scope = {"type": "http", "method": "GET", "path": "/api/v2/monitor/health", "headers": []}
     await front(scope, inbox.get, send)
-    loaded = sorted(m for m in ("fastapi", "pydantic", "riir_airflow._internal.dag", "riir_airflow.broker.schemas")
+    loaded = sorted(m for m in ("fastapi", "pydantic", "riir_airflow.authoring.dag", "riir_airflow.broker.schemas")
                     if m in sys.modules)
     await inbox.put({"type": "lifespan.shutdown"})
     await life

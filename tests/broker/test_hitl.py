@@ -155,7 +155,7 @@ def _log_has(tis: TaskInstanceApi, task_id: str, text: str) -> bool:
 
 
 def test_responded_at_round_trips_as_a_datetime() -> None:
-    from riir_airflow._internal.standard.hitl import _as_datetime
+    from riir_airflow.authoring.standard.hitl import _as_datetime
 
     parsed = _as_datetime("2024-03-05T10:00:00+00:00")
     assert parsed == datetime.datetime(2024, 3, 5, 10, tzinfo=datetime.UTC)

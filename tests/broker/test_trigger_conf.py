@@ -7,9 +7,9 @@ import asyncpg
 import pendulum
 import pytest
 
-from riir_airflow._internal.serialization import dag_hash, serialize_dag
 from riir_airflow.metastore import queries as q
 from riir_airflow.sdk import DAG, Param
+from riir_airflow.serialization.serialized_dag import dag_hash, serialize_dag
 from tests.broker.conftest import Broker
 
 pytestmark = pytest.mark.postgres

@@ -27,7 +27,7 @@ def test_partition_facts_match_airflow() -> None:
     assert proc.returncode == 0, proc.stderr[-3000:]
     riir = json.loads(proc.stdout)
     assert len(airflow["mappers"]) == 19 and len(airflow["errors"]) == 8 and len(airflow["timetables"]) == 5
-    from riir_airflow._internal.timetables import _cron_descriptor
+    from riir_airflow.schedules.timetables import _cron_descriptor
 
     if _cron_descriptor() is None:
         # Cron descriptions need the optional cron-descriptor package (as for every cron timetable, see

@@ -155,10 +155,10 @@ def test_plugin_in_the_app_and_the_broker(pg_dsn: str, tmp_path: Path) -> None:
 
 
 def test_priority_weight_strategy_from_a_plugin(monkeypatch: pytest.MonkeyPatch) -> None:
-    from riir_airflow._internal.serialization import serialize_dag
     from riir_airflow.operators.empty import EmptyOperator
     from riir_airflow.plugins import manager
     from riir_airflow.sdk import DAG
+    from riir_airflow.serialization.serialized_dag import serialize_dag
 
     monkeypatch.setenv("AIRFLOW__CORE__PLUGINS_FOLDER", str(DATA / "weight_plugins"))
     manager.reset()

@@ -30,7 +30,7 @@ def provider_matrix() -> None:
             [sys.executable, "-m", "riir_airflow", "providers", "install", *missing], check=True, timeout=900
         )
         importlib.invalidate_caches()
-        from riir_airflow._internal.providers_manager import ProvidersManager
+        from riir_airflow.plugins.providers_manager import ProvidersManager
 
         ProvidersManager.reset()
     for name in ("apache-airflow", "apache-airflow-core", "apache-airflow-task-sdk"):

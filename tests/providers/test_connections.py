@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from riir_airflow import compat
-from riir_airflow._internal import secrets
+from riir_airflow.authoring import secrets_backends as secrets
 from riir_airflow.exceptions import AirflowConfigException, AirflowException
 from tests.providers.servers import http_server
 

@@ -101,7 +101,7 @@ def test_every_module_of_every_matrix_provider_imports() -> None:
 def test_every_registered_hook_imports() -> None:
     compat.install()
     try:
-        from riir_airflow._internal.providers_manager import ProvidersManager
+        from riir_airflow.plugins.providers_manager import ProvidersManager
 
         ProvidersManager.reset()
         hooks = ProvidersManager().hooks
@@ -120,7 +120,7 @@ def test_every_registered_hook_imports() -> None:
 def test_every_operator_hook_sensor_trigger_the_provider_lists_imports(dist: str) -> None:
     compat.install()
     try:
-        from riir_airflow._internal.providers_manager import ProvidersManager
+        from riir_airflow.plugins.providers_manager import ProvidersManager
 
         ProvidersManager.reset()
         info = ProvidersManager().providers[dist]

@@ -18,9 +18,9 @@ import asyncpg
 import pytest
 from cryptography.fernet import Fernet
 
+from riir_airflow.authoring.serde import deserialize
 from riir_airflow.metastore import secrets as metastore_secrets
 from riir_airflow.metastore.fernet import fernet_from_key
-from riir_airflow.runtime.serde import deserialize
 from tests.app.harness import AppProcess, cli, env_for, wait_for, wait_run_done
 from tests.providers.servers import (
     FtpServer,

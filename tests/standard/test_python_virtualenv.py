@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from riir_airflow._internal.standard.python_virtualenv import ExternalPythonOperator, PythonVirtualenvOperator
-from riir_airflow._internal.standard.virtualenv import decorated_function_source
+from riir_airflow.authoring.standard.python_virtualenv import ExternalPythonOperator, PythonVirtualenvOperator
+from riir_airflow.authoring.standard.virtualenv import decorated_function_source
 from riir_airflow.exceptions import AirflowException
 from tests.app.harness import env_for
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pendulum
 
-from riir_airflow._internal.serialization import serialize_dag
 from riir_airflow.broker.ui import dag_model
 from riir_airflow.providers.standard.operators.empty import EmptyOperator
 from riir_airflow.sdk import DAG, Asset, Label, Param, TaskGroup
+from riir_airflow.serialization.serialized_dag import serialize_dag
 
 
 def build() -> dict[str, object]:

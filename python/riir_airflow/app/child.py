@@ -18,11 +18,13 @@ from typing import Any, NoReturn
 
 import pendulum
 
-from riir_airflow._internal import secrets
 from riir_airflow.app.channel import ChannelClient
 from riir_airflow.app.limits import TaskCgroup, TaskLimits, apply_in_child, apply_process_limit_for_user
 from riir_airflow.app.sandbox import close_inherited_descriptors, scrub_task_environment
+from riir_airflow.authoring import secrets_backends as secrets
+from riir_airflow.authoring import serde
 from riir_airflow.config import conf
+from riir_airflow.engine.records import DagRunRecord, TaskInstanceRecord
 from riir_airflow.engine.vocabulary import (
     AssetStateOp,
     AwaitingInput,
@@ -41,8 +43,6 @@ from riir_airflow.engine.vocabulary import (
     XComGetAll,
     XComGetOne,
 )
-from riir_airflow.runtime import serde
-from riir_airflow.runtime.records import DagRunRecord, TaskInstanceRecord
 from riir_airflow.runtime.task_runner import TryOutcome, run_try
 from riir_airflow.secrets_masker import secrets_masker
 

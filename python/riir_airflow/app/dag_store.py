@@ -11,8 +11,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from riir_airflow._internal.serialization import dag_hash, serialize_dag
 from riir_airflow.metastore import queries
+from riir_airflow.serialization.serialized_dag import dag_hash, serialize_dag
 
 
 def paused_at_creation(dag: Any) -> bool:

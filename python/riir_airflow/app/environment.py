@@ -84,7 +84,7 @@ def _namespace_task(task: Any, environment: str, seen: set[int]) -> None:
 
 def _assets_in(value: Any) -> Iterator[Any]:
     """Every asset-like object in a condition, a list of outlets or a single asset."""
-    from riir_airflow._internal.assets import AssetBooleanCondition, BaseAsset
+    from riir_airflow.schedules.assets import AssetBooleanCondition, BaseAsset
 
     if isinstance(value, AssetBooleanCondition):
         for item in value.objects:
@@ -97,7 +97,7 @@ def _assets_in(value: Any) -> Iterator[Any]:
 
 
 def _namespace_assets(assets: Iterable[Any], environment: str, seen: set[int]) -> None:
-    from riir_airflow._internal.assets import Asset
+    from riir_airflow.schedules.assets import Asset
 
     for asset in assets:
         if id(asset) in seen:  # one object can be an outlet of one task and the schedule of another DAG

@@ -23,6 +23,7 @@ from typing import Any
 
 from riir_airflow.app.channel import read_message, write_message
 from riir_airflow.app.limits import TaskCgroup, address_space, limits_for
+from riir_airflow.engine.records import DagRunRecord
 from riir_airflow.engine.vocabulary import (
     AssetStateOp,
     Claim,
@@ -44,7 +45,6 @@ from riir_airflow.engine.vocabulary import (
 from riir_airflow.metastore import asset_event_queries, hitl_queries, queries
 from riir_airflow.metastore import secrets as store_secrets
 from riir_airflow.metastore.records import TaskInstanceKey
-from riir_airflow.runtime.records import DagRunRecord
 from riir_airflow.secrets_masker import mask_secret, secrets_masker
 
 log = logging.getLogger("riir_airflow.app.executor")

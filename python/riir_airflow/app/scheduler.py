@@ -20,6 +20,7 @@ from typing import Any
 import pendulum
 
 from riir_airflow.app.executor import ForkExecutor, ProcessOutcome, RunningTry
+from riir_airflow.authoring import serde
 from riir_airflow.engine.engine import RunEngine, group_map_index, lost_try_state
 from riir_airflow.engine.metastore_store import MetastoreStore, run_view
 from riir_airflow.engine.vocabulary import Claim, Deferral, TriggerRun, TryResult
@@ -28,7 +29,6 @@ from riir_airflow.metastore import app_queries, hitl_queries, queries
 from riir_airflow.metastore.connections import transient
 from riir_airflow.metastore.records import NewTaskInstance, StateChange, TaskInstanceKey
 from riir_airflow.plugins.listeners import notify
-from riir_airflow.runtime import serde
 from riir_airflow.runtime.expansion import expansion_length
 from riir_airflow.runtime.triggers import first_event
 
@@ -103,7 +103,7 @@ class DagScheduler:
     # --- runs -----------------------------------------------------------------------------------------------------
     async def create_scheduled_runs(self, now: dt.datetime) -> None:
         """Creates every run the timetable says is due (catchup aware), respecting max_active_runs."""
-        from riir_airflow._internal.timetables import DataInterval, TimeRestriction
+        from riir_airflow.schedules.timetables import DataInterval, TimeRestriction
 
         timetable = self.dag.timetable
         if not getattr(timetable, "can_be_scheduled", False):

@@ -27,14 +27,14 @@ from typing import Any
 import pendulum
 
 from riir_airflow import __version__
-from riir_airflow._internal import secrets
-from riir_airflow._internal.dagbag import DagBag, list_py_files
 from riir_airflow.app.dag_store import record_import_errors, store_dag
 from riir_airflow.app.environment import apply_environment, configured_environment
 from riir_airflow.app.executor import ForkExecutor, connection_as_json
 from riir_airflow.app.identity import deploy_identity
 from riir_airflow.app.scheduler import DagScheduler
 from riir_airflow.app.triggerer_secrets import AppProcessSecrets
+from riir_airflow.authoring import secrets_backends as secrets
+from riir_airflow.dag_processing.loader import DagBag, list_py_files
 from riir_airflow.engine.engine import lost_try_state
 from riir_airflow.metastore import app_queries, notify, plugin_queries, queries
 from riir_airflow.metastore.connections import ConnectionBudget, connect_waiting

@@ -20,13 +20,13 @@ from fastapi.responses import JSONResponse, Response
 from riir_airflow._version import __version__
 from riir_airflow.broker.auth import AuthManager
 from riir_airflow.broker.hardening import RateLimiter, install_security_headers, parse_limit
+from riir_airflow.broker.routers._common import API_PREFIX
 from riir_airflow.config import AirflowConfigParser, conf
 from riir_airflow.exceptions import AirflowBadRequest, AirflowException, AirflowNotFoundException, DagNotFound
 from riir_airflow.metastore.pool import create_pool, session_settings, settings_from_config
 
 log = logging.getLogger(__name__)
 
-API_PREFIX = "/api/v2"
 DEFAULT_MAX_BODY = 10 * 1024 * 1024
 DEFAULT_LOGIN_RATE_LIMIT = "10 per 60 second"
 

@@ -14,7 +14,7 @@ PID_DIR_ENV = "RIIR_APP_PID_DIR"
 
 
 def _pid_file(path: str) -> str:
-    from riir_airflow._internal import settings
+    from riir_airflow import core_settings as settings
 
     folder = os.environ.get(PID_DIR_ENV) or os.path.join(settings.airflow_home(), "apps")
     os.makedirs(folder, mode=0o700, exist_ok=True)

@@ -27,7 +27,7 @@ def _conf(text: str | None) -> dict[str, Any]:
 
 
 def cmd_create(args: argparse.Namespace) -> int:
-    from riir_airflow._internal.backfill import plan_backfill
+    from riir_airflow.authoring.backfill import plan_backfill
     from riir_airflow.cli.progress import Progress
     from riir_airflow.exceptions import AirflowException
     from riir_airflow.metastore import api_queries, queries

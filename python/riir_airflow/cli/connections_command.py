@@ -266,7 +266,7 @@ def cmd_test(args: argparse.Namespace) -> int:
     if record is None:
         print("\nConnection not found.\n")
         return 1
-    from riir_airflow._internal.connection import Connection
+    from riir_airflow.authoring.connection import Connection
 
     print("\nTesting...")
     connection = Connection.from_uri(secrets.connection_to_uri(record), conn_id=args.conn_id)

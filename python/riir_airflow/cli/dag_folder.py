@@ -26,7 +26,7 @@ SETTLE_SECONDS = 0.5
 def snapshot(folder: str, safe_mode: bool = True) -> dict[str, str]:
     """Absolute path -> SHA-256 of the content, for every DAG file under `folder` (or `folder` itself)."""
     # Imported here: every command imports this module to build the parser, and most must not load authoring.
-    from riir_airflow._internal.dagbag import list_py_files, might_contain_dag
+    from riir_airflow.dag_processing.loader import list_py_files, might_contain_dag
 
     files: dict[str, str] = {}
     for path in list_py_files(folder, safe_mode):

@@ -14,8 +14,8 @@ from riir_airflow.metastore.records import DagRecord, DagRunRecord
 
 def load_bag(path: str | None) -> Any:
     """A DagBag of a file or folder (default: the configured dags folder)."""
-    from riir_airflow._internal import settings
-    from riir_airflow._internal.dagbag import DagBag
+    from riir_airflow import core_settings as settings
+    from riir_airflow.dag_processing.loader import DagBag
 
     folder = os.path.abspath(path or settings.dags_folder())
     if not os.path.exists(folder):

@@ -160,8 +160,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     import datetime
     import os
 
-    from riir_airflow._internal import settings
-    from riir_airflow._internal.dagbag import DagBag, list_py_files
+    from riir_airflow import core_settings as settings
+    from riir_airflow.dag_processing.loader import DagBag, list_py_files
 
     folder = os.path.abspath(args.subdir or settings.dags_folder())
     rows: list[dict[str, Any]] = []
@@ -512,7 +512,7 @@ def cmd_show_dependencies(args: argparse.Namespace) -> int:
 
 
 def cmd_test(args: argparse.Namespace) -> int:
-    from riir_airflow._internal.notset import NOTSET
+    from riir_airflow.authoring.notset import NOTSET
     from riir_airflow.runtime.local import run_dag_locally
 
     dag = find_dag(args.dag_id, args.dagfile_path or args.subdir)
@@ -549,7 +549,7 @@ def cmd_test(args: argparse.Namespace) -> int:
 
 def cmd_next_execution(args: argparse.Namespace) -> int:
     """Like `airflow dags next-execution`: the data interval start of the next N runs, one per line."""
-    from riir_airflow._internal.timetables import TimeRestriction, next_executions
+    from riir_airflow.schedules.timetables import TimeRestriction, next_executions
 
     dag = find_dag(args.dag_id, args.subdir)
     restriction = TimeRestriction(earliest=dag.start_date, latest=dag.end_date, catchup=dag.catchup)

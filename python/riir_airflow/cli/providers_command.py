@@ -18,7 +18,7 @@ ERROR_IMPORTING_HOOK = "Error when importing hook!"
 
 
 def _manager() -> Any:
-    from riir_airflow._internal.providers_manager import ProvidersManager
+    from riir_airflow.plugins.providers_manager import ProvidersManager
 
     return ProvidersManager()
 

@@ -243,7 +243,7 @@ async def run_demo(dag_id: str, timeout: float = 120.0) -> int:
 
 
 def cmd_standalone(args: argparse.Namespace) -> int:
-    from riir_airflow._internal import settings
+    from riir_airflow import core_settings as settings
     from riir_airflow.cli.broker_command import missing_server_extra
     from riir_airflow.config import conf
     from riir_airflow.metastore.embedded import EmbeddedPostgres, max_connections_for

@@ -38,7 +38,7 @@ def _json_object(text: str | None, flag: str) -> dict[str, Any]:
 
 def cmd_test(args: argparse.Namespace) -> int:
     """Runs one task in this process, ignoring its dependencies (upstream XComs are absent), as Airflow does."""
-    from riir_airflow._internal.notset import NOTSET
+    from riir_airflow.authoring.notset import NOTSET
     from riir_airflow.runtime.local import run_dag_locally
 
     dag = find_dag(args.dag_id, args.subdir)
@@ -222,8 +222,8 @@ def cmd_render(args: argparse.Namespace) -> int:
     """Renders the task's template fields for a run (an existing one, or one at the given logical date)."""
     import textwrap
 
+    from riir_airflow.engine.records import InMemoryRunStore, TaskInstanceRecord
     from riir_airflow.runtime.local import create_test_run
-    from riir_airflow.runtime.records import InMemoryRunStore, TaskInstanceRecord
     from riir_airflow.runtime.task_instance import RuntimeTaskInstance, build_context
 
     dag = find_dag(args.dag_id, args.subdir)

@@ -160,7 +160,7 @@ def load_problems(file: str, import_errors: Mapping[str, str]) -> list[Problem]:
 
 def check_files(files: Iterable[str], values: DeployValues | None) -> tuple[int, list[Problem]]:
     """Loads each file and checks it; returns (number of DAGs loaded, problems)."""
-    from riir_airflow._internal.dagbag import DagBag
+    from riir_airflow.dag_processing.loader import DagBag
 
     # The bag logs each failure with a traceback; here each one is a Problem line instead.
     logging.getLogger("airflow.models.dagbag.DagBag").setLevel(logging.CRITICAL)

@@ -61,11 +61,11 @@ def group_map_index(task: Any, map_index: int) -> int | None:
 
 def planner_for(dag: Any) -> Planner:
     """The Rust planner for a DAG: tasks with their rules and weights, edges, and mapping structure."""
-    from riir_airflow._internal.xcom_arg import XComArg
+    from riir_airflow.authoring.xcom_arg import XComArg
 
     specs: list[dict[str, Any]] = []
     group_deps: dict[str, list[str]] = {}
-    from riir_airflow._internal.trigger_rule import WeightRule
+    from riir_airflow.authoring.trigger_rule import WeightRule
 
     for task in dag.tasks:
         groups = mapped_groups_of(task)

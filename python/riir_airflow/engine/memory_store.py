@@ -10,8 +10,8 @@ from typing import Any
 
 import pendulum
 
+from riir_airflow.engine.records import InMemoryRunStore, TaskInstanceRecord
 from riir_airflow.engine.vocabulary import StateChange, TiSnapshot
-from riir_airflow.runtime.records import InMemoryRunStore, TaskInstanceRecord
 
 
 class MemoryStore:

@@ -8,9 +8,9 @@ from typing import Any
 
 import pendulum
 
+from riir_airflow.engine.records import DagRunRecord, InMemoryRunStore
 from riir_airflow.engine.vocabulary import StateChange, TiSnapshot
 from riir_airflow.metastore import app_queries, queries
-from riir_airflow.runtime.records import DagRunRecord, InMemoryRunStore
 
 
 def run_view(run: Any) -> DagRunRecord:

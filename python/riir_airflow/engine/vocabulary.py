@@ -21,8 +21,10 @@ from typing import Any, ClassVar
 
 import pendulum
 
-from riir_airflow._internal.states import DagRunState, State, TaskInstanceState
 from riir_airflow.metastore.records import StateChange
+from riir_airflow.states import FINISHED_RUN_STATES as FINISHED_RUN_STATES
+from riir_airflow.states import FINISHED_TASK_STATES as FINISHED_TASK_STATES
+from riir_airflow.states import DagRunState, TaskInstanceState
 
 __all__ = [
     "ACTIVE_TASK_STATES",
@@ -52,15 +54,12 @@ __all__ = [
     "to_wire",
 ]
 
-# A task instance in one of these will not change again unless someone clears or marks it.
-FINISHED_TASK_STATES: frozenset[str] = frozenset(str(s) for s in State.finished)
 # Waiting for a moment (retry delay, sensor reschedule) before its next try may start.
 WAITING_TASK_STATES: frozenset[str] = frozenset({"up_for_retry", "up_for_reschedule"})
 # States from which the engine may schedule a try (None: never tried).
 STARTABLE_TASK_STATES: frozenset[str | None] = frozenset({None, "up_for_retry", "up_for_reschedule"})
 # Occupying a slot (pool, max_active_tis_per_dag, max_active_tasks): claimed and not ended yet.
 ACTIVE_TASK_STATES: frozenset[str] = frozenset({"queued", "running"})
-FINISHED_RUN_STATES: frozenset[str] = frozenset({"success", "failed"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +122,7 @@ class TryResult:
     deferral: Deferral | None = None
     trigger: TriggerRun | None = None
     awaiting_input: AwaitingInput | None = None
-    # Asset events a successful try registers (runtime.asset_events.EventToRegister.as_json()).
+    # Asset events a successful try registers (engine.asset_events.EventToRegister.as_json()).
     asset_events: tuple[dict[str, Any], ...] = ()
 
 

@@ -1,9 +1,9 @@
 """Airflow's `airflow.hooks.filesystem`: re-exports only.
 
-Generated from riir_airflow/_internal/import_paths.py; edit the table there, not this file.
+Generated from riir_airflow/import_paths.py; edit the table there, not this file.
 """
 
-from riir_airflow._internal.standard.hooks import FSHook as FSHook
+from riir_airflow.authoring.standard.hooks import FSHook as FSHook
 
 __all__ = [
     "FSHook",

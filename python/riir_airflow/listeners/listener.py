@@ -1,6 +1,6 @@
 """Airflow's `airflow.listeners.listener`: re-exports only.
 
-Generated from riir_airflow/_internal/import_paths.py; edit the table there, not this file.
+Generated from riir_airflow/import_paths.py; edit the table there, not this file.
 """
 
 from riir_airflow.plugins.listeners import ListenerManager as ListenerManager

@@ -20,9 +20,9 @@ from riir_airflow.metastore.records import (
     from_row,
     from_rows,
 )
+from riir_airflow.states import UNFINISHED_TASK_STATES
 
-UNFINISHED_TI_STATES = ("scheduled", "queued", "running", "restarting", "up_for_retry", "up_for_reschedule",
-                        "deferred", "awaiting_input")  # fmt: skip
+UNFINISHED_TI_STATES = tuple(sorted(UNFINISHED_TASK_STATES))
 
 
 def like_pattern(pattern: str) -> list[str]:

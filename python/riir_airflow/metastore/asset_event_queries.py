@@ -1,6 +1,6 @@
 """Asset events that tasks register and read (`outlet_events` / `inlet_events`), with the aliases they came through.
 
-Events arrive as the JSON form of runtime.asset_events.EventToRegister (the metastore layer imports no runtime
+Events arrive as the JSON form of engine.asset_events.EventToRegister (the metastore layer imports no engine
 code): {"name", "uri", "group", "asset_extra", "extra", "aliases", "partition_key"}.
 """
 
@@ -59,7 +59,7 @@ async def select_asset_events(
     ascending: bool = True,
     limit: int | None = None,
 ) -> list[dict[str, Any]]:
-    """The events `inlet_events[...]` asks for, as JSON rows (runtime.asset_events.event_row's shape)."""
+    """The events `inlet_events[...]` asks for, as JSON rows (engine.asset_events.event_row's shape)."""
     conditions: list[str] = []
     args: list[Any] = []
 

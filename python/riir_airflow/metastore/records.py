@@ -14,6 +14,8 @@ from typing import Any, Generic, TypeVar
 
 import asyncpg
 
+from riir_airflow.states import FINISHED_TASK_STATES as FINISHED_TASK_STATES
+
 T = TypeVar("T")
 
 # Airflow's task instance states (airflow.utils.state.TaskInstanceState), None meaning "no status" yet.
@@ -32,7 +34,6 @@ TASK_STATES = (
     "deferred",
     "awaiting_input",
 )
-FINISHED_TASK_STATES = ("success", "failed", "skipped", "upstream_failed", "removed")
 DAG_RUN_STATES = ("queued", "running", "success", "failed")
 RUN_TYPES = ("manual", "scheduled", "backfill", "asset_triggered")
 

@@ -1,23 +1,23 @@
 """Airflow's `airflow.models`: re-exports only.
 
-Generated from riir_airflow/_internal/import_paths.py; edit the table there, not this file.
+Generated from riir_airflow/import_paths.py; edit the table there, not this file.
 """
 
-from riir_airflow._internal.baseoperator import BaseOperator as BaseOperator
-from riir_airflow._internal.connection import Connection as Connection
-from riir_airflow._internal.dag import DAG as DAG
-from riir_airflow._internal.dagbag import DagBag as DagBag
-from riir_airflow._internal.mapped import MappedOperator as MappedOperator
-from riir_airflow._internal.node import MAX_KEY_LENGTH as ID_LEN
-from riir_airflow._internal.operatorlink import BaseOperatorLink as BaseOperatorLink
-from riir_airflow._internal.params import Param as Param
-from riir_airflow._internal.params import ParamsDict as ParamsDict
-from riir_airflow._internal.pool import Pool as Pool
-from riir_airflow._internal.skipmixin import SkipMixin as SkipMixin
-from riir_airflow._internal.variable import Variable as Variable
-from riir_airflow._internal.xcom import BaseXCom as BaseXCom
-from riir_airflow._internal.xcom import XCom as XCom
-from riir_airflow._internal.xcom_arg import XComArg as XComArg
+from riir_airflow.authoring.baseoperator import BaseOperator as BaseOperator
+from riir_airflow.authoring.connection import Connection as Connection
+from riir_airflow.authoring.dag import DAG as DAG
+from riir_airflow.authoring.mapped import MappedOperator as MappedOperator
+from riir_airflow.authoring.node import MAX_KEY_LENGTH as ID_LEN
+from riir_airflow.authoring.operatorlink import BaseOperatorLink as BaseOperatorLink
+from riir_airflow.authoring.params import Param as Param
+from riir_airflow.authoring.params import ParamsDict as ParamsDict
+from riir_airflow.authoring.pool import Pool as Pool
+from riir_airflow.authoring.skipmixin import SkipMixin as SkipMixin
+from riir_airflow.authoring.variable import Variable as Variable
+from riir_airflow.authoring.xcom import BaseXCom as BaseXCom
+from riir_airflow.authoring.xcom import XCom as XCom
+from riir_airflow.authoring.xcom_arg import XComArg as XComArg
+from riir_airflow.dag_processing.loader import DagBag as DagBag
 from riir_airflow.runtime.task_instance import DagRunView as DagRun
 from riir_airflow.runtime.task_instance import RuntimeTaskInstance as TaskInstance
 
@@ -44,6 +44,6 @@ __all__ = [
 
 def __getattr__(name: str) -> object:
     """Airflow names riir-airflow does not provide fail with why, and what to use instead."""
-    from riir_airflow._internal.import_paths import out_of_scope_error
+    from riir_airflow.import_paths import out_of_scope_error
 
     raise out_of_scope_error("models", name)

@@ -1,10 +1,10 @@
 """Airflow's `airflow.models.param`: re-exports only.
 
-Generated from riir_airflow/_internal/import_paths.py; edit the table there, not this file.
+Generated from riir_airflow/import_paths.py; edit the table there, not this file.
 """
 
-from riir_airflow._internal.params import Param as Param
-from riir_airflow._internal.params import ParamsDict as ParamsDict
+from riir_airflow.authoring.params import Param as Param
+from riir_airflow.authoring.params import ParamsDict as ParamsDict
 
 __all__ = [
     "Param",

@@ -1,10 +1,10 @@
 """Airflow's `airflow.operators.branch`: re-exports only.
 
-Generated from riir_airflow/_internal/import_paths.py; edit the table there, not this file.
+Generated from riir_airflow/import_paths.py; edit the table there, not this file.
 """
 
-from riir_airflow._internal.branch import BaseBranchOperator as BaseBranchOperator
-from riir_airflow._internal.skipmixin import BranchMixIn as BranchMixIn
+from riir_airflow.authoring.branch import BaseBranchOperator as BaseBranchOperator
+from riir_airflow.authoring.skipmixin import BranchMixIn as BranchMixIn
 
 __all__ = [
     "BaseBranchOperator",

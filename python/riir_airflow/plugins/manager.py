@@ -240,7 +240,7 @@ def _load_entry_points() -> tuple[list[AirflowPlugin], dict[str, str]]:
 
 @functools.cache
 def _loaded() -> tuple[tuple[AirflowPlugin, ...], dict[str, str]]:
-    from riir_airflow._internal import settings
+    from riir_airflow import core_settings as settings
 
     plugins: list[AirflowPlugin] = []
     errors: dict[str, str] = {}
@@ -291,6 +291,7 @@ def reset() -> None:
     """Forgets the loaded plugins (tests, or a process that changed its plugins folder)."""
     _loaded.cache_clear()
     integrate_macros_plugins.cache_clear()
+    _macro_modules.clear()
     from riir_airflow.plugins import listeners
 
     listeners.get_listener_manager.cache_clear()
@@ -325,18 +326,26 @@ def make_module(name: str, objects: Iterable[Any]) -> types.ModuleType | None:
     return module
 
 
+# Each plugin's macros as one module, by plugin name: `{{ macros.<plugin name>.<macro>() }}`. The authoring macros
+# module looks names up here (its module `__getattr__`), so plugins never import authoring code.
+_macro_modules: dict[str, types.ModuleType] = {}
+
+
 @functools.cache
 def integrate_macros_plugins() -> None:
-    """`{{ macros.<plugin name>.<macro>() }}`: one module per plugin with macros, attached to the macros module."""
-    from riir_airflow._internal import macros
-
+    """Makes one module per plugin with macros, reachable as `macros.<plugin name>` in templates."""
     for plugin in get_plugins():
         if plugin.name is None:
             raise AirflowPluginException("Invalid plugin name")
         module = make_module(f"airflow.sdk.execution_time.macros.{plugin.name}", plugin.macros)
         if module is not None:
             sys.modules[module.__name__] = module
-            setattr(macros, plugin.name, module)
+            _macro_modules[plugin.name] = module
+
+
+def loaded_macro_modules() -> dict[str, types.ModuleType]:
+    """The plugin macro modules made so far (none before the process loaded its plugins)."""
+    return _macro_modules
 
 
 def _describe(attr: str, plugin: AirflowPlugin) -> Any:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from riir_airflow._internal.assets import Asset, AssetAlias, AssetNameRef, AssetUriRef
-from riir_airflow.runtime.asset_events import AssetResolver
+from riir_airflow.engine.asset_events import AssetResolver
+from riir_airflow.schedules.assets import Asset, AssetAlias, AssetNameRef, AssetUriRef
 
 
 class AssetStateStoreAccessor:

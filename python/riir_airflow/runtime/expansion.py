@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from riir_airflow._internal import settings
+from riir_airflow import core_settings as settings
 from riir_airflow.engine.engine import mapped_groups_of
-from riir_airflow.runtime.records import TaskInstanceRecord
+from riir_airflow.engine.records import TaskInstanceRecord
 from riir_airflow.runtime.task_instance import RuntimeTaskInstance
 
 

@@ -15,13 +15,13 @@ from typing import Any
 
 import pendulum
 
-from riir_airflow._internal.notset import NOTSET, ArgNotSet
+from riir_airflow.authoring.notset import NOTSET, ArgNotSet
 from riir_airflow.engine.engine import RunEngine, group_map_index, next_retry_datetime, run_sync
 from riir_airflow.engine.memory_store import MemoryStore
+from riir_airflow.engine.records import DagRunRecord, InMemoryRunStore, TaskInstanceRecord
 from riir_airflow.engine.vocabulary import FINISHED_TASK_STATES
 from riir_airflow.plugins.listeners import notify
 from riir_airflow.runtime.expansion import expansion_length
-from riir_airflow.runtime.records import DagRunRecord, InMemoryRunStore, TaskInstanceRecord
 from riir_airflow.runtime.task_instance import RuntimeTaskInstance, build_context
 from riir_airflow.runtime.task_runner import TryOutcome, run_callable, run_try
 from riir_airflow.runtime.triggers import first_event

@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from riir_airflow._core import read_stored_manifest, snapshot_directory, stored_manifest_diff
-from riir_airflow._internal.dir_asset import DirAsset
-from riir_airflow.runtime.asset_events import EventToRegister
+from riir_airflow.authoring.dir_asset import DirAsset
+from riir_airflow.engine.asset_events import EventToRegister
 
 # Keys of the asset event extra a directory asset's event carries.
 MANIFEST_KEY = "riir_manifest"
@@ -195,7 +195,7 @@ def apply_dir_assets(outlets: Iterable[Any], events: list[EventToRegister]) -> l
 def diff_since_last_consumed(asset: DirAsset) -> ManifestDiff:
     """In a task of a DAG that consumes `asset`: the files added, modified and removed since this DAG's previous
     run consumed it (everything, the first time). The same run asking again gets the same answer."""
-    from riir_airflow.runtime.context import get_current_context
+    from riir_airflow.authoring.current_context import get_current_context
 
     context = get_current_context()
     return default_store().diff_for_run(context["dag"].dag_id, context["run_id"], asset)

@@ -8,15 +8,15 @@ from collections.abc import Iterable, Iterator, Sequence
 from itertools import product
 from typing import Any
 
-from riir_airflow._internal import macros as macros_module
-from riir_airflow._internal.connection import Connection
-from riir_airflow._internal.notset import NOTSET, is_arg_set
-from riir_airflow._internal.params import ParamsDict
-from riir_airflow._internal.variable import Variable
+from riir_airflow.authoring import macros as macros_module
+from riir_airflow.authoring.connection import Connection
+from riir_airflow.authoring.notset import NOTSET, is_arg_set
+from riir_airflow.authoring.params import ParamsDict
+from riir_airflow.authoring.variable import Variable
+from riir_airflow.engine.asset_events import InletEventsAccessors, OutletEventAccessors, dag_asset_resolver
+from riir_airflow.engine.records import XCOM_RETURN_KEY, DagRunRecord, RunStore, TaskInstanceRecord
 from riir_airflow.exceptions import AirflowNotFoundException
-from riir_airflow.runtime.asset_events import InletEventsAccessors, OutletEventAccessors, dag_asset_resolver
 from riir_airflow.runtime.asset_state import AssetStateStoreAccessors, has_asset_state
-from riir_airflow.runtime.records import XCOM_RETURN_KEY, DagRunRecord, RunStore, TaskInstanceRecord
 
 
 class DagRunView:
@@ -30,7 +30,7 @@ class DagRunView:
 
     @property
     def run_type(self) -> Any:
-        from riir_airflow._internal.states import DagRunType
+        from riir_airflow.states import DagRunType
 
         try:
             return DagRunType(self._run.run_type)
@@ -204,7 +204,7 @@ class LazyXComSequence(Sequence[Any]):
 
 
 def _in_mapped_group(task: Any) -> bool:
-    from riir_airflow._internal.taskgroup import MappedTaskGroup
+    from riir_airflow.authoring.taskgroup import MappedTaskGroup
 
     group = getattr(task, "task_group", None)
     while group is not None:
@@ -215,7 +215,7 @@ def _in_mapped_group(task: Any) -> bool:
 
 
 def _same_mapped_group(producer: Any, consumer: Any) -> bool:
-    from riir_airflow._internal.taskgroup import MappedTaskGroup
+    from riir_airflow.authoring.taskgroup import MappedTaskGroup
 
     group = getattr(producer, "task_group", None)
     while group is not None:

@@ -20,7 +20,9 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from riir_airflow._internal.states import TaskInstanceState
+from riir_airflow.authoring.current_context import context_to_airflow_vars, current_context
+from riir_airflow.engine.asset_events import EventToRegister, dag_asset_resolver, events_to_register
+from riir_airflow.engine.records import XCOM_RETURN_KEY, RunStore, TaskInstanceRecord
 from riir_airflow.exceptions import (
     AirflowException,
     AirflowFailException,
@@ -38,11 +40,9 @@ from riir_airflow.exceptions import (
     XComForMappingNotPushed,
 )
 from riir_airflow.plugins.listeners import notify
-from riir_airflow.runtime.asset_events import EventToRegister, dag_asset_resolver, events_to_register
-from riir_airflow.runtime.context import context_to_airflow_vars, current_context
-from riir_airflow.runtime.records import XCOM_RETURN_KEY, RunStore, TaskInstanceRecord
 from riir_airflow.runtime.rendered import serialize_rendered_fields
 from riir_airflow.runtime.task_instance import RuntimeTaskInstance, build_context
+from riir_airflow.states import TaskInstanceState
 
 log = logging.getLogger("airflow.task")
 
@@ -135,7 +135,7 @@ def _has_mapped_dependants(task: Any) -> bool:
 
 def _mapping_sources(dag: Any) -> frozenset[str]:
     """Ids of tasks whose output some mapped task or mapped task group expands over."""
-    from riir_airflow._internal.xcom_arg import XComArg
+    from riir_airflow.authoring.xcom_arg import XComArg
 
     found: set[str] = set()
     for down in dag.tasks:
@@ -178,7 +178,7 @@ def _push_xcom_if_needed(result: Any, task: Any, ti: RuntimeTaskInstance, store:
 
 def _execute(task: Any, context: dict[str, Any], next_method: str | None, next_kwargs: dict[str, Any] | None) -> Any:
     os.environ.update(context_to_airflow_vars(context, in_env_var_format=True))
-    from riir_airflow._internal.baseoperator import BaseOperator
+    from riir_airflow.authoring.baseoperator import BaseOperator
 
     if task._pre_execute_hook is not None:
         run_callable(task._pre_execute_hook, context)

@@ -1,10 +1,8 @@
 """Airflow's `airflow.sdk.exceptions`: re-exports only.
 
-Generated from riir_airflow/_internal/import_paths.py; edit the table there, not this file.
+Generated from riir_airflow/import_paths.py; edit the table there, not this file.
 """
 
-from riir_airflow._internal.sdk_exceptions import ErrorType as ErrorType
-from riir_airflow._internal.sdk_exceptions import RemovedInAirflow4Warning as RemovedInAirflow4Warning
 from riir_airflow.exceptions import AirflowBadRequest as AirflowBadRequest
 from riir_airflow.exceptions import AirflowConfigException as AirflowConfigException
 from riir_airflow.exceptions import AirflowDagCycleException as AirflowDagCycleException
@@ -26,9 +24,11 @@ from riir_airflow.exceptions import AirflowTimetableInvalid as AirflowTimetableI
 from riir_airflow.exceptions import DagRunTriggerException as DagRunTriggerException
 from riir_airflow.exceptions import DownstreamTasksSkipped as DownstreamTasksSkipped
 from riir_airflow.exceptions import DuplicateTaskIdFound as DuplicateTaskIdFound
+from riir_airflow.exceptions import ErrorType as ErrorType
 from riir_airflow.exceptions import FailFastDagInvalidTriggerRule as FailFastDagInvalidTriggerRule
 from riir_airflow.exceptions import NodeNotFound as NodeNotFound
 from riir_airflow.exceptions import ParamValidationError as ParamValidationError
+from riir_airflow.exceptions import RemovedInAirflow4Warning as RemovedInAirflow4Warning
 from riir_airflow.exceptions import TaskAlreadyInTaskGroup as TaskAlreadyInTaskGroup
 from riir_airflow.exceptions import TaskAlreadyRunningError as TaskAlreadyRunningError
 from riir_airflow.exceptions import TaskAwaitingInput as TaskAwaitingInput

@@ -1,15 +1,15 @@
 """Airflow's `airflow.sdk.lineage`: re-exports only.
 
-Generated from riir_airflow/_internal/import_paths.py; edit the table there, not this file.
+Generated from riir_airflow/import_paths.py; edit the table there, not this file.
 """
 
-from riir_airflow._internal.lineage import AssetLineageInfo as AssetLineageInfo
-from riir_airflow._internal.lineage import ExtraLineageInfo as ExtraLineageInfo
-from riir_airflow._internal.lineage import HookLineage as HookLineage
-from riir_airflow._internal.lineage import HookLineageCollector as HookLineageCollector
-from riir_airflow._internal.lineage import HookLineageReader as HookLineageReader
-from riir_airflow._internal.lineage import NoOpCollector as NoOpCollector
-from riir_airflow._internal.lineage import get_hook_lineage_collector as get_hook_lineage_collector
+from riir_airflow.authoring.lineage import AssetLineageInfo as AssetLineageInfo
+from riir_airflow.authoring.lineage import ExtraLineageInfo as ExtraLineageInfo
+from riir_airflow.authoring.lineage import HookLineage as HookLineage
+from riir_airflow.authoring.lineage import HookLineageCollector as HookLineageCollector
+from riir_airflow.authoring.lineage import HookLineageReader as HookLineageReader
+from riir_airflow.authoring.lineage import NoOpCollector as NoOpCollector
+from riir_airflow.authoring.lineage import get_hook_lineage_collector as get_hook_lineage_collector
 
 __all__ = [
     "AssetLineageInfo",

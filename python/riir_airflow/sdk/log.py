@@ -1,10 +1,10 @@
 """Airflow's `airflow.sdk.log`: re-exports only.
 
-Generated from riir_airflow/_internal/import_paths.py; edit the table there, not this file.
+Generated from riir_airflow/import_paths.py; edit the table there, not this file.
 """
 
-from riir_airflow._internal.secrets_masker import mask_secret as mask_secret
-from riir_airflow._internal.secrets_masker import redact as redact
+from riir_airflow.authoring.secrets_masker import mask_secret as mask_secret
+from riir_airflow.authoring.secrets_masker import redact as redact
 
 __all__ = [
     "mask_secret",

@@ -1,10 +1,10 @@
 """Airflow's `airflow.sensors.date_time`: re-exports only.
 
-Generated from riir_airflow/_internal/import_paths.py; edit the table there, not this file.
+Generated from riir_airflow/import_paths.py; edit the table there, not this file.
 """
 
-from riir_airflow._internal.standard.sensors import DateTimeSensor as DateTimeSensor
-from riir_airflow._internal.standard.sensors import DateTimeSensorAsync as DateTimeSensorAsync
+from riir_airflow.authoring.standard.sensors import DateTimeSensor as DateTimeSensor
+from riir_airflow.authoring.standard.sensors import DateTimeSensorAsync as DateTimeSensorAsync
 
 __all__ = [
     "DateTimeSensor",

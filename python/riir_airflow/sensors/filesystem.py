@@ -1,9 +1,9 @@
 """Airflow's `airflow.sensors.filesystem`: re-exports only.
 
-Generated from riir_airflow/_internal/import_paths.py; edit the table there, not this file.
+Generated from riir_airflow/import_paths.py; edit the table there, not this file.
 """
 
-from riir_airflow._internal.standard.sensors import FileSensor as FileSensor
+from riir_airflow.authoring.standard.sensors import FileSensor as FileSensor
 
 __all__ = [
     "FileSensor",

@@ -1,9 +1,9 @@
 """Airflow's `airflow.task.trigger_rule`: re-exports only.
 
-Generated from riir_airflow/_internal/import_paths.py; edit the table there, not this file.
+Generated from riir_airflow/import_paths.py; edit the table there, not this file.
 """
 
-from riir_airflow._internal.trigger_rule import TriggerRule as TriggerRule
+from riir_airflow.authoring.trigger_rule import TriggerRule as TriggerRule
 
 __all__ = [
     "TriggerRule",

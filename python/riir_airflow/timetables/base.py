@@ -1,14 +1,14 @@
 """Airflow's `airflow.timetables.base`: re-exports only.
 
-Generated from riir_airflow/_internal/import_paths.py; edit the table there, not this file.
+Generated from riir_airflow/import_paths.py; edit the table there, not this file.
 """
 
-from riir_airflow._internal.partition_timetables import PartitionMapperInfo as PartitionMapperInfo
-from riir_airflow._internal.partition_timetables import compute_rollup_fingerprint as compute_rollup_fingerprint
-from riir_airflow._internal.timetables import DagRunInfo as DagRunInfo
-from riir_airflow._internal.timetables import DataInterval as DataInterval
-from riir_airflow._internal.timetables import TimeRestriction as TimeRestriction
-from riir_airflow._internal.timetables import Timetable as Timetable
+from riir_airflow.schedules.partition_timetables import PartitionMapperInfo as PartitionMapperInfo
+from riir_airflow.schedules.partition_timetables import compute_rollup_fingerprint as compute_rollup_fingerprint
+from riir_airflow.schedules.timetables import DagRunInfo as DagRunInfo
+from riir_airflow.schedules.timetables import DataInterval as DataInterval
+from riir_airflow.schedules.timetables import TimeRestriction as TimeRestriction
+from riir_airflow.schedules.timetables import Timetable as Timetable
 
 __all__ = [
     "DagRunInfo",

@@ -1,10 +1,10 @@
 """Airflow's `airflow.timetables.interval`: re-exports only.
 
-Generated from riir_airflow/_internal/import_paths.py; edit the table there, not this file.
+Generated from riir_airflow/import_paths.py; edit the table there, not this file.
 """
 
-from riir_airflow._internal.timetables import CronDataIntervalTimetable as CronDataIntervalTimetable
-from riir_airflow._internal.timetables import DeltaDataIntervalTimetable as DeltaDataIntervalTimetable
+from riir_airflow.schedules.timetables import CronDataIntervalTimetable as CronDataIntervalTimetable
+from riir_airflow.schedules.timetables import DeltaDataIntervalTimetable as DeltaDataIntervalTimetable
 
 __all__ = [
     "CronDataIntervalTimetable",

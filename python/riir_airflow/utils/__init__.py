@@ -1,4 +1,4 @@
 """Airflow's `airflow.utils` package (riir_airflow mirror).
 
-Generated from riir_airflow/_internal/import_paths.py; edit the table there, not this file.
+Generated from riir_airflow/import_paths.py; edit the table there, not this file.
 """

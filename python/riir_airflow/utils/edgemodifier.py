@@ -1,9 +1,9 @@
 """Airflow's `airflow.utils.edgemodifier`: re-exports only.
 
-Generated from riir_airflow/_internal/import_paths.py; edit the table there, not this file.
+Generated from riir_airflow/import_paths.py; edit the table there, not this file.
 """
 
-from riir_airflow._internal.edges import Label as Label
+from riir_airflow.authoring.edges import Label as Label
 
 __all__ = [
     "Label",

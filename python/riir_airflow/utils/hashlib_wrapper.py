@@ -1,9 +1,9 @@
 """Airflow's `airflow.utils.hashlib_wrapper`: re-exports only.
 
-Generated from riir_airflow/_internal/import_paths.py; edit the table there, not this file.
+Generated from riir_airflow/import_paths.py; edit the table there, not this file.
 """
 
-from riir_airflow._internal.airflow_utils import md5 as md5
+from riir_airflow.authoring.airflow_utils import md5 as md5
 
 __all__ = [
     "md5",

@@ -1,11 +1,11 @@
 """Airflow's `airflow.utils.operator_helpers`: re-exports only.
 
-Generated from riir_airflow/_internal/import_paths.py; edit the table there, not this file.
+Generated from riir_airflow/import_paths.py; edit the table there, not this file.
 """
 
-from riir_airflow._internal.sdk_helpers import KeywordParameters as KeywordParameters
-from riir_airflow._internal.sdk_helpers import make_kwargs_callable as make_kwargs_callable
-from riir_airflow._internal.standard.python import determine_kwargs as determine_kwargs
+from riir_airflow.authoring.sdk_helpers import KeywordParameters as KeywordParameters
+from riir_airflow.authoring.sdk_helpers import make_kwargs_callable as make_kwargs_callable
+from riir_airflow.authoring.standard.python import determine_kwargs as determine_kwargs
 
 __all__ = [
     "KeywordParameters",

@@ -1,8 +1,8 @@
 """Airflow's `airflow.utils.setup_teardown`: not available in riir-airflow (see the message below).
 
-Generated from riir_airflow/_internal/import_paths.py; edit the table there, not this file.
+Generated from riir_airflow/import_paths.py; edit the table there, not this file.
 """
 
-from riir_airflow._internal.import_paths import unavailable_module_error
+from riir_airflow.import_paths import unavailable_module_error
 
 raise unavailable_module_error("utils.setup_teardown")

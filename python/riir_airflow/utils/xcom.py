@@ -1,9 +1,9 @@
 """Airflow's `airflow.utils.xcom`: re-exports only.
 
-Generated from riir_airflow/_internal/import_paths.py; edit the table there, not this file.
+Generated from riir_airflow/import_paths.py; edit the table there, not this file.
 """
 
-from riir_airflow._internal.xcom_arg import XCOM_RETURN_KEY as XCOM_RETURN_KEY
+from riir_airflow.authoring.xcom_arg import XCOM_RETURN_KEY as XCOM_RETURN_KEY
 
 __all__ = [
     "XCOM_RETURN_KEY",

@@ -21,6 +21,9 @@ from riir_airflow.metastore.records import (
     TaskInstanceRecord,
 )
 
+# Where the REST API is mounted (Airflow 3's public API).
+API_PREFIX = "/api/v2"
+
 DATE_RANGE_OPS = {"gte": ">=", "gt": ">", "lte": "<=", "lt": "<"}
 
 

@@ -12,7 +12,6 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException
 
 from riir_airflow import _core
-from riir_airflow._internal.timetables import BUILTIN_TIMETABLES, from_us, to_us
 from riir_airflow.broker import views
 from riir_airflow.broker.auth import Role
 from riir_airflow.broker.deps import CurrentUser, Page, Pool, requires
@@ -26,6 +25,7 @@ from riir_airflow.exceptions import AirflowException, DagRunAlreadyExists
 from riir_airflow.metastore import api_queries as aq
 from riir_airflow.metastore import queries as q
 from riir_airflow.metastore.queries import Db
+from riir_airflow.schedules.timetables import BUILTIN_TIMETABLES, from_us, to_us
 
 router = APIRouter(dependencies=[Depends(requires(Role.VIEWER, Role.USER))], tags=["Backfill"])
 

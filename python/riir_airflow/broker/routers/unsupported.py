@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from riir_airflow.broker.app import API_PREFIX
 from riir_airflow.broker.deps import current_user
+from riir_airflow.broker.routers._common import API_PREFIX
 
 # (method, path) of Airflow 3.3.2's public operations that riir-airflow's broker does not serve.
 UNSUPPORTED = [

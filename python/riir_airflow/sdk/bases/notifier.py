@@ -1,9 +1,9 @@
 """Airflow's `airflow.sdk.bases.notifier`: re-exports only.
 
-Generated from riir_airflow/_internal/import_paths.py; edit the table there, not this file.
+Generated from riir_airflow/import_paths.py; edit the table there, not this file.
 """
 
-from riir_airflow._internal.notifier import BaseNotifier as BaseNotifier
+from riir_airflow.authoring.notifier import BaseNotifier as BaseNotifier
 
 __all__ = [
     "BaseNotifier",

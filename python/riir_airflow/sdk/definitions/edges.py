@@ -1,10 +1,10 @@
 """Airflow's `airflow.sdk.definitions.edges`: re-exports only.
 
-Generated from riir_airflow/_internal/import_paths.py; edit the table there, not this file.
+Generated from riir_airflow/import_paths.py; edit the table there, not this file.
 """
 
-from riir_airflow._internal.edges import EdgeModifier as EdgeModifier
-from riir_airflow._internal.edges import Label as Label
+from riir_airflow.authoring.edges import EdgeModifier as EdgeModifier
+from riir_airflow.authoring.edges import Label as Label
 
 __all__ = [
     "EdgeModifier",

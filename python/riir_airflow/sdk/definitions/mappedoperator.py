@@ -1,9 +1,9 @@
 """Airflow's `airflow.sdk.definitions.mappedoperator`: re-exports only.
 
-Generated from riir_airflow/_internal/import_paths.py; edit the table there, not this file.
+Generated from riir_airflow/import_paths.py; edit the table there, not this file.
 """
 
-from riir_airflow._internal.mapped import MappedOperator as MappedOperator
+from riir_airflow.authoring.mapped import MappedOperator as MappedOperator
 
 __all__ = [
     "MappedOperator",

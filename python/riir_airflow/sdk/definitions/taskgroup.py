@@ -1,11 +1,11 @@
 """Airflow's `airflow.sdk.definitions.taskgroup`: re-exports only.
 
-Generated from riir_airflow/_internal/import_paths.py; edit the table there, not this file.
+Generated from riir_airflow/import_paths.py; edit the table there, not this file.
 """
 
-from riir_airflow._internal.taskgroup import MappedTaskGroup as MappedTaskGroup
-from riir_airflow._internal.taskgroup import TaskGroup as TaskGroup
-from riir_airflow._internal.taskgroup import task_group as task_group
+from riir_airflow.authoring.taskgroup import MappedTaskGroup as MappedTaskGroup
+from riir_airflow.authoring.taskgroup import TaskGroup as TaskGroup
+from riir_airflow.authoring.taskgroup import task_group as task_group
 
 __all__ = [
     "MappedTaskGroup",

@@ -1,10 +1,10 @@
 """Airflow's `airflow.sdk.io.store`: re-exports only.
 
-Generated from riir_airflow/_internal/import_paths.py; edit the table there, not this file.
+Generated from riir_airflow/import_paths.py; edit the table there, not this file.
 """
 
-from riir_airflow._internal.object_storage import ObjectStore as ObjectStore
-from riir_airflow._internal.object_storage import attach as attach
+from riir_airflow.authoring.object_storage import ObjectStore as ObjectStore
+from riir_airflow.authoring.object_storage import attach as attach
 
 __all__ = [
     "ObjectStore",

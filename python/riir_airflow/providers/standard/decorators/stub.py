@@ -1,9 +1,9 @@
 """Airflow's `airflow.providers.standard.decorators.stub`: re-exports only.
 
-Generated from riir_airflow/_internal/import_paths.py; edit the table there, not this file.
+Generated from riir_airflow/import_paths.py; edit the table there, not this file.
 """
 
-from riir_airflow._internal.standard.decorators import stub as stub
+from riir_airflow.authoring.standard.decorators import stub as stub
 
 __all__ = [
     "stub",

@@ -1,9 +1,9 @@
 """Airflow's `airflow.providers.standard.operators.datetime`: re-exports only.
 
-Generated from riir_airflow/_internal/import_paths.py; edit the table there, not this file.
+Generated from riir_airflow/import_paths.py; edit the table there, not this file.
 """
 
-from riir_airflow._internal.standard.datetime_branch import BranchDateTimeOperator as BranchDateTimeOperator
+from riir_airflow.authoring.standard.datetime_branch import BranchDateTimeOperator as BranchDateTimeOperator
 
 __all__ = [
     "BranchDateTimeOperator",

@@ -1,9 +1,9 @@
 """Airflow's `airflow.providers.standard.operators.empty`: re-exports only.
 
-Generated from riir_airflow/_internal/import_paths.py; edit the table there, not this file.
+Generated from riir_airflow/import_paths.py; edit the table there, not this file.
 """
 
-from riir_airflow._internal.standard.empty import EmptyOperator as EmptyOperator
+from riir_airflow.authoring.standard.empty import EmptyOperator as EmptyOperator
 
 __all__ = [
     "EmptyOperator",

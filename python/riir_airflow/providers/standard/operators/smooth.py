@@ -1,9 +1,9 @@
 """Airflow's `airflow.providers.standard.operators.smooth`: re-exports only.
 
-Generated from riir_airflow/_internal/import_paths.py; edit the table there, not this file.
+Generated from riir_airflow/import_paths.py; edit the table there, not this file.
 """
 
-from riir_airflow._internal.standard.smooth import SmoothOperator as SmoothOperator
+from riir_airflow.authoring.standard.smooth import SmoothOperator as SmoothOperator
 
 __all__ = [
     "SmoothOperator",

@@ -1,9 +1,9 @@
 """Airflow's `airflow.providers.standard.operators.trigger_dagrun`: re-exports only.
 
-Generated from riir_airflow/_internal/import_paths.py; edit the table there, not this file.
+Generated from riir_airflow/import_paths.py; edit the table there, not this file.
 """
 
-from riir_airflow._internal.standard.trigger_dagrun import TriggerDagRunOperator as TriggerDagRunOperator
+from riir_airflow.authoring.standard.trigger_dagrun import TriggerDagRunOperator as TriggerDagRunOperator
 
 __all__ = [
     "TriggerDagRunOperator",

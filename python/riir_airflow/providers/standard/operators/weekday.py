@@ -1,9 +1,9 @@
 """Airflow's `airflow.providers.standard.operators.weekday`: re-exports only.
 
-Generated from riir_airflow/_internal/import_paths.py; edit the table there, not this file.
+Generated from riir_airflow/import_paths.py; edit the table there, not this file.
 """
 
-from riir_airflow._internal.standard.weekday import BranchDayOfWeekOperator as BranchDayOfWeekOperator
+from riir_airflow.authoring.standard.weekday import BranchDayOfWeekOperator as BranchDayOfWeekOperator
 
 __all__ = [
     "BranchDayOfWeekOperator",

@@ -1,9 +1,9 @@
 """Airflow's `airflow.providers.standard.sensors.bash`: re-exports only.
 
-Generated from riir_airflow/_internal/import_paths.py; edit the table there, not this file.
+Generated from riir_airflow/import_paths.py; edit the table there, not this file.
 """
 
-from riir_airflow._internal.standard.sensors import BashSensor as BashSensor
+from riir_airflow.authoring.standard.sensors import BashSensor as BashSensor
 
 __all__ = [
     "BashSensor",

@@ -1,10 +1,10 @@
 """Airflow's `airflow.providers.standard.sensors.time`: re-exports only.
 
-Generated from riir_airflow/_internal/import_paths.py; edit the table there, not this file.
+Generated from riir_airflow/import_paths.py; edit the table there, not this file.
 """
 
-from riir_airflow._internal.standard.sensors import TimeSensor as TimeSensor
-from riir_airflow._internal.standard.sensors import TimeSensorAsync as TimeSensorAsync
+from riir_airflow.authoring.standard.sensors import TimeSensor as TimeSensor
+from riir_airflow.authoring.standard.sensors import TimeSensorAsync as TimeSensorAsync
 
 __all__ = [
     "TimeSensor",

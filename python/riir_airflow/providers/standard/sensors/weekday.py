@@ -1,9 +1,9 @@
 """Airflow's `airflow.providers.standard.sensors.weekday`: re-exports only.
 
-Generated from riir_airflow/_internal/import_paths.py; edit the table there, not this file.
+Generated from riir_airflow/import_paths.py; edit the table there, not this file.
 """
 
-from riir_airflow._internal.standard.sensors import DayOfWeekSensor as DayOfWeekSensor
+from riir_airflow.authoring.standard.sensors import DayOfWeekSensor as DayOfWeekSensor
 
 __all__ = [
     "DayOfWeekSensor",

@@ -1,11 +1,11 @@
 """Airflow's `airflow.providers.standard.triggers.file`: re-exports only.
 
-Generated from riir_airflow/_internal/import_paths.py; edit the table there, not this file.
+Generated from riir_airflow/import_paths.py; edit the table there, not this file.
 """
 
-from riir_airflow._internal.standard.triggers import DirectoryFileDeleteTrigger as DirectoryFileDeleteTrigger
-from riir_airflow._internal.standard.triggers import FileDeleteTrigger as FileDeleteTrigger
-from riir_airflow._internal.standard.triggers import FileTrigger as FileTrigger
+from riir_airflow.authoring.standard.triggers import DirectoryFileDeleteTrigger as DirectoryFileDeleteTrigger
+from riir_airflow.authoring.standard.triggers import FileDeleteTrigger as FileDeleteTrigger
+from riir_airflow.authoring.standard.triggers import FileTrigger as FileTrigger
 
 __all__ = [
     "DirectoryFileDeleteTrigger",

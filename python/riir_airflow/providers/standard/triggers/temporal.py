@@ -1,10 +1,10 @@
 """Airflow's `airflow.providers.standard.triggers.temporal`: re-exports only.
 
-Generated from riir_airflow/_internal/import_paths.py; edit the table there, not this file.
+Generated from riir_airflow/import_paths.py; edit the table there, not this file.
 """
 
-from riir_airflow._internal.standard.triggers import DateTimeTrigger as DateTimeTrigger
-from riir_airflow._internal.standard.triggers import TimeDeltaTrigger as TimeDeltaTrigger
+from riir_airflow.authoring.standard.triggers import DateTimeTrigger as DateTimeTrigger
+from riir_airflow.authoring.standard.triggers import TimeDeltaTrigger as TimeDeltaTrigger
 
 __all__ = [
     "DateTimeTrigger",

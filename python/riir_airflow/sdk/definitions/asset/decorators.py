@@ -1,11 +1,11 @@
 """Airflow's `airflow.sdk.definitions.asset.decorators`: re-exports only.
 
-Generated from riir_airflow/_internal/import_paths.py; edit the table there, not this file.
+Generated from riir_airflow/import_paths.py; edit the table there, not this file.
 """
 
-from riir_airflow._internal.asset_decorator import AssetDefinition as AssetDefinition
-from riir_airflow._internal.asset_decorator import MultiAssetDefinition as MultiAssetDefinition
-from riir_airflow._internal.asset_decorator import asset as asset
+from riir_airflow.authoring.asset_decorator import AssetDefinition as AssetDefinition
+from riir_airflow.authoring.asset_decorator import MultiAssetDefinition as MultiAssetDefinition
+from riir_airflow.authoring.asset_decorator import asset as asset
 
 __all__ = [
     "AssetDefinition",

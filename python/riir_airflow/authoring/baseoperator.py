@@ -1,0 +1,605 @@
+"""BaseOperator: the constructor every task shares, default_args merging, and chain helpers.
+
+A metaclass wraps each operator class's `__init__` (as Airflow's does) so that the DAG and task group come from the
+surrounding `with` blocks, `default_args` fill unspecified keyword arguments, params are merged, and XComArgs passed
+as template field values become upstream dependencies.
+"""
+
+from __future__ import annotations
+
+import abc
+import collections.abc
+import copy
+import functools
+import inspect
+import itertools
+import logging
+import warnings
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from riir_airflow.authoring.context_stack import DagContext, TaskGroupContext
+from riir_airflow.authoring.node import DependencyMixin, TaskNode, validate_key
+from riir_airflow.authoring.params import ParamsDict
+from riir_airflow.authoring.setup_teardown import SetupTeardownScope
+from riir_airflow.authoring.trigger_rule import TriggerRule, WeightRule
+from riir_airflow.exceptions import TaskDeferred
+
+if TYPE_CHECKING:
+    from riir_airflow.authoring.dag import DAG
+    from riir_airflow.authoring.mapped import OperatorPartial
+    from riir_airflow.authoring.taskgroup import TaskGroup
+
+# Airflow's defaults for operator arguments ([operators] default_owner, [core] default_task_retries, ...).
+DEFAULT_OWNER = "airflow"
+DEFAULT_POOL_NAME = "default_pool"
+DEFAULT_QUEUE = "default"
+DEFAULT_RETRIES = 0
+DEFAULT_RETRY_DELAY = timedelta(seconds=300)
+MAX_RETRY_DELAY = timedelta(seconds=86400)
+DEFAULT_PRIORITY_WEIGHT = 1
+DB_SAFE_MINIMUM = -2147483648
+DB_SAFE_MAXIMUM = 2147483647
+
+# Types checked after construction, with Airflow's message.
+ARGS_EXPECTED_TYPES: dict[str, type | tuple[type, ...]] = {
+    "task_id": str,
+    "email": (str, Sequence),
+    "email_on_retry": bool,
+    "email_on_failure": bool,
+    "retries": int,
+    "retry_exponential_backoff": (int, float),
+    "depends_on_past": bool,
+    "ignore_first_depends_on_past": bool,
+    "wait_for_past_depends_before_skipping": bool,
+    "wait_for_downstream": bool,
+    "priority_weight": int,
+    "queue": str,
+    "pool": str,
+    "pool_slots": int,
+    "trigger_rule": str,
+    "run_as_user": str,
+    "map_index_template": str,
+    "max_active_tis_per_dag": int,
+    "max_active_tis_per_dagrun": int,
+    "executor": str,
+    "do_xcom_push": bool,
+    "multiple_outputs": bool,
+    "doc": str,
+    "doc_md": str,
+    "doc_json": str,
+    "doc_yaml": str,
+    "doc_rst": str,
+    "task_display_name": str,
+    "logger_name": str,
+    "allow_nested_operators": bool,
+}
+
+
+def is_operator(obj: Any) -> bool:
+    """True for tasks: plain operators and mapped operators."""
+    from riir_airflow.authoring.mapped import MappedOperator
+
+    return isinstance(obj, (BaseOperator, MappedOperator))
+
+
+def collect_callbacks(value: Any) -> list[Any]:
+    """A callback argument (None, one callable, or a collection) as a list."""
+    if value is None:
+        return []
+    if isinstance(value, collections.abc.Collection) and not isinstance(value, (str, dict)):
+        return list(value)
+    return [value]
+
+
+def parse_retry_delay(value: timedelta | float | int) -> timedelta:
+    return value if isinstance(value, timedelta) else timedelta(seconds=value)
+
+
+def merged_defaults(
+    dag: DAG | None, task_group: TaskGroup | None, task_params: Any, task_default_args: Any
+) -> tuple[dict[str, Any], ParamsDict]:
+    """default_args of the DAG, then of the enclosing groups, then of the task; params merged the same way."""
+    if dag is None:
+        args: dict[str, Any] = {}
+        params = ParamsDict()
+    else:
+        args = copy.copy(dag.default_args)
+        params = copy.deepcopy(dag.params)
+        params.fill_missing_source("dag")
+        if task_group is not None and task_group.default_args:
+            if not isinstance(task_group.default_args, collections.abc.Mapping):
+                raise TypeError("default_args must be a mapping")
+            args.update(task_group.default_args)
+    if task_params:
+        if not isinstance(task_params, collections.abc.Mapping):
+            raise TypeError(f"params must be a mapping, got {type(task_params)}")
+        own = ParamsDict(task_params)
+        own.fill_missing_source("task")
+        params.update(own)
+    if task_default_args:
+        if not isinstance(task_default_args, collections.abc.Mapping):
+            raise TypeError(f"default_args must be a mapping, got {type(task_default_args)}")
+        args.update(task_default_args)
+        from_default_args = ParamsDict(task_default_args.get("params") or {})
+        if from_default_args:
+            params.update(from_default_args)
+    return args, params
+
+
+class BaseOperatorMeta(abc.ABCMeta):
+    """Wraps every `__init__` an operator class defines with the default-arguments logic."""
+
+    def __new__(mcs, name: str, bases: tuple[type, ...], namespace: dict[str, Any], **kwargs: Any) -> Any:
+        cls = super().__new__(mcs, name, bases, namespace, **kwargs)
+        parent_init = cls.mro()[1].__init__  # type: ignore[misc]
+        if cls.__init__ is not parent_init:  # type: ignore[misc]
+            cls.__init__ = mcs._apply_defaults(cls.__init__)  # type: ignore[misc]
+        return cls
+
+    @staticmethod
+    def _apply_defaults(func: Callable[..., None]) -> Callable[..., None]:
+        signature = inspect.signature(func)
+        named = {
+            name: p
+            for name, p in signature.parameters.items()
+            if name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+        }
+        required = {n for n, p in named.items() if p.default is p.empty and n != "task_id"}
+
+        @functools.wraps(func)
+        def apply_defaults(self: BaseOperator, *args: Any, **kwargs: Any) -> None:
+            if args:
+                raise TypeError("Use keyword arguments when initializing operators")
+            from_mapped = kwargs.pop("_airflow_from_mapped", getattr(self, "_from_mapped", False))
+            dag = kwargs.get("dag")
+            if dag is None:
+                dag = DagContext.get_current()
+                if dag is not None:
+                    kwargs["dag"] = dag
+            task_group = kwargs.get("task_group")
+            if dag is not None and task_group is None:
+                task_group = TaskGroupContext.get_current(dag)
+                if task_group is not None:
+                    kwargs["task_group"] = task_group
+            default_args, params = merged_defaults(
+                dag, task_group, kwargs.pop("params", None), kwargs.pop("default_args", None)
+            )
+            for arg in signature.parameters:
+                if arg not in kwargs and arg in default_args:
+                    kwargs[arg] = default_args[arg]
+            missing = required.difference(kwargs)
+            if len(missing) == 1:
+                raise TypeError(f"missing keyword argument {missing.pop()!r}")
+            if missing:
+                raise TypeError(f"missing keyword arguments {', '.join(repr(a) for a in sorted(missing))}")
+            if params:
+                kwargs["params"] = params
+            if not hasattr(self, "_init_kwargs"):
+                object.__setattr__(self, "_init_kwargs", {})
+            object.__setattr__(self, "_from_mapped", from_mapped)
+            func(self, **kwargs, default_args=default_args)
+            self._init_kwargs.update(kwargs)
+            # Only the outermost __init__ of the class hierarchy links XComArg dependencies.
+            if not from_mapped and func is getattr(type(self).__init__, "__wrapped__", None):
+                self._set_xcomargs_dependencies()
+                object.__setattr__(self, "_instantiated", True)
+
+        apply_defaults._riir_param_names = set(named)  # type: ignore[attr-defined]
+        return apply_defaults
+
+
+class BaseOperator(TaskNode, metaclass=BaseOperatorMeta):
+    """The base class of every operator. Subclasses implement `execute(context)`."""
+
+    template_fields: Sequence[str] = ()
+    template_ext: Sequence[str] = ()
+    template_fields_renderers: dict[str, str] = {}
+    ui_color: str = "#fff"
+    ui_fgcolor: str = "#000"
+    operator_extra_links: Sequence[Any] = ()
+    shallow_copy_attrs: Sequence[str] = ()
+    deferrable: bool = False
+    start_from_trigger: bool = False
+    start_trigger_args: Any = None
+    custom_operator_name: str | None = None
+    # Set while the object is built, so attribute hooks stay quiet until the constructor is done.
+    _instantiated = False
+    _from_mapped = False
+    _init_kwargs: dict[str, Any]
+
+    def __init__(
+        self,
+        *,
+        task_id: str,
+        owner: str = DEFAULT_OWNER,
+        email: str | Sequence[str] | None = None,
+        email_on_retry: bool = True,
+        email_on_failure: bool = True,
+        retries: int | None = DEFAULT_RETRIES,
+        retry_delay: timedelta | float = DEFAULT_RETRY_DELAY,
+        retry_exponential_backoff: float = 0,
+        max_retry_delay: timedelta | float | None = None,
+        retry_policy: Any = None,
+        start_date: datetime | None = None,
+        end_date: datetime | None = None,
+        depends_on_past: bool = False,
+        ignore_first_depends_on_past: bool = False,
+        wait_for_past_depends_before_skipping: bool = False,
+        wait_for_downstream: bool = False,
+        dag: DAG | None = None,
+        params: collections.abc.MutableMapping[str, Any] | None = None,
+        default_args: dict[str, Any] | None = None,
+        priority_weight: int = DEFAULT_PRIORITY_WEIGHT,
+        weight_rule: str | WeightRule = WeightRule.DOWNSTREAM,
+        queue: str = DEFAULT_QUEUE,
+        pool: str | None = None,
+        pool_slots: int = 1,
+        sla: timedelta | None = None,
+        execution_timeout: timedelta | None = None,
+        on_execute_callback: Any = None,
+        on_failure_callback: Any = None,
+        on_success_callback: Any = None,
+        on_retry_callback: Any = None,
+        on_skipped_callback: Any = None,
+        pre_execute: Callable[..., Any] | None = None,
+        post_execute: Callable[..., Any] | None = None,
+        trigger_rule: str = TriggerRule.ALL_SUCCESS,
+        resources: dict[str, Any] | None = None,
+        run_as_user: str | None = None,
+        map_index_template: str | None = None,
+        max_active_tis_per_dag: int | None = None,
+        max_active_tis_per_dagrun: int | None = None,
+        executor: str | None = None,
+        executor_config: dict[str, Any] | None = None,
+        do_xcom_push: bool = True,
+        multiple_outputs: bool = False,
+        inlets: Any | None = None,
+        outlets: Any | None = None,
+        task_group: TaskGroup | None = None,
+        doc: str | None = None,
+        doc_md: str | None = None,
+        doc_json: str | None = None,
+        doc_yaml: str | None = None,
+        doc_rst: str | None = None,
+        task_display_name: str | None = None,
+        logger_name: str | None = None,
+        allow_nested_operators: bool = True,
+        render_template_as_native_obj: bool | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self.upstream_task_ids = set()
+        self.downstream_task_ids = set()
+        self.dag = None
+        # A mapped operator's unmapped copy already carries the group prefix.
+        if task_group is not None and not self._from_mapped:
+            self.task_id = task_group.child_id(task_id)
+            self.task_group = None
+            task_group.add(self)
+        else:
+            self.task_id = task_id
+        self.task_group = task_group
+
+        kwargs.pop("_airflow_mapped_validation_only", None)
+        if kwargs:
+            raise TypeError(
+                f"Invalid arguments were passed to {type(self).__name__} (task_id: {task_id}). "
+                f"Invalid arguments were:\n**kwargs: {kwargs}"
+            )
+        validate_key(self.task_id)
+
+        self.owner = owner
+        self.email = email
+        self.email_on_retry = email_on_retry
+        self.email_on_failure = email_on_failure
+        if execution_timeout is not None and not isinstance(execution_timeout, timedelta):
+            raise ValueError(
+                f"execution_timeout must be timedelta object but passed as type: {type(execution_timeout)}"
+            )
+        self.execution_timeout = execution_timeout
+        self.on_execute_callback = collect_callbacks(on_execute_callback)
+        self.on_failure_callback = collect_callbacks(on_failure_callback)
+        self.on_success_callback = collect_callbacks(on_success_callback)
+        self.on_retry_callback = collect_callbacks(on_retry_callback)
+        self.on_skipped_callback = collect_callbacks(on_skipped_callback)
+        self._pre_execute_hook = pre_execute
+        self._post_execute_hook = post_execute
+        from riir_airflow.authoring.dag import convert_to_utc
+
+        self.start_date = convert_to_utc(start_date)
+        self.end_date = convert_to_utc(end_date)
+        self.executor = executor
+        self.executor_config = executor_config or {}
+        self.run_as_user = run_as_user
+        self.retries = retries
+        self.queue = queue
+        self.pool = DEFAULT_POOL_NAME if pool is None else pool
+        self.pool_slots = pool_slots
+        if self.pool_slots < 1:
+            in_dag = f" in dag {dag.dag_id}" if dag else ""
+            raise ValueError(f"pool slots for {self.task_id}{in_dag} cannot be less than 1")
+        if sla is not None:
+            warnings.warn(
+                "The SLA feature is removed in Airflow 3.0, replaced with Deadline Alerts in >=3.1", stacklevel=2
+            )
+        if not TriggerRule.is_valid(str(trigger_rule.value if isinstance(trigger_rule, TriggerRule) else trigger_rule)):
+            raise ValueError(
+                f"The trigger_rule must be one of {[rule.value for rule in TriggerRule]},"
+                f"'{dag.dag_id if dag else ''}.{task_id}'; received '{trigger_rule}'."
+            )
+        self.trigger_rule = TriggerRule(trigger_rule)
+        self.depends_on_past = depends_on_past or wait_for_downstream
+        self.ignore_first_depends_on_past = ignore_first_depends_on_past
+        self.wait_for_past_depends_before_skipping = wait_for_past_depends_before_skipping
+        self.wait_for_downstream = wait_for_downstream
+        self.retry_delay = parse_retry_delay(retry_delay)
+        self.retry_exponential_backoff = float(retry_exponential_backoff)
+        self.max_retry_delay = None if max_retry_delay is None else parse_retry_delay(max_retry_delay)
+        self.retry_policy = retry_policy
+        self.resources = resources
+        self.params = ParamsDict(params)
+        self.priority_weight = priority_weight
+        # A WeightRule value, or a custom strategy (an instance, or the import path of a class a plugin registers)
+        # kept as given; it is resolved when the task's priority is computed (as Airflow's DAG processor does).
+        rule_name = getattr(weight_rule, "value", weight_rule)
+        self.weight_rule = (
+            WeightRule(rule_name) if isinstance(rule_name, str) and WeightRule.is_valid(rule_name) else weight_rule
+        )
+        self.max_active_tis_per_dag = max_active_tis_per_dag
+        self.max_active_tis_per_dagrun = max_active_tis_per_dagrun
+        self.do_xcom_push = do_xcom_push
+        self.map_index_template = map_index_template
+        self.multiple_outputs = multiple_outputs
+        self.doc = doc
+        self.doc_md = doc_md
+        self.doc_json = doc_json
+        self.doc_yaml = doc_yaml
+        self.doc_rst = doc_rst
+        self._task_display_name = task_display_name
+        self._logger_name = logger_name
+        self.allow_nested_operators = allow_nested_operators
+        self.render_template_as_native_obj = render_template_as_native_obj
+        self.inlets = collect_callbacks(inlets)
+        self.outlets = collect_callbacks(outlets)
+        if isinstance(self.template_fields, str):
+            warnings.warn(
+                f"The `template_fields` value for {self.task_type} is a string but should be a list or tuple of "
+                f"string. Wrapping it in a list for execution. Please update {self.task_type} accordingly.",
+                UserWarning,
+                stacklevel=2,
+            )
+            self.template_fields = [self.template_fields]
+        self.is_setup = False
+        self.is_teardown = False
+        self.on_failure_fail_dagrun = False
+        self.returns_dag_result = False
+        SetupTeardownScope.track(self)
+        if dag is not None:
+            dag.add_task(self)
+        for name, expected in ARGS_EXPECTED_TYPES.items():
+            value = getattr(self, name, None)
+            if value is not None and not isinstance(value, expected):
+                raise TypeError(
+                    f"{name!r} for task {self.task_id!r} expects {expected}, got {type(value)} with value {value!r}"
+                )
+        self.priority_weight = max(DB_SAFE_MINIMUM, min(DB_SAFE_MAXIMUM, self.priority_weight))
+
+    # --- DAG membership -------------------------------------------------------------------------------------
+    @property
+    def dag(self) -> DAG | None:
+        return self.__dict__.get("_dag")
+
+    @dag.setter
+    def dag(self, dag: DAG | None) -> None:
+        """Assigning a DAG adds the task to it; a task can never move to another DAG (as in Airflow)."""
+        if dag is None:
+            self.__dict__["_dag"] = None
+            return
+        current = self.__dict__.get("_dag")
+        if current is not None and current is not dag:
+            raise ValueError(f"The dag assigned to {self} can not be changed.")
+        self.__dict__["_dag"] = dag
+        if dag.task_dict.get(self.task_id) is not self:
+            dag.add_task(self)
+
+    # --- identity and introspection ---------------------------------------------------------------------
+    def __repr__(self) -> str:
+        return f"<Task({self.task_type}): {self.task_id}>"
+
+    __hash__ = object.__hash__
+
+    @property
+    def node_id(self) -> str:
+        return self.task_id
+
+    @property
+    def log(self) -> logging.Logger:
+        return logging.getLogger(f"airflow.task.operators.{type(self).__module__}.{type(self).__name__}")
+
+    @property
+    def task_type(self) -> str:
+        """The operator's class name, as Airflow reports it."""
+        return type(self).__name__
+
+    @property
+    def operator_name(self) -> str:
+        return self.custom_operator_name or self.task_type
+
+    @property
+    def task_display_name(self) -> str:
+        return self._task_display_name or self.task_id
+
+    @property
+    def dag_id(self) -> str:
+        return self.dag.dag_id if self.dag is not None else f"adhoc_{self.owner}"
+
+    @property
+    def is_mapped(self) -> bool:
+        return False
+
+    @property
+    def inherits_from_empty_operator(self) -> bool:
+        from riir_airflow.authoring.standard.empty import EmptyOperator
+
+        return isinstance(self, EmptyOperator)
+
+    # --- setup / teardown ----------------------------------------------------------------------------------
+    def as_setup(self) -> BaseOperator:
+        self.is_setup = True
+        return self
+
+    def as_teardown(self, *, setups: Any = None, on_failure_fail_dagrun: bool | None = None) -> BaseOperator:
+        self.is_teardown = True
+        self.trigger_rule = TriggerRule.ALL_DONE_SETUP_SUCCESS
+        if on_failure_fail_dagrun is not None:
+            self.on_failure_fail_dagrun = on_failure_fail_dagrun
+        if setups is not None:
+            from riir_airflow.authoring.node import as_list
+
+            for setup in as_list(setups):
+                setup = getattr(setup, "operator", setup)
+                setup.is_setup = True
+                setup.set_downstream(self)
+        return self
+
+    def __enter__(self) -> type[SetupTeardownScope]:
+        return SetupTeardownScope.enter([self])
+
+    def __exit__(self, *exc: object) -> None:
+        SetupTeardownScope.exit()
+
+    # --- mapping -------------------------------------------------------------------------------------------
+    @classmethod
+    def partial(cls, **kwargs: Any) -> OperatorPartial:
+        """Fixes arguments shared by every mapped copy; follow with `.expand(...)`."""
+        from riir_airflow.authoring.mapped import OperatorPartial
+
+        return OperatorPartial(operator_class=cls, kwargs=kwargs)
+
+    # --- XComArg dependencies ------------------------------------------------------------------------------
+    def _set_xcomargs_dependencies(self) -> None:
+        from riir_airflow.authoring.xcom_arg import XComArg
+
+        for field in self.template_fields:
+            value = getattr(self, field, None)
+            for operator, _key in XComArg.iter_xcom_references(value):
+                self.set_upstream(operator)
+
+    def __setattr__(self, key: str, value: Any) -> None:
+        super().__setattr__(key, value)
+        # Only template fields assigned after construction can add dependencies (checked in this order: cheapest
+        # first, since every attribute assignment of every operator passes here).
+        if (
+            key in self.template_fields
+            and self._instantiated
+            and not self._from_mapped
+            and not self.__dict__.get("_lock_for_execution")
+        ):
+            # `op.bash_command = other.output` after construction still adds the dependency.
+            from riir_airflow.authoring.xcom_arg import XComArg
+
+            for operator, _key in XComArg.iter_xcom_references(value):
+                self.set_upstream(operator)
+
+    # --- lineage -------------------------------------------------------------------------------------------
+    def add_inlets(self, inlets: Iterable[Any]) -> None:
+        self.inlets.extend(inlets)
+
+    def add_outlets(self, outlets: Iterable[Any]) -> None:
+        self.outlets.extend(outlets)
+
+    # --- running -------------------------------------------------------------------------------------------
+    def execute(self, context: Any) -> Any:
+        """Does the task's work; the return value is pushed to XCom (when do_xcom_push)."""
+        raise NotImplementedError()
+
+    def pre_execute(self, context: Any) -> None:
+        if self._pre_execute_hook is not None:
+            self._pre_execute_hook(context)
+
+    def post_execute(self, context: Any, result: Any = None) -> None:
+        if self._post_execute_hook is not None:
+            self._post_execute_hook(context, result)
+
+    def on_kill(self) -> None:
+        """Called when the task is killed; override to clean up external resources."""
+
+    def defer(
+        self, *, trigger: Any, method_name: str, kwargs: dict[str, Any] | None = None, timeout: timedelta | None = None
+    ) -> None:
+        """Hands the task to the triggerer; it resumes in `method_name` with the trigger's event."""
+        raise TaskDeferred(trigger=trigger, method_name=method_name, kwargs=kwargs, timeout=timeout)
+
+    def resume_execution(self, next_method: str, next_kwargs: dict[str, Any] | None, context: Any) -> Any:
+        return getattr(self, next_method)(context, **(next_kwargs or {}))
+
+    def get_template_env(self, dag: DAG | None = None) -> Any:
+        from riir_airflow.authoring.templating import template_env_for
+
+        return template_env_for(dag or self.dag, self.render_template_as_native_obj)
+
+    def render_template_fields(self, context: Any, jinja_env: Any = None) -> None:
+        from riir_airflow.authoring.templating import render_template_fields
+
+        render_template_fields(self, context, jinja_env)
+
+    def render_template(self, content: Any, context: Any, jinja_env: Any = None, seen_oids: Any = None) -> Any:
+        from riir_airflow.authoring.templating import render_value
+
+        return render_value(content, context, jinja_env or self.get_template_env(), seen_oids, self.template_ext)
+
+    def _do_render_template_fields(
+        self, parent: Any, template_fields: Any, context: Any, jinja_env: Any, seen_oids: set[int]
+    ) -> None:
+        """Airflow's Templater method providers call to re-render some fields of `parent` (e.g. smtp's
+        EmailOperator after filling fields from its connection)."""
+        from riir_airflow.authoring.templating import _render_fields
+
+        _render_fields(parent, template_fields, context, jinja_env, seen_oids, getattr(parent, "template_ext", ()))
+
+    def _read_template(self, template_path: str) -> str:
+        """The text of a template file (Airflow's Templater._read_template)."""
+        with open(template_path) as handle:
+            return handle.read()
+
+
+# --- chaining helpers -----------------------------------------------------------------------------------------
+def chain(*tasks: Any) -> None:
+    """Links each element to the next: a >> b >> c; lists of equal length are linked pairwise."""
+    for up, down in itertools.pairwise(tasks):
+        if isinstance(up, DependencyMixin):
+            up.set_downstream(down)
+            continue
+        if isinstance(down, DependencyMixin):
+            down.set_upstream(up)
+            continue
+        if not isinstance(up, Sequence) or not isinstance(down, Sequence):
+            raise TypeError(f"Chain not supported between instances of {type(up)} and {type(down)}")
+        if len(up) != len(down):
+            raise ValueError(f"Chain not supported for different length Iterable. Got {len(up)} and {len(down)}.")
+        for u, d in zip(up, down, strict=True):
+            u.set_downstream(d)
+
+
+def cross_downstream(from_tasks: Sequence[Any], to_tasks: Any) -> None:
+    """Every task in `from_tasks` becomes upstream of every task in `to_tasks`."""
+    for task in from_tasks:
+        task.set_downstream(to_tasks)
+
+
+def chain_linear(*elements: Any) -> None:
+    """Each element (a task or a list) is fully linked to the next one."""
+    if len(elements) < 2:
+        raise ValueError("Chain linear must have at least two elements")
+    linked = False
+    prev: list[Any] = []
+    for element in elements:
+        current = list(element) if isinstance(element, Sequence) and not isinstance(element, str) else [element]
+        for up in prev:
+            for down in current:
+                up.set_downstream(down)
+                linked = True
+        prev = current
+    if not linked:
+        raise ValueError("No dependencies were set. Did you forget to expand with `*`?")

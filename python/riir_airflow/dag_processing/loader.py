@@ -1,0 +1,246 @@
+"""DagBag: loads DAG files the way Airflow's does, collecting per-file import errors instead of raising."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.machinery
+import importlib.util
+import logging
+import os
+import re
+import signal
+import sys
+import threading
+import traceback
+from collections.abc import Iterator
+from pathlib import Path
+from types import FrameType, ModuleType
+
+from riir_airflow import core_settings as settings
+from riir_airflow.authoring.context_stack import DagContext
+from riir_airflow.authoring.dag import DAG
+from riir_airflow.authoring.module_loading import unique_module_name
+from riir_airflow.exceptions import AirflowDagDuplicatedIdException, AirflowTaskTimeout
+
+log = logging.getLogger("airflow.models.dagbag.DagBag")
+
+
+def might_contain_dag(path: str, safe_mode: bool) -> bool:
+    """Airflow's heuristic: in safe mode only files mentioning "airflow" and "dag" (or "asset") are imported."""
+    if not safe_mode:
+        return True
+    with open(path, "rb") as f:
+        content = f.read().lower()
+    return b"airflow" in content and any(word in content for word in (b"dag", b"asset"))
+
+
+def _ignore_patterns(folder: Path) -> list[re.Pattern[str]]:
+    ignore_file = folder / ".airflowignore"
+    if not ignore_file.is_file():
+        return []
+    patterns = []
+    for line in ignore_file.read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            with contextlib.suppress(re.error):
+                patterns.append(re.compile(line))
+    return patterns
+
+
+def list_py_files(folder: str, safe_mode: bool = True) -> list[str]:
+    """Python files under a folder (sorted, honouring regexp `.airflowignore` files), or the file itself."""
+    root = Path(folder)
+    if root.is_file():
+        return [str(root)]
+    found: list[str] = []
+    inherited: dict[Path, list[re.Pattern[str]]] = {}
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
+        here = Path(dirpath)
+        patterns = inherited.get(here, []) + _ignore_patterns(here)
+        kept = []
+        for name in sorted(dirnames):
+            rel = str((here / name).relative_to(root))
+            if name != "__pycache__" and not any(p.search(rel) for p in patterns):
+                kept.append(name)
+                inherited[here / name] = patterns
+        dirnames[:] = kept
+        for name in sorted(filenames):
+            path = here / name
+            rel = str(path.relative_to(root))
+            if name.endswith(".py") and not any(p.search(rel) for p in patterns):
+                found.append(str(path))
+    return sorted(found)
+
+
+@contextlib.contextmanager
+def import_timeout(seconds: float, message: str) -> Iterator[None]:
+    """Raises AirflowTaskTimeout in the main thread when an import runs too long (e.g. an endless loop)."""
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_alarm(signum: int, frame: FrameType | None) -> None:
+        raise AirflowTaskTimeout(message)
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _with_dag_file_frame(text: str, exc: BaseException, filepath: str) -> str:
+    """Airflow keeps only the last frames of an import error; when those are all inside the library, the line of
+    the DAG file that caused it is added as the first frame, so the error always points into the user's file."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == filepath]
+    if not frames or f'File "{filepath}"' in text:
+        return text
+    frame = frames[-1]
+    header, _, rest = text.partition("\n")
+    shown = f'  File "{frame.filename}", line {frame.lineno}, in {frame.name}\n'
+    if frame.line:
+        shown += f"    {frame.line}\n"
+    return f"{header}\n{shown}{rest}"
+
+
+class DagBag:
+    """All DAGs found in a folder (or one file), plus the errors of the files that failed to load."""
+
+    def __init__(
+        self,
+        dag_folder: str | os.PathLike[str] | None = None,
+        include_examples: bool | None = None,
+        safe_mode: bool | None = None,
+        read_dags_from_db: bool = False,
+        load_op_links: bool = True,
+        collect_dags: bool = True,
+        known_pools: set[str] | None = None,
+        bundle_path: Path | None = None,
+        bundle_name: str | None = None,
+    ) -> None:
+        self.dag_folder = str(dag_folder) if dag_folder is not None else settings.dags_folder()
+        self.safe_mode = settings.dag_discovery_safe_mode() if safe_mode is None else safe_mode
+        self.bundle_path = bundle_path
+        self.bundle_name = bundle_name
+        self.known_pools = known_pools
+        self.dags: dict[str, DAG] = {}
+        self.import_errors: dict[str, str] = {}
+        self.captured_warnings: dict[str, tuple[str, ...]] = {}
+        self.file_last_changed: dict[str, float] = {}
+        if collect_dags:
+            # Plugins first, as in Airflow: DAG files may import plugin modules (the plugins folder is on sys.path)
+            # and use their macros and timetables.
+            from riir_airflow.plugins.manager import ensure_plugins_loaded
+
+            ensure_plugins_loaded()
+            self.collect_dags(self.dag_folder, safe_mode=self.safe_mode)
+
+    @property
+    def dag_ids(self) -> list[str]:
+        return list(self.dags)
+
+    def size(self) -> int:
+        return len(self.dags)
+
+    def get_dag(self, dag_id: str) -> DAG | None:
+        return self.dags.get(dag_id)
+
+    def collect_dags(self, dag_folder: str | None = None, only_if_updated: bool = True, safe_mode: bool = True) -> None:
+        folder = dag_folder or self.dag_folder
+        # Helper modules next to DAG files import as plain modules, as under Airflow's dags folder.
+        base = folder if os.path.isdir(folder) else os.path.dirname(os.path.abspath(folder))
+        if base not in sys.path:
+            sys.path.insert(0, base)
+        for path in list_py_files(folder, safe_mode):
+            try:
+                self.process_file(path, only_if_updated=only_if_updated, safe_mode=safe_mode)
+            except Exception:
+                log.exception("Failed to process %s", path)
+
+    def _error_key(self, path: str) -> str:
+        if self.bundle_path is not None:
+            with contextlib.suppress(ValueError):
+                return str(Path(path).relative_to(self.bundle_path))
+        return path
+
+    def process_file(self, filepath: str, only_if_updated: bool = True, safe_mode: bool = True) -> list[DAG]:
+        if filepath is None or not os.path.isfile(filepath):
+            return []
+        mtime = os.path.getmtime(filepath)
+        if only_if_updated and self.file_last_changed.get(filepath) == mtime:
+            return []
+        if not filepath.endswith(".py") or not might_contain_dag(filepath, safe_mode):
+            return []
+        modules = self._import(filepath)
+        found = []
+        for dag in self._dags_of(modules):
+            try:
+                dag.validate()
+                self.bag_dag(dag)
+                found.append(dag)
+            except Exception as exc:
+                log.exception("Error bagging DAG from %s", filepath)
+                self.import_errors[self._error_key(filepath)] = f"{type(exc).__name__}: {exc}"
+        self.file_last_changed[filepath] = mtime
+        return found
+
+    def _import(self, filepath: str) -> list[ModuleType]:
+        name = unique_module_name(filepath)
+        sys.modules.pop(name, None)
+        DagContext.autoregistered = []
+        timeout = settings.dagbag_import_timeout()
+        message = f"DagBag import timeout for {filepath} after {timeout}s."
+        try:
+            with import_timeout(timeout, message):
+                loader = importlib.machinery.SourceFileLoader(name, filepath)
+                spec = importlib.util.spec_from_loader(name, loader)
+                assert spec is not None
+                module = importlib.util.module_from_spec(spec)
+                sys.modules[name] = module
+                loader.exec_module(module)
+                return [module]
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:
+            # Anything the file raises (even SystemExit or a timeout) is an import error of that file only.
+            DagContext.autoregistered = []
+            sys.modules.pop(name, None)
+            log.error("Failed to import: %s: %s", filepath, exc)
+            depth = settings.dagbag_import_error_traceback_depth()
+            self.import_errors[self._error_key(filepath)] = _with_dag_file_frame(
+                traceback.format_exc(limit=-depth), exc, filepath
+            )
+            return []
+        finally:
+            DagContext._stack.clear()
+
+    def _dags_of(self, modules: list[ModuleType]) -> list[DAG]:
+        found: dict[int, DAG] = {}
+        for module in modules:
+            for value in module.__dict__.values():
+                if isinstance(value, DAG):
+                    found[id(value)] = value
+        for dag in DagContext.autoregistered or []:
+            found.setdefault(id(dag), dag)
+        DagContext.autoregistered = None
+        for dag in found.values():
+            if modules:
+                dag.fileloc = str(modules[0].__file__)
+                dag.relative_fileloc = (
+                    self._error_key(dag.fileloc) if self.bundle_path else os.path.basename(dag.fileloc)
+                )
+        return list(found.values())
+
+    def bag_dag(self, dag: DAG) -> None:
+        """Adds a DAG after checking it for cycles; a dag_id defined in two files is refused."""
+        dag.check_cycle()
+        dag.resolve_template_files()
+        previous = self.dags.get(dag.dag_id)
+        if previous is not None and previous.fileloc != dag.fileloc:
+            raise AirflowDagDuplicatedIdException(dag_id=dag.dag_id, incoming=dag.fileloc, existing=previous.fileloc)
+        self.dags[dag.dag_id] = dag
+
+    def __repr__(self) -> str:
+        return f"<DagBag {self.dag_folder}: {len(self.dags)} dags, {len(self.import_errors)} import errors>"

@@ -1,0 +1,207 @@
+"""A DAG as a JSON document: everything the broker and UI show, readable without importing the DAG file.
+
+The document is deterministic (tasks in definition order, sets sorted, datetimes as ISO strings) so that
+`dag_hash` changes exactly when the DAG's structure or settings change; the DAG app stores a new dag_version only
+then.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from typing import Any
+
+SERIALIZATION_VERSION = 1
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _seconds(value: dt.timedelta | None) -> float | None:
+    return value.total_seconds() if value is not None else None
+
+
+def _str(value: Any) -> Any:
+    return getattr(value, "value", value) if value is not None else None
+
+
+def _weight_rule(value: Any) -> Any:
+    """A WeightRule's value, or the import path of a custom priority weight strategy's class (which must be
+    registered by a plugin: Airflow refuses to serialize a DAG using an unregistered one)."""
+    from riir_airflow.authoring.priority import validate_and_load_priority_weight_strategy
+    from riir_airflow.authoring.trigger_rule import WeightRule
+
+    name = getattr(value, "value", value)
+    if value is None or (isinstance(name, str) and WeightRule.is_valid(name)):
+        return name
+    strategy = type(validate_and_load_priority_weight_strategy(value))
+    return f"{strategy.__module__}.{strategy.__qualname__}"
+
+
+def _asset_list(items: Any) -> list[Any]:
+    out = []
+    for item in items or []:
+        expression = getattr(item, "as_expression", None)
+        out.append(expression() if callable(expression) else {"repr": repr(item)})
+    return out
+
+
+def _params(params: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key in params:
+        param = params.get_param(key)
+        data = param.serialize()
+        try:
+            json.dumps(data)
+        except TypeError:
+            data = json.loads(json.dumps(data, default=str))
+        out[key] = data
+    return out
+
+
+def _zone_name(tz: Any) -> str:
+    return str(getattr(tz, "name", None) or getattr(tz, "key", None) or tz)
+
+
+def serialize_task(task: Any) -> dict[str, Any]:
+    group = task.task_group
+    op_class = task.operator_class if task.is_mapped else type(task)
+    doc_md = getattr(task, "doc_md", None)
+    return {
+        "task_id": task.task_id,
+        "label": task.label,
+        # Shown by the UI instead of the id when set (Airflow 3's task_display_name).
+        "task_display_name": getattr(task, "_task_display_name", None),
+        "task_type": task.task_type,
+        "operator_name": task.operator_name,
+        "operator_class": f"{op_class.__module__}.{op_class.__qualname__}",
+        "task_group": group.group_id if group is not None and group.group_id else None,
+        "upstream_task_ids": sorted(task.upstream_task_ids),
+        "downstream_task_ids": sorted(task.downstream_task_ids),
+        "trigger_rule": _str(task.trigger_rule),
+        "retries": task.retries,
+        "retry_delay": _seconds(task.retry_delay),
+        "retry_exponential_backoff": task.retry_exponential_backoff,
+        "max_retry_delay": _seconds(task.max_retry_delay),
+        "execution_timeout": _seconds(task.execution_timeout),
+        "pool": task.pool,
+        "pool_slots": task.pool_slots,
+        "queue": task.queue,
+        "priority_weight": task.priority_weight,
+        "weight_rule": _weight_rule(task.weight_rule),
+        "owner": task.owner,
+        "depends_on_past": bool(task.depends_on_past),
+        "wait_for_downstream": bool(task.wait_for_downstream),
+        "is_mapped": bool(task.is_mapped),
+        "is_setup": bool(task.is_setup),
+        "is_teardown": bool(task.is_teardown),
+        "template_fields": list(task.template_fields),
+        "template_ext": list(getattr(task, "template_ext", ()) or ()),
+        "template_fields_renderers": dict(getattr(op_class, "template_fields_renderers", {}) or {}),
+        "ui_color": getattr(op_class, "ui_color", "#fff"),
+        "ui_fgcolor": getattr(op_class, "ui_fgcolor", "#000"),
+        "doc_md": doc_md if isinstance(doc_md, str) else None,
+        "inlets": _asset_list(task.inlets),
+        "outlets": _asset_list(task.outlets),
+        "max_active_tis_per_dag": task.max_active_tis_per_dag,
+        "max_active_tis_per_dagrun": task.max_active_tis_per_dagrun,
+        "map_index_template": task.map_index_template,
+        "start_date": _iso(task.start_date),
+        "end_date": _iso(task.end_date),
+        "is_sensor": callable(getattr(op_class, "poke", None)),
+        "inherits_from_empty_operator": bool(task.inherits_from_empty_operator),
+    }
+
+
+def serialize_task_group(group: Any) -> dict[str, Any]:
+    children = []
+    for child in group.children.values():
+        if hasattr(child, "children"):
+            children.append(serialize_task_group(child))
+        else:
+            children.append(child.task_id)
+    return {
+        "group_id": group.group_id,
+        "label": group.label,
+        "tooltip": group.tooltip,
+        "ui_color": group.ui_color,
+        "ui_fgcolor": group.ui_fgcolor,
+        "prefix_group_id": group.prefix_group_id,
+        "is_mapped": bool(group.is_mapped),
+        "upstream_group_ids": sorted(g for g in group.upstream_group_ids if g),
+        "downstream_group_ids": sorted(g for g in group.downstream_group_ids if g),
+        "upstream_task_ids": sorted(group.upstream_task_ids),
+        "downstream_task_ids": sorted(group.downstream_task_ids),
+        "children": children,
+    }
+
+
+def _timetable(dag: Any) -> dict[str, Any]:
+    from riir_airflow.schedules.timetables import encode_timetable
+
+    timetable = dag.timetable
+    condition = getattr(timetable, "asset_condition", None)
+    return {
+        "summary": str(getattr(timetable, "summary", "")),
+        "description": str(getattr(timetable, "description", "") or ""),
+        "can_be_scheduled": bool(getattr(timetable, "can_be_scheduled", False)),
+        "timetable": encode_timetable(timetable),
+        "asset_condition": condition.as_expression() if condition is not None else None,
+    }
+
+
+def serialize_dag(dag: Any) -> dict[str, Any]:
+    """The JSON document of a DAG (plain JSON types only)."""
+    doc = {
+        "__version": SERIALIZATION_VERSION,
+        "dag_id": dag.dag_id,
+        "dag_display_name": dag.dag_display_name,
+        "fileloc": dag.fileloc,
+        "relative_fileloc": dag.relative_fileloc,
+        "description": dag.description,
+        "doc_md": dag.doc_md,
+        "owner": dag.owner,
+        "owner_links": dag.owner_links,
+        "tags": sorted(dag.tags),
+        "timezone": _zone_name(dag.timezone),
+        "start_date": _iso(dag.start_date),
+        "end_date": _iso(dag.end_date),
+        "catchup": dag.catchup,
+        "max_active_runs": dag.max_active_runs,
+        "max_active_tasks": dag.max_active_tasks,
+        "max_consecutive_failed_dag_runs": dag.max_consecutive_failed_dag_runs,
+        "dagrun_timeout": _seconds(dag.dagrun_timeout),
+        "is_paused_upon_creation": dag.is_paused_upon_creation,
+        "fail_fast": dag.fail_fast,
+        "render_template_as_native_obj": dag.render_template_as_native_obj,
+        "has_on_success_callback": dag.on_success_callback is not None,
+        "has_on_failure_callback": dag.on_failure_callback is not None,
+        "params": _params(dag.params),
+        "schedule": _timetable(dag),
+        "edge_info": dag.edge_info,
+        "task_group": serialize_task_group(dag.task_group),
+        "tasks": [serialize_task(task) for task in dag.tasks],
+    }
+    # Round-trip through JSON so anything odd (a non-JSON param default, ...) fails here with its name.
+    result: dict[str, Any] = json.loads(json.dumps(doc, default=_reject))
+    return result
+
+
+def _reject(value: Any) -> Any:
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return value.total_seconds()
+    if isinstance(value, (set, frozenset, tuple)):
+        return sorted(value, key=str) if isinstance(value, (set, frozenset)) else list(value)
+    from riir_airflow.exceptions import SerializationError
+
+    raise SerializationError(f"cannot serialize value of type {type(value).__name__}: {value!r}")
+
+
+def dag_hash(document: dict[str, Any]) -> str:
+    """A stable hash of a serialized DAG."""
+    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
