@@ -126,6 +126,9 @@ def main():
         errors = run_scenarios(api, SCENARIOS.values(), on_error=lambda n, tb: print(f"[{n}] {tb}", file=sys.stderr))
         print(f"scenarios took {time.monotonic() - started:.0f}s", file=sys.stderr)
         result = {"scenarios": errors, "dags": extract(dsn, dag_ids), "trace": read_trace(trace)}
+        keep = os.environ.get("RIIR_SCHED_COMPAT_KEEP_LOGS")  # the components' and tasks' logs, for a post-mortem
+        if keep:
+            shutil.copytree(home, keep, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.sock"))
     except BaseException:
         for log in sorted(logs.iterdir()):
             print(f"--- {log.name}\n{log.read_text()[-3000:]}", file=sys.stderr)

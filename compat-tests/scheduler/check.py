@@ -234,7 +234,7 @@ CHECKS: dict[str, Callable[..., Facts]] = {
     "catchup_off": catchup_off,
     "deadline_alerts": trace_lines("deadline.log"),
 }
-XCOM_MASK = {"prev_success": {"return_value"}, "sensor_reschedule": {"first_poke"}}
+XCOM_MASK = {"prev_success": {"return_value"}}
 
 
 def facts(name: str, side: dict[str, Any]) -> Facts:

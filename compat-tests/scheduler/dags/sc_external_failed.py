@@ -18,7 +18,7 @@ with DAG(
         external_task_id="always_fails",
         allowed_states=["success"],
         failed_states=["failed"],
-        poke_interval=6,
+        poke_interval=10,
         mode="reschedule",
         timeout=300,
     )

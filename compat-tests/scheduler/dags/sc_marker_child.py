@@ -14,7 +14,7 @@ with DAG(
         task_id="wait_parent",
         external_dag_id="sc_marker_parent",
         external_task_id="start",
-        poke_interval=6,
+        poke_interval=10,
         mode="reschedule",
         timeout=300,
     )

@@ -15,7 +15,7 @@ with DAG(
         task_id="wait_producer",
         external_dag_id="sc_xcom_producer",
         external_task_id="produce",
-        poke_interval=6,
+        poke_interval=10,
         mode="reschedule",
         timeout=300,
     )
