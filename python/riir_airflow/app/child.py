@@ -34,6 +34,7 @@ from riir_airflow.engine.vocabulary import (
     GetAssetEvents,
     GetConnection,
     GetVariable,
+    PreviousSuccess,
     ReportResult,
     SetVariable,
     TriggerRun,
@@ -52,12 +53,23 @@ LOG_FORMAT = "[%(asctime)s] {%(filename)s:%(lineno)d} %(levelname)s - %(message)
 class ChannelRunStore:
     """XComs as a task process sees them: its own pushes stay here (sent with the result), others come from the app."""
 
-    def __init__(self, run: DagRunRecord, client: ChannelClient, task_id: str, map_index: int) -> None:
+    def __init__(
+        self,
+        run: DagRunRecord,
+        client: ChannelClient,
+        task_id: str,
+        map_index: int,
+        previous: PreviousSuccess | None = None,
+    ) -> None:
         self.run = run
+        self.previous = previous
         self.client = client
         self.task_instances: dict[tuple[str, int], TaskInstanceRecord] = {}
         self.own = (task_id, map_index)
         self.pushed: dict[str, Any] = {}
+
+    def previous_success(self) -> PreviousSuccess | None:
+        return self.previous  # read by the app when it claimed the try
 
     def xcom_set(self, task_id: str, map_index: int, key: str, value: Any) -> None:
         self.pushed[key] = serde.serialize(value)
@@ -65,17 +77,42 @@ class ChannelRunStore:
     def xcom_clear(self, task_id: str, map_index: int) -> None:
         self.pushed.clear()
 
-    def xcom_get_one(self, task_id: str, map_index: int | None, key: str) -> tuple[bool, Any]:
+    def xcom_get_one(
+        self,
+        task_id: str,
+        map_index: int | None,
+        key: str,
+        *,
+        dag_id: str | None = None,
+        run_id: str | None = None,
+        include_prior_dates: bool = False,
+    ) -> tuple[bool, Any]:
         wanted = -1 if map_index is None else map_index
-        if (task_id, wanted) == self.own and key in self.pushed:
+        this_run = dag_id is None and run_id is None
+        if this_run and (task_id, wanted) == self.own and key in self.pushed and not include_prior_dates:
             return True, serde.deserialize(self.pushed[key])
-        reply = self.client.request(XComGetOne(task_id=task_id, map_index=wanted, key=key))
+        reply = self.client.request(
+            XComGetOne(
+                task_id=task_id, map_index=wanted, key=key, dag_id=dag_id, run_id=run_id,
+                include_prior_dates=include_prior_dates,
+            )
+        )  # fmt: skip
         if not reply["found"]:
             return False, None
         return True, serde.deserialize(reply["value"])
 
-    def xcom_get_all(self, task_id: str, key: str) -> list[Any] | None:
-        values = self.client.request(XComGetAll(task_id=task_id, key=key))
+    def xcom_get_all(
+        self,
+        task_id: str,
+        key: str,
+        *,
+        dag_id: str | None = None,
+        run_id: str | None = None,
+        include_prior_dates: bool = False,
+    ) -> list[Any] | None:
+        values = self.client.request(
+            XComGetAll(task_id=task_id, key=key, dag_id=dag_id, run_id=run_id, include_prior_dates=include_prior_dates)
+        )
         return None if values is None else [serde.deserialize(v) for v in values]
 
     def xcom_count(self, task_id: str, key: str) -> int:
@@ -195,7 +232,7 @@ def try_result(outcome: TryOutcome, pushed: dict[str, Any]) -> TryResult:
     )
 
 
-def run_dag_callbacks(dag: Any, run: DagRunRecord, log_fd: int) -> NoReturn:
+def run_dag_callbacks(dag: Any, run: DagRunRecord, log_fd: int, reason: str | None = None) -> NoReturn:
     """Runs the DAG's on_success/on_failure callbacks for a finished run (user code, so in its own process)."""
     code = 0
     try:
@@ -211,7 +248,7 @@ def run_dag_callbacks(dag: Any, run: DagRunRecord, log_fd: int) -> NoReturn:
             "dag_run": DagRunView(run),
             "run_id": run.run_id,
             "params": dag.params.validate(),
-            "reason": "success" if run.state == "success" else "task_failure",
+            "reason": reason or ("success" if run.state == "success" else "task_failure"),
         }
         if run.logical_date is not None:
             context.update(logical_date=run.logical_date, ds=run.logical_date.strftime("%Y-%m-%d"))
@@ -226,6 +263,43 @@ def run_dag_callbacks(dag: Any, run: DagRunRecord, log_fd: int) -> NoReturn:
         code = 1
     finally:
         os._exit(code)
+
+
+def run_deadline_callback(callback: Any, context: dict[str, Any], log_fd: int) -> NoReturn:
+    """Runs a missed deadline's callback (an AsyncCallback awaited, a SyncCallback called) with its kwargs, and
+    `context` when it takes one, as Airflow's triggerer and callback supervisor do."""
+    code = 0
+    try:
+        _reset_process_state(log_fd)
+        close_inherited_descriptors(keep=[])
+        scrub_task_environment()
+        import inspect
+
+        from riir_airflow.authoring.module_loading import import_string
+
+        target = import_string(callback.path)
+        kwargs = dict(callback.kwargs or {})
+        parameters = inspect.signature(target).parameters.values()
+        if any(p.name == "context" or p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters):
+            kwargs["context"] = context
+        result = target(**kwargs)
+        if inspect.isawaitable(result):
+            result = asyncio.run(_awaited(result))
+        if result is not None:
+            print(f"Deadline callback {callback.path} returned {result!r}")
+    except BaseException:
+        traceback.print_exc()
+        code = 1
+    finally:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(code)
+
+
+async def _awaited(awaitable: Any) -> Any:
+    return await awaitable
 
 
 def run_child(
@@ -259,7 +333,7 @@ def run_child(
             _switch_user(str(run_as))
             if limits is not None:
                 apply_process_limit_for_user(limits)
-        store = ChannelRunStore(run, client, claim.task_id, claim.map_index)
+        store = ChannelRunStore(run, client, claim.task_id, claim.map_index, claim.previous_success)
         record = TaskInstanceRecord(
             claim.task_id,
             claim.map_index,

@@ -42,7 +42,7 @@ from riir_airflow.engine.vocabulary import (
     XComGetOne,
     from_wire,
 )
-from riir_airflow.metastore import asset_event_queries, hitl_queries, queries
+from riir_airflow.metastore import asset_event_queries, cross_run_queries, hitl_queries, queries
 from riir_airflow.metastore import secrets as store_secrets
 from riir_airflow.metastore.records import TaskInstanceKey
 from riir_airflow.secrets_masker import mask_secret, secrets_masker
@@ -116,10 +116,17 @@ class ForkExecutor:
     # --- requests from a task process ---------------------------------------------------------------------------
     async def _answer(self, key: TaskInstanceKey, request: Request) -> Any:
         match request:
+            case XComGetOne() if request.dag_id or request.run_id or request.include_prior_dates:
+                rows = await self._read_xcoms(key, request, request.map_index)
+                return {"found": bool(rows), "value": rows[0][1] if rows else None}
+            case XComGetAll() if request.dag_id or request.run_id or request.include_prior_dates:
+                rows = await self._read_xcoms(key, request, None)
+                # Map index order; among equal ones the earliest run first, as Airflow returns them.
+                # (rows come latest run first: a higher position is an earlier run)
+                ordered = sorted(enumerate(rows), key=lambda item: (item[1][0], -item[0]))
+                return [value for _, (_, value) in ordered] if rows else None
             case XComGetOne():
-                other = TaskInstanceKey(
-                    request.dag_id or key.dag_id, request.run_id or key.run_id, request.task_id, request.map_index
-                )
+                other = TaskInstanceKey(key.dag_id, key.run_id, request.task_id, request.map_index)
                 record = await queries.get_xcom(self.db, other, request.key)
                 return {"found": record is not None, "value": None if record is None else record.value}
             case XComGetAll() | XComCount():
@@ -162,6 +169,17 @@ class ForkExecutor:
             case UpsertHITLDetail():
                 await hitl_queries.upsert_request(self.db, key, request.detail)
                 return None
+
+    async def _read_xcoms(
+        self, key: TaskInstanceKey, request: XComGetOne | XComGetAll, map_index: int | None
+    ) -> list[tuple[int, Any]]:
+        """XComs of another run or DAG, or of the earlier runs too (latest run first); another DAG's through the
+        checked function that lets a confined app read only what its grant allows."""
+        dag_id = request.dag_id or key.dag_id
+        return await cross_run_queries.read_xcoms(
+            self.db, dag_id, request.run_id or key.run_id, request.task_id, request.key, map_index=map_index,
+            include_prior_dates=request.include_prior_dates, own_dag=dag_id == key.dag_id,
+        )  # fmt: skip
 
     async def _serve(self, key: TaskInstanceKey, sock: socket.socket, token: str) -> TryResult | None:
         reader, writer = await asyncio.open_connection(sock=sock)
@@ -302,8 +320,9 @@ class ForkExecutor:
         if not running.done.done():
             running.done.set_result(ProcessOutcome(code, result, running.pid, lines, killed))
 
-    def launch_dag_callbacks(self, dag: Any, run: DagRunRecord) -> None:
-        """Runs a finished run's DAG-level callbacks in a child process; its output goes to the app's log."""
+    def launch_dag_callbacks(self, dag: Any, run: DagRunRecord, reason: str | None = None) -> None:
+        """Runs a finished run's DAG-level callbacks in a child process (`reason` as Airflow gives it: success,
+        task_failure, timed_out); its output goes to the app's log."""
         from riir_airflow.app.child import run_dag_callbacks
 
         callbacks = dag.on_success_callback if run.state == "success" else dag.on_failure_callback
@@ -313,7 +332,7 @@ class ForkExecutor:
         pid = os.fork()
         if pid == 0:
             os.close(read_fd)
-            run_dag_callbacks(dag, run, write_fd)
+            run_dag_callbacks(dag, run, write_fd, reason)
         os.close(write_fd)
 
         async def collect() -> None:
@@ -325,6 +344,32 @@ class ForkExecutor:
                 log.info("[%s dag callback] %s", dag.dag_id, line)
             if code != 0:
                 log.warning("DAG callbacks of %s run %s ended with exit code %s", dag.dag_id, run.run_id, code)
+
+        task = asyncio.get_running_loop().create_task(collect())
+        self._callback_tasks.add(task)
+        task.add_done_callback(self._callback_tasks.discard)
+
+    def launch_deadline_callback(self, callback: Any, context: dict[str, Any]) -> None:
+        """Runs a missed deadline's callback in a child process; its output goes to the app's log."""
+        from riir_airflow.app.child import run_deadline_callback
+
+        read_fd, write_fd = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(read_fd)
+            run_deadline_callback(callback, context, write_fd)
+        os.close(write_fd)
+        run_id = context["dag_run"]["dag_run_id"]
+
+        async def collect() -> None:
+            loop = asyncio.get_running_loop()
+            with os.fdopen(read_fd, "rb") as pipe:
+                output = await loop.run_in_executor(None, pipe.read)
+            code = await self._wait_exit(pid)
+            for line in output.decode(errors="backslashreplace").splitlines():
+                log.info("[deadline callback %s] %s", callback.path, line)
+            if code != 0:
+                log.error("Deadline callback %s of run %s ended with exit code %s", callback.path, run_id, code)
 
         task = asyncio.get_running_loop().create_task(collect())
         self._callback_tasks.add(task)

@@ -21,11 +21,13 @@ import pendulum
 
 from riir_airflow.app.executor import ForkExecutor, ProcessOutcome, RunningTry
 from riir_airflow.authoring import serde
+from riir_airflow.engine import deadlines
 from riir_airflow.engine.engine import RunEngine, group_map_index, lost_try_state
 from riir_airflow.engine.metastore_store import MetastoreStore, run_view
-from riir_airflow.engine.vocabulary import Claim, Deferral, TriggerRun, TryResult
+from riir_airflow.engine.vocabulary import Claim, Deferral, PreviousSuccess, TriggerRun, TryResult
 from riir_airflow.exceptions import DagRunAlreadyExists
-from riir_airflow.metastore import app_queries, hitl_queries, queries
+from riir_airflow.metastore import app_queries, cross_run_queries, deadline_queries, hitl_queries, queries
+from riir_airflow.metastore import secrets as store_secrets
 from riir_airflow.metastore.connections import transient
 from riir_airflow.metastore.records import NewTaskInstance, StateChange, TaskInstanceKey
 from riir_airflow.plugins.listeners import notify
@@ -99,6 +101,11 @@ class DagScheduler:
         self.triggers: set[asyncio.Task[None]] = set()
         self.runs: dict[str, Any] = {}  # the running runs of the current loop turn, by run_id
         self.echoes: dict[tuple[Any, ...], float] = {}
+        # run_id -> its previous successful run (the prev_*_success context values), read once per run and forgotten
+        # when a run of the DAG finishes (which may change the answer).
+        self.previous_success: dict[str, PreviousSuccess | None] = {}
+        self.deadline_alerts = deadlines.alerts_of(dag)
+        self.deadlined_runs: set[str] = set()  # runs whose deadline rows exist (for DAGs with deadline alerts)
 
     # --- runs -----------------------------------------------------------------------------------------------------
     async def create_scheduled_runs(self, now: dt.datetime) -> None:
@@ -205,19 +212,100 @@ class DagScheduler:
     # --- one run --------------------------------------------------------------------------------------------------
     async def schedule_runs(self, runs: list[Any], now: dt.datetime) -> None:
         """The engine's pass over the running runs; a run it finished gets its DAG callbacks."""
-        decided = await self.engine.schedule_runs([(run.run_id, run.logical_date) for run in runs], now)
+        decided = await self.engine.schedule_runs([(run.run_id, run.logical_date, run.start_date) for run in runs], now)
+        timeout = getattr(self.dag, "dagrun_timeout", None)
+        for run in runs:
+            if timeout and run.start_date is not None and decided[run.run_id].run_state == "running":
+                self._remember_wakeup(run.start_date + timeout)  # when its dagrun_timeout fails it
         for run_id, run_pass in decided.items():
             self.scheduled += run_pass.scheduled
             if run_pass.wakeup is not None:
                 self._remember_wakeup(run_pass.wakeup)
+            for task_id, map_index in run_pass.stopped:  # ended by the dagrun_timeout while they ran
+                running = self.executor.running.get((self.dag.dag_id, run_id, task_id, map_index))
+                if running is not None:
+                    self.executor.kill(running)
             finished = self.store.finished_runs.pop(run_id, None)
             if run_pass.finished and finished is not None:
+                self.previous_success.clear()  # a run that ended may be another's previous successful run
                 log.info("Dag run %s of %s finished: %s", run_id, self.dag.dag_id, run_pass.run_state)
-                self.executor.launch_dag_callbacks(self.dag, run_view(finished))
+                if run_pass.timed_out:
+                    reason = "timed_out"
+                else:
+                    reason = "success" if run_pass.run_state == "success" else "task_failure"
+                self.executor.launch_dag_callbacks(self.dag, run_view(finished), reason)
                 if run_pass.run_state in ("success", "failed"):  # listeners run off the loop; the scheduler waits
-                    msg = "success" if run_pass.run_state == "success" else "task_failure"
-                    await asyncio.to_thread(notify, f"on_dag_run_{run_pass.run_state}", dag_run=finished, msg=msg)
+                    await asyncio.to_thread(notify, f"on_dag_run_{run_pass.run_state}", dag_run=finished, msg=reason)
+                if run_pass.run_state == "failed" and not run_pass.timed_out:
+                    await self._pause_after_consecutive_failures()
+                if run_pass.run_state == "success" and self.deadline_alerts:
+                    await deadline_queries.prune(self.db, self.dag.dag_id, run_id)
                 self.wake.set()  # a slot opened: a queued run may start now
+
+    async def check_deadlines(self, active: list[Any]) -> None:
+        """Deadline alerts: each active run gets its deadlines once; those that fell fire their callback (once, the
+        row claimed first); the loop wakes up when the next one falls."""
+        if not self.deadline_alerts:
+            return
+        new = [run for run in active if run.run_id not in self.deadlined_runs]
+        if new:
+            have = await deadline_queries.runs_with_deadlines(self.db, self.dag.dag_id, [r.run_id for r in new])
+            for run in new:
+                if run.run_id not in have:
+                    times = [await self._deadline_time(alert, run) for alert in self.deadline_alerts]
+                    await deadline_queries.add_deadlines(self.db, self.dag.dag_id, run.run_id, times)
+                self.deadlined_runs.add(run.run_id)
+        for row in await deadline_queries.claim_missed(self.db, self.dag.dag_id):
+            run = await queries.get_dag_run(self.db, self.dag.dag_id, row["run_id"])
+            if run is None or row["alert_index"] >= len(self.deadline_alerts):
+                continue  # the run is gone, or a new version of the DAG has fewer alerts
+            alert = self.deadline_alerts[row["alert_index"]]
+            log.info("Deadline of run %s of %s missed at %s", run.run_id, self.dag.dag_id, row["deadline_time"])
+            context = deadlines.callback_context(run, row["id"], row["deadline_time"])
+            self.executor.launch_deadline_callback(alert.callback, context)
+        following = await deadline_queries.next_deadline(self.db, self.dag.dag_id)
+        if following is not None:
+            self._remember_wakeup(following)
+        if len(self.deadlined_runs) > 10_000:  # finished runs need no entry: forget all, the table remembers
+            self.deadlined_runs.clear()
+
+    async def _deadline_time(self, alert: Any, run: Any) -> dt.datetime | None:
+        """The alert's deadline for the run; one that cannot be evaluated is an error users see, and sets none."""
+
+        async def variable(key: str) -> str | None:
+            value = await store_secrets.get_variable(self.db, key)
+            return None if value is None else str(value)
+
+        async def durations(limit: int) -> list[float]:
+            return await deadline_queries.recent_durations(self.db, self.dag.dag_id, limit)
+
+        try:
+            return await deadlines.deadline_time(
+                alert, deadlines.RunTimes(run.logical_date, run.queued_at), variable=variable, durations=durations
+            )
+        except Exception as exc:
+            log.error("Deadline alert of run %s of %s: %s", run.run_id, self.dag.dag_id, exc)
+            await queries.record_event(
+                self.db, "error", dag_id=self.dag.dag_id, run_id=run.run_id,
+                extra={"error": f"Deadline alert not evaluated: {type(exc).__name__}: {exc}"},
+            )  # fmt: skip
+            return None
+
+    async def _pause_after_consecutive_failures(self) -> None:
+        """Airflow's max_consecutive_failed_dag_runs: when the DAG's latest N runs (by run_after) all failed, the DAG
+        is paused, with a `paused` event by the scheduler."""
+        limit = int(getattr(self.dag, "max_consecutive_failed_dag_runs", 0) or 0)
+        if limit <= 0:
+            return
+        states = await cross_run_queries.latest_run_states(self.db, self.dag.dag_id, limit)
+        if len(states) < limit or any(state != "failed" for state in states):
+            return
+        log.info("Pausing DAG %s because last %s DAG runs failed.", self.dag.dag_id, limit)
+        await queries.set_dag_paused(self.db, self.dag.dag_id, True)
+        await queries.record_event(
+            self.db, "paused", dag_id=self.dag.dag_id, owner="scheduler",
+            extra=f"[('dag_id', '{self.dag.dag_id}'), ('is_paused', True)]",
+        )  # fmt: skip
 
     def _remember_wakeup(self, when: dt.datetime) -> None:
         if self.next_wakeup is None or when < self.next_wakeup:
@@ -253,6 +341,7 @@ class DagScheduler:
                 next_method=started.next_method,
                 next_kwargs=started.next_kwargs,
                 group_map_index=group_map_index(task, ti.map_index),
+                previous_success=await self._previous_success(run),
                 **await self._reschedule_fields(task, ti.id),
             )
             timeout = task.execution_timeout.total_seconds() if task.execution_timeout else None
@@ -261,6 +350,20 @@ class DagScheduler:
             entry = Claimed(ti.id, key, started.try_number, started.max_tries, running)
             self.claimed[ti.id] = entry
             running.done.add_done_callback(self._on_done(entry))
+
+    async def _previous_success(self, run: Any) -> PreviousSuccess | None:
+        if run.logical_date is None:
+            return None
+        if run.run_id not in self.previous_success:
+            found = await cross_run_queries.previous_successful_run(self.db, self.dag.dag_id, run.logical_date)
+            self.previous_success[run.run_id] = (
+                None
+                if found is None
+                else PreviousSuccess(
+                    found["data_interval_start"], found["data_interval_end"], found["start_date"], found["end_date"]
+                )
+            )
+        return self.previous_success[run.run_id]
 
     async def _reschedule_fields(self, task: Any, ti_id: Any) -> dict[str, Any]:
         """A reschedule-mode sensor's count and first poke (read only for such sensors: no cost on other hops)."""
@@ -449,6 +552,7 @@ class DagScheduler:
         deadline = await hitl_queries.next_deadline(self.db, self.dag.dag_id)
         if deadline is not None:
             self._remember_wakeup(deadline)
+        await self.check_deadlines(active)
         await self.schedule_runs(running, now)
         if self.accepting and claim:
             await self.dispatch()

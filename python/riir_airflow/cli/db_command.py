@@ -151,6 +151,7 @@ async def _grant(settings: Any, args: argparse.Namespace) -> str:
                 write_variables=roles.parse_patterns(args.write_variables, ()),
                 read_connections=roles.parse_patterns(args.read_connections, ("%",)),
                 trigger_dag_ids=roles.parse_patterns(args.trigger_dags, ("%",)),
+                read_xcom_dag_ids=roles.parse_patterns(args.read_xcom_dags, ("%",)),
             )
             role, password = await roles.grant_app(conn, grant, password=password)
     finally:
@@ -326,6 +327,9 @@ def register(groups: Any) -> None:
     grant.add_argument("--write-variables", action="append", metavar="PATTERN", help="variables it may set (none)")
     grant.add_argument("--read-connections", action="append", metavar="PATTERN", help="connections it may read (%%)")
     grant.add_argument("--trigger-dags", action="append", metavar="PATTERN", help="DAGs it may trigger (%%)")
+    grant.add_argument(
+        "--read-xcom-dags", action="append", metavar="PATTERN", help="other DAGs whose XComs its tasks may pull (%%)"
+    )
     grant.add_argument("--password-file", help="use the password in this file instead of a new random one")
     grant.set_defaults(func=_run_grant)
     broker = commands.add_parser("grant-broker", help="Create or update the broker's role and print its URI")

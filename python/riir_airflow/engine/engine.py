@@ -21,7 +21,15 @@ from typing import Any, TypeVar
 
 from riir_airflow._core import Planner
 from riir_airflow.engine.store import RunStore, XComReader
-from riir_airflow.engine.vocabulary import ACTIVE_TASK_STATES, STARTABLE_TASK_STATES, StateChange, TiSnapshot
+from riir_airflow.engine.vocabulary import (
+    ACTIVE_TASK_STATES,
+    FINISHED_TASK_STATES,
+    PAST_DEPENDS_OK_STATES,
+    STARTABLE_TASK_STATES,
+    PastRun,
+    StateChange,
+    TiSnapshot,
+)
 
 log = logging.getLogger("riir_airflow.engine")
 T = TypeVar("T")
@@ -122,6 +130,39 @@ def next_retry_datetime(
     return end_date + delay
 
 
+def past_depends_met(dag: Any, task: Any, past: PastRun) -> bool:
+    """Airflow's PrevDagrunDep for a `depends_on_past` task: its instances in the previous run ended in success or
+    skipped, and with `wait_for_downstream` so did those of its immediate downstream tasks. The first run (or the
+    first of a backfill) may go; with catchup, so may a task that started after the previous run's logical date;
+    with `ignore_first_depends_on_past`, a task that has no instance in any earlier run."""
+    if not past.exists or past.first_in_backfill:
+        return True
+    start = getattr(task, "start_date", None)
+    if dag.catchup and start is not None and past.logical_date is not None and past.logical_date < start:
+        return True
+    states = past.states.get(task.task_id)
+    if not states:  # the task has no instance in the previous run
+        return bool(task.ignore_first_depends_on_past) and task.task_id not in past.tasks_run_before
+    if any(state not in PAST_DEPENDS_OK_STATES for state in states):
+        return False
+    if task.wait_for_downstream:
+        for downstream in task.downstream_task_ids:
+            if any(state not in PAST_DEPENDS_OK_STATES for state in past.states.get(downstream, ())):
+                return False
+    return True
+
+
+def past_task_ids(dag: Any) -> frozenset[str]:
+    """The tasks whose instances in the previous run depends_on_past / wait_for_downstream read."""
+    ids: set[str] = set()
+    for task in dag.tasks:
+        if task.depends_on_past:
+            ids.add(task.task_id)
+            if task.wait_for_downstream:
+                ids.update(task.downstream_task_ids)
+    return frozenset(ids)
+
+
 def lost_try_state(try_number: int, max_tries: int) -> str:
     """The end of a try whose process vanished without a result: retried while retries are left."""
     return "up_for_retry" if try_number <= max_tries else "failed"
@@ -176,6 +217,8 @@ class RunPass:
     wakeup: dt.datetime | None = None  # the earliest moment a waiting retry or reschedule becomes due
     scheduled: int = 0  # tries in `scheduled` now (made ready by this or an earlier pass, not yet claimed)
     limited: bool = False  # some startable tries wait for a concurrency limit
+    timed_out: bool = False  # this call failed the run for its dagrun_timeout
+    stopped: list[tuple[str, int]] = field(default_factory=list)  # tries the timeout ended while they ran: kill them
 
 
 class RunEngine:
@@ -186,16 +229,45 @@ class RunEngine:
         self.store = store
         self.measure = measure
         self.planner = planner_for(dag)
+        self.past_task_ids = past_task_ids(dag)  # empty for most DAGs: then the past is never read
 
-    async def schedule_runs(self, runs: Sequence[tuple[str, Any]], now: dt.datetime) -> dict[str, RunPass]:
-        """Plans each running run (run_id, logical_date) until it settles, highest priority first within a run, with
-        max_active_tasks per run and the tasks' max_active_tis_per_dag (across the runs) and _per_dagrun."""
-        snapshots = {run_id: await self.store.task_states(run_id) for run_id, _ in runs}
+    async def schedule_runs(
+        self, runs: Sequence[tuple[str, Any, dt.datetime | None]], now: dt.datetime
+    ) -> dict[str, RunPass]:
+        """Plans each running run (run_id, logical_date, start_date) until it settles, highest priority first within
+        a run, with max_active_tasks per run and the tasks' max_active_tis_per_dag (across the runs) and _per_dagrun;
+        a run past its dagrun_timeout is failed instead."""
+        decided: dict[str, RunPass] = {}
+        for run_id, _, started in runs:
+            if self.timed_out(started, now):
+                decided[run_id] = await self.time_out(run_id)
+        snapshots = {run_id: await self.store.task_states(run_id) for run_id, _, _ in runs if run_id not in decided}
         active = ActiveTries.of(snapshots.items())
-        return {
-            run_id: await self.schedule_run(run_id, logical_date, now, active, snapshots[run_id])
-            for run_id, logical_date in runs
-        }
+        for run_id, logical_date, _ in runs:
+            if run_id not in decided:
+                decided[run_id] = await self.schedule_run(run_id, logical_date, now, active, snapshots[run_id])
+        return decided
+
+    def timed_out(self, started: dt.datetime | None, now: dt.datetime) -> bool:
+        """Whether a run that started at `started` is past the DAG's dagrun_timeout (Airflow's scheduler check)."""
+        timeout = getattr(self.dag, "dagrun_timeout", None)
+        return bool(timeout and started is not None and started < now - timeout)
+
+    async def time_out(self, run_id: str) -> RunPass:
+        """Airflow's dagrun_timeout: every unfinished task instance (also queued, running, deferred, waiting for a
+        retry) becomes skipped and the run fails; the host kills the tries that were running (`stopped`)."""
+        changes = [
+            StateChange(ti.task_id, "skipped", (ti.state,), ti.map_index)
+            for ti in await self.store.task_states(run_id)
+            if ti.state not in FINISHED_TASK_STATES
+        ]
+        applied = set(await self.store.set_states(run_id, changes))
+        result = RunPass(run_state="failed", timed_out=True)
+        result.stopped = [(c.task_id, c.map_index) for c in changes if c.expected[0] in IN_FLIGHT_STATES]
+        result.stopped = [key for key in result.stopped if key in applied]
+        result.finished = await self.store.finish_run(run_id, "failed")
+        log.info("Run %s of %s has timed-out", run_id, self.dag.dag_id)
+        return result
 
     async def schedule_run(
         self,
@@ -208,6 +280,7 @@ class RunEngine:
         """Plans the run until it settles: returns the tries made ready, and whether the run ended."""
         result = RunPass()
         ready: dict[tuple[str, int], TiSnapshot] = {}
+        past: PastRun | None = None  # read once per call, when a depends_on_past task is up
         for _ in range(MAX_PASSES):
             current = snapshot if snapshot is not None else await self.store.task_states(run_id)
             snapshot = None  # later passes read again what the earlier ones changed
@@ -226,6 +299,11 @@ class RunEngine:
             for key in plan["to_run"]:
                 ti = rows[key]
                 task = self.dag.task_dict[ti.task_id]
+                if task.depends_on_past:
+                    if past is None:
+                        past = await self.store.past_run(run_id, self.past_task_ids, skip_manual=bool(self.dag.catchup))
+                    if not past_depends_met(self.dag, task, past):
+                        continue  # the previous run's end (or a clear of it) wakes the host
                 if ti.map_index == -1 and needs_expansion(task):
                     expanded |= await self._expand(run_id, task, changes)
                     continue

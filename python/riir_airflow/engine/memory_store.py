@@ -5,13 +5,13 @@ Nothing here suspends, so the engine runs over it without an event loop (`engine
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import pendulum
 
 from riir_airflow.engine.records import InMemoryRunStore, TaskInstanceRecord
-from riir_airflow.engine.vocabulary import StateChange, TiSnapshot
+from riir_airflow.engine.vocabulary import PastRun, StateChange, TiSnapshot
 
 
 class MemoryStore:
@@ -68,3 +68,20 @@ class MemoryStore:
         self.runs.run.state = state
         self.runs.run.end_date = pendulum.now("UTC")
         return True
+
+    async def past_run(self, run_id: str, task_ids: Collection[str], *, skip_manual: bool) -> PastRun:
+        self._records(run_id)
+        history = self.runs.history
+        if history is None:
+            return PastRun()  # `dags test` without a kept history: every run is the first
+        earlier = history.before(self.runs.run, skip_manual=skip_manual)
+        previous = earlier[0] if earlier else None
+        if previous is None:
+            return PastRun()
+        wanted = set(task_ids)
+        states: dict[str, tuple[str | None, ...]] = {}
+        for (task_id, _), record in sorted(previous.task_instances.items()):
+            if task_id in wanted:
+                states[task_id] = (*states.get(task_id, ()), record.state)
+        before = {t for s in history.before(self.runs.run) for (t, _) in s.task_instances if t in wanted}
+        return PastRun(True, False, previous.run.logical_date, states, frozenset(before))

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import pendulum
 
 from riir_airflow.engine.records import DagRunRecord, InMemoryRunStore
-from riir_airflow.engine.vocabulary import StateChange, TiSnapshot
-from riir_airflow.metastore import app_queries, queries
+from riir_airflow.engine.vocabulary import PastRun, StateChange, TiSnapshot
+from riir_airflow.metastore import app_queries, cross_run_queries, queries
 
 
 def run_view(run: Any) -> DagRunRecord:
@@ -79,3 +79,13 @@ class MetastoreStore:
             return False
         self.finished_runs[run_id] = finished
         return True
+
+    async def past_run(self, run_id: str, task_ids: Collection[str], *, skip_manual: bool) -> PastRun:
+        found = await cross_run_queries.past_run(self.db, self.dag_id, run_id, task_ids, skip_manual=skip_manual)
+        return PastRun(
+            exists=bool(found["exists"]),
+            first_in_backfill=bool(found.get("first_in_backfill", False)),
+            logical_date=found.get("logical_date"),
+            states={t: tuple(states) for t, states in found.get("states", {}).items()},
+            tasks_run_before=frozenset(found.get("tasks_run_before", ())),
+        )

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from riir_airflow.authoring import serde
+from riir_airflow.engine.vocabulary import PreviousSuccess
 
 XCOM_RETURN_KEY = "return_value"
 
@@ -75,13 +76,34 @@ class RunStore(Protocol):
     run: DagRunRecord
     task_instances: dict[tuple[str, int], TaskInstanceRecord]
 
+    def previous_success(self) -> PreviousSuccess | None:
+        """The latest successful run of the DAG before this one (by logical date), for `prev_*_success`."""
+        ...
+
     def xcom_set(self, task_id: str, map_index: int, key: str, value: Any) -> None: ...
 
     def xcom_clear(self, task_id: str, map_index: int) -> None: ...
 
-    def xcom_get_one(self, task_id: str, map_index: int | None, key: str) -> tuple[bool, Any]: ...
+    def xcom_get_one(
+        self,
+        task_id: str,
+        map_index: int | None,
+        key: str,
+        *,
+        dag_id: str | None = None,
+        run_id: str | None = None,
+        include_prior_dates: bool = False,
+    ) -> tuple[bool, Any]: ...
 
-    def xcom_get_all(self, task_id: str, key: str) -> list[Any] | None: ...
+    def xcom_get_all(
+        self,
+        task_id: str,
+        key: str,
+        *,
+        dag_id: str | None = None,
+        run_id: str | None = None,
+        include_prior_dates: bool = False,
+    ) -> list[Any] | None: ...
 
     def xcom_count(self, task_id: str, key: str) -> int: ...
 
@@ -100,11 +122,51 @@ class RunStore(Protocol):
         ...
 
 
+class RunHistory:
+    """The runs `dags test` made in this process, when the caller keeps them (Airflow's `dags test` keeps its runs in
+    its database): what depends_on_past, the `prev_*_success` context values and `xcom_pull` across runs read.
+
+    `dag.test()` starts each run with an empty history, like Airflow's on a fresh database; tests that drive several
+    runs share one.
+    """
+
+    def __init__(self) -> None:
+        self.stores: dict[tuple[str, str], InMemoryRunStore] = {}
+
+    def add(self, store: InMemoryRunStore) -> None:
+        self.stores[(store.run.dag_id, store.run.run_id)] = store
+        store.history = self
+
+    def runs_of(self, dag_id: str) -> list[InMemoryRunStore]:
+        """The DAG's runs, oldest logical date (or run_after) first."""
+        found = [s for (d, _), s in self.stores.items() if d == dag_id]
+        return sorted(found, key=lambda s: s.run.logical_date or s.run.run_after)
+
+    def get(self, dag_id: str, run_id: str) -> InMemoryRunStore | None:
+        return self.stores.get((dag_id, run_id))
+
+    def before(self, run: DagRunRecord, *, skip_manual: bool = False) -> list[InMemoryRunStore]:
+        """The DAG's runs with a logical date before `run`'s, latest first (none when `run` has no logical date)."""
+        if run.logical_date is None:
+            return []
+        earlier = [
+            s
+            for s in self.runs_of(run.dag_id)
+            if s.run.logical_date is not None
+            and s.run.logical_date < run.logical_date
+            and not (skip_manual and s.run.run_type == "manual")
+        ]
+        return earlier[::-1]
+
+
 class InMemoryRunStore:
     """Task instances and XComs of one run, kept in this process (used by `dags test`)."""
 
-    def __init__(self, run: DagRunRecord) -> None:
+    def __init__(self, run: DagRunRecord, history: RunHistory | None = None) -> None:
         self.run = run
+        self.history: RunHistory | None = None
+        if history is not None:
+            history.add(self)
         self.task_instances: dict[tuple[str, int], TaskInstanceRecord] = {}
         # (task_id, map_index, key) -> JSON text of the serialized value, as the metastore keeps it.
         self.xcoms: dict[tuple[str, int, str], str] = {}
@@ -117,6 +179,15 @@ class InMemoryRunStore:
 
     def hitl_upsert(self, task_id: str, map_index: int, detail: dict[str, Any]) -> None:
         self.hitl_details[(task_id, map_index)] = dict(detail)
+
+    def previous_success(self) -> PreviousSuccess | None:
+        if self.history is None:
+            return None
+        for earlier in self.history.before(self.run):
+            if earlier.run.state == "success":
+                run = earlier.run
+                return PreviousSuccess(run.data_interval_start, run.data_interval_end, run.start_date, run.end_date)
+        return None
 
     def asset_state(self, op: str, **fields: Any) -> Any:
         asset = fields.get("asset")
@@ -157,19 +228,62 @@ class InMemoryRunStore:
         for xkey in [k for k in self.xcoms if k[0] == task_id and k[1] == map_index]:
             del self.xcoms[xkey]
 
-    def xcom_get_one(self, task_id: str, map_index: int | None, key: str) -> tuple[bool, Any]:
+    def _runs_for(self, dag_id: str | None, run_id: str | None, include_prior_dates: bool) -> list[InMemoryRunStore]:
+        """The runs an XCom read looks in, latest first (Airflow's XComModel.get_many): the named run, and with
+        include_prior_dates every run of its DAG whose logical date (or run_after) is not after that run's."""
+        dag = dag_id or self.run.dag_id
+        rid = run_id or self.run.run_id
+        own = dag == self.run.dag_id and rid == self.run.run_id
+        target = self if own else self.history.get(dag, rid) if self.history is not None else None
+        if target is None:
+            return []
+        if not include_prior_dates or self.history is None:
+            return [target]
+        limit = target.run.logical_date or target.run.run_after
+        earlier = [s for s in self.history.runs_of(dag) if (s.run.logical_date or s.run.run_after) <= limit]
+        if target not in earlier:
+            earlier.append(target)
+        # Latest logical date first; runs without one first, as PostgreSQL sorts NULLs in a descending order.
+        return sorted(earlier, key=lambda s: (s.run.logical_date is None, s.run.logical_date or limit), reverse=True)
+
+    def xcom_get_one(
+        self,
+        task_id: str,
+        map_index: int | None,
+        key: str,
+        *,
+        dag_id: str | None = None,
+        run_id: str | None = None,
+        include_prior_dates: bool = False,
+    ) -> tuple[bool, Any]:
         """(found, value); map_index None means the unmapped value (-1), as Airflow's get_one does."""
         wanted = -1 if map_index is None else map_index
-        raw = self.xcoms.get((task_id, wanted, key))
-        if raw is None:
-            return False, None
-        return True, serde.deserialize(json.loads(raw))
+        for store in self._runs_for(dag_id, run_id, include_prior_dates):
+            raw = store.xcoms.get((task_id, wanted, key))
+            if raw is not None:
+                return True, serde.deserialize(json.loads(raw))
+        return False, None
 
-    def xcom_get_all(self, task_id: str, key: str) -> list[Any] | None:
-        """Every map index's value, in map index order (None when there is none)."""
-        found = sorted((mi, raw) for (t, mi, k), raw in self.xcoms.items() if t == task_id and k == key)
+    def xcom_get_all(
+        self,
+        task_id: str,
+        key: str,
+        *,
+        dag_id: str | None = None,
+        run_id: str | None = None,
+        include_prior_dates: bool = False,
+    ) -> list[Any] | None:
+        """Every map index's value, in map index order (None when there is none); with include_prior_dates, those
+        of the earlier runs too (the earliest run's first among equal map indexes, as Airflow returns them)."""
+        found = [
+            (mi, raw)
+            for store in reversed(self._runs_for(dag_id, run_id, include_prior_dates))
+            for (t, mi, k), raw in store.xcoms.items()
+            if t == task_id and k == key
+        ]
         if not found:
             return None
+        found.sort(key=lambda item: item[0])  # stable: oldest run first among equal map indexes
         return [serde.deserialize(json.loads(raw)) for _, raw in found]
 
     def xcom_count(self, task_id: str, key: str) -> int:

@@ -7,10 +7,10 @@ suspends, so `dags test` drives the engine without an event loop (see `engine.ru
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any, Protocol
 
-from riir_airflow.engine.vocabulary import StateChange, TiSnapshot
+from riir_airflow.engine.vocabulary import PastRun, StateChange, TiSnapshot
 
 
 class XComReader(Protocol):
@@ -43,4 +43,9 @@ class RunStore(Protocol):
 
     async def finish_run(self, run_id: str, state: str) -> bool:
         """Ends a running run in `state`; False when it was no longer running."""
+        ...
+
+    async def past_run(self, run_id: str, task_ids: Collection[str], *, skip_manual: bool) -> PastRun:
+        """The run before `run_id` (by logical date; manual runs left out with `skip_manual`), with the states of
+        `task_ids`' instances there, for depends_on_past / wait_for_downstream."""
         ...

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -38,6 +39,8 @@ __all__ = [
     "DeleteVariable",
     "GetConnection",
     "GetVariable",
+    "PastRun",
+    "PreviousSuccess",
     "Reply",
     "ReportResult",
     "Request",
@@ -63,6 +66,16 @@ ACTIVE_TASK_STATES: frozenset[str] = frozenset({"queued", "running"})
 
 
 @dataclass(frozen=True, slots=True)
+class PreviousSuccess:
+    """The latest successful run before a run (by logical date): the `prev_*_success` context values."""
+
+    data_interval_start: dt.datetime | None = None
+    data_interval_end: dt.datetime | None = None
+    start_date: dt.datetime | None = None
+    end_date: dt.datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Claim:
     """One try a task process runs: the task instance, which try, and how a resumed deferral continues."""
 
@@ -75,6 +88,7 @@ class Claim:
     group_map_index: int | None = None  # the index of the mapped task group the task sits in, if any
     reschedule_count: int = 0  # a sensor in reschedule mode: how often it was rescheduled so far
     first_reschedule_date: dt.datetime | None = None  # and when its first poke started (for its timeout)
+    previous_success: PreviousSuccess | None = None  # the run's previous successful run, if any
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,11 +157,15 @@ class XComGetOne:
 
 @dataclass(frozen=True, slots=True)
 class XComGetAll:
-    """Every map index's XCom of a task (in map index order)."""
+    """Every map index's XCom of a task (in map index order): of this run unless `dag_id` / `run_id` say otherwise;
+    with `include_prior_dates`, those of this and the earlier runs of that DAG too."""
 
     OP: ClassVar[str] = "xcom_get_all"
     task_id: str
     key: str
+    dag_id: str | None = None
+    run_id: str | None = None
+    include_prior_dates: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -341,3 +359,22 @@ class TiSnapshot:
     @property
     def key(self) -> tuple[str, int]:
         return self.task_id, self.map_index
+
+
+# Where a task instance of the previous run lets a `depends_on_past` task run (Airflow's PrevDagrunDep).
+PAST_DEPENDS_OK_STATES: frozenset[str | None] = frozenset({"success", "skipped"})
+
+
+@dataclass(frozen=True, slots=True)
+class PastRun:
+    """What Airflow's `PrevDagrunDep` reads about the runs before a run, for its `depends_on_past` tasks.
+
+    The previous run is the one with the latest logical date before this run's (not counting manual runs when the
+    DAG has catchup on, as Airflow's `get_previous_scheduled_dagrun`).
+    """
+
+    exists: bool = False  # False: no previous run (or this run has no logical date): the first run may go
+    first_in_backfill: bool = False  # the first run of a backfill does not depend on the past
+    logical_date: dt.datetime | None = None  # the previous run's
+    states: Mapping[str, tuple[str | None, ...]] = field(default_factory=dict)  # task_id -> its TIs' states there
+    tasks_run_before: frozenset[str] = frozenset()  # tasks with an instance in any earlier run

@@ -16,6 +16,7 @@ from riir_airflow.metastore.queries import Db, transaction
 
 # Every table with per-DAG rows, children first, for `app retire --purge`.
 _PER_DAG_TABLES = (
+    ("deadline", "dag_id"),
     ("task_log", "dag_id"),
     ("task_reschedule", "dag_id"),
     ("dag_schedule_lease", "dag_id"),

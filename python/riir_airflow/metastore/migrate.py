@@ -23,6 +23,7 @@ _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
 # Everything the migrations create, dropped by `db reset` (ours only: the database may hold other tables).
 OWNED_TABLES = (
+    "deadline",  # 0011
     "task_reschedule",  # 0002
     "dag_schedule_lease",  # 0002
     "event",
@@ -61,6 +62,7 @@ OWNED_FUNCTIONS = (
     "riir_pool_usage",
     "riir_trigger_dag_run",
     "riir_external_task_count",
+    "riir_read_xcoms",  # 0011
 )
 
 

@@ -639,6 +639,9 @@ async def record_task_result(
             ti_id, try_number, state, list(expected), rendered_fields, rendered_map_index, next_method, next_kwargs,
             list(_TRY_ENDING_STATES), list(values), [json.dumps(v) for v in values.values()],
         )  # fmt: skip
+        if row is not None and state == "up_for_retry":
+            # As Airflow's prepare_db_for_next_try: the next try starts with no reschedules (task_reschedule_count 0).
+            await conn.execute("DELETE FROM task_reschedule WHERE ti_id = $1", ti_id)
         if row is not None and asset_events:
             from riir_airflow.metastore.asset_event_queries import insert_task_asset_events
 

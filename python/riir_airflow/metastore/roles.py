@@ -21,13 +21,15 @@ from riir_airflow.metastore.queries import Db
 
 # Tables an app reads and writes (row-level security narrows them to its dag ids / its grant).
 APP_READ_WRITE = ("dag", "dag_version", "backfill", "dag_run", "task_instance", "task_instance_history", "xcom",
-                  "task_log", "event", "app", "variable", "task_reschedule", "dag_schedule_lease")  # fmt: skip
+                  "task_log", "event", "app", "variable", "task_reschedule", "dag_schedule_lease",
+                  "deadline")  # fmt: skip
 APP_READ_ONLY = ("connection", "pool", "asset", "asset_event", "riir_schema_version")
 APP_FUNCTIONS = (
     "riir_lock_pools(text[])",
     "riir_pool_usage(text[])",
     "riir_trigger_dag_run(text, text, timestamptz, jsonb)",
     "riir_external_task_count(text, timestamptz, text[], text[])",
+    "riir_read_xcoms(text, text, text, text, integer, boolean)",
 )
 ROLE_ATTRIBUTES = "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION NOBYPASSRLS"
 _NOT_IDENT = re.compile(r"[^a-z0-9_]+")
@@ -42,6 +44,7 @@ class AppGrant:
     write_variables: tuple[str, ...] = ()
     read_connections: tuple[str, ...] = ("%",)
     trigger_dag_ids: tuple[str, ...] = ("%",)
+    read_xcom_dag_ids: tuple[str, ...] = ("%",)  # other DAGs whose XComs its tasks may pull (riir_read_xcoms)
     max_registrations: int = 30
 
 
@@ -99,15 +102,17 @@ async def grant_app(conn: asyncpg.Connection, grant: AppGrant, *, password: str 
         await conn.execute(
             """
             INSERT INTO riir_app_grant (role_name, dag_ids, read_variables, write_variables, read_connections,
-                trigger_dag_ids, max_registrations)
-            VALUES ($1, $2, $3, $4, $5, $6, $7)
+                trigger_dag_ids, max_registrations, read_xcom_dag_ids)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
             ON CONFLICT (role_name) DO UPDATE SET dag_ids = EXCLUDED.dag_ids,
                 read_variables = EXCLUDED.read_variables, write_variables = EXCLUDED.write_variables,
                 read_connections = EXCLUDED.read_connections, trigger_dag_ids = EXCLUDED.trigger_dag_ids,
-                max_registrations = EXCLUDED.max_registrations, updated_at = now()
+                max_registrations = EXCLUDED.max_registrations, read_xcom_dag_ids = EXCLUDED.read_xcom_dag_ids,
+                updated_at = now()
             """,
             role, list(grant.dag_ids), list(grant.read_variables), list(grant.write_variables),
             list(grant.read_connections), list(grant.trigger_dag_ids), grant.max_registrations,
+            list(grant.read_xcom_dag_ids),
         )  # fmt: skip
     return role, password
 

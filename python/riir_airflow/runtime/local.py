@@ -18,7 +18,7 @@ import pendulum
 from riir_airflow.authoring.notset import NOTSET, ArgNotSet
 from riir_airflow.engine.engine import RunEngine, group_map_index, next_retry_datetime, run_sync
 from riir_airflow.engine.memory_store import MemoryStore
-from riir_airflow.engine.records import DagRunRecord, InMemoryRunStore, TaskInstanceRecord
+from riir_airflow.engine.records import DagRunRecord, InMemoryRunStore, RunHistory, TaskInstanceRecord
 from riir_airflow.engine.vocabulary import FINISHED_TASK_STATES
 from riir_airflow.plugins.listeners import notify
 from riir_airflow.runtime.expansion import expansion_length
@@ -113,9 +113,9 @@ def _run_trigger(deferral: Any) -> Any:
 class LocalRun:
     """One run of `dags test`: the engine over the memory store, tries run here one after another."""
 
-    def __init__(self, dag: Any, run: DagRunRecord) -> None:
+    def __init__(self, dag: Any, run: DagRunRecord, history: RunHistory | None = None) -> None:
         self.dag = dag
-        self.runs = InMemoryRunStore(run)
+        self.runs = InMemoryRunStore(run, history)
         for task in dag.tasks:
             self.runs.task_instances[(task.task_id, -1)] = TaskInstanceRecord(
                 task.task_id, -1, max_tries=int(task.retries or 0)
@@ -162,6 +162,8 @@ class LocalRun:
         record.rendered_map_index = outcome.rendered_map_index
         record.state = outcome.state
         if outcome.state == "up_for_retry":
+            # As Airflow's prepare_db_for_next_try: the next try starts with no reschedules.
+            record.reschedule_count, record.first_reschedule_date = 0, None
             task = self.dag.task_dict[record.task_id]
             record.next_retry_at = next_retry_datetime(
                 task, self.dag.dag_id, self.runs.run.logical_date, record.try_number, now
@@ -210,11 +212,13 @@ def run_dag_locally(
     use_executor: bool = False,
     mark_success_pattern: Any = None,
     printer: Any = None,
+    history: RunHistory | None = None,
 ) -> DagTestResult:
-    """Runs the DAG once, here, and returns the finished run."""
+    """Runs the DAG once, here, and returns the finished run. Runs sharing a `history` see each other as Airflow's
+    `dags test` runs sharing its database do (depends_on_past, prev_*_success, xcom_pull across runs)."""
     dag.check_cycle()
     run = create_test_run(dag, logical_date, run_after, run_conf)
-    local = LocalRun(dag, run)
+    local = LocalRun(dag, run, history)
     printer = printer or (lambda record: None)
     announced = False
     while True:

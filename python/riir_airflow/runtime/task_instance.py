@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import socket
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import product
 from typing import Any
+
+import pendulum
 
 from riir_airflow.authoring import macros as macros_module
 from riir_airflow.authoring.connection import Connection
@@ -104,10 +107,16 @@ class RuntimeTaskInstance:
         single_task = isinstance(task_ids, (str, type(None)))
         single_index = isinstance(map_indexes, (int, type(None)))
         ids = [self.task_id] if task_ids is None else [task_ids] if isinstance(task_ids, str) else list(task_ids)
+        # Another DAG, another run, or the earlier runs too (Airflow's XCom.get_many rules); None: this run.
+        where: dict[str, Any] = {}
+        if (dag_id is not None and dag_id != self.dag_id) or (run_id is not None and run_id != self.run_id):
+            where.update(dag_id=dag_id or self.dag_id, run_id=run_id or self.run_id)
+        if include_prior_dates:
+            where["include_prior_dates"] = True
         if not is_arg_set(map_indexes):
             values: list[Any] = []
             for task_id in ids:
-                found = self._store.xcom_get_all(task_id, key)
+                found = self._store.xcom_get_all(task_id, key, **where)
                 if found is None:
                     values.append(None)
                 else:
@@ -125,7 +134,7 @@ class RuntimeTaskInstance:
             )
         out = []
         for task_id, index in product(ids, indexes):
-            ok, value = self._store.xcom_get_one(task_id, index, key)
+            ok, value = self._store.xcom_get_one(task_id, index, key, **where)
             out.append(value if ok and value is not None else default)
         if single_task and single_index:
             return out[0]
@@ -289,6 +298,11 @@ class TaskStateStore:
         self._values.clear()
 
 
+def _aware(value: dt.datetime | None) -> Any:
+    """A date of the metastore or the memory store as the pendulum DateTime Airflow's context holds."""
+    return None if value is None else pendulum.instance(value)
+
+
 def build_context(task: Any, ti: RuntimeTaskInstance, store: RunStore) -> dict[str, Any]:
     """The template/execute context with Airflow 3's keys and values."""
     run = store.run
@@ -303,6 +317,7 @@ def build_context(task: Any, ti: RuntimeTaskInstance, store: RunStore) -> dict[s
         params.update(run.conf)
     merged = params.validate()
     resolver = dag_asset_resolver(dag)
+    previous = store.previous_success()
     context: dict[str, Any] = {
         "dag": dag,
         "task": task,
@@ -321,8 +336,8 @@ def build_context(task: Any, ti: RuntimeTaskInstance, store: RunStore) -> dict[s
         "triggering_asset_events": {},
         "map_index_template": getattr(task, "map_index_template", None),
         "task_reschedule_count": ti._record.reschedule_count,
-        "prev_start_date_success": None,
-        "prev_end_date_success": None,
+        "prev_start_date_success": _aware(previous.start_date) if previous else None,
+        "prev_end_date_success": _aware(previous.end_date) if previous else None,
         "partition_key": run.partition_key,
         "partition_date": run.partition_date,
         "templates_dict": None,
@@ -344,8 +359,8 @@ def build_context(task: Any, ti: RuntimeTaskInstance, store: RunStore) -> dict[s
             ts_nodash_with_tz=logical.isoformat().replace("-", "").replace(":", ""),
             data_interval_start=run.data_interval_start,
             data_interval_end=run.data_interval_end,
-            prev_data_interval_start_success=None,
-            prev_data_interval_end_success=None,
+            prev_data_interval_start_success=_aware(previous.data_interval_start) if previous else None,
+            prev_data_interval_end_success=_aware(previous.data_interval_end) if previous else None,
             task_instance_key_str=f"{run.dag_id}__{ti.task_id}__{ds_nodash}",
         )
     else:
