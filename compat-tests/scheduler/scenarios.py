@@ -109,7 +109,7 @@ def _sensor_reschedule(api):
     dag = "sc_sensor_reschedule"
     api.unpause(dag)
     api.trigger(dag, "m1")
-    api.wait_ti(dag, "m1", "waits", ["up_for_reschedule"])
+    api.wait_ti(dag, "m1", "waits", ["up_for_reschedule", "success", "failed"])
     api.restart("sc_sensor_reschedule.py")  # riir: the app restarts while the sensor waits for its next poke
     api.wait_runs_done(dag, 1)
 
