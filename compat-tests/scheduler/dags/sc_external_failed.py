@@ -18,7 +18,7 @@ with DAG(
         external_task_id="always_fails",
         allowed_states=["success"],
         failed_states=["failed"],
-        poke_interval=10,
-        mode="reschedule",
+        poke_interval=2,
+        mode="poke",
         timeout=300,
     )

@@ -14,8 +14,8 @@ with DAG(
         task_id="wait_parent",
         external_dag_id="sc_marker_parent",
         external_task_id="start",
-        poke_interval=10,
-        mode="reschedule",
+        poke_interval=2,
+        mode="poke",
         timeout=300,
     )
 

@@ -3,7 +3,8 @@ import datetime
 from airflow.providers.standard.sensors.external_task import ExternalTaskSensor
 from airflow.sdk import DAG, task
 
-# Waits for the producer's task of the same logical date (another DAG, another app), then pulls its XCom.
+# Waits for the producer's task of the same logical date (another DAG, another app), then pulls its XCom. (Poke
+# mode: a reschedule-mode sensor races in Airflow 3.3.2 on a busy machine, see sc_sensor_reschedule.py.)
 with DAG(
     "sc_xcom_consumer",
     schedule="@daily",
@@ -15,8 +16,8 @@ with DAG(
         task_id="wait_producer",
         external_dag_id="sc_xcom_producer",
         external_task_id="produce",
-        poke_interval=10,
-        mode="reschedule",
+        poke_interval=2,
+        mode="poke",
         timeout=300,
     )
 
