@@ -8,13 +8,15 @@ STAMP  := $(VENV)/.deps-installed
 
 .PHONY: system-deps install build-dev providers lint test test-rust test-python bench demo compat clean
 
-# System packages the tests need (chromium for browser tests). Skipped when already there or not root.
+# System packages the tests need (chromium for browser tests, pgbouncer, dockerd for the container stages). Skipped when already there or not root.
 system-deps:
 	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
 	  echo "note: chromium not installed (browser tests need it)"; }
 	@command -v pgbouncer >/dev/null 2>&1 || [ -x /usr/sbin/pgbouncer ] || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer >/dev/null) || echo "note: pgbouncer not installed (metastore tests need it)"; }
+	@command -v dockerd >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io >/dev/null) || echo "note: dockerd not installed (container tests need it)"; }
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,7 +42,7 @@ build-dev: $(CORE_STAMP)
 PROVIDERS_STAMP := $(VENV)/.providers-installed
 PROVIDER_MATRIX = $(shell $(PYTHON) tests/providers/matrix.py)
 
-$(PROVIDERS_STAMP): $(CORE_STAMP) tests/providers/matrix.py
+$(PROVIDERS_STAMP): $(CORE_STAMP) tests/providers/matrix.py python/riir_airflow/cli/provider_install.py
 	$(BIN)/riir-airflow providers install $(PROVIDER_MATRIX)
 	touch $(PROVIDERS_STAMP)
 

@@ -271,7 +271,7 @@ def record(run: measure.Run, sides: list[Side]) -> None:
             [getattr(f, attr) for f in air.idle] if air else None,
         )
 
-    run.figure("hop median, per run", "ms", *both("hop_median_ms"), target="<= 20")
+    run.figure("hop median, per run", "ms", *both("hop_median_ms"), target="<= 3")
     run.figure("hop p90, per run", "ms", *both("hop_p90_ms"))
     run.figure("run wall / N tasks", "ms", *both("wall_per_task_ms"))
     run.figure("task duration median, per run", "ms", *both("task_duration_ms"))

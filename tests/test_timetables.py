@@ -9,8 +9,8 @@ import pendulum
 import pytest
 from dateutil.relativedelta import relativedelta
 
-from riir_airflow.authoring import backfill
 from riir_airflow.exceptions import AirflowTimetableInvalid
+from riir_airflow.schedules import backfill
 from riir_airflow.schedules import timetables as t
 from riir_airflow.schedules.assets import Asset, AssetAll
 

@@ -131,7 +131,7 @@ def run_timetable_case(case: dict[str, Any]) -> dict[str, Any]:
 
 
 def run_backfill_case(case: dict[str, Any]) -> dict[str, Any]:
-    from riir_airflow.authoring import backfill
+    from riir_airflow.schedules import backfill
     from riir_airflow.schedules.timetables import create_timetable
 
     os.environ["AIRFLOW__SCHEDULER__CREATE_CRON_DATA_INTERVALS"] = str(case["create_cron_data_intervals"])

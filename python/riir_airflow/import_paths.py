@@ -591,6 +591,7 @@ _OUTSIDE_AUTHORING = {
     "assets": "riir_airflow.schedules.assets",
     "asset_access": "riir_airflow.schedules.asset_access",
     "states": "riir_airflow.states",
+    "backfill": "riir_airflow.schedules.backfill",
 }
 
 

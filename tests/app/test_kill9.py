@@ -1,5 +1,7 @@
-"""kill -9 of a DAG app at the points where work could be lost: while it holds the DAG's lock with a standby
-waiting, during a sensor's reschedule, and at arbitrary moments of a busy chain (claims and result writes).
+"""kill -9 of a DAG app at the points where work could be lost: during a claim, after a try was marked running but
+before its process started, during a result write, while it holds the DAG's lock with a standby waiting, and during
+a sensor's reschedule — each exactly there: the app stops itself at the point (app/stop_points.py, SIGSTOP, its
+transaction still open) and the test kills it with SIGKILL. Also at arbitrary moments of a busy chain.
 Nothing is lost, and nothing runs twice beyond Airflow's at-least-once promise (a try that was running when its app
 died is retried per its `retries`)."""
 
@@ -13,6 +15,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from riir_airflow.app.stop_points import ENV as STOP_AT
 from tests.app.harness import AppProcess, cli, start_app, task_states, wait_for, wait_run_done, write_dag
 
 pytestmark = [pytest.mark.postgres, pytest.mark.e2e, pytest.mark.timeout(180)]
@@ -39,8 +42,10 @@ async def test_standby_takes_over_a_running_try_when_the_app_is_killed(
 
             @task
             def slow(x):
+                first_try = not any(name.startswith("slow-") for name in os.listdir("{marks}"))
                 open("{marks}/slow-" + str(os.getpid()), "w").close()
-                time.sleep(4)
+                while first_try:  # try 1 runs until its app is killed (then the app that takes over ends it)
+                    time.sleep(1)
                 return x + 1
 
             slow(first())
@@ -52,6 +57,7 @@ async def test_standby_takes_over_a_running_try_when_the_app_is_killed(
         await wait_for(lambda: _logged(standby, "waiting as a standby"), 30, "the standby to wait")
         cli(app_env, "dags", "trigger", "takeover", "-r", "r1")
         await wait_for(lambda: _files(marks, "slow-"), 60, "the slow task to start")
+        assert await task_states(db, "takeover", "r1") == {"first": ("success", 1), "slow": ("running", 1)}
         active.kill()  # SIGKILL: no drain, no hand-back; the session connection dies with the process
         assert await wait_run_done(db, "takeover", "r1", timeout=90) == "success", standby.output()
         states = await task_states(db, "takeover", "r1")
@@ -147,8 +153,12 @@ async def test_kill9_at_random_moments_of_a_busy_chain_loses_nothing(
     apps = [app]
     try:
         cli(app_env, "dags", "trigger", "busy", "-r", "r1")
+        done = 0
         for kill in range(4):
-            await asyncio.sleep(rng.uniform(0.3, 1.5))
+            # Each life of the app finishes a task before it is killed (at a random moment after that): a slow
+            # start-up on a loaded machine must not let every kill hit the same try until its retries run out.
+            done = await wait_for(lambda done=done: _successes_beyond(db, "busy", done), 60, "a task to finish")
+            await asyncio.sleep(rng.uniform(0.0, 0.4))
             app.kill()
             app = await start_app(app_env, db, path, tmp_path / f"app{kill + 1}.log")
             apps.append(app)
@@ -172,6 +182,172 @@ async def _files(folder: Path, prefix: str) -> list[Path]:
 
 async def _logged(app: AppProcess, text: str) -> bool:
     return text in app.output()
+
+
+async def _successes_beyond(db: asyncpg.Connection, dag_id: str, count: int) -> int:
+    """The number of successful task instances of the DAG if it is more than `count`, else 0."""
+    done = int(await db.fetchval("SELECT count(*) FROM task_instance WHERE dag_id = $1 AND state = 'success'", dag_id))
+    return done if done > count else 0
+
+
+async def _stopped(app: AppProcess) -> bool:
+    """True once the app has stopped itself at its stop point (process state T in /proc)."""
+    if app.proc.poll() is not None:
+        raise AssertionError(f"the app exited ({app.proc.returncode}) before its stop point:\n{app.output()}")
+    stat = Path(f"/proc/{app.proc.pid}/stat").read_text()
+    return stat.rpartition(")")[2].split()[0] == "T"
+
+
+async def _start_at(point: str, app_env: dict[str, str], db: asyncpg.Connection, path: Path, log: Path) -> AppProcess:
+    """An app that stops itself at `point` (see riir_airflow.app.stop_points)."""
+    return await start_app({**app_env, STOP_AT: point}, db, path, log)
+
+
+def _chain(marks: Path, dag_id: str, length: int, retries: int) -> str:
+    """A chain t0 >> t1 >> ...; each try leaves a mark `tN-PID` and returns N."""
+    return f"""
+        import os
+        from datetime import timedelta
+        from airflow.sdk import DAG, task
+
+        with DAG("{dag_id}", schedule=None, default_args={{"retries": {retries}, "retry_delay": timedelta(0)}}):
+            previous = None
+            for n in range({length}):
+                @task(task_id=f"t{{n}}")
+                def step(x=None, n=n):
+                    open(f"{marks}/t{{n}}-{{os.getpid()}}", "w").close()
+                    return n
+
+                previous = step(previous) if previous is not None else step()
+        """
+
+
+async def _xcoms(db: asyncpg.Connection, dag_id: str) -> dict[str, str]:
+    rows = await db.fetch("SELECT task_id, value FROM xcom WHERE dag_id = $1 AND key = 'return_value'", dag_id)
+    return {r["task_id"]: r["value"] for r in rows}
+
+
+async def test_kill9_during_a_claim_with_a_standby_waiting(
+    app_env: dict[str, str], db: asyncpg.Connection, dags: Path, tmp_path: Path
+) -> None:
+    """The active app dies inside its claim transaction (tries taken, not committed) while a standby waits. While
+    it hangs, holding its lock, the standby does nothing; once it is dead the claim is rolled back, the standby takes
+    over with a new fencing token and claims the same tries: each task runs once, and no try was spent."""
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    path = write_dag(dags, "claimed.py", _chain(marks, "claimed", 3, retries=0))
+    active = await _start_at("claim:2", app_env, db, path, tmp_path / "active.log")  # the claim of t1
+    standby = None
+    try:
+        await wait_for(lambda: _logged(active, "running claimed"), 30, "the active app to take the lock")
+        standby = await start_app(app_env, db, path, tmp_path / "standby.log")
+        await wait_for(lambda: _logged(standby, "waiting as a standby"), 30, "the standby to wait")
+        cli(app_env, "dags", "trigger", "claimed", "-r", "r1")
+        await wait_for(lambda: _stopped(active), 60, "the active app to stop inside its claim")
+        # The uncommitted claim is invisible: t1 is still scheduled; the hung app still holds the DAG.
+        assert await task_states(db, "claimed", "r1") == {
+            "t0": ("success", 1), "t1": ("scheduled", 1), "t2": (None, 0)
+        }  # fmt: skip
+        assert await db.fetchval("SELECT fencing_token FROM dag_schedule_lease WHERE dag_id = 'claimed'") == 1
+        assert "Scheduling claimed" not in standby.output()
+        active.kill()
+        assert await wait_run_done(db, "claimed", "r1", timeout=90) == "success", standby.output()
+        assert await task_states(db, "claimed", "r1") == {
+            "t0": ("success", 1), "t1": ("success", 1), "t2": ("success", 1)
+        }  # fmt: skip
+        for n in range(3):
+            assert len(await _files(marks, f"t{n}-")) == 1, n  # each ran exactly once
+        assert await _xcoms(db, "claimed") == {"t0": "0", "t1": "1", "t2": "2"}
+        assert await db.fetchval("SELECT fencing_token FROM dag_schedule_lease WHERE dag_id = 'claimed'") == 2
+    finally:
+        active.stop()
+        if standby is not None:
+            standby.stop()
+
+
+@pytest.mark.parametrize(
+    ("point", "runs_of_t1"),
+    [
+        ("start", 1),  # marked running, never forked: the try is spent (at-least-once counts tries), runs once
+        ("result", 2),  # ran and finished, its result uncommitted: the result is lost with the app, so it runs again
+    ],
+)
+async def test_kill9_between_claim_and_result_retries_the_try(
+    point: str, runs_of_t1: int, app_env: dict[str, str], db: asyncpg.Connection, dags: Path, tmp_path: Path
+) -> None:
+    """The app dies with t1's try marked running: before its process started, or inside the transaction that
+    records its result and XCom. The restarted app finds the try without a process and retries it per its
+    retries; the run finishes with every XCom, and t0's recorded success is never run again."""
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    path = write_dag(dags, "hop.py", _chain(marks, "hop", 3, retries=1))
+    app = await _start_at(f"{point}:2", app_env, db, path, tmp_path / "app1.log")  # t1's (t0's is the first)
+    try:
+        cli(app_env, "dags", "trigger", "hop", "-r", "r1")
+        await wait_for(lambda: _stopped(app), 60, f"the app to stop at {point}")
+        assert await task_states(db, "hop", "r1") == {"t0": ("success", 1), "t1": ("running", 1), "t2": (None, 0)}
+        assert await _xcoms(db, "hop") == {"t0": "0"}
+        app.kill()
+    finally:
+        app.stop()
+    assert len(await _files(marks, "t1-")) == runs_of_t1 - 1
+    restarted = await start_app(app_env, db, path, tmp_path / "app2.log")
+    try:
+        assert await wait_run_done(db, "hop", "r1", timeout=90) == "success", restarted.output()
+    finally:
+        restarted.stop()
+    assert "Recovered hop.t1[-1] try 1 as up_for_retry" in restarted.output()
+    assert await task_states(db, "hop", "r1") == {"t0": ("success", 1), "t1": ("success", 2), "t2": ("success", 1)}
+    assert [len(await _files(marks, f"t{n}-")) for n in range(3)] == [1, runs_of_t1, 1]
+    assert await _xcoms(db, "hop") == {"t0": "0", "t1": "1", "t2": "2"}
+
+
+async def test_kill9_during_a_sensor_reschedule_with_a_standby_waiting(
+    app_env: dict[str, str], db: asyncpg.Connection, dags: Path, tmp_path: Path
+) -> None:
+    """The app dies inside the transaction that records a sensor's reschedule (up_for_reschedule and the
+    task_reschedule row, uncommitted). The standby takes over, retries the try (retries=1) and the sensor goes
+    on poking until it succeeds; only committed reschedules are counted."""
+    pokes = tmp_path / "pokes"
+    path = write_dag(
+        dags,
+        "sense.py",
+        f"""
+        from datetime import timedelta
+        from airflow.sdk import DAG
+        from airflow.providers.standard.sensors.python import PythonSensor
+
+        def poke():
+            with open("{pokes}", "a") as out:
+                out.write("poke\\n")
+            return len(open("{pokes}").read().splitlines()) >= 3
+
+        with DAG("sense", schedule=None):
+            PythonSensor(task_id="wait", python_callable=poke, mode="reschedule", poke_interval=1, retries=1,
+                         retry_delay=timedelta(0))
+        """,
+    )
+    active = await _start_at("reschedule", app_env, db, path, tmp_path / "active.log")
+    standby = None
+    try:
+        await wait_for(lambda: _logged(active, "running sense"), 30, "the active app to take the lock")
+        standby = await start_app(app_env, db, path, tmp_path / "standby.log")
+        await wait_for(lambda: _logged(standby, "waiting as a standby"), 30, "the standby to wait")
+        cli(app_env, "dags", "trigger", "sense", "-r", "r1")
+        await wait_for(lambda: _stopped(active), 60, "the active app to stop inside the reschedule")
+        assert await task_states(db, "sense", "r1") == {"wait": ("running", 1)}
+        assert await db.fetchval("SELECT count(*) FROM task_reschedule WHERE dag_id = 'sense'") == 0
+        active.kill()
+        assert await wait_run_done(db, "sense", "r1", timeout=90) == "success", standby.output()
+    finally:
+        active.stop()
+        if standby is not None:
+            standby.stop()
+    assert "Recovered sense.wait[-1] try 1 as up_for_retry" in standby.output()
+    assert await task_states(db, "sense", "r1") == {"wait": ("success", 2)}
+    assert pokes.read_text().splitlines() == ["poke"] * 3
+    # Try 2 poked twice: one reschedule committed (try 1's was rolled back with the app).
+    assert await db.fetchval("SELECT count(*) FROM task_reschedule WHERE dag_id = 'sense'") == 1
 
 
 async def test_a_running_try_without_a_process_is_retried_after_the_heartbeat_timeout(

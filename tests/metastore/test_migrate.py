@@ -28,6 +28,7 @@ EXPECTED_TABLES = {
     "connection", "pool", "asset", "asset_event", "backfill", "app", "event", "riir_app_grant", VERSION_TABLE,
     "task_reschedule", "dag_schedule_lease",  # 0002
     "asset_alias", "asset_alias_asset_event", "hitl_detail", "asset_state",  # 0006
+    "dagrun_asset_event",  # 0008
     "deadline",  # 0011
 }  # fmt: skip
 

@@ -28,6 +28,7 @@ from riir_airflow.engine.records import DagRunRecord, TaskInstanceRecord
 from riir_airflow.engine.vocabulary import (
     AssetStateOp,
     AwaitingInput,
+    CacheUse,
     Claim,
     Deferral,
     DeleteVariable,
@@ -229,6 +230,7 @@ def try_result(outcome: TryOutcome, pushed: dict[str, Any]) -> TryResult:
         trigger=trigger,
         awaiting_input=awaiting,
         asset_events=tuple(event.as_json() for event in outcome.asset_events),
+        cache=None if outcome.cache is None else CacheUse(note=outcome.cache.note, **outcome.cache.as_json()),
     )
 
 

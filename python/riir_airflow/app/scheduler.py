@@ -19,6 +19,8 @@ from typing import Any
 
 import pendulum
 
+from riir_airflow.app import stop_points
+from riir_airflow.app.asset_triggers import create_asset_triggered_run
 from riir_airflow.app.executor import ForkExecutor, ProcessOutcome, RunningTry
 from riir_airflow.authoring import serde
 from riir_airflow.engine import deadlines
@@ -101,6 +103,9 @@ class DagScheduler:
         self.triggers: set[asyncio.Task[None]] = set()
         self.runs: dict[str, Any] = {}  # the running runs of the current loop turn, by run_id
         self.echoes: dict[tuple[Any, ...], float] = {}
+        # Whether tries of this DAG may be parked for human input: read once at start (a previous app may have parked
+        # some), then true again only when this app parks one — so a loop turn of a DAG without any reads nothing.
+        self.may_have_parked = True
         # run_id -> its previous successful run (the prev_*_success context values), read once per run and forgotten
         # when a run of the DAG finishes (which may change the answer).
         self.previous_success: dict[str, PreviousSuccess | None] = {}
@@ -317,16 +322,22 @@ class DagScheduler:
         self.waiting_for_slots = self.scheduled > 0
         if free <= 0 or not self.accepting or self.scheduled == 0:
             return
-        async with app_queries.fenced_transaction(self.db, self.dag.dag_id, self.fencing_token) as conn:
+        # Not durable on its own (no WAL flush waited for): a claim starts nothing; start_try below commits durably
+        # before each fork, and WAL is flushed in order, so the claim is durable by then.
+        fenced = app_queries.fenced_transaction(self.db, self.dag.dag_id, self.fencing_token, durable=False)
+        async with fenced as conn:
             claimed = await queries.claim_ready_tries(
                 conn, app_id=self.app_id, hostname=self.hostname, limit=free, dag_ids=[self.dag.dag_id]
             )
+            if claimed:
+                stop_points.reached("claim")
         self.waiting_for_slots = len(claimed) < self.scheduled
         runs: dict[str, Any] = {}
         for ti in claimed:
             started = await queries.start_try(self.db, ti.id, ti.try_number, pid=0, hostname=self.hostname)
             if started is None:
                 continue
+            stop_points.reached("start")
             if ti.run_id not in runs:
                 # The run as this turn read it (saves a round trip before the fork), else fresh from the table.
                 runs[ti.run_id] = self.runs.get(ti.run_id) or await queries.get_dag_run(self.db, ti.dag_id, ti.run_id)
@@ -447,13 +458,18 @@ class DagScheduler:
                 conn, entry.ti_id, entry.try_number, result.state, xcoms=result.xcoms,
                 rendered_fields=result.rendered_fields, rendered_map_index=result.rendered_map_index,
                 asset_events=list(result.asset_events) if result.state == "success" else None,
+                cache_note=None if result.cache is None else (result.cache.hit, result.cache.note),
             )  # fmt: skip
             if recorded is None:
                 return  # recorded by an earlier attempt, or cleared or marked by someone else: that stands
+            if result.cache is not None and result.cache.hit:
+                await app_queries.record_cache_hit(conn, key, entry.try_number, result.cache)
+            stop_points.reached("result")
             if result.state == "up_for_reschedule" and result.reschedule_date is not None:
                 await app_queries.record_reschedule(
                     conn, entry.ti_id, key.dag_id, recorded.start_date or pendulum.now("UTC"), result.reschedule_date
                 )
+                stop_points.reached("reschedule")
             skips = [StateChange(t, "skipped", (None, "scheduled"), i) for t, i in result.skip_tasks]
             if skips:
                 await queries.set_task_states(conn, key.dag_id, key.run_id, skips)
@@ -464,6 +480,7 @@ class DagScheduler:
         """A human-in-the-loop try waits in `awaiting_input` until the API (or its deadline) resumes it."""
         awaiting = result.awaiting_input
         assert awaiting is not None
+        self.may_have_parked = True
         key = entry.key
         async with app_queries.fenced_transaction(self.db, key.dag_id, self.fencing_token) as conn:
             recorded = await queries.record_task_result(
@@ -531,14 +548,14 @@ class DagScheduler:
 
     # --- the loop turn --------------------------------------------------------------------------------------------
     async def _active_runs(self) -> list[Any]:
-        page = await queries.list_dag_runs(self.db, dag_id=self.dag.dag_id, states=["queued", "running"], limit=10_000)
-        return list(page.items)
+        return list(await app_queries.active_dag_runs(self.db, self.dag.dag_id))
 
     async def tick(self, paused: bool, *, claim: bool = True) -> None:
         now = pendulum.now("UTC")
         self.next_wakeup = None
         if not paused and self.accepting:
             await self.create_scheduled_runs(now)
+            await create_asset_triggered_run(self, now)
         # One read of the active runs per turn; the queued-run start (more reads) only when it can start one.
         active = await self._active_runs()
         running = [r for r in active if r.state == "running"]
@@ -547,11 +564,16 @@ class DagScheduler:
             running = [r for r in await self._active_runs() if r.state == "running"]
         self.runs = {run.run_id: run for run in running}
         self.scheduled = 0
-        # Human-in-the-loop tries whose response deadline passed are resumed with defaults or a timeout error.
-        await hitl_queries.resolve_timeouts(self.db, self.dag.dag_id)
-        deadline = await hitl_queries.next_deadline(self.db, self.dag.dag_id)
-        if deadline is not None:
-            self._remember_wakeup(deadline)
+        # Human-in-the-loop tries whose response deadline passed are resumed with defaults or a timeout error (one
+        # read per turn; the resolving transaction only when a deadline has passed).
+        if self.may_have_parked:
+            parked, deadline = await hitl_queries.parked_tries(self.db, self.dag.dag_id)
+            if deadline is not None and deadline <= now:
+                await hitl_queries.resolve_timeouts(self.db, self.dag.dag_id)
+                parked, deadline = await hitl_queries.parked_tries(self.db, self.dag.dag_id)
+            self.may_have_parked = parked
+            if deadline is not None:
+                self._remember_wakeup(deadline)
         await self.check_deadlines(active)
         await self.schedule_runs(running, now)
         if self.accepting and claim:

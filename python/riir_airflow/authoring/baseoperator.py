@@ -77,6 +77,16 @@ ARGS_EXPECTED_TYPES: dict[str, type | tuple[type, ...]] = {
 }
 
 
+CACHE_MODES = ("file",)
+
+
+def check_cache_mode(cache: str | None, task_id: str) -> str | None:
+    """`cache=` of a task: None (no memoization) or "file" (each try keyed by its input files, code and params)."""
+    if cache is not None and cache not in CACHE_MODES:
+        raise ValueError(f"task {task_id!r}: cache={cache!r} is not supported; use cache='file' or leave it unset")
+    return cache
+
+
 def is_operator(obj: Any) -> bool:
     """True for tasks: plain operators and mapped operators."""
     from riir_airflow.authoring.mapped import MappedOperator
@@ -267,6 +277,7 @@ class BaseOperator(TaskNode, metaclass=BaseOperatorMeta):
         logger_name: str | None = None,
         allow_nested_operators: bool = True,
         render_template_as_native_obj: bool | None = None,
+        cache: str | None = None,
         **kwargs: Any,
     ) -> None:
         self.upstream_task_ids = set()
@@ -360,6 +371,9 @@ class BaseOperator(TaskNode, metaclass=BaseOperatorMeta):
         self._logger_name = logger_name
         self.allow_nested_operators = allow_nested_operators
         self.render_template_as_native_obj = render_template_as_native_obj
+        # riir's per-file memoization (`cache="file"`, see riir_airflow.runtime.file_cache); Airflow has no such
+        # argument, so None (the default) keeps an operator exactly as Airflow builds it.
+        self.cache = check_cache_mode(cache, task_id)
         self.inlets = collect_callbacks(inlets)
         self.outlets = collect_callbacks(outlets)
         if isinstance(self.template_fields, str):

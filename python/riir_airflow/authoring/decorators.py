@@ -108,6 +108,11 @@ class DecoratedOperator(BaseOperator):
         result = super().execute(context)
         return self._handle_output(result)
 
+    def get_python_source(self) -> str:
+        """The function's source minus its task decorators (Airflow's name: provider decorators such as
+        `@task.docker` and `@task.kubernetes` ship it into their container)."""
+        return decorated_function_source(inspect.getsource(self.python_callable), self.custom_operator_name or "@task")
+
     def _handle_output(self, result: Any) -> Any:
         if not self.multiple_outputs or result is None:
             return result
@@ -148,10 +153,8 @@ class _ShortCircuitDecoratedOperator(_PythonDecoratedOperator, ShortCircuitOpera
 
 
 class _IsolatedPythonDecoratedOperator(_PythonDecoratedOperator):
-    """`@task.virtualenv` and friends: the function's source, minus its task decorators, runs in the other python."""
-
-    def get_python_source(self) -> str:
-        return decorated_function_source(inspect.getsource(self.python_callable), self.custom_operator_name)
+    """`@task.virtualenv` and friends: the function's source, minus its task decorators (`get_python_source`),
+    runs in the other python."""
 
 
 class _PythonVirtualenvDecoratedOperator(_IsolatedPythonDecoratedOperator, PythonVirtualenvOperator):

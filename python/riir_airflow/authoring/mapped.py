@@ -363,6 +363,10 @@ class MappedOperator(TaskNode):
         return self._kw("doc_md", None)  # type: ignore[no-any-return]
 
     @property
+    def cache(self) -> str | None:
+        return self._kw("cache", None)  # type: ignore[no-any-return]
+
+    @property
     def task_display_name(self) -> str:
         return str(self._kw("task_display_name", None) or self.task_id)
 

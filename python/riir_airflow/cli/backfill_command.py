@@ -27,11 +27,11 @@ def _conf(text: str | None) -> dict[str, Any]:
 
 
 def cmd_create(args: argparse.Namespace) -> int:
-    from riir_airflow.authoring.backfill import plan_backfill
     from riir_airflow.cli.progress import Progress
     from riir_airflow.exceptions import AirflowException
     from riir_airflow.metastore import api_queries, queries
     from riir_airflow.metastore.serialized_dag import new_task_instances
+    from riir_airflow.schedules.backfill import plan_backfill
 
     conf = _conf(args.dag_run_conf)
     from_date = parse_date(args.from_date, "--from-date")

@@ -26,7 +26,8 @@ PROVIDER_PREFIX = "apache-airflow-providers-"
 # Libraries apache-airflow-core 3.3 requires that provider code imports without declaring them itself (found by
 # surveying the providers' wheels): installed in Airflow's place, with apache-airflow-core 3.3.2's lower bounds.
 # SQLAlchemy only for the providers whose hooks import it at module level (others use it in ORM-only code paths).
-AIRFLOW_CORE_LIBRARIES_FOR = {"apache-airflow-providers-cncf-kubernetes": ("sqlalchemy>=2.0.50",)}
+# dill: `@task.kubernetes` (the provider's decorators/kubernetes.py) imports it at module level.
+AIRFLOW_CORE_LIBRARIES_FOR = {"apache-airflow-providers-cncf-kubernetes": ("sqlalchemy>=2.0.50", "dill>=0.2.2")}
 AIRFLOW_CORE_LIBRARIES = (
     "packaging>=25.0", "tenacity>=8.3.0", "deprecated>=1.2.13", "lazy-object-proxy>=1.2.0", "tabulate>=0.9.0",
     "attrs>=22.1.0,!=25.2.0", "pyyaml>=6.0.3", "python-dateutil>=2.7.0", "python-slugify>=5.0", "uuid6>=2024.7.10",

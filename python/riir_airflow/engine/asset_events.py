@@ -38,17 +38,25 @@ PARTITION_KEY_MAX_LENGTH = 250
 
 
 def dag_asset_resolver(dag: Any) -> AssetResolver:
-    """Resolves asset references against the assets the DAG declares (inlets, outlets, schedule)."""
-    known: list[Asset] = []
-    for task in getattr(dag, "tasks", []):
-        for item in [*getattr(task, "inlets", []), *getattr(task, "outlets", [])]:
-            if isinstance(item, Asset):
-                known.append(item)
-    condition = getattr(getattr(dag, "timetable", None), "asset_condition", None)
-    if condition is not None:
-        known.extend(condition.iter_assets())
+    """Resolves asset references against the assets the DAG declares (inlets, outlets, schedule). The DAG's tasks
+    are looked through at the first reference only: every try builds a resolver, few use it."""
+    known: list[Asset] | None = None
+
+    def declared() -> list[Asset]:
+        found: list[Asset] = []
+        for task in getattr(dag, "tasks", []):
+            for item in [*getattr(task, "inlets", []), *getattr(task, "outlets", [])]:
+                if isinstance(item, Asset):
+                    found.append(item)
+        condition = getattr(getattr(dag, "timetable", None), "asset_condition", None)
+        if condition is not None:
+            found.extend(condition.iter_assets())
+        return found
 
     def resolve(*, name: str | None = None, uri: str | None = None) -> Asset | None:
+        nonlocal known
+        if known is None:
+            known = declared()
         for asset in known:
             if (name and asset.name == name) or (uri and asset.uri == uri):
                 return asset

@@ -50,7 +50,13 @@ class MetastoreStore:
     async def set_states(self, run_id: str, changes: Sequence[StateChange]) -> list[tuple[str, int]]:
         # Not fenced: the planner's changes are the same whoever computes them, and compare-and-set; what a second
         # holder must never do (claim, create or finish runs, record results) is fenced.
-        changed = await queries.set_task_states(self.db, self.dag_id, run_id, changes)
+        # Not durable either (no WAL flush waited for: a few ms per task hop): the planner derives the same changes
+        # again from the task states if a PostgreSQL crash loses them, and a claim of a try it scheduled is made
+        # durable, with it, by start_try before anything runs.
+        if not changes:
+            return []
+        async with app_queries.relaxed_transaction(self.db) as conn:
+            changed = await queries.set_task_states(conn, self.dag_id, run_id, changes)
         return [(k.task_id, k.map_index) for k in changed]
 
     async def expand(self, run_id: str, task: Any, length: int) -> bool:

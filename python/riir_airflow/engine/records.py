@@ -58,6 +58,7 @@ class TaskInstanceRecord:
     rendered_map_index: str | None = None
     hostname: str = ""
     pid: int | None = None
+    note: str | None = None
 
     @property
     def key(self) -> tuple[str, int]:

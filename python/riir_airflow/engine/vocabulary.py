@@ -123,6 +123,18 @@ class AwaitingInput:
 
 
 @dataclass(frozen=True, slots=True)
+class CacheUse:
+    """How a `cache="file"` task's try used the per-file cache. A hit did not run the task: it ends `success`, with
+    `note` as the task instance note and a `cached` event (Airflow has no "cached" state)."""
+
+    hit: bool
+    key: str
+    source: dict[str, Any]  # dag_id, run_id, task_id, map_index, try_number of the try whose output was reused
+    restored: int = 0  # output files put back from the cache's copies
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class TryResult:
     """How a try ended and what it asks the engine to do next."""
 
@@ -138,6 +150,7 @@ class TryResult:
     awaiting_input: AwaitingInput | None = None
     # Asset events a successful try registers (engine.asset_events.EventToRegister.as_json()).
     asset_events: tuple[dict[str, Any], ...] = ()
+    cache: CacheUse | None = None
 
 
 # --- the channel between a task process and its app ----------------------------------------------------------------
@@ -314,6 +327,7 @@ def _result_from_wire(data: dict[str, Any]) -> TryResult:
         trigger=TriggerRun(**trigger) if trigger else None,
         awaiting_input=AwaitingInput(**awaiting) if awaiting else None,
         asset_events=tuple(dict(e) for e in data.get("asset_events") or ()),
+        cache=CacheUse(**data["cache"]) if data.get("cache") else None,
     )
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from riir_airflow.metastore.queries import Db, transaction
+from riir_airflow.metastore.records import DagRunRecord, from_rows
 
 # Every table with per-DAG rows, children first, for `app retire --purge`.
 _PER_DAG_TABLES = (
@@ -93,11 +94,11 @@ async def resume_deferred(db: Db, ti_id: uuid.UUID, try_number: int, next_kwargs
 
 
 async def set_task_pid(db: Db, ti_id: uuid.UUID, try_number: int, pid: int) -> None:
-    async with transaction(db) as conn:
-        await conn.execute(
-            "UPDATE task_instance SET pid = $3 WHERE id = $1 AND try_number = $2 AND state = 'running'",
-            ti_id, try_number, pid,
-        )  # fmt: skip
+    # One statement: atomic without BEGIN/COMMIT (two round trips per try saved).
+    await db.execute(
+        "UPDATE task_instance SET pid = $3 WHERE id = $1 AND try_number = $2 AND state = 'running'",
+        ti_id, try_number, pid,
+    )  # fmt: skip
 
 
 async def heartbeat_tries(db: Db, ti_ids: Collection[uuid.UUID]) -> None:
@@ -224,20 +225,54 @@ async def take_lease(conn: Any, dag_id: str, app_id: str) -> int:
     return int(token)
 
 
-async def check_lease(conn: Any, dag_id: str, token: int) -> None:
+async def check_lease(conn: Any, dag_id: str, token: int, *, durable: bool = True) -> None:
     """Inside a write's transaction: raises Fenced unless `token` is still the DAG's lease (the row lock makes a
-    takeover wait for this transaction, so no write of an old holder lands after a new holder's first one)."""
-    current = await conn.fetchval("SELECT fencing_token FROM dag_schedule_lease WHERE dag_id = $1 FOR SHARE", dag_id)
+    takeover wait for this transaction, so no write of an old holder lands after a new holder's first one).
+    `durable=False` also turns off `synchronous_commit` for the transaction, in the same round trip."""
+    relax = "" if durable else ", set_config('synchronous_commit', 'off', true)"
+    current = await conn.fetchval(
+        f"SELECT fencing_token{relax} FROM dag_schedule_lease WHERE dag_id = $1 FOR SHARE", dag_id
+    )
     if current != token:
         raise Fenced(f"the scheduling lease of {dag_id} moved on (token {current}, this app holds {token})")
 
 
 @asynccontextmanager
-async def fenced_transaction(db: Any, dag_id: str, token: int) -> AsyncIterator[Any]:
-    """A transaction whose writes land only while this app holds the DAG's lease (raises Fenced otherwise)."""
+async def fenced_transaction(db: Any, dag_id: str, token: int, *, durable: bool = True) -> AsyncIterator[Any]:
+    """A transaction whose writes land only while this app holds the DAG's lease (raises Fenced otherwise).
+
+    `durable=False` commits without waiting for the WAL flush (`synchronous_commit = off`, this transaction only):
+    for writes that nothing irreversible depends on until a later durable commit — WAL is flushed in order, so that
+    commit makes this one durable too. A PostgreSQL crash may lose such a commit, never corrupt anything."""
     async with db.acquire() as conn, conn.transaction():
-        await check_lease(conn, dag_id, token)
+        await check_lease(conn, dag_id, token, durable=durable)
         yield conn
+
+
+@asynccontextmanager
+async def relaxed_transaction(db: Any) -> AsyncIterator[Any]:
+    """A transaction that commits without waiting for the WAL flush (`synchronous_commit = off`, this transaction
+    only), begun in one round trip: for writes that are derived again if a PostgreSQL crash loses them."""
+    async with db.acquire() as conn:
+        await conn.execute("BEGIN; SET LOCAL synchronous_commit = off")
+        try:
+            yield conn
+        except BaseException:
+            if not conn.is_closed():
+                try:
+                    await conn.execute("ROLLBACK")
+                except Exception:
+                    conn.terminate()  # in an unknown state: never used again
+            raise
+        await conn.execute("COMMIT")
+
+
+async def active_dag_runs(db: Db, dag_id: str) -> list[DagRunRecord]:
+    """The DAG's queued and running runs, read on every loop turn: one statement (no count, no transaction)."""
+    rows = await db.fetch(
+        "SELECT * FROM dag_run WHERE dag_id = $1 AND state IN ('queued', 'running') ORDER BY id", dag_id
+    )
+    return from_rows(DagRunRecord, rows)
 
 
 async def trigger_dag_run(
@@ -251,3 +286,14 @@ async def trigger_dag_run(
             "SELECT riir_trigger_dag_run($1, $2, $3, $4::jsonb)", dag_id, run_id, logical_date, conf
         )
     return run is not None
+
+
+async def record_cache_hit(conn: Any, key: Any, try_number: int, cache: Any) -> None:
+    """The event-log entry of a `cache="file"` try that reused an earlier output instead of running (event
+    `cached`, shown by /api/v2/eventLogs); `cache` is the try's `engine.vocabulary.CacheUse`."""
+    await conn.execute(
+        "INSERT INTO event (event, dag_id, task_id, run_id, map_index, try_number, extra) "
+        "VALUES ('cached', $1, $2, $3, $4, $5, $6)",
+        key.dag_id, key.task_id, key.run_id, key.map_index, try_number,
+        {"key": cache.key, "source": cache.source, "restored": cache.restored},
+    )  # fmt: skip

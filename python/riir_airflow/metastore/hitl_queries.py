@@ -256,10 +256,12 @@ async def resolve_timeouts(db: Db, dag_id: str) -> int:
     return resolved
 
 
-async def next_deadline(db: Db, dag_id: str) -> datetime.datetime | None:
-    """The earliest response deadline of the DAG's parked tries (when the app must look again)."""
-    async with transaction(db) as conn:
-        value: datetime.datetime | None = await conn.fetchval(
-            "SELECT min(trigger_timeout) FROM task_instance WHERE dag_id = $1 AND state = 'awaiting_input'", dag_id
-        )
-    return value
+async def parked_tries(db: Db, dag_id: str) -> tuple[bool, datetime.datetime | None]:
+    """Whether the DAG has parked tries, and the earliest response deadline among them (when the app must look
+    again); one statement, no transaction."""
+    row = await db.fetchrow(
+        "SELECT count(*) > 0, min(trigger_timeout) FROM task_instance WHERE dag_id = $1 AND state = 'awaiting_input'",
+        dag_id,
+    )
+    assert row is not None
+    return bool(row[0]), row[1]

@@ -23,6 +23,7 @@ _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
 # Everything the migrations create, dropped by `db reset` (ours only: the database may hold other tables).
 OWNED_TABLES = (
+    "dagrun_asset_event",  # 0008
     "deadline",  # 0011
     "task_reschedule",  # 0002
     "dag_schedule_lease",  # 0002

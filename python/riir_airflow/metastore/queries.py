@@ -76,6 +76,16 @@ async def transaction(db: Db) -> AsyncIterator[Conn]:
             yield db
 
 
+@asynccontextmanager
+async def _one_statement(db: Db) -> AsyncIterator[Conn]:
+    """A connection for a single statement, which is atomic on its own: no BEGIN/COMMIT round trips."""
+    if isinstance(db, (asyncpg.Pool, ConnectionBudget)):
+        async with db.acquire() as conn:
+            yield conn
+    else:
+        yield db
+
+
 class _Filters:
     """WHERE clauses with numbered parameters."""
 
@@ -561,8 +571,9 @@ async def claim_ready_tries(
 
 
 async def start_try(db: Db, ti_id: uuid.UUID, try_number: int, *, pid: int, hostname: str) -> TaskInstanceRecord | None:
-    """queued -> running for this try; clears the task's XComs unless it resumes from a deferral."""
-    async with transaction(db) as conn:
+    """queued -> running for this try; clears the task's XComs unless it resumes from a deferral. One statement, so
+    atomic without BEGIN/COMMIT; its commit is synchronous (durable): it comes before the task process starts."""
+    async with _one_statement(db) as conn:
         row = await conn.fetchrow(
             """
             WITH started AS (
@@ -596,8 +607,12 @@ async def record_task_result(
     next_method: str | None = None,
     next_kwargs: Any = None,
     asset_events: Sequence[Mapping[str, Any]] | None = None,
+    cache_note: tuple[bool, str | None] | None = None,
 ) -> TaskInstanceRecord | None:
     """End (or defer) a try: state, end_date/duration, history row, XComs and asset events, all or nothing.
+
+    `cache_note` (a `cache="file"` task): (True, note) for a cache hit sets the note; (False, None) for a miss
+    drops an earlier hit's note ("cached: ...") and keeps any other.
 
     Returns None, writing nothing, when the try is no longer in an `expected` state (e.g. it was cleared or
     another process already recorded it). XCom values are stored as JSON.
@@ -613,7 +628,9 @@ async def record_task_result(
                                     ELSE extract(epoch FROM now() - coalesce(start_date, now())) END,
                     rendered_fields = coalesce($5, rendered_fields),
                     rendered_map_index = coalesce($6, rendered_map_index),
-                    next_method = $7, next_kwargs = $8
+                    next_method = $7, next_kwargs = $8,
+                    note = CASE WHEN $12::boolean IS NULL THEN note WHEN $12 THEN $13
+                                WHEN note LIKE 'cached:%' THEN NULL ELSE note END
                 WHERE id = $1 AND try_number = $2 AND state = ANY($4::text[])
                 RETURNING *
             ), history AS (
@@ -638,6 +655,7 @@ async def record_task_result(
             """,
             ti_id, try_number, state, list(expected), rendered_fields, rendered_map_index, next_method, next_kwargs,
             list(_TRY_ENDING_STATES), list(values), [json.dumps(v) for v in values.values()],
+            None if cache_note is None else cache_note[0], None if cache_note is None else cache_note[1],
         )  # fmt: skip
         if row is not None and state == "up_for_retry":
             # As Airflow's prepare_db_for_next_try: the next try starts with no reschedules (task_reschedule_count 0).

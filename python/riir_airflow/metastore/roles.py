@@ -22,7 +22,7 @@ from riir_airflow.metastore.queries import Db
 # Tables an app reads and writes (row-level security narrows them to its dag ids / its grant).
 APP_READ_WRITE = ("dag", "dag_version", "backfill", "dag_run", "task_instance", "task_instance_history", "xcom",
                   "task_log", "event", "app", "variable", "task_reschedule", "dag_schedule_lease",
-                  "deadline")  # fmt: skip
+                  "dagrun_asset_event", "deadline")  # fmt: skip
 APP_READ_ONLY = ("connection", "pool", "asset", "asset_event", "riir_schema_version")
 APP_FUNCTIONS = (
     "riir_lock_pools(text[])",

@@ -161,6 +161,8 @@ class LocalRun:
         record.rendered_fields = outcome.rendered_fields
         record.rendered_map_index = outcome.rendered_map_index
         record.state = outcome.state
+        if outcome.cache is not None:  # a hit is a success noted "cached: ..."; a later miss drops that note
+            record.note = outcome.cache.note if outcome.cache.hit else None
         if outcome.state == "up_for_retry":
             # As Airflow's prepare_db_for_next_try: the next try starts with no reschedules.
             record.reschedule_count, record.first_reschedule_date = 0, None

@@ -40,6 +40,7 @@ from riir_airflow.exceptions import (
     XComForMappingNotPushed,
 )
 from riir_airflow.plugins.listeners import notify
+from riir_airflow.runtime.file_cache import CachedTry, CacheStatus
 from riir_airflow.runtime.rendered import serialize_rendered_fields
 from riir_airflow.runtime.task_instance import RuntimeTaskInstance, build_context
 from riir_airflow.states import TaskInstanceState
@@ -62,6 +63,8 @@ class TryOutcome:
     awaiting: TaskAwaitingInput | None = None
     # Asset events a successful try registers (its outlets, with the extras and alias events it emitted).
     asset_events: list[EventToRegister] = field(default_factory=list)
+    # A `cache="file"` task's use of the cache: a hit did not run the task (see runtime.file_cache).
+    cache: CacheStatus | None = None
 
 
 @contextlib.contextmanager
@@ -231,15 +234,29 @@ def run_try(
             rendered = serialize_rendered_fields(task) or None
             notify("on_starting", component=TaskRunnerMarker())
             notify("on_task_instance_running", previous_state=TaskInstanceState.QUEUED, task_instance=ti)
+            # cache="file": a try whose key (input files, code version, params) was seen succeed is not run.
+            cached = None
+            if getattr(task, "cache", None) == "file" and not next_method:
+                cached = CachedTry.open(task, context)
             try:
-                result = _execute(task, context, next_method, next_kwargs)
+                if cached is not None and cached.hit:
+                    result = cached.result()
+                else:
+                    result = _execute(task, context, next_method, next_kwargs)
             finally:
                 template = context.get("map_index_template")
                 if template:
                     with contextlib.suppress(Exception):
                         ti.rendered_map_index = task.get_template_env().from_string(template).render(**context)
             _push_xcom_if_needed(result, task, ti, store)
-        outcome = TryOutcome("success", rendered_fields=rendered, rendered_map_index=ti.rendered_map_index)
+            if cached is not None and not cached.hit:
+                cached.save(task, result)
+        outcome = TryOutcome(
+            "success",
+            rendered_fields=rendered,
+            rendered_map_index=ti.rendered_map_index,
+            cache=None if cached is None else cached.status(),
+        )
         outcome.asset_events = _asset_events(task, context)
     except DownstreamTasksSkipped as skip:
         tasks = skip.tasks if isinstance(skip.tasks, list) else [skip.tasks]

@@ -112,6 +112,8 @@ def serialize_task(task: Any) -> dict[str, Any]:
         "end_date": _iso(task.end_date),
         "is_sensor": callable(getattr(op_class, "poke", None)),
         "inherits_from_empty_operator": bool(task.inherits_from_empty_operator),
+        # riir's per-file memoization; absent (not null) for ordinary tasks so their form stays Airflow's.
+        **({"cache": task.cache} if getattr(task, "cache", None) else {}),
     }
 
 

@@ -1,7 +1,8 @@
 """Backfills: create (runs planned from the serialized DAG's timetable), dry run, list, get, pause, cancel.
 
-Dates are planned by the Rust core (`backfill_infos` + `plan_backfill`) from the timetable stored in the
-serialized DAG, so no DAG code is imported; only Airflow's built-in timetables can be backfilled here.
+Dates are planned by `schedules.backfill.plan_backfill` (the one backfill planner, also behind `riir-airflow backfill
+create`) from the timetable stored in the serialized DAG, so no DAG code is imported; only Airflow's built-in
+timetables can be backfilled here.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException
 
-from riir_airflow import _core
 from riir_airflow.broker import views
 from riir_airflow.broker.auth import Role
 from riir_airflow.broker.deps import CurrentUser, Page, Pool, requires
@@ -25,43 +25,52 @@ from riir_airflow.exceptions import AirflowException, DagRunAlreadyExists
 from riir_airflow.metastore import api_queries as aq
 from riir_airflow.metastore import queries as q
 from riir_airflow.metastore.queries import Db
-from riir_airflow.schedules.timetables import BUILTIN_TIMETABLES, from_us, to_us
+from riir_airflow.schedules.backfill import NoBackfillRunsToCreate, plan_backfill
+from riir_airflow.schedules.timetables import BUILTIN_TIMETABLES, decode_timetable
 
 router = APIRouter(dependencies=[Depends(requires(Role.VIEWER, Role.USER))], tags=["Backfill"])
 
 
 async def _plan(
-    pool: Db, body: BackfillPostBody
+    pool: Db, body: BackfillPostBody, *, dry_run: bool = False
 ) -> tuple[Any, list[tuple[datetime.datetime, datetime.datetime, datetime.datetime, str]]]:
-    """The DAG's latest version and `(logical_date, run_after, data_interval_end, action)` per planned date."""
+    """The DAG's latest version and `(logical_date, run_after, data_interval_end, action)` per planned date.
+
+    Planned by `plan_backfill`, as `riir-airflow backfill create` plans, from the timetable in the serialized DAG:
+    only Airflow's built-in timetables are decoded here, so no DAG or plugin code is ever imported."""
     dag = await q.get_dag(pool, body.dag_id)
     if dag is None:
         raise HTTPException(404, f"Could not find dag {body.dag_id}")
     for name in ("from_date", "to_date"):
         if getattr(body, name).tzinfo is None:
             raise HTTPException(400, f"{name} must be timezone-aware")
-    if body.from_date > body.to_date:
-        raise HTTPException(422, "from_date must be before to_date")
     latest = (await aq.latest_versions(pool, [body.dag_id])).get(body.dag_id)
     data = latest.data if latest is not None and isinstance(latest.data, dict) else {}
     encoded = views.encoded_timetable(data)
-    cls = BUILTIN_TIMETABLES.get(str(encoded.get("__type"))) if isinstance(encoded, dict) else None
-    if cls is None or not isinstance(encoded, dict) or views.timetable_type(data) not in views.PERIODIC_TIMETABLES:
+    if not isinstance(encoded, dict) or str(encoded.get("__type")) not in BUILTIN_TIMETABLES:
         raise HTTPException(422, f"Dag {body.dag_id} has no periodic schedule: it cannot be backfilled")
+    listed = data.get("tasks")
+    tasks: list[Any] = listed if isinstance(listed, list) else []
+    options: dict[str, Any] = {
+        "from_date": body.from_date, "to_date": body.to_date, "run_backwards": body.run_backwards,
+        "reprocess_behavior": body.reprocess_behavior, "max_active_runs": body.max_active_runs, "dag_id": body.dag_id,
+        "depends_on_past": any(isinstance(t, dict) and t.get("depends_on_past") for t in tasks),
+    }  # fmt: skip
     try:
-        timetable = cls.deserialize(encoded["__var"])
-        core = timetable._core_timetable()  # type: ignore[attr-defined]
-        now = to_us(datetime.datetime.now(datetime.UTC))
-        infos = core.backfill_infos(to_us(body.from_date), to_us(body.to_date), now, body.run_backwards)
+        timetable = decode_timetable(encoded)
+        dates = [r.logical_date for r in plan_backfill(timetable, **options).runs]
+        existing = await aq.existing_run_states(pool, body.dag_id, dates)
+        plan = plan_backfill(timetable, existing_runs=existing, **options)
+    except NoBackfillRunsToCreate as err:
+        if dry_run:  # Airflow's dry run answers an empty list; creating one is a validation error
+            return latest, []
+        raise HTTPException(422, str(err)) from None
     except (AirflowException, KeyError, TypeError, ValueError) as err:
-        raise HTTPException(422, f"Cannot plan a backfill for {body.dag_id}: {err}") from None
-    by_date = {start: (run_after, end) for run_after, start, end in infos}
-    existing = await aq.existing_run_states(pool, body.dag_id, [from_us(s) for s in by_date])
-    plan = _core.plan_backfill(
-        sorted(by_date), [(to_us(d), state) for d, state in existing.items()], body.reprocess_behavior,
-        body.run_backwards,
-    )  # fmt: skip
-    return latest, [(from_us(ld), from_us(by_date[ld][0]), from_us(by_date[ld][1]), action) for ld, action in plan]
+        raise HTTPException(422, str(err)) from None
+    return latest, [
+        (run.logical_date, run.run_after, run.data_interval.end if run.data_interval else run.logical_date, run.action)
+        for run in plan.runs
+    ]
 
 
 @router.post("/backfills", response_model=BackfillResponse)
@@ -98,7 +107,7 @@ async def create_backfill(pool: Pool, user: CurrentUser, body: BackfillPostBody)
 
 @router.post("/backfills/dry_run", response_model=DryRunBackfillCollectionResponse)
 async def create_backfill_dry_run(pool: Pool, body: BackfillPostBody) -> dict[str, Any]:
-    _, plan = await _plan(pool, body)
+    _, plan = await _plan(pool, body, dry_run=True)
     items = [{"logical_date": ld, "partition_key": None, "partition_date": None}
              for ld, _, _, action in plan if action in ("create", "clear")]  # fmt: skip
     return {"backfills": items, "total_entries": len(items)}

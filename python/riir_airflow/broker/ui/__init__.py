@@ -14,11 +14,12 @@ from riir_airflow.broker.ui.common import HERE, LoginRequired
 
 
 def install(app: FastAPI) -> None:
-    from riir_airflow.broker.ui import admin, pages
+    from riir_airflow.broker.ui import admin, dir_assets, pages
 
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(pages.router)
     app.include_router(admin.router)
+    app.include_router(dir_assets.router)
 
     @app.exception_handler(LoginRequired)
     async def login_required(_: Request, exc: LoginRequired) -> RedirectResponse:

@@ -16,6 +16,7 @@ from riir_airflow.broker.routers import config as config_router
 from riir_airflow.broker.routers import connections, discovery, pools, variables, xcom
 from riir_airflow.broker.ui.common import UiUser, render, require_role
 from riir_airflow.metastore import api_queries as aq
+from riir_airflow.metastore import dir_asset_queries
 from riir_airflow.metastore import queries as q
 
 router = APIRouter(include_in_schema=False)
@@ -55,7 +56,9 @@ async def assets_page(request: Request, pool: Pool, user: UiUser) -> HTMLRespons
     assets = await aq.list_assets(pool, name_pattern=None, uri_pattern=None, order_by=["name"], limit=200, offset=0)
     events = await q.list_asset_events(pool, limit=100, offset=0, order_by="-timestamp")
     names = {a.id: a.name for a in assets.items}
-    return render(request, "admin_assets.html", user, assets=assets.items, events=events.items, names=names)
+    directories = await dir_asset_queries.is_dir_asset(pool, [a.id for a in assets.items])
+    return render(request, "admin_assets.html", user, assets=assets.items, events=events.items, names=names,
+                  directories=directories)  # fmt: skip
 
 
 @router.get("/events", response_class=HTMLResponse)

@@ -332,6 +332,11 @@
     }
   });
 
+  // A <select data-autosubmit> submits its form on change (the directory asset page's event picker).
+  document.querySelectorAll("select[data-autosubmit]").forEach((select) => {
+    select.addEventListener("change", () => select.form.submit());
+  });
+
   drawGrids();
   applyGrid();
 })();
