@@ -2,6 +2,12 @@
 
     python benchmarks/bench_isolation.py [--tasks 200] [--requests 2000]
 
+Fork server (what the app does today, app/fork_server.py): a real template process for a one-task DAG file; per
+task the app makes the try's socket pair and log pipe, sends them to the template, which forks; the task process
+reads its assignment from its channel and runs the isolation steps (descriptors, environment, capability drop)
+and exits. Reported: the app-side cost (the time the app's event loop is blocked per launch, which is what a hop
+pays in the app) and the wall time from the request to the exit reported back, against a plain in-app fork.
+
 Task start: the app forks a task process that exits at once, measured from fork to reaped exit: bare; with the
 isolation steps every try takes (inherited descriptors pointed at /dev/null, the environment scrubbed, rlimits
 lowered); and with a pids cgroup per try on top (created, joined, emptied and removed). The differences are the
@@ -22,6 +28,7 @@ import statistics
 import time
 
 from riir_airflow.app.channel import ChannelClient, read_message, write_message
+from riir_airflow.app.fork_server import ForkServer, TaskStart, _receive, send_start
 from riir_airflow.app.limits import TaskCgroup, TaskLimits, address_space, apply_in_child
 from riir_airflow.app.sandbox import close_inherited_descriptors, scrub_task_environment
 from riir_airflow.engine.vocabulary import GetVariable
@@ -64,6 +71,82 @@ def bench_start(tasks: int) -> dict[str, float]:
     return out
 
 
+DAG_FILE = """
+from airflow.sdk import DAG, task
+
+def done(context):
+    return None
+
+
+with DAG("bench_isolation", schedule=None, on_success_callback=done):
+    @task
+    def noop():
+        return None
+
+    noop()
+"""
+
+
+def bench_fork_server(tasks: int) -> dict[str, float]:
+    """Median app-side launch cost and request-to-exit wall time through a real fork server."""
+    import tempfile
+
+    import pendulum
+
+    from riir_airflow import compat
+    from riir_airflow.engine.records import DagRunRecord
+
+    compat.install()
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "bench_isolation_dag.py")
+        with open(path, "w") as handle:
+            handle.write(DAG_FILE)
+        started = time.perf_counter()
+        server = ForkServer.start(path)
+        server.wait_ready(120)
+        ready = time.perf_counter() - started
+        now = pendulum.now("UTC")
+        run = DagRunRecord("bench_isolation", "r1", "manual", now, now, now, now, state="success")
+        app_side: list[float] = []
+        app_cpu: list[float] = []
+        task_cpu: list[float] = []
+        to_exit: list[float] = []
+        try:
+            for _ in range(tasks):
+                t0 = time.perf_counter()
+                c0 = time.process_time()
+                parent, child = socket.socketpair()
+                read_fd, write_fd = os.pipe()
+                pid = server.fork("bench_isolation", child.fileno(), write_fd)
+                child.close()
+                os.close(write_fd)
+                send_start(parent, TaskStart(run))  # the run's DAG callback: a no-op, so the process ends at once
+                app_side.append(time.perf_counter() - t0)
+                app_cpu.append(time.process_time() - c0)
+                task_cpu.append(_wait_exit(server, pid))
+                to_exit.append(time.perf_counter() - t0)
+                parent.close()
+                os.close(read_fd)
+        finally:
+            server.close()
+    return {
+        "ready_s": ready,
+        "app_side_ms": statistics.median(app_side) * 1000,
+        "app_side_p90_ms": sorted(app_side)[int(len(app_side) * 0.9)] * 1000,
+        "to_exit_ms": statistics.median(to_exit) * 1000,
+        "app_cpu_ms": statistics.median(app_cpu) * 1000,
+        "task_cpu_ms": statistics.median(task_cpu) * 1000,
+    }
+
+
+def _wait_exit(server: ForkServer, pid: int) -> float:
+    """Blocks until the template reports `pid`'s exit (the app reads these on its event loop); its CPU seconds."""
+    while True:
+        message, _ = _receive(server.sock)
+        if message is not None and message.get("op") == "exited" and message["pid"] == pid:
+            return float(message["cpu"])
+
+
 def bench_channel(requests: int) -> float:
     """Seconds per round trip, timed in a forked task process against this process's asyncio server."""
     token = "t" * 32
@@ -103,11 +186,13 @@ def main() -> None:
     args = parser.parse_args()
     start = bench_start(args.tasks)
     channel = bench_channel(args.requests)
+    served = bench_fork_server(args.tasks)
     cost = start["isolated_ms"] - start["bare_ms"]
     cpu = start["isolated_cpu_ms"] - start["bare_cpu_ms"]
     print(
         f"task start, fork to reaped exit (median of {args.tasks}): bare {start['bare_ms']:.3f} ms; with fd/env/"
-        f"rlimit isolation {start['isolated_ms']:.3f} ms (+{cost:.3f} ms wall, +{cpu:.3f} ms CPU per task)"
+        f"rlimit isolation {start['isolated_ms']:.3f} ms (+{cost:.3f} ms wall, +{cpu:.3f} ms CPU per task; bare task "
+        f"process CPU {start['bare_cpu_ms']:.3f} ms)"
     )
     if start["cgroup"]:
         extra = start["cgroup_ms"] - start["isolated_ms"]
@@ -116,7 +201,15 @@ def main() -> None:
               f"(+{extra:.3f} ms wall, +{extra_cpu:.3f} ms CPU)")  # fmt: skip
     else:
         print("  (no writable pids cgroup here: the per-try cgroup is not measured)")
+    print(
+        f"fork server (template ready in {served['ready_s']:.2f} s): app-side launch {served['app_side_ms']:.3f} ms "
+        f"(p90 {served['app_side_p90_ms']:.3f} ms; socket pair, pipe, request, fork reply, assignment), request to "
+        f"reaped exit {served['to_exit_ms']:.3f} ms (median of {args.tasks})\n"
+        f"  CPU: app side {served['app_cpu_ms']:.3f} ms per launch; the task process from fork to exit (assignment,"
+        f" isolation steps) {served['task_cpu_ms']:.3f} ms"
+    )
     print(f"channel round trip ({args.requests} requests): {channel * 1e6:.1f} us per request")
+    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}, {os.cpu_count()} CPUs")
 
 
 if __name__ == "__main__":

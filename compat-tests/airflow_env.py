@@ -41,6 +41,9 @@ def airflow_env(airflow_home: Path) -> dict[str, str]:
         AIRFLOW_HOME=str(airflow_home),
         AIRFLOW__CORE__LOAD_EXAMPLES="False",
         AIRFLOW__CORE__UNIT_TEST_MODE="False",
+        # A busy shared machine imports a heavy DAG file (the kubernetes provider's examples) in more than the
+        # default 30 s; a timeout there would be reported as the file's import error.
+        AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT="300",
         PATH=f"{VENV / 'bin'}:{env.get('PATH', '/usr/bin:/bin')}",
     )
     return env

@@ -38,9 +38,12 @@ def _files(inputs: Iterable[Path]) -> list[Path]:
     return sorted(out)
 
 
-def inputs_hash(script: Path, args: list[str], inputs: Iterable[Path]) -> str:
-    """Stable hash of what determines the reference output: Airflow version, script, arguments, input files."""
+def inputs_hash(script: Path, args: list[str], inputs: Iterable[Path], key: Iterable[str] = ()) -> str:
+    """Stable hash of what determines the reference output: Airflow version, script, arguments, input files, and any
+    other `key` strings (e.g. extra distributions installed in the reference venv)."""
     digest = hashlib.sha256(f"airflow=={AIRFLOW_VERSION}\n".encode())
+    for part in key:
+        digest.update(part.encode() + b"\0")
     digest.update(script.read_bytes())
     digest.update("\0".join(args).encode())
     for path in _files(inputs):
@@ -49,11 +52,13 @@ def inputs_hash(script: Path, args: list[str], inputs: Iterable[Path]) -> str:
     return digest.hexdigest()[:20]
 
 
-def airflow_output(name: str, script: Path, args: list[str], inputs: Iterable[Path], timeout: float = 900) -> str:
+def airflow_output(
+    name: str, script: Path, args: list[str], inputs: Iterable[Path], timeout: float = 900, key: Iterable[str] = ()
+) -> str:
     """Stdout of `script args` run by real Airflow's interpreter (private AIRFLOW_HOME), cached by inputs_hash."""
     inputs = list(inputs)
-    key = inputs_hash(script, args, inputs)
-    cached = CACHE_DIR / f"{name}-{key}.out"
+    digest = inputs_hash(script, args, inputs, key)
+    cached = CACHE_DIR / f"{name}-{digest}.out"
     if cached.exists() and not os.environ.get("RIIR_COMPAT_REFRESH"):
         return cached.read_text()
     python = airflow_python()

@@ -27,6 +27,7 @@ import pytest
 from riir_airflow.metastore import queries
 from riir_airflow.metastore.pool import connect, settings_from_config
 from riir_airflow.metastore.records import AppRecord
+from riir_airflow.metastore.roles import app_role_name
 from tests.app.harness import env_for, write_dag
 from tests.broker.conftest import free_port
 from tests.test_examples import CHECKS
@@ -246,6 +247,10 @@ async def test_folder_changes_start_restart_and_drain_apps(pg_dsn: str, tmp_path
         alpha = await running_app(db, "alpha")
         beta = await running_app(db, "beta")
         assert alpha is not None and beta is not None and alpha.pid is not None and beta.pid is not None
+        # Each app logs in as its own confined role (granted by standalone for the DAG ids its file declares).
+        for dag_id, app in (("alpha", alpha), ("beta", beta)):
+            role = await db.fetchval("SELECT role_name FROM app WHERE id = $1", app.id)
+            assert role == app_role_name(dag_id), standalone.output()
 
         # kill -9 of one app: it comes back (a new process registers), the other app is the same process.
         os.kill(alpha.pid, signal.SIGKILL)

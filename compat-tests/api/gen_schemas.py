@@ -61,6 +61,7 @@ WANTED = [
     "PoolBody",
     "PoolPatchBody",
     "BulkBody_PoolBody_",
+    "BulkBody_BulkTaskInstanceBody_",
     "AssetCollectionResponse",
     "AssetResponse",
     "AssetEventCollectionResponse",

@@ -30,6 +30,7 @@ sys.path.insert(0, str(HERE.parent / "structure"))
 
 import cases  # noqa: E402
 from common import normalize, sort_results  # noqa: E402
+from compat_lib import airflow_output  # noqa: E402
 from reference import airflow_runs, airflow_structure, dags_to_run  # noqa: E402
 
 RIIR_TIMEOUT = 900
@@ -46,6 +47,32 @@ def _without_addresses(value: Any) -> Any:
     if isinstance(value, list):
         return [_without_addresses(v) for v in value]
     return value
+
+
+def verify_hash_order() -> None:
+    """Shows, in Airflow's own venv, that each class of cases.HASH_ORDERED_TEMPLATE_FIELDS orders its template_fields
+    differently under different string-hash seeds (else its entry is stale and the check fails)."""
+    targets = sorted(cases.HASH_ORDERED_TEMPLATE_FIELDS.values())
+    orders: dict[str, set[tuple[str, ...]]] = {t: set() for t in targets}
+    for seed in ("1", "2", "3", "4"):
+        out = json.loads(airflow_output(f"examples-hash-order-{seed}", HERE / "hash_order.py", [seed, *targets], []))
+        for target, fields in out.items():
+            orders[target].add(tuple(fields))
+    steady = [t for t, seen in orders.items() if len(seen) < 2]
+    if steady:
+        raise SystemExit(
+            f"template_fields order does not vary with the hash seed in Airflow for {steady}: remove them "
+            "from cases.HASH_ORDERED_TEMPLATE_FIELDS"
+        )
+
+
+def _hash_ordered_as_sets(facts: dict[str, Any]) -> dict[str, Any]:
+    """The structure facts with the template_fields of cases.HASH_ORDERED_TEMPLATE_FIELDS classes sorted."""
+    for dag in facts["dags"].values():
+        for task in dag["tasks"].values():
+            if task.get("class") in cases.HASH_ORDERED_TEMPLATE_FIELDS and "template_fields" in task:
+                task["template_fields"] = sorted(task["template_fields"])
+    return facts
 
 
 def _suite_check(suite: str) -> Any:
@@ -105,6 +132,7 @@ def compare_all(refresh: bool) -> tuple[dict[str, dict[str, Any]], dict[str, lis
     folders = cases.example_folders()
     if refresh:
         os.environ["RIIR_COMPAT_REFRESH"] = "1"
+    verify_hash_order()
     expected = {name: airflow_structure(name, folder) for name, folder in folders.items()}
     to_run = dags_to_run(expected)
     reference = airflow_runs(to_run, force=refresh)
@@ -113,7 +141,10 @@ def compare_all(refresh: bool) -> tuple[dict[str, dict[str, Any]], dict[str, lis
     info: dict[str, dict[str, Any]] = {}
     report: dict[str, list[str]] = {}
     for name in folders:
-        diffs, _ = compare(_without_addresses(expected[name]), _without_addresses(riir["structure"][name]))
+        diffs, _ = compare(
+            _hash_ordered_as_sets(_without_addresses(expected[name])),
+            _hash_ordered_as_sets(_without_addresses(riir["structure"][name])),
+        )
         for title, lines in diffs.items():
             report.setdefault(title, []).extend(f"structure: {line}" for line in lines)
         for dag_id, facts in expected[name]["dags"].items():

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import importlib.metadata
 import json
 import subprocess
 import sys
@@ -40,16 +41,36 @@ BATCH = HERE / "airflow_batch.py"
 RUN_TIMEOUT = 600
 
 
+def reference_providers() -> list[str]:
+    """`dist==version` of each cases.REFERENCE_PROVIDERS distribution as installed in the project venv."""
+    return [f"{dist}=={importlib.metadata.version(dist)}" for dist in cases.REFERENCE_PROVIDERS]
+
+
+def ensure_reference_providers() -> None:
+    """Airflow's venv gets the same versions of cases.REFERENCE_PROVIDERS as the project venv (no-op when it has)."""
+    python = str(airflow_python())
+    wanted = reference_providers()
+    check = (
+        "import importlib.metadata as m, sys\n"
+        "sys.exit(any(m.version(d) != v for d, v in (w.split('==') for w in sys.argv[1:])))"
+    )
+    if subprocess.run([python, "-c", check, *wanted], capture_output=True).returncode != 0:
+        subprocess.run([python, "-m", "pip", "install", "-q", *wanted], check=True)
+
+
 def airflow_structure(name: str, folder: Path) -> dict[str, Any]:
-    """Airflow's structural facts of one example folder (cached)."""
-    out = airflow_output(f"examples-structure-{name}", DUMP, [str(folder), "--impl", "airflow"], [folder])
+    """Airflow's structural facts of one example folder (cached; the key names the reference providers)."""
+    ensure_reference_providers()
+    out = airflow_output(
+        f"examples-structure-{name}", DUMP, [str(folder), "--impl", "airflow"], [folder], key=reference_providers()
+    )
     facts: dict[str, Any] = json.loads(out)
     return facts
 
 
 def run_key(dag_id: str, file: Path) -> str:
     digest = hashlib.sha256()
-    for part in (cases.HARNESS_VERSION, cases.AIRFLOW_VERSION, dag_id, cases.LOGICAL_DATE):
+    for part in (cases.HARNESS_VERSION, cases.AIRFLOW_VERSION, dag_id, cases.LOGICAL_DATE, *reference_providers()):
         digest.update(part.encode() + b"\0")
     digest.update(file.read_bytes())
     return digest.hexdigest()[:16]

@@ -6,7 +6,9 @@ Lookup order for `conf.get(section, key)`, as in Airflow 3:
    configured secrets backend); `_CMD`/`_SECRET` count only for options Airflow marks sensitive;
 2. the config file (`$AIRFLOW_CONFIG`, else `$AIRFLOW_HOME/airflow.cfg`, `AIRFLOW_HOME` defaulting to `~/airflow`);
 3. `{key}_cmd` in the config file, then 4. `{key}_secret` in the config file (sensitive options only);
-5. Airflow's default (python/riir_airflow/_config_defaults.py, generated from the reference Airflow).
+5. Airflow's default (python/riir_airflow/_config_defaults.py, generated from the reference Airflow), then the
+   defaults of the installed providers' `config:` sections (their provider.yaml, read through their
+   `apache_airflow_provider` entry point), as Airflow merges them.
 
 Options renamed by Airflow 3 (e.g. `[core] sql_alchemy_conn` -> `[database] sql_alchemy_conn`) are still read under
 their old name, with a DeprecationWarning. Unknown sections and keys in airflow.cfg are ignored. The file is read
@@ -18,7 +20,9 @@ from __future__ import annotations
 import configparser
 import datetime
 import importlib
+import importlib.metadata
 import json
+import logging
 import os
 import shlex
 import subprocess
@@ -54,6 +58,63 @@ DEPRECATED_OPTIONS: Final[dict[tuple[str, str], tuple[str, str]]] = {
 }
 
 _MISSING: Final = object()
+_PROVIDER_DEFAULTS: dict[str, dict[str, tuple[str | None, str, bool]]] | None = None
+_READING_PROVIDERS = False
+
+
+def _provider_config_sections() -> list[dict[str, Any]]:
+    """The `config` of each installed provider's info (its `apache_airflow_provider` entry point), by package name.
+    Read here rather than through ProvidersManager: configuration sits below every other layer."""
+    from riir_airflow import compat
+
+    # Provider code lives in the `airflow.providers` namespace: the alias is on while reading, and off again after
+    # unless it was on before (a config lookup must not change what `import airflow` means in this process).
+    was_installed = compat.is_installed()
+    compat.install()
+    by_package: dict[str, dict[str, Any]] = {}
+    try:
+        for entry_point in importlib.metadata.entry_points(group="apache_airflow_provider"):
+            try:
+                info = entry_point.load()()
+            except Exception as err:  # one broken provider never hides the others' options
+                logging.getLogger("airflow.configuration").warning(
+                    "Cannot read the provider info of %s: %s", entry_point.value, err
+                )
+                continue
+            if info.get("config"):
+                by_package.setdefault(str(info.get("package-name")), info["config"])
+    finally:
+        if not was_installed:
+            compat.uninstall()
+    return [by_package[name] for name in sorted(by_package)]
+
+
+def provider_defaults() -> dict[str, dict[str, tuple[str | None, str, bool]]]:
+    """section -> key -> (default, type, sensitive) of the installed providers' config sections (read once). An
+    option Airflow itself defines keeps Airflow's default."""
+    global _PROVIDER_DEFAULTS, _READING_PROVIDERS
+    if _PROVIDER_DEFAULTS is not None:
+        return _PROVIDER_DEFAULTS
+    if _READING_PROVIDERS:  # a provider's info module asked for configuration while being read
+        return {}
+    _READING_PROVIDERS = True
+    try:
+        found: dict[str, dict[str, tuple[str | None, str, bool]]] = {}
+        for sections in _provider_config_sections():
+            for section, body in sections.items():
+                for key, option in (body.get("options") or {}).items():
+                    if key in DEFAULTS.get(section, {}):
+                        continue
+                    default = option.get("default")
+                    found.setdefault(section, {})[key] = (
+                        None if default is None else str(default),
+                        str(option.get("type") or "string"),
+                        bool(option.get("sensitive")),
+                    )
+        _PROVIDER_DEFAULTS = found
+    finally:
+        _READING_PROVIDERS = False
+    return _PROVIDER_DEFAULTS
 
 
 def expand_env_var(value: str) -> str:
@@ -161,7 +222,7 @@ class AirflowConfigParser:
     @staticmethod
     def is_sensitive(section: str, key: str) -> bool:
         """Whether Airflow marks the option sensitive (only those honour `_cmd` / `_secret`)."""
-        entry = DEFAULTS.get(section, {}).get(key)
+        entry = DEFAULTS.get(section, {}).get(key) or provider_defaults().get(section, {}).get(key)
         return bool(entry and entry[2])
 
     def _from_env(self, section: str, key: str) -> tuple[str, str] | None:
@@ -236,6 +297,8 @@ class AirflowConfigParser:
 
     def _default(self, section: str, key: str) -> tuple[str, str] | None:
         entry = DEFAULTS.get(section, {}).get(key)
+        if entry is None:
+            entry = provider_defaults().get(section, {}).get(key)
         if entry is None or entry[0] is None:
             return None
         return entry[0].replace("{AIRFLOW_HOME}", str(self.airflow_home)), "default"
@@ -383,26 +446,31 @@ class AirflowConfigParser:
         return str(value)
 
     # --- listing --------------------------------------------------------------------------------------------------
-    def sections(self) -> list[str]:
-        """Airflow's sections, then any others present in the file or set in this process."""
+    def sections(self, include_providers: bool = True) -> list[str]:
+        """Airflow's sections, the installed providers' (unless excluded), then any others present in the file or set
+        in this process."""
         names = list(DEFAULTS)
+        if include_providers:
+            names += [name for name in provider_defaults() if name not in names]
         for section in [*self._cfg().sections(), *(s for s, _ in self._overrides)]:
             if section not in names:
                 names.append(section)
         return names
 
-    def options(self, section: str) -> list[str]:
+    def options(self, section: str, include_providers: bool = True) -> list[str]:
         names = list(DEFAULTS.get(section, {}))
+        if include_providers:
+            names += [key for key in provider_defaults().get(section, {}) if key not in names]
         cfg = self._cfg()
         extra = cfg.options(section) if cfg.has_section(section) else []
         extra += [k for s, k in self._overrides if s == section]
         names += [key for key in dict.fromkeys(extra) if key not in names]
         return names
 
-    def iter_values(self, section: str | None = None) -> Iterator[ConfigValue]:
-        """Every option's resolved value and source, section by section."""
-        for name in [section] if section else self.sections():
-            for key in self.options(name):
+    def iter_values(self, section: str | None = None, include_providers: bool = True) -> Iterator[ConfigValue]:
+        """Every option's resolved value and source, section by section (the providers' too, unless excluded)."""
+        for name in [section] if section else self.sections(include_providers):
+            for key in self.options(name, include_providers):
                 found = self.lookup(name, key)
                 yield ConfigValue(name, key, found[0] if found else None, found[1] if found else "default")
 

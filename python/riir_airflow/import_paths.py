@@ -107,6 +107,7 @@ _EXTERNAL_TASK = {
     **_from("standard.links", "ExternalDagLink"),
 }
 _TEMPORAL_TRIGGERS = _from("standard.triggers", "DateTimeTrigger", "TimeDeltaTrigger")
+_EXTERNAL_TASK_TRIGGERS = _from("standard.triggers", "WorkflowTrigger", "DagStateTrigger")
 _FILE_TRIGGERS = _from("standard.triggers", "FileTrigger", "FileDeleteTrigger", "DirectoryFileDeleteTrigger")
 
 _AIRFLOW_HELPERS = (
@@ -366,8 +367,42 @@ EXPORTS: dict[str, dict[str, str]] = {
     "sdk.definitions.template": _from("templating", "literal"),
     "sdk.execution_time.context": {
         **_from("sdk_helpers", "AIRFLOW_VAR_NAME_FORMAT_MAPPING"),
+        **_from("state_store", "NEVER_EXPIRE"),
         "context_to_airflow_vars": "riir_airflow.authoring.current_context:context_to_airflow_vars",
     },
+    # airflow.partition_mappers (core): where Airflow's example plugins import PartitionMapper and Window from.
+    "partition_mappers": _from("partition_mappers", *_PARTITION_MAPPERS),
+    "partition_mappers.base": _from("partition_mappers", "PartitionMapper", "RollupMapper"),
+    "partition_mappers.allowed_key": _from("partition_mappers", "AllowedKeyMapper"),
+    "partition_mappers.chain": _from("partition_mappers", "ChainMapper"),
+    "partition_mappers.fixed_key": _from("partition_mappers", "FixedKeyMapper"),
+    "partition_mappers.identity": _from("partition_mappers", "IdentityMapper"),
+    "partition_mappers.product": _from("partition_mappers", "ProductMapper"),
+    "partition_mappers.temporal": _from(
+        "partition_mappers",
+        "FanOutMapper",
+        "StartOfHourMapper",
+        "StartOfDayMapper",
+        "StartOfWeekMapper",
+        "StartOfMonthMapper",
+        "StartOfQuarterMapper",
+        "StartOfYearMapper",
+    ),
+    "partition_mappers.wait_policy": _from("partition_mappers", "WaitPolicy", "WaitForAll", "MinimumCount"),
+    "partition_mappers.window": _from(
+        "partition_mappers",
+        "Window",
+        "HourWindow",
+        "DayWindow",
+        "WeekWindow",
+        "MonthWindow",
+        "QuarterWindow",
+        "YearWindow",
+        "SegmentWindow",
+    ),
+    "utils.deprecation_tools": _from(
+        "deprecation_tools", "DeprecatedImportWarning", "add_deprecated_classes", "getattr_with_deprecation"
+    ),
     "sdk.log": _from("secrets_masker", "mask_secret", "redact"),
     "api_fastapi.auth.managers.models.resource_details": _from(
         "resource_details", "AssetDetails", "AssetAliasDetails", "AccessView"
@@ -383,6 +418,8 @@ EXPORTS: dict[str, dict[str, str]] = {
     "triggers.file": _FILE_TRIGGERS,
     "providers.standard.triggers.temporal": _TEMPORAL_TRIGGERS,
     "providers.standard.triggers.file": _FILE_TRIGGERS,
+    "triggers.external_task": _EXTERNAL_TASK_TRIGGERS,
+    "providers.standard.triggers.external_task": _EXTERNAL_TASK_TRIGGERS,
     "providers.standard.decorators.python": _from("standard.decorators", "python_task"),
     "providers.standard.decorators.bash": _from("standard.decorators", "bash_task"),
     "providers.standard.decorators.branch_python": _from("standard.decorators", "branch_task"),
@@ -530,10 +567,6 @@ OUT_OF_SCOPE: dict[str, str] = {
     "operators.generic_transfer": (
         "GenericTransfer comes with the apache-airflow-providers-common-sql distribution: install it and import "
         "`from airflow.providers.common.sql.operators.generic_transfer import GenericTransfer`"
-    ),
-    "triggers.external_task": (
-        "DagStateTrigger and WorkflowTrigger poll other DAGs' runs from the triggerer, which a DAG app's triggerer "
-        "cannot query; wait for other DAGs with ExternalTaskSensor (mode='reschedule') instead"
     ),
     "utils.setup_teardown": (
         "Airflow's internal machinery behind `with setup_task >> teardown_task:`; write that instead (supported)"

@@ -102,6 +102,47 @@ async def test_scheduled_runs_with_catchup(
         assert [r["logical_date"] for r in rows] == expected
         assert {r["run_type"] for r in rows} == {"scheduled"}
         assert rows[0]["run_id"] == f"scheduled__{start.isoformat()}"
+        # The app publishes the timetable's next run on the dag row (the broker has no timetable): tomorrow.
+        tomorrow = start.add(days=4)
+
+        async def next_published() -> bool:
+            row = await db.fetchrow("SELECT * FROM dag WHERE dag_id = 'daily'")
+            return bool(row["next_dagrun"] == tomorrow)
+
+        await wait_for(next_published, 30, f"next_dagrun; app log:\n{app.output()}")
+        row = await db.fetchrow("SELECT * FROM dag WHERE dag_id = 'daily'")
+        assert (row["next_dagrun_data_interval_start"], row["next_dagrun_data_interval_end"]) == (tomorrow, tomorrow)
+        assert row["next_dagrun_create_after"] == tomorrow
+    finally:
+        app.stop()
+
+
+async def test_a_paused_dag_still_shows_its_next_run(
+    app_env: dict[str, str], db: asyncpg.Connection, dags: Path, tmp_path: Path
+) -> None:
+    path = write_dag(
+        dags,
+        "paused_hourly.py",
+        """
+        from airflow.sdk import DAG
+        from airflow.providers.standard.operators.empty import EmptyOperator
+        import pendulum
+
+        with DAG("paused_hourly", schedule="@hourly", start_date=pendulum.datetime(2024, 1, 1), catchup=False,
+                 is_paused_upon_creation=True):
+            EmptyOperator(task_id="noop")
+        """,
+    )
+    app = AppProcess(app_env, path, tmp_path / "app.log")
+    try:
+        await wait_for(lambda: db.fetchval("SELECT next_dagrun FROM dag WHERE dag_id = 'paused_hourly'"), 30,
+                       f"next_dagrun of a paused DAG; app log:\n{app.output()}")  # fmt: skip
+        row = await db.fetchrow("SELECT * FROM dag WHERE dag_id = 'paused_hourly'")
+        assert row["is_paused"]
+        # Without catchup Airflow's next run is the latest hour already passed (run as soon as unpaused).
+        hour = pendulum.now("UTC").start_of("hour")
+        assert row["next_dagrun"] in (hour, hour.subtract(hours=1))  # (the app may have looked before the hour)
+        assert await db.fetchval("SELECT count(*) FROM dag_run WHERE dag_id = 'paused_hourly'") == 0
     finally:
         app.stop()
 

@@ -68,25 +68,50 @@ async def attack():
     return out
 
 
-def attack_in_thread():
-    box = {}
-    thread = threading.Thread(target=lambda: box.update(asyncio.run(attack())))
-    thread.start()
-    thread.join()
-    return box
+def scan_memory(pid, needle):
+    # Every readable mapping of another process, searched for the database password.
+    try:
+        with open(f"/proc/{pid}/maps") as handle:
+            maps = handle.read().splitlines()
+        mem = open(f"/proc/{pid}/mem", "rb", 0)
+    except OSError as err:
+        return f"refused: {type(err).__name__}"
+    with mem:
+        for line in maps:
+            span, perms = line.split()[:2]
+            if not perms.startswith("r"):
+                continue
+            start, end = (int(x, 16) for x in span.split("-"))
+            try:
+                mem.seek(start)
+                if needle in mem.read(end - start):
+                    return True
+            except (OSError, OverflowError, ValueError):
+                continue
+    return False
+
+
+def parent_of(pid):
+    with open(f"/proc/{pid}/stat") as handle:
+        return int(handle.read().rsplit(")", 1)[1].split()[1])
 
 
 def find_credentials():
-    # Everything a task could use to reach the database on its own.
+    # Everything a task (or the template's copy of this file) could use to reach the database on its own.
     found = {}
     needle = "SQL_ALCHEMY_CONN"
+    password = os.environ["HOSTILE_NEEDLE_REVERSED"][::-1].encode()
     found["env"] = [k for k in os.environ if needle in k or k in ("PGPASSWORD", "AIRFLOW__CORE__FERNET_KEY")]
-    for label, who in (("proc_self_environ", "self"), ("proc_parent_environ", str(os.getppid()))):
+    parent = os.getppid()
+    for label, who in (("proc_self_environ", "self"), ("proc_parent_environ", str(parent)),
+                       ("proc_grandparent_environ", str(parent_of(parent)))):
         try:
             with open(f"/proc/{who}/environ", "rb") as handle:
-                found[label] = needle.encode() in handle.read()
+                found[label] = needle.encode() in handle.read() or password in handle.read()
         except OSError as err:
             found[label] = f"refused: {type(err).__name__}"
+    found["proc_parent_mem"] = scan_memory(parent, password)
+    found["proc_grandparent_mem"] = scan_memory(parent_of(parent), password)
     sockets = 0
     for name in os.listdir("/proc/self/fd"):
         try:
@@ -94,6 +119,12 @@ def find_credentials():
         except OSError:
             continue
     found["inherited_sockets"] = sockets  # the task's own channel is one
+    secret_file = os.path.join(os.environ["AIRFLOW_HOME"], "simple_auth_manager_passwords.json.generated")
+    with open(secret_file) as handle:
+        found["password_file"] = handle.read()
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    found["unmask"] = "done" if libc.umount2(secret_file.encode(), 2) == 0 else f"refused: errno {ctypes.get_errno()}"
     from riir_airflow.config import conf
     found["config"] = bool(conf.get("database", "sql_alchemy_conn", fallback=""))
     return found
@@ -101,7 +132,7 @@ def find_credentials():
 
 def forge_channel_request():
     # Talk to the app over the task channel without the try identity token.
-    from riir_airflow.authoring import secrets_backends as backends as task_secrets
+    from riir_airflow.authoring import secrets_backends as task_secrets
     client = task_secrets.store.client
     token, client.token = client.token, None
     try:
@@ -115,8 +146,28 @@ def forge_channel_request():
 
 
 REPORT = os.environ["HOSTILE_REPORT"]
-with open(REPORT + ".toplevel", "w") as handle:
-    json.dump(attack_in_thread(), handle)
+# At import the app holds no secret yet (it reads them after forking its fork server from this state).
+from riir_airflow.config import conf
+with open(REPORT + ".import", "w") as handle:
+    json.dump({
+        "env": [k for k in os.environ if "SQL_ALCHEMY_CONN" in k or k in ("PGPASSWORD", "AIRFLOW__CORE__FERNET_KEY")],
+        "proc_self_environ": b"SQL_ALCHEMY_CONN" in open("/proc/self/environ", "rb").read(),
+        "config": bool(conf.get("database", "sql_alchemy_conn", fallback="")),
+    }, handle)
+
+
+def linger():
+    # Code the import leaves running in the app sees the app's login once the app has read it: its own role.
+    import time
+    for _ in range(1200):
+        if "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN" in os.environ:
+            break
+        time.sleep(0.05)
+    with open(REPORT + ".toplevel", "w") as handle:
+        json.dump(asyncio.run(attack()), handle)
+
+
+threading.Thread(target=linger, daemon=True).start()
 
 with DAG("attacker", schedule=None):
     @task
@@ -139,14 +190,62 @@ def _check(report: dict[str, str]) -> None:
     assert not refused, refused
 
 
+def _check_no_credentials(found: dict[str, object]) -> None:
+    assert found["env"] == [] and found["proc_self_environ"] is False, found
+    # The task's parent is the fork server: no secret in its environment, and its memory is closed to the task (no
+    # ptrace capability, not dumpable); the app (the grandparent) is closed the same way.
+    assert found["proc_parent_environ"] in (False, "refused: PermissionError"), found
+    assert found["proc_parent_mem"] in (False, "refused: PermissionError"), found
+    assert found["proc_grandparent_environ"] in (False, "refused: PermissionError"), found
+    assert found["proc_grandparent_mem"] == "refused: PermissionError", found
+    # Descriptors: stdio (the log pipe, /dev/null) and one socket, its own channel.
+    assert found["inherited_sockets"] == 1 and found["config"] is False, found
+    # The app runs as root here: the fork server's mount namespace shows the secret files empty, for good.
+    assert found["password_file"] == "" and found["unmask"] == "refused: errno 1", found
+
+
+def fork_server_of(app_pid: int) -> int:
+    """The app's fork server: its child named riir-fork-srv."""
+    for pid in (int(p) for p in Path(f"/proc/{app_pid}/task/{app_pid}/children").read_text().split()):
+        if Path(f"/proc/{pid}/comm").read_text().strip() == "riir-fork-srv":
+            return pid
+    raise AssertionError(f"app {app_pid} has no fork server child")
+
+
+def scan_memory(pid: int, needle: bytes) -> bool:
+    """Whether `needle` is in any readable mapping of process `pid` (read as root from this test)."""
+    with open(f"/proc/{pid}/maps") as handle:
+        maps = handle.read().splitlines()
+    with open(f"/proc/{pid}/mem", "rb", 0) as mem:
+        for line in maps:
+            span, perms = line.split()[:2]
+            if not perms.startswith("r"):
+                continue
+            start, end = (int(x, 16) for x in span.split("-"))
+            try:
+                mem.seek(start)
+                if needle in mem.read(end - start):
+                    return True
+            except (OSError, OverflowError, ValueError):
+                continue
+    return False
+
+
 async def test_hostile_dag_under_its_own_role(
     app_env: dict[str, str], db: asyncpg.Connection, dags: Path, tmp_path: Path
 ) -> None:
+    secret = Path(app_env["AIRFLOW_HOME"]) / "simple_auth_manager_passwords.json.generated"
+    secret.write_text('{"admin": "the-admin-password"}')
+    secret.chmod(0o600)
     victim_uri = cli(app_env, "db", "grant-app", "victim").stdout.strip()
     attacker_uri = cli(app_env, "db", "grant-app", "attacker").stdout.strip()
     report = tmp_path / "report"
     victim_env = {**app_env, "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": victim_uri}
-    attacker_env = {**app_env, "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": attacker_uri, "HOSTILE_REPORT": str(report)}
+    password = attacker_uri.split("://", 1)[1].split("@", 1)[0].split(":", 1)[1]
+    attacker_env = {
+        **app_env, "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": attacker_uri, "HOSTILE_REPORT": str(report),
+        "HOSTILE_NEEDLE_REVERSED": password[::-1],
+    }  # fmt: skip
     victim = await start_app(victim_env, db, write_dag(dags, "victim.py", VICTIM), tmp_path / "victim.log")
     try:
         attacker = await start_app(attacker_env, db, write_dag(dags, "attacker.py", ATTACKER), tmp_path / "att.log")
@@ -157,19 +256,22 @@ async def test_hostile_dag_under_its_own_role(
             assert await wait_run_done(db, "attacker", "a1") == "success", await db.fetchval(task_log)
             assert await wait_run_done(db, "victim", "r1") == "success", victim.output()
             assert "NOT confined" not in attacker.output() + victim.output()
+            # Seen from outside (this test runs as root): the template the tasks fork from holds no password in
+            # its memory, while its app does (which shows the scan finds it where it is).
+            template = fork_server_of(attacker.proc.pid)
+            assert scan_memory(template, password.encode()) is False
+            assert scan_memory(attacker.proc.pid, password.encode()) is True
         finally:
             attacker.stop()
     finally:
         victim.stop()
     # The dag.py's top-level code runs in its app: it holds the app's own (confined) login, and nothing more.
     _check(json.loads(Path(f"{report}.toplevel").read_text()))
+    # At import time the top-level code finds no credential in the environment or the config.
+    assert json.loads(Path(f"{report}.import").read_text()) == {"env": [], "proc_self_environ": False, "config": False}
     # A task holds no credentials at all, and cannot speak on its channel as another try.
     task_report = json.loads(Path(f"{report}.task").read_text())
-    credentials = task_report["credentials"]
-    assert credentials["env"] == [] and credentials["proc_self_environ"] is False, task_report
-    # The app is not dumpable: its /proc entries are closed to other processes of its user (root reads anyway).
-    assert credentials["proc_parent_environ"] in (False, "refused: PermissionError"), task_report
-    assert credentials["inherited_sockets"] == 1 and credentials["config"] is False, task_report
+    _check_no_credentials(task_report["credentials"])
     assert task_report["forged"].startswith("refused: ") and "identity token" in task_report["forged"]
     # The victim's rows are whole: its run, both tries and the XCom between them.
     assert await db.fetchval("SELECT count(*) FROM dag_run WHERE dag_id = 'victim'") == 1

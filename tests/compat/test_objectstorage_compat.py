@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -31,8 +32,22 @@ def test_object_storage_and_lineage_match_airflow() -> None:
     assert not differences, "\n".join(differences)
 
 
-def test_remote_protocols_are_refused_with_a_clear_message() -> None:
+def test_remote_paths_are_named_as_in_airflow_and_refused_on_use() -> None:
+    """A DAG file may build an s3:// path at module level (Airflow's tutorial_objectstorage does): it loads, and its
+    naming matches Airflow's; reading or writing it fails with the path in the message (Airflow without s3fs fails
+    there too: "Install s3fs to access S3")."""
     from riir_airflow.sdk import ObjectStoragePath
 
-    with pytest.raises(ValueError, match="protocol 's3' is not supported by riir-airflow"):
-        ObjectStoragePath("s3://bucket/key")
+    base = ObjectStoragePath("s3://aws_default@airflow-tutorial-data/")
+    path = base / "air_quality" / "x.parquet"
+    assert (str(base), base.path, base.bucket, base.key, base.conn_id) == (
+        "s3://aws_default@airflow-tutorial-data/", "airflow-tutorial-data/", "airflow-tutorial-data", "", "aws_default"
+    )  # fmt: skip
+    assert (str(path), path.path, path.key, path.name) == (
+        "s3://aws_default@airflow-tutorial-data/air_quality/x.parquet",
+        "airflow-tutorial-data/air_quality/x.parquet",
+        "air_quality/x.parquet",
+        "x.parquet",
+    )
+    with pytest.raises(ImportError, match=re.escape("'s3://aws_default@airflow-tutorial-data/air_quality/x.parquet'")):
+        path.read_text()

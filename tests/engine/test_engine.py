@@ -11,11 +11,14 @@ import pytest
 from riir_airflow.engine.engine import RunEngine, run_sync
 from riir_airflow.engine.memory_store import MemoryStore
 from riir_airflow.engine.vocabulary import (
+    CountExternal,
     Deferral,
+    GetAssetEvents,
     GetConnection,
+    GetDagRunState,
     ReportResult,
     SetVariable,
-    TriggerRun,
+    TriggerDagRun,
     TryResult,
     XComGetOne,
     from_wire,
@@ -78,6 +81,12 @@ def test_retry_waits_for_its_delay() -> None:
         XComGetOne(task_id="a", map_index=-1, key="return_value", dag_id="other", include_prior_dates=True),
         GetConnection(conn_id="c"),
         SetVariable(key="k", value="v", description=None),
+        TriggerDagRun(
+            dag_id="target", run_id="run1", logical_date="2024-01-01T00:00:00+00:00", conf={"x": 1}, reset_dag_run=True
+        ),
+        GetDagRunState(dag_id="target", run_id="run1"),
+        CountExternal(dag_id="target", logical_dates=["2024-01-01T00:00:00+00:00"], states=["success"], group_id="grp"),
+        GetAssetEvents(triggering=True),
         ReportResult(
             TryResult(
                 state="deferred",
@@ -86,7 +95,6 @@ def test_retry_waits_for_its_delay() -> None:
                 error="ValueError: x",
                 reschedule_date=pendulum.datetime(2024, 1, 1, 12),
                 deferral=Deferral("m.Trigger", {"a": 1}, "resume", {}, 5.0),
-                trigger=TriggerRun("target", "run1", {"x": 1}),
             )
         ),
     ],

@@ -28,8 +28,10 @@ EXPECTED_TABLES = {
     "connection", "pool", "asset", "asset_event", "backfill", "app", "event", "riir_app_grant", VERSION_TABLE,
     "task_reschedule", "dag_schedule_lease",  # 0002
     "asset_alias", "asset_alias_asset_event", "hitl_detail", "asset_state",  # 0006
+    "riir_row_count",  # 0007
     "dagrun_asset_event",  # 0008
     "deadline",  # 0011
+    "dag_schedule_asset_reference", "dag_schedule_asset_alias_reference", "asset_dag_run_queue",  # 0012
 }  # fmt: skip
 
 

@@ -9,6 +9,8 @@ MATRIX = (
     "apache-airflow-providers-http", "apache-airflow-providers-smtp", "apache-airflow-providers-ftp",
     "apache-airflow-providers-ssh", "apache-airflow-providers-sftp", "apache-airflow-providers-redis",
     "apache-airflow-providers-slack", "apache-airflow-providers-docker", "apache-airflow-providers-cncf-kubernetes",
+    # The redis provider's message-queue example needs it (MessageQueueTrigger).
+    "apache-airflow-providers-common-messaging",
 )  # fmt: skip
 
 if __name__ == "__main__":  # the Makefile's `providers` step reads the list from here

@@ -267,3 +267,74 @@ def ssh_server(root: Path) -> Iterator[SshServer]:
         loop.call_soon_threadsafe(loop.stop)
         thread.join(10)
         loop.close()
+
+
+# What the stand-in for Slack answers per Web API method (https://api.slack.com/methods): the fields the slack
+# provider reads. One public channel, #general; file uploads go to this server's own /upload/ URL.
+SLACK_CHANNEL_ID = "C0GENERAL"
+SLACK_FILE_ID = "F0FILE"
+
+
+@contextmanager
+def slack_server() -> Iterator[HttpServer]:
+    """A local stand-in for Slack: the Web API under /api/ (connection extra `base_url`) and incoming webhooks under
+    /services/ (the webhook connection's host). Deterministic answers; every request is recorded."""
+    state = HttpServer(port=0)
+
+    def api_answer(method: str) -> dict[str, Any]:
+        channel = {"id": SLACK_CHANNEL_ID, "name": "general", "is_channel": True}
+        answers: dict[str, dict[str, Any]] = {
+            "chat.postMessage": {
+                "channel": SLACK_CHANNEL_ID,
+                "ts": "1700000000.000100",
+                "message": {"type": "message"},
+            },
+            "conversations.list": {"channels": [channel], "response_metadata": {"next_cursor": ""}},
+            "conversations.history": {"messages": [], "has_more": False, "response_metadata": {"next_cursor": ""}},
+            "files.getUploadURLExternal": {
+                "upload_url": f"http://127.0.0.1:{state.port}/upload/{SLACK_FILE_ID}",
+                "file_id": SLACK_FILE_ID,
+            },
+            "files.completeUploadExternal": {"files": [{"id": SLACK_FILE_ID, "title": "uploaded"}]},
+        }
+        return {"ok": True, **answers.get(method, {})}
+
+    class Handler(BaseHTTPRequestHandler):
+        def _answer(self) -> None:
+            from urllib.parse import urlsplit
+
+            path = urlsplit(self.path).path
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length).decode(errors="replace") if length else ""
+            state.requests.append((self.command, self.path, body))
+            if path.startswith("/api/"):
+                payload, content_type = json.dumps(api_answer(path.removeprefix("/api/"))), "application/json"
+            elif path.startswith("/services/"):
+                payload, content_type = "ok", "text/plain"  # what Slack's incoming webhooks answer
+            elif path.startswith("/upload/"):
+                payload, content_type = f"OK - {length}", "text/plain"
+            else:
+                self.send_error(404)
+                return
+            data = payload.encode()
+            self.send_response(200)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        do_GET = do_POST = _answer
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    state.port = server.server_address[1]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(10)

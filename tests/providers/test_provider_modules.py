@@ -28,9 +28,6 @@ _KUBERNETES_EXECUTOR_AND_CLI = (
 NOT_IMPORTABLE = {
     "airflow.providers.redis.log.redis_task_handler": "an Airflow task-log handler: riir stores task logs in the "
     "metastore (Airflow's FileTaskHandler is not part of riir)",
-    "airflow.providers.redis.queues.redis": "needs apache-airflow-providers-common-messaging (not in the matrix)",
-    "airflow.providers.standard.triggers.external_task": "queries Airflow's ORM (SQLAlchemy models) from the "
-    "triggerer; riir's ExternalTaskSensor is its own",
     "airflow.providers.standard.utils.sensor_helper": "queries Airflow's ORM (SQLAlchemy models)",
     "airflow.providers.standard.triggers.hitl": "human-in-the-loop operators: issue 13 item 4 (authoring surface)",
     "airflow.providers.common.io.state_store.backend": "needs fsspec (the provider's optional dependency)",

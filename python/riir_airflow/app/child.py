@@ -1,8 +1,8 @@
-"""What runs inside a task process, forked from the DAG app after the DAG file was imported.
+"""What runs inside a task process, forked from the app's fork server (app/fork_server.py), which imported the DAG
+file and never held a credential.
 
-The child inherits the imported DAG (so a try starts in milliseconds), but nothing else of the app is used: it
-never touches the app's event loop or database connections, talks to the app only over its channel, and leaves
-with `os._exit` so that no inherited cleanup runs.
+The child inherits the imported DAG (so a try starts in milliseconds). It reads its assignment (a `TaskStart`) from
+its channel, talks to the app only over that channel, and leaves with `os._exit` so that no inherited cleanup runs.
 """
 
 from __future__ import annotations
@@ -19,26 +19,29 @@ from typing import Any, NoReturn
 import pendulum
 
 from riir_airflow.app.channel import ChannelClient
+from riir_airflow.app.fork_server import receive_start
 from riir_airflow.app.limits import TaskCgroup, TaskLimits, apply_in_child, apply_process_limit_for_user
-from riir_airflow.app.sandbox import close_inherited_descriptors, scrub_task_environment
+from riir_airflow.app.sandbox import close_inherited_descriptors, confine_task, scrub_task_environment
 from riir_airflow.authoring import secrets_backends as secrets
 from riir_airflow.authoring import serde
 from riir_airflow.config import conf
-from riir_airflow.engine.records import DagRunRecord, TaskInstanceRecord
+from riir_airflow.engine.records import DagRunRecord, OtherDags, TaskInstanceRecord
 from riir_airflow.engine.vocabulary import (
     AssetStateOp,
     AwaitingInput,
     CacheUse,
     Claim,
+    CountExternal,
     Deferral,
     DeleteVariable,
     GetAssetEvents,
     GetConnection,
+    GetDagRunState,
     GetVariable,
     PreviousSuccess,
     ReportResult,
     SetVariable,
-    TriggerRun,
+    TriggerDagRun,
     TryResult,
     UpsertHITLDetail,
     XComCount,
@@ -49,6 +52,25 @@ from riir_airflow.runtime.task_runner import TryOutcome, run_try
 from riir_airflow.secrets_masker import secrets_masker
 
 LOG_FORMAT = "[%(asctime)s] {%(filename)s:%(lineno)d} %(levelname)s - %(message)s"
+
+
+def run_forked(dag: Any, channel_fd: int, log_fd: int) -> NoReturn:
+    """Entry of a process the fork server just forked: read the assignment, run it; never returns."""
+    try:
+        sock = socket.socket(fileno=channel_fd)
+        start = receive_start(sock)
+    except BaseException:
+        traceback.print_exc()
+        os._exit(1)
+    if start.deadline is not None:
+        sock.close()
+        run_deadline_callback(*start.deadline, log_fd)
+    if start.claim is None or start.run is None:
+        sock.close()
+        assert start.run is not None, "a DAG callback assignment without its run"
+        run_dag_callbacks(dag, start.run, log_fd, start.reason)
+    run_child(dag, start.claim, start.run, sock, log_fd, channel_token=start.token, limits=start.limits,
+              cgroup=start.cgroup)  # fmt: skip
 
 
 class ChannelRunStore:
@@ -68,6 +90,7 @@ class ChannelRunStore:
         self.task_instances: dict[tuple[str, int], TaskInstanceRecord] = {}
         self.own = (task_id, map_index)
         self.pushed: dict[str, Any] = {}
+        self.other_dags: OtherDags | None = ChannelOtherDags(client)
 
     def previous_success(self) -> PreviousSuccess | None:
         return self.previous  # read by the app when it claimed the try
@@ -130,6 +153,38 @@ class ChannelRunStore:
         request = AssetStateOp(state_op=op, asset=list(asset) if asset else None, **fields)
         reply = self.client.request(request)
         return (reply["found"], reply["value"]) if op == "get" else None
+
+
+class ChannelOtherDags:
+    """Other DAGs' runs through the app (which checks its grant): trigger one, read a run's state, count states."""
+
+    def __init__(self, client: ChannelClient) -> None:
+        self.client = client
+
+    def trigger_dag_run(
+        self, dag_id: str, run_id: str, *, logical_date: Any, conf: Any, reset_dag_run: bool, note: str | None
+    ) -> str:
+        when = None if logical_date is None else pendulum.instance(logical_date).isoformat()
+        request = TriggerDagRun(dag_id=dag_id, run_id=run_id, logical_date=when, conf=conf,
+                                reset_dag_run=reset_dag_run, note=note)  # fmt: skip
+        return str(self.client.request(request)["outcome"])
+
+    def dag_run_state(self, dag_id: str, run_id: str) -> str | None:
+        state = self.client.request(GetDagRunState(dag_id=dag_id, run_id=run_id))
+        return None if state is None else str(state)
+
+    def count_external(
+        self,
+        dag_id: str,
+        logical_dates: list[Any],
+        states: list[str],
+        task_ids: list[str] | None,
+        group_id: str | None,
+    ) -> float:
+        dates = [pendulum.instance(d).isoformat() for d in logical_dates]
+        request = CountExternal(dag_id=dag_id, logical_dates=dates, states=list(states),
+                                task_ids=None if task_ids is None else list(task_ids), group_id=group_id)  # fmt: skip
+        return float(self.client.request(request))
 
 
 class ChannelSecrets:
@@ -200,16 +255,6 @@ def try_result(outcome: TryOutcome, pushed: dict[str, Any]) -> TryResult:
             next_kwargs=serde.serialize(outcome.deferral.kwargs or {}),
             timeout=outcome.deferral.timeout.total_seconds() if outcome.deferral.timeout else None,
         )
-    trigger = None
-    if outcome.trigger is not None:
-        requested = outcome.trigger
-        trigger = TriggerRun(
-            trigger_dag_id=str(getattr(requested, "trigger_dag_id", "")),
-            dag_run_id=str(getattr(requested, "dag_run_id", "")),
-            conf=getattr(requested, "conf", None),
-            logical_date=serde.serialize(getattr(requested, "logical_date", None)),
-            reset_dag_run=bool(getattr(requested, "reset_dag_run", False)),
-        )
     awaiting = None
     if outcome.awaiting is not None:
         timeout = outcome.awaiting.timeout
@@ -227,7 +272,6 @@ def try_result(outcome: TryOutcome, pushed: dict[str, Any]) -> TryResult:
         error=None if outcome.error is None else f"{type(outcome.error).__name__}: {outcome.error}",
         reschedule_date=outcome.reschedule_date,
         deferral=deferral,
-        trigger=trigger,
         awaiting_input=awaiting,
         asset_events=tuple(event.as_json() for event in outcome.asset_events),
         cache=None if outcome.cache is None else CacheUse(note=outcome.cache.note, **outcome.cache.as_json()),
@@ -241,6 +285,7 @@ def run_dag_callbacks(dag: Any, run: DagRunRecord, log_fd: int, reason: str | No
         _reset_process_state(log_fd)
         close_inherited_descriptors(keep=[])
         scrub_task_environment()
+        confine_task()
         from riir_airflow.runtime.task_instance import DagRunView
         from riir_airflow.runtime.task_runner import run_callable
 
@@ -275,6 +320,7 @@ def run_deadline_callback(callback: Any, context: dict[str, Any], log_fd: int) -
         _reset_process_state(log_fd)
         close_inherited_descriptors(keep=[])
         scrub_task_environment()
+        confine_task()
         import inspect
 
         from riir_airflow.authoring.module_loading import import_string
@@ -326,6 +372,7 @@ def run_child(
         task = dag.task_dict[claim.task_id]
         if limits is not None:
             apply_in_child(limits, cgroup, base_address_space)
+        confine_task()
         client = ChannelClient(sock, token=channel_token)
         secrets.set_store(ChannelSecrets(client))
         secrets_masker()  # built from the config now: after run_as_user the config file may not be readable

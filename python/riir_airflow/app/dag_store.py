@@ -11,7 +11,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from riir_airflow.metastore import queries
+from riir_airflow.metastore import app_queries, queries
 from riir_airflow.serialization.serialized_dag import dag_hash, serialize_dag
 
 
@@ -47,7 +47,7 @@ async def store_dag(db: Any, dag: Any, *, app_id: str | None, identity: Any = No
     version = await queries.add_dag_version(db, dag.dag_id, document, structure_hash, identity=identity)
     # The assets the DAG schedules on or produces exist from now on, as Airflow records them when it parses.
     for name, uri, group in _assets(document):
-        await queries.upsert_asset(db, name, uri, group=group)
+        await app_queries.declare_asset(db, name, uri, group=group)
     return version.id
 
 

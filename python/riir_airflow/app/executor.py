@@ -1,4 +1,5 @@
-"""Runs each task try in its own child process, forked from the app (which has already imported the DAG file).
+"""Runs each task try in its own process, forked by the app's fork server (app/fork_server.py: a template process
+that imported the DAG file and never held a credential).
 
 The app serves the child's requests (XComs, variables, connections) from the metastore, streams the child's
 output into `task_log` while it runs, and turns the child's result — or its death — into the try's outcome.
@@ -9,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import hmac
 import json
 import logging
@@ -21,20 +21,26 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import pendulum
+
 from riir_airflow.app.channel import read_message, write_message
-from riir_airflow.app.limits import TaskCgroup, address_space, limits_for
+from riir_airflow.app.fork_server import ForkServer, ForkServerError, TaskStart, send_start
+from riir_airflow.app.limits import TaskCgroup, limits_for
 from riir_airflow.engine.records import DagRunRecord
 from riir_airflow.engine.vocabulary import (
     AssetStateOp,
     Claim,
+    CountExternal,
     DeleteVariable,
     GetAssetEvents,
     GetConnection,
+    GetDagRunState,
     GetVariable,
     Reply,
     ReportResult,
     Request,
     SetVariable,
+    TriggerDagRun,
     TryResult,
     UpsertHITLDetail,
     XComCount,
@@ -42,7 +48,7 @@ from riir_airflow.engine.vocabulary import (
     XComGetOne,
     from_wire,
 )
-from riir_airflow.metastore import asset_event_queries, cross_run_queries, hitl_queries, queries
+from riir_airflow.metastore import app_queries, asset_event_queries, cross_run_queries, hitl_queries, queries
 from riir_airflow.metastore import secrets as store_secrets
 from riir_airflow.metastore.records import TaskInstanceKey
 from riir_airflow.secrets_masker import mask_secret, secrets_masker
@@ -92,26 +98,14 @@ def connection_as_json(record: Any) -> str:
     return json.dumps({k: v for k, v in data.items() if v is not None})
 
 
-def _warm_up(dag: Any) -> None:
-    """Pays once, in the app, what every forked try would otherwise pay again: the imports a try makes lazily (a
-    template environment pulls in jinja2.ext), and garbage-collector passes over the app's long-lived objects —
-    `gc.freeze()` moves them out of the collector's reach, so a child's collections neither scan them nor copy
-    their pages (copy-on-write); about 10-40 ms per try on a busy machine."""
-    with contextlib.suppress(Exception):  # only an optimisation: a DAG whose environment fails still runs
-        for task in dag.tasks[:1]:
-            task.get_template_env()
-    gc.collect()  # once: what is garbage now must not be frozen for good
-    gc.freeze()
-
-
 class ForkExecutor:
     """Starts task processes and collects their outcomes."""
 
-    def __init__(self, db: Any) -> None:
+    def __init__(self, db: Any, fork_server: ForkServer) -> None:
         self.db = db
+        self.fork_server = fork_server
         self.running: dict[tuple[str, str, str, int], RunningTry] = {}
         self._callback_tasks: set[asyncio.Task[None]] = set()
-        self.warmed: set[str] = set()
 
     # --- requests from a task process ---------------------------------------------------------------------------
     async def _answer(self, key: TaskInstanceKey, request: Request) -> Any:
@@ -160,6 +154,7 @@ class ForkExecutor:
                 return await asset_event_queries.select_asset_events(
                     self.db, name=request.name, uri=request.uri, alias_name=request.alias_name, after=request.after,
                     before=request.before, ascending=request.ascending, limit=request.limit,
+                    consumed_by=(key.dag_id, key.run_id) if request.triggering else None,
                 )  # fmt: skip
             case AssetStateOp():
                 return await asset_event_queries.asset_state(
@@ -169,6 +164,24 @@ class ForkExecutor:
             case UpsertHITLDetail():
                 await hitl_queries.upsert_request(self.db, key, request.detail)
                 return None
+            case TriggerDagRun():
+                logical = None if request.logical_date is None else pendulum.parse(request.logical_date)
+                outcome = await app_queries.trigger_or_reset_dag_run(
+                    self.db, request.dag_id, request.run_id, logical_date=logical,  # type: ignore[arg-type]
+                    conf=request.conf or {}, reset=request.reset_dag_run,
+                )  # fmt: skip
+                if outcome == "refused":
+                    log.warning("%s may not trigger %s: not in this app's grant (db grant-app --trigger-dags)",
+                                key.task_id, request.dag_id)  # fmt: skip
+                return {"outcome": outcome}
+            case GetDagRunState():
+                return await app_queries.dag_run_state(self.db, request.dag_id, request.run_id)
+            case CountExternal():
+                dates = [pendulum.parse(d) for d in request.logical_dates]
+                return await app_queries.external_count(
+                    self.db, request.dag_id, dates, request.states, request.task_ids,  # type: ignore[arg-type]
+                    request.group_id,
+                )  # fmt: skip
 
     async def _read_xcoms(
         self, key: TaskInstanceKey, request: XComGetOne | XComGetAll, map_index: int | None
@@ -242,55 +255,65 @@ class ForkExecutor:
         return total
 
     async def _wait_exit(self, pid: int) -> int:
-        """The child's exit code, waiting on a pidfd so the loop is never blocked."""
-        loop = asyncio.get_running_loop()
-        fd = os.pidfd_open(pid)
-        exited: asyncio.Future[None] = loop.create_future()
+        """The task process's exit code, as its parent (the fork server) reports it."""
+        return await self.fork_server.exit_code(pid)
 
-        def on_exit() -> None:
-            if not exited.done():
-                exited.set_result(None)
-
-        loop.add_reader(fd, on_exit)
-        try:
-            await exited
-        finally:
-            loop.remove_reader(fd)
-            os.close(fd)
-        _, status = os.waitpid(pid, 0)
-        return os.waitstatus_to_exitcode(status)
+    def _ensure_fork_server(self) -> None:
+        """A fork server that died (killed, out of memory) is replaced before the next try starts."""
+        if self.fork_server.alive():
+            return
+        old = self.fork_server
+        log.error("The fork server of %s died (exit code %s); starting a new one", old.path, old.returncode)
+        self.fork_server = ForkServer.start(old.path)
+        self.fork_server.attach(asyncio.get_running_loop())
+        old.close()
 
     # --- starting a try -------------------------------------------------------------------------------------------
     def launch(
         self, dag: Any, claim: Claim, run: DagRunRecord, key: TaskInstanceKey, timeout: float | None
     ) -> RunningTry:
-        """Forks the task process now and returns; `done` resolves when the try has ended."""
-        from riir_airflow.app.child import run_child
-
-        if dag.dag_id not in self.warmed:
-            self.warmed.add(dag.dag_id)
-            _warm_up(dag)
+        """Starts the task process now and returns; `done` resolves when the try has ended."""
+        self._ensure_fork_server()
         limits = limits_for(dag.task_dict[key.task_id])
         cgroup = TaskCgroup.create(limits.processes) if limits.pids_cgroup else None
-        base = address_space()  # the child starts with this address space; it need not read it again
         token = secrets.token_hex(16)  # the try's identity on its channel
         parent_sock, child_sock = socket.socketpair()
         read_fd, write_fd = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the task process
-            parent_sock.close()
-            os.close(read_fd)
-            run_child(dag, claim, run, child_sock, write_fd, channel_token=token, limits=limits, cgroup=cgroup,
-                      base_address_space=base)  # fmt: skip
-        child_sock.close()
-        os.close(write_fd)
         now = time.monotonic()
         # The child enforces execution_timeout itself; this is the backstop if it cannot (a blocked C call).
         deadline = now + timeout + 10 if timeout else None
+        try:
+            pid = self.fork_server.fork(dag.dag_id, child_sock.fileno(), write_fd)
+        except ForkServerError as exc:
+            pid = 0
+            error: ForkServerError | None = exc
+        else:
+            error = None
+        finally:
+            child_sock.close()
+            os.close(write_fd)
         running = RunningTry(key, claim.try_number, pid, now, deadline, cgroup, token)
+        if error is not None:  # the try fails with the reason in its log; the app keeps running
+            log.error("Could not start %s: %s", key, error)
+            parent_sock.close()
+            os.close(read_fd)
+            if cgroup is not None:
+                cgroup.kill_all()
+            task = asyncio.get_running_loop().create_task(self._failed_start(running, str(error)))
+            self._callback_tasks.add(task)
+            task.add_done_callback(self._callback_tasks.discard)
+            return running
+        with contextlib.suppress(OSError):  # a task killed before it read this fails by its exit code
+            send_start(parent_sock, TaskStart(run, claim, token, limits, cgroup))
         self.running[(key.dag_id, key.run_id, key.task_id, key.map_index)] = running
         asyncio.get_running_loop().create_task(self._supervise(running, parent_sock, read_fd))
         return running
+
+    async def _failed_start(self, running: RunningTry, error: str) -> None:
+        try:
+            await queries.append_task_log(self.db, running.key, running.try_number, [f"ERROR - {error}"])
+        finally:
+            running.done.set_result(ProcessOutcome(1, None, 0, 1))
 
     async def _supervise(self, running: RunningTry, sock: socket.socket, read_fd: int) -> None:
         killed: str | None = None
@@ -323,17 +346,23 @@ class ForkExecutor:
     def launch_dag_callbacks(self, dag: Any, run: DagRunRecord, reason: str | None = None) -> None:
         """Runs a finished run's DAG-level callbacks in a child process (`reason` as Airflow gives it: success,
         task_failure, timed_out); its output goes to the app's log."""
-        from riir_airflow.app.child import run_dag_callbacks
-
         callbacks = dag.on_success_callback if run.state == "success" else dag.on_failure_callback
         if not callbacks:
             return
+        self._ensure_fork_server()
         read_fd, write_fd = os.pipe()
-        pid = os.fork()
-        if pid == 0:
+        parent_sock, child_sock = socket.socketpair()
+        try:
+            pid = self.fork_server.fork(dag.dag_id, child_sock.fileno(), write_fd)
+        except ForkServerError as exc:
+            log.error("Could not run the DAG callbacks of %s run %s: %s", dag.dag_id, run.run_id, exc)
             os.close(read_fd)
-            run_dag_callbacks(dag, run, write_fd, reason)
-        os.close(write_fd)
+            return
+        finally:
+            child_sock.close()
+            os.close(write_fd)
+        with parent_sock, contextlib.suppress(OSError):
+            send_start(parent_sock, TaskStart(run, reason=reason))
 
         async def collect() -> None:
             loop = asyncio.get_running_loop()
@@ -351,14 +380,21 @@ class ForkExecutor:
 
     def launch_deadline_callback(self, callback: Any, context: dict[str, Any]) -> None:
         """Runs a missed deadline's callback in a child process; its output goes to the app's log."""
-        from riir_airflow.app.child import run_deadline_callback
-
+        dag_id = str(context["dag_run"]["dag_id"])
+        self._ensure_fork_server()
         read_fd, write_fd = os.pipe()
-        pid = os.fork()
-        if pid == 0:
+        parent_sock, child_sock = socket.socketpair()
+        try:
+            pid = self.fork_server.fork(dag_id, child_sock.fileno(), write_fd)
+        except ForkServerError as exc:
+            log.error("Could not run the deadline callback %s of %s: %s", callback.path, dag_id, exc)
             os.close(read_fd)
-            run_deadline_callback(callback, context, write_fd)
-        os.close(write_fd)
+            return
+        finally:
+            child_sock.close()
+            os.close(write_fd)
+        with parent_sock, contextlib.suppress(OSError):
+            send_start(parent_sock, TaskStart(None, deadline=(callback, context)))
         run_id = context["dag_run"]["dag_run_id"]
 
         async def collect() -> None:

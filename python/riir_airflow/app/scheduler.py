@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import importlib
 import logging
+import random
 import socket
+import string
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,28 +23,36 @@ from typing import Any
 import pendulum
 
 from riir_airflow.app import stop_points
-from riir_airflow.app.asset_triggers import create_asset_triggered_run
 from riir_airflow.app.executor import ForkExecutor, ProcessOutcome, RunningTry
 from riir_airflow.authoring import serde
 from riir_airflow.engine import deadlines
 from riir_airflow.engine.engine import RunEngine, group_map_index, lost_try_state
 from riir_airflow.engine.metastore_store import MetastoreStore, run_view
-from riir_airflow.engine.vocabulary import Claim, Deferral, PreviousSuccess, TriggerRun, TryResult
+from riir_airflow.engine.vocabulary import Claim, Deferral, PreviousSuccess, TryResult
 from riir_airflow.exceptions import DagRunAlreadyExists
-from riir_airflow.metastore import app_queries, cross_run_queries, deadline_queries, hitl_queries, queries
+from riir_airflow.metastore import (
+    app_queries,
+    asset_schedule_queries,
+    cross_run_queries,
+    deadline_queries,
+    hitl_queries,
+    queries,
+)
 from riir_airflow.metastore import secrets as store_secrets
 from riir_airflow.metastore.connections import transient
-from riir_airflow.metastore.records import NewTaskInstance, StateChange, TaskInstanceKey
+from riir_airflow.metastore.records import NewTaskInstance, StateChange, TaskInstanceKey, task_in_run
 from riir_airflow.plugins.listeners import notify
 from riir_airflow.runtime.expansion import expansion_length
 from riir_airflow.runtime.triggers import first_event
 
 log = logging.getLogger("riir_airflow.app.scheduler")
 RUN_CREATION_RETRY_SECONDS = 5.0
+WATCHER_RESTART_SECONDS = 1.0
 RESULT_ATTEMPTS = 5  # for errors a retry is not expected to cure (transient ones are retried for as long as it takes)
 
 
-def new_task_instances(dag: Any) -> list[NewTaskInstance]:
+def new_task_instances(dag: Any, logical_date: Any, run_type: str) -> list[NewTaskInstance]:
+    """The task instances a new run of the DAG gets (`task_in_run`: none for tasks outside their dates)."""
     return [
         NewTaskInstance(
             task_id=t.task_id,
@@ -54,6 +65,7 @@ def new_task_instances(dag: Any) -> list[NewTaskInstance]:
             custom_operator_name=getattr(t, "custom_operator_name", None),
         )
         for t in dag.tasks
+        if task_in_run(t.start_date, t.end_date, logical_date, run_type)
     ]
 
 
@@ -103,6 +115,8 @@ class DagScheduler:
         self.triggers: set[asyncio.Task[None]] = set()
         self.runs: dict[str, Any] = {}  # the running runs of the current loop turn, by run_id
         self.echoes: dict[tuple[Any, ...], float] = {}
+        self.published_next: tuple[Any, ...] | None = None  # the next_dagrun_* last written to the dag row
+        self.asset_references_written = False
         # Whether tries of this DAG may be parked for human input: read once at start (a previous app may have parked
         # some), then true again only when this app parks one — so a loop turn of a DAG without any reads nothing.
         self.may_have_parked = True
@@ -113,8 +127,25 @@ class DagScheduler:
         self.deadlined_runs: set[str] = set()  # runs whose deadline rows exist (for DAGs with deadline alerts)
 
     # --- runs -----------------------------------------------------------------------------------------------------
-    async def create_scheduled_runs(self, now: dt.datetime) -> None:
-        """Creates every run the timetable says is due (catchup aware), respecting max_active_runs."""
+    async def publish_next_dagrun(self, info: Any, *, can_create: bool = True) -> None:
+        """Writes the timetable's next run to the dag row (`next_dagrun*`, what the API and the UI show: the broker
+        has no timetable), only when it changed. Like Airflow, `next_dagrun_create_after` is empty while
+        max_active_runs is reached."""
+        if info is None:
+            value: tuple[Any, ...] = (None, None, None, None)
+        else:
+            interval = info.data_interval
+            value = (info.logical_date, interval.start if interval else None, interval.end if interval else None,
+                     info.run_after if can_create else None)  # fmt: skip
+        if value == self.published_next:
+            return
+        await queries.set_next_dagrun(self.db, self.dag.dag_id, next_dagrun=value[0], data_interval_start=value[1],
+                                      data_interval_end=value[2], create_after=value[3])  # fmt: skip
+        self.published_next = value
+
+    async def create_scheduled_runs(self, now: dt.datetime, *, create: bool = True) -> None:
+        """Creates every run the timetable says is due (catchup aware), respecting max_active_runs, and publishes
+        the next one. With `create=False` (a paused DAG) it only publishes the next run."""
         from riir_airflow.schedules.timetables import DataInterval, TimeRestriction
 
         timetable = self.dag.timetable
@@ -134,13 +165,19 @@ class DagScheduler:
             info = timetable.next_dagrun_info(last_automated_data_interval=last_interval, restriction=restriction)
             if info is None:
                 self.next_wakeup = None
+                await self.publish_next_dagrun(None)
+                return
+            if not create:
+                await self.publish_next_dagrun(info)
                 return
             if info.run_after > now:
                 self.next_wakeup = info.run_after
+                await self.publish_next_dagrun(info)
                 return
             active = await queries.list_dag_runs(self.db, dag_id=self.dag.dag_id, states=["queued", "running"], limit=1)
             if active.total_entries >= self.dag.max_active_runs:
                 self.next_wakeup = None
+                await self.publish_next_dagrun(info, can_create=False)
                 return
             logical = info.logical_date
             when = logical or info.run_after
@@ -149,7 +186,8 @@ class DagScheduler:
             try:
                 async with app_queries.fenced_transaction(self.db, self.dag.dag_id, self.fencing_token) as conn:
                     await queries.create_dag_run(
-                    conn, self.dag.dag_id, run_id, run_type="scheduled", tasks=new_task_instances(self.dag),
+                    conn, self.dag.dag_id, run_id, run_type="scheduled",
+                    tasks=new_task_instances(self.dag, logical, "scheduled"),
                     logical_date=logical, data_interval=interval, run_after=info.run_after, state="queued",
                     dag_version_id=self.dag_version_id, triggered_by="timetable",
                     partition_key=info.partition_key, partition_date=info.partition_date,
@@ -168,6 +206,68 @@ class DagScheduler:
                 self.next_wakeup = now + dt.timedelta(seconds=RUN_CREATION_RETRY_SECONDS)
                 return
             last_interval = info.data_interval
+
+    # --- asset-triggered runs (metastore/asset_schedule_queries.py) -------------------------------------------------
+    def _asset_condition(self) -> dict[str, Any] | None:
+        condition = getattr(self.dag.timetable, "asset_condition", None)
+        if condition is None or not hasattr(condition, "as_expression"):
+            return None
+        expression = condition.as_expression()
+        return expression if isinstance(expression, dict) else None
+
+    async def create_asset_triggered_runs(self) -> None:
+        """A run once the DAG's asset condition holds over its queued assets (events from any app queue them), with
+        the events since its previous asset-triggered run as its `triggering_asset_events`."""
+        condition = self._asset_condition()
+        if condition is None:
+            return
+        assets, aliases = asset_schedule_queries.condition_leaves(condition)
+        if not self.asset_references_written:
+            await asset_schedule_queries.set_references(self.db, self.dag.dag_id, assets, aliases)
+            self.asset_references_written = True
+            self._start_asset_watchers()
+        queued, hit = await asset_schedule_queries.queued(self.db, self.dag.dag_id, aliases)
+        if not queued or not asset_schedule_queries.condition_holds(condition, queued, hit):
+            return
+        async with app_queries.fenced_transaction(self.db, self.dag.dag_id, self.fencing_token) as conn:
+            run_after = await conn.fetchval("SELECT now()")
+            run_id = asset_schedule_queries.run_id_for(run_after, "".join(random.choices(string.ascii_letters, k=8)))
+            run = await queries.create_dag_run(
+                conn, self.dag.dag_id, run_id, run_type="asset_triggered",
+                tasks=new_task_instances(self.dag, None, "asset_triggered"),
+                run_after=run_after, state="queued", dag_version_id=self.dag_version_id, triggered_by="asset",
+            )  # fmt: skip
+            consumed = await asset_schedule_queries.consume_into_run(
+                conn, self.dag.dag_id, run.id, run_after, assets, aliases
+            )
+        log.info("Created %s of %s, triggered by %d asset event(s)", run_id, self.dag.dag_id, consumed)
+
+    def _start_asset_watchers(self) -> None:
+        """AssetWatchers of the assets this DAG is scheduled on run in this app's loop: each event their trigger
+        fires is an event of the asset (which queues this DAG, and any other DAG scheduled on the asset)."""
+        condition = getattr(self.dag.timetable, "asset_condition", None)
+        for asset in condition.iter_assets() if condition is not None else ():
+            for watcher in getattr(asset, "watchers", None) or ():
+                task = asyncio.get_running_loop().create_task(self._watch(asset.name, asset.uri, watcher))
+                self.triggers.add(task)
+                task.add_done_callback(self.triggers.discard)
+
+    async def _watch(self, name: str, uri: str, watcher: Any) -> None:
+        classpath, kwargs = watcher.trigger.serialize()
+        module, _, cls_name = classpath.rpartition(".")
+        trigger_cls = getattr(importlib.import_module(module), cls_name)
+        while self.accepting:
+            # A watcher's trigger fires, and is started again for the next event (as Airflow's triggerer does).
+            try:
+                async for event in trigger_cls(**kwargs).run():
+                    payload = getattr(event, "payload", event)
+                    await asset_schedule_queries.record_watcher_event(self.db, name, uri, serde.serialize(payload))
+                    log.info("Asset watcher %s fired for asset %s", watcher.name, name)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("Asset watcher %s of asset %s failed; starting it again", watcher.name, name)
+            await asyncio.sleep(WATCHER_RESTART_SECONDS)
 
     async def start_queued_runs(self) -> None:
         """Starts queued runs: the DAG's max_active_runs limits ordinary runs; a backfill's runs follow the
@@ -205,7 +305,7 @@ class DagScheduler:
                     self.db,
                     self.dag.dag_id,
                     run.run_id,
-                    new_task_instances(self.dag),
+                    new_task_instances(self.dag, run.logical_date, run.run_type),
                     dag_version_id=self.dag_version_id,
                 )
             started = await queries.set_dag_run_state(
@@ -473,8 +573,6 @@ class DagScheduler:
             skips = [StateChange(t, "skipped", (None, "scheduled"), i) for t, i in result.skip_tasks]
             if skips:
                 await queries.set_task_states(conn, key.dag_id, key.run_id, skips)
-        if result.trigger is not None:
-            await self._trigger_dag_run(result.trigger)
 
     async def _park_for_input(self, entry: Claimed, result: TryResult) -> None:
         """A human-in-the-loop try waits in `awaiting_input` until the API (or its deadline) resumes it."""
@@ -510,18 +608,6 @@ class DagScheduler:
         echo = tuple(note.get(k) for k in ("run_id", "task_id", "map_index", "try_number", "state"))
         return self.echoes.pop(echo, None) is not None
 
-    async def _trigger_dag_run(self, trigger: TriggerRun) -> None:
-        logical = serde.deserialize(trigger.logical_date)
-        try:
-            allowed = await app_queries.trigger_dag_run(
-                self.db, trigger.trigger_dag_id, trigger.dag_run_id, logical_date=logical, conf=trigger.conf or {}
-            )
-            if not allowed:
-                log.warning("TriggerDagRunOperator may not trigger %s: not in this app's grant (db grant-app "
-                            "--trigger-dags)", trigger.trigger_dag_id)  # fmt: skip
-        except Exception as exc:
-            log.warning("TriggerDagRunOperator could not create %s: %s", trigger.dag_run_id, exc)
-
     def _start_trigger(self, entry: Claimed, deferral: Deferral) -> None:
         """The in-process triggerer: runs the trigger coroutine on the app's loop, then resumes the task."""
 
@@ -555,7 +641,9 @@ class DagScheduler:
         self.next_wakeup = None
         if not paused and self.accepting:
             await self.create_scheduled_runs(now)
-            await create_asset_triggered_run(self, now)
+            await self.create_asset_triggered_runs()
+        elif paused and self.published_next is None:
+            await self.create_scheduled_runs(now, create=False)  # a paused DAG still shows its next run
         # One read of the active runs per turn; the queued-run start (more reads) only when it can start one.
         active = await self._active_runs()
         running = [r for r in active if r.state == "running"]

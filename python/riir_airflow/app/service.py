@@ -30,10 +30,13 @@ from riir_airflow import __version__
 from riir_airflow.app.dag_store import record_import_errors, store_dag
 from riir_airflow.app.environment import apply_environment, configured_environment
 from riir_airflow.app.executor import ForkExecutor, connection_as_json
+from riir_airflow.app.fork_server import ForkServer
 from riir_airflow.app.identity import deploy_identity
+from riir_airflow.app.other_dags import AppOtherDags
 from riir_airflow.app.scheduler import DagScheduler
 from riir_airflow.app.triggerer_secrets import AppProcessSecrets
 from riir_airflow.authoring import secrets_backends as secrets
+from riir_airflow.authoring.triggers import set_trigger_other_dags
 from riir_airflow.dag_processing.loader import DagBag, list_py_files
 from riir_airflow.engine.engine import lost_try_state
 from riir_airflow.metastore import app_queries, notify, plugin_queries, queries
@@ -68,11 +71,19 @@ class DagApp:
     """One app: its DAGs, database connections, executor and loop."""
 
     def __init__(
-        self, path: str, *, app_id: str | None = None, parallelism: int | None = None, grace_period: float = 30.0
+        self,
+        path: str,
+        *,
+        app_id: str | None = None,
+        parallelism: int | None = None,
+        grace_period: float = 30.0,
+        fork_server: ForkServer | None = None,
     ) -> None:
         from riir_airflow.config import conf
 
         self.path = os.path.abspath(path)
+        # The template every task process forks from; `riir-airflow app` starts it before anything reads a secret.
+        self.fork_server = fork_server
         self.app_id = app_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.parallelism = parallelism or conf.getint("core", "parallelism", fallback=32)
         self.grace_period = grace_period
@@ -348,10 +359,34 @@ class DagApp:
         finally:
             await db.close()
 
-    async def run(self) -> int:
-        settings = resolve_settings()
+    def prepare(self) -> DagBag | ImportFailed:
+        """Imports the DAG file and forks the fork server from this process — before anything reads a secret (see
+        app/fork_server.py); `riir-airflow app` calls it between hiding and loading its secrets."""
         try:
             bag = self.load()
+        except ImportFailed as exc:
+            return exc
+        if self.fork_server is None:
+            self.fork_server = ForkServer.fork_template(self.path, bag.dags)
+        return bag
+
+    async def run(self, prepared: DagBag | ImportFailed | None = None) -> int:
+        if prepared is None:
+            prepared = self.prepare()
+        try:
+            return await self._run(prepared)
+        finally:
+            executor = getattr(self, "executor", None)  # it replaces a fork server that died
+            server = executor.fork_server if executor is not None else self.fork_server
+            if server is not None:
+                server.close()
+
+    async def _run(self, prepared: DagBag | ImportFailed) -> int:
+        settings = resolve_settings()
+        try:
+            if isinstance(prepared, ImportFailed):
+                raise prepared
+            bag = prepared
         except ImportFailed as exc:
             for filename, stacktrace in exc.errors.items():
                 notify_listeners("on_new_dag_import_error", filename=filename, stacktrace=stacktrace)
@@ -371,9 +406,12 @@ class DagApp:
             return 0  # stopped while waiting
         self.db = ConnectionBudget(settings, session, same_server=direct.dsn == settings.dsn)
         session.add_termination_listener(self._on_session_closed)
-        self.executor = ForkExecutor(self.db)
+        assert self.fork_server is not None
+        self.fork_server.attach(loop)
+        self.executor = ForkExecutor(self.db, self.fork_server)
         # Triggers run in this process: their connection lookups reach the metastore (task processes override it).
         secrets.set_store(AppProcessSecrets(settings, connection_as_json))
+        set_trigger_other_dags(AppOtherDags(self.db))  # DagStateTrigger / WorkflowTrigger read other DAGs' runs
         try:
             versions = await self.register(bag)
             heartbeat = asyncio.create_task(self._heartbeat())

@@ -37,18 +37,26 @@ class _AssetMainOperator(PythonOperator):
         )
 
     def determine_kwargs(self, context: Mapping[str, Any]) -> Mapping[str, Any]:
+        # As Airflow, which fetches each asset by name from its API server: the full declared asset when the run
+        # knows it (the context's outlet accessors resolve names), else one named like the parameter.
+        lookup = getattr(context.get("outlet_events"), "asset_by_name", None)
+
+        def fetch(name: str) -> Asset:
+            found = lookup(name) if lookup is not None else None
+            return found if isinstance(found, Asset) else Asset(name=name)
+
         values: dict[str, Any] = {}
         for key, param in inspect.signature(self.python_callable).parameters.items():
             if param.default is not inspect.Parameter.empty:
                 values[key] = param.default
             elif key == "self":
-                values[key] = Asset(name=self._definition_name)
+                values[key] = fetch(self._definition_name)
             elif key == "context":
                 values[key] = context
             elif key == "outlet_events":
                 values[key] = context["outlet_events"]
             else:
-                values[key] = Asset(name=key)
+                values[key] = fetch(key)
         return values
 
 

@@ -21,6 +21,7 @@ from riir_airflow.authoring.context_stack import DagContext, TaskGroupContext
 # Context keys a decorated function may declare without passing them (Airflow: the Context TypedDict's keys).
 from riir_airflow.authoring.context_type import KNOWN_CONTEXT_KEYS
 from riir_airflow.authoring.mapped import DecoratedMappedOperator, validate_mapping_values
+from riir_airflow.authoring.notset import SET_DURING_EXECUTION
 from riir_airflow.authoring.standard.bash import BashOperator
 from riir_airflow.authoring.standard.python import (
     BranchPythonOperator,
@@ -182,18 +183,18 @@ class _BashDecoratedOperator(DecoratedOperator, BashOperator):
 
     template_fields: Sequence[str] = (*DecoratedOperator.template_fields, *BashOperator.template_fields)
     custom_operator_name = "@task.bash"
+    overwrite_rtif_after_execution = True  # the rendered fields show the command that ran, as in Airflow
 
     def __init__(
         self, *, python_callable: Callable[..., Any], op_args: Any = None, op_kwargs: Any = None, **kwargs: Any
     ):
-        if kwargs.pop("multiple_outputs", None):
-            raise AirflowException("`multiple_outputs` is not supported in @task.bash tasks.")
+        # `multiple_outputs=True`: the dict returned by `output_processor` is pushed key by key too (as Airflow's
+        # standard provider >= 1.13 does).
         super().__init__(
             python_callable=python_callable,
             op_args=op_args,
             op_kwargs=op_kwargs,
-            bash_command="SET_DURING_EXECUTION",
-            multiple_outputs=False,
+            bash_command=SET_DURING_EXECUTION,
             **kwargs,
         )
 

@@ -4,7 +4,8 @@ Airflow builds ObjectStoragePath on fsspec filesystems (universal-pathlib). riir
 so this one serves the local file system through `pathlib`, keeps Airflow's spelling of paths (`file:///tmp/x`,
 `file://conn_id@/tmp/x`), its properties (protocol, key, bucket, namespace, conn_id), `stat()` as a dict-like
 `stat_result`, copy/move (also recursive), serialization, and reports reads/writes/copies to the hook lineage
-collector as Airflow does. Any other protocol (s3://, gs://, ...) is refused with a clear error at construction.
+collector as Airflow does. A path of any other protocol (s3://, gs://, ...) is built and named as in Airflow (so DAG
+files that define one at module level load), but reading or writing it fails with an error naming the path.
 """
 
 from __future__ import annotations
@@ -88,7 +89,7 @@ class ObjectStoragePath(os.PathLike[str]):
     root_marker: ClassVar[str] = "/"
     protocol: str
     storage_options: dict[str, Any]
-    _local: Path
+    _path: Path
     _conn_id: str | None
 
     def __init__(self, *args: Any, protocol: str | None = None, conn_id: str | None = None, **storage_options: Any):
@@ -99,7 +100,7 @@ class ObjectStoragePath(os.PathLike[str]):
             protocol = first.protocol if protocol is None else protocol
             conn_id = first.conn_id if conn_id is None else conn_id
             storage_options = {**first.storage_options, **storage_options}
-            local = first._local
+            local = first._path
         else:
             parsed = urlsplit(os.fspath(first))
             userinfo, has_info, host = parsed.netloc.rpartition("@")
@@ -110,16 +111,12 @@ class ObjectStoragePath(os.PathLike[str]):
                 protocol = protocol if protocol is not None else scheme
                 if host and protocol in LOCAL_PROTOCOLS:
                     raise ValueError(f"{first!r}: a local path has no host part (got {host!r})")
-                local = Path(parsed.path or "/")
+                # A remote path keeps its bucket (the host part) as the first part: `s3://bucket/key`.
+                local = Path(parsed.path or "/") if protocol in LOCAL_PROTOCOLS else Path("/" + host + parsed.path)
             else:
                 local = Path(os.fspath(first))
         self.protocol = protocol or ""
-        if self.protocol not in LOCAL_PROTOCOLS:
-            raise ValueError(
-                f"ObjectStoragePath {first!r}: protocol {self.protocol!r} is not supported by riir-airflow, whose "
-                "ObjectStoragePath serves local paths (file://) only; use the provider's hook for remote storage"
-            )
-        self._local = local.joinpath(*[os.fspath(part) for part in rest]) if rest else local
+        self._path = local.joinpath(*[os.fspath(part) for part in rest]) if rest else local
         self._conn_id = conn_id
         self.storage_options = dict(storage_options)
 
@@ -130,8 +127,25 @@ class ObjectStoragePath(os.PathLike[str]):
         )._with_local(local)
 
     def _with_local(self, local: Path) -> ObjectStoragePath:
-        self._local = local
+        self._path = local
         return self
+
+    @property
+    def is_remote(self) -> bool:
+        return self.protocol not in LOCAL_PROTOCOLS
+
+    @property
+    def _local(self) -> Path:
+        """The local file behind the path, for reading and writing. A remote path (s3://, gs://, ...) is built and
+        named as in Airflow, but riir-airflow ships no fsspec filesystems: using it fails here, as Airflow does
+        when the protocol's filesystem is not installed."""
+        if self.is_remote:
+            raise ImportError(
+                f"ObjectStoragePath {str(self)!r}: riir-airflow reads and writes local paths (file://) only; for "
+                f"{self.protocol}:// use the provider's hook (Airflow itself needs the protocol's fsspec filesystem, "
+                "e.g. s3fs for s3://)"
+            )
+        return self._path
 
     @property
     def conn_id(self) -> str | None:
@@ -139,10 +153,12 @@ class ObjectStoragePath(os.PathLike[str]):
 
     @property
     def path(self) -> str:
-        return str(self._local)
+        if self.is_remote:  # Airflow's spelling: `bucket/key`, and `bucket/` for the bucket itself
+            return str(self._path).lstrip("/") + ("/" if len(self._path.parts) == 2 else "")
+        return str(self._path)
 
     def __fspath__(self) -> str:
-        return str(self._local)
+        return self.path
 
     def __str__(self) -> str:
         if self.protocol and self.conn_id:
@@ -167,10 +183,10 @@ class ObjectStoragePath(os.PathLike[str]):
         )
 
     def __truediv__(self, other: Any) -> ObjectStoragePath:
-        return self._derive(self._local / os.fspath(other))
+        return self._derive(self._path / os.fspath(other))
 
     def joinpath(self, *parts: Any) -> ObjectStoragePath:
-        return self._derive(self._local.joinpath(*[os.fspath(p) for p in parts]))
+        return self._derive(self._path.joinpath(*[os.fspath(p) for p in parts]))
 
     @property
     def container(self) -> str:
@@ -178,10 +194,12 @@ class ObjectStoragePath(os.PathLike[str]):
 
     @property
     def bucket(self) -> str:
-        return ""
+        return self._path.parts[1] if self.is_remote and len(self._path.parts) > 1 else ""
 
     @property
     def key(self) -> str:
+        if self.is_remote:
+            return "/".join(self._path.parts[2:])
         return self.path.lstrip(self.sep)
 
     @property
@@ -190,33 +208,33 @@ class ObjectStoragePath(os.PathLike[str]):
 
     @property
     def name(self) -> str:
-        return self._local.name
+        return self._path.name
 
     @property
     def stem(self) -> str:
-        return self._local.stem
+        return self._path.stem
 
     @property
     def suffix(self) -> str:
-        return self._local.suffix
+        return self._path.suffix
 
     @property
     def suffixes(self) -> list[str]:
-        return self._local.suffixes
+        return self._path.suffixes
 
     @property
     def parts(self) -> tuple[str, ...]:
-        return self._local.parts
+        return self._path.parts
 
     @property
     def parent(self) -> ObjectStoragePath:
-        return self._derive(self._local.parent)
+        return self._derive(self._path.parent)
 
     def with_name(self, name: str) -> ObjectStoragePath:
-        return self._derive(self._local.with_name(name))
+        return self._derive(self._path.with_name(name))
 
     def with_suffix(self, suffix: str) -> ObjectStoragePath:
-        return self._derive(self._local.with_suffix(suffix))
+        return self._derive(self._path.with_suffix(suffix))
 
     def resolve(self) -> ObjectStoragePath:
         return self._derive(self._local.resolve())

@@ -140,3 +140,24 @@ class BaseEventTrigger(BaseTrigger):
 
 def classpath_of(trigger_class: type) -> str:
     return f"{trigger_class.__module__}.{trigger_class.__qualname__}"
+
+
+# --- other DAGs, for triggers that watch them (DagStateTrigger, WorkflowTrigger) ------------------------------------
+# Triggers run on their DAG app's event loop; the app sets this to an object with the async methods
+# `dag_run_state(dag_id, run_id)` and `count_external(dag_id, logical_dates, states, task_ids, group_id)`,
+# answered from its metastore connection (through the same checked functions its task processes use).
+_other_dags: Any = None
+
+
+def set_trigger_other_dags(other_dags: Any) -> None:
+    global _other_dags
+    _other_dags = other_dags
+
+
+def trigger_other_dags() -> Any:
+    if _other_dags is None:
+        raise RuntimeError(
+            "This trigger watches other DAGs' runs, which only a DAG app can read (`riir-airflow app`); "
+            "`dags test` runs one DAG alone"
+        )
+    return _other_dags

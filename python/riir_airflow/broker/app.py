@@ -21,6 +21,7 @@ from riir_airflow._version import __version__
 from riir_airflow.broker.auth import AuthManager
 from riir_airflow.broker.hardening import RateLimiter, install_security_headers, parse_limit
 from riir_airflow.broker.routers._common import API_PREFIX
+from riir_airflow.broker.timing import ServerTiming
 from riir_airflow.config import AirflowConfigParser, conf
 from riir_airflow.exceptions import AirflowBadRequest, AirflowException, AirflowNotFoundException, DagNotFound
 from riir_airflow.metastore.pool import create_pool, session_settings, settings_from_config
@@ -175,4 +176,6 @@ def create_app(
     from riir_airflow.broker import ui
 
     ui.install(app)
+    # Outermost, so that it times everything the broker does for a request, middlewares included.
+    app.add_middleware(ServerTiming)
     return app

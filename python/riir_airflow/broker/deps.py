@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Annotated, Any
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 from fastapi import Depends, HTTPException, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, OAuth2PasswordBearer
 
 from riir_airflow.broker.auth import AuthError, AuthManager, Role, User
 from riir_airflow.config import AirflowConfigParser
+from riir_airflow.metastore.queries import Db
 
 # Both schemes appear in the OpenAPI spec as in Airflow's; either header form is accepted.
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
@@ -33,6 +35,19 @@ def get_auth(request: Request) -> AuthManager:
 
 
 Pool = Annotated[asyncpg.Pool, Depends(get_pool)]
+
+
+async def read_snapshot(request: Request) -> AsyncIterator[PoolConnectionProxy]:
+    """One pooled connection in one read-only REPEATABLE READ transaction for a whole request (what Airflow's session
+    per request gives): every query of the page sees the same snapshot, and each costs one round trip instead of
+    four (acquire's reset, BEGIN, the query, COMMIT). Under load every round trip waits for a busy server, so a list
+    page's wall time was mostly those (benchmarks/bench_history.py). For read-only handlers only."""
+    pool: asyncpg.Pool = request.app.state.pool
+    async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+        yield conn
+
+
+ReadDb = Annotated[Db, Depends(read_snapshot)]  # (a pool also serves, when a handler is called directly)
 Config = Annotated[AirflowConfigParser, Depends(get_config)]
 
 

@@ -878,6 +878,59 @@ class BulkBody_PoolBody_(BaseModel):
     ]
 
 
+class BulkTaskInstanceBody(BaseModel):
+    model_config = ConfigDict(protected_namespaces=(), populate_by_name=True, extra="forbid")
+
+    new_state: TaskInstanceState | None = Field(default=None)
+    note: str | None = Field(default=None)
+    include_upstream: bool = Field(default=False)
+    include_downstream: bool = Field(default=False)
+    include_future: bool = Field(default=False)
+    include_past: bool = Field(default=False)
+    task_id: str
+    map_index: int | None = Field(default=None)
+    dag_id: str | None = Field(default=None)
+    dag_run_id: str | None = Field(default=None)
+
+
+class BulkCreateAction_BulkTaskInstanceBody_(BaseModel):
+    model_config = ConfigDict(protected_namespaces=(), populate_by_name=True, extra="forbid")
+
+    action: Literal["create"]
+    entities: list[BulkTaskInstanceBody]
+    action_on_existence: BulkActionOnExistence = Field(default="fail")
+
+
+class BulkUpdateAction_BulkTaskInstanceBody_(BaseModel):
+    model_config = ConfigDict(protected_namespaces=(), populate_by_name=True, extra="forbid")
+
+    action: Literal["update"]
+    entities: list[BulkTaskInstanceBody]
+    update_mask: list[str] | None = Field(default=None)
+    action_on_non_existence: BulkActionNotOnExistence = Field(default="fail")
+
+
+class BulkDeleteAction_BulkTaskInstanceBody_(BaseModel):
+    model_config = ConfigDict(protected_namespaces=(), populate_by_name=True, extra="forbid")
+
+    action: Literal["delete"]
+    entities: list[str | BulkTaskInstanceBody]
+    action_on_non_existence: BulkActionNotOnExistence = Field(default="fail")
+
+
+class BulkBody_BulkTaskInstanceBody_(BaseModel):
+    model_config = ConfigDict(protected_namespaces=(), populate_by_name=True, extra="forbid")
+
+    actions: list[
+        Annotated[
+            BulkCreateAction_BulkTaskInstanceBody_
+            | BulkUpdateAction_BulkTaskInstanceBody_
+            | BulkDeleteAction_BulkTaskInstanceBody_,
+            Field(discriminator="action"),
+        ]
+    ]
+
+
 class DagScheduleAssetReference(BaseModel):
     model_config = ConfigDict(protected_namespaces=(), populate_by_name=True, extra="forbid")
 

@@ -38,9 +38,10 @@ async def _confinement_warning() -> str | None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from riir_airflow.app.sandbox import hide_secret_environment, make_undumpable
+    from riir_airflow.app.sandbox import hide_secret_environment, load_secret_environment, make_undumpable
 
-    # Before anything reads a secret: the credentials leave the environment block that task processes share.
+    # Before anything reads a secret: the credentials leave the environment block (handed over in a pipe, read below)
+    # and the config file is replaced by a copy without sensitive options.
     hide_secret_environment()
     make_undumpable()
     from riir_airflow.app.environment import configured_environment
@@ -59,37 +60,54 @@ def cmd_run(args: argparse.Namespace) -> int:
         configured_environment()  # a bad test-deploy name stops the app before it touches the metastore
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        _remove_sanitized_config()
         return 1
+    app = GuardedDagApp(args.path, app_id=args.app_id, parallelism=args.parallelism, grace_period=args.grace_period)
+    # The DAG file is imported and the fork server forked (app/fork_server.py) while no secret is in this process;
+    # only then do the secrets come back, for the app alone.
+    prepared = app.prepare()
+    load_secret_environment()
     try:
         warning = asyncio.run(_confinement_warning())
     except OSError:
         warning = None  # the database is unreachable: the app's own start reports that, with its retries
     if warning:
         logging.getLogger("riir_airflow.app").warning(warning)
-    app = GuardedDagApp(args.path, app_id=args.app_id, parallelism=args.parallelism, grace_period=args.grace_period)
     pid_file = _pid_file(args.path)
     with open(pid_file, "w") as f:
         f.write(str(os.getpid()))
     try:
         if args.health_port is not None:
-            return asyncio.run(_run_with_health(app, args.health_host, args.health_port))
-        return asyncio.run(app.run())
+            return asyncio.run(_run_with_health(app, prepared, args.health_host, args.health_port))
+        return asyncio.run(app.run(prepared))
     except ImportFailed as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     finally:
         if os.path.exists(pid_file):
             os.unlink(pid_file)
+        _remove_sanitized_config()
 
 
-async def _run_with_health(app: Any, host: str, port: int) -> int:
+def _remove_sanitized_config() -> None:
+    """The secret-free config copy the app and its fork server read (the fork server's close removes it too)."""
+    import shutil
+
+    from riir_airflow.app.sandbox import SANITIZED_FOLDER_ENV
+
+    folder = os.environ.get(SANITIZED_FOLDER_ENV)
+    if folder and os.path.basename(folder).startswith("riir-fork-server-"):
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+async def _run_with_health(app: Any, prepared: Any, host: str, port: int) -> int:
     """The app with its health endpoint for Kubernetes probes beside it on the same loop."""
     from riir_airflow.app.health import HealthServer
 
     health = HealthServer(app, host, port)
     await health.start()
     try:
-        return int(await app.run())
+        return int(await app.run(prepared))
     finally:
         await health.stop()
 

@@ -101,7 +101,8 @@ def cmd_materialize(args: argparse.Namespace) -> int:
         version = versions[dag_id]
         return await queries.create_dag_run(
             db, dag_id, f"asset_materialization__{now.isoformat()}", run_type="manual",
-            tasks=new_task_instances(version.data), run_after=now, dag_version_id=version.id, triggered_by="cli",
+            tasks=new_task_instances(version.data, None, "manual"), run_after=now, dag_version_id=version.id,
+            triggered_by="cli",
             triggering_user_name=getpass.getuser(),
         )  # fmt: skip
 

@@ -77,7 +77,11 @@ def cmd_create(args: argparse.Namespace) -> int:
         if await api_queries.active_backfill(db, args.dag_id) is not None:
             raise SystemExit(f"There is already a running backfill for dag {args.dag_id}")
         version = (await api_queries.latest_versions(db, [args.dag_id])).get(args.dag_id)
-        tasks = new_task_instances(version.data) if version is not None and isinstance(version.data, dict) else []
+        tasks = (
+            new_task_instances(version.data, None, "backfill")
+            if version is not None and isinstance(version.data, dict)
+            else []
+        )
         progress = Progress("Creating backfill runs", len(todo))
         created = cleared = 0
         async with db.acquire() as conn, conn.transaction():  # the backfill and all its runs, or nothing

@@ -35,7 +35,7 @@ def list_config(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     current = None
-    for item in conf.iter_values(args.section):
+    for item in conf.iter_values(args.section, include_providers=not args.exclude_providers):
         if args.defaults:  # Airflow's --defaults: every option at its default, commented out
             item = ConfigValue(item.section, item.key, conf.default_value(item.section, item.key), "default")
         if item.section != current:
@@ -78,8 +78,8 @@ def register(groups: Any) -> None:
                       "option")  # fmt: skip
     show.add_argument("-d", "--include-descriptions", action="store_true", help="Not bundled (see the reference)")
     show.add_argument("-e", "--include-examples", action="store_true", help="Not bundled (see the reference)")
-    show.add_argument("-p", "--exclude-providers", action="store_true", help="riir-airflow lists its own options "
-                      "only (providers add none)")  # fmt: skip
+    show.add_argument("-p", "--exclude-providers", action="store_true", help="Exclude provider configuration (they "
+                      "are included by default)")  # fmt: skip
     show.add_argument("--color", choices=("on", "off", "auto"), default="auto", help="Output is never colored")
     add_verbose_argument(show)
     show.set_defaults(func=list_config)

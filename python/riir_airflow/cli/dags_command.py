@@ -295,7 +295,11 @@ def cmd_trigger(args: argparse.Namespace) -> int:
     async def work(db: Any) -> Any:
         await dag_record(db, args.dag_id)
         version = (await api_queries.latest_versions(db, [args.dag_id])).get(args.dag_id)
-        tasks = new_task_instances(version.data) if version is not None and isinstance(version.data, dict) else []
+        tasks = (
+            new_task_instances(version.data, logical, "manual")
+            if version is not None and isinstance(version.data, dict)
+            else []
+        )
         try:
             # As Airflow: the run is due now (run_after), its data interval inferred from now, whatever the logical
             # date says.
@@ -371,7 +375,7 @@ def cmd_delete(args: argparse.Namespace) -> int:
 
 
 def cmd_clear(args: argparse.Namespace) -> int:
-    from riir_airflow.metastore import api_queries, queries
+    from riir_airflow.metastore import clear_queries, queries
 
     async def runs(db: Any) -> list[str]:
         await dag_record(db, args.dag_id)
@@ -380,7 +384,7 @@ def cmd_clear(args: argparse.Namespace) -> int:
         return [r.run_id for r in (await queries.list_dag_runs(db, dag_id=args.dag_id, limit=1_000_000)).items]
 
     async def work(db: Any, dry_run: bool) -> list[Any]:
-        return await api_queries.clear_task_instances(
+        return await clear_queries.clear(
             db, args.dag_id, await runs(db), only_failed=args.only_failed, only_running=args.only_running,
             dry_run=dry_run,
         )  # fmt: skip

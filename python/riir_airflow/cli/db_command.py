@@ -152,6 +152,10 @@ async def _grant(settings: Any, args: argparse.Namespace) -> str:
                 read_connections=roles.parse_patterns(args.read_connections, ("%",)),
                 trigger_dag_ids=roles.parse_patterns(args.trigger_dags, ("%",)),
                 read_xcom_dag_ids=roles.parse_patterns(args.read_xcom_dags, ("%",)),
+                deployed_by=args.deployed_by or None,
+                service_account=args.service_account or None,
+                image=args.image or None,
+                environment=args.environment or None,
             )
             role, password = await roles.grant_app(conn, grant, password=password)
     finally:
@@ -331,6 +335,13 @@ def register(groups: Any) -> None:
         "--read-xcom-dags", action="append", metavar="PATTERN", help="other DAGs whose XComs its tasks may pull (%%)"
     )
     grant.add_argument("--password-file", help="use the password in this file instead of a new random one")
+    for flag, what in (
+        ("--deployed-by", "who deployed it"),
+        ("--service-account", "its Kubernetes ServiceAccount"),
+        ("--image", "its image, repository:tag"),
+        ("--environment", "its test-deploy environment"),
+    ):
+        grant.add_argument(flag, help=f"pin {what}: its DAG versions must record exactly this (default: not pinned)")
     grant.set_defaults(func=_run_grant)
     broker = commands.add_parser("grant-broker", help="Create or update the broker's role and print its URI")
     broker.add_argument("--password-file", help="use the password in this file instead of a new random one")

@@ -7,6 +7,8 @@
    (created with mode 0600), never written to a log;
 3. one supervised DAG app per DAG file of `[core] dags_folder` (or `--dags`): a new file starts an app, a changed
    one restarts it, a deleted one drains it; a crashing app is restarted with backoff (see `cli/supervisor.py`).
+   Each app logs in as its own confined role (`db grant-app`), granted here for the DAG ids its file declares:
+   those are read by importing the file in a fork server (no credential in its reach), not in this process.
 
 Ctrl-C (or SIGTERM) drains the apps, stops the broker and the embedded PostgreSQL, and leaves no process behind.
 `--demo` triggers one DAG once everything is up, prints what happened and stops.
@@ -81,6 +83,9 @@ class Standalone:
         self.files: dict[str, str] = {}  # DAG file -> content hash of the running app
         self.stopping = asyncio.Event()
         self.draining: set[asyncio.Task[Any]] = set()
+        self.dsn = dsn
+        self.passwords: dict[str, str] = {}  # DAG file -> its role's password (stable across restarts)
+        self.starting: set[asyncio.Task[Any]] = set()
         self.env = {
             **os.environ,
             "RIIR_AIRFLOW_COMPAT": os.environ.get("RIIR_AIRFLOW_COMPAT", "1"),
@@ -93,9 +98,50 @@ class Standalone:
 
     # --- apps -------------------------------------------------------------------------------------------------------
     def _start_app(self, path: str) -> None:
+        task = asyncio.get_running_loop().create_task(self._start_confined_app(path))
+        self.starting.add(task)
+        task.add_done_callback(self.starting.discard)
+
+    async def _start_confined_app(self, path: str) -> None:
+        """Starts the app of `path` under its own role; under the owner's login (which it warns about) when the
+        file declares no DAG or the role cannot be made."""
         name = app_name(self.folder, path)
         log_path = self.logs / (name.replace(":", "-").replace("/", "__") + ".log")
-        self.supervisor.start(Child(name, ["app", path], log_path, self.env))
+        env = self.env
+        try:
+            uri = await self._confined_login(path)
+        except Exception as exc:
+            self.say(f"{name}: runs with the owner's login, not a role of its own: {exc}")
+        else:
+            env = {**self.env, "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": uri}
+        if not self.stopping.is_set():
+            self.supervisor.start(Child(name, ["app", path], log_path, env))
+
+    async def _confined_login(self, path: str) -> str:
+        """`db grant-app` for the DAG ids `path` declares (its deploy identity pinned); the role's connection URI."""
+        import asyncpg
+
+        from riir_airflow.app.fork_server import ForkServer
+        from riir_airflow.app.identity import deploy_identity
+        from riir_airflow.metastore import roles
+
+        server = ForkServer.start(path)
+        try:
+            dag_ids = await asyncio.get_running_loop().run_in_executor(None, server.wait_ready, 300.0)
+        finally:
+            server.close()
+        who = deploy_identity()
+        grant = roles.AppGrant(
+            dag_ids=tuple(dag_ids), deployed_by=who.deployed_by, service_account=who.service_account,
+            image=who.image, environment=who.environment,
+        )  # fmt: skip
+        conn = await asyncpg.connect(self.dsn)
+        try:
+            role, password = await roles.grant_app(conn, grant, password=self.passwords.get(path))
+        finally:
+            await conn.close()
+        self.passwords[path] = password
+        return roles.role_uri(self.dsn, role, password)
 
     def _drain_app(self, path: str, then_start: bool) -> None:
         """Stops the app of `path` in the background (a drain can take the apps' grace period), then starts it
@@ -191,7 +237,7 @@ class Standalone:
                 watcher.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await watcher
-            await asyncio.gather(*self.draining)
+            await asyncio.gather(*self.starting, *self.draining)
             await self.supervisor.stop_all(max(APP_GRACE_SECONDS, BROKER_GRACE_SECONDS))
         return code
 

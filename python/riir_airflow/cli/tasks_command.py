@@ -126,7 +126,7 @@ def _relatives(tasks: list[dict[str, Any]], task_ids: set[str], key: str) -> set
 
 
 def cmd_clear(args: argparse.Namespace) -> int:
-    from riir_airflow.metastore import api_queries, queries
+    from riir_airflow.metastore import api_queries, clear_queries, queries
 
     async def targets(db: Any) -> list[tuple[str, list[str], list[str] | None]]:
         """(dag_id, run_ids, task_ids or None for all) per DAG to clear."""
@@ -159,7 +159,7 @@ def cmd_clear(args: argparse.Namespace) -> int:
     async def clear(db: Any, dry_run: bool) -> list[Any]:
         cleared = []
         for dag_id, run_ids, task_ids in await targets(db):
-            cleared += await api_queries.clear_task_instances(
+            cleared += await clear_queries.clear(
                 db, dag_id, run_ids, task_ids=task_ids, only_failed=args.only_failed,
                 only_running=args.only_running, dry_run=dry_run,
             )  # fmt: skip

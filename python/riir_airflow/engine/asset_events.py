@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, overload
@@ -37,6 +38,17 @@ AssetResolver = Callable[..., Asset | None]
 PARTITION_KEY_MAX_LENGTH = 250
 
 
+def _assets_of_file(fileloc: str | None) -> list[Asset]:
+    """Assets the DAG's own file defines at module level (e.g. an `@asset` another DAG of the file refers to by
+    name): Airflow finds those in its database once the file's DAGs are synced; riir knows the file."""
+    if not fileloc:
+        return []
+    for module in list(sys.modules.values()):
+        if getattr(module, "__file__", None) == fileloc:
+            return [value for value in vars(module).values() if isinstance(value, Asset)]
+    return []
+
+
 def dag_asset_resolver(dag: Any) -> AssetResolver:
     """Resolves asset references against the assets the DAG declares (inlets, outlets, schedule). The DAG's tasks
     are looked through at the first reference only: every try builds a resolver, few use it."""
@@ -51,6 +63,7 @@ def dag_asset_resolver(dag: Any) -> AssetResolver:
         condition = getattr(getattr(dag, "timetable", None), "asset_condition", None)
         if condition is not None:
             found.extend(condition.iter_assets())
+        found.extend(_assets_of_file(getattr(dag, "fileloc", None)))
         return found
 
     def resolve(*, name: str | None = None, uri: str | None = None) -> Asset | None:
@@ -127,6 +140,10 @@ class OutletEventAccessors(Mapping[Asset | AssetAlias, OutletEventAccessor]):
     def __init__(self, resolver: AssetResolver | None = None) -> None:
         self._dict: dict[AssetUniqueKey | AssetAliasUniqueKey, OutletEventAccessor] = {}
         self._resolver = resolver
+
+    def asset_by_name(self, name: str) -> Asset | None:
+        """The declared asset called `name` (what an `@asset` function's parameters receive), if known here."""
+        return self._resolver(name=name) if self._resolver is not None else None
 
     def __str__(self) -> str:
         return f"OutletEventAccessors(_dict={self._dict})"
@@ -355,6 +372,50 @@ class InletEventsAccessors(Mapping[int | Asset | AssetAlias | AssetRef, InletEve
 
     def for_asset_alias(self, *, name: str) -> InletEventsAccessor:
         return self[AssetAlias(name=name)]
+
+
+class TriggeringAssetEventsAccessor(Mapping[Any, Sequence[AssetEventResult]]):
+    """`context["triggering_asset_events"]`: the asset events an asset-triggered run consumed, by asset (or by the
+    alias they came through), as Airflow's accessor of the same name; read from the store on first use."""
+
+    def __init__(self, reader: Callable[[], list[dict[str, Any]]]) -> None:
+        self._reader = reader
+        self._events: dict[AssetUniqueKey | AssetAliasUniqueKey, list[AssetEventResult]] | None = None
+
+    def _load(self) -> dict[AssetUniqueKey | AssetAliasUniqueKey, list[AssetEventResult]]:
+        if self._events is None:
+            events: dict[AssetUniqueKey | AssetAliasUniqueKey, list[AssetEventResult]] = {}
+            for row in self._reader():
+                event = AssetEventResult.from_row(row)
+                events.setdefault(AssetUniqueKey(name=event.asset.name, uri=event.asset.uri), []).append(event)
+                for alias in row.get("aliases") or ():
+                    events.setdefault(AssetAliasUniqueKey(name=str(alias)), []).append(event)
+            self._events = events
+        return self._events
+
+    def __str__(self) -> str:
+        return f"TriggeringAssetEventAccessor(_events={self._load()})"
+
+    def __iter__(self) -> Iterator[Asset | AssetAlias]:
+        return iter(k.to_asset() if isinstance(k, AssetUniqueKey) else k.to_asset_alias() for k in self._load())
+
+    def __len__(self) -> int:
+        return len(self._load())
+
+    def __getitem__(self, key: Any) -> Sequence[AssetEventResult]:
+        events = self._load()
+        if isinstance(key, Asset):
+            return events[AssetUniqueKey.from_asset(key)]
+        if isinstance(key, AssetAlias):
+            return events[AssetAliasUniqueKey.from_asset_alias(key)]
+        if isinstance(key, AssetNameRef | AssetUriRef):
+            for found, value in events.items():
+                if isinstance(found, AssetUniqueKey) and (
+                    found.name == getattr(key, "name", None) or found.uri == getattr(key, "uri", None)
+                ):
+                    return value
+            raise KeyError(key)
+        raise TypeError(f"Key should be either an asset or an asset alias, not {type(key)}")
 
 
 @dataclass(frozen=True)

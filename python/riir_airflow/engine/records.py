@@ -71,11 +71,37 @@ class TaskInstanceRecord:
         return (self.end_date - self.start_date).total_seconds()
 
 
+class OtherDags(Protocol):
+    """Other DAGs' runs, as a task sees them through its app (TriggerDagRunOperator, ExternalTaskSensor)."""
+
+    def trigger_dag_run(
+        self, dag_id: str, run_id: str, *, logical_date: Any, conf: Any, reset_dag_run: bool, note: str | None
+    ) -> str:
+        """Creates the run now: "created", "reset" (existed, cleared), "exists" or "refused" (not granted)."""
+        ...
+
+    def dag_run_state(self, dag_id: str, run_id: str) -> str | None: ...
+
+    def count_external(
+        self,
+        dag_id: str,
+        logical_dates: list[Any],
+        states: list[str],
+        task_ids: list[str] | None,
+        group_id: str | None,
+    ) -> float:
+        """Airflow's ExternalTaskSensor count: per run at `logical_dates`, the share of the tasks (or of the
+        group's tasks) in `states`, summed; with neither, the number of those runs in `states`."""
+        ...
+
+
 class RunStore(Protocol):
     """What the task runtime needs from wherever a run's XComs live (memory, or the DAG app over a channel)."""
 
     run: DagRunRecord
     task_instances: dict[tuple[str, int], TaskInstanceRecord]
+    # None where there are no other DAGs to reach (`dags test` runs one DAG in memory).
+    other_dags: OtherDags | None
 
     def previous_success(self) -> PreviousSuccess | None:
         """The latest successful run of the DAG before this one (by logical date), for `prev_*_success`."""
@@ -110,7 +136,8 @@ class RunStore(Protocol):
 
     def asset_events(self, **query: Any) -> list[dict[str, Any]]:
         """Recorded asset events for `inlet_events` (query: name, uri, alias_name, after, before, ascending,
-        limit), as JSON rows (see engine.asset_events.event_row)."""
+        limit), as JSON rows (see engine.asset_events.event_row); with `triggering=True`, the events that
+        triggered this run (`triggering_asset_events`)."""
         ...
 
     def hitl_upsert(self, task_id: str, map_index: int, detail: dict[str, Any]) -> None:
@@ -169,6 +196,7 @@ class InMemoryRunStore:
         if history is not None:
             history.add(self)
         self.task_instances: dict[tuple[str, int], TaskInstanceRecord] = {}
+        self.other_dags: OtherDags | None = None
         # (task_id, map_index, key) -> JSON text of the serialized value, as the metastore keeps it.
         self.xcoms: dict[tuple[str, int, str], str] = {}
         # Asset events registered by this run's tasks (`dags test` starts with none, like a fresh metastore).
@@ -219,6 +247,8 @@ class InMemoryRunStore:
     def asset_events(self, **query: Any) -> list[dict[str, Any]]:
         from riir_airflow.engine.asset_events import select_events
 
+        if query.pop("triggering", False):
+            return []  # a run of `dags test` is never asset-triggered
         return select_events(self.asset_event_rows, **query)
 
     # --- XCom ------------------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@ engine, its stores, the executor and task processes.
 
 - States: Airflow's `TaskInstanceState` / `DagRunState` (string enums) and the sets the engine decides with.
 - `Claim`: what a task process is told to run (one try of one task instance).
-- `TryResult`: what a try reports back (its end state, XComs, skips, a deferral, a run to trigger, ...).
+- `TryResult`: what a try reports back (its end state, XComs, skips, a deferral, ...).
 - `TiSnapshot` / `StateChange`: what the engine reads of task instances and the compare-and-set changes it writes.
 - Channel messages: the requests a task process sends its app (the role Airflow's Execution API plays) and the
   `Reply` it gets. `to_wire` / `from_wire` turn them into the JSON objects the channel carries (`{"op": ...}`).
@@ -34,10 +34,12 @@ __all__ = [
     "STARTABLE_TASK_STATES",
     "WAITING_TASK_STATES",
     "Claim",
+    "CountExternal",
     "DagRunState",
     "Deferral",
     "DeleteVariable",
     "GetConnection",
+    "GetDagRunState",
     "GetVariable",
     "PastRun",
     "PreviousSuccess",
@@ -48,7 +50,7 @@ __all__ = [
     "StateChange",
     "TaskInstanceState",
     "TiSnapshot",
-    "TriggerRun",
+    "TriggerDagRun",
     "TryResult",
     "XComCount",
     "XComGetAll",
@@ -103,17 +105,6 @@ class Deferral:
 
 
 @dataclass(frozen=True, slots=True)
-class TriggerRun:
-    """TriggerDagRunOperator asked for a run of another DAG."""
-
-    trigger_dag_id: str
-    dag_run_id: str
-    conf: dict[str, Any] | None = None
-    logical_date: Any = None  # serde form
-    reset_dag_run: bool = False
-
-
-@dataclass(frozen=True, slots=True)
 class AwaitingInput:
     """A human-in-the-loop try parked for input: how to resume it, and the response deadline."""
 
@@ -146,7 +137,6 @@ class TryResult:
     error: str | None = None  # "ExceptionType: message", for the task log
     reschedule_date: dt.datetime | None = None
     deferral: Deferral | None = None
-    trigger: TriggerRun | None = None
     awaiting_input: AwaitingInput | None = None
     # Asset events a successful try registers (engine.asset_events.EventToRegister.as_json()).
     asset_events: tuple[dict[str, Any], ...] = ()
@@ -226,6 +216,7 @@ class GetAssetEvents:
     before: str | None = None
     ascending: bool = True
     limit: int | None = None
+    triggering: bool = False  # the events that triggered the try's run (`triggering_asset_events`) instead
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,6 +241,43 @@ class UpsertHITLDetail:
 
 
 @dataclass(frozen=True, slots=True)
+class TriggerDagRun:
+    """TriggerDagRunOperator, during its try: create a run of another DAG now (so the task can wait for it).
+    The reply is `{"outcome": "created" | "reset" | "exists" | "refused"}`: with `reset_dag_run` an existing run
+    is cleared and runs again ("reset"); without it the task skips or fails ("exists")."""
+
+    OP: ClassVar[str] = "trigger_dag_run"
+    dag_id: str
+    run_id: str
+    logical_date: str | None = None  # ISO 8601
+    conf: dict[str, Any] | None = None
+    reset_dag_run: bool = False
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GetDagRunState:
+    """The state of a run of any DAG (None if there is no such run): TriggerDagRunOperator waiting for it."""
+
+    OP: ClassVar[str] = "dag_run_state"
+    dag_id: str
+    run_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class CountExternal:
+    """ExternalTaskSensor: of another DAG's runs at `logical_dates`, how many task instances (of `task_ids`, or of
+    the task group `group_id`) are in `states`; with neither, how many of those runs are."""
+
+    OP: ClassVar[str] = "external_count"
+    dag_id: str
+    logical_dates: list[str]  # ISO 8601
+    states: list[str]
+    task_ids: list[str] | None = None
+    group_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ReportResult:
     """The last message of a try: its result (no reply)."""
 
@@ -268,6 +296,9 @@ Request = (
     | GetAssetEvents
     | AssetStateOp
     | UpsertHITLDetail
+    | TriggerDagRun
+    | GetDagRunState
+    | CountExternal
 )
 Message = Request | ReportResult
 
@@ -284,6 +315,9 @@ _MESSAGES: dict[str, type[Any]] = {
         GetAssetEvents,
         AssetStateOp,
         UpsertHITLDetail,
+        TriggerDagRun,
+        GetDagRunState,
+        CountExternal,
         ReportResult,
     )
 }
@@ -314,7 +348,7 @@ def _result_to_wire(result: TryResult) -> dict[str, Any]:
 def _result_from_wire(data: dict[str, Any]) -> TryResult:
     when = data.get("reschedule_date")
     parsed = pendulum.parse(when) if when else None
-    deferral, trigger, awaiting = data.get("deferral"), data.get("trigger"), data.get("awaiting_input")
+    deferral, awaiting = data.get("deferral"), data.get("awaiting_input")
     return TryResult(
         state=str(data["state"]),
         xcoms=dict(data.get("xcoms") or {}),
@@ -324,7 +358,6 @@ def _result_from_wire(data: dict[str, Any]) -> TryResult:
         error=data.get("error"),
         reschedule_date=parsed if isinstance(parsed, dt.datetime) else None,
         deferral=Deferral(**deferral) if deferral else None,
-        trigger=TriggerRun(**trigger) if trigger else None,
         awaiting_input=AwaitingInput(**awaiting) if awaiting else None,
         asset_events=tuple(dict(e) for e in data.get("asset_events") or ()),
         cache=CacheUse(**data["cache"]) if data.get("cache") else None,

@@ -7,9 +7,10 @@ import uuid
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
-from riir_airflow.metastore.queries import Db, _Filters, _order, _page, transaction
+from riir_airflow.metastore.queries import Counted, Db, _Filters, _order, _page, counted_total, transaction
 from riir_airflow.metastore.records import (
     AppRecord,
+    AssetEventRecord,
     AssetRecord,
     DagRecord,
     DagRunRecord,
@@ -154,7 +155,9 @@ async def list_runs_filtered(
     allowed = ("id", "dag_id", "run_id", "state", "run_type", "logical_date", "run_after", "start_date", "end_date",
                "queued_at", "data_interval_start", "data_interval_end", "updated_at")  # fmt: skip
     order = _order([o.replace("dag_run_id", "run_id") for o in order_by], allowed, "id")
-    return await _page(db, DagRunRecord, "dag_run", filters, order, limit, offset)
+    only_dag = not (states or run_types or ranges or (run_id_pattern and run_id_pattern != "~"))
+    counted = Counted("dag_run", None if dag_ids is None else list(dag_ids)) if only_dag else None
+    return await _page(db, DagRunRecord, "dag_run", filters, order, limit, offset, counted)
 
 
 async def list_tis_filtered(
@@ -203,7 +206,21 @@ async def list_tis_filtered(
                "duration", "pool", "queue", "priority_weight", "operator", "queued_dttm", "scheduled_dttm",
                "hostname", "updated_at", "pid")  # fmt: skip
     order = _order(fields, allowed, "dag_id, run_id, task_id, map_index")
-    return await _page(db, TaskInstanceRecord, "task_instance", filters, order, limit, offset)
+    only_dag = (
+        run_id is None
+        and map_index is None
+        and not (
+            task_ids
+            or mapped_only
+            or states
+            or pools
+            or queues
+            or ranges
+            or (task_id_pattern and task_id_pattern != "~")
+        )
+    )
+    counted = Counted("task_instance", None if dag_id is None else [dag_id]) if only_dag else None
+    return await _page(db, TaskInstanceRecord, "task_instance", filters, order, limit, offset, counted)
 
 
 async def runs_by_key(db: Db, keys: Collection[tuple[str, str]]) -> dict[tuple[str, str], DagRunRecord]:
@@ -228,10 +245,25 @@ async def set_ti_note(db: Db, dag_id: str, run_id: str, task_id: str, map_index:
 
 
 async def set_ti_states(
-    db: Db, dag_id: str, run_id: str, task_ids: Collection[str], state: str, *, map_index: int | None = None
+    db: Db,
+    dag_id: str,
+    run_id: str,
+    task_ids: Collection[str],
+    state: str,
+    *,
+    map_index: int | None = None,
+    dry_run: bool = False,
 ) -> list[TaskInstanceRecord]:
-    """Force task instances of one run into `state` (a user marking them); returns the rows changed."""
+    """Force task instances of one run into `state` (a user marking them); returns the rows changed (with
+    `dry_run`, those that would change)."""
     async with transaction(db) as conn:
+        if dry_run:
+            rows = await conn.fetch(
+                "SELECT * FROM task_instance WHERE dag_id = $1 AND run_id = $2 AND task_id = ANY($3::text[]) "
+                "AND ($5::int IS NULL OR map_index = $5) AND state IS DISTINCT FROM $4 ORDER BY task_id, map_index",
+                dag_id, run_id, list(task_ids), state, map_index,
+            )  # fmt: skip
+            return from_rows(TaskInstanceRecord, rows)
         rows = await conn.fetch(
             """
             UPDATE task_instance SET state = $4, updated_at = now(),
@@ -260,9 +292,12 @@ async def clear_task_instances(
     retries: Mapping[str, int] | None = None,
     map_indexes: Collection[tuple[str, int]] = (),
 ) -> list[TaskInstanceRecord]:
-    """Clear task instances so they run again: running ones become `restarting` (their app stops them), the
-    others lose their state; their runs go back to `queued`. Returns the task instances cleared (before clearing
-    when `dry_run`). `map_indexes`: single (task_id, map_index) pairs cleared besides the whole `task_ids`."""
+    """Clear task instances so they run again, as Airflow's `clear_task_instances`: running ones become
+    `restarting` (their app stops them), the others lose their state with `max_tries = try_number + retries`
+    (the next claim starts try_number + 1); the cleared tries' sensor reschedules are deleted. With `reset_runs`,
+    each run gets a new `queued_at`, and a finished run goes back to `queued` with a new start_date (a run still
+    queued or running is left as it is). Returns the task instances cleared (before clearing when `dry_run`).
+    `map_indexes`: single (task_id, map_index) pairs cleared besides the whole `task_ids`."""
     filters = _Filters()
     filters.add("dag_id = {}", dag_id)
     filters.add("run_id = ANY({}::text[])", list(run_ids))
@@ -295,10 +330,18 @@ async def clear_task_instances(
             """,
             *filters.args,
         )
+        if rows:
+            # Airflow's prepare_db_for_next_try: the reschedules of the cleared tries go with them.
+            await conn.execute("DELETE FROM task_reschedule WHERE ti_id = ANY($1::uuid[])", [r["id"] for r in rows])
         if rows and reset_runs:
             await conn.execute(
-                "UPDATE dag_run SET state = 'queued', queued_at = now(), end_date = NULL, updated_at = now(), "
-                "start_date = NULL WHERE dag_id = $1 AND run_id = ANY($2::text[])",
+                """
+                UPDATE dag_run SET queued_at = now(), updated_at = now(),
+                    state = CASE WHEN state IN ('success', 'failed') THEN 'queued' ELSE state END,
+                    start_date = CASE WHEN state IN ('success', 'failed') THEN now() ELSE start_date END,
+                    end_date = CASE WHEN state IN ('success', 'failed') THEN NULL ELSE end_date END
+                WHERE dag_id = $1 AND run_id = ANY($2::text[])
+                """,
                 dag_id, sorted({r["run_id"] for r in rows}),
             )  # fmt: skip
     return from_rows(TaskInstanceRecord, rows)
@@ -359,8 +402,12 @@ async def list_xcoms_filtered(
         if value is not None:
             filters.add(f"{column} = {{}}", value)
     base = "FROM xcom x JOIN dag_run r ON r.dag_id = x.dag_id AND r.run_id = x.run_id"
+    only_dag = run_id is None and task_id is None and key is None and map_index is None
     async with transaction(db) as conn:
-        total = await conn.fetchval(f"SELECT count(*) {base} {filters.where()}", *filters.args)
+        if only_dag:  # every XCom row has its run (a foreign key): the join drops none
+            total = await counted_total(conn, Counted("xcom", None if dag_id is None else [dag_id]))
+        else:
+            total = await conn.fetchval(f"SELECT count(*) {base} {filters.where()}", *filters.args)
         page = filters.page(limit, offset)
         rows = await conn.fetch(
             f"SELECT x.*, r.logical_date, r.run_after {base} {filters.where()} "
@@ -494,3 +541,17 @@ async def list_deployments(
             *filters.args,
         )
     return Page(from_rows(DagVersionRecord, rows), int(total))
+
+
+async def consumed_asset_events(db: Db, dag_id: str, run_id: str) -> list[AssetEventRecord] | None:
+    """The asset events a run consumed (None: no such run)."""
+    async with transaction(db) as conn:
+        run_pk = await conn.fetchval("SELECT id FROM dag_run WHERE dag_id = $1 AND run_id = $2", dag_id, run_id)
+        if run_pk is None:
+            return None
+        rows = await conn.fetch(
+            "SELECT e.* FROM asset_event e JOIN dagrun_asset_event c ON c.event_id = e.id WHERE c.dag_run_id = $1 "
+            "ORDER BY e.timestamp, e.id",
+            run_pk,
+        )
+    return from_rows(AssetEventRecord, rows)

@@ -12,6 +12,8 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import asyncpg
+
 from riir_airflow.metastore.queries import Db, transaction
 from riir_airflow.metastore.records import DagRunRecord, from_rows
 
@@ -297,3 +299,59 @@ async def record_cache_hit(conn: Any, key: Any, try_number: int, cache: Any) -> 
         key.dag_id, key.task_id, key.run_id, key.map_index, try_number,
         {"key": cache.key, "source": cache.source, "restored": cache.restored},
     )  # fmt: skip
+
+
+async def trigger_or_reset_dag_run(
+    db: Db,
+    dag_id: str,
+    run_id: str,
+    *,
+    logical_date: datetime.datetime | None,
+    conf: dict[str, Any],
+    reset: bool,
+) -> str:
+    """TriggerDagRunOperator during its try: "created", "reset" (the run existed and `reset`: cleared to run again),
+    "exists" (it existed, no reset) or "refused" (the app's grant does not name that DAG)."""
+    try:
+        return "created" if await trigger_dag_run(db, dag_id, run_id, logical_date=logical_date, conf=conf) else (
+            "refused")  # fmt: skip
+    except asyncpg.UniqueViolationError:
+        if not reset:
+            return "exists"
+    async with transaction(db) as conn:
+        existing = await conn.fetchval("SELECT riir_dag_run_state($1, $2)", dag_id, run_id)
+        if existing is None:  # the same logical date under another run id: Airflow refuses it too
+            return "exists"
+        allowed = await conn.fetchval("SELECT riir_reset_dag_run($1, $2)", dag_id, run_id)
+    return "reset" if allowed else "refused"
+
+
+async def dag_run_state(db: Db, dag_id: str, run_id: str) -> str | None:
+    async with transaction(db) as conn:
+        state: str | None = await conn.fetchval("SELECT riir_dag_run_state($1, $2)", dag_id, run_id)
+    return state
+
+
+async def external_count(
+    db: Db,
+    dag_id: str,
+    logical_dates: list[datetime.datetime],
+    states: list[str],
+    task_ids: list[str] | None,
+    group_id: str | None,
+) -> float:
+    """ExternalTaskSensor's count over another DAG's runs (see riir_external_count in migration 0012)."""
+    async with transaction(db) as conn:
+        value = await conn.fetchval(
+            "SELECT riir_external_count($1, $2::timestamptz[], $3::text[], $4::text[], $5)",
+            dag_id, logical_dates, states, task_ids, group_id,
+        )  # fmt: skip
+    return float(value or 0)
+
+
+async def declare_asset(db: Db, name: str, uri: str, *, group: str = "asset") -> int:
+    """An asset a DAG schedules on or produces exists from now on (migration 0012's riir_declare_asset: a confined
+    app creates it but never changes an existing one)."""
+    async with transaction(db) as conn:
+        asset_id: int = await conn.fetchval("SELECT riir_declare_asset($1, $2, $3, '{}'::jsonb)", name, uri, group)
+    return asset_id

@@ -26,8 +26,9 @@ async def insert_task_asset_events(conn: Conn, source: TaskInstanceKey, events: 
     asset keeps its group and extra.
     """
     for event in events:
-        await conn.execute(
-            'INSERT INTO asset (name, uri, "group", extra) VALUES ($1, $2, $3, $4) ON CONFLICT (name, uri) DO NOTHING',
+        # Through migration 0012's checked functions: a confined app may not write the shared asset tables itself.
+        await conn.fetchval(
+            "SELECT riir_declare_asset($1, $2, $3, $4::jsonb)",
             event["name"], event["uri"], event["group"], dict(event["asset_extra"]),
         )  # fmt: skip
         event_id = await conn.fetchval(
@@ -37,15 +38,8 @@ async def insert_task_asset_events(conn: Conn, source: TaskInstanceKey, events: 
             source.map_index, event.get("partition_key"),
         )  # fmt: skip
         for alias in event.get("aliases", []):
-            alias_id = await conn.fetchval(
-                "INSERT INTO asset_alias (name) VALUES ($1) ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name "
-                "RETURNING id",
-                alias,
-            )
-            await conn.execute(
-                "INSERT INTO asset_alias_asset_event (alias_id, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                alias_id, event_id,
-            )  # fmt: skip
+            alias_id = await conn.fetchval("SELECT riir_declare_asset_alias($1)", alias)
+            await conn.execute("SELECT riir_link_alias_event($1, $2)", alias_id, event_id)
 
 
 async def select_asset_events(
@@ -58,8 +52,10 @@ async def select_asset_events(
     before: str | None = None,
     ascending: bool = True,
     limit: int | None = None,
+    consumed_by: tuple[str, str] | None = None,
 ) -> list[dict[str, Any]]:
-    """The events `inlet_events[...]` asks for, as JSON rows (engine.asset_events.event_row's shape)."""
+    """The events `inlet_events[...]` asks for, as JSON rows (engine.asset_events.event_row's shape);
+    `consumed_by` (dag_id, run_id): only those that asset-triggered run consumed (`triggering_asset_events`)."""
     conditions: list[str] = []
     args: list[Any] = []
 
@@ -67,6 +63,13 @@ async def select_asset_events(
         args.append(value)
         conditions.append(sql.format(f"${len(args)}"))
 
+    if consumed_by is not None:
+        args.append(consumed_by[0])
+        where(
+            "e.id IN (SELECT c.event_id FROM dagrun_asset_event c JOIN dag_run r ON r.id = c.dag_run_id "
+            f"WHERE r.dag_id = ${len(args)} AND r.run_id = {{}})",
+            consumed_by[1],
+        )
     if alias_name is not None:
         where(
             "e.id IN (SELECT l.event_id FROM asset_alias_asset_event l JOIN asset_alias al ON al.id = l.alias_id "

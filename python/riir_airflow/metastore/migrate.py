@@ -23,6 +23,9 @@ _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
 # Everything the migrations create, dropped by `db reset` (ours only: the database may hold other tables).
 OWNED_TABLES = (
+    "asset_dag_run_queue",  # 0012
+    "dag_schedule_asset_alias_reference",  # 0012
+    "dag_schedule_asset_reference",  # 0012
     "dagrun_asset_event",  # 0008
     "deadline",  # 0011
     "task_reschedule",  # 0002
@@ -47,6 +50,7 @@ OWNED_TABLES = (
     "dag_version",
     "dag",
     "riir_app_grant",
+    "riir_row_count",  # 0007
     VERSION_TABLE,
 )
 OWNED_FUNCTIONS = (
@@ -55,6 +59,10 @@ OWNED_FUNCTIONS = (
     "riir_notify_dag_paused",
     "riir_notify_app_registered",
     "riir_dag_channel",  # 0010
+    "riir_count_inserted",  # 0007
+    "riir_count_deleted",
+    "riir_count_moved",
+    "riir_count_truncated",
     "riir_confined",
     "riir_my_dag_ids",
     "riir_may",
@@ -64,6 +72,16 @@ OWNED_FUNCTIONS = (
     "riir_trigger_dag_run",
     "riir_external_task_count",
     "riir_read_xcoms",  # 0011
+    "riir_dag_run_state",  # 0012
+    "riir_reset_dag_run",
+    "riir_external_count",
+    "riir_queue_asset_consumers",
+    "riir_asset_event_queued",
+    "riir_alias_event_queued",
+    "riir_record_watcher_event",
+    "riir_declare_asset",
+    "riir_declare_asset_alias",
+    "riir_link_alias_event",
 )
 
 

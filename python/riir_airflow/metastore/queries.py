@@ -22,6 +22,7 @@ import json
 import uuid
 from collections.abc import AsyncIterator, Collection, Mapping, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import asyncpg
@@ -126,9 +127,40 @@ def _order(order_by: str | Sequence[str], allowed: Collection[str], tiebreak: st
     return "ORDER BY " + ", ".join(parts)
 
 
-async def _page(db: Db, cls: type[T], table: str, filters: _Filters, order: str, limit: int, offset: int) -> Page[T]:
+# Tables whose rows per DAG are counted by triggers (migration 0007) and the filters a count may come from them.
+COUNTED_TABLES = frozenset({"dag_run", "task_instance", "xcom", "event"})
+
+
+@dataclass(frozen=True)
+class Counted:
+    """`total_entries` from the per-DAG row counters: every row of `table` (dag_ids None) or of some DAGs. Only for
+    lists filtered by nothing but their DAG; any other filter counts the rows."""
+
+    table: str
+    dag_ids: Sequence[str] | None = None
+
+
+async def counted_total(conn: Conn, counted: Counted) -> int:
+    if counted.table not in COUNTED_TABLES:
+        raise ValueError(f"{counted.table} has no row counters")
+    args: list[Any] = [counted.table]
+    if counted.dag_ids is None:
+        query = "SELECT coalesce(sum(n), 0) FROM riir_row_count WHERE table_name = $1"
+    else:
+        query = "SELECT coalesce(sum(n), 0) FROM riir_row_count WHERE table_name = $1 AND dag_id = ANY($2::text[])"
+        args.append(list(counted.dag_ids))
+    return int(await conn.fetchval(query, *args))
+
+
+async def _page(
+    db: Db, cls: type[T], table: str, filters: _Filters, order: str, limit: int, offset: int,
+    counted: Counted | None = None,
+) -> Page[T]:  # fmt: skip
     async with transaction(db) as conn:
-        total = await conn.fetchval(f"SELECT count(*) FROM {table} {filters.where()}", *filters.args)
+        if counted is not None:
+            total = await counted_total(conn, counted)
+        else:
+            total = await conn.fetchval(f"SELECT count(*) FROM {table} {filters.where()}", *filters.args)
         page_sql = filters.page(limit, offset)
         rows = await conn.fetch(f"SELECT * FROM {table} {filters.where()} {order} {page_sql}", *filters.args)
     return Page(from_rows(cls, rows), int(total))
@@ -1121,4 +1153,6 @@ async def list_events(
     if before is not None:
         filters.add("dttm < {}", before)
     allowed = ("id", "dttm", "dag_id", "task_id", "run_id", "event", "owner", "logical_date")
-    return await _page(db, EventRecord, "event", filters, _order(order_by, allowed, "id"), limit, offset)
+    only_dag = not (task_id or run_id or owner or events or after or before)
+    counted = Counted("event", None if dag_id is None else [dag_id]) if only_dag else None
+    return await _page(db, EventRecord, "event", filters, _order(order_by, allowed, "id"), limit, offset, counted)

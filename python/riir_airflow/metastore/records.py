@@ -151,6 +151,22 @@ class DagRunRecord:
     partition_date: datetime.datetime | None = None
 
 
+def task_in_run(start_date: Any, end_date: Any, logical_date: Any, run_type: str | None) -> bool:
+    """Whether a task gets an instance in a run, as Airflow's `DagRun.verify_integrity` decides: outside a backfill, a
+    task whose start_date is after the run's logical date, or whose end_date is before it, gets none (it neither runs
+    nor shows in the run). Dates are datetimes or ISO strings (a serialized task's); None means unbounded."""
+    if run_type == "backfill" or logical_date is None:
+        return True
+    when = _as_datetime(logical_date)
+    if start_date is not None and _as_datetime(start_date) > when:
+        return False
+    return end_date is None or when <= _as_datetime(end_date)
+
+
+def _as_datetime(value: Any) -> datetime.datetime:
+    return datetime.datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
 @dataclass(frozen=True, slots=True)
 class NewTaskInstance:
     """A task instance to create with its run (or when a mapped task expands)."""

@@ -22,15 +22,33 @@ from riir_airflow.metastore.queries import Db
 # Tables an app reads and writes (row-level security narrows them to its dag ids / its grant).
 APP_READ_WRITE = ("dag", "dag_version", "backfill", "dag_run", "task_instance", "task_instance_history", "xcom",
                   "task_log", "event", "app", "variable", "task_reschedule", "dag_schedule_lease",
-                  "dagrun_asset_event", "deadline")  # fmt: skip
+                  "dagrun_asset_event", "deadline",
+                  "dag_schedule_asset_reference", "dag_schedule_asset_alias_reference",  # 0012
+                  "asset_dag_run_queue")  # fmt: skip
 APP_READ_ONLY = ("connection", "pool", "asset", "asset_event", "riir_schema_version")
+# Tables of migration 0006 (narrowed by 0013's policies): HITL requests of its own tries, shared asset state and
+# aliases (written only in its own name; 0012's checked functions declare aliases and link their events too).
+APP_SHARED = {
+    "hitl_detail": "SELECT, INSERT, UPDATE, DELETE",
+    "asset_state": "SELECT, INSERT, UPDATE, DELETE",
+    "asset_alias": "SELECT, INSERT, UPDATE",
+    "asset_alias_asset_event": "SELECT, INSERT",
+}
 APP_FUNCTIONS = (
     "riir_lock_pools(text[])",
     "riir_pool_usage(text[])",
     "riir_trigger_dag_run(text, text, timestamptz, jsonb)",
     "riir_external_task_count(text, timestamptz, text[], text[])",
     "riir_read_xcoms(text, text, text, text, integer, boolean)",
+    "riir_dag_run_state(text, text)",  # 0012
+    "riir_reset_dag_run(text, text)",
+    "riir_external_count(text, timestamptz[], text[], text[], text)",
+    "riir_record_watcher_event(text, text, jsonb)",
+    "riir_declare_asset(text, text, text, jsonb)",
+    "riir_declare_asset_alias(text)",
+    "riir_link_alias_event(integer, bigint)",
 )
+GRANT_LOCK = 0x72696972_6772  # pg_advisory_xact_lock key serializing `db grant-app` runs ("riir" "gr")
 ROLE_ATTRIBUTES = "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION NOBYPASSRLS"
 _NOT_IDENT = re.compile(r"[^a-z0-9_]+")
 
@@ -46,6 +64,11 @@ class AppGrant:
     trigger_dag_ids: tuple[str, ...] = ("%",)
     read_xcom_dag_ids: tuple[str, ...] = ("%",)  # other DAGs whose XComs its tasks may pull (riir_read_xcoms)
     max_registrations: int = 30
+    # The deploy identity its DAG versions must record (None: not pinned; the app's claim is kept, marked unchecked)
+    deployed_by: str | None = None
+    service_account: str | None = None
+    image: str | None = None
+    environment: str | None = None
 
 
 def app_role_name(dag_id: str) -> str:
@@ -88,6 +111,8 @@ async def grant_app(conn: asyncpg.Connection, grant: AppGrant, *, password: str 
     role = app_role_name(grant.dag_ids[0])
     password = password or secrets.token_urlsafe(24)
     async with conn.transaction():  # all or nothing: a half-granted role would be confusing
+        # One grant at a time: concurrent GRANTs on the same tables fail with "tuple concurrently updated".
+        await conn.execute("SELECT pg_advisory_xact_lock($1)", GRANT_LOCK)
         await _ensure_login_role(conn, role, password)
         database = await conn.fetchval("SELECT current_database()")
         schema = await conn.fetchval("SELECT current_schema()")
@@ -96,23 +121,27 @@ async def grant_app(conn: asyncpg.Connection, grant: AppGrant, *, password: str 
         await conn.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {', '.join(APP_READ_WRITE)} TO {_ident(role)}")
         await conn.execute(f"GRANT SELECT ON {', '.join(APP_READ_ONLY)} TO {_ident(role)}")
         await conn.execute(f"GRANT INSERT ON asset_event TO {_ident(role)}")
+        for table, privileges in APP_SHARED.items():
+            await conn.execute(f"GRANT {privileges} ON {table} TO {_ident(role)}")
         await conn.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {_ident(schema)} TO {_ident(role)}")
         for function in APP_FUNCTIONS:
             await conn.execute(f"GRANT EXECUTE ON FUNCTION {function} TO {_ident(role)}")
         await conn.execute(
             """
             INSERT INTO riir_app_grant (role_name, dag_ids, read_variables, write_variables, read_connections,
-                trigger_dag_ids, max_registrations, read_xcom_dag_ids)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                trigger_dag_ids, max_registrations, read_xcom_dag_ids, deployed_by, service_account, image,
+                environment)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
             ON CONFLICT (role_name) DO UPDATE SET dag_ids = EXCLUDED.dag_ids,
                 read_variables = EXCLUDED.read_variables, write_variables = EXCLUDED.write_variables,
                 read_connections = EXCLUDED.read_connections, trigger_dag_ids = EXCLUDED.trigger_dag_ids,
                 max_registrations = EXCLUDED.max_registrations, read_xcom_dag_ids = EXCLUDED.read_xcom_dag_ids,
-                updated_at = now()
+                deployed_by = EXCLUDED.deployed_by, service_account = EXCLUDED.service_account,
+                image = EXCLUDED.image, environment = EXCLUDED.environment, updated_at = now()
             """,
             role, list(grant.dag_ids), list(grant.read_variables), list(grant.write_variables),
             list(grant.read_connections), list(grant.trigger_dag_ids), grant.max_registrations,
-            list(grant.read_xcom_dag_ids),
+            list(grant.read_xcom_dag_ids), grant.deployed_by, grant.service_account, grant.image, grant.environment,
         )  # fmt: skip
     return role, password
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from riir_airflow.metastore.records import NewTaskInstance
+from riir_airflow.metastore.records import NewTaskInstance, task_in_run
 
 
 def _closure(start: str, edges: Mapping[str, list[str]]) -> set[str]:
@@ -39,8 +39,9 @@ def priority_weights(tasks: list[Mapping[str, Any]]) -> dict[str, int]:
     return total
 
 
-def new_task_instances(data: Mapping[str, Any]) -> list[NewTaskInstance]:
-    """One task instance per task of the serialized DAG (mapped tasks expand later, when their input is known)."""
+def new_task_instances(data: Mapping[str, Any], logical_date: Any, run_type: str) -> list[NewTaskInstance]:
+    """One task instance per task of the serialized DAG that is within its dates for the run (`task_in_run`); mapped
+    tasks expand later, when their input is known."""
     tasks = list(data.get("tasks") or [])
     weights = priority_weights(tasks)
     return [
@@ -55,6 +56,7 @@ def new_task_instances(data: Mapping[str, Any]) -> list[NewTaskInstance]:
             custom_operator_name=t.get("operator_name"),
         )
         for t in tasks
+        if task_in_run(t.get("start_date"), t.get("end_date"), logical_date, run_type)
     ]
 
 

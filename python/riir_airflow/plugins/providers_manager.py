@@ -379,6 +379,44 @@ class ProvidersManager:
     def initialize_providers_filesystems(self) -> None:
         self.initialize_providers_list()
 
+    # Airflow's other `initialize_providers_*` steps: every property here reads the provider infos on first use, so
+    # each only makes sure the list is read (the message-queue trigger calls `initialize_providers_queues`).
+    def initialize_providers_queues(self) -> None:
+        self.initialize_providers_list()
+
+    def initialize_providers_secrets_backends(self) -> None:
+        self.initialize_providers_list()
+
+    def initialize_providers_logging(self) -> None:
+        self.initialize_providers_list()
+
+    def initialize_providers_remote_logging(self) -> None:
+        self.initialize_providers_list()
+
+    def initialize_providers_executors(self) -> None:
+        self.initialize_providers_list()
+
+    def initialize_providers_executors_without_check(self) -> None:
+        self.initialize_providers_list()
+
+    def initialize_providers_auth_managers(self) -> None:
+        self.initialize_providers_list()
+
+    def initialize_providers_auth_managers_without_check(self) -> None:
+        self.initialize_providers_list()
+
+    def initialize_providers_asset_uri_resources(self) -> None:
+        self.initialize_providers_list()
+
+    def initialize_providers_plugins(self) -> None:
+        self.initialize_providers_list()
+
+    def initialize_providers_db_managers(self) -> None:
+        self.initialize_providers_list()
+
+    def initialize_providers_cli_command(self) -> None:
+        self.initialize_providers_list()
+
 
 class _LazyDecorator:
     """A provider's task decorator (`@task.docker`...), imported when first used."""

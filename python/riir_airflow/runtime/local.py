@@ -20,6 +20,7 @@ from riir_airflow.engine.engine import RunEngine, group_map_index, next_retry_da
 from riir_airflow.engine.memory_store import MemoryStore
 from riir_airflow.engine.records import DagRunRecord, InMemoryRunStore, RunHistory, TaskInstanceRecord
 from riir_airflow.engine.vocabulary import FINISHED_TASK_STATES
+from riir_airflow.metastore.records import task_in_run
 from riir_airflow.plugins.listeners import notify
 from riir_airflow.runtime.expansion import expansion_length
 from riir_airflow.runtime.task_instance import RuntimeTaskInstance, build_context
@@ -117,6 +118,8 @@ class LocalRun:
         self.dag = dag
         self.runs = InMemoryRunStore(run, history)
         for task in dag.tasks:
+            if not task_in_run(task.start_date, task.end_date, run.logical_date, run.run_type):
+                continue  # as Airflow: no task instance at all (the task neither runs nor shows in the run)
             self.runs.task_instances[(task.task_id, -1)] = TaskInstanceRecord(
                 task.task_id, -1, max_tries=int(task.retries or 0)
             )

@@ -16,7 +16,12 @@ from riir_airflow.authoring.connection import Connection
 from riir_airflow.authoring.notset import NOTSET, is_arg_set
 from riir_airflow.authoring.params import ParamsDict
 from riir_airflow.authoring.variable import Variable
-from riir_airflow.engine.asset_events import InletEventsAccessors, OutletEventAccessors, dag_asset_resolver
+from riir_airflow.engine.asset_events import (
+    InletEventsAccessors,
+    OutletEventAccessors,
+    TriggeringAssetEventsAccessor,
+    dag_asset_resolver,
+)
 from riir_airflow.engine.records import XCOM_RETURN_KEY, DagRunRecord, RunStore, TaskInstanceRecord
 from riir_airflow.exceptions import AirflowNotFoundException
 from riir_airflow.runtime.asset_state import AssetStateStoreAccessors, has_asset_state
@@ -168,9 +173,14 @@ class RuntimeTaskInstance:
 
     def count_external_states(
         self, dag_id: str, task_ids: Any, group_id: Any, dates: Any, states: Iterable[str]
-    ) -> int:
-        """Used by ExternalTaskSensor: with no metastore there is no other DAG's history to look at."""
-        return 0
+    ) -> float:
+        """Used by ExternalTaskSensor (Airflow's count, see OtherDags.count_external). Where no other DAG can be
+        reached (`dags test`), there is no other DAG's history to look at: 0."""
+        other = getattr(self._store, "other_dags", None)
+        if other is None:
+            return 0
+        return float(other.count_external(dag_id, list(dates), list(states),
+                                    None if task_ids is None else list(task_ids), group_id))  # fmt: skip
 
 
 class LazyXComSequence(Sequence[Any]):
@@ -333,7 +343,7 @@ def build_context(task: Any, ti: RuntimeTaskInstance, store: RunStore) -> dict[s
         "outlets": list(getattr(task, "outlets", [])),
         "inlet_events": InletEventsAccessors(list(getattr(task, "inlets", [])), store.asset_events, resolver),
         "outlet_events": OutletEventAccessors(resolver),
-        "triggering_asset_events": {},
+        "triggering_asset_events": TriggeringAssetEventsAccessor(lambda: store.asset_events(triggering=True)),
         "map_index_template": getattr(task, "map_index_template", None),
         "task_reschedule_count": ti._record.reschedule_count,
         "prev_start_date_success": _aware(previous.start_date) if previous else None,

@@ -16,13 +16,14 @@ import logging
 import os
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from riir_airflow.authoring.current_context import context_to_airflow_vars, current_context
 from riir_airflow.engine.asset_events import EventToRegister, dag_asset_resolver, events_to_register
-from riir_airflow.engine.records import XCOM_RETURN_KEY, RunStore, TaskInstanceRecord
+from riir_airflow.engine.records import XCOM_RETURN_KEY, OtherDags, RunStore, TaskInstanceRecord
 from riir_airflow.exceptions import (
     AirflowException,
     AirflowFailException,
@@ -32,6 +33,7 @@ from riir_airflow.exceptions import (
     AirflowSkipException,
     AirflowTaskTerminated,
     AirflowTaskTimeout,
+    DagRunAlreadyExists,
     DagRunTriggerException,
     DownstreamTasksSkipped,
     TaskAwaitingInput,
@@ -267,10 +269,14 @@ def run_try(
         outcome = TryOutcome("success", skip_tasks=keys, rendered_fields=rendered)
         outcome.asset_events = _asset_events(task, context)
     except DagRunTriggerException as trigger:
-        # As Airflow's task runner: the triggered run's id is the task's XCom (its extra link reads it).
-        store.xcom_set(record.task_id, record.map_index, "trigger_run_id", getattr(trigger, "dag_run_id", None))
-        outcome = TryOutcome("success", trigger=trigger, rendered_fields=rendered)
-        outcome.asset_events = _asset_events(task, context)
+        if store.other_dags is None:
+            # As Airflow's task runner: the triggered run's id is the task's XCom (its extra link reads it).
+            store.xcom_set(record.task_id, record.map_index, "trigger_run_id", getattr(trigger, "dag_run_id", None))
+            outcome = TryOutcome("success", trigger=trigger, rendered_fields=rendered)
+        else:
+            outcome = _trigger_dag_run(trigger, store, store.other_dags, record, rendered)
+        if outcome.state == "success":
+            outcome.asset_events = _asset_events(task, context)
     except TaskDeferred as deferral:
         outcome = TryOutcome("deferred", deferral=deferral, rendered_fields=rendered)
     except TaskAwaitingInput as awaiting:
@@ -291,8 +297,67 @@ def run_try(
     except BaseException as exc:  # KeyboardInterrupt and friends still end the try as a failure
         log.exception("Task failed with exception")
         outcome = TryOutcome("failed", error=exc, rendered_fields=rendered)
+    if getattr(task, "overwrite_rtif_after_execution", False) and task.template_fields:
+        # As Airflow's finalize: such operators (`@task.bash`) set their fields while running; store those.
+        outcome.rendered_fields = serialize_rendered_fields(task) or None
     finalize(task, outcome, context)
     return outcome
+
+
+def _trigger_dag_run(
+    trigger: Any,  # DagRunTriggerException, whose fields the operator sets
+    store: RunStore,
+    other: OtherDags,
+    record: TaskInstanceRecord,
+    rendered: dict[str, Any] | None,
+) -> TryOutcome:
+    """TriggerDagRunOperator, as Airflow's task runner does it: create the run now (reset it if it exists and
+    `reset_dag_run`), push its run id, and with `wait_for_completion` poll its state every `poke_interval` until it
+    is in `allowed_states` (success) or `failed_states` (a failure, retried per `retries`); with `deferrable` the
+    wait is a DagStateTrigger in the app's loop, and the operator's execute_complete ends the try."""
+    dag_id, run_id = trigger.trigger_dag_id, trigger.dag_run_id
+    log.info("Triggering Dag Run. trigger_dag_id=%s", dag_id)
+    outcome = other.trigger_dag_run(
+        dag_id, run_id, logical_date=trigger.logical_date, conf=trigger.conf, reset_dag_run=trigger.reset_dag_run,
+        note=trigger.note,
+    )  # fmt: skip
+    if outcome == "exists":
+        if trigger.skip_when_already_exists:
+            log.info("Dag Run already exists, skipping task as skip_when_already_exists is set to True. dag_id=%s",
+                     dag_id)  # fmt: skip
+            return TryOutcome("skipped", rendered_fields=rendered)
+        log.error("Dag Run already exists, marking task as failed. dag_id=%s", dag_id)
+        return TryOutcome("failed", error=DagRunAlreadyExists(f"A Dag Run {run_id} of {dag_id} already exists"),
+                          rendered_fields=rendered)  # fmt: skip
+    if outcome == "refused":
+        error = AirflowException(f"This app may not trigger DAG {dag_id} (db grant-app --trigger-dags)")
+        log.error("%s", error)
+        return TryOutcome("failed", error=error, rendered_fields=rendered)
+    log.info("Dag Run triggered successfully. trigger_dag_id=%s", dag_id)
+    store.xcom_set(record.task_id, record.map_index, "trigger_run_id", run_id)
+    if trigger.wait_for_completion and trigger.deferrable:
+        from riir_airflow.authoring.standard.triggers import DagStateTrigger
+
+        waiting = DagStateTrigger(dag_id=dag_id, states=[*trigger.allowed_states, *trigger.failed_states],
+                                  run_ids=[run_id], poll_interval=float(trigger.poke_interval))  # fmt: skip
+        deferral = TaskDeferred(trigger=waiting, method_name="execute_complete")
+        return TryOutcome("deferred", deferral=deferral, rendered_fields=rendered)
+    if trigger.wait_for_completion:
+        allowed, failed = list(trigger.allowed_states), list(trigger.failed_states)
+        while True:
+            log.info("Waiting for dag run to complete execution in allowed state. dag_id=%s run_id=%s "
+                     "allowed_state=%s", dag_id, run_id, allowed)  # fmt: skip
+            time.sleep(float(trigger.poke_interval))
+            state = other.dag_run_state(dag_id, run_id)
+            if state in failed:
+                log.error("DagRun finished with failed state. dag_id=%s state=%s", dag_id, state)
+                error = AirflowException(f"{dag_id} failed with failed state {state}")
+                should_retry = record.try_number <= record.max_tries
+                return TryOutcome("up_for_retry" if should_retry else "failed", error=error, rendered_fields=rendered)
+            if state in allowed:
+                log.info("DagRun finished with allowed state. dag_id=%s state=%s", dag_id, state)
+                break
+    return TryOutcome("success", rendered_fields=rendered)
 
 
 def _asset_events(task: Any, context: Mapping[str, Any]) -> list[EventToRegister]:

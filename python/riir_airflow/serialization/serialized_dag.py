@@ -112,9 +112,24 @@ def serialize_task(task: Any) -> dict[str, Any]:
         "end_date": _iso(task.end_date),
         "is_sensor": callable(getattr(op_class, "poke", None)),
         "inherits_from_empty_operator": bool(task.inherits_from_empty_operator),
+        # Operator attributes others act on without the DAG's code (e.g. clearing through an ExternalTaskMarker).
+        **{name: _plain(getattr(task, name, None)) for name in getattr(op_class, "serialized_extra_fields", ())},
+        # link name -> the XCom key its URL is stored under when a try ends (Airflow's `_operator_extra_links`);
+        # absent for tasks without links.
+        **({"extra_links": links} if (links := _extra_links(task)) else {}),
         # riir's per-file memoization; absent (not null) for ordinary tasks so their form stays Airflow's.
         **({"cache": task.cache} if getattr(task, "cache", None) else {}),
     }
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    return value if value is None or isinstance(value, (str, int, float, bool)) else str(value)
+
+
+def _extra_links(task: Any) -> dict[str, str]:
+    return {link.name: link.xcom_key for link in getattr(task, "operator_extra_links", ()) or ()}
 
 
 def serialize_task_group(group: Any) -> dict[str, Any]:

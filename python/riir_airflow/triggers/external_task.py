@@ -1,8 +1,12 @@
-"""Airflow's `airflow.triggers.external_task`: not available in riir-airflow (see the message below).
+"""Airflow's `airflow.triggers.external_task`: re-exports only.
 
 Generated from riir_airflow/import_paths.py; edit the table there, not this file.
 """
 
-from riir_airflow.import_paths import unavailable_module_error
+from riir_airflow.authoring.standard.triggers import DagStateTrigger as DagStateTrigger
+from riir_airflow.authoring.standard.triggers import WorkflowTrigger as WorkflowTrigger
 
-raise unavailable_module_error("triggers.external_task")
+__all__ = [
+    "DagStateTrigger",
+    "WorkflowTrigger",
+]

@@ -8,7 +8,7 @@ import os
 import shutil
 import time
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import pendulum
 
@@ -17,7 +17,7 @@ from riir_airflow.authoring.standard.bash import run_command
 from riir_airflow.authoring.standard.empty import EmptyOperator
 from riir_airflow.authoring.standard.links import ExternalDagLink
 from riir_airflow.authoring.standard.python import determine_kwargs
-from riir_airflow.authoring.standard.triggers import DateTimeTrigger, FileTrigger, TimeDeltaTrigger
+from riir_airflow.authoring.standard.triggers import DateTimeTrigger, FileTrigger, TimeDeltaTrigger, WorkflowTrigger
 from riir_airflow.authoring.standard.weekday import WeekDay, is_weekday_in
 from riir_airflow.exceptions import AirflowException, AirflowFailException, AirflowSkipException
 
@@ -410,25 +410,71 @@ class ExternalTaskSensor(BaseSensorOperator):
             return result if isinstance(result, list) else [result]
         return [logical]
 
+    def execute(self, context: Any) -> Any:
+        if not self.deferrable:
+            return super().execute(context)
+        # Deferrable: the wait runs as a trigger in the DAG app's loop, not in a task process.
+        trigger = WorkflowTrigger(
+            external_dag_id=self.external_dag_id, logical_dates=self._dates(context),
+            external_task_ids=self.external_task_ids, external_task_group_id=self.external_task_group_id,
+            failed_states=self.failed_states, skipped_states=self.skipped_states, allowed_states=self.allowed_states,
+            poke_interval=self.poll_interval or self.poke_interval, soft_fail=self.soft_fail,
+        )  # fmt: skip
+        self.defer(
+            timeout=self.execution_timeout,
+            trigger=trigger,
+            method_name="execute_complete",
+        )
+        return None
+
+    def execute_complete(self, context: Any, event: dict[str, Any] | None = None) -> None:
+        """Airflow's answers to the trigger's event."""
+        from riir_airflow.authoring.standard.exceptions import ExternalDagFailedError, ExternalTaskNotFoundError
+
+        if event is None:
+            raise ExternalTaskNotFoundError("No event received from trigger")
+        if event["status"] == "success":
+            self.log.info("External tasks %s has executed successfully.", self.external_task_ids)
+        elif event["status"] == "skipped":
+            raise AirflowSkipException("External job has skipped skipping.")
+        elif event["status"] == "failed":
+            if self.soft_fail:
+                raise AirflowSkipException("External job has failed skipping.")
+            raise ExternalDagFailedError("External job has failed.")
+        else:
+            if self.soft_fail:
+                raise AirflowSkipException("External job has failed skipping.")
+            raise ExternalTaskNotFoundError(
+                "Error occurred while trying to retrieve task status. Please, check the name of executed task and Dag."
+            )
+
+    def _what(self) -> str:
+        if self.external_task_ids:
+            return f"external tasks {self.external_task_ids} in DAG {self.external_dag_id}"
+        if self.external_task_group_id:
+            return f"external task group {self.external_task_group_id} in DAG {self.external_dag_id}"
+        return f"external DAG {self.external_dag_id}"
+
     def poke(self, context: Any) -> bool:
+        # Airflow's rule: the count is, per run, the share of the watched tasks in the states (or the number of
+        # runs, watching a whole DAG); any failed or skipped share ends the wait, all runs allowed satisfy it.
         ti = context["ti"]
         dates = self._dates(context)
-        counter = ti.count_external_states
-        if self.failed_states and counter(
-            self.external_dag_id, self.external_task_ids, self.external_task_group_id, dates, self.failed_states
-        ):
-            raise AirflowException(f"The external DAG {self.external_dag_id} failed.")
-        if self.skipped_states and counter(
-            self.external_dag_id, self.external_task_ids, self.external_task_group_id, dates, self.skipped_states
-        ):
+        self.log.info("Poking for %s on %s ... ", self._what(), ", ".join(d.isoformat() for d in dates))
+
+        def count(states: list[str]) -> float:
+            found = ti.count_external_states(
+                self.external_dag_id, self.external_task_ids, self.external_task_group_id, dates, states
+            )
+            return float(found)
+
+        if self.failed_states and count(self.failed_states) > 0:
+            raise AirflowException(f"The {self._what()} failed.")
+        if self.skipped_states and count(self.skipped_states) > 0:
             from riir_airflow.exceptions import AirflowSkipException
 
-            raise AirflowSkipException(f"The external DAG {self.external_dag_id} was skipped.")
-        done = counter(
-            self.external_dag_id, self.external_task_ids, self.external_task_group_id, dates, self.allowed_states
-        )
-        expected = len(dates) * (len(self.external_task_ids) if self.external_task_ids else 1)
-        return bool(done >= expected)
+            raise AirflowSkipException(f"The {self._what()} reached a skipped state {self.skipped_states}.")
+        return count(self.allowed_states) == len(dates)
 
 
 class ExternalTaskMarker(EmptyOperator):
@@ -438,6 +484,10 @@ class ExternalTaskMarker(EmptyOperator):
 
     template_fields: Sequence[str] = ("external_dag_id", "external_task_id", "logical_date")
     ui_color = "#4db7db"
+    # Serialized with the task (as Airflow does), so that clearing the marker can follow it without the DAG's code.
+    serialized_extra_fields: ClassVar[tuple[str, ...]] = (
+        "external_dag_id", "external_task_id", "logical_date", "recursion_depth",
+    )  # fmt: skip
 
     def __init__(
         self,

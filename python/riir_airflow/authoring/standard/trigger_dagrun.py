@@ -12,7 +12,7 @@ import pendulum
 from riir_airflow.authoring.baseoperator import BaseOperator
 from riir_airflow.authoring.notset import NOTSET
 from riir_airflow.authoring.standard.links import TriggerDagRunLink
-from riir_airflow.exceptions import DagRunTriggerException
+from riir_airflow.exceptions import AirflowException, DagRunTriggerException
 
 
 def _parse_datetime(value: Any) -> dt.datetime | None:
@@ -108,3 +108,18 @@ class TriggerDagRunOperator(BaseOperator):
             deferrable=self.deferrable,
             note=self.note,
         )
+
+    def execute_complete(self, context: Any, event: Any) -> None:
+        """After a deferred wait (DagStateTrigger's event: classpath and {..., run_id: state}), as Airflow 3."""
+        _, event_data = event
+        run_ids = event_data["run_ids"]
+        self.trigger_run_id = run_ids[0] if len(run_ids) == 1 else None
+        failed = [run_id for run_id in run_ids if event_data.get(run_id) in self.failed_states]
+        for run_id in run_ids:
+            if event_data.get(run_id) in self.allowed_states:
+                self.log.info("%s finished with allowed state %s for run_id %s", self.trigger_dag_id,
+                              event_data.get(run_id), run_id)  # fmt: skip
+        if failed:
+            raise AirflowException(
+                f"{self.trigger_dag_id} failed with failed states {self.failed_states} for run_ids {failed}"
+            )

@@ -13,7 +13,13 @@ from typing import Any
 
 import pendulum
 
-from riir_airflow.authoring.triggers import BaseEventTrigger, BaseTrigger, TaskSuccessEvent, TriggerEvent
+from riir_airflow.authoring.triggers import (
+    BaseEventTrigger,
+    BaseTrigger,
+    TaskSuccessEvent,
+    TriggerEvent,
+    trigger_other_dags,
+)
 from riir_airflow.schedules import timezone
 
 _TEMPORAL = "riir_airflow.providers.standard.triggers.temporal"
@@ -198,3 +204,123 @@ class DirectoryFileDeleteTrigger(BaseEventTrigger):
     async def run(self) -> AsyncIterator[TriggerEvent]:
         async for event in self.filter_shared_stream(type(self).open_shared_stream(self.serialize()[1])):
             yield event
+
+
+_EXTERNAL = "riir_airflow.providers.standard.triggers.external_task"
+
+
+def _datetime(value: Any) -> dt.datetime:
+    parsed = pendulum.instance(value) if isinstance(value, dt.datetime) else pendulum.parse(str(value))
+    if not isinstance(parsed, dt.datetime):
+        raise ValueError(f"{value!r} is not a date and time")
+    return parsed
+
+
+class WorkflowTrigger(BaseTrigger):
+    """Waits for tasks, a task group or whole runs of another DAG (ExternalTaskSensor with deferrable=True):
+    fires {"status": "failed" | "skipped" | "success"} by Airflow's count (see ExternalTaskSensor.poke)."""
+
+    def __init__(
+        self,
+        external_dag_id: str,
+        run_ids: list[str] | None = None,
+        execution_dates: list[Any] | None = None,
+        logical_dates: list[Any] | None = None,
+        external_task_ids: Any = None,
+        external_task_group_id: str | None = None,
+        failed_states: Any = None,
+        skipped_states: Any = None,
+        allowed_states: Any = None,
+        poke_interval: float = 2.0,
+        soft_fail: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        if run_ids and not logical_dates:
+            raise ValueError("WorkflowTrigger in riir-airflow watches runs by logical_dates, not run_ids")
+        self.external_dag_id = external_dag_id
+        self.external_task_ids = list(external_task_ids) if external_task_ids else None
+        self.external_task_group_id = external_task_group_id
+        self.failed_states = list(failed_states or [])
+        self.skipped_states = list(skipped_states or [])
+        self.allowed_states = list(allowed_states or ["success"])
+        self.run_ids = run_ids
+        self.logical_dates = [_datetime(d) for d in logical_dates or execution_dates or []]
+        self.poke_interval = poke_interval
+        self.soft_fail = soft_fail
+
+    def serialize(self) -> tuple[str, dict[str, Any]]:
+        return f"{_EXTERNAL}.WorkflowTrigger", {
+            "external_dag_id": self.external_dag_id,
+            "external_task_ids": self.external_task_ids,
+            "external_task_group_id": self.external_task_group_id,
+            "failed_states": self.failed_states,
+            "skipped_states": self.skipped_states,
+            "allowed_states": self.allowed_states,
+            "poke_interval": self.poke_interval,
+            "soft_fail": self.soft_fail,
+            "run_ids": self.run_ids,
+            "logical_dates": [d.isoformat() for d in self.logical_dates],
+        }
+
+    async def _count(self, states: list[str]) -> float:
+        other = trigger_other_dags()
+        found = await other.count_external(
+            self.external_dag_id, self.logical_dates, states, self.external_task_ids, self.external_task_group_id
+        )
+        return float(found)
+
+    async def run(self) -> AsyncIterator[TriggerEvent]:
+        while True:
+            if self.failed_states and await self._count(self.failed_states) > 0:
+                yield TriggerEvent({"status": "failed"})
+                return
+            if self.skipped_states and await self._count(self.skipped_states) > 0:
+                yield TriggerEvent({"status": "skipped"})
+                return
+            if await self._count(self.allowed_states) == len(self.logical_dates):
+                yield TriggerEvent({"status": "success"})
+                return
+            self.log.info("Sleeping for %s seconds", self.poke_interval)
+            await asyncio.sleep(self.poke_interval)
+
+
+class DagStateTrigger(BaseTrigger):
+    """Waits until runs of another DAG are in `states` (TriggerDagRunOperator with wait_for_completion and
+    deferrable=True); fires (classpath, {..., run_id: state}) as Airflow 3 does."""
+
+    def __init__(
+        self,
+        dag_id: str,
+        states: list[str],
+        run_ids: list[str] | None = None,
+        execution_dates: list[Any] | None = None,
+        poll_interval: float = 5.0,
+    ) -> None:
+        super().__init__()
+        if not run_ids:
+            raise ValueError("DagStateTrigger in riir-airflow watches runs by run_ids")
+        self.dag_id = dag_id
+        self.states = [str(s) for s in states]
+        self.run_ids = list(run_ids)
+        self.execution_dates = execution_dates
+        self.poll_interval = poll_interval
+
+    def serialize(self) -> tuple[str, dict[str, Any]]:
+        return f"{_EXTERNAL}.DagStateTrigger", {
+            "dag_id": self.dag_id,
+            "states": self.states,
+            "run_ids": self.run_ids,
+            "execution_dates": self.execution_dates,
+            "poll_interval": self.poll_interval,
+        }
+
+    async def run(self) -> AsyncIterator[TriggerEvent]:
+        other = trigger_other_dags()
+        cls_path, data = self.serialize()
+        while True:
+            states = {run_id: await other.dag_run_state(self.dag_id, run_id) for run_id in self.run_ids}
+            if all(state in self.states for state in states.values()):
+                yield TriggerEvent((cls_path, {**data, **states}))
+                return
+            await asyncio.sleep(self.poll_interval)

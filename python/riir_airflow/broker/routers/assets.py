@@ -90,3 +90,13 @@ async def get_asset(pool: Pool, asset_id: int) -> dict[str, Any]:
     if asset is None:
         raise HTTPException(404, f"The Asset with ID: `{asset_id}` was not found")
     return shape(asset)
+
+
+@router.get("/dags/{dag_id}/dagRuns/{dag_run_id}/upstreamAssetEvents", response_model=AssetEventCollectionResponse)
+async def get_upstream_asset_events(pool: Pool, dag_id: str, dag_run_id: str) -> dict[str, Any]:
+    """The asset events an asset-triggered run consumed (its `triggering_asset_events`)."""
+    events = await aq.consumed_asset_events(pool, dag_id, dag_run_id)
+    if events is None:
+        raise HTTPException(404, f"The DagRun with dag_id: `{dag_id}` and run_id: `{dag_run_id}` was not found")
+    assets = {i: await aq.get_asset(pool, i) for i in {e.asset_id for e in events}}
+    return {"asset_events": [event_shape(e, assets[e.asset_id]) for e in events], "total_entries": len(events)}

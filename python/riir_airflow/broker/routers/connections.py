@@ -1,4 +1,5 @@
-"""Connections: CRUD and bulk; `POST /connections/test` only when `[core] test_connection = Enabled`."""
+"""Connections: CRUD and bulk; `POST /connections/test` only when `[core] test_connection = Enabled` (the hook runs
+in a child process: broker/connection_test.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 
+from riir_airflow.broker import connection_test
 from riir_airflow.broker.auth import Role
 from riir_airflow.broker.deps import Config, Page, Pool, requires
 from riir_airflow.broker.schemas import (
@@ -66,14 +68,21 @@ async def get_connections(pool: Pool, page: Page, connection_id_pattern: str | N
 
 
 @router.post("/connections/test", response_model=ConnectionTestResponse)
-async def test_connection(config: Config, body: ConnectionBody) -> dict[str, Any]:
-    if (config.get("core", "test_connection", fallback="Disabled") or "").lower() != "enabled":
+async def test_connection(pool: Pool, config: Config, body: ConnectionBody) -> dict[str, Any]:
+    if (config.get("core", "test_connection", fallback="Disabled") or "").lower().strip() != "enabled":
         raise HTTPException(
             403,
             "Testing connections is disabled in Airflow configuration. Contact your deployment admin to enable it.",
         )
-    # Testing needs the provider's hook code, which the broker never loads.
-    raise HTTPException(501, "Testing connections is not supported by riir-airflow's broker")
+    given = {"schema" if f == "schema_" else f for f in body.model_fields_set}
+    stored = await s.get_connection_record(pool, body.connection_id)
+    try:
+        fields = connection_test.fields_to_test(body.model_dump(by_alias=True), given, stored)
+    except connection_test.EndpointChanged as exc:
+        raise HTTPException(400, str(exc)) from None
+    timeout = config.getfloat("broker", "test_connection_timeout", fallback=connection_test.DEFAULT_TIMEOUT)
+    status, message = await connection_test.run_probe(fields, timeout)
+    return {"status": status, "message": message}
 
 
 @router.get("/connections/{connection_id}", response_model=ConnectionResponse)

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Response
 
 from riir_airflow import json_schema
 from riir_airflow.broker.auth import Role
-from riir_airflow.broker.deps import CurrentUser, Page, Pool, order_by_param, requires
+from riir_airflow.broker.deps import CurrentUser, Page, Pool, ReadDb, order_by_param, requires
 from riir_airflow.broker.routers._common import ranges as to_ranges
 from riir_airflow.broker.routers._common import (
     require_dag,
@@ -32,9 +32,11 @@ from riir_airflow.broker.schemas import (
     DAGRunsBatchBody,
     TriggerDAGRunPostBody,
 )
-from riir_airflow.broker.views import serialized_tasks
-from riir_airflow.exceptions import DagRunAlreadyExists
+from riir_airflow.broker.timetables import manual_data_interval
+from riir_airflow.broker.views import encoded_timetable
+from riir_airflow.exceptions import AirflowException, DagRunAlreadyExists
 from riir_airflow.metastore import api_queries as aq
+from riir_airflow.metastore import clear_queries
 from riir_airflow.metastore import queries as q
 
 router = APIRouter(dependencies=[Depends(requires(Role.VIEWER, Role.USER))], tags=["DagRun"])
@@ -48,7 +50,7 @@ def _random_suffix() -> str:
 
 @router.get("/dags/{dag_id}/dagRuns", response_model=DAGRunCollectionResponse)
 async def get_dag_runs(
-    pool: Pool,
+    pool: ReadDb,
     page: Page,
     dag_id: str,
     order_by: Annotated[list[str], Depends(order_by_param("id"))],
@@ -145,7 +147,11 @@ async def trigger_dag_run(pool: Pool, user: CurrentUser, dag_id: str, body: Trig
     if body.data_interval_start is not None and body.data_interval_end is not None:
         interval = (body.data_interval_start, body.data_interval_end)
     elif body.logical_date is not None:
-        interval = (body.logical_date, body.logical_date)
+        # Airflow: dag.timetable.infer_manual_data_interval(run_after=logical_date), from the serialized timetable.
+        try:
+            interval = manual_data_interval(encoded_timetable(latest.data), body.logical_date)
+        except (ValueError, KeyError, TypeError, AirflowException) as exc:
+            raise HTTPException(400, f"Cannot compute the data interval of Dag '{dag_id}': {exc}") from None
     try:
         run = await q.create_dag_run(
             pool,
@@ -186,8 +192,8 @@ async def patch_dag_run(
         if field not in ("state", "note"):
             raise HTTPException(400, f"Invalid field `{field}` in update mask")
     if "state" in fields and body.state is not None:
-        if body.state == "queued":
-            await aq.clear_task_instances(pool, dag_id, [dag_run_id])
+        # Airflow: success / failed also finish the unfinished task instances; queued only re-queues the run
+        # (its app then finishes it again from its task instances; clearing is POST .../clear).
         await aq.mark_run(pool, dag_id, dag_run_id, body.state)
         await q.record_event(pool, f"dagrun_set_{body.state}", dag_id=dag_id, run_id=dag_run_id, owner=user.username)
     if "note" in fields:
@@ -210,13 +216,11 @@ async def delete_dag_run(pool: Pool, dag_id: str, dag_run_id: str) -> Response:
 async def clear_dag_run(pool: Pool, dag_id: str, dag_run_id: str, body: DAGRunClearBody) -> dict[str, Any]:
     await require_dag(pool, dag_id)
     await require_run(pool, dag_id, dag_run_id)
-    latest = (await aq.latest_versions(pool, [dag_id])).get(dag_id)
-    retries = {
-        str(t.get("task_id")): int(t.get("retries", 0) or 0) for t in serialized_tasks(latest.data if latest else None)
-    }
-    cleared = await aq.clear_task_instances(
-        pool, dag_id, [dag_run_id], only_failed=body.only_failed, dry_run=body.dry_run, retries=retries
-    )
+    try:
+        cleared = await clear_queries.clear(pool, dag_id, [dag_run_id], only_failed=body.only_failed,
+                                            dry_run=body.dry_run)  # fmt: skip
+    except clear_queries.ClearError as exc:
+        raise HTTPException(400, str(exc)) from None
     if body.dry_run:
         return {"task_instances": await ti_payloads(pool, cleared), "total_entries": len(cleared)}
     run = await require_run(pool, dag_id, dag_run_id)

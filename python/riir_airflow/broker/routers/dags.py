@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from riir_airflow.broker import views
 from riir_airflow.broker.auth import Role
-from riir_airflow.broker.deps import Page, Pool, order_by_param, requires
+from riir_airflow.broker.deps import Page, Pool, ReadDb, order_by_param, requires
 from riir_airflow.broker.routers._common import require_dag
 from riir_airflow.broker.schemas import (
     DAGCollectionResponse,
@@ -26,7 +26,7 @@ router = APIRouter(dependencies=[Depends(requires(Role.VIEWER, Role.USER))], tag
 
 @router.get("/dags", response_model=DAGCollectionResponse)
 async def get_dags(
-    pool: Pool,
+    pool: ReadDb,
     page: Page,
     order_by: Annotated[list[str], Depends(order_by_param("dag_id"))],
     tags: Annotated[list[str] | None, Query()] = None,

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query
 
 from riir_airflow.broker.auth import Role
-from riir_airflow.broker.deps import Page, Pool, order_by_param, requires
+from riir_airflow.broker.deps import Page, Pool, ReadDb, order_by_param, requires
 from riir_airflow.broker.schemas import EventLogCollectionResponse, EventLogResponse
 from riir_airflow.metastore import api_queries as aq
 from riir_airflow.metastore import queries as q
@@ -27,7 +27,7 @@ def shape(e: EventRecord) -> dict[str, Any]:
 
 @router.get("/eventLogs", response_model=EventLogCollectionResponse)
 async def get_event_logs(
-    pool: Pool,
+    pool: ReadDb,
     page: Page,
     order_by: Annotated[list[str], Depends(order_by_param("id"))],
     dag_id: str | None = None,

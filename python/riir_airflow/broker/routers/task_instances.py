@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from riir_airflow.broker.auth import Role
-from riir_airflow.broker.deps import CurrentUser, Page, Pool, order_by_param, requires
+from riir_airflow.broker.deps import CurrentUser, Page, Pool, ReadDb, order_by_param, requires
 from riir_airflow.broker.routers._common import ranges as to_ranges
 from riir_airflow.broker.routers._common import (
     require_dag,
@@ -21,6 +21,8 @@ from riir_airflow.broker.routers._common import (
     ti_payloads,
 )
 from riir_airflow.broker.schemas import (
+    BulkBody_BulkTaskInstanceBody_,
+    BulkResponse,
     ClearTaskInstancesBody,
     PatchTaskInstanceBody,
     TaskInstanceCollectionResponse,
@@ -32,6 +34,7 @@ from riir_airflow.broker.schemas import (
 )
 from riir_airflow.broker.views import serialized_tasks
 from riir_airflow.metastore import api_queries as aq
+from riir_airflow.metastore import clear_queries
 from riir_airflow.metastore import queries as q
 from riir_airflow.metastore.records import TaskInstanceKey
 
@@ -60,7 +63,7 @@ def _states(values: list[str] | None) -> list[str | None]:
 
 @router.get(RUN_PATH + "/taskInstances", response_model=TaskInstanceCollectionResponse)
 async def get_task_instances(
-    pool: Pool,
+    pool: ReadDb,
     page: Page,
     dag_id: str,
     dag_run_id: str,
@@ -107,6 +110,34 @@ async def get_task_instances(
 async def get_task_instance(pool: Pool, dag_id: str, dag_run_id: str, task_id: str) -> dict[str, Any]:
     ti = await require_ti(pool, dag_id, dag_run_id, task_id, -1)
     return (await ti_payloads(pool, [ti]))[0]
+
+
+@router.get(TI_PATH + "/links")
+async def get_extra_links(pool: Pool, dag_id: str, dag_run_id: str, task_id: str, map_index: int = -1) -> Any:
+    """The operator's extra links for a task instance: each link's URL is the XCom its task stored under the link's
+    key when the try ended (as Airflow's XComOperatorLink reads it); None for a link with no URL yet."""
+    ti = await q.get_task_instance(pool, TaskInstanceKey(dag_id, dag_run_id, task_id, map_index))
+    if ti is None:
+        raise HTTPException(404, "TaskInstance not found")
+    version = None  # the DAG version the task instance ran with, else the latest
+    if ti.dag_version_id is not None and (
+        known := (await aq.versions_by_id(pool, [ti.dag_version_id])).get(ti.dag_version_id)
+    ):
+        version = await q.get_dag_version(pool, dag_id, known.version_number)
+    if version is None:
+        version = (await aq.latest_versions(pool, [dag_id])).get(dag_id)
+    task = next((t for t in serialized_tasks(version.data if version else None) if t.get("task_id") == task_id), None)
+    if task is None:
+        raise HTTPException(404, f"Task with ID = {task_id} not found")
+    links: dict[str, str | None] = {}
+    for name, xcom_key in sorted(dict(task.get("extra_links") or {}).items()):
+        rows, _ = await aq.list_xcoms_filtered(
+            pool, dag_id=dag_id, run_id=dag_run_id, task_id=task_id, key=xcom_key, map_index=map_index, limit=1,
+            offset=0,
+        )  # fmt: skip
+        value = rows[0]["value"] if rows else None
+        links[name] = str(value) if value else None
+    return {"extra_links": links, "total_entries": len(links)}
 
 
 @router.get(TI_PATH + "/listMapped", response_model=TaskInstanceCollectionResponse)
@@ -177,22 +208,6 @@ async def get_mapped_task_instance(
     return (await ti_payloads(pool, [ti]))[0]
 
 
-async def _with_relatives(pool: Any, dag_id: str, task_ids: list[str], upstream: bool, downstream: bool) -> set[str]:
-    """`task_ids` with every task up- and/or downstream of them in the DAG's latest serialized version."""
-    found = set(task_ids)
-    if upstream or downstream:
-        latest = (await aq.latest_versions(pool, [dag_id])).get(dag_id)
-        graph = {str(t.get("task_id")): t for t in serialized_tasks(latest.data if latest else None)}
-        for direction, wanted in (("upstream_task_ids", upstream), ("downstream_task_ids", downstream)):
-            todo = list(task_ids) if wanted else []
-            while todo:
-                for nxt in graph.get(todo.pop(), {}).get(direction) or []:
-                    if nxt not in found:
-                        found.add(nxt)
-                        todo.append(nxt)
-    return found
-
-
 async def _patch(
     pool: Any,
     user: Any,
@@ -214,14 +229,108 @@ async def _patch(
     if "new_state" in fields and body.new_state is not None:
         if body.new_state not in ("success", "failed", "skipped"):
             raise HTTPException(422, "new_state must be one of success, failed, skipped")
-        task_ids = await _with_relatives(pool, dag_id, [task_id], body.include_upstream, body.include_downstream)
-        await aq.set_ti_states(pool, dag_id, dag_run_id, task_ids, body.new_state, map_index=map_index)
+        await _mark(pool, dag_id, dag_run_id, task_id, map_index, body, dry_run=False)
         await q.record_event(pool, f"ti_set_{body.new_state}", dag_id=dag_id, run_id=dag_run_id, task_id=task_id,
                              owner=user.username)  # fmt: skip
     if "note" in fields:
         await aq.set_ti_note(pool, dag_id, dag_run_id, task_id, ti.map_index, body.note)
     ti = await require_ti(pool, dag_id, dag_run_id, task_id, ti.map_index)
     return {"task_instances": await ti_payloads(pool, [ti]), "total_entries": 1}
+
+
+async def _mark(
+    pool: Any,
+    dag_id: str,
+    dag_run_id: str,
+    task_id: str,
+    map_index: int | None,
+    body: PatchTaskInstanceBody,
+    *,
+    dry_run: bool,
+) -> list[Any]:
+    """Marks the task instance and, per the body's include_* options, its relatives in this and other runs."""
+    assert body.new_state is not None
+    try:
+        return await clear_queries.mark(
+            pool, dag_id, dag_run_id, task_id, str(body.new_state), map_index=map_index,
+            upstream=body.include_upstream, downstream=body.include_downstream, past=body.include_past,
+            future=body.include_future, dry_run=dry_run,
+        )  # fmt: skip
+    except clear_queries.ClearError as exc:
+        raise HTTPException(400, str(exc)) from None
+
+
+async def _patch_dry_run(
+    pool: Any, dag_id: str, dag_run_id: str, task_id: str, map_index: int | None, body: PatchTaskInstanceBody
+) -> dict[str, Any]:
+    await require_dag(pool, dag_id)
+    await require_run(pool, dag_id, dag_run_id)
+    await require_ti(pool, dag_id, dag_run_id, task_id, -1 if map_index is None else map_index)
+    if body.new_state is None:
+        return {"task_instances": [], "total_entries": 0}
+    if body.new_state not in ("success", "failed", "skipped"):
+        raise HTTPException(422, "new_state must be one of success, failed, skipped")
+    would = await _mark(pool, dag_id, dag_run_id, task_id, map_index, body, dry_run=True)
+    return {"task_instances": await ti_payloads(pool, would), "total_entries": len(would)}
+
+
+@router.patch(TI_PATH + "/dry_run", response_model=TaskInstanceCollectionResponse)
+async def patch_task_instance_dry_run(
+    pool: Pool, dag_id: str, dag_run_id: str, task_id: str, body: PatchTaskInstanceBody, map_index: int | None = None
+) -> dict[str, Any]:
+    return await _patch_dry_run(pool, dag_id, dag_run_id, task_id, map_index, body)
+
+
+@router.patch(TI_PATH + "/{map_index}/dry_run", response_model=TaskInstanceCollectionResponse)
+async def patch_mapped_task_instance_dry_run(
+    pool: Pool, dag_id: str, dag_run_id: str, task_id: str, map_index: int, body: PatchTaskInstanceBody
+) -> dict[str, Any]:
+    return await _patch_dry_run(pool, dag_id, dag_run_id, task_id, map_index, body)
+
+
+@router.patch(RUN_PATH + "/taskInstances", response_model=BulkResponse)
+async def bulk_task_instances(
+    pool: Pool, user: CurrentUser, dag_id: str, dag_run_id: str, body: BulkBody_BulkTaskInstanceBody_
+) -> dict[str, Any]:
+    """Airflow's bulk endpoint: `update` marks each entity as its PATCH would (with its include_* options); one
+    entity per map index when it names none. `create` and `delete` answer errors, as in Airflow 3.3 (delete:
+    riir-airflow does not delete task instances)."""
+    results: dict[str, Any] = {}
+    for action in body.actions:
+        done: dict[str, Any] = {"success": [], "errors": []}
+        results[action.action] = done
+        if action.action == "create":
+            done["errors"].append({"error": "Task instances bulk create is not supported", "status_code": 405})
+            continue
+        if action.action == "delete":
+            done["errors"].append({"error": "riir-airflow does not delete task instances", "status_code": 405})
+            continue
+        for entity in action.entities:
+            assert not isinstance(entity, str)
+            d_id, r_id = entity.dag_id or dag_id, entity.dag_run_id or dag_run_id
+            if d_id == "~" or r_id == "~":
+                done["errors"].append({"error": "When using wildcard in path, dag_id and dag_run_id must be "
+                                       f"specified in request body for task_id: {entity.task_id}",
+                                       "status_code": 400})  # fmt: skip
+                continue
+            tis = await aq.list_tis_filtered(pool, dag_id=d_id, run_id=r_id, task_ids=[entity.task_id], limit=100_000)
+            indexes = [ti.map_index for ti in tis.items if entity.map_index in (None, ti.map_index)]
+            if not indexes:
+                if action.action_on_non_existence == "fail":
+                    done["errors"].append({"error": f"No task instances found for dag_id: {d_id}, run_id: {r_id}, "
+                                           f"task_id: {entity.task_id}", "status_code": 404})  # fmt: skip
+                continue
+            patch = PatchTaskInstanceBody.model_validate(
+                entity.model_dump(exclude={"task_id", "map_index", "dag_id", "dag_run_id"}, exclude_unset=True)
+            )
+            for index in indexes:
+                try:
+                    await _patch(pool, user, d_id, r_id, entity.task_id, index, patch, action.update_mask)
+                except HTTPException as exc:
+                    done["errors"].append({"error": str(exc.detail), "status_code": exc.status_code})
+                    continue
+                done["success"].append(f"{d_id}.{r_id}.{entity.task_id}[{index}]")
+    return results
 
 
 @router.patch(TI_PATH, response_model=TaskInstanceCollectionResponse)
@@ -255,31 +364,29 @@ async def patch_task_instance_by_map_index(
 @router.post("/dags/{dag_id}/clearTaskInstances", response_model=TaskInstanceCollectionResponse)
 async def post_clear_task_instances(pool: Pool, dag_id: str, body: ClearTaskInstancesBody) -> dict[str, Any]:
     await require_dag(pool, dag_id)
-    if body.dag_run_id is not None:
-        await require_run(pool, dag_id, body.dag_run_id)
-        run_ids = [body.dag_run_id]
-    else:
-        ranges = [("logical_date", ">=", body.start_date)] if body.start_date else []
-        if body.end_date:
-            ranges.append(("logical_date", "<=", body.end_date))
-        runs = await aq.list_runs_filtered(pool, dag_ids=[dag_id], ranges=ranges, limit=100_000)
-        run_ids = [r.run_id for r in runs.items]
-    # Airflow's task_ids: a task id clears every map index, a [task_id, map_index] pair only that index.
-    whole = [t for t in body.task_ids or () if isinstance(t, str)]
-    pairs = [_map_index_pair(t) for t in body.task_ids or () if not isinstance(t, str)]
-    task_ids = whole if body.task_ids else None
-    if body.task_ids and (body.include_upstream or body.include_downstream):
-        named = whole + [t for t, _ in pairs]
-        relatives = await _with_relatives(pool, dag_id, named, body.include_upstream, body.include_downstream)
-        task_ids = sorted(relatives - ({t for t, _ in pairs} - set(whole)))
-    latest = (await aq.latest_versions(pool, [dag_id])).get(dag_id)
-    retries = {
-        str(t.get("task_id")): int(t.get("retries", 0) or 0) for t in serialized_tasks(latest.data if latest else None)
-    }
-    cleared = await aq.clear_task_instances(
-        pool, dag_id, run_ids, task_ids=task_ids, only_failed=body.only_failed, only_running=body.only_running,
-        dry_run=body.dry_run, reset_runs=body.reset_dag_runs, retries=retries, map_indexes=pairs,
-    )  # fmt: skip
+    try:
+        if body.dag_run_id is not None:
+            await require_run(pool, dag_id, body.dag_run_id)
+            run_ids = await clear_queries.runs_in_range(
+                pool, dag_id, body.dag_run_id, past=body.include_past, future=body.include_future
+            )
+        else:
+            # Airflow's date range; include_past / include_future open it at that end.
+            ranges = [("logical_date", ">=", body.start_date)] if body.start_date and not body.include_past else []
+            if body.end_date and not body.include_future:
+                ranges.append(("logical_date", "<=", body.end_date))
+            runs = await aq.list_runs_filtered(pool, dag_ids=[dag_id], ranges=ranges, limit=100_000)
+            run_ids = [r.run_id for r in runs.items]
+        # Airflow's task_ids: a task id clears every map index, a [task_id, map_index] pair only that index.
+        whole = [t for t in body.task_ids or () if isinstance(t, str)]
+        pairs = [_map_index_pair(t) for t in body.task_ids or () if not isinstance(t, str)]
+        cleared = await clear_queries.clear(
+            pool, dag_id, run_ids, task_ids=whole if body.task_ids else None, map_indexes=pairs,
+            upstream=body.include_upstream, downstream=body.include_downstream, only_failed=body.only_failed,
+            only_running=body.only_running, dry_run=body.dry_run, reset_runs=body.reset_dag_runs,
+        )  # fmt: skip
+    except clear_queries.ClearError as exc:
+        raise HTTPException(400, str(exc)) from None
     return {"task_instances": await ti_payloads(pool, cleared), "total_entries": len(cleared)}
 
 

@@ -55,7 +55,7 @@ def task_payload(t: dict[str, Any]) -> dict[str, Any]:
         "params": t.get("params") if isinstance(t.get("params"), dict) else {},
         "class_ref": {"class_name": t.get("task_type"), "module_path": module},
         "is_mapped": bool(t.get("is_mapped", False)),
-        "extra_links": [],
+        "extra_links": sorted(t.get("extra_links") or {}),
     }
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException
 
 from riir_airflow.broker.auth import Role
-from riir_airflow.broker.deps import Page, Pool, requires
+from riir_airflow.broker.deps import Page, Pool, ReadDb, requires
 from riir_airflow.broker.routers._common import require_run, require_ti
 from riir_airflow.broker.schemas import XComCollectionResponse, XComCreateBody, XComResponseNative, XComUpdateBody
 from riir_airflow.metastore import api_queries as aq
@@ -54,7 +54,7 @@ async def _one(pool: Any, dag_id: str, run_id: str, task_id: str, key: str, map_
 
 @router.get(BASE, response_model=XComCollectionResponse)
 async def get_xcom_entries(
-    pool: Pool, page: Page, dag_id: str, dag_run_id: str, task_id: str, xcom_key: str | None = None,
+    pool: ReadDb, page: Page, dag_id: str, dag_run_id: str, task_id: str, xcom_key: str | None = None,
     map_index: int | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     rows, total = await aq.list_xcoms_filtered(

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 from markupsafe import Markup
 
 from riir_airflow.broker.auth import AuthError, Role
-from riir_airflow.broker.deps import Pool, get_auth
+from riir_airflow.broker.deps import Pool, ReadDb, get_auth
 from riir_airflow.broker.routers.discovery import app_status
 from riir_airflow.broker.ui import dag_model
 from riir_airflow.broker.ui.common import TOKEN_COOKIE, UiUser, render, require_role, ui_user
@@ -103,7 +103,7 @@ def _health(item: uq.DagListItem, stale_after: float, gone_after: float) -> str:
 @router.get("/dags", response_class=HTMLResponse)
 async def dag_list(
     request: Request,
-    pool: Pool,
+    pool: ReadDb,
     user: UiUser,
     search: str | None = None,
     tags: Annotated[list[str] | None, Query()] = None,
@@ -142,12 +142,12 @@ def _expanded(value: str | None) -> set[str]:
 
 async def _grid_context(pool: Any, dag_id: str, data: dict[str, Any], limit: int = GRID_RUNS) -> dict[str, Any]:
     rows, _ = dag_model.task_tree(data)
-    runs, cells, mapped = await uq.grid(pool, dag_id, limit=limit)
+    grid = await uq.grid(pool, dag_id, limit=limit)
+    runs = grid.runs
     # Per-index rows for mapped tasks: every index seen in the shown runs.
-    seen: dict[str, set[int]] = {}
-    for _run, task_id, index in mapped:
-        seen.setdefault(task_id, set()).add(index)
-    indexes = {task_id: sorted(found) for task_id, found in seen.items()}
+    indexes: dict[str, list[int]] = {}
+    for task_id, index in sorted(grid.by_index):
+        indexes.setdefault(task_id, []).append(index)
     full: list[dag_model.TreeRow] = []
     for row in rows:
         full.append(row)
@@ -156,7 +156,7 @@ async def _grid_context(pool: Any, dag_id: str, data: dict[str, Any], limit: int
                 full.append(dag_model.TreeRow("index", row.id, f"[{index}]", row.depth + 1, [*row.ancestors, row.id],
                                               map_index=index))  # fmt: skip
 
-    table = [_row_cells(row, runs, cells, mapped) for row in full]
+    table = [_row_cells(row, grid) for row in full]
     active = any(c and c[0] in ACTIVE_STATES for r in table for c in r)
     grid_data = script_json({
         "dag": "/dags/" + urllib.parse.quote(dag_id, safe=""),
@@ -180,37 +180,37 @@ ACTIVE_STATES = frozenset({"running", "queued", "scheduled", "up_for_retry", "up
                            "restarting", "awaiting_input"})  # fmt: skip
 
 
-def _row_cells(
-    row: dag_model.TreeRow,
-    runs: list[Any],
-    cells: dict[tuple[str, str], dict[str | None, int]],
-    mapped: dict[tuple[str, str, int], str | None],
-) -> list[Any]:
-    """One grid row's cells: per run 0 (no task instance) or [state, count]. The page's script draws them: a 100 x
-    100 grid has 10,000 cells, which as ready HTML would be 1.6 MB and most of the page's server time."""
-    ids = row.task_ids if row.kind == "group" else [row.id]
-    out: list[Any] = []
-    for run in runs:
-        state: str | None
-        if row.kind == "index":
-            key = (run.run_id, row.id, row.map_index)
-            state, count = mapped.get(key), int(key in mapped)
-        elif row.kind == "task":
-            by_state = cells.get((run.run_id, row.id))
-            if not by_state:
-                state, count = None, 0
-            elif len(by_state) == 1:
-                state, count = next(iter(by_state.items()))
-            else:
-                state, count = dag_model.summary_state(by_state), sum(by_state.values())
-        else:
-            merged: dict[str | None, int] = {}
-            for task_id in ids:
-                for st, n in cells.get((run.run_id, task_id), {}).items():
-                    merged[st] = merged.get(st, 0) + n
-            state, count = dag_model.summary_state(merged), sum(merged.values())
-        out.append([state, count] if count else 0)
-    return out
+def _cell(by_state: list[Any] | dict[str | None, int] | None) -> Any:
+    """A grid cell as the page's script reads it: 0 (no task instance) or [state, count]; several states show the
+    one a summary shows (failed before running before success...)."""
+    if not by_state:
+        return 0
+    if isinstance(by_state, list):
+        return by_state
+    if len(by_state) == 1:
+        state, count = next(iter(by_state.items()))
+        return [state, count]
+    return [dag_model.summary_state(by_state), sum(by_state.values())]
+
+
+def _row_cells(row: dag_model.TreeRow, grid: uq.GridCells) -> list[Any]:
+    """One grid row's cells, one per run. The page's script draws them: a 100 x 100 grid has 10,000 cells, which as
+    ready HTML would be 1.6 MB and most of the page's server time."""
+    width = len(grid.runs)
+    if row.kind == "index":
+        states = grid.by_index.get((row.id, row.map_index))
+        return [0 if s is False else [s, 1] for s in states] if states else [0] * width
+    if row.kind == "task":
+        column = grid.by_task.get(row.id)
+        return [_cell(c) for c in column] if column else [0] * width
+    merged: list[dict[str | None, int]] = [{} for _ in range(width)]
+    for task_id in row.task_ids:
+        for into, cell in zip(merged, grid.by_task.get(task_id) or (), strict=False):
+            if cell is None:
+                continue
+            for state, count in (cell,) if isinstance(cell, list) else cell.items():
+                into[state] = into.get(state, 0) + count
+    return [_cell(m) for m in merged]
 
 
 def script_json(value: Any) -> Markup:
@@ -233,7 +233,7 @@ def _run_durations(runs: list[Any]) -> list[_RunBar]:
 @router.get("/dags/{dag_id}", response_class=HTMLResponse)
 async def dag_page(
     request: Request,
-    pool: Pool,
+    pool: ReadDb,
     user: UiUser,
     dag_id: str,
     tab: str = "overview",
@@ -254,7 +254,7 @@ async def dag_page(
 
 @router.get("/dags/{dag_id}/grid", response_class=HTMLResponse)
 async def grid_fragment(
-    request: Request, pool: Pool, user: UiUser, dag_id: str, runs: RunsQ = GRID_RUNS
+    request: Request, pool: ReadDb, user: UiUser, dag_id: str, runs: RunsQ = GRID_RUNS
 ) -> HTMLResponse:
     ctx = await _dag_context(pool, dag_id)
     ctx.update(await _grid_context(pool, dag_id, ctx["data"], runs))

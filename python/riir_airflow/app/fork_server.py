@@ -1,0 +1,510 @@
+"""The fork server: a clean template process from which every task process of an app forks.
+
+`riir-airflow app FILE` re-executes itself with its credentials out of the environment (handed over in a pipe,
+unread) and a copy of the config file without sensitive options (app/sandbox.py), imports its DAG file, freezes
+what it imported out of the garbage collector's reach, and only then forks this template — before it reads any
+secret or opens any database connection. The app and the template therefore share the imported DAG, its
+dependencies and riir itself copy-on-write (one copy in RAM), and the template, whose memory never held a secret,
+keeps them warm for every task process. Only after the fork does the app read its secrets and connect.
+
+For each try the app sends the try's two descriptors (its channel and its log pipe) over the control socket; the
+template forks, and the new task process reads its assignment (claim, run, limits, identity token) from its own
+channel (`child.run_forked`). The template reaps its children and reports each exit code to the app. A task's
+parent is therefore the template.
+
+If the template dies, the app starts a new one as a new program (`ForkServer.start`: fork + exec with a scrubbed
+environment and the secret-free config copy), which imports the DAG file itself; `standalone` uses the same to read
+a file's DAG ids without credentials.
+
+Control messages are JSON, one per SOCK_SEQPACKET packet:
+    template -> app   {"op": "ready", "dag_ids": [...]}  |  {"op": "failed", "error": "..."}
+    app -> template   {"op": "fork", "id": N, "dag_id": "..."}  with SCM_RIGHTS [channel, log pipe]
+    template -> app   {"op": "forked", "id": N, "pid": P}  |  {"op": "forked", "id": N, "error": "..."}
+    template -> app   {"op": "exited", "pid": P, "code": C, "cpu": seconds}
+"""
+
+from __future__ import annotations
+
+import array
+import asyncio
+import configparser
+import contextlib
+import json
+import logging
+import os
+import pickle
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from riir_airflow.app.sandbox import is_secret_variable
+
+if TYPE_CHECKING:
+    from riir_airflow.app.limits import TaskCgroup, TaskLimits
+    from riir_airflow.engine.records import DagRunRecord
+    from riir_airflow.engine.vocabulary import Claim
+
+CONTROL_FD_ENV = "RIIR_FORK_SERVER_FD"
+_PACKET = 1 << 16
+_START_HEADER = struct.Struct("!I")
+
+
+@dataclass(frozen=True)
+class TaskStart:
+    """A task process's assignment, the first thing the app writes on its channel: a try (`claim`), the DAG-level
+    callbacks of a finished run (`claim` None), or a missed deadline's callback (`deadline`: the callback and its
+    context). Pickled: it travels from the app to its task, never the other way (what a task sends is JSON,
+    `engine/vocabulary.py`)."""
+
+    run: DagRunRecord | None
+    claim: Claim | None = None
+    token: str | None = None
+    limits: TaskLimits | None = None
+    cgroup: TaskCgroup | None = None
+    reason: str | None = None  # DAG callbacks: why the run ended, as Airflow says it (success, task_failure, ...)
+    deadline: tuple[Any, dict[str, Any]] | None = None
+
+
+def send_start(sock: socket.socket, start: TaskStart) -> None:
+    body = pickle.dumps(start, protocol=pickle.HIGHEST_PROTOCOL)
+    sock.sendall(_START_HEADER.pack(len(body)) + body)
+
+
+def receive_start(sock: socket.socket) -> TaskStart:
+    def exactly(size: int) -> bytes:
+        data = bytearray()
+        while len(data) < size:
+            chunk = sock.recv(size - len(data))
+            if not chunk:
+                raise ConnectionError("the DAG app closed the task channel before sending the assignment")
+            data.extend(chunk)
+        return bytes(data)
+
+    (size,) = _START_HEADER.unpack(exactly(_START_HEADER.size))
+    start = pickle.loads(exactly(size))
+    if not isinstance(start, TaskStart):
+        raise TypeError(f"expected a TaskStart, got {type(start).__name__}")
+    return start
+
+
+class ForkServerError(RuntimeError):
+    """The template could not load the DAG file, died, or could not fork."""
+
+
+def _send(sock: socket.socket, message: dict[str, Any], fds: list[int] | None = None) -> None:
+    data = json.dumps(message).encode()
+    if fds:
+        sock.sendmsg([data], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds))])
+    else:
+        sock.send(data)
+
+
+def _receive(sock: socket.socket, flags: int = 0) -> tuple[dict[str, Any] | None, list[int]]:
+    """One message and the descriptors that came with it; (None, []) when the other end closed."""
+    fds = array.array("i")
+    data, ancillary, _, _ = sock.recvmsg(_PACKET, socket.CMSG_SPACE(2 * fds.itemsize), flags)
+    for level, kind, payload in ancillary:
+        if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+            fds.frombytes(payload[: len(payload) - (len(payload) % fds.itemsize)])
+    if not data:
+        return None, list(fds)
+    return json.loads(data), list(fds)
+
+
+def sanitized_config(folder: Path) -> Path | None:
+    """A copy of the config file without any option that is or yields a secret (sensitive options, `_cmd` and
+    `_secret` indirections, anything named like a password or key), for the template and its tasks; None when
+    there is no config file."""
+    from riir_airflow.config import conf
+
+    source = conf.config_file
+    if not source.is_file():
+        return None
+    parser = configparser.ConfigParser(strict=False, interpolation=None)
+    parser.optionxform = str  # type: ignore[assignment,method-assign]
+    parser.read(source, encoding="utf-8")
+    for section in parser.sections():
+        for key in list(parser[section]):
+            lowered = key.lower()
+            if (
+                conf.is_sensitive(section, lowered)
+                or lowered.endswith(("_cmd", "_secret"))
+                or any(word in lowered for word in ("password", "secret", "fernet", "sql_alchemy_conn", "token"))
+            ):
+                del parser[section][key]
+    target = folder / "airflow.cfg"
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        parser.write(handle)
+    return target
+
+
+def sanitized_config_folder() -> tuple[Path, Path]:
+    """A private folder with the secret-free config copy (an absent file when there is no config file, so that
+    nothing falls back to $AIRFLOW_HOME/airflow.cfg); (folder, config path)."""
+    folder = Path(tempfile.mkdtemp(prefix="riir-fork-server-"))
+    folder.chmod(0o755)  # nothing secret inside: tasks running as another user (run_as_user) read it too
+    return folder, sanitized_config(folder) or folder / "absent.cfg"
+
+
+PROCESS_NAME = b"riir-fork-srv"  # what `ps -o comm` and /proc/PID/comm show for a template (15 bytes at most)
+
+
+class ForkServer:
+    """The app's handle on its template process (`proc` when it was exec'd, else its pid from the fork)."""
+
+    def __init__(
+        self, path: str, pid: int, sock: socket.socket, folder: Path | None, proc: subprocess.Popen[bytes] | None
+    ) -> None:
+        self.path = path
+        self.pid = pid
+        self.proc = proc
+        self.returncode: int | None = None
+        self.sock = sock
+        self.folder = folder
+        self.dag_ids: list[str] | None = None  # once it has loaded the file
+        self.error: str | None = None  # or why it could not
+        self._next_id = 0
+        self._exits: dict[int, int] = {}  # pid -> exit code, reported before anyone waited for it
+        self._waiters: dict[int, asyncio.Future[int]] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    @classmethod
+    def start(cls, path: str) -> ForkServer:
+        """Execs the template for the DAG file at `path`; returns at once (it imports the file meanwhile)."""
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        folder, config = sanitized_config_folder()
+        env = {name: value for name, value in os.environ.items() if not is_secret_variable(name)}
+        env["AIRFLOW_CONFIG"] = str(config)
+        env[CONTROL_FD_ENV] = str(theirs.fileno())
+        from riir_airflow import compat
+
+        if compat.is_installed():  # the app imports `airflow...` as riir: so must its template
+            env[compat.ENV_VAR] = "1"
+        try:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "riir_airflow.app.fork_server", os.path.abspath(path)],
+                env=env, pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL,
+                start_new_session=True,  # Ctrl-C on a terminal reaches the app, which ends the template by EOF
+            )  # fmt: skip
+        finally:
+            theirs.close()
+        return cls(path, proc.pid, ours, folder, proc)
+
+    @classmethod
+    def fork_template(cls, path: str, dags: dict[str, Any]) -> ForkServer:
+        """Forks the template from this process, which has imported `dags` and read no secret yet (see the module
+        docstring); the template is ready at once."""
+        from riir_airflow.app.sandbox import SANITIZED_FOLDER_ENV, forget_secret_environment
+
+        _warm_up(dags)  # in the app, before the fork: both share what it imports and freezes
+        _trim_heap()
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:  # the template
+            code = 1
+            try:
+                forget_secret_environment()
+                ours.close()
+                os.setsid()  # Ctrl-C on a terminal reaches the app, which ends the template by closing the socket
+                code = _serve_loop(theirs, dags)
+            except BaseException:
+                import traceback
+
+                traceback.print_exc()
+            finally:
+                os._exit(code)
+        theirs.close()
+        folder = os.environ.get(SANITIZED_FOLDER_ENV)
+        server = cls(path, pid, ours, Path(folder) if folder else None, None)
+        server.dag_ids = sorted(dags)
+        return server
+
+    # --- blocking calls (start-up and the hop; each is one short exchange) ---------------------------------------
+    def wait_ready(self, timeout: float | None = None) -> list[str]:
+        """Blocks until the template has imported the DAG file; its DAG ids, or ForkServerError with its error."""
+        while self.dag_ids is None and self.error is None:
+            self.sock.settimeout(timeout)
+            try:
+                self._handle(self._next_message())
+            except TimeoutError:
+                raise ForkServerError(f"the fork server did not load {self.path} within {timeout:g}s") from None
+            finally:
+                self.sock.settimeout(None)
+        if self.error is not None:
+            raise ForkServerError(self.error)
+        assert self.dag_ids is not None
+        return self.dag_ids
+
+    def _handle(self, message: dict[str, Any]) -> None:
+        if message.get("op") == "ready":
+            self.dag_ids = list(message["dag_ids"])
+        elif message.get("op") == "failed":
+            self.error = f"the fork server could not load {self.path}: {message.get('error')}"
+            logging.getLogger("riir_airflow.app").error("%s; tries of this app fail until it restarts", self.error)
+
+    def fork(self, dag_id: str, channel_fd: int, log_fd: int) -> int:
+        """Asks the template for a task process of `dag_id` holding these two descriptors; returns its pid."""
+        self.wait_ready()
+        if dag_id not in (self.dag_ids or ()):
+            raise ForkServerError(f"the fork server's copy of {self.path} has no DAG {dag_id!r} (file changed?)")
+        self._next_id += 1
+        request = self._next_id
+        try:
+            _send(self.sock, {"op": "fork", "id": request, "dag_id": dag_id}, [channel_fd, log_fd])
+            while True:
+                message = self._next_message()
+                if message.get("op") == "forked" and message.get("id") == request:
+                    if "error" in message:
+                        raise ForkServerError(f"the fork server could not fork: {message['error']}")
+                    return int(message["pid"])
+        except OSError as exc:
+            raise ForkServerError(f"the fork server is gone ({exc})") from exc
+
+    def _next_message(self) -> dict[str, Any]:
+        """The next message that is not an exit report (those are recorded on the way)."""
+        while True:
+            message, fds = _receive(self.sock)
+            for fd in fds:
+                os.close(fd)
+            if message is None:
+                raise ForkServerError(f"the fork server of {self.path} exited (code {self._poll()})")
+            if message.get("op") == "exited":
+                self._record_exit(int(message["pid"]), int(message["code"]))
+                continue
+            return message
+
+    # --- exit reports, on the event loop ---------------------------------------------------------------------------
+    def attach(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Exit reports arriving while the app waits are read by the loop."""
+        self._loop = loop
+        loop.add_reader(self.sock.fileno(), self._on_readable)
+
+    def _on_readable(self) -> None:
+        while True:
+            try:
+                message, fds = _receive(self.sock, socket.MSG_DONTWAIT)
+            except BlockingIOError:
+                return
+            except OSError:
+                message, fds = None, []
+            for fd in fds:
+                os.close(fd)
+            if message is None:  # the template died: nobody reports these tries' ends any more
+                if self._loop is not None:
+                    self._loop.remove_reader(self.sock.fileno())
+                for future in self._waiters.values():
+                    if not future.done():
+                        future.set_exception(ForkServerError(f"the fork server of {self.path} exited"))
+                return
+            if message.get("op") == "exited":
+                self._record_exit(int(message["pid"]), int(message["code"]))
+            else:
+                self._handle(message)
+
+    def _record_exit(self, pid: int, code: int) -> None:
+        future = self._waiters.pop(pid, None)
+        if future is not None and not future.done():
+            future.set_result(code)
+        else:
+            self._exits[pid] = code
+
+    async def exit_code(self, pid: int) -> int:
+        """The exit code of a task process this template forked (negative: killed by that signal)."""
+        if pid in self._exits:
+            return self._exits.pop(pid)
+        future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        self._waiters[pid] = future
+        return int(await future)
+
+    def alive(self) -> bool:
+        return self._poll() is None
+
+    def _poll(self) -> int | None:
+        if self.proc is not None:
+            self.returncode = self.proc.poll()
+        elif self.returncode is None:
+            try:
+                pid, status = os.waitpid(self.pid, os.WNOHANG)
+            except ChildProcessError:
+                self.returncode = -1
+            else:
+                if pid:
+                    self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def close(self) -> None:
+        """Ends the template (its running tasks are not its: they live on until the app kills them)."""
+        if self._loop is not None and not self._loop.is_closed():
+            with contextlib.suppress(Exception):
+                self._loop.remove_reader(self.sock.fileno())
+        self.sock.close()  # the template's end of file: it exits
+        deadline = time.monotonic() + 5
+        while self._poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        if self._poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+            while self._poll() is None:
+                time.sleep(0.01)
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+
+# --- the template process ----------------------------------------------------------------------------------------
+def _load(path: str) -> dict[str, Any]:
+    """The DAG file's DAGs, imported as the app imports them (same bounds, same test-deploy renaming)."""
+    from riir_airflow.app.environment import apply_environment, configured_environment
+    from riir_airflow.app.import_guard import guarded_import
+    from riir_airflow.dag_processing.loader import DagBag
+
+    with guarded_import(path):
+        bag = DagBag(path)
+    if bag.import_errors:
+        raise RuntimeError("\n".join(f"{file}:\n{error}" for file, error in bag.import_errors.items()))
+    if not bag.dags:
+        raise RuntimeError(f"{path}: no DAG found")
+    return apply_environment(bag.dags, configured_environment())
+
+
+def _warm_up(dags: dict[str, Any]) -> None:
+    """Pays once, here, what every forked try would otherwise pay again: the imports a try makes lazily (a template
+    environment pulls in jinja2.ext, the task runner its modules), and garbage-collector passes over the long-lived
+    objects — `gc.freeze()` moves them out of the collector's reach, so a child's collections neither scan them nor
+    copy their pages (copy-on-write)."""
+    import gc
+
+    import riir_airflow.app.child
+    import riir_airflow.runtime.task_runner  # noqa: F401
+
+    for dag in dags.values():
+        with contextlib.suppress(Exception):  # only an optimisation: a DAG whose environment fails still runs
+            for task in dag.tasks[:1]:
+                task.get_template_env()
+    gc.collect()
+    gc.freeze()
+
+
+def serve(control: socket.socket, path: str) -> int:
+    """An exec'd template's life: load the DAG file, report, then serve."""
+    from riir_airflow.app.sandbox import drop_ptrace_capability, make_undumpable
+
+    # Before the DAG file's top-level code runs here, and inherited by every task: other processes of the user
+    # cannot read this one's memory, and this one (even as root) cannot read its app's.
+    make_undumpable()
+    drop_ptrace_capability()
+    try:
+        dags = _load(path)
+    except BaseException as exc:
+        _send(control, {"op": "failed", "error": f"{type(exc).__name__}: {exc}"[:60_000]})
+        return 1
+    _warm_up(dags)
+    _send(control, {"op": "ready", "dag_ids": sorted(dags)})
+    return _serve_loop(control, dags)
+
+
+def _serve_loop(control: socket.socket, dags: dict[str, Any]) -> int:
+    """Fork on request and report exits until the app closes the control socket."""
+    from riir_airflow.app.sandbox import drop_ptrace_capability, make_undumpable, mask_secret_files
+
+    make_undumpable()  # inherited by every task: other processes of the user cannot read their memory
+    drop_ptrace_capability()  # nor can they (or this process), even as root, read the app's
+    try:
+        mask_secret_files()  # as root: secret files read as empty in this process and its tasks
+    except OSError as exc:
+        logging.getLogger("riir_airflow.app").warning("Task processes can read the secret files: %s", exc)
+    _set_process_name()
+    reaped_r, reaped_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+    signal.set_wakeup_fd(reaped_w)
+    signal.signal(signal.SIGCHLD, lambda *_: None)  # a handler, so the wakeup descriptor is written
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    import select
+
+    poller = select.poll()
+    poller.register(control.fileno(), select.POLLIN)
+    poller.register(reaped_r, select.POLLIN)
+    while True:
+        for fd, _ in poller.poll():
+            if fd == reaped_r:
+                with contextlib.suppress(BlockingIOError):
+                    os.read(reaped_r, 4096)
+                _report_exits(control)
+                continue
+            message, fds = _receive(control)
+            if message is None:
+                return 0  # the app is gone or done
+            if message.get("op") != "fork" or len(fds) != 2 or message.get("dag_id") not in dags:
+                for received in fds:
+                    os.close(received)
+                _send(control, {"op": "forked", "id": message.get("id"), "error": f"bad request {message!r}"})
+                continue
+            try:
+                pid = os.fork()
+            except OSError as exc:
+                _send(control, {"op": "forked", "id": message["id"], "error": str(exc)})
+                for received in fds:
+                    os.close(received)
+                continue
+            if pid == 0:
+                from riir_airflow.app.child import run_forked
+
+                control.close()
+                os.close(reaped_r)
+                os.close(reaped_w)
+                run_forked(dags[message["dag_id"]], fds[0], fds[1])
+            for received in fds:
+                os.close(received)
+            _send(control, {"op": "forked", "id": message["id"], "pid": pid})
+        _report_exits(control)
+
+
+def _trim_heap() -> None:
+    """Hands the heap's free pages back to the kernel before the fork: a free page both processes map would be
+    copied as soon as either allocates in it (malloc_trim; glibc only)."""
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).malloc_trim(0)
+
+
+def _set_process_name() -> None:
+    """/proc/PID/comm of the template (and, until they exec, its tasks): tells it apart from its app in `ps`."""
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).prctl(15, ctypes.c_char_p(PROCESS_NAME), 0, 0, 0)  # PR_SET_NAME
+
+
+def _report_exits(control: socket.socket) -> None:
+    while True:
+        try:
+            pid, status, usage = os.wait4(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        cpu = round(usage.ru_utime + usage.ru_stime, 6)  # the task process's CPU seconds (benchmarks read it)
+        _send(control, {"op": "exited", "pid": pid, "code": os.waitstatus_to_exitcode(status), "cpu": cpu})
+
+
+def main() -> int:
+    from riir_airflow.compat import install_from_env
+
+    install_from_env()
+    control = socket.socket(fileno=int(os.environ.pop(CONTROL_FD_ENV)))
+    os.set_inheritable(control.fileno(), False)
+    return serve(control, sys.argv[1])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,10 @@
+"""Airflow's `airflow.partition_mappers.fixed_key`: re-exports only.
+
+Generated from riir_airflow/import_paths.py; edit the table there, not this file.
+"""
+
+from riir_airflow.schedules.partition_mappers import FixedKeyMapper as FixedKeyMapper
+
+__all__ = [
+    "FixedKeyMapper",
+]
