@@ -27,22 +27,14 @@ from scenarios import SCENARIOS  # noqa: E402
 
 # scenario -> why riir differs from Airflow today. Keep it short and true; remove an entry when riir catches up.
 ALLOWED: dict[str, str] = {
-    "xcom_other_dag": "an ExternalTaskSensor never sees the other app's task succeed, so the run that pulls the other "
-    "DAG's XCom never gets there; Airflow also stores the sensor's `_link_ExternalDagLink` XCom, riir does not",
-    "auto_pause": "auto-pause agrees; an ExternalTaskSensor with failed_states never sees the other app's task fail "
-    "(keeps poking; Airflow fails it)",
-    "clear_future_past": "clearTaskInstances with include_future / include_past clears only the named run",
-    "mark_failed_future": "marking a task instance failed with include_future marks only the named run",
     "trigger_dagrun_wait_reset": "runs created by TriggerDagRunOperator have run_type `manual` (Airflow 3.3: "
-    "`operator_triggered`); reset_dag_run leaves the existing target run alone instead of clearing and re-running it",
-    "trigger_dagrun_failed_target": "run_type `manual` instead of `operator_triggered`; wait_for_completion with "
-    "failed_states=['failed'] succeeds although the target run failed (Airflow fails the task)",
-    "external_task_marker": "the child's ExternalTaskSensor never sees the parent app's task succeed, so the scenario "
-    "stops before clearing through the ExternalTaskMarker; riir stores the marker's `_link_ExternalDagLink` XCom, "
-    "Airflow the sensor's",
-    "asset_condition_and_alias": "no asset-triggered run of the (a1 & a2) | aliased consumer after a1 and a2 were "
-    "produced in another app, so the scenario stops before the AssetAlias part",
-    "asset_watcher": "the AssetWatcher's trigger does not run: the flag file stays, no asset event, no run",
+    "`operator_triggered`)",
+    "trigger_dagrun_failed_target": "run_type `manual` instead of `operator_triggered`",
+    "external_task_marker": "clearing the parent's task with downstream through REST follows the ExternalTaskMarker "
+    "into the child app's DAG in riir (child_task re-runs, try 2); Airflow 3.3.2's clearTaskInstances does not "
+    "(try 1); riir also stores an `_link_ExternalDagLink` XCom for the marker, Airflow does not",
+    "asset_condition_and_alias": "triggering_asset_events keys print as `sc://a1` in riir, `sc://a1/` in Airflow "
+    "(which normalizes the URI with a trailing slash)",
 }
 
 Records = dict[str, Any]  # one DAG's records from extract.py
