@@ -27,9 +27,6 @@ from scenarios import SCENARIOS  # noqa: E402
 
 # scenario -> why riir differs from Airflow today. Keep it short and true; remove an entry when riir catches up.
 ALLOWED: dict[str, str] = {
-    "trigger_dagrun_wait_reset": "runs created by TriggerDagRunOperator have run_type `manual` (Airflow 3.3: "
-    "`operator_triggered`)",
-    "trigger_dagrun_failed_target": "run_type `manual` instead of `operator_triggered`",
     "external_task_marker": "clearing the parent's task with downstream through REST follows the ExternalTaskMarker "
     "into the child app's DAG in riir (child_task re-runs, try 2); Airflow 3.3.2's clearTaskInstances does not "
     "(try 1); riir also stores an `_link_ExternalDagLink` XCom for the marker, Airflow does not",
