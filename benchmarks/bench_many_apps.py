@@ -19,6 +19,9 @@ catchup=False, one no-op @task, paused at creation. The apps start in batches; t
    only, metastore/notify.py). PostgreSQL's transactions and rows written during the tick and the idle window come
    from pg_stat_database.
 4. connections: rows of pg_stat_activity on the metastore, per app (the benchmark's own connection excluded).
+
+BENCH_PG_LOG=1 makes the private server log every statement (postgres.log in the work directory, with --keep):
+what an app sends in each phase.
 """
 
 from __future__ import annotations
@@ -93,6 +96,7 @@ def private_postgres(workdir: Path, max_connections: int) -> Iterator[str]:
         "unix_socket_directories": str(sock),
         "max_connections": str(max_connections),
         "fsync": "off",  # a benchmark database: losing it on a crash costs nothing
+        **({"log_statement": "all", "log_line_prefix": "%p %m "} if os.environ.get("BENCH_PG_LOG") else {}),
     }
     cmd = [*as_postgres, str(PG_BIN / "postgres"), "-D", str(data)]
     for key, value in settings.items():
@@ -223,10 +227,17 @@ def main() -> int:
     parser.add_argument("--apps", type=int, default=20, help="DAG apps (default 20; the issue's size is 200)")
     parser.add_argument("--idle-seconds", type=float, default=20.0, help="idle sampling window (default 20)")
     parser.add_argument("--batch", type=int, default=10, help="apps started at once (default 10)")
+    parser.add_argument(
+        "--pool-slots", type=int, default=0,
+        help="default_pool slots (default: one per app, so that every first task of the tick can run at once; "
+        "Airflow's default of 128 would make the 73rd to 200th first tasks wait for a slot by definition)",
+    )  # fmt: skip
     parser.add_argument("--keep", action="store_true", help="keep the work directory (logs)")
     args = parser.parse_args()
 
-    run = measure.Run(f"many_apps_{args.apps}", {"apps": args.apps, "idle_seconds": args.idle_seconds})
+    pool_slots = args.pool_slots or max(args.apps, 128)
+    params = {"apps": args.apps, "idle_seconds": args.idle_seconds, "default_pool_slots": pool_slots}
+    run = measure.Run(f"many_apps_{args.apps}", params)
     workdir = Path(tempfile.mkdtemp(prefix="bench-many-"))
     procs = Processes(workdir)
     cli = riir_cli()
@@ -238,6 +249,7 @@ def main() -> int:
                 AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=dsn,
                 AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION="True",
                 RIIR_AIRFLOW_COMPAT="1",
+                AIRFLOW__CORE__DEFAULT_POOL_TASK_SLOT_COUNT=str(pool_slots),
             )
             run_cli([*cli, "db", "migrate"], env, workdir, 120)
             dags = workdir / "dags"

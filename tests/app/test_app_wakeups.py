@@ -43,7 +43,7 @@ async def test_unpause_notification_starts_a_waiting_run(
         await asyncio.sleep(2)
         assert await db.fetchval("SELECT state FROM dag_run WHERE run_id = 'r1'") == "queued", app.output()
         cli(env, "dags", "unpause", "wake_chain")
-        # Well within the app's 30 s idle wake-up: the notification, not the timer, woke it.
+        # Well within the app's 60 s idle wake-up: the notification, not the timer, woke it.
         assert await wait_run_done(db, "wake_chain", "r1", timeout=20) == "success", app.output()
         states = await task_states(db, "wake_chain", "r1")
         assert states == {f"s{i}": ("success", 1) for i in range(12)}

@@ -9,6 +9,7 @@ import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
@@ -52,18 +53,30 @@ async def test_budget_works_on_the_session_connection_while_the_server_is_full(
     try:
         session = await connect_waiting(settings, what="test session")
         budget = ConnectionBudget(settings, session, idle_seconds=0.3)
-        # The server is full: the work happens on the session connection, and nothing fails.
-        assert await budget.fetchval("SELECT 41 + 1") == 42
+        # Work that meets no other work runs on the free session connection: no second connection is asked for.
+        assert await budget.fetchval("SELECT pg_backend_pid()") == session.get_server_pid()
+        assert budget.connection_count == 1 and budget.on_session_first == 1 and budget.on_session_fallback == 0
+
+        async def while_session_busy(query: str) -> Any:
+            """Runs `query` through the budget while another operation holds the session connection."""
+            async with budget.session_connection():
+                work = asyncio.create_task(budget.fetchval(query))
+                await asyncio.sleep(0.1)
+            return await work
+
+        # The server is full: the work waits for the session connection, and nothing fails.
+        assert await while_session_busy("SELECT 41 + 1") == 42
         assert budget.connection_count == 1 and budget.on_session_fallback == 1
         # One slot frees up: it stays free for apps that have no connection at all (the headroom).
         await blockers.pop().close()
         await asyncio.sleep(0.3)
-        assert await budget.fetchval("SELECT 1") == 1
+        assert await while_session_busy("SELECT 1") == 1
         assert budget.connection_count == 1 and budget.on_session_fallback == 2
         # Plenty free: after the retry pause the budget opens its second connection, and never a third.
         while blockers:
             await blockers.pop().close()
         await asyncio.sleep(0.5)
+        await while_session_busy("SELECT 1")
         results = await asyncio.gather(*(budget.fetchval("SELECT pg_backend_pid()") for _ in range(20)))
         assert budget.connection_count == 2 and budget.work_connections_opened == 1
         assert len(set(results)) == 1 and results[0] != session.get_server_pid()
@@ -213,8 +226,8 @@ async def test_100_apps_on_one_default_postgresql(tmp_path: Path) -> None:
                 assert app.wait(60) == 0, app.output()
             logs = [a.log_path.read_text() for a in apps]
             assert not [text for text in logs if "Traceback" in text]
-            # The server was full at times: some apps waited for their connection or shared one, and said so.
-            assert any("too many clients" in text for text in logs)
+            # Whether the server filled up depends on how often apps' work met (an app opens its second connection
+            # only then); the full-server path itself is test_budget_works_on_the_session_connection_while_...full.
         finally:
             for app in apps:
                 app.stop()

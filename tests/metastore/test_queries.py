@@ -246,6 +246,10 @@ async def test_stale_running_tries(db: asyncpg.Pool) -> None:
     async with db.acquire() as c:
         await c.execute("UPDATE task_instance SET last_heartbeat_at = now() - interval '2 hours'")
     assert [t.task_id for t in await q.list_stale_running_tries(db, datetime.timedelta(hours=1))] == ["a"]
+    # An app asks about its own DAGs only.
+    hour = datetime.timedelta(hours=1)
+    assert [t.task_id for t in await q.list_stale_running_tries(db, hour, [KEY_A.dag_id])] == ["a"]
+    assert await q.list_stale_running_tries(db, hour, ["another_dag"]) == []
 
 
 async def test_list_task_instances_filters(db: asyncpg.Pool) -> None:

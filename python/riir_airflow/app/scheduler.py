@@ -152,10 +152,8 @@ class DagScheduler:
         if not getattr(timetable, "can_be_scheduled", False):
             return
         restriction = TimeRestriction(earliest=self.dag.start_date, latest=self.dag.end_date, catchup=self.dag.catchup)
-        latest = await queries.list_dag_runs(
-            self.db, dag_id=self.dag.dag_id, run_types=["scheduled", "backfill"], order_by="-run_after", limit=1
-        )
-        last = latest.items[0] if latest.items else None
+        last = await app_queries.latest_automated_run(self.db, self.dag.dag_id)
+        active: int | None = None  # the DAG's queued and running runs, read once when an interval is due
         last_interval = (
             DataInterval(pendulum.instance(last.data_interval_start), pendulum.instance(last.data_interval_end))
             if last is not None and last.data_interval_start is not None and last.data_interval_end is not None
@@ -174,8 +172,9 @@ class DagScheduler:
                 self.next_wakeup = info.run_after
                 await self.publish_next_dagrun(info)
                 return
-            active = await queries.list_dag_runs(self.db, dag_id=self.dag.dag_id, states=["queued", "running"], limit=1)
-            if active.total_entries >= self.dag.max_active_runs:
+            if active is None:
+                active = len(await app_queries.active_dag_runs(self.db, self.dag.dag_id))
+            if active >= self.dag.max_active_runs:
                 self.next_wakeup = None
                 await self.publish_next_dagrun(info, can_create=False)
                 return
@@ -195,7 +194,9 @@ class DagScheduler:
             except app_queries.Fenced:
                 raise
             except DagRunAlreadyExists:
-                pass  # an earlier life of this app (or a replica before a takeover) created it: move on
+                # An earlier life of this app (or a replica before a takeover) created it: move on, counting the
+                # active runs afresh (that run may be one of them).
+                active = None
             except Exception as exc:
                 # The interval is not skipped: it is tried again soon, and the failure is an error users see.
                 log.error("Creating run %s of %s failed: %s; retrying", run_id, self.dag.dag_id, exc)
@@ -205,6 +206,8 @@ class DagScheduler:
                 )  # fmt: skip
                 self.next_wakeup = now + dt.timedelta(seconds=RUN_CREATION_RETRY_SECONDS)
                 return
+            else:
+                active += 1  # the run just created counts against max_active_runs for the next interval
             last_interval = info.data_interval
 
     # --- asset-triggered runs (metastore/asset_schedule_queries.py) -------------------------------------------------
@@ -269,21 +272,20 @@ class DagScheduler:
                 log.exception("Asset watcher %s of asset %s failed; starting it again", watcher.name, name)
             await asyncio.sleep(WATCHER_RESTART_SECONDS)
 
-    async def start_queued_runs(self) -> None:
-        """Starts queued runs: the DAG's max_active_runs limits ordinary runs; a backfill's runs follow the
-        backfill's own max_active_runs, its pause flag and its order (newest first with run_backwards)."""
-        active = await queries.list_dag_runs(self.db, dag_id=self.dag.dag_id, states=["running"], limit=100_000)
-        queued = await queries.list_dag_runs(
-            self.db, dag_id=self.dag.dag_id, states=["queued"], order_by="run_after", limit=100_000
-        )
-        if not queued.items:
+    async def start_queued_runs(self, active: list[Any]) -> None:
+        """Starts queued runs of `active` (the DAG's queued and running runs, as this turn read them): the DAG's
+        max_active_runs limits ordinary runs; a backfill's runs follow the backfill's own max_active_runs, its pause
+        flag and its order (newest first with run_backwards)."""
+        queued = sorted((r for r in active if r.state == "queued"), key=lambda r: (r.run_after, r.id))
+        if not queued:
             return
         backfills = await app_queries.backfills_of_dag(self.db, self.dag.dag_id)
         running_by_backfill: dict[int | None, int] = {}
-        for run in active.items:
-            running_by_backfill[run.backfill_id] = running_by_backfill.get(run.backfill_id, 0) + 1
+        for run in active:
+            if run.state == "running":
+                running_by_backfill[run.backfill_id] = running_by_backfill.get(run.backfill_id, 0) + 1
         groups: dict[int | None, list[Any]] = {}
-        for run in queued.items:
+        for run in queued:
             groups.setdefault(run.backfill_id, []).append(run)
         to_start: list[Any] = []
         for backfill_id, runs in groups.items():
@@ -299,8 +301,7 @@ class DagScheduler:
             free = limit - running_by_backfill.get(backfill_id, 0)
             to_start.extend(runs[: max(free, 0)])
         for run in to_start:
-            tis = await queries.list_task_instances(self.db, dag_id=self.dag.dag_id, run_id=run.run_id, limit=1)
-            if tis.total_entries == 0:
+            if not await app_queries.run_has_task_instances(self.db, self.dag.dag_id, run.run_id):
                 await queries.add_task_instances(
                     self.db,
                     self.dag.dag_id,
@@ -406,11 +407,12 @@ class DagScheduler:
         if len(states) < limit or any(state != "failed" for state in states):
             return
         log.info("Pausing DAG %s because last %s DAG runs failed.", self.dag.dag_id, limit)
-        await queries.set_dag_paused(self.db, self.dag.dag_id, True)
-        await queries.record_event(
-            self.db, "paused", dag_id=self.dag.dag_id, owner="scheduler",
-            extra=f"[('dag_id', '{self.dag.dag_id}'), ('is_paused', True)]",
-        )  # fmt: skip
+        async with queries.transaction(self.db) as conn:  # the pause and its event: both or neither
+            await queries.set_dag_paused(conn, self.dag.dag_id, True)
+            await queries.record_event(
+                conn, "paused", dag_id=self.dag.dag_id, owner="scheduler",
+                extra=f"[('dag_id', '{self.dag.dag_id}'), ('is_paused', True)]",
+            )  # fmt: skip
 
     def _remember_wakeup(self, when: dt.datetime) -> None:
         if self.next_wakeup is None or when < self.next_wakeup:
@@ -648,7 +650,7 @@ class DagScheduler:
         active = await self._active_runs()
         running = [r for r in active if r.state == "running"]
         if not paused and self.accepting and len(running) < len(active):
-            await self.start_queued_runs()
+            await self.start_queued_runs(active)
             running = [r for r in await self._active_runs() if r.state == "running"]
         self.runs = {run.run_id: run for run in running}
         self.scheduled = 0

@@ -47,8 +47,12 @@ from riir_airflow.plugins import manager as plugins_manager
 from riir_airflow.plugins.listeners import notify as notify_listeners
 
 log = logging.getLogger("riir_airflow.app")
+# Heartbeats: every 5 s while tries of this app run (their last_heartbeat_at too), every 15 s while none does. Both
+# stay well inside what reads them: `[broker] app_stale_after` (60 s) and `[scheduler]
+# scheduler_health_check_threshold` (30 s) for the app, `task_instance_heartbeat_timeout` (300 s) for tries.
 HEARTBEAT_SECONDS = 5.0
-IDLE_WAKE_SECONDS = 30.0
+IDLE_HEARTBEAT_SECONDS = 15.0
+IDLE_WAKE_SECONDS = 60.0  # a safety net only: pauses and runs created elsewhere are notified
 
 
 def code_hash(paths: Sequence[str]) -> str:
@@ -96,6 +100,7 @@ class DagApp:
         self.paused_read_at = 0.0
         self.heartbeat_ok = True  # while False, no new tries are claimed
         self.listening_for_slots = False  # LISTENing to every DAG's task states (tries of ours wait for pool slots)
+        self.next_stale_check = float("inf")  # loop time of the next stale-try detection (set once scheduling)
         self.fencing_tokens: dict[str, int] = {}
         self.fenced = False  # lost the locks: no more writes, exit non-zero
         self.closing = False
@@ -203,8 +208,9 @@ class DagApp:
 
         timeout = conf.getint("scheduler", "task_instance_heartbeat_timeout", fallback=300)
         ours = {c.ti_id for s in self.schedulers.values() for c in s.claimed.values()}
-        for ti in await queries.list_stale_running_tries(self.db, dt.timedelta(seconds=timeout)):
-            if ti.dag_id in self.schedulers and ti.id not in ours:
+        stale = await queries.list_stale_running_tries(self.db, dt.timedelta(seconds=timeout), sorted(self.schedulers))
+        for ti in stale:
+            if ti.id not in ours:
                 await self._end_lost_try(
                     ti.id, ti.dag_id, ti.task_id, ti.map_index, ti.try_number, ti.max_tries, "Heartbeat timeout:"
                 )
@@ -232,19 +238,20 @@ class DagApp:
             self.pause_changed = True
         self.wake.set()
 
-    async def _detect_stale_tries(self) -> None:
+    async def _detect_stale_tries_when_due(self) -> None:
+        """Stale-try detection, on the heartbeat's turn once `task_instance_heartbeat_timeout_detection_interval`
+        (10 s) has passed since the last one: one timer per app instead of two (while the app is idle the detection
+        runs every 15 s, far inside the 300 s timeout it enforces)."""
         from riir_airflow.config import conf
 
+        if not self.schedulers or self.stopping.is_set() or self.fenced or loop_time() < self.next_stale_check:
+            return
         interval = conf.getfloat("scheduler", "task_instance_heartbeat_timeout_detection_interval", fallback=10.0)
-        while not self.stopping.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.stopping.wait(), interval)
-            if self.stopping.is_set() or self.fenced:
-                return
-            try:
-                await self.detect_stale_tries()
-            except Exception:
-                log.exception("Detecting tries whose heartbeat timed out failed; trying again in %ss", interval)
+        self.next_stale_check = loop_time() + interval
+        try:
+            await self.detect_stale_tries()
+        except Exception:
+            log.exception("Detecting tries whose heartbeat timed out failed; trying again in %ss", interval)
 
     async def _listen_for_slots(self, waiting: bool) -> None:
         """While tries of ours wait for pool slots, other DAGs' tries ending can free them: listen to every DAG's task
@@ -280,8 +287,10 @@ class DagApp:
                     log.warning("Heartbeat succeeds again; claiming tries")
                     self.heartbeat_ok = True
                     self.wake.set()
+                await self._detect_stale_tries_when_due()
+            busy = any(s.claimed for s in self.schedulers.values())
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.stopping.wait(), HEARTBEAT_SECONDS)
+                await asyncio.wait_for(self.stopping.wait(), HEARTBEAT_SECONDS if busy else IDLE_HEARTBEAT_SECONDS)
 
     async def _paused(self) -> dict[str, bool]:
         return {dag_id: bool((await queries.get_dag(self.db, dag_id)).is_paused) for dag_id in self.schedulers}  # type: ignore[union-attr]
@@ -429,12 +438,11 @@ class DagApp:
                 # Our DAGs' channels only: events of other DAGs are not delivered here (metastore/notify.py).
                 for dag_id in sorted(self.schedulers):
                     await conn.add_listener(notify.dag_channel(dag_id), self._on_notification)
-            stale_detection = asyncio.create_task(self._detect_stale_tries())
+            self.next_stale_check = loop_time()  # the heartbeat runs the detection from now on
             log.info("App %s running %s", self.app_id, ", ".join(sorted(bag.dags)))
             await self.loop()
             await self.drain()
             heartbeat.cancel()
-            stale_detection.cancel()
         finally:
             notify_listeners("before_stopping", component=self)
             self.closing = True

@@ -15,7 +15,7 @@ from typing import Any
 import asyncpg
 
 from riir_airflow.metastore.queries import Db, transaction
-from riir_airflow.metastore.records import DagRunRecord, from_rows
+from riir_airflow.metastore.records import DagRunRecord, from_row, from_rows
 
 # Every table with per-DAG rows, children first, for `app retire --purge`.
 _PER_DAG_TABLES = (
@@ -288,6 +288,25 @@ async def trigger_dag_run(
             "SELECT riir_trigger_dag_run($1, $2, $3, $4::jsonb)", dag_id, run_id, logical_date, conf
         )
     return run is not None
+
+
+# --- the loop turn's reads: one statement each (no BEGIN/COMMIT, no count), run by every app at every tick ---------
+async def latest_automated_run(db: Db, dag_id: str) -> DagRunRecord | None:
+    """The DAG's scheduled or backfill run with the latest run_after (where its timetable goes on from)."""
+    row = await db.fetchrow(
+        "SELECT * FROM dag_run WHERE dag_id = $1 AND run_type = ANY('{scheduled,backfill}'::text[]) "
+        "ORDER BY run_after DESC, id LIMIT 1",
+        dag_id,
+    )
+    return None if row is None else from_row(DagRunRecord, row)
+
+
+async def run_has_task_instances(db: Db, dag_id: str, run_id: str) -> bool:
+    """False for a run created without its task instances (they are added when it starts)."""
+    found: bool = await db.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM task_instance WHERE dag_id = $1 AND run_id = $2)", dag_id, run_id
+    )
+    return found
 
 
 async def record_cache_hit(conn: Any, key: Any, try_number: int, cache: Any) -> None:

@@ -5,8 +5,11 @@ does its ordinary work (one transaction at a time) on a *work* connection:
 
 - The session connection is direct to PostgreSQL (`[database] direct_conn`, default `sql_alchemy_conn`): pgbouncer
   in transaction mode would hand the session to another client between transactions, losing locks and LISTEN.
-- The work connection may go through pgbouncer (`sql_alchemy_conn`). It is opened when there is work and closed
-  after `WORK_IDLE_SECONDS` without any, so an idle app holds one connection.
+- The work connection may go through pgbouncer (`sql_alchemy_conn`). It is opened only when work would otherwise
+  wait for the session connection (an operation is running on it) and closed after `WORK_IDLE_SECONDS` without
+  any, so an idle app holds one connection. Work that meets no other work (an idle app's housekeeping, most
+  scheduled ticks) runs on the session connection: no PostgreSQL backend is started for it, and its prepared
+  statements stay cached from one tick to the next.
 - When the server is full ("too many clients"), opening a connection waits and retries with backoff instead of
   failing: the session connection at start-up, the work connection by doing the work on the session connection
   meanwhile (one transaction at a time, as the work connection would). Nothing is lost: an operation waits for a
@@ -147,6 +150,11 @@ class ConnectionBudget:
         self._closing: set[asyncio.Task[None]] = set()
         self.work_connections_opened = 0  # for tests and diagnostics
         self.on_session_fallback = 0
+        self.on_session_first = 0  # operations run on the free session connection (no work connection open)
+
+    def _work_idle_and_session_free(self) -> bool:
+        no_work = self._work is None or self._work.is_closed()
+        return no_work and not self._work_lock.locked() and not self.session_lock.locked()
 
     @property
     def connection_count(self) -> int:
@@ -185,7 +193,15 @@ class ConnectionBudget:
 
     @contextlib.asynccontextmanager
     async def acquire(self) -> AsyncIterator[asyncpg.Connection]:
-        """A connection for one unit of work: the work connection, or the session one while the server is full."""
+        """A connection for one unit of work: the session connection while it is free and no work connection is
+        open, else the work connection (opened now if needed), or the session one while the server is full."""
+        if self._work_idle_and_session_free():
+            # Work that does not compete with anything runs on the session connection: a scheduled tick of an app
+            # that was idle then costs no new PostgreSQL backend, and its prepared statements are still cached.
+            self.on_session_first += 1
+            async with self.session_lock:
+                yield self.session
+            return
         async with self._work_lock:
             if self._idle_close is not None:
                 self._idle_close.cancel()

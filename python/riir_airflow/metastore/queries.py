@@ -711,14 +711,17 @@ async def heartbeat_task(db: Db, ti_id: uuid.UUID, try_number: int) -> bool:
     return status.endswith(" 1")
 
 
-async def list_stale_running_tries(db: Db, older_than: datetime.timedelta) -> list[TaskInstanceRecord]:
-    """Running tries whose heartbeat is older than `older_than` (their process or app is probably gone)."""
-    async with transaction(db) as conn:
-        rows = await conn.fetch(
-            "SELECT * FROM task_instance WHERE state = 'running' AND last_heartbeat_at < now() - $1::interval "
-            "ORDER BY last_heartbeat_at",
-            older_than,
-        )
+async def list_stale_running_tries(
+    db: Db, older_than: datetime.timedelta, dag_ids: Sequence[str] | None = None
+) -> list[TaskInstanceRecord]:
+    """Running tries whose heartbeat is older than `older_than` (their process or app is probably gone), of the
+    given DAGs only when `dag_ids` is set (an app looks at its own DAGs: one index range, not the whole table)."""
+    rows = await db.fetch(
+        "SELECT * FROM task_instance WHERE state = 'running' AND last_heartbeat_at < now() - $1::interval "
+        "AND ($2::text[] IS NULL OR dag_id = ANY($2::text[])) ORDER BY last_heartbeat_at",
+        older_than,
+        None if dag_ids is None else list(dag_ids),
+    )
     return from_rows(TaskInstanceRecord, rows)
 
 
@@ -934,10 +937,8 @@ async def register_app(
 
 async def heartbeat_app(db: Db, app_id: str) -> bool:
     """Stamp the app's heartbeat. False if it is unknown or stopped (it should re-register)."""
-    async with transaction(db) as conn:
-        status = await conn.execute(
-            "UPDATE app SET last_heartbeat = now() WHERE id = $1 AND state <> 'stopped'", app_id
-        )
+    # One statement: atomic without an explicit transaction (BEGIN and COMMIT would double its round trips).
+    status: str = await db.execute("UPDATE app SET last_heartbeat = now() WHERE id = $1 AND state <> 'stopped'", app_id)
     return status.endswith(" 1")
 
 

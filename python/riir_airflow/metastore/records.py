@@ -35,7 +35,7 @@ TASK_STATES = (
     "awaiting_input",
 )
 DAG_RUN_STATES = ("queued", "running", "success", "failed")
-RUN_TYPES = ("manual", "scheduled", "backfill", "asset_triggered")
+RUN_TYPES = ("manual", "scheduled", "backfill", "asset_triggered", "operator_triggered", "asset_materialization")
 
 
 def from_row(cls: type[T], row: asyncpg.Record | None) -> T:
