@@ -1,4 +1,5 @@
-"""Airflow commands whose job riir-airflow does differently: `scheduler`, `dag-processor` and `triggerer` say in
+"""Airflow commands whose job riir-airflow does differently: `scheduler`, `dag-processor`, `triggerer` and (where
+the cncf-kubernetes provider is installed, as in Airflow) the KubernetesExecutor's `kubernetes` tools say in
 one line what replaces them and exit 2. They accept Airflow's flags so that scripts fail with that line, not with
 an argument error."""
 
@@ -21,9 +22,34 @@ HELP = {"scheduler": "Start a scheduler instance (replaced by the DAG apps)",
         "triggerer": "Start a triggerer instance (replaced by the DAG apps)"}  # fmt: skip
 
 
+# The KubernetesExecutor's commands (Airflow lists them when apache-airflow-providers-cncf-kubernetes is installed).
+KUBERNETES = (
+    "riir-airflow has no KubernetesExecutor: on Kubernetes each DAG file's app is its own Deployment and runs "
+    "its tasks in its own pod (docs/kubernetes.md); `@task.kubernetes` and KubernetesPodOperator still start pods"
+)
+KUBERNETES_COMMANDS: dict[str, tuple[str, list[tuple[str, ...]]]] = {
+    "cleanup-pods": ("Clean up Kubernetes pods (created by KubernetesExecutor/KubernetesPodOperator) in evicted/failed/"
+                     "succeeded/pending states", [("--namespace",), ("--min-pending-minutes",),
+                                                  ("--min-completed-minutes",)]),
+    "generate-dag-yaml": ("Generate YAML files for all tasks in DAG. Useful for debugging tasks without launching "
+                          "into a cluster", [("dag_id",), ("-l", "--logical-date"), ("-B", "--bundle-name"),
+                                             ("-o", "--output-path"), ("--team",)]),
+}  # fmt: skip
+
+
 def explain(args: argparse.Namespace) -> int:
-    print(REPLACEMENTS[args.command], file=sys.stderr)
+    print(REPLACEMENTS.get(args.command, KUBERNETES), file=sys.stderr)
     return 2
+
+
+def _kubernetes_provider_installed() -> bool:
+    import importlib.metadata
+
+    try:
+        importlib.metadata.distribution("apache-airflow-providers-cncf-kubernetes")
+    except importlib.metadata.PackageNotFoundError:
+        return False
+    return True
 
 
 def register(groups: Any) -> None:
@@ -45,3 +71,14 @@ def register(groups: Any) -> None:
         for names in own + daemon:
             p.add_argument(*names, nargs="?", const=True, help=argparse.SUPPRESS)
         p.set_defaults(func=explain)
+    if _kubernetes_provider_installed():
+        group = groups.add_parser("kubernetes", help="Tools to help run the KubernetesExecutor", description=KUBERNETES)
+        commands = group.add_subparsers(dest="kubernetes_command", metavar="COMMAND", required=True)
+        for name, (text, arguments) in KUBERNETES_COMMANDS.items():
+            sub = commands.add_parser(name, help=text, description=KUBERNETES)
+            for names in [*arguments, ("-v", "--verbose")]:
+                if names[0].startswith("-"):
+                    sub.add_argument(*names, nargs="?", const=True, help=argparse.SUPPRESS)
+                else:
+                    sub.add_argument(*names, nargs="?", help=argparse.SUPPRESS)
+            sub.set_defaults(func=explain)
