@@ -231,7 +231,8 @@ class DagApp:
             if not (channel == notify.TASK_STATE_CHANGED and waiting and note.get("state") not in _PROGRESS_STATES):
                 return
         elif channel == notify.TASK_STATE_CHANGED and (
-            note.get("state") in _PROGRESS_STATES or scheduler.is_echo(note)
+            (note.get("state") in _PROGRESS_STATES and note.get("previous") not in _RESUMED_ELSEWHERE)
+            or scheduler.is_echo(note)
         ):
             return
         if channel == notify.DAG_PAUSED:
@@ -455,6 +456,9 @@ class DagApp:
 # A try moving to scheduled, queued or running was written by an app itself (which is awake then) and never unblocks
 # another task: waking on these would only cost a loop turn per step, competing with the next hop.
 _PROGRESS_STATES = frozenset({"scheduled", "queued", "running"})
+# A try another process moves on to `scheduled` from these (the broker, when a person answers a HITL task): this app
+# must wake up for it, although `scheduled` is otherwise a state only its own loop sets.
+_RESUMED_ELSEWHERE = frozenset({"awaiting_input"})
 
 
 def _payload(payload: object) -> dict[str, Any]:
