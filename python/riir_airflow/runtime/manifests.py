@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,10 @@ from riir_airflow.engine.asset_events import EventToRegister
 # Keys of the asset event extra a directory asset's event carries.
 MANIFEST_KEY = "riir_manifest"
 PREVIOUS_KEY = "riir_previous_manifest"
+
+
+# How often a directory scan is tried while files vanish under it (see ManifestStore.snapshot).
+_SCAN_ATTEMPTS = 8
 
 
 @dataclass(frozen=True)
@@ -131,11 +136,22 @@ class ManifestStore:
         return self.diff(entry["from"], entry["to"])
 
     def snapshot(self, asset: DirAsset) -> Snapshot:
-        """Scans the asset's directory (reusing the memo), stores the manifest, and refreshes the memo."""
-        manifest_id, files, hashed = snapshot_directory(
-            asset.path, asset.datum_glob, self._memo_path(asset), self.objects
-        )
-        return Snapshot(manifest_id, files, hashed)
+        """Scans the asset's directory (reusing the memo), stores the manifest, and refreshes the memo.
+
+        Other tries may be writing into the directory at the same time (mapped tries of one task each put their
+        output in place with an atomic rename of a temporary file): a file listed may be gone when it is read. The
+        scan then starts again, after a short pause, until the directory holds still."""
+        for attempt in range(_SCAN_ATTEMPTS):
+            try:
+                manifest_id, files, hashed = snapshot_directory(
+                    asset.path, asset.datum_glob, self._memo_path(asset), self.objects
+                )
+                return Snapshot(manifest_id, files, hashed)
+            except FileNotFoundError:
+                if attempt == _SCAN_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+        raise AssertionError("unreachable")
 
     def get(self, manifest_id: str) -> Manifest:
         try:
