@@ -81,3 +81,35 @@ async def find_run(db: Any, dag_id: str, run_id_or_date: str) -> DagRunRecord | 
         return None
     runs = await queries.list_dag_runs(db, dag_id=dag_id, logical_date_gte=when, logical_date_lte=when, limit=1)
     return runs.items[0] if runs.items else None
+
+
+def parse(text: str) -> pendulum.DateTime:
+    """Airflow's `parsedate` argument type (argparse names it in its error: "invalid parse value"): a date or
+    datetime, UTC when it names no zone, a date alone at midnight."""
+    import argparse
+
+    try:
+        value = pendulum.parse(text, tz="UTC")
+    except (ValueError, pendulum.parsing.exceptions.ParserError) as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+    if isinstance(value, pendulum.Date) and not isinstance(value, pendulum.DateTime):
+        value = pendulum.datetime(value.year, value.month, value.day, tz="UTC")
+    if not isinstance(value, pendulum.DateTime):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date")
+    return value
+
+
+async def db_timetable(db: Any, dag_id: str) -> Any:
+    """The timetable of the DAG's latest serialized version (Airflow's `get_db_dag(...).timetable`)."""
+    from riir_airflow.exceptions import AirflowException
+    from riir_airflow.metastore import api_queries
+    from riir_airflow.schedules.timetables import decode_timetable
+
+    version = (await api_queries.latest_versions(db, [dag_id])).get(dag_id)
+    if version is None:
+        raise AirflowException(f"Dag {dag_id!r} could not be found in the database.")
+    schedule = version.data.get("schedule") if isinstance(version.data, dict) else None
+    encoded = schedule.get("timetable") if isinstance(schedule, dict) else None
+    if not isinstance(encoded, dict):
+        raise AirflowException(f"Dag {dag_id!r} has no timetable in its serialized version.")
+    return decode_timetable(encoded)
