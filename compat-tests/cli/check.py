@@ -32,10 +32,7 @@ from session import STEPS  # noqa: E402
 ADMIN_DSN = os.environ.get("RIIR_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 # Airflow commands riir-airflow does not have, and why.
-EXEMPT = {
-    "config lint": "helps migrate a 2.x airflow.cfg; riir-airflow reads 3.x settings only",
-    "config update": "helps migrate a 2.x airflow.cfg; riir-airflow reads 3.x settings only",
-}
+EXEMPT: dict[str, str] = {}
 # Commands added by other modules of the project (providers_command, plugins_command): checked when present.
 ELSEWHERE_PREFIXES = ("providers", "plugins")
 

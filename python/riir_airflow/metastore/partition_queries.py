@@ -34,7 +34,8 @@ async def select_runs(
     """The runs of `dag_id` the first given selector names. Without run_id and partition_key, the window applies to
     runs that have a partition_date (`window_needs="date"`, `dags clear`) or either partition field
     (`window_needs="any"`, `partitions clear`)."""
-    where, params = ["dag_id = $1"], [dag_id]
+    where: list[str] = ["dag_id = $1"]
+    params: list[object] = [dag_id]
     if run_id is not None:
         params.append(run_id)
         where.append(f"run_id = ${len(params)}")
