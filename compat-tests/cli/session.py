@@ -131,6 +131,7 @@ STEPS: list[tuple[str, list[str], str]] = [
     ("dags clear no selector", ["dags", "clear", "cli_etl"], "exit"),
     ("dags clear two selectors", ["dags", "clear", "cli_etl", "--run-id", "run1", "--partition-key", "k"], "exit"),
     ("dags clear no match", ["dags", "clear", "cli_etl", "--partition-key", "nope", "-y"], "lines"),
+    ("dags clear run", ["dags", "clear", "cli_etl", "--run-id", "run1", "-y"], "lines"),
     ("partitions clear no selector", ["partitions", "clear", "-d", "cli_etl"], "exit"),
     ("partitions clear no match", ["partitions", "clear", "-d", "cli_etl", "-k", "nope"], "lines"),
     ("partitions clear unpartitioned", ["partitions", "clear", "-d", "cli_etl", "-r", "run1", "--dry-run"], "lines"),
