@@ -18,6 +18,7 @@ from riir_airflow.metastore.records import (
     TaskInstanceHistoryRecord,
     TaskInstanceRecord,
 )
+from riir_airflow.schedules.timetables import serialized_timetable_partitioned
 from riir_airflow.secrets_masker import redact
 
 PERIODIC_TIMETABLES = ("CronDataIntervalTimetable", "CronTriggerTimetable", "DeltaDataIntervalTimetable",
@@ -73,7 +74,7 @@ def dag(d: DagRecord, latest: DagVersionRecord | None, *, has_import_errors: boo
         "description": d.description,
         "timetable_summary": d.timetable_summary,
         "timetable_description": d.timetable_description,
-        "timetable_partitioned": False,
+        "timetable_partitioned": serialized_timetable_partitioned(data),
         "timetable_periodic": kind in PERIODIC_TIMETABLES,
         "tags": [{"name": t, "dag_id": d.dag_id, "dag_display_name": d.dag_display_name or d.dag_id} for t in d.tags],
         "max_active_tasks": d.max_active_tasks,

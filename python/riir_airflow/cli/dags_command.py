@@ -41,29 +41,11 @@ def _timetable_type(data: Any) -> str:
     return str(encoded.get("__type", "")).rsplit(".", 1)[-1] if isinstance(encoded, dict) else ""
 
 
-def _timetable_partitioned(data: Any) -> bool:
-    """Whether the serialized DAG's timetable keys its runs by partition (Airflow's `timetable_partitioned`)."""
-    from riir_airflow.schedules.timetables import BUILTIN_TIMETABLES
-
-    schedule = data.get("schedule") if isinstance(data, dict) else None
-    encoded = schedule.get("timetable") if isinstance(schedule, dict) else None
-    path = str(encoded.get("__type", "")) if isinstance(encoded, dict) else ""
-    cls = BUILTIN_TIMETABLES.get(path)
-    if cls is None and "." in path:
-        import importlib
-
-        # A custom timetable: its class says, when its module imports here.
-        module, _, name = path.rpartition(".")
-        try:
-            cls = getattr(importlib.import_module(module), name, None)
-        except Exception:
-            return False
-    return bool(getattr(cls, "partitioned", False))
-
-
 def dag_response(dag: DagRecord, version: DagVersionRecord | None, *, has_import_errors: bool) -> dict[str, Any]:
     """Airflow's DAGResponse (what `airflow dags details|list` print): the same keys as the broker's GET /dags."""
     import hashlib
+
+    from riir_airflow.schedules.timetables import serialized_timetable_partitioned
 
     periodic = _timetable_type(version.data if version is not None else None) in PERIODIC_TIMETABLES
     return {
@@ -75,7 +57,7 @@ def dag_response(dag: DagRecord, version: DagVersionRecord | None, *, has_import
         # Airflow stores no summary for `schedule=None`; the serialized DAG says "None".
         "timetable_summary": None if dag.timetable_summary == "None" else dag.timetable_summary,
         "timetable_description": dag.timetable_description,
-        "timetable_partitioned": _timetable_partitioned(version.data if version is not None else None),
+        "timetable_partitioned": serialized_timetable_partitioned(version.data if version is not None else None),
         "timetable_periodic": periodic,
         "tags": [{"name": t, "dag_id": dag.dag_id, "dag_display_name": dag.dag_display_name or dag.dag_id}
                  for t in dag.tags],
