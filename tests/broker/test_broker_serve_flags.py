@@ -195,3 +195,22 @@ async def test_log_config_file_is_applied(pg_dsn: str, tmp_path: Path) -> None:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=20)
     assert log_file.exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.e2e
+async def test_dev_mode_serves_under_granians_reloader(pg_dsn: str, tmp_path: Path) -> None:
+    await prepare_database(pg_dsn)
+    port = free_port()
+    proc = subprocess.Popen(broker("--port", str(port), "--dev"), env=broker_env(tmp_path, pg_dsn),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # fmt: skip
+    try:
+        wait_healthy(f"http://127.0.0.1:{port}")
+        # The reloader watches and supervises; the app is served by a worker it restarts on a code change.
+        assert Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+        assert proc.stdout is not None
+        assert "in development mode" in proc.stdout.read().decode()
+        proc.stdout.close()

@@ -47,6 +47,7 @@ class ServeOptions:
     ssl: TlsFiles | None
     proxy_headers: bool
     log_config: str | None
+    dev: bool = False
 
 
 @dataclass(frozen=True)
@@ -127,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
         host=args.host or conf.get("api", "host", fallback="0.0.0.0") or "0.0.0.0",
         port=args.port or conf.getint("api", "port", fallback=8080),
         workers=args.workers or conf.getint("api", "workers", fallback=1),
-        grace=args.grace, ssl=ssl, proxy_headers=args.proxy_headers, log_config=log_config,
+        grace=args.grace, ssl=ssl, proxy_headers=args.proxy_headers, log_config=log_config, dev=args.dev,
     )  # fmt: skip
     if not (conf.get("database", "sql_alchemy_conn", fallback="") or "").strip():
         from riir_airflow.metastore.pool import resolve_settings
@@ -170,9 +171,14 @@ def _serve(server: str, options: ServeOptions) -> int:
                    "ssl_cert_reqs": reqs}  # fmt: skip
         uvicorn.run("riir_airflow.broker.front:create_broker", factory=True, host=options.host, port=options.port,
                     workers=options.workers, log_level="warning", timeout_graceful_shutdown=options.grace,
-                    proxy_headers=options.proxy_headers, log_config=options.log_config, **tls)  # fmt: skip
+                    proxy_headers=options.proxy_headers, log_config=options.log_config, reload=options.dev,
+                    **tls)  # fmt: skip
         return 0
-    if options.workers == 1:
+    if options.dev:
+        print(
+            f"Starting the API server on port {options.port} and host {options.host} in development mode.", flush=True
+        )
+    if options.workers == 1 and not options.dev:
         return _serve_in_this_process(options)
     from granian import Granian
     from granian.constants import Interfaces
@@ -180,8 +186,18 @@ def _serve(server: str, options: ServeOptions) -> int:
     Granian(
         target, address=options.host, port=options.port, workers=options.workers, interface=Interfaces.ASGI,
         factory=True, workers_kill_timeout=options.grace, log_access=False, **_granian_tls(options.ssl),
+        **_hot_reload(options.dev),
     ).serve()  # fmt: skip
     return 0
+
+
+def _hot_reload(dev: bool) -> dict[str, Any]:
+    """`--dev`: granian's reloader (watchfiles) restarts the worker when a Python file of riir_airflow changes."""
+    if not dev:
+        return {}
+    import riir_airflow
+
+    return {"reload": True, "reload_paths": [Path(riir_airflow.__file__).parent]}
 
 
 def _granian_tls(ssl: TlsFiles | None) -> dict[str, Any]:
@@ -264,7 +280,8 @@ def _add_parser(groups: Any, name: str, text: str) -> None:
     parser.add_argument(
         "-t", "--worker-timeout", type=int, help="Accepted for compatibility (workers start in-process)"
     )
-    parser.add_argument("-d", "--dev", action="store_true", help="Accepted for compatibility (no auto-reload)")
+    parser.add_argument("-d", "--dev", action="store_true", help="Start in development mode with hot-reload enabled "
+                        "(restarts when riir-airflow's own Python files change)")  # fmt: skip
     parser.add_argument("--proxy-headers", action="store_true", help="Take the client address and scheme from "
                         "X-Forwarded-For / X-Forwarded-Proto sent by a trusted proxy (FORWARDED_ALLOW_IPS, default "
                         "127.0.0.1)")  # fmt: skip
