@@ -5,6 +5,7 @@ mode): listing, content ids (S3's SHA-256 where the writer asked for it, else BL
 from __future__ import annotations
 
 import hashlib
+import json
 import textwrap
 import time
 from pathlib import Path
@@ -99,6 +100,16 @@ def test_prune_deletes_objects_and_refuses_paths_out_of_the_prefix(s3_server: S3
         prune(s3_server.uri("out"), ["../keep.txt"])
 
 
+def test_a_missing_bucket_is_a_clear_error_and_an_empty_prefix_an_empty_manifest(
+    s3_server: S3Server, tmp_path: Path
+) -> None:
+    store = ManifestStore(tmp_path / "store")
+    with pytest.raises(FileNotFoundError, match="the bucket 'no-such-bucket' does not exist"):
+        store.snapshot(DirAsset("s3://no-such-bucket/raw"))
+    empty = store.snapshot(DirAsset(s3_server.uri("nothing-yet")))
+    assert (empty.files, store.get(empty.manifest_id).files) == (0, {})
+
+
 def test_an_object_store_path_reads_writes_and_lists(s3_server: S3Server) -> None:
     root = ObjectStoragePath(s3_server.uri("p"))
     (root / "x" / "a.txt").write_text("hello")
@@ -172,3 +183,24 @@ def test_cache_file_keys_tries_by_the_objects_they_read(
     s3_server.client().delete_object(Bucket=s3_server.bucket, Key="out/a.txt")
     assert run() == ([], [0, 1, 2])
     assert (out / "a.txt").read_text() == "A\n"
+
+
+def test_a_connection_in_the_path_configures_the_s3_filesystem(
+    s3_server: S3Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # No endpoint or credentials in the environment: only the connection says where the store is.
+    for name in s3_server.env:
+        monkeypatch.delenv(name)
+    extra = {"endpoint_url": s3_server.endpoint, "region_name": "us-east-1"}
+    conn = {"conn_type": "aws", "login": "testing", "password": "testing", "extra": extra}
+    monkeypatch.setenv("AIRFLOW_CONN_LOCAL_S3", json.dumps(conn))
+    path = ObjectStoragePath(f"s3://local_s3@{s3_server.bucket}/via-conn/a.txt")
+    path.write_text("through the connection")
+    assert body_of(s3_server, "via-conn/a.txt") == "through the connection"
+    assert path.read_text() == "through the connection"
+    with pytest.raises(ValueError, match="only s3:// paths read their connection"):
+        ObjectStoragePath("gs://some_conn@bucket/x").read_text()
+
+
+def body_of(server: S3Server, key: str) -> str:
+    return str(server.client().get_object(Bucket=server.bucket, Key=key)["Body"].read().decode())

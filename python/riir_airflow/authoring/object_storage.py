@@ -13,6 +13,7 @@ The filesystem gets the path's storage options (for S3 the usual AWS environment
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import shutil
 import stat as stat_module
@@ -145,8 +146,12 @@ class ObjectStoragePath(os.PathLike[str]):
 
     @property
     def fs(self) -> Any:
-        """The path's fsspec filesystem (a remote protocol's, e.g. s3fs for s3://), built from its storage options."""
-        return remote_filesystem(self.protocol, str(self), self.storage_options)
+        """The path's fsspec filesystem (a remote protocol's, e.g. s3fs for s3://), built from its storage options
+        and, when the path names one, its connection (s3:// only, as the Amazon provider reads it)."""
+        options = dict(self.storage_options)
+        if self.conn_id:
+            options = {**connection_storage_options(self.protocol, self.conn_id, str(self)), **options}
+        return remote_filesystem(self.protocol, str(self), options)
 
     def _remote(self, fs_path: str) -> ObjectStoragePath:
         """The path on the same store of a path the filesystem returned (`bucket/key`)."""
@@ -464,6 +469,40 @@ def remote_filesystem(protocol: str, where: str, storage_options: dict[str, Any]
         return fsspec.filesystem(protocol, **options)
     except (ImportError, ValueError) as exc:
         raise ImportError(f"{where}: no fsspec filesystem for {protocol}:// is usable here: {exc}") from exc
+
+
+def connection_storage_options(protocol: str, conn_id: str, where: str) -> dict[str, Any]:
+    """s3fs options from an AWS connection, read as Airflow's Amazon provider reads it: login and password are the
+    access key and secret, the extra may give `aws_session_token`, `region_name`, `endpoint_url` (or
+    `service_config.s3.endpoint_url`) and botocore `config_kwargs`. Other protocols take no connection here."""
+    if protocol not in ("s3", "s3a"):
+        raise ValueError(
+            f"{where}: connection {conn_id!r} cannot configure a {protocol}:// filesystem in riir-airflow (only s3:// "
+            "paths read their connection); pass storage options to the path instead"
+        )
+    from riir_airflow.authoring.connection import Connection
+    from riir_airflow.exceptions import AirflowNotFoundException
+
+    try:
+        conn = Connection.get(conn_id)
+    except AirflowNotFoundException:
+        # As the Amazon provider's hook: a missing connection means botocore's own credential chain.
+        logging.getLogger(__name__).warning("Unable to find AWS Connection ID '%s', switching to empty.", conn_id)
+        return {}
+    extra = conn.extra_dejson
+    options: dict[str, Any] = {}
+    if conn.login or conn.password:
+        options.update(key=conn.login, secret=conn.password)
+    if extra.get("aws_session_token"):
+        options["token"] = extra["aws_session_token"]
+    endpoint = ((extra.get("service_config") or {}).get("s3") or {}).get("endpoint_url") or extra.get("endpoint_url")
+    if endpoint:
+        options["endpoint_url"] = endpoint
+    if extra.get("region_name"):
+        options["client_kwargs"] = {"region_name": extra["region_name"]}
+    if extra.get("config_kwargs"):
+        options["config_kwargs"] = dict(extra["config_kwargs"])
+    return options
 
 
 Properties = dict[str, str]
