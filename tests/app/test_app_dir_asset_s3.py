@@ -18,9 +18,9 @@ from tests.s3_server import S3Server
 
 pytestmark = [pytest.mark.postgres, pytest.mark.e2e, pytest.mark.timeout(600)]
 
-# Every object is a request to the S3 server (a single-threaded Python one here): 200 objects keep the test short;
+# Every object is a request to the S3 server (a single-threaded Python one here): 60 objects keep the test short;
 # the 10,000-file figure is shown for local directories by test_app_dir_asset_chain.py.
-OBJECTS = 200
+OBJECTS = 60
 
 CHAIN = """
 import pendulum
@@ -29,7 +29,7 @@ from riir_airflow.dir_assets import DirAsset, diff_since_last_consumed, prune
 from riir_airflow.sdk import DAG, task
 
 ROOT = {root!r}
-BATCH = 50
+BATCH = 20
 ASSETS = [DirAsset(f"{{ROOT}}/{{name}}") for name in ("raw", "s1", "s2", "s3")]
 START = pendulum.datetime(2024, 1, 1, tz="UTC")
 
