@@ -406,19 +406,30 @@ def _load(path: str) -> dict[str, Any]:
 
 
 def _warm_up(dags: dict[str, Any]) -> None:
-    """Pays once, here, what every forked try would otherwise pay again: the imports a try makes lazily (a template
-    environment pulls in jinja2.ext, the task runner its modules), and garbage-collector passes over the long-lived
-    objects — `gc.freeze()` moves them out of the collector's reach, so a child's collections neither scan them nor
-    copy their pages (copy-on-write)."""
+    """Pays once, here, what every forked try would otherwise pay again (tens of ms per try): the imports a try makes
+    lazily (a template environment pulls in jinja2.ext, the task runner its modules, asset events the manifests),
+    the listener manager (pluggy parses every hook spec), the slot names `copy.copy` caches per operator class when a
+    try copies its task, and garbage-collector passes over the long-lived objects — `gc.freeze()` moves them out of
+    the collector's reach, so a child's collections neither scan them nor copy their pages (copy-on-write)."""
+    import copy
     import gc
 
     import riir_airflow.app.child
+    import riir_airflow.runtime.manifests
     import riir_airflow.runtime.task_runner  # noqa: F401
+    from riir_airflow.plugins.listeners import get_listener_manager
 
+    get_listener_manager()
+    classes: set[type] = set()
     for dag in dags.values():
         with contextlib.suppress(Exception):  # only an optimisation: a DAG whose environment fails still runs
             for task in dag.tasks[:1]:
                 task.get_template_env()
+        for task in dag.tasks:
+            if type(task) not in classes:
+                classes.add(type(task))
+                with contextlib.suppress(Exception):
+                    copy.copy(task)
     gc.collect()
     gc.freeze()
 
