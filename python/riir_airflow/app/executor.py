@@ -32,7 +32,7 @@ import pendulum
 
 from riir_airflow.app.channel import read_message, write_message
 from riir_airflow.app.fork_server import ForkServer, ForkServerError, TaskStart, send_start
-from riir_airflow.app.limits import TaskCgroup, TaskLimits, limits_for
+from riir_airflow.app.limits import TaskCgroup, TaskLimits, configured_limits, limits_for
 from riir_airflow.config import conf
 from riir_airflow.engine.records import DagRunRecord
 from riir_airflow.engine.vocabulary import (
@@ -149,6 +149,7 @@ class ForkExecutor:
         self.running: dict[tuple[str, str, str, int], RunningTry] = {}
         self._callback_tasks: set[asyncio.Task[None]] = set()
         self.spares = conf.getboolean("riir", "task_spare_process", fallback=True)
+        self.limits = configured_limits()
         self._spare: TaskProcess | None = None
         self._spare_coming: asyncio.Future[TaskProcess | None] | None = None
         self._spare_timer: asyncio.TimerHandle | None = None
@@ -364,7 +365,7 @@ class ForkExecutor:
 
     def _make_spare(self, coming: asyncio.Future[TaskProcess | None]) -> None:
         server = self.fork_server
-        limits = limits_for(None)  # what the configuration gives every try; the try's own limits come later
+        limits = self.limits  # what every try gets; the try's own limits come with its assignment
         cgroup = TaskCgroup.create(limits.processes) if limits.pids_cgroup else None
         parent_sock, child_sock = socket.socketpair()
         read_fd, write_fd = os.pipe()
@@ -443,7 +444,7 @@ class ForkExecutor:
     ) -> RunningTry:
         """Starts the task process now and returns; `done` resolves when the try has ended."""
         self._ensure_fork_server()
-        limits = limits_for(dag.task_dict[key.task_id])
+        limits = limits_for(dag.task_dict[key.task_id], self.limits)
         token = secrets.token_hex(16)  # the try's identity on its channel
         now = time.monotonic()
         # The child enforces execution_timeout itself; this is the backstop if it cannot (a blocked C call).

@@ -23,7 +23,7 @@ import os
 import resource
 import signal
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -54,20 +54,31 @@ def _ram_of(task: Any) -> float | None:
     return float(qty) if isinstance(qty, int | float) and qty > 0 else None
 
 
-def limits_for(task: Any, config: AirflowConfigParser | None = None) -> TaskLimits:
+def configured_limits(config: AirflowConfigParser | None = None) -> TaskLimits:
+    """What the configuration gives every task (`[riir] task_*`): read once by the app, not per try (a config
+    lookup costs about 0.1 ms)."""
     cfg = config or conf
+    return TaskLimits(
+        cfg.getint("riir", "task_memory_limit_mb", fallback=4096) or None,
+        cfg.getint("riir", "task_cpu_limit_seconds", fallback=0) or None,
+        cfg.getint("riir", "task_max_open_files", fallback=1024) or None,
+        cfg.getint("riir", "task_max_processes", fallback=256) or None,
+        cfg.getboolean("riir", "task_pids_cgroup", fallback=True),
+    )
+
+
+def limits_for(task: Any, configured: TaskLimits | None = None) -> TaskLimits:
+    """A task's limits: the configured ones, with its own memory (`resources`) and a CPU budget from its
+    execution_timeout."""
+    base = configured or configured_limits()
     ram = _ram_of(task)
-    memory = int(ram) if ram is not None else cfg.getint("riir", "task_memory_limit_mb", fallback=4096)
-    cpu = cfg.getint("riir", "task_cpu_limit_seconds", fallback=0)
+    cpu = base.cpu_seconds
     timeout = getattr(task, "execution_timeout", None)
     if timeout is not None:
         # CPU can only be spent while the wall clock runs; threads may spend it faster, so give room.
         budget = int(timeout.total_seconds() * (os.cpu_count() or 1)) + 5
-        cpu = min(cpu, budget) if cpu > 0 else budget
-    files = cfg.getint("riir", "task_max_open_files", fallback=1024)
-    processes = cfg.getint("riir", "task_max_processes", fallback=256)
-    cgroup = cfg.getboolean("riir", "task_pids_cgroup", fallback=True)
-    return TaskLimits(memory or None, cpu or None, files or None, processes or None, cgroup)
+        cpu = min(cpu, budget) if cpu is not None else budget
+    return replace(base, memory_mb=int(ram) if ram is not None else base.memory_mb, cpu_seconds=cpu)
 
 
 def address_space() -> int:
