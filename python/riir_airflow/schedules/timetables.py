@@ -991,15 +991,6 @@ def decode_timetable(data: dict[str, Any]) -> Timetable:
     return cls.deserialize(data["__var"])
 
 
-def serialized_timetable_partitioned(serialized_dag: Any) -> bool:
-    """Whether a serialized DAG's timetable keys its runs by partition (Airflow's `timetable_partitioned`). Only the
-    built-in classes are looked at: nothing is imported, so the broker can ask (it never runs DAG code)."""
-    schedule = serialized_dag.get("schedule") if isinstance(serialized_dag, dict) else None
-    encoded = schedule.get("timetable") if isinstance(schedule, dict) else None
-    cls = BUILTIN_TIMETABLES.get(str(encoded.get("__type", ""))) if isinstance(encoded, dict) else None
-    return bool(getattr(cls, "partitioned", False))
-
-
 # Partitioned schedules live in their own module (they build on the classes above and add themselves to
 # BUILTIN_TIMETABLES); importing it here makes them decodable whichever module is imported first.
 import riir_airflow.schedules.partition_timetables  # noqa: E402, F401
