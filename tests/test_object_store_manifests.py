@@ -10,6 +10,7 @@ import textwrap
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from riir_airflow.authoring.object_storage import ObjectStoragePath
@@ -121,6 +122,29 @@ def test_an_object_store_path_reads_writes_and_lists(s3_server: S3Server) -> Non
     assert not (root / "x" / "a.txt").exists()
     with pytest.raises(FileNotFoundError):
         (root / "x" / "a.txt").unlink()
+
+
+def test_copy_and_move_between_the_disk_and_stores_as_airflow(s3_server: S3Server, tmp_path: Path) -> None:
+    root = ObjectStoragePath(s3_server.uri("cp"))
+    local = ObjectStoragePath(f"file://{tmp_path}/src.txt")
+    local.write_text("line one\nline two\nline three\n")
+    local.copy(root / "a.txt")  # disk -> store (put)
+    assert (root / "a.txt").read_text() == local.read_text()
+    (root / "a.txt").copy(root / "b.txt")  # within the store (the store copies)
+    (root / "b.txt").copy(ObjectStoragePath(f"file://{tmp_path}/back.txt"))  # store -> disk (get)
+    assert (tmp_path / "back.txt").read_text() == local.read_text()
+    (root / "b.txt").move(ObjectStoragePath(f"file://{tmp_path}/moved.txt"))  # another store: copy, then delete
+    assert not (root / "b.txt").exists() and (tmp_path / "moved.txt").read_text() == local.read_text()
+    (root / "a.txt").move(root / "sub" / "c.txt")
+    assert [p.name for p in root.rglob("*.txt")] == ["c.txt"]
+    # A block widened to line boundaries, read from the store.
+    assert (root / "sub" / "c.txt").read_block(3, 6, delimiter=b"\n") == b"line two\n"
+    # S3 signs a temporary URL for the object (an unsigned local path cannot).
+    url = (root / "sub" / "c.txt").sign(expiration=60)
+    assert "Signature=" in url and "cp/sub/c.txt" in url
+    assert httpx.get(url).text == local.read_text()  # anyone holding the URL can read the object, until it expires
+    with pytest.raises(NotImplementedError, match="Sign is not implemented for this filesystem"):
+        local.sign()
 
 
 CACHED_DAG = """

@@ -390,6 +390,8 @@ class ObjectStoragePath(os.PathLike[str]):
 
     def read_block(self, offset: int, length: int | None, delimiter: bytes | None = None) -> bytes:
         """Bytes from `offset` (`length` of them, or to the end), widened to `delimiter` boundaries when given."""
+        if self.is_remote:
+            return bytes(self.fs.read_block(self.path, offset, length, delimiter))
         data = self._local.read_bytes()
         if delimiter:
             if offset:
@@ -404,22 +406,61 @@ class ObjectStoragePath(os.PathLike[str]):
         return data[offset:] if length is None else data[offset : offset + length]
 
     def sign(self, expiration: int = 100, **kwargs: Any) -> str:
-        raise NotImplementedError("Sign is not implemented for this filesystem")
+        """A temporary URL for the object where the store can make one (S3: a presigned URL)."""
+        if not self.is_remote:
+            raise NotImplementedError("Sign is not implemented for this filesystem")
+        return str(self.fs.sign(self.path, expiration=expiration, **kwargs))
 
     # --- copy and move -----------------------------------------------------------------------------------------
+    # As Airflow's: within one store the store copies; between the local disk and a store fsspec puts or gets;
+    # between two stores the bytes stream through this process, keeping each object's key.
     def copy(self, dst: str | ObjectStoragePath, recursive: bool = False, **kwargs: Any) -> None:
         from riir_airflow.authoring.lineage import get_hook_lineage_collector
 
         target = dst if isinstance(dst, ObjectStoragePath) else ObjectStoragePath(dst)
-        get_hook_lineage_collector().add_input_asset(context=self, uri=str(self))
-        get_hook_lineage_collector().add_output_asset(context=target, uri=str(target))
-        if self._local.is_dir():
-            if not recursive:
-                raise IsADirectoryError(f"{self} is a directory: copy it with recursive=True")
-            shutil.copytree(self._local, target._local, dirs_exist_ok=True)
+        if self.samestore(target) or not self.is_remote or not target.is_remote:
+            get_hook_lineage_collector().add_input_asset(context=self, uri=str(self))
+            get_hook_lineage_collector().add_output_asset(context=target, uri=str(target))
+        if not self.is_remote and not target.is_remote:
+            if self._local.is_dir():
+                if not recursive:
+                    raise IsADirectoryError(f"{self} is a directory: copy it with recursive=True")
+                shutil.copytree(self._local, target._local, dirs_exist_ok=True)
+                return
+            destination = target._local / self.name if target._local.is_dir() else target._local
+            shutil.copyfile(self._local, destination)
             return
-        destination = target._local / self.name if target._local.is_dir() else target._local
-        shutil.copyfile(self._local, destination)
+        if self.samestore(target):
+            self.fs.copy(self.path, target.path, recursive=recursive, **kwargs)
+            return
+        if not self.is_remote:
+            target.fs.put(str(self._local), target.path, recursive=recursive, **kwargs)
+            return
+        if not target.is_remote:
+            self.fs.get(self.path, str(target._local), recursive=recursive, **kwargs)
+            return
+        if not self.exists():
+            raise FileNotFoundError(f"{self} does not exist")
+        if self.is_dir():
+            if target.is_file():
+                raise ValueError("Cannot copy directory to a file.")
+            target.mkdir(exist_ok=True, parents=True)
+            for found in self.fs.expand_path(self.path, recursive=True):
+                source = self._remote(found)
+                if found != self.path and not source.is_dir():
+                    source._stream_to(target)
+            return
+        self._stream_to(target)
+
+    def _stream_to(self, target: ObjectStoragePath) -> None:
+        """One object into another store, under the same key when the target is a directory or bucket."""
+        if target.key.endswith("/") or not target.key:
+            target.mkdir(exist_ok=True, parents=True)
+            target = target / self.key
+        elif target.is_dir():
+            target = target / self.key
+        with self.open("rb") as source, target.open("wb") as sink:
+            shutil.copyfileobj(source, sink)
 
     def copy_into(self, target_dir: str | ObjectStoragePath, recursive: bool = False, **kwargs: Any) -> None:
         target = target_dir if isinstance(target_dir, ObjectStoragePath) else ObjectStoragePath(target_dir)
@@ -431,9 +472,18 @@ class ObjectStoragePath(os.PathLike[str]):
         from riir_airflow.authoring.lineage import get_hook_lineage_collector
 
         target = path if isinstance(path, ObjectStoragePath) else ObjectStoragePath(path)
-        get_hook_lineage_collector().add_input_asset(context=self, uri=str(self))
-        get_hook_lineage_collector().add_output_asset(context=target, uri=str(target))
-        shutil.move(self._local, target._local)
+        if not self.is_remote and not target.is_remote:
+            get_hook_lineage_collector().add_input_asset(context=self, uri=str(self))
+            get_hook_lineage_collector().add_output_asset(context=target, uri=str(target))
+            shutil.move(self._local, target._local)
+            return
+        if self.samestore(target):
+            get_hook_lineage_collector().add_input_asset(context=self, uri=str(self))
+            get_hook_lineage_collector().add_output_asset(context=target, uri=str(target))
+            self.fs.move(self.path, target.path, recursive=recursive, **kwargs)
+            return
+        self.copy(target, recursive=recursive, **kwargs)
+        self.unlink()
 
     def move_into(self, target_dir: str | ObjectStoragePath, recursive: bool = False, **kwargs: Any) -> None:
         target = target_dir if isinstance(target_dir, ObjectStoragePath) else ObjectStoragePath(target_dir)
