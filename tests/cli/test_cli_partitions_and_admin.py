@@ -9,6 +9,7 @@ import datetime as dt
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import asyncpg
@@ -254,4 +255,12 @@ def test_kerberos_runs_kinit_with_airflows_command_line(env: dict[str, str], tmp
     assert (tmp_path / "pid").read_text().strip().isdigit()
     failing = cli(dict(krb, KINIT_EXIT="3"), "kerberos", "-k", "/etc/svc.keytab", "-o")
     assert failing.returncode == 3 and "Couldn't reinit from keytab! `kinit` exited with 3." in failing.stderr
-    assert cli(krb, "kerberos", "-D").returncode == 1
+    # -D detaches (Airflow's PID and output files); the renewer runs on in the background.
+    before = len(recorded.read_text().splitlines())
+    files = ["--pid", str(tmp_path / "d.pid"), "--stderr", str(tmp_path / "d.err"), "-l", str(tmp_path / "d.log")]
+    ok(krb, "kerberos", "-k", "/etc/svc.keytab", "-o", "-D", *files)
+    deadline = time.monotonic() + 30
+    while len(recorded.read_text().splitlines()) == before or (tmp_path / "d.pid").exists():
+        assert time.monotonic() < deadline, (tmp_path / "d.err").read_text()
+        time.sleep(0.1)
+    assert "Using airflow kerberos with mode: one-time" in (tmp_path / "d.log").read_text()

@@ -89,11 +89,11 @@ def renew_from_keytab(principal: str | None, keytab: str) -> int:
 
 
 def cmd_kerberos(args: argparse.Namespace) -> int:
-    from riir_airflow.config import conf
 
-    if args.daemon:
-        raise SystemExit("error: --daemon is not supported: run the renewer in the foreground under a service manager "
-                         "(or as a sidecar container)")  # fmt: skip
+    if args.daemon:  # detached, with Airflow's PID / output files (cli/daemon.py)
+        from riir_airflow.cli.daemon import run_with_daemon_option
+
+        return run_with_daemon_option(args, "kerberos", lambda: _renew(args))
     if args.pid:
         with open(args.pid, "w") as handle:
             handle.write(f"{os.getpid()}\n")
@@ -104,6 +104,13 @@ def cmd_kerberos(args: argparse.Namespace) -> int:
     if args.log_file:
         logging.getLogger().addHandler(logging.FileHandler(args.log_file))
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, stream=sys.stderr)
+    return _renew(args)
+
+
+def _renew(args: argparse.Namespace) -> int:
+    """Airflow's renewer: `kinit` once (-o) or every `[kerberos] reinit_frequency` seconds."""
+    from riir_airflow.config import conf
+
     if not args.keytab:
         log.warning("Keytab renewer not starting, no keytab configured")
         return 0
@@ -123,7 +130,7 @@ def register(groups: Any) -> None:
     p.add_argument("principal", nargs="?", help="kerberos principal")
     p.add_argument("-k", "--keytab", nargs="?", default=conf.get("kerberos", "keytab", fallback=None), help="keytab")
     p.add_argument("--pid", nargs="?", help="PID file location")
-    p.add_argument("-D", "--daemon", action="store_true", help="Not supported: run it under a service manager")
+    p.add_argument("-D", "--daemon", action="store_true", help="Daemonize instead of running in the foreground")
     p.add_argument("-o", "--one-time", action="store_true", help="Run airflow kerberos one time instead of forever")
     p.add_argument("--stdout", help="Redirect stdout to this file")
     p.add_argument("--stderr", help="Redirect stderr to this file")
