@@ -400,7 +400,10 @@ class DagScheduler:
 
         try:
             return await deadlines.deadline_time(
-                alert, deadlines.RunTimes(run.logical_date, run.queued_at), variable=variable, durations=durations
+                alert,
+                deadlines.RunTimes(run.logical_date, run.queued_at, self.dag.dag_id, run.run_id),
+                variable=variable,
+                durations=durations,
             )
         except Exception as exc:
             log.error("Deadline alert of run %s of %s: %s", run.run_id, self.dag.dag_id, exc)
