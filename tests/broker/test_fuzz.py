@@ -67,10 +67,12 @@ def test_every_operation_refuses_a_missing_token(broker: Broker) -> None:
     assert not refused, refused
     # Routes outside the schema (Airflow operations riir does not implement) need a token too.
     with broker.client(None) as client:
-        assert client.get("/api/v2/dagWarnings").status_code == 401
+        assert client.post("/api/v2/dags/x/clearPartitions", json={}).status_code == 401
         assert (
-            client.get(
-                "/api/v2/dagWarnings", headers={"Authorization": f"Bearer {broker.tokens['viewer']}"}
+            client.post(
+                "/api/v2/dags/x/clearPartitions",
+                json={},
+                headers={"Authorization": f"Bearer {broker.tokens['viewer']}"},
             ).status_code
             == 501
         )

@@ -41,10 +41,29 @@ async def list_dags_filtered(
     paused: bool | None = None,
     exclude_stale: bool = True,
     owners: Collection[str] = (),
+    favorite_of: tuple[str, bool] | None = None,
     order_by: Sequence[str] = ("dag_id",),
     limit: int = 50,
     offset: int = 0,
 ) -> Page[DagRecord]:
+    filters = _dag_filters(dag_id_pattern, dag_id_prefix, tags, tags_match_all, paused, exclude_stale, owners)
+    if favorite_of is not None:
+        user_id, favorite = favorite_of
+        exists = "EXISTS (SELECT 1 FROM dag_favorite f WHERE f.dag_id = dag.dag_id AND f.user_id = {})"
+        filters.add(exists if favorite else f"NOT {exists}", user_id)
+    allowed = ("dag_id", "dag_display_name", "next_dagrun", "last_parsed_time", "is_paused", "fileloc")
+    return await _page(db, DagRecord, "dag", filters, _order(order_by, allowed, "dag_id"), limit, offset)
+
+
+def _dag_filters(
+    dag_id_pattern: str | None,
+    dag_id_prefix: str | None,
+    tags: Collection[str],
+    tags_match_all: bool,
+    paused: bool | None,
+    exclude_stale: bool,
+    owners: Collection[str],
+) -> _Filters:
     filters = _Filters()
     if dag_id_pattern and dag_id_pattern != "~":
         filters.add("dag_id ILIKE ANY({}::text[])", like_pattern(dag_id_pattern))
@@ -58,8 +77,59 @@ async def list_dags_filtered(
         filters.add("NOT is_stale")
     if owners:
         filters.add("string_to_array(owners, ',') && {}::text[]", list(owners))
-    allowed = ("dag_id", "dag_display_name", "next_dagrun", "last_parsed_time", "is_paused", "fileloc")
-    return await _page(db, DagRecord, "dag", filters, _order(order_by, allowed, "dag_id"), limit, offset)
+    return filters
+
+
+async def pause_dags_filtered(
+    db: Db,
+    is_paused: bool,
+    *,
+    dag_id_pattern: str | None,
+    dag_id_prefix: str | None,
+    tags: Collection[str] = (),
+    tags_match_all: bool = False,
+    paused: bool | None = None,
+    exclude_stale: bool = True,
+    owners: Collection[str] = (),
+    limit: int = 50,
+    offset: int = 0,
+) -> Page[DagRecord]:
+    """Airflow's PATCH /dags: every DAG the filters match is paused or unpaused (each change NOTIFYs its app); the
+    answer is one page of them, as they were read before the update, and their total."""
+    filters = _dag_filters(dag_id_pattern, dag_id_prefix, tags, tags_match_all, paused, exclude_stale, owners)
+    async with transaction(db) as conn:
+        page = await _page(conn, DagRecord, "dag", filters, "ORDER BY dag_id", limit, offset)
+        where = filters.where()
+        args = filters.args[: len(filters.args) - 2]  # without the page's limit and offset
+        await conn.execute(
+            f"UPDATE dag SET is_paused = ${len(args) + 1}, updated_at = now() "
+            f"WHERE dag_id IN (SELECT dag_id FROM dag {where}) AND is_paused IS DISTINCT FROM ${len(args) + 1}",
+            *args,
+            is_paused,
+        )
+    return page
+
+
+async def add_favorite(db: Db, user_id: str, dag_id: str) -> bool:
+    """False when the DAG already was a favorite of the user."""
+    async with transaction(db) as conn:
+        status = await conn.execute(
+            "INSERT INTO dag_favorite (user_id, dag_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", user_id, dag_id
+        )
+    return bool(status == "INSERT 0 1")
+
+
+async def remove_favorite(db: Db, user_id: str, dag_id: str) -> bool:
+    """False when the DAG was not a favorite of the user."""
+    async with transaction(db) as conn:
+        status = await conn.execute("DELETE FROM dag_favorite WHERE user_id = $1 AND dag_id = $2", user_id, dag_id)
+    return bool(status != "DELETE 0")
+
+
+async def is_favorite(db: Db, user_id: str, dag_id: str) -> bool:
+    async with transaction(db) as conn:
+        found = await conn.fetchval("SELECT 1 FROM dag_favorite WHERE user_id = $1 AND dag_id = $2", user_id, dag_id)
+    return found is not None
 
 
 async def latest_versions(db: Db, dag_ids: Collection[str], *, light: bool = False) -> dict[str, DagVersionRecord]:

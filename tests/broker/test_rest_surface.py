@@ -1,0 +1,114 @@
+"""Airflow 3.3 operations the broker once answered with 501, each called for real on a seeded metastore: status
+codes, body shapes and the rows they change."""
+
+from __future__ import annotations
+
+import asyncpg
+import pytest
+
+from riir_airflow.metastore import queries as q
+from riir_airflow.serialization.serialized_dag import dag_hash
+from tests.broker.conftest import Broker
+from tests.broker.seed import DAG_ID, serialized_dag
+
+pytestmark = pytest.mark.postgres
+
+
+async def _other_dag(db: asyncpg.Pool, dag_id: str, *, pool: str | None = None) -> None:
+    """A second DAG (a copy of the seed's), optionally with a task in `pool`."""
+    await q.upsert_dag(db, dag_id, fileloc=f"/dags/{dag_id}.py", relative_fileloc=f"{dag_id}.py", owners="airflow")
+    document = serialized_dag()
+    document["dag_id"] = dag_id
+    if pool is not None:
+        document["tasks"][0]["pool"] = pool
+    await q.add_dag_version(db, dag_id, document, dag_hash(document), bundle_name="dags-folder")
+
+
+async def test_patch_dags_pauses_every_matching_dag(broker: Broker, db: asyncpg.Pool) -> None:
+    await _other_dag(db, "bulk_pause_a")
+    await _other_dag(db, "bulk_pause_b")
+    with broker.client() as client:
+        # Without a pattern no DAG matches (Airflow's documented behaviour).
+        none = client.patch("/api/v2/dags", json={"is_paused": False})
+        assert none.status_code == 200 and none.json() == {"dags": [], "total_entries": 0}
+        done = client.patch("/api/v2/dags", params={"dag_id_pattern": "bulk_pause"}, json={"is_paused": False})
+        assert done.status_code == 200, done.text
+        assert sorted(d["dag_id"] for d in done.json()["dags"]) == ["bulk_pause_a", "bulk_pause_b"]
+        assert done.json()["total_entries"] == 2
+        bad = client.patch("/api/v2/dags", params={"dag_id_pattern": "~", "update_mask": "tags"},
+                           json={"is_paused": True})  # fmt: skip
+        assert bad.status_code == 400
+        assert bad.json()["detail"] == "Only `is_paused` field can be updated through the REST API"
+        assert client.patch("/api/v2/dags", params={"dag_id_pattern": "~"}, json={}).status_code == 422
+    paused = await db.fetch("SELECT dag_id, is_paused FROM dag WHERE dag_id LIKE 'bulk_pause%' ORDER BY dag_id")
+    assert [tuple(r) for r in paused] == [("bulk_pause_a", False), ("bulk_pause_b", False)]
+
+
+def test_favorites_are_per_user_and_filter_the_dag_list(broker: Broker) -> None:
+    with broker.client("viewer") as viewer, broker.client("admin") as admin:
+        assert viewer.post(f"/api/v2/dags/{DAG_ID}/favorite").status_code == 204
+        assert viewer.post(f"/api/v2/dags/{DAG_ID}/favorite").status_code == 409
+        assert viewer.get(f"/api/v2/dags/{DAG_ID}/details").json()["is_favorite"] is True
+        assert admin.get(f"/api/v2/dags/{DAG_ID}/details").json()["is_favorite"] is False
+        mine = viewer.get("/api/v2/dags", params={"is_favorite": True}).json()
+        assert [d["dag_id"] for d in mine["dags"]] == [DAG_ID]
+        assert admin.get("/api/v2/dags", params={"is_favorite": True}).json()["total_entries"] == 0
+        not_mine = viewer.get("/api/v2/dags", params={"is_favorite": False}).json()
+        assert DAG_ID not in [d["dag_id"] for d in not_mine["dags"]]
+        assert viewer.post(f"/api/v2/dags/{DAG_ID}/unfavorite").status_code == 204
+        again = viewer.post(f"/api/v2/dags/{DAG_ID}/unfavorite")
+        assert again.status_code == 409 and again.json()["detail"] == "Dag is not marked as favorite"
+        missing = viewer.post("/api/v2/dags/no_such_dag/favorite")
+        assert missing.status_code == 404 and missing.json()["detail"] == "Dag with id 'no_such_dag' not found"
+
+
+async def test_dag_warnings_name_the_pools_that_do_not_exist(broker: Broker, db: asyncpg.Pool) -> None:
+    await _other_dag(db, "warned_dag", pool="no_such_pool")
+    with broker.client("viewer") as client:
+        body = client.get("/api/v2/dagWarnings").json()
+        assert body["total_entries"] == 1
+        (warning,) = body["dag_warnings"]
+        assert warning["dag_id"] == "warned_dag" and warning["warning_type"] == "non-existent pool"
+        assert warning["message"] == "Dag 'warned_dag' references non-existent pools: ['no_such_pool']"
+        assert warning["dag_display_name"] == "warned_dag" and warning["timestamp"]
+        assert client.get("/api/v2/dagWarnings", params={"dag_id": DAG_ID}).json()["total_entries"] == 0
+        assert client.get("/api/v2/dagWarnings", params={"warning_type": "nonsense"}).status_code == 422
+        typed = client.get("/api/v2/dagWarnings", params={"warning_type": "asset conflict"}).json()
+        assert typed == {"dag_warnings": [], "total_entries": 0}
+    await db.execute("INSERT INTO pool (pool, slots) VALUES ('no_such_pool', 1)")
+    with broker.client("viewer") as client:
+        assert client.get("/api/v2/dagWarnings").json()["total_entries"] == 0
+
+
+def test_providers_lists_the_installed_distributions(broker: Broker) -> None:
+    with broker.client("viewer") as client:
+        body = client.get("/api/v2/providers").json()
+        names = [p["package_name"] for p in body["providers"]]
+        assert "apache-airflow-providers-standard" in names and names == sorted(names)
+        assert body["total_entries"] >= len(names)
+        standard = next(p for p in body["providers"] if p["package_name"] == "apache-airflow-providers-standard")
+        assert set(standard) == {"package_name", "description", "version", "documentation_url"}
+        assert standard["documentation_url"].startswith("https://airflow.apache.org/docs/")
+        paged = client.get("/api/v2/providers", params={"limit": 1, "offset": 1}).json()
+        assert [p["package_name"] for p in paged["providers"]] == names[1:2]
+
+
+async def test_jobs_are_the_registered_apps(broker: Broker, db: asyncpg.Pool) -> None:
+    await db.execute("INSERT INTO app (id, name, dag_ids, hostname, state) VALUES ('job-app', 'x', $1, 'h1', "
+                     "'running')", [DAG_ID])  # fmt: skip
+    await db.execute("INSERT INTO app (id, name, dag_ids, hostname, state, last_heartbeat) VALUES ('old-app', 'y', "
+                     "'{a,b}', 'h2', 'stopped', now() - interval '1 hour')")  # fmt: skip
+    with broker.client("viewer") as client:
+        body = client.get("/api/v2/jobs", params={"hostname": "h1"}).json()
+        (job,) = body["jobs"]
+        assert job["dag_id"] == DAG_ID and job["state"] == "running" and job["job_type"] == "SchedulerJob"
+        assert job["end_date"] is None and isinstance(job["id"], int) and job["unixname"] is None
+        assert job["dag_display_name"] == DAG_ID
+        stopped = client.get("/api/v2/jobs", params={"job_state": "success"}).json()["jobs"]
+        assert [(j["hostname"], j["dag_id"]) for j in stopped] == [("h2", None)]
+        assert stopped[0]["end_date"] is not None
+        alive = client.get("/api/v2/jobs", params={"is_alive": True}).json()["jobs"]
+        assert "h1" in [j["hostname"] for j in alive] and "h2" not in [j["hostname"] for j in alive]
+        ordered = client.get("/api/v2/jobs", params={"order_by": "-id"}).json()["jobs"]
+        assert [j["id"] for j in ordered] == sorted((j["id"] for j in ordered), reverse=True)
+        assert client.get("/api/v2/jobs", params={"order_by": "nope"}).status_code == 400
