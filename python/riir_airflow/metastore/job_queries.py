@@ -51,8 +51,10 @@ async def list_jobs(
         total = await conn.fetchval(f"SELECT count(*) FROM {_JOBS} {filters.where()}", *filters.args)
         page = filters.page(limit, offset)
         rows = await conn.fetch(f"SELECT * FROM {_JOBS} {filters.where()} {order} {page}", *filters.args)
-        named = await conn.fetch("SELECT dag_id, coalesce(dag_display_name, dag_id) AS name FROM dag "
-                                 "WHERE dag_id = ANY($1::text[])", [r["dag_id"] for r in rows if r["dag_id"]])  # fmt: skip
+        dag_ids = [r["dag_id"] for r in rows if r["dag_id"]]
+        named = await conn.fetch(
+            "SELECT dag_id, coalesce(dag_display_name, dag_id) AS name FROM dag WHERE dag_id = ANY($1::text[])", dag_ids
+        )
     names: dict[str, str] = {r["dag_id"]: r["name"] for r in named}
     jobs = []
     for row in rows:
