@@ -3,13 +3,19 @@ codes, body shapes and the rows they change."""
 
 from __future__ import annotations
 
+import asyncio
+import datetime
+import json
+
 import asyncpg
+import httpx
 import pytest
 
 from riir_airflow.metastore import queries as q
+from riir_airflow.metastore.records import NewTaskInstance
 from riir_airflow.serialization.serialized_dag import dag_hash
 from tests.broker.conftest import Broker
-from tests.broker.seed import DAG_ID, serialized_dag
+from tests.broker.seed import DAG_ID, TASKS, serialized_dag
 
 pytestmark = pytest.mark.postgres
 
@@ -112,3 +118,80 @@ async def test_jobs_are_the_registered_apps(broker: Broker, db: asyncpg.Pool) ->
         ordered = client.get("/api/v2/jobs", params={"order_by": "-id"}).json()["jobs"]
         assert [j["id"] for j in ordered] == sorted((j["id"] for j in ordered), reverse=True)
         assert client.get("/api/v2/jobs", params={"order_by": "nope"}).status_code == 400
+
+
+async def _run(db: asyncpg.Pool, run_id: str, state: str = "success", *, partition_key: str | None = None) -> None:
+    version = await db.fetchval("SELECT id FROM dag_version WHERE dag_id = $1 ORDER BY version_number LIMIT 1", DAG_ID)
+    when = datetime.datetime(2026, 3, 1, tzinfo=datetime.UTC) + datetime.timedelta(days=len(run_id))
+    tasks = [NewTaskInstance(t, state="success") for t in TASKS]
+    await q.create_dag_run(db, DAG_ID, run_id, run_type="manual", logical_date=None, data_interval=(when, when),
+                           run_after=when, conf={}, state=state, dag_version_id=version, triggered_by="rest_api",
+                           tasks=tasks)  # fmt: skip
+    if partition_key is not None:
+        await db.execute("UPDATE dag_run SET partition_key = $2 WHERE run_id = $1", run_id, partition_key)
+
+
+async def test_bulk_dag_runs_update_and_delete(broker: Broker, db: asyncpg.Pool) -> None:
+    await _run(db, "bulk_a")
+    await _run(db, "bulk_b")
+    url = f"/api/v2/dags/{DAG_ID}/dagRuns"
+    with broker.client() as client:
+        update = {"action": "update", "entities": [{"dag_run_id": "bulk_a", "state": "failed", "note": "n"},
+                                                   {"dag_run_id": "nope"}]}  # fmt: skip
+        failed = client.patch(url, json={"actions": [update]}).json()["update"]
+        assert failed["success"] == [] and failed["errors"][0]["status_code"] == 404
+        done = client.patch(url, json={"actions": [{**update, "action_on_non_existence": "skip"}]})
+        assert done.status_code == 200 and done.json()["update"] == {"success": [f"{DAG_ID}.bulk_a"], "errors": []}
+        run = client.get(f"{url}/bulk_a").json()
+        assert run["state"] == "failed" and run["note"] == "n"
+        create = client.patch(url, json={"actions": [{"action": "create", "entities": []}]}).json()["create"]
+        assert create["errors"][0]["status_code"] == 405
+        wild = client.patch("/api/v2/dags/~/dagRuns", json={"actions": [{"action": "delete", "entities": ["bulk_b"]}]})
+        assert wild.json()["delete"]["errors"][0]["status_code"] == 400
+        deleted = client.patch(url, json={"actions": [{"action": "delete", "entities": ["bulk_b"]}]}).json()
+        assert deleted["delete"] == {"success": [f"{DAG_ID}.bulk_b"], "errors": []}
+        assert client.get(f"{url}/bulk_b").status_code == 404
+
+
+async def test_clear_dag_runs_by_list_and_by_partition(broker: Broker, db: asyncpg.Pool) -> None:
+    await _run(db, "clear_a")
+    await _run(db, "clear_b", partition_key="p1")
+    url = f"/api/v2/dags/{DAG_ID}/clearDagRuns"
+    with broker.client() as client:
+        dry = client.post(url, json={"dag_runs": [{"dag_run_id": "clear_a"}, {"dag_run_id": "clear_b"}]}).json()
+        assert dry["total_entries"] == 2 * len(TASKS) and {t["dag_run_id"] for t in dry["task_instances"]} == {
+            "clear_a", "clear_b"}  # fmt: skip
+        done = client.post(url, json={"dry_run": False, "note": "again", "dag_runs": [{"dag_run_id": "clear_a"}]})
+        assert done.status_code == 200, done.text
+        (run,) = done.json()["dag_runs"]
+        assert run["dag_run_id"] == "clear_a" and run["state"] == "queued" and run["note"] == "again"
+        by_partition = client.post(url, json={"partition_key": "p1"}).json()
+        assert {t["dag_run_id"] for t in by_partition["task_instances"]} == {"clear_b"}
+        wrong = client.post(url, json={"dag_runs": [{"dag_run_id": "clear_a", "dag_id": "other"}]})
+        assert wrong.status_code == 400
+        assert client.post(url, json={"dag_runs": [{"dag_run_id": "nope"}]}).status_code == 404
+        tilde = client.post("/api/v2/dags/~/clearDagRuns", json={"partition_key": "p1"})
+        assert tilde.status_code == 400
+
+
+async def test_wait_streams_states_until_the_run_finishes(broker: Broker, db: asyncpg.Pool) -> None:
+    await _run(db, "wait_a", state="running")
+    url = f"/api/v2/dags/{DAG_ID}/dagRuns/wait_a/wait"
+
+    async def finish_later() -> None:
+        await asyncio.sleep(0.5)
+        await db.execute("INSERT INTO xcom (dag_id, run_id, task_id, key, value) VALUES ($1, 'wait_a', 'load', "
+                         "'return_value', '42')", DAG_ID)  # fmt: skip
+        await db.execute("UPDATE dag_run SET state = 'success' WHERE run_id = 'wait_a'")
+
+    async with httpx.AsyncClient(base_url=broker.url, headers={"Authorization": f"Bearer {broker.tokens['viewer']}"},
+                                 timeout=30) as client:  # fmt: skip
+        finisher = asyncio.create_task(finish_later())
+        response = await client.get(url, params={"interval": 0.1, "result": "load"})
+        await finisher
+    assert response.status_code == 200 and response.headers["content-type"].startswith("application/x-ndjson")
+    lines = [json.loads(line) for line in response.text.splitlines()]
+    assert lines[0] == {"state": "running"} and lines[-1] == {"state": "success", "results": {"load": 42}}
+    with broker.client() as client:
+        assert client.get(url, params={"interval": 0}).status_code == 422
+        assert client.get(f"/api/v2/dags/{DAG_ID}/dagRuns/nope/wait", params={"interval": 1}).status_code == 404

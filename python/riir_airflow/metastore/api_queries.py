@@ -191,6 +191,31 @@ async def delete_dag_run(db: Db, dag_id: str, run_id: str) -> bool:
     return status.endswith(" 1")
 
 
+async def partition_run_ids(
+    db: Db,
+    dag_id: str,
+    partition_key: str | None,
+    date_start: datetime.datetime | None,
+    date_end: datetime.datetime | None,
+) -> list[str]:
+    """The runs of one partition key, or else those whose partition date lies in [start, end] (Airflow's
+    partition selectors), in partition order."""
+    filters = _Filters()
+    filters.add("dag_id = {}", dag_id)
+    if partition_key is not None:
+        filters.add("partition_key = {}", partition_key)
+    else:
+        filters.add("partition_date IS NOT NULL")
+        if date_start is not None:
+            filters.add("partition_date >= {}", date_start)
+        if date_end is not None:
+            filters.add("partition_date <= {}", date_end)
+    async with transaction(db) as conn:
+        rows = await conn.fetch(f"SELECT run_id FROM dag_run {filters.where()} ORDER BY partition_date, run_id",
+                                *filters.args)  # fmt: skip
+    return [r["run_id"] for r in rows]
+
+
 async def set_dag_run_note(db: Db, dag_id: str, run_id: str, note: str | None) -> None:
     async with transaction(db) as conn:
         await conn.execute(
@@ -452,6 +477,25 @@ async def delete_xcom(db: Db, dag_id: str, run_id: str, task_id: str, map_index:
             dag_id, run_id, task_id, map_index, key,
         )  # fmt: skip
     return status.endswith(" 1")
+
+
+async def return_values(db: Db, dag_id: str, run_id: str, task_ids: Sequence[str]) -> dict[str, Any]:
+    """The `return_value` XComs of some tasks of a run, by task id: a mapped task's as a list by map index."""
+    async with transaction(db) as conn:
+        rows = await conn.fetch(
+            "SELECT task_id, map_index, value FROM xcom WHERE dag_id = $1 AND run_id = $2 AND task_id = ANY($3) "
+            "AND key = 'return_value' ORDER BY task_id, map_index",
+            dag_id, run_id, list(task_ids),
+        )  # fmt: skip
+    grouped: dict[str, list[Any]] = {}
+    for row in rows:
+        grouped.setdefault(row["task_id"], []).append(row)
+    return {
+        task_id: entries[0]["value"]
+        if len(entries) == 1 and entries[0]["map_index"] < 0
+        else [e["value"] for e in entries]
+        for task_id, entries in grouped.items()
+    }
 
 
 async def list_xcoms_filtered(

@@ -1,4 +1,4 @@
-"""`/dags/{dag_id}/dagRuns`: list, get, trigger, patch, clear, delete, batch list.
+"""`/dags/{dag_id}/dagRuns`: list, get, trigger, patch, clear, delete, batch list, wait.
 
 Triggering only inserts the run row (the insert NOTIFYs `riir_run_created`); the DAG app that serves the DAG
 creates its task instances and runs it.
@@ -6,12 +6,16 @@ creates its task instances and runs it.
 
 from __future__ import annotations
 
+import asyncio
 import datetime
+import json
 import secrets
 import string
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Response
+from fastapi.responses import StreamingResponse
 
 from riir_airflow import json_schema
 from riir_airflow.broker.auth import Role
@@ -38,6 +42,7 @@ from riir_airflow.exceptions import AirflowException, DagRunAlreadyExists
 from riir_airflow.metastore import api_queries as aq
 from riir_airflow.metastore import clear_queries
 from riir_airflow.metastore import queries as q
+from riir_airflow.states import FINISHED_RUN_STATES
 
 router = APIRouter(dependencies=[Depends(requires(Role.VIEWER, Role.USER))], tags=["DagRun"])
 
@@ -250,3 +255,37 @@ async def get_list_dag_runs_batch(pool: Pool, dag_id: str, body: DAGRunsBatchBod
         offset=body.page_offset,
     )
     return {"dag_runs": await run_payloads(pool, result.items), "total_entries": result.total_entries}
+
+
+@router.get(
+    "/dags/{dag_id}/dagRuns/{dag_run_id}/wait",
+    tags=["experimental"],
+    responses={200: {"content": {"application/x-ndjson": {"schema": {"type": "string"}}}}},
+)
+async def wait_dag_run_until_finished(
+    pool: Pool,
+    dag_id: str,
+    dag_run_id: str,
+    interval: Annotated[float, Query(gt=0.0)],
+    result: Annotated[list[str] | None, Query()] = None,
+) -> StreamingResponse:
+    """Airflow's experimental wait: one NDJSON line `{"state": ...}` now and one every `interval` seconds until the
+    run finishes; the last line carries `results`, the return values of the `result` tasks (a mapped task's as a
+    list). Without `result` Airflow returns the XComs its DAG author marked as the DAG's result; riir-airflow does
+    not mark any, so that line then has no `results`."""
+    await require_run(pool, dag_id, dag_run_id)
+    return StreamingResponse(_wait_lines(pool, dag_id, dag_run_id, interval, result or []),
+                             media_type="application/x-ndjson")  # fmt: skip
+
+
+async def _wait_lines(pool: Pool, dag_id: str, run_id: str, interval: float, task_ids: list[str]) -> AsyncIterator[str]:
+    while True:
+        run = await require_run(pool, dag_id, run_id)
+        line: dict[str, Any] = {"state": run.state}
+        finished = run.state in FINISHED_RUN_STATES
+        if finished and task_ids and (results := await aq.return_values(pool, dag_id, run_id, task_ids)):
+            line["results"] = results
+        yield json.dumps(line) + "\n"
+        if finished:
+            return
+        await asyncio.sleep(interval)

@@ -16,8 +16,6 @@ UNSUPPORTED = [
     ("DELETE", "/dags/{dag_id}/assets/queuedEvents"), ("GET", "/dags/{dag_id}/assets/{asset_id}/queuedEvents"),
     ("DELETE", "/dags/{dag_id}/assets/{asset_id}/queuedEvents"),
     ("GET", "/connections/enqueue-test"), ("POST", "/connections/enqueue-test"), ("POST", "/connections/defaults"),
-    ("PATCH", "/dags/{dag_id}/dagRuns"),
-    ("GET", "/dags/{dag_id}/dagRuns/{dag_run_id}/wait"), ("POST", "/dags/{dag_id}/clearDagRuns"),
     ("POST", "/dags/{dag_id}/clearPartitions"),
     ("DELETE", "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}"),
     ("GET", "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}/dependencies"),
