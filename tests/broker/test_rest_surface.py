@@ -195,3 +195,68 @@ async def test_wait_streams_states_until_the_run_finishes(broker: Broker, db: as
     with broker.client() as client:
         assert client.get(url, params={"interval": 0}).status_code == 422
         assert client.get(f"/api/v2/dags/{DAG_ID}/dagRuns/nope/wait", params={"interval": 1}).status_code == 404
+
+
+async def test_task_instance_dependencies_say_why_it_waits(broker: Broker, db: asyncpg.Pool) -> None:
+    await _run(db, "deps_a", state="queued")
+    await db.execute("UPDATE task_instance SET state = NULL, pool = 'missing_pool' WHERE run_id = 'deps_a' "
+                     "AND task_id = 'load'")  # fmt: skip
+    base = f"/api/v2/dags/{DAG_ID}/dagRuns/deps_a/taskInstances"
+    with broker.client("viewer") as client:
+        deps = client.get(f"{base}/load/dependencies").json()["dependencies"]
+        assert deps == [
+            {"name": "Dag Not Paused", "reason": f"Task's DAG '{DAG_ID}' is paused."},
+            {"name": "Dagrun Running",
+             "reason": "Task instance's dagrun was not in the 'running' state but in the state 'queued'."},
+            {"name": "Pool Slots Available",
+             "reason": "Tasks using non-existent pool 'missing_pool' will not be scheduled"},
+            {"name": "Task Instance State", "reason": "Task is in the 'None' state."},
+        ]  # fmt: skip
+        assert client.get(f"{base}/extract/dependencies").json() == {"dependencies": []}  # success: nothing to say
+        assert client.get(f"{base}/load/-1/dependencies").json()["dependencies"] == deps
+        assert client.get(f"{base}/load/3/dependencies").status_code == 404
+
+
+async def test_mapped_try_external_log_url_and_delete(broker: Broker, db: asyncpg.Pool) -> None:
+    await _run(db, "ti_ops")
+    await db.execute("UPDATE task_instance SET try_number = 1 WHERE run_id = 'ti_ops'")
+    base = f"/api/v2/dags/{DAG_ID}/dagRuns/ti_ops/taskInstances"
+    with broker.client() as client:
+        tried = client.get(f"{base}/load/-1/tries/1")
+        assert tried.status_code == 200 and tried.json()["try_number"] == 1 and tried.json()["map_index"] == -1
+        assert client.get(f"{base}/load/-1/tries/2").status_code == 404
+        external = client.get(f"{base}/load/externalLogUrl/1")
+        assert external.status_code == 400
+        assert external.json()["detail"] == "Task log handler does not support external logs."
+        assert client.get(f"{base}/load/externalLogUrl/0").status_code == 422
+        deleted = client.delete(f"{base}/load")
+        assert deleted.status_code == 200 and deleted.json() is None
+        assert client.get(f"{base}/load").status_code == 404
+        assert client.delete(f"{base}/load").status_code == 404
+    with broker.client("viewer") as client:
+        assert client.delete(f"{base}/transform").status_code == 403
+
+
+async def test_task_group_instances_are_marked_together(broker: Broker, db: asyncpg.Pool) -> None:
+    document = serialized_dag()
+    document["task_group"]["children"] = [*[t for t in document["task_group"]["children"] if t == "load"],
+        {**document["task_group"], "group_id": "etl", "children": ["extract", "transform"]}]  # fmt: skip
+    await q.add_dag_version(db, DAG_ID, document, dag_hash(document) + "-grouped", bundle_name="dags-folder")
+    await _run(db, "group_run")
+    base = f"/api/v2/dags/{DAG_ID}/dagRuns/group_run/taskGroupInstances"
+    with broker.client() as client:
+        dry = client.patch(f"{base}/etl/dry_run", json={"new_state": "failed"}).json()
+        assert sorted(t["task_id"] for t in dry["task_instances"]) == ["extract", "transform"]
+        assert all(t["state"] == "success" for t in dry["task_instances"])  # nothing changed yet
+        listed = client.patch(f"{base}/etl/dry_run", json={}).json()
+        assert listed["total_entries"] == 2
+        done = client.patch(f"{base}/etl", json={"new_state": "failed", "note": "bad batch"})
+        assert done.status_code == 200, done.text
+        assert {(t["task_id"], t["state"], t["note"]) for t in done.json()["task_instances"]} == {
+            ("extract", "failed", "bad batch"), ("transform", "failed", "bad batch")}  # fmt: skip
+        again = client.patch(f"{base}/etl", json={"new_state": "failed"})
+        assert again.status_code == 409
+        assert again.json()["detail"] == "All task instances in the group are already in failed state"
+        assert client.patch(f"{base}/nope", json={"new_state": "failed"}).status_code == 404
+    states = await db.fetch("SELECT task_id, state FROM task_instance WHERE run_id = 'group_run' ORDER BY task_id")
+    assert [tuple(r) for r in states] == [("extract", "failed"), ("load", "success"), ("transform", "failed")]

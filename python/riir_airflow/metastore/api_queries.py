@@ -216,6 +216,14 @@ async def partition_run_ids(
     return [r["run_id"] for r in rows]
 
 
+async def delete_task_instance(db: Db, dag_id: str, run_id: str, task_id: str, map_index: int) -> None:
+    """A task instance with what hangs off it (its tries, XComs and logs; reschedules and HITL rows cascade)."""
+    async with transaction(db) as conn:
+        for table in ("task_log", "xcom", "task_instance_history", "task_instance"):
+            await conn.execute(f"DELETE FROM {table} WHERE dag_id = $1 AND run_id = $2 AND task_id = $3 "
+                               "AND map_index = $4", dag_id, run_id, task_id, map_index)  # fmt: skip
+
+
 async def set_dag_run_note(db: Db, dag_id: str, run_id: str, note: str | None) -> None:
     async with transaction(db) as conn:
         await conn.execute(

@@ -17,13 +17,6 @@ UNSUPPORTED = [
     ("DELETE", "/dags/{dag_id}/assets/{asset_id}/queuedEvents"),
     ("GET", "/connections/enqueue-test"), ("POST", "/connections/enqueue-test"), ("POST", "/connections/defaults"),
     ("POST", "/dags/{dag_id}/clearPartitions"),
-    ("DELETE", "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}"),
-    ("GET", "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}/dependencies"),
-    ("GET", "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/dependencies"),
-    ("GET", "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/{map_index}/tries/{task_try_number}"),
-    ("PATCH", "/dags/{dag_id}/dagRuns/{dag_run_id}/taskGroupInstances/{group_id}"),
-    ("PATCH", "/dags/{dag_id}/dagRuns/{dag_run_id}/taskGroupInstances/{group_id}/dry_run"),
-    ("GET", "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/externalLogUrl/{try_number}"),
     ("PUT", "/parseDagFile/{file_token}"),
 ]  # fmt: skip
 # Task state store operations (PUT/PATCH/DELETE/GET on .../state-store[/{key}]).
