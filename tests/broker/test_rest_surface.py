@@ -260,3 +260,64 @@ async def test_task_group_instances_are_marked_together(broker: Broker, db: asyn
         assert client.patch(f"{base}/nope", json={"new_state": "failed"}).status_code == 404
     states = await db.fetch("SELECT task_id, state FROM task_instance WHERE run_id = 'group_run' ORDER BY task_id")
     assert [tuple(r) for r in states] == [("extract", "failed"), ("load", "success"), ("transform", "failed")]
+
+
+async def test_asset_aliases(broker: Broker, db: asyncpg.Pool) -> None:
+    alias_id = await db.fetchval("INSERT INTO asset_alias (name) VALUES ('orders_alias') RETURNING id")
+    with broker.client("viewer") as client:
+        listed = client.get("/api/v2/assets/aliases", params={"name_pattern": "orders"}).json()
+        assert listed == {"asset_aliases": [{"id": alias_id, "name": "orders_alias", "group": "asset"}],
+                          "total_entries": 1}  # fmt: skip
+        assert client.get(f"/api/v2/assets/aliases/{alias_id}").json()["name"] == "orders_alias"
+        missing = client.get("/api/v2/assets/aliases/999999")
+        assert (
+            missing.status_code == 404 and missing.json()["detail"] == "The Asset Alias with ID: `999999` was not found"
+        )
+
+
+async def test_queued_events_list_and_delete(broker: Broker, db: asyncpg.Pool) -> None:
+    asset_id = await db.fetchval("SELECT id FROM asset WHERE name = 'orders'")
+    await db.execute("INSERT INTO asset_dag_run_queue (asset_id, target_dag_id) VALUES ($1, $2)", asset_id, DAG_ID)
+    with broker.client() as client:
+        by_asset = client.get(f"/api/v2/assets/{asset_id}/queuedEvents").json()
+        assert by_asset["total_entries"] == 1
+        (event,) = by_asset["queued_events"]
+        assert event["dag_id"] == DAG_ID and event["asset_id"] == asset_id and event["dag_display_name"] == DAG_ID
+        assert client.get(f"/api/v2/dags/{DAG_ID}/assets/queuedEvents").json()["queued_events"] == [event]
+        assert client.get(f"/api/v2/dags/{DAG_ID}/assets/{asset_id}/queuedEvents").json() == event
+        old = client.get(f"/api/v2/assets/{asset_id}/queuedEvents", params={"before": "2000-01-01T00:00:00Z"})
+        assert old.json()["total_entries"] == 0
+        assert client.delete(f"/api/v2/dags/{DAG_ID}/assets/{asset_id}/queuedEvents").status_code == 204
+        gone = client.get(f"/api/v2/dags/{DAG_ID}/assets/{asset_id}/queuedEvents")
+        assert gone.status_code == 404
+        assert gone.json()["detail"] == f"Queued event with dag_id: `{DAG_ID}` and asset_id: `{asset_id}` was not found"
+        assert client.delete(f"/api/v2/assets/{asset_id}/queuedEvents").status_code == 404
+        assert client.delete(f"/api/v2/dags/{DAG_ID}/assets/queuedEvents").status_code == 404
+    await db.execute("INSERT INTO asset_dag_run_queue (asset_id, target_dag_id) VALUES ($1, $2)", asset_id, DAG_ID)
+    with broker.client() as client:
+        assert client.delete(f"/api/v2/dags/{DAG_ID}/assets/queuedEvents").status_code == 204
+    assert await db.fetchval("SELECT count(*) FROM asset_dag_run_queue") == 0
+
+
+async def test_materialize_triggers_the_producing_dag(broker: Broker, db: asyncpg.Pool) -> None:
+    asset_id = await db.fetchval("SELECT id FROM asset WHERE name = 'orders'")
+    with broker.client() as client:
+        none = client.post(f"/api/v2/assets/{asset_id}/materialize")
+        assert none.status_code == 404 and none.json()["detail"] == f"No Dag materializes asset with ID: {asset_id}"
+    await _other_dag(db, "orders_producer")
+    document = serialized_dag()
+    document["dag_id"] = "orders_producer"
+    document["tasks"][0]["outlets"] = [{"__type": "asset", "name": "orders", "uri": "s3://bucket/orders"}]
+    await q.add_dag_version(db, "orders_producer", document, dag_hash(document) + "-producer")
+    with broker.client() as client:
+        run = client.post(f"/api/v2/assets/{asset_id}/materialize", json={"conf": {"x": 1}})
+        assert run.status_code == 200, run.text
+        body = run.json()
+        assert body["dag_id"] == "orders_producer" and body["run_type"] == "asset_materialization"
+        assert body["dag_run_id"].startswith("asset_materialization__") and body["conf"] == {"x": 1}
+        assert body["state"] == "queued" and body["triggered_by"] == "rest_api"
+    await _other_dag(db, "orders_producer_2")
+    document["dag_id"] = "orders_producer_2"
+    await q.add_dag_version(db, "orders_producer_2", document, dag_hash(document) + "-producer-2")
+    with broker.client() as client:
+        assert client.post(f"/api/v2/assets/{asset_id}/materialize").status_code == 409

@@ -34,6 +34,7 @@ from riir_airflow.broker.schemas import (
     DAGRunPatchBody,
     DAGRunResponse,
     DAGRunsBatchBody,
+    MaterializeAssetBody,
     TriggerDAGRunPostBody,
 )
 from riir_airflow.broker.timetables import manual_data_interval
@@ -129,6 +130,14 @@ def _accepts_null(schema: dict[str, Any]) -> bool:
 
 @router.post("/dags/{dag_id}/dagRuns", response_model=DAGRunResponse)
 async def trigger_dag_run(pool: Pool, user: CurrentUser, dag_id: str, body: TriggerDAGRunPostBody) -> dict[str, Any]:
+    return await create_run(pool, user.username, dag_id, body, "manual")
+
+
+async def create_run(
+    pool: Pool, username: str, dag_id: str, body: TriggerDAGRunPostBody | MaterializeAssetBody, run_type: str
+) -> dict[str, Any]:
+    """Inserts a queued run of the DAG's latest version as Airflow's trigger does (also for an asset's
+    materialization); the DAG's app creates its task instances and runs it."""
     await require_dag(pool, dag_id)
     latest = (await aq.latest_versions(pool, [dag_id])).get(dag_id)
     if latest is None:
@@ -147,7 +156,7 @@ async def trigger_dag_run(pool: Pool, user: CurrentUser, dag_id: str, body: Trig
     run_id = body.dag_run_id
     if not run_id:
         suffix = run_after.isoformat() if body.logical_date else f"{run_after.isoformat()}_{_random_suffix()}"
-        run_id = f"manual__{suffix}"
+        run_id = f"{run_type}__{suffix}"
     interval = None
     if body.data_interval_start is not None and body.data_interval_end is not None:
         interval = (body.data_interval_start, body.data_interval_end)
@@ -162,14 +171,14 @@ async def trigger_dag_run(pool: Pool, user: CurrentUser, dag_id: str, body: Trig
             pool,
             dag_id,
             run_id,
-            run_type="manual",
+            run_type=run_type,
             logical_date=body.logical_date,
             data_interval=interval,
             run_after=run_after,
             conf=body.conf or {},
             dag_version_id=latest.id,
             triggered_by="rest_api",
-            triggering_user_name=user.username,
+            triggering_user_name=username,
             note=body.note,
         )
     except DagRunAlreadyExists:
@@ -177,7 +186,7 @@ async def trigger_dag_run(pool: Pool, user: CurrentUser, dag_id: str, body: Trig
             409,
             f"DAG Run with run_id '{run_id}' or logical_date '{body.logical_date}' already exists for dag '{dag_id}'",
         ) from None
-    await q.record_event(pool, "trigger_dag_run", dag_id=dag_id, run_id=run_id, owner=user.username)
+    await q.record_event(pool, "trigger_dag_run", dag_id=dag_id, run_id=run_id, owner=username)
     return (await run_payloads(pool, [run]))[0]
 
 

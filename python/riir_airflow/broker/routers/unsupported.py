@@ -10,11 +10,6 @@ from riir_airflow.broker.routers._common import API_PREFIX
 
 # (method, path) of Airflow 3.3.2's public operations that riir-airflow's broker does not serve.
 UNSUPPORTED = [
-    ("GET", "/assets/aliases"), ("GET", "/assets/aliases/{asset_alias_id}"),
-    ("POST", "/assets/{asset_id}/materialize"), ("GET", "/assets/{asset_id}/queuedEvents"),
-    ("DELETE", "/assets/{asset_id}/queuedEvents"), ("GET", "/dags/{dag_id}/assets/queuedEvents"),
-    ("DELETE", "/dags/{dag_id}/assets/queuedEvents"), ("GET", "/dags/{dag_id}/assets/{asset_id}/queuedEvents"),
-    ("DELETE", "/dags/{dag_id}/assets/{asset_id}/queuedEvents"),
     ("GET", "/connections/enqueue-test"), ("POST", "/connections/enqueue-test"), ("POST", "/connections/defaults"),
     ("POST", "/dags/{dag_id}/clearPartitions"),
     ("PUT", "/parseDagFile/{file_token}"),
