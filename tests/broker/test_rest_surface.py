@@ -321,3 +321,54 @@ async def test_materialize_triggers_the_producing_dag(broker: Broker, db: asyncp
     await q.add_dag_version(db, "orders_producer_2", document, dag_hash(document) + "-producer-2")
     with broker.client() as client:
         assert client.post(f"/api/v2/assets/{asset_id}/materialize").status_code == 409
+
+
+def test_patch_connection_keeps_masked_secrets(broker: Broker) -> None:
+    with broker.client() as client:
+        created = client.post("/api/v2/connections", json={
+            "connection_id": "masked", "conn_type": "postgres", "host": "db", "login": "me", "password": "s3cret",
+            "extra": '{"api_key": "k", "region": "eu"}'})  # fmt: skip
+        assert created.status_code == 201
+        shown = client.get("/api/v2/connections/masked").json()
+        assert shown["password"] == "***" and json.loads(shown["extra"]) == {"api_key": "***", "region": "eu"}
+        # What a UI sends back after editing the host only: the masked values as it got them.
+        patched = client.patch(
+            "/api/v2/connections/masked", json={**shown, "host": "db2", "extra": '{"api_key": "***", "region": "us"}'}
+        )
+        assert patched.status_code == 200, patched.text
+        assert patched.json()["host"] == "db2" and patched.json()["login"] == "me"
+        # Fields not sent stay as they were.
+        only_host = client.patch("/api/v2/connections/masked", json={"connection_id": "masked", "conn_type": "postgres",
+                                                                      "host": "db3"})  # fmt: skip
+        assert only_host.json()["login"] == "me"
+
+
+async def test_stored_secrets_survive_a_masked_patch(broker: Broker, db: asyncpg.Pool) -> None:
+    from riir_airflow.metastore import secrets
+
+    with broker.client() as client:
+        client.post("/api/v2/connections", json={"connection_id": "masked2", "conn_type": "http", "password": "pw",
+                                                 "extra": '{"token": "t", "x": 1}'})  # fmt: skip
+        client.patch(
+            "/api/v2/connections/masked2",
+            json={
+                "connection_id": "masked2",
+                "conn_type": "http",
+                "password": "***",
+                "extra": '{"token": "***", "x": 2}',
+            },
+        )
+    stored = await secrets.get_connection_record(db, "masked2")
+    assert stored is not None and stored.password == "pw"
+    assert json.loads(stored.extra or "") == {"token": "t", "x": 2}
+
+
+async def test_default_connections_are_created_once(broker: Broker, db: asyncpg.Pool) -> None:
+    with broker.client() as client:
+        assert client.post("/api/v2/connections/defaults").status_code == 204
+        count = await db.fetchval("SELECT count(*) FROM connection")
+        assert client.get("/api/v2/connections/airflow_db").json()["conn_type"] == "mysql"
+        assert client.post("/api/v2/connections/defaults").status_code == 204
+        assert await db.fetchval("SELECT count(*) FROM connection") == count
+    with broker.client("user") as client:
+        assert client.post("/api/v2/connections/defaults").status_code == 403
