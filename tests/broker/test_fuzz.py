@@ -67,7 +67,7 @@ def test_every_operation_refuses_a_missing_token(broker: Broker) -> None:
     assert not refused, refused
     # Routes outside the schema (Airflow operations riir does not implement) need a token too.
     with broker.client(None) as client:
-        assert client.post("/api/v2/dags/x/clearPartitions", json={}).status_code == 401
+        assert client.put("/api/v2/parseDagFile/x").status_code == 401
         assert (
             client.post(
                 "/api/v2/dags/x/clearPartitions",

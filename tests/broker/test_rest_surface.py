@@ -372,3 +372,23 @@ async def test_default_connections_are_created_once(broker: Broker, db: asyncpg.
         assert await db.fetchval("SELECT count(*) FROM connection") == count
     with broker.client("user") as client:
         assert client.post("/api/v2/connections/defaults").status_code == 403
+
+
+async def test_clear_partitions_forgets_the_partition_of_runs(broker: Broker, db: asyncpg.Pool) -> None:
+    await _run(db, "part_a", partition_key="2026-05")
+    await _run(db, "part_b", partition_key="2026-05")
+    url = f"/api/v2/dags/{DAG_ID}/clearPartitions"
+    with broker.client() as client:
+        dry = client.post(url, json={"partition_key": "2026-05", "clear_task_instances": True}).json()
+        assert dry == {"dag_runs_cleared": 2, "task_instances_cleared": 2 * len(TASKS), "dry_run": True}
+        one = client.post(url, json={"run_id": "part_a", "dry_run": False}).json()
+        assert one == {"dag_runs_cleared": 1, "task_instances_cleared": 0, "dry_run": False}
+        assert client.get(f"/api/v2/dags/{DAG_ID}/dagRuns/part_a").json()["partition_key"] is None
+        again = client.post(url, json={"run_id": "part_a", "dry_run": False}).json()
+        assert again["dag_runs_cleared"] == 0  # already without partition fields
+        both = client.post(url, json={"partition_key": "2026-05", "dry_run": False,
+                                      "clear_task_instances": True}).json()  # fmt: skip
+        assert both == {"dag_runs_cleared": 1, "task_instances_cleared": len(TASKS), "dry_run": False}
+        assert client.post("/api/v2/dags/no_such_dag/clearPartitions", json={}).status_code == 404
+    states = await db.fetch("SELECT DISTINCT state FROM task_instance WHERE run_id = 'part_b'")
+    assert [r["state"] for r in states] == [None]

@@ -52,7 +52,7 @@ def test_body_size_limit(broker: Broker) -> None:
 
 def test_unsupported_is_501(broker: Broker) -> None:
     with broker.client() as client:
-        response = client.post("/api/v2/dags/x/clearPartitions", json={})
+        response = client.put("/api/v2/parseDagFile/x")
         assert response.status_code == 501 and "not implemented" in response.json()["detail"]
         assert client.get("/api/v1/dags").status_code == 404
         assert client.get("/api/v2/no/such/thing").status_code == 404

@@ -224,6 +224,52 @@ async def delete_task_instance(db: Db, dag_id: str, run_id: str, task_id: str, m
                                "AND map_index = $4", dag_id, run_id, task_id, map_index)  # fmt: skip
 
 
+async def partition_runs_to_clear(
+    db: Db,
+    dag_id: str,
+    *,
+    run_id: str | None,
+    partition_key: str | None,
+    date_start: datetime.datetime | None,
+    date_end: datetime.datetime | None,
+    with_tis: bool,
+    dry_run: bool,
+) -> tuple[int, list[str]]:
+    """Airflow's clearPartitions selection (run id, else partition key, else the partition-date window): resets
+    partition_key and partition_date of the matching runs (unless `dry_run`). Returns how many runs had partition
+    fields to reset, and (with `with_tis`) the runs whose task instances are to be cleared too."""
+    filters = _Filters()
+    filters.add("dag_id = {}", dag_id)
+    if run_id is not None:
+        filters.add("run_id = {}", run_id)
+    elif partition_key is not None:
+        filters.add("partition_key = {}", partition_key)
+    else:
+        filters.add("(partition_key IS NOT NULL OR partition_date IS NOT NULL)")
+        if date_start is not None:
+            filters.add("partition_date >= {}", date_start)
+        if date_end is not None:
+            filters.add("partition_date <= {}", date_end)
+    async with transaction(db) as conn:
+        rows = await conn.fetch(
+            f"SELECT run_id, partition_key IS NULL AND partition_date IS NULL AS already FROM dag_run "
+            f"{filters.where()} ORDER BY partition_date, run_id FOR UPDATE",
+            *filters.args,
+        )
+        reset = [r["run_id"] for r in rows if not r["already"]]
+        if reset and not dry_run:
+            await conn.execute("UPDATE dag_run SET partition_key = NULL, partition_date = NULL, updated_at = now() "
+                               "WHERE dag_id = $1 AND run_id = ANY($2::text[])", dag_id, reset)  # fmt: skip
+    return len(reset), [r["run_id"] for r in rows] if with_tis else []
+
+
+async def count_task_instances(db: Db, dag_id: str, run_ids: Collection[str]) -> int:
+    async with transaction(db) as conn:
+        total = await conn.fetchval("SELECT count(*) FROM task_instance WHERE dag_id = $1 AND run_id = ANY($2::text[])",
+                                    dag_id, list(run_ids))  # fmt: skip
+    return int(total)
+
+
 async def set_dag_run_note(db: Db, dag_id: str, run_id: str, note: str | None) -> None:
     async with transaction(db) as conn:
         await conn.execute(

@@ -1,5 +1,6 @@
-"""Several DAG runs at once: `PATCH /dags/{dag_id}/dagRuns` (Airflow's bulk update and delete) and
-`POST /dags/{dag_id}/clearDagRuns` (clear a list of runs, or the runs of a partition), as Airflow 3.3 answers them.
+"""Several DAG runs at once: `PATCH /dags/{dag_id}/dagRuns` (Airflow's bulk update and delete),
+`POST /dags/{dag_id}/clearDagRuns` (clear a list of runs, or the runs of a partition) and
+`POST /dags/{dag_id}/clearPartitions` (forget the partition of runs), as Airflow 3.3 answers them.
 `~` as the URL's dag_id lets each entity name its own DAG."""
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from riir_airflow.broker.schemas import (
     BulkDAGRunBody,
     BulkDAGRunClearBody,
     BulkResponse,
+    ClearPartitionsBody,
+    ClearPartitionsResponse,
     ClearTaskInstanceCollectionResponse,
     DAGRunCollectionResponse,
 )
@@ -140,3 +143,23 @@ async def clear_dag_runs(pool: Pool, dag_id: str, body: BulkDAGRunClearBody) -> 
     if body.dry_run:
         return {"task_instances": await ti_payloads(pool, cleared_tis), "total_entries": len(cleared_tis)}
     return {"dag_runs": await run_payloads(pool, cleared_runs), "total_entries": len(cleared_runs)}
+
+
+@router.post("/dags/{dag_id}/clearPartitions", response_model=ClearPartitionsResponse)
+async def clear_dag_run_partitions(pool: Pool, dag_id: str, body: ClearPartitionsBody) -> dict[str, Any]:
+    """Resets partition_key and partition_date of the matching runs (a run already without them is skipped unless
+    its task instances are cleared too); with `clear_task_instances`, their task instances are cleared."""
+    await require_dag(pool, dag_id)
+    reset, runs = await aq.partition_runs_to_clear(
+        pool, dag_id, run_id=body.run_id, partition_key=body.partition_key, date_start=body.partition_date_start,
+        date_end=body.partition_date_end, with_tis=body.clear_task_instances, dry_run=body.dry_run,
+    )  # fmt: skip
+    tis = 0
+    if runs and body.dry_run:
+        tis = await aq.count_task_instances(pool, dag_id, runs)
+    elif runs:
+        try:
+            tis = len(await clear_queries.clear(pool, dag_id, runs))
+        except clear_queries.ClearError as exc:
+            raise HTTPException(400, str(exc)) from None
+    return {"dag_runs_cleared": reset, "task_instances_cleared": tis, "dry_run": body.dry_run}

@@ -10,7 +10,6 @@ from riir_airflow.broker.routers._common import API_PREFIX
 
 # (method, path) of Airflow 3.3.2's public operations that riir-airflow's broker does not serve.
 UNSUPPORTED = [
-    ("POST", "/dags/{dag_id}/clearPartitions"),
     ("PUT", "/parseDagFile/{file_token}"),
 ]  # fmt: skip
 # Task state store operations (PUT/PATCH/DELETE/GET on .../state-store[/{key}]).
