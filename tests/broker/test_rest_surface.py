@@ -392,3 +392,36 @@ async def test_clear_partitions_forgets_the_partition_of_runs(broker: Broker, db
         assert client.post("/api/v2/dags/no_such_dag/clearPartitions", json={}).status_code == 404
     states = await db.fetch("SELECT DISTINCT state FROM task_instance WHERE run_id = 'part_b'")
     assert [r["state"] for r in states] == [None]
+
+
+async def test_task_state_store_through_the_api(broker: Broker, db: asyncpg.Pool) -> None:
+    await _run(db, "store_run")
+    base = f"/api/v2/dags/{DAG_ID}/dagRuns/store_run/taskInstances/load/state-store"
+    with broker.client() as client:
+        assert client.get(base).json() == {"task_state_store": [], "total_entries": 0}
+        assert client.put(f"{base}/job/id", json={"value": {"id": 7}}).status_code == 204  # keys may hold "/"
+        assert client.put(f"{base}/forever", json={"value": [1], "expires_at": None}).status_code == 204
+        got = client.get(f"{base}/job/id").json()
+        assert got["key"] == "job/id" and got["value"] == {"id": 7} and got["expires_at"] is not None
+        assert client.get(f"{base}/forever").json()["expires_at"] is None
+        listed = client.get(base).json()
+        assert [e["key"] for e in listed["task_state_store"]] == ["forever", "job/id"]
+        patched = client.patch(f"{base}/job/id", json={"value": {"id": 8}})
+        assert patched.status_code == 200 and patched.json() is None
+        assert client.get(f"{base}/job/id").json()["value"] == {"id": 8}
+        assert client.patch(f"{base}/nope", json={"value": 1}).status_code == 404
+        missing = client.get(f"{base}/nope")
+        assert missing.status_code == 404 and missing.json()["detail"] == "Task state store key 'nope' not found"
+        assert client.delete(f"{base}/forever").status_code == 204
+        assert client.delete(f"{base}/forever").status_code == 204  # no error for a missing key
+        no_ti = client.put(f"/api/v2/dags/{DAG_ID}/dagRuns/store_run/taskInstances/nope/state-store/k",
+                           json={"value": 1})  # fmt: skip
+        assert no_ti.status_code == 404
+        assert no_ti.json()["detail"] == (f"Task instance not found for dag_id='{DAG_ID}', run_id='store_run', "
+                                          "task_id='nope', map_index=-1")  # fmt: skip
+        assert client.get(base, params={"map_index": -2}).status_code == 422
+        assert client.delete(base, params={"all_map_indices": True}).status_code == 204
+        assert client.get(base).json()["total_entries"] == 0
+    with broker.client("viewer") as client:
+        assert client.get(base).status_code == 200
+        assert client.put(f"{base}/k", json={"value": 1}).status_code == 403

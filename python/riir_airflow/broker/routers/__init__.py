@@ -25,6 +25,7 @@ from riir_airflow.broker.routers import (
     pools,
     providers,
     task_instances,
+    task_state_store,
     tasks,
     variables,
     xcom,
@@ -39,6 +40,7 @@ ROUTERS = [
     dag_runs,
     dag_run_bulk,
     xcom,
+    task_state_store,  # before task_instances: `.../{task_id}/state-store` is no map index
     task_instances,
     hitl,
     variables,

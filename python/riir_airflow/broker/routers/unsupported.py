@@ -12,10 +12,6 @@ from riir_airflow.broker.routers._common import API_PREFIX
 UNSUPPORTED = [
     ("PUT", "/parseDagFile/{file_token}"),
 ]  # fmt: skip
-# Task state store operations (PUT/PATCH/DELETE/GET on .../state-store[/{key}]).
-_TI_STORE = "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/state-store"
-UNSUPPORTED += [("GET", _TI_STORE), ("DELETE", _TI_STORE)]
-UNSUPPORTED += [(m, _TI_STORE + "/{key}") for m in ("GET", "PUT", "PATCH", "DELETE")]
 
 
 def install(app: FastAPI) -> None:

@@ -14,3 +14,22 @@ CREATE TABLE connection_test_request (
 -- One active test per connection (Airflow answers a second one with 409).
 CREATE UNIQUE INDEX connection_test_request_active_idx ON connection_test_request (connection_id)
     WHERE state IN ('pending', 'queued', 'running');
+
+-- Airflow 3.3's task state store (`context["task_state_store"]`, .../taskInstances/{task_id}/state-store): small JSON
+-- values a task keeps across its tries in one run, readable and editable through the REST API. Each app reads and
+-- writes only the rows of its own DAGs.
+CREATE TABLE task_state_store (
+    dag_id      text NOT NULL,
+    run_id      text NOT NULL,
+    task_id     text NOT NULL,
+    map_index   integer NOT NULL DEFAULT -1,
+    key         text NOT NULL,
+    value       jsonb NOT NULL,
+    updated_at  timestamptz NOT NULL DEFAULT now(),
+    expires_at  timestamptz,  -- NULL: never expires
+    PRIMARY KEY (dag_id, run_id, task_id, map_index, key),
+    FOREIGN KEY (dag_id, run_id) REFERENCES dag_run (dag_id, run_id) ON DELETE CASCADE ON UPDATE CASCADE
+);
+ALTER TABLE task_state_store ENABLE ROW LEVEL SECURITY;
+CREATE POLICY riir_own_task_state ON task_state_store
+    USING ((SELECT NOT riir_confined()) OR dag_id = ANY ((SELECT riir_my_dag_ids())::text[]));
