@@ -425,3 +425,23 @@ async def test_task_state_store_through_the_api(broker: Broker, db: asyncpg.Pool
     with broker.client("viewer") as client:
         assert client.get(base).status_code == 200
         assert client.put(f"{base}/k", json={"value": 1}).status_code == 403
+
+
+async def test_parse_dag_file_notifies_the_dags_app(broker: Broker) -> None:
+    from riir_airflow.metastore import notify
+
+    heard: asyncio.Queue[str] = asyncio.Queue()
+    conn = await asyncpg.connect(broker.dsn)
+    try:
+        await conn.add_listener(notify.dag_channel(DAG_ID), lambda *args: heard.put_nowait(args[3]))
+        user = {"Authorization": f"Bearer {broker.tokens['user']}"}
+        async with httpx.AsyncClient(base_url=broker.url, timeout=30, headers=user) as client:
+            token = (await client.get(f"/api/v2/dags/{DAG_ID}")).json()["file_token"]
+            done = await client.put(f"/api/v2/parseDagFile/{token}")
+            assert done.status_code == 201 and done.json() is None
+            payload = json.loads(await asyncio.wait_for(heard.get(), 10))
+            assert payload == {"event": "riir_reparse_requested", "dag_id": DAG_ID}
+            missing = await client.put("/api/v2/parseDagFile/not-a-token")
+            assert missing.status_code == 404 and missing.json() == {"detail": "File not found"}
+    finally:
+        await conn.close()

@@ -9,6 +9,7 @@ from riir_airflow.broker.routers import (
     config,
     connections,
     dag_favorites,
+    dag_parsing,
     dag_run_bulk,
     dag_runs,
     dag_versions,
@@ -58,4 +59,5 @@ ROUTERS = [
     dag_warnings,
     jobs,
     providers,
+    dag_parsing,
 ]
