@@ -445,3 +445,15 @@ async def test_parse_dag_file_notifies_the_dags_app(broker: Broker) -> None:
             assert missing.status_code == 404 and missing.json() == {"detail": "File not found"}
     finally:
         await conn.close()
+
+
+async def test_bulk_task_instances_delete(broker: Broker, db: asyncpg.Pool) -> None:
+    await _run(db, "bulk_ti")
+    url = f"/api/v2/dags/{DAG_ID}/dagRuns/bulk_ti/taskInstances"
+    with broker.client() as client:
+        body = {"actions": [{"action": "delete", "entities": ["load", {"task_id": "extract", "map_index": 5}]}]}
+        done = client.patch(url, json=body).json()["delete"]
+        assert done["success"] == [f"{DAG_ID}.bulk_ti.load[-1]"]
+        assert done["errors"][0]["status_code"] == 404 and "were not found" in done["errors"][0]["error"]
+        assert client.get(f"{url}/load").status_code == 404
+        assert client.get(f"{url}/extract").status_code == 200

@@ -438,9 +438,8 @@ async def patch_task_group_instances_dry_run(
 async def bulk_task_instances(
     pool: Pool, user: CurrentUser, dag_id: str, dag_run_id: str, body: BulkBody_BulkTaskInstanceBody_
 ) -> dict[str, Any]:
-    """Airflow's bulk endpoint: `update` marks each entity as its PATCH would (with its include_* options); one
-    entity per map index when it names none. `create` and `delete` answer errors, as in Airflow 3.3 (delete:
-    riir-airflow does not delete task instances)."""
+    """Airflow's bulk endpoint: `update` marks each entity as its PATCH would (with its include_* options), `delete`
+    deletes; one entity per map index when it names none. `create` answers an error, as in Airflow 3.3."""
     results: dict[str, Any] = {}
     for action in body.actions:
         done: dict[str, Any] = {"success": [], "errors": []}
@@ -449,7 +448,7 @@ async def bulk_task_instances(
             done["errors"].append({"error": "Task instances bulk create is not supported", "status_code": 405})
             continue
         if action.action == "delete":
-            done["errors"].append({"error": "riir-airflow does not delete task instances", "status_code": 405})
+            await _bulk_delete(pool, dag_id, dag_run_id, action.entities, action.action_on_non_existence, done)
             continue
         for entity in action.entities:
             assert not isinstance(entity, str)
@@ -477,6 +476,34 @@ async def bulk_task_instances(
                     continue
                 done["success"].append(f"{d_id}.{r_id}.{entity.task_id}[{index}]")
     return results
+
+
+async def _bulk_delete(
+    pool: Any, dag_id: str, dag_run_id: str, entities: list[Any], on_missing: str, done: dict[str, Any]
+) -> None:
+    """A task id (a string, or an entity without map_index) deletes every map index of the task."""
+    for entity in entities:
+        task_id, map_index = (entity, None) if isinstance(entity, str) else (entity.task_id, entity.map_index)
+        d_id = dag_id if isinstance(entity, str) else entity.dag_id or dag_id
+        r_id = dag_run_id if isinstance(entity, str) else entity.dag_run_id or dag_run_id
+        if d_id == "~" or r_id == "~":
+            done["errors"].append({"error": "When using wildcard in path, dag_id and dag_run_id must be specified in "
+                                   f"request body for task_id: {task_id}", "status_code": 400})  # fmt: skip
+            continue
+        found = await aq.list_tis_filtered(pool, dag_id=d_id, run_id=r_id, task_ids=[task_id], map_index=map_index,
+                                           limit=100_000)  # fmt: skip
+        if not found.items:
+            if on_missing == "fail" and map_index is None:
+                done["errors"].append({"error": f"No task instances found for dag_id: {d_id}, run_id: {r_id}, "
+                                       f"task_id: {task_id}", "status_code": 404})  # fmt: skip
+            elif on_missing == "fail":
+                missing = [{"dag_id": d_id, "dag_run_id": r_id, "task_id": task_id, "map_index": map_index}]
+                done["errors"].append({"error": f"The task instances with these identifiers: {missing} were not "
+                                       "found", "status_code": 404})  # fmt: skip
+            continue
+        for ti in found.items:
+            await aq.delete_task_instance(pool, d_id, r_id, task_id, ti.map_index)
+            done["success"].append(f"{d_id}.{r_id}.{task_id}[{ti.map_index}]")
 
 
 @router.patch(TI_PATH, response_model=TaskInstanceCollectionResponse)
