@@ -46,6 +46,7 @@ from riir_airflow.engine.vocabulary import (
     PreviousSuccess,
     ReportResult,
     SetVariable,
+    TaskStateOp,
     TriggerDagRun,
     TryResult,
     UpsertHITLDetail,
@@ -185,6 +186,14 @@ class ChannelRunStore:
         asset = fields.pop("asset", None)
         request = AssetStateOp(state_op=op, asset=list(asset) if asset else None, **fields)
         reply = self.client.request(request)
+        return (reply["found"], reply["value"]) if op == "get" else None
+
+    def task_state(
+        self, task_id: str, map_index: int, op: str, key: str | None = None, value: Any = None,
+        expires_at: str | None = None,
+    ) -> Any:  # fmt: skip
+        # The app answers for this try's own task instance only: task_id and map_index are its own.
+        reply = self.client.request(TaskStateOp(state_op=op, key=key, value=value, expires_at=expires_at))
         return (reply["found"], reply["value"]) if op == "get" else None
 
 

@@ -48,6 +48,7 @@ from riir_airflow.engine.vocabulary import (
     ReportResult,
     Request,
     SetVariable,
+    TaskStateOp,
     TriggerDagRun,
     TryResult,
     UpsertHITLDetail,
@@ -56,7 +57,14 @@ from riir_airflow.engine.vocabulary import (
     XComGetOne,
     from_wire,
 )
-from riir_airflow.metastore import app_queries, asset_event_queries, cross_run_queries, hitl_queries, queries
+from riir_airflow.metastore import (
+    app_queries,
+    asset_event_queries,
+    cross_run_queries,
+    hitl_queries,
+    queries,
+    task_state_queries,
+)
 from riir_airflow.metastore import secrets as store_secrets
 from riir_airflow.metastore.records import TaskInstanceKey
 from riir_airflow.secrets_masker import mask_secret, secrets_masker
@@ -209,6 +217,10 @@ class ForkExecutor:
                     self.db, request.state_op, name=request.name, uri=request.uri, asset=request.asset,
                     key=request.key, value=request.value, writer=key,
                 )  # fmt: skip
+            case TaskStateOp():
+                return await task_state_queries.answer(
+                    self.db, key, request.state_op, request.key, request.value, request.expires_at
+                )
             case UpsertHITLDetail():
                 await hitl_queries.upsert_request(self.db, key, request.detail)
                 return None

@@ -104,6 +104,7 @@ class DagApp:
         self.fencing_tokens: dict[str, int] = {}
         self.fenced = False  # lost the locks: no more writes, exit non-zero
         self.closing = False
+        self.reload_requested = False  # PUT /parseDagFile: drain, then `riir-airflow app` starts over (cli/app_command)
 
     # --- start-up ---------------------------------------------------------------------------------------------------
     def load(self) -> DagBag:
@@ -222,6 +223,11 @@ class DagApp:
         scheduler = self.schedulers.get(str(note.get("dag_id")))
         if channel.startswith(notify.DAG_CHANNEL_PREFIX):
             channel = str(note.pop("event", ""))  # one of our DAGs' own channels: the kind is in the payload
+            if channel == notify.REPARSE_REQUESTED and scheduler is not None:
+                log.info("Reloading %s: a reparse of its file was requested", self.path)
+                self.reload_requested = True
+                self.stopping.set()  # drains as on SIGTERM; the command then runs the app again on the new code
+                return
         elif scheduler is not None:
             return  # the global channel while waiting for slots: our own DAGs' events come on their channels
         if scheduler is None:

@@ -87,7 +87,9 @@ def dag(d: DagRecord, latest: DagVersionRecord | None, *, has_import_errors: boo
     }
 
 
-def dag_details(d: DagRecord, latest: DagVersionRecord | None, active_runs: int) -> dict[str, Any]:
+def dag_details(
+    d: DagRecord, latest: DagVersionRecord | None, active_runs: int, *, favorite: bool = False
+) -> dict[str, Any]:
     data = latest.data if latest is not None and isinstance(latest.data, dict) else {}
     out = dag(d, latest)
     timeout = data.get("dagrun_timeout")
@@ -107,7 +109,7 @@ def dag_details(d: DagRecord, latest: DagVersionRecord | None, active_runs: int)
         default_args=data.get("default_args") if isinstance(data.get("default_args"), dict) else {},
         rerun_with_latest_version=None,
         owner_links=data.get("owner_links") or {},
-        is_favorite=False,
+        is_favorite=favorite,
         active_runs_count=active_runs,
         concurrency=d.max_active_tasks,
         latest_dag_version=dag_version(latest, d.dag_display_name or d.dag_id) if latest else None,

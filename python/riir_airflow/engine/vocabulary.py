@@ -233,6 +233,17 @@ class AssetStateOp:
 
 
 @dataclass(frozen=True, slots=True)
+class TaskStateOp:
+    """One `task_state_store` operation (get, set, delete, clear) on the try's own task instance."""
+
+    OP: ClassVar[str] = "task_state"
+    state_op: str
+    key: str | None = None
+    value: Any = None
+    expires_at: str | None = None  # ISO 8601, UTC; None: never expires
+
+
+@dataclass(frozen=True, slots=True)
 class UpsertHITLDetail:
     """A human-in-the-loop task's request (subject, options, defaults, params...) for its try."""
 
@@ -295,6 +306,7 @@ Request = (
     | DeleteVariable
     | GetAssetEvents
     | AssetStateOp
+    | TaskStateOp
     | UpsertHITLDetail
     | TriggerDagRun
     | GetDagRunState
@@ -314,6 +326,7 @@ _MESSAGES: dict[str, type[Any]] = {
         DeleteVariable,
         GetAssetEvents,
         AssetStateOp,
+        TaskStateOp,
         UpsertHITLDetail,
         TriggerDagRun,
         GetDagRunState,
