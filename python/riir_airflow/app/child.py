@@ -28,6 +28,7 @@ from riir_airflow.config import conf
 from riir_airflow.engine.records import DagRunRecord, OtherDags, TaskInstanceRecord
 from riir_airflow.engine.vocabulary import (
     AssetStateOp,
+    GetInactiveAssets,
     AwaitingInput,
     CacheUse,
     Claim,
@@ -153,6 +154,10 @@ class ChannelRunStore:
         request = AssetStateOp(state_op=op, asset=list(asset) if asset else None, **fields)
         reply = self.client.request(request)
         return (reply["found"], reply["value"]) if op == "get" else None
+
+    def inactive_assets(self, keys: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        reply = self.client.request(GetInactiveAssets(keys=[[name, uri] for name, uri in keys]))
+        return [(str(name), str(uri)) for name, uri in reply]
 
 
 class ChannelOtherDags:

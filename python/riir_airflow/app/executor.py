@@ -29,6 +29,7 @@ from riir_airflow.app.limits import TaskCgroup, limits_for
 from riir_airflow.engine.records import DagRunRecord
 from riir_airflow.engine.vocabulary import (
     AssetStateOp,
+    GetInactiveAssets,
     Claim,
     CountExternal,
     DeleteVariable,
@@ -161,6 +162,8 @@ class ForkExecutor:
                     self.db, request.state_op, name=request.name, uri=request.uri, asset=request.asset,
                     key=request.key, value=request.value, writer=key,
                 )  # fmt: skip
+            case GetInactiveAssets():
+                return await app_queries.inactive_assets(self.db, [(name, uri) for name, uri in request.keys])
             case UpsertHITLDetail():
                 await hitl_queries.upsert_request(self.db, key, request.detail)
                 return None

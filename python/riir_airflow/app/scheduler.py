@@ -666,5 +666,8 @@ class DagScheduler:
                 self._remember_wakeup(deadline)
         await self.check_deadlines(active)
         await self.schedule_runs(running, now)
-        if self.accepting and claim:
+        # As Airflow's scheduler, which queues no task instance of a paused DAG (`~DagModel.is_paused` in its
+        # query): tries already running finish, and the runs still end when their last try does, but nothing new
+        # starts until the DAG is unpaused (its wake-up notification brings this loop back).
+        if self.accepting and claim and not paused:
             await self.dispatch()

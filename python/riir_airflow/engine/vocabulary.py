@@ -233,6 +233,14 @@ class AssetStateOp:
 
 
 @dataclass(frozen=True, slots=True)
+class GetInactiveAssets:
+    """Of the try's inlet and outlet assets ([name, uri] pairs), those that are not active."""
+
+    OP: ClassVar[str] = "inactive_assets"
+    keys: list[list[str]]
+
+
+@dataclass(frozen=True, slots=True)
 class UpsertHITLDetail:
     """A human-in-the-loop task's request (subject, options, defaults, params...) for its try."""
 
@@ -295,6 +303,7 @@ Request = (
     | DeleteVariable
     | GetAssetEvents
     | AssetStateOp
+    | GetInactiveAssets
     | UpsertHITLDetail
     | TriggerDagRun
     | GetDagRunState
@@ -314,6 +323,7 @@ _MESSAGES: dict[str, type[Any]] = {
         DeleteVariable,
         GetAssetEvents,
         AssetStateOp,
+        GetInactiveAssets,
         UpsertHITLDetail,
         TriggerDagRun,
         GetDagRunState,

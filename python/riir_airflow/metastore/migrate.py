@@ -23,6 +23,7 @@ _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
 # Everything the migrations create, dropped by `db reset` (ours only: the database may hold other tables).
 OWNED_TABLES = (
+    "asset_active",  # 0020
     "asset_dag_run_queue",  # 0012
     "dag_schedule_asset_alias_reference",  # 0012
     "dag_schedule_asset_reference",  # 0012
