@@ -28,7 +28,6 @@ from riir_airflow.config import conf
 from riir_airflow.engine.records import DagRunRecord, OtherDags, TaskInstanceRecord
 from riir_airflow.engine.vocabulary import (
     AssetStateOp,
-    GetInactiveAssets,
     AwaitingInput,
     CacheUse,
     Claim,
@@ -38,6 +37,7 @@ from riir_airflow.engine.vocabulary import (
     GetAssetEvents,
     GetConnection,
     GetDagRunState,
+    GetInactiveAssets,
     GetVariable,
     PreviousSuccess,
     ReportResult,

@@ -29,13 +29,13 @@ from riir_airflow.app.limits import TaskCgroup, limits_for
 from riir_airflow.engine.records import DagRunRecord
 from riir_airflow.engine.vocabulary import (
     AssetStateOp,
-    GetInactiveAssets,
     Claim,
     CountExternal,
     DeleteVariable,
     GetAssetEvents,
     GetConnection,
     GetDagRunState,
+    GetInactiveAssets,
     GetVariable,
     Reply,
     ReportResult,

@@ -1015,6 +1015,8 @@ async def upsert_asset(
             'SET "group" = EXCLUDED."group", extra = EXCLUDED.extra, updated_at = now() RETURNING *',
             name, uri, group, dict(extra or {}),
         )  # fmt: skip
+        # Active unless an active asset has its name or URI (migration 0020), as riir_declare_asset does.
+        await conn.execute("INSERT INTO asset_active (name, uri) VALUES ($1, $2) ON CONFLICT DO NOTHING", name, uri)
     return from_row(AssetRecord, row)
 
 

@@ -22,11 +22,11 @@ from riir_airflow.engine.records import DagRunRecord, InMemoryRunStore, RunHisto
 from riir_airflow.engine.vocabulary import FINISHED_TASK_STATES
 from riir_airflow.metastore.records import task_in_run
 from riir_airflow.plugins.listeners import notify
-from riir_airflow.schedules.asset_activation import ActiveAssets
 from riir_airflow.runtime.expansion import expansion_length
 from riir_airflow.runtime.task_instance import RuntimeTaskInstance, build_context
 from riir_airflow.runtime.task_runner import TryOutcome, run_callable, run_try
 from riir_airflow.runtime.triggers import first_event
+from riir_airflow.schedules.asset_activation import ActiveAssets
 
 log = logging.getLogger("airflow.dag_test")
 

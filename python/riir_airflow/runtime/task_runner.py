@@ -43,10 +43,10 @@ from riir_airflow.exceptions import (
     XComForMappingNotPushed,
 )
 from riir_airflow.plugins.listeners import notify
-from riir_airflow.schedules.asset_activation import task_asset_keys
 from riir_airflow.runtime.file_cache import CachedTry, CacheStatus
 from riir_airflow.runtime.rendered import serialize_rendered_fields
 from riir_airflow.runtime.task_instance import RuntimeTaskInstance, build_context
+from riir_airflow.schedules.asset_activation import task_asset_keys
 from riir_airflow.states import TaskInstanceState
 
 log = logging.getLogger("airflow.task")
