@@ -105,7 +105,7 @@ class DagScheduler:
         self.fencing_token = fencing_token
         self.on_fenced = on_fenced  # this app lost the DAG's lease: it must stop acting for it
         self.store = MetastoreStore(db, dag.dag_id, fencing_token)
-        self.engine = RunEngine(dag, self.store, expansion_length)
+        self.engine = RunEngine(dag, self.store, expansion_length, short_circuit_empty=True)
         self.hostname = socket.gethostname()
         self.claimed: dict[Any, Claimed] = {}
         self.next_wakeup: dt.datetime | None = None
