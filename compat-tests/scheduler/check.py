@@ -26,12 +26,7 @@ from compat_lib import airflow_output, diff_facts  # noqa: E402
 from scenarios import SCENARIOS  # noqa: E402
 
 # scenario -> why riir differs from Airflow today. Keep it short and true; remove an entry when riir catches up.
-ALLOWED: dict[str, str] = {
-    "external_task_marker": "riir stores an `_link_ExternalDagLink` XCom for the marker under the app, Airflow's "
-    "scheduler does not: ExternalTaskMarker is an EmptyOperator, which Airflow's scheduler marks success without "
-    "running it (DagRun.schedule_tis, TaskInstance.is_task_schedulable), so no extra-link XCom is pushed; riir's "
-    "app runs it",
-}
+ALLOWED: dict[str, str] = {}
 
 Records = dict[str, Any]  # one DAG's records from extract.py
 Facts = dict[str, Any]
