@@ -42,7 +42,8 @@ async def test_paused_dag_starts_no_task_of_its_running_run(
         await asyncio.sleep(3)  # many loop turns: `second` would have started by now
         states = await task_states(db, "paused_chain", "r1")
         assert states["first"] == ("success", 1), app.output()
-        assert states["second"][0] not in ("queued", "running", "success"), (states, app.output())
+        # Not even made ready: Airflow's scheduler does not examine a paused DAG's runs.
+        assert states["second"] == (None, 0), (states, app.output())
         assert await db.fetchval("SELECT state FROM dag_run WHERE run_id = 'r1'") == "running"
         cli(app_env, "dags", "unpause", "paused_chain")
         assert await wait_run_done(db, "paused_chain", "r1", timeout=60) == "success", app.output()

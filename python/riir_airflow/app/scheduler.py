@@ -329,9 +329,12 @@ class DagScheduler:
         run.data_interval_start, run.data_interval_end = interval.start, interval.end
 
     # --- one run --------------------------------------------------------------------------------------------------
-    async def schedule_runs(self, runs: list[Any], now: dt.datetime) -> None:
-        """The engine's pass over the running runs; a run it finished gets its DAG callbacks."""
-        decided = await self.engine.schedule_runs([(run.run_id, run.logical_date, run.start_date) for run in runs], now)
+    async def schedule_runs(self, runs: list[Any], now: dt.datetime, *, paused: bool = False) -> None:
+        """The engine's pass over the running runs (a paused DAG's make no try ready); a run it finished gets its
+        DAG callbacks."""
+        decided = await self.engine.schedule_runs(
+            [(run.run_id, run.logical_date, run.start_date) for run in runs], now, start_tries=not paused
+        )
         timeout = getattr(self.dag, "dagrun_timeout", None)
         for run in runs:
             if timeout and run.start_date is not None and decided[run.run_id].run_state == "running":
@@ -678,7 +681,7 @@ class DagScheduler:
             if deadline is not None:
                 self._remember_wakeup(deadline)
         await self.check_deadlines(active)
-        await self.schedule_runs(running, now)
+        await self.schedule_runs(running, now, paused=paused)
         # As Airflow's scheduler, which queues no task instance of a paused DAG (`~DagModel.is_paused` in its
         # query): tries already running finish, and the runs still end when their last try does, but nothing new
         # starts until the DAG is unpaused (its wake-up notification brings this loop back).

@@ -246,11 +246,12 @@ class RunEngine:
         self.past_task_ids = past_task_ids(dag)  # empty for most DAGs: then the past is never read
 
     async def schedule_runs(
-        self, runs: Sequence[tuple[str, Any, dt.datetime | None]], now: dt.datetime
+        self, runs: Sequence[tuple[str, Any, dt.datetime | None]], now: dt.datetime, *, start_tries: bool = True
     ) -> dict[str, RunPass]:
         """Plans each running run (run_id, logical_date, start_date) until it settles, highest priority first within
         a run, with max_active_tasks per run and the tasks' max_active_tis_per_dag (across the runs) and _per_dagrun;
-        a run past its dagrun_timeout is failed instead."""
+        a run past its dagrun_timeout is failed instead. `start_tries=False` (a paused DAG): tries end, skip and
+        fail upstream, and runs finish, but no try is made ready."""
         decided: dict[str, RunPass] = {}
         for run_id, _, started in runs:
             if self.timed_out(started, now):
@@ -259,7 +260,9 @@ class RunEngine:
         active = ActiveTries.of(snapshots.items())
         for run_id, logical_date, _ in runs:
             if run_id not in decided:
-                decided[run_id] = await self.schedule_run(run_id, logical_date, now, active, snapshots[run_id])
+                decided[run_id] = await self.schedule_run(
+                    run_id, logical_date, now, active, snapshots[run_id], start_tries=start_tries
+                )
         return decided
 
     def timed_out(self, started: dt.datetime | None, now: dt.datetime) -> bool:
@@ -290,6 +293,8 @@ class RunEngine:
         now: dt.datetime,
         active: ActiveTries | None = None,
         snapshot: Sequence[TiSnapshot] | None = None,
+        *,
+        start_tries: bool = True,
     ) -> RunPass:
         """Plans the run until it settles: returns the tries made ready, and whether the run ended."""
         result = RunPass()
@@ -310,7 +315,7 @@ class RunEngine:
             ):
                 changes.append(StateChange(key[0], new, (rows[key].state,), key[1]))
             expanded = False
-            for key in plan["to_run"]:
+            for key in plan["to_run"] if start_tries else ():  # a paused DAG: Airflow schedules none of its tasks
                 ti = rows[key]
                 task = self.dag.task_dict[ti.task_id]
                 if task.depends_on_past:
