@@ -269,19 +269,16 @@ async def test_clearing_with_airflows_options_between_apps(
                 return sorted((ti["dag_id"], ti["dag_run_id"].split("_")[-1] + ":" + ti["task_id"])
                               for ti in response.json()["task_instances"])  # fmt: skip
 
-            # include_future from the second day, dry run: that day and the next, and the child's side of both.
+            # include_future from the second day, dry run: that day and the next. As in Airflow 3.3.2, the REST API
+            # does not follow the ExternalTaskMarker into the child DAG (the CLI above does).
             assert clear(dry_run=True, only_failed=False, dag_run_id="parent_2024-05-02", task_ids=["start"],
                          include_downstream=True, include_future=True) == [
-                ("child", "2024-05-02:after"), ("child", "2024-05-02:sense"),
-                ("child", "2024-05-03:after"), ("child", "2024-05-03:sense"),
                 ("parent", "2024-05-02:marker"), ("parent", "2024-05-02:start"),
                 ("parent", "2024-05-03:marker"), ("parent", "2024-05-03:start"),
             ]  # fmt: skip
             # include_past, upstream of the marker only (no downstream): the first two days' start and marker.
             assert clear(dry_run=True, only_failed=False, dag_run_id="parent_2024-05-02", task_ids=["marker"],
                          include_upstream=True, include_past=True) == [
-                ("child", "2024-05-01:after"), ("child", "2024-05-01:sense"),
-                ("child", "2024-05-02:after"), ("child", "2024-05-02:sense"),
                 ("parent", "2024-05-01:marker"), ("parent", "2024-05-01:start"),
                 ("parent", "2024-05-02:marker"), ("parent", "2024-05-02:start"),
             ]  # fmt: skip

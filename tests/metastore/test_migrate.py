@@ -35,6 +35,7 @@ EXPECTED_TABLES = {
     "dag_favorite",  # 0015
     "connection_test_request", "task_state_store",  # 0016
     "team",  # 0022
+    "asset_active",  # 0020
 }  # fmt: skip
 
 

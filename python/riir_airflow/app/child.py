@@ -42,6 +42,7 @@ from riir_airflow.engine.vocabulary import (
     GetAssetEvents,
     GetConnection,
     GetDagRunState,
+    GetInactiveAssets,
     GetVariable,
     PreviousSuccess,
     ReportResult,
@@ -195,6 +196,10 @@ class ChannelRunStore:
         # The app answers for this try's own task instance only: task_id and map_index are its own.
         reply = self.client.request(TaskStateOp(state_op=op, key=key, value=value, expires_at=expires_at))
         return (reply["found"], reply["value"]) if op == "get" else None
+
+    def inactive_assets(self, keys: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        reply = self.client.request(GetInactiveAssets(keys=[[name, uri] for name, uri in keys]))
+        return [(str(name), str(uri)) for name, uri in reply]
 
 
 class ChannelOtherDags:

@@ -43,6 +43,7 @@ from riir_airflow.engine.vocabulary import (
     GetAssetEvents,
     GetConnection,
     GetDagRunState,
+    GetInactiveAssets,
     GetVariable,
     Reply,
     ReportResult,
@@ -221,6 +222,8 @@ class ForkExecutor:
                 return await task_state_queries.answer(
                     self.db, key, request.state_op, request.key, request.value, request.expires_at
                 )
+            case GetInactiveAssets():
+                return await app_queries.inactive_assets(self.db, [(name, uri) for name, uri in request.keys])
             case UpsertHITLDetail():
                 await hitl_queries.upsert_request(self.db, key, request.detail)
                 return None

@@ -311,6 +311,8 @@ class DagApp:
                 self.pause_changed = False
                 self.paused_read_at = loop_time()
                 self.paused = await self._paused()
+                for scheduler in self.schedulers.values():
+                    scheduler.paused_itself = False  # the flag just read includes a pause a scheduler made
             paused = self.paused
             for dag_id, scheduler in self.schedulers.items():
                 if self.fenced:

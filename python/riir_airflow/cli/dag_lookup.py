@@ -14,10 +14,9 @@ from riir_airflow.metastore.records import DagRecord, DagRunRecord
 
 def load_bag(path: str | None) -> Any:
     """A DagBag of a file or folder (default: the configured dags folder)."""
-    from riir_airflow import core_settings as settings
     from riir_airflow.dag_processing.loader import DagBag
 
-    folder = os.path.abspath(path or settings.dags_folder())
+    folder = _folder(path)
     if not os.path.exists(folder):
         raise SystemExit(f"error: {folder}: no such file or folder")
     return DagBag(folder)
@@ -30,19 +29,30 @@ def report_import_errors(bag: Any) -> None:
 
 def find_dag(file_or_dag_id: str, subdir: str | None = None) -> Any:
     """A DAG by file path (its only DAG) or by dag_id (searched in `subdir` or the dags folder)."""
+    return find_dag_in_bag(file_or_dag_id, subdir)[0]
+
+
+def find_dag_in_bag(file_or_dag_id: str, subdir: str | None = None) -> tuple[Any, Any, str]:
+    """`find_dag`, with the DagBag it was found in and the file or folder that bag loaded."""
     if os.path.isfile(file_or_dag_id):
         bag = load_bag(file_or_dag_id)
         report_import_errors(bag)
         if len(bag.dags) != 1:
             names = ", ".join(sorted(bag.dags)) or "none"
             raise SystemExit(f"error: {file_or_dag_id} defines {len(bag.dags)} DAGs ({names}); pass a dag_id and -S")
-        return next(iter(bag.dags.values()))
+        return next(iter(bag.dags.values())), bag, os.path.abspath(file_or_dag_id)
     bag = load_bag(subdir)
     dag = bag.get_dag(file_or_dag_id)
     if dag is None:
         report_import_errors(bag)
         raise SystemExit(f"Dag {file_or_dag_id!r} could not be found; either it does not exist or it failed to parse.")
-    return dag
+    return dag, bag, _folder(subdir)
+
+
+def _folder(path: str | None) -> str:
+    from riir_airflow import core_settings as settings
+
+    return os.path.abspath(path or settings.dags_folder())
 
 
 async def dag_record(db: Any, dag_id: str) -> DagRecord:

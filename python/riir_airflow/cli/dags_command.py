@@ -19,6 +19,7 @@ from typing import Any
 from riir_airflow.cli.dag_lookup import (
     dag_record,
     find_dag,
+    find_dag_in_bag,
     find_run,
     load_bag,
     parse,
@@ -565,9 +566,13 @@ def cmd_show_dependencies(args: argparse.Namespace) -> int:
 def cmd_test(args: argparse.Namespace) -> int:
     from riir_airflow.authoring.notset import NOTSET
     from riir_airflow.runtime.local import run_dag_locally
+    from riir_airflow.schedules.asset_activation import active_assets_of_folder
 
-    dag = find_dag(args.dag_id, args.dagfile_path or args.subdir)
+    dag, bag, folder = find_dag_in_bag(args.dag_id, args.dagfile_path or args.subdir)
     pattern = re.compile(args.mark_success_pattern) if args.mark_success_pattern else None
+    # As Airflow's `dags test`, which records the DAG folder first: of two assets sharing a name or URI, the one
+    # recorded first is active and a task using the other fails.
+    active_assets = active_assets_of_folder(folder, bag.dags.values())
 
     def show(record: Any) -> None:
         index = f"[{record.map_index}]" if record.map_index >= 0 else ""
@@ -575,7 +580,7 @@ def cmd_test(args: argparse.Namespace) -> int:
 
     logical = parse_date(args.logical_date, "logical date") if args.logical_date else NOTSET
     result = run_dag_locally(dag, logical_date=logical, run_conf=_parse_conf(args.conf), printer=show,
-                             mark_success_pattern=pattern)  # fmt: skip
+                             mark_success_pattern=pattern, active_assets=active_assets)  # fmt: skip
     print(f"Dag run {result.run.run_id} of {dag.dag_id} finished: {result.state}")
     for record in result.task_instances():
         if record.state in ("upstream_failed", "skipped", "removed", None) and record.try_number == 0:

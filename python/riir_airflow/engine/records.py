@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 from riir_airflow.authoring import serde
 from riir_airflow.engine.vocabulary import PreviousSuccess
+from riir_airflow.schedules.asset_activation import ActiveAssets
 
 XCOM_RETURN_KEY = "return_value"
 
@@ -157,6 +158,11 @@ class RunStore(Protocol):
         `expires_at` an ISO 8601 UTC time or None (never). A store that serves one try may ignore the task."""
         ...
 
+    def inactive_assets(self, keys: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """Of these (name, uri) assets of the try's inlets and outlets, those that are not active (another asset
+        with the same name or URI is): the try fails before it runs, as in Airflow."""
+        ...
+
 
 class RunHistory:
     """The runs `dags test` made in this process, when the caller keeps them (Airflow's `dags test` keeps its runs in
@@ -215,6 +221,12 @@ class InMemoryRunStore:
         self.asset_states: dict[str, dict[str, str]] = {}
         # `task_state_store` values (JSON text) by (task_id, map_index): shared by the tries of this run.
         self.task_states: dict[tuple[str, int], dict[str, str]] = {}
+        # The active assets (schedules/asset_activation.py) as `dags test` recorded the DAG folder; None: every
+        # asset is active (a DAG run on its own, with no other DAG to share an asset's name or URI with).
+        self.active_assets: ActiveAssets | None = None
+
+    def inactive_assets(self, keys: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        return [] if self.active_assets is None else self.active_assets.inactive(keys)
 
     def hitl_upsert(self, task_id: str, map_index: int, detail: dict[str, Any]) -> None:
         self.hitl_details[(task_id, map_index)] = dict(detail)

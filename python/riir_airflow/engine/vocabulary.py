@@ -244,6 +244,14 @@ class TaskStateOp:
 
 
 @dataclass(frozen=True, slots=True)
+class GetInactiveAssets:
+    """Of the try's inlet and outlet assets ([name, uri] pairs), those that are not active."""
+
+    OP: ClassVar[str] = "inactive_assets"
+    keys: list[list[str]]
+
+
+@dataclass(frozen=True, slots=True)
 class UpsertHITLDetail:
     """A human-in-the-loop task's request (subject, options, defaults, params...) for its try."""
 
@@ -307,6 +315,7 @@ Request = (
     | GetAssetEvents
     | AssetStateOp
     | TaskStateOp
+    | GetInactiveAssets
     | UpsertHITLDetail
     | TriggerDagRun
     | GetDagRunState
@@ -327,6 +336,7 @@ _MESSAGES: dict[str, type[Any]] = {
         GetAssetEvents,
         AssetStateOp,
         TaskStateOp,
+        GetInactiveAssets,
         UpsertHITLDetail,
         TriggerDagRun,
         GetDagRunState,

@@ -598,9 +598,19 @@ async def read_log_page(
 
 
 async def list_assets(
-    db: Db, *, name_pattern: str | None, uri_pattern: str | None, order_by: Sequence[str], limit: int, offset: int
+    db: Db,
+    *,
+    name_pattern: str | None,
+    uri_pattern: str | None,
+    order_by: Sequence[str],
+    limit: int,
+    offset: int,
+    only_active: bool = False,
 ) -> Page[AssetRecord]:
+    """Assets, with `only_active` those in `asset_active` (Airflow's default for its list)."""
     filters = _Filters()
+    if only_active:
+        filters.add("EXISTS (SELECT 1 FROM asset_active a WHERE a.name = asset.name AND a.uri = asset.uri)")
     if name_pattern and name_pattern != "~":
         filters.add("name ILIKE ANY({}::text[])", like_pattern(name_pattern))
     if uri_pattern and uri_pattern != "~":

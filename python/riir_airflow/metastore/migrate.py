@@ -27,6 +27,7 @@ OWNED_TABLES = (
     "task_state_store",  # 0016
     "connection_test_request",  # 0016
     "dag_favorite",  # 0015
+    "asset_active",  # 0020
     "asset_dag_run_queue",  # 0012
     "dag_schedule_asset_alias_reference",  # 0012
     "dag_schedule_asset_reference",  # 0012

@@ -57,9 +57,11 @@ async def get_assets(
     order_by: Annotated[list[str], Depends(order_by_param("id"))],
     name_pattern: str | None = None,
     uri_pattern: str | None = None,
+    only_active: bool = True,
 ) -> dict[str, Any]:
+    # As Airflow: by default only active assets (of two sharing a name or URI, the one activated first).
     result = await aq.list_assets(pool, name_pattern=name_pattern, uri_pattern=uri_pattern, order_by=order_by,
-                                  limit=page.limit, offset=page.offset)  # fmt: skip
+                                  limit=page.limit, offset=page.offset, only_active=only_active)  # fmt: skip
     return {"assets": [shape(a) for a in result.items], "total_entries": result.total_entries}
 
 

@@ -230,8 +230,9 @@ async def clear_dag_run(pool: Pool, dag_id: str, dag_run_id: str, body: DAGRunCl
     await require_dag(pool, dag_id)
     await require_run(pool, dag_id, dag_run_id)
     try:
+        # As Airflow 3.3.2's REST clear: the DAGs an ExternalTaskMarker points at are left alone.
         cleared = await clear_queries.clear(pool, dag_id, [dag_run_id], only_failed=body.only_failed,
-                                            dry_run=body.dry_run)  # fmt: skip
+                                            dry_run=body.dry_run, follow_markers=False)  # fmt: skip
     except clear_queries.ClearError as exc:
         raise HTTPException(400, str(exc)) from None
     if body.dry_run:
