@@ -192,9 +192,18 @@ def test_rotate_fernet_key_re_encrypts_with_the_first_key(env: dict[str, str], p
     assert ok(dict(env, AIRFLOW__CORE__FERNET_KEY=new), "variables", "get", "secret").strip() == "s3cr3t"
 
 
-def test_state_store_clean(env: dict[str, str]) -> None:
+def test_state_store_clean(partitioned_runs: dict[str, str], env: dict[str, str], pg_dsn: str) -> None:
     assert ok(env, "state-store", "clean", "--dry-run").strip() == "Nothing to delete."
+    run_id = "p1"
+    for key, expires in (("old", "now() - interval '1 day'"), ("fresh", "now() + interval '1 day'"), ("kept", "NULL")):
+        sql(pg_dsn, "INSERT INTO task_state_store (dag_id, run_id, task_id, key, value, expires_at) "
+                    f"VALUES ('parted', $1, 'work', '{key}', '1', {expires})", run_id)  # fmt: skip
+    assert ok(env, "state-store", "clean", "--dry-run").splitlines() == [
+        "Would delete 1 task state store row(s):", "",
+        f"  Dag 'parted', run {run_id!r}, task 'work', map_index -1, key 'old'",
+    ]  # fmt: skip
     assert ok(env, "state-store", "clean").strip() == ""
+    assert sorted(r["key"] for r in sql(pg_dsn, "SELECT key FROM task_state_store")) == ["fresh", "kept"]
     custom = dict(env, AIRFLOW__STATE_STORE__BACKEND="my.pkg.S3StateBackend")
     assert ok(custom, "state-store", "clean").strip() == ("Custom state store backend configured (S3StateBackend); "
                                                           "skipping. The clean command currently supports the "

@@ -2,10 +2,8 @@
 
 Airflow's command deletes expired rows of the task state store (`task_state_store` rows whose `expires_at` has
 passed, in `[state_store] state_cleanup_batch_size` batches) when the metastore backend is configured, and skips a
-custom backend with a message; asset state (`asset_state_store`) never expires and is not touched. riir-airflow keeps
-a try's `task_state_store` in the try's own process (runtime/task_instance.py) and writes no task state rows, so
-the metastore backend has nothing that can expire: the command reports that in Airflow's words. Its asset state
-(`asset_state`) is left alone, as Airflow leaves its own.
+custom backend with a message; asset state (`asset_state_store`) never expires and is not touched. riir-airflow's
+`task_state_store` table (migration 0016) holds the same rows, cleaned the same way; its asset state is left alone.
 """
 
 from __future__ import annotations
@@ -30,13 +28,42 @@ def cmd_clean(args: argparse.Namespace) -> int:
         print(f"Custom state store backend configured ({backend.rpartition('.')[2]}); skipping. "
               "The clean command currently supports the metastore backend only.")  # fmt: skip
         return 0
-    # No task state row is ever written (the module docstring says why), so none can have expired.
+    from riir_airflow.cli.metastore_access import with_db
+
     if args.dry_run:
-        print("Nothing to delete.")
+        expired = with_db(lambda db: db.fetch(
+            "SELECT dag_id, run_id, task_id, map_index, key FROM task_state_store WHERE expires_at < now() "
+            "ORDER BY dag_id, run_id, task_id, map_index, key"
+        ))  # fmt: skip
+        if not expired:
+            print("Nothing to delete.")
+            return 0
+        print(f"Would delete {len(expired)} task state store row(s):\n")
+        for row in expired:
+            print(f"  Dag {row['dag_id']!r}, run {row['run_id']!r}, task {row['task_id']!r}, "
+                  f"map_index {row['map_index']!r}, key {row['key']!r}")  # fmt: skip
         return 0
     log.info("Running task state store cleanup")
-    log.info("Deleted expired task_state_store rows rows_deleted=0")
+    batch = conf.getint("state_store", "state_cleanup_batch_size", fallback=0)
+    deleted = with_db(lambda db: _delete_expired(db, batch))
+    log.info("Deleted expired task_state_store rows rows_deleted=%d", deleted)
     return 0
+
+
+async def _delete_expired(db: Any, batch: int) -> int:
+    """Expired rows, `batch` at a time (all at once when batch <= 0), each batch its own transaction."""
+    total = 0
+    limit = "LIMIT $1" if batch > 0 else ""
+    while True:
+        status = await db.execute(
+            "DELETE FROM task_state_store WHERE ctid IN (SELECT ctid FROM task_state_store WHERE expires_at < now() "
+            f"{limit})",
+            *([batch] if batch > 0 else []),
+        )  # fmt: skip
+        count = int(status.split()[-1])
+        total += count
+        if batch <= 0 or count < batch:
+            return total
 
 
 def register(groups: Any) -> None:
