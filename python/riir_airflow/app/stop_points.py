@@ -23,6 +23,11 @@ _name, _, _nth = os.environ.get(ENV, "").partition(":")
 _remaining = int(_nth or 1)
 
 
+def armed(point: str) -> bool:
+    """Whether the app stops at `point` (still to be reached): its work there must then be inside a transaction."""
+    return point == _name and _remaining > 0
+
+
 def reached(point: str) -> None:
     """Stops this process (SIGSTOP) when `point` is the configured stop point, reached for the N-th time."""
     global _remaining
