@@ -116,6 +116,7 @@ class DagScheduler:
         self.triggers: set[asyncio.Task[None]] = set()
         self.runs: dict[str, Any] = {}  # the running runs of the current loop turn, by run_id
         self.read_states: dict[str, list[TiSnapshot]] = {}  # their task instances, read with them
+        self.unflushed_results = 0  # results committed without waiting for the WAL flush, no durable commit since
         self.echoes: dict[tuple[Any, ...], float] = {}
         self.published_next: tuple[Any, ...] | None = None  # the next_dagrun_* last written to the dag row
         self.asset_references_written = False
@@ -433,7 +434,9 @@ class DagScheduler:
         if not changes and limit <= 0:
             return
         # The start's commit is durable (a try's process is forked only after it); WAL is flushed in order, so it
-        # makes the planner's changes durable too. Held open as a transaction only at a test's stop point.
+        # makes the planner's changes, and the results recorded before it, durable too. Held open as a transaction
+        # only at a test's stop point.
+        results = self.unflushed_results
         async with self._unit("claim") as conn:
             started = await app_queries.schedule_and_start(
                 conn, self.dag.dag_id, self.fencing_token, changes, app_id=self.app_id, hostname=self.hostname,
@@ -441,6 +444,8 @@ class DagScheduler:
             )  # fmt: skip
             if started:
                 stop_points.reached("claim")
+        if started:
+            self.unflushed_results -= results
         self.waiting_for_slots = len(started) < self.scheduled
         for ti in started:
             stop_points.reached("start")
@@ -468,6 +473,15 @@ class DagScheduler:
             entry = Claimed(ti.id, key, ti.try_number, ti.max_tries, running)
             self.claimed[ti.id] = entry
             running.done.add_done_callback(self._on_done(entry))
+
+    async def _flush_results(self) -> None:
+        """Results recorded without waiting for the WAL flush that no start followed (the last task of a branch or
+        a run, a full pool): one durable commit makes them durable (WAL is flushed in order). It re-checks the lease,
+        whose row lock is a WAL-logged write, so the commit waits for the flush."""
+        results = self.unflushed_results
+        if results:
+            await app_queries.check_lease(self.db, self.dag.dag_id, self.fencing_token)
+            self.unflushed_results -= results
 
     def _unit(self, point: str) -> AbstractAsyncContextManager[Any]:
         """A connection for one statement of a task hop (atomic on its own), or a transaction around it while a test
@@ -568,18 +582,22 @@ class DagScheduler:
         asset_events = list(result.asset_events) if result.state == "success" else None
         cache_note = None if result.cache is None else (result.cache.hit, result.cache.note)
 
-        async def record(conn: Any) -> Any:
+        async def record(conn: Any, durable: bool = True) -> Any:
             with app_queries.fenced_errors():  # written only while this app holds the DAG's lease
                 return await queries.record_task_result(
                     conn, entry.ti_id, entry.try_number, result.state, xcoms=result.xcoms,
                     rendered_fields=result.rendered_fields, rendered_map_index=result.rendered_map_index,
                     asset_events=asset_events, cache_note=cache_note, lease=(key.dag_id, self.fencing_token),
+                    durable=durable,
                 )  # fmt: skip
 
         if not (reschedule or cache_hit or asset_events or result.skip_tasks):
-            # A task hop's usual result (state, XComs): one statement.
+            # A task hop's usual result (state, XComs): one statement, committed without waiting for the WAL flush;
+            # the start of the next try, or else _flush_results at the end of the loop turn it wakes, commits durably
+            # after it, and WAL is flushed in order.
             async with self._unit("result") as conn:
-                if await record(conn) is not None:
+                if await record(conn, durable=False) is not None:
+                    self.unflushed_results += 1
                     stop_points.reached("result")
             return
         # The result, its XComs, a sensor's reschedule and the skips it asks for: one transaction, so a retried
@@ -701,3 +719,4 @@ class DagScheduler:
         await self.check_deadlines(active)
         await self.schedule_runs(running, now)
         await self.dispatch(claim=self.accepting and claim)
+        await self._flush_results()

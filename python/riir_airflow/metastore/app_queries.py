@@ -244,7 +244,9 @@ async def take_lease(conn: Any, dag_id: str, app_id: str) -> int:
 async def check_lease(conn: Any, dag_id: str, token: int, *, durable: bool = True) -> None:
     """Inside a write's transaction: raises Fenced unless `token` is still the DAG's lease (riir_check_lease: the row
     lock makes a takeover wait for this transaction, so no write of an old holder lands after a new holder's first
-    one). `durable=False` also turns off `synchronous_commit` for the transaction, in the same round trip."""
+    one). `durable=False` also turns off `synchronous_commit` for the transaction, in the same round trip. Alone (a
+    transaction of its own) it is a durable commit that waits for the WAL flush, the row lock being WAL-logged: it
+    makes every earlier commit durable too."""
     with fenced_errors():
         await conn.execute("SELECT riir_check_lease($1, $2, $3)", dag_id, token, durable)
 
