@@ -63,8 +63,11 @@ def hops(statements: list[Statement]) -> list[list[Statement]]:
         if RESULT_MARK in statement.text:
             # The try's end_date is the transaction's start: take in its BEGIN and lease check.
             begun = n
-            while begun > 0 and n - begun < 2 and statements[begun - 1].connection == statement.connection and (
-                statements[begun - 1].text.startswith(("BEGIN", "SELECT fencing_token"))
+            while (
+                begun > 0
+                and n - begun < 2
+                and statements[begun - 1].connection == statement.connection
+                and (statements[begun - 1].text.startswith(("BEGIN", "SELECT fencing_token")))
             ):
                 begun -= 1
             current = statements[begun : n + 1]
@@ -92,6 +95,7 @@ def main() -> int:
     parser.add_argument("--tasks", type=int, default=20)
     parser.add_argument("--runs", type=int, default=2)
     parser.add_argument("--show", type=int, default=1, help="hops printed statement by statement")
+    parser.add_argument("--cycle", action="store_true", help="also print each shown hop's whole task cycle")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="hop-trace-"))
     trace = workdir / "trace"
@@ -137,7 +141,8 @@ def main() -> int:
                 time.sleep(0.5)
             finally:
                 procs.stop()
-        found = hops(read_trace(trace))
+        statements = read_trace(trace)
+        found = hops(statements)
         if not found:
             print("no hop found in the trace")
             return 1
@@ -149,9 +154,16 @@ def main() -> int:
               f"min {min(counts)}, max {max(counts)}")  # fmt: skip
         print(f"result write start -> start_try sent: median {statistics.median(spans):.2f} ms "
               f"(waiting on PostgreSQL {statistics.median(in_db):.2f} ms)")  # fmt: skip
-        ordered = sorted(found, key=lambda h: (h[-1].start - h[0].start))
+        ordered = sorted(found, key=lambda h: h[-1].start - h[0].start)
         for hop in ordered[len(ordered) // 2 : len(ordered) // 2 + args.show]:
             print(f"median hop, {len(hop)} statements:\n{describe(hop)}")
+            if args.cycle:
+                # Everything the app sent from the previous start to this hop's (the try's life included).
+                before = [s for s in statements if s.start < hop[0].start and START_MARK in s.text]
+                if before:
+                    cycle = [s for s in statements if before[-1].start <= s.start <= hop[-1].start]
+                    print(f"its whole cycle (previous start .. this start), {len(cycle)} statements:")
+                    print(describe(cycle))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     return 0

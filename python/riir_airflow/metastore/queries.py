@@ -803,20 +803,30 @@ async def list_xcoms(
 
 # --- task logs -----------------------------------------------------------------------------------------------------
 async def append_task_log(
-    db: Db, key: TaskInstanceKey, try_number: int, lines: Sequence[str], *, stream: str = "stdout"
+    db: Db,
+    key: TaskInstanceKey,
+    try_number: int,
+    lines: Sequence[str],
+    *,
+    stream: str = "stdout",
+    durable: bool = True,
 ) -> int:
-    """Append log lines of one try in one round trip; returns the id of the last line (0 if none)."""
+    """Append log lines of one try in one statement; returns the id of the last line (0 if none). `durable=False`
+    commits without waiting for the WAL flush (a running try's output: whatever makes the try's end durable makes
+    these lines durable too, WAL being flushed in order); only for a `db` that is not inside a caller's transaction,
+    which it would relax as a whole."""
     if not lines:
         return 0
-    async with transaction(db) as conn:
+    relax = "" if durable else ", (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed"
+    async with _one_statement(db) as conn:
         last = await conn.fetchval(
-            """
+            f"""
             WITH added AS (
                 INSERT INTO task_log (dag_id, run_id, task_id, map_index, try_number, stream, line)
                 SELECT $1, $2, $3, $4, $5, $6, line FROM unnest($7::text[]) WITH ORDINALITY AS l(line, n) ORDER BY n
                 RETURNING id
             )
-            SELECT max(id) FROM added
+            SELECT max(id) FROM added{relax}
             """,
             key.dag_id, key.run_id, key.task_id, key.map_index, try_number, stream, list(lines),
         )  # fmt: skip
