@@ -3,7 +3,9 @@
 One `tick()` creates the scheduled runs that are due, starts queued runs (max_active_runs), and for every running
 run makes one planner call on a snapshot of its task instances, writes the resulting state changes
 (compare-and-set), expands mapped tasks, and hands ready tries to the executor. Results coming back from task
-processes are recorded here too.
+processes are recorded here too. From a result to the next start a task hop costs three statements: the result,
+the turn's read of its runs with their task instances, and the planner's moves to `scheduled` written with the
+claim and start (docs/engine.md, "A task hop").
 """
 
 from __future__ import annotations
