@@ -306,6 +306,8 @@ class DagScheduler:
             free = limit - running_by_backfill.get(backfill_id, 0)
             to_start.extend(runs[: max(free, 0)])
         for run in to_start:
+            if run.run_type == "manual" and run.logical_date is not None and run.data_interval_start is None:
+                await self._fill_manual_data_interval(run)
             if not await app_queries.run_has_task_instances(self.db, self.dag.dag_id, run.run_id):
                 await queries.add_task_instances(
                     self.db,
@@ -319,6 +321,17 @@ class DagScheduler:
             )
             if started is not None:  # listeners run off the event loop; the scheduler waits, as Airflow's does
                 await asyncio.to_thread(notify, "on_dag_run_running", dag_run=started, msg="started")
+
+    async def _fill_manual_data_interval(self, run: Any) -> None:
+        """A manual run of a DAG with a custom timetable arrives without a data interval (the broker and the CLI do
+        not run timetable code): ask the DAG's timetable, as Airflow's API server does at trigger time — for the
+        logical date (REST API and UI), or for the trigger time (`dags trigger`, TriggerDagRunOperator)."""
+        when = run.run_after if run.triggered_by in ("cli", "operator") else run.logical_date
+        interval = self.dag.timetable.infer_manual_data_interval(run_after=when)
+        await app_queries.fill_manual_data_interval(
+            self.db, self.dag.dag_id, run.run_id, (interval.start, interval.end)
+        )
+        run.data_interval_start, run.data_interval_end = interval.start, interval.end
 
     # --- one run --------------------------------------------------------------------------------------------------
     async def schedule_runs(self, runs: list[Any], now: dt.datetime) -> None:

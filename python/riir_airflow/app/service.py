@@ -387,6 +387,8 @@ class DagApp:
             return await self._run(prepared)
         finally:
             executor = getattr(self, "executor", None)  # it replaces a fork server that died
+            if executor is not None:
+                await executor.close()  # its spare task process and that one's cgroup
             server = executor.fork_server if executor is not None else self.fork_server
             if server is not None:
                 server.close()

@@ -18,16 +18,11 @@ from riir_airflow.metastore.records import (
     TaskInstanceHistoryRecord,
     TaskInstanceRecord,
 )
+from riir_airflow.schedules.serialized_timetables import encoded_timetable
 from riir_airflow.secrets_masker import redact
 
 PERIODIC_TIMETABLES = ("CronDataIntervalTimetable", "CronTriggerTimetable", "DeltaDataIntervalTimetable",
                        "DeltaTriggerTimetable", "MultipleCronTriggerTimetable")  # fmt: skip
-
-
-def encoded_timetable(data: Any) -> Any:
-    """`{"__type", "__var"}` of the serialized DAG's timetable (under "schedule", as serialize_dag writes it)."""
-    schedule = data.get("schedule") if isinstance(data, dict) else None
-    return schedule.get("timetable") if isinstance(schedule, dict) else None
 
 
 def timetable_type(data: Any) -> str:

@@ -284,6 +284,7 @@ def cmd_trigger(args: argparse.Namespace) -> int:
     from riir_airflow.exceptions import DagRunAlreadyExists
     from riir_airflow.metastore import api_queries, queries
     from riir_airflow.metastore.serialized_dag import new_task_instances
+    from riir_airflow.schedules.serialized_timetables import encoded_timetable, manual_data_interval
 
     conf = _parse_conf(args.conf) or {}
     logical = parse_date(args.logical_date, "--logical-date") if args.logical_date else None
@@ -300,12 +301,16 @@ def cmd_trigger(args: argparse.Namespace) -> int:
             if version is not None and isinstance(version.data, dict)
             else []
         )
+        # As Airflow's `dags trigger`: the run is due now (run_after); with a logical date its data interval is the
+        # timetable's manual interval for now (whatever the logical date says), without one it has none. A custom
+        # timetable's interval is left to the DAG's app (schedules/serialized_timetables.py).
+        interval = None
+        if logical is not None and version is not None and isinstance(version.data, dict):
+            interval = manual_data_interval(encoded_timetable(version.data), now)
         try:
-            # As Airflow: the run is due now (run_after), its data interval inferred from now, whatever the logical
-            # date says.
             return await queries.create_dag_run(
                 db, args.dag_id, run_id, run_type="manual", tasks=tasks, logical_date=logical,
-                data_interval=(now, now), run_after=now, conf=conf,
+                data_interval=interval, run_after=now, conf=conf,
                 dag_version_id=version.id if version else None, triggered_by="cli",
                 triggering_user_name=getpass.getuser(),
             )  # fmt: skip

@@ -431,3 +431,15 @@ async def declare_asset(db: Db, name: str, uri: str, *, group: str = "asset") ->
     async with transaction(db) as conn:
         asset_id: int = await conn.fetchval("SELECT riir_declare_asset($1, $2, $3, '{}'::jsonb)", name, uri, group)
     return asset_id
+
+
+async def fill_manual_data_interval(
+    db: Db, dag_id: str, run_id: str, interval: tuple[datetime.datetime, datetime.datetime]
+) -> None:
+    """Sets the data interval of a manual run created without one (its DAG's timetable is custom: only the app can
+    compute it); a run that already has one keeps it."""
+    await db.execute(
+        "UPDATE dag_run SET data_interval_start = $3, data_interval_end = $4 "
+        "WHERE dag_id = $1 AND run_id = $2 AND data_interval_start IS NULL",
+        dag_id, run_id, interval[0], interval[1],
+    )  # fmt: skip

@@ -32,12 +32,11 @@ from riir_airflow.broker.schemas import (
     DAGRunsBatchBody,
     TriggerDAGRunPostBody,
 )
-from riir_airflow.broker.timetables import manual_data_interval
-from riir_airflow.broker.views import encoded_timetable
 from riir_airflow.exceptions import AirflowException, DagRunAlreadyExists
 from riir_airflow.metastore import api_queries as aq
 from riir_airflow.metastore import clear_queries
 from riir_airflow.metastore import queries as q
+from riir_airflow.schedules.serialized_timetables import encoded_timetable, manual_data_interval
 
 router = APIRouter(dependencies=[Depends(requires(Role.VIEWER, Role.USER))], tags=["DagRun"])
 
@@ -143,8 +142,8 @@ async def trigger_dag_run(pool: Pool, user: CurrentUser, dag_id: str, body: Trig
     if not run_id:
         suffix = run_after.isoformat() if body.logical_date else f"{run_after.isoformat()}_{_random_suffix()}"
         run_id = f"manual__{suffix}"
-    interval = None
-    if body.data_interval_start is not None and body.data_interval_end is not None:
+    interval = None  # Airflow: a run without a logical date has no data interval, even when one is given
+    if body.logical_date is not None and body.data_interval_start is not None and body.data_interval_end is not None:
         interval = (body.data_interval_start, body.data_interval_end)
     elif body.logical_date is not None:
         # Airflow: dag.timetable.infer_manual_data_interval(run_after=logical_date), from the serialized timetable.
