@@ -22,10 +22,9 @@ from typing import Any, ClassVar
 
 import pendulum
 
-from riir_airflow.metastore.records import StateChange
 from riir_airflow.states import FINISHED_RUN_STATES as FINISHED_RUN_STATES
 from riir_airflow.states import FINISHED_TASK_STATES as FINISHED_TASK_STATES
-from riir_airflow.states import DagRunState, TaskInstanceState
+from riir_airflow.states import DagRunState, StateChange, TaskInstanceState
 
 __all__ = [
     "ACTIVE_TASK_STATES",

@@ -7,7 +7,6 @@ another DAG) all follow Airflow 3.3's `task_runner.py`.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import copy
 import datetime as dt
@@ -94,6 +93,8 @@ def run_callable(fn: Callable[..., Any], *args: Any) -> Any:
     """Calls a hook or callback; coroutines are run to completion."""
     result = fn(*args)
     if inspect.isawaitable(result):
+        import asyncio  # only for coroutine callbacks: most tries never need an event loop
+
         return asyncio.run(_await(result))
     return result
 
@@ -198,6 +199,8 @@ def _execute(task: Any, context: dict[str, Any], next_method: str | None, next_k
             else:
                 result = task.execute(context)
             if inspect.isawaitable(result):
+                import asyncio
+
                 result = asyncio.run(_await(result))
     except AirflowTaskTimeout:
         task.on_kill()

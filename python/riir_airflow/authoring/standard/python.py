@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import itertools
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
@@ -74,6 +73,8 @@ class PythonOperator(BaseOperator):
         result = self.execute_callable()
         if inspect.isawaitable(result):
             # `async def` callables run to completion on an event loop of their own (the task's process).
+            import asyncio
+
             result = asyncio.run(_await(result))
         if self.show_return_value_in_logs:
             self.log.info("Done. Returned value was: %s", result)
