@@ -31,7 +31,7 @@ from riir_airflow.app.channel import ChannelClient, read_message, write_message
 from riir_airflow.app.fork_server import ForkServer, TaskStart, _receive, send_start
 from riir_airflow.app.limits import TaskCgroup, TaskLimits, address_space, apply_in_child
 from riir_airflow.app.sandbox import close_inherited_descriptors, scrub_task_environment
-from riir_airflow.engine.vocabulary import GetVariable
+from riir_airflow.engine.messages import GetVariable
 
 LIMITS = TaskLimits(memory_mb=4096, cpu_seconds=3600, open_files=1024, processes=256)
 

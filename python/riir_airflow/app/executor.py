@@ -26,8 +26,7 @@ import pendulum
 from riir_airflow.app.channel import read_message, write_message
 from riir_airflow.app.fork_server import ForkServer, ForkServerError, TaskStart, send_start
 from riir_airflow.app.limits import TaskCgroup, limits_for
-from riir_airflow.engine.records import DagRunRecord
-from riir_airflow.engine.vocabulary import (
+from riir_airflow.engine.messages import (
     AssetStateOp,
     Claim,
     CountExternal,
@@ -48,6 +47,7 @@ from riir_airflow.engine.vocabulary import (
     XComGetOne,
     from_wire,
 )
+from riir_airflow.engine.records import DagRunRecord
 from riir_airflow.metastore import app_queries, asset_event_queries, cross_run_queries, hitl_queries, queries
 from riir_airflow.metastore import secrets as store_secrets
 from riir_airflow.metastore.records import TaskInstanceKey

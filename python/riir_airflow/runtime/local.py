@@ -19,7 +19,7 @@ from riir_airflow.engine.engine import RunEngine, group_map_index, next_retry_da
 from riir_airflow.engine.memory_store import MemoryStore
 from riir_airflow.engine.records import DagRunRecord, InMemoryRunStore, RunHistory, TaskInstanceRecord
 from riir_airflow.engine.vocabulary import FINISHED_TASK_STATES
-from riir_airflow.plugins.listeners import notify
+from riir_airflow.plugins.listener_calls import notify
 from riir_airflow.runtime.expansion import expansion_length
 from riir_airflow.runtime.task_instance import RuntimeTaskInstance, build_context
 from riir_airflow.runtime.task_runner import TryOutcome, run_callable, run_try

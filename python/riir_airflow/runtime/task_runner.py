@@ -40,7 +40,7 @@ from riir_airflow.exceptions import (
     UnmappableXComTypePushed,
     XComForMappingNotPushed,
 )
-from riir_airflow.plugins.listeners import notify
+from riir_airflow.plugins.listener_calls import notify
 from riir_airflow.runtime.file_cache import CachedTry, CacheStatus
 from riir_airflow.runtime.rendered import serialize_rendered_fields
 from riir_airflow.runtime.task_instance import RuntimeTaskInstance, build_context
