@@ -364,6 +364,8 @@ def _trigger_dag_run(
 
 
 def _asset_events(task: Any, context: Mapping[str, Any]) -> list[EventToRegister]:
+    if not task.outlets:
+        return []  # what the rules below give a task without outlets, without loading the directory-asset code
     from riir_airflow.runtime.manifests import apply_dir_assets
 
     events = events_to_register(list(task.outlets), context["outlet_events"], dag_asset_resolver(task.dag))

@@ -8,13 +8,14 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from riir_airflow.authoring.baseoperator import BaseOperator
+from riir_airflow.authoring.signatures import signature_of
 from riir_airflow.authoring.skipmixin import BranchMixIn, SkipMixin
 from riir_airflow.exceptions import AirflowException
 
 
 def determine_kwargs(func: Callable[..., Any], args: Collection[Any], kwargs: Mapping[str, Any]) -> Mapping[str, Any]:
     """The keyword arguments `func` asks for out of `kwargs` (all of them when it takes **kwargs)."""
-    signature = inspect.signature(func)
+    signature = signature_of(func)
     for name, param in itertools.islice(signature.parameters.items(), len(args)):
         if param.kind in (param.KEYWORD_ONLY, param.VAR_KEYWORD):
             continue
