@@ -144,6 +144,10 @@ def merged_defaults(
 
 # What BaseOperator.__init__ sets through `_set_attributes`.
 _INIT_ATTRIBUTES = (
+    "upstream_task_ids",
+    "downstream_task_ids",
+    "task_id",
+    "task_group",
     "owner",
     "email",
     "email_on_retry",
@@ -218,7 +222,9 @@ def _plain_attribute_writes(cls: type) -> bool:
         descriptors = any(
             hasattr(type(inspect.getattr_static(cls, name, None)), "__set__") for name in _INIT_ATTRIBUTES
         )
-        known = _PLAIN_WRITES[cls] = not (own_setattr or descriptors)
+        # `self.dag = None` stores `_dag` when `dag` is BaseOperator's own property
+        own_dag = inspect.getattr_static(cls, "dag") is vars(BaseOperator)["dag"]
+        known = _PLAIN_WRITES[cls] = own_dag and not (own_setattr or descriptors)
     return known
 
 
@@ -422,17 +428,18 @@ class BaseOperator(TaskNode, metaclass=BaseOperatorMeta):
         cache: str | None = None,
         **kwargs: Any,
     ) -> None:
-        self.upstream_task_ids = set()
-        self.downstream_task_ids = set()
-        self.dag = None
         # A mapped operator's unmapped copy already carries the group prefix.
-        if task_group is not None and not self._from_mapped:
-            self.task_id = task_group.child_id(task_id)
-            self.task_group = None
-            task_group.add(self)
-        else:
-            self.task_id = task_id
-        self.task_group = task_group
+        joins_group = task_group is not None and not self._from_mapped
+        identity: dict[str, Any] = {
+            "upstream_task_ids": set(),
+            "downstream_task_ids": set(),
+            "_dag": None,  # what `self.dag = None` stores (see `_plain_attribute_writes`)
+            "task_id": task_group.child_id(task_id) if joins_group else task_id,  # type: ignore[union-attr]
+            "task_group": None if joins_group else task_group,
+        }
+        self._set_attributes(identity)
+        if joins_group:
+            task_group.add(self)  # type: ignore[union-attr]  # sets task_group
 
         kwargs.pop("_airflow_mapped_validation_only", None)
         if kwargs:
@@ -456,7 +463,7 @@ class BaseOperator(TaskNode, metaclass=BaseOperatorMeta):
             warnings.warn(
                 "The SLA feature is removed in Airflow 3.0, replaced with Deadline Alerts in >=3.1", stacklevel=2
             )
-        if not TriggerRule.is_valid(str(trigger_rule.value if isinstance(trigger_rule, TriggerRule) else trigger_rule)):
+        if not isinstance(trigger_rule, TriggerRule) and not TriggerRule.is_valid(str(trigger_rule)):
             raise ValueError(
                 f"The trigger_rule must be one of {[rule.value for rule in TriggerRule]},"
                 f"'{dag.dag_id if dag else ''}.{task_id}'; received '{trigger_rule}'."
@@ -470,11 +477,11 @@ class BaseOperator(TaskNode, metaclass=BaseOperatorMeta):
             "email_on_retry": email_on_retry,
             "email_on_failure": email_on_failure,
             "execution_timeout": execution_timeout,
-            "on_execute_callback": collect_callbacks(on_execute_callback),
-            "on_failure_callback": collect_callbacks(on_failure_callback),
-            "on_success_callback": collect_callbacks(on_success_callback),
-            "on_retry_callback": collect_callbacks(on_retry_callback),
-            "on_skipped_callback": collect_callbacks(on_skipped_callback),
+            "on_execute_callback": [] if on_execute_callback is None else collect_callbacks(on_execute_callback),
+            "on_failure_callback": [] if on_failure_callback is None else collect_callbacks(on_failure_callback),
+            "on_success_callback": [] if on_success_callback is None else collect_callbacks(on_success_callback),
+            "on_retry_callback": [] if on_retry_callback is None else collect_callbacks(on_retry_callback),
+            "on_skipped_callback": [] if on_skipped_callback is None else collect_callbacks(on_skipped_callback),
             "_pre_execute_hook": pre_execute,
             "_post_execute_hook": post_execute,
             "start_date": start_date,
@@ -491,7 +498,7 @@ class BaseOperator(TaskNode, metaclass=BaseOperatorMeta):
             "ignore_first_depends_on_past": ignore_first_depends_on_past,
             "wait_for_past_depends_before_skipping": wait_for_past_depends_before_skipping,
             "wait_for_downstream": wait_for_downstream,
-            "retry_delay": parse_retry_delay(retry_delay),
+            "retry_delay": retry_delay if isinstance(retry_delay, timedelta) else parse_retry_delay(retry_delay),
             "retry_exponential_backoff": float(retry_exponential_backoff),
             "max_retry_delay": None if max_retry_delay is None else parse_retry_delay(max_retry_delay),
             "retry_policy": retry_policy,
@@ -517,9 +524,9 @@ class BaseOperator(TaskNode, metaclass=BaseOperatorMeta):
             "render_template_as_native_obj": render_template_as_native_obj,
             # riir's per-file memoization (`cache="file"`, see riir_airflow.runtime.file_cache); Airflow has no such
             # argument, so None (the default) keeps an operator exactly as Airflow builds it.
-            "cache": check_cache_mode(cache, task_id),
-            "inlets": collect_callbacks(inlets),
-            "outlets": collect_callbacks(outlets),
+            "cache": None if cache is None else check_cache_mode(cache, task_id),
+            "inlets": [] if inlets is None else collect_callbacks(inlets),
+            "outlets": [] if outlets is None else collect_callbacks(outlets),
             "is_setup": False,
             "is_teardown": False,
             "on_failure_fail_dagrun": False,
@@ -553,7 +560,10 @@ class BaseOperator(TaskNode, metaclass=BaseOperatorMeta):
             self.__dict__.update(attributes)
         else:
             for name, value in attributes.items():
-                setattr(self, name, value)
+                if name == "_dag":
+                    self.dag = value
+                else:
+                    setattr(self, name, value)
 
     # --- DAG membership -------------------------------------------------------------------------------------
     @property
