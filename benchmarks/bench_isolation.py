@@ -1,20 +1,27 @@
-"""What isolating a task process costs on the hop: starting a task process and one channel round trip.
+"""What isolating a task process costs on the hop: starting a try, and one channel round trip.
 
-    python benchmarks/bench_isolation.py [--tasks 200] [--requests 2000]
+    python benchmarks/bench_isolation.py [--tasks 40] [--repeat 3] [--requests 2000] [--quick]
 
-Fork server (what the app does today, app/fork_server.py): a real template process for a one-task DAG file; per
-task the app makes the try's socket pair and log pipe, sends them to the template, which forks; the task process
-reads its assignment from its channel and runs the isolation steps (descriptors, environment, capability drop)
-and exits. Reported: the app-side cost (the time the app's event loop is blocked per launch, which is what a hop
-pays in the app) and the wall time from the request to the exit reported back, against a plain in-app fork.
+Task start: this process plays the app. It imports a one-task DAG file, forks its fork server from itself as
+`riir-airflow app` does (app/fork_server.py), and runs the app's own `ForkExecutor` against a fresh database on the
+machine's PostgreSQL (task logs are written as in the app). The task stamps the monotonic clock as its code starts
+and returns the stamp as its XCom. Per try, three ways, interleaved so that load drifts hit them alike:
 
-Task start: the app forks a task process that exits at once, measured from fork to reaped exit: bare; with the
-isolation steps every try takes (inherited descriptors pointed at /dev/null, the environment scrubbed, rlimits
-lowered); and with a pids cgroup per try on top (created, joined, emptied and removed). The differences are the
-isolation's cost per task; joining a cgroup is mostly the kernel waiting (cgroup v1 migration), not CPU.
-Channel: a task process's blocking `ChannelClient.request` against the app's asyncio server (length-prefixed JSON
-over a socket pair, identity token checked), as `Variable.get` makes it; reports the round trip per request.
-Both run in this process's interpreter, with ordinary imports (no DAG file): the cost measured is the mechanism.
+- no isolation: the app forks itself and the child runs the try at once (no fork server, no descriptor or
+  environment scrubbing, no cgroup, no rlimits, no capability drop): what an app that did not isolate would do;
+- on request: `ForkExecutor.launch` without a spare: a pids cgroup is made, the fork server forks (the app waits for
+  its reply), the process confines itself (joining the cgroup included) and then runs the assignment;
+- spare: `ForkExecutor.launch` with the spare the executor keeps while it has work: one message on the spare's
+  channel; the next spare is asked for on the loop's next turn (reported as background work).
+
+Between tries the bench waits `--gap` ms (a hop's order of magnitude; joins of a cgroup are cheap only right after
+another one, so back-to-back tries would flatter the on-request way). Reported per way, medians over `--tasks`
+tries per repetition: the time the app's event loop is blocked starting the try (what the hop pays in the app),
+the latency from the start request to the task's code running, and to the try's end being seen. The isolation cost
+on the hop is the spare's figure minus the no-isolation figure.
+
+Channel: a task process's blocking `ChannelClient.request` against an asyncio server shaped like the app's (length-
+prefixed JSON over a socket pair, identity token checked), as `Variable.get` makes it; the round trip per request.
 """
 
 from __future__ import annotations
@@ -23,128 +30,189 @@ import argparse
 import asyncio
 import hmac
 import os
+import secrets
 import socket
 import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from harness import database  # noqa: E402
+
+from riir_airflow.app.channel import ChannelClient, read_message, write_message  # noqa: E402
+from riir_airflow.engine.messages import GetVariable  # noqa: E402
+
+DAG_ID = "bench_isolation"
+DAG_FILE = f"""
 import time
 
-from riir_airflow.app.channel import ChannelClient, read_message, write_message
-from riir_airflow.app.fork_server import ForkServer, TaskStart, _receive, send_start
-from riir_airflow.app.limits import TaskCgroup, TaskLimits, address_space, apply_in_child
-from riir_airflow.app.sandbox import close_inherited_descriptors, scrub_task_environment
-from riir_airflow.engine.messages import GetVariable
-
-LIMITS = TaskLimits(memory_mb=4096, cpu_seconds=3600, open_files=1024, processes=256)
-
-
-def _fork_and_reap(isolated: bool, cgroup_per_try: bool) -> tuple[float, float]:
-    """(wall seconds from fork to reaped exit, CPU seconds the task process used)."""
-    started = time.perf_counter()
-    cgroup = TaskCgroup.create(LIMITS.processes) if isolated and cgroup_per_try else None
-    base = address_space() if isolated else 0
-    parent, child = socket.socketpair()
-    pid = os.fork()
-    if pid == 0:
-        if isolated:
-            close_inherited_descriptors(keep=[child.fileno()])
-            scrub_task_environment()
-            apply_in_child(LIMITS, cgroup, base)
-        os._exit(0)
-    child.close()
-    _, _, usage = os.wait4(pid, 0)
-    parent.close()
-    if cgroup is not None:
-        cgroup.kill_all()
-    return time.perf_counter() - started, usage.ru_utime + usage.ru_stime
-
-
-def bench_start(tasks: int) -> dict[str, float]:
-    """Interleaved, so machine load drifts hit the three variants alike."""
-    runs: dict[str, list[tuple[float, float]]] = {"bare": [], "isolated": [], "cgroup": []}
-    for _ in range(tasks):
-        runs["bare"].append(_fork_and_reap(False, False))
-        runs["isolated"].append(_fork_and_reap(True, False))
-        runs["cgroup"].append(_fork_and_reap(True, True))
-    out = {"cgroup": float(TaskCgroup.create(1) is not None)}
-    for name, samples in runs.items():
-        out[f"{name}_ms"] = statistics.median(wall for wall, _ in samples) * 1000
-        out[f"{name}_cpu_ms"] = statistics.median(cpu for _, cpu in samples) * 1000
-    return out
-
-
-DAG_FILE = """
 from airflow.sdk import DAG, task
 
-def done(context):
-    return None
-
-
-with DAG("bench_isolation", schedule=None, on_success_callback=done):
+with DAG("{DAG_ID}", schedule=None):
     @task
-    def noop():
-        return None
+    def stamp():
+        return time.monotonic()  # when the task's own code starts (CLOCK_MONOTONIC: one clock for all processes)
 
-    noop()
+    stamp()
 """
+WAYS = ("no isolation", "on request", "spare")
 
 
-def bench_fork_server(tasks: int) -> dict[str, float]:
-    """Median app-side launch cost and request-to-exit wall time through a real fork server."""
-    import tempfile
+@dataclass
+class Samples:
+    blocked: list[float] = field(default_factory=list)  # app's loop blocked starting the try
+    blocked_cpu: list[float] = field(default_factory=list)  # of which CPU (the rest: preempted, waiting)
+    background: list[float] = field(default_factory=list)  # loop work after the start (asking for the next spare)
+    to_running: list[float] = field(default_factory=list)  # start request -> task code runs
+    to_done: list[float] = field(default_factory=list)  # start request -> the app has the try's end
+    hits: int = 0  # tries that found a spare waiting
 
+
+def _median_ms(values: list[float]) -> float:
+    return statistics.median(values) * 1000 if values else float("nan")
+
+
+def _p90_ms(values: list[float]) -> float:
+    return sorted(values)[int(len(values) * 0.9)] * 1000 if values else float("nan")
+
+
+async def _prepare_database(dsn: str, run_id: str) -> Any:
+    from riir_airflow.metastore import queries
+    from riir_airflow.metastore.migrate import migrate
+    from riir_airflow.metastore.pool import ConnectionSettings, connect
+    from riir_airflow.metastore.records import NewTaskInstance
+
+    conn = await connect(ConnectionSettings(dsn=dsn))
+    await migrate(conn)
+    await queries.upsert_dag(conn, DAG_ID)
+    await queries.create_dag_run(conn, DAG_ID, run_id, run_type="manual", tasks=[NewTaskInstance("stamp")])
+    return conn
+
+
+def _stamp_of(result: Any) -> float:
+    if result is None or result.state != "success":
+        raise RuntimeError(f"the try did not succeed: {result}")
+    return float(result.xcoms["return_value"])
+
+
+async def _in_app(executor: Any, dag: Any, claim: Any, run: Any, key: Any) -> tuple[float, float, float, float]:
+    """The try without isolation: the app forks itself, the child runs the try straight away. (blocked, its CPU,
+    running stamp, done time)."""
+    from riir_airflow.app.child import run_child
+
+    token = secrets.token_hex(16)
+    loop = asyncio.get_running_loop()
+    started, cpu = time.monotonic(), time.thread_time()
+    parent_sock, child_sock = socket.socketpair()
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            parent_sock.close()
+            os.close(read_fd)
+            os.dup2(write_fd, 1)
+            os.dup2(write_fd, 2)
+            os.setpgid(0, 0)
+            asyncio.events._set_running_loop(None)
+            run_child(dag, claim, run, child_sock, channel_token=token)
+        finally:
+            os._exit(1)
+    child_sock.close()
+    os.close(write_fd)
+    blocked, cpu = time.monotonic() - started, time.thread_time() - cpu
+    exited = loop.create_future()
+    pidfd = os.pidfd_open(pid)
+
+    def reap() -> None:
+        loop.remove_reader(pidfd)
+        os.close(pidfd)
+        exited.set_result(os.waitpid(pid, 0)[1])
+
+    loop.add_reader(pidfd, reap)
+    result, _, _ = await asyncio.gather(
+        executor._serve(key, parent_sock, token), executor._pump_logs(key, claim.try_number, read_fd), exited
+    )
+    return blocked, cpu, _stamp_of(result), time.monotonic()
+
+
+async def _launched(executor: Any, dag: Any, claim: Any, run: Any, key: Any) -> tuple[float, float, float, float, bool]:
+    """The try through the app's executor: (blocked, its CPU, running stamp, done time, whether a spare was
+    waiting)."""
+    hit = executor._spare is not None
+    started, cpu = time.monotonic(), time.thread_time()
+    running = executor.launch(dag, claim, run, key, None)
+    blocked, cpu = time.monotonic() - started, time.thread_time() - cpu
+    outcome = await running.done
+    done = time.monotonic()
+    if outcome.exit_code != 0:
+        raise RuntimeError(f"the try failed (exit code {outcome.exit_code})")
+    return blocked, cpu, _stamp_of(outcome.result), done, hit
+
+
+def _timed_spares(executor: Any, background: list[float]) -> None:
+    """Wraps the executor's deferred spare request so that the loop time it takes is counted as background work."""
+    make = executor._make_spare
+
+    def timed(coming: Any) -> None:
+        started = time.monotonic()
+        make(coming)
+        background.append(time.monotonic() - started)
+
+    executor._make_spare = timed
+
+
+async def bench_start(
+    dsn: str, run_id: str, dags: dict[str, Any], server: Any, tasks: int, gap: float
+) -> dict[str, Samples]:
     import pendulum
 
-    from riir_airflow import compat
+    from riir_airflow.app.executor import ForkExecutor
+    from riir_airflow.engine.messages import Claim
     from riir_airflow.engine.records import DagRunRecord
+    from riir_airflow.metastore.records import TaskInstanceKey
 
-    compat.install()
-    with tempfile.TemporaryDirectory() as folder:
-        path = os.path.join(folder, "bench_isolation_dag.py")
-        with open(path, "w") as handle:
-            handle.write(DAG_FILE)
-        started = time.perf_counter()
-        server = ForkServer.start(path)
-        server.wait_ready(120)
-        ready = time.perf_counter() - started
-        now = pendulum.now("UTC")
-        run = DagRunRecord("bench_isolation", "r1", "manual", now, now, now, now, state="success")
-        app_side: list[float] = []
-        app_cpu: list[float] = []
-        task_cpu: list[float] = []
-        to_exit: list[float] = []
-        try:
-            for _ in range(tasks):
-                t0 = time.perf_counter()
-                c0 = time.process_time()
-                parent, child = socket.socketpair()
-                read_fd, write_fd = os.pipe()
-                pid = server.fork("bench_isolation", child.fileno(), write_fd)
-                child.close()
-                os.close(write_fd)
-                send_start(parent, TaskStart(run))  # the run's DAG callback: a no-op, so the process ends at once
-                app_side.append(time.perf_counter() - t0)
-                app_cpu.append(time.process_time() - c0)
-                task_cpu.append(_wait_exit(server, pid))
-                to_exit.append(time.perf_counter() - t0)
-                parent.close()
-                os.close(read_fd)
-        finally:
-            server.close()
-    return {
-        "ready_s": ready,
-        "app_side_ms": statistics.median(app_side) * 1000,
-        "app_side_p90_ms": sorted(app_side)[int(len(app_side) * 0.9)] * 1000,
-        "to_exit_ms": statistics.median(to_exit) * 1000,
-        "app_cpu_ms": statistics.median(app_cpu) * 1000,
-        "task_cpu_ms": statistics.median(task_cpu) * 1000,
-    }
-
-
-def _wait_exit(server: ForkServer, pid: int) -> float:
-    """Blocks until the template reports `pid`'s exit (the app reads these on its event loop); its CPU seconds."""
-    while True:
-        message, _ = _receive(server.sock)
-        if message is not None and message.get("op") == "exited" and message["pid"] == pid:
-            return float(message["cpu"])
+    samples = {way: Samples() for way in WAYS}
+    db = await _prepare_database(dsn, run_id)
+    server.attach(asyncio.get_running_loop())
+    executor = ForkExecutor(db, server)
+    _timed_spares(executor, samples["spare"].background)
+    dag = dags[DAG_ID]
+    now = pendulum.now("UTC")
+    run = DagRunRecord(DAG_ID, run_id, "manual", now, now, now, now)
+    key = TaskInstanceKey(DAG_ID, run_id, "stamp", -1)
+    try:
+        executor._keep_a_spare()  # the first spare; later ones are asked for by each start
+        for number in range(1, tasks + 1):
+            claim = Claim("stamp", -1, number, number)
+            for way in WAYS:
+                await asyncio.sleep(gap)
+                started = time.monotonic()
+                if way == "no isolation":
+                    blocked, cpu, stamp, done = await _in_app(executor, dag, claim, run, key)
+                    hit = False
+                elif way == "on request":  # the spare, made after the previous start, is set aside meanwhile
+                    executor.spares, spare, executor._spare = False, executor._spare, None
+                    blocked, cpu, stamp, done, hit = await _launched(executor, dag, claim, run, key)
+                    executor.spares, executor._spare = True, spare
+                else:
+                    blocked, cpu, stamp, done, hit = await _launched(executor, dag, claim, run, key)
+                record = samples[way]
+                record.blocked.append(blocked)
+                record.blocked_cpu.append(cpu)
+                record.to_running.append(stamp - started)
+                record.to_done.append(done - started)
+                record.hits += hit
+    finally:
+        await executor.close()
+        await db.close()
+    return samples
 
 
 def bench_channel(requests: int) -> float:
@@ -179,35 +247,81 @@ def bench_channel(requests: int) -> float:
         return float(pipe.read())
 
 
+def _load(folder: str) -> dict[str, Any]:
+    """The DAG file imported as the app imports it (the `airflow` alias included)."""
+    from riir_airflow import compat
+    from riir_airflow.app.fork_server import _load as load_dag_file
+
+    compat.install()
+    path = os.path.join(folder, "bench_isolation_dag.py")
+    Path(path).write_text(DAG_FILE)
+    return load_dag_file(path)
+
+
+def _report(rounds: list[dict[str, Samples]], tasks: int) -> None:
+    def over_rounds(way: str, pick: Callable[[Samples], list[float]], stat: Callable[[list[float]], float]) -> str:
+        values = [stat(pick(r[way])) for r in rounds]
+        each = " ".join(f"{v:.3f}" for v in values)
+        return f"{statistics.median(values):.3f} ms ({each})"
+
+    print(f"task start, {len(rounds)} repetitions x {tasks} tries per way (median per repetition in brackets):")
+    for way in WAYS:
+        hits = sum(r[way].hits for r in rounds)
+        print(f"  {way}:")
+        print(f"    app's loop blocked starting it {over_rounds(way, lambda s: s.blocked, _median_ms)}, "
+              f"p90 {over_rounds(way, lambda s: s.blocked, _p90_ms)}; "
+              f"CPU {over_rounds(way, lambda s: s.blocked_cpu, _median_ms)}")  # fmt: skip
+        if way == "spare":
+            print(f"    + asking for the next spare on the loop's next turn (off the hop) "
+                  f"{over_rounds(way, lambda s: s.background, _median_ms)}; spare waiting at "
+                  f"{hits}/{tasks * len(rounds)} starts")  # fmt: skip
+        print(f"    request -> task code running {over_rounds(way, lambda s: s.to_running, _median_ms)}, "
+              f"p90 {over_rounds(way, lambda s: s.to_running, _p90_ms)}")  # fmt: skip
+        print(f"    request -> try's end seen by the app {over_rounds(way, lambda s: s.to_done, _median_ms)}")
+
+    def cost(way: str, pick: Callable[[Samples], list[float]]) -> float:
+        return statistics.median(_median_ms(pick(r[way])) - _median_ms(pick(r["no isolation"])) for r in rounds)
+
+    blocked = cost("spare", lambda s: s.blocked)
+    running = cost("spare", lambda s: s.to_running)
+    print(
+        f"isolation cost on the hop (spare minus no isolation, median of the repetitions' medians): app's loop "
+        f"{blocked:+.3f} ms ({cost('spare', lambda s: s.blocked_cpu):+.3f} ms CPU), request -> task code running "
+        f"{running:+.3f} ms; {'within' if max(blocked, running) < 1 else 'ABOVE'} the 1 ms target"
+    )
+    print(
+        f"  without a spare (on request minus no isolation): app's loop {cost('on request', lambda s: s.blocked):+.3f}"
+        f" ms ({cost('on request', lambda s: s.blocked_cpu):+.3f} ms CPU), request -> task code running "
+        f"{cost('on request', lambda s: s.to_running):+.3f} ms"
+    )
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tasks", type=int, default=200)
-    parser.add_argument("--requests", type=int, default=2000)
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--tasks", type=int, default=40, help="tries per way and repetition (default 40)")
+    parser.add_argument("--repeat", type=int, default=3, help="repetitions (default 3)")
+    parser.add_argument("--gap", type=float, default=30.0, help="ms between tries, a hop's order (default 30)")
+    parser.add_argument("--requests", type=int, default=2000, help="channel round trips (default 2000)")
+    parser.add_argument("--quick", action="store_true", help="10 tries x 2 repetitions, 500 round trips")
     args = parser.parse_args()
-    start = bench_start(args.tasks)
+    if args.quick:
+        args.tasks, args.repeat, args.requests = 10, 2, 500
+    from riir_airflow.app.fork_server import ForkServer
+
+    with tempfile.TemporaryDirectory() as folder:
+        dags = _load(folder)
+        # As the app does: the template is forked from this process after the import, before any connection.
+        server = ForkServer.fork_template(os.path.join(folder, "bench_isolation_dag.py"), dags)
+        try:
+            with database("bench_isolation") as dsn:
+                rounds = [
+                    asyncio.run(bench_start(dsn, f"r{n}", dags, server, args.tasks, args.gap / 1000))
+                    for n in range(args.repeat)
+                ]
+        finally:
+            server.close()
     channel = bench_channel(args.requests)
-    served = bench_fork_server(args.tasks)
-    cost = start["isolated_ms"] - start["bare_ms"]
-    cpu = start["isolated_cpu_ms"] - start["bare_cpu_ms"]
-    print(
-        f"task start, fork to reaped exit (median of {args.tasks}): bare {start['bare_ms']:.3f} ms; with fd/env/"
-        f"rlimit isolation {start['isolated_ms']:.3f} ms (+{cost:.3f} ms wall, +{cpu:.3f} ms CPU per task; bare task "
-        f"process CPU {start['bare_cpu_ms']:.3f} ms)"
-    )
-    if start["cgroup"]:
-        extra = start["cgroup_ms"] - start["isolated_ms"]
-        extra_cpu = start["cgroup_cpu_ms"] - start["isolated_cpu_ms"]
-        print(f"  + a pids cgroup per try ([riir] task_pids_cgroup): {start['cgroup_ms']:.3f} ms "
-              f"(+{extra:.3f} ms wall, +{extra_cpu:.3f} ms CPU)")  # fmt: skip
-    else:
-        print("  (no writable pids cgroup here: the per-try cgroup is not measured)")
-    print(
-        f"fork server (template ready in {served['ready_s']:.2f} s): app-side launch {served['app_side_ms']:.3f} ms "
-        f"(p90 {served['app_side_p90_ms']:.3f} ms; socket pair, pipe, request, fork reply, assignment), request to "
-        f"reaped exit {served['to_exit_ms']:.3f} ms (median of {args.tasks})\n"
-        f"  CPU: app side {served['app_cpu_ms']:.3f} ms per launch; the task process from fork to exit (assignment,"
-        f" isolation steps) {served['task_cpu_ms']:.3f} ms"
-    )
+    _report(rounds, args.tasks)
     print(f"channel round trip ({args.requests} requests): {channel * 1e6:.1f} us per request")
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}, {os.cpu_count()} CPUs")
 

@@ -10,6 +10,9 @@ from collections.abc import AsyncIterator
 import asyncpg
 import pytest
 
+# `s3_server`: a local S3 endpoint (moto's server mode) for object-store tests.
+pytest_plugins = ["tests.s3_server"]
+
 # The server tests create their databases on; CI and developers use the machine's PostgreSQL.
 ADMIN_DSN = os.environ.get("RIIR_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 

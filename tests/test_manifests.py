@@ -114,8 +114,8 @@ def test_manifests_are_content_addressed_and_shared(tmp_path: Path) -> None:
 def test_bad_input_gets_clear_errors(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=r'Invalid datum_glob "/\[": unclosed character class'):
         DirAsset(str(tmp_path), "/[")
-    with pytest.raises(ValueError, match="only local directories"):
-        _ = DirAsset("s3://bucket/prefix").path
+    with pytest.raises(ValueError, match="is on an object store, not a local directory"):
+        _ = DirAsset("s3://bucket/prefix").local_path
     store = ManifestStore(tmp_path / "store")
     with pytest.raises(FileNotFoundError, match=str(tmp_path / "missing")):
         store.snapshot(DirAsset(str(tmp_path / "missing")))

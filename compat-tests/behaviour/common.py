@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -146,14 +147,21 @@ def sort_results(results: dict[str, Any]) -> dict[str, Any]:
 SET_ORDERED_XCOM_KEYS = {"skipmixin_key"}
 
 
+# A manual run's id is `manual__<run_after>`, and `dags test` sets run_after to the wall clock: it differs between
+# any two runs, even two Airflow runs (it shows in extra-link XComs such as `_link_ExternalDagLink`).
+MANUAL_RUN_ID = re.compile(r"manual__\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+00:00")
+
+
 def normalize(results: dict[str, Any]) -> dict[str, Any]:
-    """Results with run-to-run noise of Airflow's own removed (see SET_ORDERED_XCOM_KEYS)."""
+    """Results with run-to-run noise of Airflow's own removed (see SET_ORDERED_XCOM_KEYS, MANUAL_RUN_ID)."""
     out = dict(results)
     xcoms = []
     for row in results.get("xcoms", []):
         if row.get("key") in SET_ORDERED_XCOM_KEYS and isinstance(row.get("value"), dict):
             value = {k: sorted(v) if isinstance(v, list) else v for k, v in row["value"].items()}
             row = {**row, "value": value}
+        if isinstance(row.get("value"), str):
+            row = {**row, "value": MANUAL_RUN_ID.sub("manual__<run_after>", row["value"])}
         xcoms.append(row)
     out["xcoms"] = xcoms
     return out

@@ -32,22 +32,7 @@ from session import STEPS  # noqa: E402
 ADMIN_DSN = os.environ.get("RIIR_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 # Airflow commands riir-airflow does not have, and why.
-EXEMPT = {
-    "kerberos": "no Kerberos ticket renewer: use the platform's (k8s sidecar)",
-    "rotate-fernet-key": "not yet: re-encrypting with a new [core] fernet_key is planned",
-    "db-manager migrate": "no external database managers (one metastore schema)",
-    "db-manager downgrade": "no external database managers",
-    "db-manager reset": "no external database managers",
-    "db downgrade": "migrations are forward-only numbered SQL files",
-    "partitions clear": "partitioned runs are not supported yet",
-    "state-store clean": "the 3.3 task/asset state store is not supported yet",
-    "teams create": "no multi-team deployments",
-    "teams delete": "no multi-team deployments",
-    "teams list": "no multi-team deployments",
-    "teams sync": "no multi-team deployments",
-    "config lint": "helps migrate a 2.x airflow.cfg; riir-airflow reads 3.x settings only",
-    "config update": "helps migrate a 2.x airflow.cfg; riir-airflow reads 3.x settings only",
-}
+EXEMPT: dict[str, str] = {}
 # Commands added by other modules of the project (providers_command, plugins_command): checked when present.
 ELSEWHERE_PREFIXES = ("providers", "plugins")
 

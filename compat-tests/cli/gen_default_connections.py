@@ -1,5 +1,5 @@
 """Run by real Airflow's interpreter: writes Airflow's `create-default-connections` set as JSON (the data file
-python/riir_airflow/cli/default_connections.json is this output; regenerate it when Airflow's list changes)."""
+python/riir_airflow/metastore/default_connections.json is this output; regenerate it when Airflow's list changes)."""
 
 import json
 import sys

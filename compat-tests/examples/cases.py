@@ -81,18 +81,7 @@ NOT_RUN: dict[str, str] = {
 # (dag_id or file name) -> (what differs, why it is allowed). Only DAGs that Airflow itself runs non-deterministically
 # may stay here, each with the evidence. A DAG listed here may differ in structure and run outcome; an entry whose DAG
 # has become identical is reported as stale so the list only shrinks.
-ALLOWED: dict[str, tuple[str, str]] = {
-    "read_asset_event": (
-        "Airflow's task fails with AirflowInactiveAssetInInletOrOutletException, riir's succeeds (an empty list of "
-        "events): Asset('s3://output/1.txt') shares its URI with example_outlet_event_extra.py's "
-        "Asset(uri='s3://output/1.txt', name='test-asset'), and Airflow activates only the first of two such assets "
-        "it syncs. `dag.test()` syncs the whole example bundle in os.walk order, i.e. the filesystem's directory "
-        "order: in this install example_outlet_event_extra.py is listed before example_inlet_event_extra.py, so "
-        "this DAG's asset is the inactive one; where the directory lists them the other way, asset_with_extra_* "
-        "fail instead. riir-airflow does not model asset activation (both assets are usable).",
-        "Airflow's outcome depends on the directory order of the installed example folder",
-    ),
-}
+ALLOWED: dict[str, tuple[str, str]] = {}
 
 # Operator classes whose `template_fields` Airflow builds from a set of strings (`tuple({...}.union(...))`): their
 # order follows Python's string-hash seed, so it differs between any two Airflow processes (hash_order.py shows it

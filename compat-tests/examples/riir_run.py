@@ -53,7 +53,7 @@ def expose_example_packages() -> None:
     manager.add_plugin_package(f"{cases.EXAMPLE_PACKAGES['core']}.plugins")
 
 
-def _child(dag: Any, out: Path) -> None:
+def _child(dag: Any, out: Path, active_assets: Any) -> None:
     """Runs one DAG (in a forked child) and writes its results or the error."""
     import pendulum
 
@@ -63,7 +63,7 @@ def _child(dag: Any, out: Path) -> None:
     try:
         with tempfile.TemporaryDirectory(prefix=f"examples-riir-{dag.dag_id}-") as cwd:
             os.chdir(cwd)
-            result = run_dag_locally(dag, logical_date=pendulum.parse(cases.LOGICAL_DATE))
+            result = run_dag_locally(dag, logical_date=pendulum.parse(cases.LOGICAL_DATE), active_assets=active_assets)
             doc: dict[str, Any] = result.as_results()
     except ParamValidationError:
         # `dags test` refuses to create the run, as Airflow's does: compared as "no run".
@@ -73,7 +73,7 @@ def _child(dag: Any, out: Path) -> None:
     out.write_text(json.dumps(doc, sort_keys=True, default=str))
 
 
-def run_all(dags: dict[str, Any], jobs: int, tmp: Path) -> dict[str, Any]:
+def run_all(dags: dict[str, Any], jobs: int, tmp: Path, active_assets: Any) -> dict[str, Any]:
     """Runs each DAG in its own forked child, at most `jobs` at a time; returns dag_id -> results."""
     results: dict[str, Any] = {}
     pending = list(dags.items())
@@ -87,7 +87,7 @@ def run_all(dags: dict[str, Any], jobs: int, tmp: Path) -> dict[str, Any]:
             pid = os.fork()
             if pid == 0:  # child: its own process group so a timeout kills its task subprocesses too
                 os.setpgid(0, 0)
-                _child(dag, out)
+                _child(dag, out, active_assets)
                 os._exit(0)
             running[pid] = (dag_id, time.monotonic(), out)
         pid, _ = os.waitpid(-1, os.WNOHANG)
@@ -117,15 +117,20 @@ def main() -> int:
     structure = {name: dump_facts.dump(folder, "riir") for name, folder in cases.example_folders().items()}
 
     from riir_airflow.models.dagbag import DagBag
+    from riir_airflow.schedules.asset_activation import ActiveAssets, in_recording_order
 
     wanted = set(args.run)
     dags: dict[str, Any] = {}
+    # As Airflow's `dags test`, which records the example folders first: of two assets sharing a name or URI, the
+    # one recorded first (directory order) is active and tasks using the other fail.
+    active_assets = ActiveAssets()
     with dump_facts._stdout_to_stderr():
         for folder in cases.example_folders().values():
             bag = DagBag(dag_folder=str(folder))
+            active_assets.activate_dags(in_recording_order(str(folder), bag.dags.values()))
             dags.update({dag_id: dag for dag_id, dag in bag.dags.items() if dag_id in wanted})
     with tempfile.TemporaryDirectory(prefix="examples-riir-") as tmp, dump_facts._stdout_to_stderr():
-        runs = run_all(dict(sorted(dags.items())), args.jobs, Path(tmp))
+        runs = run_all(dict(sorted(dags.items())), args.jobs, Path(tmp), active_assets)
     for dag_id in sorted(wanted - set(dags)):
         runs[dag_id] = {"error": "riir did not load this DAG (see the structure comparison)"}
     args.out.write_text(json.dumps({"structure": structure, "runs": runs}, indent=1, sort_keys=True) + "\n")

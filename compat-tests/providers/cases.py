@@ -62,6 +62,11 @@ CASES = [
                 "example_generic_transfer", {"airflow_db": "{pg}"},
                 pg_setup=("CREATE TABLE connection (conn_id text, conn_type text)",
                           "INSERT INTO connection VALUES ('a', 'http'), ('b', 'sqlite')")),
+    # SQLExecuteQueryOperator and @task.sql against the machine's PostgreSQL; `ab_role` is the table of Airflow's
+    # metadata database the example reads (made here with one row).
+    ExampleCase("apache-airflow-providers-common-sql", "common/sql/example_sql_execute_query.py",
+                "example_sql_execute_query", {"airflow_db": "{pg}"},
+                pg_setup=("CREATE TABLE ab_role (id integer, name text)", "INSERT INTO ab_role VALUES (1, 'Admin')")),
     # Slack: a local stand-in for Slack's Web API and incoming webhooks (tests/providers/servers.py slack_server).
     ExampleCase("apache-airflow-providers-slack", "slack/example_slack_webhook.py", "slack_webhook_example_dag",
                 {"slack_default": "{slack_webhook}"}),
@@ -92,7 +97,6 @@ NOT_RUN = {
     "docker/*": "the Docker daemon here has no image the examples name (centos:latest, python:3.9-slim-bookworm) "
     "and cannot pull one: no route to a registry",
     "common/io/example_file_transfer_local_to_s3.py": "writes to S3 (needs the amazon provider and AWS)",
-    "common/sql/example_sql_execute_query.py": "uses @task.sql (provider task decorators: issue 13 item 4)",
     "sftp/example_sftp_sensor.py": "never ends under `dags test`, in Airflow too (run against a local SSH/SFTP "
     "server, Airflow's run was still going after 600 s): `dags test` runs one task at a time, and the poke-mode "
     "SFTPSensor waits (7-day timeout) for the file that create_file, queued behind it, would create",

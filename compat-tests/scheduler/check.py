@@ -26,13 +26,7 @@ from compat_lib import airflow_output, diff_facts  # noqa: E402
 from scenarios import SCENARIOS  # noqa: E402
 
 # scenario -> why riir differs from Airflow today. Keep it short and true; remove an entry when riir catches up.
-ALLOWED: dict[str, str] = {
-    "external_task_marker": "clearing the parent's task with downstream through REST follows the ExternalTaskMarker "
-    "into the child app's DAG in riir (child_task re-runs, try 2); Airflow 3.3.2's clearTaskInstances does not "
-    "(try 1); riir also stores an `_link_ExternalDagLink` XCom for the marker, Airflow does not",
-    "asset_condition_and_alias": "triggering_asset_events keys print as `sc://a1` in riir, `sc://a1/` in Airflow "
-    "(which normalizes the URI with a trailing slash)",
-}
+ALLOWED: dict[str, str] = {}
 
 Records = dict[str, Any]  # one DAG's records from extract.py
 Facts = dict[str, Any]

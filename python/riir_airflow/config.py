@@ -325,6 +325,16 @@ class AirflowConfigParser:
                 return found
         return self._default(section, key)
 
+    def lookup_exact(self, section: str, key: str) -> tuple[str, str] | None:
+        """(value, source) of the option under this very name (Airflow's `lookup_from_deprecated=False`): the
+        environment, airflow.cfg, or its default; an old name it replaced is not read."""
+        section, key = section.lower(), key.lower()
+        for source in (self._from_env, self._from_file, self._from_file_cmd, self._from_file_secret):
+            found = source(section, key)
+            if found is not None:
+                return found
+        return self._default(section, key)
+
     def get(self, section: str, key: str, fallback: Any = _MISSING) -> str | None:
         """The option's string value; `fallback` when it is set nowhere, else AirflowConfigException."""
         found = self.lookup(section, key)

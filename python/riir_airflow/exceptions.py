@@ -151,8 +151,24 @@ class XComForMappingNotPushed(AirflowException):
         return "did not push XCom for task mapping"
 
 
-class AirflowInactiveAssetInInletOrOutletException(AirflowException):
-    """A task used an inactive asset as inlet or outlet."""
+class AirflowInactiveAssetInInletOrOutletException(AirflowFailException):
+    """A task has inactive assets in its inlets or outlets (another asset with the same name or URI is the active
+    one): it fails before it runs, without retries. `inactive_asset_keys` are (name, uri) pairs or objects with
+    `name` and `uri`."""
+
+    main_message = "Task has the following inactive assets in its inlets or outlets"
+
+    def __init__(self, inactive_asset_keys: Any) -> None:
+        super().__init__(inactive_asset_keys)
+        self.inactive_asset_keys = inactive_asset_keys
+
+    @property
+    def inactive_assets_message(self) -> str:
+        keys = [(k[0], k[1]) if isinstance(k, tuple) else (k.name, k.uri) for k in self.inactive_asset_keys]
+        return ", ".join(f"Asset(name={name!r}, uri={uri!r})" for name, uri in keys)
+
+    def __str__(self) -> str:
+        return f"{self.main_message}: {self.inactive_assets_message}"
 
 
 class AirflowOptionalProviderFeatureException(AirflowException):

@@ -259,6 +259,12 @@ EXPORTS: dict[str, dict[str, str]] = {
     },
     "task.trigger_rule": _from("trigger_rule", "TriggerRule"),
     "utils.task_group": _from("taskgroup", "TaskGroup"),
+    # Airflow's internal context behind `with setup_task >> teardown_task:`; `SetupTeardownContext.add_task(t)` is
+    # the one public use.
+    "utils.setup_teardown": {
+        "SetupTeardownContext": "setup_teardown:SetupTeardownScope",
+        "BaseSetupTeardownContext": "setup_teardown:SetupTeardownScope",
+    },
     "utils.edgemodifier": _from("edges", "Label"),
     "utils.state": _from("states", "TaskInstanceState", "DagRunState", "State"),
     "hooks.base": _from("hook", "BaseHook"),
@@ -560,21 +566,19 @@ _ORM_ALTERNATIVES = {
     "Trigger": "deferred tasks' triggers run in the DAG's app; nothing to query",
     "clear_task_instances": "clear through POST /api/v2/dags/{dag_id}/clearTaskInstances or `riir-airflow tasks clear`",
 }
+# Airflow 3 modules whose names moved into provider distributions riir does not ship (smtp, common-sql): as in
+# Airflow, importing the old path warns (DeprecatedImportWarning) and resolves to the installed provider, or fails with
+# Airflow's "Could not import ..." message when that provider is not installed.
+MOVED_TO_PROVIDERS: dict[str, dict[str, str]] = {
+    "operators.email": {"EmailOperator": "airflow.providers.smtp.operators.smtp.EmailOperator"},
+    "operators.generic_transfer": {
+        "GenericTransfer": "airflow.providers.common.sql.operators.generic_transfer.GenericTransfer"
+    },
+}
 # Airflow names riir-airflow does not provide, as "module" (the whole module) or "module:name", each with the message
 # a user gets on import (what is missing, why, and what to use instead). tests/authoring/test_import_parity.py
 # checks every other name Airflow has.
 OUT_OF_SCOPE: dict[str, str] = {
-    "operators.email": (
-        "EmailOperator comes with the apache-airflow-providers-smtp distribution: install it and import "
-        "`from airflow.providers.smtp.operators.smtp import EmailOperator`"
-    ),
-    "operators.generic_transfer": (
-        "GenericTransfer comes with the apache-airflow-providers-common-sql distribution: install it and import "
-        "`from airflow.providers.common.sql.operators.generic_transfer import GenericTransfer`"
-    ),
-    "utils.setup_teardown": (
-        "Airflow's internal machinery behind `with setup_task >> teardown_task:`; write that instead (supported)"
-    ),
     **{f"models:{name}": f"{name} {_ORM}: {use}" for name, use in _ORM_ALTERNATIVES.items()},
 }
 
@@ -754,6 +758,25 @@ def _unavailable_source(path: str) -> str:
     )
 
 
+def _moved_source(path: str) -> str:
+    """A module whose names moved to a provider distribution: each resolves on first use, with Airflow's warning."""
+    return "\n".join([
+        f'"""Airflow\'s `airflow.{path}`: its names moved to a provider distribution (resolved with a warning).',
+        "",
+        GENERATED_MARKER,
+        '"""',
+        "",
+        "from riir_airflow.authoring.deprecation_tools import getattr_with_deprecation",
+        "from riir_airflow.import_paths import MOVED_TO_PROVIDERS",
+        "",
+        f'_MOVED = MOVED_TO_PROVIDERS["{path}"]',
+        "",
+        "",
+        "def __getattr__(name: str) -> object:",
+        f'    return getattr_with_deprecation(_MOVED, "airflow.{path}", {{}}, "", name)',
+    ]) + "\n"  # fmt: skip
+
+
 def _package_doc(path: str) -> str:
     return f'"""Airflow\'s `airflow.{path}` package (riir_airflow mirror).\n\n{GENERATED_MARKER}\n"""\n'
 
@@ -780,6 +803,9 @@ def generated_files(root: Path) -> dict[Path, str]:
         for depth in range(1, len(parts)):
             files.setdefault(root.joinpath(*parts[:depth], "__init__.py"), _package_doc(".".join(parts[:depth])))
         files[root.joinpath(*parts[:-1], parts[-1] + ".py")] = _unavailable_source(path)
+    for path in MOVED_TO_PROVIDERS:
+        parts = path.split(".")
+        files[root.joinpath(*parts[:-1], parts[-1] + ".py")] = _moved_source(path)
     return files
 
 

@@ -177,3 +177,19 @@ def redact(value: Any, name: str | None = None, max_depth: int | None = None) ->
 def should_hide_value_for_key(name: object) -> bool:
     """Airflow's `should_hide_value_for_key`."""
     return secrets_masker().should_hide_value_for_key(name)
+
+
+def merge(new_value: Any, old_value: Any, name: str | None = None, *, _sensitive: bool = False) -> Any:
+    """Airflow's `merge`: a value that came back from a redacted answer, with every sensitive entry still `***` given
+    its stored value again (what a PATCH of a masked connection keeps). Other values are the new ones."""
+    sensitive = _sensitive or (name is not None and should_hide_value_for_key(name))
+    if isinstance(new_value, dict) and isinstance(old_value, dict):
+        return {
+            key: merge(value, old_value[key], None if sensitive else key, _sensitive=sensitive)
+            if key in old_value else value
+            for key, value in new_value.items()
+        }  # fmt: skip
+    if isinstance(new_value, list) and isinstance(old_value, list):
+        return [merge(value, old_value[i], None, _sensitive=sensitive) if i < len(old_value) else value
+                for i, value in enumerate(new_value)]  # fmt: skip
+    return old_value if sensitive and new_value == REPLACEMENT else new_value

@@ -65,3 +65,51 @@ async def test_deadline_callbacks_fire_for_a_late_run_only(
 
 async def _lines(path: Path, n: int) -> bool:
     return path.exists() and len(path.read_text().splitlines()) >= n
+
+
+CUSTOM_REFERENCE_DAG = """
+import datetime as dt, time
+from dataclasses import dataclass
+from airflow.sdk import DAG, DeadlineAlert, DeadlineReference, SyncCallback
+from airflow.sdk.definitions.deadline import BaseDeadlineReference, deadline_reference
+from airflow.providers.standard.operators.python import PythonOperator
+from dl_callbacks import late_sync
+
+
+@deadline_reference
+@dataclass
+class SecondsAfterNow(BaseDeadlineReference):
+    \"\"\"A custom reference (Airflow 3.3): evaluated in the DAG app when a run is created.\"\"\"
+
+    required_kwargs = {"run_id"}
+
+    def _evaluate_with(self, *, session, run_id, **kwargs):
+        assert session is None  # no ORM session in riir
+        with open(__import__("os").environ["DEADLINE_REPORT"], "a") as report:
+            report.write('{"evaluated_for": "%s"}\\n' % run_id)
+        return dt.datetime.now(dt.timezone.utc)
+
+
+with DAG("custom_deadline", schedule=None, deadline=[
+    DeadlineAlert(reference=DeadlineReference.SecondsAfterNow, interval=dt.timedelta(seconds=2),
+                  callback=SyncCallback(late_sync, kwargs={"tag": "custom"})),
+]):
+    PythonOperator(task_id="work", python_callable=lambda: time.sleep(6))
+"""
+
+
+async def test_a_custom_deadline_reference_is_evaluated_in_the_app(
+    app_env: dict[str, str], db: asyncpg.Connection, dags: Path, tmp_path: Path
+) -> None:
+    report = tmp_path / "report"
+    write_dag(dags, "dl_callbacks.py", CALLBACKS)
+    env = {**app_env, "DEADLINE_REPORT": str(report)}
+    app = await start_app(env, db, write_dag(dags, "custom_deadline.py", CUSTOM_REFERENCE_DAG), tmp_path / "app.log")
+    try:
+        cli(app_env, "dags", "trigger", "custom_deadline", "-r", "slow")
+        await wait_for(lambda: _lines(report, 2), 60, "the custom reference and its callback")
+        assert await wait_run_done(db, "custom_deadline", "slow") == "success"
+    finally:
+        app.stop()
+    lines = [json.loads(line) for line in report.read_text().splitlines()]
+    assert {"evaluated_for": "slow"} in lines and {"tag": "custom"} in lines, app.output()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 from pathlib import Path
 
 import asyncpg
@@ -123,3 +124,142 @@ async def test_an_app_replaces_a_fork_server_that_died(
     finally:
         app.stop()
     assert "The fork server of" in app.output() and "died" in app.output()
+
+
+def test_a_task_process_forked_ahead_confines_itself_before_its_assignment(home: Path) -> None:
+    """A spare: forked before its try is known, it drops everything of the app's but its channel and joins its pids
+    cgroup while it waits; when the app closes its channel instead of assigning it, it leaves with its cgroup."""
+    import asyncio
+
+    from riir_airflow.app.limits import TaskCgroup
+
+    path = home / "served.py"
+    path.write_text(DAG_FILE)
+    server = ForkServer.start(str(path))
+    cgroup = TaskCgroup.create(16)  # None where no pids controller is writable: the rest still holds
+    parent, child = socket.socketpair()
+    read_fd, write_fd = os.pipe()
+    try:
+        server.wait_ready(120)
+
+        async def ahead() -> int:
+            server.attach(asyncio.get_running_loop())
+            return await server.fork_ahead(child.fileno(), write_fd, cgroup)
+
+        pid = asyncio.run(ahead())
+        child.close()
+        os.close(write_fd)
+
+        def confined() -> bool:
+            targets = {int(fd): os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")}
+            sockets = [fd for fd, target in targets.items() if target.startswith("socket:")]
+            others = [t for fd, t in targets.items() if fd > 2 and fd not in sockets and t != os.devnull]
+            joined = cgroup is None or f"/{cgroup.path.name}\n" in Path(f"/proc/{pid}/cgroup").read_text()
+            return joined and len(sockets) == 1 and not others  # stdio, the channel, the rest /dev/null
+
+        deadline = time.monotonic() + 30
+        while not confined() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert confined(), (os.listdir(f"/proc/{pid}/fd"), Path(f"/proc/{pid}/cgroup").read_text())
+
+        def state() -> str:
+            return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+
+        while state() != "S" and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert state() == "S"  # waiting on its channel
+        parent.close()  # no assignment: it leaves
+        while Path(f"/proc/{pid}").exists() and state() != "Z":
+            assert time.monotonic() < deadline + 30
+            time.sleep(0.01)
+        with os.fdopen(read_fd, "rb") as pipe:
+            assert pipe.read() == b""  # quietly
+        if cgroup is not None:
+            deadline = time.monotonic() + 10
+            while cgroup.path.exists() and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert not cgroup.path.exists()
+    finally:
+        parent.close()
+        server.close()
+        if cgroup is not None:
+            cgroup.kill_all()
+
+
+STAMP_DAG = """
+import os
+
+from airflow.sdk import DAG, task
+
+with DAG("fork_served", schedule=None):
+    @task
+    def which():
+        return os.getpid()
+
+    which()
+"""
+
+
+@pytest.mark.postgres
+async def test_a_try_starts_on_the_spare_and_an_unused_spare_goes(
+    app_env: dict[str, str], pg_dsn: str, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The executor's first try is forked on request and asks for a spare; the next try runs in that spare (one
+    message); the spare asked for by that start is retired, with its cgroup, once the app has been idle a while."""
+    import asyncio
+
+    from riir_airflow.app import executor as executor_module
+    from riir_airflow.app.executor import ForkExecutor
+    from riir_airflow.dag_processing.loader import DagBag
+    from riir_airflow.engine.messages import Claim
+    from riir_airflow.metastore import queries
+    from riir_airflow.metastore.pool import ConnectionSettings, connect
+    from riir_airflow.metastore.records import NewTaskInstance, TaskInstanceKey
+
+    monkeypatch.setattr(executor_module, "SPARE_LINGER_SECONDS", 0.3)
+    path = home / "served.py"
+    path.write_text(STAMP_DAG)
+    db = await connect(ConnectionSettings(dsn=pg_dsn))
+    await queries.upsert_dag(db, "fork_served")
+    await queries.create_dag_run(db, "fork_served", "r1", run_type="manual", tasks=[NewTaskInstance("which")])
+    dag = DagBag(str(path)).dags["fork_served"]
+    now = pendulum.now("UTC")
+    run = DagRunRecord("fork_served", "r1", "manual", now, now, now, now)
+    key = TaskInstanceKey("fork_served", "r1", "which", -1)
+    server = ForkServer.start(str(path))
+    executor = ForkExecutor(db, server)
+    executor.spares = True
+    try:
+        server.wait_ready(120)
+        server.attach(asyncio.get_running_loop())
+        first = executor.launch(dag, Claim("which", -1, 1, 1), run, key, None)
+        outcome = await first.done
+        assert outcome.result is not None and outcome.result.xcoms["return_value"] == first.pid
+        for _ in range(3000):
+            if executor._spare is not None:
+                break
+            await asyncio.sleep(0.01)
+        spare = executor._spare
+        assert spare is not None
+        second = executor.launch(dag, Claim("which", -1, 2, 2), run, key, None)
+        assert second.pid == spare.pid and second.pid != first.pid
+        coming = executor._spare_coming  # the next spare, asked for by this start
+        assert coming is not None
+        outcome = await second.done
+        assert outcome.exit_code == 0 and outcome.result is not None
+        assert outcome.result.state == "success" and outcome.result.xcoms["return_value"] == spare.pid
+        # Nothing runs any more: the unused spare goes, and its cgroup with it.
+        unused = await asyncio.wait_for(coming, 30)
+        assert unused is not None
+        exit_code = await asyncio.wait_for(asyncio.shield(unused.exited), 30)
+        assert exit_code == 0 and executor._spare is None
+        if unused.cgroup is not None:
+            for _ in range(1000):
+                if not unused.cgroup.path.exists():
+                    break
+                await asyncio.sleep(0.01)
+            assert not unused.cgroup.path.exists()
+    finally:
+        await executor.close()
+        server.close()
+        await db.close()

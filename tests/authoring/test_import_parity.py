@@ -9,6 +9,7 @@ import enum
 import importlib
 import inspect
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -81,9 +82,18 @@ def test_module_matches_airflow(airflow_module: str, airflow_alias: None) -> Non
             continue
         status = probe["status"]
         if status in PRESENT:
+            moved = import_paths.MOVED_TO_PROVIDERS.get(relative, {})
             try:
-                direct = _lookup(riir_module, name, status)
-                via_alias = _lookup(alias_module, name, status)
+                if name in moved:
+                    # Resolved from the provider distribution with Airflow's own warning, word for word.
+                    warning = probe["warning"].removeprefix("DeprecatedImportWarning: ")
+                    with pytest.warns(FutureWarning, match=re.escape(warning)):
+                        direct = _lookup(riir_module, name, status)
+                    with pytest.warns(FutureWarning, match=re.escape(warning)):
+                        via_alias = _lookup(alias_module, name, status)
+                else:
+                    direct = _lookup(riir_module, name, status)
+                    via_alias = _lookup(alias_module, name, status)
             except (ImportError, AttributeError) as exc:
                 problems.append(f"{name} ({status} in Airflow): {type(exc).__name__}: {exc}")
                 continue
@@ -171,7 +181,27 @@ def test_out_of_scope_names_say_why_and_what_to_use_instead(airflow_alias: None)
     with pytest.raises(ImportError, match=r"airflow.models.DagModel is not available in riir-airflow: DagModel is an "
                                           r"ORM model .*GET /api/v2/dags/\{dag_id\}"):  # fmt: skip
         exec("from airflow.models import DagModel", {})
-    with pytest.raises(ImportError, match="EmailOperator comes with the apache-airflow-providers-smtp distribution"):
-        exec("from airflow.operators.email import EmailOperator", {})
     with pytest.raises(AttributeError, match="has no attribute 'NoSuchThing'"):
         exec("import airflow.models as m; m.NoSuchThing", {})
+
+
+def test_names_moved_to_providers_resolve_with_airflows_warning(airflow_alias: None) -> None:
+    # Airflow 3.3.2: `from airflow.operators.email import EmailOperator` warns and returns the smtp provider's class.
+    from airflow.providers.smtp.operators.smtp import EmailOperator
+
+    target = "airflow.providers.smtp.operators.smtp.EmailOperator"
+    expected = f"The `airflow.operators.email.EmailOperator` attribute is deprecated. Please use `{target!r}`."
+    with pytest.warns(FutureWarning, match=re.escape(expected)):
+        namespace: dict[str, object] = {}
+        exec("from airflow.operators.email import EmailOperator", namespace)
+    assert namespace["EmailOperator"] is EmailOperator
+
+
+def test_a_name_moved_to_a_missing_provider_says_what_could_not_be_imported() -> None:
+    from riir_airflow.authoring.deprecation_tools import getattr_with_deprecation
+
+    imports = {"Gone": "airflow.providers.not_installed_here.operators.gone.Gone"}
+    with pytest.warns(FutureWarning), pytest.raises(ImportError, match=r"Could not import "
+                      r"`airflow.providers.not_installed_here.operators.gone.Gone` while trying to import "
+                      r"`airflow.operators.gone.Gone`"):  # fmt: skip
+        getattr_with_deprecation(imports, "airflow.operators.gone", {}, "", "Gone")

@@ -327,3 +327,27 @@ async def test_directory_file_delete_trigger_fires_once_its_file_appears(tmp_pat
     event = await asyncio.wait_for(first, 5)
     assert event.payload == {"filepath": str(inbox / "us.flag")}
     assert sorted(p.name for p in inbox.iterdir()) == ["eu.flag"]
+
+
+def test_task_state_store_keeps_values_across_tries_in_dags_test() -> None:
+    # `context["task_state_store"]` in `dags test`: the run's in-memory store, shared by the tries of one task.
+    from riir_airflow.runtime.local import run_dag_locally
+    from riir_airflow.sdk import DAG, task
+
+    with DAG("task_state_local", schedule=None) as dag:
+
+        @task(retries=1, retry_delay=dt.timedelta(seconds=0))
+        def submit(**context: Any) -> Any:
+            store = context["task_state_store"]
+            if context["ti"].try_number == 1:
+                store.set("job_id", "job-1")
+                raise RuntimeError("first try fails after submitting")
+            with pytest.raises(ValueError, match="Cannot set value as None"):
+                store.set("other", None)
+            return store.get("job_id"), store.get("missing", "default")
+
+        submit()
+
+    result = run_dag_locally(dag)
+    assert result.state == "success"
+    assert result.store.xcom_get_one("submit", -1, "return_value") == (True, ("job-1", "default"))

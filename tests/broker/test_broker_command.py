@@ -41,10 +41,11 @@ async def test_serves_and_stops_on_sigterm(pg_dsn: str, tmp_path: Path, server: 
     proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
+        # The first request outside health builds the full API (imports FastAPI): seconds on a loaded machine.
+        deadline = time.monotonic() + 120
         while True:
             try:
-                if httpx.get(f"{url}/api/v2/version").status_code == 200:
+                if httpx.get(f"{url}/api/v2/version", timeout=60).status_code == 200:
                     break
             except httpx.TransportError:
                 pass

@@ -6,6 +6,7 @@ only for its own host and port, as in Airflow."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -93,3 +94,29 @@ def test_stored_secrets_are_used_only_for_the_stored_endpoint(enabled: httpx.Cli
     assert elsewhere.status_code == 400
     assert elsewhere.json()["detail"] == ("The host or port to test differs from the stored connection. Include the "
                                           "credentials to test in the request body.")  # fmt: skip
+
+
+def test_an_enqueued_test_runs_and_is_polled_by_token(enabled: httpx.Client, broker: Broker, tmp_path: Path) -> None:
+    with broker.client() as disabled:
+        refused = disabled.post("/api/v2/connections/enqueue-test", json={"connection_id": "x", "conn_type": "sqlite"})
+        assert refused.status_code == 403
+    body = {"connection_id": "queued_lite", "conn_type": "sqlite", "host": str(tmp_path / "q.db"),
+            "commit_on_success": True}  # fmt: skip
+    accepted = enabled.post("/api/v2/connections/enqueue-test", json=body)
+    assert accepted.status_code == 202, accepted.text
+    token = accepted.json()["token"]
+    assert accepted.json() == {"token": token, "connection_id": "queued_lite", "state": "pending"}
+    deadline = time.monotonic() + 60
+    while (polled := enabled.get("/api/v2/connections/enqueue-test",
+                                 headers={"Airflow-Connection-Test-Token": token}).json())["state"] not in (
+            "success", "failed"):  # fmt: skip
+        assert time.monotonic() < deadline, polled
+        time.sleep(0.2)
+    assert polled["state"] == "success" and polled["result_message"] == "Connection successfully tested"
+    assert polled["connection_id"] == "queued_lite" and polled["created_at"]
+    # commit_on_success saved the tested connection.
+    assert enabled.get("/api/v2/connections/queued_lite").json()["host"] == str(tmp_path / "q.db")
+    missing = enabled.get("/api/v2/connections/enqueue-test", headers={"Airflow-Connection-Test-Token": "nope"})
+    assert missing.status_code == 404 and missing.json()["detail"] == "No connection test found for token: `nope`"
+    executor = enabled.post("/api/v2/connections/enqueue-test", json={**body, "executor": "CeleryExecutor"})
+    assert executor.status_code == 422

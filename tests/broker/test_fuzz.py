@@ -65,12 +65,3 @@ def test_every_operation_refuses_a_missing_token(broker: Broker) -> None:
     assert len(answered) > 50 and set(answered) >= PUBLIC
     refused = {name: codes for name, codes in answered.items() if name not in PUBLIC and codes != {401}}
     assert not refused, refused
-    # Routes outside the schema (Airflow operations riir does not implement) need a token too.
-    with broker.client(None) as client:
-        assert client.get("/api/v2/dagWarnings").status_code == 401
-        assert (
-            client.get(
-                "/api/v2/dagWarnings", headers={"Authorization": f"Bearer {broker.tokens['viewer']}"}
-            ).status_code
-            == 501
-        )

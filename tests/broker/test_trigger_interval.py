@@ -1,7 +1,7 @@
 """A run triggered with a logical date gets the data interval Airflow's `timetable.infer_manual_data_interval`
 gives it. The broker has no timetable object (it never imports DAG code): it computes the interval from the
-serialized timetable with the Rust core (broker/timetables.py). The expected values come from riir's authoring
-timetables, whose intervals the compat suite checks against Airflow's."""
+serialized timetable with the Rust core (schedules/serialized_timetables.py). The expected values come from riir's
+authoring timetables, whose intervals the compat suite checks against Airflow's."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ import pendulum
 import pytest
 from dateutil.relativedelta import relativedelta
 
-from riir_airflow.broker.timetables import core_timetable, manual_data_interval
 from riir_airflow.broker.views import encoded_timetable
 from riir_airflow.metastore import queries as q
+from riir_airflow.schedules.serialized_timetables import core_timetable, manual_data_interval
 from riir_airflow.sdk import DAG
 from riir_airflow.serialization.serialized_dag import dag_hash, serialize_dag
 from riir_airflow.timetables.events import EventsTimetable

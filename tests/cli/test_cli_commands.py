@@ -67,6 +67,18 @@ def test_trigger_lists_task_instances_at_once_in_every_format(env: dict[str, str
     assert ok(env, "dags", "state", "cli_etl", "r1").strip() == 'queued, {"count": 2}'
 
 
+def test_trigger_gives_a_data_interval_only_with_a_logical_date(env: dict[str, str]) -> None:
+    # Airflow 3.3's `dags trigger`: no logical date, no data interval; with one, the timetable's manual interval
+    # for the trigger time (cli_etl's @daily is a CronTriggerTimetable without interval: start = end = now).
+    (plain,) = json.loads(ok(env, "dags", "trigger", "cli_etl", "-r", "plain", "-o", "json"))
+    assert (plain["data_interval_start"], plain["data_interval_end"]) == (None, None)
+    (dated,) = json.loads(ok(env, "dags", "trigger", "cli_etl", "-r", "dated", "-l", "2024-01-02T00:00:00+00:00",
+                             "-o", "json"))  # fmt: skip
+    assert dated["logical_date"].startswith("2024-01-02")
+    assert dated["data_interval_start"] == dated["data_interval_end"] is not None
+    assert not dated["data_interval_start"].startswith("2024-01-02")  # from now, not from the logical date
+
+
 def test_variables_connections_pools_round_trip_through_files(env: dict[str, str], tmp_path: Path) -> None:
     (tmp_path / "vars.json").write_text(json.dumps({"a": "x", "b": {"n": 1}, "c": {"value": "v", "description": "d"}}))
     assert "3 of 3 variables successfully updated." in ok(env, "variables", "import", str(tmp_path / "vars.json"))

@@ -34,8 +34,9 @@ def test_object_storage_and_lineage_match_airflow() -> None:
 
 def test_remote_paths_are_named_as_in_airflow_and_refused_on_use() -> None:
     """A DAG file may build an s3:// path at module level (Airflow's tutorial_objectstorage does): it loads, and its
-    naming matches Airflow's; reading or writing it fails with the path in the message (Airflow without s3fs fails
-    there too: "Install s3fs to access S3")."""
+    naming matches Airflow's; reading or writing a path whose protocol has no fsspec filesystem installed fails with
+    the path in the message (Airflow without gcsfs fails there too: "Install gcsfs to access Google Storage").
+    Reading s3:// paths where s3fs is installed: tests/test_object_store_manifests.py."""
     from riir_airflow.sdk import ObjectStoragePath
 
     base = ObjectStoragePath("s3://aws_default@airflow-tutorial-data/")
@@ -49,5 +50,5 @@ def test_remote_paths_are_named_as_in_airflow_and_refused_on_use() -> None:
         "air_quality/x.parquet",
         "x.parquet",
     )
-    with pytest.raises(ImportError, match=re.escape("'s3://aws_default@airflow-tutorial-data/air_quality/x.parquet'")):
-        path.read_text()
+    with pytest.raises(ImportError, match=re.escape("gs://bucket/x.parquet: no fsspec")):
+        ObjectStoragePath("gs://bucket/x.parquet").read_text()

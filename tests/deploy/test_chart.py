@@ -319,11 +319,19 @@ def test_role_setup_grants_each_dag_its_role_and_may_patch_only_their_secrets(
     job = named(docs, "Job", "prod-riir-airflow-role-setup")
     (container,) = job["spec"]["template"]["spec"]["containers"]
     env = env_of(container)
-    assert json.loads(env["RIIR_SETUP_DAGS"]) == [
+    entries = json.loads(env["RIIR_SETUP_DAGS"])
+    assert [{k: e[k] for k in ("secret", "dagIds")} for e in entries] == [
         {"secret": "prod-riir-airflow-dag-example-etl-db", "dagIds": ["example_etl"]},
         {"secret": "prod-riir-airflow-dag-pods-db", "dagIds": ["pods"]},
         {"secret": "prod-riir-airflow-dag-reports-db", "dagIds": ["reports"]},
     ]
+    # Each role is pinned to exactly the identity its pods record with their DAG versions.
+    for entry in entries:
+        deployment = named(docs, "Deployment", entry["secret"].removesuffix("-db"))
+        pod = deployment["spec"]["template"]["spec"]
+        (app,) = [c for c in pod["containers"] if "AIRFLOW__RIIR__DEPLOYED_IMAGE" in env_of(c)]
+        assert entry["pin"]["image"] == env_of(app)["AIRFLOW__RIIR__DEPLOYED_IMAGE"] == app["image"]
+        assert entry["pin"]["serviceAccount"] == pod["serviceAccountName"]
     assert json.loads(env["RIIR_SETUP_POOLS"]) == [
         {"name": "warehouse", "slots": 4, "description": "Warehouse connections"}
     ]
@@ -342,6 +350,22 @@ def test_role_setup_points_the_printed_uri_at_the_pooler() -> None:
     assert module.through_pooler(uri, "prod-riir-airflow-pgbouncer:6432") == (
         "postgresql://riir_app_etl:s3cr%2Ft@prod-riir-airflow-pgbouncer:6432/airflow?sslmode=require"
     )
+
+
+def test_role_setup_pins_roles_with_flags_grant_app_accepts(rendered: dict[str, list[dict[str, Any]]]) -> None:
+    from riir_airflow.cli.main import build_parser
+
+    spec = importlib.util.spec_from_file_location("role_setup", CHART / "files" / "role_setup.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    (job,) = [d for d in rendered["test-deploy"] if d["kind"] == "Job" and "role-setup" in d["metadata"]["name"]]
+    (container,) = job["spec"]["template"]["spec"]["containers"]
+    (entry,) = json.loads(env_of(container)["RIIR_SETUP_DAGS"])
+    argv = ["db", "grant-app", *entry["dagIds"], *module.pin_arguments(entry["pin"])]
+    args = build_parser().parse_args(argv)
+    assert args.environment == "test-feature-x"  # a test deploy's role is pinned to its environment too
+    assert args.image == entry["pin"]["image"] and args.service_account == entry["pin"]["serviceAccount"]
 
 
 # --- network policies ---------------------------------------------------------------------------------------------

@@ -32,6 +32,10 @@ EXPECTED_TABLES = {
     "dagrun_asset_event",  # 0008
     "deadline",  # 0011
     "dag_schedule_asset_reference", "dag_schedule_asset_alias_reference", "asset_dag_run_queue",  # 0012
+    "dag_favorite",  # 0015
+    "connection_test_request", "task_state_store",  # 0016
+    "team",  # 0022
+    "asset_active",  # 0020
 }  # fmt: skip
 
 

@@ -131,6 +131,12 @@ def test_plugin_in_the_app_and_the_broker(pg_dsn: str, tmp_path: Path) -> None:
                     assert time.monotonic() < deadline, app.output()
                     time.sleep(0.3)
                 assert state == "success", app.output()
+                # The custom timetable's manual interval, which only the app can compute (the broker left it empty).
+                run = client.get("/dags/plugin_dag/dagRuns/with_plugin").json()
+                assert (run["data_interval_start"], run["data_interval_end"]) == (
+                    "2024-03-03T00:00:00Z",
+                    "2024-03-05T00:00:00Z",
+                )
                 xcom = client.get("/dags/plugin_dag/dagRuns/with_plugin/taskInstances/greet/xcomEntries/return_value")
                 assert xcom.json()["value"] == "hello riir from the team plugin"
                 # Listeners: the run's start and end in the app process, the task's in its own (forked) process.

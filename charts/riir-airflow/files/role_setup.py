@@ -1,11 +1,12 @@
 """The chart's role-setup Job (a helm hook after `db migrate`), run with the database owner's login.
 
-For each DAG entry of the release: `riir-airflow db grant-app DAG_ID...` creates or updates the DAG's database role
+For each DAG entry of the release: `riir-airflow db grant-app DAG_ID...` creates or updates the DAG's database role,
+pinned to the identity its pods record (image, ServiceAccount, and the release's environment and deployer when set),
 and prints its connection URI; the URI is pointed at the pooler and stored under `connection` in that DAG's Secret
 (the only Secret the DAG's pods mount). Then the release's pools are created or resized.
 
 The Kubernetes API is called with the Job's own ServiceAccount token, which may get and patch exactly those Secrets.
-Input comes from the environment the chart renders: RIIR_SETUP_DAGS ([{secret, dagIds}]), RIIR_SETUP_POOLS
+Input comes from the environment the chart renders: RIIR_SETUP_DAGS ([{secret, dagIds, pin: {image, serviceAccount, environment?, deployedBy?}}]), RIIR_SETUP_POOLS
 ([{name, slots, description}]), RIIR_SETUP_POOLER (host:port), RIIR_SETUP_NAMESPACE.
 """
 
@@ -56,11 +57,20 @@ def patch_secret(namespace: str, name: str, data: dict[str, str]) -> None:
         response.read()
 
 
+PIN_FLAGS = {"image": "--image", "serviceAccount": "--service-account", "environment": "--environment",
+             "deployedBy": "--deployed-by"}  # fmt: skip
+
+
+def pin_arguments(pin: dict[str, str]) -> list[str]:
+    """`db grant-app` flags that pin the role to what the DAG's pods record with their DAG versions."""
+    return [part for key, flag in PIN_FLAGS.items() if pin.get(key) for part in (flag, pin[key])]
+
+
 def main() -> None:
     namespace = os.environ["RIIR_SETUP_NAMESPACE"]
     pooler = os.environ["RIIR_SETUP_POOLER"]
     for entry in json.loads(os.environ["RIIR_SETUP_DAGS"]):
-        output = run("db", "grant-app", *entry["dagIds"]).strip().splitlines()
+        output = run("db", "grant-app", *entry["dagIds"], *pin_arguments(entry.get("pin", {}))).strip().splitlines()
         uri = next((line for line in reversed(output) if line.startswith(("postgresql://", "postgres://"))), None)
         if uri is None:
             sys.exit(f"db grant-app {' '.join(entry['dagIds'])} printed no connection URI")

@@ -202,3 +202,10 @@ app.kubernetes.io/component: {{ .component }}
     - {protocol: TCP, port: {{ .Values.externalDatabase.port }}}
 {{- end -}}
 {{- end -}}
+
+{{/* The image a DAG app runs, repository:tag (args: dict "root" $ "dag" $dag). The app records it with its DAG
+versions and the role-setup Job pins its database role to it. */}}
+{{- define "riir.dagImage" -}}
+{{- $image := .dag.image | default dict -}}
+{{- printf "%s:%s" ($image.repository | default .root.Values.image.repository) ($image.tag | default (.root.Values.image.tag | default .root.Chart.AppVersion)) -}}
+{{- end -}}

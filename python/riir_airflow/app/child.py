@@ -1,26 +1,31 @@
 """What runs inside a task process, forked from the app's fork server (app/fork_server.py), which imported the DAG
 file and never held a credential.
 
-The child inherits the imported DAG (so a try starts in milliseconds). It reads its assignment (a `TaskStart`) from
-its channel, talks to the app only over that channel, and leaves with `os._exit` so that no inherited cleanup runs.
+The child inherits the imported DAG (so a try starts in milliseconds). It first confines itself — output into its log
+pipe, no descriptor of the app's but its channel, no credential in its environment, its pids cgroup, no ptrace
+capability — none of which depends on the try, so the app may fork it before the try is known (a spare). Then it
+reads its assignment (a `TaskStart`) from its channel, lowers the task's rlimits, talks to the app only over that
+channel, and leaves with `os._exit` so that no inherited cleanup runs.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import signal
 import socket
 import sys
 import traceback
+from pathlib import Path
 from typing import Any, NoReturn
 
 import pendulum
 
 from riir_airflow.app.channel import ChannelClient
 from riir_airflow.app.fork_server import receive_start
-from riir_airflow.app.limits import TaskCgroup, TaskLimits, apply_in_child, apply_process_limit_for_user
+from riir_airflow.app.limits import TaskCgroup, TaskLimits, address_space, apply_process_limit_for_user, lower_rlimits
 from riir_airflow.app.sandbox import close_inherited_descriptors, confine_task, scrub_task_environment
 from riir_airflow.authoring import secrets_backends as secrets
 from riir_airflow.authoring import serde
@@ -36,9 +41,11 @@ from riir_airflow.engine.messages import (
     GetAssetEvents,
     GetConnection,
     GetDagRunState,
+    GetInactiveAssets,
     GetVariable,
     ReportResult,
     SetVariable,
+    TaskStateOp,
     TriggerDagRun,
     TryResult,
     UpsertHITLDetail,
@@ -54,23 +61,51 @@ from riir_airflow.secrets_masker import secrets_masker
 LOG_FORMAT = "[%(asctime)s] {%(filename)s:%(lineno)d} %(levelname)s - %(message)s"
 
 
-def run_forked(dag: Any, channel_fd: int, log_fd: int) -> NoReturn:
-    """Entry of a process the fork server just forked: read the assignment, run it; never returns."""
+def run_forked(dags: dict[str, Any], channel_fd: int, log_fd: int, cgroup: str | None) -> NoReturn:
+    """Entry of a process the fork server just forked: confine it, wait for its assignment, run it; never returns."""
     try:
         sock = socket.socket(fileno=channel_fd)
+        base_address_space = confine(sock, log_fd, cgroup)
+    except BaseException:
+        traceback.print_exc()
+        os._exit(1)
+    try:
         start = receive_start(sock)
+    except ConnectionError:  # a spare the app no longer needs (it closed the channel, or it died)
+        if cgroup is not None:
+            with contextlib.suppress(OSError):
+                TaskCgroup(Path(cgroup)).leave()
+        os._exit(0)
     except BaseException:
         traceback.print_exc()
         os._exit(1)
     if start.deadline is not None:
         sock.close()
-        run_deadline_callback(*start.deadline, log_fd)
-    if start.claim is None or start.run is None:
+        run_deadline_callback(*start.deadline)
+    assert start.run is not None, "an assignment without its run"
+    dag = dags.get(start.run.dag_id)
+    if dag is None:
+        print(f"this fork server's copy of the DAG file has no DAG {start.run.dag_id!r}", file=sys.stderr)
+        os._exit(1)
+    if start.claim is None:
         sock.close()
-        assert start.run is not None, "a DAG callback assignment without its run"
-        run_dag_callbacks(dag, start.run, log_fd, start.reason)
-    run_child(dag, start.claim, start.run, sock, log_fd, channel_token=start.token, limits=start.limits,
-              cgroup=start.cgroup)  # fmt: skip
+        run_dag_callbacks(dag, start.run, start.reason)
+    run_child(dag, start.claim, start.run, sock, channel_token=start.token, limits=start.limits,
+              base_address_space=base_address_space)  # fmt: skip
+
+
+def confine(sock: socket.socket, log_fd: int, cgroup: str | None) -> int:
+    """Everything a task process does to itself before its assignment (none of it depends on the try): detach from
+    the app, nothing of the app's but the channel, no credentials in the environment, its pids cgroup, no ptrace
+    capability, the secrets masker built. Returns the address space its memory limit is counted from."""
+    _reset_process_state(log_fd)
+    close_inherited_descriptors(keep=[sock.fileno()])
+    scrub_task_environment()
+    if cgroup is not None:
+        TaskCgroup(Path(cgroup)).join()
+    confine_task()
+    secrets_masker()  # built from the config now: after run_as_user the config file may not be readable
+    return address_space()
 
 
 class ChannelRunStore:
@@ -153,6 +188,18 @@ class ChannelRunStore:
         request = AssetStateOp(state_op=op, asset=list(asset) if asset else None, **fields)
         reply = self.client.request(request)
         return (reply["found"], reply["value"]) if op == "get" else None
+
+    def task_state(
+        self, task_id: str, map_index: int, op: str, key: str | None = None, value: Any = None,
+        expires_at: str | None = None,
+    ) -> Any:  # fmt: skip
+        # The app answers for this try's own task instance only: task_id and map_index are its own.
+        reply = self.client.request(TaskStateOp(state_op=op, key=key, value=value, expires_at=expires_at))
+        return (reply["found"], reply["value"]) if op == "get" else None
+
+    def inactive_assets(self, keys: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        reply = self.client.request(GetInactiveAssets(keys=[[name, uri] for name, uri in keys]))
+        return [(str(name), str(uri)) for name, uri in reply]
 
 
 class ChannelOtherDags:
@@ -278,14 +325,10 @@ def try_result(outcome: TryOutcome, pushed: dict[str, Any]) -> TryResult:
     )
 
 
-def run_dag_callbacks(dag: Any, run: DagRunRecord, log_fd: int, reason: str | None = None) -> NoReturn:
+def run_dag_callbacks(dag: Any, run: DagRunRecord, reason: str | None = None) -> NoReturn:
     """Runs the DAG's on_success/on_failure callbacks for a finished run (user code, so in its own process)."""
     code = 0
     try:
-        _reset_process_state(log_fd)
-        close_inherited_descriptors(keep=[])
-        scrub_task_environment()
-        confine_task()
         from riir_airflow.runtime.task_instance import DagRunView
         from riir_airflow.runtime.task_runner import run_callable
 
@@ -312,15 +355,11 @@ def run_dag_callbacks(dag: Any, run: DagRunRecord, log_fd: int, reason: str | No
         os._exit(code)
 
 
-def run_deadline_callback(callback: Any, context: dict[str, Any], log_fd: int) -> NoReturn:
+def run_deadline_callback(callback: Any, context: dict[str, Any]) -> NoReturn:
     """Runs a missed deadline's callback (an AsyncCallback awaited, a SyncCallback called) with its kwargs, and
     `context` when it takes one, as Airflow's triggerer and callback supervisor do."""
     code = 0
     try:
-        _reset_process_state(log_fd)
-        close_inherited_descriptors(keep=[])
-        scrub_task_environment()
-        confine_task()
         import inspect
 
         from riir_airflow.authoring.module_loading import import_string
@@ -355,27 +394,20 @@ def run_child(
     claim: Claim,
     run: DagRunRecord,
     sock: socket.socket,
-    log_fd: int,
     *,
     channel_token: str | None = None,
     limits: TaskLimits | None = None,
-    cgroup: TaskCgroup | None = None,
     base_address_space: int | None = None,
 ) -> NoReturn:
-    """Runs one try and reports it; never returns."""
+    """Runs one try in a process that has confined itself (`confine`) and reports it; never returns. The task's
+    own limits (memory, CPU time, open files, the user to run as) come first, before any of its code runs."""
     code = 0
     try:
-        _reset_process_state(log_fd)
-        # Before any user code runs: nothing of the app's but the channel, no credentials in the environment.
-        close_inherited_descriptors(keep=[sock.fileno()])
-        scrub_task_environment()
         task = dag.task_dict[claim.task_id]
         if limits is not None:
-            apply_in_child(limits, cgroup, base_address_space)
-        confine_task()
+            lower_rlimits(limits, address_space() if base_address_space is None else base_address_space)
         client = ChannelClient(sock, token=channel_token)
         secrets.set_store(ChannelSecrets(client))
-        secrets_masker()  # built from the config now: after run_as_user the config file may not be readable
         # Airflow's rule: the operator's run_as_user, else [core] default_impersonation.
         run_as = getattr(task, "run_as_user", None) or conf.get("core", "default_impersonation", fallback="")
         if run_as:

@@ -72,11 +72,13 @@ def _assets(document: dict[str, Any]) -> list[tuple[str, str, str]]:
                 for item in value.values():
                     collect(item)
 
+    # Airflow's order (the first of two assets sharing a name or URI is the one activated): the schedule's assets,
+    # then each task's inlets and outlets.
     collect(document["schedule"].get("asset_condition"))
     for task in document.get("tasks") or []:
-        collect(task.get("outlets") or [])
         collect(task.get("inlets") or [])
-    return [(name, uri, group) for (name, uri), group in sorted(found.items())]
+        collect(task.get("outlets") or [])
+    return [(name, uri, group) for (name, uri), group in found.items()]
 
 
 async def record_import_errors(db: Any, errors: dict[str, str]) -> None:

@@ -1,6 +1,13 @@
 """Runs each task try in its own process, forked by the app's fork server (app/fork_server.py: a template process
 that imported the DAG file and never held a credential).
 
+While it has tries running, the app keeps one *spare*: a task process forked ahead of time into a fresh pids cgroup,
+already confined (app/child.py) and waiting on its channel. Starting a try hands it the assignment — one message —
+and asks the fork server for the next spare in the background, so the fork, the cgroup join and the confinement
+are off the hop; without a fitting spare (the first try after a quiet spell, a second try in the same turn) the
+try's process is forked on request, as every one was before. A spare nobody took is retired
+`SPARE_LINGER_SECONDS` after the last running try ended (`[riir] task_spare_process = False`: none at all).
+
 The app serves the child's requests (XComs, variables, connections) from the metastore, streams the child's
 output into `task_log` while it runs, and turns the child's result — or its death — into the try's outcome.
 A child that outlives its execution_timeout is killed with its whole process group.
@@ -25,7 +32,8 @@ import pendulum
 
 from riir_airflow.app.channel import read_message, write_message
 from riir_airflow.app.fork_server import ForkServer, ForkServerError, TaskStart, send_start
-from riir_airflow.app.limits import TaskCgroup, limits_for
+from riir_airflow.app.limits import TaskCgroup, TaskLimits, configured_limits, limits_for
+from riir_airflow.config import conf
 from riir_airflow.engine.messages import (
     AssetStateOp,
     Claim,
@@ -34,11 +42,13 @@ from riir_airflow.engine.messages import (
     GetAssetEvents,
     GetConnection,
     GetDagRunState,
+    GetInactiveAssets,
     GetVariable,
     Reply,
     ReportResult,
     Request,
     SetVariable,
+    TaskStateOp,
     TriggerDagRun,
     TryResult,
     UpsertHITLDetail,
@@ -48,7 +58,14 @@ from riir_airflow.engine.messages import (
     from_wire,
 )
 from riir_airflow.engine.records import DagRunRecord
-from riir_airflow.metastore import app_queries, asset_event_queries, cross_run_queries, hitl_queries, queries
+from riir_airflow.metastore import (
+    app_queries,
+    asset_event_queries,
+    cross_run_queries,
+    hitl_queries,
+    queries,
+    task_state_queries,
+)
 from riir_airflow.metastore import secrets as store_secrets
 from riir_airflow.metastore.records import TaskInstanceKey
 from riir_airflow.secrets_masker import mask_secret, secrets_masker
@@ -56,6 +73,7 @@ from riir_airflow.secrets_masker import mask_secret, secrets_masker
 log = logging.getLogger("riir_airflow.app.executor")
 LOG_FLUSH_SECONDS = 0.2
 LOG_FLUSH_LINES = 200
+SPARE_LINGER_SECONDS = 2.0  # longer than a hop; an idle app goes back to its fork server alone soon after
 
 
 @dataclass
@@ -67,6 +85,39 @@ class ProcessOutcome:
     pid: int
     log_lines: int = 0
     killed: str | None = None
+
+
+@dataclass
+class TaskProcess:
+    """A task process the fork server forked (on request or ahead of time), confined and waiting for its assignment."""
+
+    pid: int
+    channel: socket.socket  # the app's end of its channel
+    log_fd: int  # the read end of its output
+    cgroup: TaskCgroup | None
+    made_for: tuple[bool, int | None]  # (pids cgroup wanted, its pids.max): which tries it fits
+    server: ForkServer
+    exited: asyncio.Future[int]  # its exit code, as the fork server reports it
+
+    def discard(self) -> None:
+        """Closes its channel (a process waiting for its assignment leaves at once) and removes its cgroup, with
+        anything in it, once it has exited."""
+        self.channel.close()
+        with contextlib.suppress(OSError):
+            os.close(self.log_fd)
+        cgroup = self.cgroup
+
+        def cleaned(exited: asyncio.Future[int]) -> None:
+            if not exited.cancelled():
+                exited.exception()  # retrieved: a fork server that died meanwhile is reported elsewhere
+            if cgroup is not None:
+                cgroup.kill_all()
+
+        self.exited.add_done_callback(cleaned)
+
+
+def _fit(limits: TaskLimits) -> tuple[bool, int | None]:
+    return limits.pids_cgroup, limits.processes
 
 
 @dataclass
@@ -106,6 +157,12 @@ class ForkExecutor:
         self.fork_server = fork_server
         self.running: dict[tuple[str, str, str, int], RunningTry] = {}
         self._callback_tasks: set[asyncio.Task[None]] = set()
+        self.spares = conf.getboolean("riir", "task_spare_process", fallback=True)
+        self.limits = configured_limits()
+        self._spare: TaskProcess | None = None
+        self._spare_coming: asyncio.Future[TaskProcess | None] | None = None
+        self._spare_timer: asyncio.TimerHandle | None = None
+        self._closed = False
 
     # --- requests from a task process ---------------------------------------------------------------------------
     async def _answer(self, key: TaskInstanceKey, request: Request) -> Any:
@@ -161,6 +218,12 @@ class ForkExecutor:
                     self.db, request.state_op, name=request.name, uri=request.uri, asset=request.asset,
                     key=request.key, value=request.value, writer=key,
                 )  # fmt: skip
+            case TaskStateOp():
+                return await task_state_queries.answer(
+                    self.db, key, request.state_op, request.key, request.value, request.expires_at
+                )
+            case GetInactiveAssets():
+                return await app_queries.inactive_assets(self.db, [(name, uri) for name, uri in request.keys])
             case UpsertHITLDetail():
                 await hitl_queries.upsert_request(self.db, key, request.detail)
                 return None
@@ -267,6 +330,128 @@ class ForkExecutor:
         self.fork_server = ForkServer.start(old.path)
         self.fork_server.attach(asyncio.get_running_loop())
         old.close()
+        self._retire_spare()
+
+    # --- task processes: forked on request, or the spare ----------------------------------------------------------
+    def _fork_task_process(self, dag_id: str, limits: TaskLimits) -> TaskProcess:
+        """A task process forked now (the app waits for the fork server's reply); ForkServerError if it cannot."""
+        cgroup = TaskCgroup.create(limits.processes) if limits.pids_cgroup else None
+        parent_sock, child_sock = socket.socketpair()
+        read_fd, write_fd = os.pipe()
+        try:
+            pid = self.fork_server.fork(dag_id, child_sock.fileno(), write_fd, cgroup)
+        except ForkServerError:
+            parent_sock.close()
+            os.close(read_fd)
+            if cgroup is not None:
+                cgroup.kill_all()
+            raise
+        finally:
+            child_sock.close()
+            os.close(write_fd)
+        exited = asyncio.ensure_future(self.fork_server.exit_code(pid))
+        return TaskProcess(pid, parent_sock, read_fd, cgroup, _fit(limits), self.fork_server, exited)
+
+    def _take_spare(self, dag_id: str, limits: TaskLimits) -> TaskProcess | None:
+        """The spare, when there is one that fits this try (alive, of the current fork server, the same cgroup)."""
+        spare, self._spare = self._spare, None
+        if spare is None:
+            return None
+        if spare.exited.done() or spare.server is not self.fork_server or spare.made_for != _fit(limits):
+            if spare.exited.done():
+                log.warning("A spare task process exited before its try (code %s): %s", _code(spare.exited),
+                            _output(spare.log_fd))  # fmt: skip
+            spare.discard()
+            return None
+        if dag_id not in (self.fork_server.dag_ids or ()):
+            self._spare = spare  # the on-request fork below says what is wrong
+            return None
+        return spare
+
+    def _keep_a_spare(self) -> None:
+        """Asks the fork server for the next spare, unless one is there or on its way. The request goes out when the
+        loop next turns (after the hop's own work); the reply is read by the loop."""
+        self._cancel_retirement()  # a try is running: the spare stays
+        if not self.spares or self._closed or self._spare is not None or self._spare_coming is not None:
+            return
+        loop = asyncio.get_running_loop()
+        self._spare_coming = loop.create_future()
+        loop.call_soon(self._make_spare, self._spare_coming)
+
+    def _make_spare(self, coming: asyncio.Future[TaskProcess | None]) -> None:
+        server = self.fork_server
+        limits = self.limits  # what every try gets; the try's own limits come with its assignment
+        cgroup = TaskCgroup.create(limits.processes) if limits.pids_cgroup else None
+        parent_sock, child_sock = socket.socketpair()
+        read_fd, write_fd = os.pipe()
+        try:
+            forked = server.fork_ahead(child_sock.fileno(), write_fd, cgroup)
+        except ForkServerError:
+            forked = asyncio.get_running_loop().create_future()
+            forked.set_exception(ForkServerError("no fork server to fork a spare"))
+        finally:
+            child_sock.close()
+            os.close(write_fd)
+
+        def arrived(forked: asyncio.Future[int]) -> None:
+            if self._spare_coming is coming:
+                self._spare_coming = None
+            if forked.cancelled() or forked.exception() is not None:
+                parent_sock.close()
+                os.close(read_fd)
+                if cgroup is not None:
+                    cgroup.kill_all()
+                coming.set_result(None)
+                return
+            pid = forked.result()
+            exited = asyncio.ensure_future(server.exit_code(pid))
+            spare = TaskProcess(pid, parent_sock, read_fd, cgroup, _fit(limits), server, exited)
+            coming.set_result(spare)
+            if self._closed or server is not self.fork_server or self._spare is not None:
+                spare.discard()
+                return
+            self._spare = spare
+            if not self.running:
+                self._retire_spare_later()
+
+        forked.add_done_callback(arrived)
+
+    def _cancel_retirement(self) -> None:
+        if self._spare_timer is not None:
+            self._spare_timer.cancel()
+            self._spare_timer = None
+
+    def _retire_spare_later(self) -> None:
+        self._cancel_retirement()
+        self._spare_timer = asyncio.get_running_loop().call_later(SPARE_LINGER_SECONDS, self._retire_if_idle)
+
+    def _retire_if_idle(self) -> None:
+        self._spare_timer = None
+        if not self.running:
+            self._retire_spare()
+
+    def _retire_spare(self) -> None:
+        spare, self._spare = self._spare, None
+        if spare is not None:
+            spare.discard()
+
+    async def close(self) -> None:
+        """Retires the spare (one on its way too) and waits, briefly, until its cgroup is gone."""
+        self._closed = True
+        self._cancel_retirement()
+        spares = [self._spare]
+        self._spare = None
+        if self._spare_coming is not None:
+            with contextlib.suppress(TimeoutError):
+                spares.append(await asyncio.wait_for(asyncio.shield(self._spare_coming), 5))
+        for spare in spares:
+            if spare is None:
+                continue
+            spare.discard()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(asyncio.shield(spare.exited), 5)
+            if spare.cgroup is not None:
+                spare.cgroup.kill_all()
 
     # --- starting a try -------------------------------------------------------------------------------------------
     def launch(
@@ -274,39 +459,26 @@ class ForkExecutor:
     ) -> RunningTry:
         """Starts the task process now and returns; `done` resolves when the try has ended."""
         self._ensure_fork_server()
-        limits = limits_for(dag.task_dict[key.task_id])
-        cgroup = TaskCgroup.create(limits.processes) if limits.pids_cgroup else None
+        limits = limits_for(dag.task_dict[key.task_id], self.limits)
         token = secrets.token_hex(16)  # the try's identity on its channel
-        parent_sock, child_sock = socket.socketpair()
-        read_fd, write_fd = os.pipe()
         now = time.monotonic()
         # The child enforces execution_timeout itself; this is the backstop if it cannot (a blocked C call).
         deadline = now + timeout + 10 if timeout else None
         try:
-            pid = self.fork_server.fork(dag.dag_id, child_sock.fileno(), write_fd)
-        except ForkServerError as exc:
-            pid = 0
-            error: ForkServerError | None = exc
-        else:
-            error = None
-        finally:
-            child_sock.close()
-            os.close(write_fd)
-        running = RunningTry(key, claim.try_number, pid, now, deadline, cgroup, token)
-        if error is not None:  # the try fails with the reason in its log; the app keeps running
-            log.error("Could not start %s: %s", key, error)
-            parent_sock.close()
-            os.close(read_fd)
-            if cgroup is not None:
-                cgroup.kill_all()
-            task = asyncio.get_running_loop().create_task(self._failed_start(running, str(error)))
+            process = self._take_spare(dag.dag_id, limits) or self._fork_task_process(dag.dag_id, limits)
+        except ForkServerError as exc:  # the try fails with the reason in its log; the app keeps running
+            log.error("Could not start %s: %s", key, exc)
+            running = RunningTry(key, claim.try_number, 0, now, deadline, None, token)
+            task = asyncio.get_running_loop().create_task(self._failed_start(running, str(exc)))
             self._callback_tasks.add(task)
             task.add_done_callback(self._callback_tasks.discard)
             return running
+        running = RunningTry(key, claim.try_number, process.pid, now, deadline, process.cgroup, token)
         with contextlib.suppress(OSError):  # a task killed before it read this fails by its exit code
-            send_start(parent_sock, TaskStart(run, claim, token, limits, cgroup))
+            send_start(process.channel, TaskStart(run, claim, token, limits))
         self.running[(key.dag_id, key.run_id, key.task_id, key.map_index)] = running
-        asyncio.get_running_loop().create_task(self._supervise(running, parent_sock, read_fd))
+        asyncio.get_running_loop().create_task(self._supervise(running, process))
+        self._keep_a_spare()
         return running
 
     async def _failed_start(self, running: RunningTry, error: str) -> None:
@@ -315,11 +487,11 @@ class ForkExecutor:
         finally:
             running.done.set_result(ProcessOutcome(1, None, 0, 1))
 
-    async def _supervise(self, running: RunningTry, sock: socket.socket, read_fd: int) -> None:
+    async def _supervise(self, running: RunningTry, process: TaskProcess) -> None:
         killed: str | None = None
-        serve = asyncio.create_task(self._serve(running.key, sock, running.token))
-        logs = asyncio.create_task(self._pump_logs(running.key, running.try_number, read_fd))
-        exit_task = asyncio.create_task(self._wait_exit(running.pid))
+        serve = asyncio.create_task(self._serve(running.key, process.channel, running.token))
+        logs = asyncio.create_task(self._pump_logs(running.key, running.try_number, process.log_fd))
+        exit_task = process.exited
         try:
             while not exit_task.done():
                 wait = None if running.deadline is None else max(running.deadline - time.monotonic(), 0)
@@ -340,6 +512,8 @@ class ForkExecutor:
             self.running.pop((running.key.dag_id, running.key.run_id, running.key.task_id, running.key.map_index), None)
             if running.cgroup is not None:  # whatever the try started and left behind goes with it
                 running.cgroup.kill_all()
+            if not self.running:
+                self._retire_spare_later()
         if not running.done.done():
             running.done.set_result(ProcessOutcome(code, result, running.pid, lines, killed))
 
@@ -431,3 +605,17 @@ class ForkExecutor:
         if stubborn:
             await asyncio.wait([r.done for r in stubborn], timeout=5)
         return tries
+
+
+def _code(exited: asyncio.Future[int]) -> str:
+    return "unknown" if exited.cancelled() or exited.exception() is not None else str(exited.result())
+
+
+def _output(fd: int) -> str:
+    """What a process that has exited wrote (the last 2000 characters): why a spare left early."""
+    os.set_blocking(fd, False)
+    chunks = []
+    with contextlib.suppress(OSError):
+        while chunk := os.read(fd, 65536):
+            chunks.append(chunk)
+    return b"".join(chunks).decode(errors="backslashreplace")[-2000:] or "(no output)"

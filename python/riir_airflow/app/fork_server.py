@@ -7,18 +7,17 @@ secret or opens any database connection. The app and the template therefore shar
 dependencies and riir itself copy-on-write (one copy in RAM), and the template, whose memory never held a secret,
 keeps them warm for every task process. Only after the fork does the app read its secrets and connect.
 
-For each try the app sends the try's two descriptors (its channel and its log pipe) over the control socket; the
-template forks, and the new task process reads its assignment (claim, run, limits, identity token) from its own
-channel (`child.run_forked`). The template reaps its children and reports each exit code to the app. A task's
-parent is therefore the template.
-
-If the template dies, the app starts a new one as a new program (`ForkServer.start`: fork + exec with a scrubbed
-environment and the secret-free config copy), which imports the DAG file itself; `standalone` uses the same to read
-a file's DAG ids without credentials.
+For each try the app sends the try's two descriptors (its channel and its log pipe) and the path of its pids cgroup
+over the control socket; the template forks, and the new task process first confines itself (descriptors,
+environment, cgroup, capabilities: `child.run_forked`), then waits for its assignment (claim, run, limits, identity
+token) on its own channel. Nothing of that preparation depends on the try, so the app keeps one such process ready
+ahead of time while it has work (`executor.py`, "the spare"): starting a try is then one message on the spare's
+channel, and the fork, the cgroup join (10-15 ms of kernel wait on cgroup v1) and the confinement are off the hop.
+The template reaps its children and reports each exit code to the app. A task's parent is therefore the template.
 
 Control messages are JSON, one per SOCK_SEQPACKET packet:
     template -> app   {"op": "ready", "dag_ids": [...]}  |  {"op": "failed", "error": "..."}
-    app -> template   {"op": "fork", "id": N, "dag_id": "..."}  with SCM_RIGHTS [channel, log pipe]
+    app -> template   {"op": "fork", "id": N, "cgroup": path | null}  with SCM_RIGHTS [channel, log pipe]
     template -> app   {"op": "forked", "id": N, "pid": P}  |  {"op": "forked", "id": N, "error": "..."}
     template -> app   {"op": "exited", "pid": P, "code": C, "cpu": seconds}
 """
@@ -68,7 +67,6 @@ class TaskStart:
     claim: Claim | None = None
     token: str | None = None
     limits: TaskLimits | None = None
-    cgroup: TaskCgroup | None = None
     reason: str | None = None  # DAG callbacks: why the run ended, as Airflow says it (success, task_failure, ...)
     deadline: tuple[Any, dict[str, Any]] | None = None
 
@@ -110,7 +108,10 @@ def _send(sock: socket.socket, message: dict[str, Any], fds: list[int] | None = 
 def _receive(sock: socket.socket, flags: int = 0) -> tuple[dict[str, Any] | None, list[int]]:
     """One message and the descriptors that came with it; (None, []) when the other end closed."""
     fds = array.array("i")
-    data, ancillary, _, _ = sock.recvmsg(_PACKET, socket.CMSG_SPACE(2 * fds.itemsize), flags)
+    try:
+        data, ancillary, _, _ = sock.recvmsg(_PACKET, socket.CMSG_SPACE(2 * fds.itemsize), flags)
+    except ConnectionResetError:  # the other end closed with messages of ours unread
+        return None, []
     for level, kind, payload in ancillary:
         if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
             fds.frombytes(payload[: len(payload) - (len(payload) % fds.itemsize)])
@@ -175,6 +176,7 @@ class ForkServer:
         self._next_id = 0
         self._exits: dict[int, int] = {}  # pid -> exit code, reported before anyone waited for it
         self._waiters: dict[int, asyncio.Future[int]] = {}
+        self._forking: dict[int, asyncio.Future[int]] = {}  # request id -> pid, for `fork_ahead`
         self._loop: asyncio.AbstractEventLoop | None = None
 
     @classmethod
@@ -252,24 +254,49 @@ class ForkServer:
         elif message.get("op") == "failed":
             self.error = f"the fork server could not load {self.path}: {message.get('error')}"
             logging.getLogger("riir_airflow.app").error("%s; tries of this app fail until it restarts", self.error)
+        elif message.get("op") == "forked":
+            future = self._forking.pop(int(message.get("id", 0)), None)
+            if future is not None and not future.done():
+                if "error" in message:
+                    future.set_exception(ForkServerError(f"the fork server could not fork: {message['error']}"))
+                else:
+                    future.set_result(int(message["pid"]))
 
-    def fork(self, dag_id: str, channel_fd: int, log_fd: int) -> int:
-        """Asks the template for a task process of `dag_id` holding these two descriptors; returns its pid."""
+    def fork(self, dag_id: str, channel_fd: int, log_fd: int, cgroup: TaskCgroup | None = None) -> int:
+        """Asks the template for a task process of `dag_id` holding these two descriptors (and joining `cgroup`);
+        blocks for its pid."""
         self.wait_ready()
         if dag_id not in (self.dag_ids or ()):
             raise ForkServerError(f"the fork server's copy of {self.path} has no DAG {dag_id!r} (file changed?)")
-        self._next_id += 1
-        request = self._next_id
+        request = self._request(channel_fd, log_fd, cgroup)
         try:
-            _send(self.sock, {"op": "fork", "id": request, "dag_id": dag_id}, [channel_fd, log_fd])
             while True:
                 message = self._next_message()
                 if message.get("op") == "forked" and message.get("id") == request:
                     if "error" in message:
                         raise ForkServerError(f"the fork server could not fork: {message['error']}")
                     return int(message["pid"])
+                self._handle(message)  # e.g. the reply to a `fork_ahead` request
         except OSError as exc:
             raise ForkServerError(f"the fork server is gone ({exc})") from exc
+
+    def fork_ahead(self, channel_fd: int, log_fd: int, cgroup: TaskCgroup | None = None) -> asyncio.Future[int]:
+        """The same request without waiting: the pid arrives on the event loop (`attach`). For a task process made
+        before its try is known; it serves whichever DAG of the file its assignment names."""
+        if self._loop is None or self.dag_ids is None:
+            raise ForkServerError("the fork server is not attached to an event loop or not ready")
+        future: asyncio.Future[int] = self._loop.create_future()
+        self._forking[self._request(channel_fd, log_fd, cgroup)] = future
+        return future
+
+    def _request(self, channel_fd: int, log_fd: int, cgroup: TaskCgroup | None) -> int:
+        self._next_id += 1
+        message = {"op": "fork", "id": self._next_id, "cgroup": None if cgroup is None else str(cgroup.path)}
+        try:
+            _send(self.sock, message, [channel_fd, log_fd])
+        except OSError as exc:
+            raise ForkServerError(f"the fork server is gone ({exc})") from exc
+        return self._next_id
 
     def _next_message(self) -> dict[str, Any]:
         """The next message that is not an exit report (those are recorded on the way)."""
@@ -303,9 +330,10 @@ class ForkServer:
             if message is None:  # the template died: nobody reports these tries' ends any more
                 if self._loop is not None:
                     self._loop.remove_reader(self.sock.fileno())
-                for future in self._waiters.values():
+                for future in [*self._waiters.values(), *self._forking.values()]:
                     if not future.done():
                         future.set_exception(ForkServerError(f"the fork server of {self.path} exited"))
+                self._forking.clear()
                 return
             if message.get("op") == "exited":
                 self._record_exit(int(message["pid"]), int(message["code"]))
@@ -378,19 +406,30 @@ def _load(path: str) -> dict[str, Any]:
 
 
 def _warm_up(dags: dict[str, Any]) -> None:
-    """Pays once, here, what every forked try would otherwise pay again: the imports a try makes lazily (a template
-    environment pulls in jinja2.ext, the task runner its modules), and garbage-collector passes over the long-lived
-    objects — `gc.freeze()` moves them out of the collector's reach, so a child's collections neither scan them nor
-    copy their pages (copy-on-write)."""
+    """Pays once, here, what every forked try would otherwise pay again (tens of ms per try): the imports a try makes
+    lazily (a template environment pulls in jinja2.ext, the task runner its modules, asset events the manifests),
+    the listener manager (pluggy parses every hook spec), the slot names `copy.copy` caches per operator class when a
+    try copies its task, and garbage-collector passes over the long-lived objects — `gc.freeze()` moves them out of
+    the collector's reach, so a child's collections neither scan them nor copy their pages (copy-on-write)."""
+    import copy
     import gc
 
     import riir_airflow.app.child
+    import riir_airflow.runtime.manifests
     import riir_airflow.runtime.task_runner  # noqa: F401
+    from riir_airflow.plugins.listeners import get_listener_manager
 
+    get_listener_manager()
+    classes: set[type] = set()
     for dag in dags.values():
         with contextlib.suppress(Exception):  # only an optimisation: a DAG whose environment fails still runs
             for task in dag.tasks[:1]:
                 task.get_template_env()
+        for task in dag.tasks:
+            if type(task) not in classes:
+                classes.add(type(task))
+                with contextlib.suppress(Exception):
+                    copy.copy(task)
     gc.collect()
     gc.freeze()
 
@@ -443,7 +482,8 @@ def _serve_loop(control: socket.socket, dags: dict[str, Any]) -> int:
             message, fds = _receive(control)
             if message is None:
                 return 0  # the app is gone or done
-            if message.get("op") != "fork" or len(fds) != 2 or message.get("dag_id") not in dags:
+            cgroup = message.get("cgroup")
+            if message.get("op") != "fork" or len(fds) != 2 or not isinstance(cgroup, str | None):
                 for received in fds:
                     os.close(received)
                 _send(control, {"op": "forked", "id": message.get("id"), "error": f"bad request {message!r}"})
@@ -461,7 +501,11 @@ def _serve_loop(control: socket.socket, dags: dict[str, Any]) -> int:
                 control.close()
                 os.close(reaped_r)
                 os.close(reaped_w)
-                run_forked(dags[message["dag_id"]], fds[0], fds[1])
+                run_forked(dags, fds[0], fds[1], cgroup)
+            # Its own process group from the start (it sets it too): the app signals the group, and a process
+            # killed before it got that far must not be missed.
+            with contextlib.suppress(OSError):
+                os.setpgid(pid, pid)
             for received in fds:
                 os.close(received)
             _send(control, {"op": "forked", "id": message["id"], "pid": pid})

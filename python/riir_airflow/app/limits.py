@@ -11,8 +11,9 @@
   ignores RLIMIT_NPROC). The cgroup also lets the app kill every process of the try, even ones that left its
   process group.
 
-The parent prepares the cgroup before forking, the child joins it and sets its rlimits first thing, before any
-user code runs.
+The app creates the cgroup before the task process is forked; the process joins it while it confines itself, before
+it reads its assignment (so a spare process made ahead of time has paid for the join before its try is known), and
+lowers its rlimits, which depend on the task, once the assignment has come — all before any user code runs.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import os
 import resource
 import signal
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,8 @@ class TaskLimits:
     open_files: int | None
     processes: int | None
     pids_cgroup: bool = True  # `[riir] task_pids_cgroup`: a cgroup per try (moving a process into it takes ~10 ms
-    # on cgroup v1, the kernel waiting for an RCU grace period; off, the process limit is RLIMIT_NPROC only)
+    # on cgroup v1, the kernel waiting for an RCU grace period, which the app's spare task process pays ahead of
+    # its try; off, the process limit is RLIMIT_NPROC only)
 
 
 def _ram_of(task: Any) -> float | None:
@@ -52,20 +54,31 @@ def _ram_of(task: Any) -> float | None:
     return float(qty) if isinstance(qty, int | float) and qty > 0 else None
 
 
-def limits_for(task: Any, config: AirflowConfigParser | None = None) -> TaskLimits:
+def configured_limits(config: AirflowConfigParser | None = None) -> TaskLimits:
+    """What the configuration gives every task (`[riir] task_*`): read once by the app, not per try (a config
+    lookup costs about 0.1 ms)."""
     cfg = config or conf
+    return TaskLimits(
+        cfg.getint("riir", "task_memory_limit_mb", fallback=4096) or None,
+        cfg.getint("riir", "task_cpu_limit_seconds", fallback=0) or None,
+        cfg.getint("riir", "task_max_open_files", fallback=1024) or None,
+        cfg.getint("riir", "task_max_processes", fallback=256) or None,
+        cfg.getboolean("riir", "task_pids_cgroup", fallback=True),
+    )
+
+
+def limits_for(task: Any, configured: TaskLimits | None = None) -> TaskLimits:
+    """A task's limits: the configured ones, with its own memory (`resources`) and a CPU budget from its
+    execution_timeout."""
+    base = configured or configured_limits()
     ram = _ram_of(task)
-    memory = int(ram) if ram is not None else cfg.getint("riir", "task_memory_limit_mb", fallback=4096)
-    cpu = cfg.getint("riir", "task_cpu_limit_seconds", fallback=0)
+    cpu = base.cpu_seconds
     timeout = getattr(task, "execution_timeout", None)
     if timeout is not None:
         # CPU can only be spent while the wall clock runs; threads may spend it faster, so give room.
         budget = int(timeout.total_seconds() * (os.cpu_count() or 1)) + 5
-        cpu = min(cpu, budget) if cpu > 0 else budget
-    files = cfg.getint("riir", "task_max_open_files", fallback=1024)
-    processes = cfg.getint("riir", "task_max_processes", fallback=256)
-    cgroup = cfg.getboolean("riir", "task_pids_cgroup", fallback=True)
-    return TaskLimits(memory or None, cpu or None, files or None, processes or None, cgroup)
+        cpu = min(cpu, budget) if cpu is not None else budget
+    return replace(base, memory_mb=int(ram) if ram is not None else base.memory_mb, cpu_seconds=cpu)
 
 
 def address_space() -> int:
@@ -85,16 +98,11 @@ def _lower(kind: int, value: int) -> None:
     resource.setrlimit(kind, (value, value))
 
 
-def apply_in_child(limits: TaskLimits, cgroup: TaskCgroup | None, base_address_space: int | None = None) -> None:
-    """In the task process, before user code: join the try's cgroup and lower the rlimits for good.
-
-    `base_address_space` is the parent's VmSize at fork (the child starts with the same); read here when not given.
-    """
-    if cgroup is not None:
-        cgroup.join()
+def lower_rlimits(limits: TaskLimits, base_address_space: int) -> None:
+    """In the task process, before user code: lower the rlimits for good. `base_address_space` is the process's
+    VmSize before its assignment (what the template's fork gave it); the memory limit is that plus the task's MB."""
     if limits.memory_mb is not None:
-        base = address_space() if base_address_space is None else base_address_space
-        _lower(resource.RLIMIT_AS, base + limits.memory_mb * MB)
+        _lower(resource.RLIMIT_AS, base_address_space + limits.memory_mb * MB)
     if limits.cpu_seconds is not None:
         _lower(resource.RLIMIT_CPU, limits.cpu_seconds)
     if limits.open_files is not None:
@@ -135,6 +143,13 @@ class TaskCgroup:
 
     def join(self) -> None:
         (self.path / "cgroup.procs").write_text(str(os.getpid()))
+
+    def leave(self) -> None:
+        """Moves this process back to the hierarchy's root (`create` makes every cgroup two levels below it) and
+        removes the cgroup: what a spare task process that was never needed does before it exits, so that its
+        cgroup goes even when its app was killed and cannot remove it."""
+        (self.path.parent.parent / "cgroup.procs").write_text(str(os.getpid()))
+        self.path.rmdir()
 
     def pids(self) -> list[int]:
         try:

@@ -106,7 +106,7 @@ class DagScheduler:
         self.fencing_token = fencing_token
         self.on_fenced = on_fenced  # this app lost the DAG's lease: it must stop acting for it
         self.store = MetastoreStore(db, dag.dag_id, fencing_token)
-        self.engine = RunEngine(dag, self.store, expansion_length)
+        self.engine = RunEngine(dag, self.store, expansion_length, short_circuit_empty=True)
         self.hostname = socket.gethostname()
         self.claimed: dict[Any, Claimed] = {}
         self.next_wakeup: dt.datetime | None = None
@@ -121,6 +121,8 @@ class DagScheduler:
         # Whether tries of this DAG may be parked for human input: read once at start (a previous app may have parked
         # some), then true again only when this app parks one — so a loop turn of a DAG without any reads nothing.
         self.may_have_parked = True
+        # Set when max_consecutive_failed_dag_runs pauses the DAG; the app clears it when it reads the flag again.
+        self.paused_itself = False
         # run_id -> its previous successful run (the prev_*_success context values), read once per run and forgotten
         # when a run of the DAG finishes (which may change the answer).
         self.previous_success: dict[str, PreviousSuccess | None] = {}
@@ -302,6 +304,8 @@ class DagScheduler:
             free = limit - running_by_backfill.get(backfill_id, 0)
             to_start.extend(runs[: max(free, 0)])
         for run in to_start:
+            if run.run_type == "manual" and run.logical_date is not None and run.data_interval_start is None:
+                await self._fill_manual_data_interval(run)
             if not await app_queries.run_has_task_instances(self.db, self.dag.dag_id, run.run_id):
                 await queries.add_task_instances(
                     self.db,
@@ -316,10 +320,24 @@ class DagScheduler:
             if started is not None:  # listeners run off the event loop; the scheduler waits, as Airflow's does
                 await asyncio.to_thread(notify, "on_dag_run_running", dag_run=started, msg="started")
 
+    async def _fill_manual_data_interval(self, run: Any) -> None:
+        """A manual run of a DAG with a custom timetable arrives without a data interval (the broker and the CLI do
+        not run timetable code): ask the DAG's timetable, as Airflow's API server does at trigger time — for the
+        logical date (REST API and UI), or for the trigger time (`dags trigger`, TriggerDagRunOperator)."""
+        when = run.run_after if run.triggered_by in ("cli", "operator") else run.logical_date
+        interval = self.dag.timetable.infer_manual_data_interval(run_after=when)
+        await app_queries.fill_manual_data_interval(
+            self.db, self.dag.dag_id, run.run_id, (interval.start, interval.end)
+        )
+        run.data_interval_start, run.data_interval_end = interval.start, interval.end
+
     # --- one run --------------------------------------------------------------------------------------------------
-    async def schedule_runs(self, runs: list[Any], now: dt.datetime) -> None:
-        """The engine's pass over the running runs; a run it finished gets its DAG callbacks."""
-        decided = await self.engine.schedule_runs([(run.run_id, run.logical_date, run.start_date) for run in runs], now)
+    async def schedule_runs(self, runs: list[Any], now: dt.datetime, *, paused: bool = False) -> None:
+        """The engine's pass over the running runs (a paused DAG's make no try ready); a run it finished gets its
+        DAG callbacks."""
+        decided = await self.engine.schedule_runs(
+            [(run.run_id, run.logical_date, run.start_date) for run in runs], now, start_tries=not paused
+        )
         timeout = getattr(self.dag, "dagrun_timeout", None)
         for run in runs:
             if timeout and run.start_date is not None and decided[run.run_id].run_state == "running":
@@ -388,7 +406,10 @@ class DagScheduler:
 
         try:
             return await deadlines.deadline_time(
-                alert, deadlines.RunTimes(run.logical_date, run.queued_at), variable=variable, durations=durations
+                alert,
+                deadlines.RunTimes(run.logical_date, run.queued_at, self.dag.dag_id, run.run_id),
+                variable=variable,
+                durations=durations,
             )
         except Exception as exc:
             log.error("Deadline alert of run %s of %s: %s", run.run_id, self.dag.dag_id, exc)
@@ -408,6 +429,7 @@ class DagScheduler:
         if len(states) < limit or any(state != "failed" for state in states):
             return
         log.info("Pausing DAG %s because last %s DAG runs failed.", self.dag.dag_id, limit)
+        self.paused_itself = True  # from now on, before the app reads the flag again: no run is created or started
         async with queries.transaction(self.db) as conn:  # the pause and its event: both or neither
             await queries.set_dag_paused(conn, self.dag.dag_id, True)
             await queries.record_event(
@@ -640,6 +662,7 @@ class DagScheduler:
         return list(await app_queries.active_dag_runs(self.db, self.dag.dag_id))
 
     async def tick(self, paused: bool, *, claim: bool = True) -> None:
+        paused = paused or self.paused_itself
         now = pendulum.now("UTC")
         self.next_wakeup = None
         if not paused and self.accepting:
@@ -666,6 +689,10 @@ class DagScheduler:
             if deadline is not None:
                 self._remember_wakeup(deadline)
         await self.check_deadlines(active)
-        await self.schedule_runs(running, now)
-        if self.accepting and claim:
+        await self.schedule_runs(running, now, paused=paused)
+        paused = paused or self.paused_itself  # max_consecutive_failed_dag_runs may have paused it just now
+        # As Airflow's scheduler, which queues no task instance of a paused DAG (`~DagModel.is_paused` in its
+        # query): tries already running finish, and the runs still end when their last try does, but nothing new
+        # starts until the DAG is unpaused (its wake-up notification brings this loop back).
+        if self.accepting and claim and not paused:
             await self.dispatch()

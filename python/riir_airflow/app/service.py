@@ -104,6 +104,7 @@ class DagApp:
         self.fencing_tokens: dict[str, int] = {}
         self.fenced = False  # lost the locks: no more writes, exit non-zero
         self.closing = False
+        self.reload_requested = False  # PUT /parseDagFile: drain, then `riir-airflow app` starts over (cli/app_command)
 
     # --- start-up ---------------------------------------------------------------------------------------------------
     def load(self) -> DagBag:
@@ -222,6 +223,11 @@ class DagApp:
         scheduler = self.schedulers.get(str(note.get("dag_id")))
         if channel.startswith(notify.DAG_CHANNEL_PREFIX):
             channel = str(note.pop("event", ""))  # one of our DAGs' own channels: the kind is in the payload
+            if channel == notify.REPARSE_REQUESTED and scheduler is not None:
+                log.info("Reloading %s: a reparse of its file was requested", self.path)
+                self.reload_requested = True
+                self.stopping.set()  # drains as on SIGTERM; the command then runs the app again on the new code
+                return
         elif scheduler is not None:
             return  # the global channel while waiting for slots: our own DAGs' events come on their channels
         if scheduler is None:
@@ -305,6 +311,8 @@ class DagApp:
                 self.pause_changed = False
                 self.paused_read_at = loop_time()
                 self.paused = await self._paused()
+                for scheduler in self.schedulers.values():
+                    scheduler.paused_itself = False  # the flag just read includes a pause a scheduler made
             paused = self.paused
             for dag_id, scheduler in self.schedulers.items():
                 if self.fenced:
@@ -387,6 +395,8 @@ class DagApp:
             return await self._run(prepared)
         finally:
             executor = getattr(self, "executor", None)  # it replaces a fork server that died
+            if executor is not None:
+                await executor.close()  # its spare task process and that one's cgroup
             server = executor.fork_server if executor is not None else self.fork_server
             if server is not None:
                 server.close()

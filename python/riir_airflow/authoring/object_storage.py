@@ -1,16 +1,19 @@
-"""`ObjectStoragePath` for local files (`file://...` or a plain path), with Airflow's API and hook lineage.
+"""`ObjectStoragePath`: local files (`file://...` or a plain path) and, through fsspec, object stores.
 
-Airflow builds ObjectStoragePath on fsspec filesystems (universal-pathlib). riir-airflow ships no fsspec filesystems,
-so this one serves the local file system through `pathlib`, keeps Airflow's spelling of paths (`file:///tmp/x`,
-`file://conn_id@/tmp/x`), its properties (protocol, key, bucket, namespace, conn_id), `stat()` as a dict-like
-`stat_result`, copy/move (also recursive), serialization, and reports reads/writes/copies to the hook lineage
-collector as Airflow does. A path of any other protocol (s3://, gs://, ...) is built and named as in Airflow (so DAG
-files that define one at module level load), but reading or writing it fails with an error naming the path.
+Airflow builds ObjectStoragePath on fsspec filesystems (universal-pathlib). riir-airflow depends on no fsspec
+filesystem: this one serves the local file system through `pathlib`, keeps Airflow's spelling of paths
+(`file:///tmp/x`, `file://conn_id@/tmp/x`), its properties (protocol, key, bucket, namespace, conn_id), `stat()` as a
+dict-like `stat_result`, copy/move (also recursive), serialization, and reports reads/writes/copies to the hook
+lineage collector as Airflow does. A path of any other protocol (s3://, gs://, ...) is always built and named as in
+Airflow (so DAG files that define one at module level load); reading and writing it goes through the protocol's
+fsspec filesystem (e.g. `s3fs` for s3://) where that is installed, and fails with an error naming the path where not.
+The filesystem gets the path's storage options (for S3 the usual AWS environment, e.g. `AWS_ENDPOINT_URL`, applies).
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import shutil
 import stat as stat_module
@@ -136,16 +139,23 @@ class ObjectStoragePath(os.PathLike[str]):
 
     @property
     def _local(self) -> Path:
-        """The local file behind the path, for reading and writing. A remote path (s3://, gs://, ...) is built and
-        named as in Airflow, but riir-airflow ships no fsspec filesystems: using it fails here, as Airflow does
-        when the protocol's filesystem is not installed."""
+        """The local file behind the path, for the operations served by pathlib (remote paths use `fs`)."""
         if self.is_remote:
-            raise ImportError(
-                f"ObjectStoragePath {str(self)!r}: riir-airflow reads and writes local paths (file://) only; for "
-                f"{self.protocol}:// use the provider's hook (Airflow itself needs the protocol's fsspec filesystem, "
-                "e.g. s3fs for s3://)"
-            )
+            raise NotImplementedError(f"ObjectStoragePath {str(self)!r}: this operation serves local paths only")
         return self._path
+
+    @property
+    def fs(self) -> Any:
+        """The path's fsspec filesystem (a remote protocol's, e.g. s3fs for s3://), built from its storage options
+        and, when the path names one, its connection (s3:// only, as the Amazon provider reads it)."""
+        options = dict(self.storage_options)
+        if self.conn_id:
+            options = {**connection_storage_options(self.protocol, self.conn_id, str(self)), **options}
+        return remote_filesystem(self.protocol, str(self), options)
+
+    def _remote(self, fs_path: str) -> ObjectStoragePath:
+        """The path on the same store of a path the filesystem returned (`bucket/key`)."""
+        return self._derive(Path("/" + fs_path.strip("/")))
 
     @property
     def conn_id(self) -> str | None:
@@ -237,7 +247,7 @@ class ObjectStoragePath(os.PathLike[str]):
         return self._derive(self._path.with_suffix(suffix))
 
     def resolve(self) -> ObjectStoragePath:
-        return self._derive(self._local.resolve())
+        return self if self.is_remote else self._derive(self._local.resolve())
 
     @classmethod
     def cwd(cls) -> ObjectStoragePath:
@@ -249,6 +259,8 @@ class ObjectStoragePath(os.PathLike[str]):
 
     # --- file system operations --------------------------------------------------------------------------------
     def open(self, mode: str = "r", **kwargs: Any) -> Any:
+        if self.is_remote:
+            return _TrackingFile(self, self.fs.open(self.path, mode, **kwargs))
         kwargs.pop("block_size", None)
         return _TrackingFile(self, self._local.open(mode, **kwargs))
 
@@ -269,44 +281,76 @@ class ObjectStoragePath(os.PathLike[str]):
             return int(handle.write(data))
 
     def exists(self) -> bool:
-        return self._local.exists()
+        return bool(self.fs.exists(self.path)) if self.is_remote else self._local.exists()
 
     def is_dir(self) -> bool:
-        return self._local.is_dir()
+        return bool(self.fs.isdir(self.path)) if self.is_remote else self._local.is_dir()
 
     def is_file(self) -> bool:
-        return self._local.is_file()
+        return bool(self.fs.isfile(self.path)) if self.is_remote else self._local.is_file()
 
     def mkdir(self, mode: int = 0o777, parents: bool = False, exist_ok: bool = False) -> None:
-        self._local.mkdir(mode=mode, parents=parents, exist_ok=exist_ok)
+        if not self.is_remote:
+            self._local.mkdir(mode=mode, parents=parents, exist_ok=exist_ok)
+        elif not exist_ok and self.exists():
+            raise FileExistsError(str(self))
+        else:  # an object store's "directories" are key prefixes: only a missing bucket is created
+            self.fs.makedirs(self.path, exist_ok=True)
 
     def touch(self, mode: int = 0o666, exist_ok: bool = True) -> None:
-        self._local.touch(mode=mode, exist_ok=exist_ok)
+        if not self.is_remote:
+            self._local.touch(mode=mode, exist_ok=exist_ok)
+        elif not exist_ok and self.exists():
+            raise FileExistsError(str(self))
+        elif not self.exists():
+            self.fs.touch(self.path)
 
     def unlink(self, missing_ok: bool = False) -> None:
-        self._local.unlink(missing_ok=missing_ok)
+        if not self.is_remote:
+            self._local.unlink(missing_ok=missing_ok)
+        elif self.fs.isfile(self.path):
+            self.fs.rm_file(self.path)
+        elif not missing_ok:
+            raise FileNotFoundError(str(self))
 
     def rmdir(self, recursive: bool = True) -> None:
-        if recursive:
+        if self.is_remote:
+            self.fs.rm(self.path, recursive=recursive)
+        elif recursive:
             shutil.rmtree(self._local)
         else:
             self._local.rmdir()
 
     def iterdir(self) -> Iterator[ObjectStoragePath]:
+        if self.is_remote:
+            return (self._remote(found) for found in sorted(self.fs.ls(self.path, detail=False)))
         return (self._derive(child) for child in sorted(self._local.iterdir()))
 
     def glob(self, pattern: str) -> Iterator[ObjectStoragePath]:
+        if self.is_remote:
+            return (self._remote(found) for found in sorted(self.fs.glob(f"{self.path.rstrip('/')}/{pattern}")))
         return (self._derive(found) for found in sorted(self._local.glob(pattern)))
 
     def rglob(self, pattern: str) -> Iterator[ObjectStoragePath]:
+        if self.is_remote:
+            return self.glob(f"**/{pattern}")
         return (self._derive(found) for found in sorted(self._local.rglob(pattern)))
 
     def walk(self) -> Iterator[tuple[ObjectStoragePath, list[str], list[str]]]:
+        if self.is_remote:
+            for root, dirs, files in self.fs.walk(self.path):
+                yield self._remote(root), sorted(dirs), sorted(files)
+            return
         for root, dirs, files in os.walk(self._local):
             yield self._derive(Path(root)), sorted(dirs), sorted(files)
 
     def rename(self, target: Any) -> ObjectStoragePath:
         destination = target if isinstance(target, ObjectStoragePath) else ObjectStoragePath(target)
+        if self.is_remote or destination.is_remote:
+            if not self.samestore(destination):
+                raise ValueError(f"rename {self} -> {destination}: both paths must be on the same store")
+            self.fs.mv(self.path, destination.path)
+            return destination
         self._local.rename(destination._local)
         return destination
 
@@ -315,6 +359,8 @@ class ObjectStoragePath(os.PathLike[str]):
 
     def stat(self) -> stat_result:
         """The file's facts under fsspec's names (size, type, mtime, ino, ...), with protocol and conn_id."""
+        if self.is_remote:
+            return stat_result(**self.fs.info(self.path), protocol=self.protocol, conn_id=self.conn_id)
         st = self._local.stat()
         kind = "directory" if self._local.is_dir() else "file" if self._local.is_file() else "other"
         return stat_result(
@@ -331,7 +377,7 @@ class ObjectStoragePath(os.PathLike[str]):
         return all(mine[k] == theirs[k] for k in keys)
 
     def size(self) -> int:
-        return self._local.stat().st_size
+        return int(self.fs.size(self.path)) if self.is_remote else self._local.stat().st_size
 
     def ukey(self) -> str:
         """A hash of the file's properties, to tell whether it changed."""
@@ -344,6 +390,8 @@ class ObjectStoragePath(os.PathLike[str]):
 
     def read_block(self, offset: int, length: int | None, delimiter: bytes | None = None) -> bytes:
         """Bytes from `offset` (`length` of them, or to the end), widened to `delimiter` boundaries when given."""
+        if self.is_remote:
+            return bytes(self.fs.read_block(self.path, offset, length, delimiter))
         data = self._local.read_bytes()
         if delimiter:
             if offset:
@@ -358,22 +406,61 @@ class ObjectStoragePath(os.PathLike[str]):
         return data[offset:] if length is None else data[offset : offset + length]
 
     def sign(self, expiration: int = 100, **kwargs: Any) -> str:
-        raise NotImplementedError("Sign is not implemented for this filesystem")
+        """A temporary URL for the object where the store can make one (S3: a presigned URL)."""
+        if not self.is_remote:
+            raise NotImplementedError("Sign is not implemented for this filesystem")
+        return str(self.fs.sign(self.path, expiration=expiration, **kwargs))
 
     # --- copy and move -----------------------------------------------------------------------------------------
+    # As Airflow's: within one store the store copies; between the local disk and a store fsspec puts or gets;
+    # between two stores the bytes stream through this process, keeping each object's key.
     def copy(self, dst: str | ObjectStoragePath, recursive: bool = False, **kwargs: Any) -> None:
         from riir_airflow.authoring.lineage import get_hook_lineage_collector
 
         target = dst if isinstance(dst, ObjectStoragePath) else ObjectStoragePath(dst)
-        get_hook_lineage_collector().add_input_asset(context=self, uri=str(self))
-        get_hook_lineage_collector().add_output_asset(context=target, uri=str(target))
-        if self._local.is_dir():
-            if not recursive:
-                raise IsADirectoryError(f"{self} is a directory: copy it with recursive=True")
-            shutil.copytree(self._local, target._local, dirs_exist_ok=True)
+        if self.samestore(target) or not self.is_remote or not target.is_remote:
+            get_hook_lineage_collector().add_input_asset(context=self, uri=str(self))
+            get_hook_lineage_collector().add_output_asset(context=target, uri=str(target))
+        if not self.is_remote and not target.is_remote:
+            if self._local.is_dir():
+                if not recursive:
+                    raise IsADirectoryError(f"{self} is a directory: copy it with recursive=True")
+                shutil.copytree(self._local, target._local, dirs_exist_ok=True)
+                return
+            destination = target._local / self.name if target._local.is_dir() else target._local
+            shutil.copyfile(self._local, destination)
             return
-        destination = target._local / self.name if target._local.is_dir() else target._local
-        shutil.copyfile(self._local, destination)
+        if self.samestore(target):
+            self.fs.copy(self.path, target.path, recursive=recursive, **kwargs)
+            return
+        if not self.is_remote:
+            target.fs.put(str(self._local), target.path, recursive=recursive, **kwargs)
+            return
+        if not target.is_remote:
+            self.fs.get(self.path, str(target._local), recursive=recursive, **kwargs)
+            return
+        if not self.exists():
+            raise FileNotFoundError(f"{self} does not exist")
+        if self.is_dir():
+            if target.is_file():
+                raise ValueError("Cannot copy directory to a file.")
+            target.mkdir(exist_ok=True, parents=True)
+            for found in self.fs.expand_path(self.path, recursive=True):
+                source = self._remote(found)
+                if found != self.path and not source.is_dir():
+                    source._stream_to(target)
+            return
+        self._stream_to(target)
+
+    def _stream_to(self, target: ObjectStoragePath) -> None:
+        """One object into another store, under the same key when the target is a directory or bucket."""
+        if target.key.endswith("/") or not target.key:
+            target.mkdir(exist_ok=True, parents=True)
+            target = target / self.key
+        elif target.is_dir():
+            target = target / self.key
+        with self.open("rb") as source, target.open("wb") as sink:
+            shutil.copyfileobj(source, sink)
 
     def copy_into(self, target_dir: str | ObjectStoragePath, recursive: bool = False, **kwargs: Any) -> None:
         target = target_dir if isinstance(target_dir, ObjectStoragePath) else ObjectStoragePath(target_dir)
@@ -385,9 +472,18 @@ class ObjectStoragePath(os.PathLike[str]):
         from riir_airflow.authoring.lineage import get_hook_lineage_collector
 
         target = path if isinstance(path, ObjectStoragePath) else ObjectStoragePath(path)
-        get_hook_lineage_collector().add_input_asset(context=self, uri=str(self))
-        get_hook_lineage_collector().add_output_asset(context=target, uri=str(target))
-        shutil.move(self._local, target._local)
+        if not self.is_remote and not target.is_remote:
+            get_hook_lineage_collector().add_input_asset(context=self, uri=str(self))
+            get_hook_lineage_collector().add_output_asset(context=target, uri=str(target))
+            shutil.move(self._local, target._local)
+            return
+        if self.samestore(target):
+            get_hook_lineage_collector().add_input_asset(context=self, uri=str(self))
+            get_hook_lineage_collector().add_output_asset(context=target, uri=str(target))
+            self.fs.move(self.path, target.path, recursive=recursive, **kwargs)
+            return
+        self.copy(target, recursive=recursive, **kwargs)
+        self.unlink()
 
     def move_into(self, target_dir: str | ObjectStoragePath, recursive: bool = False, **kwargs: Any) -> None:
         target = target_dir if isinstance(target_dir, ObjectStoragePath) else ObjectStoragePath(target_dir)
@@ -406,6 +502,59 @@ class ObjectStoragePath(os.PathLike[str]):
         return cls(data["path"], conn_id=data.get("conn_id"), **data.get("kwargs", {}))
 
 
+def remote_filesystem(protocol: str, where: str, storage_options: dict[str, Any]) -> Any:
+    """The fsspec filesystem of a remote protocol (fsspec caches instances, so this is cheap after the first call).
+    Missing fsspec or a missing filesystem package is an error that names the path and the package to install."""
+    try:
+        import fsspec  # type: ignore[import-not-found,import-untyped,unused-ignore]
+    except ImportError:
+        raise ImportError(
+            f"{where}: {protocol}:// paths are read through fsspec; install fsspec and the protocol's filesystem "
+            "(e.g. s3fs for s3://)"
+        ) from None
+    # No listings cache unless asked for: a task process reads objects other processes have just rewritten, and a
+    # stale listing would name an old version (s3fs then fails the read with FileExpired).
+    options = {"use_listings_cache": False, **storage_options}
+    try:
+        return fsspec.filesystem(protocol, **options)
+    except (ImportError, ValueError) as exc:
+        raise ImportError(f"{where}: no fsspec filesystem for {protocol}:// is usable here: {exc}") from exc
+
+
+def connection_storage_options(protocol: str, conn_id: str, where: str) -> dict[str, Any]:
+    """s3fs options from an AWS connection, read as Airflow's Amazon provider reads it: login and password are the
+    access key and secret, the extra may give `aws_session_token`, `region_name`, `endpoint_url` (or
+    `service_config.s3.endpoint_url`) and botocore `config_kwargs`. Other protocols take no connection here."""
+    if protocol not in ("s3", "s3a"):
+        raise ValueError(
+            f"{where}: connection {conn_id!r} cannot configure a {protocol}:// filesystem in riir-airflow (only s3:// "
+            "paths read their connection); pass storage options to the path instead"
+        )
+    from riir_airflow.authoring.connection import Connection
+    from riir_airflow.exceptions import AirflowNotFoundException
+
+    try:
+        conn = Connection.get(conn_id)
+    except AirflowNotFoundException:
+        # As the Amazon provider's hook: a missing connection means botocore's own credential chain.
+        logging.getLogger(__name__).warning("Unable to find AWS Connection ID '%s', switching to empty.", conn_id)
+        return {}
+    extra = conn.extra_dejson
+    options: dict[str, Any] = {}
+    if conn.login or conn.password:
+        options.update(key=conn.login, secret=conn.password)
+    if extra.get("aws_session_token"):
+        options["token"] = extra["aws_session_token"]
+    endpoint = ((extra.get("service_config") or {}).get("s3") or {}).get("endpoint_url") or extra.get("endpoint_url")
+    if endpoint:
+        options["endpoint_url"] = endpoint
+    if extra.get("region_name"):
+        options["client_kwargs"] = {"region_name": extra["region_name"]}
+    if extra.get("config_kwargs"):
+        options["config_kwargs"] = dict(extra["config_kwargs"])
+    return options
+
+
 Properties = dict[str, str]
 
 
@@ -421,7 +570,7 @@ class ObjectStore:
     def fs(self) -> Any:
         """fsspec's local filesystem, when fsspec is installed (riir-airflow does not depend on it)."""
         try:
-            import fsspec  # type: ignore[import-not-found,unused-ignore]
+            import fsspec  # type: ignore[import-not-found,import-untyped,unused-ignore]
         except ImportError:
             raise ModuleNotFoundError(
                 "ObjectStore.fs is an fsspec filesystem; install fsspec to use it (paths work without it)"

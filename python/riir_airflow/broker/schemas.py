@@ -1319,3 +1319,236 @@ class DagStatsCollectionResponse(BaseModel):
 
     dags: list[DagStatsResponse]
     total_entries: int
+
+
+DagWarningType = Literal["asset conflict", "non-existent pool", "runtime varying value"]
+
+
+class DAGWarningResponse(BaseModel):
+    model_config = ConfigDict(protected_namespaces=(), populate_by_name=True)
+
+    dag_id: str
+    warning_type: DagWarningType
+    message: str
+    timestamp: datetime.datetime
+    dag_display_name: str
+
+
+class DAGWarningCollectionResponse(BaseModel):
+    model_config = ConfigDict(protected_namespaces=(), populate_by_name=True)
+
+    dag_warnings: list[DAGWarningResponse]
+    total_entries: int
+
+
+class ProviderResponse(BaseModel):
+    model_config = ConfigDict(protected_namespaces=(), populate_by_name=True)
+
+    package_name: str
+    description: str
+    version: str
+    documentation_url: str | None
+
+
+class ProviderCollectionResponse(BaseModel):
+    model_config = ConfigDict(protected_namespaces=(), populate_by_name=True)
+
+    providers: list[ProviderResponse]
+    total_entries: int
+
+
+class JobCollectionResponse(BaseModel):
+    model_config = ConfigDict(protected_namespaces=(), populate_by_name=True)
+
+    jobs: list[JobResponse]
+    total_entries: int
+
+
+class AssetAliasCollectionResponse(BaseModel):
+    model_config = ConfigDict(protected_namespaces=(), populate_by_name=True)
+
+    asset_aliases: list[AssetAliasResponse]
+    total_entries: int
+
+
+class MaterializeAssetBody(BaseModel):
+    model_config = ConfigDict(protected_namespaces=(), populate_by_name=True, extra="forbid")
+
+    dag_run_id: str | None = Field(default=None)
+    data_interval_start: datetime.datetime | None = Field(default=None)
+    data_interval_end: datetime.datetime | None = Field(default=None)
+    logical_date: datetime.datetime | None = Field(default=None)
+    run_after: datetime.datetime | None = Field(default=None)
+    conf: dict[str, Any] | None = Field(default=None)
+    note: str | None = Field(default=None)
+    partition_key: str | None = Field(default=None)
+
+
+class QueuedEventResponse(BaseModel):
+    model_config = ConfigDict(protected_namespaces=(), populate_by_name=True)
+
+    dag_id: str
+    asset_id: int
+    created_at: datetime.datetime
+    dag_display_name: str
+
+
+class QueuedEventCollectionResponse(BaseModel):
+    model_config = ConfigDict(protected_namespaces=(), populate_by_name=True)
+
+    queued_events: list[QueuedEventResponse]
+    total_entries: int
+
+
+class AsyncConnectionTestResponse(BaseModel):
+    model_config = ConfigDict(protected_namespaces=(), populate_by_name=True)
+
+    token: str
+    connection_id: str
+    state: str
+    result_message: str | None = Field(default=None)
+    created_at: datetime.datetime
+
+
+class ConnectionTestRequestBody(BaseModel):
+    model_config = ConfigDict(protected_namespaces=(), populate_by_name=True, extra="forbid")
+
+    connection_id: str = Field(max_length=200)
+    conn_type: str
+    description: str | None = Field(default=None)
+    host: str | None = Field(default=None)
+    login: str | None = Field(default=None)
+    schema_: str | None = Field(default=None, alias="schema")
+    port: int | None = Field(default=None)
+    password: str | None = Field(default=None)
+    extra: str | None = Field(default=None)
+    team_name: str | None = Field(default=None)
+    commit_on_success: bool = Field(default=False)
+    executor: str | None = Field(default=None)
+    queue: str | None = Field(default=None)
+
+
+class BulkDAGRunBody(BaseModel):
+    model_config = ConfigDict(protected_namespaces=(), populate_by_name=True, extra="forbid")
+
+    dag_run_id: str
+    dag_id: str | None = Field(default=None)
+    state: DagRunMutableStates | None = Field(default=None)
+    note: str | None = Field(default=None)
+
+
+class BulkCreateAction_BulkDAGRunBody_(BaseModel):
+    model_config = ConfigDict(protected_namespaces=(), populate_by_name=True, extra="forbid")
+
+    action: Literal["create"]
+    entities: list[BulkDAGRunBody]
+    action_on_existence: BulkActionOnExistence = Field(default="fail")
+
+
+class BulkUpdateAction_BulkDAGRunBody_(BaseModel):
+    model_config = ConfigDict(protected_namespaces=(), populate_by_name=True, extra="forbid")
+
+    action: Literal["update"]
+    entities: list[BulkDAGRunBody]
+    update_mask: list[str] | None = Field(default=None)
+    action_on_non_existence: BulkActionNotOnExistence = Field(default="fail")
+
+
+class BulkDeleteAction_BulkDAGRunBody_(BaseModel):
+    model_config = ConfigDict(protected_namespaces=(), populate_by_name=True, extra="forbid")
+
+    action: Literal["delete"]
+    entities: list[str | BulkDAGRunBody]
+    action_on_non_existence: BulkActionNotOnExistence = Field(default="fail")
+
+
+class BulkBody_BulkDAGRunBody_(BaseModel):
+    model_config = ConfigDict(protected_namespaces=(), populate_by_name=True, extra="forbid")
+
+    actions: list[
+        Annotated[
+            BulkCreateAction_BulkDAGRunBody_ | BulkUpdateAction_BulkDAGRunBody_ | BulkDeleteAction_BulkDAGRunBody_,
+            Field(discriminator="action"),
+        ]
+    ]
+
+
+class BulkDAGRunClearBody(BaseModel):
+    model_config = ConfigDict(protected_namespaces=(), populate_by_name=True, extra="forbid")
+
+    partition_key: str | None = Field(default=None)
+    partition_date_start: datetime.datetime | None = Field(default=None)
+    partition_date_end: datetime.datetime | None = Field(default=None)
+    dry_run: bool = Field(default=True)
+    only_failed: bool = Field(default=False)
+    only_new: bool = Field(default=False)
+    run_on_latest_version: bool | None = Field(default=None)
+    note: str | None = Field(default=None)
+    dag_runs: list[BulkDAGRunBody] | None = Field(default=None)
+
+
+class ClearPartitionsBody(BaseModel):
+    model_config = ConfigDict(protected_namespaces=(), populate_by_name=True, extra="forbid")
+
+    partition_key: str | None = Field(default=None)
+    partition_date_start: datetime.datetime | None = Field(default=None)
+    partition_date_end: datetime.datetime | None = Field(default=None)
+    run_id: str | None = Field(default=None)
+    clear_task_instances: bool = Field(default=False)
+    dry_run: bool = Field(default=True)
+
+
+class ClearPartitionsResponse(BaseModel):
+    model_config = ConfigDict(protected_namespaces=(), populate_by_name=True)
+
+    dag_runs_cleared: int
+    task_instances_cleared: int
+    dry_run: bool
+
+
+class TaskDependencyResponse(BaseModel):
+    model_config = ConfigDict(protected_namespaces=(), populate_by_name=True)
+
+    name: str
+    reason: str
+
+
+class TaskDependencyCollectionResponse(BaseModel):
+    model_config = ConfigDict(protected_namespaces=(), populate_by_name=True)
+
+    dependencies: list[TaskDependencyResponse]
+
+
+class ExternalLogUrlResponse(BaseModel):
+    model_config = ConfigDict(protected_namespaces=(), populate_by_name=True)
+
+    url: str
+
+
+class TaskStateStoreResponse(BaseModel):
+    model_config = ConfigDict(protected_namespaces=(), populate_by_name=True)
+
+    key: str
+    value: Any
+    updated_at: datetime.datetime
+    expires_at: datetime.datetime | None
+
+
+class TaskStateStoreCollectionResponse(BaseModel):
+    model_config = ConfigDict(protected_namespaces=(), populate_by_name=True)
+
+    task_state_store: list[TaskStateStoreResponse]
+    total_entries: int
+
+
+class TaskStateStoreBody(BaseModel):
+    model_config = ConfigDict(protected_namespaces=(), populate_by_name=True, extra="forbid")
+
+    value: Any
+    expires_at: datetime.datetime | Literal["default"] | None = Field(default="default")
+
+
+class TaskStateStorePatchBody(BaseModel):
+    model_config = ConfigDict(protected_namespaces=(), populate_by_name=True, extra="forbid")
+
+    value: Any

@@ -18,16 +18,11 @@ from riir_airflow.metastore.records import (
     TaskInstanceHistoryRecord,
     TaskInstanceRecord,
 )
+from riir_airflow.schedules.serialized_timetables import encoded_timetable, serialized_timetable_partitioned
 from riir_airflow.secrets_masker import redact
 
 PERIODIC_TIMETABLES = ("CronDataIntervalTimetable", "CronTriggerTimetable", "DeltaDataIntervalTimetable",
                        "DeltaTriggerTimetable", "MultipleCronTriggerTimetable")  # fmt: skip
-
-
-def encoded_timetable(data: Any) -> Any:
-    """`{"__type", "__var"}` of the serialized DAG's timetable (under "schedule", as serialize_dag writes it)."""
-    schedule = data.get("schedule") if isinstance(data, dict) else None
-    return schedule.get("timetable") if isinstance(schedule, dict) else None
 
 
 def timetable_type(data: Any) -> str:
@@ -73,7 +68,7 @@ def dag(d: DagRecord, latest: DagVersionRecord | None, *, has_import_errors: boo
         "description": d.description,
         "timetable_summary": d.timetable_summary,
         "timetable_description": d.timetable_description,
-        "timetable_partitioned": False,
+        "timetable_partitioned": serialized_timetable_partitioned(data),
         "timetable_periodic": kind in PERIODIC_TIMETABLES,
         "tags": [{"name": t, "dag_id": d.dag_id, "dag_display_name": d.dag_display_name or d.dag_id} for t in d.tags],
         "max_active_tasks": d.max_active_tasks,
@@ -92,7 +87,9 @@ def dag(d: DagRecord, latest: DagVersionRecord | None, *, has_import_errors: boo
     }
 
 
-def dag_details(d: DagRecord, latest: DagVersionRecord | None, active_runs: int) -> dict[str, Any]:
+def dag_details(
+    d: DagRecord, latest: DagVersionRecord | None, active_runs: int, *, favorite: bool = False
+) -> dict[str, Any]:
     data = latest.data if latest is not None and isinstance(latest.data, dict) else {}
     out = dag(d, latest)
     timeout = data.get("dagrun_timeout")
@@ -112,7 +109,7 @@ def dag_details(d: DagRecord, latest: DagVersionRecord | None, active_runs: int)
         default_args=data.get("default_args") if isinstance(data.get("default_args"), dict) else {},
         rerun_with_latest_version=None,
         owner_links=data.get("owner_links") or {},
-        is_favorite=False,
+        is_favorite=favorite,
         active_runs_count=active_runs,
         concurrency=d.max_active_tasks,
         latest_dag_version=dag_version(latest, d.dag_display_name or d.dag_id) if latest else None,

@@ -78,8 +78,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         f.write(str(os.getpid()))
     try:
         if args.health_port is not None:
-            return asyncio.run(_run_with_health(app, prepared, args.health_host, args.health_port))
-        return asyncio.run(app.run(prepared))
+            code = asyncio.run(_run_with_health(app, prepared, args.health_host, args.health_port))
+        else:
+            code = asyncio.run(app.run(prepared))
     except ImportFailed as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -87,6 +88,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         if os.path.exists(pid_file):
             os.unlink(pid_file)
         _remove_sanitized_config()
+    if app.reload_requested and code == 0:
+        # PUT /parseDagFile: the same command again, in this process, so the DAG file is imported afresh (and its
+        # fork server re-made from it); the secrets are hidden again as at the first start (app/sandbox.py).
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execve(sys.executable, [sys.executable, *sys.orig_argv[1:]], dict(os.environ))
+    return code
 
 
 def _remove_sanitized_config() -> None:

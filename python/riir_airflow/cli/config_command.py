@@ -1,4 +1,5 @@
-"""`riir-airflow config get-value SECTION KEY` and `riir-airflow config list`, as `airflow config ...`."""
+"""`riir-airflow config get-value SECTION KEY`, `config list` (and `config lint | update`, config_migration.py), as
+`airflow config ...`."""
 
 from __future__ import annotations
 
@@ -83,3 +84,7 @@ def register(groups: Any) -> None:
     show.add_argument("--color", choices=("on", "off", "auto"), default="auto", help="Output is never colored")
     add_verbose_argument(show)
     show.set_defaults(func=list_config)
+
+    from riir_airflow.cli.config_migration import register_commands
+
+    register_commands(commands)

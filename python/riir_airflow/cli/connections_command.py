@@ -9,7 +9,6 @@ import os
 import re
 import sys
 from dataclasses import replace
-from importlib import resources
 from typing import Any
 
 from riir_airflow.cli.file_formats import load_key_values
@@ -279,22 +278,11 @@ def cmd_test(args: argparse.Namespace) -> int:
 
 
 def cmd_create_default_connections(args: argparse.Namespace) -> int:
-    """Airflow's default connections (the list comes from Airflow 3.3.2, see default_connections.json); existing
-    connections are left as they are."""
-    from riir_airflow.metastore import secrets
+    """Airflow's default connections (metastore/default_connections.py); existing connections are left as they are."""
+    from riir_airflow.metastore.default_connections import create_default_connections
 
-    defaults = json.loads(resources.files("riir_airflow.cli").joinpath("default_connections.json").read_text())
-
-    async def work(db: Any) -> int:
-        created = 0
-        for spec in defaults:
-            if await secrets.get_connection_record(db, spec["conn_id"]) is None:
-                await secrets.set_connection(db, _from_dict(spec["conn_id"], spec))
-                created += 1
-        return created
-
-    created = with_db(work)
-    print(f"Created {created} default connection(s) ({len(defaults) - created} already existed)", file=sys.stderr)
+    created, total = with_db(create_default_connections)
+    print(f"Created {created} default connection(s) ({total - created} already existed)", file=sys.stderr)
     return 0
 
 

@@ -16,7 +16,16 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any
 
-from riir_airflow.cli.dag_lookup import dag_record, find_dag, find_run, load_bag, parse_date, report_import_errors
+from riir_airflow.cli.dag_lookup import (
+    dag_record,
+    find_dag,
+    find_dag_in_bag,
+    find_run,
+    load_bag,
+    parse,
+    parse_date,
+    report_import_errors,
+)
 from riir_airflow.cli.metastore_access import database_available, with_db
 from riir_airflow.cli.output import add_output_argument, add_verbose_argument, print_as
 
@@ -39,6 +48,8 @@ def dag_response(dag: DagRecord, version: DagVersionRecord | None, *, has_import
     """Airflow's DAGResponse (what `airflow dags details|list` print): the same keys as the broker's GET /dags."""
     import hashlib
 
+    from riir_airflow.schedules.serialized_timetables import serialized_timetable_partitioned
+
     periodic = _timetable_type(version.data if version is not None else None) in PERIODIC_TIMETABLES
     return {
         "dag_id": dag.dag_id, "dag_display_name": dag.dag_display_name or dag.dag_id, "is_paused": dag.is_paused,
@@ -48,7 +59,8 @@ def dag_response(dag: DagRecord, version: DagVersionRecord | None, *, has_import
         "fileloc": dag.fileloc, "description": dag.description,
         # Airflow stores no summary for `schedule=None`; the serialized DAG says "None".
         "timetable_summary": None if dag.timetable_summary == "None" else dag.timetable_summary,
-        "timetable_description": dag.timetable_description, "timetable_partitioned": False,
+        "timetable_description": dag.timetable_description,
+        "timetable_partitioned": serialized_timetable_partitioned(version.data if version is not None else None),
         "timetable_periodic": periodic,
         "tags": [{"name": t, "dag_id": dag.dag_id, "dag_display_name": dag.dag_display_name or dag.dag_id}
                  for t in dag.tags],
@@ -73,7 +85,8 @@ def local_dag_response(dag: Any) -> dict[str, Any]:
         "is_paused": None, "is_stale": None, "last_parsed_time": None, "last_parse_duration": None,
         "last_expired": None, "relative_fileloc": dag.relative_fileloc, "fileloc": dag.fileloc, "file_token": None,
         "owners": dag.owner, "description": dag.description, "timetable_summary": str(timetable.summary),
-        "timetable_description": getattr(timetable, "description", None), "timetable_partitioned": False,
+        "timetable_description": getattr(timetable, "description", None),
+        "timetable_partitioned": bool(getattr(timetable, "partitioned", False)),
         "timetable_periodic": periodic, "tags": sorted(dag.tags), "max_active_tasks": dag.max_active_tasks,
         "max_active_runs": dag.max_active_runs,
         "max_consecutive_failed_dag_runs": dag.max_consecutive_failed_dag_runs,
@@ -286,6 +299,7 @@ def cmd_trigger(args: argparse.Namespace) -> int:
     from riir_airflow.exceptions import DagRunAlreadyExists
     from riir_airflow.metastore import api_queries, queries
     from riir_airflow.metastore.serialized_dag import new_task_instances
+    from riir_airflow.schedules.serialized_timetables import encoded_timetable, manual_data_interval
 
     conf = _parse_conf(args.conf) or {}
     logical = parse_date(args.logical_date, "--logical-date") if args.logical_date else None
@@ -302,12 +316,16 @@ def cmd_trigger(args: argparse.Namespace) -> int:
             if version is not None and isinstance(version.data, dict)
             else []
         )
+        # As Airflow's `dags trigger`: the run is due now (run_after); with a logical date its data interval is the
+        # timetable's manual interval for now (whatever the logical date says), without one it has none. A custom
+        # timetable's interval is left to the DAG's app (schedules/serialized_timetables.py).
+        interval = None
+        if logical is not None and version is not None and isinstance(version.data, dict):
+            interval = manual_data_interval(encoded_timetable(version.data), now)
         try:
-            # As Airflow: the run is due now (run_after), its data interval inferred from now, whatever the logical
-            # date says.
             return await queries.create_dag_run(
                 db, args.dag_id, run_id, run_type="manual", tasks=tasks, logical_date=logical,
-                data_interval=(now, now), run_after=now, conf=conf,
+                data_interval=interval, run_after=now, conf=conf,
                 dag_version_id=version.id if version else None, triggered_by="cli",
                 triggering_user_name=getpass.getuser(),
             )  # fmt: skip
@@ -377,33 +395,63 @@ def cmd_delete(args: argparse.Namespace) -> int:
 
 
 def cmd_clear(args: argparse.Namespace) -> int:
-    from riir_airflow.metastore import clear_queries, queries
+    """Airflow's `dags clear`: the runs one selector names (a run_id, a partition_key or a partition_date window in
+    the timetable's zone), their task instances cleared."""
+    from riir_airflow.cli.dag_lookup import db_timetable
+    from riir_airflow.metastore import clear_queries, partition_queries
 
-    async def runs(db: Any) -> list[str]:
-        await dag_record(db, args.dag_id)
-        if args.run_id:
-            return [args.run_id]
-        return [r.run_id for r in (await queries.list_dag_runs(db, dag_id=args.dag_id, limit=1_000_000)).items]
+    has_range = args.partition_date_start is not None or args.partition_date_end is not None
+    selectors = sum([args.run_id is not None, args.partition_key is not None, has_range])
+    if selectors == 0:
+        raise SystemExit("One of --run-id, --partition-key, or --partition-date-start / --partition-date-end "
+                         "must be provided.")  # fmt: skip
+    if selectors > 1:
+        raise SystemExit("--run-id, --partition-key, and --partition-date-start / --partition-date-end are "
+                         "mutually exclusive; provide exactly one selector.")  # fmt: skip
+    start, end = args.partition_date_start, args.partition_date_end
+    if start is not None and end is not None and start > end:
+        raise SystemExit("--partition-date-start must be on or before --partition-date-end.")
 
-    async def work(db: Any, dry_run: bool) -> list[Any]:
-        return await clear_queries.clear(
-            db, args.dag_id, await runs(db), only_failed=args.only_failed, only_running=args.only_running,
-            dry_run=dry_run,
+    async def select(db: Any) -> list[Any]:
+        timetable = await db_timetable(db, args.dag_id)
+        return await partition_queries.select_runs(
+            db, args.dag_id, run_id=args.run_id, partition_key=args.partition_key,
+            date_start=None if start is None else timetable.localize_partition_datetime(start),
+            date_end=None if end is None else timetable.localize_partition_datetime(end),
         )  # fmt: skip
 
-    preview = with_db(lambda db: work(db, True))
-    if not preview:
-        print("No task instances to clear")
+    runs = with_db(select)
+    if not runs:
+        print("No matching Dag runs found.")
         return 0
     if not args.yes:
-        listing = "\n".join(f"<TaskInstance: {t.dag_id}.{t.task_id} {t.run_id} [{t.state}]>" for t in preview)
-        if input(f"You are about to delete these {len(preview)} tasks:\n{listing}\n\nAre you sure? [y/n]").strip(
-        ).lower() not in ("y", "yes"):  # fmt: skip
+        listing = "\n".join(f"  {r.run_id}  partition_key={r.partition_key}  partition_date={r.partition_date}"
+                            for r in runs)  # fmt: skip
+        if not ask_yesno(f"You are about to clear {len(runs)} Dag run(s) of {args.dag_id!r}:\n{listing}\n\n"
+                         "Are you sure? [y/n]"):  # fmt: skip
             print("Cancelled, nothing was cleared.")
             return 0
-    cleared = with_db(lambda db: work(db, False))
-    print(f"Cleared {len(cleared)} task instance(s)")
+
+    async def clear(db: Any) -> list[Any]:
+        return await clear_queries.clear(
+            db, args.dag_id, [r.run_id for r in runs], only_failed=args.only_failed, only_running=args.only_running,
+            follow_markers=False,
+        )  # fmt: skip
+
+    cleared = with_db(clear)
+    print(f"Cleared {len(cleared)} task instance(s) across {len(runs)} Dag run(s).")
     return 0
+
+
+def ask_yesno(question: str) -> bool:
+    """Airflow's prompt: asks again until the answer is yes or no."""
+    while True:
+        answer = input(question).strip().lower()
+        if answer in ("y", "yes"):
+            return True
+        if answer in ("n", "no"):
+            return False
+        print("Please respond with y/yes or n/no.")
 
 
 # --- DAG code: show, test, next-execution ---------------------------------------------------------------------------
@@ -525,9 +573,13 @@ def cmd_test(args: argparse.Namespace) -> int:
     with paused_gc(freeze=True):
         from riir_airflow.authoring.notset import NOTSET
         from riir_airflow.runtime.local import run_dag_locally
+        from riir_airflow.schedules.asset_activation import active_assets_of_folder
 
-        dag = find_dag(args.dag_id, args.dagfile_path or args.subdir)
+        dag, bag, folder = find_dag_in_bag(args.dag_id, args.dagfile_path or args.subdir)
     pattern = re.compile(args.mark_success_pattern) if args.mark_success_pattern else None
+    # As Airflow's `dags test`, which records the DAG folder first: of two assets sharing a name or URI, the one
+    # recorded first is active and a task using the other fails.
+    active_assets = active_assets_of_folder(folder, bag.dags.values())
 
     def show(record: Any) -> None:
         index = f"[{record.map_index}]" if record.map_index >= 0 else ""
@@ -535,7 +587,7 @@ def cmd_test(args: argparse.Namespace) -> int:
 
     logical = parse_date(args.logical_date, "logical date") if args.logical_date else NOTSET
     result = run_dag_locally(dag, logical_date=logical, run_conf=_parse_conf(args.conf), printer=show,
-                             mark_success_pattern=pattern)  # fmt: skip
+                             mark_success_pattern=pattern, active_assets=active_assets)  # fmt: skip
     print(f"Dag run {result.run.run_id} of {dag.dag_id} finished: {result.state}")
     for record in result.task_instances():
         if record.state in ("upstream_failed", "skipped", "removed", None) and record.try_number == 0:
@@ -676,14 +728,24 @@ def register(groups: Any) -> None:
     common(p, output=False)
     p.set_defaults(func=cmd_delete)
 
-    p = dags.add_parser("clear", help="Clear the task instances of a DAG's runs so they run again")
+    p = dags.add_parser("clear", help="Clear Dag runs selected by run_id, partition_key, or a partition_date window")
     p.add_argument("dag_id", help="The id of the dag")
-    p.add_argument("--run-id", help="Only clear this run")
+    p.add_argument("--run-id", help="Clear the Dag run with this run_id.")
+    p.add_argument("--partition-key", help="Clear all Dag runs whose partition_key matches this exact value.")
+    p.add_argument(
+        "--partition-date-start",
+        type=parse,
+        help="Inclusive lower bound of the partition_date window, "
+        "its wall-clock value read in the Dag's timetable timezone (a date alone: local midnight)",
+    )
+    p.add_argument(
+        "--partition-date-end",
+        type=parse,
+        help="Inclusive upper bound of the partition_date window, "
+        "its wall-clock value read in the Dag's timetable timezone (a date alone: local midnight)",
+    )
     p.add_argument("-f", "--only-failed", action="store_true", help="Only clear failed tasks")
     p.add_argument("-r", "--only-running", action="store_true", help="Only clear running tasks")
-    p.add_argument("--partition-key", help="Partitioned runs are not supported by riir-airflow")
-    p.add_argument("--partition-date-start", help="Partitioned runs are not supported by riir-airflow")
-    p.add_argument("--partition-date-end", help="Partitioned runs are not supported by riir-airflow")
     p.add_argument("-y", "--yes", action="store_true", help="Do not prompt to confirm. Use with care!")
     common(p, output=False)
     p.set_defaults(func=cmd_clear)

@@ -1,4 +1,5 @@
-"""`riir-airflow db migrate | check | check-migrations | reset [--yes]` and `db embedded start | stop | status`."""
+"""`riir-airflow db migrate | check | check-migrations | reset [--yes] | downgrade` and `db embedded start | stop |
+status`."""
 
 from __future__ import annotations
 
@@ -186,6 +187,40 @@ def _run_grant(args: argparse.Namespace) -> int:
     return 0
 
 
+def check_downgrade_arguments(args: argparse.Namespace) -> None:
+    """Airflow's checks of the downgrade flags, with its messages (`db downgrade`, `db-manager downgrade`)."""
+    if args.to_revision and args.to_version:
+        raise SystemExit("Cannot supply both `--to-revision` and `--to-version`.")
+    if args.from_version and args.from_revision:
+        raise SystemExit("`--from-revision` may not be combined with `--from-version`")
+    if (args.from_revision or args.from_version) and not args.show_sql_only:
+        raise SystemExit("Args `--from-revision` and `--from-version` may only be used with `--show-sql-only`")
+    if not (args.to_version or args.to_revision):
+        raise SystemExit("Must provide either --to-revision or --to-version.")
+
+
+def _downgrade(args: argparse.Namespace) -> int:
+    """Checked as Airflow checks it, then refused: riir-airflow's migrations are numbered SQL files applied
+    forward only (no down steps to run or print), so going back means restoring the backup taken before
+    `db migrate`, with the riir-airflow release that wrote it."""
+    check_downgrade_arguments(args)
+    target = f"version {args.to_version}" if args.to_version else f"revision {args.to_revision}"
+    raise SystemExit(f"Downgrading to {target} is not supported: riir-airflow's schema migrations are forward-only "
+                     "(numbered SQL files without down steps). Restore the database backup taken before "
+                     "`riir-airflow db migrate` and run the riir-airflow release that wrote it.")  # fmt: skip
+
+
+def add_downgrade_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-r", "--to-revision", help="The Alembic revision to downgrade to. Note: must provide either "
+                        "`--to-revision` or `--to-version`.")  # fmt: skip
+    parser.add_argument("-n", "--to-version", help="(Optional) If provided, only run migrations up to this version.")
+    parser.add_argument("-s", "--show-sql-only", action="store_true", help="Don't actually run migrations; just "
+                        "print out sql scripts for offline migration.")  # fmt: skip
+    parser.add_argument("-y", "--yes", action="store_true", help="Do not prompt to confirm. Use with care!")
+    parser.add_argument("--from-revision", help="(Optional) If generating sql, may supply a *from* Alembic revision")
+    parser.add_argument("--from-version", help="(Optional) If generating sql, may supply a *from* version")
+
+
 def _embedded(args: argparse.Namespace) -> int:
     from riir_airflow.config import conf
     from riir_airflow.metastore.embedded import EmbeddedPostgres
@@ -319,6 +354,15 @@ def register(groups: Any) -> None:
     reset.add_argument("-m", "--use-migration-files", action="store_true", help=argparse.SUPPRESS)
     add_verbose_argument(reset)
     reset.set_defaults(func=_run)
+    downgrade = commands.add_parser(
+        "downgrade",
+        help="Downgrade the schema of the metadata database.",
+        description="riir-airflow's migrations are forward-only: the flags are checked as Airflow checks them, "
+        "then the downgrade is refused with the reason.",
+    )
+    add_downgrade_arguments(downgrade)
+    add_verbose_argument(downgrade)
+    downgrade.set_defaults(func=_downgrade)
     grant = commands.add_parser(
         "grant-app",
         help="Create or update a DAG app's own database role (confined to its DAGs) and print its connection URI",

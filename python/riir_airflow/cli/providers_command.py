@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from typing import Any
 
 from riir_airflow.cli.output import print_rows
+from riir_airflow.cli.provider_listing import description
 
 ERROR_IMPORTING_HOOK = "Error when importing hook!"
 
@@ -41,16 +41,11 @@ def install(args: argparse.Namespace) -> int:
 
 def list_providers(args: argparse.Namespace) -> int:
     rows = [
-        {"package_name": name, "description": _description(info.data), "version": info.version}
+        {"package_name": name, "description": description(info.data), "version": info.version}
         for name, info in _manager().providers.items()
     ]
     print_rows(rows, args.output, ["package_name", "description", "version"])
     return 0
-
-
-def _description(data: dict[str, Any]) -> str:
-    # Airflow's `_remove_rst_syntax`: the description without its reStructuredText link markup.
-    return re.sub("[`_<>]", "", str(data.get("description", "")).strip(" \n."))
 
 
 def get_provider(args: argparse.Namespace) -> int:

@@ -11,6 +11,7 @@ the deadlines of a run that succeeded (Airflow's `prune_deadlines`): a failed ru
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -30,6 +31,8 @@ class RunTimes:
 
     logical_date: dt.datetime | None
     queued_at: dt.datetime | None
+    dag_id: str = ""
+    run_id: str = ""
 
 
 def alerts_of(dag: Any) -> list[Any]:
@@ -75,14 +78,30 @@ async def deadline_time(
         if len(found) < (reference.min_runs or 0) or not found:
             return None
         base = pendulum.now("UTC") + dt.timedelta(seconds=sum(found) / len(found))
+    elif callable(getattr(reference, "_evaluate_with", None)):
+        base = await asyncio.to_thread(_evaluate_custom, reference, run)
     else:
         raise ValueError(
-            f"deadline reference {reference.reference_name} of DAG {getattr(alert, 'name', None) or ''!s} is not "
-            "supported by riir-airflow (DAGRUN_LOGICAL_DATE, DAGRUN_QUEUED_AT, FIXED_DATETIME and AVERAGE_RUNTIME are)"
+            f"deadline reference {reference.reference_name} of DAG {getattr(alert, 'name', None) or ''!s} has no "
+            "_evaluate_with(): a custom reference registered with @deadline_reference must implement it"
         )
     if base is None:
         return None
     return base + await interval_of(alert, variable)
+
+
+def _evaluate_custom(reference: Any, run: RunTimes) -> dt.datetime | None:
+    """A `@deadline_reference` class's own `_evaluate_with`, called as Airflow calls it when a run is created: with
+    the keyword arguments it lists in `required_kwargs` (of dag_id and run_id). riir has no ORM session: `session` is
+    None, and a reference that queries through it fails with an error in the event log."""
+    offered = {"dag_id": run.dag_id, "run_id": run.run_id}
+    required = set(getattr(reference, "required_kwargs", set()) or set())
+    if missing := required - offered.keys():
+        raise ValueError(f"{type(reference).__name__} is missing required parameters: {', '.join(sorted(missing))}")
+    result = reference._evaluate_with(session=None, **{k: v for k, v in offered.items() if k in required})
+    if result is not None and not isinstance(result, dt.datetime):
+        raise TypeError(f"{type(reference).__name__}._evaluate_with returned {result!r}, not a datetime")
+    return result
 
 
 def callback_context(run: Any, deadline_id: int, when: dt.datetime) -> dict[str, Any]:

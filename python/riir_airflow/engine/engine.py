@@ -57,6 +57,18 @@ def mapped_groups_of(task: Any) -> list[Any]:
     return list(task.task_group.iter_mapped_task_groups()) if task.task_group is not None else []
 
 
+def is_task_schedulable(task: Any) -> bool:
+    """Airflow's `TaskInstance.is_task_schedulable`: an EmptyOperator (or subclass, e.g. ExternalTaskMarker) without
+    on_execute / on_success callbacks, inlets or outlets is not run by Airflow's scheduler, only marked success."""
+    return bool(
+        not getattr(task, "inherits_from_empty_operator", False)
+        or getattr(task, "on_execute_callback", None)
+        or getattr(task, "on_success_callback", None)
+        or getattr(task, "outlets", None)
+        or getattr(task, "inlets", None)
+    )
+
+
 def needs_expansion(task: Any) -> bool:
     """True for mapped tasks and for tasks inside a mapped task group."""
     return bool(task.is_mapped or mapped_groups_of(task))
@@ -224,19 +236,22 @@ class RunPass:
 class RunEngine:
     """Decides the life of the runs of one DAG over a store."""
 
-    def __init__(self, dag: Any, store: RunStore, measure: Measure) -> None:
+    def __init__(self, dag: Any, store: RunStore, measure: Measure, *, short_circuit_empty: bool = False) -> None:
         self.dag = dag
         self.store = store
         self.measure = measure
+        # Airflow's scheduler (not its `dags test`) marks an empty task success without running it.
+        self.short_circuit_empty = short_circuit_empty
         self.planner = planner_for(dag)
         self.past_task_ids = past_task_ids(dag)  # empty for most DAGs: then the past is never read
 
     async def schedule_runs(
-        self, runs: Sequence[tuple[str, Any, dt.datetime | None]], now: dt.datetime
+        self, runs: Sequence[tuple[str, Any, dt.datetime | None]], now: dt.datetime, *, start_tries: bool = True
     ) -> dict[str, RunPass]:
         """Plans each running run (run_id, logical_date, start_date) until it settles, highest priority first within
         a run, with max_active_tasks per run and the tasks' max_active_tis_per_dag (across the runs) and _per_dagrun;
-        a run past its dagrun_timeout is failed instead."""
+        a run past its dagrun_timeout is failed instead. `start_tries=False` (a paused DAG): tries end, skip and
+        fail upstream, and runs finish, but no try is made ready."""
         decided: dict[str, RunPass] = {}
         for run_id, _, started in runs:
             if self.timed_out(started, now):
@@ -245,7 +260,9 @@ class RunEngine:
         active = ActiveTries.of(snapshots.items())
         for run_id, logical_date, _ in runs:
             if run_id not in decided:
-                decided[run_id] = await self.schedule_run(run_id, logical_date, now, active, snapshots[run_id])
+                decided[run_id] = await self.schedule_run(
+                    run_id, logical_date, now, active, snapshots[run_id], start_tries=start_tries
+                )
         return decided
 
     def timed_out(self, started: dt.datetime | None, now: dt.datetime) -> bool:
@@ -276,6 +293,8 @@ class RunEngine:
         now: dt.datetime,
         active: ActiveTries | None = None,
         snapshot: Sequence[TiSnapshot] | None = None,
+        *,
+        start_tries: bool = True,
     ) -> RunPass:
         """Plans the run until it settles: returns the tries made ready, and whether the run ended."""
         result = RunPass()
@@ -296,7 +315,7 @@ class RunEngine:
             ):
                 changes.append(StateChange(key[0], new, (rows[key].state,), key[1]))
             expanded = False
-            for key in plan["to_run"]:
+            for key in plan["to_run"] if start_tries else ():  # a paused DAG: Airflow schedules none of its tasks
                 ti = rows[key]
                 task = self.dag.task_dict[ti.task_id]
                 if task.depends_on_past:
@@ -311,7 +330,9 @@ class RunEngine:
                 if due is not None and due > now:
                     result.wakeup = due if result.wakeup is None else min(result.wakeup, due)
                     continue
-                if ti.state in STARTABLE_TASK_STATES:
+                if ti.state in STARTABLE_TASK_STATES and self.short_circuit_empty and not is_task_schedulable(task):
+                    changes.append(StateChange(ti.task_id, "success", (ti.state,), ti.map_index))
+                elif ti.state in STARTABLE_TASK_STATES:
                     if not active.admits(self.dag, task, run_id):
                         result.limited = True  # a slot opens when a try ends, which wakes the host
                         continue

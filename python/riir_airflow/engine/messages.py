@@ -178,6 +178,25 @@ class AssetStateOp:
 
 
 @dataclass(frozen=True, slots=True)
+class TaskStateOp:
+    """One `task_state_store` operation (get, set, delete, clear) on the try's own task instance."""
+
+    OP: ClassVar[str] = "task_state"
+    state_op: str
+    key: str | None = None
+    value: Any = None
+    expires_at: str | None = None  # ISO 8601, UTC; None: never expires
+
+
+@dataclass(frozen=True, slots=True)
+class GetInactiveAssets:
+    """Of the try's inlet and outlet assets ([name, uri] pairs), those that are not active."""
+
+    OP: ClassVar[str] = "inactive_assets"
+    keys: list[list[str]]
+
+
+@dataclass(frozen=True, slots=True)
 class UpsertHITLDetail:
     """A human-in-the-loop task's request (subject, options, defaults, params...) for its try."""
 
@@ -240,6 +259,8 @@ Request = (
     | DeleteVariable
     | GetAssetEvents
     | AssetStateOp
+    | TaskStateOp
+    | GetInactiveAssets
     | UpsertHITLDetail
     | TriggerDagRun
     | GetDagRunState
@@ -259,6 +280,8 @@ _MESSAGES: dict[str, type[Any]] = {
         DeleteVariable,
         GetAssetEvents,
         AssetStateOp,
+        TaskStateOp,
+        GetInactiveAssets,
         UpsertHITLDetail,
         TriggerDagRun,
         GetDagRunState,

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 from riir_airflow.authoring import serde
 from riir_airflow.engine.vocabulary import PreviousSuccess
+from riir_airflow.schedules.asset_activation import ActiveAssets
 
 XCOM_RETURN_KEY = "return_value"
 
@@ -149,6 +150,19 @@ class RunStore(Protocol):
         fields name, uri, asset (the declared (name, uri) or None), key, value."""
         ...
 
+    def task_state(
+        self, task_id: str, map_index: int, op: str, key: str | None = None, value: Any = None,
+        expires_at: str | None = None,
+    ) -> Any:  # fmt: skip
+        """`task_state_store` operations (get -> (found, value), set, delete, clear) on a try's own task instance;
+        `expires_at` an ISO 8601 UTC time or None (never). A store that serves one try may ignore the task."""
+        ...
+
+    def inactive_assets(self, keys: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """Of these (name, uri) assets of the try's inlets and outlets, those that are not active (another asset
+        with the same name or URI is): the try fails before it runs, as in Airflow."""
+        ...
+
 
 class RunHistory:
     """The runs `dags test` made in this process, when the caller keeps them (Airflow's `dags test` keeps its runs in
@@ -205,6 +219,14 @@ class InMemoryRunStore:
         self.hitl_details: dict[tuple[str, int], dict[str, Any]] = {}
         # `asset_state_store` values (JSON text) by asset.
         self.asset_states: dict[str, dict[str, str]] = {}
+        # `task_state_store` values (JSON text) by (task_id, map_index): shared by the tries of this run.
+        self.task_states: dict[tuple[str, int], dict[str, str]] = {}
+        # The active assets (schedules/asset_activation.py) as `dags test` recorded the DAG folder; None: every
+        # asset is active (a DAG run on its own, with no other DAG to share an asset's name or URI with).
+        self.active_assets: ActiveAssets | None = None
+
+    def inactive_assets(self, keys: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        return [] if self.active_assets is None else self.active_assets.inactive(keys)
 
     def hitl_upsert(self, task_id: str, map_index: int, detail: dict[str, Any]) -> None:
         self.hitl_details[(task_id, map_index)] = dict(detail)
@@ -233,6 +255,25 @@ class InMemoryRunStore:
             values.clear()
         else:
             raise ValueError(f"unknown asset state operation {op!r}")
+        return None
+
+    def task_state(
+        self, task_id: str, map_index: int, op: str, key: str | None = None, value: Any = None,
+        expires_at: str | None = None,
+    ) -> Any:  # fmt: skip
+        # `dags test` runs every try in this process: expiry (days away) never comes up, so it is not kept.
+        values = self.task_states.setdefault((task_id, map_index), {})
+        if op == "get":
+            raw = values.get(key or "")
+            return (False, None) if raw is None else (True, json.loads(raw))
+        if op == "set":
+            values[key or ""] = json.dumps(value)  # stored as JSON, as the metastore keeps it
+        elif op == "delete":
+            values.pop(key or "", None)
+        elif op == "clear":
+            values.clear()
+        else:
+            raise ValueError(f"unknown task state operation {op!r}")
         return None
 
     # --- asset events ----------------------------------------------------------------------------------------

@@ -41,10 +41,29 @@ async def list_dags_filtered(
     paused: bool | None = None,
     exclude_stale: bool = True,
     owners: Collection[str] = (),
+    favorite_of: tuple[str, bool] | None = None,
     order_by: Sequence[str] = ("dag_id",),
     limit: int = 50,
     offset: int = 0,
 ) -> Page[DagRecord]:
+    filters = _dag_filters(dag_id_pattern, dag_id_prefix, tags, tags_match_all, paused, exclude_stale, owners)
+    if favorite_of is not None:
+        user_id, favorite = favorite_of
+        exists = "EXISTS (SELECT 1 FROM dag_favorite f WHERE f.dag_id = dag.dag_id AND f.user_id = {})"
+        filters.add(exists if favorite else f"NOT {exists}", user_id)
+    allowed = ("dag_id", "dag_display_name", "next_dagrun", "last_parsed_time", "is_paused", "fileloc")
+    return await _page(db, DagRecord, "dag", filters, _order(order_by, allowed, "dag_id"), limit, offset)
+
+
+def _dag_filters(
+    dag_id_pattern: str | None,
+    dag_id_prefix: str | None,
+    tags: Collection[str],
+    tags_match_all: bool,
+    paused: bool | None,
+    exclude_stale: bool,
+    owners: Collection[str],
+) -> _Filters:
     filters = _Filters()
     if dag_id_pattern and dag_id_pattern != "~":
         filters.add("dag_id ILIKE ANY({}::text[])", like_pattern(dag_id_pattern))
@@ -58,8 +77,59 @@ async def list_dags_filtered(
         filters.add("NOT is_stale")
     if owners:
         filters.add("string_to_array(owners, ',') && {}::text[]", list(owners))
-    allowed = ("dag_id", "dag_display_name", "next_dagrun", "last_parsed_time", "is_paused", "fileloc")
-    return await _page(db, DagRecord, "dag", filters, _order(order_by, allowed, "dag_id"), limit, offset)
+    return filters
+
+
+async def pause_dags_filtered(
+    db: Db,
+    is_paused: bool,
+    *,
+    dag_id_pattern: str | None,
+    dag_id_prefix: str | None,
+    tags: Collection[str] = (),
+    tags_match_all: bool = False,
+    paused: bool | None = None,
+    exclude_stale: bool = True,
+    owners: Collection[str] = (),
+    limit: int = 50,
+    offset: int = 0,
+) -> Page[DagRecord]:
+    """Airflow's PATCH /dags: every DAG the filters match is paused or unpaused (each change NOTIFYs its app); the
+    answer is one page of them, as they were read before the update, and their total."""
+    filters = _dag_filters(dag_id_pattern, dag_id_prefix, tags, tags_match_all, paused, exclude_stale, owners)
+    async with transaction(db) as conn:
+        page = await _page(conn, DagRecord, "dag", filters, "ORDER BY dag_id", limit, offset)
+        where = filters.where()
+        args = filters.args[: len(filters.args) - 2]  # without the page's limit and offset
+        await conn.execute(
+            f"UPDATE dag SET is_paused = ${len(args) + 1}, updated_at = now() "
+            f"WHERE dag_id IN (SELECT dag_id FROM dag {where}) AND is_paused IS DISTINCT FROM ${len(args) + 1}",
+            *args,
+            is_paused,
+        )
+    return page
+
+
+async def add_favorite(db: Db, user_id: str, dag_id: str) -> bool:
+    """False when the DAG already was a favorite of the user."""
+    async with transaction(db) as conn:
+        status = await conn.execute(
+            "INSERT INTO dag_favorite (user_id, dag_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", user_id, dag_id
+        )
+    return bool(status == "INSERT 0 1")
+
+
+async def remove_favorite(db: Db, user_id: str, dag_id: str) -> bool:
+    """False when the DAG was not a favorite of the user."""
+    async with transaction(db) as conn:
+        status = await conn.execute("DELETE FROM dag_favorite WHERE user_id = $1 AND dag_id = $2", user_id, dag_id)
+    return bool(status != "DELETE 0")
+
+
+async def is_favorite(db: Db, user_id: str, dag_id: str) -> bool:
+    async with transaction(db) as conn:
+        found = await conn.fetchval("SELECT 1 FROM dag_favorite WHERE user_id = $1 AND dag_id = $2", user_id, dag_id)
+    return found is not None
 
 
 async def latest_versions(db: Db, dag_ids: Collection[str], *, light: bool = False) -> dict[str, DagVersionRecord]:
@@ -119,6 +189,85 @@ async def delete_dag_run(db: Db, dag_id: str, run_id: str) -> bool:
             await conn.execute(f"DELETE FROM {table} WHERE dag_id = $1 AND run_id = $2", dag_id, run_id)
         status = await conn.execute("DELETE FROM dag_run WHERE dag_id = $1 AND run_id = $2", dag_id, run_id)
     return status.endswith(" 1")
+
+
+async def partition_run_ids(
+    db: Db,
+    dag_id: str,
+    partition_key: str | None,
+    date_start: datetime.datetime | None,
+    date_end: datetime.datetime | None,
+) -> list[str]:
+    """The runs of one partition key, or else those whose partition date lies in [start, end] (Airflow's
+    partition selectors), in partition order."""
+    filters = _Filters()
+    filters.add("dag_id = {}", dag_id)
+    if partition_key is not None:
+        filters.add("partition_key = {}", partition_key)
+    else:
+        filters.add("partition_date IS NOT NULL")
+        if date_start is not None:
+            filters.add("partition_date >= {}", date_start)
+        if date_end is not None:
+            filters.add("partition_date <= {}", date_end)
+    async with transaction(db) as conn:
+        rows = await conn.fetch(f"SELECT run_id FROM dag_run {filters.where()} ORDER BY partition_date, run_id",
+                                *filters.args)  # fmt: skip
+    return [r["run_id"] for r in rows]
+
+
+async def delete_task_instance(db: Db, dag_id: str, run_id: str, task_id: str, map_index: int) -> None:
+    """A task instance with what hangs off it (its tries, XComs and logs; reschedules and HITL rows cascade)."""
+    async with transaction(db) as conn:
+        for table in ("task_log", "xcom", "task_instance_history", "task_instance"):
+            await conn.execute(f"DELETE FROM {table} WHERE dag_id = $1 AND run_id = $2 AND task_id = $3 "
+                               "AND map_index = $4", dag_id, run_id, task_id, map_index)  # fmt: skip
+
+
+async def partition_runs_to_clear(
+    db: Db,
+    dag_id: str,
+    *,
+    run_id: str | None,
+    partition_key: str | None,
+    date_start: datetime.datetime | None,
+    date_end: datetime.datetime | None,
+    with_tis: bool,
+    dry_run: bool,
+) -> tuple[int, list[str]]:
+    """Airflow's clearPartitions selection (run id, else partition key, else the partition-date window): resets
+    partition_key and partition_date of the matching runs (unless `dry_run`). Returns how many runs had partition
+    fields to reset, and (with `with_tis`) the runs whose task instances are to be cleared too."""
+    filters = _Filters()
+    filters.add("dag_id = {}", dag_id)
+    if run_id is not None:
+        filters.add("run_id = {}", run_id)
+    elif partition_key is not None:
+        filters.add("partition_key = {}", partition_key)
+    else:
+        filters.add("(partition_key IS NOT NULL OR partition_date IS NOT NULL)")
+        if date_start is not None:
+            filters.add("partition_date >= {}", date_start)
+        if date_end is not None:
+            filters.add("partition_date <= {}", date_end)
+    async with transaction(db) as conn:
+        rows = await conn.fetch(
+            f"SELECT run_id, partition_key IS NULL AND partition_date IS NULL AS already FROM dag_run "
+            f"{filters.where()} ORDER BY partition_date, run_id FOR UPDATE",
+            *filters.args,
+        )
+        reset = [r["run_id"] for r in rows if not r["already"]]
+        if reset and not dry_run:
+            await conn.execute("UPDATE dag_run SET partition_key = NULL, partition_date = NULL, updated_at = now() "
+                               "WHERE dag_id = $1 AND run_id = ANY($2::text[])", dag_id, reset)  # fmt: skip
+    return len(reset), [r["run_id"] for r in rows] if with_tis else []
+
+
+async def count_task_instances(db: Db, dag_id: str, run_ids: Collection[str]) -> int:
+    async with transaction(db) as conn:
+        total = await conn.fetchval("SELECT count(*) FROM task_instance WHERE dag_id = $1 AND run_id = ANY($2::text[])",
+                                    dag_id, list(run_ids))  # fmt: skip
+    return int(total)
 
 
 async def set_dag_run_note(db: Db, dag_id: str, run_id: str, note: str | None) -> None:
@@ -384,6 +533,25 @@ async def delete_xcom(db: Db, dag_id: str, run_id: str, task_id: str, map_index:
     return status.endswith(" 1")
 
 
+async def return_values(db: Db, dag_id: str, run_id: str, task_ids: Sequence[str]) -> dict[str, Any]:
+    """The `return_value` XComs of some tasks of a run, by task id: a mapped task's as a list by map index."""
+    async with transaction(db) as conn:
+        rows = await conn.fetch(
+            "SELECT task_id, map_index, value FROM xcom WHERE dag_id = $1 AND run_id = $2 AND task_id = ANY($3) "
+            "AND key = 'return_value' ORDER BY task_id, map_index",
+            dag_id, run_id, list(task_ids),
+        )  # fmt: skip
+    grouped: dict[str, list[Any]] = {}
+    for row in rows:
+        grouped.setdefault(row["task_id"], []).append(row)
+    return {
+        task_id: entries[0]["value"]
+        if len(entries) == 1 and entries[0]["map_index"] < 0
+        else [e["value"] for e in entries]
+        for task_id, entries in grouped.items()
+    }
+
+
 async def list_xcoms_filtered(
     db: Db,
     *,
@@ -430,9 +598,19 @@ async def read_log_page(
 
 
 async def list_assets(
-    db: Db, *, name_pattern: str | None, uri_pattern: str | None, order_by: Sequence[str], limit: int, offset: int
+    db: Db,
+    *,
+    name_pattern: str | None,
+    uri_pattern: str | None,
+    order_by: Sequence[str],
+    limit: int,
+    offset: int,
+    only_active: bool = False,
 ) -> Page[AssetRecord]:
+    """Assets, with `only_active` those in `asset_active` (Airflow's default for its list)."""
     filters = _Filters()
+    if only_active:
+        filters.add("EXISTS (SELECT 1 FROM asset_active a WHERE a.name = asset.name AND a.uri = asset.uri)")
     if name_pattern and name_pattern != "~":
         filters.add("name ILIKE ANY({}::text[])", like_pattern(name_pattern))
     if uri_pattern and uri_pattern != "~":

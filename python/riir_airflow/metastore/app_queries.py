@@ -370,7 +370,34 @@ async def external_count(
 
 async def declare_asset(db: Db, name: str, uri: str, *, group: str = "asset") -> int:
     """An asset a DAG schedules on or produces exists from now on (migration 0012's riir_declare_asset: a confined
-    app creates it but never changes an existing one)."""
+    app creates it but never changes an existing one), and is active unless an active asset has its name or URI
+    (migration 0020)."""
     async with transaction(db) as conn:
         asset_id: int = await conn.fetchval("SELECT riir_declare_asset($1, $2, $3, '{}'::jsonb)", name, uri, group)
     return asset_id
+
+
+async def inactive_assets(db: Db, keys: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Of these (name, uri) assets, those not in `asset_active` (a task using one fails before it runs)."""
+    if not keys:
+        return []
+    async with transaction(db) as conn:
+        rows = await conn.fetch(
+            "SELECT name, uri FROM asset_active WHERE (name, uri) IN (SELECT * FROM unnest($1::text[], $2::text[]))",
+            [name for name, _ in keys],
+            [uri for _, uri in keys],
+        )
+    active = {(row["name"], row["uri"]) for row in rows}
+    return [key for key in keys if key not in active]
+
+
+async def fill_manual_data_interval(
+    db: Db, dag_id: str, run_id: str, interval: tuple[datetime.datetime, datetime.datetime]
+) -> None:
+    """Sets the data interval of a manual run created without one (its DAG's timetable is custom: only the app can
+    compute it); a run that already has one keeps it."""
+    await db.execute(
+        "UPDATE dag_run SET data_interval_start = $3, data_interval_end = $4 "
+        "WHERE dag_id = $1 AND run_id = $2 AND data_interval_start IS NULL",
+        dag_id, run_id, interval[0], interval[1],
+    )  # fmt: skip

@@ -9,6 +9,7 @@ the UI and the CLI (`tasks clear`, `dags clear`) do:
 - `ExternalTaskMarker`: clearing a marker also clears, in the other DAG's run of the marker's logical date, the
   marked task and everything downstream of it, following markers there too, at most `recursion_depth` levels deep
   (Airflow 2's "recursive" clear; Airflow 3.3 lost it, apache/airflow#61451, and the fix restores exactly this).
+  The CLI follows markers; the REST API (and so the UI) does not, as Airflow 3.3.2's REST clear does not.
 
 The work on rows is `api_queries.clear_task_instances` / `set_ti_states`; this module only decides the sets.
 Serialized DAGs are read as JSON documents: nothing here imports DAG code.

@@ -23,6 +23,11 @@ _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
 # Everything the migrations create, dropped by `db reset` (ours only: the database may hold other tables).
 OWNED_TABLES = (
+    "team",  # 0022
+    "task_state_store",  # 0016
+    "connection_test_request",  # 0016
+    "dag_favorite",  # 0015
+    "asset_active",  # 0020
     "asset_dag_run_queue",  # 0012
     "dag_schedule_asset_alias_reference",  # 0012
     "dag_schedule_asset_reference",  # 0012

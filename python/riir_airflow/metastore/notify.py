@@ -9,6 +9,9 @@ never hears about a change that rolled back. Payloads are small JSON objects; re
     riir_dag_paused       {"dag_id", "is_paused"}                                     a DAG was paused or unpaused
     riir_app_registered   {"id", "name", "dag_ids", "state"}                          an app registered or changed state
 
+`riir_reparse_requested` {"dag_id"} is sent on a DAG's own channel only, by the broker (PUT /parseDagFile): the
+app serving the DAG loads its file again.
+
 Each of the first three is also sent on its DAG's own channel, `dag_channel(dag_id)`, with the global channel's
 name in "event" (migration 0010): a DAG app listens to its DAGs' channels only, so an event reaches the one app it
 concerns instead of every app of the deployment. An app whose tries wait for pool slots that other DAGs hold also
@@ -32,6 +35,7 @@ RUN_CREATED: Final = "riir_run_created"
 TASK_STATE_CHANGED: Final = "riir_task_state"
 DAG_PAUSED: Final = "riir_dag_paused"
 APP_REGISTERED: Final = "riir_app_registered"
+REPARSE_REQUESTED: Final = "riir_reparse_requested"  # an event of DAG channels only (see above)
 CHANNELS: Final = (RUN_CREATED, TASK_STATE_CHANGED, DAG_PAUSED, APP_REGISTERED)
 DAG_CHANNEL_PREFIX: Final = "riir_dag_"
 
@@ -91,3 +95,12 @@ class Listener:
         while not self.queue.empty():
             items.append(self.queue.get_nowait())
         return items
+
+
+async def request_reparse(conn: asyncpg.Connection | Any, dag_ids: Collection[str]) -> None:
+    """Asks the apps serving `dag_ids` to load their DAG file again (sent when the caller's transaction commits)."""
+    for dag_id in sorted(dag_ids):
+        await conn.execute(
+            "SELECT pg_notify(riir_dag_channel($1), json_build_object('event', $2::text, 'dag_id', $1)::text)",
+            dag_id, REPARSE_REQUESTED,
+        )  # fmt: skip

@@ -503,7 +503,8 @@ async def set_task_states(db: Db, dag_id: str, run_id: str, changes: Sequence[St
 
     Entering `scheduled` starts a new try (try_number + 1) unless the task resumes from up_for_reschedule or
     deferred, as in Airflow. Entering a finished state without running (skipped, upstream_failed, removed) stamps
-    start/end dates.
+    start/end dates. Entering `success` from a state before running (an empty task Airflow's scheduler marks
+    success without running it) is a try that starts and ends at once.
     """
     if not changes:
         return []
@@ -512,14 +513,20 @@ async def set_task_states(db: Db, dag_id: str, run_id: str, changes: Sequence[St
             """
             UPDATE task_instance ti SET
                 state = c.new_state,
-                try_number = ti.try_number + CASE WHEN c.new_state = 'scheduled'
-                    AND ti.state IS DISTINCT FROM 'up_for_reschedule' AND ti.state IS DISTINCT FROM 'deferred'
+                try_number = ti.try_number + CASE WHEN (c.new_state = 'scheduled'
+                    AND ti.state IS DISTINCT FROM 'up_for_reschedule' AND ti.state IS DISTINCT FROM 'deferred')
+                    OR (c.new_state = 'success' AND (ti.state IS NULL OR ti.state = 'up_for_retry'))
                     THEN 1 ELSE 0 END,
                 scheduled_dttm = CASE WHEN c.new_state = 'scheduled' THEN now() ELSE ti.scheduled_dttm END,
                 start_date = CASE WHEN c.new_state IN ('skipped', 'upstream_failed', 'removed')
-                    THEN coalesce(ti.start_date, now()) ELSE ti.start_date END,
+                    THEN coalesce(ti.start_date, now())
+                    WHEN c.new_state = 'success' AND ti.state IS DISTINCT FROM 'running' THEN now()
+                    ELSE ti.start_date END,
                 end_date = CASE WHEN c.new_state IN ('skipped', 'upstream_failed', 'removed') THEN now()
+                    WHEN c.new_state = 'success' AND ti.state IS DISTINCT FROM 'running' THEN now()
                     WHEN c.new_state IS NULL OR c.new_state = 'scheduled' THEN NULL ELSE ti.end_date END,
+                duration = CASE WHEN c.new_state = 'success' AND ti.state IS DISTINCT FROM 'running' THEN 0
+                    ELSE ti.duration END,
                 updated_at = now()
             FROM unnest($3::text[], $4::int[], $5::text[], $6::text[], $7::bool[])
                 AS c(task_id, map_index, new_state, expected, expect_none)
@@ -1015,6 +1022,8 @@ async def upsert_asset(
             'SET "group" = EXCLUDED."group", extra = EXCLUDED.extra, updated_at = now() RETURNING *',
             name, uri, group, dict(extra or {}),
         )  # fmt: skip
+        # Active unless an active asset has its name or URI (migration 0020), as riir_declare_asset does.
+        await conn.execute("INSERT INTO asset_active (name, uri) VALUES ($1, $2) ON CONFLICT DO NOTHING", name, uri)
     return from_row(AssetRecord, row)
 
 

@@ -24,7 +24,8 @@ APP_READ_WRITE = ("dag", "dag_version", "backfill", "dag_run", "task_instance", 
                   "task_log", "event", "app", "variable", "task_reschedule", "dag_schedule_lease",
                   "dagrun_asset_event", "deadline",
                   "dag_schedule_asset_reference", "dag_schedule_asset_alias_reference",  # 0012
-                  "asset_dag_run_queue")  # fmt: skip
+                  "asset_dag_run_queue",
+                  "task_state_store")  # 0016  # fmt: skip
 APP_READ_ONLY = ("connection", "pool", "asset", "asset_event", "riir_schema_version")
 # Tables of migration 0006 (narrowed by 0013's policies): HITL requests of its own tries, shared asset state and
 # aliases (written only in its own name; 0012's checked functions declare aliases and link their events too).

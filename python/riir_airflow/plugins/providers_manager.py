@@ -139,8 +139,18 @@ def discover_provider_infos() -> dict[str, ProviderInfo]:
             log.warning("Cannot read the provider info of %s (%s): %s", name, entry_point.value, err)
             continue
         version = distribution.version if distribution else data.get("versions", ["unknown"])[0]
+        data["documentation-url"] = _documentation_url(distribution)
         found.setdefault(data["package-name"], ProviderInfo(version=version, data=data))
     return dict(sorted(found.items()))
+
+
+def _documentation_url(distribution: importlib.metadata.Distribution | None) -> str | None:
+    """As Airflow's discovery: the distribution's `Project-URL: Documentation, <url>`."""
+    for entry in (distribution.metadata.get_all("Project-URL") or []) if distribution else []:
+        name, comma, url = entry.partition(",")
+        if comma and name.strip().lower() == "documentation":
+            return str(url).strip()
+    return None
 
 
 class ProvidersManager:

@@ -2,7 +2,8 @@
 
 Each try of such a task is keyed by what decides its output:
 - its input files: every argument (template field, so `op_args`/`op_kwargs` of a `@task`) that names a file, by
-  content hash; an absolute path, or a path relative to one of the task's `DirAsset` inlets;
+  content hash; an absolute path, an object store URI (`s3://...`, an `ObjectStoragePath`), or a path relative to
+  one of the task's `DirAsset` inlets (local directories or object store prefixes);
 - the task's code version: the DAG file's content hash (the DAG version) + the task's own source (the decorated
   function, or the operator's class), so editing the DAG file or a function it imports invalidates the cache;
 - its other argument values and the run's params.
@@ -35,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from riir_airflow.authoring import serde
+from riir_airflow.authoring.object_storage import ObjectStoragePath
 
 log = logging.getLogger("airflow.task")
 
@@ -66,27 +68,47 @@ class CacheStatus:
         return {"hit": self.hit, "key": self.key, "source": dict(self.source), "restored": self.restored}
 
 
-def file_digest(path: Path) -> str:
+# A file the cache reads or writes: local, or an object on a store (read and written through fsspec).
+File = Path | ObjectStoragePath
+
+
+def _file_at(text: str) -> File:
+    """The file a recorded path names: an object store URI, or a local path."""
+    location = ObjectStoragePath(text)
+    return location if location.is_remote else Path(text)
+
+
+def file_digest(path: File) -> str:
     """The content hash a cache key and an output record use."""
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
+    with path.open("rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
 
 
-def _dir_asset_paths(assets: Any) -> list[Path]:
+def _dir_asset_paths(assets: Any) -> list[File]:
     from riir_airflow.authoring.dir_asset import DirAsset
 
     return [asset.path for asset in assets or () if isinstance(asset, DirAsset)]
 
 
-def _as_file(value: Any, bases: list[Path]) -> Path | None:
-    """The file a string argument names: an absolute path, or one relative to a directory asset; else None."""
+def _as_file(value: Any, bases: list[File]) -> File | None:
+    """The file a string argument names: an absolute path, an object store URI, or a path relative to a directory
+    asset; else None."""
+    if isinstance(value, ObjectStoragePath) and value.is_remote:
+        value = str(value)  # its URI: os.fspath() of a remote path drops the protocol
     if not isinstance(value, (str, os.PathLike)) or not str(value) or "\n" in str(value) or len(str(value)) > 4096:
         return None
+    located = ObjectStoragePath(value) if "://" in str(value) else None
     path = Path(value)
-    candidates = [path] if path.is_absolute() else [base / path for base in bases]
+    candidates: list[File]
+    if located is not None and located.is_remote:
+        candidates = [located]
+    elif path.is_absolute():
+        candidates = [path]
+    else:
+        candidates = [base / path for base in bases]
     for candidate in candidates:
         try:
             if candidate.is_file():
@@ -96,13 +118,15 @@ def _as_file(value: Any, bases: list[Path]) -> Path | None:
     return None
 
 
-def _canonical(value: Any, bases: list[Path], where: str) -> Any:
+def _canonical(value: Any, bases: list[File], where: str) -> Any:
     """A JSON form of an argument in which every file it names is replaced by that file's content hash."""
     file = _as_file(value, bases)
     if file is not None:
         return {"__file__": str(value), "sha256": file_digest(file)}
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
+    if isinstance(value, ObjectStoragePath):
+        return str(value)
     if isinstance(value, os.PathLike):
         return os.fspath(value)
     if isinstance(value, Mapping):
@@ -169,7 +193,9 @@ def cache_key(task: Any, context: Mapping[str, Any]) -> str:
 
 
 def _strings(value: Any) -> Iterator[str]:
-    if isinstance(value, (str, os.PathLike)):
+    if isinstance(value, ObjectStoragePath):
+        yield str(value)
+    elif isinstance(value, (str, os.PathLike)):
         yield os.fspath(value)
     elif isinstance(value, Mapping):
         for item in value.values():
@@ -206,7 +232,7 @@ class FileCache:
         be restored (its copy is gone): then the entry is not usable and the task must run."""
         restored = 0
         for output in entry.get("outputs", ()):
-            path, digest = Path(output["path"]), str(output["sha256"])
+            path, digest = _file_at(str(output["path"])), str(output["sha256"])
             try:
                 if path.is_file() and file_digest(path) == digest:
                     continue
@@ -216,7 +242,8 @@ class FileCache:
             if not blob.is_file():
                 log.warning("Cache entry %s: the copy of output %s is gone; running the task", entry["key"], path)
                 return None
-            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(path, Path):
+                path.parent.mkdir(parents=True, exist_ok=True)
             _copy_atomically(blob, path)
             restored += 1
         return restored
@@ -225,7 +252,7 @@ class FileCache:
         """Records a successful try: its return value and the output files it names (with copies by hash)."""
         bases = _dir_asset_paths(task.outlets)
         outputs: list[dict[str, Any]] = []
-        seen: set[Path] = set()
+        seen: set[File] = set()
         for text in _strings(result):
             path = _as_file(text, bases)
             if path is None or path.resolve() in seen:
@@ -256,11 +283,17 @@ class FileCache:
             raise
 
 
-def _copy_atomically(source: Path, target: Path) -> None:
+def _copy_atomically(source: File, target: File) -> None:
+    if isinstance(target, ObjectStoragePath):  # an object store's upload replaces the object whole
+        target.fs.put_file(os.fspath(source), target.path)
+        return
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
     os.close(fd)
     try:
-        shutil.copyfile(source, tmp)
+        if isinstance(source, ObjectStoragePath):
+            source.fs.get_file(source.path, tmp)
+        else:
+            shutil.copyfile(source, tmp)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -23,6 +23,7 @@ from riir_airflow.plugins.listener_calls import notify
 from riir_airflow.runtime.expansion import expansion_length
 from riir_airflow.runtime.task_instance import RuntimeTaskInstance, build_context
 from riir_airflow.runtime.task_runner import TryOutcome, run_callable, run_try
+from riir_airflow.schedules.asset_activation import ActiveAssets
 from riir_airflow.states import task_in_run
 
 log = logging.getLogger("airflow.dag_test")
@@ -219,12 +220,16 @@ def run_dag_locally(
     mark_success_pattern: Any = None,
     printer: Any = None,
     history: RunHistory | None = None,
+    active_assets: ActiveAssets | None = None,
 ) -> DagTestResult:
     """Runs the DAG once, here, and returns the finished run. Runs sharing a `history` see each other as Airflow's
-    `dags test` runs sharing its database do (depends_on_past, prev_*_success, xcom_pull across runs)."""
+    `dags test` runs sharing its database do (depends_on_past, prev_*_success, xcom_pull across runs).
+    `active_assets`: the active assets of the DAG folder (schedules/asset_activation.py); by default those of this
+    DAG alone."""
     dag.check_cycle()
     run = create_test_run(dag, logical_date, run_after, run_conf)
     local = LocalRun(dag, run, history)
+    local.runs.active_assets = active_assets if active_assets is not None else ActiveAssets.of_dags([dag])
     printer = printer or (lambda record: None)
     announced = False
     while True:

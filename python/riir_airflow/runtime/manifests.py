@@ -3,7 +3,9 @@
 A manifest is {relpath: {hash, size}} for every file of a directory asset. Manifests are stored once under their
 own BLAKE3 id (so an asset event only needs to carry the id), and a per-directory memo of (size, mtime, hash) lets
 the next scan skip reading files that did not change. The per-file work (walking, hashing, the memo, storing and
-diffing manifests) happens in the Rust core, one call per directory: Python never loops over the files.
+diffing manifests) happens in the Rust core, one call per directory: Python never loops over the files. A directory
+asset on an object store is listed and read through fsspec instead (`object_store_manifests`), and its manifest
+stored, diffed and pruned the same way.
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ from typing import Any
 
 from riir_airflow._core import read_stored_manifest, snapshot_directory, stored_manifest_diff
 from riir_airflow.authoring.dir_asset import DirAsset
+from riir_airflow.authoring.object_storage import ObjectStoragePath
 from riir_airflow.engine.asset_events import EventToRegister
+from riir_airflow.runtime.object_store_manifests import prune_prefix, snapshot_prefix
 
 # Keys of the asset event extra a directory asset's event carries.
 MANIFEST_KEY = "riir_manifest"
@@ -91,7 +95,8 @@ class ManifestStore:
 
     @staticmethod
     def _key(asset: DirAsset) -> str:
-        return hashlib.sha256(f"{asset.path.resolve()}\0{asset.datum_glob}".encode()).hexdigest()[:40]
+        where = str(asset.local_path.resolve()) if asset.is_local else str(asset.path)
+        return hashlib.sha256(f"{where}\0{asset.datum_glob}".encode()).hexdigest()[:40]
 
     def _memo_path(self, asset: DirAsset) -> Path:
         return self.root / "memo" / f"{self._key(asset)}.json"
@@ -143,9 +148,15 @@ class ManifestStore:
         scan then starts again, after a short pause, until the directory holds still."""
         for attempt in range(_SCAN_ATTEMPTS):
             try:
-                manifest_id, files, hashed = snapshot_directory(
-                    asset.path, asset.datum_glob, self._memo_path(asset), self.objects
-                )
+                if asset.is_local:
+                    manifest_id, files, hashed = snapshot_directory(
+                        asset.local_path, asset.datum_glob, self._memo_path(asset), self.objects
+                    )
+                else:
+                    location = ObjectStoragePath(asset.uri)
+                    manifest_id, files, hashed = snapshot_prefix(
+                        location, asset.datum_glob, self._memo_path(asset), self.objects, _write_atomically
+                    )
                 return Snapshot(manifest_id, files, hashed)
             except FileNotFoundError:
                 if attempt == _SCAN_ATTEMPTS - 1:
@@ -228,10 +239,14 @@ def default_store() -> ManifestStore:
 
 def prune(
     output_dir: str | os.PathLike[str], removed: Iterable[str], output_for: Callable[[str], str] = str
-) -> list[Path]:
+) -> list[Path] | list[ObjectStoragePath]:
     """Deletes the outputs of removed inputs: for every removed input path, `output_dir / output_for(path)` (by
     default the same relative path). Returns what was deleted; outputs already gone are skipped. Paths that would
-    leave `output_dir` are refused."""
+    leave `output_dir` are refused. `output_dir` may be a prefix on an object store (an `ObjectStoragePath`, an
+    `s3://...` string, or a `DirAsset`'s `path`): then the objects are deleted from the store."""
+    location = output_dir if isinstance(output_dir, ObjectStoragePath) else ObjectStoragePath(output_dir)
+    if location.is_remote:
+        return prune_prefix(location, (output_for(relpath) for relpath in removed))
     base = Path(output_dir).resolve()
     deleted: list[Path] = []
     for relpath in removed:

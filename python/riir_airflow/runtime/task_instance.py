@@ -15,7 +15,9 @@ from riir_airflow.authoring import macros as macros_module
 from riir_airflow.authoring.connection import Connection
 from riir_airflow.authoring.notset import NOTSET, is_arg_set
 from riir_airflow.authoring.params import ParamsDict
+from riir_airflow.authoring.state_store import NEVER_EXPIRE
 from riir_airflow.authoring.variable import Variable
+from riir_airflow.config import conf
 from riir_airflow.engine.asset_events import (
     InletEventsAccessors,
     OutletEventAccessors,
@@ -290,22 +292,44 @@ class _ConnectionAccessor:
 
 
 class TaskStateStore:
-    """`context["task_state_store"]`: small values a task keeps between its tries (kept for this process here)."""
+    """`context["task_state_store"]` (Airflow 3.3): JSON values this task instance keeps across its tries, in the
+    run's store (the metastore's `task_state_store` under the app, readable through the REST API)."""
 
-    def __init__(self) -> None:
-        self._values: dict[str, Any] = {}
+    def __init__(self, store: Any, task_id: str, map_index: int) -> None:
+        self._store = store
+        self._task_id = task_id
+        self._map_index = map_index
+
+    def _op(self, op: str, key: str | None = None, value: Any = None, expires_at: str | None = None) -> Any:
+        return self._store.task_state(self._task_id, self._map_index, op, key=key, value=value, expires_at=expires_at)
 
     def get(self, key: str, default: Any = None) -> Any:
-        return self._values.get(key, default)
+        found, value = self._op("get", key)
+        return value if found else default
 
-    def set(self, key: str, value: Any, retention: Any = None) -> None:
-        self._values[key] = value
+    def set(self, key: str, value: Any, *, retention: dt.timedelta | None = None) -> None:
+        """`retention`: a timedelta, `NEVER_EXPIRE`, or None for `[state_store] default_retention_days` (0: never)."""
+        if value is None:
+            raise ValueError("Cannot set value as None")
+        now = dt.datetime.now(dt.UTC)
+        if retention is NEVER_EXPIRE:
+            expires_at = None
+        elif retention is not None:
+            expires_at = now + retention
+        else:
+            days = conf.getint("state_store", "default_retention_days", fallback=30)
+            if days < 0:
+                raise ValueError(f"[state_store] default_retention_days must be >= 0, got {days}. "
+                                 "Set to 0 to disable expiry.")  # fmt: skip
+            expires_at = None if days == 0 else now + dt.timedelta(days=days)
+        self._op("set", key, value, None if expires_at is None else expires_at.isoformat())
 
     def delete(self, key: str) -> None:
-        self._values.pop(key, None)
+        """No-op when the key does not exist."""
+        self._op("delete", key)
 
     def clear(self) -> None:
-        self._values.clear()
+        self._op("clear")
 
 
 def _aware(value: dt.datetime | None) -> Any:
@@ -351,7 +375,7 @@ def build_context(task: Any, ti: RuntimeTaskInstance, store: RunStore) -> dict[s
         "partition_key": run.partition_key,
         "partition_date": run.partition_date,
         "templates_dict": None,
-        "task_state_store": TaskStateStore(),
+        "task_state_store": TaskStateStore(store, task.task_id, ti.map_index),
     }
     if has_asset_state(task):
         # As Airflow: only tasks with asset (or alias) inlets/outlets get `asset_state_store`.

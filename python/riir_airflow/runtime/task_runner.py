@@ -26,6 +26,7 @@ from riir_airflow.engine.records import XCOM_RETURN_KEY, OtherDags, RunStore, Ta
 from riir_airflow.exceptions import (
     AirflowException,
     AirflowFailException,
+    AirflowInactiveAssetInInletOrOutletException,
     AirflowRescheduleException,
     AirflowRuntimeError,
     AirflowSensorTimeout,
@@ -44,6 +45,7 @@ from riir_airflow.plugins.listener_calls import notify
 from riir_airflow.runtime.file_cache import CachedTry, CacheStatus
 from riir_airflow.runtime.rendered import serialize_rendered_fields
 from riir_airflow.runtime.task_instance import RuntimeTaskInstance, build_context
+from riir_airflow.schedules.asset_activation import task_asset_keys
 from riir_airflow.states import TaskInstanceState
 
 log = logging.getLogger("airflow.task")
@@ -212,6 +214,14 @@ def _execute(task: Any, context: dict[str, Any], next_method: str | None, next_k
     return result
 
 
+def _check_assets_active(task: Any, store: RunStore) -> None:
+    """As Airflow's task runner before it runs a task: an inactive asset in its inlets or outlets (another asset
+    with the same name or URI is the active one) fails the try, without retries."""
+    keys = task_asset_keys(task)
+    if keys and (inactive := store.inactive_assets(keys)):
+        raise AirflowInactiveAssetInInletOrOutletException(inactive)
+
+
 def run_try(
     dag_task: Any,
     record: TaskInstanceRecord,
@@ -238,6 +248,7 @@ def run_try(
             # Stored as rendered before execute() runs (Airflow does the same); none for tasks without fields.
             rendered = serialize_rendered_fields(task) or None
             notify("on_starting", component=TaskRunnerMarker())
+            _check_assets_active(task, store)
             notify("on_task_instance_running", previous_state=TaskInstanceState.QUEUED, task_instance=ti)
             # cache="file": a try whose key (input files, code version, params) was seen succeed is not run.
             cached = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import urllib.parse
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -22,12 +23,29 @@ def _check_identifier(kind: str, attribute: str, value: Any, allow_empty: bool =
 
 
 def _sanitize_uri(uri: str) -> str:
+    """Airflow 3.3's URI normalisation (`_sanitize_uri`): for a URI with a scheme (not `x-...`), the scheme
+    lower-cased, user info with a password dropped (with a warning), trailing slashes of the path removed but an
+    empty path is `/` (`sc://a1` -> `sc://a1/`), query parameters sorted, the fragment dropped. Schemes a provider
+    registers an `asset-uris` handler for are further checked by that provider in Airflow, not here."""
     parsed = urllib.parse.urlsplit(uri)
-    if not parsed.scheme and not parsed.netloc:
+    if not parsed.scheme and not parsed.netloc:  # does not look like a URI
         return uri
-    if parsed.scheme.lower() == "airflow":
+    scheme = parsed.scheme.lower()
+    if not scheme or scheme.startswith("x-"):
+        return uri
+    if scheme == "airflow":
         raise ValueError("Asset scheme 'airflow' is reserved")
-    return uri
+    netloc = parsed.netloc
+    if parsed.password:
+        warnings.warn(
+            "An Asset URI should not contain a password. User info has been automatically dropped.",
+            UserWarning,
+            stacklevel=4,
+        )
+        netloc = netloc.rpartition("@")[2]
+    query = urllib.parse.urlencode(sorted(urllib.parse.parse_qsl(parsed.query))) if parsed.query else ""
+    path = parsed.path.rstrip("/") or "/"
+    return urllib.parse.urlunsplit(parsed._replace(scheme=scheme, netloc=netloc, path=path, query=query, fragment=""))
 
 
 class BaseAsset:

@@ -235,6 +235,12 @@ class Timetable:
             last = info.data_interval
         return infos
 
+    def localize_partition_datetime(self, when: dt.datetime) -> pendulum.DateTime:
+        """`when`'s wall-clock reading as a moment of this timetable's zone (UTC here; cron timetables use their
+        own), so partition-date filters (`dags clear --partition-date-start`) keep their time of day."""
+        moment = pendulum.instance(when) if when.tzinfo is not None else pendulum.instance(when, tz="UTC")
+        return moment.in_timezone("UTC")
+
 
 # --- Rust-backed periodic timetables ------------------------------------------------------------------------------
 class _RustTimetable(Timetable):
@@ -352,6 +358,11 @@ class _CronMixin(_RustTimetable):
 
     def __hash__(self) -> int:
         return hash((type(self).__name__, self._expression, zone_name(self._timezone)))
+
+    def localize_partition_datetime(self, when: dt.datetime) -> pendulum.DateTime:
+        local = pendulum.datetime(when.year, when.month, when.day, when.hour, when.minute, when.second,
+                                  when.microsecond, tz=self._timezone)  # fmt: skip
+        return local.in_timezone("UTC")
 
 
 def _encode_interval(interval: Delta) -> float | dict[str, Any]:

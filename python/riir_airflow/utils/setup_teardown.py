@@ -1,8 +1,12 @@
-"""Airflow's `airflow.utils.setup_teardown`: not available in riir-airflow (see the message below).
+"""Airflow's `airflow.utils.setup_teardown`: re-exports only.
 
 Generated from riir_airflow/import_paths.py; edit the table there, not this file.
 """
 
-from riir_airflow.import_paths import unavailable_module_error
+from riir_airflow.authoring.setup_teardown import SetupTeardownScope as BaseSetupTeardownContext
+from riir_airflow.authoring.setup_teardown import SetupTeardownScope as SetupTeardownContext
 
-raise unavailable_module_error("utils.setup_teardown")
+__all__ = [
+    "BaseSetupTeardownContext",
+    "SetupTeardownContext",
+]

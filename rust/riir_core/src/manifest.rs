@@ -296,6 +296,40 @@ pub fn object_path(objects: &Path, manifest_id: &str) -> Result<PathBuf, Manifes
     Ok(objects.join(&manifest_id[..2]).join(format!("{manifest_id}.json")))
 }
 
+/// Stores a manifest built elsewhere (an object store's listing, hashed by the caller) under `objects`, once per
+/// id, and returns its id: the same canonical bytes and content address as a scanned directory's manifest.
+pub fn store_manifest(objects: &Path, files: &[FileEntry]) -> Result<String, ManifestError> {
+    let canonical = canonical_json(files);
+    let manifest_id = manifest_id(&canonical);
+    let target = object_path(objects, &manifest_id)?;
+    if !target.exists() {
+        write_atomically(&target, canonical.as_bytes())?;
+    }
+    Ok(manifest_id)
+}
+
+/// The paths among `relpaths` that `datum_glob` selects (for listings that do not come from a local walk).
+pub fn select_datums(datum_glob: &str, relpaths: &[String]) -> Result<Vec<String>, ManifestError> {
+    let matcher = datum_matcher(datum_glob)?;
+    Ok(relpaths.iter().filter(|rel| matcher.is_match(format!("/{rel}"))).cloned().collect())
+}
+
+/// A streaming BLAKE3 hash, for content read from elsewhere than a local file (an object store).
+#[derive(Default)]
+pub struct ContentHasher(blake3::Hasher);
+
+impl ContentHasher {
+    /// Adds the next bytes of the content.
+    pub fn update(&mut self, data: &[u8]) {
+        self.0.update(data);
+    }
+
+    /// The hash of everything added so far, lower-case hex (as in manifests).
+    pub fn hex(&self) -> String {
+        self.0.finalize().to_hex().to_string()
+    }
+}
+
 /// What [`snapshot`] did: the manifest's id, how many files it lists, and how many had to be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SnapshotInfo {
@@ -316,12 +350,7 @@ pub fn snapshot(
     objects: &Path,
 ) -> Result<SnapshotInfo, ManifestError> {
     let scanned = scan(root, datum_glob, &load_memo(memo_path))?;
-    let canonical = canonical_json(&scanned.files);
-    let manifest_id = manifest_id(&canonical);
-    let target = object_path(objects, &manifest_id)?;
-    if !target.exists() {
-        write_atomically(&target, canonical.as_bytes())?;
-    }
+    let manifest_id = store_manifest(objects, &scanned.files)?;
     save_memo(memo_path, &scanned.files)?;
     Ok(SnapshotInfo { manifest_id, files: scanned.files.len(), hashed: scanned.hashed })
 }
@@ -479,6 +508,26 @@ mod tests {
         assert!(matches!(read_manifest(&objects, "../x"), Err(ManifestError::BadId { .. })));
         fs::write(&memo, b"{damaged").unwrap();
         assert_eq!(snapshot(&data, "/**", &memo, &objects).unwrap().hashed, 3);
+    }
+
+    #[test]
+    fn a_stored_listing_has_the_id_of_the_same_scanned_directory() {
+        let dir = TempDir::new("listing");
+        dir.write("data/a.csv", b"1");
+        dir.write("data/b/c.txt", b"22");
+        let objects = dir.0.join("objects");
+        let scanned = snapshot(&dir.0.join("data"), "/**", &dir.0.join("memo.json"), &objects).unwrap();
+        let mut hasher = ContentHasher::default();
+        hasher.update(b"2");
+        hasher.update(b"2");
+        let listed = [
+            FileEntry { relpath: "b/c.txt".into(), size: 2, mtime_ns: 0, hash: hasher.hex() },
+            FileEntry { relpath: "a.csv".into(), size: 1, mtime_ns: 0, hash: blake3::hash(b"1").to_hex().to_string() },
+        ];
+        assert_eq!(store_manifest(&objects, &listed).unwrap(), scanned.manifest_id);
+        let all = ["a.csv".to_owned(), "b/c.txt".to_owned(), "b/d.csv".to_owned()];
+        assert_eq!(select_datums("/**/*.csv", &all).unwrap(), ["a.csv", "b/d.csv"]);
+        assert_eq!(select_datums("/*.csv", &all).unwrap(), ["a.csv"]);
     }
 
     #[test]

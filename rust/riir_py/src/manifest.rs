@@ -54,6 +54,49 @@ fn read_stored_manifest(
     py.detach(move || manifest::read_manifest(&objects, &manifest_id)).map_err(to_py)
 }
 
+/// Stores a manifest given as [(relpath, hash, size)] (an object store's listing) under `objects`; returns its id.
+#[pyfunction]
+fn store_listed_manifest(py: Python<'_>, objects: PathBuf, files: Vec<(String, String, u64)>) -> PyResult<String> {
+    let entries: Vec<manifest::FileEntry> = files
+        .into_iter()
+        .map(|(relpath, hash, size)| manifest::FileEntry { relpath, size, mtime_ns: 0, hash })
+        .collect();
+    py.detach(move || manifest::store_manifest(&objects, &entries)).map_err(to_py)
+}
+
+/// The relative paths that `datum_glob` selects, in the given order.
+#[pyfunction]
+fn select_datums(datum_glob: &str, relpaths: Vec<String>) -> PyResult<Vec<String>> {
+    manifest::select_datums(datum_glob, &relpaths).map_err(to_py)
+}
+
+/// A streaming BLAKE3 hash of content read in chunks (an object store's object), hex like a manifest's hashes.
+#[pyclass(name = "ContentHasher", module = "riir_airflow._core")]
+#[derive(Default)]
+struct PyContentHasher(manifest::ContentHasher);
+
+#[pymethods]
+impl PyContentHasher {
+    #[new]
+    fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds the next chunk (the GIL is released while large chunks are hashed).
+    fn update(&mut self, py: Python<'_>, data: &[u8]) {
+        if data.len() >= 1 << 16 {
+            let hasher = &mut self.0;
+            py.detach(|| hasher.update(data));
+        } else {
+            self.0.update(data);
+        }
+    }
+
+    fn hexdigest(&self) -> String {
+        self.0.hex()
+    }
+}
+
 /// Raises ValueError when `datum_glob` is not a valid glob (checked when a DAG file defines a directory asset).
 #[pyfunction]
 fn check_datum_glob(datum_glob: &str) -> PyResult<()> {
@@ -66,5 +109,8 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(stored_manifest_diff, m)?)?;
     m.add_function(wrap_pyfunction!(read_stored_manifest, m)?)?;
     m.add_function(wrap_pyfunction!(check_datum_glob, m)?)?;
+    m.add_function(wrap_pyfunction!(store_listed_manifest, m)?)?;
+    m.add_function(wrap_pyfunction!(select_datums, m)?)?;
+    m.add_class::<PyContentHasher>()?;
     Ok(())
 }

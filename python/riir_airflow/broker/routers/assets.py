@@ -1,4 +1,5 @@
-"""Assets and asset events (creating an event is how an external system says an asset changed)."""
+"""Assets, asset aliases, asset events (creating an event is how an external system says an asset changed), the
+queued events of asset-scheduled DAGs, and materializing an asset (a run of the DAG that produces it)."""
 
 from __future__ import annotations
 
@@ -8,15 +9,23 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query
 
 from riir_airflow.broker.auth import Role
-from riir_airflow.broker.deps import Page, Pool, order_by_param, requires
+from riir_airflow.broker.deps import CurrentUser, Page, Pool, order_by_param, requires
+from riir_airflow.broker.routers.dag_runs import create_run
 from riir_airflow.broker.schemas import (
+    AssetAliasCollectionResponse,
+    AssetAliasResponse,
     AssetCollectionResponse,
     AssetEventCollectionResponse,
     AssetEventResponse,
     AssetResponse,
     CreateAssetEventsBody,
+    DAGRunResponse,
+    MaterializeAssetBody,
+    QueuedEventCollectionResponse,
+    QueuedEventResponse,
 )
 from riir_airflow.metastore import api_queries as aq
+from riir_airflow.metastore import asset_api_queries as asq
 from riir_airflow.metastore import queries as q
 from riir_airflow.metastore.records import AssetEventRecord, AssetRecord
 
@@ -48,9 +57,11 @@ async def get_assets(
     order_by: Annotated[list[str], Depends(order_by_param("id"))],
     name_pattern: str | None = None,
     uri_pattern: str | None = None,
+    only_active: bool = True,
 ) -> dict[str, Any]:
+    # As Airflow: by default only active assets (of two sharing a name or URI, the one activated first).
     result = await aq.list_assets(pool, name_pattern=name_pattern, uri_pattern=uri_pattern, order_by=order_by,
-                                  limit=page.limit, offset=page.offset)  # fmt: skip
+                                  limit=page.limit, offset=page.offset, only_active=only_active)  # fmt: skip
     return {"assets": [shape(a) for a in result.items], "total_entries": result.total_entries}
 
 
@@ -82,6 +93,84 @@ async def create_asset_event(pool: Pool, body: CreateAssetEventsBody) -> dict[st
     extra.setdefault("from_rest_api", True)
     event = await q.record_asset_event(pool, asset.id, extra=extra)
     return event_shape(event, asset)
+
+
+@router.get("/assets/aliases", response_model=AssetAliasCollectionResponse)
+async def get_asset_aliases(
+    pool: Pool,
+    page: Page,
+    order_by: Annotated[list[str], Depends(order_by_param("id"))],
+    name_pattern: str | None = None,
+    name_prefix_pattern: str | None = None,
+) -> dict[str, Any]:
+    aliases, total = await asq.list_aliases(pool, name_pattern=name_pattern, name_prefix=name_prefix_pattern,
+                                            order_by=order_by, limit=page.limit, offset=page.offset)  # fmt: skip
+    return {"asset_aliases": aliases, "total_entries": total}
+
+
+@router.get("/assets/aliases/{asset_alias_id}", response_model=AssetAliasResponse)
+async def get_asset_alias(pool: Pool, asset_alias_id: int) -> dict[str, Any]:
+    alias = await asq.get_alias(pool, asset_alias_id) if _valid_id(asset_alias_id) else None
+    if alias is None:
+        raise HTTPException(404, f"The Asset Alias with ID: `{asset_alias_id}` was not found")
+    return alias
+
+
+@router.post("/assets/{asset_id}/materialize", response_model=DAGRunResponse)
+async def materialize_asset(
+    pool: Pool, user: CurrentUser, asset_id: int, body: MaterializeAssetBody | None = None
+) -> dict[str, Any]:
+    """Triggers the one DAG whose tasks produce the asset (404 when none does, 409 when several do)."""
+    producers = await asq.producing_dag_ids(pool, asset_id) if _valid_id(asset_id) else []
+    if not producers:
+        raise HTTPException(404, f"No Dag materializes asset with ID: {asset_id}")
+    if len(producers) > 1:
+        raise HTTPException(409, f"More than one Dag materializes asset with ID: {asset_id}")
+    return await create_run(pool, user.username, producers[0], body or MaterializeAssetBody(), "asset_materialization")
+
+
+BeforeQ = Annotated[datetime.datetime | None, Query()]
+
+
+@router.get("/assets/{asset_id}/queuedEvents", response_model=QueuedEventCollectionResponse)
+async def get_asset_queued_events(pool: Pool, asset_id: int, before: BeforeQ = None) -> dict[str, Any]:
+    events = await asq.queued_events(pool, asset_id=asset_id, before=before) if _valid_id(asset_id) else []
+    return {"queued_events": events, "total_entries": len(events)}
+
+
+@router.delete("/assets/{asset_id}/queuedEvents", status_code=204)
+async def delete_asset_queued_events(pool: Pool, asset_id: int, before: BeforeQ = None) -> None:
+    if not _valid_id(asset_id) or not await asq.delete_queued_events(pool, asset_id=asset_id, before=before):
+        raise HTTPException(404, f"Queue event with asset_id: `{asset_id}` was not found")
+
+
+@router.get("/dags/{dag_id}/assets/queuedEvents", response_model=QueuedEventCollectionResponse)
+async def get_dag_asset_queued_events(pool: Pool, dag_id: str, before: BeforeQ = None) -> dict[str, Any]:
+    events = await asq.queued_events(pool, dag_id=dag_id, before=before)
+    return {"queued_events": events, "total_entries": len(events)}
+
+
+@router.delete("/dags/{dag_id}/assets/queuedEvents", status_code=204)
+async def delete_dag_asset_queued_events(pool: Pool, dag_id: str, before: BeforeQ = None) -> None:
+    if not await asq.delete_queued_events(pool, dag_id=dag_id, before=before):
+        raise HTTPException(404, f"Queue event with dag_id: `{dag_id}` was not found")
+
+
+@router.get("/dags/{dag_id}/assets/{asset_id}/queuedEvents", response_model=QueuedEventResponse)
+async def get_dag_asset_queued_event(pool: Pool, dag_id: str, asset_id: int, before: BeforeQ = None) -> dict[str, Any]:
+    events = await asq.queued_events(pool, dag_id=dag_id, asset_id=asset_id, before=before) if _valid_id(
+        asset_id) else []  # fmt: skip
+    if not events:
+        raise HTTPException(404, f"Queued event with dag_id: `{dag_id}` and asset_id: `{asset_id}` was not found")
+    return events[0]
+
+
+@router.delete("/dags/{dag_id}/assets/{asset_id}/queuedEvents", status_code=204)
+async def delete_dag_asset_queued_event(pool: Pool, dag_id: str, asset_id: int, before: BeforeQ = None) -> None:
+    if not _valid_id(asset_id) or not await asq.delete_queued_events(
+        pool, dag_id=dag_id, asset_id=asset_id, before=before
+    ):
+        raise HTTPException(404, f"Queued event with dag_id: `{dag_id}` and asset_id: `{asset_id}` was not found")
 
 
 @router.get("/assets/{asset_id}", response_model=AssetResponse)

@@ -26,6 +26,7 @@ from riir_airflow.metastore import api_queries as aq
 from riir_airflow.metastore import queries as q
 from riir_airflow.metastore.queries import Db
 from riir_airflow.schedules.backfill import NoBackfillRunsToCreate, plan_backfill
+from riir_airflow.schedules.serialized_timetables import encoded_timetable
 from riir_airflow.schedules.timetables import BUILTIN_TIMETABLES, decode_timetable
 
 router = APIRouter(dependencies=[Depends(requires(Role.VIEWER, Role.USER))], tags=["Backfill"])
@@ -46,7 +47,7 @@ async def _plan(
             raise HTTPException(400, f"{name} must be timezone-aware")
     latest = (await aq.latest_versions(pool, [body.dag_id])).get(body.dag_id)
     data = latest.data if latest is not None and isinstance(latest.data, dict) else {}
-    encoded = views.encoded_timetable(data)
+    encoded = encoded_timetable(data)
     if not isinstance(encoded, dict) or str(encoded.get("__type")) not in BUILTIN_TIMETABLES:
         raise HTTPException(422, f"Dag {body.dag_id} has no periodic schedule: it cannot be backfilled")
     listed = data.get("tasks")

@@ -1,4 +1,4 @@
-"""`/dags/{dag_id}/dagRuns`: list, get, trigger, patch, clear, delete, batch list.
+"""`/dags/{dag_id}/dagRuns`: list, get, trigger, patch, clear, delete, batch list, wait.
 
 Triggering only inserts the run row (the insert NOTIFYs `riir_run_created`); the DAG app that serves the DAG
 creates its task instances and runs it.
@@ -6,12 +6,16 @@ creates its task instances and runs it.
 
 from __future__ import annotations
 
+import asyncio
 import datetime
+import json
 import secrets
 import string
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Response
+from fastapi.responses import StreamingResponse
 
 from riir_airflow import json_schema
 from riir_airflow.broker.auth import Role
@@ -30,14 +34,15 @@ from riir_airflow.broker.schemas import (
     DAGRunPatchBody,
     DAGRunResponse,
     DAGRunsBatchBody,
+    MaterializeAssetBody,
     TriggerDAGRunPostBody,
 )
-from riir_airflow.broker.timetables import manual_data_interval
-from riir_airflow.broker.views import encoded_timetable
 from riir_airflow.exceptions import AirflowException, DagRunAlreadyExists
 from riir_airflow.metastore import api_queries as aq
 from riir_airflow.metastore import clear_queries
 from riir_airflow.metastore import queries as q
+from riir_airflow.schedules.serialized_timetables import encoded_timetable, manual_data_interval
+from riir_airflow.states import FINISHED_RUN_STATES
 
 router = APIRouter(dependencies=[Depends(requires(Role.VIEWER, Role.USER))], tags=["DagRun"])
 
@@ -124,6 +129,14 @@ def _accepts_null(schema: dict[str, Any]) -> bool:
 
 @router.post("/dags/{dag_id}/dagRuns", response_model=DAGRunResponse)
 async def trigger_dag_run(pool: Pool, user: CurrentUser, dag_id: str, body: TriggerDAGRunPostBody) -> dict[str, Any]:
+    return await create_run(pool, user.username, dag_id, body, "manual")
+
+
+async def create_run(
+    pool: Pool, username: str, dag_id: str, body: TriggerDAGRunPostBody | MaterializeAssetBody, run_type: str
+) -> dict[str, Any]:
+    """Inserts a queued run of the DAG's latest version as Airflow's trigger does (also for an asset's
+    materialization); the DAG's app creates its task instances and runs it."""
     await require_dag(pool, dag_id)
     latest = (await aq.latest_versions(pool, [dag_id])).get(dag_id)
     if latest is None:
@@ -142,9 +155,9 @@ async def trigger_dag_run(pool: Pool, user: CurrentUser, dag_id: str, body: Trig
     run_id = body.dag_run_id
     if not run_id:
         suffix = run_after.isoformat() if body.logical_date else f"{run_after.isoformat()}_{_random_suffix()}"
-        run_id = f"manual__{suffix}"
-    interval = None
-    if body.data_interval_start is not None and body.data_interval_end is not None:
+        run_id = f"{run_type}__{suffix}"
+    interval = None  # Airflow: a run without a logical date has no data interval, even when one is given
+    if body.logical_date is not None and body.data_interval_start is not None and body.data_interval_end is not None:
         interval = (body.data_interval_start, body.data_interval_end)
     elif body.logical_date is not None:
         # Airflow: dag.timetable.infer_manual_data_interval(run_after=logical_date), from the serialized timetable.
@@ -157,14 +170,14 @@ async def trigger_dag_run(pool: Pool, user: CurrentUser, dag_id: str, body: Trig
             pool,
             dag_id,
             run_id,
-            run_type="manual",
+            run_type=run_type,
             logical_date=body.logical_date,
             data_interval=interval,
             run_after=run_after,
             conf=body.conf or {},
             dag_version_id=latest.id,
             triggered_by="rest_api",
-            triggering_user_name=user.username,
+            triggering_user_name=username,
             note=body.note,
         )
     except DagRunAlreadyExists:
@@ -172,7 +185,7 @@ async def trigger_dag_run(pool: Pool, user: CurrentUser, dag_id: str, body: Trig
             409,
             f"DAG Run with run_id '{run_id}' or logical_date '{body.logical_date}' already exists for dag '{dag_id}'",
         ) from None
-    await q.record_event(pool, "trigger_dag_run", dag_id=dag_id, run_id=run_id, owner=user.username)
+    await q.record_event(pool, "trigger_dag_run", dag_id=dag_id, run_id=run_id, owner=username)
     return (await run_payloads(pool, [run]))[0]
 
 
@@ -217,8 +230,9 @@ async def clear_dag_run(pool: Pool, dag_id: str, dag_run_id: str, body: DAGRunCl
     await require_dag(pool, dag_id)
     await require_run(pool, dag_id, dag_run_id)
     try:
+        # As Airflow 3.3.2's REST clear: the DAGs an ExternalTaskMarker points at are left alone.
         cleared = await clear_queries.clear(pool, dag_id, [dag_run_id], only_failed=body.only_failed,
-                                            dry_run=body.dry_run)  # fmt: skip
+                                            dry_run=body.dry_run, follow_markers=False)  # fmt: skip
     except clear_queries.ClearError as exc:
         raise HTTPException(400, str(exc)) from None
     if body.dry_run:
@@ -250,3 +264,37 @@ async def get_list_dag_runs_batch(pool: Pool, dag_id: str, body: DAGRunsBatchBod
         offset=body.page_offset,
     )
     return {"dag_runs": await run_payloads(pool, result.items), "total_entries": result.total_entries}
+
+
+@router.get(
+    "/dags/{dag_id}/dagRuns/{dag_run_id}/wait",
+    tags=["experimental"],
+    responses={200: {"content": {"application/x-ndjson": {"schema": {"type": "string"}}}}},
+)
+async def wait_dag_run_until_finished(
+    pool: Pool,
+    dag_id: str,
+    dag_run_id: str,
+    interval: Annotated[float, Query(gt=0.0)],
+    result: Annotated[list[str] | None, Query()] = None,
+) -> StreamingResponse:
+    """Airflow's experimental wait: one NDJSON line `{"state": ...}` now and one every `interval` seconds until the
+    run finishes; the last line carries `results`, the return values of the `result` tasks (a mapped task's as a
+    list). Without `result` Airflow returns the XComs its DAG author marked as the DAG's result; riir-airflow does
+    not mark any, so that line then has no `results`."""
+    await require_run(pool, dag_id, dag_run_id)
+    return StreamingResponse(_wait_lines(pool, dag_id, dag_run_id, interval, result or []),
+                             media_type="application/x-ndjson")  # fmt: skip
+
+
+async def _wait_lines(pool: Pool, dag_id: str, run_id: str, interval: float, task_ids: list[str]) -> AsyncIterator[str]:
+    while True:
+        run = await require_run(pool, dag_id, run_id)
+        line: dict[str, Any] = {"state": run.state}
+        finished = run.state in FINISHED_RUN_STATES
+        if finished and task_ids and (results := await aq.return_values(pool, dag_id, run_id, task_ids)):
+            line["results"] = results
+        yield json.dumps(line) + "\n"
+        if finished:
+            return
+        await asyncio.sleep(interval)

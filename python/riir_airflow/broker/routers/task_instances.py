@@ -1,4 +1,5 @@
-"""Task instances: list (one run or `~`), get, tries, mapped, patch state, clear, batch list, logs."""
+"""Task instances: list (one run or `~`), get, tries, mapped, dependencies, patch state (one, a task group, bulk),
+clear, delete, batch list, logs."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import datetime
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from riir_airflow.broker.auth import Role
@@ -24,7 +25,9 @@ from riir_airflow.broker.schemas import (
     BulkBody_BulkTaskInstanceBody_,
     BulkResponse,
     ClearTaskInstancesBody,
+    ExternalLogUrlResponse,
     PatchTaskInstanceBody,
+    TaskDependencyCollectionResponse,
     TaskInstanceCollectionResponse,
     TaskInstanceHistoryCollectionResponse,
     TaskInstanceHistoryResponse,
@@ -34,7 +37,7 @@ from riir_airflow.broker.schemas import (
 )
 from riir_airflow.broker.views import serialized_tasks
 from riir_airflow.metastore import api_queries as aq
-from riir_airflow.metastore import clear_queries
+from riir_airflow.metastore import clear_queries, ti_dependency_queries
 from riir_airflow.metastore import queries as q
 from riir_airflow.metastore.records import TaskInstanceKey
 
@@ -200,6 +203,53 @@ async def get_task_instance_try_details(
     )
 
 
+@router.get(TI_PATH + "/{map_index}/tries/{task_try_number}", response_model=TaskInstanceHistoryResponse)
+async def get_mapped_task_instance_try_details(
+    pool: Pool, dag_id: str, dag_run_id: str, task_id: str, map_index: int, task_try_number: int
+) -> dict[str, Any]:
+    return await get_task_instance_try_details(pool, dag_id, dag_run_id, task_id, task_try_number, map_index)
+
+
+async def _dependencies(pool: Any, dag_id: str, dag_run_id: str, task_id: str, map_index: int) -> dict[str, Any]:
+    ti = await require_ti(pool, dag_id, dag_run_id, task_id, map_index)
+    version = (await aq.versions_by_id(pool, [ti.dag_version_id])).get(ti.dag_version_id) if ti.dag_version_id else None
+    if version is None:
+        version = (await aq.latest_versions(pool, [dag_id])).get(dag_id)
+    task = next((t for t in serialized_tasks(version.data if version else None) if t.get("task_id") == task_id), None)
+    return {"dependencies": await ti_dependency_queries.failed_dependencies(pool, ti, task)}
+
+
+@router.get(TI_PATH + "/dependencies", response_model=TaskDependencyCollectionResponse)
+async def get_task_instance_dependencies(
+    pool: Pool, dag_id: str, dag_run_id: str, task_id: str, map_index: int = -1
+) -> dict[str, Any]:
+    """What keeps a task instance that waits to be queued from being queued (an empty list for any other state)."""
+    return await _dependencies(pool, dag_id, dag_run_id, task_id, map_index)
+
+
+@router.get(TI_PATH + "/{map_index}/dependencies", response_model=TaskDependencyCollectionResponse)
+async def get_task_instance_dependencies_by_map_index(
+    pool: Pool, dag_id: str, dag_run_id: str, task_id: str, map_index: int
+) -> dict[str, Any]:
+    return await _dependencies(pool, dag_id, dag_run_id, task_id, map_index)
+
+
+@router.get(TI_PATH + "/externalLogUrl/{try_number}", response_model=ExternalLogUrlResponse)
+async def get_external_log_url(
+    dag_id: str, dag_run_id: str, task_id: str, try_number: Annotated[int, Path(gt=0)], map_index: int = -1
+) -> dict[str, Any]:
+    """riir-airflow keeps task logs in the metastore and shows them itself: like an Airflow whose log handler links
+    to no external log viewer, this always answers 400."""
+    raise HTTPException(400, "Task log handler does not support external logs.")
+
+
+@router.delete(TI_PATH, response_model=None)
+async def delete_task_instance(pool: Pool, dag_id: str, dag_run_id: str, task_id: str, map_index: int = -1) -> None:
+    """Deletes the task instance with its tries, XComs and logs (Airflow answers 200 with no body)."""
+    await require_ti(pool, dag_id, dag_run_id, task_id, map_index)
+    await aq.delete_task_instance(pool, dag_id, dag_run_id, task_id, map_index)
+
+
 @router.get(TI_PATH + "/{map_index}", response_model=TaskInstanceResponse)
 async def get_mapped_task_instance(
     pool: Pool, dag_id: str, dag_run_id: str, task_id: str, map_index: int
@@ -288,13 +338,108 @@ async def patch_mapped_task_instance_dry_run(
     return await _patch_dry_run(pool, dag_id, dag_run_id, task_id, map_index, body)
 
 
+async def _group_task_ids(pool: Any, dag_id: str, dag_run_id: str, group_id: str) -> list[str]:
+    """The tasks of a task group (nested groups included) in the DAG's latest version, as Airflow looks them up."""
+    await require_dag(pool, dag_id)
+    await require_run(pool, dag_id, dag_run_id)
+    latest = (await aq.latest_versions(pool, [dag_id])).get(dag_id)
+    group = _find_group(latest.data.get("task_group") if latest and isinstance(latest.data, dict) else None, group_id)
+    if group is None:
+        raise HTTPException(404, f"Task group '{group_id}' not found in DAG '{dag_id}'")
+    return sorted(_group_tasks(group))
+
+
+def _find_group(node: Any, group_id: str) -> dict[str, Any] | None:
+    if not isinstance(node, dict):
+        return None
+    if node.get("group_id") == group_id and group_id:
+        return node
+    for child in node.get("children") or ():
+        if found := _find_group(child, group_id):
+            return found
+    return None
+
+
+def _group_tasks(group: dict[str, Any]) -> set[str]:
+    tasks: set[str] = set()
+    for child in group.get("children") or ():
+        tasks |= _group_tasks(child) if isinstance(child, dict) else {str(child)}
+    return tasks
+
+
+async def _group_tis(pool: Any, dag_id: str, dag_run_id: str, task_ids: list[str]) -> list[Any]:
+    tis = await aq.list_tis_filtered(pool, dag_id=dag_id, run_id=dag_run_id, task_ids=task_ids,
+                                     order_by=["task_id", "map_index"], limit=100_000)  # fmt: skip
+    return tis.items
+
+
+async def _mark_group(
+    pool: Any, dag_id: str, dag_run_id: str, task_ids: list[str], body: PatchTaskInstanceBody, *, dry_run: bool
+) -> list[Any]:
+    marked: dict[Any, Any] = {}
+    for task_id in task_ids:
+        for ti in await _mark(pool, dag_id, dag_run_id, task_id, None, body, dry_run=dry_run):
+            marked[ti.id] = ti
+    return list(marked.values())
+
+
+@router.patch(RUN_PATH + "/taskGroupInstances/{group_id}", response_model=TaskInstanceCollectionResponse)
+async def patch_task_group_instances(
+    pool: Pool,
+    user: CurrentUser,
+    dag_id: str,
+    dag_run_id: str,
+    group_id: str,
+    body: PatchTaskInstanceBody,
+    update_mask: Annotated[list[str] | None, Query()] = None,
+) -> dict[str, Any]:
+    """Sets the note and/or the state of every task instance of a task group (and per include_*, their relatives)."""
+    task_ids = await _group_task_ids(pool, dag_id, dag_run_id, group_id)
+    tis = await _group_tis(pool, dag_id, dag_run_id, task_ids)
+    if not tis:
+        raise HTTPException(404, f"No task instances found for task group '{group_id}' in dag run '{dag_run_id}'")
+    fields = set(update_mask) if update_mask else body.model_fields_set
+    for field in fields:
+        if field not in ("new_state", "note", "include_upstream", "include_downstream", "include_future",
+                         "include_past"):  # fmt: skip
+            raise HTTPException(400, f"Invalid field `{field}` in update mask")
+    if "note" in fields:
+        for ti in tis:
+            await aq.set_ti_note(pool, dag_id, dag_run_id, ti.task_id, ti.map_index, body.note)
+    if "new_state" in fields and body.new_state is not None:
+        if body.new_state not in ("success", "failed", "skipped"):
+            raise HTTPException(422, "new_state must be one of success, failed, skipped")
+        marked = await _mark_group(pool, dag_id, dag_run_id, task_ids, body, dry_run=False)
+        if not marked:
+            raise HTTPException(409, f"All task instances in the group are already in {body.new_state} state")
+        await q.record_event(pool, f"ti_set_{body.new_state}", dag_id=dag_id, run_id=dag_run_id, owner=user.username,
+                             extra={"task_group": group_id})  # fmt: skip
+        tis = marked
+    fresh = [await require_ti(pool, t.dag_id, t.run_id, t.task_id, t.map_index) for t in tis]
+    return {"task_instances": await ti_payloads(pool, fresh), "total_entries": len(fresh)}
+
+
+@router.patch(RUN_PATH + "/taskGroupInstances/{group_id}/dry_run", response_model=TaskInstanceCollectionResponse)
+async def patch_task_group_instances_dry_run(
+    pool: Pool, dag_id: str, dag_run_id: str, group_id: str, body: PatchTaskInstanceBody
+) -> dict[str, Any]:
+    task_ids = await _group_task_ids(pool, dag_id, dag_run_id, group_id)
+    tis = await _group_tis(pool, dag_id, dag_run_id, task_ids)
+    if not tis:
+        raise HTTPException(404, f"No task instances found for task group '{group_id}' in dag run '{dag_run_id}'")
+    if body.new_state:
+        if body.new_state not in ("success", "failed", "skipped"):
+            raise HTTPException(422, "new_state must be one of success, failed, skipped")
+        tis = await _mark_group(pool, dag_id, dag_run_id, task_ids, body, dry_run=True)
+    return {"task_instances": await ti_payloads(pool, tis), "total_entries": len(tis)}
+
+
 @router.patch(RUN_PATH + "/taskInstances", response_model=BulkResponse)
 async def bulk_task_instances(
     pool: Pool, user: CurrentUser, dag_id: str, dag_run_id: str, body: BulkBody_BulkTaskInstanceBody_
 ) -> dict[str, Any]:
-    """Airflow's bulk endpoint: `update` marks each entity as its PATCH would (with its include_* options); one
-    entity per map index when it names none. `create` and `delete` answer errors, as in Airflow 3.3 (delete:
-    riir-airflow does not delete task instances)."""
+    """Airflow's bulk endpoint: `update` marks each entity as its PATCH would (with its include_* options), `delete`
+    deletes; one entity per map index when it names none. `create` answers an error, as in Airflow 3.3."""
     results: dict[str, Any] = {}
     for action in body.actions:
         done: dict[str, Any] = {"success": [], "errors": []}
@@ -303,7 +448,7 @@ async def bulk_task_instances(
             done["errors"].append({"error": "Task instances bulk create is not supported", "status_code": 405})
             continue
         if action.action == "delete":
-            done["errors"].append({"error": "riir-airflow does not delete task instances", "status_code": 405})
+            await _bulk_delete(pool, dag_id, dag_run_id, action.entities, action.action_on_non_existence, done)
             continue
         for entity in action.entities:
             assert not isinstance(entity, str)
@@ -331,6 +476,34 @@ async def bulk_task_instances(
                     continue
                 done["success"].append(f"{d_id}.{r_id}.{entity.task_id}[{index}]")
     return results
+
+
+async def _bulk_delete(
+    pool: Any, dag_id: str, dag_run_id: str, entities: list[Any], on_missing: str, done: dict[str, Any]
+) -> None:
+    """A task id (a string, or an entity without map_index) deletes every map index of the task."""
+    for entity in entities:
+        task_id, map_index = (entity, None) if isinstance(entity, str) else (entity.task_id, entity.map_index)
+        d_id = dag_id if isinstance(entity, str) else entity.dag_id or dag_id
+        r_id = dag_run_id if isinstance(entity, str) else entity.dag_run_id or dag_run_id
+        if d_id == "~" or r_id == "~":
+            done["errors"].append({"error": "When using wildcard in path, dag_id and dag_run_id must be specified in "
+                                   f"request body for task_id: {task_id}", "status_code": 400})  # fmt: skip
+            continue
+        found = await aq.list_tis_filtered(pool, dag_id=d_id, run_id=r_id, task_ids=[task_id], map_index=map_index,
+                                           limit=100_000)  # fmt: skip
+        if not found.items:
+            if on_missing == "fail" and map_index is None:
+                done["errors"].append({"error": f"No task instances found for dag_id: {d_id}, run_id: {r_id}, "
+                                       f"task_id: {task_id}", "status_code": 404})  # fmt: skip
+            elif on_missing == "fail":
+                missing = [{"dag_id": d_id, "dag_run_id": r_id, "task_id": task_id, "map_index": map_index}]
+                done["errors"].append({"error": f"The task instances with these identifiers: {missing} were not "
+                                       "found", "status_code": 404})  # fmt: skip
+            continue
+        for ti in found.items:
+            await aq.delete_task_instance(pool, d_id, r_id, task_id, ti.map_index)
+            done["success"].append(f"{d_id}.{r_id}.{task_id}[{ti.map_index}]")
 
 
 @router.patch(TI_PATH, response_model=TaskInstanceCollectionResponse)
@@ -384,6 +557,7 @@ async def post_clear_task_instances(pool: Pool, dag_id: str, body: ClearTaskInst
             pool, dag_id, run_ids, task_ids=whole if body.task_ids else None, map_indexes=pairs,
             upstream=body.include_upstream, downstream=body.include_downstream, only_failed=body.only_failed,
             only_running=body.only_running, dry_run=body.dry_run, reset_runs=body.reset_dag_runs,
+            follow_markers=False,  # Airflow 3.3.2's REST clear leaves the DAGs an ExternalTaskMarker points at alone
         )  # fmt: skip
     except clear_queries.ClearError as exc:
         raise HTTPException(400, str(exc)) from None

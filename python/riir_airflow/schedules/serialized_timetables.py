@@ -1,10 +1,13 @@
-"""What the broker computes from a serialized timetable, without importing DAG or authoring code: the data interval
-of a run triggered for a given logical date (Airflow's `timetable.infer_manual_data_interval`).
+"""What the broker and the CLI compute from a serialized timetable, without importing DAG or authoring code: the data
+interval of a run triggered for a given date (Airflow's `timetable.infer_manual_data_interval`), and whether the
+timetable is partitioned.
 
 The serialized timetable (`{"__type": <Airflow class path>, "__var": {...}}`, under the DAG document's "schedule")
 of the periodic built-in timetables maps onto the Rust core's `_core.Timetable`, which computes the interval.
-Every other timetable (None, @once, @continuous, events, assets, custom classes) gets Airflow's default, the exact
-interval (logical date, logical date); a custom periodic timetable would need its class, which only its app has.
+`AssetOrTimeSchedule` asks the timetable it wraps. The other built-in ones (None, @once, @continuous, events, assets)
+get Airflow's default, the exact interval (logical date, logical date). A custom timetable (a plugin's class) is
+code only its DAG's app has: the broker leaves the interval empty and the app fills it in from
+`infer_manual_data_interval` when it starts the run (app/scheduler.py).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from riir_airflow import _core
+from riir_airflow.schedules.timetables import BUILTIN_TIMETABLES
 
 _US = 1_000_000
 # relativedelta's fields in the order the core reads them ("relative", [17 values]).
@@ -21,6 +25,20 @@ _RELATIVE_FIELDS = ("years", "months", "days", "hours", "minutes", "seconds", "m
                     "month", "day", "hour", "minute", "second", "microsecond")  # fmt: skip
 _TRIGGER = "airflow.timetables.trigger."
 _INTERVAL = "airflow.timetables.interval."
+
+
+def encoded_timetable(data: Any) -> Any:
+    """`{"__type", "__var"}` of the serialized DAG's timetable (under "schedule", as serialize_dag writes it)."""
+    schedule = data.get("schedule") if isinstance(data, dict) else None
+    return schedule.get("timetable") if isinstance(schedule, dict) else None
+
+
+def serialized_timetable_partitioned(data: Any) -> bool:
+    """Whether the serialized DAG's timetable keys its runs by partition (Airflow's `timetable_partitioned`); a
+    custom class, which only its app can import, counts as not partitioned."""
+    encoded = encoded_timetable(data)
+    cls = BUILTIN_TIMETABLES.get(str(encoded.get("__type", ""))) if isinstance(encoded, Mapping) else None
+    return bool(getattr(cls, "partitioned", False))
 
 
 def _zone(value: Any) -> str:
@@ -66,7 +84,8 @@ def core_timetable(encoded: Any) -> _core.Timetable | None:
         return _core.Timetable.delta_data_interval(_delta(var["delta"]))
     if kind == _TRIGGER + "DeltaTriggerTimetable":
         return _core.Timetable.delta_trigger(_delta(var["delta"]), _delta(var.get("interval", 0)))
-    if kind in (_TRIGGER + "CronTriggerTimetable", _TRIGGER + "MultipleCronTriggerTimetable"):
+    if kind in (_TRIGGER + "CronTriggerTimetable", _TRIGGER + "MultipleCronTriggerTimetable",
+                _TRIGGER + "CronPartitionTimetable"):  # fmt: skip
         expressions = var["expressions"] if "expressions" in var else [var["expression"]]
         return _core.Timetable.cron_trigger([str(e) for e in expressions], _zone(var["timezone"]),
                                             _delta(var.get("interval", 0)),
@@ -74,10 +93,17 @@ def core_timetable(encoded: Any) -> _core.Timetable | None:
     return None
 
 
-def manual_data_interval(encoded: Any, logical_date: datetime.datetime) -> tuple[datetime.datetime, datetime.datetime]:
-    """The data interval Airflow gives a run triggered with `logical_date` (`infer_manual_data_interval`)."""
+def manual_data_interval(
+    encoded: Any, logical_date: datetime.datetime
+) -> tuple[datetime.datetime, datetime.datetime] | None:
+    """The data interval Airflow gives a run triggered with `logical_date` (`infer_manual_data_interval`); None for
+    a custom timetable, whose app computes it."""
+    if isinstance(encoded, Mapping) and encoded.get("__type") == "airflow.timetables.assets.AssetOrTimeSchedule":
+        return manual_data_interval((encoded.get("__var") or {}).get("timetable"), logical_date)
     timetable = core_timetable(encoded)
     if timetable is None:
+        if isinstance(encoded, Mapping) and encoded.get("__type") not in BUILTIN_TIMETABLES:
+            return None
         return logical_date, logical_date
     start, end = timetable.infer_manual_data_interval(_to_us(logical_date))
     return _from_us(start), _from_us(end)
