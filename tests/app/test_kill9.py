@@ -244,9 +244,10 @@ async def test_kill9_during_a_claim_with_a_standby_waiting(
         await wait_for(lambda: _logged(standby, "waiting as a standby"), 30, "the standby to wait")
         cli(app_env, "dags", "trigger", "claimed", "-r", "r1")
         await wait_for(lambda: _stopped(active), 60, "the active app to stop inside its claim")
-        # The uncommitted claim is invisible: t1 is still scheduled; the hung app still holds the DAG.
+        # The uncommitted claim is invisible: t1 has not even been scheduled (the planner's move to scheduled commits
+        # with the claim, in one statement); the hung app still holds the DAG.
         assert await task_states(db, "claimed", "r1") == {
-            "t0": ("success", 1), "t1": ("scheduled", 1), "t2": (None, 0)
+            "t0": ("success", 1), "t1": (None, 0), "t2": (None, 0)
         }  # fmt: skip
         assert await db.fetchval("SELECT fencing_token FROM dag_schedule_lease WHERE dag_id = 'claimed'") == 1
         assert "Scheduling claimed" not in standby.output()

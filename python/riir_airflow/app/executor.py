@@ -306,12 +306,12 @@ class ForkExecutor:
                 if line is not None:
                     pending.append(masker.mask_text(line.decode(errors="backslashreplace").rstrip("\n")))
                 if pending and (len(pending) >= LOG_FLUSH_LINES or time.monotonic() - last_flush >= LOG_FLUSH_SECONDS):
-                    await queries.append_task_log(self.db, key, try_number, pending)
+                    await queries.append_task_log(self.db, key, try_number, pending, durable=False)
                     total += len(pending)
                     pending = []
                     last_flush = time.monotonic()
-            if pending:
-                await queries.append_task_log(self.db, key, try_number, pending)
+            if pending:  # durable with the try's result, which comes after it
+                await queries.append_task_log(self.db, key, try_number, pending, durable=False)
                 total += len(pending)
         finally:
             transport.close()

@@ -3,7 +3,9 @@
 One `tick()` creates the scheduled runs that are due, starts queued runs (max_active_runs), and for every running
 run makes one planner call on a snapshot of its task instances, writes the resulting state changes
 (compare-and-set), expands mapped tasks, and hands ready tries to the executor. Results coming back from task
-processes are recorded here too.
+processes are recorded here too. From a result to the next start a task hop costs three statements: the result,
+the turn's read of its runs with their task instances, and the planner's moves to `scheduled` written with the
+claim and start (docs/engine.md, "A task hop").
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import socket
 import string
 import time
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,8 +31,8 @@ from riir_airflow.authoring import serde
 from riir_airflow.engine import deadlines
 from riir_airflow.engine.engine import RunEngine, group_map_index, lost_try_state
 from riir_airflow.engine.messages import Claim, Deferral, TryResult
-from riir_airflow.engine.metastore_store import MetastoreStore, run_view
-from riir_airflow.engine.vocabulary import PreviousSuccess
+from riir_airflow.engine.metastore_store import MetastoreStore, run_view, snapshot_of
+from riir_airflow.engine.vocabulary import PreviousSuccess, TiSnapshot
 from riir_airflow.exceptions import DagRunAlreadyExists
 from riir_airflow.metastore import (
     app_queries,
@@ -115,6 +118,8 @@ class DagScheduler:
         self.waiting_for_slots = False  # scheduled tries left unclaimed (a pool, or parallelism, is full)
         self.triggers: set[asyncio.Task[None]] = set()
         self.runs: dict[str, Any] = {}  # the running runs of the current loop turn, by run_id
+        self.read_states: dict[str, list[TiSnapshot]] = {}  # their task instances, read with them
+        self.unflushed_results = 0  # results committed without waiting for the WAL flush, no durable commit since
         self.echoes: dict[tuple[Any, ...], float] = {}
         self.published_next: tuple[Any, ...] | None = None  # the next_dagrun_* last written to the dag row
         self.asset_references_written = False
@@ -336,7 +341,10 @@ class DagScheduler:
         """The engine's pass over the running runs (a paused DAG's make no try ready); a run it finished gets its
         DAG callbacks."""
         decided = await self.engine.schedule_runs(
-            [(run.run_id, run.logical_date, run.start_date) for run in runs], now, start_tries=not paused
+            [(run.run_id, run.logical_date, run.start_date) for run in runs],
+            now,
+            self.read_states,
+            start_tries=not paused,
         )
         timeout = getattr(self.dag, "dagrun_timeout", None)
         for run in runs:
@@ -442,50 +450,69 @@ class DagScheduler:
             self.next_wakeup = when
 
     # --- starting tries -------------------------------------------------------------------------------------------
-    async def dispatch(self) -> None:
+    async def dispatch(self, *, claim: bool = True) -> None:
+        """Writes the planner's deferred moves to `scheduled`, and with `claim` claims and starts what fits (this
+        app's parallelism, pools), in one statement; then forks the started tries."""
+        changes = self.store.take_deferred()
         free = self.parallelism - len(self.executor.running)
+        limit = free if claim and self.accepting and self.scheduled > 0 else 0
         self.waiting_for_slots = self.scheduled > 0
-        if free <= 0 or not self.accepting or self.scheduled == 0:
+        if not changes and limit <= 0:
             return
-        # Not durable on its own (no WAL flush waited for): a claim starts nothing; start_try below commits durably
-        # before each fork, and WAL is flushed in order, so the claim is durable by then.
-        fenced = app_queries.fenced_transaction(self.db, self.dag.dag_id, self.fencing_token, durable=False)
-        async with fenced as conn:
-            claimed = await queries.claim_ready_tries(
-                conn, app_id=self.app_id, hostname=self.hostname, limit=free, dag_ids=[self.dag.dag_id]
-            )
-            if claimed:
+        # The start's commit is durable (a try's process is forked only after it); WAL is flushed in order, so it
+        # makes the planner's changes, and the results recorded before it, durable too. Held open as a transaction
+        # only at a test's stop point.
+        results = self.unflushed_results
+        async with self._unit("claim") as conn:
+            started = await app_queries.schedule_and_start(
+                conn, self.dag.dag_id, self.fencing_token, changes, app_id=self.app_id, hostname=self.hostname,
+                limit=limit,
+            )  # fmt: skip
+            if started:
                 stop_points.reached("claim")
-        self.waiting_for_slots = len(claimed) < self.scheduled
-        runs: dict[str, Any] = {}
-        for ti in claimed:
-            started = await queries.start_try(self.db, ti.id, ti.try_number, pid=0, hostname=self.hostname)
-            if started is None:
-                continue
+        if started:
+            self.unflushed_results -= results
+        self.waiting_for_slots = len(started) < self.scheduled
+        for ti in started:
             stop_points.reached("start")
-            if ti.run_id not in runs:
-                # The run as this turn read it (saves a round trip before the fork), else fresh from the table.
-                runs[ti.run_id] = self.runs.get(ti.run_id) or await queries.get_dag_run(self.db, ti.dag_id, ti.run_id)
-            run = runs[ti.run_id]
+            # The run as this turn read it (saves a round trip before the fork), else fresh from the table.
+            run = self.runs.get(ti.run_id) or await queries.get_dag_run(self.db, ti.dag_id, ti.run_id)
+            if run is None:
+                continue  # deleted since: its try went with it
+            self.runs[ti.run_id] = run
             task = self.dag.task_dict[ti.task_id]
             key = TaskInstanceKey(ti.dag_id, ti.run_id, ti.task_id, ti.map_index)
-            claim = Claim(
+            claim_record = Claim(
                 task_id=ti.task_id,
                 map_index=ti.map_index,
-                try_number=started.try_number,
-                max_tries=started.max_tries,
-                next_method=started.next_method,
-                next_kwargs=started.next_kwargs,
+                try_number=ti.try_number,
+                max_tries=ti.max_tries,
+                next_method=ti.next_method,
+                next_kwargs=ti.next_kwargs,
                 group_map_index=group_map_index(task, ti.map_index),
                 previous_success=await self._previous_success(run),
                 **await self._reschedule_fields(task, ti.id),
             )
             timeout = task.execution_timeout.total_seconds() if task.execution_timeout else None
-            running = self.executor.launch(self.dag, claim, run_view(run), key, timeout)
-            await app_queries.set_task_pid(self.db, ti.id, started.try_number, running.pid)
-            entry = Claimed(ti.id, key, started.try_number, started.max_tries, running)
+            running = self.executor.launch(self.dag, claim_record, run_view(run), key, timeout)
+            await app_queries.set_task_pid(self.db, ti.id, ti.try_number, running.pid)
+            entry = Claimed(ti.id, key, ti.try_number, ti.max_tries, running)
             self.claimed[ti.id] = entry
             running.done.add_done_callback(self._on_done(entry))
+
+    async def _flush_results(self) -> None:
+        """Results recorded without waiting for the WAL flush that no start followed (the last task of a branch or
+        a run, a full pool): one durable commit makes them durable (WAL is flushed in order). It re-checks the lease,
+        whose row lock is a WAL-logged write, so the commit waits for the flush."""
+        results = self.unflushed_results
+        if results:
+            await app_queries.check_lease(self.db, self.dag.dag_id, self.fencing_token)
+            self.unflushed_results -= results
+
+    def _unit(self, point: str) -> AbstractAsyncContextManager[Any]:
+        """A connection for one statement of a task hop (atomic on its own), or a transaction around it while a test
+        stops the app at `point` (stop_points: the app then hangs inside it, its locks held)."""
+        return queries.transaction(self.db) if stop_points.armed(point) else self.db.acquire()
 
     async def _previous_success(self, run: Any) -> PreviousSuccess | None:
         if run.logical_date is None:
@@ -576,21 +603,39 @@ class DagScheduler:
             await self._park_for_input(entry, result)
             return
         self._expect_echo(key, entry.try_number, result.state)
+        reschedule = result.state == "up_for_reschedule" and result.reschedule_date is not None
+        cache_hit = result.cache is not None and result.cache.hit
+        asset_events = list(result.asset_events) if result.state == "success" else None
+        cache_note = None if result.cache is None else (result.cache.hit, result.cache.note)
+
+        async def record(conn: Any, durable: bool = True) -> Any:
+            with app_queries.fenced_errors():  # written only while this app holds the DAG's lease
+                return await queries.record_task_result(
+                    conn, entry.ti_id, entry.try_number, result.state, xcoms=result.xcoms,
+                    rendered_fields=result.rendered_fields, rendered_map_index=result.rendered_map_index,
+                    asset_events=asset_events, cache_note=cache_note, lease=(key.dag_id, self.fencing_token),
+                    durable=durable,
+                )  # fmt: skip
+
+        if not (reschedule or cache_hit or asset_events or result.skip_tasks):
+            # A task hop's usual result (state, XComs): one statement, committed without waiting for the WAL flush;
+            # the start of the next try, or else _flush_results at the end of the loop turn it wakes, commits durably
+            # after it, and WAL is flushed in order.
+            async with self._unit("result") as conn:
+                if await record(conn, durable=False) is not None:
+                    self.unflushed_results += 1
+                    stop_points.reached("result")
+            return
         # The result, its XComs, a sensor's reschedule and the skips it asks for: one transaction, so a retried
         # write finds either all of it done (and stops) or none of it.
-        async with app_queries.fenced_transaction(self.db, key.dag_id, self.fencing_token) as conn:
-            recorded = await queries.record_task_result(
-                conn, entry.ti_id, entry.try_number, result.state, xcoms=result.xcoms,
-                rendered_fields=result.rendered_fields, rendered_map_index=result.rendered_map_index,
-                asset_events=list(result.asset_events) if result.state == "success" else None,
-                cache_note=None if result.cache is None else (result.cache.hit, result.cache.note),
-            )  # fmt: skip
+        async with queries.transaction(self.db) as conn:
+            recorded = await record(conn)
             if recorded is None:
                 return  # recorded by an earlier attempt, or cleared or marked by someone else: that stands
-            if result.cache is not None and result.cache.hit:
+            if cache_hit:
                 await app_queries.record_cache_hit(conn, key, entry.try_number, result.cache)
             stop_points.reached("result")
-            if result.state == "up_for_reschedule" and result.reschedule_date is not None:
+            if reschedule and result.reschedule_date is not None:
                 await app_queries.record_reschedule(
                     conn, entry.ti_id, key.dag_id, recorded.start_date or pendulum.now("UTC"), result.reschedule_date
                 )
@@ -659,18 +704,27 @@ class DagScheduler:
 
     # --- the loop turn --------------------------------------------------------------------------------------------
     async def _active_runs(self) -> list[Any]:
-        return list(await app_queries.active_dag_runs(self.db, self.dag.dag_id))
+        """The DAG's queued and running runs; the running ones' task instances go to the engine with them."""
+        runs = []
+        self.read_states = {}
+        for run, states in await app_queries.active_runs_with_states(self.db, self.dag.dag_id):
+            runs.append(run)
+            if states is not None:
+                self.read_states[run.run_id] = snapshot_of(states)
+        return runs
 
     async def tick(self, paused: bool, *, claim: bool = True) -> None:
         paused = paused or self.paused_itself
         now = pendulum.now("UTC")
         self.next_wakeup = None
+        self.store.take_deferred()  # left by a turn that failed half-way: planned again below
         if not paused and self.accepting:
             await self.create_scheduled_runs(now)
             await self.create_asset_triggered_runs()
         elif paused and self.published_next is None:
             await self.create_scheduled_runs(now, create=False)  # a paused DAG still shows its next run
-        # One read of the active runs per turn; the queued-run start (more reads) only when it can start one.
+        # One read of the active runs (with their task instances) per turn; the queued-run start (more reads) only
+        # when it can start one.
         active = await self._active_runs()
         running = [r for r in active if r.state == "running"]
         if not paused and self.accepting and len(running) < len(active):
@@ -685,6 +739,7 @@ class DagScheduler:
             if deadline is not None and deadline <= now:
                 await hitl_queries.resolve_timeouts(self.db, self.dag.dag_id)
                 parked, deadline = await hitl_queries.parked_tries(self.db, self.dag.dag_id)
+                self.read_states = {}  # moved by the resolution: read again
             self.may_have_parked = parked
             if deadline is not None:
                 self._remember_wakeup(deadline)
@@ -694,5 +749,5 @@ class DagScheduler:
         # As Airflow's scheduler, which queues no task instance of a paused DAG (`~DagModel.is_paused` in its
         # query): tries already running finish, and the runs still end when their last try does, but nothing new
         # starts until the DAG is unpaused (its wake-up notification brings this loop back).
-        if self.accepting and claim and not paused:
-            await self.dispatch()
+        await self.dispatch(claim=self.accepting and claim and not paused)
+        await self._flush_results()

@@ -15,7 +15,7 @@ import hashlib
 import logging
 import math
 from collections import Counter
-from collections.abc import Callable, Coroutine, Iterable, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -246,17 +246,28 @@ class RunEngine:
         self.past_task_ids = past_task_ids(dag)  # empty for most DAGs: then the past is never read
 
     async def schedule_runs(
-        self, runs: Sequence[tuple[str, Any, dt.datetime | None]], now: dt.datetime, *, start_tries: bool = True
+        self,
+        runs: Sequence[tuple[str, Any, dt.datetime | None]],
+        now: dt.datetime,
+        read: Mapping[str, Sequence[TiSnapshot]] | None = None,
+        *,
+        start_tries: bool = True,
     ) -> dict[str, RunPass]:
         """Plans each running run (run_id, logical_date, start_date) until it settles, highest priority first within
         a run, with max_active_tasks per run and the tasks' max_active_tis_per_dag (across the runs) and _per_dagrun;
-        a run past its dagrun_timeout is failed instead. `start_tries=False` (a paused DAG): tries end, skip and
-        fail upstream, and runs finish, but no try is made ready."""
+        a run past its dagrun_timeout is failed instead. `read`: snapshots of runs the host read together with the
+        runs themselves (the others are read from the store). `start_tries=False` (a paused DAG): tries end, skip
+        and fail upstream, and runs finish, but no try is made ready."""
         decided: dict[str, RunPass] = {}
         for run_id, _, started in runs:
             if self.timed_out(started, now):
                 decided[run_id] = await self.time_out(run_id)
-        snapshots = {run_id: await self.store.task_states(run_id) for run_id, _, _ in runs if run_id not in decided}
+        read = read or {}
+        snapshots = {
+            run_id: read[run_id] if run_id in read else await self.store.task_states(run_id)
+            for run_id, _, _ in runs
+            if run_id not in decided
+        }
         active = ActiveTries.of(snapshots.items())
         for run_id, logical_date, _ in runs:
             if run_id not in decided:

@@ -32,6 +32,14 @@ def run_view(run: Any) -> DagRunRecord:
     )
 
 
+def snapshot_of(rows: Sequence[app_queries.TaskState]) -> list[TiSnapshot]:
+    """The engine's view of a run's task instances as the metastore returns them."""
+    return [
+        TiSnapshot(ti.task_id, ti.map_index, ti.state, ti.try_number, ti.end_date, ti.reschedule_at, ti.id)
+        for ti in rows
+    ]
+
+
 class MetastoreStore:
     """A `RunStore` over the metastore for the runs of one DAG."""
 
@@ -40,24 +48,35 @@ class MetastoreStore:
         self.dag_id = dag_id
         self.fencing_token = fencing_token  # every decision's write checks that this app still holds the DAG
         self.finished_runs: dict[str, Any] = {}  # run_id -> the run row as finish_run left it (for callbacks)
+        # Moves to `scheduled` not written yet: the app writes them with its claim, in one statement (take_deferred).
+        self.deferred: list[tuple[str, StateChange]] = []
 
     async def task_states(self, run_id: str) -> list[TiSnapshot]:
-        return [
-            TiSnapshot(ti.task_id, ti.map_index, ti.state, ti.try_number, ti.end_date, ti.reschedule_at, ti.id)
-            for ti in await app_queries.task_states_of_run(self.db, self.dag_id, run_id)
-        ]
+        return snapshot_of(await app_queries.task_states_of_run(self.db, self.dag_id, run_id))
 
     async def set_states(self, run_id: str, changes: Sequence[StateChange]) -> list[tuple[str, int]]:
+        # Moves to `scheduled` only (a task hop's usual pass): deferred to the app's claim, which writes them and
+        # starts what it can in one statement (app_queries.schedule_and_start), later in the same loop turn. They
+        # are reported applied; one whose row has moved on by then is left alone by its compare-and-set, and the
+        # change that moved it wakes the app to plan again.
+        if changes and all(c.new_state == "scheduled" for c in changes):
+            self.deferred.extend((run_id, c) for c in changes)
+            return [(c.task_id, c.map_index) for c in changes]
         # Not fenced: the planner's changes are the same whoever computes them, and compare-and-set; what a second
         # holder must never do (claim, create or finish runs, record results) is fenced.
         # Not durable either (no WAL flush waited for: a few ms per task hop): the planner derives the same changes
         # again from the task states if a PostgreSQL crash loses them, and a claim of a try it scheduled is made
-        # durable, with it, by start_try before anything runs.
+        # durable, with it, by the start's commit before anything runs.
         if not changes:
             return []
         async with app_queries.relaxed_transaction(self.db) as conn:
             changed = await queries.set_task_states(conn, self.dag_id, run_id, changes)
         return [(k.task_id, k.map_index) for k in changed]
+
+    def take_deferred(self) -> list[tuple[str, StateChange]]:
+        """The deferred moves to `scheduled` ((run_id, change) pairs), for the app's claim to write."""
+        deferred, self.deferred = self.deferred, []
+        return deferred
 
     async def expand(self, run_id: str, task: Any, length: int) -> bool:
         async with app_queries.fenced_transaction(self.db, self.dag_id, self.fencing_token) as conn:

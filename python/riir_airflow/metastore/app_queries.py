@@ -7,15 +7,15 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from collections.abc import AsyncIterator, Collection
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Collection, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
 
-from riir_airflow.metastore.queries import Db, transaction
-from riir_airflow.metastore.records import DagRunRecord, from_row, from_rows
+from riir_airflow.metastore.queries import Db, state_change_arrays, transaction
+from riir_airflow.metastore.records import DagRunRecord, StateChange, TaskInstanceRecord, from_row, from_rows
 
 # Every table with per-DAG rows, children first, for `app retire --purge`.
 _PER_DAG_TABLES = (
@@ -96,9 +96,11 @@ async def resume_deferred(db: Db, ti_id: uuid.UUID, try_number: int, next_kwargs
 
 
 async def set_task_pid(db: Db, ti_id: uuid.UUID, try_number: int, pid: int) -> None:
-    # One statement: atomic without BEGIN/COMMIT (two round trips per try saved).
+    # One statement: atomic without BEGIN/COMMIT (two round trips per try saved). Informational (the try is known
+    # to run from its start's durable commit on): it does not wait for the WAL flush.
     await db.execute(
-        "UPDATE task_instance SET pid = $3 WHERE id = $1 AND try_number = $2 AND state = 'running'",
+        "WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true)) "
+        "UPDATE task_instance SET pid = $3 FROM relaxed WHERE id = $1 AND try_number = $2 AND state = 'running'",
         ti_id, try_number, pid,
     )  # fmt: skip
 
@@ -216,6 +218,20 @@ class Fenced(Exception):
     """This app no longer holds a DAG's scheduling lease (another app took over): it must not write for that DAG."""
 
 
+FENCED_SQLSTATE = "RI001"  # raised by riir_check_lease (migration 0018)
+
+
+@contextmanager
+def fenced_errors() -> Iterator[None]:
+    """Turns the database's fencing error (a write whose lease moved on) into `Fenced`."""
+    try:
+        yield
+    except asyncpg.PostgresError as exc:
+        if exc.sqlstate == FENCED_SQLSTATE:
+            raise Fenced(str(exc)) from exc
+        raise
+
+
 async def take_lease(conn: Any, dag_id: str, app_id: str) -> int:
     """Called right after taking a DAG's advisory lock: a new fencing token for this app's tenure."""
     token = await conn.fetchval(
@@ -228,15 +244,13 @@ async def take_lease(conn: Any, dag_id: str, app_id: str) -> int:
 
 
 async def check_lease(conn: Any, dag_id: str, token: int, *, durable: bool = True) -> None:
-    """Inside a write's transaction: raises Fenced unless `token` is still the DAG's lease (the row lock makes a
-    takeover wait for this transaction, so no write of an old holder lands after a new holder's first one).
-    `durable=False` also turns off `synchronous_commit` for the transaction, in the same round trip."""
-    relax = "" if durable else ", set_config('synchronous_commit', 'off', true)"
-    current = await conn.fetchval(
-        f"SELECT fencing_token{relax} FROM dag_schedule_lease WHERE dag_id = $1 FOR SHARE", dag_id
-    )
-    if current != token:
-        raise Fenced(f"the scheduling lease of {dag_id} moved on (token {current}, this app holds {token})")
+    """Inside a write's transaction: raises Fenced unless `token` is still the DAG's lease (riir_check_lease: the row
+    lock makes a takeover wait for this transaction, so no write of an old holder lands after a new holder's first
+    one). `durable=False` also turns off `synchronous_commit` for the transaction, in the same round trip. Alone (a
+    transaction of its own) it is a durable commit that waits for the WAL flush, the row lock being WAL-logged: it
+    makes every earlier commit durable too."""
+    with fenced_errors():
+        await conn.execute("SELECT riir_check_lease($1, $2, $3)", dag_id, token, durable)
 
 
 @asynccontextmanager
@@ -267,6 +281,49 @@ async def relaxed_transaction(db: Any) -> AsyncIterator[Any]:
                     conn.terminate()  # in an unknown state: never used again
             raise
         await conn.execute("COMMIT")
+
+
+async def schedule_and_start(
+    db: Db,
+    dag_id: str,
+    token: int,
+    changes: Sequence[tuple[str, StateChange]],
+    *,
+    app_id: str,
+    hostname: str,
+    limit: int,
+) -> list[TaskInstanceRecord]:
+    """A loop turn's writes in one statement (riir_schedule_and_start, migration 0018), fenced: the planner's
+    compare-and-set changes ((run_id, change) pairs), then up to `limit` of the DAG's scheduled tries claimed for
+    this app and started (`running`, highest priority first, pools honoured). The commit is durable when a try
+    started: its process may be forked once this returns."""
+    with fenced_errors():
+        rows = await db.fetch(
+            "SELECT * FROM riir_schedule_and_start($1, $2, $3::text[], $4::text[], $5::int[], $6::text[], $7::text[], "
+            "$8::bool[], $9, $10, $11)",
+            dag_id, token, *state_change_arrays(changes), app_id, hostname, limit,
+        )  # fmt: skip
+    return from_rows(TaskInstanceRecord, rows)
+
+
+async def active_runs_with_states(db: Db, dag_id: str) -> list[tuple[DagRunRecord, list[TaskState] | None]]:
+    """The DAG's queued and running runs, each running one with the planning view of its task instances (see
+    `task_states_of_run`): what a loop turn plans from, in one statement (one snapshot, no transaction)."""
+    rows = await db.fetch(
+        "SELECT r.*, CASE WHEN r.state = 'running' THEN ARRAY(SELECT ROW(ti.id, ti.task_id, ti.map_index, ti.state, "
+        "ti.try_number, ti.end_date, CASE WHEN ti.state = 'up_for_reschedule' THEN (SELECT rs.reschedule_date "
+        "FROM task_reschedule rs WHERE rs.ti_id = ti.id ORDER BY rs.id DESC LIMIT 1) END) "
+        "FROM task_instance ti WHERE ti.dag_id = r.dag_id AND ti.run_id = r.run_id) END AS riir_task_states "
+        "FROM dag_run r WHERE r.dag_id = $1 AND r.state IN ('queued', 'running') ORDER BY r.id",
+        dag_id,
+    )  # fmt: skip
+    return [
+        (
+            from_row(DagRunRecord, row),
+            None if row["riir_task_states"] is None else [TaskState(*ti) for ti in row["riir_task_states"]],
+        )
+        for row in rows
+    ]
 
 
 async def active_dag_runs(db: Db, dag_id: str) -> list[DagRunRecord]:

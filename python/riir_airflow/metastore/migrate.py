@@ -202,6 +202,8 @@ async def drop_all(conn: Conn) -> list[str]:
                 f"This database has no {VERSION_TABLE} table: it was not created by `riir-airflow db migrate`, so "
                 "`db reset` drops nothing in it (an Airflow database is not riir-airflow's to reset)."
             )
+        # Functions returning a table's rows (migration 0018) depend on its row type: they go before the tables.
+        await _drop_functions(conn, returning_rows=True)
         present = [t for t in OWNED_TABLES if await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", t)]
         pending = list(present)
         # Our tables reference each other: drop those nothing else references first, until none is left.
@@ -219,16 +221,22 @@ async def drop_all(conn: Conn) -> list[str]:
                     progress = True
             if not progress:
                 raise RuntimeError(f"db reset: cannot find a drop order for {pending}")
-        # Our functions are the listed ones and any other `riir_`-prefixed one a later migration added.
-        functions = await conn.fetch(
-            "SELECT p.oid::regprocedure::text AS signature FROM pg_proc p "
-            "WHERE (p.proname = ANY($1::text[]) OR p.proname LIKE 'riir\\_%') "
-            "AND p.pronamespace = current_schema()::regnamespace",
-            list(OWNED_FUNCTIONS),
-        )
-        for row in functions:
-            await conn.execute(f"DROP FUNCTION {row['signature']}")
+        await _drop_functions(conn, returning_rows=False)
     return present
+
+
+async def _drop_functions(conn: Conn, *, returning_rows: bool) -> None:
+    """Drops our functions: the listed ones and any other `riir_`-prefixed one a later migration added; with
+    `returning_rows` only those whose result is a table's row type."""
+    functions = await conn.fetch(
+        "SELECT p.oid::regprocedure::text AS signature FROM pg_proc p "
+        "WHERE (p.proname = ANY($1::text[]) OR p.proname LIKE 'riir\\_%') "
+        "AND p.pronamespace = current_schema()::regnamespace "
+        "AND (NOT $2 OR EXISTS (SELECT 1 FROM pg_type t WHERE t.oid = p.prorettype AND t.typrelid <> 0))",
+        list(OWNED_FUNCTIONS), returning_rows,
+    )  # fmt: skip
+    for row in functions:
+        await conn.execute(f"DROP FUNCTION {row['signature']}")
 
 
 async def reset(conn: Conn, *, default_pool_slots: int = 128) -> list[Migration]:

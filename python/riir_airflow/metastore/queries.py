@@ -10,6 +10,9 @@ callers can compose several operations into one transaction, e.g. "finish a try 
         await set_task_states(conn, dag_id, run_id, [StateChange("next", "scheduled", (None,))])
         await claim_ready_tries(conn, app_id=..., hostname=..., dag_ids=[dag_id], limit=8)
 
+The statements a task hop runs on every try (claim, result, state changes) are SQL functions of migration 0018,
+one statement each, called from here and from `app_queries`.
+
 State changes are compare-and-set: the caller names the states it expects, and a row whose state moved on in the
 meantime is left alone (the function reports what it changed). Listing functions return a `Page` with
 `total_entries`, filter on Airflow's REST API parameters and accept Airflow's `order_by` (`-field` = descending).
@@ -503,42 +506,31 @@ async def set_task_states(db: Db, dag_id: str, run_id: str, changes: Sequence[St
 
     Entering `scheduled` starts a new try (try_number + 1) unless the task resumes from up_for_reschedule or
     deferred, as in Airflow. Entering a finished state without running (skipped, upstream_failed, removed) stamps
-    start/end dates. Entering `success` from a state before running (an empty task Airflow's scheduler marks
-    success without running it) is a try that starts and ends at once.
+    start/end dates (riir_set_task_states, migration 0018). Entering `success` from a state before running (an
+    empty task Airflow's scheduler marks success without running it) is a try that starts and ends at once.
     """
     if not changes:
         return []
-    async with transaction(db) as conn:
+    async with _one_statement(db) as conn:
         rows = await conn.fetch(
-            """
-            UPDATE task_instance ti SET
-                state = c.new_state,
-                try_number = ti.try_number + CASE WHEN (c.new_state = 'scheduled'
-                    AND ti.state IS DISTINCT FROM 'up_for_reschedule' AND ti.state IS DISTINCT FROM 'deferred')
-                    OR (c.new_state = 'success' AND (ti.state IS NULL OR ti.state = 'up_for_retry'))
-                    THEN 1 ELSE 0 END,
-                scheduled_dttm = CASE WHEN c.new_state = 'scheduled' THEN now() ELSE ti.scheduled_dttm END,
-                start_date = CASE WHEN c.new_state IN ('skipped', 'upstream_failed', 'removed')
-                    THEN coalesce(ti.start_date, now())
-                    WHEN c.new_state = 'success' AND ti.state IS DISTINCT FROM 'running' THEN now()
-                    ELSE ti.start_date END,
-                end_date = CASE WHEN c.new_state IN ('skipped', 'upstream_failed', 'removed') THEN now()
-                    WHEN c.new_state = 'success' AND ti.state IS DISTINCT FROM 'running' THEN now()
-                    WHEN c.new_state IS NULL OR c.new_state = 'scheduled' THEN NULL ELSE ti.end_date END,
-                duration = CASE WHEN c.new_state = 'success' AND ti.state IS DISTINCT FROM 'running' THEN 0
-                    ELSE ti.duration END,
-                updated_at = now()
-            FROM unnest($3::text[], $4::int[], $5::text[], $6::text[], $7::bool[])
-                AS c(task_id, map_index, new_state, expected, expect_none)
-            WHERE ti.dag_id = $1 AND ti.run_id = $2 AND ti.task_id = c.task_id AND ti.map_index = c.map_index
-              AND (ti.state = ANY(string_to_array(c.expected, ',')) OR (ti.state IS NULL AND c.expect_none))
-            RETURNING ti.task_id, ti.map_index
-            """,
-            dag_id, run_id, [c.task_id for c in changes], [c.map_index for c in changes],
-            [c.new_state for c in changes], [",".join(s for s in c.expected if s is not None) for c in changes],
-            [None in c.expected for c in changes],
+            "SELECT * FROM riir_set_task_states($1, $2::text[], $3::text[], $4::int[], $5::text[], $6::text[], "
+            "$7::bool[])",
+            dag_id, *state_change_arrays([(run_id, c) for c in changes]),
         )  # fmt: skip
-    return [TaskInstanceKey(dag_id, run_id, row["task_id"], row["map_index"]) for row in rows]
+    return [TaskInstanceKey(dag_id, run_id, row["changed_task_id"], row["changed_map_index"]) for row in rows]
+
+
+def state_change_arrays(changes: Sequence[tuple[str, StateChange]]) -> tuple[list[Any], ...]:
+    """(run_id, change) pairs as the column arrays riir_set_task_states takes: run ids, task ids, map indexes, new
+    states, expected states (comma-separated) and whether no state is expected."""
+    return (
+        [run_id for run_id, _ in changes],
+        [c.task_id for _, c in changes],
+        [c.map_index for _, c in changes],
+        [c.new_state for _, c in changes],
+        [",".join(s for s in c.expected if s is not None) for _, c in changes],
+        [None in c.expected for _, c in changes],
+    )
 
 
 async def set_task_state(
@@ -554,59 +546,17 @@ async def claim_ready_tries(
 ) -> list[TaskInstanceRecord]:
     """Take up to `limit` scheduled tries (highest priority_weight first) and mark them queued for this app.
 
-    Concurrent claimers never get the same try: candidate rows are locked with FOR UPDATE SKIP LOCKED.
-    Pools are honoured across all apps, as Airflow's scheduler does: the candidates' pool rows are locked (in name
-    order, so claimers cannot deadlock), the slots in use are counted after the lock is granted (running + queued,
-    + deferred when the pool includes deferred), and a try that does not fit its pool's open slots, or whose pool
-    does not exist, stays scheduled while smaller or other-pool tries behind it may still go. `slots = -1` is
-    unlimited.
+    Concurrent claimers never get the same try (FOR UPDATE SKIP LOCKED), and pools are honoured across all apps, as
+    Airflow's scheduler does: riir_claim_tries (migration 0018) says how.
     """
     if limit <= 0:
         return []
-    async with transaction(db) as conn:
-        candidates = await conn.fetch(
-            """
-            SELECT id, pool, pool_slots FROM task_instance
-            WHERE state = 'scheduled' AND ($1::text[] IS NULL OR dag_id = ANY($1::text[]))
-            ORDER BY priority_weight DESC, scheduled_dttm, id
-            LIMIT $2
-            FOR UPDATE SKIP LOCKED
-            """,
-            None if dag_ids is None else list(dag_ids), limit * 4,  # look past tries that will not fit
-        )  # fmt: skip
-        if not candidates:
-            return []
-        names = sorted({row["pool"] for row in candidates})
-        # Pools are shared by every DAG: the definer functions (migration 0003) lock them and count their use across
-        # all DAGs, also for an app confined to its own rows.
-        pools = await conn.fetch("SELECT * FROM riir_lock_pools($1::text[])", names)
-        # A new statement, so a new snapshot: it sees what other claimers committed before we got the locks.
-        used = await conn.fetch("SELECT * FROM riir_pool_usage($1::text[])", names)
-        open_slots: dict[str, float] = {
-            row["pool"]: float("inf") if row["slots"] == -1 else float(row["slots"]) for row in pools
-        }
-        for row in used:
-            open_slots[row["pool"]] -= row["used"]
-        chosen: list[uuid.UUID] = []
-        for row in candidates:
-            if len(chosen) == limit:
-                break
-            if open_slots.get(row["pool"], 0) >= row["pool_slots"]:
-                open_slots[row["pool"]] -= row["pool_slots"]
-                chosen.append(row["id"])
-        if not chosen:
-            return []
+    async with _one_statement(db) as conn:
         rows = await conn.fetch(
-            """
-            UPDATE task_instance SET state = 'queued', queued_dttm = now(), app_id = $2, hostname = $3,
-                updated_at = now()
-            WHERE id = ANY($1::uuid[])
-            RETURNING *
-            """,
-            chosen, app_id, hostname,
+            "SELECT * FROM riir_claim_tries($1::text[], $2, $3, $4, false)",
+            None if dag_ids is None else list(dag_ids), app_id, hostname, limit,
         )  # fmt: skip
-    order = {ti_id: n for n, ti_id in enumerate(chosen)}
-    return sorted(from_rows(TaskInstanceRecord, rows), key=lambda ti: order[ti.id])
+    return from_rows(TaskInstanceRecord, rows)
 
 
 async def start_try(db: Db, ti_id: uuid.UUID, try_number: int, *, pid: int, hostname: str) -> TaskInstanceRecord | None:
@@ -647,6 +597,8 @@ async def record_task_result(
     next_kwargs: Any = None,
     asset_events: Sequence[Mapping[str, Any]] | None = None,
     cache_note: tuple[bool, str | None] | None = None,
+    lease: tuple[str, int] | None = None,
+    durable: bool = True,
 ) -> TaskInstanceRecord | None:
     """End (or defer) a try: state, end_date/duration, history row, XComs and asset events, all or nothing.
 
@@ -654,51 +606,22 @@ async def record_task_result(
     drops an earlier hit's note ("cached: ...") and keeps any other.
 
     Returns None, writing nothing, when the try is no longer in an `expected` state (e.g. it was cleared or
-    another process already recorded it). XCom values are stored as JSON.
+    another process already recorded it). XCom values are stored as JSON. Without asset events it is one statement
+    (riir_record_result, migration 0018). `lease` = (dag_id, fencing token): written only while that token is the
+    DAG's lease (SQLSTATE RI001 otherwise, `app_queries.Fenced` through `app_queries.fenced_errors`); `durable=False`
+    commits without waiting for the WAL flush.
     """
     values = dict(xcoms or {})
-    async with transaction(db) as conn:
+    unit = transaction(db) if asset_events else _one_statement(db)
+    async with unit as conn:
         row = await conn.fetchrow(
-            """
-            WITH ended AS (
-                UPDATE task_instance SET state = $3, updated_at = now(),
-                    end_date = CASE WHEN $3 IN ('deferred', 'awaiting_input') THEN NULL ELSE now() END,
-                    duration = CASE WHEN $3 IN ('deferred', 'awaiting_input') THEN NULL
-                                    ELSE extract(epoch FROM now() - coalesce(start_date, now())) END,
-                    rendered_fields = coalesce($5, rendered_fields),
-                    rendered_map_index = coalesce($6, rendered_map_index),
-                    next_method = $7, next_kwargs = $8,
-                    note = CASE WHEN $12::boolean IS NULL THEN note WHEN $12 THEN $13
-                                WHEN note LIKE 'cached:%' THEN NULL ELSE note END
-                WHERE id = $1 AND try_number = $2 AND state = ANY($4::text[])
-                RETURNING *
-            ), history AS (
-                INSERT INTO task_instance_history (task_instance_id, dag_id, run_id, task_id, map_index, try_number,
-                    max_tries, state, task_display_name, operator, pool, pool_slots, queue, priority_weight,
-                    scheduled_dttm, queued_dttm, start_date, end_date, duration, hostname, pid, app_id,
-                    rendered_fields, dag_version_id)
-                SELECT id, dag_id, run_id, task_id, map_index, try_number, max_tries, state, task_display_name,
-                    operator, pool, pool_slots, queue, priority_weight, scheduled_dttm, queued_dttm, start_date,
-                    end_date, duration, hostname, pid, app_id, rendered_fields, dag_version_id
-                FROM ended WHERE $3 = ANY($9::text[])
-                ON CONFLICT (dag_id, run_id, task_id, map_index, try_number) DO UPDATE SET state = EXCLUDED.state,
-                    end_date = EXCLUDED.end_date, duration = EXCLUDED.duration, updated_at = now()
-            ), pushed AS (
-                INSERT INTO xcom (dag_id, run_id, task_id, map_index, key, value)
-                SELECT e.dag_id, e.run_id, e.task_id, e.map_index, x.k, x.v::jsonb
-                FROM ended e, unnest($10::text[], $11::text[]) AS x(k, v)
-                ON CONFLICT (dag_id, run_id, task_id, map_index, key) DO UPDATE
-                    SET value = EXCLUDED.value, timestamp = now()
-            )
-            SELECT * FROM ended
-            """,
-            ti_id, try_number, state, list(expected), rendered_fields, rendered_map_index, next_method, next_kwargs,
-            list(_TRY_ENDING_STATES), list(values), [json.dumps(v) for v in values.values()],
+            "SELECT * FROM riir_record_result($1, $2, $3, $4::text[], $5::text[], $6, $7, $8, $9, $10::text[], "
+            "$11::text[], $12, $13, $14, $15, $16)",
+            ti_id, try_number, state, list(expected), list(_TRY_ENDING_STATES), rendered_fields, rendered_map_index,
+            next_method, next_kwargs, list(values), [json.dumps(v) for v in values.values()],
             None if cache_note is None else cache_note[0], None if cache_note is None else cache_note[1],
+            None if lease is None else lease[0], None if lease is None else lease[1], durable,
         )  # fmt: skip
-        if row is not None and state == "up_for_retry":
-            # As Airflow's prepare_db_for_next_try: the next try starts with no reschedules (task_reschedule_count 0).
-            await conn.execute("DELETE FROM task_reschedule WHERE ti_id = $1", ti_id)
         if row is not None and asset_events:
             from riir_airflow.metastore.asset_event_queries import insert_task_asset_events
 
@@ -881,20 +804,30 @@ async def list_xcoms(
 
 # --- task logs -----------------------------------------------------------------------------------------------------
 async def append_task_log(
-    db: Db, key: TaskInstanceKey, try_number: int, lines: Sequence[str], *, stream: str = "stdout"
+    db: Db,
+    key: TaskInstanceKey,
+    try_number: int,
+    lines: Sequence[str],
+    *,
+    stream: str = "stdout",
+    durable: bool = True,
 ) -> int:
-    """Append log lines of one try in one round trip; returns the id of the last line (0 if none)."""
+    """Append log lines of one try in one statement; returns the id of the last line (0 if none). `durable=False`
+    commits without waiting for the WAL flush (a running try's output: whatever makes the try's end durable makes
+    these lines durable too, WAL being flushed in order); only for a `db` that is not inside a caller's transaction,
+    which it would relax as a whole."""
     if not lines:
         return 0
-    async with transaction(db) as conn:
+    relax = "" if durable else ", (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed"
+    async with _one_statement(db) as conn:
         last = await conn.fetchval(
-            """
+            f"""
             WITH added AS (
                 INSERT INTO task_log (dag_id, run_id, task_id, map_index, try_number, stream, line)
                 SELECT $1, $2, $3, $4, $5, $6, line FROM unnest($7::text[]) WITH ORDINALITY AS l(line, n) ORDER BY n
                 RETURNING id
             )
-            SELECT max(id) FROM added
+            SELECT max(id) FROM added{relax}
             """,
             key.dag_id, key.run_id, key.task_id, key.map_index, try_number, stream, list(lines),
         )  # fmt: skip
