@@ -47,7 +47,7 @@ sys.path.insert(0, str(HERE))
 from harness import database  # noqa: E402
 
 from riir_airflow.app.channel import ChannelClient, read_message, write_message  # noqa: E402
-from riir_airflow.engine.vocabulary import GetVariable  # noqa: E402
+from riir_airflow.engine.messages import GetVariable  # noqa: E402
 
 DAG_ID = "bench_isolation"
 DAG_FILE = f"""
@@ -174,8 +174,8 @@ async def bench_start(
     import pendulum
 
     from riir_airflow.app.executor import ForkExecutor
+    from riir_airflow.engine.messages import Claim
     from riir_airflow.engine.records import DagRunRecord
-    from riir_airflow.engine.vocabulary import Claim
     from riir_airflow.metastore.records import TaskInstanceKey
 
     samples = {way: Samples() for way in WAYS}

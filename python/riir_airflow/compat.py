@@ -19,12 +19,12 @@ What `airflow.X` resolves to, with the alias on (docs/providers.md says the same
 from __future__ import annotations
 
 import importlib
-import importlib.abc
 import importlib.machinery
 import importlib.util
 import os
 import sys
 from collections.abc import Sequence
+from importlib._abc import Loader  # what importlib.abc.Loader is, without importlib.abc's own imports
 from pathlib import Path
 from types import ModuleType
 
@@ -74,7 +74,10 @@ class AliasModule(ModuleType):
         return sorted(set(dir(object.__getattribute__(self, "_riir_target"))) | set(self.__dict__))
 
 
-class _AliasLoader(importlib.abc.Loader):
+# importlib.abc imports importlib.resources (tempfile, shutil, ...), which every `riir-airflow` command would load
+# for nothing: the loader subclasses the same Loader from where importlib.abc takes it; the finder follows the
+# finder protocol (find_spec) as it is.
+class _AliasLoader(Loader):
     def __init__(self, target: str) -> None:
         self.target = target
 
@@ -85,7 +88,7 @@ class _AliasLoader(importlib.abc.Loader):
         """Nothing to run: the riir_airflow module is already executed."""
 
 
-class AirflowAliasFinder(importlib.abc.MetaPathFinder):
+class AirflowAliasFinder:
     """Maps `airflow` and `airflow.X.Y` onto `riir_airflow` and `riir_airflow.X.Y` where riir_airflow has them.
 
     Names riir_airflow lacks are left to the normal path finders, which search the parent's `__path__`: riir's own

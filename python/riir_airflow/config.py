@@ -20,7 +20,6 @@ from __future__ import annotations
 import configparser
 import datetime
 import importlib
-import importlib.metadata
 import json
 import logging
 import os
@@ -56,6 +55,8 @@ DEPRECATED_OPTIONS: Final[dict[tuple[str, str], tuple[str, str]]] = {
     ("dag_processor", "refresh_interval"): ("scheduler", "dag_dir_list_interval"),
     ("triggerer", "capacity"): ("triggerer", "default_capacity"),
 }
+# Old name -> current name: an old name of a sensitive option is sensitive too (Airflow's sensitive_config_values).
+_RENAMED_FROM: Final[dict[tuple[str, str], tuple[str, str]]] = {old: new for new, old in DEPRECATED_OPTIONS.items()}
 
 _MISSING: Final = object()
 _PROVIDER_DEFAULTS: dict[str, dict[str, tuple[str | None, str, bool]]] | None = None
@@ -65,6 +66,8 @@ _READING_PROVIDERS = False
 def _provider_config_sections() -> list[dict[str, Any]]:
     """The `config` of each installed provider's info (its `apache_airflow_provider` entry point), by package name.
     Read here rather than through ProvidersManager: configuration sits below every other layer."""
+    import importlib.metadata
+
     from riir_airflow import compat
 
     # Provider code lives in the `airflow.providers` namespace: the alias is on while reading, and off again after
@@ -222,6 +225,7 @@ class AirflowConfigParser:
     @staticmethod
     def is_sensitive(section: str, key: str) -> bool:
         """Whether Airflow marks the option sensitive (only those honour `_cmd` / `_secret`)."""
+        section, key = _RENAMED_FROM.get((section, key), (section, key))
         entry = DEFAULTS.get(section, {}).get(key) or provider_defaults().get(section, {}).get(key)
         return bool(entry and entry[2])
 

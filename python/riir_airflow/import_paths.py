@@ -541,6 +541,10 @@ EXPORTS: dict[str, dict[str, str]] = {
 # Paths whose module is real code rather than a generated re-export (riir_airflow.exceptions defines the classes).
 REAL_MODULES = {"exceptions"}
 
+# Re-export modules that import each name on first use, as Airflow's own `airflow.sdk` and `airflow.models` do:
+# `from airflow.sdk import dag, task` loads those two, not every module the SDK names (Jinja, the runtime, ...).
+LAZY_MODULES = frozenset({"sdk", "models"})
+
 # Airflow's names (compat-tests/structure/airflow_names.json) that riir_airflow deliberately does not provide, as
 # "module" (every name of that module) or "module:name", each with the reason. tests/authoring/test_import_parity.py
 # checks every other name Airflow has; nothing else is skipped.
@@ -637,16 +641,20 @@ def _by_type(name: str) -> tuple[int, str]:
     return (0 if len(name) > 1 and name.isupper() else 1 if name[:1].isupper() else 2, name)
 
 
-def _import_line(target: str, public: str) -> tuple[tuple[str, tuple[int, str]], str]:
+def _resolve(target: str) -> tuple[str, str]:
     """`target` is "module:attr" below riir_airflow.authoring, or "riir_airflow.x:attr" (and the short names of
-    `_OUTSIDE_AUTHORING` are the modules it names). Returns a sort key and the import statement."""
+    `_OUTSIDE_AUTHORING` are the modules it names). Returns the full module path and the attribute."""
     module, _, attr = target.partition(":")
     if module in _OUTSIDE_AUTHORING:
-        base = _OUTSIDE_AUTHORING[module]
-    elif module.startswith("riir_airflow."):
-        base = module
-    else:
-        base = f"riir_airflow.authoring.{module}"
+        return _OUTSIDE_AUTHORING[module], attr
+    if module.startswith("riir_airflow."):
+        return module, attr
+    return f"riir_airflow.authoring.{module}", attr
+
+
+def _import_line(target: str, public: str) -> tuple[tuple[str, tuple[int, str]], str]:
+    """A sort key and the import statement of `target` (see `_resolve`) as `public`."""
+    base, attr = _resolve(target)
     line = f"from {base} import {attr} as {public}"
     if len(line) > 120:
         line = f"from {base} import (\n    {attr} as {public},\n)"
@@ -654,6 +662,8 @@ def _import_line(target: str, public: str) -> tuple[tuple[str, tuple[int, str]],
 
 
 def _source(path: str, names: dict[str, str]) -> str:
+    if path in LAZY_MODULES:
+        return _lazy_source(path, names)
     lines = [f'"""Airflow\'s `airflow.{path}`: re-exports only.', "", GENERATED_MARKER, '"""', ""]
     if not names:
         lines[0] = f'"""Airflow\'s `airflow.{path}`: Airflow 3 removed the names DAG authors imported from here.'
@@ -665,6 +675,57 @@ def _source(path: str, names: dict[str, str]) -> str:
     lines.append("]")
     if any(key.startswith(f"{path}:") for key in OUT_OF_SCOPE):
         lines.extend(["", "", *_getattr_lines(path)])
+    return "\n".join(lines) + "\n"
+
+
+def _lazy_source(path: str, names: dict[str, str]) -> str:
+    """A re-export module whose names are imported on first use (PEP 562); type checkers read the imports."""
+    lines = [
+        f'"""Airflow\'s `airflow.{path}`: re-exports only, each imported on first use (as Airflow\'s own module).',
+        "",
+        GENERATED_MARKER,
+        '"""',
+        "",
+        "from __future__ import annotations",
+        "",
+        "import importlib",
+        "from typing import TYPE_CHECKING",
+        "",
+        "if TYPE_CHECKING:",
+    ]
+    for _, line in sorted(_import_line(target, public) for public, target in names.items()):
+        lines.extend(f"    {part}" if part else part for part in line.split("\n"))
+    lines.extend(["", "# public name -> (module, attribute)", "_TARGETS: dict[str, tuple[str, str]] = {"])
+    for public in sorted(names, key=_by_type):
+        module, attr = _resolve(names[public])
+        lines.append(f'    "{public}": ("{module}", "{attr}"),')
+    lines.extend(["}", "", "__all__ = ["])
+    lines.extend(f'    "{name}",' for name in sorted(names, key=_by_type))
+    lines.extend(
+        [
+            "]",
+            "",
+            "",
+            "def __getattr__(name: str) -> object:",
+            '    """Imports a name on first use; Airflow names riir-airflow does not provide fail with why."""',
+            "    target = _TARGETS.get(name)",
+            "    if target is None:",
+            "        from riir_airflow.import_paths import out_of_scope_error",
+            "",
+            f'        raise out_of_scope_error("{path}", name)',
+            "    module = importlib.import_module(target[0])",
+            "    if hasattr(module, target[1]):",
+            "        value = getattr(module, target[1])",
+            "    else:  # a submodule (`airflow.sdk.macros`)",
+            '        value = importlib.import_module(".".join(target))',
+            "    globals()[name] = value",
+            "    return value",
+            "",
+            "",
+            "def __dir__() -> list[str]:",
+            "    return sorted({*globals(), *__all__})",
+        ]
+    )
     return "\n".join(lines) + "\n"
 
 

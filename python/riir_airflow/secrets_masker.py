@@ -48,6 +48,7 @@ DEFAULT_SENSITIVE_FIELDS = frozenset(
     }
 )
 SECRETS_TO_SKIP_MASKING = frozenset({"airflow"})
+_MAX_REMEMBERED_NAMES = 4096
 REPLACEMENT = "***"
 
 
@@ -69,6 +70,8 @@ class SecretsMasker(logging.Filter):
         self.min_length_to_mask = min_length_to_mask
         self._secrets: set[str] = set()
         self._replacer: re.Pattern[str] | None = None
+        # name -> hidden? Every try asks about its template fields' names again; a bounded memo of the answers.
+        self._hidden_names: dict[str, bool] = {}
 
     @classmethod
     def from_config(cls, config: Any) -> SecretsMasker:
@@ -83,8 +86,14 @@ class SecretsMasker(logging.Filter):
         """Whether a value under this name (variable key, extra field, template field) is hidden."""
         if not isinstance(name, str) or not self.hide_sensitive_fields:
             return False
-        normalized = re.sub(r"\W+", "_", name.strip().lower())
-        return any(word in normalized for word in self.sensitive_fields)
+        hidden = self._hidden_names.get(name)
+        if hidden is None:
+            normalized = re.sub(r"\W+", "_", name.strip().lower())
+            hidden = any(word in normalized for word in self.sensitive_fields)
+            if len(self._hidden_names) >= _MAX_REMEMBERED_NAMES:
+                self._hidden_names.clear()
+            self._hidden_names[name] = hidden
+        return hidden
 
     def add_mask(self, secret: Any, name: str | None = None) -> None:
         """Register `secret` (walking dicts by key and other iterables) to be masked in text from now on."""

@@ -1,8 +1,12 @@
-"""Task instance and DAG run states, with Airflow's string values."""
+"""Task instance and DAG run states, with Airflow's string values; the compare-and-set change of a task instance's
+state and which tasks have an instance in a run (shared by the engine and the metastore, defined once here)."""
 
 from __future__ import annotations
 
+import datetime
+from dataclasses import dataclass
 from enum import Enum
+from typing import Any
 
 
 class TaskInstanceState(str, Enum):
@@ -82,3 +86,29 @@ FINISHED_TASK_STATES: frozenset[str] = frozenset(s.value for s in State.finished
 # Not finished yet (None, a task instance never scheduled, excluded).
 UNFINISHED_TASK_STATES: frozenset[str] = frozenset(s.value for s in State.unfinished if s is not None)
 FINISHED_RUN_STATES: frozenset[str] = frozenset({DagRunState.SUCCESS.value, DagRunState.FAILED.value})
+
+
+@dataclass(frozen=True, slots=True)
+class StateChange:
+    """Compare-and-set of one task instance's state: applied only if its state is one of `expected`."""
+
+    task_id: str
+    new_state: str | None
+    expected: tuple[str | None, ...]
+    map_index: int = -1
+
+
+def task_in_run(start_date: Any, end_date: Any, logical_date: Any, run_type: str | None) -> bool:
+    """Whether a task gets an instance in a run, as Airflow's `DagRun.verify_integrity` decides: outside a backfill, a
+    task whose start_date is after the run's logical date, or whose end_date is before it, gets none (it neither runs
+    nor shows in the run). Dates are datetimes or ISO strings (a serialized task's); None means unbounded."""
+    if run_type == "backfill" or logical_date is None:
+        return True
+    when = _as_datetime(logical_date)
+    if start_date is not None and _as_datetime(start_date) > when:
+        return False
+    return end_date is None or when <= _as_datetime(end_date)
+
+
+def _as_datetime(value: Any) -> datetime.datetime:
+    return datetime.datetime.fromisoformat(value) if isinstance(value, str) else value

@@ -211,7 +211,7 @@ async def test_a_try_starts_on_the_spare_and_an_unused_spare_goes(
     from riir_airflow.app import executor as executor_module
     from riir_airflow.app.executor import ForkExecutor
     from riir_airflow.dag_processing.loader import DagBag
-    from riir_airflow.engine.vocabulary import Claim
+    from riir_airflow.engine.messages import Claim
     from riir_airflow.metastore import queries
     from riir_airflow.metastore.pool import ConnectionSettings, connect
     from riir_airflow.metastore.records import NewTaskInstance, TaskInstanceKey

@@ -136,7 +136,7 @@ def forge_channel_request():
     client = task_secrets.store.client
     token, client.token = client.token, None
     try:
-        from riir_airflow.engine.vocabulary import GetVariable
+        from riir_airflow.engine.messages import GetVariable
         client.request(GetVariable(key="shared"))
         return "answered"
     except RuntimeError as err:

@@ -10,7 +10,7 @@ import pytest
 
 from riir_airflow.engine.engine import RunEngine, run_sync
 from riir_airflow.engine.memory_store import MemoryStore
-from riir_airflow.engine.vocabulary import (
+from riir_airflow.engine.messages import (
     CountExternal,
     Deferral,
     GetAssetEvents,

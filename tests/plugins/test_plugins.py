@@ -213,3 +213,29 @@ def test_plugins_from_the_airflow_plugins_entry_point_group(tmp_path: Path) -> N
         "team-dist==1.2: EntryPoint(name='team', value='team_entry:TeamEntryPlugin', group='airflow.plugins')"
     )
     assert "Failed to load plugin broken_entry: ImportError: broken entry point module" in proc.stderr
+
+
+def test_entry_point_glance_agrees_with_importlib_metadata(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The quick look that spares importlib.metadata says "may" wherever importlib.metadata finds the group, and
+    "no" here for a group no installed distribution declares."""
+    import importlib.metadata
+    import zipfile
+
+    from riir_airflow.plugins.manager import may_declare_entry_points
+
+    for group in ("airflow.plugins", "apache_airflow_provider", "console_scripts", "riir.no_such_group"):
+        if importlib.metadata.entry_points(group=group):
+            assert may_declare_entry_points(group), group
+    assert not may_declare_entry_points("riir.no_such_group")
+    site = tmp_path / "site"
+    (site / "team_dist-1.2.dist-info").mkdir(parents=True)
+    (site / "team_dist-1.2.dist-info" / "entry_points.txt").write_text("[riir.no_such_group]\nx = y:z\n")
+    monkeypatch.syspath_prepend(str(site))
+    assert may_declare_entry_points("riir.no_such_group")
+    assert importlib.metadata.entry_points(group="riir.no_such_group")
+    monkeypatch.syspath_prepend(str(tmp_path / "missing-folder"))  # skipped, as importlib.metadata skips it
+    assert not may_declare_entry_points("riir.other_group")
+    archive = tmp_path / "dists.zip"
+    zipfile.ZipFile(archive, "w").close()
+    monkeypatch.syspath_prepend(str(archive))  # not read here: counts as "may"
+    assert may_declare_entry_points("riir.other_group")

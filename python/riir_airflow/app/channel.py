@@ -2,7 +2,7 @@
 
 Task processes hold no database credentials. They ask their app for what they need (XComs of other tasks,
 variables, connections) and send their result back over this channel — the role Airflow's Execution API plays.
-The messages are the typed records of `engine/vocabulary.py`; this module only frames them.
+The messages are the typed records of `engine/messages.py`; this module only frames them.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import socket
 import struct
 from typing import Any
 
-from riir_airflow.engine.vocabulary import Message, Reply, Request, to_wire
+from riir_airflow.engine.messages import Message, Reply, Request, to_wire
 
 _HEADER = struct.Struct("!I")
 MAX_MESSAGE = 64 * 1024 * 1024

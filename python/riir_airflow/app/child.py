@@ -30,8 +30,7 @@ from riir_airflow.app.sandbox import close_inherited_descriptors, confine_task, 
 from riir_airflow.authoring import secrets_backends as secrets
 from riir_airflow.authoring import serde
 from riir_airflow.config import conf
-from riir_airflow.engine.records import DagRunRecord, OtherDags, TaskInstanceRecord
-from riir_airflow.engine.vocabulary import (
+from riir_airflow.engine.messages import (
     AssetStateOp,
     AwaitingInput,
     CacheUse,
@@ -44,7 +43,6 @@ from riir_airflow.engine.vocabulary import (
     GetDagRunState,
     GetInactiveAssets,
     GetVariable,
-    PreviousSuccess,
     ReportResult,
     SetVariable,
     TaskStateOp,
@@ -55,6 +53,8 @@ from riir_airflow.engine.vocabulary import (
     XComGetAll,
     XComGetOne,
 )
+from riir_airflow.engine.records import DagRunRecord, OtherDags, TaskInstanceRecord
+from riir_airflow.engine.vocabulary import PreviousSuccess
 from riir_airflow.runtime.task_runner import TryOutcome, run_try
 from riir_airflow.secrets_masker import secrets_masker
 

@@ -34,8 +34,7 @@ from riir_airflow.app.channel import read_message, write_message
 from riir_airflow.app.fork_server import ForkServer, ForkServerError, TaskStart, send_start
 from riir_airflow.app.limits import TaskCgroup, TaskLimits, configured_limits, limits_for
 from riir_airflow.config import conf
-from riir_airflow.engine.records import DagRunRecord
-from riir_airflow.engine.vocabulary import (
+from riir_airflow.engine.messages import (
     AssetStateOp,
     Claim,
     CountExternal,
@@ -58,6 +57,7 @@ from riir_airflow.engine.vocabulary import (
     XComGetOne,
     from_wire,
 )
+from riir_airflow.engine.records import DagRunRecord
 from riir_airflow.metastore import (
     app_queries,
     asset_event_queries,

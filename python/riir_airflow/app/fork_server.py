@@ -48,8 +48,8 @@ from riir_airflow.app.sandbox import is_secret_variable
 
 if TYPE_CHECKING:
     from riir_airflow.app.limits import TaskCgroup, TaskLimits
+    from riir_airflow.engine.messages import Claim
     from riir_airflow.engine.records import DagRunRecord
-    from riir_airflow.engine.vocabulary import Claim
 
 CONTROL_FD_ENV = "RIIR_FORK_SERVER_FD"
 _PACKET = 1 << 16
@@ -61,7 +61,7 @@ class TaskStart:
     """A task process's assignment, the first thing the app writes on its channel: a try (`claim`), the DAG-level
     callbacks of a finished run (`claim` None), or a missed deadline's callback (`deadline`: the callback and its
     context). Pickled: it travels from the app to its task, never the other way (what a task sends is JSON,
-    `engine/vocabulary.py`)."""
+    `engine/messages.py`)."""
 
     run: DagRunRecord | None
     claim: Claim | None = None

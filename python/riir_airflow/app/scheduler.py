@@ -30,8 +30,9 @@ from riir_airflow.app.executor import ForkExecutor, ProcessOutcome, RunningTry
 from riir_airflow.authoring import serde
 from riir_airflow.engine import deadlines
 from riir_airflow.engine.engine import RunEngine, group_map_index, lost_try_state
+from riir_airflow.engine.messages import Claim, Deferral, TryResult
 from riir_airflow.engine.metastore_store import MetastoreStore, run_view, snapshot_of
-from riir_airflow.engine.vocabulary import Claim, Deferral, PreviousSuccess, TiSnapshot, TryResult
+from riir_airflow.engine.vocabulary import PreviousSuccess, TiSnapshot
 from riir_airflow.exceptions import DagRunAlreadyExists
 from riir_airflow.metastore import (
     app_queries,
@@ -44,7 +45,7 @@ from riir_airflow.metastore import (
 from riir_airflow.metastore import secrets as store_secrets
 from riir_airflow.metastore.connections import transient
 from riir_airflow.metastore.records import NewTaskInstance, StateChange, TaskInstanceKey, task_in_run
-from riir_airflow.plugins.listeners import notify
+from riir_airflow.plugins.listener_calls import notify
 from riir_airflow.runtime.expansion import expansion_length
 from riir_airflow.runtime.triggers import first_event
 

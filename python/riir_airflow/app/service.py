@@ -44,7 +44,7 @@ from riir_airflow.metastore.connections import ConnectionBudget, connect_waiting
 from riir_airflow.metastore.pool import connect, resolve_settings, session_settings
 from riir_airflow.metastore.records import StateChange
 from riir_airflow.plugins import manager as plugins_manager
-from riir_airflow.plugins.listeners import notify as notify_listeners
+from riir_airflow.plugins.listener_calls import notify as notify_listeners
 
 log = logging.getLogger("riir_airflow.app")
 # Heartbeats: every 5 s while tries of this app run (their last_heartbeat_at too), every 15 s while none does. Both

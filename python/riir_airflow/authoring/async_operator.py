@@ -6,7 +6,6 @@ bounded by `execution_timeout` as Airflow does.
 
 from __future__ import annotations
 
-import asyncio
 import contextvars
 import threading
 from typing import Any
@@ -24,11 +23,16 @@ class BaseAsyncOperator(BaseOperator):
         raise NotImplementedError()
 
     async def _bounded(self, context: Any) -> Any:
+        import asyncio
+
         if self.execution_timeout:
             return await asyncio.wait_for(self.aexecute(context), timeout=self.execution_timeout.total_seconds())
         return await self.aexecute(context)
 
     def execute(self, context: Any) -> Any:
+        # Imported here: DAG files import this module (through airflow.sdk) whether or not they run coroutines.
+        import asyncio
+
         try:
             asyncio.get_running_loop()
         except RuntimeError:

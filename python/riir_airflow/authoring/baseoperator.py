@@ -15,6 +15,7 @@ import inspect
 import itertools
 import logging
 import warnings
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -116,8 +117,11 @@ def merged_defaults(
         params = ParamsDict()
     else:
         args = copy.copy(dag.default_args)
-        params = copy.deepcopy(dag.params)
-        params.fill_missing_source("dag")
+        if dag.params:
+            params = copy.deepcopy(dag.params)
+            params.fill_missing_source("dag")
+        else:  # what deep-copying no params gives, without the copy machinery (most DAGs have none)
+            params = ParamsDict(suppress_exception=dag.params.suppress_exception)
         if task_group is not None and task_group.default_args:
             if not isinstance(task_group.default_args, collections.abc.Mapping):
                 raise TypeError("default_args must be a mapping")
@@ -136,6 +140,92 @@ def merged_defaults(
         if from_default_args:
             params.update(from_default_args)
     return args, params
+
+
+# What BaseOperator.__init__ sets through `_set_attributes`.
+_INIT_ATTRIBUTES = (
+    "upstream_task_ids",
+    "downstream_task_ids",
+    "task_id",
+    "task_group",
+    "owner",
+    "email",
+    "email_on_retry",
+    "email_on_failure",
+    "execution_timeout",
+    "on_execute_callback",
+    "on_failure_callback",
+    "on_success_callback",
+    "on_retry_callback",
+    "on_skipped_callback",
+    "_pre_execute_hook",
+    "_post_execute_hook",
+    "start_date",
+    "end_date",
+    "executor",
+    "executor_config",
+    "run_as_user",
+    "retries",
+    "queue",
+    "pool",
+    "pool_slots",
+    "trigger_rule",
+    "depends_on_past",
+    "ignore_first_depends_on_past",
+    "wait_for_past_depends_before_skipping",
+    "wait_for_downstream",
+    "retry_delay",
+    "retry_exponential_backoff",
+    "max_retry_delay",
+    "retry_policy",
+    "resources",
+    "params",
+    "priority_weight",
+    "weight_rule",
+    "max_active_tis_per_dag",
+    "max_active_tis_per_dagrun",
+    "do_xcom_push",
+    "map_index_template",
+    "multiple_outputs",
+    "doc",
+    "doc_md",
+    "doc_json",
+    "doc_yaml",
+    "doc_rst",
+    "_task_display_name",
+    "_logger_name",
+    "allow_nested_operators",
+    "render_template_as_native_obj",
+    "cache",
+    "inlets",
+    "outlets",
+    "is_setup",
+    "is_teardown",
+    "on_failure_fail_dagrun",
+    "returns_dag_result",
+    "template_fields",
+)
+
+
+# Per operator class: may BaseOperator.__init__ write its attributes straight into the instance's __dict__?
+_PLAIN_WRITES: weakref.WeakKeyDictionary[type, bool] = weakref.WeakKeyDictionary()
+
+
+def _plain_attribute_writes(cls: type) -> bool:
+    """True when `setattr(op, name, value)` during construction only stores the value in `op.__dict__` for every
+    attribute BaseOperator.__init__ sets: no class of `cls` other than BaseOperator defines `__setattr__` (whose
+    own hook does nothing before construction ends), and none of those names is a data descriptor (a property)
+    on `cls`. Computed once per class."""
+    known = _PLAIN_WRITES.get(cls)
+    if known is None:
+        own_setattr = any("__setattr__" in vars(c) for c in cls.__mro__ if c is not BaseOperator and c is not object)
+        descriptors = any(
+            hasattr(type(inspect.getattr_static(cls, name, None)), "__set__") for name in _INIT_ATTRIBUTES
+        )
+        # `self.dag = None` stores `_dag` when `dag` is BaseOperator's own property
+        own_dag = inspect.getattr_static(cls, "dag") is vars(BaseOperator)["dag"]
+        known = _PLAIN_WRITES[cls] = own_dag and not (own_setattr or descriptors)
+    return known
 
 
 class BaseOperatorMeta(abc.ABCMeta):
@@ -157,6 +247,7 @@ class BaseOperatorMeta(abc.ABCMeta):
             if name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
         }
         required = {n for n, p in named.items() if p.default is p.empty and n != "task_id"}
+        position = {name: index for index, name in enumerate(signature.parameters)}
 
         @functools.wraps(func)
         def apply_defaults(self: BaseOperator, *args: Any, **kwargs: Any) -> None:
@@ -176,9 +267,10 @@ class BaseOperatorMeta(abc.ABCMeta):
             default_args, params = merged_defaults(
                 dag, task_group, kwargs.pop("params", None), kwargs.pop("default_args", None)
             )
-            for arg in signature.parameters:
-                if arg not in kwargs and arg in default_args:
-                    kwargs[arg] = default_args[arg]
+            # default_args fill the parameters not given, in the signature's order.
+            filled = [arg for arg in default_args if arg in position and arg not in kwargs]
+            for arg in sorted(filled, key=position.__getitem__) if len(filled) > 1 else filled:
+                kwargs[arg] = default_args[arg]
             missing = required.difference(kwargs)
             if len(missing) == 1:
                 raise TypeError(f"missing keyword argument {missing.pop()!r}")
@@ -218,6 +310,62 @@ class BaseOperator(TaskNode, metaclass=BaseOperatorMeta):
     _instantiated = False
     _from_mapped = False
     _init_kwargs: dict[str, Any]
+    # Set by __init__ (through `_set_attributes`).
+    owner: str
+    email: str | Sequence[str] | None
+    email_on_retry: bool
+    email_on_failure: bool
+    execution_timeout: timedelta | None
+    on_execute_callback: list[Any]
+    on_failure_callback: list[Any]
+    on_success_callback: list[Any]
+    on_retry_callback: list[Any]
+    on_skipped_callback: list[Any]
+    _pre_execute_hook: Callable[..., Any] | None
+    _post_execute_hook: Callable[..., Any] | None
+    start_date: datetime | None
+    end_date: datetime | None
+    executor: str | None
+    executor_config: dict[str, Any]
+    run_as_user: str | None
+    retries: int | None
+    queue: str
+    pool: str
+    pool_slots: int
+    trigger_rule: TriggerRule
+    depends_on_past: bool
+    ignore_first_depends_on_past: bool
+    wait_for_past_depends_before_skipping: bool
+    wait_for_downstream: bool
+    retry_delay: timedelta
+    retry_exponential_backoff: float
+    max_retry_delay: timedelta | None
+    retry_policy: Any
+    resources: dict[str, Any] | None
+    params: ParamsDict
+    priority_weight: int
+    weight_rule: Any  # a WeightRule, or a custom priority weight strategy
+    max_active_tis_per_dag: int | None
+    max_active_tis_per_dagrun: int | None
+    do_xcom_push: bool
+    map_index_template: str | None
+    multiple_outputs: bool
+    doc: str | None
+    doc_md: str | None
+    doc_json: str | None
+    doc_yaml: str | None
+    doc_rst: str | None
+    _task_display_name: str | None
+    _logger_name: str | None
+    allow_nested_operators: bool
+    render_template_as_native_obj: bool | None
+    cache: str | None
+    inlets: list[Any]
+    outlets: list[Any]
+    is_setup: bool
+    is_teardown: bool
+    on_failure_fail_dagrun: bool
+    returns_dag_result: bool
 
     def __init__(
         self,
@@ -280,17 +428,18 @@ class BaseOperator(TaskNode, metaclass=BaseOperatorMeta):
         cache: str | None = None,
         **kwargs: Any,
     ) -> None:
-        self.upstream_task_ids = set()
-        self.downstream_task_ids = set()
-        self.dag = None
         # A mapped operator's unmapped copy already carries the group prefix.
-        if task_group is not None and not self._from_mapped:
-            self.task_id = task_group.child_id(task_id)
-            self.task_group = None
-            task_group.add(self)
-        else:
-            self.task_id = task_id
-        self.task_group = task_group
+        joins_group = task_group is not None and not self._from_mapped
+        identity: dict[str, Any] = {
+            "upstream_task_ids": set(),
+            "downstream_task_ids": set(),
+            "_dag": None,  # what `self.dag = None` stores (see `_plain_attribute_writes`)
+            "task_id": task_group.child_id(task_id) if joins_group else task_id,  # type: ignore[union-attr]
+            "task_group": None if joins_group else task_group,
+        }
+        self._set_attributes(identity)
+        if joins_group:
+            task_group.add(self)  # type: ignore[union-attr]  # sets task_group
 
         kwargs.pop("_airflow_mapped_validation_only", None)
         if kwargs:
@@ -300,82 +449,89 @@ class BaseOperator(TaskNode, metaclass=BaseOperatorMeta):
             )
         validate_key(self.task_id)
 
-        self.owner = owner
-        self.email = email
-        self.email_on_retry = email_on_retry
-        self.email_on_failure = email_on_failure
         if execution_timeout is not None and not isinstance(execution_timeout, timedelta):
             raise ValueError(
                 f"execution_timeout must be timedelta object but passed as type: {type(execution_timeout)}"
             )
-        self.execution_timeout = execution_timeout
-        self.on_execute_callback = collect_callbacks(on_execute_callback)
-        self.on_failure_callback = collect_callbacks(on_failure_callback)
-        self.on_success_callback = collect_callbacks(on_success_callback)
-        self.on_retry_callback = collect_callbacks(on_retry_callback)
-        self.on_skipped_callback = collect_callbacks(on_skipped_callback)
-        self._pre_execute_hook = pre_execute
-        self._post_execute_hook = post_execute
         from riir_airflow.authoring.dag import convert_to_utc
 
-        self.start_date = convert_to_utc(start_date)
-        self.end_date = convert_to_utc(end_date)
-        self.executor = executor
-        self.executor_config = executor_config or {}
-        self.run_as_user = run_as_user
-        self.retries = retries
-        self.queue = queue
-        self.pool = DEFAULT_POOL_NAME if pool is None else pool
-        self.pool_slots = pool_slots
-        if self.pool_slots < 1:
+        start_date, end_date = convert_to_utc(start_date), convert_to_utc(end_date)
+        if pool_slots < 1:
             in_dag = f" in dag {dag.dag_id}" if dag else ""
             raise ValueError(f"pool slots for {self.task_id}{in_dag} cannot be less than 1")
         if sla is not None:
             warnings.warn(
                 "The SLA feature is removed in Airflow 3.0, replaced with Deadline Alerts in >=3.1", stacklevel=2
             )
-        if not TriggerRule.is_valid(str(trigger_rule.value if isinstance(trigger_rule, TriggerRule) else trigger_rule)):
+        if not isinstance(trigger_rule, TriggerRule) and not TriggerRule.is_valid(str(trigger_rule)):
             raise ValueError(
                 f"The trigger_rule must be one of {[rule.value for rule in TriggerRule]},"
                 f"'{dag.dag_id if dag else ''}.{task_id}'; received '{trigger_rule}'."
             )
-        self.trigger_rule = TriggerRule(trigger_rule)
-        self.depends_on_past = depends_on_past or wait_for_downstream
-        self.ignore_first_depends_on_past = ignore_first_depends_on_past
-        self.wait_for_past_depends_before_skipping = wait_for_past_depends_before_skipping
-        self.wait_for_downstream = wait_for_downstream
-        self.retry_delay = parse_retry_delay(retry_delay)
-        self.retry_exponential_backoff = float(retry_exponential_backoff)
-        self.max_retry_delay = None if max_retry_delay is None else parse_retry_delay(max_retry_delay)
-        self.retry_policy = retry_policy
-        self.resources = resources
-        self.params = ParamsDict(params)
-        self.priority_weight = priority_weight
         # A WeightRule value, or a custom strategy (an instance, or the import path of a class a plugin registers)
         # kept as given; it is resolved when the task's priority is computed (as Airflow's DAG processor does).
         rule_name = getattr(weight_rule, "value", weight_rule)
-        self.weight_rule = (
-            WeightRule(rule_name) if isinstance(rule_name, str) and WeightRule.is_valid(rule_name) else weight_rule
-        )
-        self.max_active_tis_per_dag = max_active_tis_per_dag
-        self.max_active_tis_per_dagrun = max_active_tis_per_dagrun
-        self.do_xcom_push = do_xcom_push
-        self.map_index_template = map_index_template
-        self.multiple_outputs = multiple_outputs
-        self.doc = doc
-        self.doc_md = doc_md
-        self.doc_json = doc_json
-        self.doc_yaml = doc_yaml
-        self.doc_rst = doc_rst
-        self._task_display_name = task_display_name
-        self._logger_name = logger_name
-        self.allow_nested_operators = allow_nested_operators
-        self.render_template_as_native_obj = render_template_as_native_obj
-        # riir's per-file memoization (`cache="file"`, see riir_airflow.runtime.file_cache); Airflow has no such
-        # argument, so None (the default) keeps an operator exactly as Airflow builds it.
-        self.cache = check_cache_mode(cache, task_id)
-        self.inlets = collect_callbacks(inlets)
-        self.outlets = collect_callbacks(outlets)
+        attributes = {
+            "owner": owner,
+            "email": email,
+            "email_on_retry": email_on_retry,
+            "email_on_failure": email_on_failure,
+            "execution_timeout": execution_timeout,
+            "on_execute_callback": [] if on_execute_callback is None else collect_callbacks(on_execute_callback),
+            "on_failure_callback": [] if on_failure_callback is None else collect_callbacks(on_failure_callback),
+            "on_success_callback": [] if on_success_callback is None else collect_callbacks(on_success_callback),
+            "on_retry_callback": [] if on_retry_callback is None else collect_callbacks(on_retry_callback),
+            "on_skipped_callback": [] if on_skipped_callback is None else collect_callbacks(on_skipped_callback),
+            "_pre_execute_hook": pre_execute,
+            "_post_execute_hook": post_execute,
+            "start_date": start_date,
+            "end_date": end_date,
+            "executor": executor,
+            "executor_config": executor_config or {},
+            "run_as_user": run_as_user,
+            "retries": retries,
+            "queue": queue,
+            "pool": DEFAULT_POOL_NAME if pool is None else pool,
+            "pool_slots": pool_slots,
+            "trigger_rule": TriggerRule(trigger_rule),
+            "depends_on_past": depends_on_past or wait_for_downstream,
+            "ignore_first_depends_on_past": ignore_first_depends_on_past,
+            "wait_for_past_depends_before_skipping": wait_for_past_depends_before_skipping,
+            "wait_for_downstream": wait_for_downstream,
+            "retry_delay": retry_delay if isinstance(retry_delay, timedelta) else parse_retry_delay(retry_delay),
+            "retry_exponential_backoff": float(retry_exponential_backoff),
+            "max_retry_delay": None if max_retry_delay is None else parse_retry_delay(max_retry_delay),
+            "retry_policy": retry_policy,
+            "resources": resources,
+            "params": ParamsDict(params),
+            "priority_weight": priority_weight,
+            "weight_rule": (
+                WeightRule(rule_name) if isinstance(rule_name, str) and WeightRule.is_valid(rule_name) else weight_rule
+            ),
+            "max_active_tis_per_dag": max_active_tis_per_dag,
+            "max_active_tis_per_dagrun": max_active_tis_per_dagrun,
+            "do_xcom_push": do_xcom_push,
+            "map_index_template": map_index_template,
+            "multiple_outputs": multiple_outputs,
+            "doc": doc,
+            "doc_md": doc_md,
+            "doc_json": doc_json,
+            "doc_yaml": doc_yaml,
+            "doc_rst": doc_rst,
+            "_task_display_name": task_display_name,
+            "_logger_name": logger_name,
+            "allow_nested_operators": allow_nested_operators,
+            "render_template_as_native_obj": render_template_as_native_obj,
+            # riir's per-file memoization (`cache="file"`, see riir_airflow.runtime.file_cache); Airflow has no such
+            # argument, so None (the default) keeps an operator exactly as Airflow builds it.
+            "cache": None if cache is None else check_cache_mode(cache, task_id),
+            "inlets": [] if inlets is None else collect_callbacks(inlets),
+            "outlets": [] if outlets is None else collect_callbacks(outlets),
+            "is_setup": False,
+            "is_teardown": False,
+            "on_failure_fail_dagrun": False,
+            "returns_dag_result": False,
+        }
         if isinstance(self.template_fields, str):
             warnings.warn(
                 f"The `template_fields` value for {self.task_type} is a string but should be a list or tuple of "
@@ -383,11 +539,8 @@ class BaseOperator(TaskNode, metaclass=BaseOperatorMeta):
                 UserWarning,
                 stacklevel=2,
             )
-            self.template_fields = [self.template_fields]
-        self.is_setup = False
-        self.is_teardown = False
-        self.on_failure_fail_dagrun = False
-        self.returns_dag_result = False
+            attributes["template_fields"] = [self.template_fields]
+        self._set_attributes(attributes)
         SetupTeardownScope.track(self)
         if dag is not None:
             dag.add_task(self)
@@ -398,6 +551,19 @@ class BaseOperator(TaskNode, metaclass=BaseOperatorMeta):
                     f"{name!r} for task {self.task_id!r} expects {expected}, got {type(value)} with value {value!r}"
                 )
         self.priority_weight = max(DB_SAFE_MINIMUM, min(DB_SAFE_MAXIMUM, self.priority_weight))
+
+    def _set_attributes(self, attributes: dict[str, Any]) -> None:
+        """Sets the constructor's attributes: straight into the instance's `__dict__` when `setattr` would store
+        them there and do nothing else (see `_plain_attribute_writes`), one by one through `setattr` otherwise.
+        An operator has some sixty of them; going through `__setattr__` for each was a fifth of its construction."""
+        if not self._instantiated and _plain_attribute_writes(type(self)):
+            self.__dict__.update(attributes)
+        else:
+            for name, value in attributes.items():
+                if name == "_dag":
+                    self.dag = value
+                else:
+                    setattr(self, name, value)
 
     # --- DAG membership -------------------------------------------------------------------------------------
     @property

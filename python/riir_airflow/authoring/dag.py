@@ -9,9 +9,8 @@ import os
 import sys
 from collections.abc import Callable, Collection, Iterable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jinja2
 import pendulum
 
 from riir_airflow import core_settings as settings
@@ -26,6 +25,9 @@ from riir_airflow.exceptions import (
     FailFastDagInvalidTriggerRule,
     TaskNotFound,
 )
+
+if TYPE_CHECKING:
+    import jinja2
 
 
 def _caller_file(depth: int = 2) -> str:
@@ -63,7 +65,7 @@ class DAG:
         start_date: datetime | None = None,
         end_date: datetime | None = None,
         template_searchpath: str | Iterable[str] | None = None,
-        template_undefined: type[jinja2.StrictUndefined] = jinja2.StrictUndefined,
+        template_undefined: type[jinja2.Undefined] | None = None,
         user_defined_macros: dict[str, Any] | None = None,
         user_defined_filters: dict[str, Any] | None = None,
         default_args: dict[str, Any] | None = None,
@@ -110,7 +112,7 @@ class DAG:
         self.template_searchpath = (
             [template_searchpath] if isinstance(template_searchpath, str) else template_searchpath
         )
-        self.template_undefined = template_undefined
+        self._template_undefined = template_undefined
         self.user_defined_macros = user_defined_macros
         self.user_defined_filters = user_defined_filters
         self.max_active_tasks = (
@@ -198,6 +200,20 @@ class DAG:
         return f"<DAG: {self.dag_id}>"
 
     __hash__ = object.__hash__
+
+    @property
+    def template_undefined(self) -> type[jinja2.Undefined]:
+        """The `Undefined` class of the DAG's templates: jinja2.StrictUndefined unless the DAG says otherwise (read
+        when a template renders, so that defining a DAG does not import Jinja)."""
+        if self._template_undefined is None:
+            import jinja2
+
+            return jinja2.StrictUndefined
+        return self._template_undefined
+
+    @template_undefined.setter
+    def template_undefined(self, value: type[jinja2.Undefined]) -> None:
+        self._template_undefined = value
 
     def __deepcopy__(self, memo: dict[int, Any]) -> DAG:
         # Tasks are copied per try with their DAG shared, never the whole DAG.

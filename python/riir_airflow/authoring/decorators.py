@@ -22,6 +22,7 @@ from riir_airflow.authoring.context_stack import DagContext, TaskGroupContext
 from riir_airflow.authoring.context_type import KNOWN_CONTEXT_KEYS
 from riir_airflow.authoring.mapped import DecoratedMappedOperator, validate_mapping_values
 from riir_airflow.authoring.notset import SET_DURING_EXECUTION
+from riir_airflow.authoring.signatures import signature_of
 from riir_airflow.authoring.standard.bash import BashOperator
 from riir_airflow.authoring.standard.python import (
     BranchPythonOperator,
@@ -49,7 +50,7 @@ def get_unique_task_id(task_id: str, dag: Any = None, task_group: Any = None) ->
         return task_id
     task_group = task_group or TaskGroupContext.get_current(dag)
     full_id = task_group.child_id(task_id) if task_group is not None else task_id
-    if full_id not in dag.task_ids:
+    if full_id not in dag.task_dict:
         return task_id
     prefix = re.split(r"__\d+$", full_id)[0]
     suffixes = [0]
@@ -85,7 +86,7 @@ class DecoratedOperator(BaseOperator):
         op_args = list(op_args or [])
         op_kwargs = dict(op_kwargs or {})
         # Context keys may be left out of the call; the others must bind, so mistakes show at parse time.
-        signature = inspect.signature(python_callable)
+        signature = signature_of(python_callable)
         params = [
             p.replace(default=None) if p.name in KNOWN_CONTEXT_KEYS and p.default is p.empty else p
             for p in signature.parameters.values()

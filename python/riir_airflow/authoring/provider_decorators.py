@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from importlib.metadata import entry_points
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -37,6 +36,8 @@ def provider_decorator_paths() -> dict[str, str]:
     global _paths
     if _paths is not None:
         return _paths
+    from importlib.metadata import entry_points
+
     from riir_airflow import compat
 
     # Provider code lives in the `airflow.providers` namespace: reading it needs the alias (as ProvidersManager does);

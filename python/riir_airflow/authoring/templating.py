@@ -1,65 +1,20 @@
-"""Jinja templating of operator fields, with Airflow's environment (sandboxed, StrictUndefined, its filters)."""
+"""Jinja templating of operator fields, with Airflow's environment (sandboxed, StrictUndefined, its filters).
+
+Jinja itself (`template_environment.py`) is imported when a field has something to render: a try whose fields are
+all empty, and every DAG file that only defines tasks, never loads it.
+"""
 
 from __future__ import annotations
 
-import datetime
 import logging
 import os
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jinja2
-import jinja2.nativetypes
-import jinja2.sandbox
+if TYPE_CHECKING:
+    import jinja2
 
 log = logging.getLogger("airflow.task")
-
-
-def _ds(value: datetime.date | None) -> str | None:
-    return None if value is None else value.strftime("%Y-%m-%d")
-
-
-def _ds_nodash(value: datetime.date | None) -> str | None:
-    return None if value is None else value.strftime("%Y%m%d")
-
-
-def _ts(value: datetime.date | None) -> str | None:
-    return None if value is None else value.isoformat()
-
-
-def _ts_nodash(value: datetime.date | None) -> str | None:
-    return None if value is None else value.strftime("%Y%m%dT%H%M%S")
-
-
-def _ts_nodash_with_tz(value: datetime.date | None) -> str | None:
-    return None if value is None else value.isoformat().replace("-", "").replace(":", "")
-
-
-FILTERS = {
-    "ds": _ds,
-    "ds_nodash": _ds_nodash,
-    "ts": _ts,
-    "ts_nodash": _ts_nodash,
-    "ts_nodash_with_tz": _ts_nodash_with_tz,
-}
-
-
-class _AirflowEnvironmentMixin:
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.filters.update(FILTERS)  # type: ignore[attr-defined]
-
-    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
-        # Single-underscore attributes are allowed (as in Airflow); dunder/internal ones are not.
-        return not jinja2.sandbox.is_internal_attribute(obj, attr)
-
-
-class NativeEnvironment(_AirflowEnvironmentMixin, jinja2.nativetypes.NativeEnvironment):
-    """Renders to Python objects (`render_template_as_native_obj=True`)."""
-
-
-class SandboxedEnvironment(_AirflowEnvironmentMixin, jinja2.sandbox.SandboxedEnvironment):
-    """Renders to strings, sandboxed."""
 
 
 class LiteralValue:
@@ -92,6 +47,10 @@ def template_env_for(dag: Any, native_override: bool | None = None) -> jinja2.En
 
 
 def _new_template_env(dag: Any, native_override: bool | None) -> jinja2.Environment:
+    import jinja2
+
+    from riir_airflow.authoring.template_environment import NativeEnvironment, SandboxedEnvironment
+
     searchpath: list[str] = []
     native = False
     options: dict[str, Any] = {"undefined": jinja2.StrictUndefined, "extensions": ["jinja2.ext.do"], "cache_size": 0}
@@ -197,8 +156,18 @@ def _render_fields(
 
 def render_template_fields(task: Any, context: Any, env: jinja2.Environment | None = None) -> None:
     """Renders every template field of a task in place."""
+    if env is None and not any(_may_render(task, name) for name in task.template_fields):
+        return  # every field is empty: the same outcome, without making a Jinja environment
     env = env or task.get_template_env()
     _render_fields(task, task.template_fields, context, env, set(), task.template_ext)
+
+
+def _may_render(parent: Any, name: str) -> bool:
+    """False only for a field `_render_fields` would skip (present and falsy)."""
+    try:
+        return bool(getattr(parent, name))
+    except Exception:  # missing (rendering names it), or a value without a truth value (rendering tries it)
+        return True
 
 
 def resolve_template_files(task: Any) -> None:

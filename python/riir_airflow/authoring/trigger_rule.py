@@ -46,11 +46,14 @@ class WeightRule(str, Enum):
 
     @classmethod
     def is_valid(cls, weight_rule: str) -> bool:
-        return weight_rule in cls.all_weight_rules()
+        return weight_rule in _ALL_WEIGHT_RULES
 
     @classmethod
     def all_weight_rules(cls) -> set[str]:
-        return {rule.value for rule in cls}
+        return set(_ALL_WEIGHT_RULES)
 
     def __str__(self) -> str:
         return self.value
+
+
+_ALL_WEIGHT_RULES = frozenset(rule.value for rule in WeightRule)

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pendulum
 
-from riir_airflow.metastore.records import DagRecord, DagRunRecord
+if TYPE_CHECKING:
+    from riir_airflow.metastore.records import DagRecord, DagRunRecord
 
 
 def load_bag(path: str | None) -> Any:

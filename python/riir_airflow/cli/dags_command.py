@@ -14,7 +14,7 @@ import json
 import re
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from riir_airflow.cli.dag_lookup import (
     dag_record,
@@ -28,7 +28,9 @@ from riir_airflow.cli.dag_lookup import (
 )
 from riir_airflow.cli.metastore_access import database_available, with_db
 from riir_airflow.cli.output import add_output_argument, add_verbose_argument, print_as
-from riir_airflow.metastore.records import DagRecord, DagVersionRecord
+
+if TYPE_CHECKING:
+    from riir_airflow.metastore.records import DagRecord, DagVersionRecord
 
 # Airflow's `dags list` columns by default (`--columns` picks others from DAG_DETAIL_FIELDS).
 DEFAULT_LIST_COLUMNS = ("dag_id", "fileloc", "owners", "is_paused", "bundle_name", "bundle_version")
@@ -564,11 +566,16 @@ def cmd_show_dependencies(args: argparse.Namespace) -> int:
 
 
 def cmd_test(args: argparse.Namespace) -> int:
-    from riir_airflow.authoring.notset import NOTSET
-    from riir_airflow.runtime.local import run_dag_locally
-    from riir_airflow.schedules.asset_activation import active_assets_of_folder
+    from riir_airflow.gc_pause import paused_gc
 
-    dag, bag, folder = find_dag_in_bag(args.dag_id, args.dagfile_path or args.subdir)
+    # The runtime and the DAG file load here. They stay frozen out of collections for the rest of the process (the
+    # run's collections, and the one at exit, skip them); an in-process caller may `gc.unfreeze()` after.
+    with paused_gc(freeze=True):
+        from riir_airflow.authoring.notset import NOTSET
+        from riir_airflow.runtime.local import run_dag_locally
+        from riir_airflow.schedules.asset_activation import active_assets_of_folder
+
+        dag, bag, folder = find_dag_in_bag(args.dag_id, args.dagfile_path or args.subdir)
     pattern = re.compile(args.mark_success_pattern) if args.mark_success_pattern else None
     # As Airflow's `dags test`, which records the DAG folder first: of two assets sharing a name or URI, the one
     # recorded first is active and a task using the other fails.

@@ -8,11 +8,8 @@ already running; they never start one just to look.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
-
-import asyncpg
 
 from riir_airflow.exceptions import AirflowConfigException
 
@@ -29,6 +26,8 @@ def database_available() -> bool:
 
 
 async def _run(work: Callable[[Any], Awaitable[T]]) -> T:
+    import asyncpg
+
     from riir_airflow.metastore.pool import create_pool, resolve_settings
 
     try:
@@ -45,6 +44,8 @@ async def _run(work: Callable[[Any], Awaitable[T]]) -> T:
 
 def with_db(work: Callable[[Any], Awaitable[T]]) -> T:
     """`work(db)` in a fresh event loop with a pool for the command's lifetime."""
+    import asyncio
+
     try:
         return asyncio.run(_run(work))
     except AirflowConfigException as err:

@@ -21,6 +21,7 @@ from riir_airflow.authoring.context_stack import DagContext
 from riir_airflow.authoring.dag import DAG
 from riir_airflow.authoring.module_loading import unique_module_name
 from riir_airflow.exceptions import AirflowDagDuplicatedIdException, AirflowTaskTimeout
+from riir_airflow.gc_pause import paused_gc
 
 log = logging.getLogger("airflow.models.dagbag.DagBag")
 
@@ -153,11 +154,12 @@ class DagBag:
         base = folder if os.path.isdir(folder) else os.path.dirname(os.path.abspath(folder))
         if base not in sys.path:
             sys.path.insert(0, base)
-        for path in list_py_files(folder, safe_mode):
-            try:
-                self.process_file(path, only_if_updated=only_if_updated, safe_mode=safe_mode)
-            except Exception:
-                log.exception("Failed to process %s", path)
+        with paused_gc():  # DAG files build long-lived objects only
+            for path in list_py_files(folder, safe_mode):
+                try:
+                    self.process_file(path, only_if_updated=only_if_updated, safe_mode=safe_mode)
+                except Exception:
+                    log.exception("Failed to process %s", path)
 
     def _error_key(self, path: str) -> str:
         if self.bundle_path is not None:

@@ -316,8 +316,8 @@ class RunEngine:
             snapshot = None  # later passes read again what the earlier ones changed
             if active is None:
                 active = ActiveTries.of([(run_id, current)])
-            rows = {ti.key: ti for ti in current}
-            plan = self.planner.plan([(t, i, ti.state) for (t, i), ti in rows.items()])
+            rows = {(ti.task_id, ti.map_index): ti for ti in current}
+            plan = self.planner.plan([(ti.task_id, ti.map_index, ti.state) for ti in current])
             changes: list[StateChange] = []
             for key, new in (
                 *((k, "skipped") for k in plan["to_skip"]),

@@ -19,6 +19,9 @@ class MemoryStore:
 
     def __init__(self, runs: InMemoryRunStore) -> None:
         self.runs = runs
+        # The last snapshot of each record with what it was taken from: the engine reads every task instance at
+        # every pass, and a pass follows each try, while a try changes one or two records.
+        self._snapshots: dict[tuple[str, int], tuple[tuple[Any, ...], TiSnapshot]] = {}
 
     def _records(self, run_id: str) -> dict[tuple[str, int], TaskInstanceRecord]:
         if run_id != self.runs.run.run_id:
@@ -26,10 +29,15 @@ class MemoryStore:
         return self.runs.task_instances
 
     async def task_states(self, run_id: str) -> list[TiSnapshot]:
-        return [
-            TiSnapshot(r.task_id, r.map_index, r.state, r.try_number, r.end_date, r.reschedule_at)
-            for r in self._records(run_id).values()
-        ]
+        snapshots = self._snapshots
+        taken: list[TiSnapshot] = []
+        for key, r in self._records(run_id).items():
+            source = (r.state, r.try_number, r.end_date, r.reschedule_at)
+            kept = snapshots.get(key)
+            if kept is None or kept[0] != source:
+                kept = snapshots[key] = (source, TiSnapshot(r.task_id, r.map_index, *source))
+            taken.append(kept[1])
+        return taken
 
     async def set_states(self, run_id: str, changes: Sequence[StateChange]) -> list[tuple[str, int]]:
         records = self._records(run_id)

@@ -368,7 +368,7 @@ async def run_has_task_instances(db: Db, dag_id: str, run_id: str) -> bool:
 
 async def record_cache_hit(conn: Any, key: Any, try_number: int, cache: Any) -> None:
     """The event-log entry of a `cache="file"` try that reused an earlier output instead of running (event
-    `cached`, shown by /api/v2/eventLogs); `cache` is the try's `engine.vocabulary.CacheUse`."""
+    `cached`, shown by /api/v2/eventLogs); `cache` is the try's `engine.messages.CacheUse`."""
     await conn.execute(
         "INSERT INTO event (event, dag_id, task_id, run_id, map_index, try_number, extra) "
         "VALUES ('cached', $1, $2, $3, $4, $5, $6)",

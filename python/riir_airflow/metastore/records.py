@@ -10,11 +10,14 @@ import datetime
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
-
-import asyncpg
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from riir_airflow.states import FINISHED_TASK_STATES as FINISHED_TASK_STATES
+from riir_airflow.states import StateChange as StateChange
+from riir_airflow.states import task_in_run as task_in_run
+
+if TYPE_CHECKING:  # only named in annotations: `dags test` and DAG apps' task code never load the driver for it
+    import asyncpg
 
 T = TypeVar("T")
 
@@ -151,22 +154,6 @@ class DagRunRecord:
     partition_date: datetime.datetime | None = None
 
 
-def task_in_run(start_date: Any, end_date: Any, logical_date: Any, run_type: str | None) -> bool:
-    """Whether a task gets an instance in a run, as Airflow's `DagRun.verify_integrity` decides: outside a backfill, a
-    task whose start_date is after the run's logical date, or whose end_date is before it, gets none (it neither runs
-    nor shows in the run). Dates are datetimes or ISO strings (a serialized task's); None means unbounded."""
-    if run_type == "backfill" or logical_date is None:
-        return True
-    when = _as_datetime(logical_date)
-    if start_date is not None and _as_datetime(start_date) > when:
-        return False
-    return end_date is None or when <= _as_datetime(end_date)
-
-
-def _as_datetime(value: Any) -> datetime.datetime:
-    return datetime.datetime.fromisoformat(value) if isinstance(value, str) else value
-
-
 @dataclass(frozen=True, slots=True)
 class NewTaskInstance:
     """A task instance to create with its run (or when a mapped task expands)."""
@@ -251,16 +238,6 @@ class TaskInstanceHistoryRecord:
     rendered_fields: Any
     dag_version_id: uuid.UUID | None
     updated_at: datetime.datetime
-
-
-@dataclass(frozen=True, slots=True)
-class StateChange:
-    """Compare-and-set of one task instance's state: applied only if its state is one of `expected`."""
-
-    task_id: str
-    new_state: str | None
-    expected: tuple[str | None, ...]
-    map_index: int = -1
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,6 @@ inline, and retries wait for their retry delay. The result keeps every task inst
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
 import time
@@ -20,13 +19,12 @@ from riir_airflow.engine.engine import RunEngine, group_map_index, next_retry_da
 from riir_airflow.engine.memory_store import MemoryStore
 from riir_airflow.engine.records import DagRunRecord, InMemoryRunStore, RunHistory, TaskInstanceRecord
 from riir_airflow.engine.vocabulary import FINISHED_TASK_STATES
-from riir_airflow.metastore.records import task_in_run
-from riir_airflow.plugins.listeners import notify
+from riir_airflow.plugins.listener_calls import notify
 from riir_airflow.runtime.expansion import expansion_length
 from riir_airflow.runtime.task_instance import RuntimeTaskInstance, build_context
 from riir_airflow.runtime.task_runner import TryOutcome, run_callable, run_try
-from riir_airflow.runtime.triggers import first_event
 from riir_airflow.schedules.asset_activation import ActiveAssets
+from riir_airflow.states import task_in_run
 
 log = logging.getLogger("airflow.dag_test")
 
@@ -107,6 +105,9 @@ def create_test_run(
 
 def _run_trigger(deferral: Any) -> Any:
     """Runs a deferred task's trigger here until its first event (what the triggerer would do)."""
+    import asyncio  # only a deferred task needs an event loop here
+
+    from riir_airflow.runtime.triggers import first_event
 
     timeout = deferral.timeout.total_seconds() if deferral.timeout else None
     return asyncio.run(first_event(deferral.trigger, timeout))

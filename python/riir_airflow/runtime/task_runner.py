@@ -7,7 +7,6 @@ another DAG) all follow Airflow 3.3's `task_runner.py`.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import copy
 import datetime as dt
@@ -42,7 +41,7 @@ from riir_airflow.exceptions import (
     UnmappableXComTypePushed,
     XComForMappingNotPushed,
 )
-from riir_airflow.plugins.listeners import notify
+from riir_airflow.plugins.listener_calls import notify
 from riir_airflow.runtime.file_cache import CachedTry, CacheStatus
 from riir_airflow.runtime.rendered import serialize_rendered_fields
 from riir_airflow.runtime.task_instance import RuntimeTaskInstance, build_context
@@ -96,6 +95,8 @@ def run_callable(fn: Callable[..., Any], *args: Any) -> Any:
     """Calls a hook or callback; coroutines are run to completion."""
     result = fn(*args)
     if inspect.isawaitable(result):
+        import asyncio  # only for coroutine callbacks: most tries never need an event loop
+
         return asyncio.run(_await(result))
     return result
 
@@ -200,6 +201,8 @@ def _execute(task: Any, context: dict[str, Any], next_method: str | None, next_k
             else:
                 result = task.execute(context)
             if inspect.isawaitable(result):
+                import asyncio
+
                 result = asyncio.run(_await(result))
     except AirflowTaskTimeout:
         task.on_kill()
@@ -372,6 +375,8 @@ def _trigger_dag_run(
 
 
 def _asset_events(task: Any, context: Mapping[str, Any]) -> list[EventToRegister]:
+    if not task.outlets:
+        return []  # what the rules below give a task without outlets, without loading the directory-asset code
     from riir_airflow.runtime.manifests import apply_dir_assets
 
     events = events_to_register(list(task.outlets), context["outlet_events"], dag_asset_resolver(task.dag))

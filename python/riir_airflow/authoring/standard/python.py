@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import itertools
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from riir_airflow.authoring.baseoperator import BaseOperator
+from riir_airflow.authoring.signatures import signature_of
 from riir_airflow.authoring.skipmixin import BranchMixIn, SkipMixin
 from riir_airflow.exceptions import AirflowException
 
 
 def determine_kwargs(func: Callable[..., Any], args: Collection[Any], kwargs: Mapping[str, Any]) -> Mapping[str, Any]:
     """The keyword arguments `func` asks for out of `kwargs` (all of them when it takes **kwargs)."""
-    signature = inspect.signature(func)
+    signature = signature_of(func)
     for name, param in itertools.islice(signature.parameters.items(), len(args)):
         if param.kind in (param.KEYWORD_ONLY, param.VAR_KEYWORD):
             continue
@@ -74,6 +74,8 @@ class PythonOperator(BaseOperator):
         result = self.execute_callable()
         if inspect.isawaitable(result):
             # `async def` callables run to completion on an event loop of their own (the task's process).
+            import asyncio
+
             result = asyncio.run(_await(result))
         if self.show_return_value_in_logs:
             self.log.info("Done. Returned value was: %s", result)

@@ -3,11 +3,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from glob import glob
 from typing import Any
 
@@ -25,6 +24,19 @@ from riir_airflow.schedules import timezone
 _TEMPORAL = "riir_airflow.providers.standard.triggers.temporal"
 _FILE = "riir_airflow.providers.standard.triggers.file"
 log = logging.getLogger(__name__)
+
+
+# asyncio is imported when a trigger runs (in the triggerer's loop), not when DAG files define or create triggers.
+async def _sleep(seconds: float) -> None:
+    import asyncio
+
+    await asyncio.sleep(seconds)
+
+
+async def _in_thread(function: Callable[..., Any], *args: Any) -> Any:
+    import asyncio
+
+    return await asyncio.to_thread(function, *args)
 
 
 class DateTimeTrigger(BaseTrigger):
@@ -75,9 +87,9 @@ class DateTimeTrigger(BaseTrigger):
         # Sleep in shrinking steps rather than once, so a clock change cannot make us oversleep by much.
         for step in (3600, 60, 10):
             while self._remaining() > 2 * step:
-                await asyncio.sleep(step)
+                await _sleep(step)
         while (remaining := self._remaining()) > 0:
-            await asyncio.sleep(min(1.0, remaining))
+            await _sleep(min(1.0, remaining))
         if self.end_from_trigger:
             yield TaskSuccessEvent()
         else:
@@ -117,10 +129,10 @@ class FileTrigger(BaseTrigger):
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         while True:
-            if await asyncio.to_thread(self._found):
+            if await _in_thread(self._found):
                 yield TriggerEvent(True)
                 return
-            await asyncio.sleep(self.poke_interval)
+            await _sleep(self.poke_interval)
 
 
 class FileDeleteTrigger(BaseEventTrigger):
@@ -140,7 +152,7 @@ class FileDeleteTrigger(BaseEventTrigger):
                 os.unlink(self.filepath)
                 yield TriggerEvent(True)
                 return
-            await asyncio.sleep(self.poke_interval)
+            await _sleep(self.poke_interval)
 
 
 class DirectoryFileDeleteTrigger(BaseEventTrigger):
@@ -175,17 +187,17 @@ class DirectoryFileDeleteTrigger(BaseEventTrigger):
         poke_interval: float = kwargs["poke_interval"]
         while True:
             try:
-                names = set(await asyncio.to_thread(os.listdir, directory))
+                names = set(await _in_thread(os.listdir, directory))
             except FileNotFoundError:
                 names = set()
             except (PermissionError, NotADirectoryError, IsADirectoryError):
                 raise
             except OSError:
                 log.warning("Failed to list %s; retrying after %ss", directory, poke_interval, exc_info=True)
-                await asyncio.sleep(poke_interval)
+                await _sleep(poke_interval)
                 continue
             yield {"directory": directory, "names": names}
-            await asyncio.sleep(poke_interval)
+            await _sleep(poke_interval)
 
     async def filter_shared_stream(self, shared_stream: AsyncIterator[dict[str, Any]]) -> AsyncIterator[TriggerEvent]:
         """Fires once for this trigger's own file, deleting it first (a sibling that won the race: keep waiting)."""
@@ -194,7 +206,7 @@ class DirectoryFileDeleteTrigger(BaseEventTrigger):
                 continue
             filepath = os.path.join(snapshot["directory"], self.filename)
             try:
-                await asyncio.to_thread(os.unlink, filepath)
+                await _in_thread(os.unlink, filepath)
             except FileNotFoundError:
                 continue
             self.log.info("File %s has been deleted", filepath)
@@ -282,7 +294,7 @@ class WorkflowTrigger(BaseTrigger):
                 yield TriggerEvent({"status": "success"})
                 return
             self.log.info("Sleeping for %s seconds", self.poke_interval)
-            await asyncio.sleep(self.poke_interval)
+            await _sleep(self.poke_interval)
 
 
 class DagStateTrigger(BaseTrigger):
@@ -323,4 +335,4 @@ class DagStateTrigger(BaseTrigger):
             if all(state in self.states for state in states.values()):
                 yield TriggerEvent((cls_path, {**data, **states}))
                 return
-            await asyncio.sleep(self.poll_interval)
+            await _sleep(self.poll_interval)

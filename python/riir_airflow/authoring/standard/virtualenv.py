@@ -19,8 +19,6 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-import jinja2
-
 log = logging.getLogger("airflow.providers.standard.utils.python_virtualenv")
 
 # The script run by the other interpreter. argv: 1 pickled {"args", "kwargs"}, 2 pickled result (left empty for
@@ -79,6 +77,8 @@ with open(sys.argv[2], "wb") as file:
 
 def write_python_script(jinja_context: dict[str, Any], filename: str) -> None:
     """Renders SCRIPT_TEMPLATE with `jinja_context` into `filename` (undefined names are errors, not blanks)."""
+    import jinja2  # only when a virtualenv task runs
+
     environment = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)
     Path(filename).write_text(environment.from_string(SCRIPT_TEMPLATE).render(**jinja_context))
 
