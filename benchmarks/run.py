@@ -30,8 +30,24 @@ def render() -> None:
             measure.render_text(res["bench"], res["machine"], res["figures"], res.get("notes", []), res["loadavg_end"])
         )
         print()
-    RESULTS.write_text(measure.render_markdown(results))
-    print(f"wrote {RESULTS} ({len(results)} benchmarks)")
+    fresh = measure.render_markdown(results)
+    RESULTS.write_text(_keep_other_sections(fresh, RESULTS.read_text() if RESULTS.exists() else ""))
+    print(f"wrote {RESULTS} ({len(results)} benchmarks re-rendered; the sections of the others kept)")
+
+
+def _sections(markdown: str) -> tuple[str, dict[str, str]]:
+    """The header before the first `## bench` and each bench's section, by name, in order."""
+    head, *parts = markdown.split("\n## ")
+    return head, {part.split("\n", 1)[0]: "## " + part.rstrip("\n") + "\n" for part in parts}
+
+
+def _keep_other_sections(fresh: str, previous: str) -> str:
+    """RESULTS.md with the benchmarks measured here re-rendered and the others (measured on an earlier run, with
+    their own date, machine and load line) left as they were: `.out/` is per machine and not committed."""
+    head, new = _sections(fresh)
+    _, old = _sections(previous) if previous else ("", {})
+    merged = {**old, **new}
+    return head.rstrip("\n") + "\n\n" + "\n".join(merged[name] for name in merged)
 
 
 def main() -> int:

@@ -68,6 +68,7 @@ def main():
         os.environ,
         AIRFLOW_HOME=str(home),
         AIRFLOW__CORE__DAGS_FOLDER=str(dags),
+        AIRFLOW__CORE__PLUGINS_FOLDER=str(HERE / "plugins"),
         AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=dsn.replace("postgresql://", "postgresql+psycopg2://"),
         AIRFLOW__DATABASE__SQL_ALCHEMY_POOL_SIZE="4",
         AIRFLOW__DATABASE__SQL_ALCHEMY_MAX_OVERFLOW="6",

@@ -34,7 +34,8 @@ Facts = dict[str, Any]
 
 def airflow_results() -> dict[str, Any]:
     inputs = [
-        HERE / name for name in ("airflow_side.py", "driver.py", "extract.py", "scenarios.py", "dags", "versions")
+        HERE / name
+        for name in ("airflow_side.py", "driver.py", "extract.py", "scenarios.py", "dags", "plugins", "versions")
     ]
     return dict(json.loads(airflow_output("scheduler", HERE / "airflow_side.py", [], inputs, timeout=3600)))
 
@@ -228,6 +229,7 @@ CHECKS: dict[str, Callable[..., Facts]] = {
     "priority_downstream": priority,
     "priority_upstream": priority,
     "priority_absolute": priority,
+    "priority_plugin": priority,
     "prev_success": prev_success,
     "sensor_reschedule": reschedules,
     "task_reschedule_count": reschedules,

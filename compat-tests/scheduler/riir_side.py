@@ -67,6 +67,7 @@ class Side:
         self.env.update(
             AIRFLOW_HOME=str(home),
             AIRFLOW__CORE__DAGS_FOLDER=str(self.dags),
+            AIRFLOW__CORE__PLUGINS_FOLDER=str(HERE / "plugins"),
             AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=dsn,
             AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION="True",
             AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS="True",

@@ -99,6 +99,9 @@ for _rule in ("downstream", "upstream", "absolute"):
     scenario(f"priority_{_rule}", [f"sc_priority_{_rule}.py"], [f"sc_priority_{_rule}"], "priority_weight")(
         manual(f"sc_priority_{_rule}", "m1", pool=(f"sc_prio_{_rule}", 1))
     )
+scenario("priority_plugin", ["sc_priority_plugin.py"], ["sc_priority_plugin"], "priority_weight (plugin strategies)")(
+    manual("sc_priority_plugin", "m1", pool=("sc_prio_plugin", 1))
+)
 scenario("task_reschedule_count", ["sc_reschedule_count.py"], ["sc_reschedule_count"], "task_reschedule_count")(
     manual("sc_reschedule_count", "m1")
 )
