@@ -104,6 +104,7 @@ class DagApp:
         self.fencing_tokens: dict[str, int] = {}
         self.fenced = False  # lost the locks: no more writes, exit non-zero
         self.closing = False
+        self.own_dag_ids: set[str] = set()  # the DAGs of this app's file, once loaded
         self.reload_requested = False  # PUT /parseDagFile: drain, then `riir-airflow app` starts over (cli/app_command)
 
     # --- start-up ---------------------------------------------------------------------------------------------------
@@ -223,7 +224,7 @@ class DagApp:
         scheduler = self.schedulers.get(str(note.get("dag_id")))
         if channel.startswith(notify.DAG_CHANNEL_PREFIX):
             channel = str(note.pop("event", ""))  # one of our DAGs' own channels: the kind is in the payload
-            if channel == notify.REPARSE_REQUESTED and scheduler is not None:
+            if channel == notify.REPARSE_REQUESTED and str(note.get("dag_id")) in self.own_dag_ids:
                 log.info("Reloading %s: a reparse of its file was requested", self.path)
                 self.reload_requested = True
                 self.stopping.set()  # drains as on SIGTERM; the command then runs the app again on the new code
@@ -433,6 +434,12 @@ class DagApp:
         secrets.set_store(AppProcessSecrets(settings, connection_as_json))
         set_trigger_other_dags(AppOtherDags(self.db))  # DagStateTrigger / WorkflowTrigger read other DAGs' runs
         try:
+            # Our DAGs' channels only: events of other DAGs are not delivered here (metastore/notify.py). Heard from
+            # before the app registers, so that nothing sent once others can see it (a reparse request) is missed.
+            self.own_dag_ids = set(bag.dags)
+            async with self.db.session_connection() as conn:
+                for dag_id in sorted(bag.dags):
+                    await conn.add_listener(notify.dag_channel(dag_id), self._on_notification)
             versions = await self.register(bag)
             heartbeat = asyncio.create_task(self._heartbeat())
             await self.acquire_locks(sorted(bag.dags))
@@ -445,10 +452,6 @@ class DagApp:
                     self.db, dag, versions[dag_id], self.app_id, self.executor, self.parallelism, self.wake,
                     self.fencing_tokens[dag_id], self.fence,
                 )  # fmt: skip
-            async with self.db.session_connection() as conn:
-                # Our DAGs' channels only: events of other DAGs are not delivered here (metastore/notify.py).
-                for dag_id in sorted(self.schedulers):
-                    await conn.add_listener(notify.dag_channel(dag_id), self._on_notification)
             self.next_stale_check = loop_time()  # the heartbeat runs the detection from now on
             log.info("App %s running %s", self.app_id, ", ".join(sorted(bag.dags)))
             await self.loop()
