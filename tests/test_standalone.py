@@ -173,8 +173,10 @@ async def test_demo_command_from_an_empty_home_serves_the_examples(tmp_path: Pat
             if log.is_file():
                 assert password not in log.read_text(errors="replace"), f"password written to {log}"
 
-        token = httpx.post(f"{url}/auth/token", json={"username": user, "password": password}).json()["access_token"]
-        api = httpx.Client(base_url=f"{url}/api/v2", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+        # The first request past health builds the broker's full API (broker/front.py): seconds on a loaded machine.
+        login_body = {"username": user, "password": password}
+        token = httpx.post(f"{url}/auth/token", json=login_body, timeout=120).json()["access_token"]
+        api = httpx.Client(base_url=f"{url}/api/v2", headers={"Authorization": f"Bearer {token}"}, timeout=30)
         standalone.clients.append(api)
         example_ids = set(CHECKS)  # every example DAG (tests/test_examples.py keeps this list complete)
         deadline = time.monotonic() + 60

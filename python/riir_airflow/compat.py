@@ -117,9 +117,14 @@ def is_installed() -> bool:
 
 
 def install() -> None:
-    """Makes `import airflow...` load riir_airflow (idempotent)."""
+    """Makes `import airflow...` load riir_airflow (idempotent). An `airflow` imported before without the alias
+    (a namespace package of the provider distributions, with no `__version__`, no core) is forgotten first, so the
+    next import gets riir's; modules that already hold the old one keep it."""
     if not is_installed():
         sys.meta_path.insert(0, AirflowAliasFinder())
+    if "airflow" in sys.modules and not isinstance(sys.modules["airflow"], AliasModule):
+        for name in [n for n in sys.modules if n == "airflow" or n.startswith("airflow.")]:
+            del sys.modules[name]
 
 
 def uninstall() -> None:

@@ -123,3 +123,16 @@ def test_mixed_dag_folder_runs_with_apache_airflow_installed_too(tmp_path: Path)
     aliased = subprocess.run([str(python), "-c", probe], capture_output=True, text=True, timeout=120, check=True)
     assert aliased.stdout.split()[0].startswith(str(Path(riir_airflow.__file__).parent))
     _check_mixed_run(_dags_test(python, tmp_path))
+
+
+def test_an_airflow_imported_before_the_alias_gives_way_to_riirs() -> None:
+    # A process that imported `airflow` before turning the alias on holds the provider distributions' namespace
+    # package (no `__version__`, no core): installing the alias forgets it, and the next import is riir's.
+    code = (
+        "import airflow, riir_airflow.compat as c; assert not hasattr(airflow, '__version__'); c.install(); "
+        "import airflow; from airflow.providers.http.operators.http import HttpOperator; print(airflow.__version__)"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "RIIR_AIRFLOW_COMPAT"}
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "3.3.2"
