@@ -123,12 +123,16 @@ def install() -> None:
     if not is_installed():
         sys.meta_path.insert(0, AirflowAliasFinder())
     if "airflow" in sys.modules and not isinstance(sys.modules["airflow"], AliasModule):
-        for name in [n for n in sys.modules if n == "airflow" or n.startswith("airflow.")]:
-            del sys.modules[name]
+        _forget_airflow_modules()
 
 
 def uninstall() -> None:
     sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, AirflowAliasFinder)]
+    _forget_airflow_modules()
+
+
+def _forget_airflow_modules() -> None:
+    """Drops `airflow` and its submodules from sys.modules: the next import resolves them afresh."""
     for name in [n for n in sys.modules if n == "airflow" or n.startswith("airflow.")]:
         del sys.modules[name]
 
