@@ -88,6 +88,14 @@ def check_cache_mode(cache: str | None, task_id: str) -> str | None:
     return cache
 
 
+@functools.cache
+def empty_operator_class() -> type[BaseOperator]:
+    """EmptyOperator (imported on first use: its module imports this one)."""
+    from riir_airflow.authoring.standard.empty import EmptyOperator
+
+    return EmptyOperator
+
+
 def is_operator(obj: Any) -> bool:
     """True for tasks: plain operators and mapped operators."""
     from riir_airflow.authoring.mapped import MappedOperator
@@ -714,9 +722,7 @@ class BaseOperator(TaskNode, metaclass=BaseOperatorMeta):
 
     @property
     def inherits_from_empty_operator(self) -> bool:
-        from riir_airflow.authoring.standard.empty import EmptyOperator
-
-        return isinstance(self, EmptyOperator)
+        return isinstance(self, empty_operator_class())
 
     # --- setup / teardown ----------------------------------------------------------------------------------
     def as_setup(self) -> BaseOperator:
