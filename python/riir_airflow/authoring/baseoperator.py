@@ -96,11 +96,17 @@ def empty_operator_class() -> type[BaseOperator]:
     return EmptyOperator
 
 
-def is_operator(obj: Any) -> bool:
-    """True for tasks: plain operators and mapped operators."""
+@functools.cache
+def _mapped_operator_class() -> type:
+    """MappedOperator (imported on first use: its module imports this one)."""
     from riir_airflow.authoring.mapped import MappedOperator
 
-    return isinstance(obj, (BaseOperator, MappedOperator))
+    return MappedOperator
+
+
+def is_operator(obj: Any) -> bool:
+    """True for tasks: plain operators and mapped operators."""
+    return isinstance(obj, (BaseOperator, _mapped_operator_class()))
 
 
 def collect_callbacks(value: Any) -> list[Any]:
