@@ -78,7 +78,21 @@ PRELOADED = (
     "riir_airflow.sdk",
     "riir_airflow.decorators",
     "riir_airflow.operators",
+    "riir_airflow.authoring.template_environment",
+    "riir_airflow.authoring.priority",
+    "riir_airflow.schedules.timetables",
+    "riir_airflow.schedules.presets",
+    "riir_airflow.schedules.partition_mappers",
+    "riir_airflow.schedules.partition_timetables",
+    "riir_airflow.metastore.roles",
+    "riir_airflow.plugins.listeners",
+    "riir_airflow.providers.standard.operators.empty",
+    "riir_airflow.providers.standard.operators.python",
+    "riir_airflow.providers.standard.operators.bash",
     "jinja2.ext",
+    "jinja2.sandbox",
+    "jinja2.nativetypes",
+    "pluggy",
     "asyncpg",
 )
 _PR_SET_PDEATHSIG = 1
@@ -97,6 +111,11 @@ def preload() -> None:
     install_from_env()  # the apps import `airflow...` as riir when RIIR_AIRFLOW_COMPAT is set: so must this process
     for name in PRELOADED:
         importlib.import_module(name)
+    # The installed providers' config defaults (their `get_provider_info`, read on an app's first lookup of an
+    # option riir does not define): read once here, as every Airflow component reads them once at its start.
+    from riir_airflow.config import provider_defaults
+
+    provider_defaults()
     if "airflow" in sys.modules or os.environ.get("RIIR_AIRFLOW_COMPAT") == "1":
         with contextlib.suppress(ImportError):
             importlib.import_module("airflow.sdk")
