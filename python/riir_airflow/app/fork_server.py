@@ -1,7 +1,8 @@
 """The fork server: a clean template process from which every task process of an app forks.
 
-`riir-airflow app FILE` re-executes itself with its credentials out of the environment (handed over in a pipe,
-unread) and a copy of the config file without sensitive options (app/sandbox.py), imports its DAG file, freezes
+`riir-airflow app FILE` re-executes itself (or, under `standalone`, is forked from the zygote: cli/zygote.py) with
+its credentials out of the environment (handed over in a pipe or socket, unread) and a copy of the config file
+without sensitive options (app/sandbox.py), imports its DAG file, freezes
 what it imported out of the garbage collector's reach, and only then forks this template — before it reads any
 secret or opens any database connection. The app and the template therefore share the imported DAG, its
 dependencies and riir itself copy-on-write (one copy in RAM), and the template, whose memory never held a secret,

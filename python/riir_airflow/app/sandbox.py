@@ -5,7 +5,9 @@
   process environment and its config file replaced by a copy without sensitive options: they are handed over
   through a pipe that the app reads only after it has imported its DAG file and forked its fork server
   (`load_secret_environment()`), and live only in the app's `os.environ`. So neither `/proc/<app>/environ` nor the
-  fork server's memory (which its task processes share) holds any of them.
+  fork server's memory (which its task processes share) holds any of them. An app that `standalone` forks from its
+  zygote (cli/zygote.py) starts that way without a re-exec: `split_secret_environment()` makes the same split, and
+  its secrets come over a socket on which the app asks for them once its fork server exists.
 - `make_undumpable()`: the app (and the tasks it forks) become non-dumpable, so other processes of the same user
   cannot read their `/proc/<pid>/environ`, `mem` or attach a debugger.
 - In each task process, `scrub_task_environment()` drops the same variables from `os.environ` (the task and

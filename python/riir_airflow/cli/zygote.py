@@ -159,6 +159,8 @@ def _fork_one(control: socket.socket, message: dict[str, Any], fds: list[int], o
         send_message(control, {"op": "forked", "id": request, "error": f"bad request {message!r}"[:2000]})
         return
     zygote = os.getpid()
+    sys.stdout.flush()  # nothing of the zygote's own output may be written again by the child
+    sys.stderr.flush()
     try:
         pid = os.fork()
     except OSError as exc:
