@@ -164,3 +164,29 @@ async def test_the_zygote_forks_commands_probes_files_and_takes_its_apps_along_w
         assert await again.wait() == 0 and zygote.pid not in (None, first)
     finally:
         await zygote.close()
+
+
+@pytest.mark.timeout(180)
+async def test_a_supervisor_killed_outright_leaves_no_zygote_nor_app_behind(pg_dsn: str, tmp_path: Path) -> None:
+    dags = tmp_path / "dags"
+    dags.mkdir()
+    write_dag(dags, "alpha.py", dag_source("alpha"))
+    env = env_for(pg_dsn, tmp_path / "home")
+    standalone = Standalone(env, "--dags", str(dags), "--no-broker")
+    standalone.wait_for_line("Database ready")
+    db = await connect(settings_from_config(dsn=pg_dsn))
+    try:
+        await wait_until(lambda: running_app(db, "alpha"), what="alpha's app")
+        app = await running_app(db, "alpha")
+        assert app is not None and app.pid is not None
+        zygote = zygote_of(standalone.proc.pid)
+        template = fork_server_of(app.pid)
+        # SIGKILL: no drain by the supervisor. The zygote gets SIGTERM (its parent-death signal) and dies; the app
+        # gets SIGTERM when the zygote dies (its own parent-death signal), drains and exits; its fork server follows.
+        standalone.proc.kill()
+        for pid, what in ((zygote, "the zygote"), (app.pid, "the app"), (template, "its fork server")):
+            await wait_until(lambda gone=pid: not alive(gone), 60, f"{what} to exit after the supervisor's death")  # type: ignore[misc]
+        assert processes_with_env("AIRFLOW_HOME", env["AIRFLOW_HOME"]) == []
+    finally:
+        standalone.kill()
+        await db.close()
