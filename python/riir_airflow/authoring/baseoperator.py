@@ -130,7 +130,8 @@ def merged_defaults(
         args: dict[str, Any] = {}
         params = ParamsDict()
     else:
-        args = copy.copy(dag.default_args)
+        defaults = dag.default_args
+        args = defaults.copy() if type(defaults) is dict else copy.copy(defaults)
         if dag.params:
             params = copy.deepcopy(dag.params)
             params.fill_missing_source("dag")

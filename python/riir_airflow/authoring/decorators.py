@@ -39,7 +39,7 @@ from riir_airflow.authoring.standard.python_virtualenv import (
 from riir_airflow.authoring.standard.sensors import PythonSensor
 from riir_airflow.authoring.standard.virtualenv import decorated_function_source
 from riir_airflow.authoring.trigger_rule import TriggerRule
-from riir_airflow.authoring.xcom_arg import XComArg
+from riir_airflow.authoring.xcom_arg import PlainXComArg, XComArg
 from riir_airflow.exceptions import AirflowException, AirflowSkipException
 
 
@@ -340,7 +340,7 @@ class _TaskDecorator:
         self._mark(op)
         if op.doc_md is None and self.function.__doc__:
             op.doc_md = self.function.__doc__
-        return XComArg(op)  # type: ignore[no-any-return]
+        return PlainXComArg(op)  # what XComArg(op) makes
 
     def override(self, **kwargs: Any) -> _TaskDecorator:
         multiple_outputs = kwargs.pop("multiple_outputs", self.multiple_outputs)
