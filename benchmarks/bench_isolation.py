@@ -136,10 +136,16 @@ async def _in_app(executor: Any, dag: Any, claim: Any, run: Any, key: Any) -> tu
         exited.set_result(os.waitpid(pid, 0)[1])
 
     loop.add_reader(pidfd, reap)
-    result, _, _ = await asyncio.gather(
-        executor._serve(key, parent_sock, token), executor._pump_logs(key, claim.try_number, read_fd), exited
+    # The executor's rule: a try that reported its result and closed its channel and output has ended; its exit is
+    # waited for only when it did not report one.
+    result, _ = await asyncio.gather(
+        executor._serve(key, parent_sock, token), executor._pump_logs(key, claim.try_number, read_fd)
     )
-    return blocked, cpu, _stamp_of(result), time.monotonic()
+    if result is None:
+        await exited
+    done = time.monotonic()
+    await exited  # reaped before the next try, off the clock
+    return blocked, cpu, _stamp_of(result), done
 
 
 async def _launched(executor: Any, dag: Any, claim: Any, run: Any, key: Any) -> tuple[float, float, float, float, bool]:
@@ -151,7 +157,7 @@ async def _launched(executor: Any, dag: Any, claim: Any, run: Any, key: Any) -> 
     blocked, cpu = time.monotonic() - started, time.thread_time() - cpu
     outcome = await running.done
     done = time.monotonic()
-    if outcome.exit_code != 0:
+    if outcome.exit_code not in (0, None):  # None: it reported its result and closed; its exit was not waited for
         raise RuntimeError(f"the try failed (exit code {outcome.exit_code})")
     return blocked, cpu, _stamp_of(outcome.result), done, hit
 

@@ -168,6 +168,8 @@ def test_a_task_process_forked_ahead_confines_itself_before_its_assignment(home:
         while state() != "S" and time.monotonic() < deadline:
             time.sleep(0.01)
         assert state() == "S"  # waiting on its channel
+        # Prepared at the lowest CPU priority where it may come back (root); confined, it is back at the template's.
+        assert os.getpriority(os.PRIO_PROCESS, pid) == os.getpriority(os.PRIO_PROCESS, server.pid)
         parent.close()  # no assignment: it leaves
         while Path(f"/proc/{pid}").exists() and state() != "Z":
             assert time.monotonic() < deadline + 30
@@ -246,7 +248,8 @@ async def test_a_try_starts_on_the_spare_and_an_unused_spare_goes(
         coming = executor._spare_coming  # the next spare, asked for by this start
         assert coming is not None
         outcome = await second.done
-        assert outcome.exit_code == 0 and outcome.result is not None
+        # It reported its result and closed its channel and output: its exit is not waited for (None), or came first.
+        assert outcome.exit_code in (None, 0) and outcome.result is not None
         assert outcome.result.state == "success" and outcome.result.xcoms["return_value"] == spare.pid
         # Nothing runs any more: the unused spare goes, and its cgroup with it.
         unused = await asyncio.wait_for(coming, 30)
