@@ -28,8 +28,11 @@ def stamp(label: str, subject: object = "") -> None:
     if _path is None:
         return
     line = f"{time.monotonic():.6f} {os.getpid()} {label} {subject}\n".encode()
-    fd = os.open(_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)  # opened each time: a task process closes
-    try:  # every descriptor it inherited
+    try:  # opened each time: a task process closes every descriptor it inherited
+        fd = os.open(_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    except OSError:  # the benchmark's folder is gone (its last forks)
+        return
+    try:
         os.write(fd, line)
     finally:
         os.close(fd)

@@ -24,7 +24,7 @@ from typing import Any, NoReturn
 import pendulum
 
 from riir_airflow.app.channel import ChannelClient
-from riir_airflow.app.fork_server import SPARE_NICE, receive_start
+from riir_airflow.app.fork_server import receive_start
 from riir_airflow.app.limits import TaskCgroup, TaskLimits, address_space, apply_process_limit_for_user, lower_rlimits
 from riir_airflow.app.sandbox import close_inherited_descriptors, confine_task, scrub_task_environment
 from riir_airflow.authoring import secrets_backends as secrets
@@ -61,18 +61,11 @@ from riir_airflow.secrets_masker import secrets_masker
 LOG_FORMAT = "[%(asctime)s] {%(filename)s:%(lineno)d} %(levelname)s - %(message)s"
 
 
-def run_forked(
-    dags: dict[str, Any], channel_fd: int, log_fd: int, cgroup: str | None, priority: int | None = None
-) -> NoReturn:
-    """Entry of a process the fork server just forked: confine it, wait for its assignment, run it; never returns.
-    `priority`: the CPU priority (nice value) to come back to once confined, for a spare the template lowered."""
+def run_forked(dags: dict[str, Any], channel_fd: int, log_fd: int, cgroup: str | None) -> NoReturn:
+    """Entry of a process the fork server just forked: confine it, wait for its assignment, run it; never returns."""
     try:
         sock = socket.socket(fileno=channel_fd)
-        if priority is not None:
-            os.setpriority(os.PRIO_PROCESS, 0, SPARE_NICE)
         base_address_space = confine(sock, log_fd, cgroup)
-        if priority is not None:  # before the assignment: no task code runs at the spare's priority
-            os.setpriority(os.PRIO_PROCESS, 0, priority)
     except BaseException:
         traceback.print_exc()
         os._exit(1)

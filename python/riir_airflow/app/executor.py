@@ -34,7 +34,6 @@ import pendulum
 from riir_airflow.app.channel import read_message, write_message
 from riir_airflow.app.fork_server import ForkServer, ForkServerError, TaskStart, send_start
 from riir_airflow.app.limits import TaskCgroup, TaskLimits, configured_limits, limits_for
-from riir_airflow.app.sandbox import can_raise_priority
 from riir_airflow.config import conf
 from riir_airflow.engine.messages import (
     AssetStateOp,
@@ -163,8 +162,6 @@ class ForkExecutor:
         self._callback_tasks: set[asyncio.Task[None]] = set()
         self.spares = conf.getboolean("riir", "task_spare_process", fallback=True)
         self.limits = configured_limits()
-        # Spares are prepared at a low CPU priority where they can come back (app/fork_server.py): the app's own.
-        self._priority = os.getpriority(os.PRIO_PROCESS, 0) if can_raise_priority() else None
         self._spare: TaskProcess | None = None
         self._spare_coming: asyncio.Future[TaskProcess | None] | None = None
         self._spare_timer: asyncio.TimerHandle | None = None
@@ -374,9 +371,6 @@ class ForkExecutor:
         if dag_id not in (self.fork_server.dag_ids or ()):
             self._spare = spare  # the on-request fork below says what is wrong
             return None
-        if self._priority is not None:  # still preparing at a low priority, perhaps: its try must not wait for that
-            with contextlib.suppress(OSError):
-                os.setpriority(os.PRIO_PROCESS, spare.pid, self._priority)
         return spare
 
     def _keep_a_spare(self) -> None:

@@ -15,15 +15,9 @@ ahead of time while it has work (`executor.py`, "the spare"): starting a try is 
 channel, and the fork, the cgroup join (10-15 ms of kernel wait on cgroup v1) and the confinement are off the hop.
 The template reaps its children and reports each exit code to the app. A task's parent is therefore the template.
 
-A spare is prepared while a try runs, and on a busy machine its preparation (a few ms of CPU: the copy-on-write
-faults of a fresh fork, the confinement) would compete with that try for the CPU. Where the processes may raise
-their priority back (CAP_SYS_NICE: an app running as root), a process forked ahead lowers itself to the lowest CPU
-priority (`SPARE_NICE`) while it confines itself and raises itself back to the template's priority before it reads
-its assignment (so no task code ever runs low); the app raises it too when it hands it a try before it is ready.
-
 Control messages are JSON, one per SOCK_SEQPACKET packet:
     template -> app   {"op": "ready", "dag_ids": [...]}  |  {"op": "failed", "error": "..."}
-    app -> template   {"op": "fork", "id": N, "cgroup": path | null, "ahead": bool}  with SCM_RIGHTS [channel, log]
+    app -> template   {"op": "fork", "id": N, "cgroup": path | null}  with SCM_RIGHTS [channel, log pipe]
     template -> app   {"op": "forked", "id": N, "pid": P}  |  {"op": "forked", "id": N, "error": "..."}
     template -> app   {"op": "exited", "pid": P, "code": C, "cpu": seconds}
 """
@@ -58,7 +52,6 @@ if TYPE_CHECKING:
     from riir_airflow.engine.records import DagRunRecord
 
 CONTROL_FD_ENV = "RIIR_FORK_SERVER_FD"
-SPARE_NICE = 19  # a spare's CPU priority while it prepares (the lowest), where it can come back (module docstring)
 _PACKET = 1 << 16
 _START_HEADER = struct.Struct("!I")
 
@@ -289,18 +282,16 @@ class ForkServer:
 
     def fork_ahead(self, channel_fd: int, log_fd: int, cgroup: TaskCgroup | None = None) -> asyncio.Future[int]:
         """The same request without waiting: the pid arrives on the event loop (`attach`). For a task process made
-        before its try is known (prepared at a low CPU priority, see the module docstring); it serves whichever DAG
-        of the file its assignment names."""
+        before its try is known; it serves whichever DAG of the file its assignment names."""
         if self._loop is None or self.dag_ids is None:
             raise ForkServerError("the fork server is not attached to an event loop or not ready")
         future: asyncio.Future[int] = self._loop.create_future()
-        self._forking[self._request(channel_fd, log_fd, cgroup, ahead=True)] = future
+        self._forking[self._request(channel_fd, log_fd, cgroup)] = future
         return future
 
-    def _request(self, channel_fd: int, log_fd: int, cgroup: TaskCgroup | None, ahead: bool = False) -> int:
+    def _request(self, channel_fd: int, log_fd: int, cgroup: TaskCgroup | None) -> int:
         self._next_id += 1
-        message = {"op": "fork", "id": self._next_id, "cgroup": None if cgroup is None else str(cgroup.path),
-                   "ahead": ahead}  # fmt: skip
+        message = {"op": "fork", "id": self._next_id, "cgroup": None if cgroup is None else str(cgroup.path)}
         try:
             _send(self.sock, message, [channel_fd, log_fd])
         except OSError as exc:
@@ -463,7 +454,7 @@ def serve(control: socket.socket, path: str) -> int:
 
 def _serve_loop(control: socket.socket, dags: dict[str, Any]) -> int:
     """Fork on request and report exits until the app closes the control socket."""
-    from riir_airflow.app.sandbox import can_raise_priority, drop_ptrace_capability, make_undumpable, mask_secret_files
+    from riir_airflow.app.sandbox import drop_ptrace_capability, make_undumpable, mask_secret_files
 
     make_undumpable()  # inherited by every task: other processes of the user cannot read their memory
     drop_ptrace_capability()  # nor can they (or this process), even as root, read the app's
@@ -472,7 +463,6 @@ def _serve_loop(control: socket.socket, dags: dict[str, Any]) -> int:
     except OSError as exc:
         logging.getLogger("riir_airflow.app").warning("Task processes can read the secret files: %s", exc)
     _set_process_name()
-    lower_spares = can_raise_priority()
     reaped_r, reaped_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
     signal.set_wakeup_fd(reaped_w)
     signal.signal(signal.SIGCHLD, lambda *_: None)  # a handler, so the wakeup descriptor is written
@@ -505,14 +495,13 @@ def _serve_loop(control: socket.socket, dags: dict[str, Any]) -> int:
                 for received in fds:
                     os.close(received)
                 continue
-            lowered = bool(message.get("ahead")) and lower_spares
             if pid == 0:
                 from riir_airflow.app.child import run_forked
 
                 control.close()
                 os.close(reaped_r)
                 os.close(reaped_w)
-                run_forked(dags, fds[0], fds[1], cgroup, os.getpriority(os.PRIO_PROCESS, 0) if lowered else None)
+                run_forked(dags, fds[0], fds[1], cgroup)
             # Its own process group from the start (it sets it too): the app signals the group, and a process
             # killed before it got that far must not be missed.
             with contextlib.suppress(OSError):

@@ -185,7 +185,6 @@ def close_inherited_descriptors(keep: Iterable[int]) -> int:
 _PR_CAPBSET_DROP = 24
 _CAP_SYS_PTRACE = 19
 _CAP_SYS_ADMIN = 21
-_CAP_SYS_NICE = 23
 _CLONE_NEWNS = 0x00020000
 _MS_RDONLY = 1
 _MS_BIND = 4096
@@ -206,22 +205,6 @@ def drop_ptrace_capability() -> bool:
     """A task running as root would still read any process's memory and environ (CAP_SYS_PTRACE overrides
     non-dumpable): drop that one capability, for good (bounding set too). False where there was none to drop."""
     return drop_capability(_CAP_SYS_PTRACE)
-
-
-def has_capability(number: int) -> bool:
-    """Whether this process holds one capability (below 32) in its effective set."""
-    if not sys.platform.startswith("linux"):
-        return False
-    libc = ctypes.CDLL(None, use_errno=True)
-    header = _CapHeader(_LINUX_CAPABILITY_VERSION_3, 0)
-    data = (_CapData * 2)()
-    return libc.capget(ctypes.byref(header), data) == 0 and bool(data[0].effective & (1 << number))
-
-
-def can_raise_priority() -> bool:
-    """Whether this process may raise a process's CPU priority back after lowering it (CAP_SYS_NICE: root, in
-    practice): only then are spare task processes prepared at the lowest priority (app/fork_server.py)."""
-    return has_capability(_CAP_SYS_NICE)
 
 
 def drop_capability(number: int) -> bool:
