@@ -167,6 +167,7 @@ class ForkExecutor:
         self._spare_timer: asyncio.TimerHandle | None = None
         self._cgroup_removals: set[asyncio.Future[Any]] = set()  # removals and the sweep, for close()
         self._exiting: dict[asyncio.Future[int], TaskCgroup] = {}  # tries that ended, processes not yet exited
+        self._cgroup_ahead: asyncio.Future[TaskCgroup | None] | None = None  # for the next spare (`_make_spare`)
         self._closed = False
 
     # --- requests from a task process ---------------------------------------------------------------------------
@@ -384,9 +385,35 @@ class ForkExecutor:
         loop.call_soon(self._make_spare, self._spare_coming)
 
     def _make_spare(self, coming: asyncio.Future[TaskProcess | None]) -> None:
-        server = self.fork_server
+        """Its cgroup was made ahead, in a worker thread, with the previous spare's: a `mkdir` waits for the kernel's
+        cgroup lock, which any process joining a cgroup on the machine holds for ~10 ms (limits.py)."""
         limits = self.limits  # what every try gets; the try's own limits come with its assignment
-        cgroup = TaskCgroup.create(limits.processes) if limits.pids_cgroup else None
+        if not limits.pids_cgroup:
+            self._fork_spare(coming, None)
+            return
+        loop = asyncio.get_running_loop()
+        created = self._cgroup_ahead or loop.run_in_executor(None, TaskCgroup.create, limits.processes)
+        self._cgroup_ahead = loop.run_in_executor(None, TaskCgroup.create, limits.processes)  # the next spare's
+
+        def fork(created: asyncio.Future[TaskCgroup | None]) -> None:
+            cgroup = None if created.cancelled() or created.exception() is not None else created.result()
+            if self._closed:
+                if cgroup is not None:
+                    self._remove_cgroup(cgroup)
+                if self._spare_coming is coming:
+                    self._spare_coming = None
+                coming.set_result(None)
+                return
+            self._fork_spare(coming, cgroup)
+
+        if created.done():
+            fork(created)
+        else:
+            created.add_done_callback(fork)
+
+    def _fork_spare(self, coming: asyncio.Future[TaskProcess | None], cgroup: TaskCgroup | None) -> None:
+        server = self.fork_server
+        limits = self.limits
         parent_sock, child_sock = socket.socketpair()
         read_fd, write_fd = os.pipe()
         try:
@@ -497,6 +524,12 @@ class ForkExecutor:
             spare.discard(self._remove_cgroup)
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(asyncio.shield(spare.exited), 5)
+        if self._cgroup_ahead is not None:
+            with contextlib.suppress(Exception):
+                ahead = await asyncio.wait_for(self._cgroup_ahead, 5)
+                if ahead is not None:
+                    self._remove_cgroup(ahead)
+            self._cgroup_ahead = None
         if self._exiting:  # tries that ended a moment ago: their processes are exiting
             await asyncio.wait(set(self._exiting), timeout=5)
             for cgroup in self._exiting.values():
