@@ -341,7 +341,7 @@ class ForkExecutor:
     # --- task processes: forked on request, or the spare ----------------------------------------------------------
     def _fork_task_process(self, dag_id: str, limits: TaskLimits) -> TaskProcess:
         """A task process forked now (the app waits for the fork server's reply); ForkServerError if it cannot."""
-        cgroup = TaskCgroup.create(limits.processes) if limits.pids_cgroup else None
+        cgroup = self._cgroup_now(limits)
         parent_sock, child_sock = socket.socketpair()
         read_fd, write_fd = os.pipe()
         try:
@@ -357,6 +357,19 @@ class ForkExecutor:
             os.close(write_fd)
         exited = asyncio.ensure_future(self.fork_server.exit_code(pid))
         return TaskProcess(pid, parent_sock, read_fd, cgroup, _fit(limits), self.fork_server, exited)
+
+    def _cgroup_now(self, limits: TaskLimits) -> TaskCgroup | None:
+        """A pids cgroup for a try forked on request: the one made ahead for the next spare when it is ready (a
+        `mkdir` here may wait ~10 ms for the kernel's cgroup lock, `_make_spare`), else a new one."""
+        if not limits.pids_cgroup:
+            return None
+        ahead = self._cgroup_ahead
+        if ahead is not None and ahead.done() and not ahead.cancelled() and ahead.exception() is None:
+            cgroup = ahead.result()
+            if cgroup is not None and limits.processes == self.limits.processes:
+                self._cgroup_ahead = None  # the next spare's is made when it is asked for
+                return cgroup
+        return TaskCgroup.create(limits.processes)
 
     def _take_spare(self, dag_id: str, limits: TaskLimits) -> TaskProcess | None:
         """The spare, when there is one that fits this try (alive, of the current fork server, the same cgroup)."""
