@@ -48,6 +48,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import isolation_breakdown  # noqa: E402
+import measure  # noqa: E402
 from harness import database  # noqa: E402
 
 from riir_airflow.app.channel import ChannelClient, read_message, write_message  # noqa: E402
@@ -317,6 +318,33 @@ def _report(rounds: list[dict[str, Samples]], tasks: int) -> None:
     )
 
 
+def _record(rounds: list[dict[str, Samples]], tasks: int, requests: int, channel_seconds: float) -> None:
+    """benchmarks/.out/isolation.json for RESULTS.md: per figure, each repetition's median (ms)."""
+    run = measure.Run("isolation", {"tries_per_way": tasks, "repeat": len(rounds), "channel_requests": requests})
+
+    def per_round(way: str, pick: Callable[[Samples], list[float]]) -> list[float]:
+        return [_median_ms(pick(r[way])) for r in rounds]
+
+    for way in WAYS:
+        run.figure(f"app loop blocked per start, {way}", "ms", per_round(way, lambda s: s.blocked))
+    for way in WAYS:
+        run.figure(f"request -> task code running, {way}", "ms", per_round(way, lambda s: s.to_running))
+    for way in WAYS:
+        run.figure(f"request -> try's end seen by the app, {way}", "ms", per_round(way, lambda s: s.to_done))
+    for pick_name, pick in (("app loop blocked", lambda s: s.blocked), ("request -> end seen", lambda s: s.to_done)):
+        cost = [_median_ms(pick(r["spare"])) - _median_ms(pick(r["no isolation"])) for r in rounds]
+        run.figure(f"isolation cost (spare minus no isolation): {pick_name}", "ms", cost, target="< 1")
+    run.figure("channel round trip", "us", channel_seconds * 1e6)
+    run.notes.append(
+        "One app process, its fork-server template and task processes of a one-task DAG on PostgreSQL; ways: "
+        + ", ".join(WAYS)
+        + ". Cells over repetitions of each repetition's median. The end is seen when the try's result is in and "
+        "its channel and output are closed (the process's exit is not waited for)."
+    )
+    run.save()
+    run.print_table()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--tasks", type=int, default=40, help="tries per way and repetition (default 40)")
@@ -349,6 +377,7 @@ def main() -> None:
             isolation_breakdown.report(trace, [t for r in rounds for way in WAYS for t in r[way].tries], WAYS)
     channel = bench_channel(args.requests)
     _report(rounds, args.tasks)
+    _record(rounds, args.tasks, args.requests, channel)
     print(f"channel round trip ({args.requests} requests): {channel * 1e6:.1f} us per request")
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}, {os.cpu_count()} CPUs")
 
