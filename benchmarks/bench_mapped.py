@@ -122,7 +122,7 @@ def drive(system: System, runs: Runs, repeat: int, timeout: float) -> None:
 
 def bench_riir(workdir: Path, tasks: int, args: argparse.Namespace, profile: Path | None = None) -> Runs:
     runs = Runs("riir-airflow", tasks)
-    extra = {"AIRFLOW__CORE__PARALLELISM": str(args.parallelism)}
+    extra = {"AIRFLOW__CORE__PARALLELISM": str(args.parallelism), "AIRFLOW__CORE__MAX_MAP_LENGTH": str(max(tasks, 1024))}
     if profile is not None:
         extra.update(PYTHONPATH=str(PROFILE_SITE), RIIR_BENCH_PROFILE=str(profile))
     files = {f"{DAG_ID}.py": dag_source(tasks, args.parallelism)}
