@@ -3,7 +3,7 @@ with Airflow 3.3.2's LocalExecutor at the same parallelism, PostgreSQL on both s
 
     python benchmarks/bench_mapped.py [--tasks 10000] [--repeat 3] [--parallelism 32]
                                       [--airflow-tasks 1000] [--airflow-repeat 1] [--riir-only | --airflow-only]
-    python benchmarks/bench_mapped.py --riir-only --profile      # + where the app's time goes (cProfile)
+    python benchmarks/bench_mapped.py --riir-only --repeat 0 --profile 600   # where the app's time goes at N
 
 The DAG (the same file both sides) is `noop.expand(x=list(range(N)))` with `max_active_tasks` = `--parallelism`;
 each side also gets `[core] parallelism` = `--parallelism` (riir: the app's; Airflow: the LocalExecutor's worker
@@ -24,6 +24,7 @@ import asyncio
 import os
 import pstats
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -120,16 +121,52 @@ def drive(system: System, runs: Runs, repeat: int, timeout: float) -> None:
         )
 
 
+def profile_run(system: System, tasks: int, seconds: float, out: Path) -> str:
+    """Triggers a run and profiles the app (CPU time) for `seconds` of it, or until it ends; the run is left
+    unfinished (the system is stopped next). Returns how far the run got."""
+    run_id = f"profiled_{tasks}"
+    run_cli([*system.trigger, DAG_ID, "-r", run_id], system.env, system.home, 300)
+
+    async def progress() -> tuple[str, int]:
+        conn = await asyncpg.connect(system.dsn)
+        try:
+            state = await conn.fetchval("SELECT state FROM dag_run WHERE dag_id = $1 AND run_id = $2", DAG_ID, run_id)
+            done = await conn.fetchval(
+                "SELECT count(*) FROM task_instance WHERE dag_id = $1 AND run_id = $2 AND state = 'success'",
+                DAG_ID,
+                run_id,
+            )
+            return str(state), int(done)
+        finally:
+            await conn.close()
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and asyncio.run(progress())[0] == "running":
+        system.procs.check_alive()
+        time.sleep(2)
+    app = next(proc for name, proc in system.procs.procs.items() if name.startswith("app"))
+    app.send_signal(signal.SIGUSR1)
+    time.sleep(5)  # the app dumps between two steps of its loop
+    state, done = asyncio.run(progress())
+    return f"profiled {seconds:.0f} s of a run of {tasks:,} mapped tasks: {done:,} done, run {state}"
+
+
 def bench_riir(workdir: Path, tasks: int, args: argparse.Namespace, profile: Path | None = None) -> Runs:
     runs = Runs("riir-airflow", tasks)
-    extra = {"AIRFLOW__CORE__PARALLELISM": str(args.parallelism), "AIRFLOW__CORE__MAX_MAP_LENGTH": str(max(tasks, 1024))}
+    extra = {
+        "AIRFLOW__CORE__PARALLELISM": str(args.parallelism),
+        "AIRFLOW__CORE__MAX_MAP_LENGTH": str(max(tasks, 1024)),
+    }
     if profile is not None:
         extra.update(PYTHONPATH=str(PROFILE_SITE), RIIR_BENCH_PROFILE=str(profile))
     files = {f"{DAG_ID}.py": dag_source(tasks, args.parallelism)}
     try:
         home = workdir / (f"riir-{tasks}-profiled" if profile else f"riir-{tasks}")
         with riir_system(home, files, DAG_ID, extra) as system:
-            drive(system, runs, 1 if profile else args.repeat, args.timeout)
+            if profile is None:
+                drive(system, runs, args.repeat, args.timeout)
+            else:
+                print("  " + profile_run(system, tasks, args.profile, profile), flush=True)
     except Exception as exc:  # report the other figures anyway
         runs.error = f"{type(exc).__name__}: {exc}"
     return runs
@@ -177,18 +214,25 @@ def main() -> int:
     parser.add_argument("--airflow-repeat", type=int, default=1, help="Airflow runs (default 1)")
     parser.add_argument("--parallelism", type=int, default=32, help="parallelism = max_active_tasks (default 32)")
     parser.add_argument("--timeout", type=float, default=3600.0, help="limit for one run")
-    parser.add_argument("--profile", action="store_true", help="one more riir run at --tasks under cProfile")
+    parser.add_argument(
+        "--profile",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="then profile riir's app (cProfile, CPU time) for SECONDS of one more run at --tasks",
+    )
+    parser.add_argument("--name", default="mapped", help="results file benchmarks/.out/NAME.json (default mapped)")
     args = parser.parse_args()
 
     run = measure.Run(
-        "mapped",
+        args.name,
         {"tasks": args.tasks, "airflow_tasks": args.airflow_tasks, "repeat": args.repeat,
          "airflow_repeat": args.airflow_repeat, "parallelism": args.parallelism},
     )  # fmt: skip
     workdir = Path(tempfile.mkdtemp(prefix="bench-mapped-"))
     results: list[Runs] = []
     try:
-        if not args.airflow_only:
+        if not args.airflow_only and args.repeat > 0:
             print(f"riir-airflow: {args.repeat} runs of {args.tasks:,} mapped tasks ...", flush=True)
             results.append(bench_riir(workdir, args.tasks, args))
             if args.airflow_tasks != args.tasks and not args.riir_only:
@@ -217,7 +261,7 @@ def main() -> int:
         )
         if args.profile and not args.airflow_only:
             profile = workdir / "app.prof"
-            print(f"riir-airflow: one profiled run of {args.tasks:,} ...", flush=True)
+            print(f"riir-airflow: profiling {args.profile:.0f} s of a run of {args.tasks:,} ...", flush=True)
             profiled = bench_riir(workdir, args.tasks, args, profile)
             if profiled.error:
                 run.notes.append(f"profiled run FAILED: {profiled.error}")
