@@ -32,6 +32,7 @@ from riir_airflow.engine.vocabulary import (
     STARTABLE_TASK_STATES,
     PastRun,
     StateChange,
+    StatesRead,
     TiSnapshot,
 )
 
@@ -245,6 +246,33 @@ class KnownRun:
 
     plan: RunPlan
     rows: dict[tuple[str, int], TiSnapshot] = field(default_factory=dict)
+    cursor: int | None = None  # the store's mark of the last read, when it can give the changes since (StatesRead)
+
+    def apply(self, read: StatesRead) -> bool:
+        """Brings the state up to date with a host's read: every row, or the rows changed since this state's last
+        read. False when a read of changes does not follow this state's last read, or shows rows deleted (the
+        run's total differs): the caller reads every row instead."""
+        if read.since is None:
+            self.sync(read.rows)
+            self.cursor = read.cursor
+            return True
+        if read.since != self.cursor:
+            return False
+        rows = self.rows
+        changed: list[tuple[str, int, str | None]] = []
+        for ti in read.rows:
+            key = (ti.task_id, ti.map_index)
+            old = rows.get(key)
+            if old is None or old.state != ti.state:
+                changed.append((ti.task_id, ti.map_index, ti.state))
+            rows[key] = ti
+        if changed:
+            self.plan.update(changed)
+        if len(rows) != read.total:
+            self.cursor = None
+            return False
+        self.cursor = read.cursor
+        return True
 
     def sync(self, current: Sequence[TiSnapshot]) -> None:
         """Gives the planner state what changed since the last read: new or changed states, and instances gone."""
@@ -306,19 +334,24 @@ class RunEngine:
         self.has_depends_on_past = any(t.depends_on_past for t in dag.tasks)
         self.known_runs: dict[str, KnownRun] = {}  # the running runs' planner states, kept across loop turns
 
-    def known(self, run_id: str, current: Sequence[TiSnapshot]) -> KnownRun:
-        """The run's planner state, brought up to date with `current` (every task instance of the run)."""
+    async def known(self, run_id: str, read: StatesRead | Sequence[TiSnapshot] | None = None) -> KnownRun:
+        """The run's planner state, brought up to date: with the host's read of the run when given (every task
+        instance, or those changed since the state's last read), else — or when that read cannot be applied —
+        with a read of every task instance from the store."""
         known = self.known_runs.get(run_id)
         if known is None:
             known = self.known_runs[run_id] = KnownRun(RunPlan(self.planner, self.slot_free_tasks))
-        known.sync(current)
+        if read is not None and known.apply(read if isinstance(read, StatesRead) else StatesRead(read)):
+            return known
+        known.sync(await self.store.task_states(run_id))
+        known.cursor = None
         return known
 
     async def schedule_runs(
         self,
         runs: Sequence[tuple[str, Any, dt.datetime | None]],
         now: dt.datetime,
-        read: Mapping[str, Sequence[TiSnapshot]] | None = None,
+        read: Mapping[str, StatesRead | Sequence[TiSnapshot]] | None = None,
         *,
         start_tries: bool = True,
     ) -> dict[str, RunPass]:
@@ -332,19 +365,15 @@ class RunEngine:
             if self.timed_out(started, now):
                 decided[run_id] = await self.time_out(run_id)
         read = read or {}
-        snapshots = {
-            run_id: read[run_id] if run_id in read else await self.store.task_states(run_id)
-            for run_id, _, _ in runs
-            if run_id not in decided
-        }
-        for run_id in [r for r in self.known_runs if r not in snapshots]:
+        planning = [run_id for run_id, _, _ in runs if run_id not in decided]
+        for run_id in [r for r in self.known_runs if r not in planning]:
             del self.known_runs[run_id]  # no longer running here: finished, timed out, or deleted
-        plans = [(run_id, self.known(run_id, rows).plan) for run_id, rows in snapshots.items()]
+        plans = [(run_id, (await self.known(run_id, read.get(run_id))).plan) for run_id in planning]
         active = ActiveTries.of_plans(plans, self.limited_tasks)
         for run_id, logical_date, _ in runs:
             if run_id not in decided:
                 decided[run_id] = await self.schedule_run(
-                    run_id, logical_date, now, active, snapshots[run_id], start_tries=start_tries
+                    run_id, logical_date, now, active, start_tries=start_tries, known_now=True
                 )
         return decided
 
@@ -376,18 +405,23 @@ class RunEngine:
         logical_date: Any,
         now: dt.datetime,
         active: ActiveTries | None = None,
-        snapshot: Sequence[TiSnapshot] | None = None,
+        snapshot: StatesRead | Sequence[TiSnapshot] | None = None,
         *,
         start_tries: bool = True,
+        known_now: bool = False,
     ) -> RunPass:
-        """Plans the run until it settles: returns the tries made ready, and whether the run ended."""
+        """Plans the run until it settles: returns the tries made ready, and whether the run ended. `snapshot`: the
+        run's task instances as the host read them; `known_now`: the run's planner state is up to date already
+        (`schedule_runs` brought it up to date)."""
         result = RunPass()
         ready: dict[tuple[str, int], TiSnapshot] = {}
         past: PastRun | None = None  # read once per call, when a depends_on_past task is up
         for _ in range(MAX_PASSES):
-            current = snapshot if snapshot is not None else await self.store.task_states(run_id)
-            snapshot = None  # later passes read again what the earlier ones changed
-            known = self.known(run_id, current)
+            if known_now:
+                known = self.known_runs[run_id]
+            else:
+                known = await self.known(run_id, snapshot)
+            snapshot, known_now = None, False  # later passes read again what the earlier ones changed
             if active is None:
                 active = ActiveTries.of_plans([(run_id, known.plan)], self.limited_tasks)
             rows = known.rows
