@@ -35,6 +35,10 @@ async def test_a_read_since_the_last_one_returns_only_the_changed_task_instances
         await q.set_task_states(conn, "example", "manual__1", [StateChange("b", "success", (None,))])
     changed = await _read(db, {"manual__1": nothing.cursor})
     assert ("b", "success") in [(ti.task_id, ti.state) for ti in changed.rows] and changed.total == 3
+    # The same read for one run (the engine's later passes of a turn).
+    one = await app_queries.task_state_changes(db, "example", "manual__1", nothing.cursor)
+    assert ("b", "success") in [(ti.task_id, ti.state) for ti in one.rows] and one.total == 3
+    assert one.since == nothing.cursor and one.cursor >= nothing.cursor
 
     # A row deleted shows in the total only: the engine then reads everything.
     await db.execute("DELETE FROM task_instance WHERE task_id = 'c'")

@@ -336,11 +336,14 @@ class RunEngine:
 
     async def known(self, run_id: str, read: StatesRead | Sequence[TiSnapshot] | None = None) -> KnownRun:
         """The run's planner state, brought up to date: with the host's read of the run when given (every task
-        instance, or those changed since the state's last read), else — or when that read cannot be applied —
-        with a read of every task instance from the store."""
+        instance, or those changed since the state's last read), else with the store's changes since that read
+        when it can tell them, else — or when a read of changes cannot be applied — with a read of every task
+        instance from the store."""
         known = self.known_runs.get(run_id)
         if known is None:
             known = self.known_runs[run_id] = KnownRun(RunPlan(self.planner, self.slot_free_tasks))
+        if read is None and known.cursor is not None:
+            read = await self.store.task_state_changes(run_id, known.cursor)
         if read is not None and known.apply(read if isinstance(read, StatesRead) else StatesRead(read)):
             return known
         known.sync(await self.store.task_states(run_id))

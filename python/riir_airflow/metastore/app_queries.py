@@ -143,6 +143,21 @@ async def task_states_of_run(db: Db, dag_id: str, run_id: str) -> list[TaskState
     return [TaskState(*r) for r in rows]
 
 
+async def task_state_changes(db: Db, dag_id: str, run_id: str, since: int) -> RunStates:
+    """The planning view of the run's task instances changed since the read that returned `since` as its cursor
+    (migration 0017), with the run's row count, in one statement."""
+    row = await db.fetchrow(
+        "SELECT pg_snapshot_xmin(pg_current_snapshot())::text, ARRAY(SELECT ROW(ti.id, ti.task_id, ti.map_index, "
+        "ti.state, ti.try_number, ti.end_date, CASE WHEN ti.state = 'up_for_reschedule' THEN (SELECT "
+        "rs.reschedule_date FROM task_reschedule rs WHERE rs.ti_id = ti.id ORDER BY rs.id DESC LIMIT 1) END) "
+        "FROM task_instance ti WHERE ti.dag_id = $1 AND ti.run_id = $2 AND ti.riir_change_xid >= $3::text::xid8), "
+        "(SELECT count(*) FROM task_instance ti WHERE ti.dag_id = $1 AND ti.run_id = $2)",
+        dag_id, run_id, str(since),
+    )  # fmt: skip
+    assert row is not None  # a SELECT without FROM always returns its row
+    return RunStates([TaskState(*ti) for ti in row[1]], int(row[0]), since, row[2])
+
+
 async def record_reschedule(
     db: Db, ti_id: uuid.UUID, dag_id: str, start_date: datetime.datetime, reschedule_date: datetime.datetime
 ) -> None:
