@@ -45,7 +45,7 @@ from riir_airflow.metastore import (
 from riir_airflow.metastore import secrets as store_secrets
 from riir_airflow.metastore.connections import transient
 from riir_airflow.metastore.records import NewTaskInstance, StateChange, TaskInstanceKey, task_in_run
-from riir_airflow.plugins.listener_calls import notify
+from riir_airflow.plugins.listener_calls import has_listeners, notify
 from riir_airflow.runtime.expansion import expansion_length
 from riir_airflow.runtime.triggers import first_event
 
@@ -71,6 +71,17 @@ def new_task_instances(dag: Any, logical_date: Any, run_type: str) -> list[NewTa
         for t in dag.tasks
         if task_in_run(t.start_date, t.end_date, logical_date, run_type)
     ]
+
+
+# Task instance states from which a try of this DAG may start later (a deferred one resumes in a new process).
+_MAY_START_AGAIN = frozenset({None, "scheduled", "up_for_retry", "up_for_reschedule", "deferred", "awaiting_input"})
+
+
+async def _notify_listeners(hook_name: str, **kwargs: Any) -> None:
+    """Calls listener hooks in a worker thread (off the event loop), and only when some listener is registered: the
+    thread hop is most of the cost of a call nobody hears."""
+    if has_listeners():
+        await asyncio.to_thread(notify, hook_name, **kwargs)
 
 
 @dataclass
@@ -122,6 +133,13 @@ class DagScheduler:
         self.unflushed_results = 0  # results committed without waiting for the WAL flush, no durable commit since
         self.echoes: dict[tuple[Any, ...], float] = {}
         self.published_next: tuple[Any, ...] | None = None  # the next_dagrun_* last written to the dag row
+        self.next_to_publish: tuple[Any, ...] | None = None  # ... and the value to write at the end of the loop turn
+        # The timetable's next fire time as last computed: until then no interval is due, so loop turns before it
+        # (one per task hop) skip reading where the timetable stands. Forgotten when a run is created elsewhere or the
+        # DAG is paused or unpaused (service.py), so the next turn reads again.
+        self.nothing_due_before: dt.datetime | None = None
+        self.created_here: set[str] = set()  # runs this app created whose riir_run_created it has not heard yet
+        self.created_running: list[Any] = []  # runs created running this turn (their on_dag_run_running is due)
         self.asset_references_written = False
         # Whether tries of this DAG may be parked for human input: read once at start (a previous app may have parked
         # some), then true again only when this app parks one — so a loop turn of a DAG without any reads nothing.
@@ -135,33 +153,46 @@ class DagScheduler:
         self.deadlined_runs: set[str] = set()  # runs whose deadline rows exist (for DAGs with deadline alerts)
 
     # --- runs -----------------------------------------------------------------------------------------------------
-    async def publish_next_dagrun(self, info: Any, *, can_create: bool = True) -> None:
-        """Writes the timetable's next run to the dag row (`next_dagrun*`, what the API and the UI show: the broker
-        has no timetable), only when it changed. Like Airflow, `next_dagrun_create_after` is empty while
-        max_active_runs is reached."""
+    def publish_next_dagrun(self, info: Any, *, can_create: bool = True) -> None:
+        """Remembers the timetable's next run for the dag row (`next_dagrun*`, what the API and the UI show: the
+        broker has no timetable); `write_next_dagrun` writes it at the end of the loop turn — after the turn's tries
+        started — and only when it changed. Like Airflow, `next_dagrun_create_after` is empty while max_active_runs
+        is reached."""
         if info is None:
             value: tuple[Any, ...] = (None, None, None, None)
         else:
             interval = info.data_interval
             value = (info.logical_date, interval.start if interval else None, interval.end if interval else None,
                      info.run_after if can_create else None)  # fmt: skip
-        if value == self.published_next:
+        self.next_to_publish = None if value == self.published_next else value
+
+    async def write_next_dagrun(self) -> None:
+        value, self.next_to_publish = self.next_to_publish, None
+        if value is None:
             return
         await queries.set_next_dagrun(self.db, self.dag.dag_id, next_dagrun=value[0], data_interval_start=value[1],
                                       data_interval_end=value[2], create_after=value[3])  # fmt: skip
         self.published_next = value
 
     async def create_scheduled_runs(self, now: dt.datetime, *, create: bool = True) -> None:
-        """Creates every run the timetable says is due (catchup aware), respecting max_active_runs, and publishes
-        the next one. With `create=False` (a paused DAG) it only publishes the next run."""
+        """Creates every run the timetable says is due (catchup aware), respecting max_active_runs, and remembers the
+        next one for the dag row. A run is created `running` when it may start at once (no ordinary run waits in
+        `queued` before it), so that this loop turn starts its first tries. With `create=False` (a paused DAG) it
+        only publishes the next run."""
         from riir_airflow.schedules.timetables import DataInterval, TimeRestriction
 
         timetable = self.dag.timetable
         if not getattr(timetable, "can_be_scheduled", False):
             return
+        if create and self.nothing_due_before is not None and now < self.nothing_due_before:
+            self.next_wakeup = self.nothing_due_before
+            return
+        self.nothing_due_before = None
         restriction = TimeRestriction(earliest=self.dag.start_date, latest=self.dag.end_date, catchup=self.dag.catchup)
-        last = await app_queries.latest_automated_run(self.db, self.dag.dag_id)
-        active: int | None = None  # the DAG's queued and running runs, read once when an interval is due
+        position = await app_queries.timetable_position(self.db, self.dag.dag_id)
+        last = position.latest
+        active = position.active  # the DAG's queued and running runs
+        start_now = position.queued == 0  # else queued runs start first, in order (start_queued_runs)
         last_interval = (
             DataInterval(pendulum.instance(last.data_interval_start), pendulum.instance(last.data_interval_end))
             if last is not None and last.data_interval_start is not None and last.data_interval_end is not None
@@ -171,32 +202,29 @@ class DagScheduler:
             info = timetable.next_dagrun_info(last_automated_data_interval=last_interval, restriction=restriction)
             if info is None:
                 self.next_wakeup = None
-                await self.publish_next_dagrun(None)
+                self.publish_next_dagrun(None)
                 return
             if not create:
-                await self.publish_next_dagrun(info)
+                self.publish_next_dagrun(info)
                 return
             if info.run_after > now:
-                self.next_wakeup = info.run_after
-                await self.publish_next_dagrun(info)
+                self.next_wakeup = self.nothing_due_before = info.run_after
+                self.publish_next_dagrun(info)
                 return
-            if active is None:
-                active = len(await app_queries.active_dag_runs(self.db, self.dag.dag_id))
             if active >= self.dag.max_active_runs:
                 self.next_wakeup = None
-                await self.publish_next_dagrun(info, can_create=False)
+                self.publish_next_dagrun(info, can_create=False)
                 return
             logical = info.logical_date
             when = logical or info.run_after
             run_id = f"scheduled__{when.isoformat()}"
             interval = (info.data_interval.start, info.data_interval.end) if info.data_interval else None
             try:
-                async with app_queries.fenced_transaction(self.db, self.dag.dag_id, self.fencing_token) as conn:
-                    await queries.create_dag_run(
-                    conn, self.dag.dag_id, run_id, run_type="scheduled",
+                run = await app_queries.create_run_fenced(
+                    self.db, self.dag.dag_id, self.fencing_token, run_id, run_type="scheduled",
                     tasks=new_task_instances(self.dag, logical, "scheduled"),
-                    logical_date=logical, data_interval=interval, run_after=info.run_after, state="queued",
-                    dag_version_id=self.dag_version_id, triggered_by="timetable",
+                    state="running" if start_now else "queued", dag_version_id=self.dag_version_id,
+                    triggered_by="timetable", logical_date=logical, data_interval=interval, run_after=info.run_after,
                     partition_key=info.partition_key, partition_date=info.partition_date,
                 )  # fmt: skip
             except app_queries.Fenced:
@@ -204,7 +232,8 @@ class DagScheduler:
             except DagRunAlreadyExists:
                 # An earlier life of this app (or a replica before a takeover) created it: move on, counting the
                 # active runs afresh (that run may be one of them).
-                active = None
+                position = await app_queries.timetable_position(self.db, self.dag.dag_id)
+                active, start_now = position.active, start_now and position.queued == 0
             except Exception as exc:
                 # The interval is not skipped: it is tried again soon, and the failure is an error users see.
                 log.error("Creating run %s of %s failed: %s; retrying", run_id, self.dag.dag_id, exc)
@@ -216,7 +245,22 @@ class DagScheduler:
                 return
             else:
                 active += 1  # the run just created counts against max_active_runs for the next interval
+                if len(self.created_here) > 1000:  # notifications lost with a dropped connection must not pile up
+                    self.created_here.clear()
+                self.created_here.add(run.run_id)
+                if run.state == "running":
+                    self.created_running.append(run)
             last_interval = info.data_interval
+
+    def is_own_run(self, note: dict[str, Any]) -> bool:
+        """True (once) when a run-created notification reports a run this app created itself: the loop turn that
+        created it planned it already."""
+        run_id = note.get("run_id")
+        if run_id in self.created_here:
+            self.created_here.discard(str(run_id))
+            return True
+        self.nothing_due_before = None  # a run created elsewhere (a backfill) may move the timetable on
+        return False
 
     # --- asset-triggered runs (metastore/asset_schedule_queries.py) -------------------------------------------------
     def _asset_condition(self) -> dict[str, Any] | None:
@@ -323,7 +367,7 @@ class DagScheduler:
                 self.db, self.dag.dag_id, run.run_id, "running", expected=["queued"]
             )
             if started is not None:  # listeners run off the event loop; the scheduler waits, as Airflow's does
-                await asyncio.to_thread(notify, "on_dag_run_running", dag_run=started, msg="started")
+                await _notify_listeners("on_dag_run_running", dag_run=started, msg="started")
 
     async def _fill_manual_data_interval(self, run: Any) -> None:
         """A manual run of a DAG with a custom timetable arrives without a data interval (the broker and the CLI do
@@ -368,7 +412,7 @@ class DagScheduler:
                     reason = "success" if run_pass.run_state == "success" else "task_failure"
                 self.executor.launch_dag_callbacks(self.dag, run_view(finished), reason)
                 if run_pass.run_state in ("success", "failed"):  # listeners run off the loop; the scheduler waits
-                    await asyncio.to_thread(notify, f"on_dag_run_{run_pass.run_state}", dag_run=finished, msg=reason)
+                    await _notify_listeners(f"on_dag_run_{run_pass.run_state}", dag_run=finished, msg=reason)
                 if run_pass.run_state == "failed" and not run_pass.timed_out:
                     await self._pause_after_consecutive_failures()
                 if run_pass.run_state == "success" and self.deadline_alerts:
@@ -473,6 +517,14 @@ class DagScheduler:
         if started:
             self.unflushed_results -= results
         self.waiting_for_slots = len(started) < self.scheduled
+        # A spare task process (executor.py) pays off only when another try may start soon: not for the last task of
+        # a run (a one-task DAG's tick would fork one for nothing, and retire it unused).
+        started_ids = {ti.id for ti in started}
+        more_to_come = self.waiting_for_slots or any(
+            ti.state in _MAY_START_AGAIN and ti.id not in started_ids
+            for states in self.read_states.values()
+            for ti in states
+        )
         for ti in started:
             stop_points.reached("start")
             # The run as this turn read it (saves a round trip before the fork), else fresh from the table.
@@ -494,7 +546,7 @@ class DagScheduler:
                 **await self._reschedule_fields(task, ti.id),
             )
             timeout = task.execution_timeout.total_seconds() if task.execution_timeout else None
-            running = self.executor.launch(self.dag, claim_record, run_view(run), key, timeout)
+            running = self.executor.launch(self.dag, claim_record, run_view(run), key, timeout, spare=more_to_come)
             await app_queries.set_task_pid(self.db, ti.id, ti.try_number, running.pid)
             entry = Claimed(ti.id, key, ti.try_number, ti.max_tries, running)
             self.claimed[ti.id] = entry
@@ -707,10 +759,21 @@ class DagScheduler:
         """The DAG's queued and running runs; the running ones' task instances go to the engine with them."""
         runs = []
         self.read_states = {}
-        for run, states in await app_queries.active_runs_with_states(self.db, self.dag.dag_id):
+        for active in await app_queries.active_runs_with_states(self.db, self.dag.dag_id, self.previous_success):
+            run = active.run
             runs.append(run)
-            if states is not None:
-                self.read_states[run.run_id] = snapshot_of(states)
+            if active.states is not None:
+                self.read_states[run.run_id] = snapshot_of(active.states)
+            if active.previous_read:  # read with it (the first time it is seen running): no statement at its start
+                found = active.previous
+                self.previous_success[run.run_id] = (
+                    None
+                    if found is None
+                    else PreviousSuccess(
+                        found["data_interval_start"], found["data_interval_end"], found["start_date"],
+                        found["end_date"],
+                    )
+                )  # fmt: skip
         return runs
 
     async def tick(self, paused: bool, *, claim: bool = True) -> None:
@@ -723,6 +786,9 @@ class DagScheduler:
             await self.create_asset_triggered_runs()
         elif paused and self.published_next is None:
             await self.create_scheduled_runs(now, create=False)  # a paused DAG still shows its next run
+        created_running, self.created_running = self.created_running, []
+        for run in created_running:  # listeners run off the event loop; the scheduler waits, as Airflow's does
+            await _notify_listeners("on_dag_run_running", dag_run=run, msg="started")
         # One read of the active runs (with their task instances) per turn; the queued-run start (more reads) only
         # when it can start one.
         active = await self._active_runs()
@@ -750,4 +816,5 @@ class DagScheduler:
         # query): tries already running finish, and the runs still end when their last try does, but nothing new
         # starts until the DAG is unpaused (its wake-up notification brings this loop back).
         await self.dispatch(claim=self.accepting and claim and not paused)
+        await self.write_next_dagrun()  # after the starts: nothing waits for it
         await self._flush_results()

@@ -242,8 +242,12 @@ class DagApp:
             or scheduler.is_echo(note)
         ):
             return
+        elif channel == notify.RUN_CREATED and scheduler.is_own_run(note):
+            return  # created by this app's own loop turn, which planned it then
         if channel == notify.DAG_PAUSED:
             self.pause_changed = True
+            if scheduler is not None:
+                scheduler.nothing_due_before = None
         self.wake.set()
 
     async def _detect_stale_tries_when_due(self) -> None:

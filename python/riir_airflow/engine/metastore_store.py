@@ -98,8 +98,7 @@ class MetastoreStore:
         return reader
 
     async def finish_run(self, run_id: str, state: str) -> bool:
-        async with app_queries.fenced_transaction(self.db, self.dag_id, self.fencing_token) as conn:
-            finished = await queries.set_dag_run_state(conn, self.dag_id, run_id, state, expected=["running"])
+        finished = await app_queries.finish_run_fenced(self.db, self.dag_id, self.fencing_token, run_id, state)
         if finished is None:
             return False
         self.finished_runs[run_id] = finished
