@@ -138,7 +138,6 @@ class DagScheduler:
         # (one per task hop) skip reading where the timetable stands. Forgotten when a run is created elsewhere or the
         # DAG is paused or unpaused (service.py), so the next turn reads again.
         self.nothing_due_before: dt.datetime | None = None
-        self.created_here: set[str] = set()  # runs this app created whose riir_run_created it has not heard yet
         self.created_running: list[Any] = []  # runs created running this turn (their on_dag_run_running is due)
         self.asset_references_written = False
         # Whether tries of this DAG may be parked for human input: read once at start (a previous app may have parked
@@ -245,22 +244,15 @@ class DagScheduler:
                 return
             else:
                 active += 1  # the run just created counts against max_active_runs for the next interval
-                if len(self.created_here) > 1000:  # notifications lost with a dropped connection must not pile up
-                    self.created_here.clear()
-                self.created_here.add(run.run_id)
                 if run.state == "running":
                     self.created_running.append(run)
             last_interval = info.data_interval
 
-    def is_own_run(self, note: dict[str, Any]) -> bool:
-        """True (once) when a run-created notification reports a run this app created itself: the loop turn that
-        created it planned it already."""
-        run_id = note.get("run_id")
-        if run_id in self.created_here:
-            self.created_here.discard(str(run_id))
-            return True
-        self.nothing_due_before = None  # a run created elsewhere (a backfill) may move the timetable on
-        return False
+    def run_created_elsewhere(self) -> None:
+        """A run of this DAG was created by someone else (a backfill, a manual or asset-triggered run): where the
+        timetable stands is read again on the next loop turn. (Runs it creates itself are not announced: migration
+        0019.)"""
+        self.nothing_due_before = None
 
     # --- asset-triggered runs (metastore/asset_schedule_queries.py) -------------------------------------------------
     def _asset_condition(self) -> dict[str, Any] | None:

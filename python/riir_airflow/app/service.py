@@ -242,8 +242,8 @@ class DagApp:
             or scheduler.is_echo(note)
         ):
             return
-        elif channel == notify.RUN_CREATED and scheduler.is_own_run(note):
-            return  # created by this app's own loop turn, which planned it then
+        if channel == notify.RUN_CREATED and scheduler is not None:
+            scheduler.run_created_elsewhere()
         if channel == notify.DAG_PAUSED:
             self.pause_changed = True
             if scheduler is not None:

@@ -15,7 +15,13 @@ from typing import Any
 import asyncpg
 
 from riir_airflow.exceptions import DagRunAlreadyExists
-from riir_airflow.metastore.queries import Db, state_change_arrays, task_instance_arrays, transaction
+from riir_airflow.metastore.queries import (
+    Db,
+    plain_datetime,
+    state_change_arrays,
+    task_instance_arrays,
+    transaction,
+)
 from riir_airflow.metastore.records import (
     DagRunRecord,
     NewTaskInstance,
@@ -467,9 +473,11 @@ async def create_run_fenced(
                              operator, custom_operator_name, task_display_name))
                 SELECT * FROM run
                 """,
-                dag_id, run_id, run_type, logical_date, data_interval[0] if data_interval else None,
-                data_interval[1] if data_interval else None, run_after, state, dag_version_id, triggered_by,
-                partition_key, partition_date, token, *task_instance_arrays(tasks),
+                dag_id, run_id, run_type, plain_datetime(logical_date),
+                plain_datetime(data_interval[0]) if data_interval else None,
+                plain_datetime(data_interval[1]) if data_interval else None, plain_datetime(run_after), state,
+                dag_version_id, triggered_by, partition_key, plain_datetime(partition_date), token,
+                *task_instance_arrays(tasks),
             )  # fmt: skip
     except asyncpg.UniqueViolationError as err:
         raise DagRunAlreadyExists(

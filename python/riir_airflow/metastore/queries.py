@@ -245,7 +245,8 @@ async def set_next_dagrun(
         await conn.execute(
             "UPDATE dag SET next_dagrun = $2, next_dagrun_data_interval_start = $3, "
             "next_dagrun_data_interval_end = $4, next_dagrun_create_after = $5, updated_at = now() WHERE dag_id = $1",
-            dag_id, next_dagrun, data_interval_start, data_interval_end, create_after,
+            dag_id, plain_datetime(next_dagrun), plain_datetime(data_interval_start),
+            plain_datetime(data_interval_end), plain_datetime(create_after),
         )  # fmt: skip
 
 
@@ -404,6 +405,15 @@ async def _insert_task_instances(
         """,
         dag_id, run_id, dag_version_id, *task_instance_arrays(tasks),
     )  # fmt: skip
+
+
+def plain_datetime(value: datetime.datetime | None) -> datetime.datetime | None:
+    """A pendulum DateTime as a plain aware datetime for asyncpg, whose encoder subtracts its epoch from each value:
+    pendulum's subtraction builds an Interval (a tenth of a millisecond, several times per loop turn)."""
+    if value is None or type(value) is datetime.datetime:
+        return value
+    return datetime.datetime(value.year, value.month, value.day, value.hour, value.minute, value.second,
+                             value.microsecond, tzinfo=value.tzinfo, fold=value.fold)  # fmt: skip
 
 
 def task_instance_arrays(tasks: Sequence[NewTaskInstance]) -> list[list[Any]]:
