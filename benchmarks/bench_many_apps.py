@@ -184,8 +184,13 @@ def observer_dsn(dsn: str) -> str:
     return dsn.replace("postgresql://postgres@", f"postgresql://{OBSERVER}@", 1)
 
 
+def observer_admin_dsn(dsn: str) -> str:
+    """The server's `postgres` database, where pg_stat_statements is installed (it sees every database)."""
+    return observer_dsn(dsn).rsplit("/", 1)[0] + "/postgres"
+
+
 async def reset_statements(dsn: str) -> None:
-    conn = await asyncpg.connect(observer_dsn(dsn))
+    conn = await asyncpg.connect(observer_admin_dsn(dsn))
     try:
         await conn.execute("SELECT pg_stat_statements_reset()")
     finally:
@@ -195,14 +200,13 @@ async def reset_statements(dsn: str) -> None:
 async def statements(dsn: str) -> list[tuple[int, int, str]]:
     """The statements sent to the metastore's database since the last reset by everyone but the benchmark itself:
     (calls, rows, query text), most called first (pg_stat_statements)."""
-    conn = await asyncpg.connect(observer_dsn(dsn))
+    conn = await asyncpg.connect(observer_admin_dsn(dsn))
     try:
         rows = await conn.fetch(
             "SELECT calls, rows, query FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid "
-            "JOIN pg_roles r ON r.oid = s.userid WHERE d.datname = current_database() AND r.rolname <> $1 "
-            "ORDER BY calls DESC",
-            OBSERVER,
-        )
+            "JOIN pg_roles r ON r.oid = s.userid WHERE d.datname = $2 AND r.rolname <> $1 ORDER BY calls DESC",
+            OBSERVER, dsn.rsplit("/", 1)[1],
+        )  # fmt: skip
         return [(int(r["calls"]), int(r["rows"]), str(r["query"])) for r in rows]
     finally:
         await conn.close()

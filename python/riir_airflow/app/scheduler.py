@@ -138,6 +138,7 @@ class DagScheduler:
         # (one per task hop) skip reading where the timetable stands. Forgotten when a run is created elsewhere or the
         # DAG is paused or unpaused (service.py), so the next turn reads again.
         self.nothing_due_before: dt.datetime | None = None
+        self.runs_waiting = False  # this turn read queued runs of the DAG
         self.created_running: list[Any] = []  # runs created running this turn (their on_dag_run_running is due)
         self.asset_references_written = False
         # Whether tries of this DAG may be parked for human input: read once at start (a previous app may have parked
@@ -409,7 +410,8 @@ class DagScheduler:
                     await self._pause_after_consecutive_failures()
                 if run_pass.run_state == "success" and self.deadline_alerts:
                     await deadline_queries.prune(self.db, self.dag.dag_id, run_id)
-                self.wake.set()  # a slot opened: a queued run may start now
+                if self.runs_waiting or self.nothing_due_before is None:
+                    self.wake.set()  # a slot opened: a queued run, or the timetable's next run, may start now
 
     async def check_deadlines(self, active: list[Any]) -> None:
         """Deadline alerts: each active run gets its deadlines once; those that fell fire their callback (once, the
@@ -802,7 +804,14 @@ class DagScheduler:
             if deadline is not None:
                 self._remember_wakeup(deadline)
         await self.check_deadlines(active)
+        self.runs_waiting = len(running) < len(active)  # queued runs (max_active_runs, a backfill's order)
+        results = self.unflushed_results
         await self.schedule_runs(running, now, paused=paused)
+        if self.store.finished_durably:
+            # A run ended with a durable commit: WAL is flushed in order, so the results recorded before it are
+            # durable too (_flush_results has nothing left to do for them).
+            self.store.finished_durably = False
+            self.unflushed_results -= results
         paused = paused or self.paused_itself  # max_consecutive_failed_dag_runs may have paused it just now
         # As Airflow's scheduler, which queues no task instance of a paused DAG (`~DagModel.is_paused` in its
         # query): tries already running finish, and the runs still end when their last try does, but nothing new
