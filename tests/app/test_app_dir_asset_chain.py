@@ -29,7 +29,7 @@ from riir_airflow.dir_assets import DirAsset, diff_since_last_consumed, prune
 from riir_airflow.sdk import DAG, task
 
 ROOT = {root!r}
-BATCH = 1000
+BATCH = {batch}
 ASSETS = [DirAsset(f"{{ROOT}}/{{name}}") for name in ("raw", "s1", "s2", "s3")]
 START = pendulum.datetime(2024, 1, 1, tz="UTC")
 
@@ -57,13 +57,13 @@ def stage(number: int) -> None:
         def process(batch: list[str]) -> list[str]:
             for rel in batch:
                 out = target.path / rel
-                out.parent.mkdir(parents=True, exist_ok=True)
+                {make_parent}
                 out.write_text((source.path / rel).read_text().upper())
             return batch
 
         @task(outlets=[target], trigger_rule="none_failed")
         def publish() -> None:
-            \"\"\"Runs after every batch (or none): the stage's directory is published once, complete.\"\"\"
+            \"\"\"Runs after every batch (or none): the stage's output is published once, complete.\"\"\"
 
         process.expand(batch=plan()) >> publish()
 
@@ -71,6 +71,14 @@ def stage(number: int) -> None:
 for number in (1, 2, 3):
     stage(number)
 """
+
+
+def chain_dag(root: str, *, batch: int) -> str:
+    """The producer + 3-stage dag.py over `root` (a local directory or an object-store URL, where objects need no
+    parent directory)."""
+    local = "://" not in root
+    make_parent = "out.parent.mkdir(parents=True, exist_ok=True)" if local else "pass  # objects need no directory"
+    return CHAIN.format(root=root, batch=batch, make_parent=make_parent)
 
 
 def rewrite(path: Path, text: str) -> None:
@@ -129,7 +137,7 @@ async def test_only_changed_files_flow_through_the_chain_under_the_app(
         (folder / f"r{i:05d}.txt").write_text(f"row {i}\n")
     for stage in ("s1", "s2", "s3"):
         (root / stage).mkdir()
-    path = write_dag(dags, "dir_chain.py", CHAIN.format(root=str(root)))
+    path = write_dag(dags, "dir_chain.py", chain_dag(str(root), batch=1000))
     app = AppProcess(app_env, path, tmp_path / "app.log")
     try:
         await wait_for(lambda: db.fetchval("SELECT count(*) FROM app WHERE state = 'running'"), 60, "registration")

@@ -13,7 +13,7 @@ import asyncpg
 import pytest
 
 from tests.app.harness import AppProcess, cli, wait_for, wait_run_done, write_dag
-from tests.app.test_app_dir_asset_chain import processed_in, run_chain, stage_runs
+from tests.app.test_app_dir_asset_chain import chain_dag, processed_in, run_chain, stage_runs
 from tests.s3_server import S3Server
 
 pytestmark = [pytest.mark.postgres, pytest.mark.e2e, pytest.mark.timeout(600)]
@@ -21,54 +21,6 @@ pytestmark = [pytest.mark.postgres, pytest.mark.e2e, pytest.mark.timeout(600)]
 # Every object is a request to the S3 server (a single-threaded Python one here): 60 objects keep the test short;
 # the 10,000-file figure is shown for local directories by test_app_dir_asset_chain.py.
 OBJECTS = 60
-
-CHAIN = """
-import pendulum
-
-from riir_airflow.dir_assets import DirAsset, diff_since_last_consumed, prune
-from riir_airflow.sdk import DAG, task
-
-ROOT = {root!r}
-BATCH = 20
-ASSETS = [DirAsset(f"{{ROOT}}/{{name}}") for name in ("raw", "s1", "s2", "s3")]
-START = pendulum.datetime(2024, 1, 1, tz="UTC")
-
-with DAG("producer", schedule=None, start_date=START):
-
-    @task(outlets=[ASSETS[0]])
-    def publish_raw() -> None:
-        \"\"\"The raw objects are written outside; on success the app publishes the prefix's manifest.\"\"\"
-
-    publish_raw()
-
-
-def stage(number: int) -> None:
-    source, target = ASSETS[number - 1], ASSETS[number]
-    with DAG(f"stage{{number}}", schedule=[source], start_date=START):
-
-        @task
-        def plan() -> list[list[str]]:
-            diff = diff_since_last_consumed(source)
-            prune(target.path, diff.removed)
-            changed = diff.changed
-            return [changed[i : i + BATCH] for i in range(0, len(changed), BATCH)]
-
-        @task
-        def process(batch: list[str]) -> list[str]:
-            for rel in batch:
-                (target.path / rel).write_text((source.path / rel).read_text().upper())
-            return batch
-
-        @task(outlets=[target], trigger_rule="none_failed")
-        def publish() -> None:
-            \"\"\"Runs after every batch (or none): the stage's prefix is published once, complete.\"\"\"
-
-        process.expand(batch=plan()) >> publish()
-
-
-for number in (1, 2, 3):
-    stage(number)
-"""
 
 
 def keys(server: S3Server, prefix: str) -> list[str]:
@@ -88,7 +40,7 @@ async def test_only_changed_objects_flow_through_the_chain_under_the_app(
     names = [f"p{i % 5}/r{i:03d}.txt" for i in range(OBJECTS)]
     for i, rel in enumerate(names):
         client.put_object(Bucket=s3_server.bucket, Key=f"raw/{rel}", Body=f"row {i}\n".encode())
-    path = write_dag(dags, "s3_chain.py", CHAIN.format(root=f"s3://{s3_server.bucket}"))
+    path = write_dag(dags, "s3_chain.py", chain_dag(f"s3://{s3_server.bucket}", batch=20))
     app = AppProcess(env, path, tmp_path / "app.log")
     try:
         await wait_for(lambda: db.fetchval("SELECT count(*) FROM app WHERE state = 'running'"), 60, "registration")

@@ -53,7 +53,7 @@ def cmd_clear(args: argparse.Namespace) -> int:
             db, args.dag_id, run_id=args.run_id, partition_key=args.partition_key, date_start=lower,
             date_end=upper, window_needs="any",
         )  # fmt: skip
-        with_fields = [r.run_id for r in runs if r.partition_key is not None or r.partition_date is not None]
+        with_fields = [r.run_id for r in runs if r.has_partition_fields]
         every = [r.run_id for r in runs]
         tis = 0
         if dry_run:

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
+from riir_airflow.metastore import partition_queries
 from riir_airflow.metastore.queries import Counted, Db, _Filters, _order, _page, counted_total, transaction
 from riir_airflow.metastore.records import (
     AppRecord,
@@ -235,39 +236,18 @@ async def partition_runs_to_clear(
     with_tis: bool,
     dry_run: bool,
 ) -> tuple[int, list[str]]:
-    """Airflow's clearPartitions selection (run id, else partition key, else the partition-date window): resets
-    partition_key and partition_date of the matching runs (unless `dry_run`). Returns how many runs had partition
-    fields to reset, and (with `with_tis`) the runs whose task instances are to be cleared too."""
-    filters = _Filters()
-    filters.add("dag_id = {}", dag_id)
-    if run_id is not None:
-        filters.add("run_id = {}", run_id)
-    elif partition_key is not None:
-        filters.add("partition_key = {}", partition_key)
-    else:
-        filters.add("(partition_key IS NOT NULL OR partition_date IS NOT NULL)")
-        if date_start is not None:
-            filters.add("partition_date >= {}", date_start)
-        if date_end is not None:
-            filters.add("partition_date <= {}", date_end)
+    """Airflow's clearPartitions (the selection `partitions clear` makes): resets partition_key and partition_date
+    of the matching runs (unless `dry_run`). Returns how many runs had partition fields to reset, and (with
+    `with_tis`) the runs whose task instances are to be cleared too."""
     async with transaction(db) as conn:
-        rows = await conn.fetch(
-            f"SELECT run_id, partition_key IS NULL AND partition_date IS NULL AS already FROM dag_run "
-            f"{filters.where()} ORDER BY partition_date, run_id FOR UPDATE",
-            *filters.args,
-        )
-        reset = [r["run_id"] for r in rows if not r["already"]]
+        runs = await partition_queries.select_runs(
+            conn, dag_id, run_id=run_id, partition_key=partition_key, date_start=date_start, date_end=date_end,
+            window_needs="any", for_update=True,
+        )  # fmt: skip
+        reset = [run.run_id for run in runs if run.has_partition_fields]
         if reset and not dry_run:
-            await conn.execute("UPDATE dag_run SET partition_key = NULL, partition_date = NULL, updated_at = now() "
-                               "WHERE dag_id = $1 AND run_id = ANY($2::text[])", dag_id, reset)  # fmt: skip
-    return len(reset), [r["run_id"] for r in rows] if with_tis else []
-
-
-async def count_task_instances(db: Db, dag_id: str, run_ids: Collection[str]) -> int:
-    async with transaction(db) as conn:
-        total = await conn.fetchval("SELECT count(*) FROM task_instance WHERE dag_id = $1 AND run_id = ANY($2::text[])",
-                                    dag_id, list(run_ids))  # fmt: skip
-    return int(total)
+            await partition_queries.clear_partition_fields(conn, dag_id, reset)
+    return len(reset), [run.run_id for run in runs] if with_tis else []
 
 
 async def set_dag_run_note(db: Db, dag_id: str, run_id: str, note: str | None) -> None:

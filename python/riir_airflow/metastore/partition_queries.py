@@ -20,6 +20,10 @@ class PartitionRun:
     partition_key: str | None
     partition_date: dt.datetime | None
 
+    @property
+    def has_partition_fields(self) -> bool:
+        return self.partition_key is not None or self.partition_date is not None
+
 
 async def select_runs(
     db: Db,
@@ -30,10 +34,12 @@ async def select_runs(
     date_start: dt.datetime | None = None,
     date_end: dt.datetime | None = None,
     window_needs: str = "date",
+    for_update: bool = False,
 ) -> list[PartitionRun]:
     """The runs of `dag_id` the first given selector names. Without run_id and partition_key, the window applies to
     runs that have a partition_date (`window_needs="date"`, `dags clear`) or either partition field
-    (`window_needs="any"`, `partitions clear`)."""
+    (`window_needs="any"`, `partitions clear` and the REST API's clearPartitions). `for_update` locks the rows
+    (pass a connection inside a transaction) so a reset that follows sees them unchanged."""
     where: list[str] = ["dag_id = $1"]
     params: list[object] = [dag_id]
     if run_id is not None:
@@ -53,7 +59,7 @@ async def select_runs(
             where.append(f"partition_date <= ${len(params)}")
     rows = await db.fetch(
         f"SELECT run_id, partition_key, partition_date FROM dag_run WHERE {' AND '.join(where)} "
-        "ORDER BY partition_date, run_id",
+        f"ORDER BY partition_date, run_id{' FOR UPDATE' if for_update else ''}",
         *params,
     )
     return [PartitionRun(r["run_id"], r["partition_key"], r["partition_date"]) for r in rows]
@@ -62,7 +68,8 @@ async def select_runs(
 async def clear_partition_fields(db: Db, dag_id: str, run_ids: Collection[str]) -> int:
     """Sets partition_key and partition_date to NULL on the named runs that have either; how many changed."""
     result = await db.execute(
-        "UPDATE dag_run SET partition_key = NULL, partition_date = NULL WHERE dag_id = $1 AND run_id = ANY($2) "
+        "UPDATE dag_run SET partition_key = NULL, partition_date = NULL, updated_at = now() "
+        "WHERE dag_id = $1 AND run_id = ANY($2::text[]) "
         "AND (partition_key IS NOT NULL OR partition_date IS NOT NULL)",
         dag_id,
         list(run_ids),
@@ -73,6 +80,6 @@ async def clear_partition_fields(db: Db, dag_id: str, run_ids: Collection[str]) 
 async def count_task_instances(db: Db, dag_id: str, run_ids: Collection[str]) -> int:
     """How many task instances the runs have (what clearing them would touch)."""
     count = await db.fetchval(
-        "SELECT count(*) FROM task_instance WHERE dag_id = $1 AND run_id = ANY($2)", dag_id, list(run_ids)
+        "SELECT count(*) FROM task_instance WHERE dag_id = $1 AND run_id = ANY($2::text[])", dag_id, list(run_ids)
     )
     return int(count or 0)

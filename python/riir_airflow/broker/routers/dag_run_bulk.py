@@ -23,7 +23,7 @@ from riir_airflow.broker.schemas import (
     DAGRunCollectionResponse,
 )
 from riir_airflow.metastore import api_queries as aq
-from riir_airflow.metastore import clear_queries
+from riir_airflow.metastore import clear_queries, partition_queries
 from riir_airflow.metastore import queries as q
 
 router = APIRouter(dependencies=[Depends(requires(Role.VIEWER, Role.USER))], tags=["DagRun"])
@@ -156,7 +156,7 @@ async def clear_dag_run_partitions(pool: Pool, dag_id: str, body: ClearPartition
     )  # fmt: skip
     tis = 0
     if runs and body.dry_run:
-        tis = await aq.count_task_instances(pool, dag_id, runs)
+        tis = await partition_queries.count_task_instances(pool, dag_id, runs)
     elif runs:
         try:
             tis = len(await clear_queries.clear(pool, dag_id, runs))
