@@ -73,6 +73,16 @@ def new_task_instances(dag: Any, logical_date: Any, run_type: str) -> list[NewTa
     ]
 
 
+def _next_dagrun_value(info: Any, *, can_create: bool) -> tuple[Any, ...]:
+    """The dag row's (next_dagrun, next_dagrun_data_interval_start, ..._end, next_dagrun_create_after) for the
+    timetable's next run `info` (None: no more runs); create_after is empty while max_active_runs is reached."""
+    if info is None:
+        return (None, None, None, None)
+    interval = info.data_interval
+    return (info.logical_date, interval.start if interval else None, interval.end if interval else None,
+            info.run_after if can_create else None)  # fmt: skip
+
+
 # Task instance states from which a try of this DAG may start later (a deferred one resumes in a new process).
 _MAY_START_AGAIN = frozenset({None, "scheduled", "up_for_retry", "up_for_reschedule", "deferred", "awaiting_input"})
 
@@ -158,12 +168,7 @@ class DagScheduler:
         broker has no timetable); `write_next_dagrun` writes it at the end of the loop turn — after the turn's tries
         started — and only when it changed. Like Airflow, `next_dagrun_create_after` is empty while max_active_runs
         is reached."""
-        if info is None:
-            value: tuple[Any, ...] = (None, None, None, None)
-        else:
-            interval = info.data_interval
-            value = (info.logical_date, interval.start if interval else None, interval.end if interval else None,
-                     info.run_after if can_create else None)  # fmt: skip
+        value = _next_dagrun_value(info, can_create=can_create)
         self.next_to_publish = None if value == self.published_next else value
 
     async def write_next_dagrun(self) -> None:
@@ -198,8 +203,8 @@ class DagScheduler:
             if last is not None and last.data_interval_start is not None and last.data_interval_end is not None
             else None
         )
+        info = timetable.next_dagrun_info(last_automated_data_interval=last_interval, restriction=restriction)
         while True:
-            info = timetable.next_dagrun_info(last_automated_data_interval=last_interval, restriction=restriction)
             if info is None:
                 self.next_wakeup = None
                 self.publish_next_dagrun(None)
@@ -219,6 +224,11 @@ class DagScheduler:
             when = logical or info.run_after
             run_id = f"scheduled__{when.isoformat()}"
             interval = (info.data_interval.start, info.data_interval.end) if info.data_interval else None
+            # The timetable's run after this one, as the dag row shows it once this one exists: written with it.
+            following = timetable.next_dagrun_info(last_automated_data_interval=info.data_interval,
+                                                   restriction=restriction)  # fmt: skip
+            can_create = following is None or following.run_after > now or active + 1 < self.dag.max_active_runs
+            shown = _next_dagrun_value(following, can_create=can_create)
             try:
                 run = await app_queries.create_run_fenced(
                     self.db, self.dag.dag_id, self.fencing_token, run_id, run_type="scheduled",
@@ -226,6 +236,7 @@ class DagScheduler:
                     state="running" if start_now else "queued", dag_version_id=self.dag_version_id,
                     triggered_by="timetable", logical_date=logical, data_interval=interval, run_after=info.run_after,
                     partition_key=info.partition_key, partition_date=info.partition_date,
+                    next_dagrun=None if shown == self.published_next else shown,
                 )  # fmt: skip
             except app_queries.Fenced:
                 raise
@@ -245,9 +256,10 @@ class DagScheduler:
                 return
             else:
                 active += 1  # the run just created counts against max_active_runs for the next interval
+                self.published_next = shown
                 if run.state == "running":
                     self.created_running.append(run)
-            last_interval = info.data_interval
+            info = following
 
     def run_created_elsewhere(self) -> None:
         """A run of this DAG was created by someone else (a backfill, a manual or asset-triggered run): where the

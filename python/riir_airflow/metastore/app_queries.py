@@ -442,11 +442,14 @@ async def create_run_fenced(
     run_after: datetime.datetime | None = None,
     partition_key: str | None = None,
     partition_date: datetime.datetime | None = None,
+    next_dagrun: tuple[datetime.datetime | None, ...] | None = None,
 ) -> DagRunRecord:
     """A run of the app's own DAG with its task instances, in one statement (atomic without BEGIN/COMMIT) that
     lands only while this app holds the DAG's lease (Fenced otherwise). `state="running"` starts it as it is
-    created (start_date stamped), so the loop turn that creates it can start its first tries. DagRunAlreadyExists
-    if the run_id or logical_date is taken."""
+    created (start_date stamped), so the loop turn that creates it can start its first tries. `next_dagrun`, when
+    given, is written to the dag row with it (next_dagrun, its data interval's start and end, create_after: the
+    timetable's following run). DagRunAlreadyExists if the run_id or logical_date is taken."""
+    shown = [plain_datetime(value) for value in next_dagrun] if next_dagrun is not None else [None] * 4
     try:
         with fenced_errors():
             row = await db.fetchrow(
@@ -470,14 +473,18 @@ async def create_run_fenced(
                     FROM run, unnest($14::uuid[], $15::text[], $16::int[], $17::text[], $18::int[], $19::text[],
                         $20::int[], $21::text[], $22::int[], $23::text[], $24::text[], $25::text[])
                         AS t(id, task_id, map_index, state, max_tries, pool, pool_slots, queue, priority_weight,
-                             operator, custom_operator_name, task_display_name))
+                             operator, custom_operator_name, task_display_name)),
+                shown AS (
+                    UPDATE dag SET next_dagrun = $26, next_dagrun_data_interval_start = $27,
+                        next_dagrun_data_interval_end = $28, next_dagrun_create_after = $29, updated_at = now()
+                    FROM run WHERE $30 AND dag.dag_id = run.dag_id)
                 SELECT * FROM run
                 """,
                 dag_id, run_id, run_type, plain_datetime(logical_date),
                 plain_datetime(data_interval[0]) if data_interval else None,
                 plain_datetime(data_interval[1]) if data_interval else None, plain_datetime(run_after), state,
                 dag_version_id, triggered_by, partition_key, plain_datetime(partition_date), token,
-                *task_instance_arrays(tasks),
+                *task_instance_arrays(tasks), *shown, next_dagrun is not None,
             )  # fmt: skip
     except asyncpg.UniqueViolationError as err:
         raise DagRunAlreadyExists(
