@@ -305,7 +305,7 @@ class DagApp:
                 await asyncio.wait_for(self.stopping.wait(), HEARTBEAT_SECONDS if busy else IDLE_HEARTBEAT_SECONDS)
 
     async def _paused(self) -> dict[str, bool]:
-        return {dag_id: bool((await queries.get_dag(self.db, dag_id)).is_paused) for dag_id in self.schedulers}  # type: ignore[union-attr]
+        return await app_queries.paused_flags(self.db, list(self.schedulers))
 
     async def loop(self) -> None:
         while not self.stopping.is_set():

@@ -517,6 +517,13 @@ async def finish_run_fenced(db: Db, dag_id: str, token: int, run_id: str, state:
     return None if row is None else from_row(DagRunRecord, row)
 
 
+async def paused_flags(db: Db, dag_ids: Collection[str]) -> dict[str, bool]:
+    """is_paused of each of these DAGs, in one statement (a DAG without a row reads as paused)."""
+    rows = await db.fetch("SELECT dag_id, is_paused FROM dag WHERE dag_id = ANY($1::text[])", list(dag_ids))
+    found = {row["dag_id"]: bool(row["is_paused"]) for row in rows}
+    return {dag_id: found.get(dag_id, True) for dag_id in dag_ids}
+
+
 async def run_has_task_instances(db: Db, dag_id: str, run_id: str) -> bool:
     """False for a run created without its task instances (they are added when it starts)."""
     found: bool = await db.fetchval(
