@@ -100,9 +100,9 @@ class MetastoreStore:
 
     async def finish_run(self, run_id: str, state: str) -> bool:
         finished = await app_queries.finish_run_fenced(self.db, self.dag_id, self.fencing_token, run_id, state)
-        self.finished_durably = True  # its commit waited for the WAL flush, whether or not the run was still running
         if finished is None:
             return False
+        self.finished_durably = True  # its commit (a write) waited for the WAL flush
         self.finished_runs[run_id] = finished
         return True
 

@@ -495,8 +495,9 @@ async def create_run_fenced(
 
 async def finish_run_fenced(db: Db, dag_id: str, token: int, run_id: str, state: str) -> DagRunRecord | None:
     """A running run of the app's own DAG ends in `state` (success or failed; end_date stamped), in one statement
-    that lands only while this app holds the DAG's lease (Fenced otherwise); a backfill whose last active run this
-    was is complete (Airflow's _mark_backfills_complete). None when the run was not running."""
+    that lands only while this app holds the DAG's lease (Fenced otherwise: the lease is checked for the row it
+    would write); a backfill whose last active run this was is complete (Airflow's _mark_backfills_complete). None
+    when the run was not running (nothing written)."""
     with fenced_errors():
         row = await db.fetchrow(
             """
