@@ -1,6 +1,7 @@
 """Idle footprint of the laptop setup: `riir-airflow standalone` vs `airflow standalone` on the same DAG folder.
 
 Usage: python benchmarks/bench_standalone.py [--idle-seconds S] [--settle-seconds S] [--riir-only] [--airflow-only]
+                                             [--no-zygote]
 
 Both start from an empty AIRFLOW_HOME with their defaults and serve examples/dags (every example DAG, paused as
 created): riir-airflow with its embedded PostgreSQL, its broker and one DAG app per file; Airflow 3.3.2 (the
@@ -158,13 +159,17 @@ def measure(name: str, command: list[str], env: dict[str, str], url: str, settle
                 pass
 
 
-def riir(settle: float, idle: float) -> Footprint:
+def riir(settle: float, idle: float, no_zygote: bool = False) -> Footprint:
     home = Path(tempfile.mkdtemp(prefix="bench-riir-standalone-"))
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
     env.update(AIRFLOW_HOME=str(home), AIRFLOW__API__PORT=str(port), RIIR_AIRFLOW_COMPAT="1")
     command = [sys.executable, "-m", "riir_airflow", "standalone", "--dags", str(EXAMPLES)]
-    return measure("riir-airflow standalone", command, env, f"http://127.0.0.1:{port}/api/v2/version", settle, idle)
+    name = "riir-airflow standalone"
+    if no_zygote:  # an interpreter per app instead of forks of the zygote
+        command.append("--no-zygote")
+        name += " --no-zygote"
+    return measure(name, command, env, f"http://127.0.0.1:{port}/api/v2/version", settle, idle)
 
 
 def airflow(settle: float, idle: float) -> Footprint:
@@ -184,11 +189,12 @@ def main() -> int:
     parser.add_argument("--settle-seconds", type=float, default=30.0)
     parser.add_argument("--riir-only", action="store_true")
     parser.add_argument("--airflow-only", action="store_true")
+    parser.add_argument("--no-zygote", action="store_true", help="riir's apps each in an interpreter of its own")
     parser.add_argument("--verbose", action="store_true", help="list the measured processes")
     args = parser.parse_args()
     results = []
     if not args.airflow_only:
-        results.append(riir(args.settle_seconds, args.idle_seconds))
+        results.append(riir(args.settle_seconds, args.idle_seconds, args.no_zygote))
     if not args.riir_only:
         print(f"(reference venv: {VENV})", flush=True)
         results.append(airflow(args.settle_seconds, args.idle_seconds))
