@@ -147,7 +147,7 @@ def install_hooks(out: Path) -> None:
     MetastoreStore.finish_run = finish_run  # type: ignore[method-assign]
 
     # The fork server reports each task process's CPU with its exit.
-    original_receive = fork_server._receive
+    original_receive = fork_server.receive_message
 
     def receive(sock: Any, flags: int = 0) -> Any:
         message, fds = original_receive(sock, flags)
@@ -156,7 +156,7 @@ def install_hooks(out: Path) -> None:
             tick["child_cpu"] = tick.get("child_cpu", 0.0) + float(message.get("cpu") or 0.0)
         return message, fds
 
-    fork_server._receive = receive
+    fork_server.receive_message = receive
 
     def dump(*_: Any) -> None:
         profiler.disable()
