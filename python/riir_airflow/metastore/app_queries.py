@@ -368,14 +368,6 @@ async def active_runs_with_states(db: Db, dag_id: str, previous_known: Collectio
     ]
 
 
-async def active_dag_runs(db: Db, dag_id: str) -> list[DagRunRecord]:
-    """The DAG's queued and running runs, read on every loop turn: one statement (no count, no transaction)."""
-    rows = await db.fetch(
-        "SELECT * FROM dag_run WHERE dag_id = $1 AND state IN ('queued', 'running') ORDER BY id", dag_id
-    )
-    return from_rows(DagRunRecord, rows)
-
-
 async def trigger_dag_run(
     db: Db, dag_id: str, run_id: str, *, logical_date: datetime.datetime | None, conf: dict[str, Any]
 ) -> bool:
@@ -390,16 +382,6 @@ async def trigger_dag_run(
 
 
 # --- the loop turn's reads: one statement each (no BEGIN/COMMIT, no count), run by every app at every tick ---------
-async def latest_automated_run(db: Db, dag_id: str) -> DagRunRecord | None:
-    """The DAG's scheduled or backfill run with the latest run_after (where its timetable goes on from)."""
-    row = await db.fetchrow(
-        "SELECT * FROM dag_run WHERE dag_id = $1 AND run_type = ANY('{scheduled,backfill}'::text[]) "
-        "ORDER BY run_after DESC, id LIMIT 1",
-        dag_id,
-    )
-    return None if row is None else from_row(DagRunRecord, row)
-
-
 @dataclass(frozen=True, slots=True)
 class TimetablePosition:
     """Where a DAG's timetable goes on from, read when an interval may be due: its latest scheduled or backfill run,
