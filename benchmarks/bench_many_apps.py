@@ -208,8 +208,10 @@ async def statements(dsn: str) -> list[tuple[int, int, str]]:
     conn = await asyncpg.connect(observer_admin_dsn(dsn))
     try:
         rows = await conn.fetch(
-            "SELECT calls, rows, query FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid "
-            "JOIN pg_roles r ON r.oid = s.userid WHERE d.datname = $2 AND r.rolname <> $1 ORDER BY calls DESC",
+            # One line per text: the same statement can have several entries (apps forked from one zygote).
+            "SELECT sum(calls) AS calls, sum(rows) AS rows, query FROM pg_stat_statements s "
+            "JOIN pg_database d ON d.oid = s.dbid JOIN pg_roles r ON r.oid = s.userid "
+            "WHERE d.datname = $2 AND r.rolname <> $1 GROUP BY query ORDER BY 1 DESC",
             OBSERVER, dsn.rsplit("/", 1)[1],
         )  # fmt: skip
         return [(int(r["calls"]), int(r["rows"]), str(r["query"])) for r in rows]
