@@ -15,8 +15,9 @@ DAG `--repeat` times one after the other (each run waits for the previous one to
 Per run: hop = start_date(task i+1) - end_date(task i), read from task_instance (median and p90 over the N-1 hops
 of the run); wall/N = (dag_run end_date - start_date) / N; CPU = utime+stime of every process of the side (reaped
 task processes included) from trigger to success. The two sides stamp start/end at different points (riir stamps
-start before forking the task process and end after it exited, so fork and exit land in the task's duration, not in
-the hop), which is why wall/N, which does not depend on stamping, is printed next to the hop.
+start before handing the try to its task process and end once that process has sent its result and closed its
+channel and output, so the start lands in the task's duration, not in the hop), which is why wall/N, which does not
+depend on stamping, is printed next to the hop.
 Idle: after the runs, `--idle-windows` windows of `--idle-seconds` each: PSS summed over every process of the side
 (measure.py explains why PSS), process count, CPU as % of one core.
 PostgreSQL's own CPU and memory are not counted on either side. The trigger CLI is not counted on either side.
