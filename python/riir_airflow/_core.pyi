@@ -12,6 +12,7 @@ __all__ = [
     "__version__",
     "check_datum_glob",
     "layout",
+    "plain_json",
     "plan_backfill",
     "read_stored_manifest",
     "snapshot_directory",
@@ -138,6 +139,9 @@ def layout(
 ]:
     """Layered left-to-right layout: nodes (id, width, height, group), edges (source, target), groups (id, parent)
     in; (nodes [(id, (x, y, w, h))], group boxes, edges [(source, target, points)], width, height) out."""
+
+def plain_json(value: Any, default: Callable[[Any], Any] | None = None) -> Any:
+    """What `json.loads(json.dumps(value, default=default))` returns, without the text in between."""
 
 def check_datum_glob(datum_glob: str) -> None: ...
 def snapshot_directory(
