@@ -16,9 +16,9 @@ from tests.metastore.conftest import make_run
 
 
 async def _read(db: asyncpg.Pool, since: dict[str, int] | None = None) -> app_queries.RunStates:
-    [(run, states)] = await app_queries.active_runs_with_states(db, "example", since)
-    assert run.run_id == "manual__1" and states is not None
-    return states
+    [active] = await app_queries.active_runs_with_states(db, "example", since)
+    assert active.run.run_id == "manual__1" and active.states is not None
+    return active.states
 
 
 async def test_a_read_since_the_last_one_returns_only_the_changed_task_instances(db: asyncpg.Pool) -> None:

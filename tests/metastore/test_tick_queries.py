@@ -90,8 +90,8 @@ async def test_the_turns_read_brings_each_new_runs_previous_success(db: asyncpg.
     [active] = await aq.active_runs_with_states(db, "example")
     assert active.run.run_id == "scheduled__3" and active.previous_read
     assert active.previous is not None and active.previous["data_interval_start"] == day(1)
-    assert sorted(s.task_id for s in active.states or []) == ["a", "b"]
-    [known] = await aq.active_runs_with_states(db, "example", ["scheduled__3"])
+    assert active.states is not None and sorted(s.task_id for s in active.states.rows) == ["a", "b"]
+    [known] = await aq.active_runs_with_states(db, "example", previous_known=["scheduled__3"])
     assert not known.previous_read and known.previous is None
 
 
