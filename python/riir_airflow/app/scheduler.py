@@ -204,6 +204,9 @@ class DagScheduler:
             else None
         )
         info = timetable.next_dagrun_info(last_automated_data_interval=last_interval, restriction=restriction)
+        # A timetable without catchup may answer "now" (schedule=timedelta: max(now, last end + delta)), read from the
+        # clock after this turn's `now`; Airflow's scheduler compares such an answer with a later clock, so it is due.
+        now = max(now, pendulum.now("UTC"))
         while True:
             if info is None:
                 self.next_wakeup = None
