@@ -59,6 +59,11 @@ DEPRECATED_OPTIONS: Final[dict[tuple[str, str], tuple[str, str]]] = {
 _RENAMED_FROM: Final[dict[tuple[str, str], tuple[str, str]]] = {old: new for new, old in DEPRECATED_OPTIONS.items()}
 
 _MISSING: Final = object()
+# riir-airflow's own options, which Airflow does not have and no provider defines: a lookup that finds them unset
+# goes to the caller's fallback without reading every installed provider's info first (importlib.metadata and the
+# providers' info modules: 2.3 MB and 46 modules that an idle broker or app would otherwise keep).
+_RIIR_SECTIONS: Final = frozenset({"riir", "broker"})
+_RIIR_OPTIONS: Final = frozenset({("database", "asyncpg_statement_cache_size"), ("database", "direct_conn")})
 _PROVIDER_DEFAULTS: dict[str, dict[str, tuple[str | None, str, bool]]] | None = None
 _READING_PROVIDERS = False
 
@@ -234,7 +239,9 @@ class AirflowConfigParser:
         name = env_var_name(section, key)
         if name in env:
             return expand_env_var(env[name]), "env var"
-        if self.is_sensitive(section, key):
+        # Whether an option is sensitive may take reading every provider's info (importlib.metadata, entry
+        # points): asked only when a `_CMD` / `_SECRET` variable is there to honour.
+        if (name + "_CMD" in env or name + "_SECRET" in env) and self.is_sensitive(section, key):
             if name + "_CMD" in env:
                 return run_command(env[name + "_CMD"], section=section, key=key), "env var cmd"
             if name + "_SECRET" in env:
@@ -259,21 +266,19 @@ class AirflowConfigParser:
         return None if value is None else (expand_env_var(value), "airflow.cfg")
 
     def _from_file_cmd(self, section: str, key: str) -> tuple[str, str] | None:
-        if self.is_sensitive(section, key):
-            command = self._file_option(section, key + "_cmd")
-            if command:
-                output = run_command(command, section=section, key=key + "_cmd")
-                if output:
-                    return output, "cmd"
+        command = self._file_option(section, key + "_cmd")
+        if command and self.is_sensitive(section, key):
+            output = run_command(command, section=section, key=key + "_cmd")
+            if output:
+                return output, "cmd"
         return None
 
     def _from_file_secret(self, section: str, key: str) -> tuple[str, str] | None:
-        if self.is_sensitive(section, key):
-            path = self._file_option(section, key + "_secret")
-            if path:
-                secret = self._from_secrets_backend(path, section=section, key=key + "_secret")
-                if secret:
-                    return secret, "secret"
+        path = self._file_option(section, key + "_secret")
+        if path and self.is_sensitive(section, key):
+            secret = self._from_secrets_backend(path, section=section, key=key + "_secret")
+            if secret:
+                return secret, "secret"
         return None
 
     def _from_secrets_backend(self, config_key: str, *, section: str, key: str) -> str | None:
@@ -301,7 +306,7 @@ class AirflowConfigParser:
 
     def _default(self, section: str, key: str) -> tuple[str, str] | None:
         entry = DEFAULTS.get(section, {}).get(key)
-        if entry is None:
+        if entry is None and section not in _RIIR_SECTIONS and (section, key) not in _RIIR_OPTIONS:
             entry = provider_defaults().get(section, {}).get(key)
         if entry is None or entry[0] is None:
             return None
