@@ -208,6 +208,7 @@ class ForkServer:
         docstring); the template is ready at once."""
         from riir_airflow.app.sandbox import SANITIZED_FOLDER_ENV, forget_secret_environment
 
+        _warm_up_app()
         _warm_up(dags)  # in the app, before the fork: both share what it imports and freezes
         _trim_heap()
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -433,6 +434,16 @@ def _warm_up(dags: dict[str, Any]) -> None:
                     copy.copy(task)
     gc.collect()
     gc.freeze()
+
+
+def _warm_up_app() -> None:
+    """What the app does first after forking its template, done once before: the modules it imports next (its
+    confinement check, its runs' priority weights) and an event loop's first run (state asyncio builds lazily).
+    Made after the fork, these allocations would land in pages the two share and copy them (about 1 MB each)."""
+    import riir_airflow.authoring.priority
+    import riir_airflow.metastore.roles  # noqa: F401
+
+    asyncio.run(asyncio.sleep(0))
 
 
 def serve(control: socket.socket, path: str) -> int:
