@@ -97,6 +97,15 @@ def _provider_config_sections() -> list[dict[str, Any]]:
     return [by_package[name] for name in sorted(by_package)]
 
 
+def _option_entry(section: str, key: str) -> tuple[str | None, str, bool] | None:
+    """(default, type, sensitive) of an option Airflow defines, else of one an installed provider defines; None for
+    riir's own options, which neither defines (and whose lookups then need not read the providers' info)."""
+    entry = DEFAULTS.get(section, {}).get(key)
+    if entry is None and section not in _RIIR_SECTIONS and (section, key) not in _RIIR_OPTIONS:
+        entry = provider_defaults().get(section, {}).get(key)
+    return entry
+
+
 def provider_defaults() -> dict[str, dict[str, tuple[str | None, str, bool]]]:
     """section -> key -> (default, type, sensitive) of the installed providers' config sections (read once). An
     option Airflow itself defines keeps Airflow's default."""
@@ -231,7 +240,7 @@ class AirflowConfigParser:
     def is_sensitive(section: str, key: str) -> bool:
         """Whether Airflow marks the option sensitive (only those honour `_cmd` / `_secret`)."""
         section, key = _RENAMED_FROM.get((section, key), (section, key))
-        entry = DEFAULTS.get(section, {}).get(key) or provider_defaults().get(section, {}).get(key)
+        entry = _option_entry(section, key)
         return bool(entry and entry[2])
 
     def _from_env(self, section: str, key: str) -> tuple[str, str] | None:
@@ -266,19 +275,21 @@ class AirflowConfigParser:
         return None if value is None else (expand_env_var(value), "airflow.cfg")
 
     def _from_file_cmd(self, section: str, key: str) -> tuple[str, str] | None:
-        command = self._file_option(section, key + "_cmd")
-        if command and self.is_sensitive(section, key):
-            output = run_command(command, section=section, key=key + "_cmd")
-            if output:
-                return output, "cmd"
+        if self.is_sensitive(section, key):
+            command = self._file_option(section, key + "_cmd")
+            if command:
+                output = run_command(command, section=section, key=key + "_cmd")
+                if output:
+                    return output, "cmd"
         return None
 
     def _from_file_secret(self, section: str, key: str) -> tuple[str, str] | None:
-        path = self._file_option(section, key + "_secret")
-        if path and self.is_sensitive(section, key):
-            secret = self._from_secrets_backend(path, section=section, key=key + "_secret")
-            if secret:
-                return secret, "secret"
+        if self.is_sensitive(section, key):
+            path = self._file_option(section, key + "_secret")
+            if path:
+                secret = self._from_secrets_backend(path, section=section, key=key + "_secret")
+                if secret:
+                    return secret, "secret"
         return None
 
     def _from_secrets_backend(self, config_key: str, *, section: str, key: str) -> str | None:
@@ -305,9 +316,7 @@ class AirflowConfigParser:
         return None if found is None else found[0]
 
     def _default(self, section: str, key: str) -> tuple[str, str] | None:
-        entry = DEFAULTS.get(section, {}).get(key)
-        if entry is None and section not in _RIIR_SECTIONS and (section, key) not in _RIIR_OPTIONS:
-            entry = provider_defaults().get(section, {}).get(key)
+        entry = _option_entry(section, key)
         if entry is None or entry[0] is None:
             return None
         return entry[0].replace("{AIRFLOW_HOME}", str(self.airflow_home)), "default"
