@@ -1,10 +1,12 @@
 """Where the idle PSS of broker + one DAG app goes: per process, grouped by mapping (smaps).
 
-    python benchmarks/pss_breakdown.py [--seconds 20] [--env NAME=VALUE ...]
+    python benchmarks/pss_breakdown.py [--seconds 20] [--env NAME=VALUE ...] [--keep]
+    python benchmarks/pss_breakdown.py --env MALLOC_ARENA_MAX=1       # try a setting on both processes
 
 Starts `riir-airflow broker` and `riir-airflow app FILE` on a fresh database (as bench_app.py does), waits until the
-DAG is registered, lets them idle `--seconds`, then prints for every process of both trees: PSS by mapping group
-([heap], anonymous memory, thread stacks, each .so, Python files), private dirty, and thread count. A diagnostic
+DAG is registered, lets them idle `--seconds`, then prints for every process of both trees: its thread count, PSS and
+private dirty memory by mapping ([anon], [heap], [stack], each .so, other files), and how much of the anonymous
+memory is in 1 MB regions (CPython 3.11's allocator arenas). A diagnostic
 for issue 19's idle-memory targets; bench_app.py and bench_many_apps.py carry the figures the README quotes.
 """
 
@@ -14,6 +16,7 @@ import argparse
 import asyncio
 import collections
 import os
+import shutil
 import sys
 import time
 import urllib.request
@@ -102,6 +105,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--tasks", type=int, default=20)
     parser.add_argument("--env", action="append", default=[], help="NAME=VALUE for both processes")
+    parser.add_argument("--keep", action="store_true", help="keep the work directory (the processes' logs)")
     args = parser.parse_args()
     home = Path(os.environ.get("TMPDIR", "/tmp")) / f"pss-breakdown-{os.getpid()}"
     home.mkdir(parents=True)
@@ -130,6 +134,10 @@ def main() -> int:
             print(f"total PSS {total / 1024:.1f} MB over {len(pids)} processes; load {measure.loadavg()}")
         finally:
             procs.stop()
+            if args.keep:
+                print(f"work directory kept: {home}")
+            else:
+                shutil.rmtree(home, ignore_errors=True)
     return 0
 
 
