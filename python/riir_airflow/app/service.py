@@ -432,6 +432,7 @@ class DagApp:
         assert self.fork_server is not None
         self.fork_server.attach(loop)
         self.executor = ForkExecutor(self.db, self.fork_server)
+        self.executor.sweep_stale_cgroups()  # of tries of apps killed before they could remove them
         # Triggers run in this process: their connection lookups reach the metastore (task processes override it).
         secrets.set_store(AppProcessSecrets(settings, connection_as_json))
         set_trigger_other_dags(AppOtherDags(self.db))  # DagStateTrigger / WorkflowTrigger read other DAGs' runs
