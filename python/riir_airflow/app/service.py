@@ -82,9 +82,11 @@ class DagApp:
         parallelism: int | None = None,
         grace_period: float = 30.0,
         fork_server: ForkServer | None = None,
+        forked_from_zygote: bool = False,
     ) -> None:
         from riir_airflow.config import conf
 
+        self.forked_from_zygote = forked_from_zygote  # how to prepare the fork server (ForkServer.fork_template)
         self.path = os.path.abspath(path)
         # The template every task process forks from; `riir-airflow app` starts it before anything reads a secret.
         self.fork_server = fork_server
@@ -390,7 +392,7 @@ class DagApp:
         except ImportFailed as exc:
             return exc
         if self.fork_server is None:
-            self.fork_server = ForkServer.fork_template(self.path, bag.dags)
+            self.fork_server = ForkServer.fork_template(self.path, bag.dags, warm_app=not self.forked_from_zygote)
         return bag
 
     async def run(self, prepared: DagBag | ImportFailed | None = None) -> int:
