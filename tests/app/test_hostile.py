@@ -4,6 +4,7 @@ dag.py's top-level code and from its tasks are refused by the database, and the 
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -156,6 +157,24 @@ def find_credentials():
     secret_file = os.path.join(os.environ["AIRFLOW_HOME"], "simple_auth_manager_passwords.json.generated")
     with open(secret_file) as handle:
         found["password_file"] = handle.read()
+    # The init of each fork server's PID namespace (this one's and the victim's): its root, if readable, would show
+    # its mount namespace's copy of the secret file.
+    inits = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/comm") as handle:
+                if handle.read().strip() == "riir-pidns-init":
+                    inits.append(pid)
+        except OSError:
+            continue
+    found["namespace_inits"] = len(inits)
+    found["init_root_password_file"] = []
+    for pid in inits:
+        try:
+            with open(f"/proc/{pid}/root{secret_file}") as handle:
+                found["init_root_password_file"].append(handle.read())
+        except OSError as err:
+            found["init_root_password_file"].append(f"refused: {type(err).__name__}")
     import ctypes
     libc = ctypes.CDLL(None, use_errno=True)
     found["unmask"] = "done" if libc.umount2(secret_file.encode(), 2) == 0 else f"refused: errno {ctypes.get_errno()}"
@@ -237,11 +256,19 @@ def _check_no_credentials(found: dict[str, object]) -> None:
     assert found["inherited_sockets"] == 1 and found["config"] is False, found
     # The app runs as root here: the fork server's mount namespace shows the secret files empty, for good.
     assert found["password_file"] == "" and found["unmask"] == "refused: errno 1", found
+    # Nor through the root of a PID namespace's init (not dumpable, and masked like the tasks): at least this app's
+    # and the victim's (other tests' apps may run beside them).
+    assert found["namespace_inits"] >= 2, found
+    assert set(found["init_root_password_file"]) == {"refused: PermissionError"}, found
+
+
+def children_of(pid: int) -> list[int]:
+    return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
 
 
 def fork_server_of(app_pid: int) -> int:
     """The app's fork server: its child named riir-fork-srv."""
-    for pid in (int(p) for p in Path(f"/proc/{app_pid}/task/{app_pid}/children").read_text().split()):
+    for pid in children_of(app_pid):
         if Path(f"/proc/{pid}/comm").read_text().strip() == "riir-fork-srv":
             return pid
     raise AssertionError(f"app {app_pid} has no fork server child")
@@ -304,6 +331,9 @@ async def test_hostile_dag_under_its_own_role(
             # Seen from outside (this test runs as root): the template the tasks fork from holds no password in
             # its memory, while its app does (which shows the scan finds it where it is).
             template = fork_server_of(attacker.proc.pid)
+            # Its PID namespace's init shares the template's masked mount namespace (the tasks' one).
+            init = next(p for p in children_of(template) if Path(f"/proc/{p}/comm").read_text() == "riir-pidns-init\n")
+            assert os.readlink(f"/proc/{init}/ns/mnt") == os.readlink(f"/proc/{template}/ns/mnt")
             assert scan_memory(template, password.encode()) is False
             assert scan_memory(attacker.proc.pid, password.encode()) is True
         finally:
@@ -377,7 +407,6 @@ with DAG("impersonated", schedule=None):
 async def test_default_impersonation_keeps_the_apps_secrets_out_of_reach(
     app_env: dict[str, str], db: asyncpg.Connection, dags: Path, tmp_path: Path
 ) -> None:
-    import os
     import pwd
 
     secret = tmp_path / "home" / "simple_auth_manager_passwords.json.generated"

@@ -458,15 +458,17 @@ def serve(control: socket.socket, path: str) -> int:
 
 def _serve_loop(control: socket.socket, dags: dict[str, Any]) -> int:
     """Fork on request and report exits until the app closes the control socket."""
+    from riir_airflow.app.pid_namespace import fork_namespace_init
     from riir_airflow.app.sandbox import drop_ptrace_capability, make_undumpable, mask_secret_files
 
     make_undumpable()  # inherited by every task: other processes of the user cannot read their memory
     drop_ptrace_capability()  # nor can they (or this process), even as root, read the app's
-    namespace_init = _isolate_task_processes()  # needs CAP_SYS_ADMIN: before masking drops it
+    in_pid_namespace = _new_pid_namespace()  # needs CAP_SYS_ADMIN: before masking drops it
     try:
         mask_secret_files()  # as root: secret files read as empty in this process and its tasks
     except OSError as exc:
         logging.getLogger("riir_airflow.app").warning("Task processes can read the secret files: %s", exc)
+    namespace_init = fork_namespace_init() if in_pid_namespace else None  # masked and undumpable like the tasks
     _set_process_name()
     reaped_r, reaped_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
     signal.set_wakeup_fd(reaped_w)
@@ -536,19 +538,20 @@ def _set_process_name() -> None:
         ctypes.CDLL(None).prctl(15, ctypes.c_char_p(PROCESS_NAME), 0, 0, 0)  # PR_SET_NAME
 
 
-def _isolate_task_processes() -> int | None:
+def _new_pid_namespace() -> bool:
     """Task processes forked from now on live in a PID namespace of their own (app/pid_namespace.py): they cannot
-    signal any process outside it. Its init's pid; None, said once, where the kernel does not allow it."""
-    from riir_airflow.app.pid_namespace import isolate_task_processes
+    signal any process outside it. False, said once, where the kernel does not allow it."""
+    from riir_airflow.app.pid_namespace import new_pid_namespace
 
     try:
-        return isolate_task_processes()
+        new_pid_namespace()
     except OSError as exc:
         logging.getLogger("riir_airflow.app").warning(
             "Task processes share the machine's PID namespace (a task may signal other processes of its user): %s",
             exc,
         )
-        return None
+        return False
+    return True
 
 
 def _report_exits(control: socket.socket, namespace_init: int | None = None) -> bool:

@@ -1,11 +1,11 @@
 """A PID namespace for an app's task processes: a task cannot name, so cannot signal, any process outside it.
 
-The fork server (app/fork_server.py) calls `isolate_task_processes()` once, before it forks any task process:
-`unshare(CLONE_NEWPID)` leaves the fork server where it is but puts its next children in a new PID namespace. The
-first child is that namespace's init (PID 1 inside): it does nothing but reap the orphans of task processes, and it
-exits when the fork server goes, which ends every process left in the namespace. Every task process forked after it
-lands in the namespace; the fork server, outside, sees their real pids, so its exit reports and the app's
-bookkeeping (kill by pid, process group or cgroup) are unchanged.
+The fork server (app/fork_server.py) calls `new_pid_namespace()` and `fork_namespace_init()` once, before it forks
+any task process: `unshare(CLONE_NEWPID)` leaves the fork server where it is but puts its next children in a new
+PID namespace. The first child is that namespace's init (PID 1 inside): it does nothing but reap the orphans of task
+processes, and it exits when the fork server goes, which ends every process left in the namespace. Every task
+process forked after it lands in the namespace; the fork server, outside, sees their real pids, so its exit reports
+and the app's bookkeeping (kill by pid, process group or cgroup) are unchanged.
 
 Inside, `kill(pid)` of any process outside the namespace — its own app and fork server, another app — fails with
 ESRCH (pidfd_send_signal on a /proc/<pid> descriptor with EINVAL), whatever the task's user. /proc is not remounted:
@@ -30,15 +30,22 @@ _PR_SET_PDEATHSIG = 1
 INIT_PROCESS_NAME = b"riir-pidns-init"  # /proc/PID/comm of the namespace's init (15 bytes at most)
 
 
-def isolate_task_processes() -> int:
-    """In the fork server, before its first task process: a new PID namespace for its children, and its init
-    forked. Returns the init's pid (as the fork server sees it); OSError when the kernel refuses (not root)."""
+def new_pid_namespace() -> None:
+    """In the fork server, before it forks anything: its next child will be PID 1 of a new PID namespace, and all
+    its children after that members of it. OSError when the kernel refuses (no CAP_SYS_ADMIN: not root)."""
     if not sys.platform.startswith("linux"):
         raise OSError("PID namespaces are a Linux feature")
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.unshare(CLONE_NEWPID) != 0:
         errno = ctypes.get_errno()
         raise OSError(errno, f"unshare(CLONE_NEWPID): {os.strerror(errno)}")
+
+
+def fork_namespace_init() -> int:
+    """The first fork after `new_pid_namespace()`: the namespace's init. Call it once the fork server is as its
+    tasks will be (undumpable, secret files masked): the init shares its mount namespace and its memory. Returns
+    the init's pid as the fork server sees it."""
+    libc = ctypes.CDLL(None, use_errno=True)
     template = os.getpid()
     pidfd = -1
     with contextlib.suppress(OSError, AttributeError):  # Linux >= 5.3; PR_SET_PDEATHSIG alone otherwise
