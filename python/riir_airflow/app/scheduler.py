@@ -32,7 +32,7 @@ from riir_airflow.engine import deadlines
 from riir_airflow.engine.engine import RunEngine, group_map_index, lost_try_state
 from riir_airflow.engine.messages import Claim, Deferral, TryResult
 from riir_airflow.engine.metastore_store import MetastoreStore, run_view, snapshot_of
-from riir_airflow.engine.vocabulary import PreviousSuccess, TiSnapshot
+from riir_airflow.engine.vocabulary import PreviousSuccess, StatesRead
 from riir_airflow.exceptions import DagRunAlreadyExists
 from riir_airflow.metastore import (
     app_queries,
@@ -118,7 +118,7 @@ class DagScheduler:
         self.waiting_for_slots = False  # scheduled tries left unclaimed (a pool, or parallelism, is full)
         self.triggers: set[asyncio.Task[None]] = set()
         self.runs: dict[str, Any] = {}  # the running runs of the current loop turn, by run_id
-        self.read_states: dict[str, list[TiSnapshot]] = {}  # their task instances, read with them
+        self.read_states: dict[str, StatesRead] = {}  # their task instances (or those changed), read with them
         self.unflushed_results = 0  # results committed without waiting for the WAL flush, no durable commit since
         self.echoes: dict[tuple[Any, ...], float] = {}
         self.published_next: tuple[Any, ...] | None = None  # the next_dagrun_* last written to the dag row
@@ -707,10 +707,14 @@ class DagScheduler:
         """The DAG's queued and running runs; the running ones' task instances go to the engine with them."""
         runs = []
         self.read_states = {}
-        for run, states in await app_queries.active_runs_with_states(self.db, self.dag.dag_id):
+        # Per running run, what the engine's planner state last read: only the task instances changed since come.
+        since = {r: known.cursor for r, known in self.engine.known_runs.items() if known.cursor is not None}
+        for run, states in await app_queries.active_runs_with_states(self.db, self.dag.dag_id, since):
             runs.append(run)
             if states is not None:
-                self.read_states[run.run_id] = snapshot_of(states)
+                self.read_states[run.run_id] = StatesRead(
+                    snapshot_of(states.rows), states.cursor, states.since, states.total
+                )
         return runs
 
     async def tick(self, paused: bool, *, claim: bool = True) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import pendulum
 
 from riir_airflow.engine.records import DagRunRecord, InMemoryRunStore
-from riir_airflow.engine.vocabulary import PastRun, StateChange, TiSnapshot
+from riir_airflow.engine.vocabulary import PastRun, StateChange, StatesRead, TiSnapshot
 from riir_airflow.metastore import app_queries, cross_run_queries, queries
 
 
@@ -53,6 +53,10 @@ class MetastoreStore:
 
     async def task_states(self, run_id: str) -> list[TiSnapshot]:
         return snapshot_of(await app_queries.task_states_of_run(self.db, self.dag_id, run_id))
+
+    async def task_state_changes(self, run_id: str, since: int) -> StatesRead | None:
+        changes = await app_queries.task_state_changes(self.db, self.dag_id, run_id, since)
+        return StatesRead(snapshot_of(changes.rows), changes.cursor, changes.since, changes.total)
 
     async def set_states(self, run_id: str, changes: Sequence[StateChange]) -> list[tuple[str, int]]:
         # Moves to `scheduled` only (a task hop's usual pass): deferred to the app's claim, which writes them and

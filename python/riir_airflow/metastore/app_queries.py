@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from collections.abc import AsyncIterator, Collection, Iterator, Sequence
+from collections.abc import AsyncIterator, Collection, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -141,6 +141,21 @@ async def task_states_of_run(db: Db, dag_id: str, run_id: str) -> list[TaskState
         dag_id, run_id,
     )  # fmt: skip
     return [TaskState(*r) for r in rows]
+
+
+async def task_state_changes(db: Db, dag_id: str, run_id: str, since: int) -> RunStates:
+    """The planning view of the run's task instances changed since the read that returned `since` as its cursor
+    (migration 0017), with the run's row count, in one statement."""
+    row = await db.fetchrow(
+        "SELECT pg_snapshot_xmin(pg_current_snapshot())::text, ARRAY(SELECT ROW(ti.id, ti.task_id, ti.map_index, "
+        "ti.state, ti.try_number, ti.end_date, CASE WHEN ti.state = 'up_for_reschedule' THEN (SELECT "
+        "rs.reschedule_date FROM task_reschedule rs WHERE rs.ti_id = ti.id ORDER BY rs.id DESC LIMIT 1) END) "
+        "FROM task_instance ti WHERE ti.dag_id = $1 AND ti.run_id = $2 AND ti.riir_change_xid >= $3::text::xid8), "
+        "(SELECT count(*) FROM task_instance ti WHERE ti.dag_id = $1 AND ti.run_id = $2)",
+        dag_id, run_id, str(since),
+    )  # fmt: skip
+    assert row is not None  # a SELECT without FROM always returns its row
+    return RunStates([TaskState(*ti) for ti in row[1]], int(row[0]), since, row[2])
 
 
 async def record_reschedule(
@@ -306,24 +321,52 @@ async def schedule_and_start(
     return from_rows(TaskInstanceRecord, rows)
 
 
-async def active_runs_with_states(db: Db, dag_id: str) -> list[tuple[DagRunRecord, list[TaskState] | None]]:
+@dataclass(frozen=True, slots=True)
+class RunStates:
+    """A running run's task instances as one loop turn read them (see migration 0017): every one when `since` is
+    None, else only those changed since the read that returned `since` as its `cursor`, with the run's `total`."""
+
+    rows: list[TaskState]
+    cursor: int  # read the changes since this next time
+    since: int | None = None
+    total: int | None = None
+
+
+async def active_runs_with_states(
+    db: Db, dag_id: str, since: Mapping[str, int] | None = None
+) -> list[tuple[DagRunRecord, RunStates | None]]:
     """The DAG's queued and running runs, each running one with the planning view of its task instances (see
-    `task_states_of_run`): what a loop turn plans from, in one statement (one snapshot, no transaction)."""
+    `task_states_of_run`): what a loop turn plans from, in one statement (one snapshot, no transaction). `since`:
+    per run, the cursor of the turn's previous read, so that only the task instances changed since come back."""
+    since = since or {}
     rows = await db.fetch(
-        "SELECT r.*, CASE WHEN r.state = 'running' THEN ARRAY(SELECT ROW(ti.id, ti.task_id, ti.map_index, ti.state, "
+        "SELECT r.*, pg_snapshot_xmin(pg_current_snapshot())::text AS riir_cursor, c.since::text AS riir_since, "
+        "CASE WHEN r.state = 'running' THEN ARRAY(SELECT ROW(ti.id, ti.task_id, ti.map_index, ti.state, "
         "ti.try_number, ti.end_date, CASE WHEN ti.state = 'up_for_reschedule' THEN (SELECT rs.reschedule_date "
         "FROM task_reschedule rs WHERE rs.ti_id = ti.id ORDER BY rs.id DESC LIMIT 1) END) "
-        "FROM task_instance ti WHERE ti.dag_id = r.dag_id AND ti.run_id = r.run_id) END AS riir_task_states "
-        "FROM dag_run r WHERE r.dag_id = $1 AND r.state IN ('queued', 'running') ORDER BY r.id",
-        dag_id,
+        "FROM task_instance ti WHERE ti.dag_id = r.dag_id AND ti.run_id = r.run_id "
+        "AND (c.since IS NULL OR ti.riir_change_xid >= c.since)) END AS riir_task_states, "
+        "CASE WHEN r.state = 'running' AND c.since IS NOT NULL THEN (SELECT count(*) FROM task_instance ti "
+        "WHERE ti.dag_id = r.dag_id AND ti.run_id = r.run_id) END AS riir_task_count "
+        "FROM dag_run r LEFT JOIN unnest($2::text[], $3::text[]::xid8[]) AS c(run_id, since) ON c.run_id = r.run_id "
+        "WHERE r.dag_id = $1 AND r.state IN ('queued', 'running') ORDER BY r.id",
+        dag_id, list(since), [str(v) for v in since.values()],
     )  # fmt: skip
-    return [
-        (
-            from_row(DagRunRecord, row),
-            None if row["riir_task_states"] is None else [TaskState(*ti) for ti in row["riir_task_states"]],
-        )
-        for row in rows
-    ]
+    out: list[tuple[DagRunRecord, RunStates | None]] = []
+    for row in rows:
+        run = from_row(DagRunRecord, row)
+        states = row["riir_task_states"]
+        if states is None:
+            out.append((run, None))
+            continue
+        since_run = row["riir_since"]
+        out.append((run, RunStates(
+            [TaskState(*ti) for ti in states],
+            int(row["riir_cursor"]),
+            None if since_run is None else int(since_run),
+            row["riir_task_count"],
+        )))  # fmt: skip
+    return out
 
 
 async def active_dag_runs(db: Db, dag_id: str) -> list[DagRunRecord]:
