@@ -553,9 +553,17 @@ class ForkExecutor:
 
     # --- starting a try -------------------------------------------------------------------------------------------
     def launch(
-        self, dag: Any, claim: Claim, run: DagRunRecord, key: TaskInstanceKey, timeout: float | None
+        self,
+        dag: Any,
+        claim: Claim,
+        run: DagRunRecord,
+        key: TaskInstanceKey,
+        timeout: float | None,
+        *,
+        spare: bool = True,
     ) -> RunningTry:
-        """Starts the task process now and returns; `done` resolves when the try has ended."""
+        """Starts the task process now and returns; `done` resolves when the try has ended. With `spare` (another
+        try may start soon) the next spare is prepared after it."""
         self._ensure_fork_server()
         limits = limits_for(dag.task_dict[key.task_id], self.limits)
         token = secrets.token_hex(16)  # the try's identity on its channel
@@ -576,7 +584,10 @@ class ForkExecutor:
             send_start(process.channel, TaskStart(run, claim, token, limits))
         self.running[(key.dag_id, key.run_id, key.task_id, key.map_index)] = running
         asyncio.get_running_loop().create_task(self._supervise(running, process))
-        self._keep_a_spare()
+        if spare:
+            self._keep_a_spare()
+        else:
+            self._cancel_retirement()  # a try is running: a spare already there stays until the tries end
         return running
 
     async def _failed_start(self, running: RunningTry, error: str) -> None:

@@ -422,8 +422,10 @@ def _warm_up(dags: dict[str, Any]) -> None:
     import riir_airflow.runtime.manifests
     import riir_airflow.runtime.task_runner  # noqa: F401
     from riir_airflow.plugins.listeners import get_listener_manager
+    from riir_airflow.secrets_masker import secrets_masker
 
     get_listener_manager()
+    secrets_masker()  # built from the config (no secret in it yet): each try would read the config again
     classes: set[type] = set()
     for dag in dags.values():
         with contextlib.suppress(Exception):  # only an optimisation: a DAG whose environment fails still runs

@@ -242,8 +242,12 @@ class DagApp:
             or scheduler.is_echo(note)
         ):
             return
+        if channel == notify.RUN_CREATED and scheduler is not None:
+            scheduler.run_created_elsewhere()
         if channel == notify.DAG_PAUSED:
             self.pause_changed = True
+            if scheduler is not None:
+                scheduler.nothing_due_before = None
         self.wake.set()
 
     async def _detect_stale_tries_when_due(self) -> None:
@@ -301,7 +305,7 @@ class DagApp:
                 await asyncio.wait_for(self.stopping.wait(), HEARTBEAT_SECONDS if busy else IDLE_HEARTBEAT_SECONDS)
 
     async def _paused(self) -> dict[str, bool]:
-        return {dag_id: bool((await queries.get_dag(self.db, dag_id)).is_paused) for dag_id in self.schedulers}  # type: ignore[union-attr]
+        return await app_queries.paused_flags(self.db, list(self.schedulers))
 
     async def loop(self) -> None:
         while not self.stopping.is_set():
