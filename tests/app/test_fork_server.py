@@ -186,6 +186,59 @@ def test_a_task_process_forked_ahead_confines_itself_before_its_assignment(home:
             cgroup.kill_all()
 
 
+def test_task_processes_live_in_a_pid_namespace_that_ends_with_the_template(home: Path) -> None:
+    """As root the template puts its task processes in a PID namespace of their own (app/pid_namespace.py): the pid it
+    reports is the real one, the task's own number is another, and the tasks end when the template does."""
+    import asyncio
+
+    if os.geteuid() != 0:
+        pytest.fail("a PID namespace needs the fork server to run as root (as the tests do)")
+    path = home / "served.py"
+    path.write_text(DAG_FILE)
+    server = ForkServer.start(str(path))
+    parent, child = socket.socketpair()
+    read_fd, write_fd = os.pipe()
+    try:
+        server.wait_ready(120)
+
+        async def ahead() -> int:
+            server.attach(asyncio.get_running_loop())
+            return await server.fork_ahead(child.fileno(), write_fd, None)
+
+        pid = asyncio.run(ahead())
+        child.close()
+        os.close(write_fd)
+        template = server.pid
+        assert os.readlink(f"/proc/{pid}/ns/pid") != os.readlink(f"/proc/{template}/ns/pid")
+        status = Path(f"/proc/{pid}/status").read_text()
+        real, inside = (
+            int(n) for n in next(line for line in status.splitlines() if line.startswith("NSpid:")).split()[1:]
+        )
+        assert real == pid and inside != pid
+        init = next(
+            int(p)
+            for p in Path(f"/proc/{template}/task/{template}/children").read_text().split()
+            if Path(f"/proc/{p}/comm").read_text().strip() == "riir-pidns-init"
+        )
+        assert os.readlink(f"/proc/{init}/ns/pid") == os.readlink(f"/proc/{pid}/ns/pid")
+        server.close()  # the task process is still waiting for its assignment: it ends with the template
+
+        def gone(p: int) -> bool:
+            try:
+                return Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+            except FileNotFoundError:
+                return True
+
+        deadline = time.monotonic() + 30
+        while not (gone(pid) and gone(init)) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert gone(pid) and gone(init)
+    finally:
+        parent.close()
+        server.close()
+        os.close(read_fd)
+
+
 STAMP_DAG = """
 import os
 
@@ -194,7 +247,7 @@ from airflow.sdk import DAG, task
 with DAG("fork_served", schedule=None):
     @task
     def which():
-        return os.getpid()
+        return int(os.readlink("/proc/self"))  # its pid as the app sees it (os.getpid(): inside its PID namespace)
 
     which()
 """

@@ -4,6 +4,8 @@ dag.py's top-level code and from its tasks are refused by the database, and the 
 from __future__ import annotations
 
 import json
+import os
+import re
 from pathlib import Path
 
 import asyncpg
@@ -92,8 +94,41 @@ def scan_memory(pid, needle):
 
 
 def parent_of(pid):
+    # /proc shows the machine's pids even inside the task's PID namespace (where os.getppid() is 0).
     with open(f"/proc/{pid}/stat") as handle:
         return int(handle.read().rsplit(")", 1)[1].split()[1])
+
+
+def signal_apps():
+    # SIGKILL to another app (and to its fork server), and to this task's own fork server and app: each outcome is
+    # printed to the task's log. A /proc/<pid> descriptor names a process without its number: tried too.
+    import signal
+    parent = parent_of("self")
+    targets = {
+        "victim_app": int(os.environ["HOSTILE_VICTIM_PID"]),
+        "victim_fork_server": int(os.environ["HOSTILE_VICTIM_FORK_SERVER"]),
+        "own_fork_server": parent,
+        "own_app": parent_of(parent),
+    }
+    outcomes = {}
+    for label, pid in targets.items():
+        try:
+            os.kill(pid, signal.SIGKILL)
+            outcomes[label] = "done"
+        except OSError as err:
+            outcomes[label] = f"refused: {type(err).__name__}"
+        print(f"signal {label} (pid {pid}): {outcomes[label]}", flush=True)
+    try:
+        fd = os.open(f"/proc/{targets['victim_app']}", os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            signal.pidfd_send_signal(fd, signal.SIGKILL)
+            outcomes["victim_app_pidfd"] = "done"
+        finally:
+            os.close(fd)
+    except OSError as err:
+        outcomes["victim_app_pidfd"] = f"refused: {type(err).__name__}"
+    print(f"signal victim_app_pidfd: {outcomes['victim_app_pidfd']}", flush=True)
+    return outcomes
 
 
 def find_credentials():
@@ -102,7 +137,7 @@ def find_credentials():
     needle = "SQL_ALCHEMY_CONN"
     password = os.environ["HOSTILE_NEEDLE_REVERSED"][::-1].encode()
     found["env"] = [k for k in os.environ if needle in k or k in ("PGPASSWORD", "AIRFLOW__CORE__FERNET_KEY")]
-    parent = os.getppid()
+    parent = parent_of("self")
     for label, who in (("proc_self_environ", "self"), ("proc_parent_environ", str(parent)),
                        ("proc_grandparent_environ", str(parent_of(parent)))):
         try:
@@ -122,6 +157,24 @@ def find_credentials():
     secret_file = os.path.join(os.environ["AIRFLOW_HOME"], "simple_auth_manager_passwords.json.generated")
     with open(secret_file) as handle:
         found["password_file"] = handle.read()
+    # The init of each fork server's PID namespace (this one's and the victim's): its root, if readable, would show
+    # its mount namespace's copy of the secret file.
+    inits = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/comm") as handle:
+                if handle.read().strip() == "riir-pidns-init":
+                    inits.append(pid)
+        except OSError:
+            continue
+    found["namespace_inits"] = len(inits)
+    found["init_root_password_file"] = []
+    for pid in inits:
+        try:
+            with open(f"/proc/{pid}/root{secret_file}") as handle:
+                found["init_root_password_file"].append(handle.read())
+        except OSError as err:
+            found["init_root_password_file"].append(f"refused: {type(err).__name__}")
     import ctypes
     libc = ctypes.CDLL(None, use_errno=True)
     found["unmask"] = "done" if libc.umount2(secret_file.encode(), 2) == 0 else f"refused: errno {ctypes.get_errno()}"
@@ -173,7 +226,8 @@ with DAG("attacker", schedule=None):
     @task
     def strike():
         with open(REPORT + ".task", "w") as handle:
-            json.dump({"credentials": find_credentials(), "forged": forge_channel_request()}, handle)
+            json.dump({"credentials": find_credentials(), "forged": forge_channel_request(), "signals": signal_apps()},
+                      handle)
 
     strike()
 """
@@ -202,11 +256,19 @@ def _check_no_credentials(found: dict[str, object]) -> None:
     assert found["inherited_sockets"] == 1 and found["config"] is False, found
     # The app runs as root here: the fork server's mount namespace shows the secret files empty, for good.
     assert found["password_file"] == "" and found["unmask"] == "refused: errno 1", found
+    # Nor through the root of a PID namespace's init (not dumpable, and masked like the tasks): at least this app's
+    # and the victim's (other tests' apps may run beside them).
+    assert found["namespace_inits"] >= 2, found
+    assert set(found["init_root_password_file"]) == {"refused: PermissionError"}, found
+
+
+def children_of(pid: int) -> list[int]:
+    return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
 
 
 def fork_server_of(app_pid: int) -> int:
     """The app's fork server: its child named riir-fork-srv."""
-    for pid in (int(p) for p in Path(f"/proc/{app_pid}/task/{app_pid}/children").read_text().split()):
+    for pid in children_of(app_pid):
         if Path(f"/proc/{pid}/comm").read_text().strip() == "riir-fork-srv":
             return pid
     raise AssertionError(f"app {app_pid} has no fork server child")
@@ -248,6 +310,8 @@ async def test_hostile_dag_under_its_own_role(
     }  # fmt: skip
     victim = await start_app(victim_env, db, write_dag(dags, "victim.py", VICTIM), tmp_path / "victim.log")
     try:
+        attacker_env["HOSTILE_VICTIM_PID"] = str(victim.proc.pid)
+        attacker_env["HOSTILE_VICTIM_FORK_SERVER"] = str(fork_server_of(victim.proc.pid))
         attacker = await start_app(attacker_env, db, write_dag(dags, "attacker.py", ATTACKER), tmp_path / "att.log")
         try:
             cli(app_env, "dags", "trigger", "victim", "-r", "r1")
@@ -256,9 +320,20 @@ async def test_hostile_dag_under_its_own_role(
             assert await wait_run_done(db, "attacker", "a1") == "success", await db.fetchval(task_log)
             assert await wait_run_done(db, "victim", "r1") == "success", victim.output()
             assert "NOT confined" not in attacker.output() + victim.output()
+            # The task's signals reached no process outside its PID namespace: it says so in its log, and both
+            # apps still run (the victim's run finished above).
+            log = await db.fetchval(task_log)
+            assert f"signal victim_app (pid {victim.proc.pid}): refused: ProcessLookupError" in log, log
+            for target in ("victim_fork_server", "own_fork_server", "own_app"):
+                assert re.search(rf"signal {target} \(pid \d+\): refused: ProcessLookupError", log), log
+            assert "signal victim_app_pidfd: refused: OSError" in log, log
+            assert victim.proc.poll() is None and attacker.proc.poll() is None
             # Seen from outside (this test runs as root): the template the tasks fork from holds no password in
             # its memory, while its app does (which shows the scan finds it where it is).
             template = fork_server_of(attacker.proc.pid)
+            # Its PID namespace's init shares the template's masked mount namespace (the tasks' one).
+            init = next(p for p in children_of(template) if Path(f"/proc/{p}/comm").read_text() == "riir-pidns-init\n")
+            assert os.readlink(f"/proc/{init}/ns/mnt") == os.readlink(f"/proc/{template}/ns/mnt")
             assert scan_memory(template, password.encode()) is False
             assert scan_memory(attacker.proc.pid, password.encode()) is True
         finally:
@@ -273,6 +348,12 @@ async def test_hostile_dag_under_its_own_role(
     task_report = json.loads(Path(f"{report}.task").read_text())
     _check_no_credentials(task_report["credentials"])
     assert task_report["forged"].startswith("refused: ") and "identity token" in task_report["forged"]
+    # It runs as root, without run_as_user, yet cannot signal its own app, another app, or either's fork server.
+    assert task_report["signals"] == {
+        "victim_app": "refused: ProcessLookupError", "victim_fork_server": "refused: ProcessLookupError",
+        "own_fork_server": "refused: ProcessLookupError", "own_app": "refused: ProcessLookupError",
+        "victim_app_pidfd": "refused: OSError",
+    }  # fmt: skip
     # The victim's rows are whole: its run, both tries and the XCom between them.
     assert await db.fetchval("SELECT count(*) FROM dag_run WHERE dag_id = 'victim'") == 1
     states = await db.fetch("SELECT state FROM task_instance WHERE dag_id = 'victim'")
@@ -302,7 +383,9 @@ with DAG("impersonated", schedule=None):
     @task
     def probe():
         outcome = {"uid": os.getuid()}
-        for label, path in (("parent_environ", f"/proc/{os.getppid()}/environ"),
+        with open("/proc/self/stat") as handle:  # its real parent (os.getppid() is 0 in its PID namespace)
+            parent = int(handle.read().rsplit(")", 1)[1].split()[1])
+        for label, path in (("parent_environ", f"/proc/{parent}/environ"),
                             ("password_file", os.environ["PROBE_SECRET_FILE"])):
             try:
                 with open(path, "rb") as handle:
@@ -311,7 +394,7 @@ with DAG("impersonated", schedule=None):
             except OSError as err:
                 outcome[label] = type(err).__name__
         try:
-            os.kill(os.getppid(), 0)  # may it signal its app (or any other app of the app's user)?
+            os.kill(parent, 0)  # may it signal its fork server (or any other process of the app's user)?
             outcome["signal_app"] = "allowed"
         except OSError as err:
             outcome["signal_app"] = type(err).__name__
@@ -324,7 +407,6 @@ with DAG("impersonated", schedule=None):
 async def test_default_impersonation_keeps_the_apps_secrets_out_of_reach(
     app_env: dict[str, str], db: asyncpg.Connection, dags: Path, tmp_path: Path
 ) -> None:
-    import os
     import pwd
 
     secret = tmp_path / "home" / "simple_auth_manager_passwords.json.generated"
@@ -342,5 +424,5 @@ async def test_default_impersonation_keeps_the_apps_secrets_out_of_reach(
     value = await db.fetchval("SELECT value FROM xcom WHERE dag_id = 'impersonated'")
     assert json.loads(value) == {
         "uid": pwd.getpwnam("nobody").pw_uid, "parent_environ": "PermissionError", "password_file": "PermissionError",
-        "signal_app": "PermissionError",
+        "signal_app": "ProcessLookupError",  # outside its PID namespace: no such process, whatever the user
     }  # fmt: skip

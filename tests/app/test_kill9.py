@@ -37,13 +37,13 @@ async def test_standby_takes_over_a_running_try_when_the_app_is_killed(
         with DAG("takeover", schedule=None, default_args={{"retries": 1, "retry_delay": timedelta(0)}}):
             @task
             def first():
-                open("{marks}/first-" + str(os.getpid()), "w").close()
+                open("{marks}/first-" + os.readlink("/proc/self"), "w").close()  # the real pid: unique
                 return 1
 
             @task
             def slow(x):
                 first_try = not any(name.startswith("slow-") for name in os.listdir("{marks}"))
-                open("{marks}/slow-" + str(os.getpid()), "w").close()
+                open("{marks}/slow-" + os.readlink("/proc/self"), "w").close()
                 while first_try:  # try 1 runs until its app is killed (then the app that takes over ends it)
                     time.sleep(1)
                 return x + 1
@@ -142,7 +142,7 @@ async def test_kill9_at_random_moments_of_a_busy_chain_loses_nothing(
             for n in range({length}):
                 @task(task_id=f"t{{n}}")
                 def step(x=None, n=n):
-                    open(f"{runs}/t{{n}}-{{os.getpid()}}", "w").close()
+                    open(f"{runs}/t{{n}}-{{os.readlink('/proc/self')}}", "w").close()
                     return n
 
                 previous = step(previous) if previous is not None else step()
@@ -215,7 +215,7 @@ def _chain(marks: Path, dag_id: str, length: int, retries: int) -> str:
             for n in range({length}):
                 @task(task_id=f"t{{n}}")
                 def step(x=None, n=n):
-                    open(f"{marks}/t{{n}}-{{os.getpid()}}", "w").close()
+                    open(f"{marks}/t{{n}}-{{os.readlink('/proc/self')}}", "w").close()
                     return n
 
                 previous = step(previous) if previous is not None else step()

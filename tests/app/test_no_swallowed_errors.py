@@ -23,7 +23,7 @@ ONE_TASK = """
              default_args={{"retries": 1, "retry_delay": timedelta(0)}}):
         @task
         def t():
-            open("{marks}/t-" + str(os.getpid()), "w").close()
+            open("{marks}/t-" + os.readlink("/proc/self"), "w").close()  # real pid: unique
             return "done"
 
         t()
@@ -209,7 +209,7 @@ with DAG("{dag_id}", schedule=None, default_args={{"retries": 1, "retry_delay": 
     @task
     def t():
         first_try = not os.listdir("{marks}")
-        open("{marks}/t-" + str(os.getpid()), "w").close()
+        open("{marks}/t-" + os.readlink("/proc/self"), "w").close()  # real pid: unique
         while first_try and not {wait}:
             time.sleep(0.2)
         return "done"

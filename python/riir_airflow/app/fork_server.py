@@ -15,6 +15,8 @@ token) on its own channel. Nothing of that preparation depends on the try, so th
 ahead of time while it has work (`executor.py`, "the spare"): starting a try is then one message on the spare's
 channel, and the fork, the cgroup join (10-15 ms of kernel wait on cgroup v1) and the confinement are off the hop.
 The template reaps its children and reports each exit code to the app. A task's parent is therefore the template.
+Where the kernel allows it (root), task processes live in a PID namespace of the template's (app/pid_namespace.py):
+they cannot signal any process outside it, and they end when the template does.
 
 Control messages are JSON, one per SOCK_SEQPACKET packet:
     template -> app   {"op": "ready", "dag_ids": [...]}  |  {"op": "failed", "error": "..."}
@@ -376,7 +378,8 @@ class ForkServer:
         return self.returncode
 
     def close(self) -> None:
-        """Ends the template (its running tasks are not its: they live on until the app kills them)."""
+        """Ends the template, and with it the task processes still running in its PID namespace (where it has one:
+        app/pid_namespace.py; elsewhere they live on until the app kills them)."""
         if self._loop is not None and not self._loop.is_closed():
             with contextlib.suppress(Exception):
                 self._loop.remove_reader(self.sock.fileno())
@@ -472,14 +475,17 @@ def serve(control: socket.socket, path: str) -> int:
 
 def _serve_loop(control: socket.socket, dags: dict[str, Any]) -> int:
     """Fork on request and report exits until the app closes the control socket."""
+    from riir_airflow.app.pid_namespace import fork_namespace_init
     from riir_airflow.app.sandbox import drop_ptrace_capability, make_undumpable, mask_secret_files
 
     make_undumpable()  # inherited by every task: other processes of the user cannot read their memory
     drop_ptrace_capability()  # nor can they (or this process), even as root, read the app's
+    in_pid_namespace = _new_pid_namespace()  # needs CAP_SYS_ADMIN: before masking drops it
     try:
         mask_secret_files()  # as root: secret files read as empty in this process and its tasks
     except OSError as exc:
         logging.getLogger("riir_airflow.app").warning("Task processes can read the secret files: %s", exc)
+    namespace_init = fork_namespace_init() if in_pid_namespace else None  # masked and undumpable like the tasks
     _set_process_name()
     reaped_r, reaped_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
     signal.set_wakeup_fd(reaped_w)
@@ -495,7 +501,8 @@ def _serve_loop(control: socket.socket, dags: dict[str, Any]) -> int:
             if fd == reaped_r:
                 with contextlib.suppress(BlockingIOError):
                     os.read(reaped_r, 4096)
-                _report_exits(control)
+                if not _report_exits(control, namespace_init):
+                    return 1  # the app starts a new fork server (app/executor.py)
                 continue
             message, fds = receive_message(control)
             if message is None:
@@ -527,7 +534,8 @@ def _serve_loop(control: socket.socket, dags: dict[str, Any]) -> int:
             for received in fds:
                 os.close(received)
             send_message(control, {"op": "forked", "id": message["id"], "pid": pid})
-        _report_exits(control)
+        if not _report_exits(control, namespace_init):
+            return 1
 
 
 def _trim_heap() -> None:
@@ -547,14 +555,38 @@ def _set_process_name() -> None:
         ctypes.CDLL(None).prctl(15, ctypes.c_char_p(PROCESS_NAME), 0, 0, 0)  # PR_SET_NAME
 
 
-def _report_exits(control: socket.socket) -> None:
+def _new_pid_namespace() -> bool:
+    """Task processes forked from now on live in a PID namespace of their own (app/pid_namespace.py): they cannot
+    signal any process outside it. False, said once, where the kernel does not allow it."""
+    from riir_airflow.app.pid_namespace import new_pid_namespace
+
+    try:
+        new_pid_namespace()
+    except OSError as exc:
+        logging.getLogger("riir_airflow.app").warning(
+            "Task processes share the machine's PID namespace (a task may signal other processes of its user): %s",
+            exc,
+        )
+        return False
+    return True
+
+
+def _report_exits(control: socket.socket, namespace_init: int | None = None) -> bool:
+    """Reports the exits of task processes; False when the init of their PID namespace has gone (killed from
+    outside): no process can be forked in that namespace any more."""
     while True:
         try:
             pid, status, usage = os.wait4(-1, os.WNOHANG)
         except ChildProcessError:
-            return
+            return True
         if pid == 0:
-            return
+            return True
+        if pid == namespace_init:
+            logging.getLogger("riir_airflow.app").error(
+                "The init of the task processes' PID namespace exited (%s); the fork server exits",
+                os.waitstatus_to_exitcode(status),
+            )
+            return False
         cpu = round(usage.ru_utime + usage.ru_stime, 6)  # the task process's CPU seconds (benchmarks read it)
         send_message(control, {"op": "exited", "pid": pid, "code": os.waitstatus_to_exitcode(status), "cpu": cpu})
 
