@@ -107,7 +107,7 @@ INSERT INTO task_instance (id, dag_id, run_id, task_id, map_index, state, try_nu
 SELECT gen_random_uuid(), r.dag_id, r.run_id, 'task_' || t, -1, 'success', 1, 0, 'default_pool', 1, 'default', 1,
     'PythonOperator', 'PythonOperator', now(), now(), 1.0, r.created_dag_version_id, 'bench', 'airflow', 'not_started'
 FROM dag_run r, generate_series(1, {TIS_PER_DAG}) t WHERE r.dag_id LIKE 'bench_%';
-VACUUM ANALYZE;
+ANALYZE;
 """
 
 ENDPOINTS = [
