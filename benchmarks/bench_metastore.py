@@ -5,9 +5,10 @@ row), schedules its downstream task (compare-and-set), and claims the next ready
 a second, short transaction starts that try (queued -> running). Runs with 1 connection and with 8 concurrent
 connections, with asyncpg's statement cache on and off (off = what pgbouncer in transaction mode needs).
 
-    python benchmarks/bench_metastore.py [--runs 150] [--chain 10] [--repeat 5]
+    python benchmarks/bench_metastore.py [--runs 150] [--chain 10] [--repeat 5] [--quick]
 
-Each configuration is repeated `--repeat` times (each repetition starts from freshly created runs). riir only:
+Each configuration is repeated `--repeat` times (each repetition starts from freshly created runs); a loaded machine
+takes minutes (every commit waits for fsync), `--quick` a fifth of that. riir only:
 Airflow records a task's end through its api-server's execution API and the scheduler's loop, with no single
 transaction to set against this one. Uses a fresh database on RIIR_TEST_PG_DSN (default
 postgresql://postgres@127.0.0.1:5432/postgres), dropped after.
@@ -101,7 +102,10 @@ async def main() -> None:
     parser.add_argument("--runs", type=int, default=150)
     parser.add_argument("--chain", type=int, default=10)
     parser.add_argument("--repeat", type=int, default=5, help="repetitions of each configuration (default 5)")
+    parser.add_argument("--quick", action="store_true", help="--runs 30 (300 tries per repetition)")
     args = parser.parse_args()
+    if args.quick:
+        args.runs = 30
     run = measure.Run("metastore", {"tries": args.runs * args.chain, "runs": args.runs, "chain": args.chain,
                                     "repeat": args.repeat})  # fmt: skip
 
