@@ -1,13 +1,16 @@
 """Many DAG apps on one metastore: per-app idle memory and CPU, connections per app, NOTIFY fan-out, and a
 scheduled tick of every DAG at the same minute (tick-to-first-task latency for all of them).
 
-    python benchmarks/bench_many_apps.py [--apps 20] [--idle-seconds 20] [--keep]
+    python benchmarks/bench_many_apps.py [--apps 20] [--idle-seconds 20] [--no-zygote] [--keep]
     python benchmarks/bench_many_apps.py --apps 200      # the issue's size (minutes of start-up on 2 cores)
 
 A private PostgreSQL 15 (the system binaries under /usr/lib/postgresql/15/bin, run as the `postgres` user in a temp
 dir, on a free loopback port) holds the metastore, so the machine's shared server is never exhausted; its
-max_connections is sized to 2 per app + 30. Each app runs one DAG file: `many_NNN`, schedule "* * * * *",
-catchup=False, one no-op @task, paused at creation. The apps start in batches; then:
+max_connections is sized to 3 per app + 30 (start-up grants each app its role on a connection of its own). Each
+app runs one DAG file: `many_NNN`, schedule "* * * * *", catchup=False, one no-op @task, paused at creation. The
+apps are started as a user starts many apps on one machine: `riir-airflow standalone --no-broker --dags DIR`, one
+app per file, each forked from standalone's zygote (`--no-zygote`: each in an interpreter of its own). Every figure
+of memory and CPU counts standalone's whole tree: the supervisor and the zygote as well as the apps. Then:
 
 1. unpause: every DAG is unpaused in one UPDATE (the trigger notifies each app); with catchup=False each app
    creates its latest interval's run at once. Those runs are waited for.
@@ -47,7 +50,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import measure  # noqa: E402
-from harness import Processes, database, free_port, riir_cli, run_cli, wait_until  # noqa: E402
+from harness import Processes, database, free_port, riir_cli, wait_until  # noqa: E402
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 CHANNELS = ("riir_run_created", "riir_task_state", "riir_dag_paused")
@@ -132,6 +135,8 @@ async def count_dags(dsn: str, prefix: str) -> int:
     conn = await asyncpg.connect(dsn)
     try:
         return int(await conn.fetchval("SELECT count(*) FROM dag WHERE dag_id LIKE $1", prefix + "%"))
+    except asyncpg.UndefinedTableError:
+        return 0  # standalone has not migrated the metastore yet
     finally:
         await conn.close()
 
@@ -218,6 +223,16 @@ async def measure_tick(
         await conn.close()
 
 
+def supervisor_and_zygote(standalone: int) -> list[int]:
+    """standalone's own process and its zygote (the one child named riir-zygote that is not an app)."""
+    found = [standalone]
+    for pid in measure.children_map().get(standalone, []):
+        with contextlib.suppress(OSError):
+            if Path(f"/proc/{pid}/comm").read_text().strip() == "riir-zygote":
+                found.append(pid)
+    return found
+
+
 def next_minute(after: datetime.datetime) -> datetime.datetime:
     return after.replace(second=0, microsecond=0) + datetime.timedelta(minutes=1)
 
@@ -226,23 +241,26 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--apps", type=int, default=20, help="DAG apps (default 20; the issue's size is 200)")
     parser.add_argument("--idle-seconds", type=float, default=20.0, help="idle sampling window (default 20)")
-    parser.add_argument("--batch", type=int, default=10, help="apps started at once (default 10)")
     parser.add_argument(
         "--pool-slots", type=int, default=0,
         help="default_pool slots (default: one per app, so that every first task of the tick can run at once; "
         "Airflow's default of 128 would make the 73rd to 200th first tasks wait for a slot by definition)",
     )  # fmt: skip
+    parser.add_argument("--no-zygote", action="store_true", help="standalone --no-zygote: an interpreter per app")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (logs)")
     args = parser.parse_args()
 
     pool_slots = args.pool_slots or max(args.apps, 128)
-    params = {"apps": args.apps, "idle_seconds": args.idle_seconds, "default_pool_slots": pool_slots}
+    params = {
+        "apps": args.apps, "idle_seconds": args.idle_seconds, "default_pool_slots": pool_slots,
+        "started_by": "standalone --no-zygote" if args.no_zygote else "standalone (zygote)",
+    }  # fmt: skip
     run = measure.Run(f"many_apps_{args.apps}", params)
     workdir = Path(tempfile.mkdtemp(prefix="bench-many-"))
     procs = Processes(workdir)
     cli = riir_cli()
     try:
-        with private_postgres(workdir, 2 * args.apps + 30) as server, database("many_apps", server) as dsn:
+        with private_postgres(workdir, 3 * args.apps + 30) as server, database("many_apps", server) as dsn:
             env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
             env.update(
                 AIRFLOW_HOME=str(workdir),
@@ -251,21 +269,22 @@ def main() -> int:
                 RIIR_AIRFLOW_COMPAT="1",
                 AIRFLOW__CORE__DEFAULT_POOL_TASK_SLOT_COUNT=str(pool_slots),
             )
-            run_cli([*cli, "db", "migrate"], env, workdir, 120)
             dags = workdir / "dags"
             dags.mkdir()
-            started = time.monotonic()
             for i in range(args.apps):
-                dag_file = dags / f"many_{i:03d}.py"
-                dag_file.write_text(dag_source(f"many_{i:03d}"))
-                procs.start(f"app_{i:03d}", [*cli, "app", str(dag_file)], env, workdir)
-                if (i + 1) % args.batch == 0 or i + 1 == args.apps:
-                    want = i + 1
-                    wait_until(
-                        lambda want=want: asyncio.run(count_dags(dsn, "many_")) >= want,  # type: ignore[misc]
-                        600, f"{want} apps to register", procs.check_alive, every=0.5,
-                    )  # fmt: skip
-                    print(f"  {want}/{args.apps} apps registered, load {measure.loadavg()[0]}", flush=True)
+                (dags / f"many_{i:03d}.py").write_text(dag_source(f"many_{i:03d}"))
+            started = time.monotonic()
+            command = [*cli, "standalone", "--no-broker", "--dags", str(dags)]
+            procs.start("standalone", command + (["--no-zygote"] if args.no_zygote else []), env, workdir)
+            registered = 0
+            while registered < args.apps:
+                wait_until(
+                    lambda seen=registered: asyncio.run(count_dags(dsn, "many_")) > seen,  # type: ignore[misc]
+                    600, f"{registered + 1} apps to register", procs.check_alive, every=0.5,
+                )  # fmt: skip
+                time.sleep(2)
+                registered = asyncio.run(count_dags(dsn, "many_"))
+                print(f"  {registered}/{args.apps} apps registered, load {measure.loadavg()[0]}", flush=True)
             startup_s = time.monotonic() - started
             conns = asyncio.run(connections(dsn))
             paused = measure.sample_footprint(procs.pids, min(args.idle_seconds, 10))
@@ -281,6 +300,7 @@ def main() -> int:
             )
             counters = asyncio.run(db_counters(dsn))
             idle = measure.sample_footprint(procs.pids, args.idle_seconds)
+            overhead_mb = sum(measure.memory_kb(pid)[1] for pid in supervisor_and_zygote(procs.pids[0])) / 1024
             idle_db = {k: v - counters[k] for k, v in asyncio.run(db_counters(dsn)).items()}
             conns_idle = asyncio.run(connections(dsn))
             cpu_before = measure.tree_cpu_seconds(procs.pids)
@@ -291,7 +311,7 @@ def main() -> int:
             tick_db = {k: v - counters[k] for k, v in asyncio.run(db_counters(dsn)).items()}
             procs.check_alive()
     finally:
-        procs.stop()
+        procs.stop(grace=120)  # standalone drains its apps, then stops its zygote
         if args.keep:
             print(f"work directory kept: {workdir}")
         else:
@@ -302,6 +322,7 @@ def main() -> int:
     run.figure("idle PSS per app (paused DAGs)", "MB", paused.pss_mb / n)
     run.figure("idle PSS per app (scheduled, between ticks)", "MB", idle.pss_mb / n, target="<= 20")
     run.figure("idle PSS, all apps", "MB", idle.pss_mb)
+    run.figure("idle PSS of standalone's supervisor + zygote (in the above)", "MB", overhead_mb)
     run.figure("idle CPU, all apps together", "% of a core", idle.cpu_pct, target="<= 2")
     run.figure("processes (all apps, idle)", "count", idle.processes)
     run.figure("metastore connections per app (idle)", "count", conns_idle / n, target="<= 2")
@@ -315,7 +336,8 @@ def main() -> int:
     run.figure("metastore transactions for the tick, per DAG run", "count", tick_db["xact"] / n)
     run.figure("metastore rows written for the tick, per DAG run", "count", tick_db["rows"] / n)
     run.notes.append(
-        f"{n} apps, one DAG each (cron * * * * *, one no-op task), private PostgreSQL 15; "
+        f"{n} apps, one DAG each (cron * * * * *, one no-op task), started by {params['started_by']}, private "
+        "PostgreSQL 15; memory and CPU: standalone's whole tree (supervisor, zygote, apps, fork servers); "
         "tick latency = first task start_date - run_after; cells over DAGs: median (min-max)."
     )
     print(f"results: {run.save()}")

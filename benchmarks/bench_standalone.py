@@ -1,7 +1,7 @@
 """Idle footprint of the laptop setup: `riir-airflow standalone` vs `airflow standalone` on the same DAG folder.
 
 Usage: python benchmarks/bench_standalone.py [--idle-seconds S] [--settle-seconds S] [--samples K] [--repeat R]
-                                            [--quick] [--riir-only] [--airflow-only] [--verbose]
+                                            [--quick] [--riir-only] [--airflow-only] [--no-zygote] [--verbose]
 
 Both start from an empty AIRFLOW_HOME with their defaults and serve examples/dags (every example DAG, paused as
 created): riir-airflow with its embedded PostgreSQL, its broker and one DAG app per file; Airflow 3.3.2 (the
@@ -172,14 +172,18 @@ def footprint(
                 pass
 
 
-def riir(settle: float, idle: float, samples: int) -> Footprint:
+def riir(settle: float, idle: float, samples: int, no_zygote: bool = False) -> Footprint:
     home = Path(tempfile.mkdtemp(prefix="bench-riir-standalone-"))
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
     env.update(AIRFLOW_HOME=str(home), AIRFLOW__API__PORT=str(port), RIIR_AIRFLOW_COMPAT="1")
     command = [sys.executable, "-m", "riir_airflow", "standalone", "--dags", str(EXAMPLES)]
     url = f"http://127.0.0.1:{port}/api/v2/version"
-    return footprint("riir-airflow standalone", command, env, url, settle, idle, samples)
+    name = "riir-airflow standalone"
+    if no_zygote:  # an interpreter per app instead of forks of the zygote
+        command.append("--no-zygote")
+        name += " --no-zygote"
+    return footprint(name, command, env, url, settle, idle, samples)
 
 
 def airflow(settle: float, idle: float, samples: int) -> Footprint:
@@ -202,18 +206,20 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="--settle-seconds 10 --idle-seconds 20")
     parser.add_argument("--riir-only", action="store_true")
     parser.add_argument("--airflow-only", action="store_true")
+    parser.add_argument("--no-zygote", action="store_true", help="riir's apps each in an interpreter of its own")
     parser.add_argument("--verbose", action="store_true", help="list the measured processes")
     args = parser.parse_args()
     if args.quick:
         args.settle_seconds, args.idle_seconds = 10.0, 20.0
     files = len(list(EXAMPLES.glob("*.py")))
-    run = measure.Run("standalone", {"dag_files": files, "settle_seconds": args.settle_seconds,
+    name = "standalone_no_zygote" if args.no_zygote else "standalone"  # its own RESULTS.md section
+    run = measure.Run(name, {"dag_files": files, "settle_seconds": args.settle_seconds,
                                      "idle_seconds": args.idle_seconds, "samples": args.samples,
                                      "repeat": args.repeat})  # fmt: skip
     sides: dict[str, list[Footprint]] = {"riir": [], "airflow": []}
     for _ in range(args.repeat):
         if not args.airflow_only:
-            sides["riir"].append(riir(args.settle_seconds, args.idle_seconds, args.samples))
+            sides["riir"].append(riir(args.settle_seconds, args.idle_seconds, args.samples, args.no_zygote))
         if not args.riir_only:
             print(f"(reference venv: {VENV})", flush=True)
             sides["airflow"].append(airflow(args.settle_seconds, args.idle_seconds, args.samples))
@@ -254,7 +260,9 @@ def main() -> int:
     startups = {side: [r.startup_s for r in results] or None for side, results in sides.items()}
     run.figure("start-up until the web server answers", "s", startups["riir"], startups["airflow"])
     run.notes.append(
-        f"`riir-airflow standalone` (embedded PostgreSQL, broker, one DAG app per file) vs `airflow standalone` "
+        f"`riir-airflow standalone{' --no-zygote' if args.no_zygote else ''}` (embedded PostgreSQL, broker, one "
+        f"DAG app per file{', each its own interpreter' if args.no_zygote else ' forked from one zygote'}) vs "
+        f"`airflow standalone` "
         f"({AIRFLOW_VERSION}: SQLite, scheduler, dag-processor, api-server, triggerer) on examples/dags ({files} "
         f"files, paused), from an empty AIRFLOW_HOME each. Every process of each system (found by a marker in its "
         f"environment, and descendants), PSS summed; idle cells over {args.samples} windows of "

@@ -19,6 +19,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import measure  # noqa: E402
+import readme_table  # noqa: E402
 
 RESULTS = HERE / "RESULTS.md"
 
@@ -33,6 +34,7 @@ def render() -> None:
     fresh = measure.render_markdown(results)
     RESULTS.write_text(_keep_other_sections(fresh, RESULTS.read_text() if RESULTS.exists() else ""))
     print(f"wrote {RESULTS} ({len(results)} benchmarks re-rendered; the sections of the others kept)")
+    readme_table.main([])
 
 
 def _sections(markdown: str) -> tuple[str, dict[str, str]]:

@@ -24,6 +24,13 @@ def test_generated_references_are_current() -> None:
     assert result.returncode == 0, result.stderr
 
 
+def test_readme_benchmark_table_is_copied_from_results() -> None:
+    """Issue 19: the README quotes no figure a benchmark did not print (benchmarks/RESULTS.md, by `make bench`)."""
+    result = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "readme_table.py"), "--check"],
+                            capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def _listed_examples() -> list[Path]:
     listed = re.findall(r"`(examples/dags/[\w/]+\.py)`", (DOCS / "migrating.md").read_text())
     return [ROOT / p for p in dict.fromkeys(listed)]

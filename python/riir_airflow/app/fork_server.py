@@ -1,7 +1,8 @@
 """The fork server: a clean template process from which every task process of an app forks.
 
-`riir-airflow app FILE` re-executes itself with its credentials out of the environment (handed over in a pipe,
-unread) and a copy of the config file without sensitive options (app/sandbox.py), imports its DAG file, freezes
+`riir-airflow app FILE` re-executes itself (or, under `standalone`, is forked from the zygote: cli/zygote.py) with
+its credentials out of the environment (handed over in a pipe or socket, unread) and a copy of the config file
+without sensitive options (app/sandbox.py), imports its DAG file, freezes
 what it imported out of the garbage collector's reach, and only then forks this template — before it reads any
 secret or opens any database connection. The app and the template therefore share the imported DAG, its
 dependencies and riir itself copy-on-write (one copy in RAM), and the template, whose memory never held a secret,
@@ -97,7 +98,7 @@ class ForkServerError(RuntimeError):
     """The template could not load the DAG file, died, or could not fork."""
 
 
-def _send(sock: socket.socket, message: dict[str, Any], fds: list[int] | None = None) -> None:
+def send_message(sock: socket.socket, message: dict[str, Any], fds: list[int] | None = None) -> None:
     data = json.dumps(message).encode()
     if fds:
         sock.sendmsg([data], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds))])
@@ -105,7 +106,7 @@ def _send(sock: socket.socket, message: dict[str, Any], fds: list[int] | None = 
         sock.send(data)
 
 
-def _receive(sock: socket.socket, flags: int = 0) -> tuple[dict[str, Any] | None, list[int]]:
+def receive_message(sock: socket.socket, flags: int = 0) -> tuple[dict[str, Any] | None, list[int]]:
     """One message and the descriptors that came with it; (None, []) when the other end closed."""
     fds = array.array("i")
     try:
@@ -293,7 +294,7 @@ class ForkServer:
         self._next_id += 1
         message = {"op": "fork", "id": self._next_id, "cgroup": None if cgroup is None else str(cgroup.path)}
         try:
-            _send(self.sock, message, [channel_fd, log_fd])
+            send_message(self.sock, message, [channel_fd, log_fd])
         except OSError as exc:
             raise ForkServerError(f"the fork server is gone ({exc})") from exc
         return self._next_id
@@ -301,7 +302,7 @@ class ForkServer:
     def _next_message(self) -> dict[str, Any]:
         """The next message that is not an exit report (those are recorded on the way)."""
         while True:
-            message, fds = _receive(self.sock)
+            message, fds = receive_message(self.sock)
             for fd in fds:
                 os.close(fd)
             if message is None:
@@ -320,7 +321,7 @@ class ForkServer:
     def _on_readable(self) -> None:
         while True:
             try:
-                message, fds = _receive(self.sock, socket.MSG_DONTWAIT)
+                message, fds = receive_message(self.sock, socket.MSG_DONTWAIT)
             except BlockingIOError:
                 return
             except OSError:
@@ -445,10 +446,10 @@ def serve(control: socket.socket, path: str) -> int:
     try:
         dags = _load(path)
     except BaseException as exc:
-        _send(control, {"op": "failed", "error": f"{type(exc).__name__}: {exc}"[:60_000]})
+        send_message(control, {"op": "failed", "error": f"{type(exc).__name__}: {exc}"[:60_000]})
         return 1
     _warm_up(dags)
-    _send(control, {"op": "ready", "dag_ids": sorted(dags)})
+    send_message(control, {"op": "ready", "dag_ids": sorted(dags)})
     return _serve_loop(control, dags)
 
 
@@ -479,19 +480,19 @@ def _serve_loop(control: socket.socket, dags: dict[str, Any]) -> int:
                     os.read(reaped_r, 4096)
                 _report_exits(control)
                 continue
-            message, fds = _receive(control)
+            message, fds = receive_message(control)
             if message is None:
                 return 0  # the app is gone or done
             cgroup = message.get("cgroup")
             if message.get("op") != "fork" or len(fds) != 2 or not isinstance(cgroup, str | None):
                 for received in fds:
                     os.close(received)
-                _send(control, {"op": "forked", "id": message.get("id"), "error": f"bad request {message!r}"})
+                send_message(control, {"op": "forked", "id": message.get("id"), "error": f"bad request {message!r}"})
                 continue
             try:
                 pid = os.fork()
             except OSError as exc:
-                _send(control, {"op": "forked", "id": message["id"], "error": str(exc)})
+                send_message(control, {"op": "forked", "id": message["id"], "error": str(exc)})
                 for received in fds:
                     os.close(received)
                 continue
@@ -508,7 +509,7 @@ def _serve_loop(control: socket.socket, dags: dict[str, Any]) -> int:
                 os.setpgid(pid, pid)
             for received in fds:
                 os.close(received)
-            _send(control, {"op": "forked", "id": message["id"], "pid": pid})
+            send_message(control, {"op": "forked", "id": message["id"], "pid": pid})
         _report_exits(control)
 
 
@@ -538,7 +539,7 @@ def _report_exits(control: socket.socket) -> None:
         if pid == 0:
             return
         cpu = round(usage.ru_utime + usage.ru_stime, 6)  # the task process's CPU seconds (benchmarks read it)
-        _send(control, {"op": "exited", "pid": pid, "code": os.waitstatus_to_exitcode(status), "cpu": cpu})
+        send_message(control, {"op": "exited", "pid": pid, "code": os.waitstatus_to_exitcode(status), "cpu": cpu})
 
 
 def main() -> int:

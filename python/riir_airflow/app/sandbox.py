@@ -5,7 +5,9 @@
   process environment and its config file replaced by a copy without sensitive options: they are handed over
   through a pipe that the app reads only after it has imported its DAG file and forked its fork server
   (`load_secret_environment()`), and live only in the app's `os.environ`. So neither `/proc/<app>/environ` nor the
-  fork server's memory (which its task processes share) holds any of them.
+  fork server's memory (which its task processes share) holds any of them. An app that `standalone` forks from its
+  zygote (cli/zygote.py) starts that way without a re-exec: `split_secret_environment()` makes the same split, and
+  its secrets come over a socket on which the app asks for them once its fork server exists.
 - `make_undumpable()`: the app (and the tasks it forks) become non-dumpable, so other processes of the same user
   cannot read their `/proc/<pid>/environ`, `mem` or attach a debugger.
 - In each task process, `scrub_task_environment()` drops the same variables from `os.environ` (the task and
@@ -22,8 +24,9 @@ import ctypes
 import json
 import os
 import re
+import stat
 import sys
-from collections.abc import Iterable, MutableMapping
+from collections.abc import Iterable, Mapping, MutableMapping
 from pathlib import Path
 
 SECRET_ENV_FD = "RIIR_SECRET_ENV_FD"
@@ -53,17 +56,8 @@ def hide_secret_environment() -> None:
     config file replaced by a copy without its sensitive options; `load_secret_environment()` brings both back
     later — after the fork server was forked (app/fork_server.py), so that it never held them."""
     if SECRET_ENV_FD in os.environ:
-        return  # the re-executed process: the secrets wait in the pipe
-    secret = {name: value for name, value in os.environ.items() if is_secret_variable(name)}
-    env = {name: value for name, value in os.environ.items() if name not in secret}
-    from riir_airflow.app.fork_server import sanitized_config_folder
-
-    folder, config = sanitized_config_folder()
-    env[SANITIZED_FOLDER_ENV] = str(folder)
-    env[MASKED_PATHS_ENV] = os.pathsep.join(str(path) for path in secret_files())
-    # The real config file comes back with the secrets ("" = AIRFLOW_CONFIG was not set).
-    secret[REAL_CONFIG_ENV] = os.environ.get("AIRFLOW_CONFIG", "")
-    env["AIRFLOW_CONFIG"] = str(config)
+        return  # the re-executed process (or one forked from the zygote): the secrets wait in the pipe
+    env, secret = split_secret_environment(os.environ)
     payload = json.dumps(secret).encode()
     if len(payload) > 60_000:  # a pipe holds 64 KiB without a reader; such an environment is not plausible
         raise RuntimeError("secret environment variables are too large to hand over")
@@ -75,6 +69,24 @@ def hide_secret_environment() -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     os.execve(sys.executable, [sys.executable, *sys.orig_argv[1:]], env)
+
+
+def split_secret_environment(environ: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+    """(the environment an app starts with, the secrets it gets later): the credentials moved out, the config file
+    replaced by a fresh secret-free copy (its folder named in SANITIZED_FOLDER_ENV, removed when the app ends), the
+    secret files its fork server masks named in MASKED_PATHS_ENV. Used by the re-exec above and by the zygote's
+    supervisor (cli/zygote.py), which hands the secrets over only when the app asks, after its template is forked."""
+    secret = {name: value for name, value in environ.items() if is_secret_variable(name)}
+    env = {name: value for name, value in environ.items() if name not in secret}
+    from riir_airflow.app.fork_server import sanitized_config_folder
+
+    folder, config = sanitized_config_folder()
+    env[SANITIZED_FOLDER_ENV] = str(folder)
+    env[MASKED_PATHS_ENV] = os.pathsep.join(str(path) for path in secret_files())
+    # The real config file comes back with the secrets ("" = AIRFLOW_CONFIG was not set).
+    secret[REAL_CONFIG_ENV] = environ.get("AIRFLOW_CONFIG", "")
+    env["AIRFLOW_CONFIG"] = str(config)
+    return env, secret
 
 
 def secret_files() -> list[Path]:
@@ -124,7 +136,12 @@ def load_secret_environment() -> None:
     handed_over = os.environ.pop(SECRET_ENV_FD, None)
     if handed_over is None:
         return
-    with os.fdopen(int(handed_over), "rb") as pipe:
+    fd = int(handed_over)
+    if stat.S_ISSOCK(os.fstat(fd).st_mode):
+        # An app forked from the zygote: its supervisor sends the secrets only when asked, i.e. now that the fork
+        # server (which closed its copy of this socket first thing) exists.
+        os.write(fd, b"?")
+    with os.fdopen(fd, "rb") as pipe:
         secret = json.loads(pipe.read())
     real_config = secret.pop(REAL_CONFIG_ENV, "")
     if real_config:

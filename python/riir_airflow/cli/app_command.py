@@ -89,6 +89,11 @@ def cmd_run(args: argparse.Namespace) -> int:
             os.unlink(pid_file)
         _remove_sanitized_config()
     if app.reload_requested and code == 0:
+        from riir_airflow.cli.supervisor import RELOAD_EXIT_CODE
+        from riir_airflow.cli.zygote import FORKED_ENV
+
+        if os.environ.get(FORKED_ENV):
+            return RELOAD_EXIT_CODE  # forked from the zygote: the supervisor forks a fresh copy of this app
         # PUT /parseDagFile: the same command again, in this process, so the DAG file is imported afresh (and its
         # fork server re-made from it); the secrets are hidden again as at the first start (app/sandbox.py).
         sys.stdout.flush()

@@ -9,6 +9,8 @@
    one restarts it, a deleted one drains it; a crashing app is restarted with backoff (see `cli/supervisor.py`).
    Each app logs in as its own confined role (`db grant-app`), granted here for the DAG ids its file declares:
    those are read by importing the file in a fork server (no credential in its reach), not in this process.
+   The apps are forked from one pre-loaded zygote process that holds no secret (`cli/zygote.py`), so they share
+   riir's imported code instead of each importing it again; `--no-zygote` starts each in an interpreter of its own.
 
 Ctrl-C (or SIGTERM) drains the apps, stops the broker and the embedded PostgreSQL, and leaves no process behind.
 `--demo` triggers one DAG once everything is up, prints what happened and stops.
@@ -31,6 +33,7 @@ from typing import Any
 
 from riir_airflow.cli.dag_folder import can_watch, compare, folder_events, snapshot
 from riir_airflow.cli.supervisor import Child, Console, Supervisor
+from riir_airflow.cli.zygote import Zygote
 
 APP_GRACE_SECONDS = 40.0  # an app's own grace period for running tries is 30 s
 BROKER_GRACE_SECONDS = 35.0
@@ -79,7 +82,6 @@ class Standalone:
         self.folder = folder
         self.logs = logs
         self.console = console
-        self.supervisor = Supervisor(console)
         self.files: dict[str, str] = {}  # DAG file -> content hash of the running app
         self.stopping = asyncio.Event()
         self.draining: set[asyncio.Task[Any]] = set()
@@ -92,6 +94,8 @@ class Standalone:
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": dsn,
             "PYTHONUNBUFFERED": "1",
         }
+        self.zygote = None if args.no_zygote else Zygote(self.env, lambda text: console.line("zygote", text))
+        self.supervisor = Supervisor(console, zygote=self.zygote)
 
     def say(self, text: str) -> None:
         self.supervisor.say(text)
@@ -115,7 +119,7 @@ class Standalone:
         else:
             env = {**self.env, "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": uri}
         if not self.stopping.is_set():
-            self.supervisor.start(Child(name, ["app", path], log_path, env))
+            self.supervisor.start(Child(name, ["app", path], log_path, env, forked=True))
 
     async def _confined_login(self, path: str) -> str:
         """`db grant-app` for the DAG ids `path` declares (its deploy identity pinned); the role's connection URI."""
@@ -125,11 +129,14 @@ class Standalone:
         from riir_airflow.app.identity import deploy_identity
         from riir_airflow.metastore import roles
 
-        server = ForkServer.start(path)
-        try:
-            dag_ids = await asyncio.get_running_loop().run_in_executor(None, server.wait_ready, 300.0)
-        finally:
-            server.close()
+        if self.zygote is not None:
+            dag_ids = await self.zygote.dag_ids(path)
+        else:
+            server = ForkServer.start(path)
+            try:
+                dag_ids = await asyncio.get_running_loop().run_in_executor(None, server.wait_ready, 300.0)
+            finally:
+                server.close()
         who = deploy_identity()
         grant = roles.AppGrant(
             dag_ids=tuple(dag_ids), deployed_by=who.deployed_by, service_account=who.service_account,
@@ -371,4 +378,8 @@ def register(groups: Any) -> None:
     )
     p.add_argument("--demo-dag", default="example_etl", help="The DAG --demo triggers")
     p.add_argument("--no-broker", action="store_true", help="Do not start the broker")
+    p.add_argument(
+        "--no-zygote", action="store_true",
+        help="Start each DAG app in an interpreter of its own instead of forking it from one pre-loaded process",
+    )  # fmt: skip
     p.set_defaults(func=cmd_standalone)

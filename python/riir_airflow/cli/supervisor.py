@@ -1,6 +1,7 @@
 """Supervised child processes for `riir-airflow standalone`: start, restart with backoff, stop, prefixed output.
 
-Each child runs `python -m riir_airflow ...` in its own session (so a Ctrl-C at the terminal reaches only the
+Each child runs `python -m riir_airflow ...` (an app: forked from the zygote instead, `cli/zygote.py`, when the
+supervisor has one) in its own session (so a Ctrl-C at the terminal reaches only the
 supervisor, which then stops the children in order) with the parent-death signal set to SIGTERM (so a supervisor
 that is killed outright does not leave orphans). Every line a child prints goes to its log file under
 `$AIRFLOW_HOME/logs/standalone/` and, prefixed with the child's name, to the console.
@@ -23,7 +24,10 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, Protocol, TextIO
+
+if TYPE_CHECKING:
+    from riir_airflow.cli.zygote import Zygote
 
 log = logging.getLogger("riir_airflow.standalone")
 
@@ -33,9 +37,12 @@ STABLE_AFTER = 60.0  # seconds up after which a crash counts as a first crash ag
 PREFIX_WIDTH = 10  # Airflow's standalone pads the component name to 10 columns
 
 _PR_SET_PDEATHSIG = 1
+# An app forked from the zygote exits with this code to be forked again at once (a reparse of its DAG file was
+# requested); an exec'd app re-executes itself instead (cli/app_command.py).
+RELOAD_EXIT_CODE = 75
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """In the child between fork and exec: receive SIGTERM when the supervisor dies (Linux only)."""
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
@@ -52,16 +59,32 @@ class Console:
         self.stream.flush()
 
 
+class RunningProcess(Protocol):
+    """What the supervisor uses of a child process: an exec'd one (asyncio.subprocess.Process) or an app forked
+    from the zygote (cli/zygote.py ZygoteProcess)."""
+
+    @property
+    def pid(self) -> int: ...
+    @property
+    def returncode(self) -> int | None: ...
+    @property
+    def stdout(self) -> asyncio.StreamReader | None: ...
+    async def wait(self) -> int: ...
+    def send_signal(self, number: int) -> None: ...
+
+
 @dataclass
 class Child:
-    """One supervised command. `argv` is what follows `python -m riir_airflow`."""
+    """One supervised command. `argv` is what follows `python -m riir_airflow`; `forked`: fork it from the zygote
+    (an app) when the supervisor has one."""
 
     name: str
     argv: Sequence[str]
     log_path: Path
     env: Mapping[str, str]
+    forked: bool = False
     restart: bool = True  # False once the supervisor stops it on purpose
-    process: asyncio.subprocess.Process | None = None
+    process: RunningProcess | None = None
     started_at: float = 0.0
     backoff: float = FIRST_BACKOFF
     restarts: int = 0
@@ -76,10 +99,13 @@ class Child:
 class Supervisor:
     """Runs children, restarts those that die, and stops them (all, or one) on request."""
 
-    def __init__(self, console: Console, *, on_exit: Callable[[Child, int], None] | None = None) -> None:
+    def __init__(
+        self, console: Console, *, on_exit: Callable[[Child, int], None] | None = None, zygote: Zygote | None = None
+    ) -> None:
         self.console = console
         self.children: dict[str, Child] = {}
         self.on_exit = on_exit
+        self.zygote = zygote
 
     def say(self, text: str) -> None:
         self.console.line("standalone", text)
@@ -91,15 +117,22 @@ class Supervisor:
         self.children[child.name] = child
         child._runner = asyncio.get_running_loop().create_task(self._keep_running(child))
 
-    async def _spawn(self, child: Child) -> asyncio.subprocess.Process:
+    async def _spawn(self, child: Child) -> RunningProcess:
         child.log_path.parent.mkdir(parents=True, exist_ok=True)
+        if child.forked and self.zygote is not None:
+            from riir_airflow.cli.zygote import ZygoteError
+
+            try:
+                return await self.zygote.spawn_app(child.argv, child.env)
+            except ZygoteError as exc:
+                self.say(f"{child.name}: {exc}; starting it as a process of its own")
         return await asyncio.create_subprocess_exec(
             sys.executable, "-m", "riir_airflow", *child.argv,
             stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-            env=dict(child.env), start_new_session=True, preexec_fn=_die_with_parent,
+            env=dict(child.env), start_new_session=True, preexec_fn=die_with_parent,
         )  # fmt: skip
 
-    async def _pump(self, child: Child, process: asyncio.subprocess.Process) -> None:
+    async def _pump(self, child: Child, process: RunningProcess) -> None:
         """Copies the child's output to its log file and, prefixed, to the console."""
         assert process.stdout is not None
         with open(child.log_path, "a", encoding="utf-8") as log_file:
@@ -124,6 +157,9 @@ class Supervisor:
                 self.on_exit(child, code)
             if not child.restart:
                 break
+            if code == RELOAD_EXIT_CODE and child.forked:
+                self.say(f"{child.name} reloads its DAG file")
+                continue  # asked to be started again at once: a reparse, not a crash
             if time.monotonic() - child.started_at >= STABLE_AFTER:
                 child.backoff = FIRST_BACKOFF
             self.say(f"{child.name} exited with {_describe_exit(code)}; restarting in {child.backoff:.0f}s")
@@ -158,7 +194,10 @@ class Supervisor:
         return code
 
     async def stop_all(self, grace: float) -> None:
+        """Stops every child, then the zygote (its apps are gone by then)."""
         await asyncio.gather(*(self.stop(name, grace) for name in list(self.children)))
+        if self.zygote is not None:
+            await self.zygote.close()
 
 
 def _describe_exit(code: int) -> str:

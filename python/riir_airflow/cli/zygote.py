@@ -1,0 +1,523 @@
+"""The zygote: one clean, pre-loaded process from which `riir-airflow standalone` forks its DAG apps.
+
+An app started by exec imports riir (~25 MB of private memory, most of it code objects) in its own interpreter, so
+N apps hold N copies. The supervisor instead starts one zygote with a scrubbed environment (no database URL, no
+Fernet key, no secret of `app/sandbox.py`'s list, a secret-free copy of the config file), which imports what an app
+needs, freezes it out of the garbage collector's reach (`gc.freeze()`) and forks each app on request: the apps
+share those pages copy-on-write.
+
+The zygote never runs DAG code and never holds a secret. An app forked from it:
+1. leaves the zygote's state (its own session, the parent-death signal, output to the supervisor's pipe, the
+   environment the supervisor sent without its secrets, `RIIR_SECRET_ENV_FD` naming a socket to the supervisor);
+2. runs `riir-airflow app PATH` as usual: imports its DAG file and forks its fork server (app/fork_server.py), which
+   closes that socket first thing — so the template of its task processes never held a secret either;
+3. only then asks for its secrets on the socket (`sandbox.load_secret_environment`); the supervisor answers that one
+   request, so nothing secret ever passes through the zygote or sits in a descriptor the template inherited.
+
+`probe` requests serve `standalone`'s `db grant-app`: a process forked from the zygote imports the DAG file as a
+fork server would (`fork_server.serve`) and reports its DAG ids, instead of a new interpreter per file.
+
+The zygote reaps what it forks and reports each exit to the supervisor; it exits when the supervisor closes the
+control socket, and with the supervisor (parent-death signal), its apps with it (theirs points at the zygote).
+
+Control messages are JSON, one per SOCK_SEQPACKET packet (descriptors by SCM_RIGHTS):
+    zygote -> supervisor   {"op": "ready"}
+    supervisor -> zygote   {"op": "app", "id": N, "argv": [...], "env": {...}}  with [output pipe, secrets socket]
+    supervisor -> zygote   {"op": "probe", "id": N, "path": P, "env": {...}}     with [fork server socket]
+    zygote -> supervisor   {"op": "forked", "id": N, "pid": P}  |  {"op": "forked", "id": N, "error": "..."}
+    zygote -> supervisor   {"op": "exited", "pid": P, "code": C}
+
+A Kubernetes app (`riir-airflow app PATH`, one per pod) has nothing to share with and keeps the re-exec of
+`sandbox.hide_secret_environment`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import contextlib
+import ctypes
+import gc
+import importlib
+import json
+import os
+import shutil
+import signal
+import socket
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from riir_airflow.app.fork_server import receive_message, send_message
+from riir_airflow.app.sandbox import (
+    SANITIZED_FOLDER_ENV,
+    SECRET_ENV_FD,
+    is_secret_variable,
+    split_secret_environment,
+)
+
+CONTROL_FD_ENV = "RIIR_ZYGOTE_FD"
+FORKED_ENV = "RIIR_FORKED_FROM_ZYGOTE"  # "1" in an app forked from the zygote
+PROCESS_NAME = b"riir-zygote"  # /proc/PID/comm of the zygote; `ps` shows its command line for its apps too
+APP_PROCESS_NAME = b"riir-app"  # /proc/PID/comm of an app forked from it
+READY_TIMEOUT = 300.0
+# What `riir-airflow app PATH` imports before and after its DAG file, its fork server and task processes included:
+# riir's own modules and the third-party ones they pull in. Never a DAG file, a plugin or a provider hook: user
+# code runs only in the forked apps.
+PRELOADED = (
+    "riir_airflow.cli.main",
+    "riir_airflow.cli.app_command",
+    "riir_airflow.app.service",
+    "riir_airflow.app.child",
+    "riir_airflow.app.import_guard",
+    "riir_airflow.app.health",
+    "riir_airflow.runtime.task_runner",
+    "riir_airflow.runtime.manifests",
+    "riir_airflow.dag_processing.loader",
+    "riir_airflow.sdk",
+    "riir_airflow.decorators",
+    "riir_airflow.operators",
+    "riir_airflow.authoring.template_environment",
+    "riir_airflow.authoring.priority",
+    "riir_airflow.schedules.timetables",
+    "riir_airflow.schedules.presets",
+    "riir_airflow.schedules.partition_mappers",
+    "riir_airflow.schedules.partition_timetables",
+    "riir_airflow.metastore.roles",
+    "riir_airflow.plugins.listeners",
+    "riir_airflow.providers.standard.operators.empty",
+    "riir_airflow.providers.standard.operators.python",
+    "riir_airflow.providers.standard.operators.bash",
+    "jinja2.ext",
+    "jinja2.sandbox",
+    "jinja2.nativetypes",
+    "pluggy",
+    "asyncpg",
+)
+_PR_SET_PDEATHSIG = 1
+
+
+class ZygoteError(RuntimeError):
+    """The zygote could not start, died, or could not fork."""
+
+
+# --- the zygote process --------------------------------------------------------------------------------------------
+def preload() -> None:
+    """Imports what every app needs and moves it out of the collector's sight: a collection in an app then neither
+    scans these objects nor writes to (and so copies) their pages."""
+    from riir_airflow.compat import install_from_env
+
+    install_from_env()  # the apps import `airflow...` as riir when RIIR_AIRFLOW_COMPAT is set: so must this process
+    for name in PRELOADED:
+        importlib.import_module(name)
+    # The installed providers' config defaults (their `get_provider_info`, read on an app's first lookup of an
+    # option riir does not define): read once here, as every Airflow component reads them once at its start.
+    from riir_airflow.config import provider_defaults
+
+    provider_defaults()
+    if "airflow" in sys.modules or os.environ.get("RIIR_AIRFLOW_COMPAT") == "1":
+        with contextlib.suppress(ImportError):
+            importlib.import_module("airflow.sdk")
+    gc.collect()
+    gc.freeze()
+
+
+def serve(control: socket.socket) -> int:
+    """Forks on request and reports exits until the supervisor closes the control socket."""
+    import select
+
+    reaped_r, reaped_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+    signal.set_wakeup_fd(reaped_w)
+    signal.signal(signal.SIGCHLD, lambda *_: None)  # a handler, so that the wakeup descriptor is written
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    send_message(control, {"op": "ready"})
+    poller = select.poll()
+    poller.register(control.fileno(), select.POLLIN)
+    poller.register(reaped_r, select.POLLIN)
+    while True:
+        for fd, _ in poller.poll():
+            if fd == reaped_r:
+                with contextlib.suppress(BlockingIOError):
+                    os.read(reaped_r, 4096)
+                continue
+            message, fds = receive_message(control)
+            if message is None:
+                return 0  # the supervisor is done (or gone)
+            try:
+                _fork_one(control, message, fds, (reaped_r, reaped_w))
+            finally:
+                for received in fds:
+                    os.close(received)
+        _report_exits(control)
+
+
+def _fork_one(control: socket.socket, message: dict[str, Any], fds: list[int], own: tuple[int, int]) -> None:
+    op, request = message.get("op"), message.get("id")
+    wanted = {"app": 2, "probe": 1}.get(str(op))
+    if wanted is None or len(fds) != wanted or not isinstance(message.get("env"), dict):
+        send_message(control, {"op": "forked", "id": request, "error": f"bad request {message!r}"[:2000]})
+        return
+    zygote = os.getpid()
+    sys.stdout.flush()  # nothing of the zygote's own output may be written again by the child
+    sys.stderr.flush()
+    try:
+        pid = os.fork()
+    except OSError as exc:
+        send_message(control, {"op": "forked", "id": request, "error": str(exc)})
+        return
+    if pid == 0:
+        code = 1
+        try:
+            control.close()
+            for fd in own:
+                os.close(fd)
+            _leave_zygote(zygote, message["env"])
+            code = _run_app(message["argv"], *fds) if op == "app" else _run_probe(message["path"], fds[0])
+        except BaseException:
+            import traceback
+
+            traceback.print_exc()
+        finally:
+            with contextlib.suppress(Exception):
+                sys.stdout.flush()
+                sys.stderr.flush()
+            os._exit(code)
+    send_message(control, {"op": "forked", "id": request, "pid": pid})
+
+
+def _leave_zygote(zygote: int, env: Mapping[str, str]) -> None:
+    """In a forked child, first: a session of its own (the supervisor signals its group), SIGTERM when the zygote
+    dies, default signal handling, and the environment the supervisor sent (which never holds a secret)."""
+    signal.set_wakeup_fd(-1)
+    for number in (signal.SIGCHLD, signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, signal.SIG_DFL)
+    os.setsid()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    if os.getppid() != zygote:
+        os._exit(1)  # the zygote died before the parent-death signal was set
+    os.environ.clear()
+    os.environ.update({name: value for name, value in env.items() if not is_secret_variable(name)})
+    os.environ[FORKED_ENV] = "1"
+
+
+def _run_app(argv: Sequence[str], output: int, secrets: int) -> int:
+    """`riir-airflow app ...` in this process; its exit code."""
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    os.dup2(output, 1)
+    os.dup2(output, 2)
+    os.close(output)
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(AttributeError, ValueError):
+            stream.reconfigure(line_buffering=True)  # type: ignore[union-attr]
+    os.environ[SECRET_ENV_FD] = str(secrets)
+    _set_process_name(APP_PROCESS_NAME)
+    sys.argv = ["riir-airflow", *argv]
+    from riir_airflow.cli.main import main
+
+    try:
+        code = main(list(argv))
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    atexit._run_exitfuncs()  # what a normal interpreter exit runs (logging's flush, the app's own handlers)
+    return int(code)
+
+
+def _run_probe(path: str, control: int) -> int:
+    """A fork server of `path` (which reports the file's DAG ids) until the supervisor closes the socket."""
+    from riir_airflow.app.fork_server import serve as serve_fork_server
+
+    return serve_fork_server(socket.socket(fileno=control), path)
+
+
+def _report_exits(control: socket.socket) -> None:
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        send_message(control, {"op": "exited", "pid": pid, "code": os.waitstatus_to_exitcode(status)})
+
+
+def _set_process_name(name: bytes) -> None:
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).prctl(15, ctypes.c_char_p(name), 0, 0, 0)  # PR_SET_NAME
+
+
+def main() -> int:
+    control = socket.socket(fileno=int(os.environ.pop(CONTROL_FD_ENV)))
+    os.set_inheritable(control.fileno(), False)
+    _set_process_name(PROCESS_NAME)
+    try:
+        preload()
+    except BaseException as exc:
+        send_message(control, {"op": "failed", "error": f"{type(exc).__name__}: {exc}"[:60_000]})
+        raise
+    return serve(control)
+
+
+# --- the supervisor's side -----------------------------------------------------------------------------------------
+def zygote_environment(environ: Mapping[str, str]) -> tuple[dict[str, str], Path]:
+    """The zygote's own environment (no secret variable, the secret-free config copy) and that copy's folder."""
+    env, _ = split_secret_environment(environ)
+    folder = Path(env[SANITIZED_FOLDER_ENV])
+    return env, folder
+
+
+class ZygoteProcess:
+    """An app forked by the zygote, as the supervisor sees it: the part of asyncio.subprocess.Process it uses."""
+
+    def __init__(self, pid: int, stdout: asyncio.StreamReader, exited: asyncio.Future[int]) -> None:
+        self.pid = pid
+        self.stdout = stdout
+        self._exited = exited
+
+    @property
+    def returncode(self) -> int | None:
+        return self._exited.result() if self._exited.done() and not self._exited.cancelled() else None
+
+    async def wait(self) -> int:
+        return await asyncio.shield(self._exited)
+
+    def send_signal(self, number: int) -> None:
+        if self.returncode is None:
+            os.kill(self.pid, number)
+
+
+class Zygote:
+    """The supervisor's handle on its zygote: started on first use, asked for apps and probes, told their exits.
+    A zygote that dies takes its apps with it (they are killed and reported as such); the next request starts a
+    new one."""
+
+    def __init__(self, environ: Mapping[str, str], on_line: Callable[[str], None]) -> None:
+        self.environ = dict(environ)
+        self.on_line = on_line  # the zygote's own output (a probe's DAG file prints there too)
+        self.process: asyncio.subprocess.Process | None = None
+        self.pid: int | None = None
+        self.sock: socket.socket | None = None
+        self.folder: Path | None = None
+        self._starting = asyncio.Lock()
+        self._next_id = 0
+        self.zygote_env: dict[str, str] = {}  # the zygote's environment (what a probe runs with)
+        self._forking: dict[int, asyncio.Future[tuple[int, asyncio.Future[int]]]] = {}  # id -> (pid, its exit)
+        self._exits: dict[int, asyncio.Future[int]] = {}  # pid -> its exit code, for what is alive
+        self._cleanups: dict[int, Callable[[], None]] = {}  # pid -> what goes when it exits
+        self._ready: asyncio.Future[None] | None = None
+        self._pump: asyncio.Task[None] | None = None
+        self._closing: asyncio.Task[None] | None = None
+
+    # --- life ------------------------------------------------------------------------------------------------------
+    async def start(self) -> None:
+        """Starts the zygote unless it runs; returns once it has imported everything (ZygoteError if it could not)."""
+        async with self._starting:
+            if self.sock is not None:
+                return
+            loop = asyncio.get_running_loop()
+            env, self.folder = zygote_environment(self.environ)
+            self.zygote_env = dict(env)
+            ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+            env[CONTROL_FD_ENV] = str(theirs.fileno())
+            from riir_airflow.cli.supervisor import die_with_parent
+
+            try:
+                self.process = await asyncio.create_subprocess_exec(
+                    sys.executable, "-m", "riir_airflow.cli.zygote", env=env, pass_fds=(theirs.fileno(),),
+                    stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+                    start_new_session=True, preexec_fn=die_with_parent,
+                )  # fmt: skip
+            finally:
+                theirs.close()
+            self.pid = self.process.pid
+            ours.setblocking(False)
+            self.sock = ours
+            self._ready = loop.create_future()
+            self._pump = loop.create_task(self._copy_output(self.process))
+            loop.add_reader(ours.fileno(), self._on_readable)
+            try:
+                await asyncio.wait_for(asyncio.shield(self._ready), READY_TIMEOUT)
+            except BaseException:
+                await self._closed("the zygote did not start")
+                raise
+
+    async def _copy_output(self, process: asyncio.subprocess.Process) -> None:
+        assert process.stdout is not None
+        while line := await process.stdout.readline():
+            self.on_line(line.decode(errors="backslashreplace").rstrip("\n"))
+
+    def _on_readable(self) -> None:
+        sock = self.sock
+        while sock is not None:
+            try:
+                message, fds = receive_message(sock, socket.MSG_DONTWAIT)
+            except BlockingIOError:
+                return
+            except OSError:
+                message, fds = None, []
+            for fd in fds:
+                os.close(fd)
+            if message is None:
+                self._closing = asyncio.get_running_loop().create_task(self._closed("the zygote exited"))
+                return
+            self._handle(message)
+
+    def _handle(self, message: dict[str, Any]) -> None:
+        op = message.get("op")
+        if op == "ready" and self._ready is not None and not self._ready.done():
+            self._ready.set_result(None)
+        elif op == "failed" and self._ready is not None and not self._ready.done():
+            self._ready.set_exception(ZygoteError(f"the zygote could not start: {message.get('error')}"))
+        elif op == "forked":
+            future = self._forking.pop(int(message.get("id") or 0), None)
+            if future is not None and not future.done():
+                if "error" in message:
+                    future.set_exception(ZygoteError(f"the zygote could not fork: {message['error']}"))
+                else:
+                    pid = int(message["pid"])
+                    self._exits[pid] = asyncio.get_running_loop().create_future()
+                    future.set_result((pid, self._exits[pid]))
+        elif op == "exited":
+            pid = int(message["pid"])
+            exited = self._exits.pop(pid, None)
+            if exited is not None and not exited.done():
+                exited.set_result(int(message["code"]))
+            self._forget(pid)
+
+    def _forget(self, pid: int) -> None:
+        cleanup = self._cleanups.pop(pid, None)
+        if cleanup is not None:
+            cleanup()
+
+    async def _closed(self, why: str) -> None:
+        """The zygote is gone: what it forked is killed (nobody would report its exit) and reported as killed."""
+        sock, self.sock = self.sock, None
+        if sock is None:
+            return
+        loop = asyncio.get_running_loop()
+        with contextlib.suppress(Exception):
+            loop.remove_reader(sock.fileno())
+        sock.close()
+        error = ZygoteError(why)
+        if self._ready is not None and not self._ready.done():
+            self._ready.set_exception(error)
+        for future in self._forking.values():
+            if not future.done():
+                future.set_exception(error)
+        self._forking.clear()
+        for pid, exited in list(self._exits.items()):
+            if not exited.done():
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(pid, signal.SIGKILL)
+                exited.set_result(-signal.SIGKILL)
+            self._forget(pid)
+        self._exits.clear()
+        if self.process is not None:
+            if self.process.returncode is None:
+                with contextlib.suppress(ProcessLookupError):
+                    self.process.kill()
+            await self.process.wait()
+        if self._pump is not None:
+            await self._pump
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+    async def close(self) -> None:
+        """Ends the zygote (closing its control socket); call once its apps have stopped."""
+        sock = self.sock
+        if sock is None:
+            return
+        asyncio.get_running_loop().remove_reader(sock.fileno())
+        sock.shutdown(socket.SHUT_RDWR)  # the zygote reads end of file and exits
+        if self.process is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.process.wait(), 10)
+        await self._closed("the zygote was stopped")
+
+    # --- requests ----------------------------------------------------------------------------------------------------
+    async def _fork(self, message: dict[str, Any], fds: list[int]) -> tuple[int, asyncio.Future[int]]:
+        """Sends a fork request; (the pid, a future of its exit code)."""
+        await self.start()
+        assert self.sock is not None
+        self._next_id += 1
+        future: asyncio.Future[tuple[int, asyncio.Future[int]]] = asyncio.get_running_loop().create_future()
+        self._forking[self._next_id] = future
+        try:
+            send_message(self.sock, {**message, "id": self._next_id}, fds)
+        except OSError as exc:
+            self._forking.pop(self._next_id, None)
+            raise ZygoteError(f"the zygote is gone ({exc})") from exc
+        return await future
+
+    async def spawn_app(self, argv: Sequence[str], environ: Mapping[str, str]) -> ZygoteProcess:
+        """`riir-airflow app ...` forked from the zygote, its output on a pipe, its secrets given when it asks."""
+        loop = asyncio.get_running_loop()
+        env, secret = split_secret_environment(environ)
+        folder = env[SANITIZED_FOLDER_ENV]
+        read_fd, write_fd = os.pipe2(os.O_CLOEXEC)
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            pid, exited = await self._fork({"op": "app", "argv": list(argv), "env": env}, [write_fd, theirs.fileno()])
+        except BaseException:
+            os.close(read_fd)
+            ours.close()
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        finally:
+            os.close(write_fd)
+            theirs.close()
+        ours.setblocking(False)
+        handover = loop.create_task(_hand_over_secrets(ours, secret))
+
+        def cleanup() -> None:
+            handover.cancel()
+            ours.close()
+            shutil.rmtree(folder, ignore_errors=True)  # the app removes its config copy too, unless it was killed
+
+        if exited.done():  # it exited before we got here
+            cleanup()
+        else:
+            self._cleanups[pid] = cleanup
+        stdout = asyncio.StreamReader(limit=2**16, loop=loop)
+        pipe = open(read_fd, "rb", 0)  # noqa: SIM115  # the transport owns and closes it
+        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(stdout, loop=loop), pipe)
+        return ZygoteProcess(pid, stdout, exited)
+
+    async def dag_ids(self, path: str, timeout: float = READY_TIMEOUT) -> list[str]:
+        """The DAG ids of `path`, read by a fork server forked from the zygote (ForkServerError if it fails)."""
+        from riir_airflow.app.fork_server import ForkServer
+
+        await self.start()
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            message = {"op": "probe", "path": os.path.abspath(path), "env": self.zygote_env}
+            pid, _ = await self._fork(message, [theirs.fileno()])
+        except BaseException:
+            ours.close()
+            raise
+        finally:
+            theirs.close()
+        server = ForkServer(path, pid, ours, None, None)
+        try:
+            return await asyncio.get_running_loop().run_in_executor(None, server.wait_ready, timeout)
+        finally:
+            ours.close()  # the probe reads end of file and exits; the zygote reaps it
+
+
+async def _hand_over_secrets(sock: socket.socket, secret: dict[str, str]) -> None:
+    """Answers the app's one request for its secrets (sent once its fork server exists), then closes the socket."""
+    loop = asyncio.get_running_loop()
+    try:
+        if await loop.sock_recv(sock, 1) == b"?":
+            await loop.sock_sendall(sock, json.dumps(secret).encode())
+    except OSError:
+        pass  # the app died before asking
+    finally:
+        sock.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
