@@ -116,45 +116,57 @@ ENDPOINTS = [
     ("list task instances of one run", f"/api/v2/dags/bench_0500/dagRuns/{RUN}/taskInstances"),
 ]
 
-Side = dict[str, tuple[list[float], list[float]]]  # endpoint -> (requests/s per window, latencies in ms)
+# endpoint -> (requests/s per window, latencies in ms, requests dropped by the server)
+Side = dict[str, tuple[list[float], list[float], int]]
 
 
-async def hammer(client: httpx.AsyncClient, path: str, seconds: float, concurrency: int) -> tuple[float, list[float]]:
-    """(requests per second, each request's latency in ms) over `seconds` with `concurrency` clients."""
-    done = 0
+async def hammer(
+    client: httpx.AsyncClient, path: str, seconds: float, concurrency: int
+) -> tuple[float, list[float], int]:
+    """(requests per second, each request's latency in ms, requests the server dropped) over `seconds` with
+    `concurrency` clients. A dropped request (the server closed the connection without answering) is counted apart,
+    not as a request served."""
+    done = dropped = 0
     latencies: list[float] = []
     deadline = time.monotonic() + seconds
 
     async def worker() -> None:
-        nonlocal done
+        nonlocal done, dropped
         while time.monotonic() < deadline:
             start = time.monotonic()
-            response = await client.get(path)
+            try:
+                response = await client.get(path)
+            except httpx.RemoteProtocolError:
+                dropped += 1
+                continue
             response.raise_for_status()
             latencies.append(1000 * (time.monotonic() - start))
             done += 1
 
     start = time.monotonic()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return done / (time.monotonic() - start), latencies
+    return done / (time.monotonic() - start), latencies, dropped
 
 
 async def hammer_all(url: str, headers: dict[str, str], args: argparse.Namespace, who: str) -> Side:
     """Every endpoint, `--repeat` windows each, after a warm-up request."""
     out: Side = {}
-    limits = httpx.Limits(max_connections=args.concurrency)
+    # Idle connections are closed by the client after 1 s, before a server's keep-alive timeout (uvicorn's: 5 s) can
+    # close one under a request sent on it: the slowest request of a window leaves the others idle that long.
+    limits = httpx.Limits(max_connections=args.concurrency, keepalive_expiry=1)
     async with httpx.AsyncClient(base_url=url, headers=headers, limits=limits, timeout=300) as client:
         for name, path in ENDPOINTS:
             (await client.get(path)).raise_for_status()
-            rates, latencies = [], []
+            rates, latencies, dropped = [], [], 0
             for _ in range(args.repeat):
-                rate, each = await hammer(client, path, args.seconds, args.concurrency)
+                rate, each, lost = await hammer(client, path, args.seconds, args.concurrency)
                 rates.append(rate)
                 latencies.extend(each)
-            out[name] = (rates, latencies)
+                dropped += lost
+            out[name] = (rates, latencies, dropped)
             print(
                 f"{who:14} {name:40s} {measure.stats(rates)['median']:8.1f} req/s ({min(rates):.1f}-"
-                f"{max(rates):.1f})   median latency {measure.stats(latencies)['median']:7.1f} ms",
+                f"{max(rates):.1f})   median latency {measure.stats(latencies)['median']:7.1f} ms, dropped {dropped}",
                 flush=True,
             )
     return out
@@ -227,9 +239,12 @@ def main() -> int:
     )
     riir = asyncio.run(bench_riir(args))
     air = None if args.riir_only else bench_airflow(args)
+    dropped = {"riir": 0, "airflow": 0}
     for name, _ in ENDPOINTS:
-        rates, latencies = riir[name]
-        their_rates, their_latencies = air[name] if air else (None, None)
+        rates, latencies, dropped_here = riir[name]
+        dropped["riir"] += dropped_here
+        their_rates, their_latencies, their_dropped = air[name] if air else (None, None, 0)
+        dropped["airflow"] += their_dropped
         run.figure(f"{name}: requests/s, {args.concurrency} clients", "req/s", rates, their_rates,
                    target=">= 10x Airflow", lower_is_better=False)  # fmt: skip
         run.figure(f"{name}: latency per request", "ms", latencies, their_latencies)
@@ -238,7 +253,8 @@ def main() -> int:
         f"side, {args.repeat} windows of {args.seconds:.0f} s per endpoint (requests/s cells: over windows; latency "
         "cells: over every request). riir: `riir-airflow broker` (granian); Airflow: `airflow api-server`; same "
         f"{DAGS:,} DAGs and {DAGS * TIS_PER_DAG:,} task instances, PostgreSQL."
-        + ("" if air else " Airflow not measured in this run (--riir-only).")
+        + f" Requests the server dropped (closed without an answer; not counted as served): riir {dropped['riir']}"
+        + (f", Airflow {dropped['airflow']}." if air else "; Airflow not measured in this run (--riir-only).")
     )
     print(f"results: {run.save()}")
     run.print_table()
