@@ -156,13 +156,21 @@ async def hammer_all(url: str, headers: dict[str, str], args: argparse.Namespace
     limits = httpx.Limits(max_connections=args.concurrency, keepalive_expiry=1)
     async with httpx.AsyncClient(base_url=url, headers=headers, limits=limits, timeout=300) as client:
         for name, path in ENDPOINTS:
-            (await client.get(path)).raise_for_status()
+            try:
+                (await client.get(path)).raise_for_status()
+            except httpx.ConnectError:  # the server is gone: keep what was measured, the caller says why
+                print(f"{who:14} {name:40s} the server no longer accepts connections", flush=True)
+                break
             rates, latencies, dropped = [], [], 0
-            for _ in range(args.repeat):
-                rate, each, lost = await hammer(client, path, args.seconds, args.concurrency)
-                rates.append(rate)
-                latencies.extend(each)
-                dropped += lost
+            try:
+                for _ in range(args.repeat):
+                    rate, each, lost = await hammer(client, path, args.seconds, args.concurrency)
+                    rates.append(rate)
+                    latencies.extend(each)
+                    dropped += lost
+            except httpx.ConnectError:
+                print(f"{who:14} {name:40s} the server stopped accepting connections", flush=True)
+                break
             out[name] = (rates, latencies, dropped)
             print(
                 f"{who:14} {name:40s} {measure.stats(rates)['median']:8.1f} req/s ({min(rates):.1f}-"
@@ -212,7 +220,11 @@ def bench_airflow(args: argparse.Namespace) -> Side:
         print(f"airflow metastore: {counts}", flush=True)
         with air.api_server(workers=args.workers) as client:
             headers = {"Authorization": str(client.headers["Authorization"])}
-            return asyncio.run(hammer_all(str(client.base_url), headers, args, "airflow"))
+            try:
+                return asyncio.run(hammer_all(str(client.base_url), headers, args, "airflow"))
+            finally:  # why a server went away is in its log
+                log = (air.home / "api-server.log").read_text(errors="replace").strip().splitlines()
+                print("airflow api-server log, last lines:\n  " + "\n  ".join(log[-15:]), flush=True)
 
 
 def main() -> int:
@@ -249,7 +261,7 @@ def main() -> int:
     for name, _ in ENDPOINTS:
         rates, latencies, dropped_here = riir[name]
         dropped["riir"] += dropped_here
-        their_rates, their_latencies, their_dropped = air[name] if air else (None, None, 0)
+        their_rates, their_latencies, their_dropped = (air or {}).get(name, (None, None, 0))
         dropped["airflow"] += their_dropped
         run.figure(f"{name}: requests/s, {args.concurrency} clients", "req/s", rates, their_rates,
                    target=">= 10x Airflow", lower_is_better=False)  # fmt: skip
@@ -260,8 +272,13 @@ def main() -> int:
         "cells: over every request). riir: `riir-airflow broker` (granian); Airflow: `airflow api-server`; same "
         f"{DAGS:,} DAGs and {DAGS * TIS_PER_DAG:,} task instances, PostgreSQL."
         + f" Requests the server dropped (closed without an answer; not counted as served): riir {dropped['riir']}"
-        + (f", Airflow {dropped['airflow']}." if air else "; Airflow not measured in this run")
-        + ("" if air else f" ({f'its side failed: {failure}' if failure else '--riir-only'}).")
+        + (f", Airflow {dropped['airflow']}." if air is not None else "; Airflow not measured in this run")
+        + ("" if air is not None else f" ({f'its side failed: {failure}' if failure else '--riir-only'}).")
+        + "".join(
+            f" Airflow's api-server stopped accepting connections before '{name}' was measured in full."
+            for name, _ in ENDPOINTS
+            if air is not None and name not in air
+        )
     )
     print(f"results: {run.save()}")
     run.print_table()
