@@ -15,8 +15,9 @@ DAG `--repeat` times one after the other (each run waits for the previous one to
 Per run: hop = start_date(task i+1) - end_date(task i), read from task_instance (median and p90 over the N-1 hops
 of the run); wall/N = (dag_run end_date - start_date) / N; CPU = utime+stime of every process of the side (reaped
 task processes included) from trigger to success. The two sides stamp start/end at different points (riir stamps
-start before forking the task process and end after it exited, so fork and exit land in the task's duration, not in
-the hop), which is why wall/N, which does not depend on stamping, is printed next to the hop.
+start before handing the try to its task process and end once that process has sent its result and closed its
+channel and output, so the start lands in the task's duration, not in the hop), which is why wall/N, which does not
+depend on stamping, is printed next to the hop.
 Idle: after the runs, `--idle-windows` windows of `--idle-seconds` each: PSS summed over every process of the side
 (measure.py explains why PSS), process count, CPU as % of one core.
 PostgreSQL's own CPU and memory are not counted on either side. The trigger CLI is not counted on either side.
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import itertools
 import os
 import secrets
@@ -36,6 +38,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -128,10 +131,10 @@ async def wait_run(conn: asyncpg.Connection, run_id: str, timeout: float, procs:
         await asyncio.sleep(0.2)
 
 
-async def dag_known(dsn: str) -> bool:
+async def dag_known(dsn: str, dag_id: str = DAG_ID) -> bool:
     conn = await asyncpg.connect(dsn)
     try:
-        return bool(await conn.fetchval("SELECT count(*) FROM dag WHERE dag_id = $1", DAG_ID))
+        return bool(await conn.fetchval("SELECT count(*) FROM dag WHERE dag_id = $1", dag_id))
     except asyncpg.UndefinedTableError:
         return False
     finally:
@@ -182,51 +185,70 @@ def drive(
         side.idle.append(measure.sample_footprint(procs.pids, args.idle_seconds))
 
 
-def bench_riir(args: argparse.Namespace, workdir: Path) -> Side:
-    side = Side("riir-airflow")
-    home = workdir / "riir"
-    home.mkdir()
-    dag_file = home / f"{DAG_ID}.py"
-    dag_file.write_text(dag_source(args.tasks))
+@dataclass
+class System:
+    """One side's processes, started and serving a DAG: its database, environment and trigger command."""
+
+    dsn: str
+    procs: Processes
+    env: dict[str, str]
+    home: Path
+    trigger: list[str]
+
+
+@contextlib.contextmanager
+def riir_system(home: Path, dag_files: dict[str, str], dag_id: str, extra_env: dict[str, str] | None = None,
+                app_args: Sequence[str] = ()) -> Iterator[System]:  # fmt: skip
+    """`riir-airflow broker` + `riir-airflow app` over the DAG files (name -> source), on a fresh database, until
+    `dag_id` is registered; stopped (and the database dropped) on exit."""
+    home.mkdir(parents=True)
+    for name, source in dag_files.items():
+        (home / name).write_text(source)
     cli = riir_cli()
     port = free_port()
     procs = Processes(home)
-    with database("bench_app_riir") as dsn:
+    with database("bench_riir") as dsn:
         env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
         env.update(
             AIRFLOW_HOME=str(home),
             AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=dsn,
             AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION="False",
             RIIR_AIRFLOW_COMPAT="1",
+            **(extra_env or {}),
         )
         try:
             run_cli([*cli, "db", "migrate"], env, home, 120)
             procs.start("broker", [*cli, "broker", "-H", "127.0.0.1", "-p", str(port)], env, home)
-            procs.start("app", [*cli, "app", str(dag_file)], env, home)
+            for name in dag_files:
+                procs.start(f"app {name}", [*cli, "app", str(home / name), *app_args], env, home)
             url = f"http://127.0.0.1:{port}/api/v2/monitor/health"
             wait_until(lambda: healthy(url), 60, "the broker", procs.check_alive)
-            wait_until(lambda: asyncio.run(dag_known(dsn)), 60, "the app to register its DAG", procs.check_alive)
-            drive(side, dsn, procs, [*cli, "dags", "trigger"], env, home, args)
+            wait_until(
+                lambda: asyncio.run(dag_known(dsn, dag_id)), 60, "the app to register its DAG", procs.check_alive
+            )
+            yield System(dsn, procs, env, home, [*cli, "dags", "trigger"])
         finally:
             procs.stop()
-    return side
 
 
-def bench_airflow(args: argparse.Namespace, workdir: Path) -> Side:
-    side = Side(f"airflow {AIRFLOW_VERSION}")
+@contextlib.contextmanager
+def airflow_system(home: Path, dag_files: dict[str, str], dag_id: str,
+                   extra_env: dict[str, str] | None = None) -> Iterator[System]:  # fmt: skip
+    """Airflow's api-server, scheduler (LocalExecutor), dag-processor and triggerer over the DAG files, on a fresh
+    database, until `dag_id` is parsed and unpaused; stopped (and the database dropped) on exit."""
     python = airflow_python()
     probe = subprocess.run([str(python), "-c", "import psycopg2, asyncpg"], capture_output=True, check=False)
     if probe.returncode != 0:
         # The Postgres drivers Airflow needs (sync and async engines); into the reference venv only.
         subprocess.run([str(python), "-m", "pip", "install", "-q", "psycopg2-binary", "asyncpg"], check=True)
-    home = workdir / "airflow"
     dags = home / "dags"
     dags.mkdir(parents=True)
-    (dags / f"{DAG_ID}.py").write_text(dag_source(args.tasks))
+    for name, source in dag_files.items():
+        (dags / name).write_text(source)
     airflow = [str(VENV / "bin" / "airflow")]
     port = free_port()
     procs = Processes(home)
-    with database("bench_app_airflow") as dsn:
+    with database("bench_airflow") as dsn:
         env = airflow_env(home)
         env.update(
             # SQLAlchemy 2.1 defaults postgresql:// to psycopg 3; name the driver installed above.
@@ -242,6 +264,7 @@ def bench_airflow(args: argparse.Namespace, workdir: Path) -> Side:
             AIRFLOW__API_AUTH__JWT_SECRET=secrets.token_urlsafe(64),
             AIRFLOW__API__SECRET_KEY=secrets.token_urlsafe(32),
             AIRFLOW__CORE__FERNET_KEY="",
+            **(extra_env or {}),
         )
         try:
             run_cli([*airflow, "db", "migrate"], env, home, 900)
@@ -249,11 +272,24 @@ def bench_airflow(args: argparse.Namespace, workdir: Path) -> Side:
                 procs.start(name, [*airflow, name], env, home)
             url = f"http://127.0.0.1:{port}/api/v2/monitor/health"
             wait_until(lambda: healthy(url), 300, "the api-server", procs.check_alive)
-            wait_until(lambda: asyncio.run(dag_known(dsn)), 300, "the DAG to be parsed", procs.check_alive)
-            run_cli([*airflow, "dags", "unpause", DAG_ID], env, home, 300)
-            drive(side, dsn, procs, [*airflow, "dags", "trigger"], env, home, args)
+            wait_until(lambda: asyncio.run(dag_known(dsn, dag_id)), 300, "the DAG to be parsed", procs.check_alive)
+            run_cli([*airflow, "dags", "unpause", dag_id], env, home, 300)
+            yield System(dsn, procs, env, home, [*airflow, "dags", "trigger"])
         finally:
             procs.stop()
+
+
+def bench_riir(args: argparse.Namespace, workdir: Path) -> Side:
+    side = Side("riir-airflow")
+    with riir_system(workdir / "riir", {f"{DAG_ID}.py": dag_source(args.tasks)}, DAG_ID) as system:
+        drive(side, system.dsn, system.procs, system.trigger, system.env, system.home, args)
+    return side
+
+
+def bench_airflow(args: argparse.Namespace, workdir: Path) -> Side:
+    side = Side(f"airflow {AIRFLOW_VERSION}")
+    with airflow_system(workdir / "airflow", {f"{DAG_ID}.py": dag_source(args.tasks)}, DAG_ID) as system:
+        drive(side, system.dsn, system.procs, system.trigger, system.env, system.home, args)
     return side
 
 

@@ -1,13 +1,14 @@
 """DagBag loading: 1,000 generated DAG files (10 tasks each) under real Airflow 3.3.2 and under riir_airflow.
 
-    python benchmarks/bench_dagbag.py [--files 1000] [--tasks 10] [--repeat 1] [--keep DIR]
+    python benchmarks/bench_dagbag.py [--files 1000] [--tasks 10] [--repeat 5] [--keep DIR]
 
 The files use plain `from airflow...` imports (a mix of @task functions and classic operators, several schedules).
 Real Airflow runs in its reference venv (compat-tests/airflow_env.py); riir runs in this interpreter with the
 `airflow` -> `riir_airflow` alias installed. Each side runs in a fresh process; the reported times are the DagBag
 construction, then the serialization of every DAG it loaded (what Airflow's DAG processor stores:
 `DagSerialization.to_dict`; riir: `serialize_dag`, what a DAG app registers); imports of the framework itself are
-reported separately. Prints both sides, wall and CPU, and the ratios (DagBag alone, and with serialization).
+reported separately. The sides alternate, `--repeat` runs each; prints both sides' medians, wall and CPU, and the
+ratios of the medians (DagBag alone, and with serialization); the runs go to benchmarks/.out/dagbag.json.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -109,7 +111,7 @@ def inner(folder: str, impl: str) -> dict[str, Any]:
     }
 
 
-def measure(python: str, folder: Path, impl: str, env: dict[str, str]) -> dict[str, Any]:
+def measure_side(python: str, folder: Path, impl: str, env: dict[str, str]) -> dict[str, Any]:
     start = time.perf_counter()
     proc = subprocess.run(
         [python, __file__, "--inner", str(folder), "--impl", impl],
@@ -126,13 +128,18 @@ def measure(python: str, folder: Path, impl: str, env: dict[str, str]) -> dict[s
     return result
 
 
-def describe(name: str, r: dict[str, Any]) -> str:
-    if "error" in r:
-        return f"{name:8} failed: {r['error']}"
+def describe(name: str, runs: list[dict[str, Any]]) -> str:
+    """One side's medians over its runs (each figure's own median)."""
+
+    def med(key: str) -> float:
+        return statistics.median(r[key] for r in runs)
+
+    last = runs[-1]
     return (
-        f"{name:8} DagBag {r['load_s']:7.2f}s, serialization {r['serialize_s']:5.2f}s  (CPU {r['load_cpu_s']:.2f}s + "
-        f"{r['serialize_cpu_s']:.2f}s; framework import {r['import_s']:.2f}s, whole process {r['process_s']:.2f}s)  "
-        f"{r['dags']} DAGs, {r['tasks']} tasks, {r['errors']} import errors"
+        f"{name:8} DagBag {med('load_s'):7.2f}s, serialization {med('serialize_s'):5.2f}s  "
+        f"(CPU {med('load_cpu_s'):.2f}s + {med('serialize_cpu_s'):.2f}s; framework import {med('import_s'):.2f}s, "
+        f"whole process {med('process_s'):.2f}s; medians of {len(runs)})  {last['dags']} DAGs, {last['tasks']} tasks, "
+        f"{last['errors']} import errors"
     )
 
 
@@ -141,7 +148,7 @@ def main() -> int:
     parser.add_argument("--files", type=int, default=1000)
     parser.add_argument("--tasks", type=int, default=10)
     parser.add_argument("--keep", type=Path, help="generate into this folder and keep it")
-    parser.add_argument("--repeat", type=int, default=1, help="runs per side; the fastest DagBag load is reported")
+    parser.add_argument("--repeat", type=int, default=5, help="runs per side, alternating; medians reported")
     parser.add_argument("--inner", help=argparse.SUPPRESS)
     parser.add_argument("--impl", choices=["airflow", "riir"], help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -157,8 +164,11 @@ def main() -> int:
         return 0
 
     sys.path.insert(0, str(ROOT / "compat-tests"))
-    from airflow_env import airflow_env, airflow_python
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import measure  # (imported here: the measured interpreters above need none of it)
+    from airflow_env import AIRFLOW_VERSION, airflow_env, airflow_python
 
+    run = measure.Run("dagbag", {"files": args.files, "tasks": args.tasks, "repeat": args.repeat})
     with tempfile.TemporaryDirectory(prefix="riir-bench-dagbag-") as tmp:
         folder = args.keep or Path(tmp) / "dags"
         generate(folder, args.files, args.tasks)
@@ -168,30 +178,52 @@ def main() -> int:
         riir_env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
         # Alternate the two sides so that load from other processes on the machine hits both alike.
         runs: dict[str, list[dict[str, Any]]] = {"airflow": [], "riir": []}
-        for _ in range(max(1, args.repeat)):
-            runs["airflow"].append(measure(str(airflow_python()), folder, "airflow", airflow_env(home)))
-            runs["riir"].append(measure(sys.executable, folder, "riir", riir_env))
-        reference, ours = (
-            min(r, key=lambda x: x.get("load_s", float("inf")) + x.get("serialize_s", 0.0)) for r in runs.values()
-        )
+        for n in range(max(1, args.repeat)):
+            for side, python, env in (
+                ("airflow", str(airflow_python()), airflow_env(home)),
+                ("riir", sys.executable, riir_env),
+            ):
+                result = measure_side(python, folder, side, env)
+                if "error" in result:
+                    print(f"{side} failed: {result['error']}")
+                    return 1
+                total = result["load_s"] + result["serialize_s"]
+                print(f"  {side} {n + 1}/{args.repeat}: {total:.2f} s (load {measure.loadavg()[0]})", flush=True)
+                runs[side].append(result)
 
-    print(describe("airflow", reference))
-    print(describe("riir", ours))
-    if "error" in reference or "error" in ours:
-        return 1
-    if (ours["dags"], ours["tasks"], ours["errors"]) != (reference["dags"], reference["tasks"], reference["errors"]):
+    print(describe("airflow", runs["airflow"]))
+    print(describe("riir", runs["riir"]))
+    shape = {side: {(r["dags"], r["tasks"], r["errors"]) for r in side_runs} for side, side_runs in runs.items()}
+    if len(shape["riir"] | shape["airflow"]) != 1:
         print("ratio: not reported, riir did not load the same DAGs and tasks as Airflow")
         return 1
 
+    def per_run(side: str, *keys: str) -> list[float]:
+        return [sum(r[k] for k in keys) for r in runs[side]]
+
     def ratio(*keys: str) -> float:
-        theirs, mine = sum(reference[k] for k in keys), sum(ours[k] for k in keys)
+        theirs, mine = statistics.median(per_run("airflow", *keys)), statistics.median(per_run("riir", *keys))
         return theirs / mine if mine > 0 else float("inf")
 
     print(
-        f"ratio: riir loads the DagBag {ratio('load_s'):.2f}x as fast as Airflow, "
+        f"ratio (medians): riir loads the DagBag {ratio('load_s'):.2f}x as fast as Airflow, "
         f"{ratio('load_s', 'serialize_s'):.2f}x with serialization (CPU: {ratio('load_cpu_s'):.2f}x, "
         f"{ratio('load_cpu_s', 'serialize_cpu_s'):.2f}x; {ratio('process_s'):.2f}x for the whole process)"
     )
+    for label, keys in (
+        ("DagBag + serialization: wall time", ("load_s", "serialize_s")),
+        ("DagBag + serialization: CPU time", ("load_cpu_s", "serialize_cpu_s")),
+        ("DagBag alone: wall time", ("load_s",)),
+        ("whole process: wall time", ("process_s",)),
+    ):
+        target = "airflow/riir >= 5x" if label.startswith("DagBag + serialization: wall") else None
+        run.figure(label, "s", per_run("riir", *keys), per_run("airflow", *keys), target=target)
+    run.notes.append(
+        f"{args.files} generated files x {args.tasks} tasks; each run a fresh process: the DagBag over the folder, "
+        f"then the serialization of every DAG (Airflow {AIRFLOW_VERSION}: DagSerialization.to_dict; "
+        "riir: serialize_dag)"
+    )
+    print(f"results: {run.save()}")
     return 0
 
 

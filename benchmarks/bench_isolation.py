@@ -1,6 +1,6 @@
 """What isolating a task process costs on the hop: starting a try, and one channel round trip.
 
-    python benchmarks/bench_isolation.py [--tasks 40] [--repeat 3] [--requests 2000] [--quick]
+    python benchmarks/bench_isolation.py [--tasks 40] [--repeat 3] [--requests 2000] [--quick] [--breakdown]
 
 Task start: this process plays the app. It imports a one-task DAG file, forks its fork server from itself as
 `riir-airflow app` does (app/fork_server.py), and runs the app's own `ForkExecutor` against a fresh database on the
@@ -17,8 +17,11 @@ and returns the stamp as its XCom. Per try, three ways, interleaved so that load
 Between tries the bench waits `--gap` ms (a hop's order of magnitude; joins of a cgroup are cheap only right after
 another one, so back-to-back tries would flatter the on-request way). Reported per way, medians over `--tasks`
 tries per repetition: the time the app's event loop is blocked starting the try (what the hop pays in the app),
-the latency from the start request to the task's code running, and to the try's end being seen. The isolation cost
-on the hop is the spare's figure minus the no-isolation figure.
+the latency from the start request to the task's code running, and to the try's end being seen (the executor's
+rule, for the no-isolation way too: a try that reported its result and closed its channel and output has ended; its
+process's exit is waited for only when it reported none). The isolation cost on the hop is the spare's figure minus
+the no-isolation figure. `--breakdown` also stamps the points between (isolation_breakdown.py) and prints where the
+time goes, per way.
 
 Channel: a task process's blocking `ChannelClient.request` against an asyncio server shaped like the app's (length-
 prefixed JSON over a socket pair, identity token checked), as `Variable.get` makes it; the round trip per request.
@@ -44,6 +47,8 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import isolation_breakdown  # noqa: E402
+import measure  # noqa: E402
 from harness import database  # noqa: E402
 
 from riir_airflow.app.channel import ChannelClient, read_message, write_message  # noqa: E402
@@ -73,6 +78,7 @@ class Samples:
     to_running: list[float] = field(default_factory=list)  # start request -> task code runs
     to_done: list[float] = field(default_factory=list)  # start request -> the app has the try's end
     hits: int = 0  # tries that found a spare waiting
+    tries: list[isolation_breakdown.Try] = field(default_factory=list)
 
 
 def _median_ms(values: list[float]) -> float:
@@ -102,9 +108,9 @@ def _stamp_of(result: Any) -> float:
     return float(result.xcoms["return_value"])
 
 
-async def _in_app(executor: Any, dag: Any, claim: Any, run: Any, key: Any) -> tuple[float, float, float, float]:
+async def _in_app(executor: Any, dag: Any, claim: Any, run: Any, key: Any) -> tuple[float, float, float, float, int]:
     """The try without isolation: the app forks itself, the child runs the try straight away. (blocked, its CPU,
-    running stamp, done time)."""
+    running stamp, done time, pid)."""
     from riir_airflow.app.child import run_child
 
     token = secrets.token_hex(16)
@@ -134,38 +140,53 @@ async def _in_app(executor: Any, dag: Any, claim: Any, run: Any, key: Any) -> tu
         loop.remove_reader(pidfd)
         os.close(pidfd)
         exited.set_result(os.waitpid(pid, 0)[1])
+        isolation_breakdown.stamp("reaped", pid)
 
     loop.add_reader(pidfd, reap)
-    result, _, _ = await asyncio.gather(
-        executor._serve(key, parent_sock, token), executor._pump_logs(key, claim.try_number, read_fd), exited
+    # The executor's rule: a try that reported its result and closed its channel and output has ended; its exit is
+    # waited for only when it did not report one.
+    result, _ = await asyncio.gather(
+        executor._serve(key, parent_sock, token), executor._pump_logs(key, claim.try_number, read_fd)
     )
-    return blocked, cpu, _stamp_of(result), time.monotonic()
+    if result is None:
+        await exited
+    done = time.monotonic()
+    await exited  # reaped before the next try, off the clock
+    return blocked, cpu, _stamp_of(result), done, pid
 
 
-async def _launched(executor: Any, dag: Any, claim: Any, run: Any, key: Any) -> tuple[float, float, float, float, bool]:
+async def _launched(
+    executor: Any, dag: Any, claim: Any, run: Any, key: Any
+) -> tuple[float, float, float, float, bool, int]:
     """The try through the app's executor: (blocked, its CPU, running stamp, done time, whether a spare was
-    waiting)."""
+    waiting, pid)."""
     hit = executor._spare is not None
     started, cpu = time.monotonic(), time.thread_time()
     running = executor.launch(dag, claim, run, key, None)
     blocked, cpu = time.monotonic() - started, time.thread_time() - cpu
     outcome = await running.done
     done = time.monotonic()
-    if outcome.exit_code != 0:
+    if outcome.exit_code not in (0, None):  # None: it reported its result and closed; its exit was not waited for
         raise RuntimeError(f"the try failed (exit code {outcome.exit_code})")
-    return blocked, cpu, _stamp_of(outcome.result), done, hit
+    return blocked, cpu, _stamp_of(outcome.result), done, hit, running.pid
 
 
 def _timed_spares(executor: Any, background: list[float]) -> None:
-    """Wraps the executor's deferred spare request so that the loop time it takes is counted as background work."""
-    make = executor._make_spare
+    """Wraps the executor's deferred spare request so that the loop time it takes is counted as background work:
+    asking for its cgroup (made in a worker thread) and then, when that is done, asking the fork server for it."""
+    make, fork = executor._make_spare, executor._fork_spare
 
-    def timed(coming: Any) -> None:
+    def timed_make(coming: Any) -> None:
         started = time.monotonic()
         make(coming)
         background.append(time.monotonic() - started)
 
-    executor._make_spare = timed
+    def timed_fork(coming: Any, cgroup: Any) -> None:
+        started = time.monotonic()
+        fork(coming, cgroup)
+        background[-1] += time.monotonic() - started
+
+    executor._make_spare, executor._fork_spare = timed_make, timed_fork
 
 
 async def bench_start(
@@ -195,19 +216,20 @@ async def bench_start(
                 await asyncio.sleep(gap)
                 started = time.monotonic()
                 if way == "no isolation":
-                    blocked, cpu, stamp, done = await _in_app(executor, dag, claim, run, key)
+                    blocked, cpu, stamp, done, pid = await _in_app(executor, dag, claim, run, key)
                     hit = False
                 elif way == "on request":  # the spare, made after the previous start, is set aside meanwhile
                     executor.spares, spare, executor._spare = False, executor._spare, None
-                    blocked, cpu, stamp, done, hit = await _launched(executor, dag, claim, run, key)
+                    blocked, cpu, stamp, done, hit, pid = await _launched(executor, dag, claim, run, key)
                     executor.spares, executor._spare = True, spare
                 else:
-                    blocked, cpu, stamp, done, hit = await _launched(executor, dag, claim, run, key)
+                    blocked, cpu, stamp, done, hit, pid = await _launched(executor, dag, claim, run, key)
                 record = samples[way]
                 record.blocked.append(blocked)
                 record.blocked_cpu.append(cpu)
                 record.to_running.append(stamp - started)
                 record.to_done.append(done - started)
+                record.tries.append(isolation_breakdown.Try(way, pid, started, stamp, done))
                 record.hits += hit
     finally:
         await executor.close()
@@ -296,6 +318,33 @@ def _report(rounds: list[dict[str, Samples]], tasks: int) -> None:
     )
 
 
+def _record(rounds: list[dict[str, Samples]], tasks: int, requests: int, channel_seconds: float) -> None:
+    """benchmarks/.out/isolation.json for RESULTS.md: per figure, each repetition's median (ms)."""
+    run = measure.Run("isolation", {"tries_per_way": tasks, "repeat": len(rounds), "channel_requests": requests})
+
+    def per_round(way: str, pick: Callable[[Samples], list[float]]) -> list[float]:
+        return [_median_ms(pick(r[way])) for r in rounds]
+
+    for way in WAYS:
+        run.figure(f"app loop blocked per start, {way}", "ms", per_round(way, lambda s: s.blocked))
+    for way in WAYS:
+        run.figure(f"request -> task code running, {way}", "ms", per_round(way, lambda s: s.to_running))
+    for way in WAYS:
+        run.figure(f"request -> try's end seen by the app, {way}", "ms", per_round(way, lambda s: s.to_done))
+    for pick_name, pick in (("app loop blocked", lambda s: s.blocked), ("request -> end seen", lambda s: s.to_done)):
+        cost = [_median_ms(pick(r["spare"])) - _median_ms(pick(r["no isolation"])) for r in rounds]
+        run.figure(f"isolation cost (spare minus no isolation): {pick_name}", "ms", cost, target="< 1")
+    run.figure("channel round trip", "us", channel_seconds * 1e6)
+    run.notes.append(
+        "One app process, its fork-server template and task processes of a one-task DAG on PostgreSQL; ways: "
+        + ", ".join(WAYS)
+        + ". Cells over repetitions of each repetition's median. The end is seen when the try's result is in and "
+        "its channel and output are closed (the process's exit is not waited for)."
+    )
+    run.save()
+    run.print_table()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--tasks", type=int, default=40, help="tries per way and repetition (default 40)")
@@ -303,12 +352,16 @@ def main() -> None:
     parser.add_argument("--gap", type=float, default=30.0, help="ms between tries, a hop's order (default 30)")
     parser.add_argument("--requests", type=int, default=2000, help="channel round trips (default 2000)")
     parser.add_argument("--quick", action="store_true", help="10 tries x 2 repetitions, 500 round trips")
+    parser.add_argument("--breakdown", action="store_true", help="stamp the points of a try's path, print medians")
     args = parser.parse_args()
     if args.quick:
         args.tasks, args.repeat, args.requests = 10, 2, 500
     from riir_airflow.app.fork_server import ForkServer
 
     with tempfile.TemporaryDirectory() as folder:
+        trace = Path(folder) / "breakdown.trace"
+        if args.breakdown:  # before the template is forked: it and its task processes carry the stamps
+            isolation_breakdown.install(trace)
         dags = _load(folder)
         # As the app does: the template is forked from this process after the import, before any connection.
         server = ForkServer.fork_template(os.path.join(folder, "bench_isolation_dag.py"), dags)
@@ -320,8 +373,11 @@ def main() -> None:
                 ]
         finally:
             server.close()
+        if args.breakdown:
+            isolation_breakdown.report(trace, [t for r in rounds for way in WAYS for t in r[way].tries], WAYS)
     channel = bench_channel(args.requests)
     _report(rounds, args.tasks)
+    _record(rounds, args.tasks, args.requests, channel)
     print(f"channel round trip ({args.requests} requests): {channel * 1e6:.1f} us per request")
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}, {os.cpu_count()} CPUs")
 

@@ -1,9 +1,14 @@
 """Planner throughput: `_core.Planner.plan()` on 1,000-task DAG run snapshots, in calls per second.
 
 `python benchmarks/bench_planner.py` prints, per DAG shape, the time to build the planner and the calls per second
-of one scheduling pass (one call per loop turn of the run engine), plus the cost per task instance. Because the
-machine may be shared, it also prints the ratio to a load-independent yardstick measured in the same run: building
-the same snapshot list in Python from a dict of states (work the engine does anyway before each call).
+of one full scheduling pass (`Planner.plan()` on a snapshot), plus the cost per task instance; then the same turn the
+way the engine plans since issue 19: the run's `RunPlan` kept across turns and fed one changed task instance.
+Because the machine may be shared, it also prints the ratio to a load-independent yardstick measured in the same
+run: building the same snapshot list in Python from a dict of states.
+
+`--engine` adds the whole loop turn as the engine does it at 10,000 task instances (`RunEngine.schedule_run` over the
+memory store `dags test` uses: the store's snapshot read, feeding the run's planner state what changed, planning,
+and moving the next try to `scheduled`), one try ending per turn, with the store read timed apart.
 
 `--airflow` adds a side-by-side of the whole scheduling loop on the 100x10 layered DAG: real Airflow 3.3.2's
 `dag.test(mark_success_pattern=".*")` (every pass is `DagRun.update_state`, tasks are marked success without
@@ -21,8 +26,9 @@ import textwrap
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from riir_airflow._core import Planner
+from riir_airflow._core import Planner, RunPlan
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -103,10 +109,36 @@ def main() -> None:
             [1e3 / r for r in rates],
             target="< 1" if len(states) >= 10_000 else None,
         )
+        # The engine's way since issue 19: the run's RunPlan kept across turns, fed one changed instance per turn.
+        kept = RunPlan(planner)
+        kept.update(states)
+        kept.plan()
+        task_id, map_index, _ = next(s for s in states if s[2] is None)
+        flip = itertools.cycle([[(task_id, map_index, "running")], [(task_id, map_index, None)]])
+
+        def turn(kept: RunPlan = kept, flip: itertools.cycle[Snapshot] = flip) -> None:
+            kept.update(next(flip))
+            kept.plan()
+
+        kept_rates = [measure(turn, 0.2) for _ in range(5)]
+        print(f"{'  RunPlan kept, 1 change per turn':34} {'':>9} {sorted(kept_rates)[2]:13,.0f}"
+              f" {1e6 / sorted(kept_rates)[2]:9.1f}")  # fmt: skip
+        run.figure(
+            f"RunPlan.update(1 change) + plan() per loop turn, {name}",
+            "ms",
+            [1e3 / r for r in kept_rates],
+            target="< 1" if len(states) >= 10_000 else None,
+        )
     run.notes.append(
-        "One Planner.plan() call on a snapshot of the run's task states (what the engine calls once per run per loop "
-        "turn), 5 repetitions of about 0.2 s each; riir only."
+        "One Planner.plan() call on a snapshot of the run's task states (the full planner, as `dags tasks` and the "
+        "engine before issue 19 call it), 5 repetitions of about 0.2 s each; riir only."
     )
+    if "--engine" in sys.argv[1:]:
+        compare_engine_turns(run)
+        run.notes.append(
+            "Engine turn: RunEngine.schedule_run over the memory store, one try ended before each turn (300 turns); "
+            "the store's snapshot read is timed again apart (the turn includes it)."
+        )
     print(f"results: {run.save()}")
 
 
@@ -180,6 +212,57 @@ def compare_with_airflow(layers: int = 100, width: int = 10) -> None:
     print(f"  Airflow 3.3.2 dag.test(mark_success_pattern='.*'): {airflow['seconds']:8.3f} s  run {airflow['state']}")
     print(f"  riir Planner loop:                                 {ours:8.3f} s  run {state}")
     print(f"  ratio: {airflow['seconds'] / ours:,.0f}x")
+
+
+def engine_turns(kind: str, n: int = 10_000, turns: int = 300) -> dict[str, list[float]]:
+    """Per-turn times (ms) of `RunEngine.schedule_run` over a MemoryStore, one try ending before each turn."""
+    import pendulum
+
+    from riir_airflow.engine.engine import RunEngine, run_sync
+    from riir_airflow.engine.memory_store import MemoryStore
+    from riir_airflow.providers.standard.operators.empty import EmptyOperator
+    from riir_airflow.runtime.local import LocalRun, create_test_run
+    from riir_airflow.sdk import DAG
+
+    with DAG(f"turn_{kind}", schedule=None, max_active_tasks=32) as dag:
+        if kind == "mapped":
+            EmptyOperator.partial(task_id="m").expand(doc_md=[str(i) for i in range(n)])
+        else:
+            root = EmptyOperator(task_id="root")
+            for i in range(n - 1):
+                root >> EmptyOperator(task_id=f"leaf{i}")
+    local = LocalRun(dag, create_test_run(dag))
+    store = MemoryStore(local.runs)
+    engine = RunEngine(dag, store, lambda task, xcoms: n)  # the literal's length, past [core] max_map_length
+    run_id, now = local.runs.run.run_id, pendulum.now("UTC")
+    records = local.runs.task_instances
+    run_sync(engine.schedule_run(run_id, None, now))  # expands / schedules the first 32
+    if kind == "fan-out":
+        records[("root", -1)].state = "success"
+        run_sync(engine.schedule_run(run_id, None, now))
+    whole: list[float] = []
+    read: list[float] = []
+    for _ in range(turns):
+        done = next(r for r in records.values() if r.state == "scheduled")
+        done.state = "success"  # what the task runtime writes when a try ends
+        start = time.perf_counter()
+        run_sync(store.task_states(run_id))
+        read.append((time.perf_counter() - start) * 1e3)
+        start = time.perf_counter()
+        decided = run_sync(engine.schedule_run(run_id, None, now))
+        whole.append((time.perf_counter() - start) * 1e3)
+        assert len(decided.ready) == 1, decided
+    return {"whole": whole, "read": read}
+
+
+def compare_engine_turns(run: Any) -> None:
+    print(f"\n{'engine loop turn, 10,000 TIs':34} {'turn ms':>9} {'of which store read ms':>22}")
+    for kind, label in [("mapped", "mapped x10000, 32 slots"), ("fan-out", "fan-out 1 -> 9,999, 32 slots")]:
+        times = engine_turns(kind)
+        whole, read = sorted(times["whole"]), sorted(times["read"])
+        print(f"{label:34} {whole[len(whole) // 2]:9.3f} {read[len(read) // 2]:22.3f}")
+        run.figure(f"engine turn (schedule_run, memory store), {label}", "ms", times["whole"], target="< 1")
+        run.figure(f"  of which the store's snapshot read, {label}", "ms", times["read"])
 
 
 if __name__ == "__main__":

@@ -38,6 +38,8 @@ HEADLINES: list[tuple[str, str]] = [
     ("many_apps_200", "idle PSS per app (scheduled, between ticks)"),
     ("many_apps_200", "idle CPU, all apps together"),
     ("many_apps_200", "tick -> first task started, all 200 DAGs"),
+    ("many_apps_200", "tick -> first task started, p90"),
+    ("many_apps_200", "tick -> first task started, max"),
 ]
 
 

@@ -1,17 +1,20 @@
 # Hand-written stub for the compiled extension (rust/riir_py). Checked by `mypy.stubtest` in `make lint`.
 
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Literal, TypedDict, final
 
 __all__ = [
     "Cron",
     "Graph",
     "Planner",
+    "RunPlan",
+    "TiKeys",
     "Timetable",
     "__version__",
     "check_datum_glob",
     "layout",
+    "plain_json",
     "plan_backfill",
     "read_stored_manifest",
     "snapshot_directory",
@@ -73,6 +76,38 @@ class Planner:
     def priority_weight(self, task_id: str) -> int: ...
     def leaves(self) -> list[str]: ...
     def task_ids(self) -> list[str]: ...
+    def __len__(self) -> int: ...
+
+@final
+class TiKeys:
+    """Task instance keys of a plan; each (task_id, map_index) tuple is made when read."""
+
+    def __len__(self) -> int: ...
+    def __getitem__(self, index: int) -> tuple[str, int]: ...
+    def __iter__(self) -> Iterator[tuple[str, int]]: ...
+
+class _RunPlanResult(TypedDict):
+    to_run: TiKeys
+    to_run_without_slot: list[tuple[str, int]]
+    to_skip: list[tuple[str, int]]
+    to_upstream_failed: list[tuple[str, int]]
+    to_remove: list[tuple[str, int]]
+    expanded: list[tuple[str, int]]
+    run_state: Literal["running", "success", "failed"]
+
+@final
+class RunPlan:
+    """The planner state of one DAG run across loop turns: `update` / `remove` give it what changed since the last
+    turn, `plan()` decides again only what that can affect (same result as `Planner.plan()` on every task instance).
+    `slot_free_tasks`: tasks whose instances take no run slot when started (`to_run_without_slot` lists them, with
+    expansions and tries waiting for a retry or reschedule)."""
+
+    def __new__(cls, planner: Planner, slot_free_tasks: Sequence[str] = ...) -> RunPlan: ...
+    def update(self, changes: Iterable[tuple[str, int, str | None]]) -> None: ...
+    def remove(self, keys: Sequence[tuple[str, int]]) -> None: ...
+    def plan(self) -> _RunPlanResult: ...
+    def state(self, task_id: str, map_index: int) -> str | None: ...
+    def count(self, states: Iterable[str | None], task_id: str | None = None) -> int: ...
     def __len__(self) -> int: ...
 
 # --- schedules (rust/riir_py/src/schedule.rs). Instants are epoch microseconds (UTC); "naive" values are a wall
@@ -138,6 +173,9 @@ def layout(
 ]:
     """Layered left-to-right layout: nodes (id, width, height, group), edges (source, target), groups (id, parent)
     in; (nodes [(id, (x, y, w, h))], group boxes, edges [(source, target, points)], width, height) out."""
+
+def plain_json(value: Any, default: Callable[[Any], Any] | None = None) -> Any:
+    """What `json.loads(json.dumps(value, default=default))` returns, without the text in between."""
 
 def check_datum_glob(datum_glob: str) -> None: ...
 def snapshot_directory(

@@ -59,6 +59,11 @@ DEPRECATED_OPTIONS: Final[dict[tuple[str, str], tuple[str, str]]] = {
 _RENAMED_FROM: Final[dict[tuple[str, str], tuple[str, str]]] = {old: new for new, old in DEPRECATED_OPTIONS.items()}
 
 _MISSING: Final = object()
+# riir-airflow's own options, which Airflow does not have and no provider defines: a lookup that finds them unset
+# goes to the caller's fallback without reading every installed provider's info first (importlib.metadata and the
+# providers' info modules: 2.3 MB and 46 modules that an idle broker or app would otherwise keep).
+_RIIR_SECTIONS: Final = frozenset({"riir", "broker"})
+_RIIR_OPTIONS: Final = frozenset({("database", "asyncpg_statement_cache_size"), ("database", "direct_conn")})
 _PROVIDER_DEFAULTS: dict[str, dict[str, tuple[str | None, str, bool]]] | None = None
 _READING_PROVIDERS = False
 
@@ -90,6 +95,15 @@ def _provider_config_sections() -> list[dict[str, Any]]:
         if not was_installed:
             compat.uninstall()
     return [by_package[name] for name in sorted(by_package)]
+
+
+def _option_entry(section: str, key: str) -> tuple[str | None, str, bool] | None:
+    """(default, type, sensitive) of an option Airflow defines, else of one an installed provider defines; None for
+    riir's own options, which neither defines (and whose lookups then need not read the providers' info)."""
+    entry = DEFAULTS.get(section, {}).get(key)
+    if entry is None and section not in _RIIR_SECTIONS and (section, key) not in _RIIR_OPTIONS:
+        entry = provider_defaults().get(section, {}).get(key)
+    return entry
 
 
 def provider_defaults() -> dict[str, dict[str, tuple[str | None, str, bool]]]:
@@ -226,7 +240,7 @@ class AirflowConfigParser:
     def is_sensitive(section: str, key: str) -> bool:
         """Whether Airflow marks the option sensitive (only those honour `_cmd` / `_secret`)."""
         section, key = _RENAMED_FROM.get((section, key), (section, key))
-        entry = DEFAULTS.get(section, {}).get(key) or provider_defaults().get(section, {}).get(key)
+        entry = _option_entry(section, key)
         return bool(entry and entry[2])
 
     def _from_env(self, section: str, key: str) -> tuple[str, str] | None:
@@ -234,7 +248,9 @@ class AirflowConfigParser:
         name = env_var_name(section, key)
         if name in env:
             return expand_env_var(env[name]), "env var"
-        if self.is_sensitive(section, key):
+        # Whether an option is sensitive may take reading every provider's info (importlib.metadata, entry
+        # points): asked only when a `_CMD` / `_SECRET` variable is there to honour.
+        if (name + "_CMD" in env or name + "_SECRET" in env) and self.is_sensitive(section, key):
             if name + "_CMD" in env:
                 return run_command(env[name + "_CMD"], section=section, key=key), "env var cmd"
             if name + "_SECRET" in env:
@@ -300,9 +316,7 @@ class AirflowConfigParser:
         return None if found is None else found[0]
 
     def _default(self, section: str, key: str) -> tuple[str, str] | None:
-        entry = DEFAULTS.get(section, {}).get(key)
-        if entry is None:
-            entry = provider_defaults().get(section, {}).get(key)
+        entry = _option_entry(section, key)
         if entry is None or entry[0] is None:
             return None
         return entry[0].replace("{AIRFLOW_HOME}", str(self.airflow_home)), "default"

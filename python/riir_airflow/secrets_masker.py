@@ -49,6 +49,7 @@ DEFAULT_SENSITIVE_FIELDS = frozenset(
 )
 SECRETS_TO_SKIP_MASKING = frozenset({"airflow"})
 _MAX_REMEMBERED_NAMES = 4096
+_NON_WORD = re.compile(r"\W+")  # compiled at import: in the fork server, once for every task process
 REPLACEMENT = "***"
 
 
@@ -88,7 +89,7 @@ class SecretsMasker(logging.Filter):
             return False
         hidden = self._hidden_names.get(name)
         if hidden is None:
-            normalized = re.sub(r"\W+", "_", name.strip().lower())
+            normalized = _NON_WORD.sub("_", name.strip().lower())
             hidden = any(word in normalized for word in self.sensitive_fields)
             if len(self._hidden_names) >= _MAX_REMEMBERED_NAMES:
                 self._hidden_names.clear()

@@ -147,6 +147,40 @@ async def test_a_paused_dag_still_shows_its_next_run(
         app.stop()
 
 
+async def test_a_timedelta_schedule_without_catchup_runs_at_once_then_every_delta(
+    app_env: dict[str, str], db: asyncpg.Connection, dags: Path, tmp_path: Path
+) -> None:
+    """Airflow 3's schedule=timedelta (DeltaTriggerTimetable) without catchup: the first run is due now, the next one
+    a delta after it (the timetable answers max(now, last + delta), so a loop that re-reads the clock must still
+    find the first one due)."""
+    path = write_dag(
+        dags,
+        "every_hour.py",
+        """
+        import datetime as dt
+        import pendulum
+        from airflow.sdk import DAG
+        from airflow.providers.standard.operators.empty import EmptyOperator
+
+        with DAG("every_hour", schedule=dt.timedelta(hours=1), start_date=pendulum.datetime(2024, 1, 1),
+                 catchup=False):
+            EmptyOperator(task_id="noop")
+        """,
+    )
+    app = await start_app(app_env, db, path, tmp_path / "app.log")
+    try:
+        done = "SELECT count(*) FROM dag_run WHERE dag_id = 'every_hour' AND state = 'success'"
+        await wait_for(lambda: db.fetchval(done), 60, f"the first run; app log:\n{app.output()}")
+        run = await db.fetchrow("SELECT * FROM dag_run WHERE dag_id = 'every_hour'")
+        assert run["run_type"] == "scheduled"
+        assert abs((pendulum.now("UTC") - run["run_after"]).total_seconds()) < 120
+        next_run = await db.fetchval("SELECT next_dagrun_create_after FROM dag WHERE dag_id = 'every_hour'")
+        assert abs((next_run - run["run_after"]).total_seconds() - 3600) < 1
+        assert await db.fetchval("SELECT count(*) FROM dag_run WHERE dag_id = 'every_hour'") == 1
+    finally:
+        app.stop()
+
+
 async def test_dag_callbacks_run_when_a_run_finishes(
     app_env: dict[str, str], db: asyncpg.Connection, dags: Path, tmp_path: Path
 ) -> None:

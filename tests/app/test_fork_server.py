@@ -246,7 +246,8 @@ async def test_a_try_starts_on_the_spare_and_an_unused_spare_goes(
         coming = executor._spare_coming  # the next spare, asked for by this start
         assert coming is not None
         outcome = await second.done
-        assert outcome.exit_code == 0 and outcome.result is not None
+        # It reported its result and closed its channel and output: its exit is not waited for (None), or came first.
+        assert outcome.exit_code in (None, 0) and outcome.result is not None
         assert outcome.result.state == "success" and outcome.result.xcoms["return_value"] == spare.pid
         # Nothing runs any more: the unused spare goes, and its cgroup with it.
         unused = await asyncio.wait_for(coming, 30)

@@ -66,4 +66,5 @@ async def test_three_statements_from_a_result_to_the_next_start(
                 hops.append(following)
     assert len(hops) == 5, statements  # s0 -> s1 ... s4 -> s5 (s5's result starts nothing)
     for hop in hops:
-        assert START in hop[2] and hop[1].startswith("SELECT r.*, CASE WHEN r.state = 'running'"), hop
+        # The loop turn's read: the active runs with the task instances changed since the last turn (migration 0017).
+        assert START in hop[2] and hop[1].startswith("SELECT r.*, pg_snapshot_xmin(pg_current_snapshot())"), hop

@@ -1,4 +1,4 @@
-"""LISTEN/NOTIFY: every channel fires on commit, never for rolled-back changes."""
+"""LISTEN/NOTIFY: every channel fires on commit, never for rolled-back changes nor for changes nobody acts on."""
 
 from __future__ import annotations
 
@@ -36,11 +36,11 @@ async def test_every_channel(db: asyncpg.Pool, conn: asyncpg.Connection) -> None
         note = await listener.get(timeout=5)
         assert note == Notification(RUN_CREATED, {"dag_id": "example", "run_id": "manual__1", "run_type": "manual"})
 
-        await q.set_task_state(db, TaskInstanceKey("example", "manual__1", "a"), "scheduled", expected=[None])
+        await q.set_task_state(db, TaskInstanceKey("example", "manual__1", "a"), "success", expected=[None])
         note = await listener.get(timeout=5)
         assert note.channel == TASK_STATE_CHANGED
         assert note.payload == {"dag_id": "example", "run_id": "manual__1", "task_id": "a", "map_index": -1,
-                                "try_number": 1, "state": "scheduled", "previous": None}  # fmt: skip
+                                "try_number": 1, "state": "success", "previous": None}  # fmt: skip
 
         await q.set_dag_paused(db, "example", False)
         assert await listener.get(timeout=5) == Notification(DAG_PAUSED, {"dag_id": "example", "is_paused": False})
@@ -86,9 +86,9 @@ async def test_each_dag_has_its_own_channel(db: asyncpg.Pool, conn: asyncpg.Conn
 
     await conn.add_listener(dag_channel("example"), on_notify)
     await make_run(db, dag_id="other", tasks=("a",))
-    await q.set_task_state(db, TaskInstanceKey("other", "manual__1", "a"), "scheduled", expected=[None])
+    await q.set_task_state(db, TaskInstanceKey("other", "manual__1", "a"), "success", expected=[None])
     await make_run(db, tasks=("a",))
-    await q.set_task_state(db, TaskInstanceKey("example", "manual__1", "a"), "scheduled", expected=[None])
+    await q.set_task_state(db, TaskInstanceKey("example", "manual__1", "a"), "success", expected=[None])
     await q.set_dag_paused(db, "example", False)
     await asyncio.sleep(0.3)  # notifications arrive asynchronously after the commit
     assert {channel for channel, _ in mine} == {dag_channel("example")}
@@ -97,4 +97,26 @@ async def test_each_dag_has_its_own_channel(db: asyncpg.Pool, conn: asyncpg.Conn
         (TASK_STATE_CHANGED, "example"),
         (DAG_PAUSED, "example"),
     ]
-    assert mine[1][1]["state"] == "scheduled" and mine[1][1]["task_id"] == "a"
+    assert mine[1][1]["state"] == "success" and mine[1][1]["task_id"] == "a"
+
+
+async def test_changes_nobody_acts_on_are_not_announced(db: asyncpg.Pool, conn: asyncpg.Connection) -> None:
+    # Each notifying commit wakes every listening backend: a DAG's own scheduled runs and its tries moving on to
+    # scheduled, queued or running (only its app does either) are not announced; leaving awaiting_input is.
+    async with Listener(conn) as listener:
+        await make_run(db, tasks=("a", "b"))
+        await q.create_dag_run(db, "example", "scheduled__1", run_type="scheduled")
+        key = TaskInstanceKey("example", "manual__1", "a")
+        for state, before in (("scheduled", None), ("queued", "scheduled"), ("running", "queued")):
+            await q.set_task_state(db, key, state, expected=[before])
+        await q.set_task_state(db, key, "success", expected=["running"])
+        waiting = TaskInstanceKey("example", "manual__1", "b")
+        await q.set_task_state(db, waiting, "awaiting_input", expected=[None])
+        await q.set_task_state(db, waiting, "scheduled", expected=["awaiting_input"])
+        notes = await _settle(listener)
+    assert [(n.channel, n.payload.get("run_id"), n.payload.get("task_id"), n.payload.get("state")) for n in notes] == [
+        (RUN_CREATED, "manual__1", None, None),
+        (TASK_STATE_CHANGED, "manual__1", "a", "success"),
+        (TASK_STATE_CHANGED, "manual__1", "b", "awaiting_input"),
+        (TASK_STATE_CHANGED, "manual__1", "b", "scheduled"),
+    ]

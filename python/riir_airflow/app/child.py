@@ -442,5 +442,10 @@ def run_child(
         try:
             sys.stdout.flush()
             sys.stderr.flush()
+            # The app takes a try that reported its result as ended once its channel and output are closed: it
+            # need not wait for this process's exit (the kernel tearing down its memory takes milliseconds).
+            sock.close()
+            os.close(1)
+            os.close(2)
         finally:
             os._exit(code)

@@ -25,6 +25,7 @@ import secrets
 import signal
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,7 +79,9 @@ SPARE_LINGER_SECONDS = 2.0  # longer than a hop; an idle app goes back to its fo
 
 @dataclass
 class ProcessOutcome:
-    """What came back from a task process: its exit, and its result when it managed to report one."""
+    """What came back from a task process: its exit, and its result when it managed to report one. `exit_code` is
+    None when the try reported its result and closed its channel and output before its process had exited (the app
+    does not wait for that exit; a try without a result is always waited for)."""
 
     exit_code: int | None
     result: TryResult | None
@@ -99,7 +102,7 @@ class TaskProcess:
     server: ForkServer
     exited: asyncio.Future[int]  # its exit code, as the fork server reports it
 
-    def discard(self) -> None:
+    def discard(self, remove_cgroup: Callable[[TaskCgroup], object]) -> None:
         """Closes its channel (a process waiting for its assignment leaves at once) and removes its cgroup, with
         anything in it, once it has exited."""
         self.channel.close()
@@ -111,7 +114,7 @@ class TaskProcess:
             if not exited.cancelled():
                 exited.exception()  # retrieved: a fork server that died meanwhile is reported elsewhere
             if cgroup is not None:
-                cgroup.kill_all()
+                remove_cgroup(cgroup)
 
         self.exited.add_done_callback(cleaned)
 
@@ -162,6 +165,9 @@ class ForkExecutor:
         self._spare: TaskProcess | None = None
         self._spare_coming: asyncio.Future[TaskProcess | None] | None = None
         self._spare_timer: asyncio.TimerHandle | None = None
+        self._cgroup_removals: set[asyncio.Future[Any]] = set()  # removals and the sweep, for close()
+        self._exiting: dict[asyncio.Future[int], TaskCgroup] = {}  # tries that ended, processes not yet exited
+        self._cgroup_ahead: asyncio.Future[TaskCgroup | None] | None = None  # for the next spare (`_make_spare`)
         self._closed = False
 
     # --- requests from a task process ---------------------------------------------------------------------------
@@ -335,7 +341,7 @@ class ForkExecutor:
     # --- task processes: forked on request, or the spare ----------------------------------------------------------
     def _fork_task_process(self, dag_id: str, limits: TaskLimits) -> TaskProcess:
         """A task process forked now (the app waits for the fork server's reply); ForkServerError if it cannot."""
-        cgroup = TaskCgroup.create(limits.processes) if limits.pids_cgroup else None
+        cgroup = self._cgroup_now(limits)
         parent_sock, child_sock = socket.socketpair()
         read_fd, write_fd = os.pipe()
         try:
@@ -344,13 +350,26 @@ class ForkExecutor:
             parent_sock.close()
             os.close(read_fd)
             if cgroup is not None:
-                cgroup.kill_all()
+                self._remove_cgroup(cgroup)
             raise
         finally:
             child_sock.close()
             os.close(write_fd)
         exited = asyncio.ensure_future(self.fork_server.exit_code(pid))
         return TaskProcess(pid, parent_sock, read_fd, cgroup, _fit(limits), self.fork_server, exited)
+
+    def _cgroup_now(self, limits: TaskLimits) -> TaskCgroup | None:
+        """A pids cgroup for a try forked on request: the one made ahead for the next spare when it is ready (a
+        `mkdir` here may wait ~10 ms for the kernel's cgroup lock, `_make_spare`), else a new one."""
+        if not limits.pids_cgroup:
+            return None
+        ahead = self._cgroup_ahead
+        if ahead is not None and ahead.done() and not ahead.cancelled() and ahead.exception() is None:
+            cgroup = ahead.result()
+            if cgroup is not None and limits.processes == self.limits.processes:
+                self._cgroup_ahead = None  # the next spare's is made when it is asked for
+                return cgroup
+        return TaskCgroup.create(limits.processes)
 
     def _take_spare(self, dag_id: str, limits: TaskLimits) -> TaskProcess | None:
         """The spare, when there is one that fits this try (alive, of the current fork server, the same cgroup)."""
@@ -361,7 +380,7 @@ class ForkExecutor:
             if spare.exited.done():
                 log.warning("A spare task process exited before its try (code %s): %s", _code(spare.exited),
                             _output(spare.log_fd))  # fmt: skip
-            spare.discard()
+            spare.discard(self._remove_cgroup)
             return None
         if dag_id not in (self.fork_server.dag_ids or ()):
             self._spare = spare  # the on-request fork below says what is wrong
@@ -379,9 +398,35 @@ class ForkExecutor:
         loop.call_soon(self._make_spare, self._spare_coming)
 
     def _make_spare(self, coming: asyncio.Future[TaskProcess | None]) -> None:
-        server = self.fork_server
+        """Its cgroup was made ahead, in a worker thread, with the previous spare's: a `mkdir` waits for the kernel's
+        cgroup lock, which any process joining a cgroup on the machine holds for ~10 ms (limits.py)."""
         limits = self.limits  # what every try gets; the try's own limits come with its assignment
-        cgroup = TaskCgroup.create(limits.processes) if limits.pids_cgroup else None
+        if not limits.pids_cgroup:
+            self._fork_spare(coming, None)
+            return
+        loop = asyncio.get_running_loop()
+        created = self._cgroup_ahead or loop.run_in_executor(None, TaskCgroup.create, limits.processes)
+        self._cgroup_ahead = loop.run_in_executor(None, TaskCgroup.create, limits.processes)  # the next spare's
+
+        def fork(created: asyncio.Future[TaskCgroup | None]) -> None:
+            cgroup = None if created.cancelled() or created.exception() is not None else created.result()
+            if self._closed:
+                if cgroup is not None:
+                    self._remove_cgroup(cgroup)
+                if self._spare_coming is coming:
+                    self._spare_coming = None
+                coming.set_result(None)
+                return
+            self._fork_spare(coming, cgroup)
+
+        if created.done():
+            fork(created)
+        else:
+            created.add_done_callback(fork)
+
+    def _fork_spare(self, coming: asyncio.Future[TaskProcess | None], cgroup: TaskCgroup | None) -> None:
+        server = self.fork_server
+        limits = self.limits
         parent_sock, child_sock = socket.socketpair()
         read_fd, write_fd = os.pipe()
         try:
@@ -400,7 +445,7 @@ class ForkExecutor:
                 parent_sock.close()
                 os.close(read_fd)
                 if cgroup is not None:
-                    cgroup.kill_all()
+                    self._remove_cgroup(cgroup)
                 coming.set_result(None)
                 return
             pid = forked.result()
@@ -408,7 +453,7 @@ class ForkExecutor:
             spare = TaskProcess(pid, parent_sock, read_fd, cgroup, _fit(limits), server, exited)
             coming.set_result(spare)
             if self._closed or server is not self.fork_server or self._spare is not None:
-                spare.discard()
+                spare.discard(self._remove_cgroup)
                 return
             self._spare = spare
             if not self.running:
@@ -433,10 +478,52 @@ class ForkExecutor:
     def _retire_spare(self) -> None:
         spare, self._spare = self._spare, None
         if spare is not None:
-            spare.discard()
+            spare.discard(self._remove_cgroup)
+
+    def _remove_cgroup(self, cgroup: TaskCgroup) -> None:
+        """Kills what is left in a try's cgroup and removes it, in a worker thread: removing a cgroup waits for the
+        kernel's cgroup lock, which a spare joining its cgroup holds for ~10 ms (limits.py)."""
+        removal = asyncio.get_running_loop().run_in_executor(None, cgroup.kill_all)
+        self._cgroup_removals.add(removal)
+
+        def removed(removal: asyncio.Future[bool]) -> None:
+            self._cgroup_removals.discard(removal)
+            if not removal.cancelled() and removal.exception() is None and not removal.result():
+                log.warning("Could not remove the cgroup %s: a process in it did not die", cgroup.path)
+
+        removal.add_done_callback(removed)
+
+    def sweep_stale_cgroups(self) -> None:
+        """Removes, in the background, the cgroups of tries whose app was killed before it could remove them (and
+        kills what still runs in them); called once as the app starts."""
+        sweep = asyncio.get_running_loop().run_in_executor(None, TaskCgroup.sweep_stale)
+        self._cgroup_removals.add(sweep)
+
+        def swept(sweep: asyncio.Future[list[Any]]) -> None:
+            self._cgroup_removals.discard(sweep)
+            if sweep.cancelled():
+                return
+            if sweep.exception() is not None:
+                log.warning("Could not sweep the cgroups of apps that are gone: %s", sweep.exception())
+            elif removed := sweep.result():
+                log.info("Removed %d cgroup(s) of tries of apps that are gone: %s", len(removed),
+                         ", ".join(path.name for path in removed))  # fmt: skip
+
+        sweep.add_done_callback(swept)
+
+    def _remove_cgroup_after(self, exited: asyncio.Future[int], cgroup: TaskCgroup) -> None:
+        self._exiting[exited] = cgroup
+
+        def gone(exited: asyncio.Future[int]) -> None:
+            if not exited.cancelled():
+                exited.exception()  # retrieved: a fork server that died meanwhile is reported elsewhere
+            if self._exiting.pop(exited, None) is not None:
+                self._remove_cgroup(cgroup)
+
+        exited.add_done_callback(gone)
 
     async def close(self) -> None:
-        """Retires the spare (one on its way too) and waits, briefly, until its cgroup is gone."""
+        """Retires the spare (one on its way too) and waits, briefly, until the cgroups of its tries are gone."""
         self._closed = True
         self._cancel_retirement()
         spares = [self._spare]
@@ -447,17 +534,36 @@ class ForkExecutor:
         for spare in spares:
             if spare is None:
                 continue
-            spare.discard()
+            spare.discard(self._remove_cgroup)
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(asyncio.shield(spare.exited), 5)
-            if spare.cgroup is not None:
-                spare.cgroup.kill_all()
+        if self._cgroup_ahead is not None:
+            with contextlib.suppress(Exception):
+                ahead = await asyncio.wait_for(self._cgroup_ahead, 5)
+                if ahead is not None:
+                    self._remove_cgroup(ahead)
+            self._cgroup_ahead = None
+        if self._exiting:  # tries that ended a moment ago: their processes are exiting
+            await asyncio.wait(set(self._exiting), timeout=5)
+            for cgroup in self._exiting.values():
+                self._remove_cgroup(cgroup)
+            self._exiting.clear()
+        if self._cgroup_removals:
+            await asyncio.wait(set(self._cgroup_removals), timeout=10)
 
     # --- starting a try -------------------------------------------------------------------------------------------
     def launch(
-        self, dag: Any, claim: Claim, run: DagRunRecord, key: TaskInstanceKey, timeout: float | None
+        self,
+        dag: Any,
+        claim: Claim,
+        run: DagRunRecord,
+        key: TaskInstanceKey,
+        timeout: float | None,
+        *,
+        spare: bool = True,
     ) -> RunningTry:
-        """Starts the task process now and returns; `done` resolves when the try has ended."""
+        """Starts the task process now and returns; `done` resolves when the try has ended. With `spare` (another
+        try may start soon) the next spare is prepared after it."""
         self._ensure_fork_server()
         limits = limits_for(dag.task_dict[key.task_id], self.limits)
         token = secrets.token_hex(16)  # the try's identity on its channel
@@ -478,7 +584,10 @@ class ForkExecutor:
             send_start(process.channel, TaskStart(run, claim, token, limits))
         self.running[(key.dag_id, key.run_id, key.task_id, key.map_index)] = running
         asyncio.get_running_loop().create_task(self._supervise(running, process))
-        self._keep_a_spare()
+        if spare:
+            self._keep_a_spare()
+        else:
+            self._cancel_retirement()  # a try is running: a spare already there stays until the tries end
         return running
 
     async def _failed_start(self, running: RunningTry, error: str) -> None:
@@ -492,15 +601,22 @@ class ForkExecutor:
         serve = asyncio.create_task(self._serve(running.key, process.channel, running.token))
         logs = asyncio.create_task(self._pump_logs(running.key, running.try_number, process.log_fd))
         exit_task = process.exited
+
+        def reported_and_closed() -> bool:
+            """The try sent its result and closed its channel and its output: it has nothing more to say, and its
+            process is on its way out (tearing down its memory takes milliseconds, which the hop need not wait)."""
+            return serve.done() and logs.done() and serve.exception() is None and serve.result() is not None
+
         try:
-            while not exit_task.done():
+            while not exit_task.done() and not reported_and_closed():
                 wait = None if running.deadline is None else max(running.deadline - time.monotonic(), 0)
-                await asyncio.wait({exit_task}, timeout=wait)
+                pending = {task for task in (exit_task, serve, logs) if not task.done()}
+                await asyncio.wait(pending, timeout=wait, return_when=asyncio.FIRST_COMPLETED)
                 if not exit_task.done() and running.deadline is not None and time.monotonic() >= running.deadline:
                     killed = "execution_timeout"
                     self.kill(running, signal.SIGKILL)
                     running.deadline = None
-            code = exit_task.result()
+            code = exit_task.result() if exit_task.done() else None
             # Processes the try left behind die with it: they would hold its channel and log pipe open for ever.
             self.kill(running, signal.SIGKILL)
             result = await serve
@@ -510,8 +626,8 @@ class ForkExecutor:
             raise
         finally:
             self.running.pop((running.key.dag_id, running.key.run_id, running.key.task_id, running.key.map_index), None)
-            if running.cgroup is not None:  # whatever the try started and left behind goes with it
-                running.cgroup.kill_all()
+            if running.cgroup is not None:  # whatever the try started and left behind goes with it, once it exited
+                self._remove_cgroup_after(exit_task, running.cgroup)
             if not self.running:
                 self._retire_spare_later()
         if not running.done.done():
@@ -590,7 +706,7 @@ class ForkExecutor:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(running.pid, sig)
         if sig == signal.SIGKILL and running.cgroup is not None:
-            running.cgroup.kill_all()  # also processes that left the process group (setsid)
+            running.cgroup.kill_processes()  # also processes that left the process group (setsid)
 
     async def stop_all(self, grace: float) -> list[RunningTry]:
         """SIGTERM every running try, wait up to `grace` seconds, then SIGKILL the rest; returns those killed."""

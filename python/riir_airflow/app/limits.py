@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import resource
 import signal
+import time
 import uuid
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -30,6 +32,7 @@ from typing import Any
 from riir_airflow.config import AirflowConfigParser, conf
 
 MB = 1024 * 1024
+KILL_WAIT_SECONDS = 5.0  # a killed process is gone within milliseconds unless stuck in the kernel
 
 
 @dataclass(frozen=True)
@@ -116,7 +119,13 @@ def apply_process_limit_for_user(limits: TaskLimits) -> None:
 
 
 class TaskCgroup:
-    """A pids cgroup for one try: at most `max_processes` processes; `kill_all` reaches every one of them."""
+    """A pids cgroup for one try: at most `max_processes` processes; `kill_all` reaches every one of them.
+
+    Its name says which app made it (`try-PID.START-RANDOM`, START being the app's start time in clock ticks, so a
+    reused pid is not taken for it): an app that starts removes the cgroups of apps that are gone (`sweep_stale`).
+    Creating or removing a cgroup waits for the kernel's cgroup lock, which a process joining a cgroup holds for
+    a whole RCU grace period on cgroup v1 (~10 ms): removal (`kill_all`) is for a worker thread, not an event loop.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -127,7 +136,7 @@ class TaskCgroup:
         if max_processes is None or not _PIDS_HIERARCHIES:
             return None
         for root, v2 in _PIDS_HIERARCHIES:
-            path = root / "riir-airflow" / f"try-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+            path = root / "riir-airflow" / f"try-{_this_app()}-{uuid.uuid4().hex[:8]}"
             try:
                 path.parent.mkdir(exist_ok=True)
                 if v2:
@@ -157,17 +166,77 @@ class TaskCgroup:
         except (OSError, ValueError):
             return []
 
-    def kill_all(self) -> None:
-        """SIGKILL every process still in the try's cgroup, then remove it (empty cgroups only can be removed)."""
-        for _ in range(50):
-            pids = self.pids()
-            if not pids:
-                break
+    def kill_processes(self) -> None:
+        """SIGKILL every process in the try's cgroup now, without waiting for them to go (for the event loop)."""
+        for pid in self.pids():
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+
+    def kill_all(self, timeout: float = KILL_WAIT_SECONDS) -> bool:
+        """SIGKILL every process in the try's cgroup, wait until they are gone (a killed process leaves its cgroup
+        only once the kernel has torn it down), then remove the cgroup. Blocks: call it from a worker thread.
+        False when the cgroup is still there after `timeout` seconds (a process in uninterruptible sleep)."""
+        deadline = time.monotonic() + timeout
+        pause = 0.001
+        while pids := self.pids():
             for pid in pids:
                 with contextlib.suppress(ProcessLookupError, PermissionError):
                     os.kill(pid, signal.SIGKILL)
-        with contextlib.suppress(OSError):
+            if time.monotonic() >= deadline:
+                break
+            time.sleep(pause)
+            pause = min(pause * 2, 0.05)
+        try:
             self.path.rmdir()
+        except FileNotFoundError:
+            return True
+        except OSError:
+            return False
+        return True
+
+    @classmethod
+    def sweep_stale(cls) -> list[Path]:
+        """Removes the cgroups of tries whose app is gone (killed before it could remove them), with any process
+        still in them; returns those removed. Cgroups of running apps, this one included, are left alone."""
+        removed: list[Path] = []
+        for root, _ in _PIDS_HIERARCHIES:
+            try:
+                entries = list((root / "riir-airflow").iterdir())
+            except OSError:
+                continue
+            for path in entries:
+                match = _TRY_NAME.fullmatch(path.name)
+                if match is None or not path.is_dir():
+                    continue
+                pid, started = int(match["pid"]), match["started"]
+                if _owner_of(pid) == f"{pid}.{started}" or (started is None and _owner_of(pid) is not None):
+                    continue  # its app runs (a name without a start time: any process with that pid counts)
+                if cls(path).kill_all():
+                    removed.append(path)
+        return removed
+
+
+_TRY_NAME = re.compile(r"try-(?P<pid>\d+)(?:\.(?P<started>\d+))?-[0-9a-f]+")
+
+
+_this_app_cache: tuple[int, str] | None = None
+
+
+def _this_app() -> str:
+    """`_owner_of` this process, read once per process."""
+    global _this_app_cache
+    if _this_app_cache is None or _this_app_cache[0] != os.getpid():
+        _this_app_cache = (os.getpid(), _owner_of(os.getpid()) or str(os.getpid()))
+    return _this_app_cache[1]
+
+
+def _owner_of(pid: int) -> str | None:
+    """`PID.START` for a live process (START: when it started, in clock ticks since boot), None if there is none."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return f"{pid}.{stat.rsplit(')', 1)[1].split()[19]}"  # field 22: starttime
 
 
 def _pids_hierarchies() -> list[tuple[Path, bool]]:

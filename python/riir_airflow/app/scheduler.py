@@ -32,7 +32,7 @@ from riir_airflow.engine import deadlines
 from riir_airflow.engine.engine import RunEngine, group_map_index, lost_try_state
 from riir_airflow.engine.messages import Claim, Deferral, TryResult
 from riir_airflow.engine.metastore_store import MetastoreStore, run_view, snapshot_of
-from riir_airflow.engine.vocabulary import PreviousSuccess, TiSnapshot
+from riir_airflow.engine.vocabulary import PreviousSuccess, StatesRead
 from riir_airflow.exceptions import DagRunAlreadyExists
 from riir_airflow.metastore import (
     app_queries,
@@ -45,7 +45,7 @@ from riir_airflow.metastore import (
 from riir_airflow.metastore import secrets as store_secrets
 from riir_airflow.metastore.connections import transient
 from riir_airflow.metastore.records import NewTaskInstance, StateChange, TaskInstanceKey, task_in_run
-from riir_airflow.plugins.listener_calls import notify
+from riir_airflow.plugins.listener_calls import has_listeners, notify
 from riir_airflow.runtime.expansion import expansion_length
 from riir_airflow.runtime.triggers import first_event
 
@@ -71,6 +71,27 @@ def new_task_instances(dag: Any, logical_date: Any, run_type: str) -> list[NewTa
         for t in dag.tasks
         if task_in_run(t.start_date, t.end_date, logical_date, run_type)
     ]
+
+
+def _next_dagrun_value(info: Any, *, can_create: bool) -> tuple[Any, ...]:
+    """The dag row's (next_dagrun, next_dagrun_data_interval_start, ..._end, next_dagrun_create_after) for the
+    timetable's next run `info` (None: no more runs); create_after is empty while max_active_runs is reached."""
+    if info is None:
+        return (None, None, None, None)
+    interval = info.data_interval
+    return (info.logical_date, interval.start if interval else None, interval.end if interval else None,
+            info.run_after if can_create else None)  # fmt: skip
+
+
+# Task instance states from which a try of this DAG may start later (a deferred one resumes in a new process).
+_MAY_START_AGAIN = frozenset({None, "scheduled", "up_for_retry", "up_for_reschedule", "deferred", "awaiting_input"})
+
+
+async def _notify_listeners(hook_name: str, **kwargs: Any) -> None:
+    """Calls listener hooks in a worker thread (off the event loop), and only when some listener is registered: the
+    thread hop is most of the cost of a call nobody hears."""
+    if has_listeners():
+        await asyncio.to_thread(notify, hook_name, **kwargs)
 
 
 @dataclass
@@ -118,10 +139,17 @@ class DagScheduler:
         self.waiting_for_slots = False  # scheduled tries left unclaimed (a pool, or parallelism, is full)
         self.triggers: set[asyncio.Task[None]] = set()
         self.runs: dict[str, Any] = {}  # the running runs of the current loop turn, by run_id
-        self.read_states: dict[str, list[TiSnapshot]] = {}  # their task instances, read with them
+        self.read_states: dict[str, StatesRead] = {}  # their task instances (or those changed), read with them
         self.unflushed_results = 0  # results committed without waiting for the WAL flush, no durable commit since
         self.echoes: dict[tuple[Any, ...], float] = {}
         self.published_next: tuple[Any, ...] | None = None  # the next_dagrun_* last written to the dag row
+        self.next_to_publish: tuple[Any, ...] | None = None  # ... and the value to write at the end of the loop turn
+        # The timetable's next fire time as last computed: until then no interval is due, so loop turns before it
+        # (one per task hop) skip reading where the timetable stands. Forgotten when a run is created elsewhere or the
+        # DAG is paused or unpaused (service.py), so the next turn reads again.
+        self.nothing_due_before: dt.datetime | None = None
+        self.runs_waiting = False  # this turn read queued runs of the DAG
+        self.created_running: list[Any] = []  # runs created running this turn (their on_dag_run_running is due)
         self.asset_references_written = False
         # Whether tries of this DAG may be parked for human input: read once at start (a previous app may have parked
         # some), then true again only when this app parks one — so a loop turn of a DAG without any reads nothing.
@@ -135,76 +163,91 @@ class DagScheduler:
         self.deadlined_runs: set[str] = set()  # runs whose deadline rows exist (for DAGs with deadline alerts)
 
     # --- runs -----------------------------------------------------------------------------------------------------
-    async def publish_next_dagrun(self, info: Any, *, can_create: bool = True) -> None:
-        """Writes the timetable's next run to the dag row (`next_dagrun*`, what the API and the UI show: the broker
-        has no timetable), only when it changed. Like Airflow, `next_dagrun_create_after` is empty while
-        max_active_runs is reached."""
-        if info is None:
-            value: tuple[Any, ...] = (None, None, None, None)
-        else:
-            interval = info.data_interval
-            value = (info.logical_date, interval.start if interval else None, interval.end if interval else None,
-                     info.run_after if can_create else None)  # fmt: skip
-        if value == self.published_next:
+    def publish_next_dagrun(self, info: Any, *, can_create: bool = True) -> None:
+        """Remembers the timetable's next run for the dag row (`next_dagrun*`, what the API and the UI show: the
+        broker has no timetable); `write_next_dagrun` writes it at the end of the loop turn — after the turn's tries
+        started — and only when it changed. Like Airflow, `next_dagrun_create_after` is empty while max_active_runs
+        is reached."""
+        value = _next_dagrun_value(info, can_create=can_create)
+        self.next_to_publish = None if value == self.published_next else value
+
+    async def write_next_dagrun(self) -> None:
+        value, self.next_to_publish = self.next_to_publish, None
+        if value is None:
             return
         await queries.set_next_dagrun(self.db, self.dag.dag_id, next_dagrun=value[0], data_interval_start=value[1],
                                       data_interval_end=value[2], create_after=value[3])  # fmt: skip
         self.published_next = value
 
     async def create_scheduled_runs(self, now: dt.datetime, *, create: bool = True) -> None:
-        """Creates every run the timetable says is due (catchup aware), respecting max_active_runs, and publishes
-        the next one. With `create=False` (a paused DAG) it only publishes the next run."""
+        """Creates every run the timetable says is due (catchup aware), respecting max_active_runs, and remembers the
+        next one for the dag row. A run is created `running` when it may start at once (no ordinary run waits in
+        `queued` before it), so that this loop turn starts its first tries. With `create=False` (a paused DAG) it
+        only publishes the next run."""
         from riir_airflow.schedules.timetables import DataInterval, TimeRestriction
 
         timetable = self.dag.timetable
         if not getattr(timetable, "can_be_scheduled", False):
             return
+        if create and self.nothing_due_before is not None and now < self.nothing_due_before:
+            self.next_wakeup = self.nothing_due_before
+            return
+        self.nothing_due_before = None
         restriction = TimeRestriction(earliest=self.dag.start_date, latest=self.dag.end_date, catchup=self.dag.catchup)
-        last = await app_queries.latest_automated_run(self.db, self.dag.dag_id)
-        active: int | None = None  # the DAG's queued and running runs, read once when an interval is due
+        position = await app_queries.timetable_position(self.db, self.dag.dag_id)
+        last = position.latest
+        active = position.active  # the DAG's queued and running runs
+        start_now = position.queued == 0  # else queued runs start first, in order (start_queued_runs)
         last_interval = (
             DataInterval(pendulum.instance(last.data_interval_start), pendulum.instance(last.data_interval_end))
             if last is not None and last.data_interval_start is not None and last.data_interval_end is not None
             else None
         )
+        info = timetable.next_dagrun_info(last_automated_data_interval=last_interval, restriction=restriction)
+        # A timetable without catchup may answer "now" (schedule=timedelta: max(now, last end + delta)), read from the
+        # clock after this turn's `now`; Airflow's scheduler compares such an answer with a later clock, so it is due.
+        now = max(now, pendulum.now("UTC"))
         while True:
-            info = timetable.next_dagrun_info(last_automated_data_interval=last_interval, restriction=restriction)
             if info is None:
                 self.next_wakeup = None
-                await self.publish_next_dagrun(None)
+                self.publish_next_dagrun(None)
                 return
             if not create:
-                await self.publish_next_dagrun(info)
+                self.publish_next_dagrun(info)
                 return
             if info.run_after > now:
-                self.next_wakeup = info.run_after
-                await self.publish_next_dagrun(info)
+                self.next_wakeup = self.nothing_due_before = info.run_after
+                self.publish_next_dagrun(info)
                 return
-            if active is None:
-                active = len(await app_queries.active_dag_runs(self.db, self.dag.dag_id))
             if active >= self.dag.max_active_runs:
                 self.next_wakeup = None
-                await self.publish_next_dagrun(info, can_create=False)
+                self.publish_next_dagrun(info, can_create=False)
                 return
             logical = info.logical_date
             when = logical or info.run_after
             run_id = f"scheduled__{when.isoformat()}"
             interval = (info.data_interval.start, info.data_interval.end) if info.data_interval else None
+            # The timetable's run after this one, as the dag row shows it once this one exists: written with it.
+            following = timetable.next_dagrun_info(last_automated_data_interval=info.data_interval,
+                                                   restriction=restriction)  # fmt: skip
+            can_create = following is None or following.run_after > now or active + 1 < self.dag.max_active_runs
+            shown = _next_dagrun_value(following, can_create=can_create)
             try:
-                async with app_queries.fenced_transaction(self.db, self.dag.dag_id, self.fencing_token) as conn:
-                    await queries.create_dag_run(
-                    conn, self.dag.dag_id, run_id, run_type="scheduled",
+                run = await app_queries.create_run_fenced(
+                    self.db, self.dag.dag_id, self.fencing_token, run_id, run_type="scheduled",
                     tasks=new_task_instances(self.dag, logical, "scheduled"),
-                    logical_date=logical, data_interval=interval, run_after=info.run_after, state="queued",
-                    dag_version_id=self.dag_version_id, triggered_by="timetable",
+                    state="running" if start_now else "queued", dag_version_id=self.dag_version_id,
+                    triggered_by="timetable", logical_date=logical, data_interval=interval, run_after=info.run_after,
                     partition_key=info.partition_key, partition_date=info.partition_date,
+                    next_dagrun=None if shown == self.published_next else shown,
                 )  # fmt: skip
             except app_queries.Fenced:
                 raise
             except DagRunAlreadyExists:
                 # An earlier life of this app (or a replica before a takeover) created it: move on, counting the
                 # active runs afresh (that run may be one of them).
-                active = None
+                position = await app_queries.timetable_position(self.db, self.dag.dag_id)
+                active, start_now = position.active, start_now and position.queued == 0
             except Exception as exc:
                 # The interval is not skipped: it is tried again soon, and the failure is an error users see.
                 log.error("Creating run %s of %s failed: %s; retrying", run_id, self.dag.dag_id, exc)
@@ -216,7 +259,16 @@ class DagScheduler:
                 return
             else:
                 active += 1  # the run just created counts against max_active_runs for the next interval
-            last_interval = info.data_interval
+                self.published_next = shown
+                if run.state == "running":
+                    self.created_running.append(run)
+            info = following
+
+    def run_created_elsewhere(self) -> None:
+        """A run of this DAG was created by someone else (a backfill, a manual or asset-triggered run): where the
+        timetable stands is read again on the next loop turn. (Runs it creates itself are not announced: migration
+        0019.)"""
+        self.nothing_due_before = None
 
     # --- asset-triggered runs (metastore/asset_schedule_queries.py) -------------------------------------------------
     def _asset_condition(self) -> dict[str, Any] | None:
@@ -323,7 +375,7 @@ class DagScheduler:
                 self.db, self.dag.dag_id, run.run_id, "running", expected=["queued"]
             )
             if started is not None:  # listeners run off the event loop; the scheduler waits, as Airflow's does
-                await asyncio.to_thread(notify, "on_dag_run_running", dag_run=started, msg="started")
+                await _notify_listeners("on_dag_run_running", dag_run=started, msg="started")
 
     async def _fill_manual_data_interval(self, run: Any) -> None:
         """A manual run of a DAG with a custom timetable arrives without a data interval (the broker and the CLI do
@@ -368,12 +420,13 @@ class DagScheduler:
                     reason = "success" if run_pass.run_state == "success" else "task_failure"
                 self.executor.launch_dag_callbacks(self.dag, run_view(finished), reason)
                 if run_pass.run_state in ("success", "failed"):  # listeners run off the loop; the scheduler waits
-                    await asyncio.to_thread(notify, f"on_dag_run_{run_pass.run_state}", dag_run=finished, msg=reason)
+                    await _notify_listeners(f"on_dag_run_{run_pass.run_state}", dag_run=finished, msg=reason)
                 if run_pass.run_state == "failed" and not run_pass.timed_out:
                     await self._pause_after_consecutive_failures()
                 if run_pass.run_state == "success" and self.deadline_alerts:
                     await deadline_queries.prune(self.db, self.dag.dag_id, run_id)
-                self.wake.set()  # a slot opened: a queued run may start now
+                if self.runs_waiting or self.nothing_due_before is None:
+                    self.wake.set()  # a slot opened: a queued run, or the timetable's next run, may start now
 
     async def check_deadlines(self, active: list[Any]) -> None:
         """Deadline alerts: each active run gets its deadlines once; those that fell fire their callback (once, the
@@ -473,6 +526,12 @@ class DagScheduler:
         if started:
             self.unflushed_results -= results
         self.waiting_for_slots = len(started) < self.scheduled
+        # A spare task process (executor.py) pays off only when another try may start soon: not for the last task of
+        # a run (a one-task DAG's tick would fork one for nothing, and retire it unused).
+        # The engine's kept planner state counts every run's task instances by state (a turn's read may hold only
+        # the changed rows); each try started now is still counted there as not yet started.
+        may_start = sum(known.plan.count(_MAY_START_AGAIN) for known in self.engine.known_runs.values())
+        more_to_come = self.waiting_for_slots or may_start > len(started)
         for ti in started:
             stop_points.reached("start")
             # The run as this turn read it (saves a round trip before the fork), else fresh from the table.
@@ -494,7 +553,7 @@ class DagScheduler:
                 **await self._reschedule_fields(task, ti.id),
             )
             timeout = task.execution_timeout.total_seconds() if task.execution_timeout else None
-            running = self.executor.launch(self.dag, claim_record, run_view(run), key, timeout)
+            running = self.executor.launch(self.dag, claim_record, run_view(run), key, timeout, spare=more_to_come)
             await app_queries.set_task_pid(self.db, ti.id, ti.try_number, running.pid)
             entry = Claimed(ti.id, key, ti.try_number, ti.max_tries, running)
             self.claimed[ti.id] = entry
@@ -707,10 +766,26 @@ class DagScheduler:
         """The DAG's queued and running runs; the running ones' task instances go to the engine with them."""
         runs = []
         self.read_states = {}
-        for run, states in await app_queries.active_runs_with_states(self.db, self.dag.dag_id):
+        # Per running run, what the engine's planner state last read: only the task instances changed since come.
+        since = {r: known.cursor for r, known in self.engine.known_runs.items() if known.cursor is not None}
+        for active in await app_queries.active_runs_with_states(self.db, self.dag.dag_id, since, self.previous_success):
+            run = active.run
             runs.append(run)
-            if states is not None:
-                self.read_states[run.run_id] = snapshot_of(states)
+            if active.states is not None:
+                states = active.states
+                self.read_states[run.run_id] = StatesRead(
+                    snapshot_of(states.rows), states.cursor, states.since, states.total
+                )
+            if active.previous_read:  # read with it (the first time it is seen running): no statement at its start
+                found = active.previous
+                self.previous_success[run.run_id] = (
+                    None
+                    if found is None
+                    else PreviousSuccess(
+                        found["data_interval_start"], found["data_interval_end"], found["start_date"],
+                        found["end_date"],
+                    )
+                )  # fmt: skip
         return runs
 
     async def tick(self, paused: bool, *, claim: bool = True) -> None:
@@ -723,6 +798,9 @@ class DagScheduler:
             await self.create_asset_triggered_runs()
         elif paused and self.published_next is None:
             await self.create_scheduled_runs(now, create=False)  # a paused DAG still shows its next run
+        created_running, self.created_running = self.created_running, []
+        for run in created_running:  # listeners run off the event loop; the scheduler waits, as Airflow's does
+            await _notify_listeners("on_dag_run_running", dag_run=run, msg="started")
         # One read of the active runs (with their task instances) per turn; the queued-run start (more reads) only
         # when it can start one.
         active = await self._active_runs()
@@ -744,10 +822,18 @@ class DagScheduler:
             if deadline is not None:
                 self._remember_wakeup(deadline)
         await self.check_deadlines(active)
+        self.runs_waiting = len(running) < len(active)  # queued runs (max_active_runs, a backfill's order)
+        results = self.unflushed_results
         await self.schedule_runs(running, now, paused=paused)
+        if self.store.finished_durably:
+            # A run ended with a durable commit: WAL is flushed in order, so the results recorded before it are
+            # durable too (_flush_results has nothing left to do for them).
+            self.store.finished_durably = False
+            self.unflushed_results -= results
         paused = paused or self.paused_itself  # max_consecutive_failed_dag_runs may have paused it just now
         # As Airflow's scheduler, which queues no task instance of a paused DAG (`~DagModel.is_paused` in its
         # query): tries already running finish, and the runs still end when their last try does, but nothing new
         # starts until the DAG is unpaused (its wake-up notification brings this loop back).
         await self.dispatch(claim=self.accepting and claim and not paused)
+        await self.write_next_dagrun()  # after the starts: nothing waits for it
         await self._flush_results()

@@ -82,9 +82,11 @@ class DagApp:
         parallelism: int | None = None,
         grace_period: float = 30.0,
         fork_server: ForkServer | None = None,
+        forked_from_zygote: bool = False,
     ) -> None:
         from riir_airflow.config import conf
 
+        self.forked_from_zygote = forked_from_zygote  # how to prepare the fork server (ForkServer.fork_template)
         self.path = os.path.abspath(path)
         # The template every task process forks from; `riir-airflow app` starts it before anything reads a secret.
         self.fork_server = fork_server
@@ -242,8 +244,12 @@ class DagApp:
             or scheduler.is_echo(note)
         ):
             return
+        if channel == notify.RUN_CREATED and scheduler is not None:
+            scheduler.run_created_elsewhere()
         if channel == notify.DAG_PAUSED:
             self.pause_changed = True
+            if scheduler is not None:
+                scheduler.nothing_due_before = None
         self.wake.set()
 
     async def _detect_stale_tries_when_due(self) -> None:
@@ -301,7 +307,7 @@ class DagApp:
                 await asyncio.wait_for(self.stopping.wait(), HEARTBEAT_SECONDS if busy else IDLE_HEARTBEAT_SECONDS)
 
     async def _paused(self) -> dict[str, bool]:
-        return {dag_id: bool((await queries.get_dag(self.db, dag_id)).is_paused) for dag_id in self.schedulers}  # type: ignore[union-attr]
+        return await app_queries.paused_flags(self.db, list(self.schedulers))
 
     async def loop(self) -> None:
         while not self.stopping.is_set():
@@ -386,7 +392,7 @@ class DagApp:
         except ImportFailed as exc:
             return exc
         if self.fork_server is None:
-            self.fork_server = ForkServer.fork_template(self.path, bag.dags)
+            self.fork_server = ForkServer.fork_template(self.path, bag.dags, warm_app=not self.forked_from_zygote)
         return bag
 
     async def run(self, prepared: DagBag | ImportFailed | None = None) -> int:
@@ -430,6 +436,7 @@ class DagApp:
         assert self.fork_server is not None
         self.fork_server.attach(loop)
         self.executor = ForkExecutor(self.db, self.fork_server)
+        self.executor.sweep_stale_cgroups()  # of tries of apps killed before they could remove them
         # Triggers run in this process: their connection lookups reach the metastore (task processes override it).
         secrets.set_store(AppProcessSecrets(settings, connection_as_json))
         set_trigger_other_dags(AppOtherDags(self.db))  # DagStateTrigger / WorkflowTrigger read other DAGs' runs

@@ -15,9 +15,9 @@ import inspect
 import itertools
 import logging
 import warnings
-import weakref
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from riir_airflow.authoring.context_stack import DagContext, TaskGroupContext
@@ -88,11 +88,25 @@ def check_cache_mode(cache: str | None, task_id: str) -> str | None:
     return cache
 
 
-def is_operator(obj: Any) -> bool:
-    """True for tasks: plain operators and mapped operators."""
+@functools.cache
+def empty_operator_class() -> type[BaseOperator]:
+    """EmptyOperator (imported on first use: its module imports this one)."""
+    from riir_airflow.authoring.standard.empty import EmptyOperator
+
+    return EmptyOperator
+
+
+@functools.cache
+def _mapped_operator_class() -> type:
+    """MappedOperator (imported on first use: its module imports this one)."""
     from riir_airflow.authoring.mapped import MappedOperator
 
-    return isinstance(obj, (BaseOperator, MappedOperator))
+    return MappedOperator
+
+
+def is_operator(obj: Any) -> bool:
+    """True for tasks: plain operators and mapped operators."""
+    return isinstance(obj, (BaseOperator, _mapped_operator_class()))
 
 
 def collect_callbacks(value: Any) -> list[Any]:
@@ -116,7 +130,8 @@ def merged_defaults(
         args: dict[str, Any] = {}
         params = ParamsDict()
     else:
-        args = copy.copy(dag.default_args)
+        defaults = dag.default_args
+        args = defaults.copy() if type(defaults) is dict else copy.copy(defaults)
         if dag.params:
             params = copy.deepcopy(dag.params)
             params.fill_missing_source("dag")
@@ -206,32 +221,76 @@ _INIT_ATTRIBUTES = (
     "template_fields",
 )
 
+# The type checks of ARGS_EXPECTED_TYPES over values BaseOperator.__init__ stores itself (None always passes), and
+# over the others (properties, or names it does not set), read with getattr.
+_STORED_CHECKED_VALUES = itemgetter(*(name for name in ARGS_EXPECTED_TYPES if name in _INIT_ATTRIBUTES))
+_STORED_CHECKED_TYPES = tuple(
+    (type(None), *(expected if isinstance(expected, tuple) else (expected,)))
+    for name, expected in ARGS_EXPECTED_TYPES.items()
+    if name in _INIT_ATTRIBUTES
+)
+_OTHER_CHECKED_TYPES = tuple(
+    (name, (type(None), *(expected if isinstance(expected, tuple) else (expected,))))
+    for name, expected in ARGS_EXPECTED_TYPES.items()
+    if name not in _INIT_ATTRIBUTES
+)
 
-# Per operator class: may BaseOperator.__init__ write its attributes straight into the instance's __dict__?
-_PLAIN_WRITES: weakref.WeakKeyDictionary[type, bool] = weakref.WeakKeyDictionary()
 
-
-def _plain_attribute_writes(cls: type) -> bool:
-    """True when `setattr(op, name, value)` during construction only stores the value in `op.__dict__` for every
-    attribute BaseOperator.__init__ sets: no class of `cls` other than BaseOperator defines `__setattr__` (whose
-    own hook does nothing before construction ends), and none of those names is a data descriptor (a property)
-    on `cls`. Computed once per class."""
-    known = _PLAIN_WRITES.get(cls)
+def _plain_attribute_writes(cls: type, names: tuple[str, ...]) -> bool:
+    """True when `setattr(op, name, value)` during construction only stores the value in `op.__dict__` for each of
+    `names`: no class of `cls` other than BaseOperator defines `__setattr__` (whose own hook does nothing before
+    construction ends), and none of those names is a data descriptor (a property) on `cls`. Computed once per class
+    and set of names (the operator classes' own `_plain_writes` table, made by the metaclass)."""
+    table: dict[tuple[str, ...], bool] = cls.__dict__.get("_plain_writes")  # type: ignore[assignment]
+    if table is None:  # a class made without BaseOperatorMeta (e.g. by a mixin's own metaclass): ask each time
+        table = {}
+    known = table.get(names)
     if known is None:
         own_setattr = any("__setattr__" in vars(c) for c in cls.__mro__ if c is not BaseOperator and c is not object)
-        descriptors = any(
-            hasattr(type(inspect.getattr_static(cls, name, None)), "__set__") for name in _INIT_ATTRIBUTES
-        )
+        descriptors = any(hasattr(type(inspect.getattr_static(cls, name, None)), "__set__") for name in names)
         # `self.dag = None` stores `_dag` when `dag` is BaseOperator's own property
         own_dag = inspect.getattr_static(cls, "dag") is vars(BaseOperator)["dag"]
-        known = _PLAIN_WRITES[cls] = own_dag and not (own_setattr or descriptors)
+        known = table[names] = own_dag and not (own_setattr or descriptors)
     return known
+
+
+class _DefaultsPassedDown:
+    """What the outermost `__init__` of an operator's class hierarchy worked out, for the `__init__`s it calls through
+    `super().__init__(**kwargs)`: they receive the same DAG, group and merged `default_args` (and no params: with
+    params, every level merges again), so merging again would only rebuild an equal dict. Lives in the instance's
+    `__dict__` while the outermost `__init__` runs."""
+
+    __slots__ = ("dag", "default_args", "task_group")
+
+    def __init__(self, dag: DAG, task_group: TaskGroup | None, default_args: dict[str, Any]) -> None:
+        self.dag = dag
+        self.task_group = task_group
+        self.default_args = default_args
+
+    def apply_to(self, kwargs: dict[str, Any]) -> bool:
+        """True when `kwargs` carry what was passed down, unchanged: merging them again gives the same result (the
+        DAG's and the group's default_args add no key the passed-down ones lack)."""
+        passed = kwargs.get("default_args")
+        group = self.task_group
+        return (
+            passed is self.default_args
+            and "params" not in kwargs
+            and kwargs.get("dag") is self.dag
+            and kwargs.get("task_group") is group
+            and passed.keys() >= self.dag.default_args.keys()
+            and (group is None or not group.default_args or passed.keys() >= group.default_args.keys())
+        )
+
+
+# Containers that refer to no task when empty (`XComArg.iter_xcom_references`; nor do None and plain strings).
+_WITHOUT_REFERENCES_WHEN_EMPTY = frozenset({list, tuple, dict, set})
 
 
 class BaseOperatorMeta(abc.ABCMeta):
     """Wraps every `__init__` an operator class defines with the default-arguments logic."""
 
     def __new__(mcs, name: str, bases: tuple[type, ...], namespace: dict[str, Any], **kwargs: Any) -> Any:
+        namespace.setdefault("_plain_writes", {})  # see `_plain_attribute_writes`
         cls = super().__new__(mcs, name, bases, namespace, **kwargs)
         parent_init = cls.mro()[1].__init__  # type: ignore[misc]
         if cls.__init__ is not parent_init:  # type: ignore[misc]
@@ -246,7 +305,7 @@ class BaseOperatorMeta(abc.ABCMeta):
             for name, p in signature.parameters.items()
             if name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
         }
-        required = {n for n, p in named.items() if p.default is p.empty and n != "task_id"}
+        required = frozenset(n for n, p in named.items() if p.default is p.empty and n != "task_id")
         position = {name: index for index, name in enumerate(signature.parameters)}
 
         @functools.wraps(func)
@@ -254,34 +313,51 @@ class BaseOperatorMeta(abc.ABCMeta):
             if args:
                 raise TypeError("Use keyword arguments when initializing operators")
             from_mapped = kwargs.pop("_airflow_from_mapped", getattr(self, "_from_mapped", False))
-            dag = kwargs.get("dag")
-            if dag is None:
-                dag = DagContext.get_current()
-                if dag is not None:
-                    kwargs["dag"] = dag
-            task_group = kwargs.get("task_group")
-            if dag is not None and task_group is None:
-                task_group = TaskGroupContext.get_current(dag)
-                if task_group is not None:
-                    kwargs["task_group"] = task_group
-            default_args, params = merged_defaults(
-                dag, task_group, kwargs.pop("params", None), kwargs.pop("default_args", None)
-            )
+            state = self.__dict__
+            passed_down: _DefaultsPassedDown | None = state.get("_defaults_passed_down")
+            if passed_down is not None and passed_down.apply_to(kwargs):
+                # A fresh dict, as merging would give (a subclass may change what it received).
+                default_args = passed_down.default_args = dict(kwargs.pop("default_args"))
+                params = None
+            else:
+                dag = kwargs.get("dag")
+                if dag is None:
+                    dag = DagContext.get_current()
+                    if dag is not None:
+                        kwargs["dag"] = dag
+                task_group = kwargs.get("task_group")
+                if dag is not None and task_group is None:
+                    task_group = TaskGroupContext.get_current(dag)
+                    if task_group is not None:
+                        kwargs["task_group"] = task_group
+                default_args, params = merged_defaults(
+                    dag, task_group, kwargs.pop("params", None), kwargs.pop("default_args", None)
+                )
             # default_args fill the parameters not given, in the signature's order.
             filled = [arg for arg in default_args if arg in position and arg not in kwargs]
             for arg in sorted(filled, key=position.__getitem__) if len(filled) > 1 else filled:
                 kwargs[arg] = default_args[arg]
-            missing = required.difference(kwargs)
-            if len(missing) == 1:
-                raise TypeError(f"missing keyword argument {missing.pop()!r}")
+            missing = required.difference(kwargs) if required else None
             if missing:
+                if len(missing) == 1:
+                    raise TypeError(f"missing keyword argument {next(iter(missing))!r}")
                 raise TypeError(f"missing keyword arguments {', '.join(repr(a) for a in sorted(missing))}")
             if params:
                 kwargs["params"] = params
-            if not hasattr(self, "_init_kwargs"):
+            if "_init_kwargs" not in state:
                 object.__setattr__(self, "_init_kwargs", {})
             object.__setattr__(self, "_from_mapped", from_mapped)
-            func(self, **kwargs, default_args=default_args)
+            if passed_down is None and kwargs.get("dag") is not None:
+                # The outermost __init__: what it merged is passed down to the __init__s it calls.
+                state["_defaults_passed_down"] = _DefaultsPassedDown(
+                    kwargs["dag"], kwargs.get("task_group"), default_args
+                )
+                try:
+                    func(self, **kwargs, default_args=default_args)
+                finally:
+                    self.__dict__.pop("_defaults_passed_down", None)  # (BaseOperator.__init__ replaces the dict)
+            else:
+                func(self, **kwargs, default_args=default_args)
             self._init_kwargs.update(kwargs)
             # Only the outermost __init__ of the class hierarchy links XComArg dependencies.
             if not from_mapped and func is getattr(type(self).__init__, "__wrapped__", None):
@@ -428,6 +504,8 @@ class BaseOperator(TaskNode, metaclass=BaseOperatorMeta):
         cache: str | None = None,
         **kwargs: Any,
     ) -> None:
+        # Attribute writes go straight into __dict__ when setattr would do nothing else (see `_set_attributes`).
+        plain = not self._instantiated and _plain_attribute_writes(type(self), _INIT_ATTRIBUTES)
         # A mapped operator's unmapped copy already carries the group prefix.
         joins_group = task_group is not None and not self._from_mapped
         identity: dict[str, Any] = {
@@ -437,7 +515,7 @@ class BaseOperator(TaskNode, metaclass=BaseOperatorMeta):
             "task_id": task_group.child_id(task_id) if joins_group else task_id,  # type: ignore[union-attr]
             "task_group": None if joins_group else task_group,
         }
-        self._set_attributes(identity)
+        self._set_attributes(identity, _INIT_ATTRIBUTES, plain)
         if joins_group:
             task_group.add(self)  # type: ignore[union-attr]  # sets task_group
 
@@ -453,9 +531,10 @@ class BaseOperator(TaskNode, metaclass=BaseOperatorMeta):
             raise ValueError(
                 f"execution_timeout must be timedelta object but passed as type: {type(execution_timeout)}"
             )
-        from riir_airflow.authoring.dag import convert_to_utc
+        if start_date is not None or end_date is not None:
+            from riir_airflow.authoring.dag import convert_to_utc
 
-        start_date, end_date = convert_to_utc(start_date), convert_to_utc(end_date)
+            start_date, end_date = convert_to_utc(start_date), convert_to_utc(end_date)
         if pool_slots < 1:
             in_dag = f" in dag {dag.dag_id}" if dag else ""
             raise ValueError(f"pool slots for {self.task_id}{in_dag} cannot be less than 1")
@@ -470,7 +549,10 @@ class BaseOperator(TaskNode, metaclass=BaseOperatorMeta):
             )
         # A WeightRule value, or a custom strategy (an instance, or the import path of a class a plugin registers)
         # kept as given; it is resolved when the task's priority is computed (as Airflow's DAG processor does).
-        rule_name = getattr(weight_rule, "value", weight_rule)
+        if type(weight_rule) is not WeightRule:
+            rule_name = getattr(weight_rule, "value", weight_rule)
+            if isinstance(rule_name, str) and WeightRule.is_valid(rule_name):
+                weight_rule = WeightRule(rule_name)
         attributes = {
             "owner": owner,
             "email": email,
@@ -493,7 +575,7 @@ class BaseOperator(TaskNode, metaclass=BaseOperatorMeta):
             "queue": queue,
             "pool": DEFAULT_POOL_NAME if pool is None else pool,
             "pool_slots": pool_slots,
-            "trigger_rule": TriggerRule(trigger_rule),
+            "trigger_rule": trigger_rule if type(trigger_rule) is TriggerRule else TriggerRule(trigger_rule),
             "depends_on_past": depends_on_past or wait_for_downstream,
             "ignore_first_depends_on_past": ignore_first_depends_on_past,
             "wait_for_past_depends_before_skipping": wait_for_past_depends_before_skipping,
@@ -505,9 +587,7 @@ class BaseOperator(TaskNode, metaclass=BaseOperatorMeta):
             "resources": resources,
             "params": ParamsDict(params),
             "priority_weight": priority_weight,
-            "weight_rule": (
-                WeightRule(rule_name) if isinstance(rule_name, str) and WeightRule.is_valid(rule_name) else weight_rule
-            ),
+            "weight_rule": weight_rule,
             "max_active_tis_per_dag": max_active_tis_per_dag,
             "max_active_tis_per_dagrun": max_active_tis_per_dagrun,
             "do_xcom_push": do_xcom_push,
@@ -540,23 +620,52 @@ class BaseOperator(TaskNode, metaclass=BaseOperatorMeta):
                 stacklevel=2,
             )
             attributes["template_fields"] = [self.template_fields]
-        self._set_attributes(attributes)
+        if plain:
+            # The instance's dict becomes `attributes` plus what was set before (`attributes` wins, as when written
+            # after it): inserting sixty keys one by one into the instance's dict, growing it step by step, cost
+            # three times as much.
+            for name, value in self.__dict__.items():
+                attributes.setdefault(name, value)
+            self.__dict__ = attributes
+        else:
+            self._set_attributes(attributes, _INIT_ATTRIBUTES, plain)
         SetupTeardownScope.track(self)
         if dag is not None:
             dag.add_task(self)
+        self._check_argument_types(plain)
+        priority = self.priority_weight
+        if not plain or not DB_SAFE_MINIMUM <= priority <= DB_SAFE_MAXIMUM:
+            self.priority_weight = max(DB_SAFE_MINIMUM, min(DB_SAFE_MAXIMUM, priority))
+
+    def _check_argument_types(self, plain: bool) -> None:
+        """Raises Airflow's TypeError for the first argument in ARGS_EXPECTED_TYPES whose value has the wrong type.
+
+        With plain attribute writes the values BaseOperator stored are read from `__dict__` and checked at once
+        (one C-level pass, None allowed); the loop below, which reads every value as Airflow does (getattr), then
+        only runs to name the culprit, or for classes whose attributes may be properties."""
+        if plain:
+            stored = _STORED_CHECKED_VALUES(self.__dict__)
+            if all(map(isinstance, stored, _STORED_CHECKED_TYPES)) and all(
+                isinstance(getattr(self, name, None), expected) for name, expected in _OTHER_CHECKED_TYPES
+            ):
+                return
         for name, expected in ARGS_EXPECTED_TYPES.items():
             value = getattr(self, name, None)
             if value is not None and not isinstance(value, expected):
                 raise TypeError(
                     f"{name!r} for task {self.task_id!r} expects {expected}, got {type(value)} with value {value!r}"
                 )
-        self.priority_weight = max(DB_SAFE_MINIMUM, min(DB_SAFE_MAXIMUM, self.priority_weight))
 
-    def _set_attributes(self, attributes: dict[str, Any]) -> None:
-        """Sets the constructor's attributes: straight into the instance's `__dict__` when `setattr` would store
-        them there and do nothing else (see `_plain_attribute_writes`), one by one through `setattr` otherwise.
-        An operator has some sixty of them; going through `__setattr__` for each was a fifth of its construction."""
-        if not self._instantiated and _plain_attribute_writes(type(self)):
+    def _set_attributes(
+        self, attributes: dict[str, Any], names: tuple[str, ...] | None = None, plain: bool | None = None
+    ) -> None:
+        """Sets attributes during construction: straight into the instance's `__dict__` when `setattr` would store
+        them there and do nothing else (see `_plain_attribute_writes`; `names` holds at least the keys of
+        `attributes`, default: those keys), one by one through `setattr` otherwise. An operator has some sixty of
+        them; going through `__setattr__` for each was a fifth of its construction."""
+        if plain is None:
+            plain = not self._instantiated and _plain_attribute_writes(type(self), names or tuple(attributes))
+        if plain:
             self.__dict__.update(attributes)
         else:
             for name, value in attributes.items():
@@ -620,9 +729,7 @@ class BaseOperator(TaskNode, metaclass=BaseOperatorMeta):
 
     @property
     def inherits_from_empty_operator(self) -> bool:
-        from riir_airflow.authoring.standard.empty import EmptyOperator
-
-        return isinstance(self, EmptyOperator)
+        return isinstance(self, empty_operator_class())
 
     # --- setup / teardown ----------------------------------------------------------------------------------
     def as_setup(self) -> BaseOperator:
@@ -663,16 +770,18 @@ class BaseOperator(TaskNode, metaclass=BaseOperatorMeta):
 
         for field in self.template_fields:
             value = getattr(self, field, None)
+            if value is None or type(value) is str or (type(value) in _WITHOUT_REFERENCES_WHEN_EMPTY and not value):
+                continue  # (the common case: nothing that could refer to another task)
             for operator, _key in XComArg.iter_xcom_references(value):
                 self.set_upstream(operator)
 
     def __setattr__(self, key: str, value: Any) -> None:
         super().__setattr__(key, value)
         # Only template fields assigned after construction can add dependencies (checked in this order: cheapest
-        # first, since every attribute assignment of every operator passes here).
+        # first, since every attribute assignment of every operator passes here, most of them during construction).
         if (
-            key in self.template_fields
-            and self._instantiated
+            self._instantiated
+            and key in self.template_fields
             and not self._from_mapped
             and not self.__dict__.get("_lock_for_execution")
         ):

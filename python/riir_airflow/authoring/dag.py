@@ -48,9 +48,22 @@ def convert_to_utc(value: datetime | None, tz: Any = None) -> datetime | None:
     """The same instant in UTC (naive values are read in `tz`, default the configured zone), as Airflow stores it."""
     if value is None:
         return None
+    if type(value) is pendulum.DateTime and value.tzinfo is pendulum.UTC and not value.fold:
+        return value  # already what the conversion below gives (an equal, immutable value)
     aware = _to_aware(value, tz if tz is not None else settings.default_timezone())
     assert aware is not None
     return pendulum.instance(aware).in_timezone("UTC")
+
+
+# Values deepcopy returns as they are; a dict of only these (with str keys) deep-copies as a plain copy.
+_ATOMIC_TYPES = frozenset({str, int, float, bool, type(None)})
+
+
+def _deep_copy(value: Any) -> Any:
+    """`copy.deepcopy(value)`, without its machinery for the usual `default_args` (str keys, scalar values)."""
+    if type(value) is dict and all(type(k) is str and type(v) in _ATOMIC_TYPES for k, v in value.items()):
+        return dict(value)
+    return copy.deepcopy(value)
 
 
 class DAG:
@@ -96,7 +109,7 @@ class DAG:
         validate_key(dag_id)
         self.dag_id = dag_id
         self.description = description
-        self.default_args = copy.deepcopy(default_args or {})
+        self.default_args = _deep_copy(default_args or {})
         if not isinstance(self.default_args, dict):
             raise TypeError(f"default_args must be a dict, got {type(self.default_args)}")
         start_date = start_date if start_date is not None else self.default_args.get("start_date")

@@ -22,7 +22,7 @@ from riir_airflow.authoring.context_stack import DagContext, TaskGroupContext
 from riir_airflow.authoring.context_type import KNOWN_CONTEXT_KEYS
 from riir_airflow.authoring.mapped import DecoratedMappedOperator, validate_mapping_values
 from riir_airflow.authoring.notset import SET_DURING_EXECUTION
-from riir_airflow.authoring.signatures import signature_of
+from riir_airflow.authoring.signatures import required_parameter_names, signature_of
 from riir_airflow.authoring.standard.bash import BashOperator
 from riir_airflow.authoring.standard.python import (
     BranchPythonOperator,
@@ -39,7 +39,7 @@ from riir_airflow.authoring.standard.python_virtualenv import (
 from riir_airflow.authoring.standard.sensors import PythonSensor
 from riir_airflow.authoring.standard.virtualenv import decorated_function_source
 from riir_airflow.authoring.trigger_rule import TriggerRule
-from riir_airflow.authoring.xcom_arg import XComArg
+from riir_airflow.authoring.xcom_arg import PlainXComArg, XComArg
 from riir_airflow.exceptions import AirflowException, AirflowSkipException
 
 
@@ -67,6 +67,7 @@ class DecoratedOperator(BaseOperator):
 
     template_fields: Sequence[str] = ("op_args", "op_kwargs")
     template_fields_renderers = {"op_args": "py", "op_kwargs": "py"}
+    python_callable: Callable[..., Any]
     op_args: Any
     op_kwargs: Any
 
@@ -82,23 +83,24 @@ class DecoratedOperator(BaseOperator):
     ) -> None:
         if not getattr(self, "_from_mapped", False):
             task_id = get_unique_task_id(task_id, kwargs.get("dag"), kwargs.get("task_group"))
-        self.python_callable = python_callable
         op_args = list(op_args or [])
         op_kwargs = dict(op_kwargs or {})
-        # Context keys may be left out of the call; the others must bind, so mistakes show at parse time.
-        signature = signature_of(python_callable)
-        params = [
-            p.replace(default=None) if p.name in KNOWN_CONTEXT_KEYS and p.default is p.empty else p
-            for p in signature.parameters.values()
-        ]
-        try:
-            signature.replace(parameters=params).bind(*op_args, **op_kwargs)
-        except TypeError as exc:
-            raise TypeError(str(exc)) from None
-        except ValueError:
-            pass
-        self.op_args = op_args
-        self.op_kwargs = op_kwargs
+        # Context keys may be left out of the call; the others must bind, so mistakes show at parse time. A call
+        # without arguments binds when the function requires nothing but context keys (no signature to build).
+        required = None if op_args or op_kwargs else required_parameter_names(python_callable)
+        if required is None or not KNOWN_CONTEXT_KEYS.issuperset(required):
+            signature = signature_of(python_callable)
+            params = [
+                p.replace(default=None) if p.name in KNOWN_CONTEXT_KEYS and p.default is p.empty else p
+                for p in signature.parameters.values()
+            ]
+            try:
+                signature.replace(parameters=params).bind(*op_args, **op_kwargs)
+            except TypeError as exc:
+                raise TypeError(str(exc)) from None
+            except ValueError:
+                pass
+        self._set_attributes({"python_callable": python_callable, "op_args": op_args, "op_kwargs": op_kwargs})
         super().__init__(task_id=task_id, **(kwargs_to_upstream or {}), **kwargs)
 
     def execute(self, context: Any) -> Any:
@@ -338,7 +340,7 @@ class _TaskDecorator:
         self._mark(op)
         if op.doc_md is None and self.function.__doc__:
             op.doc_md = self.function.__doc__
-        return XComArg(op)  # type: ignore[no-any-return]
+        return PlainXComArg(op)  # what XComArg(op) makes
 
     def override(self, **kwargs: Any) -> _TaskDecorator:
         multiple_outputs = kwargs.pop("multiple_outputs", self.multiple_outputs)

@@ -16,6 +16,7 @@ from riir_airflow.authoring.baseoperator import (
     DEFAULT_RETRIES,
     DEFAULT_RETRY_DELAY,
     BaseOperator,
+    empty_operator_class,
     merged_defaults,
     parse_retry_delay,
 )
@@ -397,9 +398,7 @@ class MappedOperator(TaskNode):
 
     @property
     def inherits_from_empty_operator(self) -> bool:
-        from riir_airflow.authoring.standard.empty import EmptyOperator
-
-        return issubclass(self.operator_class, EmptyOperator)
+        return issubclass(self.operator_class, empty_operator_class())
 
     def as_setup(self) -> MappedOperator:
         self.is_setup = True

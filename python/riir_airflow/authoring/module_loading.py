@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
-import re
+import os
 from pathlib import Path
 from typing import Any
 
@@ -98,4 +98,9 @@ def fixup_decorator_warning_stack(func: Any, delta: int = 2) -> None:
 def unique_module_name(path: str) -> str:
     """`unusual_prefix_<sha1 of path>_<file stem>`, so two files with one name never share a module."""
     digest = hashlib.sha1(path.encode("utf-8"), usedforsecurity=False).hexdigest()
-    return f"unusual_prefix_{digest}_{re.sub(r'[.-]', '_', Path(path).stem)}"
+    if path.endswith(".py"):  # a DagBag names every file it imports: `Path(path).stem` without building a Path
+        name = os.path.basename(path)
+        stem = name[:-3] if len(name) > 3 else name
+    else:
+        stem = Path(path).stem
+    return f"unusual_prefix_{digest}_{stem.replace('.', '_').replace('-', '_')}"

@@ -44,6 +44,8 @@ def validate_group_key(key: str, max_length: int = MAX_KEY_LENGTH) -> None:
 
 def as_list(value: Any) -> list[Any]:
     """A single node, or a sequence of them, as a list."""
+    if type(value) is list or type(value) is tuple:  # (the common sequences, without the ABC check below)
+        return list(value)
     if isinstance(value, Sequence) and not isinstance(value, str):
         return list(value)
     return [value]
@@ -155,26 +157,33 @@ class DAGNode(DependencyMixin):
                 related.append(task)
 
         # Relationships are only allowed inside one DAG; a task without a DAG joins the other's DAG.
-        dags = {id(t.dag): t.dag for t in [self, *related] if t.dag is not None}
-        if len(dags) > 1:
-            names = ", ".join(sorted(f"<DAG: {d.dag_id}>" for d in dags.values()))
-            raise RuntimeError(f"Tried to set relationships between tasks in more than one Dag: {{{names}}}")
-        if not dags:
+        nodes = [self, *related]
+        task_dags = [t.dag for t in nodes]
+        dag = next((d for d in task_dags if d is not None), None)
+        if dag is None:
             raise ValueError(
                 "Tried to create relationships between tasks that don't have Dags yet. "
-                f"Set the Dag for at least one task and try again: {[self, *related]}"
+                f"Set the Dag for at least one task and try again: {nodes}"
             )
-        (dag,) = dags.values()
-        if self.dag is None:
+        if any(d is not None and d is not dag for d in task_dags):
+            names = ", ".join(sorted({id(d): f"<DAG: {d.dag_id}>" for d in task_dags if d is not None}.values()))
+            raise RuntimeError(f"Tried to set relationships between tasks in more than one Dag: {{{names}}}")
+        if task_dags[0] is None:
             dag.add_task(self)
-        for task in related:
-            if task.dag is None:
+        self_id = self.node_id
+        for task, task_dag in zip(related, task_dags[1:], strict=True):
+            if task_dag is None and task.dag is None:  # (a task listed twice is added once)
                 dag.add_task(task)
-            up, down = (task, self) if upstream else (self, task)
-            down.upstream_task_ids.add(up.node_id)
-            up.downstream_task_ids.add(down.node_id)
+            task_id = task.node_id
+            if upstream:
+                self.upstream_task_ids.add(task_id)
+                task.downstream_task_ids.add(self_id)
+            else:
+                task.upstream_task_ids.add(self_id)
+                self.downstream_task_ids.add(task_id)
             if edge_modifier is not None:
-                edge_modifier.add_edge_info(dag, up.node_id, down.node_id)
+                up_id, down_id = (task_id, self_id) if upstream else (self_id, task_id)
+                edge_modifier.add_edge_info(dag, up_id, down_id)
 
 
 class TaskNode(DAGNode):

@@ -26,3 +26,20 @@ def signature_of(function: Callable[..., Any]) -> inspect.Signature:
     if known is None or any(a is not b for a, b in zip(known[0], made_of, strict=True)):
         known = _SIGNATURES[function] = (made_of, inspect.signature(function))
     return known[1]
+
+
+def required_parameter_names(function: Callable[..., Any]) -> tuple[str, ...] | None:
+    """The names of the parameters of a plain function without a default (what `signature_of(function)` shows
+    with no default and not `*args`/`**kwargs`), read off its code object without building the signature; None for
+    anything else (see `signature_of`)."""
+    if type(function) is not types.FunctionType or "__wrapped__" in vars(function) or "__signature__" in vars(function):
+        return None
+    code = function.__code__
+    positional = code.co_varnames[: code.co_argcount]
+    keyword_only = code.co_varnames[code.co_argcount : code.co_argcount + code.co_kwonlyargcount]
+    with_default = len(function.__defaults__ or ())
+    keyword_defaults = function.__kwdefaults__ or {}
+    return (
+        *positional[: len(positional) - with_default],
+        *(name for name in keyword_only if name not in keyword_defaults),
+    )

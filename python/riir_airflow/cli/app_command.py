@@ -62,7 +62,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         _remove_sanitized_config()
         return 1
-    app = GuardedDagApp(args.path, app_id=args.app_id, parallelism=args.parallelism, grace_period=args.grace_period)
+    from riir_airflow.cli.zygote import FORKED_ENV
+
+    app = GuardedDagApp(
+        args.path, app_id=args.app_id, parallelism=args.parallelism, grace_period=args.grace_period,
+        forked_from_zygote=bool(os.environ.get(FORKED_ENV)),
+    )  # fmt: skip
     # The DAG file is imported and the fork server forked (app/fork_server.py) while no secret is in this process;
     # only then do the secrets come back, for the app alone.
     prepared = app.prepare()
@@ -90,9 +95,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         _remove_sanitized_config()
     if app.reload_requested and code == 0:
         from riir_airflow.cli.supervisor import RELOAD_EXIT_CODE
-        from riir_airflow.cli.zygote import FORKED_ENV
 
-        if os.environ.get(FORKED_ENV):
+        if app.forked_from_zygote:
             return RELOAD_EXIT_CODE  # forked from the zygote: the supervisor forks a fresh copy of this app
         # PUT /parseDagFile: the same command again, in this process, so the DAG file is imported afresh (and its
         # fork server re-made from it); the secrets are hidden again as at the first start (app/sandbox.py).

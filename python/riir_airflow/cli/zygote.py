@@ -111,8 +111,9 @@ def preload() -> None:
     install_from_env()  # the apps import `airflow...` as riir when RIIR_AIRFLOW_COMPAT is set: so must this process
     for name in PRELOADED:
         importlib.import_module(name)
-    # The installed providers' config defaults (their `get_provider_info`, read on an app's first lookup of an
-    # option riir does not define): read once here, as every Airflow component reads them once at its start.
+    # The installed providers' config defaults (their `get_provider_info`, read on the first lookup of an unset
+    # option that neither Airflow nor riir defines, e.g. by a DAG file or a task): read once here for every app,
+    # as every Airflow component reads them once at its start. An idle app itself never needs them.
     from riir_airflow.config import provider_defaults
 
     provider_defaults()

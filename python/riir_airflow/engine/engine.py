@@ -1,11 +1,15 @@
 """THE run engine: every scheduling decision about one DAG run, for `dags test` and the DAG app alike.
 
-One `schedule_run()` call makes a few passes over a snapshot of the run's task instances: one Rust `Planner.plan()`
+One `schedule_run()` call makes a few passes over a snapshot of the run's task instances: one Rust `RunPlan.plan()`
 call per pass (trigger rules, skips, upstream failures, removed tasks, setup/teardown, the run's own state), mapped
 tasks expanded once their upstream XComs are in, retries held back until their delay (or exponential backoff) has
 passed, sensors in reschedule until their `reschedule_at`, and the startable tries moved to `scheduled`. When the
 planner says the run is over and nothing moved, the run is finished. The store persists each step (compare-and-set);
 who creates runs, and where a scheduled try runs, is the host's business (`runtime/local.py`, `app/scheduler.py`).
+
+The planner state of each running run is kept across passes and loop turns (`KnownRun`): each pass gives it only the
+task instances that changed, so it re-decides only what those changes can affect, and once the run's slots are full
+a pass looks only at the ready tries that need no slot.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from riir_airflow._core import Planner
+from riir_airflow._core import Planner, RunPlan
 from riir_airflow.engine.store import RunStore, XComReader
 from riir_airflow.engine.vocabulary import (
     ACTIVE_TASK_STATES,
@@ -28,6 +32,7 @@ from riir_airflow.engine.vocabulary import (
     STARTABLE_TASK_STATES,
     PastRun,
     StateChange,
+    StatesRead,
     TiSnapshot,
 )
 
@@ -204,6 +209,22 @@ class ActiveTries:
                     active.working[run_id] += 1
         return active
 
+    @classmethod
+    def of_plans(cls, plans: Iterable[tuple[str, RunPlan]], limited_tasks: Iterable[str]) -> ActiveTries:
+        """The same counts from the runs' planner states: per-task counts only for tasks with a limit of their own
+        (the only ones `admits` reads), so nothing here grows with the number of task instances."""
+        active = cls()
+        limited = list(limited_tasks)
+        for run_id, plan in plans:
+            active.working[run_id] = plan.count(WORKER_STATES)
+            for task_id in limited:
+                active.in_flight[(run_id, task_id)] = plan.count(IN_FLIGHT_STATES, task_id)
+        return active
+
+    def full(self, dag: Any, run_id: str) -> bool:
+        """Whether the run's max_active_tasks is reached: no try of it that needs a slot can start now."""
+        return bool(self.working[run_id] >= dag.max_active_tasks)
+
     def admits(self, dag: Any, task: Any, run_id: str) -> bool:
         """Whether one more try of `task` in `run_id` fits the run's max_active_tasks and the task's own limits."""
         if self.working[run_id] >= dag.max_active_tasks:
@@ -217,6 +238,65 @@ class ActiveTries:
     def add(self, run_id: str, task_id: str) -> None:
         self.in_flight[(run_id, task_id)] += 1
         self.working[run_id] += 1
+
+
+@dataclass
+class KnownRun:
+    """A run as the engine last read it: its planner state and its task instances by (task_id, map_index)."""
+
+    plan: RunPlan
+    rows: dict[tuple[str, int], TiSnapshot] = field(default_factory=dict)
+    cursor: int | None = None  # the store's mark of the last read, when it can give the changes since (StatesRead)
+
+    def apply(self, read: StatesRead) -> bool:
+        """Brings the state up to date with a host's read: every row, or the rows changed since this state's last
+        read. False when a read of changes does not follow this state's last read, or shows rows deleted (the
+        run's total differs): the caller reads every row instead."""
+        if read.since is None:
+            self.sync(read.rows)
+            self.cursor = read.cursor
+            return True
+        if read.since != self.cursor:
+            return False
+        rows = self.rows
+        changed: list[tuple[str, int, str | None]] = []
+        for ti in read.rows:
+            key = (ti.task_id, ti.map_index)
+            old = rows.get(key)
+            if old is None or old.state != ti.state:
+                changed.append((ti.task_id, ti.map_index, ti.state))
+            rows[key] = ti
+        if changed:
+            self.plan.update(changed)
+        if len(rows) != read.total:
+            self.cursor = None
+            return False
+        self.cursor = read.cursor
+        return True
+
+    def sync(self, current: Sequence[TiSnapshot]) -> None:
+        """Gives the planner state what changed since the last read: new or changed states, and instances gone."""
+        rows = self.rows
+        before = len(rows)
+        matched = 0
+        changed: list[tuple[str, int, str | None]] = []
+        for ti in current:
+            key = (ti.task_id, ti.map_index)
+            old = rows.get(key)
+            if old is not ti:  # the memory store hands back the same snapshot object while a record is unchanged
+                if old is None or old.state != ti.state:
+                    changed.append((ti.task_id, ti.map_index, ti.state))
+                rows[key] = ti
+            if old is not None:
+                matched += 1
+        if matched < before:  # some instances are gone (an expansion replaced map index -1)
+            present = {(ti.task_id, ti.map_index) for ti in current}
+            gone = [key for key in rows if key not in present]
+            for key in gone:
+                del rows[key]
+            self.plan.remove(gone)
+        if changed:
+            self.plan.update(changed)
 
 
 @dataclass
@@ -244,12 +324,37 @@ class RunEngine:
         self.short_circuit_empty = short_circuit_empty
         self.planner = planner_for(dag)
         self.past_task_ids = past_task_ids(dag)  # empty for most DAGs: then the past is never read
+        # Tries of these tasks take no run slot (empty tasks the scheduler marks success without running them).
+        self.slot_free_tasks = [t.task_id for t in dag.tasks if short_circuit_empty and not is_task_schedulable(t)]
+        self.limited_tasks = [
+            t.task_id
+            for t in dag.tasks
+            if t.max_active_tis_per_dag is not None or t.max_active_tis_per_dagrun is not None
+        ]
+        self.has_depends_on_past = any(t.depends_on_past for t in dag.tasks)
+        self.known_runs: dict[str, KnownRun] = {}  # the running runs' planner states, kept across loop turns
+
+    async def known(self, run_id: str, read: StatesRead | Sequence[TiSnapshot] | None = None) -> KnownRun:
+        """The run's planner state, brought up to date: with the host's read of the run when given (every task
+        instance, or those changed since the state's last read), else with the store's changes since that read
+        when it can tell them, else — or when a read of changes cannot be applied — with a read of every task
+        instance from the store."""
+        known = self.known_runs.get(run_id)
+        if known is None:
+            known = self.known_runs[run_id] = KnownRun(RunPlan(self.planner, self.slot_free_tasks))
+        if read is None and known.cursor is not None:
+            read = await self.store.task_state_changes(run_id, known.cursor)
+        if read is not None and known.apply(read if isinstance(read, StatesRead) else StatesRead(read)):
+            return known
+        known.sync(await self.store.task_states(run_id))
+        known.cursor = None
+        return known
 
     async def schedule_runs(
         self,
         runs: Sequence[tuple[str, Any, dt.datetime | None]],
         now: dt.datetime,
-        read: Mapping[str, Sequence[TiSnapshot]] | None = None,
+        read: Mapping[str, StatesRead | Sequence[TiSnapshot]] | None = None,
         *,
         start_tries: bool = True,
     ) -> dict[str, RunPass]:
@@ -263,16 +368,15 @@ class RunEngine:
             if self.timed_out(started, now):
                 decided[run_id] = await self.time_out(run_id)
         read = read or {}
-        snapshots = {
-            run_id: read[run_id] if run_id in read else await self.store.task_states(run_id)
-            for run_id, _, _ in runs
-            if run_id not in decided
-        }
-        active = ActiveTries.of(snapshots.items())
+        planning = [run_id for run_id, _, _ in runs if run_id not in decided]
+        for run_id in [r for r in self.known_runs if r not in planning]:
+            del self.known_runs[run_id]  # no longer running here: finished, timed out, or deleted
+        plans = [(run_id, (await self.known(run_id, read.get(run_id))).plan) for run_id in planning]
+        active = ActiveTries.of_plans(plans, self.limited_tasks)
         for run_id, logical_date, _ in runs:
             if run_id not in decided:
                 decided[run_id] = await self.schedule_run(
-                    run_id, logical_date, now, active, snapshots[run_id], start_tries=start_tries
+                    run_id, logical_date, now, active, start_tries=start_tries, known_now=True
                 )
         return decided
 
@@ -290,6 +394,7 @@ class RunEngine:
             if ti.state not in FINISHED_TASK_STATES
         ]
         applied = set(await self.store.set_states(run_id, changes))
+        self.known_runs.pop(run_id, None)
         result = RunPass(run_state="failed", timed_out=True)
         result.stopped = [(c.task_id, c.map_index) for c in changes if c.expected[0] in IN_FLIGHT_STATES]
         result.stopped = [key for key in result.stopped if key in applied]
@@ -303,21 +408,27 @@ class RunEngine:
         logical_date: Any,
         now: dt.datetime,
         active: ActiveTries | None = None,
-        snapshot: Sequence[TiSnapshot] | None = None,
+        snapshot: StatesRead | Sequence[TiSnapshot] | None = None,
         *,
         start_tries: bool = True,
+        known_now: bool = False,
     ) -> RunPass:
-        """Plans the run until it settles: returns the tries made ready, and whether the run ended."""
+        """Plans the run until it settles: returns the tries made ready, and whether the run ended. `snapshot`: the
+        run's task instances as the host read them; `known_now`: the run's planner state is up to date already
+        (`schedule_runs` brought it up to date)."""
         result = RunPass()
         ready: dict[tuple[str, int], TiSnapshot] = {}
         past: PastRun | None = None  # read once per call, when a depends_on_past task is up
         for _ in range(MAX_PASSES):
-            current = snapshot if snapshot is not None else await self.store.task_states(run_id)
-            snapshot = None  # later passes read again what the earlier ones changed
+            if known_now:
+                known = self.known_runs[run_id]
+            else:
+                known = await self.known(run_id, snapshot)
+            snapshot, known_now = None, False  # later passes read again what the earlier ones changed
             if active is None:
-                active = ActiveTries.of([(run_id, current)])
-            rows = {(ti.task_id, ti.map_index): ti for ti in current}
-            plan = self.planner.plan([(ti.task_id, ti.map_index, ti.state) for ti in current])
+                active = ActiveTries.of_plans([(run_id, known.plan)], self.limited_tasks)
+            rows = known.rows
+            plan = known.plan.plan()
             changes: list[StateChange] = []
             for key, new in (
                 *((k, "skipped") for k in plan["to_skip"]),
@@ -326,7 +437,8 @@ class RunEngine:
             ):
                 changes.append(StateChange(key[0], new, (rows[key].state,), key[1]))
             expanded = False
-            for key in plan["to_run"] if start_tries else ():  # a paused DAG: Airflow schedules none of its tasks
+            # A paused DAG: Airflow schedules none of its tasks.
+            for key in self._candidates(plan, active, run_id, result) if start_tries else ():
                 ti = rows[key]
                 task = self.dag.task_dict[ti.task_id]
                 if task.depends_on_past:
@@ -355,12 +467,13 @@ class RunEngine:
                 if new_states[key] == "scheduled":
                     ready[key] = rows[key]
             state = str(plan["run_state"])
-            result.scheduled = sum(1 for ti in rows.values() if ti.state == "scheduled") + sum(
+            result.scheduled = known.plan.count(["scheduled"]) + sum(
                 1 for key in applied if new_states[key] == "scheduled"
             )
             if state != "running" and not changes and not expanded:
                 result.run_state = state
                 result.finished = await self.store.finish_run(run_id, state)
+                self.known_runs.pop(run_id, None)
                 break
             # Only a task that ended (skipped, upstream_failed, removed, failed) or an expansion can unblock or
             # doom others: moving a task to `scheduled` cannot, so another pass would find nothing new.
@@ -368,6 +481,29 @@ class RunEngine:
                 break
         result.ready = list(ready.values())
         return result
+
+    def _candidates(self, plan: Any, active: ActiveTries, run_id: str, result: RunPass) -> Iterable[tuple[str, int]]:
+        """The ready task instances to look at, in `to_run` order. Once the run's max_active_tasks is reached, a try
+        that needs a slot can only be `limited`: only those that need none (expansions, empty tasks marked success,
+        tries waiting for their retry delay or reschedule date) are left to look at, so a turn does not walk 10,000
+        ready instances to start 0. (With a depends_on_past task every instance is looked at: one whose previous
+        run is not done is not `limited`.)"""
+        to_run = plan["to_run"]
+        if self.has_depends_on_past:
+            yield from to_run
+            return
+        seen: set[tuple[str, int]] = set()
+        for key in to_run:
+            if active.full(self.dag, run_id):
+                break
+            seen.add(key)
+            yield key
+        else:
+            return
+        rest = [key for key in plan["to_run_without_slot"] if key not in seen]
+        if len(to_run) - len(seen) > len(rest):
+            result.limited = True  # some ready try needs a slot: one opens when a try ends, which wakes the host
+        yield from rest
 
     def _due(self, ti: TiSnapshot, task: Any, logical_date: Any) -> dt.datetime | None:
         """When a waiting try may start (None: now)."""

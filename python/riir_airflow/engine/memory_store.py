@@ -11,7 +11,7 @@ from typing import Any
 import pendulum
 
 from riir_airflow.engine.records import InMemoryRunStore, TaskInstanceRecord
-from riir_airflow.engine.vocabulary import PastRun, StateChange, TiSnapshot
+from riir_airflow.engine.vocabulary import PastRun, StateChange, StatesRead, TiSnapshot
 
 
 class MemoryStore:
@@ -38,6 +38,9 @@ class MemoryStore:
                 kept = snapshots[key] = (source, TiSnapshot(r.task_id, r.map_index, *source))
             taken.append(kept[1])
         return taken
+
+    async def task_state_changes(self, run_id: str, since: int) -> StatesRead | None:
+        return None  # the records are read whole (they carry no change marks)
 
     async def set_states(self, run_id: str, changes: Sequence[StateChange]) -> list[tuple[str, int]]:
         records = self._records(run_id)

@@ -9,7 +9,7 @@ from typing import Any
 import pendulum
 
 from riir_airflow.engine.records import DagRunRecord, InMemoryRunStore
-from riir_airflow.engine.vocabulary import PastRun, StateChange, TiSnapshot
+from riir_airflow.engine.vocabulary import PastRun, StateChange, StatesRead, TiSnapshot
 from riir_airflow.metastore import app_queries, cross_run_queries, queries
 
 
@@ -50,9 +50,14 @@ class MetastoreStore:
         self.finished_runs: dict[str, Any] = {}  # run_id -> the run row as finish_run left it (for callbacks)
         # Moves to `scheduled` not written yet: the app writes them with its claim, in one statement (take_deferred).
         self.deferred: list[tuple[str, StateChange]] = []
+        self.finished_durably = False  # a run ended (a durable commit) since the app last looked
 
     async def task_states(self, run_id: str) -> list[TiSnapshot]:
         return snapshot_of(await app_queries.task_states_of_run(self.db, self.dag_id, run_id))
+
+    async def task_state_changes(self, run_id: str, since: int) -> StatesRead | None:
+        changes = await app_queries.task_state_changes(self.db, self.dag_id, run_id, since)
+        return StatesRead(snapshot_of(changes.rows), changes.cursor, changes.since, changes.total)
 
     async def set_states(self, run_id: str, changes: Sequence[StateChange]) -> list[tuple[str, int]]:
         # Moves to `scheduled` only (a task hop's usual pass): deferred to the app's claim, which writes them and
@@ -98,10 +103,10 @@ class MetastoreStore:
         return reader
 
     async def finish_run(self, run_id: str, state: str) -> bool:
-        async with app_queries.fenced_transaction(self.db, self.dag_id, self.fencing_token) as conn:
-            finished = await queries.set_dag_run_state(conn, self.dag_id, run_id, state, expected=["running"])
+        finished = await app_queries.finish_run_fenced(self.db, self.dag_id, self.fencing_token, run_id, state)
         if finished is None:
             return False
+        self.finished_durably = True  # its commit (a write) waited for the WAL flush
         self.finished_runs[run_id] = finished
         return True
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from typing import Any, Protocol
 
-from riir_airflow.engine.vocabulary import PastRun, StateChange, TiSnapshot
+from riir_airflow.engine.vocabulary import PastRun, StateChange, StatesRead, TiSnapshot
 
 
 class XComReader(Protocol):
@@ -26,6 +26,11 @@ class XComReader(Protocol):
 class RunStore(Protocol):
     async def task_states(self, run_id: str) -> list[TiSnapshot]:
         """Every task instance of the run, one consistent snapshot."""
+        ...
+
+    async def task_state_changes(self, run_id: str, since: int) -> StatesRead | None:
+        """The task instances changed since the read that returned `since` as its cursor, with the run's count;
+        None when the store cannot tell (then the engine reads them all)."""
         ...
 
     async def set_states(self, run_id: str, changes: Sequence[StateChange]) -> list[tuple[str, int]]:

@@ -12,7 +12,7 @@ a measurable part of that command's start-up.)
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +31,7 @@ __all__ = [
     "PastRun",
     "PreviousSuccess",
     "StateChange",
+    "StatesRead",
     "TaskInstanceState",
     "TiSnapshot",
 ]
@@ -69,6 +70,18 @@ class TiSnapshot:
     @property
     def key(self) -> tuple[str, int]:
         return self.task_id, self.map_index
+
+
+@dataclass(frozen=True, slots=True)
+class StatesRead:
+    """A run's task instances as a host read them with the run: every one (`since` None), or only those changed
+    since the read that returned `since` as its `cursor`, with the run's `total` count (the metastore's change
+    stamps, migration 0017)."""
+
+    rows: Sequence[TiSnapshot]
+    cursor: int | None = None  # what to read changes since, next time
+    since: int | None = None
+    total: int | None = None
 
 
 # Where a task instance of the previous run lets a `depends_on_past` task run (Airflow's PrevDagrunDep).

@@ -7,15 +7,29 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from collections.abc import AsyncIterator, Collection, Iterator, Sequence
+from collections.abc import AsyncIterator, Collection, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
 
-from riir_airflow.metastore.queries import Db, state_change_arrays, transaction
-from riir_airflow.metastore.records import DagRunRecord, StateChange, TaskInstanceRecord, from_row, from_rows
+from riir_airflow.exceptions import DagRunAlreadyExists
+from riir_airflow.metastore.queries import (
+    Db,
+    plain_datetime,
+    state_change_arrays,
+    task_instance_arrays,
+    transaction,
+)
+from riir_airflow.metastore.records import (
+    DagRunRecord,
+    NewTaskInstance,
+    StateChange,
+    TaskInstanceRecord,
+    from_row,
+    from_rows,
+)
 
 # Every table with per-DAG rows, children first, for `app retire --purge`.
 _PER_DAG_TABLES = (
@@ -141,6 +155,21 @@ async def task_states_of_run(db: Db, dag_id: str, run_id: str) -> list[TaskState
         dag_id, run_id,
     )  # fmt: skip
     return [TaskState(*r) for r in rows]
+
+
+async def task_state_changes(db: Db, dag_id: str, run_id: str, since: int) -> RunStates:
+    """The planning view of the run's task instances changed since the read that returned `since` as its cursor
+    (migration 0017), with the run's row count, in one statement."""
+    row = await db.fetchrow(
+        "SELECT pg_snapshot_xmin(pg_current_snapshot())::text, ARRAY(SELECT ROW(ti.id, ti.task_id, ti.map_index, "
+        "ti.state, ti.try_number, ti.end_date, CASE WHEN ti.state = 'up_for_reschedule' THEN (SELECT "
+        "rs.reschedule_date FROM task_reschedule rs WHERE rs.ti_id = ti.id ORDER BY rs.id DESC LIMIT 1) END) "
+        "FROM task_instance ti WHERE ti.dag_id = $1 AND ti.run_id = $2 AND ti.riir_change_xid >= $3::text::xid8), "
+        "(SELECT count(*) FROM task_instance ti WHERE ti.dag_id = $1 AND ti.run_id = $2)",
+        dag_id, run_id, str(since),
+    )  # fmt: skip
+    assert row is not None  # a SELECT without FROM always returns its row
+    return RunStates([TaskState(*ti) for ti in row[1]], int(row[0]), since, row[2])
 
 
 async def record_reschedule(
@@ -306,32 +335,74 @@ async def schedule_and_start(
     return from_rows(TaskInstanceRecord, rows)
 
 
-async def active_runs_with_states(db: Db, dag_id: str) -> list[tuple[DagRunRecord, list[TaskState] | None]]:
+@dataclass(frozen=True, slots=True)
+class RunStates:
+    """A running run's task instances as one loop turn read them (see migration 0017): every one when `since` is
+    None, else only those changed since the read that returned `since` as its `cursor`, with the run's `total`."""
+
+    rows: list[TaskState]
+    cursor: int  # read the changes since this next time
+    since: int | None = None
+    total: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ActiveRun:
+    """A queued or running run as a loop turn reads it: a running one with the planning view of its task instances,
+    and, when asked for, its previous successful run (Airflow's get_previous_successful_dagrun: the `prev_*_success`
+    context values its tries get) — `previous_read` False when not asked for."""
+
+    run: DagRunRecord
+    states: RunStates | None
+    previous_read: bool = False
+    previous: dict[str, Any] | None = None
+
+
+async def active_runs_with_states(
+    db: Db, dag_id: str, since: Mapping[str, int] | None = None, previous_known: Collection[str] = ()
+) -> list[ActiveRun]:
     """The DAG's queued and running runs, each running one with the planning view of its task instances (see
-    `task_states_of_run`): what a loop turn plans from, in one statement (one snapshot, no transaction)."""
+    `task_states_of_run`) and, unless its run_id is in `previous_known`, its previous successful run: what a loop
+    turn plans from and starts tries with, in one statement (one snapshot, no transaction). `since`: per run, the
+    cursor of the turn's previous read, so that only the task instances changed since come back."""
+    since = since or {}
     rows = await db.fetch(
-        "SELECT r.*, CASE WHEN r.state = 'running' THEN ARRAY(SELECT ROW(ti.id, ti.task_id, ti.map_index, ti.state, "
+        "SELECT r.*, pg_snapshot_xmin(pg_current_snapshot())::text AS riir_cursor, c.since::text AS riir_since, "
+        "CASE WHEN r.state = 'running' THEN ARRAY(SELECT ROW(ti.id, ti.task_id, ti.map_index, ti.state, "
         "ti.try_number, ti.end_date, CASE WHEN ti.state = 'up_for_reschedule' THEN (SELECT rs.reschedule_date "
         "FROM task_reschedule rs WHERE rs.ti_id = ti.id ORDER BY rs.id DESC LIMIT 1) END) "
-        "FROM task_instance ti WHERE ti.dag_id = r.dag_id AND ti.run_id = r.run_id) END AS riir_task_states "
-        "FROM dag_run r WHERE r.dag_id = $1 AND r.state IN ('queued', 'running') ORDER BY r.id",
-        dag_id,
+        "FROM task_instance ti WHERE ti.dag_id = r.dag_id AND ti.run_id = r.run_id "
+        "AND (c.since IS NULL OR ti.riir_change_xid >= c.since)) END AS riir_task_states, "
+        "CASE WHEN r.state = 'running' AND c.since IS NOT NULL THEN (SELECT count(*) FROM task_instance ti "
+        "WHERE ti.dag_id = r.dag_id AND ti.run_id = r.run_id) END AS riir_task_count, "
+        "r.state = 'running' AND r.logical_date IS NOT NULL AND r.run_id <> ALL($4::text[]) AS riir_previous_read, "
+        "p.data_interval_start AS riir_prev_data_interval_start, p.data_interval_end AS riir_prev_data_interval_end, "
+        "p.start_date AS riir_prev_start_date, p.end_date AS riir_prev_end_date, p.run_id AS riir_prev_run_id "
+        "FROM dag_run r LEFT JOIN unnest($2::text[], $3::text[]::xid8[]) AS c(run_id, since) ON c.run_id = r.run_id "
+        "LEFT JOIN LATERAL (SELECT * FROM dag_run pr WHERE r.state = 'running' "
+        "AND r.logical_date IS NOT NULL AND r.run_id <> ALL($4::text[]) AND pr.dag_id = r.dag_id "
+        "AND pr.logical_date < r.logical_date AND pr.state = 'success' ORDER BY pr.logical_date DESC LIMIT 1) p "
+        "ON true WHERE r.dag_id = $1 AND r.state IN ('queued', 'running') ORDER BY r.id",
+        dag_id, list(since), [str(v) for v in since.values()], list(previous_known),
     )  # fmt: skip
-    return [
-        (
-            from_row(DagRunRecord, row),
-            None if row["riir_task_states"] is None else [TaskState(*ti) for ti in row["riir_task_states"]],
-        )
-        for row in rows
-    ]
-
-
-async def active_dag_runs(db: Db, dag_id: str) -> list[DagRunRecord]:
-    """The DAG's queued and running runs, read on every loop turn: one statement (no count, no transaction)."""
-    rows = await db.fetch(
-        "SELECT * FROM dag_run WHERE dag_id = $1 AND state IN ('queued', 'running') ORDER BY id", dag_id
-    )
-    return from_rows(DagRunRecord, rows)
+    out: list[ActiveRun] = []
+    for row in rows:
+        states = row["riir_task_states"]
+        since_run = row["riir_since"]
+        run_states = None if states is None else RunStates(
+            [TaskState(*ti) for ti in states],
+            int(row["riir_cursor"]),
+            None if since_run is None else int(since_run),
+            row["riir_task_count"],
+        )  # fmt: skip
+        previous = None if row["riir_prev_run_id"] is None else {
+            "data_interval_start": row["riir_prev_data_interval_start"],
+            "data_interval_end": row["riir_prev_data_interval_end"],
+            "start_date": row["riir_prev_start_date"],
+            "end_date": row["riir_prev_end_date"],
+        }  # fmt: skip
+        out.append(ActiveRun(from_row(DagRunRecord, row), run_states, bool(row["riir_previous_read"]), previous))
+    return out
 
 
 async def trigger_dag_run(
@@ -348,14 +419,129 @@ async def trigger_dag_run(
 
 
 # --- the loop turn's reads: one statement each (no BEGIN/COMMIT, no count), run by every app at every tick ---------
-async def latest_automated_run(db: Db, dag_id: str) -> DagRunRecord | None:
-    """The DAG's scheduled or backfill run with the latest run_after (where its timetable goes on from)."""
+@dataclass(frozen=True, slots=True)
+class TimetablePosition:
+    """Where a DAG's timetable goes on from, read when an interval may be due: its latest scheduled or backfill run,
+    how many runs are active (queued or running: max_active_runs), and how many of those wait in `queued` outside a
+    backfill (a new run may start at once only when none does: queued runs start in run_after order)."""
+
+    latest: DagRunRecord | None
+    active: int
+    queued: int
+
+
+async def timetable_position(db: Db, dag_id: str) -> TimetablePosition:
+    """`TimetablePosition` in one statement (one snapshot)."""
     row = await db.fetchrow(
-        "SELECT * FROM dag_run WHERE dag_id = $1 AND run_type = ANY('{scheduled,backfill}'::text[]) "
-        "ORDER BY run_after DESC, id LIMIT 1",
+        "SELECT latest.*, counts.active AS riir_active, counts.queued AS riir_queued FROM (SELECT count(*) AS active, "
+        "count(*) FILTER (WHERE state = 'queued' AND backfill_id IS NULL) AS queued FROM dag_run "
+        "WHERE dag_id = $1 AND state IN ('queued', 'running')) counts LEFT JOIN LATERAL (SELECT * FROM dag_run "
+        "WHERE dag_id = $1 AND run_type = ANY('{scheduled,backfill}'::text[]) ORDER BY run_after DESC, id LIMIT 1) "
+        "latest ON true",
         dag_id,
-    )
+    )  # fmt: skip
+    assert row is not None  # an aggregate: always one row
+    latest = None if row["id"] is None else from_row(DagRunRecord, row)
+    return TimetablePosition(latest, int(row["riir_active"]), int(row["riir_queued"]))
+
+
+async def create_run_fenced(
+    db: Db,
+    dag_id: str,
+    token: int,
+    run_id: str,
+    *,
+    run_type: str,
+    tasks: Sequence[NewTaskInstance],
+    state: str,
+    dag_version_id: uuid.UUID | None,
+    triggered_by: str,
+    logical_date: datetime.datetime | None = None,
+    data_interval: tuple[datetime.datetime, datetime.datetime] | None = None,
+    run_after: datetime.datetime | None = None,
+    partition_key: str | None = None,
+    partition_date: datetime.datetime | None = None,
+    next_dagrun: tuple[datetime.datetime | None, ...] | None = None,
+) -> DagRunRecord:
+    """A run of the app's own DAG with its task instances, in one statement (atomic without BEGIN/COMMIT) that
+    lands only while this app holds the DAG's lease (Fenced otherwise). `state="running"` starts it as it is
+    created (start_date stamped), so the loop turn that creates it can start its first tries. `next_dagrun`, when
+    given, is written to the dag row with it (next_dagrun, its data interval's start and end, create_after: the
+    timetable's following run). DagRunAlreadyExists if the run_id or logical_date is taken."""
+    shown = [plain_datetime(value) for value in next_dagrun] if next_dagrun is not None else [None] * 4
+    try:
+        with fenced_errors():
+            row = await db.fetchrow(
+                """
+                WITH lease AS (SELECT riir_check_lease($1, $13, true)),
+                run AS (
+                    INSERT INTO dag_run (dag_id, run_id, run_type, logical_date, data_interval_start,
+                        data_interval_end, run_after, conf, state, queued_at, dag_version_id, triggered_by, start_date,
+                        partition_key, partition_date)
+                    SELECT $1, $2, $3, $4, $5, $6, coalesce($7, now()), '{}'::jsonb, $8, now(), $9, $10,
+                        CASE WHEN $8 = 'running' THEN now() END, $11, $12
+                    FROM lease
+                    RETURNING *),
+                added AS (
+                    INSERT INTO task_instance (id, dag_id, run_id, task_id, map_index, state, max_tries, pool,
+                        pool_slots, queue, priority_weight, operator, custom_operator_name, task_display_name,
+                        dag_version_id)
+                    SELECT t.id, run.dag_id, run.run_id, t.task_id, t.map_index, t.state, t.max_tries, t.pool,
+                        t.pool_slots, t.queue, t.priority_weight, t.operator, t.custom_operator_name,
+                        t.task_display_name, run.dag_version_id
+                    FROM run, unnest($14::uuid[], $15::text[], $16::int[], $17::text[], $18::int[], $19::text[],
+                        $20::int[], $21::text[], $22::int[], $23::text[], $24::text[], $25::text[])
+                        AS t(id, task_id, map_index, state, max_tries, pool, pool_slots, queue, priority_weight,
+                             operator, custom_operator_name, task_display_name)),
+                shown AS (
+                    UPDATE dag SET next_dagrun = $26, next_dagrun_data_interval_start = $27,
+                        next_dagrun_data_interval_end = $28, next_dagrun_create_after = $29, updated_at = now()
+                    FROM run WHERE $30 AND dag.dag_id = run.dag_id)
+                SELECT * FROM run
+                """,
+                dag_id, run_id, run_type, plain_datetime(logical_date),
+                plain_datetime(data_interval[0]) if data_interval else None,
+                plain_datetime(data_interval[1]) if data_interval else None, plain_datetime(run_after), state,
+                dag_version_id, triggered_by, partition_key, plain_datetime(partition_date), token,
+                *task_instance_arrays(tasks), *shown, next_dagrun is not None,
+            )  # fmt: skip
+    except asyncpg.UniqueViolationError as err:
+        raise DagRunAlreadyExists(
+            f"A DAG run for {dag_id} with run_id {run_id!r} or logical_date {logical_date} already exists"
+        ) from err
+    return from_row(DagRunRecord, row)
+
+
+async def finish_run_fenced(db: Db, dag_id: str, token: int, run_id: str, state: str) -> DagRunRecord | None:
+    """A running run of the app's own DAG ends in `state` (success or failed; end_date stamped), in one statement
+    that lands only while this app holds the DAG's lease (Fenced otherwise: the lease is checked for the row it
+    would write); a backfill whose last active run this was is complete (Airflow's _mark_backfills_complete). None
+    when the run was not running (nothing written)."""
+    with fenced_errors():
+        row = await db.fetchrow(
+            """
+            WITH lease AS (SELECT riir_check_lease($1, $4, true)),
+            finished AS (
+                UPDATE dag_run SET state = $3, updated_at = now(), end_date = now() FROM lease
+                WHERE dag_id = $1 AND run_id = $2 AND state = 'running'
+                RETURNING dag_run.*),
+            completed AS (
+                -- The statement's snapshot still sees the run running: it is left out by name.
+                UPDATE backfill b SET completed_at = now(), updated_at = now() FROM finished f
+                WHERE b.id = f.backfill_id AND b.completed_at IS NULL AND NOT EXISTS (SELECT 1 FROM dag_run o
+                    WHERE o.backfill_id = f.backfill_id AND o.state IN ('queued', 'running') AND o.id <> f.id))
+            SELECT * FROM finished
+            """,
+            dag_id, run_id, state, token,
+        )  # fmt: skip
     return None if row is None else from_row(DagRunRecord, row)
+
+
+async def paused_flags(db: Db, dag_ids: Collection[str]) -> dict[str, bool]:
+    """is_paused of each of these DAGs, in one statement (a DAG without a row reads as paused)."""
+    rows = await db.fetch("SELECT dag_id, is_paused FROM dag WHERE dag_id = ANY($1::text[])", list(dag_ids))
+    found = {row["dag_id"]: bool(row["is_paused"]) for row in rows}
+    return {dag_id: found.get(dag_id, True) for dag_id in dag_ids}
 
 
 async def run_has_task_instances(db: Db, dag_id: str, run_id: str) -> bool:

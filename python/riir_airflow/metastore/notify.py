@@ -12,6 +12,10 @@ never hears about a change that rolled back. Payloads are small JSON objects; re
 `riir_reparse_requested` {"dag_id"} is sent on a DAG's own channel only, by the broker (PUT /parseDagFile): the
 app serving the DAG loads its file again.
 
+Not announced (migration 0019; each would wake every listening backend of the database, the apps' included): runs
+of run_type `scheduled` (only the app scheduling the DAG creates them) and task instances moving to scheduled, queued
+or running (only the DAG's app moves them there), unless they leave `awaiting_input` (a person answered).
+
 Each of the first three is also sent on its DAG's own channel, `dag_channel(dag_id)`, with the global channel's
 name in "event" (migration 0010): a DAG app listens to its DAGs' channels only, so an event reaches the one app it
 concerns instead of every app of the deployment. An app whose tries wait for pool slots that other DAGs hold also

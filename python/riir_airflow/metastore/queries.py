@@ -240,12 +240,13 @@ async def set_next_dagrun(
     data_interval_end: datetime.datetime | None,
     create_after: datetime.datetime | None,
 ) -> None:
-    """Record the next run the timetable will create (shown by the API as next_dagrun_*)."""
-    async with transaction(db) as conn:
+    """Record the next run the timetable will create (shown by the API as next_dagrun_*): one statement."""
+    async with _one_statement(db) as conn:
         await conn.execute(
             "UPDATE dag SET next_dagrun = $2, next_dagrun_data_interval_start = $3, "
             "next_dagrun_data_interval_end = $4, next_dagrun_create_after = $5, updated_at = now() WHERE dag_id = $1",
-            dag_id, next_dagrun, data_interval_start, data_interval_end, create_after,
+            dag_id, plain_datetime(next_dagrun), plain_datetime(data_interval_start),
+            plain_datetime(data_interval_end), plain_datetime(create_after),
         )  # fmt: skip
 
 
@@ -402,11 +403,27 @@ async def _insert_task_instances(
             AS t(id, task_id, map_index, state, max_tries, pool, pool_slots, queue, priority_weight, operator,
                  custom_operator_name, task_display_name)
         """,
-        dag_id, run_id, dag_version_id, [uuid.uuid4() for _ in tasks], [t.task_id for t in tasks],
-        [t.map_index for t in tasks], [t.state for t in tasks], [t.max_tries for t in tasks], [t.pool for t in tasks],
-        [t.pool_slots for t in tasks], [t.queue for t in tasks], [t.priority_weight for t in tasks],
-        [t.operator for t in tasks], [t.custom_operator_name for t in tasks], [t.task_display_name for t in tasks],
+        dag_id, run_id, dag_version_id, *task_instance_arrays(tasks),
     )  # fmt: skip
+
+
+def plain_datetime(value: datetime.datetime | None) -> datetime.datetime | None:
+    """A pendulum DateTime as a plain aware datetime for asyncpg, whose encoder subtracts its epoch from each value:
+    pendulum's subtraction builds an Interval (a tenth of a millisecond, several times per loop turn)."""
+    if value is None or type(value) is datetime.datetime:
+        return value
+    return datetime.datetime(value.year, value.month, value.day, value.hour, value.minute, value.second,
+                             value.microsecond, tzinfo=value.tzinfo, fold=value.fold)  # fmt: skip
+
+
+def task_instance_arrays(tasks: Sequence[NewTaskInstance]) -> list[list[Any]]:
+    """New task instances as the column arrays the INSERTs above unnest (ids, task ids, map indexes, states, ...)."""
+    return [
+        [uuid.uuid4() for _ in tasks], [t.task_id for t in tasks], [t.map_index for t in tasks],
+        [t.state for t in tasks], [t.max_tries for t in tasks], [t.pool for t in tasks], [t.pool_slots for t in tasks],
+        [t.queue for t in tasks], [t.priority_weight for t in tasks], [t.operator for t in tasks],
+        [t.custom_operator_name for t in tasks], [t.task_display_name for t in tasks],
+    ]  # fmt: skip
 
 
 async def add_task_instances(

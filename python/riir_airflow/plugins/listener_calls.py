@@ -11,13 +11,19 @@ from typing import Any
 _LISTENERS_MODULE = "riir_airflow.plugins.listeners"
 
 
+def has_listeners() -> bool:
+    """Whether any listener is registered: by a plugin, or by code (which imported `plugins.listeners`)."""
+    if _LISTENERS_MODULE in sys.modules:
+        return bool(sys.modules[_LISTENERS_MODULE].get_listener_manager().has_listeners)
+    from riir_airflow.plugins.manager import get_plugins
+
+    return any(plugin.listeners for plugin in get_plugins())
+
+
 def notify(hook_name: str, **kwargs: Any) -> None:
     """Calls every listener's `hook_name` (see plugins.listeners.notify)."""
-    if _LISTENERS_MODULE not in sys.modules:
-        from riir_airflow.plugins.manager import get_plugins
-
-        if not any(plugin.listeners for plugin in get_plugins()):
-            return
+    if not has_listeners():
+        return
     from riir_airflow.plugins.listeners import notify as call_listeners
 
     call_listeners(hook_name, **kwargs)

@@ -12,6 +12,9 @@ import hashlib
 import json
 from typing import Any
 
+from riir_airflow._core import plain_json
+from riir_airflow.authoring.trigger_rule import WeightRule
+
 SERIALIZATION_VERSION = 1
 
 
@@ -30,8 +33,9 @@ def _str(value: Any) -> Any:
 def _weight_rule(value: Any) -> Any:
     """A WeightRule's value, or the import path of a custom priority weight strategy's class (which must be
     registered by a plugin: Airflow refuses to serialize a DAG using an unregistered one)."""
+    if type(value) is WeightRule:
+        return value.value
     from riir_airflow.authoring.priority import validate_and_load_priority_weight_strategy
-    from riir_airflow.authoring.trigger_rule import WeightRule
 
     name = getattr(value, "value", value)
     if value is None or (isinstance(name, str) and WeightRule.is_valid(name)):
@@ -69,7 +73,7 @@ def serialize_task(task: Any) -> dict[str, Any]:
     group = task.task_group
     op_class = task.operator_class if task.is_mapped else type(task)
     doc_md = getattr(task, "doc_md", None)
-    return {
+    document = {
         "task_id": task.task_id,
         "label": task.label,
         # Shown by the UI instead of the id when set (Airflow 3's task_display_name).
@@ -112,14 +116,18 @@ def serialize_task(task: Any) -> dict[str, Any]:
         "end_date": _iso(task.end_date),
         "is_sensor": callable(getattr(op_class, "poke", None)),
         "inherits_from_empty_operator": bool(task.inherits_from_empty_operator),
-        # Operator attributes others act on without the DAG's code (e.g. clearing through an ExternalTaskMarker).
-        **{name: _plain(getattr(task, name, None)) for name in getattr(op_class, "serialized_extra_fields", ())},
-        # link name -> the XCom key its URL is stored under when a try ends (Airflow's `_operator_extra_links`);
-        # absent for tasks without links.
-        **({"extra_links": links} if (links := _extra_links(task)) else {}),
-        # riir's per-file memoization; absent (not null) for ordinary tasks so their form stays Airflow's.
-        **({"cache": task.cache} if getattr(task, "cache", None) else {}),
     }
+    # Operator attributes others act on without the DAG's code (e.g. clearing through an ExternalTaskMarker).
+    for name in getattr(op_class, "serialized_extra_fields", ()):
+        document[name] = _plain(getattr(task, name, None))
+    # link name -> the XCom key its URL is stored under when a try ends (Airflow's `_operator_extra_links`); absent
+    # for tasks without links.
+    if links := _extra_links(task):
+        document["extra_links"] = links
+    # riir's per-file memoization; absent (not null) for ordinary tasks so their form stays Airflow's.
+    if getattr(task, "cache", None):
+        document["cache"] = task.cache
+    return document
 
 
 def _plain(value: Any) -> Any:
@@ -201,8 +209,9 @@ def serialize_dag(dag: Any) -> dict[str, Any]:
         "task_group": serialize_task_group(dag.task_group),
         "tasks": [serialize_task(task) for task in dag.tasks],
     }
-    # Round-trip through JSON so anything odd (a non-JSON param default, ...) fails here with its name.
-    result: dict[str, Any] = json.loads(json.dumps(doc, default=_reject))
+    # What a round trip through JSON gives (without the text), so anything odd (a non-JSON param default, ...)
+    # fails here with its name.
+    result: dict[str, Any] = plain_json(doc, _reject)
     return result
 
 

@@ -132,16 +132,6 @@ enum Relevant {
     Range(i64, i64),
 }
 
-impl Relevant {
-    fn contains(self, map_index: i64) -> bool {
-        match self {
-            Relevant::All => true,
-            Relevant::UnexpandedOnly => map_index < 0,
-            Relevant::Range(start, end) => map_index < 0 || (start..end).contains(&map_index),
-        }
-    }
-}
-
 /// Per-task facts derived once from the specs and the graph.
 #[derive(Debug, Clone)]
 struct TaskInfo {
@@ -175,6 +165,12 @@ pub struct Planner {
     teardown_scope: Vec<Vec<TaskIdx>>,
     /// Tasks whose task instances decide the run's final state.
     leaves: Vec<TaskIdx>,
+    /// Per mapped group: the unmapped tasks directly in it (their expansion gives the group's count).
+    group_members: Vec<Vec<TaskIdx>>,
+    /// Per task: the other tasks whose decisions read its task instances (see [`incremental`]).
+    readers: Vec<Vec<TaskIdx>>,
+    /// Tasks in topological order (`order[topo_pos[t]] == t`).
+    order: Vec<TaskIdx>,
 }
 
 /// A dense set of task indexes.
@@ -332,7 +328,27 @@ impl Planner {
             leaves = graph.leaves();
         }
 
-        Ok(Planner { graph, info, topo_pos, weights, group_deps, indirect_setups, teardown_scope, leaves })
+        let mut group_members = vec![Vec::new(); group_deps.len()];
+        for (t, i) in info.iter().enumerate() {
+            if let (false, Some(&g)) = (i.is_mapped, i.groups.first()) {
+                group_members[g].push(t);
+            }
+        }
+        let readers =
+            incremental::readers(&graph, &info, &group_deps, &group_members, &indirect_setups, &teardown_scope);
+        Ok(Planner {
+            graph,
+            info,
+            topo_pos,
+            weights,
+            group_deps,
+            indirect_setups,
+            teardown_scope,
+            leaves,
+            group_members,
+            readers,
+            order,
+        })
     }
 
     /// The graph of the DAG.
@@ -370,7 +386,8 @@ impl Planner {
         tis: &[TiState],
         mut expand: Option<&mut ExpandFn<'_, E>>,
     ) -> Result<Plan, E> {
-        let snap = Snapshot::new(self, tis)?;
+        let rows = FlatRows::new(self, tis)?;
+        let snap = View { planner: self, rows: &rows };
         let mut to_run = Vec::new();
         let mut to_skip = Vec::new();
         let mut to_upstream_failed = Vec::new();
@@ -413,7 +430,8 @@ impl Planner {
                 .copied()
                 .collect();
             all.extend_from_slice(&new_tis);
-            let snap = Snapshot::new(self, &all)?;
+            let rows = FlatRows::new(self, &all)?;
+            let snap = View { planner: self, rows: &rows };
             for ti in &new_tis {
                 let key = (ti.task, ti.map_index);
                 match snap.decide(ti) {
@@ -438,19 +456,39 @@ impl Planner {
             && to_upstream_failed.is_empty()
             && to_remove.is_empty()
             && expanded.is_empty());
-        let run_state = self.run_state(tis, &snap, decided, &unfinished_others);
+        let unfinished = tis.iter().filter(|t| is_unfinished(t.state));
+        let (unfinished_count, blocking) =
+            unfinished.fold((0, 0), |(n, b), t| (n + 1, b + usize::from(self.blocks_deadlock_check(t))));
+        let run_state =
+            self.run_state(&snap, unfinished_count, blocking == 0, decided, unfinished_others.iter().map(|t| **t));
         let expanded = expanded.into_iter().map(|(task, count, _)| (task, count)).collect();
         Ok(Plan { to_run, to_skip, to_upstream_failed, to_remove, expanded, run_state })
     }
 
-    fn run_state(&self, tis: &[TiState], snap: &Snapshot<'_>, decided: bool, others: &[&TiState]) -> DagRunState {
-        let unfinished: Vec<&TiState> = tis.iter().filter(|t| is_unfinished(t.state)).collect();
-        let leaf_states = self
-            .leaves
-            .iter()
-            .flat_map(|&t| snap.rows(t).iter().map(|&(_, s)| s))
-            .filter(|&s| s != Some(TaskInstanceState::Removed));
-        if unfinished.is_empty() {
+    /// Whether an unfinished task instance keeps Airflow from declaring a deadlock: its task has depends_on_past or
+    /// a task-instance concurrency limit, or it is deferred or awaiting input.
+    fn blocks_deadlock_check(&self, ti: &TiState) -> bool {
+        self.info[ti.task].blocks_deadlock_check
+            || matches!(ti.state, Some(TaskInstanceState::Deferred | TaskInstanceState::AwaitingInput))
+    }
+
+    /// The run's state after a pass: `unfinished` task instances are not finished, `should_schedule` is false when
+    /// one of them blocks the deadlock check, `decided` when the pass decided something, `others` are the unfinished
+    /// instances that are not schedulable (running, queued...).
+    fn run_state<R: TiRows>(
+        &self,
+        snap: &View<'_, R>,
+        unfinished: usize,
+        should_schedule: bool,
+        decided: bool,
+        mut others: impl Iterator<Item = TiState>,
+    ) -> DagRunState {
+        if unfinished == 0 {
+            let leaf_states = self
+                .leaves
+                .iter()
+                .flat_map(|&t| snap.rows(t).iter().map(|&(_, s)| s))
+                .filter(|&s| s != Some(TaskInstanceState::Removed));
             let states: Vec<Option<TaskInstanceState>> = leaf_states.collect();
             if states.iter().any(|s| s.is_some_and(TaskInstanceState::is_failed)) {
                 return DagRunState::Failed;
@@ -460,16 +498,12 @@ impl Planner {
             }
             return DagRunState::Running;
         }
-        let should_schedule = unfinished.iter().all(|t| {
-            !self.info[t.task].blocks_deadlock_check
-                && !matches!(t.state, Some(TaskInstanceState::Deferred | TaskInstanceState::AwaitingInput))
-        });
         if !should_schedule || decided {
             return DagRunState::Running;
         }
         // Airflow's _are_premature_tis: an unfinished instance that is already running, queued... and whose
         // dependencies hold keeps the run alive.
-        if others.iter().any(|t| snap.decide(t) == Decision::Run) {
+        if others.any(|t| snap.decide(&t) == Decision::Run) {
             DagRunState::Running
         } else {
             DagRunState::Failed
@@ -477,16 +511,89 @@ impl Planner {
     }
 }
 
-/// The task instances of one pass, grouped by task (one flat array, sorted by task then map index).
-struct Snapshot<'a> {
-    planner: &'a Planner,
-    /// `flat[offsets[t]..offsets[t + 1]]` are the (map index, state) pairs of task `t`.
-    offsets: Vec<usize>,
-    flat: Vec<(i64, Option<TaskInstanceState>)>,
+/// One (map index, state) row of a task.
+type Row = (i64, Option<TaskInstanceState>);
+
+/// Counts of one task's rows by finished state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Tally {
+    rows: i64,
+    success: i64,
+    skipped: i64,
+    failed: i64,
+    upstream_failed: i64,
+    removed: i64,
 }
 
-impl<'a> Snapshot<'a> {
-    fn new(planner: &'a Planner, tis: &[TiState]) -> CoreResult<Self> {
+impl Tally {
+    fn of(rows: &[Row]) -> Tally {
+        let mut tally = Tally::default();
+        for &(_, s) in rows {
+            tally.add(s, 1);
+        }
+        tally
+    }
+
+    /// Adds (`by` = 1) or takes away (`by` = -1) one row in `state`.
+    fn add(&mut self, state: Option<TaskInstanceState>, by: i64) {
+        self.rows += by;
+        match state {
+            Some(TaskInstanceState::Success) => self.success += by,
+            Some(TaskInstanceState::Skipped) => self.skipped += by,
+            Some(TaskInstanceState::Failed) => self.failed += by,
+            Some(TaskInstanceState::UpstreamFailed) => self.upstream_failed += by,
+            Some(TaskInstanceState::Removed) => self.removed += by,
+            _ => {}
+        }
+    }
+
+    /// Adds the finished rows to `c` (and every row to `c.upstream` when `every_row`), as counting them one by one
+    /// with `UpstreamCounts::add` (`every_row`) or `add_finished` would.
+    fn count_into(&self, c: &mut UpstreamCounts, is_setup: bool, every_row: bool) {
+        if every_row {
+            c.upstream += self.rows;
+            if is_setup {
+                c.upstream_setup += self.rows;
+            }
+        }
+        c.success += self.success;
+        c.skipped += self.skipped;
+        c.failed += self.failed;
+        c.upstream_failed += self.upstream_failed;
+        c.removed += self.removed;
+        c.done += self.success + self.skipped + self.failed + self.upstream_failed + self.removed;
+        if is_setup {
+            c.success_setup += self.success;
+            c.skipped_setup += self.skipped;
+        }
+    }
+}
+
+/// Where a pass reads task instances from: each task's rows, sorted by map index (at most one row per index).
+trait TiRows {
+    fn rows(&self, task: TaskIdx) -> &[Row];
+
+    /// The task's rows counted by state.
+    fn tally(&self, task: TaskIdx) -> Tally {
+        Tally::of(self.rows(task))
+    }
+}
+
+/// The task instances of one snapshot, grouped by task (one flat array, sorted by task then map index).
+struct FlatRows {
+    /// `flat[offsets[t]..offsets[t + 1]]` are the (map index, state) pairs of task `t`.
+    offsets: Vec<usize>,
+    flat: Vec<Row>,
+}
+
+impl TiRows for FlatRows {
+    fn rows(&self, task: TaskIdx) -> &[Row] {
+        &self.flat[self.offsets[task]..self.offsets[task + 1]]
+    }
+}
+
+impl FlatRows {
+    fn new(planner: &Planner, tis: &[TiState]) -> CoreResult<Self> {
         let n = planner.graph.len();
         let mut offsets = vec![0usize; n + 1];
         for ti in tis {
@@ -520,26 +627,40 @@ impl<'a> Snapshot<'a> {
                 }
             }
         }
-        Ok(Snapshot { planner, offsets, flat })
+        Ok(FlatRows { offsets, flat })
+    }
+}
+
+/// The dependency checks of one pass, over the rows of a snapshot (or of a run's incremental state).
+struct View<'a, R: TiRows> {
+    planner: &'a Planner,
+    rows: &'a R,
+}
+
+impl<R: TiRows> View<'_, R> {
+    /// The (map index, state) of each task instance of `task`, by map index.
+    fn rows(&self, task: TaskIdx) -> &[Row] {
+        self.rows.rows(task)
     }
 
-    /// The (map index, state) of each task instance of `task`, by map index.
-    fn rows(&self, task: TaskIdx) -> &[(i64, Option<TaskInstanceState>)] {
-        &self.flat[self.offsets[task]..self.offsets[task + 1]]
+    /// The not-expanded row (map index -1) of a task, if any: rows are sorted, so it is the first.
+    fn unexpanded(&self, task: TaskIdx) -> Option<Row> {
+        self.rows(task).first().copied().filter(|&(mi, _)| mi < 0)
     }
 
     /// Number of expanded (map index >= 0, not removed) task instances of a task.
     fn expanded_count(&self, task: TaskIdx) -> i64 {
-        self.rows(task).iter().filter(|&&(mi, s)| mi >= 0 && s != Some(TaskInstanceState::Removed)).count() as i64
+        let tally = self.rows.tally(task);
+        let (unexpanded, unexpanded_removed) = match self.unexpanded(task) {
+            Some((_, s)) => (1, i64::from(s == Some(TaskInstanceState::Removed))),
+            None => (0, 0),
+        };
+        tally.rows - unexpanded - (tally.removed - unexpanded_removed)
     }
 
     /// The total expansion count of a mapped group, when some unmapped task directly in it has expanded.
     fn group_count(&self, group: usize) -> Option<i64> {
-        let info = &self.planner.info;
-        (0..info.len())
-            .filter(|&t| !info[t].is_mapped && info[t].groups.first() == Some(&group))
-            .map(|t| self.expanded_count(t))
-            .find(|&c| c > 0)
+        self.planner.group_members[group].iter().map(|&t| self.expanded_count(t)).find(|&c| c > 0)
     }
 
     /// Whether a task's expansion count is known: every task it (and each mapped group around it) expands over
@@ -553,8 +674,8 @@ impl<'a> Snapshot<'a> {
             .chain(info.groups.iter().flat_map(|&g| self.planner.group_deps[g].iter()));
         let mut all_done = true;
         for &dep in deps {
-            let rows = &self.rows(dep);
-            all_done &= !rows.is_empty() && rows.iter().all(|&(_, s)| s == Some(TaskInstanceState::Success));
+            let tally = self.rows.tally(dep);
+            all_done &= tally.rows > 0 && tally.success == tally.rows;
         }
         all_done
     }
@@ -627,22 +748,26 @@ impl<'a> Snapshot<'a> {
         let mut c = UpstreamCounts::default();
         let any_expansion = upstreams.iter().any(|&u| p.info[u].needs_expansion);
         for &u in upstreams {
-            let relevant = self.relevant(task, map_index, u);
             let is_setup = p.info[u].is_setup;
-            if any_expansion {
-                for &(mi, s) in self.rows(u) {
-                    if relevant.contains(mi) {
-                        c.add(s, is_setup);
-                    }
-                }
-            } else {
+            if !any_expansion {
                 // Airflow counts upstream *tasks* here, whatever rows exist.
                 c.upstream += 1;
                 if is_setup {
                     c.upstream_setup += 1;
                 }
-                for &(_, s) in self.rows(u) {
-                    c.add_finished(s, is_setup);
+                self.rows.tally(u).count_into(&mut c, is_setup, false);
+                continue;
+            }
+            let rows = self.rows(u);
+            let unexpanded = rows.partition_point(|&(mi, _)| mi < 0);
+            match self.relevant(task, map_index, u) {
+                Relevant::All => self.rows.tally(u).count_into(&mut c, is_setup, true),
+                Relevant::UnexpandedOnly => rows[..unexpanded].iter().for_each(|&(_, s)| c.add(s, is_setup)),
+                Relevant::Range(start, end) => {
+                    rows[..unexpanded].iter().for_each(|&(_, s)| c.add(s, is_setup));
+                    let from = rows.partition_point(|&(mi, _)| mi < start.max(0));
+                    let to = rows.partition_point(|&(mi, _)| mi < end).max(from);
+                    rows[from..to].iter().for_each(|&(_, s)| c.add(s, is_setup));
                 }
             }
         }
@@ -714,9 +839,9 @@ impl<'a> Snapshot<'a> {
         };
         let finished: Vec<TaskInstanceState> = deps
             .iter()
-            .flat_map(|&d| self.rows(d).iter())
-            .filter(|&&(mi, _)| mi == -1)
-            .filter_map(|&(_, s)| s.filter(|s| s.is_finished()))
+            .filter_map(|&d| self.unexpanded(d))
+            .filter(|&(mi, _)| mi == -1)
+            .filter_map(|(_, s)| s.filter(|s| s.is_finished()))
             .collect();
         if finished.iter().all(|&s| s == TaskInstanceState::Success) {
             return None;
@@ -752,5 +877,6 @@ impl<'a> Snapshot<'a> {
     }
 }
 
+pub mod incremental;
 #[cfg(test)]
 mod tests;

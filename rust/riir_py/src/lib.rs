@@ -7,6 +7,7 @@ use pyo3::prelude::*;
 
 mod errors;
 mod graph;
+mod json;
 mod layout;
 mod manifest;
 mod plan;
@@ -18,6 +19,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // Checked by riir_airflow/__init__.py so a stale build is caught at import time.
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     graph::register(m)?;
+    json::register(m)?;
     manifest::register(m)?;
     layout::register(m)?;
     plan::register(m)?;

@@ -6,6 +6,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyMapping, PyString, PyTuple};
+use riir_core::plan::incremental::RunPlanState;
 use riir_core::plan::{Plan, Planner, TaskSpec, TiKey, TiState};
 use riir_core::state::{TaskInstanceState, TriggerRule, WeightRule};
 use riir_core::{CoreError, TaskIdx};
@@ -116,6 +117,15 @@ fn task_spec(dag_id: &str, spec: &Bound<'_, PyAny>) -> PyResult<TaskSpec> {
     })
 }
 
+/// A task instance state from Python: None or one of Airflow's state strings.
+fn parse_state(state: &Bound<'_, PyAny>) -> PyResult<Option<TaskInstanceState>> {
+    if state.is_none() {
+        return Ok(None);
+    }
+    let text = state.cast::<PyString>()?;
+    Ok(Some(text.to_str()?.parse::<TaskInstanceState>().map_err(|e| PyValueError::new_err(e.to_string()))?))
+}
+
 /// An error from either side of the expansion callback.
 enum PlanError {
     Core(CoreError),
@@ -129,12 +139,35 @@ impl From<CoreError> for PlanError {
 }
 
 impl PyPlanner {
+    /// Index of a task id, as Airflow's error when it is unknown.
+    fn task(&self, py: Python<'_>, task_id: &str) -> PyResult<TaskIdx> {
+        match self.index.get(task_id) {
+            Some(&task) => Ok(task),
+            None => Err(crate::errors::to_py(py, CoreError::UnknownTask { task_id: task_id.to_owned() })),
+        }
+    }
+
+    /// One (task_id, map_index, state or None) tuple.
+    fn ti_state(&self, py: Python<'_>, item: &Bound<'_, PyAny>) -> PyResult<TiState> {
+        let entry = item
+            .cast::<PyTuple>()
+            .ok()
+            .filter(|t| t.len() == 3)
+            .ok_or_else(|| PyTypeError::new_err("each state must be a (task_id, map_index, state) tuple"))?;
+        let task_id = entry.get_borrowed_item(0)?;
+        let task = self.task(py, task_id.cast::<PyString>()?.to_str()?)?;
+        let map_index: i64 = entry.get_borrowed_item(1)?.extract()?;
+        let state = parse_state(&*entry.get_borrowed_item(2)?)?;
+        Ok(TiState { task, map_index, state })
+    }
+
+    fn key<'py>(&self, py: Python<'py>, (task, mi): TiKey) -> PyResult<Bound<'py, PyTuple>> {
+        let name = self.names[task].bind(py).clone().into_any();
+        PyTuple::new(py, [name, mi.into_pyobject(py).expect("int conversion cannot fail").into_any()])
+    }
+
     fn keys<'py>(&self, py: Python<'py>, keys: &[TiKey]) -> PyResult<Bound<'py, PyList>> {
-        let items = keys.iter().map(|&(task, mi)| {
-            let name = self.names[task].bind(py).clone().into_any();
-            PyTuple::new(py, [name, mi.into_pyobject(py).expect("int conversion cannot fail").into_any()])
-        });
-        PyList::new(py, items.collect::<PyResult<Vec<_>>>()?)
+        PyList::new(py, keys.iter().map(|&key| self.key(py, key)).collect::<PyResult<Vec<_>>>()?)
     }
 }
 
@@ -169,28 +202,7 @@ impl PyPlanner {
         let mut tis = Vec::with_capacity(states.len().unwrap_or(0));
         // Borrow the strings instead of copying them: this loop is most of the cost of a call.
         for item in states.try_iter()? {
-            let item = item?;
-            let entry = item
-                .cast::<PyTuple>()
-                .ok()
-                .filter(|t| t.len() == 3)
-                .ok_or_else(|| PyTypeError::new_err("each state must be a (task_id, map_index, state) tuple"))?;
-            let task_id = entry.get_borrowed_item(0)?;
-            let task_id = task_id.cast::<PyString>()?;
-            let task_id = task_id.to_str()?;
-            let task = match self.index.get(task_id) {
-                Some(&task) => task,
-                None => return Err(crate::errors::to_py(py, CoreError::UnknownTask { task_id: task_id.to_owned() })),
-            };
-            let map_index: i64 = entry.get_borrowed_item(1)?.extract()?;
-            let state = entry.get_borrowed_item(2)?;
-            let state = if state.is_none() {
-                None
-            } else {
-                let text = state.cast::<PyString>()?;
-                Some(text.to_str()?.parse::<TaskInstanceState>().map_err(|e| PyValueError::new_err(e.to_string()))?)
-            };
-            tis.push(TiState { task, map_index, state });
+            tis.push(self.ti_state(py, &item?)?);
         }
         let Plan { to_run, to_skip, to_upstream_failed, to_remove, expanded, run_state } = match expand {
             None => py.detach(|| self.inner.plan(&tis)).py(py)?,
@@ -237,6 +249,133 @@ impl PyPlanner {
     }
 }
 
+/// The planner state of one DAG run across loop turns: give it the task instances that changed since the last
+/// turn (`update`, `remove`), then `plan()` decides again only what those changes can affect. Same result as
+/// `Planner.plan()` on a snapshot of every task instance (without the expansion callback).
+#[pyclass(name = "RunPlan", module = "riir_airflow._core")]
+pub struct PyRunPlan {
+    planner: Py<PyPlanner>,
+    state: RunPlanState,
+}
+
+#[pymethods]
+impl PyRunPlan {
+    #[new]
+    #[pyo3(signature = (planner, slot_free_tasks = Vec::new()))]
+    fn new(py: Python<'_>, planner: Py<PyPlanner>, slot_free_tasks: Vec<String>) -> PyResult<Self> {
+        let p = planner.get();
+        let free = slot_free_tasks.iter().map(|t| p.task(py, t)).collect::<PyResult<Vec<_>>>()?;
+        let state = RunPlanState::new(&p.inner, &free);
+        Ok(PyRunPlan { planner, state })
+    }
+
+    /// Creates task instances or changes their states: (task_id, map_index, state or None) tuples.
+    fn update(&mut self, py: Python<'_>, changes: &Bound<'_, PyAny>) -> PyResult<()> {
+        let p = self.planner.get();
+        for item in changes.try_iter()? {
+            let ti = p.ti_state(py, &item?)?;
+            self.state.set(&p.inner, ti.task, ti.map_index, ti.state).py(py)?;
+        }
+        Ok(())
+    }
+
+    /// Deletes task instances: (task_id, map_index) pairs (an expansion replaces map index -1).
+    fn remove(&mut self, py: Python<'_>, keys: Vec<(String, i64)>) -> PyResult<()> {
+        let p = self.planner.get();
+        for (task_id, map_index) in keys {
+            self.state.remove(&p.inner, p.task(py, &task_id)?, map_index).py(py)?;
+        }
+        Ok(())
+    }
+
+    /// One scheduling pass, as `Planner.plan()` returns it; `to_run` is a sequence whose tuples are made when read,
+    /// and `to_run_without_slot` the part of it that takes no run slot when started.
+    fn plan<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let p = self.planner.get();
+        let Plan { to_run, to_skip, to_upstream_failed, to_remove, expanded: _, run_state } = self.state.plan(&p.inner);
+        let out = PyDict::new(py);
+        out.set_item("to_run", TiKeys { planner: self.planner.clone_ref(py), keys: to_run })?;
+        out.set_item("to_run_without_slot", p.keys(py, &self.state.ready_without_slot(&p.inner))?)?;
+        out.set_item("to_skip", p.keys(py, &to_skip)?)?;
+        out.set_item("to_upstream_failed", p.keys(py, &to_upstream_failed)?)?;
+        out.set_item("to_remove", p.keys(py, &to_remove)?)?;
+        out.set_item("expanded", PyList::empty(py))?;
+        out.set_item("run_state", run_state.as_str())?;
+        Ok(out)
+    }
+
+    /// The state of a task instance; KeyError when it does not exist.
+    fn state(&self, py: Python<'_>, task_id: &str, map_index: i64) -> PyResult<Option<&'static str>> {
+        let p = self.planner.get();
+        match self.state.state(p.task(py, task_id)?, map_index) {
+            Some(state) => Ok(state.map(|s| s.as_str())),
+            None => Err(pyo3::exceptions::PyKeyError::new_err((task_id.to_owned(), map_index))),
+        }
+    }
+
+    /// Number of task instances in one of `states` (None: no state), of `task_id` or of the whole run.
+    #[pyo3(signature = (states, task_id = None))]
+    fn count(&self, py: Python<'_>, states: &Bound<'_, PyAny>, task_id: Option<&str>) -> PyResult<usize> {
+        let p = self.planner.get();
+        let task = task_id.map(|t| p.task(py, t)).transpose()?;
+        let states = states.try_iter()?.map(|s| parse_state(&s?)).collect::<PyResult<Vec<_>>>()?;
+        Ok(self.state.count(task, &states))
+    }
+
+    fn __len__(&self) -> usize {
+        self.state.len()
+    }
+}
+
+/// Task instance keys of a plan, made into (task_id, map_index) tuples only when read.
+#[pyclass(name = "TiKeys", module = "riir_airflow._core", frozen, sequence)]
+pub struct TiKeys {
+    planner: Py<PyPlanner>,
+    keys: Vec<TiKey>,
+}
+
+#[pymethods]
+impl TiKeys {
+    fn __len__(&self) -> usize {
+        self.keys.len()
+    }
+
+    fn __getitem__<'py>(&self, py: Python<'py>, index: isize) -> PyResult<Bound<'py, PyTuple>> {
+        let at = if index < 0 { index + self.keys.len() as isize } else { index };
+        let key = usize::try_from(at)
+            .ok()
+            .and_then(|at| self.keys.get(at))
+            .ok_or_else(|| pyo3::exceptions::PyIndexError::new_err("TiKeys index out of range"))?;
+        self.planner.get().key(py, *key)
+    }
+
+    fn __iter__(slf: Bound<'_, Self>) -> TiKeysIter {
+        TiKeysIter { keys: slf.unbind(), next: std::sync::atomic::AtomicUsize::new(0) }
+    }
+}
+
+/// Iterates a `TiKeys`.
+#[pyclass(module = "riir_airflow._core", frozen)]
+pub struct TiKeysIter {
+    keys: Py<TiKeys>,
+    next: std::sync::atomic::AtomicUsize,
+}
+
+#[pymethods]
+impl TiKeysIter {
+    fn __iter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
+        slf
+    }
+
+    fn __next__<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyTuple>>> {
+        let keys = self.keys.get();
+        let at = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        keys.keys.get(at).map(|&key| keys.planner.get().key(py, key)).transpose()
+    }
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_class::<PyPlanner>()
+    m.add_class::<PyPlanner>()?;
+    m.add_class::<PyRunPlan>()?;
+    m.add_class::<TiKeys>()
 }

@@ -55,6 +55,13 @@ class BashOperator(BaseOperator):
     template_fields_renderers = {"bash_command": "bash", "env": "json"}
     template_ext: Sequence[str] = (".sh", ".bash")
     ui_color = "#f0ede4"
+    bash_command: str
+    env: dict[str, str] | None
+    output_encoding: str
+    skip_on_exit_code: Container[int]
+    cwd: str | None
+    append_env: bool
+    output_processor: Callable[[str], Any]
 
     def __init__(
         self,
@@ -69,19 +76,23 @@ class BashOperator(BaseOperator):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.bash_command = bash_command
-        self.env = env
-        self.output_encoding = output_encoding
-        self.skip_on_exit_code = (
-            skip_on_exit_code
-            if isinstance(skip_on_exit_code, Container)
-            else [skip_on_exit_code]
-            if skip_on_exit_code is not None
-            else []
+        self._set_attributes(
+            {
+                "bash_command": bash_command,
+                "env": env,
+                "output_encoding": output_encoding,
+                "skip_on_exit_code": (
+                    skip_on_exit_code
+                    if isinstance(skip_on_exit_code, Container)
+                    else [skip_on_exit_code]
+                    if skip_on_exit_code is not None
+                    else []
+                ),
+                "cwd": cwd,
+                "append_env": append_env,
+                "output_processor": output_processor,
+            }
         )
-        self.cwd = cwd
-        self.append_env = append_env
-        self.output_processor = output_processor
 
     def get_env(self, context: Any) -> dict[str, str]:
         from riir_airflow.authoring.current_context import context_to_airflow_vars

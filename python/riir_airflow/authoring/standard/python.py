@@ -37,8 +37,11 @@ class PythonOperator(BaseOperator):
     template_fields_renderers = {"templates_dict": "json", "op_args": "py", "op_kwargs": "py"}
     ui_color = "#ffefeb"
     shallow_copy_attrs: Sequence[str] = ("python_callable", "op_kwargs")
+    python_callable: Callable[..., Any]
     op_args: Any
     op_kwargs: Any
+    templates_dict: dict[str, Any] | None
+    show_return_value_in_logs: bool
 
     def __init__(
         self,
@@ -54,13 +57,16 @@ class PythonOperator(BaseOperator):
         super().__init__(**kwargs)
         if not callable(python_callable):
             raise AirflowException("`python_callable` param must be callable")
-        self.python_callable = python_callable
-        self.op_args = op_args or ()
-        self.op_kwargs = op_kwargs or {}
-        self.templates_dict = templates_dict
+        attributes = {
+            "python_callable": python_callable,
+            "op_args": op_args or (),
+            "op_kwargs": op_kwargs or {},
+            "templates_dict": templates_dict,
+        }
         if templates_exts:
-            self.template_ext = templates_exts
-        self.show_return_value_in_logs = show_return_value_in_logs
+            attributes["template_ext"] = templates_exts
+        attributes["show_return_value_in_logs"] = show_return_value_in_logs
+        self._set_attributes(attributes)
 
     @property
     def is_async(self) -> bool:

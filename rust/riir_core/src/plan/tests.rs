@@ -478,3 +478,202 @@ fn removed_leaf_instances_do_not_count_for_the_run_state() {
     let snap = [("a", "success"), ("m[0]", "failed"), ("m[1]", "removed")];
     assert_eq!(plan(&p, &snap).state, "failed");
 }
+
+// --- the incremental run state gives the same plans as the full planner ------------------------------------------
+
+/// A small deterministic random number generator (xorshift64*), so the property test needs no crate.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    fn chance(&mut self, percent: usize) -> bool {
+        self.below(100) < percent
+    }
+    fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
+        xs[self.below(xs.len())]
+    }
+}
+
+/// A random DAG of 2..12 tasks with every feature the planner knows: all trigger rules, setups and teardowns,
+/// mapped tasks, (nested) mapped task groups, weights, depends_on_past and concurrency limits.
+fn random_planner(rng: &mut Rng) -> Planner {
+    let n = 2 + rng.below(11);
+    let ids: Vec<String> = (0..n).map(|i| format!("t{i}")).collect();
+    let mut edges: Vec<(String, String)> = Vec::new();
+    for j in 1..n {
+        for i in 0..j {
+            if rng.chance(30) {
+                edges.push((ids[i].clone(), ids[j].clone()));
+            }
+        }
+    }
+    // Group "outer" over a prefix-free range of tasks, "inner" inside it; both expand over an earlier task.
+    let outer_from = 1 + rng.below(n - 1);
+    let inner_from = outer_from + rng.below(n - outer_from);
+    let use_groups = rng.chance(40);
+    let mut specs = Vec::new();
+    let mut specs_setup: Vec<usize> = Vec::new();
+    for (i, id) in ids.iter().enumerate() {
+        let mut spec = t(id);
+        spec.trigger_rule = rng.pick(TriggerRule::ALL);
+        match rng.below(6) {
+            0 => spec.is_setup = true,
+            1 => {
+                spec.is_teardown = true;
+                spec.on_failure_fail_dagrun = rng.chance(30);
+                // Mostly tied to an earlier setup (and then usually with tasks in between: its scope).
+                let setups: Vec<usize> = (0..i).filter(|&s| specs_setup.contains(&s)).collect();
+                if !setups.is_empty() && rng.chance(80) {
+                    let s = rng.pick(&setups);
+                    edges.push((ids[s].clone(), id.clone()));
+                    for between in s + 1..i {
+                        if rng.chance(50) {
+                            edges.push((ids[s].clone(), ids[between].clone()));
+                            edges.push((ids[between].clone(), id.clone()));
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        if spec.is_setup {
+            specs_setup.push(i);
+        }
+        spec.priority_weight = 1 + rng.below(5) as i64;
+        spec.weight_rule = rng.pick(&[WeightRule::Downstream, WeightRule::Upstream, WeightRule::Absolute]);
+        spec.depends_on_past = rng.chance(5);
+        spec.has_ti_concurrency_limit = rng.chance(5);
+        let ups: Vec<&String> = edges.iter().filter(|(_, d)| d == id).map(|(u, _)| u).collect();
+        if !ups.is_empty() && rng.chance(25) {
+            spec.is_mapped = true;
+            spec.mapped_dependencies = vec![rng.pick(&ups).clone()];
+        }
+        if use_groups && i >= inner_from && rng.chance(70) {
+            spec.mapped_groups = vec!["inner".into(), "outer".into()];
+        } else if use_groups && i >= outer_from && rng.chance(70) {
+            spec.mapped_groups = vec!["outer".into()];
+        }
+        specs.push(spec);
+    }
+    edges.sort();
+    edges.dedup();
+    let groups = vec![
+        ("outer".to_string(), vec![ids[rng.below(outer_from)].clone()]),
+        ("inner".to_string(), vec![ids[rng.below(outer_from)].clone()]),
+    ];
+    Planner::new(&specs, &edges, &groups).unwrap()
+}
+
+/// Every state, and no state, as a random pick.
+fn random_state(rng: &mut Rng) -> Option<TaskInstanceState> {
+    if rng.chance(15) {
+        None
+    } else {
+        Some(rng.pick(TaskInstanceState::ALL))
+    }
+}
+
+#[test]
+fn incremental_plans_equal_full_plans_on_random_state_sequences() {
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut compared = 0;
+    for _ in 0..3000 {
+        let p = random_planner(&mut rng);
+        let n = p.graph().len();
+        // The reference: every row, as the full planner gets it each turn.
+        let mut rows: std::collections::BTreeMap<TiKey, Option<TaskInstanceState>> =
+            (0..n).map(|t| ((t, -1), None)).collect();
+        let mut state = incremental::RunPlanState::new(&p, &[0]);
+        for (&(task, mi), &s) in &rows {
+            state.set(&p, task, mi, s).unwrap();
+        }
+        for _ in 0..30 {
+            let full = {
+                let tis: Vec<TiState> =
+                    rows.iter().map(|(&(task, map_index), &state)| TiState { task, map_index, state }).collect();
+                p.plan(&tis).unwrap()
+            };
+            assert_eq!(state.plan(&p), full, "after the same changes, on {:?}", p.graph().task_ids());
+            compared += 1;
+            let free: Vec<TiKey> = full
+                .to_run
+                .iter()
+                .copied()
+                .filter(|&(task, mi)| {
+                    let waits = matches!(
+                        rows[&(task, mi)],
+                        Some(TaskInstanceState::UpForRetry | TaskInstanceState::UpForReschedule)
+                    );
+                    (mi < 0 && p.info[task].needs_expansion) || task == 0 || waits
+                })
+                .collect();
+            assert_eq!(state.ready_without_slot(&p), free);
+            // The next turn's changes: the plan applied (as the engine does), and random moves on top.
+            let mut changes: Vec<(TiKey, Option<Option<TaskInstanceState>>)> = Vec::new();
+            if rng.chance(60) {
+                use TaskInstanceState::*;
+                for &k in &full.to_skip {
+                    changes.push((k, Some(Some(Skipped))));
+                }
+                for &k in &full.to_upstream_failed {
+                    changes.push((k, Some(Some(UpstreamFailed))));
+                }
+                for &k in &full.to_remove {
+                    changes.push((k, Some(Some(Removed))));
+                }
+                for &(task, mi) in &full.to_run {
+                    let needs_expansion = p.info[task].needs_expansion && mi < 0;
+                    if needs_expansion {
+                        // Expand: map index -1 goes, 0..count come (or it is skipped for 0).
+                        let count = rng.below(4) as i64;
+                        if count == 0 {
+                            changes.push(((task, -1), Some(Some(Skipped))));
+                        } else {
+                            changes.push(((task, -1), None));
+                            changes.extend((0..count).map(|i| ((task, i), Some(None))));
+                        }
+                    } else {
+                        changes.push(((task, mi), Some(Some(rng.pick(&[Running, Success, Failed, Success])))));
+                    }
+                }
+            }
+            for _ in 0..rng.below(4) {
+                let keys: Vec<TiKey> = rows.keys().copied().collect();
+                match rng.below(10) {
+                    0 => {
+                        // A new map index (a mapped task grew) or a row that comes back.
+                        let task = rng.below(n);
+                        changes.push(((task, rng.below(5) as i64 - 1), Some(random_state(&mut rng))));
+                    }
+                    1 if !keys.is_empty() => changes.push((rng.pick(&keys), None)),
+                    _ if !keys.is_empty() => changes.push((rng.pick(&keys), Some(random_state(&mut rng)))),
+                    _ => {}
+                }
+            }
+            for ((task, mi), change) in changes {
+                match change {
+                    Some(s) => {
+                        rows.insert((task, mi), s);
+                        state.set(&p, task, mi, s).unwrap();
+                    }
+                    None => {
+                        rows.remove(&(task, mi));
+                        state.remove(&p, task, mi).unwrap();
+                    }
+                }
+            }
+            assert_eq!(state.len(), rows.len());
+            let running = rows.values().filter(|&&s| s == Some(TaskInstanceState::Running)).count();
+            assert_eq!(state.count(None, &[Some(TaskInstanceState::Running)]), running);
+        }
+    }
+    assert_eq!(compared, 3000 * 30);
+}
