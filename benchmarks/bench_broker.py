@@ -1,12 +1,17 @@
-"""Broker throughput: requests per second for list-dags and list-task-instances with 1,000 DAGs and 100,000 task
-instances in the metastore (`riir-airflow broker`, granian, on a loopback port).
+"""Broker throughput under concurrent clients: requests per second for list-dags and list-task-instances with 1,000
+DAGs and 100,000 task instances in the metastore, `riir-airflow broker` (granian) side by side with Airflow 3.3.2's
+`airflow api-server` on the same rows, each on a loopback port.
 
-    python benchmarks/bench_broker.py [--seconds 5] [--concurrency 16] [--workers 1]
+    python benchmarks/bench_broker.py [--seconds 5] [--concurrency 16] [--workers 1] [--repeat 5] [--riir-only]
 
-The load generator runs on the same machine (it competes with the server for the CPUs), so the numbers are a lower
-bound. asyncpg negotiates TLS by default even on loopback, which halves throughput here: the benchmark disables it
-(`?sslmode=disable`) unless --ssl is given. Real Airflow's api-server on the same data is not measured here yet
-(loading 100,000 task instances into its database needs its ORM).
+Each endpoint is hammered by `--concurrency` clients for `--seconds`, `--repeat` times (one repetition = one window's
+requests/s); latency is every request's, over all windows. The load generator runs on the same machine (it competes
+with the server for the CPUs), so the numbers are a lower bound for both sides. asyncpg negotiates TLS by default
+even on loopback, which halves riir's throughput here: the benchmark disables it (`?sslmode=disable`) unless --ssl
+is given. Airflow's rows: its 1,000 DAGs serialized by `airflow dags reserialize` (one generated file), runs and task
+instances inserted with SQL into the tables `airflow db migrate` made (benchmarks/airflow_side.py). On both sides the
+task instances name tasks (task_1..task_100) that the DAGs' serialized versions do not hold; neither list endpoint
+looks them up. Single-client latency percentiles on a 1,000,000-row history are bench_history.py's.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import argparse
 import asyncio
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -23,9 +29,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
+import airflow_side  # noqa: E402
 import asyncpg  # noqa: E402
 import httpx  # noqa: E402
+import measure  # noqa: E402
+from harness import riir_cli  # noqa: E402
 from tests.broker.conftest import free_port, prepare_database  # noqa: E402
 from tests.conftest import temporary_database  # noqa: E402
 
@@ -73,37 +83,104 @@ async def fill(dsn: str) -> None:
         await conn.close()
 
 
-async def hammer(url: str, token: str, path: str, seconds: float, concurrency: int) -> tuple[float, float]:
-    """(requests per second, mean latency in ms) over `seconds` with `concurrency` clients."""
-    done = 0
+AIRFLOW_DAGS = f"""
+import pendulum
+from airflow.sdk import DAG
+from airflow.providers.standard.operators.empty import EmptyOperator
+
+for i in range(1, {DAGS} + 1):
+    with DAG(f"bench_{{i:04d}}", schedule="@daily", start_date=pendulum.datetime(2025, 1, 1), catchup=False,
+             tags=["bench"]) as dag:
+        EmptyOperator(task_id="task_1")
+    globals()[f"dag_{{i}}"] = dag
+"""
+
+AIRFLOW_FILL = f"""
+INSERT INTO dag_run (dag_id, run_id, run_type, logical_date, run_after, queued_at, start_date, end_date, state,
+    data_interval_start, data_interval_end, created_dag_version_id, clear_number, span_status)
+SELECT v.dag_id, '{RUN}', 'scheduled', '2026-01-01', '2026-01-01', now(), now(), now(), 'success',
+       '2025-12-31', '2026-01-01', v.id, 0, 'not_started'
+FROM dag_version v WHERE v.dag_id LIKE 'bench_%';
+INSERT INTO task_instance (id, dag_id, run_id, task_id, map_index, state, try_number, max_tries, pool, pool_slots,
+    queue, priority_weight, operator, custom_operator_name, start_date, end_date, duration, dag_version_id, hostname,
+    unixname, span_status)
+SELECT gen_random_uuid(), r.dag_id, r.run_id, 'task_' || t, -1, 'success', 1, 0, 'default_pool', 1, 'default', 1,
+    'PythonOperator', 'PythonOperator', now(), now(), 1.0, r.created_dag_version_id, 'bench', 'airflow', 'not_started'
+FROM dag_run r, generate_series(1, {TIS_PER_DAG}) t WHERE r.dag_id LIKE 'bench_%';
+ANALYZE;
+"""
+
+ENDPOINTS = [
+    ("list dags (limit 100)", "/api/v2/dags?limit=100"),
+    ("list task instances (limit 100, ~/~)", "/api/v2/dags/~/dagRuns/~/taskInstances?limit=100"),
+    ("list task instances of one run", f"/api/v2/dags/bench_0500/dagRuns/{RUN}/taskInstances"),
+]
+
+# endpoint -> (requests/s per window, latencies in ms, requests dropped by the server)
+Side = dict[str, tuple[list[float], list[float], int]]
+
+
+async def hammer(
+    client: httpx.AsyncClient, path: str, seconds: float, concurrency: int
+) -> tuple[float, list[float], int]:
+    """(requests per second, each request's latency in ms, requests the server dropped) over `seconds` with
+    `concurrency` clients. A dropped request (the server closed or reset the connection without answering) is counted
+    apart, not as a request served; a server that stops accepting connections fails the benchmark."""
+    done = dropped = 0
     latencies: list[float] = []
     deadline = time.monotonic() + seconds
-    headers = {"Authorization": f"Bearer {token}"}
-    limits = httpx.Limits(max_connections=concurrency)
-    async with httpx.AsyncClient(base_url=url, headers=headers, limits=limits, timeout=60) as client:
 
-        async def worker() -> None:
-            nonlocal done
-            while time.monotonic() < deadline:
-                start = time.monotonic()
+    async def worker() -> None:
+        nonlocal done, dropped
+        while time.monotonic() < deadline:
+            start = time.monotonic()
+            try:
                 response = await client.get(path)
-                response.raise_for_status()
-                latencies.append(time.monotonic() - start)
-                done += 1
+            except (httpx.RemoteProtocolError, httpx.ReadError):  # closed or reset under the request
+                dropped += 1
+                continue
+            response.raise_for_status()
+            latencies.append(1000 * (time.monotonic() - start))
+            done += 1
 
-        start = time.monotonic()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        elapsed = time.monotonic() - start
-    return done / elapsed, 1000 * sum(latencies) / max(len(latencies), 1)
+    start = time.monotonic()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return done / (time.monotonic() - start), latencies, dropped
 
 
-async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=5)
-    parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--ssl", action="store_true", help="let asyncpg negotiate TLS on loopback (its default)")
-    args = parser.parse_args()
+async def hammer_all(url: str, headers: dict[str, str], args: argparse.Namespace, who: str) -> Side:
+    """Every endpoint, `--repeat` windows each, after a warm-up request."""
+    out: Side = {}
+    # Idle connections are closed by the client after 1 s, before a server's keep-alive timeout (uvicorn's: 5 s) can
+    # close one under a request sent on it: the slowest request of a window leaves the others idle that long.
+    limits = httpx.Limits(max_connections=args.concurrency, keepalive_expiry=1)
+    async with httpx.AsyncClient(base_url=url, headers=headers, limits=limits, timeout=300) as client:
+        for name, path in ENDPOINTS:
+            try:
+                (await client.get(path)).raise_for_status()
+            except httpx.ConnectError:  # the server is gone: keep what was measured, the caller says why
+                print(f"{who:14} {name:40s} the server no longer accepts connections", flush=True)
+                break
+            rates, latencies, dropped = [], [], 0
+            try:
+                for _ in range(args.repeat):
+                    rate, each, lost = await hammer(client, path, args.seconds, args.concurrency)
+                    rates.append(rate)
+                    latencies.extend(each)
+                    dropped += lost
+            except httpx.ConnectError:
+                print(f"{who:14} {name:40s} the server stopped accepting connections", flush=True)
+                break
+            out[name] = (rates, latencies, dropped)
+            print(
+                f"{who:14} {name:40s} {measure.stats(rates)['median']:8.1f} req/s ({min(rates):.1f}-"
+                f"{max(rates):.1f})   median latency {measure.stats(latencies)['median']:7.1f} ms, dropped {dropped}",
+                flush=True,
+            )
+    return out
+
+
+async def bench_riir(args: argparse.Namespace) -> Side:
     async with temporary_database() as dsn:
         await fill(dsn)
         with tempfile.TemporaryDirectory() as home:
@@ -113,29 +190,100 @@ async def main() -> None:
             env = {**os.environ, "AIRFLOW_HOME": home, "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": database,
                    "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
                    "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(Path(home) / "pw.json")}  # fmt: skip
-            command = [sys.executable, "-m", "riir_airflow.cli.main", "broker", "--host", "127.0.0.1", "--port",
-                       str(port), "--workers", str(args.workers)]  # fmt: skip
+            command = [*riir_cli(), "broker", "--host", "127.0.0.1", "--port", str(port), "--workers",
+                       str(args.workers)]  # fmt: skip
             server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             url = f"http://127.0.0.1:{port}"
             try:
-                for _ in range(150):
+                for _ in range(300):
                     try:
                         httpx.get(f"{url}/api/v2/version")
                         break
                     except httpx.TransportError:
                         await asyncio.sleep(0.2)
                 token = httpx.post(f"{url}/auth/token", json={"username": "admin", "password": "pw"}).json()
-                for name, path in (
-                    ("list dags (limit 100)", "/api/v2/dags?limit=100"),
-                    ("list task instances (limit 100, ~/~)", "/api/v2/dags/~/dagRuns/~/taskInstances?limit=100"),
-                    ("list task instances of one run", f"/api/v2/dags/bench_0500/dagRuns/{RUN}/taskInstances"),
-                ):  # fmt: skip
-                    rps, latency = await hammer(url, token["access_token"], path, args.seconds, args.concurrency)
-                    print(f"riir broker  {name:40s} {rps:8.1f} req/s   mean latency {latency:7.1f} ms")
+                headers = {"Authorization": f"Bearer {token['access_token']}"}
+                return await hammer_all(url, headers, args, "riir broker")
             finally:
                 server.terminate()
                 server.wait(30)
 
 
+def bench_airflow(args: argparse.Namespace) -> Side:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        airflow_side.airflow_metastore(Path(tmp), {"bench_dags.py": AIRFLOW_DAGS}) as air,
+    ):
+        air.sql(AIRFLOW_FILL)
+        counts = air.scalar("SELECT (SELECT count(*) FROM dag) || ' DAGs, ' || "
+                            "(SELECT count(*) FROM task_instance) || ' task instances'")  # fmt: skip
+        print(f"airflow metastore: {counts}", flush=True)
+        with air.api_server(workers=args.workers) as client:
+            headers = {"Authorization": str(client.headers["Authorization"])}
+            try:
+                return asyncio.run(hammer_all(str(client.base_url), headers, args, "airflow"))
+            finally:  # why a server went away is in its log
+                log = (air.home / "api-server.log").read_text(errors="replace").strip().splitlines()
+                print("airflow api-server log, last lines:\n  " + "\n  ".join(log[-15:]), flush=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=5, help="length of one window (default 5)")
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=1, help="server workers, each side (default 1)")
+    parser.add_argument("--repeat", type=int, default=5, help="windows per endpoint and side (default 5)")
+    parser.add_argument("--ssl", action="store_true", help="let asyncpg negotiate TLS on loopback (its default)")
+    parser.add_argument("--riir-only", action="store_true", help="skip Airflow")
+    args = parser.parse_args()
+    # SIGTERM (a stopped run) unwinds like Ctrl-C: servers stopped, databases dropped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    run = measure.Run(
+        "broker",
+        {
+            "dags": DAGS,
+            "task_instances": DAGS * TIS_PER_DAG,
+            "seconds": args.seconds,
+            "concurrency": args.concurrency,
+            "workers": args.workers,
+            "repeat": args.repeat,
+        },
+    )
+    riir = asyncio.run(bench_riir(args))
+    air, failure = None, ""
+    if not args.riir_only:
+        try:
+            air = bench_airflow(args)
+        except Exception as error:  # riir's figures are still recorded, with the reason Airflow's are missing
+            failure = f"{type(error).__name__}: {error}"
+            print(f"Airflow's side failed: {failure}", flush=True)
+    dropped = {"riir": 0, "airflow": 0}
+    for name, _ in ENDPOINTS:
+        rates, latencies, dropped_here = riir[name]
+        dropped["riir"] += dropped_here
+        their_rates, their_latencies, their_dropped = (air or {}).get(name, (None, None, 0))
+        dropped["airflow"] += their_dropped
+        run.figure(f"{name}: requests/s, {args.concurrency} clients", "req/s", rates, their_rates,
+                   target=">= 10x Airflow", lower_is_better=False)  # fmt: skip
+        run.figure(f"{name}: latency per request", "ms", latencies, their_latencies)
+    run.notes.append(
+        f"{args.concurrency} concurrent clients on one machine with the server, {args.workers} server worker(s) each "
+        f"side, {args.repeat} windows of {args.seconds:.0f} s per endpoint (requests/s cells: over windows; latency "
+        "cells: over every request). riir: `riir-airflow broker` (granian); Airflow: `airflow api-server`; same "
+        f"{DAGS:,} DAGs and {DAGS * TIS_PER_DAG:,} task instances, PostgreSQL."
+        + f" Requests the server dropped (closed without an answer; not counted as served): riir {dropped['riir']}"
+        + (f", Airflow {dropped['airflow']}." if air is not None else "; Airflow not measured in this run")
+        + ("" if air is not None else f" ({f'its side failed: {failure}' if failure else '--riir-only'}).")
+        + "".join(
+            f" Airflow's api-server stopped accepting connections before '{name}' was measured in full."
+            for name, _ in ENDPOINTS
+            if air is not None and name not in air
+        )
+    )
+    print(f"results: {run.save()}")
+    run.print_table()
+    return 1 if failure else 0
+
+
 if __name__ == "__main__":
-    asyncio.run(main())
+    sys.exit(main())
