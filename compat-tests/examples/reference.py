@@ -14,6 +14,7 @@ them and a fresh machine generates them (about 10 s per DAG, two at a time).
 from __future__ import annotations
 
 import argparse
+import datetime
 import hashlib
 import importlib.metadata
 import json
@@ -59,11 +60,15 @@ def ensure_reference_providers() -> None:
 
 
 def airflow_structure(name: str, folder: Path) -> dict[str, Any]:
-    """Airflow's structural facts of one example folder (cached; the key names the reference providers)."""
+    """Airflow's structural facts of one example folder (cached; the key names the reference providers and the UTC
+    day: some examples read the clock when parsed, e.g. example_params_ui_tutorial's params default to today, so a
+    reference parsed yesterday would differ from riir's parse today)."""
     ensure_reference_providers()
+    today = datetime.datetime.now(datetime.UTC).date().isoformat()
     out = airflow_output(
-        f"examples-structure-{name}", DUMP, [str(folder), "--impl", "airflow"], [folder], key=reference_providers()
-    )
+        f"examples-structure-{name}", DUMP, [str(folder), "--impl", "airflow"], [folder],
+        key=[*reference_providers(), f"parsed on {today}"],
+    )  # fmt: skip
     facts: dict[str, Any] = json.loads(out)
     return facts
 
