@@ -55,10 +55,13 @@ async def test_serves_and_stops_on_sigterm(pg_dsn: str, tmp_path: Path, server: 
         if workers == 1:
             # One worker is served in the broker's own process: no supervising master with a forked worker.
             assert child_pids(proc.pid) == []
-        # Tokens from one worker verify in the other: the command shares one JWT secret between them.
-        token = httpx.post(f"{url}/auth/token", json={"username": "admin", "password": "pw"}).json()["access_token"]
+        # Tokens from one worker verify in the other: the command shares one JWT secret between them. (Each worker
+        # builds the full API on its first request: seconds on a loaded machine, hence the long timeouts.)
+        token = httpx.post(f"{url}/auth/token", json={"username": "admin", "password": "pw"}, timeout=60).json()[
+            "access_token"
+        ]
         for _ in range(6):
-            dags = httpx.get(f"{url}/api/v2/dags", headers={"Authorization": f"Bearer {token}"})
+            dags = httpx.get(f"{url}/api/v2/dags", headers={"Authorization": f"Bearer {token}"}, timeout=60)
             assert dags.status_code == 200 and dags.json()["total_entries"] == 1
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=20) in (0, -signal.SIGTERM)
