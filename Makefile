@@ -60,8 +60,9 @@ lint: build-dev
 test-rust:
 	cargo test -p riir_core
 
+# Three test processes on two cores (most tests wait on servers and subprocesses); a file's tests stay together.
 test-python: build-dev providers
-	$(BIN)/pytest
+	$(BIN)/pytest -n 3 --dist loadfile
 
 test: system-deps test-rust test-python
 
