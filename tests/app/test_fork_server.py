@@ -215,11 +215,18 @@ def test_task_processes_live_in_a_pid_namespace_that_ends_with_the_template(home
             int(n) for n in next(line for line in status.splitlines() if line.startswith("NSpid:")).split()[1:]
         )
         assert real == pid and inside != pid
-        init = next(
-            int(p)
-            for p in Path(f"/proc/{template}/task/{template}/children").read_text().split()
-            if Path(f"/proc/{p}/comm").read_text().strip() == "riir-pidns-init"
-        )
+
+        def namespace_init() -> int | None:
+            """The template's child named riir-pidns-init (it names itself just after its fork: wait for it)."""
+            for p in Path(f"/proc/{template}/task/{template}/children").read_text().split():
+                if Path(f"/proc/{p}/comm").read_text().strip() == "riir-pidns-init":
+                    return int(p)
+            return None
+
+        deadline = time.monotonic() + 30
+        while (init := namespace_init()) is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert init is not None
         assert os.readlink(f"/proc/{init}/ns/pid") == os.readlink(f"/proc/{pid}/ns/pid")
         server.close()  # the task process is still waiting for its assignment: it ends with the template
 

@@ -123,6 +123,28 @@ def receive_message(sock: socket.socket, flags: int = 0) -> tuple[dict[str, Any]
     return json.loads(data), list(fds)
 
 
+def poll_control_and_child_exits(control: socket.socket) -> tuple[Any, int, int]:
+    """For a process that forks on request (the template, the zygote): a poller over its control socket and a
+    descriptor that becomes readable when a child exits (SIGCHLD through the signal wakeup descriptor); Ctrl-C at
+    the terminal is left to the supervisor. Returns (poller, that descriptor, its write end): drain the first with
+    `drain_wakeups`; a forked child closes both."""
+    import select
+
+    reaped_r, reaped_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+    signal.set_wakeup_fd(reaped_w)
+    signal.signal(signal.SIGCHLD, lambda *_: None)  # a handler, so that the wakeup descriptor is written
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    poller = select.poll()
+    poller.register(control.fileno(), select.POLLIN)
+    poller.register(reaped_r, select.POLLIN)
+    return poller, reaped_r, reaped_w
+
+
+def drain_wakeups(fd: int) -> None:
+    with contextlib.suppress(BlockingIOError):
+        os.read(fd, 4096)
+
+
 def sanitized_config(folder: Path) -> Path | None:
     """A copy of the config file without any option that is or yields a secret (sensitive options, `_cmd` and
     `_secret` indirections, anything named like a password or key), for the template and its tasks; None when
@@ -487,20 +509,11 @@ def _serve_loop(control: socket.socket, dags: dict[str, Any]) -> int:
         logging.getLogger("riir_airflow.app").warning("Task processes can read the secret files: %s", exc)
     namespace_init = fork_namespace_init() if in_pid_namespace else None  # masked and undumpable like the tasks
     _set_process_name()
-    reaped_r, reaped_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
-    signal.set_wakeup_fd(reaped_w)
-    signal.signal(signal.SIGCHLD, lambda *_: None)  # a handler, so the wakeup descriptor is written
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    import select
-
-    poller = select.poll()
-    poller.register(control.fileno(), select.POLLIN)
-    poller.register(reaped_r, select.POLLIN)
+    poller, reaped_r, reaped_w = poll_control_and_child_exits(control)
     while True:
         for fd, _ in poller.poll():
             if fd == reaped_r:
-                with contextlib.suppress(BlockingIOError):
-                    os.read(reaped_r, 4096)
+                drain_wakeups(reaped_r)
                 if not _report_exits(control, namespace_init):
                     return 1  # the app starts a new fork server (app/executor.py)
                 continue

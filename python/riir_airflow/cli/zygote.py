@@ -49,7 +49,12 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from riir_airflow.app.fork_server import receive_message, send_message
+from riir_airflow.app.fork_server import (
+    drain_wakeups,
+    poll_control_and_child_exits,
+    receive_message,
+    send_message,
+)
 from riir_airflow.app.sandbox import (
     SANITIZED_FOLDER_ENV,
     SECRET_ENV_FD,
@@ -126,21 +131,12 @@ def preload() -> None:
 
 def serve(control: socket.socket) -> int:
     """Forks on request and reports exits until the supervisor closes the control socket."""
-    import select
-
-    reaped_r, reaped_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
-    signal.set_wakeup_fd(reaped_w)
-    signal.signal(signal.SIGCHLD, lambda *_: None)  # a handler, so that the wakeup descriptor is written
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    poller, reaped_r, reaped_w = poll_control_and_child_exits(control)
     send_message(control, {"op": "ready"})
-    poller = select.poll()
-    poller.register(control.fileno(), select.POLLIN)
-    poller.register(reaped_r, select.POLLIN)
     while True:
         for fd, _ in poller.poll():
             if fd == reaped_r:
-                with contextlib.suppress(BlockingIOError):
-                    os.read(reaped_r, 4096)
+                drain_wakeups(reaped_r)
                 continue
             message, fds = receive_message(control)
             if message is None:
