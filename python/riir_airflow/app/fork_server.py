@@ -43,6 +43,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -121,6 +122,23 @@ def receive_message(sock: socket.socket, flags: int = 0) -> tuple[dict[str, Any]
     if not data:
         return None, list(fds)
     return json.loads(data), list(fds)
+
+
+def pending_messages(sock: socket.socket) -> Iterator[dict[str, Any] | None]:
+    """The messages waiting on `sock`, read without blocking (descriptors that came with them are closed: the
+    readers of reports expect none); None, last, when the other end closed."""
+    while True:
+        try:
+            message, fds = receive_message(sock, socket.MSG_DONTWAIT)
+        except BlockingIOError:
+            return
+        except OSError:
+            message, fds = None, []
+        for fd in fds:
+            os.close(fd)
+        yield message
+        if message is None:
+            return
 
 
 def poll_control_and_child_exits(control: socket.socket) -> tuple[Any, int, int]:
@@ -346,15 +364,7 @@ class ForkServer:
         loop.add_reader(self.sock.fileno(), self._on_readable)
 
     def _on_readable(self) -> None:
-        while True:
-            try:
-                message, fds = receive_message(self.sock, socket.MSG_DONTWAIT)
-            except BlockingIOError:
-                return
-            except OSError:
-                message, fds = None, []
-            for fd in fds:
-                os.close(fd)
+        for message in pending_messages(self.sock):
             if message is None:  # the template died: nobody reports these tries' ends any more
                 if self._loop is not None:
                     self._loop.remove_reader(self.sock.fileno())

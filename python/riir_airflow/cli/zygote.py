@@ -51,6 +51,7 @@ from typing import Any
 
 from riir_airflow.app.fork_server import (
     drain_wakeups,
+    pending_messages,
     poll_control_and_child_exits,
     receive_message,
     send_message,
@@ -347,16 +348,9 @@ class Zygote:
             self.on_line(line.decode(errors="backslashreplace").rstrip("\n"))
 
     def _on_readable(self) -> None:
-        sock = self.sock
-        while sock is not None:
-            try:
-                message, fds = receive_message(sock, socket.MSG_DONTWAIT)
-            except BlockingIOError:
-                return
-            except OSError:
-                message, fds = None, []
-            for fd in fds:
-                os.close(fd)
+        if self.sock is None:
+            return
+        for message in pending_messages(self.sock):
             if message is None:
                 self._closing = asyncio.get_running_loop().create_task(self._closed("the zygote exited"))
                 return
