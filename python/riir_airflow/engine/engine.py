@@ -258,17 +258,10 @@ class KnownRun:
             return True
         if read.since != self.cursor:
             return False
-        rows = self.rows
-        changed: list[tuple[str, int, str | None]] = []
-        for ti in read.rows:
-            key = (ti.task_id, ti.map_index)
-            old = rows.get(key)
-            if old is None or old.state != ti.state:
-                changed.append((ti.task_id, ti.map_index, ti.state))
-            rows[key] = ti
+        changed, _ = self._take(read.rows)
         if changed:
             self.plan.update(changed)
-        if len(rows) != read.total:
+        if len(self.rows) != read.total:
             self.cursor = None
             return False
         self.cursor = read.cursor
@@ -278,6 +271,20 @@ class KnownRun:
         """Gives the planner state what changed since the last read: new or changed states, and instances gone."""
         rows = self.rows
         before = len(rows)
+        changed, matched = self._take(current)
+        if matched < before:  # some instances are gone (an expansion replaced map index -1)
+            present = {(ti.task_id, ti.map_index) for ti in current}
+            gone = [key for key in rows if key not in present]
+            for key in gone:
+                del rows[key]
+            self.plan.remove(gone)
+        if changed:
+            self.plan.update(changed)
+
+    def _take(self, current: Iterable[TiSnapshot]) -> tuple[list[tuple[str, int, str | None]], int]:
+        """Keeps the rows read; returns the (task_id, map_index, state) of those new or in another state than last
+        read (what the planner state is to be told), and how many were known already."""
+        rows = self.rows
         matched = 0
         changed: list[tuple[str, int, str | None]] = []
         for ti in current:
@@ -289,14 +296,7 @@ class KnownRun:
                 rows[key] = ti
             if old is not None:
                 matched += 1
-        if matched < before:  # some instances are gone (an expansion replaced map index -1)
-            present = {(ti.task_id, ti.map_index) for ti in current}
-            gone = [key for key in rows if key not in present]
-            for key in gone:
-                del rows[key]
-            self.plan.remove(gone)
-        if changed:
-            self.plan.update(changed)
+        return changed, matched
 
 
 @dataclass
