@@ -518,7 +518,7 @@ def _serve_loop(control: socket.socket, dags: dict[str, Any]) -> int:
     except OSError as exc:
         logging.getLogger("riir_airflow.app").warning("Task processes can read the secret files: %s", exc)
     namespace_init = fork_namespace_init() if in_pid_namespace else None  # masked and undumpable like the tasks
-    _set_process_name()
+    set_process_name(PROCESS_NAME)
     poller, reaped_r, reaped_w = poll_control_and_child_exits(control)
     while True:
         for fd, _ in poller.poll():
@@ -570,12 +570,13 @@ def _trim_heap() -> None:
         ctypes.CDLL(None).malloc_trim(0)
 
 
-def _set_process_name() -> None:
-    """/proc/PID/comm of the template (and, until they exec, its tasks): tells it apart from its app in `ps`."""
+def set_process_name(name: bytes) -> None:
+    """/proc/PID/comm of this process (and, until they exec, its children): what tells a template (or the zygote
+    and its apps, cli/zygote.py) apart in `ps`. 15 bytes at most; nothing where prctl is unavailable."""
     import ctypes
 
     with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None).prctl(15, ctypes.c_char_p(PROCESS_NAME), 0, 0, 0)  # PR_SET_NAME
+        ctypes.CDLL(None).prctl(15, ctypes.c_char_p(name), 0, 0, 0)  # PR_SET_NAME
 
 
 def _new_pid_namespace() -> bool:

@@ -36,7 +36,6 @@ from __future__ import annotations
 import asyncio
 import atexit
 import contextlib
-import ctypes
 import gc
 import importlib
 import json
@@ -55,6 +54,7 @@ from riir_airflow.app.fork_server import (
     poll_control_and_child_exits,
     receive_message,
     send_message,
+    set_process_name,
 )
 from riir_airflow.app.sandbox import (
     SANITIZED_FOLDER_ENV,
@@ -62,6 +62,7 @@ from riir_airflow.app.sandbox import (
     is_secret_variable,
     split_secret_environment,
 )
+from riir_airflow.cli.supervisor import die_with_parent
 
 CONTROL_FD_ENV = "RIIR_ZYGOTE_FD"
 FORKED_ENV = "RIIR_FORKED_FROM_ZYGOTE"  # "1" in an app forked from the zygote
@@ -101,7 +102,6 @@ PRELOADED = (
     "pluggy",
     "asyncpg",
 )
-_PR_SET_PDEATHSIG = 1
 
 
 class ZygoteError(RuntimeError):
@@ -191,8 +191,7 @@ def _leave_zygote(zygote: int, env: Mapping[str, str]) -> None:
     for number in (signal.SIGCHLD, signal.SIGINT, signal.SIGTERM):
         signal.signal(number, signal.SIG_DFL)
     os.setsid()
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    die_with_parent()
     if os.getppid() != zygote:
         os._exit(1)  # the zygote died before the parent-death signal was set
     os.environ.clear()
@@ -212,7 +211,7 @@ def _run_app(argv: Sequence[str], output: int, secrets: int) -> int:
         with contextlib.suppress(AttributeError, ValueError):
             stream.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     os.environ[SECRET_ENV_FD] = str(secrets)
-    _set_process_name(APP_PROCESS_NAME)
+    set_process_name(APP_PROCESS_NAME)
     sys.argv = ["riir-airflow", *argv]
     from riir_airflow.cli.main import main
 
@@ -242,15 +241,10 @@ def _report_exits(control: socket.socket) -> None:
         send_message(control, {"op": "exited", "pid": pid, "code": os.waitstatus_to_exitcode(status)})
 
 
-def _set_process_name(name: bytes) -> None:
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None).prctl(15, ctypes.c_char_p(name), 0, 0, 0)  # PR_SET_NAME
-
-
 def main() -> int:
     control = socket.socket(fileno=int(os.environ.pop(CONTROL_FD_ENV)))
     os.set_inheritable(control.fileno(), False)
-    _set_process_name(PROCESS_NAME)
+    set_process_name(PROCESS_NAME)
     try:
         preload()
     except BaseException as exc:
@@ -320,8 +314,6 @@ class Zygote:
             self.zygote_env = dict(env)
             ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
             env[CONTROL_FD_ENV] = str(theirs.fileno())
-            from riir_airflow.cli.supervisor import die_with_parent
-
             try:
                 self.process = await asyncio.create_subprocess_exec(
                     sys.executable, "-m", "riir_airflow.cli.zygote", env=env, pass_fds=(theirs.fileno(),),
