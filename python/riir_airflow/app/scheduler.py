@@ -530,8 +530,10 @@ class DagScheduler:
         # a run (a one-task DAG's tick would fork one for nothing, and retire it unused).
         # The engine's kept planner state counts every run's task instances by state (a turn's read may hold only
         # the changed rows); each try started now is still counted there as not yet started.
-        may_start = sum(known.plan.count(_MAY_START_AGAIN) for known in self.engine.known_runs.values())
-        more_to_come = self.waiting_for_slots or may_start > len(started)
+        more_to_come = bool(started) and (
+            self.waiting_for_slots
+            or sum(known.plan.count(_MAY_START_AGAIN) for known in self.engine.known_runs.values()) > len(started)
+        )
         for ti in started:
             stop_points.reached("start")
             # The run as this turn read it (saves a round trip before the fork), else fresh from the table.
