@@ -9,6 +9,10 @@ construction, then the serialization of every DAG it loaded (what Airflow's DAG 
 `DagSerialization.to_dict`; riir: `serialize_dag`, what a DAG app registers); imports of the framework itself are
 reported separately. The sides alternate, `--repeat` runs each; prints both sides' medians, wall and CPU, and the
 ratios of the medians (DagBag alone, and with serialization); the runs go to benchmarks/.out/dagbag.json.
+
+Bytecode is handled alike on both sides: each framework's own modules are read from bytecode (pip compiled Airflow's
+at install; riir's checkout is compiled first, as installing it would), and neither side writes bytecode of the DAG
+files (PYTHONDONTWRITEBYTECODE=1 for both), so each run compiles every DAG file from source, as a first parse does.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -71,6 +76,8 @@ def dag_file(index: int, n_tasks: int) -> str:
 
 def generate(folder: Path, n_files: int, n_tasks: int) -> None:
     folder.mkdir(parents=True, exist_ok=True)
+    # Bytecode left by an earlier run (without PYTHONDONTWRITEBYTECODE) would spare one side's compile() calls.
+    shutil.rmtree(folder / "__pycache__", ignore_errors=True)
     for i in range(n_files):
         (folder / f"bench_dag_{i:04d}.py").write_text(dag_file(i, n_tasks))
 
@@ -167,6 +174,9 @@ def main() -> int:
     sys.path.insert(0, str(ROOT / "benchmarks"))
     import measure  # (imported here: the measured interpreters above need none of it)
     from airflow_env import AIRFLOW_VERSION, airflow_env, airflow_python
+    from harness import compile_bytecode
+
+    compile_bytecode()
 
     run = measure.Run("dagbag", {"files": args.files, "tasks": args.tasks, "repeat": args.repeat})
     with tempfile.TemporaryDirectory(prefix="riir-bench-dagbag-") as tmp:
@@ -176,11 +186,14 @@ def main() -> int:
         home = Path(tmp) / "airflow-home"
         home.mkdir()
         riir_env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
+        airflow_side_env = airflow_env(home)
+        for env in (riir_env, airflow_side_env):
+            env["PYTHONDONTWRITEBYTECODE"] = "1"  # see the module's docstring
         # Alternate the two sides so that load from other processes on the machine hits both alike.
         runs: dict[str, list[dict[str, Any]]] = {"airflow": [], "riir": []}
         for n in range(max(1, args.repeat)):
             for side, python, env in (
-                ("airflow", str(airflow_python()), airflow_env(home)),
+                ("airflow", str(airflow_python()), airflow_side_env),
                 ("riir", sys.executable, riir_env),
             ):
                 result = measure_side(python, folder, side, env)
