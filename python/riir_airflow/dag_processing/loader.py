@@ -50,8 +50,9 @@ class _PreReadSourceLoader(importlib.machinery.SourceFileLoader):
         self._source: bytes | None = source
 
     def get_data(self, path: str) -> bytes:
-        source, self._source = self._source, None  # (handed out once: a reload reads the file again)
-        if source is not None and path == self.path:
+        # (asked for the .pyc first; the source is handed out once: a reload reads the file again)
+        if path == self.path and self._source is not None:
+            source, self._source = self._source, None
             return source
         return super().get_data(path)
 
