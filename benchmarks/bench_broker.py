@@ -1,17 +1,32 @@
-"""Broker throughput under concurrent clients: requests per second for list-dags and list-task-instances with 1,000
-DAGs and 100,000 task instances in the metastore, `riir-airflow broker` (granian) side by side with Airflow 3.3.2's
-`airflow api-server` on the same rows, each on a loopback port.
+"""Broker throughput under concurrent clients: requests per second and latency (p50, p99) of the same REST queries
+with 1,000 DAGs and 100,000 task instances in the metastore, `riir-airflow broker` (granian) side by side with Airflow
+3.3.2's `airflow api-server` (uvicorn) on the same rows, each on a loopback port, at 1, 4 and 16 concurrent clients.
 
-    python benchmarks/bench_broker.py [--seconds 5] [--concurrency 16] [--workers 1] [--repeat 5] [--riir-only]
+    python benchmarks/bench_broker.py [--seconds 3] [--concurrency 1,4,16] [--workers 1] [--repeat 3] [--riir-only]
 
-Each endpoint is hammered by `--concurrency` clients for `--seconds`, `--repeat` times (one repetition = one window's
-requests/s); latency is every request's, over all windows. The load generator runs on the same machine (it competes
-with the server for the CPUs), so the numbers are a lower bound for both sides. asyncpg negotiates TLS by default
-even on loopback, which halves riir's throughput here: the benchmark disables it (`?sslmode=disable`) unless --ssl
-is given. Airflow's rows: its 1,000 DAGs serialized by `airflow dags reserialize` (one generated file), runs and task
-instances inserted with SQL into the tables `airflow db migrate` made (benchmarks/airflow_side.py). On both sides the
-task instances name tasks (task_1..task_100) that the DAGs' serialized versions do not hold; neither list endpoint
-looks them up. Single-client latency percentiles on a 1,000,000-row history are bench_history.py's.
+Each endpoint is hammered by N clients (keep-alive connections, one bearer token made by the server's own
+/auth/token) for `--seconds`, `--repeat` times per concurrency level: requests/s cells are over those windows, p50
+and p99 over every request of the level, and the server's CPU time per request over every window of the endpoint
+(utime + stime of its process tree: less sensitive to other load on the machine than wall time). The load generator
+runs on the same machine (it competes with the server for the CPUs), so the numbers are a lower bound for both sides.
+
+Settings that are the same on both sides: one server worker, a metastore pool of `sql_alchemy_pool_size` 5 +
+`sql_alchemy_max_overflow` 20 (more connections than clients: Airflow's default overflow of 10 makes a 16th client
+wait on SQLAlchemy's pool until its 30 s timeout answers 500), asyncpg without TLS on loopback for riir
+(`?sslmode=disable`, unless --ssl; it halves riir's throughput here).
+
+Airflow's api-server runs with Python's cyclic garbage collector disabled (a `sitecustomize` on its PYTHONPATH):
+with it, the api-server process dies of a segmentation fault within seconds of concurrent (often even sequential)
+list requests on this machine: Python's faulthandler shows the collector running in one of anyio's worker threads
+while SQLAlchemy builds rows or ORM instances ("Garbage-collecting" on top of the stack), also with SQLAlchemy's
+compiled extensions off and without uvloop, never with the collector off. A disabled collector can only save
+Airflow work, so the ratio is if anything in Airflow's favour; the faulthandler stays on, so any crash still leaves
+its trace in the log this benchmark prints.
+
+Airflow's rows: its 1,000 DAGs serialized by `airflow dags reserialize` (one generated file), runs and task instances
+inserted with SQL into the tables `airflow db migrate` made (benchmarks/airflow_side.py). On both sides the task
+instances name tasks (task_1..task_100) that the DAGs' serialized versions do not hold; neither list endpoint looks
+them up. Single-client latency percentiles on a 1,000,000-row history are bench_history.py's.
 """
 
 from __future__ import annotations
@@ -25,6 +40,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -116,8 +132,34 @@ ENDPOINTS = [
     ("list task instances of one run", f"/api/v2/dags/bench_0500/dagRuns/{RUN}/taskInstances"),
 ]
 
-# endpoint -> (requests/s per window, latencies in ms, requests dropped by the server)
-Side = dict[str, tuple[list[float], list[float], int]]
+# The same on both sides: more pooled connections than clients (see the module's docstring).
+POOL_ENV = {"AIRFLOW__DATABASE__SQL_ALCHEMY_POOL_SIZE": "5", "AIRFLOW__DATABASE__SQL_ALCHEMY_MAX_OVERFLOW": "20"}
+
+
+@dataclass
+class Level:
+    """One endpoint at one concurrency: requests/s of each window, every request's latency, requests dropped."""
+
+    rates: list[float] = field(default_factory=list)
+    latencies_ms: list[float] = field(default_factory=list)
+    dropped: int = 0
+
+    def percentile(self, q: float) -> float | None:
+        return measure.percentile(self.latencies_ms, q) if self.latencies_ms else None
+
+
+@dataclass
+class Endpoint:
+    levels: dict[int, Level] = field(default_factory=dict)  # by number of clients
+    requests: int = 0
+    server_cpu_s: float = 0.0  # the server's process tree, over every window of every level
+
+    @property
+    def cpu_ms_per_request(self) -> float | None:
+        return 1000 * self.server_cpu_s / self.requests if self.requests else None
+
+
+Side = dict[str, Endpoint]  # by endpoint name; an endpoint missing: the server went away before it was measured
 
 
 async def hammer(
@@ -148,35 +190,38 @@ async def hammer(
     return done / (time.monotonic() - start), latencies, dropped
 
 
-async def hammer_all(url: str, headers: dict[str, str], args: argparse.Namespace, who: str) -> Side:
-    """Every endpoint, `--repeat` windows each, after a warm-up request."""
+async def hammer_all(url: str, headers: dict[str, str], server_pid: int, args: argparse.Namespace, who: str) -> Side:
+    """Every endpoint at every concurrency level, `--repeat` windows each, after a warm-up request."""
     out: Side = {}
-    # Idle connections are closed by the client after 1 s, before a server's keep-alive timeout (uvicorn's: 5 s) can
-    # close one under a request sent on it: the slowest request of a window leaves the others idle that long.
-    limits = httpx.Limits(max_connections=args.concurrency, keepalive_expiry=1)
-    async with httpx.AsyncClient(base_url=url, headers=headers, limits=limits, timeout=300) as client:
-        for name, path in ENDPOINTS:
-            try:
-                (await client.get(path)).raise_for_status()
-            except httpx.ConnectError:  # the server is gone: keep what was measured, the caller says why
-                print(f"{who:14} {name:40s} the server no longer accepts connections", flush=True)
-                break
-            rates, latencies, dropped = [], [], 0
-            try:
-                for _ in range(args.repeat):
-                    rate, each, lost = await hammer(client, path, args.seconds, args.concurrency)
-                    rates.append(rate)
-                    latencies.extend(each)
-                    dropped += lost
-            except httpx.ConnectError:
-                print(f"{who:14} {name:40s} the server stopped accepting connections", flush=True)
-                break
-            out[name] = (rates, latencies, dropped)
-            print(
-                f"{who:14} {name:40s} {measure.stats(rates)['median']:8.1f} req/s ({min(rates):.1f}-"
-                f"{max(rates):.1f})   median latency {measure.stats(latencies)['median']:7.1f} ms, dropped {dropped}",
-                flush=True,
-            )
+    for name, path in ENDPOINTS:
+        endpoint = Endpoint()
+        try:
+            for clients in args.concurrency:
+                # Idle connections are closed by the client after 1 s, before a server's keep-alive timeout can close
+                # one under a request sent on it: the slowest request of a window leaves the others idle that long.
+                limits = httpx.Limits(max_connections=clients, keepalive_expiry=1)
+                async with httpx.AsyncClient(base_url=url, headers=headers, limits=limits, timeout=300) as client:
+                    (await client.get(path)).raise_for_status()
+                    level = endpoint.levels[clients] = Level()
+                    for _ in range(args.repeat):
+                        cpu_before = measure.tree_cpu_seconds([server_pid])
+                        rate, each, lost = await hammer(client, path, args.seconds, clients)
+                        endpoint.server_cpu_s += measure.tree_cpu_seconds([server_pid]) - cpu_before
+                        endpoint.requests += len(each)
+                        level.rates.append(rate)
+                        level.latencies_ms.extend(each)
+                        level.dropped += lost
+                print(
+                    f"{who:12} {name:38s} {clients:3d} clients {measure.stats(level.rates)['median']:8.1f} req/s   "
+                    f"p50 {level.percentile(0.5) or 0:7.1f} ms   p99 {level.percentile(0.99) or 0:7.1f} ms   "
+                    f"dropped {level.dropped}",
+                    flush=True,
+                )
+        except httpx.ConnectError:  # the server is gone: keep what was measured, the caller says why
+            print(f"{who:12} {name:38s} the server stopped accepting connections", flush=True)
+            return out
+        out[name] = endpoint
+        print(f"{who:12} {name:38s} server CPU per request {endpoint.cpu_ms_per_request or 0:.1f} ms", flush=True)
     return out
 
 
@@ -187,7 +232,7 @@ async def bench_riir(args: argparse.Namespace) -> Side:
             (Path(home) / "pw.json").write_text(json.dumps({"admin": "pw"}))
             port = free_port()
             database = dsn if args.ssl else f"{dsn}?sslmode=disable"
-            env = {**os.environ, "AIRFLOW_HOME": home, "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": database,
+            env = {**os.environ, **POOL_ENV, "AIRFLOW_HOME": home, "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": database,
                    "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
                    "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(Path(home) / "pw.json")}  # fmt: skip
             command = [*riir_cli(), "broker", "--host", "127.0.0.1", "--port", str(port), "--workers",
@@ -203,10 +248,18 @@ async def bench_riir(args: argparse.Namespace) -> Side:
                         await asyncio.sleep(0.2)
                 token = httpx.post(f"{url}/auth/token", json={"username": "admin", "password": "pw"}).json()
                 headers = {"Authorization": f"Bearer {token['access_token']}"}
-                return await hammer_all(url, headers, args, "riir broker")
+                return await hammer_all(url, headers, server.pid, args, "riir broker")
             finally:
                 server.terminate()
                 server.wait(30)
+
+
+def without_cyclic_gc(folder: Path) -> dict[str, str]:
+    """Environment that starts Python with its cyclic garbage collector off (see the module's docstring) and the
+    faulthandler on, through a `sitecustomize` module in `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "sitecustomize.py").write_text("import gc\n\ngc.disable()\n")
+    return {"PYTHONPATH": str(folder), "PYTHONFAULTHANDLER": "1"}
 
 
 def bench_airflow(args: argparse.Namespace) -> Side:
@@ -218,21 +271,48 @@ def bench_airflow(args: argparse.Namespace) -> Side:
         counts = air.scalar("SELECT (SELECT count(*) FROM dag) || ' DAGs, ' || "
                             "(SELECT count(*) FROM task_instance) || ' task instances'")  # fmt: skip
         print(f"airflow metastore: {counts}", flush=True)
-        with air.api_server(workers=args.workers) as client:
+        server_env = {**POOL_ENV, **without_cyclic_gc(Path(tmp) / "no-gc")}
+        with air.api_server(workers=args.workers, extra_env=server_env) as client:
             headers = {"Authorization": str(client.headers["Authorization"])}
             try:
-                return asyncio.run(hammer_all(str(client.base_url), headers, args, "airflow"))
+                return asyncio.run(hammer_all(str(client.base_url), headers, air.server_pid, args, "airflow"))
             finally:  # why a server went away is in its log
                 log = (air.home / "api-server.log").read_text(errors="replace").strip().splitlines()
                 print("airflow api-server log, last lines:\n  " + "\n  ".join(log[-15:]), flush=True)
 
 
+def _clients(n: int) -> str:
+    return f"{n} client" if n == 1 else f"{n} clients"
+
+
+def record(run: measure.Run, args: argparse.Namespace, riir: Side, air: Side | None) -> dict[str, int]:
+    """The figures, per endpoint: requests/s, p50 and p99 at each concurrency, then the server's CPU per request.
+    Returns the requests each side's server dropped."""
+    dropped = {"riir": 0, "airflow": 0}
+    for name, _ in ENDPOINTS:
+        ours, theirs = riir[name], (air or {}).get(name)
+        for clients in args.concurrency:
+            level = ours.levels[clients]
+            other = theirs.levels.get(clients) if theirs else None
+            dropped["riir"] += level.dropped
+            dropped["airflow"] += other.dropped if other else 0
+            run.figure(f"{name}: requests/s, {_clients(clients)}", "req/s", level.rates, other.rates if other else None,
+                       target=">= 10x Airflow", lower_is_better=False)  # fmt: skip
+            for label, q in (("p50", 0.5), ("p99", 0.99)):
+                run.figure(f"{name}: latency {label}, {_clients(clients)}", "ms", level.percentile(q),
+                           other.percentile(q) if other else None)  # fmt: skip
+        run.figure(f"{name}: server CPU per request", "ms", ours.cpu_ms_per_request,
+                   theirs.cpu_ms_per_request if theirs else None)  # fmt: skip
+    return dropped
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=5, help="length of one window (default 5)")
-    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--seconds", type=float, default=3, help="length of one window (default 3)")
+    parser.add_argument("--concurrency", type=lambda v: [int(n) for n in v.split(",")], default=[1, 4, 16],
+                        help="comma-separated numbers of concurrent clients (default 1,4,16)")  # fmt: skip
     parser.add_argument("--workers", type=int, default=1, help="server workers, each side (default 1)")
-    parser.add_argument("--repeat", type=int, default=5, help="windows per endpoint and side (default 5)")
+    parser.add_argument("--repeat", type=int, default=3, help="windows per endpoint, level and side (default 3)")
     parser.add_argument("--ssl", action="store_true", help="let asyncpg negotiate TLS on loopback (its default)")
     parser.add_argument("--riir-only", action="store_true", help="skip Airflow")
     args = parser.parse_args()
@@ -244,7 +324,7 @@ def main() -> int:
             "dags": DAGS,
             "task_instances": DAGS * TIS_PER_DAG,
             "seconds": args.seconds,
-            "concurrency": args.concurrency,
+            "concurrency": ",".join(map(str, args.concurrency)),
             "workers": args.workers,
             "repeat": args.repeat,
         },
@@ -257,19 +337,14 @@ def main() -> int:
         except Exception as error:  # riir's figures are still recorded, with the reason Airflow's are missing
             failure = f"{type(error).__name__}: {error}"
             print(f"Airflow's side failed: {failure}", flush=True)
-    dropped = {"riir": 0, "airflow": 0}
-    for name, _ in ENDPOINTS:
-        rates, latencies, dropped_here = riir[name]
-        dropped["riir"] += dropped_here
-        their_rates, their_latencies, their_dropped = (air or {}).get(name, (None, None, 0))
-        dropped["airflow"] += their_dropped
-        run.figure(f"{name}: requests/s, {args.concurrency} clients", "req/s", rates, their_rates,
-                   target=">= 10x Airflow", lower_is_better=False)  # fmt: skip
-        run.figure(f"{name}: latency per request", "ms", latencies, their_latencies)
+    dropped = record(run, args, riir, air)
     run.notes.append(
-        f"{args.concurrency} concurrent clients on one machine with the server, {args.workers} server worker(s) each "
-        f"side, {args.repeat} windows of {args.seconds:.0f} s per endpoint (requests/s cells: over windows; latency "
-        "cells: over every request). riir: `riir-airflow broker` (granian); Airflow: `airflow api-server`; same "
+        f"{', '.join(map(str, args.concurrency))} concurrent clients (keep-alive) on one machine with the server, "
+        f"{args.workers} server worker(s) each side, {args.repeat} windows of {args.seconds:.0f} s per endpoint and "
+        "level (requests/s cells: over windows; p50/p99: over every request of the level; server CPU: its process "
+        "tree's utime + stime over every window of the endpoint, per request). riir: `riir-airflow broker` (granian); "
+        "Airflow: `airflow api-server` (uvicorn) with its cyclic garbage collector off, since with it the process "
+        "segfaults under these requests (see benchmarks/bench_broker.py); both: pool 5 + overflow 20, the same "
         f"{DAGS:,} DAGs and {DAGS * TIS_PER_DAG:,} task instances, PostgreSQL."
         + f" Requests the server dropped (closed without an answer; not counted as served): riir {dropped['riir']}"
         + (f", Airflow {dropped['airflow']}." if air is not None else "; Airflow not measured in this run")
