@@ -4,11 +4,14 @@ with 1,000 DAGs and 100,000 task instances in the metastore, `riir-airflow broke
 
     python benchmarks/bench_broker.py [--seconds 3] [--concurrency 1,4,16] [--workers 1] [--repeat 3] [--riir-only]
 
-Each endpoint is hammered by N clients (keep-alive connections, one bearer token made by the server's own
-/auth/token) for `--seconds`, `--repeat` times per concurrency level: requests/s cells are over those windows, p50
-and p99 over every request of the level, and the server's CPU time per request over every window of the endpoint
-(utime + stime of its process tree: less sensitive to other load on the machine than wall time). The load generator
-runs on the same machine (it competes with the server for the CPUs), so the numbers are a lower bound for both sides.
+Both servers run at once, each on its own metastore. Each endpoint is hammered by N clients (keep-alive
+connections, one bearer token made by the server's own /auth/token) for `--seconds`, `--repeat` times per
+concurrency level, the two sides' windows alternating (riir, Airflow, riir, ...) so that a change of the machine's
+load falls on both. Requests/s cells are over those windows, p50 and p99 over every request of the level; CPU time
+per request over every window of the endpoint, for the server's process tree and for the PostgreSQL backends
+connected to its database (utime + stime: less sensitive to other load on the machine than wall time). The load
+generator runs on the same machine (it competes with the servers for the CPUs), so the numbers are a lower bound for
+both sides.
 
 Settings that are the same on both sides: one server worker, a metastore pool of `sql_alchemy_pool_size` 5 +
 `sql_alchemy_max_overflow` 20 (more connections than clients: Airflow's default overflow of 10 makes a 16th client
@@ -33,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -40,6 +44,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -153,10 +158,10 @@ class Endpoint:
     levels: dict[int, Level] = field(default_factory=dict)  # by number of clients
     requests: int = 0
     server_cpu_s: float = 0.0  # the server's process tree, over every window of every level
+    database_cpu_s: float = 0.0  # the PostgreSQL backends of its metastore, over the same windows
 
-    @property
-    def cpu_ms_per_request(self) -> float | None:
-        return 1000 * self.server_cpu_s / self.requests if self.requests else None
+    def per_request_ms(self, seconds: float) -> float | None:
+        return 1000 * seconds / self.requests if self.requests else None
 
 
 Side = dict[str, Endpoint]  # by endpoint name; an endpoint missing: the server went away before it was measured
@@ -190,42 +195,110 @@ async def hammer(
     return done / (time.monotonic() - start), latencies, dropped
 
 
-async def hammer_all(url: str, headers: dict[str, str], server_pid: int, args: argparse.Namespace, who: str) -> Side:
-    """Every endpoint at every concurrency level, `--repeat` windows each, after a warm-up request."""
-    out: Side = {}
+@dataclass
+class Server:
+    """A side's running server: where to send requests, with which token, and its process (for its CPU time)."""
+
+    who: str
+    url: str
+    headers: dict[str, str]
+    pid: int
+    database: str  # its metastore's name, to find the PostgreSQL backends that serve it
+    measured: Side = field(default_factory=dict)
+    gone: str = ""  # set when it stopped accepting connections
+
+
+async def measure_all(servers: list[Server], args: argparse.Namespace) -> None:
+    """Every endpoint at every concurrency level, the sides' windows alternating (riir, Airflow, riir, ...) so that
+    a change of the machine's load falls on both, `--repeat` windows per side after a warm-up request each."""
     for name, path in ENDPOINTS:
-        endpoint = Endpoint()
-        try:
-            for clients in args.concurrency:
-                # Idle connections are closed by the client after 1 s, before a server's keep-alive timeout can close
-                # one under a request sent on it: the slowest request of a window leaves the others idle that long.
-                limits = httpx.Limits(max_connections=clients, keepalive_expiry=1)
-                async with httpx.AsyncClient(base_url=url, headers=headers, limits=limits, timeout=300) as client:
-                    (await client.get(path)).raise_for_status()
-                    level = endpoint.levels[clients] = Level()
-                    for _ in range(args.repeat):
-                        cpu_before = measure.tree_cpu_seconds([server_pid])
-                        rate, each, lost = await hammer(client, path, args.seconds, clients)
-                        endpoint.server_cpu_s += measure.tree_cpu_seconds([server_pid]) - cpu_before
-                        endpoint.requests += len(each)
-                        level.rates.append(rate)
-                        level.latencies_ms.extend(each)
-                        level.dropped += lost
+        for clients in args.concurrency:
+            # Idle connections are closed by the client after 1 s, before a server's keep-alive timeout can close
+            # one under a request sent on it: the slowest request of a window leaves the others idle that long.
+            limits = httpx.Limits(max_connections=clients, keepalive_expiry=1)
+            live = [server for server in servers if not server.gone]
+            async with contextlib.AsyncExitStack() as stack:
+                clients_of = {
+                    server.who: await stack.enter_async_context(
+                        httpx.AsyncClient(base_url=server.url, headers=server.headers, limits=limits, timeout=300)
+                    )
+                    for server in live
+                }
+                for _ in range(args.repeat + 1):  # the first turn is the warm-up
+                    for server in live:
+                        if not server.gone:
+                            await _window(server, clients_of[server.who], name, path, clients, args, warm_up=_ == 0)
+            for server in live:
+                level = server.measured.get(name, Endpoint()).levels.get(clients)
+                if level is not None and not server.gone:
+                    print(
+                        f"{server.who:12} {name:38s} {clients:3d} clients "
+                        f"{measure.stats(level.rates)['median']:8.1f} req/s   p50 {level.percentile(0.5) or 0:7.1f} ms"
+                        f"   p99 {level.percentile(0.99) or 0:7.1f} ms   dropped {level.dropped}",
+                        flush=True,
+                    )
+        for server in servers:
+            if name in server.measured and not server.gone:
+                endpoint = server.measured[name]
+                ours, database = (
+                    endpoint.per_request_ms(endpoint.server_cpu_s),
+                    endpoint.per_request_ms(endpoint.database_cpu_s),
+                )
                 print(
-                    f"{who:12} {name:38s} {clients:3d} clients {measure.stats(level.rates)['median']:8.1f} req/s   "
-                    f"p50 {level.percentile(0.5) or 0:7.1f} ms   p99 {level.percentile(0.99) or 0:7.1f} ms   "
-                    f"dropped {level.dropped}",
+                    f"{server.who:12} {name:38s} CPU per request: server {ours or 0:.1f} ms, "
+                    f"PostgreSQL {database or 0:.1f} ms",
                     flush=True,
                 )
-        except httpx.ConnectError:  # the server is gone: keep what was measured, the caller says why
-            print(f"{who:12} {name:38s} the server stopped accepting connections", flush=True)
-            return out
-        out[name] = endpoint
-        print(f"{who:12} {name:38s} server CPU per request {endpoint.cpu_ms_per_request or 0:.1f} ms", flush=True)
-    return out
 
 
-async def bench_riir(args: argparse.Namespace) -> Side:
+async def _window(
+    server: Server, client: httpx.AsyncClient, name: str, path: str, clients: int, args: argparse.Namespace,
+    warm_up: bool,
+) -> None:  # fmt: skip
+    """One window of `clients` concurrent clients on one server (or its warm-up request), added to its figures."""
+    try:
+        if warm_up:
+            (await client.get(path)).raise_for_status()
+            return
+        cpu_before, database_before = measure.tree_cpu_seconds([server.pid]), backend_cpu_ticks(server.database)
+        rate, each, lost = await hammer(client, path, args.seconds, clients)
+    except httpx.ConnectError:  # the server is gone: keep what was measured, the caller says why
+        server.gone = f"stopped accepting connections during '{name}' at {clients} clients"
+        server.measured.pop(name, None)  # measured only in part
+        print(f"{server.who:12} {name:38s} the server {server.gone}", flush=True)
+        return
+    endpoint = server.measured.setdefault(name, Endpoint())
+    endpoint.server_cpu_s += measure.tree_cpu_seconds([server.pid]) - cpu_before
+    database_after = backend_cpu_ticks(server.database)
+    endpoint.database_cpu_s += (
+        sum(t - database_before.get(pid, 0) for pid, t in database_after.items()) / measure.CLK_TCK
+    )
+    endpoint.requests += len(each)
+    level = endpoint.levels.setdefault(clients, Level())
+    level.rates.append(rate)
+    level.latencies_ms.extend(each)
+    level.dropped += lost
+
+
+def backend_cpu_ticks(database: str) -> dict[int, int]:
+    """CPU ticks so far of each PostgreSQL backend connected to `database` (found by its process title, "postgres:
+    ... user database host(port) state"). A backend that exits within a window takes its CPU time with it, so a
+    window's sum over the backends alive at its end is a lower bound; pooled connections mostly live on."""
+    ticks: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            title = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if title.startswith("postgres:") and f" {database} " in title:
+            ticks[int(entry)] = measure.cpu_ticks(int(entry), with_reaped_children=False)
+    return ticks
+
+
+@contextlib.asynccontextmanager
+async def riir_broker(args: argparse.Namespace) -> AsyncIterator[Server]:
     async with temporary_database() as dsn:
         await fill(dsn)
         with tempfile.TemporaryDirectory() as home:
@@ -248,7 +321,7 @@ async def bench_riir(args: argparse.Namespace) -> Side:
                         await asyncio.sleep(0.2)
                 token = httpx.post(f"{url}/auth/token", json={"username": "admin", "password": "pw"}).json()
                 headers = {"Authorization": f"Bearer {token['access_token']}"}
-                return await hammer_all(url, headers, server.pid, args, "riir broker")
+                yield Server("riir broker", url, headers, server.pid, dsn.rsplit("/", 1)[1])
             finally:
                 server.terminate()
                 server.wait(30)
@@ -262,7 +335,8 @@ def without_cyclic_gc(folder: Path) -> dict[str, str]:
     return {"PYTHONPATH": str(folder), "PYTHONFAULTHANDLER": "1"}
 
 
-def bench_airflow(args: argparse.Namespace) -> Side:
+@contextlib.contextmanager
+def airflow_api_server(args: argparse.Namespace) -> Iterator[Server]:
     with (
         tempfile.TemporaryDirectory() as tmp,
         airflow_side.airflow_metastore(Path(tmp), {"bench_dags.py": AIRFLOW_DAGS}) as air,
@@ -273,12 +347,27 @@ def bench_airflow(args: argparse.Namespace) -> Side:
         print(f"airflow metastore: {counts}", flush=True)
         server_env = {**POOL_ENV, **without_cyclic_gc(Path(tmp) / "no-gc")}
         with air.api_server(workers=args.workers, extra_env=server_env) as client:
-            headers = {"Authorization": str(client.headers["Authorization"])}
             try:
-                return asyncio.run(hammer_all(str(client.base_url), headers, air.server_pid, args, "airflow"))
+                yield Server("airflow", str(client.base_url), {"Authorization": client.headers["Authorization"]},
+                             air.server_pid, air.dsn.rsplit("/", 1)[1])  # fmt: skip
             finally:  # why a server went away is in its log
                 log = (air.home / "api-server.log").read_text(errors="replace").strip().splitlines()
                 print("airflow api-server log, last lines:\n  " + "\n  ".join(log[-15:]), flush=True)
+
+
+async def bench(args: argparse.Namespace) -> tuple[Server, Server | None, str]:
+    """(riir's server, Airflow's or None, why Airflow's side failed to start) after measuring both."""
+    async with contextlib.AsyncExitStack() as stack:
+        riir = await stack.enter_async_context(riir_broker(args))
+        air, failure = None, ""
+        if not args.riir_only:
+            try:
+                air = stack.enter_context(airflow_api_server(args))
+            except Exception as error:  # riir's figures are still recorded, with the reason Airflow's are missing
+                failure = f"{type(error).__name__}: {error}"
+                print(f"Airflow's side failed: {failure}", flush=True)
+        await measure_all([riir] if air is None else [riir, air], args)
+        return riir, air, failure
 
 
 def _clients(n: int) -> str:
@@ -301,8 +390,10 @@ def record(run: measure.Run, args: argparse.Namespace, riir: Side, air: Side | N
             for label, q in (("p50", 0.5), ("p99", 0.99)):
                 run.figure(f"{name}: latency {label}, {_clients(clients)}", "ms", level.percentile(q),
                            other.percentile(q) if other else None)  # fmt: skip
-        run.figure(f"{name}: server CPU per request", "ms", ours.cpu_ms_per_request,
-                   theirs.cpu_ms_per_request if theirs else None)  # fmt: skip
+        run.figure(f"{name}: server CPU per request", "ms", ours.per_request_ms(ours.server_cpu_s),
+                   theirs.per_request_ms(theirs.server_cpu_s) if theirs else None)  # fmt: skip
+        run.figure(f"{name}: PostgreSQL CPU per request", "ms", ours.per_request_ms(ours.database_cpu_s),
+                   theirs.per_request_ms(theirs.database_cpu_s) if theirs else None)  # fmt: skip
     return dropped
 
 
@@ -329,31 +420,23 @@ def main() -> int:
             "repeat": args.repeat,
         },
     )
-    riir = asyncio.run(bench_riir(args))
-    air, failure = None, ""
-    if not args.riir_only:
-        try:
-            air = bench_airflow(args)
-        except Exception as error:  # riir's figures are still recorded, with the reason Airflow's are missing
-            failure = f"{type(error).__name__}: {error}"
-            print(f"Airflow's side failed: {failure}", flush=True)
+    riir_server, air_server, failure = asyncio.run(bench(args))
+    riir, air = riir_server.measured, air_server.measured if air_server else None
     dropped = record(run, args, riir, air)
     run.notes.append(
         f"{', '.join(map(str, args.concurrency))} concurrent clients (keep-alive) on one machine with the server, "
         f"{args.workers} server worker(s) each side, {args.repeat} windows of {args.seconds:.0f} s per endpoint and "
-        "level (requests/s cells: over windows; p50/p99: over every request of the level; server CPU: its process "
-        "tree's utime + stime over every window of the endpoint, per request). riir: `riir-airflow broker` (granian); "
+        "level, the sides' windows alternating (requests/s cells: over windows; p50/p99: over every request of the "
+        "level; "
+        "CPU: utime + stime over every window of the endpoint, per request, of the server's process tree and of the "
+        "PostgreSQL backends of its database, a lower bound for the latter). riir: `riir-airflow broker` (granian); "
         "Airflow: `airflow api-server` (uvicorn) with its cyclic garbage collector off, since with it the process "
         "segfaults under these requests (see benchmarks/bench_broker.py); both: pool 5 + overflow 20, the same "
         f"{DAGS:,} DAGs and {DAGS * TIS_PER_DAG:,} task instances, PostgreSQL."
         + f" Requests the server dropped (closed without an answer; not counted as served): riir {dropped['riir']}"
         + (f", Airflow {dropped['airflow']}." if air is not None else "; Airflow not measured in this run")
         + ("" if air is not None else f" ({f'its side failed: {failure}' if failure else '--riir-only'}).")
-        + "".join(
-            f" Airflow's api-server stopped accepting connections before '{name}' was measured in full."
-            for name, _ in ENDPOINTS
-            if air is not None and name not in air
-        )
+        + (f" Airflow's api-server {air_server.gone}." if air_server and air_server.gone else "")
     )
     print(f"results: {run.save()}")
     run.print_table()
