@@ -355,10 +355,17 @@ def airflow_api_server(args: argparse.Namespace) -> Iterator[Server]:
                 print("airflow api-server log, last lines:\n  " + "\n  ".join(log[-15:]), flush=True)
 
 
-async def bench(args: argparse.Namespace) -> tuple[Server, Server | None, str]:
-    """(riir's server, Airflow's or None, why Airflow's side failed to start) after measuring both."""
-    async with contextlib.AsyncExitStack() as stack:
-        riir = await stack.enter_async_context(riir_broker(args))
+async def bench(args: argparse.Namespace, air: Server | None) -> Server:
+    """riir's server, after measuring it alongside Airflow's (when `air` is running)."""
+    async with riir_broker(args) as riir:
+        await measure_all([riir] if air is None else [riir, air], args)
+        return riir
+
+
+def bench_both(args: argparse.Namespace) -> tuple[Server, Server | None, str]:
+    """(riir's server, Airflow's or None, why Airflow's side failed to start) after measuring both. Airflow's side
+    is set up first, outside any event loop (its helpers run their own)."""
+    with contextlib.ExitStack() as stack:
         air, failure = None, ""
         if not args.riir_only:
             try:
@@ -366,8 +373,7 @@ async def bench(args: argparse.Namespace) -> tuple[Server, Server | None, str]:
             except Exception as error:  # riir's figures are still recorded, with the reason Airflow's are missing
                 failure = f"{type(error).__name__}: {error}"
                 print(f"Airflow's side failed: {failure}", flush=True)
-        await measure_all([riir] if air is None else [riir, air], args)
-        return riir, air, failure
+        return asyncio.run(bench(args, air)), air, failure
 
 
 def _clients(n: int) -> str:
@@ -420,7 +426,7 @@ def main() -> int:
             "repeat": args.repeat,
         },
     )
-    riir_server, air_server, failure = asyncio.run(bench(args))
+    riir_server, air_server, failure = bench_both(args)
     riir, air = riir_server.measured, air_server.measured if air_server else None
     dropped = record(run, args, riir, air)
     run.notes.append(
