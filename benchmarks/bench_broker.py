@@ -20,11 +20,13 @@ wait on SQLAlchemy's pool until its 30 s timeout answers 500), asyncpg without T
 
 Airflow's api-server runs with Python's cyclic garbage collector disabled (a `sitecustomize` on its PYTHONPATH):
 with it, the api-server process dies of a segmentation fault within seconds of concurrent (often even sequential)
-list requests on this machine: Python's faulthandler shows the collector running in one of anyio's worker threads
-while SQLAlchemy builds rows or ORM instances ("Garbage-collecting" on top of the stack), also with SQLAlchemy's
-compiled extensions off and without uvloop, never with the collector off. A disabled collector can only save
-Airflow work, so the ratio is if anything in Airflow's favour; the faulthandler stays on, so any crash still leaves
-its trace in the log this benchmark prints.
+list requests on this machine, which is why earlier runs saw it "stop accepting connections". Python's faulthandler
+shows the collector running in one of anyio's worker threads while SQLAlchemy builds rows or ORM instances
+("Garbage-collecting" on top of the stack); a core file shows a full (generation 2) collection visiting a dict entry
+that points to freed memory (some extension dropped a reference it did not own). It happens also with SQLAlchemy's
+compiled extensions off (DISABLE_SQLALCHEMY_CEXT_RUNTIME=1) and without uvloop, never with the collector off. A
+disabled collector can only save Airflow work, so the ratio is if anything in Airflow's favour; the faulthandler
+stays on, so any crash still leaves its trace in the log this benchmark prints.
 
 Airflow's rows: its 1,000 DAGs serialized by `airflow dags reserialize` (one generated file), runs and task instances
 inserted with SQL into the tables `airflow db migrate` made (benchmarks/airflow_side.py). On both sides the task
