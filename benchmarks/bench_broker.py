@@ -226,10 +226,10 @@ async def measure_all(servers: list[Server], args: argparse.Namespace) -> None:
                     )
                     for server in live
                 }
-                for _ in range(args.repeat + 1):  # the first turn is the warm-up
+                for turn in range(args.repeat + 1):  # the first turn is the warm-up
                     for server in live:
                         if not server.gone:
-                            await _window(server, clients_of[server.who], name, path, clients, args, warm_up=_ == 0)
+                            await _window(server, clients_of[server.who], name, path, clients, args, warm_up=turn == 0)
             for server in live:
                 level = server.measured.get(name, Endpoint()).levels.get(clients)
                 if level is not None and not server.gone:
