@@ -106,6 +106,14 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
+    # Granian's reloader is watchfiles, which comes with the `standalone` extra (uvicorn polls without it).
+    if args.dev and args.server == "granian" and importlib.util.find_spec("watchfiles") is None:
+        print(
+            f"error: `riir-airflow {args.command} --dev` needs watchfiles to reload: "
+            "pip install 'riir-airflow[standalone]'",
+            file=sys.stderr,
+        )
+        return 1
     try:
         ssl = tls_files(args)
     except AirflowConfigException as err:
