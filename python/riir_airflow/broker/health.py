@@ -39,7 +39,7 @@ async def newest_heartbeat(pool: asyncpg.Pool) -> tuple[datetime.datetime | None
     heartbeat ages are measured against. One statement of its own rather than the API's app listing
     (metastore/api_queries.py), whose record classes and queries an idle broker would otherwise import (~1 MB)."""
     async with pool.acquire() as conn:
-        row = await conn.fetchrow(
+        row: Any = await conn.fetchrow(  # an aggregate without GROUP BY: always one row
             "SELECT max(last_heartbeat) FILTER (WHERE state <> 'stopped') AS newest, now() AS now FROM app"
         )
     return row["newest"], row["now"]

@@ -8,7 +8,7 @@ import datetime
 
 from riir_airflow.providers.standard.operators.bash import BashOperator
 from riir_airflow.providers.standard.operators.empty import EmptyOperator
-from riir_airflow.sdk import dag, task
+from riir_airflow.sdk import DAG, task
 
 
 @task
@@ -16,18 +16,12 @@ def zygote_sample_task() -> None:
     return None
 
 
-@dag(
+with DAG(
     dag_id="riir_zygote_sample",
     schedule="*/5 * * * *",
     start_date=datetime.datetime(2024, 1, 1),
     catchup=False,
     default_args={"retries": 1},
     tags=["riir"],
-)
-def zygote_sample() -> None:
-    start = EmptyOperator(task_id="start")
-    done = BashOperator(task_id="done", bash_command="true")
-    start >> zygote_sample_task() >> done
-
-
-zygote_sample()
+):
+    EmptyOperator(task_id="start") >> zygote_sample_task() >> BashOperator(task_id="done", bash_command="true")
