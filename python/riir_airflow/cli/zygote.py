@@ -135,12 +135,12 @@ def preload() -> None:
 
 
 def run_app_start_once() -> None:
-    """Imports and serializes riir's own sample DAG (`zygote_sample_dag.py`), as an app does with its DAG file right
-    after its fork. The first run of that code writes to memory the apps share: CPython 3.11 counts calls in each
-    code object before it rewrites the bytecode in place, and caches (type attribute lookups, compiled regular
-    expressions, the cron parser) fill on first use. Done here once, importing a DAG file copies ~1 MB fewer of the
-    zygote's pages into an app, and an idle app ends up ~0.35 MB smaller. Through `DagBag.process_file`, so no
-    plugin is loaded (the zygote runs no user code)."""
+    """Parses an app's command line, imports and serializes riir's own sample DAG (`zygote_sample_dag.py`), as an
+    app does with its own right after its fork. The first run of that code writes to memory the apps share: CPython
+    3.11 counts calls in each code object before it rewrites the bytecode in place, and caches (type attribute
+    lookups, compiled regular expressions, the cron parser) fill on first use. Done here once, importing a DAG file
+    copies ~1 MB fewer of the zygote's pages into an app, and an idle app ends up ~0.5 MB smaller. Through
+    `DagBag.process_file`, so no plugin is loaded (the zygote runs no user code)."""
     from riir_airflow.dag_processing.loader import DagBag
     from riir_airflow.serialization.serialized_dag import dag_hash, serialize_dag
 
@@ -151,6 +151,14 @@ def run_app_start_once() -> None:
         raise RuntimeError(f"the zygote's sample DAG did not load: {bag.import_errors}")
     for dag in dags:
         dag_hash(serialize_dag(dag))
+    # `riir-airflow app PATH`, parsed as cli/main.py and cli/app_command.py parse it (~0.2 MB of the above); nothing
+    # runs.
+    from riir_airflow.cli.app_command import _app_parsers
+    from riir_airflow.cli.main import _parser_for
+
+    argv = ["app", sample]
+    args, extra = _parser_for(argv).parse_known_args(argv)
+    _app_parsers()["run"].parse_args([*extra, *args.argv])
 
 
 def serve(control: socket.socket) -> int:
