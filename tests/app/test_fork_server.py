@@ -320,3 +320,51 @@ async def test_a_try_starts_on_the_spare_and_an_unused_spare_goes(
         await executor.close()
         server.close()
         await db.close()
+
+
+def test_exit_reports_name_task_processes_only_and_orphans_are_reaped_silently() -> None:
+    """The fork server, init of its tasks' namespace, reaps every process that ends under it but reports only its
+    task processes, each under the pid the app knows it by; an orphan a task left behind (reparented to the init)
+    is reaped without a report. A child subreaper plays the init: it forks a task that leaves a grandchild behind."""
+    import ctypes
+
+    from riir_airflow.app.fork_server import _report_exits, pending_messages
+
+    def left_under(pid: int) -> list[str]:
+        return Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    init = os.fork()
+    if init == 0:
+        code = 1
+        try:
+            ours.close()
+            ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER: orphans below come to this process
+            release_r, release_w = os.pipe()
+            task = os.fork()
+            if task == 0:
+                if os.fork() == 0:  # the grandchild outlives the task, then ends as an orphan
+                    os.read(release_r, 1)
+                    os._exit(0)
+                os._exit(3)
+            children = {task: 100_000 + task}  # our number -> the app's
+            deadline = time.monotonic() + 30
+            while children and time.monotonic() < deadline:  # the task's exit, reported
+                _report_exits(theirs, children)
+                time.sleep(0.01)
+            os.write(release_w, b"x")
+            while left_under(os.getpid()) and time.monotonic() < deadline:  # the orphan's, reaped
+                _report_exits(theirs, children)
+                time.sleep(0.01)
+            code = 0 if not left_under(os.getpid()) else 2
+        finally:
+            os._exit(code)
+    theirs.close()
+    try:
+        _, status = os.waitpid(init, 0)
+        assert os.waitstatus_to_exitcode(status) == 0  # nothing was left unreaped under the init
+        reports = [message for message in pending_messages(ours) if message is not None]  # None: the init closed
+        assert len(reports) == 1, reports
+        assert reports[0]["op"] == "exited" and reports[0]["code"] == 3 and reports[0]["pid"] > 100_000
+    finally:
+        ours.close()
