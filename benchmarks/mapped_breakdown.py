@@ -1,6 +1,6 @@
 """Where the CPU of a mapped run goes, per task: `bench_mapped.py`'s DAG through one app on a private PostgreSQL.
 
-    python benchmarks/mapped_breakdown.py [--tasks 1000] [--parallelism 32] [--runs 1] [--top 20] [--profile]
+    python benchmarks/mapped_breakdown.py [--tasks 1000] [--parallelism 32] [--runs 1] [--top 20] [--profile LINES]
 
 One no-op task mapped over range(N) runs through broker + one DAG app (as bench_mapped starts them) against a
 throw-away PostgreSQL server of its own (bench_many_apps.py's), so that every process's CPU can be told apart. For
@@ -42,10 +42,10 @@ def own_ticks(pid: int) -> int:
     return measure.cpu_ticks(pid, with_reaped_children=False)
 
 
-def reaped_ticks(pid: int) -> tuple[int, int]:
-    """CPU of the process's children that exited and were reaped: (cutime, cstime)."""
+def reaped_ticks(pid: int) -> tuple[int, int, int]:
+    """CPU of the process's children that exited and were reaped (cutime, cstime), and their minor page faults."""
     fields = measure._stat_fields(pid)
-    return (0, 0) if fields is None else (int(fields[13]), int(fields[14]))
+    return (0, 0, 0) if fields is None else (int(fields[13]), int(fields[14]), int(fields[8]))
 
 
 def comm(pid: int) -> str:
@@ -57,7 +57,7 @@ def comm(pid: int) -> str:
 
 @dataclass
 class Sample:
-    """CPU ticks so far of each part of the system."""
+    """CPU ticks so far of each part of the system; the page faults of the task processes reaped so far."""
 
     app: int
     fork_server: int
@@ -65,11 +65,13 @@ class Sample:
     tasks_kernel: int  # of which in the kernel (stime of those reaped)
     broker: int
     postgres: int
+    task_page_faults: int
 
-    def minus(self, other: Sample) -> dict[str, float]:
-        return {
-            name: (getattr(self, name) - getattr(other, name)) / measure.CLK_TCK for name in self.__dataclass_fields__
-        }
+    def minus(self, other: Sample) -> tuple[dict[str, float], int]:
+        """CPU seconds of each part since `other`, and the task processes' page faults."""
+        names = [name for name in self.__dataclass_fields__ if name != "task_page_faults"]
+        used = {name: (getattr(self, name) - getattr(other, name)) / measure.CLK_TCK for name in names}
+        return used, self.task_page_faults - other.task_page_faults
 
 
 def sample(app: int, broker: int, postgres: int) -> Sample:
@@ -77,16 +79,17 @@ def sample(app: int, broker: int, postgres: int) -> Sample:
     servers = [pid for pid in children.get(app, []) if comm(pid) == "riir-fork-srv"]
     server_own = sum(own_ticks(pid) for pid in servers)
     reaped = [reaped_ticks(pid) for pid in servers]
-    tasks = sum(user + system for user, system in reaped)
+    tasks = sum(user + system for user, system, _ in reaped)
     for server in servers:  # tasks still running (and the spare), and the PID namespace's init
         tasks += sum(measure.cpu_ticks(pid) for pid in measure.process_tree(children.get(server, [])))
     return Sample(
         app=own_ticks(app),
         fork_server=server_own,
         tasks=tasks,
-        tasks_kernel=sum(system for _, system in reaped),
+        tasks_kernel=sum(system for _, system, _ in reaped),
         broker=measure.cpu_ticks(broker),
         postgres=sum(measure.cpu_ticks(pid) for pid in measure.process_tree([postgres])),
+        task_page_faults=sum(faults for _, _, faults in reaped),
     )
 
 
@@ -110,8 +113,10 @@ def main() -> int:
     parser.add_argument("--tasks", type=int, default=1000)
     parser.add_argument("--parallelism", type=int, default=32)
     parser.add_argument("--runs", type=int, default=1)
-    parser.add_argument("--top", type=int, default=20, help="statements (and profile lines) shown")
-    parser.add_argument("--profile", action="store_true", help="the app under cProfile; its profile is printed")
+    parser.add_argument("--top", type=int, default=20, help="statements shown")
+    parser.add_argument(
+        "--profile", type=int, default=0, metavar="LINES", help="the app under cProfile; its LINES hottest functions"
+    )
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="mapped-breakdown-"))
@@ -138,13 +143,14 @@ def main() -> int:
                 load = measure.loadavg()[0]
                 harness.run_cli([*system.trigger, DAG_ID, "-r", run_id], system.env, system.home, 300)
                 rate = asyncio.run(wait_and_read(system.dsn, run_id, n, 3600, system))
-                used = sample(app, broker, postgres_pid).minus(before)
+                used, faults = sample(app, broker, postgres_pid).minus(before)
                 found = asyncio.run(statement_stats(system.dsn))
                 total = sum(s for name, s in used.items() if name != "tasks_kernel")
                 print(f"\nrun {i + 1}: N={n:,} parallelism {args.parallelism}: {rate:.1f} tasks/s, load {load} -> "
                       f"{measure.loadavg()[0]}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")  # fmt: skip
                 print(f"  CPU per task: {1000 * total / n:.1f} ms = "
-                      + ", ".join(f"{name} {1000 * s / n:.1f}" for name, s in used.items()))  # fmt: skip
+                      + ", ".join(f"{name} {1000 * s / n:.1f}" for name, s in used.items())
+                      + f"; {faults / n:,.0f} page faults per task process")  # fmt: skip
                 calls = sum(c for c, _, _ in found)
                 ms = sum(t for _, t, _ in found)
                 print(f"  statements per task: {calls / n:.2f} ({ms / n:.2f} ms of execution); most frequent:")
@@ -158,8 +164,8 @@ def main() -> int:
         for part in sorted(profile.parent.glob(profile.name + ".*")):
             stats = pstats.Stats(str(part))
             for sort in ("tottime", "cumulative"):
-                print(f"--- app profile, top {args.top} by {sort}")
-                stats.sort_stats(sort).print_stats(args.top)
+                print(f"--- app profile, top {args.profile} by {sort}")
+                stats.sort_stats(sort).print_stats(args.profile)
     with contextlib.suppress(OSError):
         import shutil
 
