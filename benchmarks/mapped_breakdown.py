@@ -5,7 +5,8 @@
 One no-op task mapped over range(N) runs through broker + one DAG app (as bench_mapped starts them) against a
 throw-away PostgreSQL server of its own (bench_many_apps.py's), so that every process's CPU can be told apart. For
 each run it prints CPU per mapped task instance (ms) of: the app process, its fork server, the task processes (the
-fork server's reaped children), the broker, and the PostgreSQL server (every backend, reaped ones included); the
+fork server's reaped children, of which in the kernel, and their page faults: copy-on-write of the template's pages
+is most of that kernel time), the broker, and the PostgreSQL server (every backend, reaped ones included); the
 statements the app sent per task (pg_stat_statements: calls and execution time, most frequent first); and the
 run's throughput. `--profile`: the app process runs under cProfile (profile_site/) and its hottest functions for the
 last run follow (cProfile slows the app: throughput and the app's CPU are then not comparable with a plain run).
