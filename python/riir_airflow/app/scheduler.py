@@ -547,7 +547,6 @@ class DagScheduler:
             self.waiting_for_slots
             or sum(known.plan.count(_MAY_START_AGAIN) for known in self.engine.known_runs.values()) > len(started)
         )
-        pids: list[tuple[Any, int, int]] = []
         for ti in started:
             stop_points.reached("start")
             # The run as this turn read it (saves a round trip before the fork), else fresh from the table.
@@ -570,12 +569,10 @@ class DagScheduler:
             )
             timeout = task.execution_timeout.total_seconds() if task.execution_timeout else None
             running = self.executor.launch(self.dag, claim_record, run_view(run), key, timeout, spare=more_to_come)
-            pids.append((ti.id, ti.try_number, running.pid))
+            await app_queries.set_task_pid(self.db, ti.id, ti.try_number, running.pid)
             entry = Claimed(ti.id, key, ti.try_number, ti.max_tries, running)
             self.claimed[ti.id] = entry
             running.done.add_done_callback(self._on_done(entry))
-        # Once every try of the turn is forked: one statement stamps them all (a full app starts dozens per turn).
-        await app_queries.set_task_pids(self.db, pids)
 
     async def _flush_results(self) -> None:
         """Results recorded without waiting for the WAL flush that no start followed (the last task of a branch or
