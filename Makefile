@@ -32,7 +32,7 @@ CORE_STAMP := $(VENV)/.core-built
 RUST_SRC   := Cargo.toml pyproject.toml $(shell find rust -name '*.rs' -o -name Cargo.toml 2>/dev/null)
 
 $(CORE_STAMP): $(STAMP) $(RUST_SRC)
-	$(BIN)/maturin develop --release --extras server -q
+	$(BIN)/maturin develop --release --extras standalone -q
 	touch $(CORE_STAMP)
 
 build-dev: $(CORE_STAMP)

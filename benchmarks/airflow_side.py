@@ -65,12 +65,13 @@ class AirflowMetastore:
         return done.stdout.strip()
 
     @contextlib.contextmanager
-    def api_server(self, workers: int = 1) -> Iterator[httpx.Client]:
-        """`airflow api-server` on a free loopback port; yields a client carrying an admin's bearer token."""
+    def api_server(self, workers: int = 1, extra_env: dict[str, str] | None = None) -> Iterator[httpx.Client]:
+        """`airflow api-server` on a free loopback port (`extra_env` added to its environment); yields a client
+        carrying an admin's bearer token."""
         port = free_port()
         procs = Processes(self.home)
         env = {**self.env, "AIRFLOW__API__HOST": "127.0.0.1", "AIRFLOW__API__PORT": str(port),
-               "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}"}  # fmt: skip
+               "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}", **(extra_env or {})}  # fmt: skip
         url = f"http://127.0.0.1:{port}"
         try:
             procs.start("api-server", [*self.airflow, "api-server", "--workers", str(workers)], env, self.home)

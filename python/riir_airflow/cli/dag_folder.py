@@ -6,7 +6,7 @@ drain. Content, not modification time, decides: saving a file unchanged restarts
 
 Waiting for a change uses `watchfiles` (inotify on Linux, FSEvents on macOS, through the Rust `notify` crate):
 an idle folder costs no wake-ups, and editors' save-by-rename, new sub-folders and event-queue overflows are
-handled there rather than in a hand-written inotify binding. Without it (the `server` extra is not installed) the
+handled there rather than in a hand-written inotify binding. Without it (the `standalone` extra is not installed) the
 folder is read once and not watched.
 """
 

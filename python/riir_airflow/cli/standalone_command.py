@@ -216,7 +216,7 @@ class Standalone:
         if can_watch():
             watcher = loop.create_task(self.watch())
         else:
-            self.say("watchfiles is not installed (pip install 'riir-airflow[server]'): DAG files are not watched")
+            self.say("watchfiles is not installed (pip install 'riir-airflow[standalone]'): DAG files are not watched")
         code = 0
         try:
             if broker:

