@@ -26,7 +26,8 @@ if _TRACE:
         finally:
             end = time.monotonic()
             number = _numbers.setdefault(id(self), len(_numbers) + 1)
-            words = " ".join(str(query).split())[:160]
+            # Enough to reach the function a statement calls after a WITH (a result carrying log lines).
+            words = " ".join(str(query).split())[:400]
             _out.write(f"{start:.6f}\t{end:.6f}\t{number}\t{words}\n")
 
     def _ignore(*_args: Any) -> None:

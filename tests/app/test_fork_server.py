@@ -92,6 +92,51 @@ def test_a_new_template_loads_the_file_without_credentials_and_reports_exits(hom
     assert not server.alive()
 
 
+MAPPED_ONLY_DAG_FILE = """
+import sys
+
+from airflow.sdk import DAG, task
+
+
+def report(context):
+    dag = context["dag"]
+    print("jinja2 imported:", "jinja2" in sys.modules)
+    print("made before the fork:", sorted(k for k in ("_template_envs", "_mapping_sources") if k in dag.__dict__))
+
+
+with DAG("mapped_only", schedule=None, on_success_callback=report):
+    @task
+    def noop(x):
+        return None
+
+    noop.expand(x=list(range(1000)))
+"""
+
+
+def test_a_template_makes_what_every_mapped_try_reads_before_it_forks(home: Path) -> None:
+    # A mapped try renders its mapped argument (the DAG's Jinja environment) and asks which tasks' outputs are
+    # expanded over (a walk of the literal): made once in the template, not again in each task process.
+    path = home / "mapped_only.py"
+    path.write_text(MAPPED_ONLY_DAG_FILE)
+    server = ForkServer.start(str(path))
+    try:
+        assert server.wait_ready(120) == ["mapped_only"]
+        parent, child = socket.socketpair()
+        read_fd, write_fd = os.pipe()
+        server.fork("mapped_only", child.fileno(), write_fd)
+        child.close()
+        os.close(write_fd)
+        now = pendulum.now("UTC")
+        send_start(parent, TaskStart(DagRunRecord("mapped_only", "r1", "manual", now, now, now, now, state="success")))
+        with os.fdopen(read_fd, "rb") as pipe:
+            output = pipe.read().decode()
+        parent.close()
+    finally:
+        server.close()
+    assert "jinja2 imported: True" in output, output
+    assert "made before the fork: ['_mapping_sources', '_template_envs']" in output, output
+
+
 def test_a_template_that_cannot_load_the_file_says_why(home: Path) -> None:
     path = home / "broken.py"
     path.write_text("from airflow.sdk import DAG\n\nraise RuntimeError('broken on purpose')\n")

@@ -12,6 +12,7 @@ import pytest
 
 from riir_airflow.engine.engine import RunEngine, run_sync
 from riir_airflow.engine.memory_store import MemoryStore
+from riir_airflow.engine.vocabulary import StatesRead
 from riir_airflow.providers.standard.operators.empty import EmptyOperator
 from riir_airflow.runtime.expansion import expansion_length
 from riir_airflow.runtime.local import LocalRun, create_test_run
@@ -90,3 +91,45 @@ def test_a_full_run_still_reports_waiting_retries_and_expansions() -> None:
     decided = run_sync(engine.schedule_run(local.runs.run.run_id, None, ended))
     assert [t.task_id for t in decided.ready] == ["a"]
     assert decided.limited and decided.wakeup == ended + dt.timedelta(seconds=30)
+
+
+class CountingStore(MemoryStore):
+    """A memory store that counts the task instance rows it hands the engine."""
+
+    rows_read = 0
+
+    async def task_states(self, run_id: str) -> StatesRead:
+        read = await super().task_states(run_id)
+        self.rows_read += len(read.rows)
+        return read
+
+    async def task_state_changes(self, run_id: str, since: int) -> StatesRead | None:
+        read = await super().task_state_changes(run_id, since)
+        self.rows_read += 0 if read is None else len(read.rows)
+        return read
+
+
+def test_dags_test_turns_read_only_the_task_instances_that_changed() -> None:
+    """`dags test` over a wide mapped task: after the first read (and the one after the expansion), a turn reads
+    the records changed since the engine's last read — written by the store or behind its back — not all of them."""
+    width = 400
+    with DAG("wide_mapped", schedule=None, max_active_tasks=4) as dag:
+        EmptyOperator.partial(task_id="m").expand(doc_md=[str(i) for i in range(width)])
+    local = LocalRun(dag, create_test_run(dag))
+    store = CountingStore(local.runs)
+    engine = RunEngine(dag, store, expansion_length)
+    now = pendulum.now("UTC")
+    turns = 0
+    while True:
+        decided = run_sync(engine.schedule_run(local.runs.run.run_id, None, now))
+        turns += 1
+        if decided.finished:
+            break
+        for ti in decided.ready:  # the task runtime ends each try, writing the record directly
+            record = local.runs.task_instances[ti.key]
+            record.state, record.end_date = "success", now
+    assert decided.run_state == "success" and turns > width // 4
+    assert {r.state for r in local.runs.task_instances.values()} == {"success"}
+    # Every instance is read a few times (the full read after the expansion, then on each of its changes), not once
+    # per turn: a full read per turn would be turns x width rows (~40,000).
+    assert store.rows_read < 5 * width, store.rows_read

@@ -88,6 +88,8 @@ class ProcessOutcome:
     pid: int
     log_lines: int = 0
     killed: str | None = None
+    # The try's last output lines, not written yet: the result's write takes them (one statement for both).
+    log_tail: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -290,8 +292,9 @@ class ForkExecutor:
                 await writer.wait_closed()
         return result
 
-    async def _pump_logs(self, key: TaskInstanceKey, try_number: int, read_fd: int) -> int:
-        """Copies the task's output into task_log in small batches while it runs."""
+    async def _pump_logs(self, key: TaskInstanceKey, try_number: int, read_fd: int) -> tuple[int, list[str]]:
+        """Copies the task's output into task_log in small batches while it runs; returns how many lines it wrote,
+        and the lines that came after its last batch (most often all of a short try's: written with its result)."""
         loop = asyncio.get_running_loop()
         reader = asyncio.StreamReader(limit=1 << 20)
         transport, _ = await loop.connect_read_pipe(
@@ -316,12 +319,9 @@ class ForkExecutor:
                     total += len(pending)
                     pending = []
                     last_flush = time.monotonic()
-            if pending:  # durable with the try's result, which comes after it
-                await queries.append_task_log(self.db, key, try_number, pending, durable=False)
-                total += len(pending)
         finally:
             transport.close()
-        return total
+        return total, pending
 
     async def _wait_exit(self, pid: int) -> int:
         """The task process's exit code, as its parent (the fork server) reports it."""
@@ -620,7 +620,7 @@ class ForkExecutor:
             # Processes the try left behind die with it: they would hold its channel and log pipe open for ever.
             self.kill(running, signal.SIGKILL)
             result = await serve
-            lines = await logs
+            written, tail = await logs
         except BaseException:
             self.kill(running, signal.SIGKILL)
             raise
@@ -631,7 +631,7 @@ class ForkExecutor:
             if not self.running:
                 self._retire_spare_later()
         if not running.done.done():
-            running.done.set_result(ProcessOutcome(code, result, running.pid, lines, killed))
+            running.done.set_result(ProcessOutcome(code, result, running.pid, written + len(tail), killed, tail))
 
     def launch_dag_callbacks(self, dag: Any, run: DagRunRecord, reason: str | None = None) -> None:
         """Runs a finished run's DAG-level callbacks in a child process (`reason` as Airflow gives it: success,

@@ -459,18 +459,24 @@ def _warm_up(dags: dict[str, Any]) -> None:
     import gc
 
     import riir_airflow.app.child
-    import riir_airflow.runtime.manifests
-    import riir_airflow.runtime.task_runner  # noqa: F401
+    import riir_airflow.runtime.manifests  # noqa: F401
+    from riir_airflow.authoring.templating import template_env_for
     from riir_airflow.plugins.listeners import get_listener_manager
+    from riir_airflow.runtime.task_runner import mapping_sources
     from riir_airflow.secrets_masker import secrets_masker
 
     get_listener_manager()
     secrets_masker()  # built from the config (no secret in it yet): each try would read the config again
     classes: set[type] = set()
     for dag in dags.values():
-        with contextlib.suppress(Exception):  # only an optimisation: a DAG whose environment fails still runs
-            for task in dag.tasks[:1]:
-                task.get_template_env()
+        # Per-DAG caches a try reads: the DAG's Jinja environment (jinja2 imported with it), which a mapped try
+        # always needs for its mapped argument — asked of the DAG: a mapped task has no get_template_env — and which
+        # tasks' outputs are expanded over (a walk of every literal a task is mapped over). Only an optimisation: a
+        # DAG whose environment fails still runs.
+        with contextlib.suppress(Exception):
+            template_env_for(dag)
+        with contextlib.suppress(Exception):
+            mapping_sources(dag)
         for task in dag.tasks:
             if type(task) not in classes:
                 classes.add(type(task))

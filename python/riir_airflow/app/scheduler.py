@@ -94,6 +94,19 @@ async def _notify_listeners(hook_name: str, **kwargs: Any) -> None:
         await asyncio.to_thread(notify, hook_name, **kwargs)
 
 
+def _written_in_one_statement(result: TryResult) -> bool:
+    """A task hop's usual result (a state, XComs): `record_result` writes it in one statement, with the try's last
+    log lines; a deferral, a pause for input, a reschedule, a cache hit, asset events or skips take more."""
+    if result.state == "deferred" and result.deferral is not None:
+        return False
+    if result.state == "awaiting_input" and result.awaiting_input is not None:
+        return False
+    reschedule = result.state == "up_for_reschedule" and result.reschedule_date is not None
+    cache_hit = result.cache is not None and result.cache.hit
+    asset_events = result.state == "success" and bool(result.asset_events)
+    return not (reschedule or cache_hit or asset_events or result.skip_tasks)
+
+
 @dataclass
 class Claimed:
     """A try this app claimed and started."""
@@ -616,6 +629,10 @@ class DagScheduler:
                     return
                 except app_queries.Fenced as exc:
                     self.on_fenced(exc)  # the new holder recovers this try (retried per its retries)
+                    try:
+                        await self._write_log_tail(entry, outcome)  # its output stays in its log all the same
+                    except Exception:
+                        log.exception("Could not write the last log lines of %s", entry.key)
                     return
                 except Exception as exc:
                     attempts += 1
@@ -637,9 +654,18 @@ class DagScheduler:
             self.claimed.pop(entry.ti_id, None)
             self.wake.set()
 
+    async def _write_log_tail(self, entry: Claimed, outcome: ProcessOutcome) -> None:
+        """The try's last output lines on their own, before what follows them in its log."""
+        if outcome.log_tail:
+            await queries.append_task_log(self.db, entry.key, entry.try_number, outcome.log_tail, durable=False)
+            outcome.log_tail = []  # written: a retried record_result must not write them again
+
     async def record_result(self, entry: Claimed, outcome: ProcessOutcome) -> None:
         result = outcome.result
         key = entry.key
+        one_statement = result is not None and _written_in_one_statement(result)
+        if not one_statement or (result is not None and result.error):
+            await self._write_log_tail(entry, outcome)  # else the result's statement writes them
         if result is None:
             # The process died without reporting (os._exit, a signal, out of memory): a failure of this try.
             reason = outcome.killed or f"exit code {outcome.exit_code}"
@@ -675,13 +701,13 @@ class DagScheduler:
                     conn, entry.ti_id, entry.try_number, result.state, xcoms=result.xcoms,
                     rendered_fields=result.rendered_fields, rendered_map_index=result.rendered_map_index,
                     asset_events=asset_events, cache_note=cache_note, lease=(key.dag_id, self.fencing_token),
-                    durable=durable,
+                    durable=durable, log=(key, outcome.log_tail),
                 )  # fmt: skip
 
-        if not (reschedule or cache_hit or asset_events or result.skip_tasks):
-            # A task hop's usual result (state, XComs): one statement, committed without waiting for the WAL flush;
-            # the start of the next try, or else _flush_results at the end of the loop turn it wakes, commits durably
-            # after it, and WAL is flushed in order.
+        if one_statement:
+            # A task hop's usual result (state, XComs, the try's last log lines): one statement, committed without
+            # waiting for the WAL flush; the start of the next try, or else _flush_results at the end of the loop turn
+            # it wakes, commits durably after it, and WAL is flushed in order.
             async with self._unit("result") as conn:
                 if await record(conn, durable=False) is not None:
                     self.unflushed_results += 1

@@ -346,8 +346,7 @@ class RunEngine:
             read = await self.store.task_state_changes(run_id, known.cursor)
         if read is not None and known.apply(read if isinstance(read, StatesRead) else StatesRead(read)):
             return known
-        known.sync(await self.store.task_states(run_id))
-        known.cursor = None
+        known.apply(await self.store.task_states(run_id))  # every row: always applies
         return known
 
     async def schedule_runs(
@@ -390,7 +389,7 @@ class RunEngine:
         retry) becomes skipped and the run fails; the host kills the tries that were running (`stopped`)."""
         changes = [
             StateChange(ti.task_id, "skipped", (ti.state,), ti.map_index)
-            for ti in await self.store.task_states(run_id)
+            for ti in (await self.store.task_states(run_id)).rows
             if ti.state not in FINISHED_TASK_STATES
         ]
         applied = set(await self.store.set_states(run_id, changes))

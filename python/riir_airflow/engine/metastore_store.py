@@ -52,8 +52,9 @@ class MetastoreStore:
         self.deferred: list[tuple[str, StateChange]] = []
         self.finished_durably = False  # a run ended (a durable commit) since the app last looked
 
-    async def task_states(self, run_id: str) -> list[TiSnapshot]:
-        return snapshot_of(await app_queries.task_states_of_run(self.db, self.dag_id, run_id))
+    async def task_states(self, run_id: str) -> StatesRead:
+        # No cursor: the host's turn reads the changes with the runs themselves (app_queries.active_runs_with_states).
+        return StatesRead(snapshot_of(await app_queries.task_states_of_run(self.db, self.dag_id, run_id)))
 
     async def task_state_changes(self, run_id: str, since: int) -> StatesRead | None:
         changes = await app_queries.task_state_changes(self.db, self.dag_id, run_id, since)

@@ -16,6 +16,10 @@ from riir_airflow.schedules.asset_activation import ActiveAssets
 
 XCOM_RETURN_KEY = "return_value"
 
+# The fields of a task instance the engine plans from (`TiSnapshot`): a record kept in a `TaskInstances` mapping
+# logs its key there whenever one of them is set, so `dags test` re-reads only what changed (engine/memory_store.py).
+PLANNED_FIELDS = frozenset({"state", "try_number", "end_date", "reschedule_at"})
+
 
 @dataclass
 class DagRunRecord:
@@ -65,6 +69,13 @@ class TaskInstanceRecord:
     def key(self) -> tuple[str, int]:
         return self.task_id, self.map_index
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)
+        if name in PLANNED_FIELDS:
+            changes = self.__dict__.get("_changes")  # set by the TaskInstances mapping that holds it, if any
+            if changes is not None:
+                changes.append((self.task_id, self.map_index))
+
     @property
     def duration(self) -> float | None:
         if self.start_date is None or self.end_date is None:
@@ -100,9 +111,11 @@ class RunStore(Protocol):
     """What the task runtime needs from wherever a run's XComs live (memory, or the DAG app over a channel)."""
 
     run: DagRunRecord
-    task_instances: dict[tuple[str, int], TaskInstanceRecord]
     # None where there are no other DAGs to reach (`dags test` runs one DAG in memory).
     other_dags: OtherDags | None
+
+    @property
+    def task_instances(self) -> dict[tuple[str, int], TaskInstanceRecord]: ...
 
     def previous_success(self) -> PreviousSuccess | None:
         """The latest successful run of the DAG before this one (by logical date), for `prev_*_success`."""
@@ -201,6 +214,25 @@ class RunHistory:
         return earlier[::-1]
 
 
+class TaskInstances(dict[tuple[str, int], TaskInstanceRecord]):
+    """A run's task instance records by (task_id, map_index), with the log of what changed, in order: the key of
+    every record added (`[key] = record`), deleted (`del`), or whose planned fields were set since
+    (`TaskInstanceRecord.__setattr__`). A reader that saw `n` entries finds what changed since in `changes[n:]`."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.changes: list[tuple[str, int]] = []
+
+    def __setitem__(self, key: tuple[str, int], record: TaskInstanceRecord) -> None:
+        super().__setitem__(key, record)
+        object.__setattr__(record, "_changes", self.changes)
+        self.changes.append(key)
+
+    def __delitem__(self, key: tuple[str, int]) -> None:
+        super().__delitem__(key)
+        self.changes.append(key)
+
+
 class InMemoryRunStore:
     """Task instances and XComs of one run, kept in this process (used by `dags test`)."""
 
@@ -209,7 +241,7 @@ class InMemoryRunStore:
         self.history: RunHistory | None = None
         if history is not None:
             history.add(self)
-        self.task_instances: dict[tuple[str, int], TaskInstanceRecord] = {}
+        self.task_instances = TaskInstances()
         self.other_dags: OtherDags | None = None
         # (task_id, map_index, key) -> JSON text of the serialized value, as the metastore keeps it.
         self.xcoms: dict[tuple[str, int, str], str] = {}

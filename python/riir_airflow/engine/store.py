@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from typing import Any, Protocol
 
-from riir_airflow.engine.vocabulary import PastRun, StateChange, StatesRead, TiSnapshot
+from riir_airflow.engine.vocabulary import PastRun, StateChange, StatesRead
 
 
 class XComReader(Protocol):
@@ -24,8 +24,9 @@ class XComReader(Protocol):
 
 
 class RunStore(Protocol):
-    async def task_states(self, run_id: str) -> list[TiSnapshot]:
-        """Every task instance of the run, one consistent snapshot."""
+    async def task_states(self, run_id: str) -> StatesRead:
+        """Every task instance of the run, one consistent snapshot (`since` None), with the mark to read the changes
+        since from (`cursor`) when the store can tell them."""
         ...
 
     async def task_state_changes(self, run_id: str, since: int) -> StatesRead | None:

@@ -616,8 +616,12 @@ async def record_task_result(
     cache_note: tuple[bool, str | None] | None = None,
     lease: tuple[str, int] | None = None,
     durable: bool = True,
+    log: tuple[TaskInstanceKey, Sequence[str]] | None = None,
 ) -> TaskInstanceRecord | None:
     """End (or defer) a try: state, end_date/duration, history row, XComs and asset events, all or nothing.
+
+    `log`: the try's last output lines (stdout), appended to its log in the same statement, whatever the result's
+    fate (as `append_task_log` before it would).
 
     `cache_note` (a `cache="file"` task): (True, note) for a cache hit sets the note; (False, None) for a miss
     drops an earlier hit's note ("cached: ...") and keeps any other.
@@ -630,15 +634,28 @@ async def record_task_result(
     """
     values = dict(xcoms or {})
     unit = transaction(db) if asset_events else _one_statement(db)
+    args: list[Any] = [
+        ti_id, try_number, state, list(expected), list(_TRY_ENDING_STATES), rendered_fields, rendered_map_index,
+        next_method, next_kwargs, list(values), [json.dumps(v) for v in values.values()],
+        None if cache_note is None else cache_note[0], None if cache_note is None else cache_note[1],
+        None if lease is None else lease[0], None if lease is None else lease[1], durable,
+    ]  # fmt: skip
+    logged = ""
+    if log is not None and log[1]:
+        # A data-modifying WITH runs whether or not the query reads it: one round trip for the lines and the result.
+        key, lines = log
+        logged = (
+            "WITH logged AS (INSERT INTO task_log (dag_id, run_id, task_id, map_index, try_number, stream, line) "
+            "SELECT $17, $18, $19, $20, $2, 'stdout', line FROM unnest($21::text[]) WITH ORDINALITY AS l(line, n) "
+            "ORDER BY n) "
+        )
+        args += [key.dag_id, key.run_id, key.task_id, key.map_index, list(lines)]
     async with unit as conn:
         row = await conn.fetchrow(
-            "SELECT * FROM riir_record_result($1, $2, $3, $4::text[], $5::text[], $6, $7, $8, $9, $10::text[], "
-            "$11::text[], $12, $13, $14, $15, $16)",
-            ti_id, try_number, state, list(expected), list(_TRY_ENDING_STATES), rendered_fields, rendered_map_index,
-            next_method, next_kwargs, list(values), [json.dumps(v) for v in values.values()],
-            None if cache_note is None else cache_note[0], None if cache_note is None else cache_note[1],
-            None if lease is None else lease[0], None if lease is None else lease[1], durable,
-        )  # fmt: skip
+            f"{logged}SELECT * FROM riir_record_result($1, $2, $3, $4::text[], $5::text[], $6, $7, $8, $9, "
+            "$10::text[], $11::text[], $12, $13, $14, $15, $16)",
+            *args,
+        )
         if row is not None and asset_events:
             from riir_airflow.metastore.asset_event_queries import insert_task_asset_events
 

@@ -131,18 +131,21 @@ def prepare_task(task: Any, context: Mapping[str, Any], map_index: int) -> Any:
 
 
 def _has_mapped_dependants(task: Any) -> bool:
-    """True when a mapped task (or mapped group) downstream expands over this task's output (cached per DAG)."""
+    """True when a mapped task (or mapped group) downstream expands over this task's output."""
     dag = task.dag
-    if dag is None:
-        return False
-    sources = dag.__dict__.get("_mapping_sources")
+    return dag is not None and task.task_id in mapping_sources(dag)
+
+
+def mapping_sources(dag: Any) -> frozenset[str]:
+    """Ids of tasks whose output some mapped task or mapped task group expands over, cached per DAG (the fork
+    server works it out before it forks: it walks every literal a task is mapped over)."""
+    sources: frozenset[str] | None = dag.__dict__.get("_mapping_sources")
     if sources is None:
         sources = dag.__dict__["_mapping_sources"] = _mapping_sources(dag)
-    return task.task_id in sources
+    return sources
 
 
 def _mapping_sources(dag: Any) -> frozenset[str]:
-    """Ids of tasks whose output some mapped task or mapped task group expands over."""
     from riir_airflow.authoring.xcom_arg import XComArg
 
     found: set[str] = set()
@@ -160,12 +163,13 @@ def _mapping_sources(dag: Any) -> frozenset[str]:
 
 def _push_xcom_if_needed(result: Any, task: Any, ti: RuntimeTaskInstance, store: RunStore) -> None:
     value = result if task.do_xcom_push else None
-    has_mapped_dependant = _has_mapped_dependants(task)
+    # Only an unmapped instance's output is expanded over (a mapped one's is pulled with its siblings').
+    expanded_over = ti.map_index < 0 and _has_mapped_dependants(task)
     if value is None:
-        if ti.map_index < 0 and has_mapped_dependant:
+        if expanded_over:
             raise XComForMappingNotPushed()
         return
-    if ti.map_index < 0 and has_mapped_dependant:
+    if expanded_over:
         from collections.abc import Sequence
 
         if not isinstance(value, (Sequence, dict)) or isinstance(value, (str, bytes)):
