@@ -583,7 +583,11 @@ class ForkExecutor:
         with contextlib.suppress(OSError):  # a task killed before it read this fails by its exit code
             send_start(process.channel, TaskStart(run, claim, token, limits))
         self.running[(key.dag_id, key.run_id, key.task_id, key.map_index)] = running
-        asyncio.get_running_loop().create_task(self._supervise(running, process))
+        # The loop keeps only weak references to tasks: without this one a collection could drop a pending
+        # supervision, and its try would never end.
+        supervision = asyncio.get_running_loop().create_task(self._supervise(running, process))
+        self._callback_tasks.add(supervision)
+        supervision.add_done_callback(self._callback_tasks.discard)
         if spare:
             self._keep_a_spare()
         else:

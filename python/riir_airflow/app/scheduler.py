@@ -151,6 +151,7 @@ class DagScheduler:
         self.scheduled = 0  # tries in `scheduled` after this turn's planning
         self.waiting_for_slots = False  # scheduled tries left unclaimed (a pool, or parallelism, is full)
         self.triggers: set[asyncio.Task[None]] = set()
+        self.recording_results: set[asyncio.Task[None]] = set()
         self.runs: dict[str, Any] = {}  # the running runs of the current loop turn, by run_id
         self.read_states: dict[str, StatesRead] = {}  # their task instances (or those changed), read with them
         self.unflushed_results = 0  # results committed without waiting for the WAL flush, no durable commit since
@@ -612,7 +613,10 @@ class DagScheduler:
     # --- results --------------------------------------------------------------------------------------------------
     def _on_done(self, entry: Claimed) -> Any:
         def callback(_future: Any) -> None:
-            asyncio.get_running_loop().create_task(self._finished(entry))
+            # Held until done (the loop keeps only weak references): a dropped one would lose the try's result.
+            recording = asyncio.get_running_loop().create_task(self._finished(entry))
+            self.recording_results.add(recording)
+            recording.add_done_callback(self.recording_results.discard)
 
         return callback
 
