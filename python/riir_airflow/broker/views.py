@@ -156,7 +156,6 @@ def task_instance(
     custom = getattr(ti, "custom_operator_name", None)
     return {
         "id": ti.id if isinstance(ti, TaskInstanceRecord) else ti.task_instance_id,
-        "task_instance_id": ti.task_instance_id if isinstance(ti, TaskInstanceHistoryRecord) else ti.id,
         "task_id": ti.task_id,
         "dag_id": ti.dag_id,
         "dag_run_id": ti.run_id,
@@ -179,7 +178,6 @@ def task_instance(
         "priority_weight": ti.priority_weight,
         "operator": operator,
         "operator_name": custom or operator_name or operator,
-        "custom_operator_name": custom,
         "queued_when": ti.queued_dttm,
         "scheduled_when": ti.scheduled_dttm,
         "pid": ti.pid,

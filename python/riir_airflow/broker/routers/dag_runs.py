@@ -20,6 +20,7 @@ from fastapi.responses import StreamingResponse
 from riir_airflow import json_schema
 from riir_airflow.broker.auth import Role
 from riir_airflow.broker.deps import CurrentUser, Page, Pool, ReadDb, order_by_param, requires
+from riir_airflow.broker.json_body import NO_CURSORS, json_body
 from riir_airflow.broker.routers._common import ranges as to_ranges
 from riir_airflow.broker.routers._common import (
     require_dag,
@@ -74,7 +75,7 @@ async def get_dag_runs(
     start_date_lte: DateQ = None,
     end_date_gte: DateQ = None,
     end_date_lte: DateQ = None,
-) -> dict[str, Any]:
+) -> Response:
     if dag_id != "~":
         await require_dag(pool, dag_id)
     for value in state or ():
@@ -92,7 +93,8 @@ async def get_dag_runs(
         limit=page.limit,
         offset=page.offset,
     )
-    return {"dag_runs": await run_payloads(pool, result.items), "total_entries": result.total_entries}
+    runs = await run_payloads(pool, result.items)
+    return json_body({"dag_runs": runs, "total_entries": result.total_entries, **NO_CURSORS})
 
 
 @router.get("/dags/{dag_id}/dagRuns/{dag_run_id}", response_model=DAGRunResponse)

@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from riir_airflow.broker.auth import Role
 from riir_airflow.broker.deps import CurrentUser, Page, Pool, ReadDb, order_by_param, requires
+from riir_airflow.broker.json_body import NO_CURSORS, json_body
 from riir_airflow.broker.routers._common import ranges as to_ranges
 from riir_airflow.broker.routers._common import (
     require_dag,
@@ -85,7 +86,7 @@ async def get_task_instances(
     end_date_lte: DateQ = None,
     duration_gte: FloatQ = None,
     duration_lte: FloatQ = None,
-) -> dict[str, Any]:
+) -> Response:
     if dag_id != "~":
         await require_dag(pool, dag_id)
     if dag_run_id != "~":
@@ -106,7 +107,8 @@ async def get_task_instances(
         limit=page.limit,
         offset=page.offset,
     )
-    return {"task_instances": await ti_payloads(pool, result.items), "total_entries": result.total_entries}
+    tis = await ti_payloads(pool, result.items)
+    return json_body({"task_instances": tis, "total_entries": result.total_entries, **NO_CURSORS})
 
 
 @router.get(TI_PATH, response_model=TaskInstanceResponse)
