@@ -46,7 +46,8 @@ def from_row(cls: type[T], row: asyncpg.Record | None) -> T:
     """Build a record dataclass from a row holding (at least) its columns."""
     if row is None:  # only for statements that always return a row (INSERT ... RETURNING)
         raise RuntimeError(f"expected a row for {cls.__name__}, got none")
-    return cls(**{name: row[name] for name in _field_names(cls)})  # type: ignore[arg-type]
+    # Positional arguments in the fields' order (the order of the dataclass's __init__): a third cheaper than keywords.
+    return cls(*[row[name] for name in _field_names(cls)])  # type: ignore[arg-type]
 
 
 @functools.cache
