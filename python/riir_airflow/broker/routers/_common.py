@@ -77,9 +77,22 @@ async def run_payloads(db: Db, runs: Sequence[DagRunRecord]) -> list[dict[str, A
     return out
 
 
-async def ti_payloads(db: Db, tis: Sequence[TaskInstanceRecord | TaskInstanceHistoryRecord]) -> list[dict[str, Any]]:
-    names = await aq.display_names(db, {t.dag_id for t in tis})
-    runs = await aq.runs_by_key(db, {(t.dag_id, t.run_id) for t in tis})
+async def ti_payloads(
+    db: Db,
+    tis: Sequence[TaskInstanceRecord | TaskInstanceHistoryRecord],
+    *,
+    dag: DagRecord | None = None,
+    run: DagRunRecord | None = None,
+) -> list[dict[str, Any]]:
+    """`dag` / `run`: the one DAG / run all of `tis` belong to, when the caller has read it already (not read again)."""
+    if dag is not None:
+        names = {dag.dag_id: dag.dag_id if dag.dag_display_name is None else dag.dag_display_name}
+    else:
+        names = await aq.display_names(db, {t.dag_id for t in tis})
+    if run is not None:
+        runs = {(run.dag_id, run.run_id): run}
+    else:
+        runs = await aq.runs_by_key(db, {(t.dag_id, t.run_id) for t in tis})
     versions = await aq.versions_by_id(db, {t.dag_version_id for t in tis if t.dag_version_id})
     out = []
     for t in tis:

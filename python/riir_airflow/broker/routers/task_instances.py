@@ -87,10 +87,8 @@ async def get_task_instances(
     duration_gte: FloatQ = None,
     duration_lte: FloatQ = None,
 ) -> Response:
-    if dag_id != "~":
-        await require_dag(pool, dag_id)
-    if dag_run_id != "~":
-        await require_run(pool, dag_id, dag_run_id)
+    dag = await require_dag(pool, dag_id) if dag_id != "~" else None
+    run = await require_run(pool, dag_id, dag_run_id) if dag_run_id != "~" else None
     dates = {k: v for k, v in locals().items() if k.startswith(("start_date_", "end_date_", "duration_"))}
     result = await aq.list_tis_filtered(
         pool,
@@ -107,7 +105,7 @@ async def get_task_instances(
         limit=page.limit,
         offset=page.offset,
     )
-    tis = await ti_payloads(pool, result.items)
+    tis = await ti_payloads(pool, result.items, dag=dag, run=run)
     return json_body({"task_instances": tis, "total_entries": result.total_entries, **NO_CURSORS})
 
 
