@@ -76,8 +76,7 @@ async def get_dag_runs(
     end_date_gte: DateQ = None,
     end_date_lte: DateQ = None,
 ) -> Response:
-    if dag_id != "~":
-        await require_dag(pool, dag_id)
+    dag = await require_dag(pool, dag_id) if dag_id != "~" else None
     for value in state or ():
         if value not in ("queued", "running", "success", "failed"):
             raise HTTPException(422, "Invalid value for state. Valid values are queued, running, success, failed")
@@ -93,7 +92,7 @@ async def get_dag_runs(
         limit=page.limit,
         offset=page.offset,
     )
-    runs = await run_payloads(pool, result.items)
+    runs = await run_payloads(pool, result.items, dag=dag)
     return json_body({"dag_runs": runs, "total_entries": result.total_entries, **NO_CURSORS})
 
 
