@@ -9,6 +9,12 @@ construction, then the serialization of every DAG it loaded (what Airflow's DAG 
 `DagSerialization.to_dict`; riir: `serialize_dag`, what a DAG app registers); imports of the framework itself are
 reported separately. The sides alternate, `--repeat` runs each; prints both sides' medians, wall and CPU, and the
 ratios of the medians (DagBag alone, and with serialization); the runs go to benchmarks/.out/dagbag.json.
+
+Bytecode is handled alike on both sides: each framework's own modules are read from bytecode (pip compiled Airflow's
+at install; riir's checkout is compiled first, as installing it would), and neither side writes bytecode of the DAG
+files (PYTHONDONTWRITEBYTECODE=1 for both), so each run compiles every DAG file from source, as a first parse does.
+`--dag-bytecode cached` measures a re-parse instead: the folder is compiled once beforehand and both sides read
+those .pyc files (same CPython version on both sides), as a DAG processor does when its folder is writable.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -71,6 +78,8 @@ def dag_file(index: int, n_tasks: int) -> str:
 
 def generate(folder: Path, n_files: int, n_tasks: int) -> None:
     folder.mkdir(parents=True, exist_ok=True)
+    # Bytecode left by an earlier run (without PYTHONDONTWRITEBYTECODE) would spare one side's compile() calls.
+    shutil.rmtree(folder / "__pycache__", ignore_errors=True)
     for i in range(n_files):
         (folder / f"bench_dag_{i:04d}.py").write_text(dag_file(i, n_tasks))
 
@@ -149,6 +158,12 @@ def main() -> int:
     parser.add_argument("--tasks", type=int, default=10)
     parser.add_argument("--keep", type=Path, help="generate into this folder and keep it")
     parser.add_argument("--repeat", type=int, default=5, help="runs per side, alternating; medians reported")
+    parser.add_argument(
+        "--dag-bytecode",
+        choices=["compile", "cached"],
+        default="compile",
+        help="compile every DAG file in every run (default), or read .pyc files written once beforehand",
+    )
     parser.add_argument("--inner", help=argparse.SUPPRESS)
     parser.add_argument("--impl", choices=["airflow", "riir"], help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -167,20 +182,31 @@ def main() -> int:
     sys.path.insert(0, str(ROOT / "benchmarks"))
     import measure  # (imported here: the measured interpreters above need none of it)
     from airflow_env import AIRFLOW_VERSION, airflow_env, airflow_python
+    from harness import compile_bytecode
 
-    run = measure.Run("dagbag", {"files": args.files, "tasks": args.tasks, "repeat": args.repeat})
+    compile_bytecode()
+
+    settings = {"files": args.files, "tasks": args.tasks, "repeat": args.repeat, "dag_bytecode": args.dag_bytecode}
+    run = measure.Run("dagbag", settings)
     with tempfile.TemporaryDirectory(prefix="riir-bench-dagbag-") as tmp:
         folder = args.keep or Path(tmp) / "dags"
         generate(folder, args.files, args.tasks)
+        if args.dag_bytecode == "cached":
+            import compileall
+
+            compileall.compile_dir(folder, quiet=1)
         print(f"bench_dagbag: {args.files} files x {args.tasks} tasks in {folder}")
         home = Path(tmp) / "airflow-home"
         home.mkdir()
         riir_env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
+        airflow_side_env = airflow_env(home)
+        for env in (riir_env, airflow_side_env):
+            env["PYTHONDONTWRITEBYTECODE"] = "1"  # see the module's docstring
         # Alternate the two sides so that load from other processes on the machine hits both alike.
         runs: dict[str, list[dict[str, Any]]] = {"airflow": [], "riir": []}
         for n in range(max(1, args.repeat)):
             for side, python, env in (
-                ("airflow", str(airflow_python()), airflow_env(home)),
+                ("airflow", str(airflow_python()), airflow_side_env),
                 ("riir", sys.executable, riir_env),
             ):
                 result = measure_side(python, folder, side, env)
@@ -221,7 +247,8 @@ def main() -> int:
     run.notes.append(
         f"{args.files} generated files x {args.tasks} tasks; each run a fresh process: the DagBag over the folder, "
         f"then the serialization of every DAG (Airflow {AIRFLOW_VERSION}: DagSerialization.to_dict; "
-        "riir: serialize_dag)"
+        "riir: serialize_dag); DAG files "
+        + ("read from .pyc files compiled beforehand" if args.dag_bytecode == "cached" else "compiled in every run")
     )
     print(f"results: {run.save()}")
     return 0

@@ -147,3 +147,29 @@ def test_deep_nesting_raises_recursion_error() -> None:
         deep = [deep]
     with pytest.raises(RecursionError):
         plain_json(deep)
+
+
+def test_a_flat_dict_comes_back_as_a_new_equal_dict() -> None:
+    value = {"a": 1, "b": "two", "c": None, "d": 2.5, "e": True}
+    result = plain_json(value)
+    assert result == value and result is not value
+    assert list(result) == list(value)
+
+
+def test_a_default_that_changes_the_dict_gives_what_the_round_trip_gives() -> None:
+    def case() -> tuple[dict[str, Any], Callable[[Any], Any]]:
+        value: dict[str, Any] = {"a": 1, "odd": object(), "z": "last"}
+
+        def hook(obj: Any) -> Any:
+            value["a"] = 2  # the encoder works from the items it read before calling `default`
+            value["added"] = 3
+            return "converted"
+
+        return value, hook
+
+    expected_value, expected_hook = case()
+    expected = round_trip(expected_value, expected_hook)
+    value, hook = case()
+    result = plain_json(value, hook)
+    assert result == expected == {"a": 1, "odd": "converted", "z": "last"}
+    assert list(result) == list(expected)

@@ -187,8 +187,9 @@ def test_a_task_process_forked_ahead_confines_itself_before_its_assignment(home:
 
 
 def test_task_processes_live_in_a_pid_namespace_that_ends_with_the_template(home: Path) -> None:
-    """As root the template puts its task processes in a PID namespace of their own (app/pid_namespace.py): the pid it
-    reports is the real one, the task's own number is another, and the tasks end when the template does."""
+    """As root the template is PID 1 of a PID namespace its task processes live in (app/pid_namespace.py): the pid
+    it reports is the real one, the task's own number is another, the app stays outside, and the tasks end when the
+    template does. No other process sits in the namespace."""
     import asyncio
 
     if os.geteuid() != 0:
@@ -209,25 +210,20 @@ def test_task_processes_live_in_a_pid_namespace_that_ends_with_the_template(home
         child.close()
         os.close(write_fd)
         template = server.pid
-        assert os.readlink(f"/proc/{pid}/ns/pid") != os.readlink(f"/proc/{template}/ns/pid")
-        status = Path(f"/proc/{pid}/status").read_text()
-        real, inside = (
-            int(n) for n in next(line for line in status.splitlines() if line.startswith("NSpid:")).split()[1:]
-        )
+
+        def numbers(p: int) -> list[int]:
+            """NSpid: the process's pid in each namespace from the machine's down to its own."""
+            status = Path(f"/proc/{p}/status").read_text()
+            return [int(n) for n in next(line for line in status.splitlines() if line.startswith("NSpid:")).split()[1:]]
+
+        assert os.readlink(f"/proc/{pid}/ns/pid") == os.readlink(f"/proc/{template}/ns/pid")
+        assert os.readlink(f"/proc/{template}/ns/pid") != os.readlink("/proc/self/ns/pid")
+        assert numbers(template) == [template, 1]
+        real, inside = numbers(pid)
         assert real == pid and inside != pid
-
-        def namespace_init() -> int | None:
-            """The template's child named riir-pidns-init (it names itself just after its fork: wait for it)."""
-            for p in Path(f"/proc/{template}/task/{template}/children").read_text().split():
-                if Path(f"/proc/{p}/comm").read_text().strip() == "riir-pidns-init":
-                    return int(p)
-            return None
-
-        deadline = time.monotonic() + 30
-        while (init := namespace_init()) is None and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert init is not None
-        assert os.readlink(f"/proc/{init}/ns/pid") == os.readlink(f"/proc/{pid}/ns/pid")
+        # The app (this process) forks beside itself again once the template is made.
+        assert os.readlink("/proc/self/ns/pid_for_children") == os.readlink("/proc/self/ns/pid")
+        assert [int(p) for p in Path(f"/proc/{template}/task/{template}/children").read_text().split()] == [pid]
         server.close()  # the task process is still waiting for its assignment: it ends with the template
 
         def gone(p: int) -> bool:
@@ -237,9 +233,9 @@ def test_task_processes_live_in_a_pid_namespace_that_ends_with_the_template(home
                 return True
 
         deadline = time.monotonic() + 30
-        while not (gone(pid) and gone(init)) and time.monotonic() < deadline:
+        while not gone(pid) and time.monotonic() < deadline:
             time.sleep(0.01)
-        assert gone(pid) and gone(init)
+        assert gone(pid)
     finally:
         parent.close()
         server.close()
@@ -324,3 +320,51 @@ async def test_a_try_starts_on_the_spare_and_an_unused_spare_goes(
         await executor.close()
         server.close()
         await db.close()
+
+
+def test_exit_reports_name_task_processes_only_and_orphans_are_reaped_silently() -> None:
+    """The fork server, init of its tasks' namespace, reaps every process that ends under it but reports only its
+    task processes, each under the pid the app knows it by; an orphan a task left behind (reparented to the init)
+    is reaped without a report. A child subreaper plays the init: it forks a task that leaves a grandchild behind."""
+    import ctypes
+
+    from riir_airflow.app.fork_server import _report_exits, pending_messages
+
+    def left_under(pid: int) -> list[str]:
+        return Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    init = os.fork()
+    if init == 0:
+        code = 1
+        try:
+            ours.close()
+            ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER: orphans below come to this process
+            release_r, release_w = os.pipe()
+            task = os.fork()
+            if task == 0:
+                if os.fork() == 0:  # the grandchild outlives the task, then ends as an orphan
+                    os.read(release_r, 1)
+                    os._exit(0)
+                os._exit(3)
+            children = {task: 100_000 + task}  # our number -> the app's
+            deadline = time.monotonic() + 30
+            while children and time.monotonic() < deadline:  # the task's exit, reported
+                _report_exits(theirs, children)
+                time.sleep(0.01)
+            os.write(release_w, b"x")
+            while left_under(os.getpid()) and time.monotonic() < deadline:  # the orphan's, reaped
+                _report_exits(theirs, children)
+                time.sleep(0.01)
+            code = 0 if not left_under(os.getpid()) else 2
+        finally:
+            os._exit(code)
+    theirs.close()
+    try:
+        _, status = os.waitpid(init, 0)
+        assert os.waitstatus_to_exitcode(status) == 0  # nothing was left unreaped under the init
+        reports = [message for message in pending_messages(ours) if message is not None]  # None: the init closed
+        assert len(reports) == 1, reports
+        assert reports[0]["op"] == "exited" and reports[0]["code"] == 3 and reports[0]["pid"] > 100_000
+    finally:
+        ours.close()

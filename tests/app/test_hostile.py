@@ -109,6 +109,7 @@ def signal_apps():
         "victim_fork_server": int(os.environ["HOSTILE_VICTIM_FORK_SERVER"]),
         "own_fork_server": parent,
         "own_app": parent_of(parent),
+        "namespace_init": 1,  # its own fork server again, by its number inside the namespace
     }
     outcomes = {}
     for label, pid in targets.items():
@@ -157,14 +158,16 @@ def find_credentials():
     secret_file = os.path.join(os.environ["AIRFLOW_HOME"], "simple_auth_manager_passwords.json.generated")
     with open(secret_file) as handle:
         found["password_file"] = handle.read()
-    # The init of each fork server's PID namespace (this one's and the victim's): its root, if readable, would show
-    # its mount namespace's copy of the secret file.
+    # The init of each PID namespace of tasks is its fork server (this one's and the victim's; its tasks carry its
+    # name until they exec, but not its number 1): its root, if readable, would show its mount namespace's copy of
+    # the secret file.
     inits = []
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
-            with open(f"/proc/{pid}/comm") as handle:
-                if handle.read().strip() == "riir-pidns-init":
-                    inits.append(pid)
+            with open(f"/proc/{pid}/status") as handle:
+                status = dict(line.split(":", 1) for line in handle.read().splitlines() if ":" in line)
+            if status["Name"].strip() == "riir-fork-srv" and status["NSpid"].split()[-1] == "1":
+                inits.append(pid)
         except OSError:
             continue
     found["namespace_inits"] = len(inits)
@@ -256,8 +259,8 @@ def _check_no_credentials(found: dict[str, object]) -> None:
     assert found["inherited_sockets"] == 1 and found["config"] is False, found
     # The app runs as root here: the fork server's mount namespace shows the secret files empty, for good.
     assert found["password_file"] == "" and found["unmask"] == "refused: errno 1", found
-    # Nor through the root of a PID namespace's init (not dumpable, and masked like the tasks): at least this app's
-    # and the victim's (other tests' apps may run beside them).
+    # Nor through the root of a PID namespace's init, a fork server (not dumpable, and masked like the tasks): at
+    # least this app's and the victim's (other tests' apps may run beside them).
     assert found["namespace_inits"] >= 2, found
     assert set(found["init_root_password_file"]) == {"refused: PermissionError"}, found
 
@@ -331,9 +334,11 @@ async def test_hostile_dag_under_its_own_role(
             # Seen from outside (this test runs as root): the template the tasks fork from holds no password in
             # its memory, while its app does (which shows the scan finds it where it is).
             template = fork_server_of(attacker.proc.pid)
-            # Its PID namespace's init shares the template's masked mount namespace (the tasks' one).
-            init = next(p for p in children_of(template) if Path(f"/proc/{p}/comm").read_text() == "riir-pidns-init\n")
-            assert os.readlink(f"/proc/{init}/ns/mnt") == os.readlink(f"/proc/{template}/ns/mnt")
+            # The template is PID 1 of its tasks' namespace: the task's SIGKILL to pid 1 ("done" in its log: the
+            # kernel drops it without an error) left it alive.
+            assert "signal namespace_init (pid 1): done" in log, log
+            nspid = next(line for line in Path(f"/proc/{template}/status").read_text().splitlines() if "NSpid" in line)
+            assert nspid.split()[1:] == [str(template), "1"], nspid
             assert scan_memory(template, password.encode()) is False
             assert scan_memory(attacker.proc.pid, password.encode()) is True
         finally:
@@ -352,7 +357,7 @@ async def test_hostile_dag_under_its_own_role(
     assert task_report["signals"] == {
         "victim_app": "refused: ProcessLookupError", "victim_fork_server": "refused: ProcessLookupError",
         "own_fork_server": "refused: ProcessLookupError", "own_app": "refused: ProcessLookupError",
-        "victim_app_pidfd": "refused: OSError",
+        "namespace_init": "done", "victim_app_pidfd": "refused: OSError",
     }  # fmt: skip
     # The victim's rows are whole: its run, both tries and the XCom between them.
     assert await db.fetchval("SELECT count(*) FROM dag_run WHERE dag_id = 'victim'") == 1

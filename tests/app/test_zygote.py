@@ -190,3 +190,28 @@ async def test_a_supervisor_killed_outright_leaves_no_zygote_nor_app_behind(pg_d
     finally:
         standalone.kill()
         await db.close()
+
+
+def test_the_zygotes_first_run_of_a_dag_loads_no_plugin(tmp_path: Path) -> None:
+    """The zygote runs an app's first steps on riir's own sample DAG (`run_app_start_once`) without loading the
+    plugins folder, which a DagBag of the same file would (user code never runs in the zygote)."""
+    import subprocess
+    import sys
+
+    plugins = tmp_path / "plugins"
+    plugins.mkdir()
+    marker = tmp_path / "plugin_imported"
+    (plugins / "spy_plugin.py").write_text(f"open({str(marker)!r}, 'w').close()\n")
+    env = {**os.environ, "AIRFLOW_HOME": str(tmp_path), "AIRFLOW__CORE__PLUGINS_FOLDER": str(plugins)}
+
+    def run(code: str) -> None:
+        done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+
+    run("from riir_airflow.cli.zygote import run_app_start_once; run_app_start_once()")
+    assert not marker.exists()
+    run(  # the spy works: a DagBag of the same file loads the plugins first
+        "from pathlib import Path; import riir_airflow.cli.zygote as z; from riir_airflow.dag_processing.loader "
+        "import DagBag; assert DagBag(str(Path(z.__file__).with_name('zygote_sample_dag.py'))).dags"
+    )
+    assert marker.exists()

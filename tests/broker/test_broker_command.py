@@ -55,6 +55,9 @@ async def test_serves_and_stops_on_sigterm(pg_dsn: str, tmp_path: Path, server: 
         if workers == 1:
             # One worker is served in the broker's own process: no supervising master with a forked worker.
             assert child_pids(proc.pid) == []
+            # ... which never loaded the optional extras granian's package imports when installed (watchfiles'
+            # native module is the visible one), even once the full API is built.
+            assert "_rust_notify" not in Path(f"/proc/{proc.pid}/maps").read_text()
         # Tokens from one worker verify in the other: the command shares one JWT secret between them. (Each worker
         # builds the full API on its first request: seconds on a loaded machine, hence the long timeouts.)
         token = httpx.post(f"{url}/auth/token", json={"username": "admin", "password": "pw"}, timeout=60).json()[
@@ -79,3 +82,25 @@ async def test_refuses_an_unmigrated_metastore(pg_dsn: str, tmp_path: Path) -> N
     result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
     assert "pending migration(s): run `riir-airflow db migrate` first" in result.stderr
+
+
+def test_modules_are_absent_only_inside_the_block() -> None:
+    """`_absent` (how the one-worker broker imports granian without its unused extras): inside, an import of a
+    module not yet imported fails as if it were not installed; afterwards it imports as usual, and a module that was
+    already imported is left alone."""
+    from riir_airflow.cli.broker_command import _absent
+
+    saved = sys.modules.pop("colorsys", None)
+    try:
+        with _absent(("colorsys", "json")):
+            with pytest.raises(ImportError):
+                import colorsys
+            import json as already  # imported before the block: untouched
+
+            assert already is json
+        import colorsys
+
+        assert colorsys.rgb_to_hsv(1.0, 0.0, 0.0)[0] == 0.0
+    finally:
+        if saved is not None:
+            sys.modules["colorsys"] = saved

@@ -1,5 +1,6 @@
-"""The broker's lazy front: health probes are answered without building the API (FastAPI, pydantic and authoring
-code are not even imported), the first other request builds it, and health answers the same body before and after."""
+"""The broker's lazy front: health probes are answered without building the API (FastAPI, pydantic, authoring code
+and the API's record classes are not even imported), the first other request builds it, and health answers the same
+body before and after."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import asyncpg
 import httpx
 import pytest
 
@@ -36,8 +38,8 @@ async def main():
         await asyncio.sleep(0.01)
     scope = {"type": "http", "method": "GET", "path": "/api/v2/monitor/health", "headers": []}
     await front(scope, inbox.get, send)
-    loaded = sorted(m for m in ("fastapi", "pydantic", "riir_airflow.authoring.dag", "riir_airflow.broker.schemas")
-                    if m in sys.modules)
+    loaded = sorted(m for m in ("fastapi", "pydantic", "riir_airflow.authoring.dag", "riir_airflow.broker.schemas",
+                                "riir_airflow.metastore.records", "zipfile") if m in sys.modules)
     await inbox.put({"type": "lifespan.shutdown"})
     await life
     print(json.dumps({"messages": [m["type"] for m in sent], "body": json.loads(sent[2]["body"]), "loaded": loaded}))
@@ -82,3 +84,36 @@ async def test_health_body_is_the_routers_and_the_api_builds_on_first_use(
     assert before.headers["content-type"] == after.headers["content-type"] == "application/json"
     assert before.json() == after.json()
     assert refused.status_code == 403  # the full API's auth answered
+
+
+async def test_health_reports_the_newest_heartbeat_of_apps_not_stopped(pg_dsn: str) -> None:
+    """`health_payload` (the front's body and the router's) reads one statement of its own: a stopped app's newer
+    heartbeat is not the scheduler's, and no running app at all is unhealthy with no heartbeat."""
+    from riir_airflow.broker.health import health_payload
+    from riir_airflow.config import AirflowConfigParser
+    from riir_airflow.metastore import queries as q
+    from riir_airflow.metastore.migrate import migrate
+    from riir_airflow.metastore.pool import create_pool, settings_from_config
+
+    conn = await asyncpg.connect(pg_dsn)
+    try:
+        await migrate(conn)
+    finally:
+        await conn.close()
+    config = AirflowConfigParser(environ={})
+    db = await create_pool(settings_from_config(config, dsn=pg_dsn))
+    try:
+        none = await health_payload(db, config)
+        assert none["scheduler"] == {"status": "unhealthy", "latest_scheduler_heartbeat": None}
+        for app_id in ("running_old", "stopped_new"):
+            await q.register_app(db, app_id, name=f"{app_id}.py", dag_ids=["d"], code_hash="h", hostname="host")
+        await db.execute("UPDATE app SET last_heartbeat = now() - interval '2 minutes' WHERE id = 'running_old'")
+        await q.set_app_state(db, "stopped_new", "stopped")
+        old = await db.fetchval("SELECT last_heartbeat FROM app WHERE id = 'running_old'")
+        body = await health_payload(db, config)
+        assert body["scheduler"] == {"status": "unhealthy", "latest_scheduler_heartbeat": old.isoformat()}
+        assert body["triggerer"] == {"status": "unhealthy", "latest_triggerer_heartbeat": old.isoformat()}
+        await db.execute("UPDATE app SET last_heartbeat = now() WHERE id = 'running_old'")
+        assert (await health_payload(db, config))["scheduler"]["status"] == "healthy"
+    finally:
+        await db.close()

@@ -15,8 +15,8 @@ token) on its own channel. Nothing of that preparation depends on the try, so th
 ahead of time while it has work (`executor.py`, "the spare"): starting a try is then one message on the spare's
 channel, and the fork, the cgroup join (10-15 ms of kernel wait on cgroup v1) and the confinement are off the hop.
 The template reaps its children and reports each exit code to the app. A task's parent is therefore the template.
-Where the kernel allows it (root), task processes live in a PID namespace of the template's (app/pid_namespace.py):
-they cannot signal any process outside it, and they end when the template does.
+Where the kernel allows it (root), the template is PID 1 of a PID namespace its task processes live in
+(app/pid_namespace.py): they cannot signal any process outside it, and they end when the template does.
 
 Control messages are JSON, one per SOCK_SEQPACKET packet:
     template -> app   {"op": "ready", "dag_ids": [...]}  |  {"op": "failed", "error": "..."}
@@ -234,12 +234,15 @@ class ForkServer:
 
         if compat.is_installed():  # the app imports `airflow...` as riir: so must its template
             env[compat.ENV_VAR] = "1"
+        from riir_airflow.app.pid_namespace import children_in_new_namespace
+
         try:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "riir_airflow.app.fork_server", os.path.abspath(path)],
-                env=env, pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL,
-                start_new_session=True,  # Ctrl-C on a terminal reaches the app, which ends the template by EOF
-            )  # fmt: skip
+            with children_in_new_namespace():  # the template is PID 1 of its tasks' namespace (app/pid_namespace.py)
+                proc = subprocess.Popen(
+                    [sys.executable, "-m", "riir_airflow.app.fork_server", os.path.abspath(path)],
+                    env=env, pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL,
+                    start_new_session=True,  # Ctrl-C on a terminal reaches the app, which ends the template by EOF
+                )  # fmt: skip
         finally:
             theirs.close()
         return cls(path, proc.pid, ours, folder, proc)
@@ -249,6 +252,7 @@ class ForkServer:
         """Forks the template from this process, which has imported `dags` and read no secret yet (see the module
         docstring); the template is ready at once. `warm_app=False` for an app forked from the zygote (see
         `_warm_up_app`)."""
+        from riir_airflow.app.pid_namespace import children_in_new_namespace
         from riir_airflow.app.sandbox import SANITIZED_FOLDER_ENV, forget_secret_environment
 
         if warm_app:
@@ -258,20 +262,21 @@ class ForkServer:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         sys.stdout.flush()
         sys.stderr.flush()
-        pid = os.fork()
-        if pid == 0:  # the template
-            code = 1
-            try:
-                forget_secret_environment()
-                ours.close()
-                os.setsid()  # Ctrl-C on a terminal reaches the app, which ends the template by closing the socket
-                code = _serve_loop(theirs, dags)
-            except BaseException:
-                import traceback
+        with children_in_new_namespace():  # the template is PID 1 of its tasks' namespace (app/pid_namespace.py)
+            pid = os.fork()
+            if pid == 0:  # the template (it never leaves this block)
+                code = 1
+                try:
+                    forget_secret_environment()
+                    ours.close()
+                    os.setsid()  # Ctrl-C on a terminal reaches the app, which ends the template by closing the socket
+                    code = _serve_loop(theirs, dags)
+                except BaseException:
+                    import traceback
 
-                traceback.print_exc()
-            finally:
-                os._exit(code)
+                    traceback.print_exc()
+                finally:
+                    os._exit(code)
         theirs.close()
         folder = os.environ.get(SANITIZED_FOLDER_ENV)
         server = cls(path, pid, ours, Path(folder) if folder else None, None)
@@ -507,25 +512,25 @@ def serve(control: socket.socket, path: str) -> int:
 
 def _serve_loop(control: socket.socket, dags: dict[str, Any]) -> int:
     """Fork on request and report exits until the app closes the control socket."""
-    from riir_airflow.app.pid_namespace import fork_namespace_init
+    from riir_airflow.app.pid_namespace import is_namespace_init, outside_pid
     from riir_airflow.app.sandbox import drop_ptrace_capability, make_undumpable, mask_secret_files
 
     make_undumpable()  # inherited by every task: other processes of the user cannot read their memory
     drop_ptrace_capability()  # nor can they (or this process), even as root, read the app's
-    in_pid_namespace = _new_pid_namespace()  # needs CAP_SYS_ADMIN: before masking drops it
     try:
         mask_secret_files()  # as root: secret files read as empty in this process and its tasks
     except OSError as exc:
         logging.getLogger("riir_airflow.app").warning("Task processes can read the secret files: %s", exc)
-    namespace_init = fork_namespace_init() if in_pid_namespace else None  # masked and undumpable like the tasks
+    # PID 1 of the tasks' namespace (app/pid_namespace.py): its children's numbers are not the app's
+    as_the_app_sees = outside_pid if is_namespace_init() else int
+    children: dict[int, int] = {}  # task processes: our number -> the app's; the rest we reap are orphans
     set_process_name(PROCESS_NAME)
     poller, reaped_r, reaped_w = poll_control_and_child_exits(control)
     while True:
         for fd, _ in poller.poll():
             if fd == reaped_r:
                 drain_wakeups(reaped_r)
-                if not _report_exits(control, namespace_init):
-                    return 1  # the app starts a new fork server (app/executor.py)
+                _report_exits(control, children)
                 continue
             message, fds = receive_message(control)
             if message is None:
@@ -556,9 +561,14 @@ def _serve_loop(control: socket.socket, dags: dict[str, Any]) -> int:
                 os.setpgid(pid, pid)
             for received in fds:
                 os.close(received)
-            send_message(control, {"op": "forked", "id": message["id"], "pid": pid})
-        if not _report_exits(control, namespace_init):
-            return 1
+            try:
+                children[pid] = as_the_app_sees(pid)
+            except OSError as exc:  # no pidfd (children_in_new_namespace checks for one): never an unknown pid
+                os.kill(pid, signal.SIGKILL)
+                send_message(control, {"op": "forked", "id": message["id"], "error": f"the task's pid: {exc}"})
+                continue
+            send_message(control, {"op": "forked", "id": message["id"], "pid": children[pid]})
+        _report_exits(control, children)
 
 
 def _trim_heap() -> None:
@@ -579,40 +589,21 @@ def set_process_name(name: bytes) -> None:
         ctypes.CDLL(None).prctl(15, ctypes.c_char_p(name), 0, 0, 0)  # PR_SET_NAME
 
 
-def _new_pid_namespace() -> bool:
-    """Task processes forked from now on live in a PID namespace of their own (app/pid_namespace.py): they cannot
-    signal any process outside it. False, said once, where the kernel does not allow it."""
-    from riir_airflow.app.pid_namespace import new_pid_namespace
-
-    try:
-        new_pid_namespace()
-    except OSError as exc:
-        logging.getLogger("riir_airflow.app").warning(
-            "Task processes share the machine's PID namespace (a task may signal other processes of its user): %s",
-            exc,
-        )
-        return False
-    return True
-
-
-def _report_exits(control: socket.socket, namespace_init: int | None = None) -> bool:
-    """Reports the exits of task processes; False when the init of their PID namespace has gone (killed from
-    outside): no process can be forked in that namespace any more."""
+def _report_exits(control: socket.socket, children: dict[int, int]) -> None:
+    """Reports the exits of task processes (`children`: our number -> the app's); orphans of tasks reparented to
+    this process (the init of their namespace) are reaped without a report."""
     while True:
         try:
             pid, status, usage = os.wait4(-1, os.WNOHANG)
         except ChildProcessError:
-            return True
+            return
         if pid == 0:
-            return True
-        if pid == namespace_init:
-            logging.getLogger("riir_airflow.app").error(
-                "The init of the task processes' PID namespace exited (%s); the fork server exits",
-                os.waitstatus_to_exitcode(status),
-            )
-            return False
+            return
+        if pid not in children:
+            continue
         cpu = round(usage.ru_utime + usage.ru_stime, 6)  # the task process's CPU seconds (benchmarks read it)
-        send_message(control, {"op": "exited", "pid": pid, "code": os.waitstatus_to_exitcode(status), "cpu": cpu})
+        code = os.waitstatus_to_exitcode(status)
+        send_message(control, {"op": "exited", "pid": children.pop(pid), "code": code, "cpu": cpu})
 
 
 def main() -> int:

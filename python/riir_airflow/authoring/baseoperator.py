@@ -106,7 +106,9 @@ def _mapped_operator_class() -> type:
 
 def is_operator(obj: Any) -> bool:
     """True for tasks: plain operators and mapped operators."""
-    return isinstance(obj, (BaseOperator, _mapped_operator_class()))
+    # The class's MRO answers for every real operator class at C speed; `isinstance` against BaseOperator runs
+    # ABCMeta.__instancecheck__ (Python code) on each call, and every dependency edge asks.
+    return BaseOperator in type(obj).__mro__ or isinstance(obj, (BaseOperator, _mapped_operator_class()))
 
 
 def collect_callbacks(value: Any) -> list[Any]:
@@ -219,6 +221,69 @@ _INIT_ATTRIBUTES = (
     "on_failure_fail_dagrun",
     "returns_dag_result",
     "template_fields",
+)
+
+# The keys of the attributes BaseOperator.__init__ computes, in the order it stores them. Filling a copy of this
+# dict costs half of building the same dict from a literal, which starts empty and grows (rehashing) four times
+# on the way to sixty keys; every operator pays it.
+_ATTRIBUTES_TEMPLATE: dict[str, Any] = dict.fromkeys(
+    (
+        "owner",
+        "email",
+        "email_on_retry",
+        "email_on_failure",
+        "execution_timeout",
+        "on_execute_callback",
+        "on_failure_callback",
+        "on_success_callback",
+        "on_retry_callback",
+        "on_skipped_callback",
+        "_pre_execute_hook",
+        "_post_execute_hook",
+        "start_date",
+        "end_date",
+        "executor",
+        "executor_config",
+        "run_as_user",
+        "retries",
+        "queue",
+        "pool",
+        "pool_slots",
+        "trigger_rule",
+        "depends_on_past",
+        "ignore_first_depends_on_past",
+        "wait_for_past_depends_before_skipping",
+        "wait_for_downstream",
+        "retry_delay",
+        "retry_exponential_backoff",
+        "max_retry_delay",
+        "retry_policy",
+        "resources",
+        "params",
+        "priority_weight",
+        "weight_rule",
+        "max_active_tis_per_dag",
+        "max_active_tis_per_dagrun",
+        "do_xcom_push",
+        "map_index_template",
+        "multiple_outputs",
+        "doc",
+        "doc_md",
+        "doc_json",
+        "doc_yaml",
+        "doc_rst",
+        "_task_display_name",
+        "_logger_name",
+        "allow_nested_operators",
+        "render_template_as_native_obj",
+        "cache",
+        "inlets",
+        "outlets",
+        "is_setup",
+        "is_teardown",
+        "on_failure_fail_dagrun",
+        "returns_dag_result",
+    )
 )
 
 # The type checks of ARGS_EXPECTED_TYPES over values BaseOperator.__init__ stores itself (None always passes), and
@@ -553,65 +618,76 @@ class BaseOperator(TaskNode, metaclass=BaseOperatorMeta):
             rule_name = getattr(weight_rule, "value", weight_rule)
             if isinstance(rule_name, str) and WeightRule.is_valid(rule_name):
                 weight_rule = WeightRule(rule_name)
-        attributes = {
-            "owner": owner,
-            "email": email,
-            "email_on_retry": email_on_retry,
-            "email_on_failure": email_on_failure,
-            "execution_timeout": execution_timeout,
-            "on_execute_callback": [] if on_execute_callback is None else collect_callbacks(on_execute_callback),
-            "on_failure_callback": [] if on_failure_callback is None else collect_callbacks(on_failure_callback),
-            "on_success_callback": [] if on_success_callback is None else collect_callbacks(on_success_callback),
-            "on_retry_callback": [] if on_retry_callback is None else collect_callbacks(on_retry_callback),
-            "on_skipped_callback": [] if on_skipped_callback is None else collect_callbacks(on_skipped_callback),
-            "_pre_execute_hook": pre_execute,
-            "_post_execute_hook": post_execute,
-            "start_date": start_date,
-            "end_date": end_date,
-            "executor": executor,
-            "executor_config": executor_config or {},
-            "run_as_user": run_as_user,
-            "retries": retries,
-            "queue": queue,
-            "pool": DEFAULT_POOL_NAME if pool is None else pool,
-            "pool_slots": pool_slots,
-            "trigger_rule": trigger_rule if type(trigger_rule) is TriggerRule else TriggerRule(trigger_rule),
-            "depends_on_past": depends_on_past or wait_for_downstream,
-            "ignore_first_depends_on_past": ignore_first_depends_on_past,
-            "wait_for_past_depends_before_skipping": wait_for_past_depends_before_skipping,
-            "wait_for_downstream": wait_for_downstream,
-            "retry_delay": retry_delay if isinstance(retry_delay, timedelta) else parse_retry_delay(retry_delay),
-            "retry_exponential_backoff": float(retry_exponential_backoff),
-            "max_retry_delay": None if max_retry_delay is None else parse_retry_delay(max_retry_delay),
-            "retry_policy": retry_policy,
-            "resources": resources,
-            "params": ParamsDict(params),
-            "priority_weight": priority_weight,
-            "weight_rule": weight_rule,
-            "max_active_tis_per_dag": max_active_tis_per_dag,
-            "max_active_tis_per_dagrun": max_active_tis_per_dagrun,
-            "do_xcom_push": do_xcom_push,
-            "map_index_template": map_index_template,
-            "multiple_outputs": multiple_outputs,
-            "doc": doc,
-            "doc_md": doc_md,
-            "doc_json": doc_json,
-            "doc_yaml": doc_yaml,
-            "doc_rst": doc_rst,
-            "_task_display_name": task_display_name,
-            "_logger_name": logger_name,
-            "allow_nested_operators": allow_nested_operators,
-            "render_template_as_native_obj": render_template_as_native_obj,
-            # riir's per-file memoization (`cache="file"`, see riir_airflow.runtime.file_cache); Airflow has no such
-            # argument, so None (the default) keeps an operator exactly as Airflow builds it.
-            "cache": None if cache is None else check_cache_mode(cache, task_id),
-            "inlets": [] if inlets is None else collect_callbacks(inlets),
-            "outlets": [] if outlets is None else collect_callbacks(outlets),
-            "is_setup": False,
-            "is_teardown": False,
-            "on_failure_fail_dagrun": False,
-            "returns_dag_result": False,
-        }
+        # The sixty attributes are stored into a copy of a dict that already has their keys (see
+        # `_ATTRIBUTES_TEMPLATE`), in this order.
+        attributes = _ATTRIBUTES_TEMPLATE.copy()
+        attributes["owner"] = owner
+        attributes["email"] = email
+        attributes["email_on_retry"] = email_on_retry
+        attributes["email_on_failure"] = email_on_failure
+        attributes["execution_timeout"] = execution_timeout
+        attributes["on_execute_callback"] = (
+            [] if on_execute_callback is None else collect_callbacks(on_execute_callback)
+        )
+        attributes["on_failure_callback"] = (
+            [] if on_failure_callback is None else collect_callbacks(on_failure_callback)
+        )
+        attributes["on_success_callback"] = (
+            [] if on_success_callback is None else collect_callbacks(on_success_callback)
+        )
+        attributes["on_retry_callback"] = [] if on_retry_callback is None else collect_callbacks(on_retry_callback)
+        attributes["on_skipped_callback"] = (
+            [] if on_skipped_callback is None else collect_callbacks(on_skipped_callback)
+        )
+        attributes["_pre_execute_hook"] = pre_execute
+        attributes["_post_execute_hook"] = post_execute
+        attributes["start_date"] = start_date
+        attributes["end_date"] = end_date
+        attributes["executor"] = executor
+        attributes["executor_config"] = executor_config or {}
+        attributes["run_as_user"] = run_as_user
+        attributes["retries"] = retries
+        attributes["queue"] = queue
+        attributes["pool"] = DEFAULT_POOL_NAME if pool is None else pool
+        attributes["pool_slots"] = pool_slots
+        attributes["trigger_rule"] = trigger_rule if type(trigger_rule) is TriggerRule else TriggerRule(trigger_rule)
+        attributes["depends_on_past"] = depends_on_past or wait_for_downstream
+        attributes["ignore_first_depends_on_past"] = ignore_first_depends_on_past
+        attributes["wait_for_past_depends_before_skipping"] = wait_for_past_depends_before_skipping
+        attributes["wait_for_downstream"] = wait_for_downstream
+        attributes["retry_delay"] = (
+            retry_delay if isinstance(retry_delay, timedelta) else parse_retry_delay(retry_delay)
+        )
+        attributes["retry_exponential_backoff"] = float(retry_exponential_backoff)
+        attributes["max_retry_delay"] = None if max_retry_delay is None else parse_retry_delay(max_retry_delay)
+        attributes["retry_policy"] = retry_policy
+        attributes["resources"] = resources
+        attributes["params"] = ParamsDict(params)
+        attributes["priority_weight"] = priority_weight
+        attributes["weight_rule"] = weight_rule
+        attributes["max_active_tis_per_dag"] = max_active_tis_per_dag
+        attributes["max_active_tis_per_dagrun"] = max_active_tis_per_dagrun
+        attributes["do_xcom_push"] = do_xcom_push
+        attributes["map_index_template"] = map_index_template
+        attributes["multiple_outputs"] = multiple_outputs
+        attributes["doc"] = doc
+        attributes["doc_md"] = doc_md
+        attributes["doc_json"] = doc_json
+        attributes["doc_yaml"] = doc_yaml
+        attributes["doc_rst"] = doc_rst
+        attributes["_task_display_name"] = task_display_name
+        attributes["_logger_name"] = logger_name
+        attributes["allow_nested_operators"] = allow_nested_operators
+        attributes["render_template_as_native_obj"] = render_template_as_native_obj
+        # riir's per-file memoization (`cache="file"`, see riir_airflow.runtime.file_cache); Airflow has no such
+        # argument, so None (the default) keeps an operator exactly as Airflow builds it.
+        attributes["cache"] = None if cache is None else check_cache_mode(cache, task_id)
+        attributes["inlets"] = [] if inlets is None else collect_callbacks(inlets)
+        attributes["outlets"] = [] if outlets is None else collect_callbacks(outlets)
+        attributes["is_setup"] = False
+        attributes["is_teardown"] = False
+        attributes["on_failure_fail_dagrun"] = False
+        attributes["returns_dag_result"] = False
         if isinstance(self.template_fields, str):
             warnings.warn(
                 f"The `template_fields` value for {self.task_type} is a string but should be a list or tuple of "

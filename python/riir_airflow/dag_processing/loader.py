@@ -12,9 +12,9 @@ import signal
 import sys
 import threading
 import traceback
-from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType, ModuleType
+from typing import Any
 
 from riir_airflow import core_settings as settings
 from riir_airflow.authoring.context_stack import DagContext
@@ -31,8 +31,30 @@ def might_contain_dag(path: str, safe_mode: bool) -> bool:
     if not safe_mode:
         return True
     with open(path, "rb") as f:
-        content = f.read().lower()
+        return source_might_contain_dag(f.read())
+
+
+def source_might_contain_dag(source: bytes) -> bool:
+    """`might_contain_dag` over a file's bytes already read."""
+    content = source.lower()
     return b"airflow" in content and any(word in content for word in (b"dag", b"asset"))
+
+
+class _PreReadSourceLoader(importlib.machinery.SourceFileLoader):
+    """importlib's loader for a DAG file (the one Airflow's DagBag uses), handed the bytes already read for the
+    might-contain-a-DAG check, so the file is read once. Everything else is the stock loader's: a current .pyc in
+    `__pycache__` is used instead, and one is written unless `sys.dont_write_bytecode`."""
+
+    def __init__(self, fullname: str, path: str, source: bytes | None) -> None:
+        super().__init__(fullname, path)
+        self._source: bytes | None = source
+
+    def get_data(self, path: str) -> bytes:
+        # (asked for the .pyc first; the source is handed out once: a reload reads the file again)
+        if path == self.path and self._source is not None:
+            source, self._source = self._source, None
+            return source
+        return super().get_data(path)
 
 
 def _ignore_patterns(folder: Path) -> list[re.Pattern[str]]:
@@ -73,23 +95,44 @@ def list_py_files(folder: str, safe_mode: bool = True) -> list[str]:
     return sorted(found)
 
 
-@contextlib.contextmanager
-def import_timeout(seconds: float, message: str) -> Iterator[None]:
-    """Raises AirflowTaskTimeout in the main thread when an import runs too long (e.g. an endless loop)."""
-    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
-        yield
-        return
+class ImportTimeout:
+    """Raises AirflowTaskTimeout in the main thread when an import runs too long (e.g. an endless loop).
 
-    def on_alarm(signum: int, frame: FrameType | None) -> None:
-        raise AirflowTaskTimeout(message)
+    Entering it installs the SIGALRM handler (nested entries reuse it, so a folder installs it once: doing so around
+    every file cost as much as the alarm itself); `arm(seconds, message)` then starts the clock for one import and
+    `disarm()` stops it. Outside the main thread, where signals cannot be used, there is no timeout."""
 
-    previous = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+    def __init__(self) -> None:
+        self._message = ""
+        self._depth = 0
+        self._installed = False
+        self._previous: Any = None
+
+    def __enter__(self) -> ImportTimeout:
+        if self._depth == 0 and threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGALRM, self._on_alarm)
+            self._installed = True
+        self._depth += 1
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._depth -= 1
+        if self._depth == 0 and self._installed:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self._previous)
+            self._installed = False
+
+    def _on_alarm(self, signum: int, frame: FrameType | None) -> None:
+        raise AirflowTaskTimeout(self._message)
+
+    def arm(self, seconds: float, message: str) -> None:
+        if seconds > 0 and self._installed:
+            self._message = message
+            signal.setitimer(signal.ITIMER_REAL, seconds)
+
+    def disarm(self) -> None:
+        if self._installed:
+            signal.setitimer(signal.ITIMER_REAL, 0)
 
 
 def _with_dag_file_frame(text: str, exc: BaseException, filepath: str) -> str:
@@ -130,6 +173,7 @@ class DagBag:
         self.import_errors: dict[str, str] = {}
         self.captured_warnings: dict[str, tuple[str, ...]] = {}
         self.file_last_changed: dict[str, float] = {}
+        self._import_timeout = ImportTimeout()
         if collect_dags:
             # Plugins first, as in Airflow: DAG files may import plugin modules (the plugins folder is on sys.path)
             # and use their macros and timetables.
@@ -154,7 +198,8 @@ class DagBag:
         base = folder if os.path.isdir(folder) else os.path.dirname(os.path.abspath(folder))
         if base not in sys.path:
             sys.path.insert(0, base)
-        with paused_gc():  # DAG files build long-lived objects only
+        # No collections (DAG files build long-lived objects only), and one SIGALRM handler for every file.
+        with paused_gc(), self._import_timeout:
             for path in list_py_files(folder, safe_mode):
                 try:
                     self.process_file(path, only_if_updated=only_if_updated, safe_mode=safe_mode)
@@ -173,9 +218,15 @@ class DagBag:
         mtime = os.path.getmtime(filepath)
         if only_if_updated and self.file_last_changed.get(filepath) == mtime:
             return []
-        if not filepath.endswith(".py") or not might_contain_dag(filepath, safe_mode):
+        if not filepath.endswith(".py"):
             return []
-        modules = self._import(filepath)
+        source = None  # read here for the safe-mode check, then handed to the loader (otherwise the loader reads it)
+        if safe_mode:
+            with open(filepath, "rb") as f:
+                source = f.read()
+            if not source_might_contain_dag(source):
+                return []
+        modules = self._import(filepath, source)
         found = []
         for dag in self._dags_of(modules):
             try:
@@ -188,21 +239,25 @@ class DagBag:
         self.file_last_changed[filepath] = mtime
         return found
 
-    def _import(self, filepath: str) -> list[ModuleType]:
+    def _import(self, filepath: str, source: bytes | None) -> list[ModuleType]:
         name = unique_module_name(filepath)
         sys.modules.pop(name, None)
         DagContext.autoregistered = []
         timeout = settings.dagbag_import_timeout()
         message = f"DagBag import timeout for {filepath} after {timeout}s."
         try:
-            with import_timeout(timeout, message):
-                loader = importlib.machinery.SourceFileLoader(name, filepath)
-                spec = importlib.util.spec_from_loader(name, loader)
-                assert spec is not None
-                module = importlib.util.module_from_spec(spec)
-                sys.modules[name] = module
-                loader.exec_module(module)
-                return [module]
+            with self._import_timeout:
+                self._import_timeout.arm(timeout, message)
+                try:
+                    loader = _PreReadSourceLoader(name, filepath, source)
+                    spec = importlib.util.spec_from_loader(name, loader)
+                    assert spec is not None
+                    module = importlib.util.module_from_spec(spec)
+                    sys.modules[name] = module
+                    loader.exec_module(module)
+                    return [module]
+                finally:
+                    self._import_timeout.disarm()
         except KeyboardInterrupt:
             raise
         except BaseException as exc:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from importlib import resources
+from pathlib import Path
 
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
@@ -118,7 +118,9 @@ class SchemaStatus:
 def load_migrations() -> list[Migration]:
     """The shipped migrations in version order."""
     found = []
-    for entry in resources.files("riir_airflow.metastore").joinpath("migrations").iterdir():
+    # A plain folder walk: importlib.resources would import tempfile and zipfile (~0.7 MB) into the broker, which
+    # checks the schema at start and then idles.
+    for entry in (Path(__file__).parent / "migrations").iterdir():
         match = _NAME.match(entry.name)
         if match:
             found.append(Migration(int(match.group(1)), match.group(2), entry.read_text(encoding="utf-8")))

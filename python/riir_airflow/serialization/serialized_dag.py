@@ -18,10 +18,6 @@ from riir_airflow.authoring.trigger_rule import WeightRule
 SERIALIZATION_VERSION = 1
 
 
-def _iso(value: dt.datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
 def _seconds(value: dt.timedelta | None) -> float | None:
     return value.total_seconds() if value is not None else None
 
@@ -69,56 +65,138 @@ def _zone_name(tz: Any) -> str:
     return str(getattr(tz, "name", None) or getattr(tz, "key", None) or tz)
 
 
-def serialize_task(task: Any) -> dict[str, Any]:
+# The keys of a task's document, in order. Filling a copy of this dict costs half of building it from a literal,
+# which starts empty and grows (rehashing) on the way to its forty-odd keys; every task of every DAG pays it.
+_TASK_DOCUMENT_TEMPLATE: dict[str, Any] = dict.fromkeys(
+    (
+        "task_id",
+        "label",
+        "task_display_name",
+        "task_type",
+        "operator_name",
+        "operator_class",
+        "task_group",
+        "upstream_task_ids",
+        "downstream_task_ids",
+        "trigger_rule",
+        "retries",
+        "retry_delay",
+        "retry_exponential_backoff",
+        "max_retry_delay",
+        "execution_timeout",
+        "pool",
+        "pool_slots",
+        "queue",
+        "priority_weight",
+        "weight_rule",
+        "owner",
+        "depends_on_past",
+        "wait_for_downstream",
+        "is_mapped",
+        "is_setup",
+        "is_teardown",
+        "template_fields",
+        "template_ext",
+        "template_fields_renderers",
+        "ui_color",
+        "ui_fgcolor",
+        "doc_md",
+        "inlets",
+        "outlets",
+        "max_active_tis_per_dag",
+        "max_active_tis_per_dagrun",
+        "map_index_template",
+        "start_date",
+        "end_date",
+        "is_sensor",
+        "inherits_from_empty_operator",
+    )
+)
+
+
+class _SharedParts:
+    """What the tasks of one DAG share, worked out once per `serialize_dag` call: the document parts that come from
+    an operator's class, and the ISO text of each datetime object (every task of a DAG holds the DAG's start_date:
+    formatting it again for each one was a tenth of the serialization). Lives for one call only, so a class
+    attribute changed between two calls is seen by the next one."""
+
+    def __init__(self) -> None:
+        self._classes: dict[type, dict[str, Any]] = {}
+        self._iso: dict[int, tuple[dt.datetime, str]] = {}
+
+    def of_class(self, op_class: type) -> dict[str, Any]:
+        parts = self._classes.get(op_class)
+        if parts is None:
+            parts = self._classes[op_class] = {
+                "operator_class": f"{op_class.__module__}.{op_class.__qualname__}",
+                "template_fields_renderers": dict(getattr(op_class, "template_fields_renderers", {}) or {}),
+                "ui_color": getattr(op_class, "ui_color", "#fff"),
+                "ui_fgcolor": getattr(op_class, "ui_fgcolor", "#000"),
+                "is_sensor": callable(getattr(op_class, "poke", None)),
+                "extra_fields": tuple(getattr(op_class, "serialized_extra_fields", ())),
+            }
+        return parts
+
+    def iso(self, value: dt.datetime | None) -> str | None:
+        if value is None:
+            return None
+        known = self._iso.get(id(value))
+        if known is None or known[0] is not value:
+            known = self._iso[id(value)] = (value, value.isoformat())  # (the object is kept: its id stays its own)
+        return known[1]
+
+
+def serialize_task(task: Any, shared: _SharedParts | None = None) -> dict[str, Any]:
+    shared = shared or _SharedParts()
     group = task.task_group
     op_class = task.operator_class if task.is_mapped else type(task)
+    of_class = shared.of_class(op_class)
     doc_md = getattr(task, "doc_md", None)
-    document = {
-        "task_id": task.task_id,
-        "label": task.label,
-        # Shown by the UI instead of the id when set (Airflow 3's task_display_name).
-        "task_display_name": getattr(task, "_task_display_name", None),
-        "task_type": task.task_type,
-        "operator_name": task.operator_name,
-        "operator_class": f"{op_class.__module__}.{op_class.__qualname__}",
-        "task_group": group.group_id if group is not None and group.group_id else None,
-        "upstream_task_ids": sorted(task.upstream_task_ids),
-        "downstream_task_ids": sorted(task.downstream_task_ids),
-        "trigger_rule": _str(task.trigger_rule),
-        "retries": task.retries,
-        "retry_delay": _seconds(task.retry_delay),
-        "retry_exponential_backoff": task.retry_exponential_backoff,
-        "max_retry_delay": _seconds(task.max_retry_delay),
-        "execution_timeout": _seconds(task.execution_timeout),
-        "pool": task.pool,
-        "pool_slots": task.pool_slots,
-        "queue": task.queue,
-        "priority_weight": task.priority_weight,
-        "weight_rule": _weight_rule(task.weight_rule),
-        "owner": task.owner,
-        "depends_on_past": bool(task.depends_on_past),
-        "wait_for_downstream": bool(task.wait_for_downstream),
-        "is_mapped": bool(task.is_mapped),
-        "is_setup": bool(task.is_setup),
-        "is_teardown": bool(task.is_teardown),
-        "template_fields": list(task.template_fields),
-        "template_ext": list(getattr(task, "template_ext", ()) or ()),
-        "template_fields_renderers": dict(getattr(op_class, "template_fields_renderers", {}) or {}),
-        "ui_color": getattr(op_class, "ui_color", "#fff"),
-        "ui_fgcolor": getattr(op_class, "ui_fgcolor", "#000"),
-        "doc_md": doc_md if isinstance(doc_md, str) else None,
-        "inlets": _asset_list(task.inlets),
-        "outlets": _asset_list(task.outlets),
-        "max_active_tis_per_dag": task.max_active_tis_per_dag,
-        "max_active_tis_per_dagrun": task.max_active_tis_per_dagrun,
-        "map_index_template": task.map_index_template,
-        "start_date": _iso(task.start_date),
-        "end_date": _iso(task.end_date),
-        "is_sensor": callable(getattr(op_class, "poke", None)),
-        "inherits_from_empty_operator": bool(task.inherits_from_empty_operator),
-    }
+    document = _TASK_DOCUMENT_TEMPLATE.copy()  # (see there)
+    document["task_id"] = task.task_id
+    document["label"] = task.label
+    # Shown by the UI instead of the id when set (Airflow 3's task_display_name).
+    document["task_display_name"] = getattr(task, "_task_display_name", None)
+    document["task_type"] = task.task_type
+    document["operator_name"] = task.operator_name
+    document["operator_class"] = of_class["operator_class"]
+    document["task_group"] = group.group_id if group is not None and group.group_id else None
+    document["upstream_task_ids"] = sorted(task.upstream_task_ids)
+    document["downstream_task_ids"] = sorted(task.downstream_task_ids)
+    document["trigger_rule"] = _str(task.trigger_rule)
+    document["retries"] = task.retries
+    document["retry_delay"] = _seconds(task.retry_delay)
+    document["retry_exponential_backoff"] = task.retry_exponential_backoff
+    document["max_retry_delay"] = _seconds(task.max_retry_delay)
+    document["execution_timeout"] = _seconds(task.execution_timeout)
+    document["pool"] = task.pool
+    document["pool_slots"] = task.pool_slots
+    document["queue"] = task.queue
+    document["priority_weight"] = task.priority_weight
+    document["weight_rule"] = _weight_rule(task.weight_rule)
+    document["owner"] = task.owner
+    document["depends_on_past"] = bool(task.depends_on_past)
+    document["wait_for_downstream"] = bool(task.wait_for_downstream)
+    document["is_mapped"] = bool(task.is_mapped)
+    document["is_setup"] = bool(task.is_setup)
+    document["is_teardown"] = bool(task.is_teardown)
+    document["template_fields"] = list(task.template_fields)
+    document["template_ext"] = list(getattr(task, "template_ext", ()) or ())
+    document["template_fields_renderers"] = of_class["template_fields_renderers"]
+    document["ui_color"] = of_class["ui_color"]
+    document["ui_fgcolor"] = of_class["ui_fgcolor"]
+    document["doc_md"] = doc_md if isinstance(doc_md, str) else None
+    document["inlets"] = _asset_list(task.inlets)
+    document["outlets"] = _asset_list(task.outlets)
+    document["max_active_tis_per_dag"] = task.max_active_tis_per_dag
+    document["max_active_tis_per_dagrun"] = task.max_active_tis_per_dagrun
+    document["map_index_template"] = task.map_index_template
+    document["start_date"] = shared.iso(task.start_date)
+    document["end_date"] = shared.iso(task.end_date)
+    document["is_sensor"] = of_class["is_sensor"]
+    document["inherits_from_empty_operator"] = bool(task.inherits_from_empty_operator)
     # Operator attributes others act on without the DAG's code (e.g. clearing through an ExternalTaskMarker).
-    for name in getattr(op_class, "serialized_extra_fields", ()):
+    for name in of_class["extra_fields"]:
         document[name] = _plain(getattr(task, name, None))
     # link name -> the XCom key its URL is stored under when a try ends (Airflow's `_operator_extra_links`); absent
     # for tasks without links.
@@ -179,6 +257,7 @@ def _timetable(dag: Any) -> dict[str, Any]:
 
 def serialize_dag(dag: Any) -> dict[str, Any]:
     """The JSON document of a DAG (plain JSON types only)."""
+    shared = _SharedParts()
     doc = {
         "__version": SERIALIZATION_VERSION,
         "dag_id": dag.dag_id,
@@ -191,8 +270,8 @@ def serialize_dag(dag: Any) -> dict[str, Any]:
         "owner_links": dag.owner_links,
         "tags": sorted(dag.tags),
         "timezone": _zone_name(dag.timezone),
-        "start_date": _iso(dag.start_date),
-        "end_date": _iso(dag.end_date),
+        "start_date": shared.iso(dag.start_date),
+        "end_date": shared.iso(dag.end_date),
         "catchup": dag.catchup,
         "max_active_runs": dag.max_active_runs,
         "max_active_tasks": dag.max_active_tasks,
@@ -207,7 +286,7 @@ def serialize_dag(dag: Any) -> dict[str, Any]:
         "schedule": _timetable(dag),
         "edge_info": dag.edge_info,
         "task_group": serialize_task_group(dag.task_group),
-        "tasks": [serialize_task(task) for task in dag.tasks],
+        "tasks": [serialize_task(task, shared) for task in dag.tasks],
     }
     # What a round trip through JSON gives (without the text), so anything odd (a non-JSON param default, ...)
     # fails here with its name.

@@ -11,10 +11,10 @@
 //! DST gap moves forward by the gap, a fire time in a fold uses its second occurrence, and an expression that
 //! fires every hour steps by elapsed wall-clock difference so that folded hours are not skipped.
 
-use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone, Timelike};
-use chrono_tz::Tz;
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 
 use crate::error::{CoreError, CoreResult};
+use crate::zone::Zone;
 
 /// Years searched on either side of the start before croniter gives up (its `max_years_between_matches`).
 const MAX_YEARS_BETWEEN_MATCHES: i32 = 50;
@@ -723,27 +723,27 @@ impl CronExpr {
 
     /// Airflow's `CronMixin._get_next`: the first fire time after the instant `current_us` (epoch microseconds),
     /// evaluated in `tz`.
-    pub fn next_in_zone(&self, tz: Tz, current_us: i64) -> CoreResult<i64> {
-        let naive = to_naive(tz, current_us)?;
+    pub fn next_in_zone(&self, tz: &Zone, current_us: i64) -> CoreResult<i64> {
+        let naive = tz.to_naive(current_us)?;
         let scheduled = self.next_naive(naive)?;
         if !self.covers_every_hour() {
-            return Ok(make_aware(tz, scheduled));
+            return Ok(tz.make_aware(scheduled));
         }
         Ok(current_us + micros(scheduled - naive))
     }
 
     /// Airflow's `CronMixin._get_prev`: the last fire time before the instant `current_us`, evaluated in `tz`.
-    pub fn prev_in_zone(&self, tz: Tz, current_us: i64) -> CoreResult<i64> {
-        let naive = to_naive(tz, current_us)?;
+    pub fn prev_in_zone(&self, tz: &Zone, current_us: i64) -> CoreResult<i64> {
+        let naive = tz.to_naive(current_us)?;
         let scheduled = self.prev_naive(naive)?;
         if !self.covers_every_hour() {
-            return Ok(make_aware(tz, scheduled));
+            return Ok(tz.make_aware(scheduled));
         }
         Ok(current_us - micros(naive - scheduled))
     }
 
     /// Airflow's `_align_to_next`: `current` when it is a fire time, else the next fire time.
-    pub fn align_to_next(&self, tz: Tz, current_us: i64) -> CoreResult<i64> {
+    pub fn align_to_next(&self, tz: &Zone, current_us: i64) -> CoreResult<i64> {
         let next = self.next_in_zone(tz, current_us)?;
         if self.prev_in_zone(tz, next)? != current_us {
             return Ok(next);
@@ -752,7 +752,7 @@ impl CronExpr {
     }
 
     /// Airflow's `_align_to_prev`: `current` when it is a fire time, else the previous fire time.
-    pub fn align_to_prev(&self, tz: Tz, current_us: i64) -> CoreResult<i64> {
+    pub fn align_to_prev(&self, tz: &Zone, current_us: i64) -> CoreResult<i64> {
         let prev = self.prev_in_zone(tz, current_us)?;
         if self.next_in_zone(tz, prev)? != current_us {
             return Ok(prev);
@@ -761,7 +761,7 @@ impl CronExpr {
     }
 
     /// `n` consecutive fire times after `current_us` in `tz` (each one Airflow's `_get_next` of the one before).
-    pub fn next_n_in_zone(&self, tz: Tz, current_us: i64, n: usize) -> CoreResult<Vec<i64>> {
+    pub fn next_n_in_zone(&self, tz: &Zone, current_us: i64, n: usize) -> CoreResult<Vec<i64>> {
         let mut out = Vec::with_capacity(n);
         let mut cur = current_us;
         for _ in 0..n {
@@ -832,59 +832,6 @@ pub fn naive_from_us(us: i64) -> CoreResult<NaiveDateTime> {
 /// A naive date-time read as UTC, in epoch microseconds.
 pub fn naive_to_us(t: NaiveDateTime) -> i64 {
     t.and_utc().timestamp_micros()
-}
-
-/// Last year the compiled-in zone tables (chrono-tz) have transitions for; later years reuse the rules of a
-/// year with the same calendar, as zoneinfo extends the last rule of each zone forever.
-const ZONE_TABLE_END_YEAR: i32 = 2099;
-
-fn is_leap(y: i32) -> bool {
-    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
-}
-
-/// A year in 2072..=2099 with the same calendar (leap or not, same weekday on 1 January) as `year`.
-fn proxy_year(year: i32) -> i32 {
-    let key = |y: i32| (is_leap(y), NaiveDate::from_ymd_opt(y, 1, 1).map(|d| d.weekday()));
-    (ZONE_TABLE_END_YEAR - 27..=ZONE_TABLE_END_YEAR).find(|y| key(*y) == key(year)).unwrap_or(year)
-}
-
-/// `t` moved into a year the zone tables cover, when it lies beyond them.
-fn in_table_range(t: NaiveDateTime) -> NaiveDateTime {
-    if t.year() <= ZONE_TABLE_END_YEAR {
-        return t;
-    }
-    t.with_year(proxy_year(t.year())).unwrap_or(t)
-}
-
-/// UTC offset (seconds) in `tz` at the instant whose UTC wall clock is `utc`.
-fn offset_at(tz: Tz, utc: NaiveDateTime) -> i64 {
-    i64::from(tz.offset_from_utc_datetime(&in_table_range(utc)).fix().local_minus_utc())
-}
-
-/// The wall-clock time of an instant in `tz` (Airflow's `make_naive`).
-pub fn to_naive(tz: Tz, us: i64) -> CoreResult<NaiveDateTime> {
-    let utc = naive_from_us(us)?;
-    Ok(utc + Duration::seconds(offset_at(tz, utc)))
-}
-
-/// Airflow's `make_aware` with pendulum: a wall-clock time in a DST gap is read with the offset from before the
-/// gap (so it lands after the gap), and one in a fold is its second occurrence.
-pub fn make_aware(tz: Tz, naive: NaiveDateTime) -> i64 {
-    let probe = in_table_range(naive);
-    let offset = match tz.from_local_datetime(&probe) {
-        chrono::LocalResult::Single(dt) => i64::from(dt.offset().fix().local_minus_utc()),
-        chrono::LocalResult::Ambiguous(a, b) => {
-            i64::from(a.offset().fix().local_minus_utc().min(b.offset().fix().local_minus_utc()))
-        }
-        chrono::LocalResult::None => offset_at(tz, probe - Duration::days(1)),
-    };
-    naive_to_us(naive) - offset * 1_000_000
-}
-
-/// Parses an IANA zone name (`UTC`, `Europe/Amsterdam`, ...).
-pub fn parse_zone(name: &str) -> CoreResult<Tz> {
-    name.parse::<Tz>()
-        .map_err(|_| CoreError::Invalid { what: format!("timezone '{name}'"), reason: "unknown IANA time zone".into() })
 }
 
 #[cfg(test)]
@@ -958,27 +905,17 @@ mod tests {
     }
 
     #[test]
-    fn zone_rules_continue_after_the_tables_end() {
-        let tz = parse_zone("Europe/Amsterdam").unwrap();
-        let us = |s: &str| naive_to_us(dt(s));
-        // 1 April 2100 is in summer time (CEST, UTC+2), like every year under the current EU rule.
-        assert_eq!(make_aware(tz, dt("2100-04-01 00:00:00")), us("2100-03-31 22:00:00"));
-        assert_eq!(to_naive(tz, us("2100-12-01 12:00:00")).unwrap(), dt("2100-12-01 13:00:00"));
-        assert_eq!(proxy_year(2100), 2077);
-    }
-
-    #[test]
     fn dst_gap_and_fold_follow_airflow() {
-        let tz = parse_zone("Europe/Amsterdam").unwrap();
+        let tz = Zone::parse("Europe/Amsterdam").unwrap();
         let us = |s: &str| naive_to_us(dt(s));
         // 02:30 does not exist on 2024-03-31: it fires at 03:30 CEST = 01:30 UTC.
         let cron = CronExpr::parse("30 2 * * *").unwrap();
-        assert_eq!(cron.next_in_zone(tz, us("2024-03-30 12:00:00")).unwrap(), us("2024-03-31 01:30:00"));
+        assert_eq!(cron.next_in_zone(&tz, us("2024-03-30 12:00:00")).unwrap(), us("2024-03-31 01:30:00"));
         // 02:30 happens twice on 2024-10-27: the second one (CET) is used.
-        assert_eq!(cron.next_in_zone(tz, us("2024-10-26 12:00:00")).unwrap(), us("2024-10-27 01:30:00"));
+        assert_eq!(cron.next_in_zone(&tz, us("2024-10-26 12:00:00")).unwrap(), us("2024-10-27 01:30:00"));
         // An hourly schedule runs in both folded hours.
         let hourly = CronExpr::parse("30 * * * *").unwrap();
-        let times = hourly.next_n_in_zone(tz, us("2024-10-26 23:45:00"), 3).unwrap();
+        let times = hourly.next_n_in_zone(&tz, us("2024-10-26 23:45:00"), 3).unwrap();
         assert_eq!(times, vec![us("2024-10-27 00:30:00"), us("2024-10-27 01:30:00"), us("2024-10-27 02:30:00")]);
     }
 }

@@ -14,6 +14,7 @@ pub mod plan;
 pub mod state;
 pub mod timetable;
 pub mod trigger_rule;
+pub mod zone;
 
 pub use error::{CoreError, CoreResult};
 pub use graph::{Graph, TaskIdx};

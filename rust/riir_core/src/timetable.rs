@@ -6,10 +6,10 @@
 //! what Airflow's scheduler does with the UTC datetimes it reads back from the serialized DAG and the database.
 
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, Timelike};
-use chrono_tz::Tz;
 
 use crate::cron::{self, CronExpr};
 use crate::error::{CoreError, CoreResult};
+use crate::zone::Zone;
 
 const MICROS_PER_SECOND: i64 = 1_000_000;
 
@@ -200,14 +200,14 @@ pub enum Timetable {
         /// The schedule.
         cron: Box<CronExpr>,
         /// Zone the expression is evaluated in.
-        tz: Tz,
+        tz: Zone,
     },
     /// `CronTriggerTimetable`, or `MultipleCronTriggerTimetable` when there are several expressions.
     CronTrigger {
         /// The schedules (at least one).
         crons: Vec<CronExpr>,
         /// Zone the expressions are evaluated in.
-        tz: Tz,
+        tz: Zone,
         /// Data interval length before each fire time.
         interval: Delta,
         /// First-run rule when there is no start date.
@@ -230,7 +230,7 @@ pub enum Timetable {
 /// The operations a schedule offers to the timetable logic (Airflow's `_get_next` and friends).
 #[derive(Clone, Copy)]
 enum Steps<'a> {
-    Cron(&'a CronExpr, Tz),
+    Cron(&'a CronExpr, &'a Zone),
     Delta(Delta),
 }
 
@@ -279,7 +279,7 @@ fn div_round_half_even(a: i64, b: i64) -> i64 {
 impl Timetable {
     /// `CronDataIntervalTimetable(expression, timezone)`; Airflow's presets are resolved.
     pub fn cron_data_interval(expression: &str, timezone: &str) -> CoreResult<Timetable> {
-        Ok(Timetable::CronDataInterval { cron: Box::new(parse_cron(expression)?), tz: cron::parse_zone(timezone)? })
+        Ok(Timetable::CronDataInterval { cron: Box::new(parse_cron(expression)?), tz: Zone::parse(timezone)? })
     }
 
     /// `CronTriggerTimetable` (one expression) or `MultipleCronTriggerTimetable` (several).
@@ -293,13 +293,13 @@ impl Timetable {
             return Err(CoreError::Invalid { what: "timetable".into(), reason: "cron expression required".into() });
         }
         let crons = expressions.iter().map(|e| parse_cron(e)).collect::<CoreResult<Vec<_>>>()?;
-        Ok(Timetable::CronTrigger { crons, tz: cron::parse_zone(timezone)?, interval, run_immediately })
+        Ok(Timetable::CronTrigger { crons, tz: Zone::parse(timezone)?, interval, run_immediately })
     }
 
     /// `next_dagrun_info(last_automated_data_interval=last, restriction=r)` at time `now`.
     pub fn next_dagrun_info(&self, last: Option<(i64, i64)>, r: &Restriction, now: i64) -> CoreResult<Option<RunInfo>> {
         match self {
-            Timetable::CronDataInterval { cron, tz } => data_interval_next(Steps::Cron(cron, *tz), None, last, r, now),
+            Timetable::CronDataInterval { cron, tz } => data_interval_next(Steps::Cron(cron, tz), None, last, r, now),
             Timetable::DeltaDataInterval { delta } => {
                 check_positive(*delta, now)?;
                 data_interval_next(Steps::Delta(*delta), Some(*delta), last, r, now)
@@ -310,12 +310,12 @@ impl Timetable {
             }
             Timetable::CronTrigger { crons, tz, interval, run_immediately } => {
                 if crons.len() == 1 {
-                    return trigger_next(Steps::Cron(&crons[0], *tz), *interval, Some(*run_immediately), last, r, now);
+                    return trigger_next(Steps::Cron(&crons[0], tz), *interval, Some(*run_immediately), last, r, now);
                 }
                 // MultipleCronTriggerTimetable: the first of the candidates by Airflow's sort key.
                 let mut best: Option<(i128, Option<RunInfo>)> = None;
                 for c in crons {
-                    let info = trigger_next(Steps::Cron(c, *tz), *interval, Some(*run_immediately), last, r, now)?;
+                    let info = trigger_next(Steps::Cron(c, tz), *interval, Some(*run_immediately), last, r, now)?;
                     let key: i128 = match info {
                         None => i128::MAX,
                         Some(i) if !r.catchup && i.start <= now => -i128::from(i.start),
@@ -358,8 +358,8 @@ impl Timetable {
     pub fn infer_manual_data_interval(&self, run_after: i64) -> CoreResult<(i64, i64)> {
         match self {
             Timetable::CronDataInterval { cron, tz } => {
-                let end = cron.align_to_prev(*tz, run_after)?;
-                Ok((cron.prev_in_zone(*tz, end)?, end))
+                let end = cron.align_to_prev(tz, run_after)?;
+                Ok((cron.prev_in_zone(tz, end)?, end))
             }
             Timetable::DeltaDataInterval { delta } => Ok((delta.before(run_after)?, run_after)),
             Timetable::DeltaTrigger { interval, .. } | Timetable::CronTrigger { interval, .. } => {

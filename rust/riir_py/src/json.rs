@@ -19,6 +19,9 @@ struct Plain<'a, 'py> {
     open: Vec<usize>,
     /// The interpreter's recursion limit, which the encoder's nesting counts against.
     max_depth: usize,
+    /// How many times Python code of the value's objects may have run (`default`, a subclass's `items()`,
+    /// `__iter__` or `__str__`...): code that could change a container while it is being converted.
+    foreign_calls: usize,
 }
 
 impl<'py> Plain<'_, 'py> {
@@ -40,13 +43,14 @@ impl<'py> Plain<'_, 'py> {
     }
 
     /// `type.method(obj)`, e.g. `str.__str__(obj)`: the builtin's own conversion, whatever a subclass overrides.
-    fn builtin(&self, type_name: &str, method: &str, obj: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    fn builtin(&mut self, type_name: &str, method: &str, obj: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        self.foreign_calls += 1;
         let builtins = self.py.import("builtins")?;
         builtins.getattr(type_name)?.getattr(method)?.call1((obj,))
     }
 
     /// A float as the encoder writes it (with `allow_nan`): `NaN`, `Infinity`, `-Infinity` or `float.__repr__`.
-    fn float_text(&self, obj: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    fn float_text(&mut self, obj: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         let number: f64 = obj.extract()?;
         if number.is_nan() {
             Ok(PyString::new(self.py, "NaN").into_any())
@@ -58,7 +62,7 @@ impl<'py> Plain<'_, 'py> {
     }
 
     /// A dict key as the decoder gives it back: a string (str, float, True/False/None, int keys; others refused).
-    fn key(&self, key: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    fn key(&mut self, key: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         if key.is_exact_instance_of::<PyString>() {
             Ok(key.clone())
         } else if key.is_instance_of::<PyString>() {
@@ -104,6 +108,7 @@ impl<'py> Plain<'_, 'py> {
             return self.dict(obj, dict);
         }
         self.enter(obj)?;
+        self.foreign_calls += 1;
         let converted = match self.default {
             Some(default) => default.call1((obj,)),
             None => {
@@ -123,6 +128,7 @@ impl<'py> Plain<'_, 'py> {
         } else if let Ok(tuple) = obj.cast_exact::<PyTuple>() {
             tuple.iter().collect()
         } else {
+            self.foreign_calls += 1;
             obj.try_iter()?.collect::<PyResult<_>>()?
         };
         if items.is_empty() {
@@ -137,22 +143,45 @@ impl<'py> Plain<'_, 'py> {
     /// A dict (or a subclass, read through `items()` as the encoder does) as a new dict with string keys; a key
     /// that two original keys turn into keeps its first place and the last value, as the decoder does.
     fn dict(&mut self, obj: &Bound<'py, PyAny>, dict: &Bound<'py, PyDict>) -> PyResult<Bound<'py, PyAny>> {
-        let out = PyDict::new(self.py);
         if dict.len() == 0 {
-            return Ok(out.into_any());
+            return Ok(PyDict::new(self.py).into_any());
         }
-        let items: Vec<(Bound<'py, PyAny>, Bound<'py, PyAny>)> = if obj.is_exact_instance_of::<PyDict>() {
+        let exact = obj.is_exact_instance_of::<PyDict>();
+        let items: Vec<(Bound<'py, PyAny>, Bound<'py, PyAny>)> = if exact {
             dict.iter().collect()
         } else {
+            self.foreign_calls += 1;
             obj.call_method0("items")?
                 .try_iter()?
                 .map(|pair| pair.and_then(|pair| pair.extract()))
                 .collect::<PyResult<_>>()?
         };
+        let foreign_calls = self.foreign_calls;
         self.enter(obj)?;
-        let filled = items.iter().try_for_each(|(key, value)| out.set_item(self.key(key)?, self.value(value)?));
+        let converted: PyResult<Vec<(Bound<'py, PyAny>, Bound<'py, PyAny>)>> =
+            items.iter().map(|(key, value)| Ok((self.key(key)?, self.value(value)?))).collect();
         self.leave();
-        filled.map(|()| out.into_any())
+        let converted = converted?;
+        // An exact dict whose keys all stay (plain strings) becomes a copy with the converted values put back in:
+        // copying keeps its hash table, where inserting key by key regrew a new one several times (a serialized
+        // task has forty-odd keys). Only when no Python code ran meanwhile: the copy must be of the items read.
+        if exact
+            && self.foreign_calls == foreign_calls
+            && converted.iter().zip(&items).all(|((new_key, _), (key, _))| new_key.is(key))
+        {
+            let out = dict.copy()?;
+            for ((key, new_value), (_, value)) in converted.iter().zip(&items) {
+                if !new_value.is(value) {
+                    out.set_item(key, new_value)?;
+                }
+            }
+            return Ok(out.into_any());
+        }
+        let out = PyDict::new(self.py);
+        for (key, value) in converted {
+            out.set_item(key, value)?;
+        }
+        Ok(out.into_any())
     }
 }
 
@@ -163,7 +192,7 @@ impl<'py> Plain<'_, 'py> {
 fn plain_json<'py>(value: &Bound<'py, PyAny>, default: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
     let py = value.py();
     let max_depth: usize = py.import("sys")?.call_method0("getrecursionlimit")?.extract()?;
-    Plain { py, default, open: Vec::new(), max_depth }.value(value)
+    Plain { py, default, open: Vec::new(), max_depth, foreign_calls: 0 }.value(value)
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

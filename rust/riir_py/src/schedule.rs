@@ -9,6 +9,7 @@ use pyo3::prelude::*;
 use riir_core::backfill::{self, ReprocessBehavior};
 use riir_core::cron::{self, CronExpr};
 use riir_core::timetable::{Delta, RelDelta, Restriction, RunImmediately, Timetable};
+use riir_core::zone::Zone;
 use riir_core::CoreError;
 
 /// Schedule errors are Airflow's `AirflowTimetableInvalid` (what Airflow raises from `Timetable.validate`).
@@ -73,17 +74,17 @@ impl PyCron {
 
     /// `n` consecutive fire times after the instant `current` in `timezone` (Airflow's `_get_next` repeated).
     fn next_in_zone(&self, py: Python<'_>, timezone: &str, current: i64, n: usize) -> PyResult<Vec<i64>> {
-        let tz = cron::parse_zone(timezone).tt(py)?;
-        py.detach(|| self.inner.next_n_in_zone(tz, current, n)).tt(py)
+        let tz = Zone::parse(timezone).tt(py)?;
+        py.detach(|| self.inner.next_n_in_zone(&tz, current, n)).tt(py)
     }
 
     /// `n` consecutive fire times before the instant `current` in `timezone`, newest first.
     fn prev_in_zone(&self, py: Python<'_>, timezone: &str, current: i64, n: usize) -> PyResult<Vec<i64>> {
-        let tz = cron::parse_zone(timezone).tt(py)?;
+        let tz = Zone::parse(timezone).tt(py)?;
         let mut out = Vec::with_capacity(n);
         let mut cur = current;
         for _ in 0..n {
-            cur = self.inner.prev_in_zone(tz, cur).tt(py)?;
+            cur = self.inner.prev_in_zone(&tz, cur).tt(py)?;
             out.push(cur);
         }
         Ok(out)
@@ -91,8 +92,8 @@ impl PyCron {
 
     /// Airflow's `_align_to_next` / `_align_to_prev` for the instant `current`.
     fn align(&self, py: Python<'_>, timezone: &str, current: i64, forward: bool) -> PyResult<i64> {
-        let tz = cron::parse_zone(timezone).tt(py)?;
-        if forward { self.inner.align_to_next(tz, current) } else { self.inner.align_to_prev(tz, current) }.tt(py)
+        let tz = Zone::parse(timezone).tt(py)?;
+        if forward { self.inner.align_to_next(&tz, current) } else { self.inner.align_to_prev(&tz, current) }.tt(py)
     }
 }
 
