@@ -112,6 +112,18 @@ def test_token_expiry_and_tampering(tmp_path: Path) -> None:
         other.verify(token)
 
 
+def test_a_remembered_token_still_expires(tmp_path: Path) -> None:
+    """verify() remembers a checked token; past its `exp` (plus the leeway) the token is refused all the same."""
+    auth = _manager(tmp_path, AIRFLOW__API_AUTH__JWT_LEEWAY="0")
+    token = auth.issue(User("alice", Role.USER), expires_in=2)  # `exp` is a whole second: at least 1 s ahead
+    assert auth.verify(token) == User("alice", Role.USER)
+    assert auth.verify(token) == User("alice", Role.USER)  # answered from memory
+    time.sleep(2.1)
+    with pytest.raises(AuthError) as late:
+        auth.verify(token)
+    assert (late.value.status, late.value.detail) == (401, "Token Expired")
+
+
 def test_all_admins_is_opt_in(tmp_path: Path) -> None:
     assert _manager(tmp_path).all_admins is False
     assert _manager(tmp_path, AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS="True").all_admins is True

@@ -8,18 +8,18 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse
 
 from riir_airflow._version import __version__
 from riir_airflow.broker.auth import AuthManager
-from riir_airflow.broker.hardening import RateLimiter, install_security_headers, parse_limit
+from riir_airflow.broker.hardening import BodyLimit, RateLimiter, SecurityHeaders, parse_limit
 from riir_airflow.broker.routers._common import API_PREFIX
 from riir_airflow.broker.timing import ServerTiming
 from riir_airflow.config import AirflowConfigParser, conf
@@ -35,33 +35,6 @@ DESCRIPTION = (
     "riir-airflow's broker: Airflow 3.3's REST API v2 (same paths, parameters and shapes). Endpoints it does not "
     "implement answer 501. Get a token with `POST /auth/token` and send it as `Authorization: Bearer <token>`."
 )
-
-
-class BodyTooLarge(Exception):
-    pass
-
-
-def _body_limit_middleware(app: FastAPI, limit: int) -> None:
-    @app.middleware("http")
-    async def limit_body(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        length = request.headers.get("content-length")
-        if length is not None:
-            if not length.isdigit():
-                return JSONResponse({"detail": "Invalid Content-Length header"}, status_code=400)
-            if int(length) > limit:
-                return JSONResponse({"detail": f"Request body exceeds the limit of {limit} bytes"}, status_code=413)
-        elif request.method in ("POST", "PUT", "PATCH"):
-            # A chunked body is read here with the same limit.
-            size = 0
-            chunks = []
-            async for chunk in request.stream():
-                size += len(chunk)
-                if size > limit:
-                    return JSONResponse({"detail": f"Request body exceeds the limit of {limit} bytes"}, 413)
-                chunks.append(chunk)
-            body = b"".join(chunks)
-            request._body = body  # the stream is consumed; downstream reads the cached body
-        return await call_next(request)
 
 
 def _install_error_handlers(app: FastAPI) -> None:
@@ -161,8 +134,8 @@ def create_app(
         app.state.pool = pool
     _install_error_handlers(app)
     limit = cfg.getint("api", "max_request_body_bytes", fallback=DEFAULT_MAX_BODY)
-    _body_limit_middleware(app, limit)
-    install_security_headers(app)
+    app.add_middleware(BodyLimit, limit=limit)
+    app.add_middleware(SecurityHeaders)  # outside BodyLimit: its answers get the headers too
     app.state.login_limiter = RateLimiter(
         *parse_limit(cfg.get("broker", "login_rate_limit", fallback=None) or DEFAULT_LOGIN_RATE_LIMIT)
     )

@@ -64,6 +64,19 @@ class User:
     role: Role
 
 
+# Tokens verified once are remembered until they expire: a client sends the same token with every request, and
+# checking its signature and claims again cost more CPU than a small list page. Only `exp` can turn a token that was
+# valid into an invalid one (`nbf` and `iat` only become more valid with time), so a remembered token is
+# answered after one comparison with the clock.
+VERIFIED_TOKENS_KEPT = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class _Verified:
+    user: User
+    expires: float  # the token's `exp` claim (seconds since the epoch)
+
+
 def parse_users(spec: str) -> dict[str, Role]:
     """`name:role[:teams]` entries separated by commas; the role name is case-insensitive."""
     users: dict[str, Role] = {}
@@ -134,6 +147,7 @@ class AuthManager:
         self.audience = config.get("api_auth", "jwt_audience", fallback=None) or DEFAULT_AUDIENCE
         self.passwords_file = passwords_file_path(config)
         self.passwords: dict[str, str] = {}
+        self._verified: dict[str, _Verified] = {}  # token -> its user, see verify()
         if not self.all_admins:
             self.passwords, _ = ensure_passwords(config)
 
@@ -168,6 +182,17 @@ class AuthManager:
 
     def verify(self, token: str) -> User:
         """The token's user; AuthError 401 when expired, 403 when invalid (Airflow's statuses)."""
+        known = self._verified.get(token)
+        if known is not None and known.expires > time.time() - self.leeway:
+            return known.user
+        user, expires = self._decode(token)
+        if len(self._verified) >= VERIFIED_TOKENS_KEPT:
+            self._verified.clear()  # rarely reached (one entry per live token); a clear is simplest and bounded
+        self._verified[token] = _Verified(user, expires)
+        return user
+
+    def _decode(self, token: str) -> tuple[User, float]:
+        """Checks the signature and every claim: (user, its `exp`)."""
         try:
             claims = jwt.decode(
                 token,
@@ -179,11 +204,12 @@ class AuthManager:
                 leeway=self.leeway,
             )
             user = User(str(claims["sub"]), Role[str(claims["role"]).upper()])
+            expires = float(claims["exp"])
         except jwt.ExpiredSignatureError:
             raise AuthError(401, "Token Expired") from None
         except (jwt.InvalidTokenError, KeyError, TypeError, ValueError):
             raise AuthError(403, "Invalid JWT token") from None
-        return user
+        return user, expires
 
 
 def _keys(config: AirflowConfigParser) -> tuple[Any, Any, str]:

@@ -34,7 +34,17 @@ def get_auth(request: Request) -> AuthManager:
     return auth
 
 
-Pool = Annotated[asyncpg.Pool, Depends(get_pool)]
+# Dependencies are coroutines: FastAPI runs a plain function dependency in a worker thread, a hop that cost more
+# CPU than the lookup itself on every request.
+async def request_pool(request: Request) -> asyncpg.Pool:
+    return get_pool(request)
+
+
+async def request_config(request: Request) -> AirflowConfigParser:
+    return get_config(request)
+
+
+Pool = Annotated[asyncpg.Pool, Depends(request_pool)]
 
 
 async def read_snapshot(request: Request) -> AsyncIterator[PoolConnectionProxy]:
@@ -48,7 +58,7 @@ async def read_snapshot(request: Request) -> AsyncIterator[PoolConnectionProxy]:
 
 
 ReadDb = Annotated[Db, Depends(read_snapshot)]  # (a pool also serves, when a handler is called directly)
-Config = Annotated[AirflowConfigParser, Depends(get_config)]
+Config = Annotated[AirflowConfigParser, Depends(request_config)]
 
 
 async def current_user(
@@ -95,7 +105,7 @@ class Paging:
         self.offset = offset
 
 
-def paging(
+async def paging(
     request: Request,
     limit: Annotated[int | None, Query(ge=0)] = None,
     offset: Annotated[int, Query(ge=0)] = 0,
@@ -110,8 +120,8 @@ def paging(
 Page = Annotated[Paging, Depends(paging)]
 
 
-def order_by_param(default: str) -> Callable[[list[str] | None], list[str]]:
-    def parse(order_by: Annotated[list[str] | None, Query()] = None) -> list[str]:
+def order_by_param(default: str) -> Callable[[list[str] | None], Coroutine[Any, Any, list[str]]]:
+    async def parse(order_by: Annotated[list[str] | None, Query()] = None) -> list[str]:
         # Airflow accepts repeated `order_by` and comma-separated fields.
         fields = [f.strip() for item in (order_by or [default]) for f in item.split(",") if f.strip()]
         return fields or [default]

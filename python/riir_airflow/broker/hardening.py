@@ -12,10 +12,12 @@ from __future__ import annotations
 import re
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
-from fastapi import FastAPI, HTTPException, Request
-from fastapi.responses import Response
+from fastapi import HTTPException, Request
+from fastapi.responses import JSONResponse
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -34,20 +36,88 @@ UI_CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inlin
 DOCS_PATHS = ("/docs", "/redoc")
 
 
-def install_security_headers(app: FastAPI) -> None:
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        response = await call_next(request)
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        if not request.url.path.startswith(DOCS_PATHS):
-            page = response.headers.get("content-type", "").startswith("text/html")
-            response.headers.setdefault("Content-Security-Policy", UI_CSP if page else API_CSP)
-        if request.headers.get("authorization") or request.cookies.get("_token"):
-            response.headers.setdefault("Cache-Control", "no-store")
-        if request.url.scheme == "https":
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        return response
+class SecurityHeaders:
+    """Adds SECURITY_HEADERS (and CSP, Cache-Control, HSTS as they apply) to every response. A plain ASGI
+    middleware: Starlette's BaseHTTPMiddleware runs each request through extra tasks and streams, which cost more
+    CPU than a small list page's own work."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        authenticated = bool(request.headers.get("authorization") or request.cookies.get("_token"))
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    headers.setdefault(name, value)
+                if not request.url.path.startswith(DOCS_PATHS):
+                    page = headers.get("content-type", "").startswith("text/html")
+                    headers.setdefault("Content-Security-Policy", UI_CSP if page else API_CSP)
+                if authenticated:
+                    headers.setdefault("Cache-Control", "no-store")
+                if request.url.scheme == "https":
+                    headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class BodyLimit:
+    """Answers 413 to a request body over `limit` bytes (400 to a Content-Length that is not a number) before the
+    app reads it. A chunked body (no Content-Length) of POST, PUT or PATCH is read here, counted, and handed on."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = Headers(scope=scope).get("content-length")
+        if length is not None:
+            if not length.isdigit():
+                await JSONResponse({"detail": "Invalid Content-Length header"}, 400)(scope, receive, send)
+                return
+            if int(length) > self.limit:
+                await self._too_large(scope, receive, send)
+                return
+        elif scope["method"] in ("POST", "PUT", "PATCH"):
+            chunks, size = [], 0
+            while True:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    return  # the client went away: nobody to answer
+                chunk = message.get("body", b"")
+                size += len(chunk)
+                if size > self.limit:
+                    await self._too_large(scope, receive, send)
+                    return
+                chunks.append(chunk)
+                if not message.get("more_body", False):
+                    break
+            receive = _replay(b"".join(chunks), receive)
+        await self.app(scope, receive, send)
+
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
+        detail = {"detail": f"Request body exceeds the limit of {self.limit} bytes"}
+        await JSONResponse(detail, 413)(scope, receive, send)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """A `receive` that gives the body already read as one message, then whatever the client sends next."""
+    pending = [{"type": "http.request", "body": body, "more_body": False}]
+
+    async def replayed() -> Message:
+        return pending.pop() if pending else await receive()
+
+    return replayed
 
 
 _LIMIT = re.compile(r"^\s*(\d+)\s*(?:per|/)\s*(\d*)\s*(second|minute|hour)s?\s*$")

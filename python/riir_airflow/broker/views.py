@@ -7,6 +7,7 @@ code. Keys it may lack are given Airflow's defaults.
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 from typing import Any
 
@@ -32,9 +33,17 @@ def timetable_type(data: Any) -> str:
     return ""
 
 
+@functools.lru_cache(maxsize=10_000)  # DAG listings ask again for the same few files
 def file_token(fileloc: str) -> str:
     # Airflow signs the path; an opaque digest serves the same purpose (it only names the file).
     return hashlib.sha256(fileloc.encode()).hexdigest()[:32]
+
+
+@functools.cache
+def _timetable_traits(type_path: str) -> tuple[bool, bool]:
+    """(partitioned, periodic) of a serialized timetable's `__type`: once per class, not once per DAG listed."""
+    partitioned = serialized_timetable_partitioned({"schedule": {"timetable": {"__type": type_path}}})
+    return partitioned, type_path.rsplit(".", 1)[-1] in PERIODIC_TIMETABLES
 
 
 def dag_version(v: DagVersionRecord, display_name: str) -> dict[str, Any]:
@@ -52,7 +61,8 @@ def dag_version(v: DagVersionRecord, display_name: str) -> dict[str, Any]:
 
 def dag(d: DagRecord, latest: DagVersionRecord | None, *, has_import_errors: bool = False) -> dict[str, Any]:
     data = latest.data if latest is not None and isinstance(latest.data, dict) else {}
-    kind = timetable_type(data)
+    encoded = encoded_timetable(data)
+    partitioned, periodic = _timetable_traits(str(encoded.get("__type", "")) if isinstance(encoded, dict) else "")
     return {
         "dag_id": d.dag_id,
         "dag_display_name": d.dag_display_name or d.dag_id,
@@ -68,8 +78,8 @@ def dag(d: DagRecord, latest: DagVersionRecord | None, *, has_import_errors: boo
         "description": d.description,
         "timetable_summary": d.timetable_summary,
         "timetable_description": d.timetable_description,
-        "timetable_partitioned": serialized_timetable_partitioned(data),
-        "timetable_periodic": kind in PERIODIC_TIMETABLES,
+        "timetable_partitioned": partitioned,
+        "timetable_periodic": periodic,
         "tags": [{"name": t, "dag_id": d.dag_id, "dag_display_name": d.dag_display_name or d.dag_id} for t in d.tags],
         "max_active_tasks": d.max_active_tasks,
         "max_active_runs": d.max_active_runs,
@@ -82,7 +92,7 @@ def dag(d: DagRecord, latest: DagVersionRecord | None, *, has_import_errors: boo
         "next_dagrun_run_after": d.next_dagrun_create_after,
         "allowed_run_types": None,
         "owners": [o.strip() for o in d.owners.split(",") if o.strip()],
-        "is_backfillable": kind in PERIODIC_TIMETABLES,
+        "is_backfillable": periodic,
         "file_token": file_token(d.fileloc),
     }
 
@@ -156,7 +166,6 @@ def task_instance(
     custom = getattr(ti, "custom_operator_name", None)
     return {
         "id": ti.id if isinstance(ti, TaskInstanceRecord) else ti.task_instance_id,
-        "task_instance_id": ti.task_instance_id if isinstance(ti, TaskInstanceHistoryRecord) else ti.id,
         "task_id": ti.task_id,
         "dag_id": ti.dag_id,
         "dag_run_id": ti.run_id,
@@ -179,7 +188,6 @@ def task_instance(
         "priority_weight": ti.priority_weight,
         "operator": operator,
         "operator_name": custom or operator_name or operator,
-        "custom_operator_name": custom,
         "queued_when": ti.queued_dttm,
         "scheduled_when": ti.scheduled_dttm,
         "pid": ti.pid,

@@ -52,6 +52,11 @@ async def require_ti(db: Db, dag_id: str, run_id: str, task_id: str, map_index: 
     return ti
 
 
+def display_name(dag: DagRecord) -> str:
+    """As aq.display_names reads it (`coalesce(dag_display_name, dag_id)`)."""
+    return dag.dag_id if dag.dag_display_name is None else dag.dag_display_name
+
+
 def ranges(values: dict[str, datetime.datetime | float | None], columns: dict[str, str]) -> list[tuple[str, str, Any]]:
     """`{"logical_date_gte": x, ...}` as (column, operator, value) filters; `columns` maps prefixes to columns."""
     out = []
@@ -63,8 +68,9 @@ def ranges(values: dict[str, datetime.datetime | float | None], columns: dict[st
     return out
 
 
-async def run_payloads(db: Db, runs: Sequence[DagRunRecord]) -> list[dict[str, Any]]:
-    names = await aq.display_names(db, {r.dag_id for r in runs})
+async def run_payloads(db: Db, runs: Sequence[DagRunRecord], *, dag: DagRecord | None = None) -> list[dict[str, Any]]:
+    """`dag`: the one DAG all of `runs` belong to, when the caller has read it already (not read again)."""
+    names = {dag.dag_id: display_name(dag)} if dag is not None else await aq.display_names(db, {r.dag_id for r in runs})
     version_ids = {r.dag_version_id for r in runs if r.dag_version_id}
     versions = await aq.versions_by_id(db, version_ids)
     missing = {r.dag_id for r in runs if r.dag_version_id is None}
@@ -77,9 +83,19 @@ async def run_payloads(db: Db, runs: Sequence[DagRunRecord]) -> list[dict[str, A
     return out
 
 
-async def ti_payloads(db: Db, tis: Sequence[TaskInstanceRecord | TaskInstanceHistoryRecord]) -> list[dict[str, Any]]:
-    names = await aq.display_names(db, {t.dag_id for t in tis})
-    runs = await aq.runs_by_key(db, {(t.dag_id, t.run_id) for t in tis})
+async def ti_payloads(
+    db: Db,
+    tis: Sequence[TaskInstanceRecord | TaskInstanceHistoryRecord],
+    *,
+    dag: DagRecord | None = None,
+    run: DagRunRecord | None = None,
+) -> list[dict[str, Any]]:
+    """`dag` / `run`: the one DAG / run all of `tis` belong to, when the caller has read it already (not read again)."""
+    names = {dag.dag_id: display_name(dag)} if dag is not None else await aq.display_names(db, {t.dag_id for t in tis})
+    if run is not None:
+        runs = {(run.dag_id, run.run_id): run}
+    else:
+        runs = await aq.runs_by_key(db, {(t.dag_id, t.run_id) for t in tis})
     versions = await aq.versions_by_id(db, {t.dag_version_id for t in tis if t.dag_version_id})
     out = []
     for t in tis:

@@ -20,6 +20,7 @@ from fastapi.responses import StreamingResponse
 from riir_airflow import json_schema
 from riir_airflow.broker.auth import Role
 from riir_airflow.broker.deps import CurrentUser, Page, Pool, ReadDb, order_by_param, requires
+from riir_airflow.broker.json_body import NO_CURSORS, json_body
 from riir_airflow.broker.routers._common import ranges as to_ranges
 from riir_airflow.broker.routers._common import (
     require_dag,
@@ -74,9 +75,8 @@ async def get_dag_runs(
     start_date_lte: DateQ = None,
     end_date_gte: DateQ = None,
     end_date_lte: DateQ = None,
-) -> dict[str, Any]:
-    if dag_id != "~":
-        await require_dag(pool, dag_id)
+) -> Response:
+    dag = await require_dag(pool, dag_id) if dag_id != "~" else None
     for value in state or ():
         if value not in ("queued", "running", "success", "failed"):
             raise HTTPException(422, "Invalid value for state. Valid values are queued, running, success, failed")
@@ -92,7 +92,8 @@ async def get_dag_runs(
         limit=page.limit,
         offset=page.offset,
     )
-    return {"dag_runs": await run_payloads(pool, result.items), "total_entries": result.total_entries}
+    runs = await run_payloads(pool, result.items, dag=dag)
+    return json_body({"dag_runs": runs, "total_entries": result.total_entries, **NO_CURSORS})
 
 
 @router.get("/dags/{dag_id}/dagRuns/{dag_run_id}", response_model=DAGRunResponse)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Response
 from riir_airflow.broker import views
 from riir_airflow.broker.auth import Role
 from riir_airflow.broker.deps import CurrentUser, Page, Pool, ReadDb, order_by_param, requires
+from riir_airflow.broker.json_body import json_body
 from riir_airflow.broker.routers._common import require_dag
 from riir_airflow.broker.schemas import (
     DAGCollectionResponse,
@@ -38,7 +39,7 @@ async def get_dags(
     exclude_stale: bool = True,
     paused: bool | None = None,
     is_favorite: bool | None = None,
-) -> dict[str, Any]:
+) -> Response:
     result = await aq.list_dags_filtered(
         pool,
         dag_id_pattern=dag_id_pattern,
@@ -54,10 +55,9 @@ async def get_dags(
         offset=page.offset,
     )
     latest = await aq.latest_versions(pool, [d.dag_id for d in result.items], light=True)
-    return {
-        "dags": [views.dag(d, latest.get(d.dag_id)) for d in result.items],
-        "total_entries": result.total_entries,
-    }
+    return json_body(
+        {"dags": [views.dag(d, latest.get(d.dag_id)) for d in result.items], "total_entries": result.total_entries}
+    )
 
 
 @router.get("/dags/{dag_id}", response_model=DAGResponse)

@@ -6,10 +6,11 @@ import datetime
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query, Response
 
 from riir_airflow.broker.auth import Role
 from riir_airflow.broker.deps import Page, Pool, ReadDb, order_by_param, requires
+from riir_airflow.broker.json_body import json_body
 from riir_airflow.broker.schemas import EventLogCollectionResponse, EventLogResponse
 from riir_airflow.metastore import api_queries as aq
 from riir_airflow.metastore import queries as q
@@ -38,13 +39,13 @@ async def get_event_logs(
     included_events: Annotated[list[str] | None, Query()] = None,
     before: Annotated[datetime.datetime | None, Query()] = None,
     after: Annotated[datetime.datetime | None, Query()] = None,
-) -> dict[str, Any]:
+) -> Response:
     renamed = [o.replace("event_log_id", "id").replace("when", "dttm") for o in order_by]
     events = [event] if event else (included_events or [])
     result = await q.list_events(pool, dag_id=dag_id, task_id=task_id, run_id=run_id, events=events, owner=owner,
                                  after=after, before=before, order_by=renamed, limit=page.limit,
                                  offset=page.offset)  # fmt: skip
-    return {"event_logs": [shape(e) for e in result.items], "total_entries": result.total_entries}
+    return json_body({"event_logs": [shape(e) for e in result.items], "total_entries": result.total_entries})
 
 
 @router.get("/eventLogs/{event_log_id}", response_model=EventLogResponse)

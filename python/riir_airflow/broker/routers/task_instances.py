@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from riir_airflow.broker.auth import Role
 from riir_airflow.broker.deps import CurrentUser, Page, Pool, ReadDb, order_by_param, requires
+from riir_airflow.broker.json_body import NO_CURSORS, json_body
 from riir_airflow.broker.routers._common import ranges as to_ranges
 from riir_airflow.broker.routers._common import (
     require_dag,
@@ -85,11 +86,9 @@ async def get_task_instances(
     end_date_lte: DateQ = None,
     duration_gte: FloatQ = None,
     duration_lte: FloatQ = None,
-) -> dict[str, Any]:
-    if dag_id != "~":
-        await require_dag(pool, dag_id)
-    if dag_run_id != "~":
-        await require_run(pool, dag_id, dag_run_id)
+) -> Response:
+    dag = await require_dag(pool, dag_id) if dag_id != "~" else None
+    run = await require_run(pool, dag_id, dag_run_id) if dag_run_id != "~" else None
     dates = {k: v for k, v in locals().items() if k.startswith(("start_date_", "end_date_", "duration_"))}
     result = await aq.list_tis_filtered(
         pool,
@@ -106,7 +105,8 @@ async def get_task_instances(
         limit=page.limit,
         offset=page.offset,
     )
-    return {"task_instances": await ti_payloads(pool, result.items), "total_entries": result.total_entries}
+    tis = await ti_payloads(pool, result.items, dag=dag, run=run)
+    return json_body({"task_instances": tis, "total_entries": result.total_entries, **NO_CURSORS})
 
 
 @router.get(TI_PATH, response_model=TaskInstanceResponse)

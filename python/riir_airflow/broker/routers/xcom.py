@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends, HTTPException, Response
 
 from riir_airflow.broker.auth import Role
-from riir_airflow.broker.deps import Page, Pool, ReadDb, requires
+from riir_airflow.broker.deps import Page, Paging, Pool, ReadDb, requires
+from riir_airflow.broker.json_body import json_body
 from riir_airflow.broker.routers._common import require_run, require_ti
 from riir_airflow.broker.schemas import XComCollectionResponse, XComCreateBody, XComResponseNative, XComUpdateBody
 from riir_airflow.metastore import api_queries as aq
 from riir_airflow.metastore import queries as q
+from riir_airflow.metastore.queries import Db
 from riir_airflow.metastore.records import TaskInstanceKey
 
 router = APIRouter(dependencies=[Depends(requires(Role.VIEWER, Role.USER))], tags=["XCom"])
@@ -56,7 +58,15 @@ async def _one(pool: Any, dag_id: str, run_id: str, task_id: str, key: str, map_
 async def get_xcom_entries(
     pool: ReadDb, page: Page, dag_id: str, dag_run_id: str, task_id: str, xcom_key: str | None = None,
     map_index: int | None = None,
+) -> Response:  # fmt: skip
+    return json_body(await xcom_entries(pool, page, dag_id, dag_run_id, task_id, xcom_key, map_index))
+
+
+async def xcom_entries(
+    pool: Db, page: Paging, dag_id: str, dag_run_id: str, task_id: str, xcom_key: str | None = None,
+    map_index: int | None = None,
 ) -> dict[str, Any]:  # fmt: skip
+    """The listing's payload (also the UI's XCom page)."""
     rows, total = await aq.list_xcoms_filtered(
         pool,
         dag_id=None if dag_id == "~" else dag_id,

@@ -69,7 +69,7 @@ async def events_page(request: Request, pool: Pool, user: UiUser, dag_id: str | 
 
 @router.get("/xcoms", response_class=HTMLResponse)
 async def xcoms_page(request: Request, pool: Pool, user: UiUser) -> HTMLResponse:
-    data = await xcom.get_xcom_entries(pool, PAGE, "~", "~", "~")
+    data = await xcom.xcom_entries(pool, PAGE, "~", "~", "~")
     return render(request, "admin_xcoms.html", user, items=data["xcom_entries"], total=data["total_entries"])
 
 
