@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from riir_airflow.compat import install, is_installed, uninstall
 from riir_airflow.dag_processing.loader import DagBag
+from tests.authoring.test_dagbag_errors import load as load_folder
+from tests.authoring.test_dagbag_errors import write
 
 GOOD = """
     from airflow.sdk import DAG
@@ -33,21 +34,9 @@ SLOW = """
 """
 
 
-def write(folder: Path, name: str, source: str) -> Path:
-    path = folder / name
-    path.write_text(textwrap.dedent(source))
-    return path
-
-
 def load(folder: Path, monkeypatch: pytest.MonkeyPatch, timeout: float = 30.0) -> DagBag:
     monkeypatch.setenv("AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT", str(timeout))
-    installed = is_installed()
-    install()
-    try:
-        return DagBag(folder)
-    finally:
-        if not installed:
-            uninstall()
+    return load_folder(folder)
 
 
 @pytest.mark.timeout(60)
