@@ -9,6 +9,7 @@ __all__ = [
     "Graph",
     "Planner",
     "RunPlan",
+    "TaskDocuments",
     "TiKeys",
     "Timetable",
     "__version__",
@@ -173,6 +174,21 @@ def layout(
 ]:
     """Layered left-to-right layout: nodes (id, width, height, group), edges (source, target), groups (id, parent)
     in; (nodes [(id, (x, y, w, h))], group boxes, edges [(source, target, points)], width, height) out."""
+
+@final
+class TaskDocuments:
+    """Builds the part of a serialized task's document every task has (see riir_airflow.serialization)."""
+
+    def __new__(
+        cls,
+        keys: Iterable[str],
+        weight_rule_type: type,
+        weight_rule: Callable[[Any], Any],
+        asset_list: Callable[[Any], list[Any]],
+        default: Callable[[Any], Any],
+    ) -> TaskDocuments: ...
+    def build(self, task: Any, class_parts: dict[str, Any], iso: Callable[[Any], str | None]) -> dict[str, Any]:
+        """The document of `task` (values plain JSON); `class_parts` holds what comes from its class."""
 
 def plain_json(value: Any, default: Callable[[Any], Any] | None = None) -> Any:
     """What `json.loads(json.dumps(value, default=default))` returns, without the text in between."""

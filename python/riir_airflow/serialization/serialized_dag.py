@@ -12,7 +12,7 @@ import hashlib
 import json
 from typing import Any
 
-from riir_airflow._core import plain_json
+from riir_airflow._core import TaskDocuments, plain_json
 from riir_airflow.authoring.trigger_rule import WeightRule
 
 SERIALIZATION_VERSION = 1
@@ -65,52 +65,49 @@ def _zone_name(tz: Any) -> str:
     return str(getattr(tz, "name", None) or getattr(tz, "key", None) or tz)
 
 
-# The keys of a task's document, in order. Filling a copy of this dict costs half of building it from a literal,
-# which starts empty and grows (rehashing) on the way to its forty-odd keys; every task of every DAG pays it.
-_TASK_DOCUMENT_TEMPLATE: dict[str, Any] = dict.fromkeys(
-    (
-        "task_id",
-        "label",
-        "task_display_name",
-        "task_type",
-        "operator_name",
-        "operator_class",
-        "task_group",
-        "upstream_task_ids",
-        "downstream_task_ids",
-        "trigger_rule",
-        "retries",
-        "retry_delay",
-        "retry_exponential_backoff",
-        "max_retry_delay",
-        "execution_timeout",
-        "pool",
-        "pool_slots",
-        "queue",
-        "priority_weight",
-        "weight_rule",
-        "owner",
-        "depends_on_past",
-        "wait_for_downstream",
-        "is_mapped",
-        "is_setup",
-        "is_teardown",
-        "template_fields",
-        "template_ext",
-        "template_fields_renderers",
-        "ui_color",
-        "ui_fgcolor",
-        "doc_md",
-        "inlets",
-        "outlets",
-        "max_active_tis_per_dag",
-        "max_active_tis_per_dagrun",
-        "map_index_template",
-        "start_date",
-        "end_date",
-        "is_sensor",
-        "inherits_from_empty_operator",
-    )
+# The keys of a task's document, in order (after them, in serialize_task: extra fields, extra_links, cache).
+_TASK_DOCUMENT_KEYS = (
+    "task_id",
+    "label",
+    "task_display_name",
+    "task_type",
+    "operator_name",
+    "operator_class",
+    "task_group",
+    "upstream_task_ids",
+    "downstream_task_ids",
+    "trigger_rule",
+    "retries",
+    "retry_delay",
+    "retry_exponential_backoff",
+    "max_retry_delay",
+    "execution_timeout",
+    "pool",
+    "pool_slots",
+    "queue",
+    "priority_weight",
+    "weight_rule",
+    "owner",
+    "depends_on_past",
+    "wait_for_downstream",
+    "is_mapped",
+    "is_setup",
+    "is_teardown",
+    "template_fields",
+    "template_ext",
+    "template_fields_renderers",
+    "ui_color",
+    "ui_fgcolor",
+    "doc_md",
+    "inlets",
+    "outlets",
+    "max_active_tis_per_dag",
+    "max_active_tis_per_dagrun",
+    "map_index_template",
+    "start_date",
+    "end_date",
+    "is_sensor",
+    "inherits_from_empty_operator",
 )
 
 
@@ -147,64 +144,21 @@ class _SharedParts:
 
 
 def serialize_task(task: Any, shared: _SharedParts | None = None) -> dict[str, Any]:
+    """A task's document, every value plain JSON (as `plain_json` gives it back)."""
     shared = shared or _SharedParts()
-    group = task.task_group
     op_class = task.operator_class if task.is_mapped else type(task)
-    of_class = shared.of_class(op_class)
-    doc_md = getattr(task, "doc_md", None)
-    document = _TASK_DOCUMENT_TEMPLATE.copy()  # (see there)
-    document["task_id"] = task.task_id
-    document["label"] = task.label
-    # Shown by the UI instead of the id when set (Airflow 3's task_display_name).
-    document["task_display_name"] = getattr(task, "_task_display_name", None)
-    document["task_type"] = task.task_type
-    document["operator_name"] = task.operator_name
-    document["operator_class"] = of_class["operator_class"]
-    document["task_group"] = group.group_id if group is not None and group.group_id else None
-    document["upstream_task_ids"] = sorted(task.upstream_task_ids)
-    document["downstream_task_ids"] = sorted(task.downstream_task_ids)
-    document["trigger_rule"] = _str(task.trigger_rule)
-    document["retries"] = task.retries
-    document["retry_delay"] = _seconds(task.retry_delay)
-    document["retry_exponential_backoff"] = task.retry_exponential_backoff
-    document["max_retry_delay"] = _seconds(task.max_retry_delay)
-    document["execution_timeout"] = _seconds(task.execution_timeout)
-    document["pool"] = task.pool
-    document["pool_slots"] = task.pool_slots
-    document["queue"] = task.queue
-    document["priority_weight"] = task.priority_weight
-    document["weight_rule"] = _weight_rule(task.weight_rule)
-    document["owner"] = task.owner
-    document["depends_on_past"] = bool(task.depends_on_past)
-    document["wait_for_downstream"] = bool(task.wait_for_downstream)
-    document["is_mapped"] = bool(task.is_mapped)
-    document["is_setup"] = bool(task.is_setup)
-    document["is_teardown"] = bool(task.is_teardown)
-    document["template_fields"] = list(task.template_fields)
-    document["template_ext"] = list(getattr(task, "template_ext", ()) or ())
-    document["template_fields_renderers"] = of_class["template_fields_renderers"]
-    document["ui_color"] = of_class["ui_color"]
-    document["ui_fgcolor"] = of_class["ui_fgcolor"]
-    document["doc_md"] = doc_md if isinstance(doc_md, str) else None
-    document["inlets"] = _asset_list(task.inlets)
-    document["outlets"] = _asset_list(task.outlets)
-    document["max_active_tis_per_dag"] = task.max_active_tis_per_dag
-    document["max_active_tis_per_dagrun"] = task.max_active_tis_per_dagrun
-    document["map_index_template"] = task.map_index_template
-    document["start_date"] = shared.iso(task.start_date)
-    document["end_date"] = shared.iso(task.end_date)
-    document["is_sensor"] = of_class["is_sensor"]
-    document["inherits_from_empty_operator"] = bool(task.inherits_from_empty_operator)
+    # The keys of _TASK_DOCUMENT_KEYS, filled in Rust (see `_TASK_DOCUMENTS`).
+    document: dict[str, Any] = _TASK_DOCUMENTS.build(task, shared.of_class(op_class), shared.iso)
     # Operator attributes others act on without the DAG's code (e.g. clearing through an ExternalTaskMarker).
-    for name in of_class["extra_fields"]:
-        document[name] = _plain(getattr(task, name, None))
+    for name in shared.of_class(op_class)["extra_fields"]:
+        document[name] = plain_json(_plain(getattr(task, name, None)), _reject)
     # link name -> the XCom key its URL is stored under when a try ends (Airflow's `_operator_extra_links`); absent
     # for tasks without links.
     if links := _extra_links(task):
-        document["extra_links"] = links
+        document["extra_links"] = plain_json(links, _reject)
     # riir's per-file memoization; absent (not null) for ordinary tasks so their form stays Airflow's.
     if getattr(task, "cache", None):
-        document["cache"] = task.cache
+        document["cache"] = plain_json(task.cache, _reject)
     return document
 
 
@@ -286,11 +240,11 @@ def serialize_dag(dag: Any) -> dict[str, Any]:
         "schedule": _timetable(dag),
         "edge_info": dag.edge_info,
         "task_group": serialize_task_group(dag.task_group),
-        "tasks": [serialize_task(task, shared) for task in dag.tasks],
     }
     # What a round trip through JSON gives (without the text), so anything odd (a non-JSON param default, ...)
-    # fails here with its name.
+    # fails here with its name. The task documents come out plain already (see `serialize_task`).
     result: dict[str, Any] = plain_json(doc, _reject)
+    result["tasks"] = [serialize_task(task, shared) for task in dag.tasks]
     return result
 
 
@@ -310,3 +264,9 @@ def dag_hash(document: dict[str, Any]) -> str:
     """A stable hash of a serialized DAG."""
     canonical = json.dumps(document, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+# Builds the part of a task's document every task has, in one call per task: as Python code (an attribute read,
+# a helper call and a store per key, then `plain_json` walking the result again) it was a tenth of a DagBag's load.
+# The values come out plain JSON; what is not a WeightRule member or has assets goes through the helpers above.
+_TASK_DOCUMENTS = TaskDocuments(_TASK_DOCUMENT_KEYS, WeightRule, _weight_rule, _asset_list, _reject)

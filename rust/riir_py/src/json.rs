@@ -9,10 +9,11 @@
 
 use pyo3::exceptions::{PyRecursionError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 
 /// One conversion: the `default` hook and the containers being converted (for the encoder's cycle check).
-struct Plain<'a, 'py> {
+pub(crate) struct Plain<'a, 'py> {
     py: Python<'py>,
     default: Option<&'a Bound<'py, PyAny>>,
     /// Addresses of the lists, dicts and `default` arguments being converted: meeting one again is a cycle.
@@ -24,7 +25,15 @@ struct Plain<'a, 'py> {
     foreign_calls: usize,
 }
 
-impl<'py> Plain<'_, 'py> {
+impl<'a, 'py> Plain<'a, 'py> {
+    /// A conversion with `default` for what JSON has no form of (a TypeError without it).
+    pub(crate) fn new(py: Python<'py>, default: Option<&'a Bound<'py, PyAny>>) -> PyResult<Self> {
+        // (the function is looked up once: importing `sys` at each call was most of a small value's conversion)
+        static RECURSION_LIMIT: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+        let max_depth: usize = RECURSION_LIMIT.import(py, "sys", "getrecursionlimit")?.call0()?.extract()?;
+        Ok(Plain { py, default, open: Vec::new(), max_depth, foreign_calls: 0 })
+    }
+
     /// Marks `obj` as being converted; the encoder's "Circular reference detected" when it already is.
     fn enter(&mut self, obj: &Bound<'py, PyAny>) -> PyResult<()> {
         let address = obj.as_ptr() as usize;
@@ -83,7 +92,7 @@ impl<'py> Plain<'_, 'py> {
     }
 
     /// `value` as `json.loads(json.dumps(value, default=...))` returns it.
-    fn value(&mut self, obj: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    pub(crate) fn value(&mut self, obj: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         if obj.is_none()
             || obj.is_exact_instance_of::<PyString>()
             || obj.is_exact_instance_of::<PyBool>()
@@ -190,9 +199,7 @@ impl<'py> Plain<'_, 'py> {
 #[pyfunction]
 #[pyo3(signature = (value, default = None))]
 fn plain_json<'py>(value: &Bound<'py, PyAny>, default: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
-    let py = value.py();
-    let max_depth: usize = py.import("sys")?.call_method0("getrecursionlimit")?.extract()?;
-    Plain { py, default, open: Vec::new(), max_depth, foreign_calls: 0 }.value(value)
+    Plain::new(value.py(), default)?.value(value)
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

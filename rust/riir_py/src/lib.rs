@@ -12,6 +12,7 @@ mod layout;
 mod manifest;
 mod plan;
 mod schedule;
+mod task_document;
 
 /// The Python module `riir_airflow._core`.
 #[pymodule]
@@ -24,5 +25,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     layout::register(m)?;
     plan::register(m)?;
     schedule::register(m)?;
+    task_document::register(m)?;
     Ok(())
 }
