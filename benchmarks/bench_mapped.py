@@ -302,11 +302,16 @@ def main() -> int:
         for r in results:
             if r.error:
                 run.notes.append(f"{r.side} N={r.tasks} FAILED: {r.error}")
+        sizes = (
+            ""
+            if args.airflow_window
+            else f" Airflow runs N={args.airflow_tasks:,} only (one 10,000 run takes far over 10 min here); riir "
+            "runs that size too, so the side-by-side row compares like with like."
+        )
         run.notes.append(
             f"One task mapped over range(N), parallelism = max_active_tasks = {args.parallelism}; riir = broker + one "
-            "DAG app, Airflow = api-server, scheduler (LocalExecutor), dag-processor, triggerer; both on PostgreSQL. "
-            f"Airflow runs N={args.airflow_tasks:,} only (one 10,000 run takes far over 10 min here); riir runs "
-            "that size too, so the side-by-side row compares like with like."
+            "DAG app, Airflow = api-server, scheduler (LocalExecutor), dag-processor, triggerer; both on PostgreSQL."
+            + sizes
         )
         if args.airflow_window:
             run.notes.append(
