@@ -4,7 +4,7 @@ with Airflow 3.3.2's LocalExecutor at the same parallelism, PostgreSQL on both s
     python benchmarks/bench_mapped.py [--tasks 10000] [--repeat 3] [--parallelism 32]
                                       [--airflow-tasks 1000] [--airflow-repeat 1] [--riir-only | --airflow-only]
     python benchmarks/bench_mapped.py --riir-only --repeat 0 --profile 600   # where the app's time goes at N
-    python benchmarks/bench_mapped.py --tasks 10000 --airflow-tasks 10000 --repeat 1 --airflow-window 600 \
+    python benchmarks/bench_mapped.py --tasks 10000 --airflow-tasks 10000 --repeat 1 --airflow-window 300 \
         --name mapped_10000                                                   # both at N=10,000, Airflow windowed
 
 The DAG (the same file both sides) is `noop.expand(x=list(range(N)))` with `max_active_tasks` = `--parallelism`;
