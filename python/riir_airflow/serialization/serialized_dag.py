@@ -22,10 +22,6 @@ def _seconds(value: dt.timedelta | None) -> float | None:
     return value.total_seconds() if value is not None else None
 
 
-def _str(value: Any) -> Any:
-    return getattr(value, "value", value) if value is not None else None
-
-
 def _weight_rule(value: Any) -> Any:
     """A WeightRule's value, or the import path of a custom priority weight strategy's class (which must be
     registered by a plugin: Airflow refuses to serialize a DAG using an unregistered one)."""
@@ -147,10 +143,11 @@ def serialize_task(task: Any, shared: _SharedParts | None = None) -> dict[str, A
     """A task's document, every value plain JSON (as `plain_json` gives it back)."""
     shared = shared or _SharedParts()
     op_class = task.operator_class if task.is_mapped else type(task)
+    of_class = shared.of_class(op_class)
     # The keys of _TASK_DOCUMENT_KEYS, filled in Rust (see `_TASK_DOCUMENTS`).
-    document: dict[str, Any] = _TASK_DOCUMENTS.build(task, shared.of_class(op_class), shared.iso)
+    document: dict[str, Any] = _TASK_DOCUMENTS.build(task, of_class, shared.iso)
     # Operator attributes others act on without the DAG's code (e.g. clearing through an ExternalTaskMarker).
-    for name in shared.of_class(op_class)["extra_fields"]:
+    for name in of_class["extra_fields"]:
         document[name] = plain_json(_plain(getattr(task, name, None)), _reject)
     # link name -> the XCom key its URL is stored under when a try ends (Airflow's `_operator_extra_links`); absent
     # for tasks without links.
