@@ -58,6 +58,18 @@ async def read_snapshot(request: Request) -> AsyncIterator[PoolConnectionProxy]:
 
 
 ReadDb = Annotated[Db, Depends(read_snapshot)]  # (a pool also serves, when a handler is called directly)
+
+
+async def pooled_connection(request: Request) -> AsyncIterator[PoolConnectionProxy]:
+    """One pooled connection for a whole request, outside any transaction: for read-only handlers that make one or
+    two statements, each atomic on its own, and can do without one snapshot across them (a row that changes in
+    between is shown as either). BEGIN and COMMIT would be as many round trips as the handler's reads."""
+    pool: asyncpg.Pool = request.app.state.pool
+    async with pool.acquire() as conn:
+        yield conn
+
+
+ReadConn = Annotated[Db, Depends(pooled_connection)]
 Config = Annotated[AirflowConfigParser, Depends(request_config)]
 
 

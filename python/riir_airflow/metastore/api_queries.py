@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import uuid
 from collections.abc import Collection, Mapping, Sequence
@@ -346,7 +347,9 @@ async def list_tis_filtered(
     order_by: Sequence[str] = ("map_index",),
     limit: int = 50,
     offset: int = 0,
-) -> Page[TaskInstanceRecord]:
+    with_versions: bool = False,
+) -> TiPage:
+    """`with_versions`: also the DAG versions the page's task instances ran with (joined to the page's statement)."""
     filters = _Filters()
     for column, value in (("dag_id", dag_id), ("run_id", run_id), ("map_index", map_index)):
         if value is not None:
@@ -390,7 +393,46 @@ async def list_tis_filtered(
         )
     )
     counted = Counted("task_instance", None if dag_id is None else [dag_id]) if only_dag else None
-    return await _page(db, TaskInstanceRecord, "task_instance", filters, order, limit, offset, counted)
+    joined = _TI_VERSION if with_versions else ""
+    rows, total = await _page_rows(db, "task_instance", filters, order, limit, offset, counted, joined=joined)
+    versions: dict[uuid.UUID, DagVersionRecord] = {}
+    if with_versions:
+        for row in rows:
+            if row["version_id"] is not None and row["version_id"] not in versions:
+                versions[row["version_id"]] = DagVersionRecord(*[row["version_" + name] for name in _VERSION_FIELDS])
+    return TiPage(from_rows(TaskInstanceRecord, rows), total, versions)
+
+
+@dataclass(frozen=True, slots=True)
+class TiPage:
+    """One page of task instances, the number of them matching the filters and, when asked for, the DAG versions
+    the page's task instances ran with (without their serialized data)."""
+
+    items: list[TaskInstanceRecord]
+    total_entries: int
+    versions: dict[uuid.UUID, DagVersionRecord]
+
+
+_VERSION_FIELDS = tuple(f.name for f in dataclasses.fields(DagVersionRecord))
+# Each listed task instance's DAG version (its columns as `version_<name>`, the data left out), joined to the page.
+_TI_VERSION = (
+    "LEFT JOIN LATERAL (SELECT "
+    + ", ".join(f"{'NULL::jsonb' if name == 'data' else 'v.' + name} AS version_{name}" for name in _VERSION_FIELDS)
+    + " FROM dag_version v WHERE v.id = task_instance.dag_version_id) version ON true"
+)
+
+
+async def dag_name_and_run(db: Db, dag_id: str, run_id: str) -> tuple[str | None, DagRunRecord | None]:
+    """The DAG's display name (None: no such DAG) and its run `run_id` (None: no such run), in one statement."""
+    async with _one_statement(db) as conn:
+        row = await conn.fetchrow(
+            "SELECT coalesce(d.dag_display_name, d.dag_id) AS riir_dag_display_name, r.* FROM dag d "
+            "LEFT JOIN dag_run r ON r.dag_id = d.dag_id AND r.run_id = $2 WHERE d.dag_id = $1",
+            dag_id, run_id,
+        )  # fmt: skip
+    if row is None:
+        return None, None
+    return row["riir_dag_display_name"], None if row["run_id"] is None else from_row(DagRunRecord, row)
 
 
 async def runs_by_key(db: Db, keys: Collection[tuple[str, str]]) -> dict[tuple[str, str], DagRunRecord]:
