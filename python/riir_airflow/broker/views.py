@@ -48,7 +48,7 @@ def _timetable_traits(type_path: str) -> tuple[bool, bool]:
 
 def dag_version(v: DagVersionRecord, display_name: str) -> dict[str, Any]:
     return {
-        "id": v.id,
+        "id": str(v.id),  # (see task_instance)
         "version_number": v.version_number,
         "dag_id": v.dag_id,
         "bundle_name": v.bundle_name,
@@ -180,7 +180,8 @@ def task_instance(
     operator = ti.operator
     custom = getattr(ti, "custom_operator_name", None)
     return {
-        "id": ti.id if isinstance(ti, TaskInstanceRecord) else ti.task_instance_id,
+        # As text: pydantic-core writes asyncpg's UUID subclass through its slow path (a third of a listing's JSON).
+        "id": str(ti.id if isinstance(ti, TaskInstanceRecord) else ti.task_instance_id),
         "task_id": ti.task_id,
         "dag_id": ti.dag_id,
         "dag_run_id": ti.run_id,
