@@ -415,10 +415,12 @@ class TiPage:
 
 _VERSION_FIELDS = tuple(f.name for f in dataclasses.fields(DagVersionRecord))
 # Each listed task instance's DAG version (its columns as `version_<name>`, the data left out), joined to the page.
+# LIMIT 1 keeps the subquery a probe of dag_version's key per row: without it PostgreSQL flattens the join and
+# hashes the whole dag_version table for one page.
 _TI_VERSION = (
     "LEFT JOIN LATERAL (SELECT "
     + ", ".join(f"{'NULL::jsonb' if name == 'data' else 'v.' + name} AS version_{name}" for name in _VERSION_FIELDS)
-    + " FROM dag_version v WHERE v.id = task_instance.dag_version_id) version ON true"
+    + " FROM dag_version v WHERE v.id = task_instance.dag_version_id LIMIT 1) version ON true"
 )
 
 
