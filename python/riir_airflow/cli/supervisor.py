@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
 import logging
 import os
 import signal
@@ -25,6 +24,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TextIO
+
+from riir_airflow.app.libc import libc as c_library
 
 if TYPE_CHECKING:
     from riir_airflow.cli.zygote import Zygote
@@ -45,7 +46,7 @@ RELOAD_EXIT_CODE = 75
 def die_with_parent() -> None:
     """In the child between fork and exec: receive SIGTERM when the supervisor dies (Linux only)."""
     with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+        c_library().prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
 
 
 class Console:
