@@ -46,6 +46,14 @@ def test_default_args_fill_unset_arguments_only() -> None:
     assert dag.task_ids == ["plain", "own", "g.inner"]
 
 
+def test_dag_owner_lists_each_owner_once_in_a_stable_order() -> None:
+    # Airflow joins a set; the same owners in first-seen order keep the serialized DAG's hash stable per process.
+    with DAG("owners", start_date=START) as dag:
+        for i, owner in enumerate(["zoe", "adam", "zoe", "mia", "adam"]):
+            EmptyOperator(task_id=f"t{i}", owner=owner)
+    assert dag.owner == "zoe, adam, mia"
+
+
 def test_task_groups_prefix_nest_and_link_as_a_whole() -> None:
     with DAG("groups", start_date=START) as dag:
         start = EmptyOperator(task_id="start")

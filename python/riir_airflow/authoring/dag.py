@@ -263,7 +263,9 @@ class DAG:
 
     @property
     def owner(self) -> str:
-        return ", ".join({t.owner for t in self.tasks})
+        # Airflow joins a set (its order varies with the string hash seed); first-seen order is the same owners,
+        # stable across processes, so the serialized DAG and its hash do not change on every app restart.
+        return ", ".join(dict.fromkeys(t.owner for t in self.tasks))
 
     @property
     def folder(self) -> str:

@@ -38,6 +38,8 @@ class EveryOtherDayTimetable(Timetable):
             return None
         else:
             start = pendulum.instance(restriction.earliest).in_timezone("UTC").start_of("day")
+            if not restriction.catchup:  # as Airflow's own example timetables do: no runs for the days already past
+                start = max(start, pendulum.now("UTC").start_of("day"))
         if restriction.latest is not None and start > restriction.latest:
             return None
         return DagRunInfo.interval(start=start, end=start + dt.timedelta(days=2))
