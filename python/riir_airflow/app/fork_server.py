@@ -48,7 +48,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from riir_airflow.app.libc import libc as c_library
 from riir_airflow.app.sandbox import is_secret_variable
 
 if TYPE_CHECKING:
@@ -581,8 +580,10 @@ def _serve_loop(control: socket.socket, dags: dict[str, Any]) -> int:
 def _trim_heap() -> None:
     """Hands the heap's free pages back to the kernel before the fork: a free page both processes map would be
     copied as soon as either allocates in it (malloc_trim; glibc only)."""
+    import ctypes
+
     with contextlib.suppress(OSError, AttributeError):
-        c_library().malloc_trim(0)
+        ctypes.CDLL(None).malloc_trim(0)
 
 
 def set_process_name(name: bytes) -> None:
@@ -591,7 +592,7 @@ def set_process_name(name: bytes) -> None:
     import ctypes
 
     with contextlib.suppress(OSError, AttributeError):
-        c_library().prctl(15, ctypes.c_char_p(name), 0, 0, 0)  # PR_SET_NAME
+        ctypes.CDLL(None).prctl(15, ctypes.c_char_p(name), 0, 0, 0)  # PR_SET_NAME
 
 
 def _report_exits(control: socket.socket, children: dict[int, int]) -> None:

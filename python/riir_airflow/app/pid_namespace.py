@@ -27,8 +27,6 @@ import os
 import sys
 from collections.abc import Iterator
 
-from riir_airflow.app.libc import libc as c_library
-
 CLONE_NEWPID = 0x20000000
 
 
@@ -40,7 +38,7 @@ def children_in_new_namespace() -> Iterator[bool]:
     if not sys.platform.startswith("linux"):
         yield False
         return
-    libc = c_library()
+    libc = ctypes.CDLL(None, use_errno=True)
     own = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
     app = os.getpid()
     try:

@@ -29,8 +29,6 @@ import sys
 from collections.abc import Iterable, Mapping, MutableMapping
 from pathlib import Path
 
-from riir_airflow.app.libc import libc as c_library
-
 SECRET_ENV_FD = "RIIR_SECRET_ENV_FD"
 SANITIZED_FOLDER_ENV = "RIIR_SANITIZED_CONFIG_DIR"  # the secret-free config copy, removed when the app ends
 REAL_CONFIG_ENV = "RIIR_REAL_AIRFLOW_CONFIG"
@@ -116,7 +114,7 @@ def mask_secret_files() -> list[str]:
     paths = [Path(p) for p in os.environ.get(MASKED_PATHS_ENV, "").split(os.pathsep) if p]
     if not paths or os.geteuid() != 0 or not sys.platform.startswith("linux"):
         return []
-    libc = c_library()
+    libc = ctypes.CDLL(None, use_errno=True)
     if libc.unshare(_CLONE_NEWNS) != 0 or libc.mount(None, b"/", None, _MS_REC | _MS_PRIVATE, None) != 0:
         raise OSError(ctypes.get_errno(), "could not make a mount namespace for the task processes")
     masked = []
@@ -165,7 +163,8 @@ def make_undumpable() -> bool:
     """prctl(PR_SET_DUMPABLE, 0); False where unavailable (not Linux)."""
     if not sys.platform.startswith("linux"):
         return False
-    return int(c_library().prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)) == 0
+    libc = ctypes.CDLL(None, use_errno=True)
+    return int(libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)) == 0
 
 
 def scrub_task_environment(environ: MutableMapping[str, str] | None = None) -> list[str]:
@@ -219,9 +218,6 @@ class _CapData(ctypes.Structure):
     _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
 
 
-_CapDataPair = _CapData * 2  # capget's two 32-bit halves: an array type made once, not in each forked process
-
-
 def drop_ptrace_capability() -> bool:
     """A task running as root would still read any process's memory and environ (CAP_SYS_PTRACE overrides
     non-dumpable): drop that one capability, for good (bounding set too). False where there was none to drop."""
@@ -232,9 +228,9 @@ def drop_capability(number: int) -> bool:
     """Drops one capability (below 32) from this process's effective, permitted, inheritable and bounding sets."""
     if not sys.platform.startswith("linux"):
         return False
-    libc = c_library()
+    libc = ctypes.CDLL(None, use_errno=True)
     header = _CapHeader(_LINUX_CAPABILITY_VERSION_3, 0)
-    data = _CapDataPair()
+    data = (_CapData * 2)()
     if libc.capget(ctypes.byref(header), data) != 0:
         return False
     bit = 1 << number

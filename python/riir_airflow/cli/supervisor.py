@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import logging
 import os
 import signal
@@ -24,8 +25,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TextIO
-
-from riir_airflow.app.libc import libc as c_library
 
 if TYPE_CHECKING:
     from riir_airflow.cli.zygote import Zygote
@@ -46,7 +45,7 @@ RELOAD_EXIT_CODE = 75
 def die_with_parent() -> None:
     """In the child between fork and exec: receive SIGTERM when the supervisor dies (Linux only)."""
     with contextlib.suppress(OSError, AttributeError):
-        c_library().prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
 
 
 class Console:
