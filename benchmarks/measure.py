@@ -92,6 +92,21 @@ def memory_kb(pid: int) -> tuple[int, int]:
     return rss, pss
 
 
+def pss_parts_kb(pid: int) -> tuple[int, int]:
+    """(anonymous, file-backed) PSS of one process in kB, from smaps_rollup; (0, 0) if it is gone. The anonymous part
+    is the system's own memory; the file-backed part (libraries, mostly) shrinks whenever other processes on the
+    machine map the same files (any Python of the same installation maps its libpython), so only the first compares
+    across runs on a shared machine."""
+    anonymous = file_backed = 0
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss_Anon:"):
+                anonymous = int(line.split()[1])
+            elif line.startswith("Pss_File:"):
+                file_backed = int(line.split()[1])
+    return anonymous, file_backed
+
+
 @dataclass
 class Footprint:
     """A system's processes sampled over a window: mean PSS and RSS (MB, summed over processes), the largest process

@@ -82,7 +82,8 @@ def describe(pid: int) -> str:
     threads = len(os.listdir(f"/proc/{pid}/task"))
     groups = mapping_groups(pid)
     total = sum(v[0] for v in groups.values())
-    lines = [f"pid {pid} ({threads} threads) PSS {total / 1024:.1f} MB  {cmd}"]
+    anonymous, _ = measure.pss_parts_kb(pid)
+    lines = [f"pid {pid} ({threads} threads) PSS {total / 1024:.1f} MB (anonymous {anonymous / 1024:.1f} MB)  {cmd}"]
     for name, (pss, dirty) in sorted(groups.items(), key=lambda kv: -kv[1][0])[:14]:
         lines.append(f"    {pss / 1024:7.2f} MB pss  {dirty / 1024:7.2f} MB private dirty  {name}")
     arenas = [dirty for size, dirty in anonymous_regions(pid) if size == 1024]
@@ -127,11 +128,18 @@ def main() -> int:
             wait_until(lambda: asyncio.run(dag_known(dsn)), 60, "the app", procs.check_alive)
             time.sleep(args.seconds)
             pids = measure.process_tree(procs.pids)
-            total = 0
+            total = anonymous = file_backed = 0
             for pid in pids:
                 print(describe(pid))
                 total += measure.memory_kb(pid)[1]
-            print(f"total PSS {total / 1024:.1f} MB over {len(pids)} processes; load {measure.loadavg()}")
+                parts = measure.pss_parts_kb(pid)
+                anonymous, file_backed = anonymous + parts[0], file_backed + parts[1]
+            print(f"total PSS {total / 1024:.1f} MB over {len(pids)} processes (anonymous {anonymous / 1024:.1f} MB, "
+                  f"file-backed {file_backed / 1024:.1f} MB); load {measure.loadavg()}")  # fmt: skip
+            print(
+                "(compare the anonymous part across runs: the file-backed part falls when other processes of the "
+                "machine map the same libraries)"
+            )
         finally:
             procs.stop()
             if args.keep:

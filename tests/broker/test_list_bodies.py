@@ -44,3 +44,29 @@ def test_list_body_is_the_models_json(broker: Broker, path: str, model: type[Bas
     assert response.json()[items], f"{path}: the seeded metastore should list something here"
     # What FastAPI writes for a route's response model: validated, then dumped by alias.
     assert response.text == model.model_validate_json(response.content).model_dump_json(by_alias=True)
+
+
+def test_listed_dag_is_the_dags_own_body(broker: Broker) -> None:
+    """The DAG list reads of each DAG's latest version only its bundle and timetable type, in the page's statement;
+    GET /dags/{dag_id} reads the whole version: both must show a DAG alike (timetable traits, bundle, tags...)."""
+    with broker.client("viewer") as client:
+        listed = client.get("/api/v2/dags", params={"limit": 100}).json()["dags"]
+        assert any(item["timetable_periodic"] and item["bundle_name"] for item in listed), listed
+        for item in listed:
+            assert item == client.get(f"/api/v2/dags/{quote(item['dag_id'], safe='')}").json()
+
+
+PAST_THE_END = ["/api/v2/dags", "/api/v2/dags/~/dagRuns", "/api/v2/dags/~/dagRuns/~/taskInstances",
+                f"/api/v2/dags/{DAG_ID}/dagRuns/{RUN}/taskInstances", "/api/v2/eventLogs"]  # fmt: skip
+
+
+@pytest.mark.parametrize("path", PAST_THE_END)
+def test_a_page_past_the_last_row_still_counts_the_rows(broker: Broker, path: str) -> None:
+    """A list's total comes with its page's rows (one statement); a page with no row counts the rows apart."""
+    with broker.client("viewer") as client:
+        first = client.get(path).json()
+        past = client.get(path, params={"offset": 100_000}).json()
+    items = next(key for key, value in first.items() if isinstance(value, list))
+    assert first["total_entries"] > 0
+    assert past[items] == []
+    assert past["total_entries"] == first["total_entries"]

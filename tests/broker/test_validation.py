@@ -73,3 +73,15 @@ def test_patch_states_and_clear(broker: Broker) -> None:
         marked = client.patch(base, json={"state": "success"})
         assert marked.json()["state"] == "success"
         assert client.get(f"{base}/taskInstances/load").json()["state"] == "success"
+
+
+def test_task_instance_list_of_a_missing_dag_or_run_is_404(broker: Broker) -> None:
+    """The listing reads its DAG and run in one statement; each missing one still answers its own 404."""
+    with broker.client() as client:
+        no_dag = client.get("/api/v2/dags/nope/dagRuns/nope/taskInstances")
+        assert (no_dag.status_code, no_dag.json()) == (404, {"detail": "Dag with id nope was not found"})
+        no_run = client.get(f"/api/v2/dags/{DAG_ID}/dagRuns/nope/taskInstances")
+        assert no_run.status_code == 404
+        assert no_run.json()["detail"] == f"The DagRun with dag_id: `{DAG_ID}` and run_id: `nope` was not found"
+        any_run = client.get("/api/v2/dags/nope/dagRuns/~/taskInstances")
+        assert (any_run.status_code, any_run.json()) == (404, {"detail": "Dag with id nope was not found"})

@@ -58,6 +58,18 @@ async def read_snapshot(request: Request) -> AsyncIterator[PoolConnectionProxy]:
 
 
 ReadDb = Annotated[Db, Depends(read_snapshot)]  # (a pool also serves, when a handler is called directly)
+
+
+async def pooled_connection(request: Request) -> AsyncIterator[PoolConnectionProxy]:
+    """One pooled connection for a whole request, outside any transaction: for read-only handlers that make one or
+    two statements, each atomic on its own, and can do without one snapshot across them (a row that changes in
+    between is shown as either). BEGIN and COMMIT would be as many round trips as the handler's reads."""
+    pool: asyncpg.Pool = request.app.state.pool
+    async with pool.acquire() as conn:
+        yield conn
+
+
+ReadConn = Annotated[Db, Depends(pooled_connection)]
 Config = Annotated[AirflowConfigParser, Depends(request_config)]
 
 
@@ -110,11 +122,23 @@ async def paging(
     limit: Annotated[int | None, Query(ge=0)] = None,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> Paging:
-    config = get_config(request)
-    maximum = config.getint("api", "maximum_page_limit", fallback=100)
-    if limit is None:
-        limit = config.getint("api", "fallback_page_limit", fallback=50)
-    return Paging(min(limit, maximum), offset)
+    default, maximum = _page_limits(request)
+    return Paging(min(default if limit is None else limit, maximum), offset)
+
+
+def _page_limits(request: Request) -> tuple[int, int]:
+    """(`fallback_page_limit`, `maximum_page_limit`), read from the config once per app: a lookup walks the
+    environment, the file and the defaults, a cost every list request paid twice."""
+    state = request.app.state
+    limits: tuple[int, int] | None = getattr(state, "page_limits", None)
+    if limits is None:
+        config = get_config(request)
+        limits = (
+            config.getint("api", "fallback_page_limit", fallback=50),
+            config.getint("api", "maximum_page_limit", fallback=100),
+        )
+        state.page_limits = limits
+    return limits
 
 
 Page = Annotated[Paging, Depends(paging)]

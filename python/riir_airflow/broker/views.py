@@ -48,7 +48,7 @@ def _timetable_traits(type_path: str) -> tuple[bool, bool]:
 
 def dag_version(v: DagVersionRecord, display_name: str) -> dict[str, Any]:
     return {
-        "id": v.id,
+        "id": str(v.id),  # (see task_instance)
         "version_number": v.version_number,
         "dag_id": v.dag_id,
         "bundle_name": v.bundle_name,
@@ -62,17 +62,32 @@ def dag_version(v: DagVersionRecord, display_name: str) -> dict[str, Any]:
 def dag(d: DagRecord, latest: DagVersionRecord | None, *, has_import_errors: bool = False) -> dict[str, Any]:
     data = latest.data if latest is not None and isinstance(latest.data, dict) else {}
     encoded = encoded_timetable(data)
-    partitioned, periodic = _timetable_traits(str(encoded.get("__type", "")) if isinstance(encoded, dict) else "")
+    timetable = str(encoded.get("__type", "")) if isinstance(encoded, dict) else ""
+    bundle_name, bundle_version = (latest.bundle_name, latest.bundle_version) if latest else (None, None)
+    return dag_of_version(d, bundle_name, bundle_version, timetable, has_import_errors=has_import_errors)
+
+
+def dag_of_version(
+    d: DagRecord,
+    bundle_name: str | None,
+    bundle_version: str | None,
+    timetable_type: str,
+    *,
+    has_import_errors: bool = False,
+) -> dict[str, Any]:
+    """The DAG with what it shows of its latest version (the DAG list reads only these, not the version's data)."""
+    partitioned, periodic = _timetable_traits(timetable_type)
+    name = d.dag_display_name or d.dag_id
     return {
         "dag_id": d.dag_id,
-        "dag_display_name": d.dag_display_name or d.dag_id,
+        "dag_display_name": name,
         "is_paused": d.is_paused,
         "is_stale": d.is_stale,
         "last_parsed_time": d.last_parsed_time,
         "last_parse_duration": None,
         "last_expired": None,
-        "bundle_name": latest.bundle_name if latest else None,
-        "bundle_version": latest.bundle_version if latest else None,
+        "bundle_name": bundle_name,
+        "bundle_version": bundle_version,
         "relative_fileloc": d.relative_fileloc,
         "fileloc": d.fileloc,
         "description": d.description,
@@ -80,7 +95,7 @@ def dag(d: DagRecord, latest: DagVersionRecord | None, *, has_import_errors: boo
         "timetable_description": d.timetable_description,
         "timetable_partitioned": partitioned,
         "timetable_periodic": periodic,
-        "tags": [{"name": t, "dag_id": d.dag_id, "dag_display_name": d.dag_display_name or d.dag_id} for t in d.tags],
+        "tags": [{"name": t, "dag_id": d.dag_id, "dag_display_name": name} for t in d.tags],
         "max_active_tasks": d.max_active_tasks,
         "max_active_runs": d.max_active_runs,
         "max_consecutive_failed_dag_runs": d.max_consecutive_failed_dag_runs,
@@ -165,7 +180,8 @@ def task_instance(
     operator = ti.operator
     custom = getattr(ti, "custom_operator_name", None)
     return {
-        "id": ti.id if isinstance(ti, TaskInstanceRecord) else ti.task_instance_id,
+        # As text: pydantic-core writes asyncpg's UUID subclass through its slow path (a third of a listing's JSON).
+        "id": str(ti.id if isinstance(ti, TaskInstanceRecord) else ti.task_instance_id),
         "task_id": ti.task_id,
         "dag_id": ti.dag_id,
         "dag_run_id": ti.run_id,

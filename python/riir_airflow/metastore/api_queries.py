@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import uuid
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from riir_airflow.metastore import partition_queries
-from riir_airflow.metastore.queries import Counted, Db, _Filters, _order, _page, counted_total, transaction
+from riir_airflow.metastore.queries import (
+    Counted,
+    Db,
+    _Filters,
+    _one_statement,
+    _order,
+    _page,
+    _page_rows,
+    counted_total,
+    transaction,
+)
 from riir_airflow.metastore.records import (
     AppRecord,
     AssetEventRecord,
@@ -32,6 +44,24 @@ def like_pattern(pattern: str) -> list[str]:
     return [f"%{part}%" for part in pattern.split("|")]
 
 
+@dataclass(frozen=True, slots=True)
+class ListedDag:
+    """A DAG as the DAG list shows it: its row and, of its latest version, what the listing reads."""
+
+    dag: DagRecord
+    bundle_name: str | None
+    bundle_version: str | None
+    timetable_type: str  # the serialized timetable's `__type` ("" when the DAG has no version or no timetable)
+
+
+# The latest version of each listed DAG, joined to the page (one index probe per DAG, in the page's statement).
+_LATEST_VERSION = (
+    "LEFT JOIN LATERAL (SELECT v.bundle_name AS latest_bundle_name, v.bundle_version AS latest_bundle_version, "
+    "v.data -> 'schedule' -> 'timetable' ->> '__type' AS latest_timetable_type FROM dag_version v "
+    "WHERE v.dag_id = dag.dag_id ORDER BY v.version_number DESC LIMIT 1) latest ON true"
+)
+
+
 async def list_dags_filtered(
     db: Db,
     *,
@@ -46,14 +76,26 @@ async def list_dags_filtered(
     order_by: Sequence[str] = ("dag_id",),
     limit: int = 50,
     offset: int = 0,
-) -> Page[DagRecord]:
+) -> Page[ListedDag]:
+    """One page of DAGs with their latest versions' bundle and timetable type, and the number of DAGs matching."""
     filters = _dag_filters(dag_id_pattern, dag_id_prefix, tags, tags_match_all, paused, exclude_stale, owners)
     if favorite_of is not None:
         user_id, favorite = favorite_of
         exists = "EXISTS (SELECT 1 FROM dag_favorite f WHERE f.dag_id = dag.dag_id AND f.user_id = {})"
         filters.add(exists if favorite else f"NOT {exists}", user_id)
     allowed = ("dag_id", "dag_display_name", "next_dagrun", "last_parsed_time", "is_paused", "fileloc")
-    return await _page(db, DagRecord, "dag", filters, _order(order_by, allowed, "dag_id"), limit, offset)
+    order = _order(order_by, allowed, "dag_id")
+    rows, total = await _page_rows(db, "dag", filters, order, limit, offset, joined=_LATEST_VERSION)
+    listed = [
+        ListedDag(
+            from_row(DagRecord, r),
+            r["latest_bundle_name"],
+            r["latest_bundle_version"],
+            r["latest_timetable_type"] or "",
+        )
+        for r in rows
+    ]
+    return Page(listed, total)
 
 
 def _dag_filters(
@@ -142,7 +184,7 @@ async def latest_versions(db: Db, dag_ids: Collection[str], *, light: bool = Fal
         if light
         else "v.data"
     )
-    async with transaction(db) as conn:
+    async with _one_statement(db) as conn:
         rows = await conn.fetch(
             f"SELECT v.id, v.dag_id, v.version_number, v.dag_hash, {data} AS data, v.bundle_name, v.bundle_version, "
             "v.created_at, v.deployed_by, v.service_account, v.image, v.environment "
@@ -156,7 +198,7 @@ async def latest_versions(db: Db, dag_ids: Collection[str], *, light: bool = Fal
 async def versions_by_id(db: Db, ids: Collection[uuid.UUID]) -> dict[uuid.UUID, DagVersionRecord]:
     if not ids:
         return {}
-    async with transaction(db) as conn:
+    async with _one_statement(db) as conn:
         rows = await conn.fetch(
             "SELECT id, dag_id, version_number, dag_hash, NULL::jsonb AS data, bundle_name, bundle_version, "
             "created_at, deployed_by, service_account, image, environment FROM dag_version WHERE id = ANY($1::uuid[])",
@@ -166,7 +208,7 @@ async def versions_by_id(db: Db, ids: Collection[uuid.UUID]) -> dict[uuid.UUID, 
 
 
 async def display_names(db: Db, dag_ids: Collection[str]) -> dict[str, str]:
-    async with transaction(db) as conn:
+    async with _one_statement(db) as conn:
         rows = await conn.fetch(
             "SELECT dag_id, coalesce(dag_display_name, dag_id) AS name FROM dag WHERE dag_id = ANY($1::text[])",
             list(dag_ids),
@@ -305,7 +347,9 @@ async def list_tis_filtered(
     order_by: Sequence[str] = ("map_index",),
     limit: int = 50,
     offset: int = 0,
-) -> Page[TaskInstanceRecord]:
+    with_versions: bool = False,
+) -> TiPage:
+    """`with_versions`: also the DAG versions the page's task instances ran with (joined to the page's statement)."""
     filters = _Filters()
     for column, value in (("dag_id", dag_id), ("run_id", run_id), ("map_index", map_index)):
         if value is not None:
@@ -349,13 +393,54 @@ async def list_tis_filtered(
         )
     )
     counted = Counted("task_instance", None if dag_id is None else [dag_id]) if only_dag else None
-    return await _page(db, TaskInstanceRecord, "task_instance", filters, order, limit, offset, counted)
+    joined = _TI_VERSION if with_versions else ""
+    rows, total = await _page_rows(db, "task_instance", filters, order, limit, offset, counted, joined=joined)
+    versions: dict[uuid.UUID, DagVersionRecord] = {}
+    if with_versions:
+        for row in rows:
+            if row["version_id"] is not None and row["version_id"] not in versions:
+                versions[row["version_id"]] = DagVersionRecord(*[row["version_" + name] for name in _VERSION_FIELDS])
+    return TiPage(from_rows(TaskInstanceRecord, rows), total, versions)
+
+
+@dataclass(frozen=True, slots=True)
+class TiPage:
+    """One page of task instances, the number of them matching the filters and, when asked for, the DAG versions
+    the page's task instances ran with (without their serialized data)."""
+
+    items: list[TaskInstanceRecord]
+    total_entries: int
+    versions: dict[uuid.UUID, DagVersionRecord]
+
+
+_VERSION_FIELDS = tuple(f.name for f in dataclasses.fields(DagVersionRecord))
+# Each listed task instance's DAG version (its columns as `version_<name>`, the data left out), joined to the page.
+# LIMIT 1 keeps the subquery a probe of dag_version's key per row: without it PostgreSQL flattens the join and
+# hashes the whole dag_version table for one page.
+_TI_VERSION = (
+    "LEFT JOIN LATERAL (SELECT "
+    + ", ".join(f"{'NULL::jsonb' if name == 'data' else 'v.' + name} AS version_{name}" for name in _VERSION_FIELDS)
+    + " FROM dag_version v WHERE v.id = task_instance.dag_version_id LIMIT 1) version ON true"
+)
+
+
+async def dag_name_and_run(db: Db, dag_id: str, run_id: str) -> tuple[str | None, DagRunRecord | None]:
+    """The DAG's display name (None: no such DAG) and its run `run_id` (None: no such run), in one statement."""
+    async with _one_statement(db) as conn:
+        row = await conn.fetchrow(
+            "SELECT coalesce(d.dag_display_name, d.dag_id) AS riir_dag_display_name, r.* FROM dag d "
+            "LEFT JOIN dag_run r ON r.dag_id = d.dag_id AND r.run_id = $2 WHERE d.dag_id = $1",
+            dag_id, run_id,
+        )  # fmt: skip
+    if row is None:
+        return None, None
+    return row["riir_dag_display_name"], None if row["run_id"] is None else from_row(DagRunRecord, row)
 
 
 async def runs_by_key(db: Db, keys: Collection[tuple[str, str]]) -> dict[tuple[str, str], DagRunRecord]:
     if not keys:
         return {}
-    async with transaction(db) as conn:
+    async with _one_statement(db) as conn:
         rows = await conn.fetch(
             "SELECT r.* FROM dag_run r JOIN unnest($1::text[], $2::text[]) AS k(dag_id, run_id) "
             "ON r.dag_id = k.dag_id AND r.run_id = k.run_id",

@@ -143,15 +143,21 @@ class Counted:
     dag_ids: Sequence[str] | None = None
 
 
-async def counted_total(conn: Conn, counted: Counted) -> int:
+def _counted_sql(counted: Counted, args: list[Any]) -> str:
+    """The counters' sum for `counted` as SQL, its values appended to `args` (numbered after what is there)."""
     if counted.table not in COUNTED_TABLES:
         raise ValueError(f"{counted.table} has no row counters")
-    args: list[Any] = [counted.table]
-    if counted.dag_ids is None:
-        query = "SELECT coalesce(sum(n), 0) FROM riir_row_count WHERE table_name = $1"
-    else:
-        query = "SELECT coalesce(sum(n), 0) FROM riir_row_count WHERE table_name = $1 AND dag_id = ANY($2::text[])"
+    args.append(counted.table)
+    query = f"SELECT coalesce(sum(n), 0) FROM riir_row_count WHERE table_name = ${len(args)}"
+    if counted.dag_ids is not None:
         args.append(list(counted.dag_ids))
+        query += f" AND dag_id = ANY(${len(args)}::text[])"
+    return query
+
+
+async def counted_total(conn: Conn, counted: Counted) -> int:
+    args: list[Any] = []
+    query = _counted_sql(counted, args)
     return int(await conn.fetchval(query, *args))
 
 
@@ -159,14 +165,35 @@ async def _page(
     db: Db, cls: type[T], table: str, filters: _Filters, order: str, limit: int, offset: int,
     counted: Counted | None = None,
 ) -> Page[T]:  # fmt: skip
-    async with transaction(db) as conn:
-        if counted is not None:
-            total = await counted_total(conn, counted)
-        else:
-            total = await conn.fetchval(f"SELECT count(*) FROM {table} {filters.where()}", *filters.args)
-        page_sql = filters.page(limit, offset)
-        rows = await conn.fetch(f"SELECT * FROM {table} {filters.where()} {order} {page_sql}", *filters.args)
-    return Page(from_rows(cls, rows), int(total))
+    rows, total = await _page_rows(db, table, filters, order, limit, offset, counted)
+    return Page(from_rows(cls, rows), total)
+
+
+async def _page_rows(
+    db: Db, table: str, filters: _Filters, order: str, limit: int, offset: int, counted: Counted | None = None,
+    *, joined: str = "",
+) -> tuple[list[asyncpg.Record], int]:  # fmt: skip
+    """One page of `table`'s rows and the number of rows the filters match, in one statement (the count is a
+    subquery PostgreSQL runs once): a list page is one round trip, and one statement needs no transaction to see one
+    snapshot. `joined`: a LEFT JOIN LATERAL adding columns to each row of the page (named apart from the table's:
+    the page's ORDER BY is applied again over the joined rows)."""
+    where = filters.where()
+    page_sql = filters.page(limit, offset)
+    args = list(filters.args)
+    total_sql = f"SELECT count(*) FROM {table} {where}" if counted is None else _counted_sql(counted, args)
+    query = f"SELECT *, ({total_sql}) AS riir_total_entries FROM {table} {where} {order} {page_sql}"
+    if joined:
+        query = f"SELECT * FROM ({query}) {table} {joined} {order}"
+    async with _one_statement(db) as conn:
+        rows = await conn.fetch(query, *args)
+        if rows:
+            return rows, int(rows[0]["riir_total_entries"])
+        if offset == 0:
+            return rows, 0
+        # Past the last row: the page has no row to carry the count.
+        count_args = list(filters.args[: len(filters.args) - 2])  # without the page's limit and offset
+        count_sql = f"SELECT count(*) FROM {table} {where}" if counted is None else _counted_sql(counted, count_args)
+        return rows, int(await conn.fetchval(count_sql, *count_args))
 
 
 # --- DAGs ----------------------------------------------------------------------------------------------------------

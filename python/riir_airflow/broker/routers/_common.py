@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi import HTTPException
@@ -16,6 +16,7 @@ from riir_airflow.metastore.queries import Db
 from riir_airflow.metastore.records import (
     DagRecord,
     DagRunRecord,
+    DagVersionRecord,
     TaskInstanceHistoryRecord,
     TaskInstanceKey,
     TaskInstanceRecord,
@@ -87,16 +88,22 @@ async def ti_payloads(
     db: Db,
     tis: Sequence[TaskInstanceRecord | TaskInstanceHistoryRecord],
     *,
-    dag: DagRecord | None = None,
+    dag_name: str | None = None,
     run: DagRunRecord | None = None,
+    versions: Mapping[uuid.UUID, DagVersionRecord] | None = None,
 ) -> list[dict[str, Any]]:
-    """`dag` / `run`: the one DAG / run all of `tis` belong to, when the caller has read it already (not read again)."""
-    names = {dag.dag_id: display_name(dag)} if dag is not None else await aq.display_names(db, {t.dag_id for t in tis})
+    """`dag_name` / `run` / `versions`: the display name of the one DAG, the one run all of `tis` belong to, the
+    versions they ran with, when the caller has read them already (not read again)."""
+    if dag_name is not None:
+        names = {t.dag_id: dag_name for t in tis[:1]}
+    else:
+        names = await aq.display_names(db, {t.dag_id for t in tis})
     if run is not None:
         runs = {(run.dag_id, run.run_id): run}
     else:
         runs = await aq.runs_by_key(db, {(t.dag_id, t.run_id) for t in tis})
-    versions = await aq.versions_by_id(db, {t.dag_version_id for t in tis if t.dag_version_id})
+    if versions is None:
+        versions = await aq.versions_by_id(db, {t.dag_version_id for t in tis if t.dag_version_id})
     out = []
     for t in tis:
         name = names.get(t.dag_id, t.dag_id)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Response
 
 from riir_airflow.broker import views
 from riir_airflow.broker.auth import Role
-from riir_airflow.broker.deps import CurrentUser, Page, Pool, ReadDb, order_by_param, requires
+from riir_airflow.broker.deps import CurrentUser, Page, Pool, order_by_param, requires
 from riir_airflow.broker.json_body import json_body
 from riir_airflow.broker.routers._common import require_dag
 from riir_airflow.broker.schemas import (
@@ -27,7 +27,7 @@ router = APIRouter(dependencies=[Depends(requires(Role.VIEWER, Role.USER))], tag
 
 @router.get("/dags", response_model=DAGCollectionResponse)
 async def get_dags(
-    pool: ReadDb,
+    pool: Pool,
     user: CurrentUser,
     page: Page,
     order_by: Annotated[list[str], Depends(order_by_param("dag_id"))],
@@ -54,10 +54,8 @@ async def get_dags(
         limit=page.limit,
         offset=page.offset,
     )
-    latest = await aq.latest_versions(pool, [d.dag_id for d in result.items], light=True)
-    return json_body(
-        {"dags": [views.dag(d, latest.get(d.dag_id)) for d in result.items], "total_entries": result.total_entries}
-    )
+    dags = [views.dag_of_version(d.dag, d.bundle_name, d.bundle_version, d.timetable_type) for d in result.items]
+    return json_body({"dags": dags, "total_entries": result.total_entries})
 
 
 @router.get("/dags/{dag_id}", response_model=DAGResponse)

@@ -13,15 +13,16 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from riir_airflow.broker.auth import Role
-from riir_airflow.broker.deps import CurrentUser, Page, Pool, ReadDb, order_by_param, requires
+from riir_airflow.broker.deps import CurrentUser, Page, Pool, ReadConn, order_by_param, requires
 from riir_airflow.broker.json_body import NO_CURSORS, json_body
-from riir_airflow.broker.routers._common import ranges as to_ranges
 from riir_airflow.broker.routers._common import (
+    display_name,
     require_dag,
     require_run,
     require_ti,
     ti_payloads,
 )
+from riir_airflow.broker.routers._common import ranges as to_ranges
 from riir_airflow.broker.schemas import (
     BulkBody_BulkTaskInstanceBody_,
     BulkResponse,
@@ -40,7 +41,8 @@ from riir_airflow.broker.views import serialized_tasks
 from riir_airflow.metastore import api_queries as aq
 from riir_airflow.metastore import clear_queries, ti_dependency_queries
 from riir_airflow.metastore import queries as q
-from riir_airflow.metastore.records import TaskInstanceKey
+from riir_airflow.metastore.queries import Db
+from riir_airflow.metastore.records import DagRunRecord, TaskInstanceKey
 
 router = APIRouter(dependencies=[Depends(requires(Role.VIEWER, Role.USER))], tags=["Task Instance"])
 
@@ -67,7 +69,7 @@ def _states(values: list[str] | None) -> list[str | None]:
 
 @router.get(RUN_PATH + "/taskInstances", response_model=TaskInstanceCollectionResponse)
 async def get_task_instances(
-    pool: ReadDb,
+    pool: ReadConn,
     page: Page,
     dag_id: str,
     dag_run_id: str,
@@ -87,8 +89,7 @@ async def get_task_instances(
     duration_gte: FloatQ = None,
     duration_lte: FloatQ = None,
 ) -> Response:
-    dag = await require_dag(pool, dag_id) if dag_id != "~" else None
-    run = await require_run(pool, dag_id, dag_run_id) if dag_run_id != "~" else None
+    dag_name, run = await _dag_name_and_run(pool, dag_id, dag_run_id)
     dates = {k: v for k, v in locals().items() if k.startswith(("start_date_", "end_date_", "duration_"))}
     result = await aq.list_tis_filtered(
         pool,
@@ -104,9 +105,24 @@ async def get_task_instances(
         order_by=order_by,
         limit=page.limit,
         offset=page.offset,
+        with_versions=True,
     )
-    tis = await ti_payloads(pool, result.items, dag=dag, run=run)
+    tis = await ti_payloads(pool, result.items, dag_name=dag_name, run=run, versions=result.versions)
     return json_body({"task_instances": tis, "total_entries": result.total_entries, **NO_CURSORS})
+
+
+async def _dag_name_and_run(db: Db, dag_id: str, run_id: str) -> tuple[str | None, DagRunRecord | None]:
+    """The listing's DAG display name and run (None for `~`), or 404 for a DAG or run that does not exist."""
+    if dag_id != "~" and run_id != "~":
+        name, run = await aq.dag_name_and_run(db, dag_id, run_id)  # both in one round trip
+        if name is None:
+            await require_dag(db, dag_id)  # raises its 404
+        if run is None:
+            await require_run(db, dag_id, run_id)  # raises its 404
+        return name, run
+    dag = await require_dag(db, dag_id) if dag_id != "~" else None
+    run = await require_run(db, dag_id, run_id) if run_id != "~" else None
+    return (display_name(dag) if dag else None), run
 
 
 @router.get(TI_PATH, response_model=TaskInstanceResponse)
