@@ -5,6 +5,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Literal, TypedDict, final
 
 __all__ = [
+    "ContentHasher",
     "Cron",
     "Graph",
     "Planner",
@@ -18,7 +19,9 @@ __all__ = [
     "plain_json",
     "plan_backfill",
     "read_stored_manifest",
+    "select_datums",
     "snapshot_directory",
+    "store_listed_manifest",
     "stored_manifest_diff",
 ]
 __version__: str
@@ -84,7 +87,7 @@ class TiKeys:
     """Task instance keys of a plan; each (task_id, map_index) tuple is made when read."""
 
     def __len__(self) -> int: ...
-    def __getitem__(self, index: int) -> tuple[str, int]: ...
+    def __getitem__(self, index: int, /) -> tuple[str, int]: ...
     def __iter__(self) -> Iterator[tuple[str, int]]: ...
 
 class _RunPlanResult(TypedDict):
@@ -204,6 +207,7 @@ def read_stored_manifest(objects: str | os.PathLike[str], manifest_id: str) -> d
 def store_listed_manifest(objects: str | os.PathLike[str], files: list[tuple[str, str, int]]) -> str: ...
 def select_datums(datum_glob: str, relpaths: list[str]) -> list[str]: ...
 
+@final
 class ContentHasher:
     """A streaming BLAKE3 hash; `hexdigest()` is spelled like a manifest's hashes."""
 
