@@ -68,7 +68,13 @@ class AliasModule(ModuleType):
             object.__setattr__(self, attr, value)
 
     def __getattr__(self, name: str) -> object:
-        return getattr(object.__getattribute__(self, "_riir_target"), name)
+        value = getattr(object.__getattribute__(self, "_riir_target"), name)
+        # Kept on the alias: DAG files read names through it by the thousand (`from airflow.sdk import DAG`), and
+        # every read that reaches this method first paid a failed lookup and its formatted AttributeError. Modules
+        # are not kept: the import system sets `airflow.X.Y` on its parent itself once it has imported it.
+        if not isinstance(value, ModuleType):
+            object.__setattr__(self, name, value)
+        return value
 
     def __dir__(self) -> list[str]:
         return sorted(set(dir(object.__getattribute__(self, "_riir_target"))) | set(self.__dict__))

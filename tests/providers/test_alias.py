@@ -44,6 +44,21 @@ def test_versions(alias: None) -> None:
     assert out.stdout.strip() == riir_airflow.__version__
 
 
+def test_alias_names_are_riirs_objects_and_its_submodules_stay_aliases(alias: None) -> None:
+    import airflow.sdk
+
+    import riir_airflow.sdk
+
+    # A name read through the alias is riir's object, the first time and after (when the alias keeps it).
+    assert airflow.sdk.DAG is riir_airflow.sdk.DAG and airflow.sdk.DAG is riir_airflow.sdk.DAG
+    assert "DAG" in vars(airflow.sdk)
+    # A submodule read before its import is riir's module; once imported, the parent names the alias module.
+    import airflow.sdk.definitions.taskgroup
+
+    assert airflow.sdk.definitions.__name__ == "airflow.sdk.definitions"
+    assert airflow.sdk.definitions.taskgroup.TaskGroup is riir_airflow.sdk.definitions.taskgroup.TaskGroup
+
+
 def test_providers_come_from_their_distributions_and_the_core_from_riir(alias: None) -> None:
     import airflow.providers.http.hooks.http as http_hooks
     import airflow.providers.standard.operators.python as python_ops
