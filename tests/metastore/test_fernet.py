@@ -75,6 +75,7 @@ def _airflow(fernet_key: str, ours: str, old: str | None = None) -> dict[str, ob
 
 
 @pytest.mark.compat
+@pytest.mark.timeout(900)  # three runs of Airflow's interpreter (each up to 300 s when the machine is loaded)
 def test_values_interoperate_with_airflow_including_rotation() -> None:
     old_key, new_key = Fernet.generate_key().decode(), Fernet.generate_key().decode()
     ours = fernet_from_key(old_key)
