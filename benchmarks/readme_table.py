@@ -33,7 +33,7 @@ HEADLINES: list[tuple[str, str]] = [
     ("dags_test", "bench_chain_100: wall time"),
     ("dagbag", "DagBag + serialization: wall time"),
     ("mapped", "N=1,000 mapped no-op tasks: throughput"),
-    ("mapped", "N=10,000 mapped no-op tasks: throughput"),
+    ("mapped_10000", "N=10,000 mapped no-op tasks: throughput, Airflow over a 300 s window"),
     ("planner", "RunPlan.update(1 change) + plan() per loop turn, fan-out 1 -> 9,999"),
     ("isolation", "isolation cost (spare minus no isolation): request -> end seen"),
     ("ui", "grid, 100 runs x 100 tasks: wall time per page"),
