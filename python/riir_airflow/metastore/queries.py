@@ -178,10 +178,14 @@ async def _page_rows(
     snapshot. `joined`: a LEFT JOIN LATERAL adding columns to each row of the page (named apart from the table's:
     the page's ORDER BY is applied again over the joined rows)."""
     where = filters.where()
+    where_args = list(filters.args)  # before the page's limit and offset join them
+
+    def total_sql(args: list[Any]) -> str:
+        return f"SELECT count(*) FROM {table} {where}" if counted is None else _counted_sql(counted, args)
+
     page_sql = filters.page(limit, offset)
     args = list(filters.args)
-    total_sql = f"SELECT count(*) FROM {table} {where}" if counted is None else _counted_sql(counted, args)
-    query = f"SELECT *, ({total_sql}) AS riir_total_entries FROM {table} {where} {order} {page_sql}"
+    query = f"SELECT *, ({total_sql(args)}) AS riir_total_entries FROM {table} {where} {order} {page_sql}"
     if joined:
         query = f"SELECT * FROM ({query}) {table} {joined} {order}"
     async with _one_statement(db) as conn:
@@ -191,9 +195,7 @@ async def _page_rows(
         if offset == 0:
             return rows, 0
         # Past the last row: the page has no row to carry the count.
-        count_args = list(filters.args[: len(filters.args) - 2])  # without the page's limit and offset
-        count_sql = f"SELECT count(*) FROM {table} {where}" if counted is None else _counted_sql(counted, count_args)
-        return rows, int(await conn.fetchval(count_sql, *count_args))
+        return rows, int(await conn.fetchval(total_sql(where_args), *where_args))
 
 
 # --- DAGs ----------------------------------------------------------------------------------------------------------
