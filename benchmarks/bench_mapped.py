@@ -46,6 +46,10 @@ from harness import run_cli  # noqa: E402
 
 DAG_ID = "bench_mapped"
 PROFILE_SITE = HERE / "profile_site"
+# The run's mapped task instances that succeeded ($1 = dag_id, $2 = run_id).
+MAPPED_DONE = (
+    "SELECT count(*) FROM task_instance WHERE dag_id = $1 AND run_id = $2 AND state = 'success' AND map_index >= 0"
+)
 
 
 def dag_source(n: int, parallelism: int) -> str:
@@ -94,12 +98,7 @@ async def wait_and_read(dsn: str, run_id: str, tasks: int, timeout: float, syste
             await asyncio.sleep(0.5)
         if state != "success":
             raise RuntimeError(f"run {run_id} ended {state}")
-        done = await conn.fetchval(
-            "SELECT count(*) FROM task_instance WHERE dag_id = $1 AND run_id = $2 AND state = 'success' "
-            "AND map_index >= 0",
-            DAG_ID,
-            run_id,
-        )
+        done = await conn.fetchval(MAPPED_DONE, DAG_ID, run_id)
         if done != tasks:
             raise RuntimeError(f"run {run_id}: {done} mapped task instances succeeded, expected {tasks}")
         run = await conn.fetchrow(
@@ -114,16 +113,13 @@ async def steady_rate(dsn: str, run_id: str, window: float, system: System) -> t
     """Tasks finished per second over `window` seconds of a run already under way (from its first finished mapped
     task on), and how many had finished when the window closed; the run is left running."""
     conn = await asyncpg.connect(dsn)
-    count = (
-        "SELECT count(*) FROM task_instance WHERE dag_id = $1 AND run_id = $2 AND state = 'success' AND map_index >= 0"
-    )
     try:
-        while (start_done := await conn.fetchval(count, DAG_ID, run_id)) == 0:
+        while (start_done := await conn.fetchval(MAPPED_DONE, DAG_ID, run_id)) == 0:
             system.procs.check_alive()
             await asyncio.sleep(0.5)
         started = time.monotonic()
         await asyncio.sleep(window)
-        done = await conn.fetchval(count, DAG_ID, run_id)
+        done = await conn.fetchval(MAPPED_DONE, DAG_ID, run_id)
         return (done - start_done) / (time.monotonic() - started), done
     finally:
         await conn.close()
