@@ -6,22 +6,17 @@ from __future__ import annotations
 
 import datetime
 import json
-import time
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-from airflow_client.client import ApiClient, Configuration
-from airflow_client.client.api.dag_api import DAGApi
-from airflow_client.client.api.dag_run_api import DagRunApi
+from airflow_client.client import ApiClient
 from airflow_client.client.api.task_instance_api import TaskInstanceApi
 from airflow_client.client.exceptions import ApiException
 from airflow_client.client.models import UpdateHITLDetailPayload
 
-from riir_airflow.broker.app import create_app
-from tests.app.harness import AppProcess, cli, env_for, write_dag
-from tests.broker.conftest import PASSWORD, ServerThread, broker_config, free_port
+from tests.app.harness import cli
+from tests.broker.broker_with_app import broker_with_app
 
 pytestmark = [pytest.mark.postgres, pytest.mark.e2e, pytest.mark.timeout(150)]
 
@@ -54,92 +49,65 @@ HITL_DAG = """
 """
 
 
-def _wait(what: str, check: Any, app: AppProcess, timeout: float = 60) -> Any:
-    deadline = time.monotonic() + timeout
-    while not (value := check()):
-        assert time.monotonic() < deadline and app.proc.poll() is None, f"waiting for {what}\n{app.output()}"
-        time.sleep(0.3)
-    return value
-
-
 def test_a_person_answers_through_the_api_and_the_task_resumes(pg_dsn: str, tmp_path: Path) -> None:
-    home = tmp_path / "home"
-    home.mkdir()
-    env = env_for(pg_dsn, home)
-    cli(env, "db", "migrate")
-    dags = tmp_path / "dags"
-    dags.mkdir()
-    app = AppProcess(env, write_dag(dags, "hitl_dag.py", HITL_DAG), tmp_path / "app.log")
-    port = free_port()
-    try:
-        with ServerThread(create_app(broker_config(tmp_path, pg_dsn)), port):
-            url = f"http://127.0.0.1:{port}"
-            login = {"username": "user", "password": PASSWORD.format("user")}
-            token = httpx.post(f"{url}/auth/token", json=login).json()["access_token"]
-            with ApiClient(Configuration(host=url, access_token=token)) as api:
-                tis = TaskInstanceApi(api)
-                _wait("registration", lambda: DAGApi(api).get_dags(dag_id_pattern="hitl_dag").dags, app)
-                cli(env, "dags", "trigger", "hitl_dag", "-r", "run1", "-l", "2024-03-05T00:00:00+00:00")
+    with broker_with_app(pg_dsn, tmp_path, "hitl_dag.py", HITL_DAG, "hitl_dag") as running:
+        api = running.api
+        tis = TaskInstanceApi(api)
+        cli(running.env, "dags", "trigger", "hitl_dag", "-r", "run1", "-l", "2024-03-05T00:00:00+00:00")
 
-                def waiting() -> set[str]:
-                    found = tis.get_task_instances("hitl_dag", "run1", state=["awaiting_input"]).task_instances
-                    return {t.task_id for t in found}
+        def waiting() -> set[str]:
+            found = tis.get_task_instances("hitl_dag", "run1", state=["awaiting_input"]).task_instances
+            return {t.task_id for t in found}
 
-                _wait("three tasks awaiting input", lambda: {"choose", "approve", "entry"} <= waiting(), app)
-                detail = tis.get_hitl_detail("hitl_dag", "run1", "choose", -1)
-                assert (detail.subject, detail.options, detail.response_received) == (
-                    "Which way on 2024-03-05?",
-                    ["Left", "Right"],
-                    False,
-                )
-                assert detail.task_instance.state.value == "awaiting_input"
-                listed = tis.get_hitl_details("hitl_dag", "run1", response_received=False)
-                assert {d.task_instance.task_id for d in listed.hitl_details} >= {"choose", "approve", "entry"}
+        running.wait("three tasks awaiting input", lambda: {"choose", "approve", "entry"} <= waiting())
+        detail = tis.get_hitl_detail("hitl_dag", "run1", "choose", -1)
+        assert (detail.subject, detail.options, detail.response_received) == (
+            "Which way on 2024-03-05?",
+            ["Left", "Right"],
+            False,
+        )
+        assert detail.task_instance.state.value == "awaiting_input"
+        listed = tis.get_hitl_details("hitl_dag", "run1", response_received=False)
+        assert {d.task_instance.task_id for d in listed.hitl_details} >= {"choose", "approve", "entry"}
 
-                # Bad answers are refused and change nothing.
-                with pytest.raises(ApiException) as bad:
-                    tis.update_hitl_detail("hitl_dag", "run1", "choose", -1, UpdateHITLDetailPayload(
-                        chosen_options=["Up"]))  # fmt: skip
-                assert bad.value.status == 400 and "Invalid options ['Up']" in str(bad.value.body)
-                with pytest.raises(ApiException) as two:
-                    tis.update_hitl_detail("hitl_dag", "run1", "choose", -1, UpdateHITLDetailPayload(
-                        chosen_options=["Left", "Right"]))  # fmt: skip
-                assert two.value.status == 400
+        # Bad answers are refused and change nothing.
+        with pytest.raises(ApiException) as bad:
+            tis.update_hitl_detail("hitl_dag", "run1", "choose", -1, UpdateHITLDetailPayload(
+                chosen_options=["Up"]))  # fmt: skip
+        assert bad.value.status == 400 and "Invalid options ['Up']" in str(bad.value.body)
+        with pytest.raises(ApiException) as two:
+            tis.update_hitl_detail("hitl_dag", "run1", "choose", -1, UpdateHITLDetailPayload(
+                chosen_options=["Left", "Right"]))  # fmt: skip
+        assert two.value.status == 400
 
-                answer = tis.update_hitl_detail(
-                    "hitl_dag", "run1", "choose", -1, UpdateHITLDetailPayload(chosen_options=["Right"])
-                )
-                assert answer.chosen_options == ["Right"] and answer.responded_by.name == "user"
-                with pytest.raises(ApiException) as again:
-                    tis.update_hitl_detail("hitl_dag", "run1", "choose", -1, UpdateHITLDetailPayload(
-                        chosen_options=["Left"]))  # fmt: skip
-                assert again.value.status == 409
-                tis.update_hitl_detail("hitl_dag", "run1", "approve", -1, UpdateHITLDetailPayload(
-                    chosen_options=["Reject"]))  # fmt: skip
-                tis.update_hitl_detail("hitl_dag", "run1", "entry", -1, UpdateHITLDetailPayload(
-                    chosen_options=["OK"], params_input={"n": 7}))  # fmt: skip
+        answer = tis.update_hitl_detail(
+            "hitl_dag", "run1", "choose", -1, UpdateHITLDetailPayload(chosen_options=["Right"])
+        )
+        assert answer.chosen_options == ["Right"] and answer.responded_by.name == "user"
+        with pytest.raises(ApiException) as again:
+            tis.update_hitl_detail("hitl_dag", "run1", "choose", -1, UpdateHITLDetailPayload(
+                chosen_options=["Left"]))  # fmt: skip
+        assert again.value.status == 409
+        tis.update_hitl_detail("hitl_dag", "run1", "approve", -1, UpdateHITLDetailPayload(
+            chosen_options=["Reject"]))  # fmt: skip
+        tis.update_hitl_detail("hitl_dag", "run1", "entry", -1, UpdateHITLDetailPayload(
+            chosen_options=["OK"], params_input={"n": 7}))  # fmt: skip
 
-                def finished() -> str | None:
-                    state = DagRunApi(api).get_dag_run("hitl_dag", "run1").state.value
-                    return state if state in ("success", "failed") else None
-
-                assert _wait("the run to finish", finished, app) == "failed"  # times_out fails
-                states = {t.task_id: (t.state.value, t.try_number)
-                          for t in tis.get_task_instances("hitl_dag", "run1").task_instances}  # fmt: skip
-                assert states == {
-                    "choose": ("success", 1), "left": ("skipped", 0), "right": ("success", 1),
-                    "approve": ("success", 1), "shipped": ("skipped", 0), "entry": ("success", 1),
-                    "defaults_on_timeout": ("success", 1), "times_out": ("failed", 1),
-                }  # fmt: skip
-                entry = _xcom(tis, api, "entry")
-                assert entry["chosen_options"] == ["OK"] and entry["params_input"] == {"n": 7}
-                assert entry["responded_by_user"] == {"id": "user", "name": "user"}
-                timed = tis.get_hitl_detail("hitl_dag", "run1", "defaults_on_timeout", -1)
-                assert timed.chosen_options == ["B"] and timed.responded_by_user is None and timed.response_received
-                assert _xcom(tis, api, "defaults_on_timeout")["chosen_options"] == ["B"]
-                assert "HITLTimeoutError" in app.output() or _log_has(tis, "times_out", "HITLTimeoutError")
-    finally:
-        app.stop()
+        assert running.run_to_finish("hitl_dag", "run1") == "failed"  # times_out fails
+        states = {t.task_id: (t.state.value, t.try_number)
+                  for t in tis.get_task_instances("hitl_dag", "run1").task_instances}  # fmt: skip
+        assert states == {
+            "choose": ("success", 1), "left": ("skipped", 0), "right": ("success", 1),
+            "approve": ("success", 1), "shipped": ("skipped", 0), "entry": ("success", 1),
+            "defaults_on_timeout": ("success", 1), "times_out": ("failed", 1),
+        }  # fmt: skip
+        entry = _xcom(tis, api, "entry")
+        assert entry["chosen_options"] == ["OK"] and entry["params_input"] == {"n": 7}
+        assert entry["responded_by_user"] == {"id": "user", "name": "user"}
+        timed = tis.get_hitl_detail("hitl_dag", "run1", "defaults_on_timeout", -1)
+        assert timed.chosen_options == ["B"] and timed.responded_by_user is None and timed.response_received
+        assert _xcom(tis, api, "defaults_on_timeout")["chosen_options"] == ["B"]
+        assert "HITLTimeoutError" in running.app.output() or _log_has(tis, "times_out", "HITLTimeoutError")
 
 
 def _xcom(tis: TaskInstanceApi, api: ApiClient, task_id: str) -> Any:

@@ -4,20 +4,15 @@ for one whose end_date is before it), as Airflow's DagRun.verify_integrity decid
 from __future__ import annotations
 
 import datetime
-import time
 from pathlib import Path
 
-import httpx
 import pytest
-from airflow_client.client import ApiClient, Configuration
 from airflow_client.client.api.dag_api import DAGApi
 from airflow_client.client.api.dag_run_api import DagRunApi
 from airflow_client.client.api.task_instance_api import TaskInstanceApi
 from airflow_client.client.models import DAGPatchBody, TriggerDAGRunPostBody
 
-from riir_airflow.broker.app import create_app
-from tests.app.harness import AppProcess, cli, env_for, write_dag
-from tests.broker.conftest import PASSWORD, ServerThread, broker_config, free_port
+from tests.broker.broker_with_app import broker_with_app
 
 pytestmark = [pytest.mark.postgres, pytest.mark.e2e, pytest.mark.timeout(120)]
 
@@ -46,38 +41,11 @@ DATES_DAG = """
 
 
 def test_tasks_outside_their_dates_get_no_instance(pg_dsn: str, tmp_path: Path) -> None:
-    home = tmp_path / "home"
-    home.mkdir()
-    env = env_for(pg_dsn, home)
-    cli(env, "db", "migrate")
-    dags = tmp_path / "dags"
-    dags.mkdir()
-    app = AppProcess(env, write_dag(dags, "dates_dag.py", DATES_DAG), tmp_path / "app.log")
-    port = free_port()
-    try:
-        with ServerThread(create_app(broker_config(tmp_path, pg_dsn)), port):
-            url = f"http://127.0.0.1:{port}"
-            login = {"username": "user", "password": PASSWORD.format("user")}
-            token = httpx.post(f"{url}/auth/token", json=login).json()["access_token"]
-            with ApiClient(Configuration(host=url, access_token=token)) as api:
-                deadline = time.monotonic() + 30
-                while not DAGApi(api).get_dags(dag_id_pattern="dates_dag").dags:  # the app registers its DAG
-                    assert time.monotonic() < deadline and app.proc.poll() is None, app.output()
-                    time.sleep(0.2)
-                DAGApi(api).patch_dag("dates_dag", DAGPatchBody(is_paused=False))
-                logical = datetime.datetime(2024, 3, 5, tzinfo=datetime.UTC)
-                DagRunApi(api).trigger_dag_run(
-                    "dates_dag", TriggerDAGRunPostBody(logical_date=logical, dag_run_id="in_2024")
-                )
-                deadline = time.monotonic() + 60
-                while (state := DagRunApi(api).get_dag_run("dates_dag", "in_2024").state.value) not in (
-                    "success",
-                    "failed",
-                ):
-                    assert time.monotonic() < deadline, app.output()
-                    time.sleep(0.3)
-                assert state == "success", app.output()
-                tis = TaskInstanceApi(api).get_task_instances("dates_dag", "in_2024").task_instances
-                assert [(t.task_id, t.state.value) for t in tis] == [("runs", "success")]
-    finally:
-        app.stop()
+    with broker_with_app(pg_dsn, tmp_path, "dates_dag.py", DATES_DAG, "dates_dag") as running:
+        api = running.api
+        DAGApi(api).patch_dag("dates_dag", DAGPatchBody(is_paused=False))
+        logical = datetime.datetime(2024, 3, 5, tzinfo=datetime.UTC)
+        DagRunApi(api).trigger_dag_run("dates_dag", TriggerDAGRunPostBody(logical_date=logical, dag_run_id="in_2024"))
+        assert running.run_to_finish("dates_dag", "in_2024") == "success", running.app.output()
+        tis = TaskInstanceApi(api).get_task_instances("dates_dag", "in_2024").task_instances
+        assert [(t.task_id, t.state.value) for t in tis] == [("runs", "success")]
