@@ -80,30 +80,30 @@ def tree_cpu_seconds(roots: Iterable[int]) -> float:
     return sum(cpu_ticks(pid) for pid in process_tree(roots)) / CLK_TCK
 
 
-def memory_kb(pid: int) -> tuple[int, int]:
-    """(RSS, PSS) of one process in kB, from smaps_rollup; (0, 0) if it is gone."""
-    rss = pss = 0
+def smaps_rollup_kb(pid: int, *fields: str) -> list[int]:
+    """The values in kB of `fields` ("Rss", "Pss", "Pss_Anon", ...) of one process's smaps_rollup, in that order;
+    zeros if it is gone."""
+    values = dict.fromkeys(fields, 0)
     with contextlib.suppress(OSError):
         for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            if line.startswith("Rss:"):
-                rss = int(line.split()[1])
-            elif line.startswith("Pss:"):
-                pss = int(line.split()[1])
+            name, _, rest = line.partition(":")
+            if name in values:
+                values[name] = int(rest.split()[0])
+    return [values[name] for name in fields]
+
+
+def memory_kb(pid: int) -> tuple[int, int]:
+    """(RSS, PSS) of one process in kB; (0, 0) if it is gone."""
+    rss, pss = smaps_rollup_kb(pid, "Rss", "Pss")
     return rss, pss
 
 
 def pss_parts_kb(pid: int) -> tuple[int, int]:
-    """(anonymous, file-backed) PSS of one process in kB, from smaps_rollup; (0, 0) if it is gone. The anonymous part
-    is the system's own memory; the file-backed part (libraries, mostly) shrinks whenever other processes on the
-    machine map the same files (any Python of the same installation maps its libpython), so only the first compares
-    across runs on a shared machine."""
-    anonymous = file_backed = 0
-    with contextlib.suppress(OSError):
-        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            if line.startswith("Pss_Anon:"):
-                anonymous = int(line.split()[1])
-            elif line.startswith("Pss_File:"):
-                file_backed = int(line.split()[1])
+    """(anonymous, file-backed) PSS of one process in kB; (0, 0) if it is gone. The anonymous part is the system's
+    own memory; the file-backed part (libraries, mostly) shrinks whenever other processes on the machine map the same
+    files (any Python of the same installation maps its libpython), so only the first compares across runs on a
+    shared machine."""
+    anonymous, file_backed = smaps_rollup_kb(pid, "Pss_Anon", "Pss_File")
     return anonymous, file_backed
 
 
