@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import socket
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
@@ -12,6 +16,7 @@ import pendulum
 import pytest
 
 from riir_airflow.app.fork_server import ForkServer, ForkServerError, TaskStart, sanitized_config, send_start
+from riir_airflow.app.limits import TaskCgroup
 from riir_airflow.engine.records import DagRunRecord
 
 DAG_FILE = """
@@ -171,17 +176,21 @@ async def test_an_app_replaces_a_fork_server_that_died(
     assert "The fork server of" in app.output() and "died" in app.output()
 
 
-def test_a_task_process_forked_ahead_confines_itself_before_its_assignment(home: Path) -> None:
-    """A spare: forked before its try is known, it drops everything of the app's but its channel and joins its pids
-    cgroup while it waits; when the app closes its channel instead of assigning it, it leaves with its cgroup."""
-    import asyncio
+@dataclass
+class Spare:
+    """A fork server on DAG_FILE and one task process it forked ahead of any try (a spare)."""
 
-    from riir_airflow.app.limits import TaskCgroup
+    server: ForkServer
+    pid: int  # the spare's pid, as the app sees it
+    channel: socket.socket  # the app's end of the spare's channel
+    log_read_fd: int  # the read end of its log pipe (the spare holds the write end)
 
+
+@contextlib.contextmanager
+def spare_forked_ahead(home: Path, cgroup: TaskCgroup | None) -> Iterator[Spare]:
     path = home / "served.py"
     path.write_text(DAG_FILE)
     server = ForkServer.start(str(path))
-    cgroup = TaskCgroup.create(16)  # None where no pids controller is writable: the rest still holds
     parent, child = socket.socketpair()
     read_fd, write_fd = os.pipe()
     try:
@@ -194,66 +203,68 @@ def test_a_task_process_forked_ahead_confines_itself_before_its_assignment(home:
         pid = asyncio.run(ahead())
         child.close()
         os.close(write_fd)
-
-        def confined() -> bool:
-            targets = {int(fd): os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")}
-            sockets = [fd for fd, target in targets.items() if target.startswith("socket:")]
-            others = [t for fd, t in targets.items() if fd > 2 and fd not in sockets and t != os.devnull]
-            joined = cgroup is None or f"/{cgroup.path.name}\n" in Path(f"/proc/{pid}/cgroup").read_text()
-            return joined and len(sockets) == 1 and not others  # stdio, the channel, the rest /dev/null
-
-        deadline = time.monotonic() + 30
-        while not confined() and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert confined(), (os.listdir(f"/proc/{pid}/fd"), Path(f"/proc/{pid}/cgroup").read_text())
-
-        def state() -> str:
-            return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-
-        while state() != "S" and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert state() == "S"  # waiting on its channel
-        parent.close()  # no assignment: it leaves
-        while Path(f"/proc/{pid}").exists() and state() != "Z":
-            assert time.monotonic() < deadline + 30
-            time.sleep(0.01)
-        with os.fdopen(read_fd, "rb") as pipe:
-            assert pipe.read() == b""  # quietly
-        if cgroup is not None:
-            deadline = time.monotonic() + 10
-            while cgroup.path.exists() and time.monotonic() < deadline:
-                time.sleep(0.01)
-            assert not cgroup.path.exists()
+        yield Spare(server, pid, parent, read_fd)
     finally:
         parent.close()
         server.close()
+        with contextlib.suppress(OSError):  # a test may have read the pipe to its end and closed it
+            os.close(read_fd)
+
+
+def test_a_task_process_forked_ahead_confines_itself_before_its_assignment(home: Path) -> None:
+    """A spare: forked before its try is known, it drops everything of the app's but its channel and joins its pids
+    cgroup while it waits; when the app closes its channel instead of assigning it, it leaves with its cgroup."""
+    cgroup = TaskCgroup.create(16)  # None where no pids controller is writable: the rest still holds
+    try:
+        with spare_forked_ahead(home, cgroup) as spare:
+            _confined_then_leaves(spare, cgroup)
+    finally:
         if cgroup is not None:
             cgroup.kill_all()
+
+
+def _confined_then_leaves(spare: Spare, cgroup: TaskCgroup | None) -> None:
+    pid = spare.pid
+
+    def confined() -> bool:
+        targets = {int(fd): os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")}
+        sockets = [fd for fd, target in targets.items() if target.startswith("socket:")]
+        others = [t for fd, t in targets.items() if fd > 2 and fd not in sockets and t != os.devnull]
+        joined = cgroup is None or f"/{cgroup.path.name}\n" in Path(f"/proc/{pid}/cgroup").read_text()
+        return joined and len(sockets) == 1 and not others  # stdio, the channel, the rest /dev/null
+
+    deadline = time.monotonic() + 30
+    while not confined() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert confined(), (os.listdir(f"/proc/{pid}/fd"), Path(f"/proc/{pid}/cgroup").read_text())
+
+    def state() -> str:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+
+    while state() != "S" and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert state() == "S"  # waiting on its channel
+    spare.channel.close()  # no assignment: it leaves
+    while Path(f"/proc/{pid}").exists() and state() != "Z":
+        assert time.monotonic() < deadline + 30
+        time.sleep(0.01)
+    with os.fdopen(spare.log_read_fd, "rb") as pipe:
+        assert pipe.read() == b""  # quietly
+    if cgroup is not None:
+        deadline = time.monotonic() + 10
+        while cgroup.path.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert not cgroup.path.exists()
 
 
 def test_task_processes_live_in_a_pid_namespace_that_ends_with_the_template(home: Path) -> None:
     """As root the template is PID 1 of a PID namespace its task processes live in (app/pid_namespace.py): the pid
     it reports is the real one, the task's own number is another, the app stays outside, and the tasks end when the
     template does. No other process sits in the namespace."""
-    import asyncio
-
     if os.geteuid() != 0:
         pytest.fail("a PID namespace needs the fork server to run as root (as the tests do)")
-    path = home / "served.py"
-    path.write_text(DAG_FILE)
-    server = ForkServer.start(str(path))
-    parent, child = socket.socketpair()
-    read_fd, write_fd = os.pipe()
-    try:
-        server.wait_ready(120)
-
-        async def ahead() -> int:
-            server.attach(asyncio.get_running_loop())
-            return await server.fork_ahead(child.fileno(), write_fd, None)
-
-        pid = asyncio.run(ahead())
-        child.close()
-        os.close(write_fd)
+    with spare_forked_ahead(home, None) as spare:
+        server, pid = spare.server, spare.pid
         template = server.pid
 
         def numbers(p: int) -> list[int]:
@@ -281,10 +292,6 @@ def test_task_processes_live_in_a_pid_namespace_that_ends_with_the_template(home
         while not gone(pid) and time.monotonic() < deadline:
             time.sleep(0.01)
         assert gone(pid)
-    finally:
-        parent.close()
-        server.close()
-        os.close(read_fd)
 
 
 STAMP_DAG = """
