@@ -105,7 +105,7 @@ def create_app(
             settings = settings_from_config(cfg, dsn=dsn)
             # LISTEN lives in a session: `[database] direct_conn` when the pool goes through pgbouncer.
             app.state.db_settings = session_settings(settings, cfg)
-            app.state.pool = await create_pool(settings)
+            app.state.pool = await create_pool(settings, reset_sessions=False)
         else:
             app.state.pool = pool
         try:
