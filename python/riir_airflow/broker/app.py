@@ -18,6 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from riir_airflow._version import __version__
+from riir_airflow.broker import param_memo
 from riir_airflow.broker.auth import AuthManager
 from riir_airflow.broker.hardening import BodyLimit, RateLimiter, SecurityHeaders, parse_limit
 from riir_airflow.broker.routers._common import API_PREFIX
@@ -96,6 +97,7 @@ def create_app(
     """The broker app. `dsn` overrides `[database] sql_alchemy_conn`; `pool` supplies an open pool (tests)."""
     cfg = config or conf
     auth = AuthManager(cfg)
+    param_memo.install()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -105,7 +107,7 @@ def create_app(
             settings = settings_from_config(cfg, dsn=dsn)
             # LISTEN lives in a session: `[database] direct_conn` when the pool goes through pgbouncer.
             app.state.db_settings = session_settings(settings, cfg)
-            app.state.pool = await create_pool(settings)
+            app.state.pool = await create_pool(settings, reset_sessions=False)
         else:
             app.state.pool = pool
         try:

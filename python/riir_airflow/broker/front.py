@@ -68,7 +68,7 @@ class LazyBroker:
             message = await receive()
             if message["type"] == "lifespan.startup":
                 try:
-                    self.pool = await create_pool(settings_from_config(self.config))
+                    self.pool = await create_pool(settings_from_config(self.config), reset_sessions=False)
                     if not self.lazy:
                         await self._build()
                 except Exception as err:  # reported to the server, which refuses to start

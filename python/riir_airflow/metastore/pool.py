@@ -213,14 +213,22 @@ def _connect_kwargs(settings: ConnectionSettings) -> dict[str, Any]:
     return kwargs
 
 
-async def create_pool(settings: ConnectionSettings) -> asyncpg.Pool:
-    """An asyncpg pool for the metastore."""
+async def keep_session(conn: asyncpg.Connection) -> None:
+    """A pool's reset that sends nothing: asyncpg has already rolled back an open transaction and dropped the
+    connection's listener callbacks; its default reset would add a round trip per release (`SELECT
+    pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL`), as much PostgreSQL work as a small read."""
+
+
+async def create_pool(settings: ConnectionSettings, *, reset_sessions: bool = True) -> asyncpg.Pool:
+    """An asyncpg pool for the metastore. `reset_sessions=False` is for users that leave no session state on a
+    connection they hand back (no session SET, advisory lock, LISTEN or WITH HOLD cursor): the broker."""
     pool = await asyncpg.create_pool(
         settings.dsn,
         min_size=settings.min_size,
         max_size=settings.max_size,
         max_inactive_connection_lifetime=settings.max_inactive_connection_lifetime,
         init=init_connection,
+        reset=None if reset_sessions else keep_session,
         **_connect_kwargs(settings),
     )
     assert pool is not None

@@ -1,0 +1,45 @@
+"""The remembered FastAPI helpers answer as the originals for every parameter of every broker route."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from fastapi.dependencies import utils
+from fastapi.dependencies.models import Dependant
+
+from riir_airflow.broker import param_memo
+from riir_airflow.broker.app import create_app
+from riir_airflow.config import AirflowConfigParser
+
+
+def _dependants(node: Any) -> Iterator[Dependant]:
+    dependant = getattr(node, "dependant", None)
+    if dependant is not None:
+        stack = [dependant]
+        while stack:
+            current = stack.pop()
+            yield current
+            stack.extend(current.dependencies)
+    for child in getattr(node, "routes", ()):
+        yield from _dependants(child)
+    included = getattr(node, "original_router", None)  # FastAPI 0.16x: an included router's own routes
+    if included is not None:
+        yield from _dependants(included)
+
+
+def test_remembered_answers_are_the_helpers_answers() -> None:
+    app = create_app(AirflowConfigParser(environ={}), dsn="postgresql://nobody@127.0.0.1/none")  # installs the memo
+    original = param_memo.ORIGINALS
+    assert set(original) == {"_get_param_model", "_is_json_field", "field_annotation_is_sequence", "_get_param_aliases"}
+    fields = [field for d in _dependants(app.router) for field in d.query_params + d.path_params]
+    assert len(fields) > 300
+    for field in fields * 2:  # the second round answers from memory
+        assert utils._get_param_model(field) is original["_get_param_model"](field)
+        assert utils._is_json_field(field) == original["_is_json_field"](field)
+        annotation = field.field_info.annotation
+        assert utils.field_annotation_is_sequence(annotation) == original["field_annotation_is_sequence"](annotation)
+        aliases = utils._get_param_aliases(field)
+        assert aliases == original["_get_param_aliases"](field)
+        aliases.append(("changed", "changed"))  # a caller's change to its list is not remembered
+        assert utils._get_param_aliases(field) == original["_get_param_aliases"](field)
