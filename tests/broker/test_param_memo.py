@@ -43,3 +43,23 @@ def test_remembered_answers_are_the_helpers_answers() -> None:
         assert aliases == original["_get_param_aliases"](field)
         aliases.append(("changed", "changed"))  # a caller's change to its list is not remembered
         assert utils._get_param_aliases(field) == original["_get_param_aliases"](field)
+
+
+def test_calls_of_another_shape_go_to_the_original() -> None:
+    """A FastAPI whose helper takes more arguments still gets the helper's own answer, never a remembered one."""
+    calls: list[tuple[Any, ...]] = []
+
+    def helper(value: Any, *args: Any, **kwargs: Any) -> list[tuple[str, str]]:
+        calls.append((value, args, kwargs))
+        return [(str(value), str(len(calls)))]
+
+    remembered = param_memo._per_identity(helper)
+    aliases = param_memo._aliases_per_identity(helper)
+    field = object()
+    assert remembered(field) == remembered(field) and len(calls) == 1
+    assert remembered(field, "extra") == [(str(field), "2")]
+    assert remembered(field, flag=True) == [(str(field), "3")]
+    assert aliases(field, convert_underscores=True) == aliases(field, convert_underscores=True)
+    assert len(calls) == 4
+    assert aliases(field, convert_underscores=True, by_alias=False) == [(str(field), "5")]
+    assert aliases(field, True) == [(str(field), "6")]

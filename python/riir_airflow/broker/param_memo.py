@@ -16,10 +16,12 @@ from typing import Any
 ORIGINALS: dict[str, Callable[..., Any]] = {}  # the helpers replaced, by name
 
 
-def _per_identity(function: Callable[[Any], Any]) -> Callable[[Any], Any]:
+def _per_identity(function: Callable[..., Any]) -> Callable[..., Any]:
     known: dict[int, tuple[Any, Any]] = {}
 
-    def remembered(value: Any) -> Any:
+    def remembered(value: Any, *args: Any, **kwargs: Any) -> Any:
+        if args or kwargs:  # a call this memo was not written for (another FastAPI's signature): not remembered
+            return function(value, *args, **kwargs)
         hit = known.get(id(value))
         if hit is not None and hit[0] is value:
             return hit[1]
@@ -33,11 +35,14 @@ def _per_identity(function: Callable[[Any], Any]) -> Callable[[Any], Any]:
 def _aliases_per_identity(function: Callable[..., list[tuple[str, str]]]) -> Callable[..., list[tuple[str, str]]]:
     known: dict[tuple[int, bool], tuple[Any, tuple[tuple[str, str], ...]]] = {}
 
-    def remembered(field: Any, *, convert_underscores: bool = False) -> list[tuple[str, str]]:
+    def remembered(field: Any, *args: Any, **kwargs: Any) -> list[tuple[str, str]]:
+        convert_underscores = kwargs.get("convert_underscores", False)
+        if args or set(kwargs) - {"convert_underscores"} or not isinstance(convert_underscores, bool):
+            return function(field, *args, **kwargs)  # not a call this memo was written for: not remembered
         key = (id(field), convert_underscores)
         hit = known.get(key)
         if hit is None or hit[0] is not field:
-            hit = (field, tuple(function(field, convert_underscores=convert_underscores)))
+            hit = (field, tuple(function(field, **kwargs)))
             known[key] = hit
         return list(hit[1])  # a fresh list, as the helper returns: callers may keep or change it
 
