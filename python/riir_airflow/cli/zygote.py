@@ -159,6 +159,41 @@ def run_app_start_once() -> None:
     argv = ["app", sample]
     args, extra = _parser_for(argv).parse_known_args(argv)
     _app_parsers()["run"].parse_args([*extra, *args.argv])
+    asyncio.run(_talk_as_a_try())
+
+
+async def _talk_as_a_try() -> None:
+    """The streams an app's executor reads a try through, once, on a socket pair and a pipe of this process: the
+    try's channel (`app/channel.py`, one request, its reply, end of file) and its output read line by line
+    (`ForkExecutor._pump_logs`). No app has run a try when it is forked: this is asyncio's stream code and the
+    channel's running for the first time, in every app at its first try otherwise."""
+    from riir_airflow.app.channel import encode, read_message, write_message
+
+    ours, theirs = socket.socketpair()
+    read_fd, write_fd = os.pipe()
+    loop = asyncio.get_running_loop()
+    output = asyncio.StreamReader(limit=1 << 20)
+    transport, _ = await loop.connect_read_pipe(
+        lambda: asyncio.StreamReaderProtocol(output), os.fdopen(read_fd, "rb", buffering=0)
+    )
+    reader, writer = await asyncio.open_connection(sock=ours)
+    try:
+        theirs.sendall(encode({"op": "GetXCom", "key": "return_value"}))
+        os.write(write_fd, b"a line of the try's output\n")
+        os.close(write_fd)
+        while await asyncio.wait_for(output.readline(), 5):
+            pass
+        if await read_message(reader) is None:
+            raise RuntimeError("the zygote's sample channel message was lost")
+        await write_message(writer, {"value": None, "error": None})
+        theirs.recv(1 << 16)
+        theirs.close()
+        await read_message(reader)  # end of file: the try closed its channel
+    finally:
+        transport.close()
+        writer.close()
+        with contextlib.suppress(Exception):
+            await writer.wait_closed()
 
 
 def serve(control: socket.socket) -> int:
