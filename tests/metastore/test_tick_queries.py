@@ -123,3 +123,13 @@ async def test_pause_flags_in_one_read(db: asyncpg.Pool) -> None:
     await q.set_dag_paused(db, "example", False)
     await q.set_dag_paused(db, "other", True)
     assert await aq.paused_flags(db, ["example", "other", "gone"]) == {"example": False, "other": True, "gone": True}
+
+
+async def test_the_pids_of_a_dispatch_in_one_statement(db: asyncpg.Pool) -> None:
+    await make_run(db)
+    await db.execute("UPDATE task_instance SET state = 'running', try_number = 1 WHERE task_id IN ('a', 'b')")
+    ids = dict(await db.fetch("SELECT task_id, id FROM task_instance WHERE run_id = 'manual__1'"))
+    # a: its running try; b: an older try than the one running; c: not running (its try already ended)
+    await aq.set_task_pids(db, [(ids["a"], 1, 101), (ids["b"], 0, 102), (ids["c"], 1, 103)])
+    pids = dict(await db.fetch("SELECT task_id, pid FROM task_instance WHERE run_id = 'manual__1'"))
+    assert pids == {"a": 101, "b": None, "c": None}

@@ -18,6 +18,7 @@ import random
 import socket
 import string
 import time
+import uuid
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
@@ -44,7 +45,13 @@ from riir_airflow.metastore import (
 )
 from riir_airflow.metastore import secrets as store_secrets
 from riir_airflow.metastore.connections import transient
-from riir_airflow.metastore.records import NewTaskInstance, StateChange, TaskInstanceKey, task_in_run
+from riir_airflow.metastore.records import (
+    NewTaskInstance,
+    StateChange,
+    TaskInstanceKey,
+    TaskInstanceRecord,
+    task_in_run,
+)
 from riir_airflow.plugins.listener_calls import has_listeners, notify
 from riir_airflow.runtime.expansion import expansion_length
 from riir_airflow.runtime.triggers import first_event
@@ -548,6 +555,17 @@ class DagScheduler:
             self.waiting_for_slots
             or sum(known.plan.count(_MAY_START_AGAIN) for known in self.engine.known_runs.values()) > len(started)
         )
+        launched: list[tuple[uuid.UUID, int, int]] = []
+        try:
+            await self._launch(started, more_to_come, launched)
+        finally:
+            # The pids of this dispatch's tries in one statement, also those forked before a launch failed.
+            await app_queries.set_task_pids(self.db, launched)
+
+    async def _launch(
+        self, started: list[TaskInstanceRecord], more_to_come: bool, launched: list[tuple[uuid.UUID, int, int]]
+    ) -> None:
+        """Forks the tries `started`; (ti id, try number, pid) of each is added to `launched`."""
         for ti in started:
             stop_points.reached("start")
             # The run as this turn read it (saves a round trip before the fork), else fresh from the table.
@@ -570,7 +588,7 @@ class DagScheduler:
             )
             timeout = task.execution_timeout.total_seconds() if task.execution_timeout else None
             running = self.executor.launch(self.dag, claim_record, run_view(run), key, timeout, spare=more_to_come)
-            await app_queries.set_task_pid(self.db, ti.id, ti.try_number, running.pid)
+            launched.append((ti.id, ti.try_number, running.pid))
             entry = Claimed(ti.id, key, ti.try_number, ti.max_tries, running)
             self.claimed[ti.id] = entry
             running.done.add_done_callback(self._on_done(entry))
