@@ -31,8 +31,18 @@ def _dependants(node: Any) -> Iterator[Dependant]:
 def test_remembered_answers_are_the_helpers_answers() -> None:
     app = create_app(AirflowConfigParser(environ={}), dsn="postgresql://nobody@127.0.0.1/none")  # installs the memo
     original = param_memo.ORIGINALS
-    assert set(original) == {"_get_param_model", "_is_json_field", "field_annotation_is_sequence", "_get_param_aliases"}
-    fields = [field for d in _dependants(app.router) for field in d.query_params + d.path_params]
+    assert set(original) == {
+        "_get_param_model",
+        "_is_json_field",
+        "field_annotation_is_sequence",
+        "_get_param_aliases",
+        "_get_cache_key",
+    }
+    dependants = list(_dependants(app.router))
+    for dependant in dependants * 2:
+        key = utils._get_cache_key(dependant=dependant, uses_scopes_cache={})
+        assert key == original["_get_cache_key"](dependant=dependant, uses_scopes_cache={})
+    fields = [field for d in dependants for field in d.query_params + d.path_params]
     assert len(fields) > 300
     for field in fields * 2:  # the second round answers from memory
         assert utils._get_param_model(field) is original["_get_param_model"](field)
@@ -63,3 +73,20 @@ def test_calls_of_another_shape_go_to_the_original() -> None:
     assert len(calls) == 4
     assert aliases(field, convert_underscores=True, by_alias=False) == [(str(field), "5")]
     assert aliases(field, True) == [(str(field), "6")]
+
+
+def test_cache_key_follows_the_dependants_callable() -> None:
+    """A dependant whose callable is replaced gets the new callable's key; other call shapes reach the original."""
+    calls: list[Any] = []
+
+    def helper(**kwargs: Any) -> tuple[Any, ...]:
+        calls.append(kwargs)
+        return (kwargs["dependant"].call, len(calls))
+
+    key = param_memo._cache_key_per_dependant(helper)
+    dependant = Dependant(call=len)
+    assert key(dependant=dependant, uses_scopes_cache={}) == key(dependant=dependant) == (len, 1)
+    dependant.call = abs
+    assert key(dependant=dependant) == (abs, 2)
+    assert key(dependant=dependant, other=1) == (abs, 3)
+    assert len(calls) == 3

@@ -3,9 +3,11 @@
 FastAPI (0.16x) reads each query parameter of a request through helpers that depend only on the parameter's field:
 whether it is a model (`_get_param_model`), its aliases (`_get_param_aliases`), whether its annotation is a
 sequence (`field_annotation_is_sequence`) or JSON (`_is_json_field`). For a list endpoint with ~30 parameters that
-was ~10 % of the broker's CPU per request. Fields live as long as their routes, so their answers are kept by the
-field's identity (the field itself is held too, so that an identity is never reused). Helpers a FastAPI version
-lacks are left as they are: the answers are the same either way.
+was ~10 % of the broker's CPU per request. Likewise each dependency's cache key (`_get_cache_key`: its callable, the
+OAuth scopes of it and its parents, its scope), worked out again for every dependency of every request. Fields
+and dependants live as long as their routes, so their answers are kept by their identity (the object itself is
+held too, so that an identity is never reused). Helpers a FastAPI version lacks are left as they are: the answers
+are the same either way.
 """
 
 from __future__ import annotations
@@ -49,6 +51,23 @@ def _aliases_per_identity(function: Callable[..., list[tuple[str, str]]]) -> Cal
     return remembered
 
 
+def _cache_key_per_dependant(function: Callable[..., Any]) -> Callable[..., Any]:
+    known: dict[int, tuple[Any, Any, Any]] = {}
+
+    def remembered(*args: Any, **kwargs: Any) -> Any:
+        dependant = kwargs.get("dependant")
+        if args or dependant is None or set(kwargs) - {"dependant", "uses_scopes_cache"}:
+            return function(*args, **kwargs)  # not a call this memo was written for: not remembered
+        hit = known.get(id(dependant))
+        # FastAPI assigns `call` again on every request (the same callable); another one is another key
+        if hit is None or hit[0] is not dependant or hit[1] is not dependant.call:
+            hit = (dependant, dependant.call, function(**kwargs))
+            known[id(dependant)] = hit
+        return hit[2]
+
+    return remembered
+
+
 def install() -> None:
     """Once per process, before the first request."""
     if ORIGINALS:
@@ -57,7 +76,8 @@ def install() -> None:
 
     for name, remember in (("_get_param_model", _per_identity), ("_is_json_field", _per_identity),
                            ("field_annotation_is_sequence", _per_identity),
-                           ("_get_param_aliases", _aliases_per_identity)):  # fmt: skip
+                           ("_get_param_aliases", _aliases_per_identity),
+                           ("_get_cache_key", _cache_key_per_dependant)):  # fmt: skip
         original = getattr(utils, name, None)
         if callable(original):
             ORIGINALS[name] = original

@@ -34,9 +34,15 @@ def timetable_type(data: Any) -> str:
 
 
 @functools.lru_cache(maxsize=10_000)  # DAG listings ask again for the same few files
+@functools.lru_cache(maxsize=4096)  # a DAG list names the same files page after page
 def file_token(fileloc: str) -> str:
     # Airflow signs the path; an opaque digest serves the same purpose (it only names the file).
     return hashlib.sha256(fileloc.encode()).hexdigest()[:32]
+
+
+@functools.lru_cache(maxsize=1024)  # a few distinct owner strings among all DAGs: split once each
+def _owners(owners: str) -> tuple[str, ...]:
+    return tuple(o.strip() for o in owners.split(",") if o.strip())
 
 
 @functools.cache
@@ -106,7 +112,7 @@ def dag_of_version(
         "next_dagrun_data_interval_end": d.next_dagrun_data_interval_end,
         "next_dagrun_run_after": d.next_dagrun_create_after,
         "allowed_run_types": None,
-        "owners": [o.strip() for o in d.owners.split(",") if o.strip()],
+        "owners": list(_owners(d.owners)),  # a list of its own: a caller may change it
         "is_backfillable": periodic,
         "file_token": file_token(d.fileloc),
     }
