@@ -34,7 +34,6 @@ def timetable_type(data: Any) -> str:
 
 
 @functools.lru_cache(maxsize=10_000)  # DAG listings ask again for the same few files
-@functools.lru_cache(maxsize=4096)  # a DAG list names the same files page after page
 def file_token(fileloc: str) -> str:
     # Airflow signs the path; an opaque digest serves the same purpose (it only names the file).
     return hashlib.sha256(fileloc.encode()).hexdigest()[:32]
