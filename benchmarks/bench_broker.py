@@ -10,8 +10,10 @@ concurrency level, the two sides' windows alternating (riir, Airflow, riir, ...)
 load falls on both. Requests/s cells are over those windows, p50 and p99 over every request of the level; CPU time
 per request over every window of the endpoint, for the server's process tree and for the PostgreSQL backends
 connected to its database (utime + stime: less sensitive to other load on the machine than wall time). The load
-generator runs on the same machine (it competes with the servers for the CPUs), so the numbers are a lower bound for
-both sides.
+generator (benchmarks/http_load.py: keep-alive GETs over asyncio streams; until 2026-12-07 httpx, whose own CPU per
+request was about that of riir's broker, and at 1 client a request's latency is the client's time plus the
+server's) runs on the same machine and competes with the servers for the CPUs, so the numbers are a lower bound for
+both sides; its CPU per request is printed beside the servers'.
 
 Settings that are the same on both sides: one server worker, a metastore pool of `sql_alchemy_pool_size` 5 +
 `sql_alchemy_max_overflow` 20 (more connections than clients: Airflow's default overflow of 10 makes a 16th client
@@ -56,6 +58,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import airflow_side  # noqa: E402
 import asyncpg  # noqa: E402
+import http_load  # noqa: E402
 import httpx  # noqa: E402
 import measure  # noqa: E402
 from harness import riir_cli  # noqa: E402
@@ -161,6 +164,7 @@ class Endpoint:
     requests: int = 0
     server_cpu_s: float = 0.0  # the server's process tree, over every window of every level
     database_cpu_s: float = 0.0  # the PostgreSQL backends of its metastore, over the same windows
+    client_cpu_s: float = 0.0  # the load generator (this process), over the same windows
 
     def per_request_ms(self, seconds: float) -> float | None:
         return 1000 * seconds / self.requests if self.requests else None
@@ -169,31 +173,28 @@ class Endpoint:
 Side = dict[str, Endpoint]  # by endpoint name; an endpoint missing: the server went away before it was measured
 
 
-async def hammer(
-    client: httpx.AsyncClient, path: str, seconds: float, concurrency: int
-) -> tuple[float, list[float], int]:
-    """(requests per second, each request's latency in ms, requests the server dropped) over `seconds` with
-    `concurrency` clients. A dropped request (the server closed or reset the connection without answering) is counted
+async def hammer(connections: list[http_load.Connection], path: str, seconds: float) -> tuple[float, list[float], int]:
+    """(requests per second, each request's latency in ms, requests the server dropped) over `seconds`, one client
+    per connection. A dropped request (the server closed or reset the connection without answering) is counted
     apart, not as a request served; a server that stops accepting connections fails the benchmark."""
     done = dropped = 0
     latencies: list[float] = []
     deadline = time.monotonic() + seconds
 
-    async def worker() -> None:
+    async def worker(conn: http_load.Connection) -> None:
         nonlocal done, dropped
         while time.monotonic() < deadline:
             start = time.monotonic()
             try:
-                response = await client.get(path)
-            except (httpx.RemoteProtocolError, httpx.ReadError):  # closed or reset under the request
+                await conn.get(path)
+            except http_load.Dropped:
                 dropped += 1
                 continue
-            response.raise_for_status()
             latencies.append(1000 * (time.monotonic() - start))
             done += 1
 
     start = time.monotonic()
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    await asyncio.gather(*(worker(conn) for conn in connections))
     return done / (time.monotonic() - start), latencies, dropped
 
 
@@ -215,21 +216,22 @@ async def measure_all(servers: list[Server], args: argparse.Namespace) -> None:
     a change of the machine's load falls on both, `--repeat` windows per side after a warm-up request each."""
     for name, path in ENDPOINTS:
         for clients in args.concurrency:
-            # Idle connections are closed by the client after 1 s, before a server's keep-alive timeout can close
-            # one under a request sent on it: the slowest request of a window leaves the others idle that long.
-            limits = httpx.Limits(max_connections=clients, keepalive_expiry=1)
+            # One keep-alive connection per client (http_load.py); a connection idle for more than 1 s is replaced
+            # before use, before a server's keep-alive timeout can close it under a request sent on it.
             live = [server for server in servers if not server.gone]
-            async with contextlib.AsyncExitStack() as stack:
-                clients_of = {
-                    server.who: await stack.enter_async_context(
-                        httpx.AsyncClient(base_url=server.url, headers=server.headers, limits=limits, timeout=300)
-                    )
-                    for server in live
-                }
+            clients_of = {
+                server.who: [http_load.connection(server.url, server.headers) for _ in range(clients)]
+                for server in live
+            }
+            try:
                 for turn in range(args.repeat + 1):  # the first turn is the warm-up
                     for server in live:
                         if not server.gone:
                             await _window(server, clients_of[server.who], name, path, clients, args, warm_up=turn == 0)
+            finally:
+                for connections in clients_of.values():
+                    for conn in connections:
+                        await conn.close()
             for server in live:
                 level = server.measured.get(name, Endpoint()).levels.get(clients)
                 if level is not None and not server.gone:
@@ -242,35 +244,39 @@ async def measure_all(servers: list[Server], args: argparse.Namespace) -> None:
         for server in servers:
             if name in server.measured and not server.gone:
                 endpoint = server.measured[name]
-                ours, database = (
+                ours, database, client = (
                     endpoint.per_request_ms(endpoint.server_cpu_s),
                     endpoint.per_request_ms(endpoint.database_cpu_s),
+                    endpoint.per_request_ms(endpoint.client_cpu_s),
                 )
                 print(
                     f"{server.who:12} {name:38s} CPU per request: server {ours or 0:.1f} ms, "
-                    f"PostgreSQL {database or 0:.1f} ms",
+                    f"PostgreSQL {database or 0:.1f} ms, the load generator {client or 0:.2f} ms",
                     flush=True,
                 )
 
 
 async def _window(
-    server: Server, client: httpx.AsyncClient, name: str, path: str, clients: int, args: argparse.Namespace,
-    warm_up: bool,
+    server: Server, connections: list[http_load.Connection], name: str, path: str, clients: int,
+    args: argparse.Namespace, warm_up: bool,
 ) -> None:  # fmt: skip
     """One window of `clients` concurrent clients on one server (or its warm-up request), added to its figures."""
     try:
         if warm_up:
-            (await client.get(path)).raise_for_status()
+            await connections[0].get(path)
             return
         cpu_before, database_before = measure.tree_cpu_seconds([server.pid]), backend_cpu_ticks(server.database)
-        rate, each, lost = await hammer(client, path, args.seconds, clients)
-    except httpx.ConnectError:  # the server is gone: keep what was measured, the caller says why
+        client_before = time.process_time()
+        rate, each, lost = await hammer(connections, path, args.seconds)
+        client_cpu = time.process_time() - client_before
+    except ConnectionRefusedError:  # the server is gone: keep what was measured, the caller says why
         server.gone = f"stopped accepting connections during '{name}' at {clients} clients"
         server.measured.pop(name, None)  # measured only in part
         print(f"{server.who:12} {name:38s} the server {server.gone}", flush=True)
         return
     endpoint = server.measured.setdefault(name, Endpoint())
     endpoint.server_cpu_s += measure.tree_cpu_seconds([server.pid]) - cpu_before
+    endpoint.client_cpu_s += client_cpu
     database_after = backend_cpu_ticks(server.database)
     endpoint.database_cpu_s += (
         sum(t - database_before.get(pid, 0) for pid, t in database_after.items()) / measure.CLK_TCK
@@ -402,6 +408,8 @@ def record(run: measure.Run, args: argparse.Namespace, riir: Side, air: Side | N
                    theirs.per_request_ms(theirs.server_cpu_s) if theirs else None)  # fmt: skip
         run.figure(f"{name}: PostgreSQL CPU per request", "ms", ours.per_request_ms(ours.database_cpu_s),
                    theirs.per_request_ms(theirs.database_cpu_s) if theirs else None)  # fmt: skip
+        run.figure(f"{name}: load generator CPU per request", "ms", ours.per_request_ms(ours.client_cpu_s),
+                   theirs.per_request_ms(theirs.client_cpu_s) if theirs else None)  # fmt: skip
     return dropped
 
 
@@ -432,7 +440,8 @@ def main() -> int:
     riir, air = riir_server.measured, air_server.measured if air_server else None
     dropped = record(run, args, riir, air)
     run.notes.append(
-        f"{', '.join(map(str, args.concurrency))} concurrent clients (keep-alive) on one machine with the server, "
+        f"{', '.join(map(str, args.concurrency))} concurrent clients (keep-alive, benchmarks/http_load.py) on one "
+        "machine with the server, "
         f"{args.workers} server worker(s) each side, {args.repeat} windows of {args.seconds:.0f} s per endpoint and "
         "level, the sides' windows alternating (requests/s cells: over windows; p50/p99: over every request of the "
         "level; "
