@@ -15,7 +15,8 @@ of memory and CPU counts standalone's whole tree: the supervisor and the zygote 
 1. unpause: every DAG is unpaused in one UPDATE (the trigger notifies each app); with catchup=False each app
    creates its latest interval's run at once. Those runs are waited for.
 2. idle: `--idle-seconds` of /proc sampling of every app process (PSS summed over processes and divided by the
-   number of apps; CPU of all apps together as % of one core), ending at least 3 s before the next minute.
+   number of apps; CPU of all apps together as % of one core), starting at least 10 s after the catch-up runs ended
+   (`SETTLE_S`) and ending at least 3 s before the next minute.
 3. tick: at the next minute every DAG is due at once. Latency per DAG = start_date of its first task instance minus
    the run's run_after (the cron fire time). Listeners on the metastore count the NOTIFY events of the tick on the
    global channels, and those on one DAG's own channel (what its app hears: apps LISTEN to their DAGs' channels
@@ -56,6 +57,9 @@ from harness import Processes, database, free_port, riir_cli, wait_until  # noqa
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 CHANNELS = ("riir_run_created", "riir_task_state", "riir_dag_paused")
 OBSERVER = "riir_bench"  # the login of the benchmark's own connections: its statements are not the apps'
+
+
+SETTLE_S = 10.0  # seconds between the catch-up runs' end and the idle window, at the least
 
 
 def dag_source(dag_id: str) -> str:
@@ -333,7 +337,9 @@ def main() -> int:
             print(f"  unpaused; the catch-up runs finished in {waited:.1f}s", flush=True)
             now = datetime.datetime.now(datetime.UTC)
             boundary = next_minute(now)
-            if (boundary - now).total_seconds() < args.idle_seconds + 3:
+            # The idle window ends 3 s before the minute and starts SETTLE_S after the catch-up runs at the earliest:
+            # their last task processes' exits and the apps' bookkeeping after a run are not idle.
+            if (boundary - now).total_seconds() < SETTLE_S + args.idle_seconds + 3:
                 boundary += datetime.timedelta(minutes=1)
             time.sleep(
                 max(0.0, (boundary - datetime.datetime.now(datetime.UTC)).total_seconds() - args.idle_seconds - 3)
