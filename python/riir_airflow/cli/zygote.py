@@ -190,6 +190,7 @@ async def _talk_as_a_try() -> None:
         theirs.close()
         await read_message(reader)  # end of file: the try closed its channel
     finally:
+        theirs.close()  # already closed on the way through; not when a step above failed
         transport.close()
         writer.close()
         with contextlib.suppress(Exception):

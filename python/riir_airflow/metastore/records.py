@@ -46,7 +46,9 @@ def from_row(cls: type[T], row: asyncpg.Record | None) -> T:
     """Build a record dataclass from a row holding (at least) its columns."""
     if row is None:  # only for statements that always return a row (INSERT ... RETURNING)
         raise RuntimeError(f"expected a row for {cls.__name__}, got none")
-    build = _BUILDERS.get(cls) or _builder(cls)
+    build = _BUILDERS.get(cls)
+    if build is None:
+        build = _BUILDERS[cls] = _builder(cls)
     record: T = build(row)
     return record
 
@@ -66,7 +68,6 @@ def _builder(cls: type[T]) -> Callable[[asyncpg.Record], T]:
             # Positional arguments in the fields' order (that of the dataclass's __init__): cheaper than keywords.
             return cls(*[row[name] for name in names])
 
-        _BUILDERS[cls] = build_by_init
         return build_by_init
     setters = tuple((name, slot.__set__) for name, slot in zip(names, slots, strict=True))
     new = object.__new__
@@ -77,7 +78,6 @@ def _builder(cls: type[T]) -> Callable[[asyncpg.Record], T]:
             put(record, row[name])
         return record
 
-    _BUILDERS[cls] = build
     return build
 
 
