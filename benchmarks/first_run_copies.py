@@ -36,15 +36,6 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 Pages = dict[int, tuple[int, bool, str]]  # virtual page -> (frame, mapped by this process only, mapping name)
 
 
-def rollup(pid: int) -> dict[str, int]:
-    """smaps_rollup's fields in kB."""
-    fields = {}
-    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
-        name, value = line.split(":", 1)
-        fields[name] = int(value.split()[0])
-    return fields
-
-
 def pages(pid: int) -> Pages:
     """The present pages of the process's private writable mappings (frames need root to read)."""
     found: Pages = {}
@@ -79,7 +70,7 @@ def per_kind(tag: str, tree: dict[int, str]) -> dict[int, dict[str, int]]:
     figures = {}
     for pid in tree:
         try:
-            figures[pid] = rollup(pid)
+            figures[pid] = measure.smaps_rollup(pid)
         except OSError:
             continue
     print(f"{tag}:")

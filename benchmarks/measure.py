@@ -80,16 +80,20 @@ def tree_cpu_seconds(roots: Iterable[int]) -> float:
     return sum(cpu_ticks(pid) for pid in process_tree(roots)) / CLK_TCK
 
 
+def smaps_rollup(pid: int) -> dict[str, int]:
+    """Every field of one process's smaps_rollup ("Rss", "Pss", "Pss_Anon", "Private_Dirty", ...) in kB; OSError if
+    the process is gone."""
+    lines = Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]  # the first names the address range
+    return {name: int(value.split()[0]) for name, _, value in (line.partition(":") for line in lines)}
+
+
 def smaps_rollup_kb(pid: int, *fields: str) -> list[int]:
-    """The values in kB of `fields` ("Rss", "Pss", "Pss_Anon", ...) of one process's smaps_rollup, in that order;
-    zeros if it is gone."""
-    values = dict.fromkeys(fields, 0)
-    with contextlib.suppress(OSError):
-        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            name, _, rest = line.partition(":")
-            if name in values:
-                values[name] = int(rest.split()[0])
-    return [values[name] for name in fields]
+    """The values in kB of `fields` of one process's smaps_rollup, in that order; zeros if it is gone."""
+    try:
+        values = smaps_rollup(pid)
+    except OSError:
+        return [0] * len(fields)
+    return [values.get(name, 0) for name in fields]
 
 
 def memory_kb(pid: int) -> tuple[int, int]:
