@@ -8,6 +8,13 @@ are off the hop; without a fitting spare (the first try after a quiet spell, a s
 try's process is forked on request, as every one was before. A spare nobody took is retired
 `SPARE_LINGER_SECONDS` after the last running try ended (`[riir] task_spare_process = False`: none at all).
 
+The fork server itself is kept only while the app has work: `[riir] fork_server_idle_seconds` (10) after the last
+try, callback and spare ended, the app closes it — an idle app then holds no second copy of the pages it wrote
+since their fork (about 10 MB of PSS per app) — unless a scheduled run is due soon (`keep_for_due_within`). The
+next try, or a scheduled run `TEMPLATE_LEAD_SECONDS` ahead, makes a new one (`new_template`: a fork of standalone's
+zygote, milliseconds; or a fresh interpreter, ~0.4 s), which imports the DAG file again as it is on disk, as an
+Airflow worker does for each task.
+
 The app serves the child's requests (XComs, variables, connections) from the metastore, streams the child's
 output into `task_log` while it runs, and turns the child's result — or its death — into the try's outcome.
 A child that outlives its execution_timeout is killed with its whole process group.
@@ -75,6 +82,8 @@ log = logging.getLogger("riir_airflow.app.executor")
 LOG_FLUSH_SECONDS = 0.2
 LOG_FLUSH_LINES = 200
 SPARE_LINGER_SECONDS = 2.0  # longer than a hop; an idle app goes back to its fork server alone soon after
+TEMPLATE_LEAD_SECONDS = 2.0  # a released fork server is made again this long before a scheduled run is due
+TEMPLATE_READY_SECONDS = 300.0  # as long as a fork server may take to import the DAG file (start-up's bound)
 
 
 @dataclass
@@ -157,9 +166,24 @@ def connection_as_json(record: Any) -> str:
 class ForkExecutor:
     """Starts task processes and collects their outcomes."""
 
-    def __init__(self, db: Any, fork_server: ForkServer) -> None:
+    def __init__(
+        self,
+        db: Any,
+        fork_server: ForkServer,
+        new_template: Callable[[str], ForkServer] = ForkServer.start,
+        *,
+        keep_for_due_within: float = 0.0,
+    ) -> None:
         self.db = db
-        self.fork_server = fork_server
+        self.path = fork_server.path
+        self.fork_server: ForkServer | None = fork_server  # None while released (see the module docstring)
+        self.new_template = new_template
+        self.idle_seconds = conf.getfloat("riir", "fork_server_idle_seconds", fallback=10.0)  # 0: never released
+        # A run due within this long keeps the fork server: making one again costs more than keeping it that long.
+        self.keep_for_due_within = max(keep_for_due_within, self.idle_seconds)
+        self.next_due: float | None = None  # loop time of the next scheduled wake-up (`expect_work_in`)
+        self._release_timer: asyncio.TimerHandle | None = None
+        self._prestart_timer: asyncio.TimerHandle | None = None
         self.running: dict[tuple[str, str, str, int], RunningTry] = {}
         self._callback_tasks: set[asyncio.Task[None]] = set()
         self.spares = conf.getboolean("riir", "task_spare_process", fallback=True)
@@ -323,20 +347,92 @@ class ForkExecutor:
             transport.close()
         return total, pending
 
-    async def _wait_exit(self, pid: int) -> int:
-        """The task process's exit code, as its parent (the fork server) reports it."""
-        return await self.fork_server.exit_code(pid)
-
-    def _ensure_fork_server(self) -> None:
-        """A fork server that died (killed, out of memory) is replaced before the next try starts."""
-        if self.fork_server.alive():
-            return
+    # --- the fork server: kept while there is work ------------------------------------------------------------------
+    def _ensure_fork_server(self) -> ForkServer:
+        """The fork server, made again when it was released or died (killed, out of memory). A new one is still
+        importing the DAG file: `fork()` waits for it, `template_ready()` does so without blocking the loop."""
+        self._cancel_release()
         old = self.fork_server
-        log.error("The fork server of %s died (exit code %s); starting a new one", old.path, old.returncode)
-        self.fork_server = ForkServer.start(old.path)
-        self.fork_server.attach(asyncio.get_running_loop())
-        old.close()
-        self._retire_spare()
+        if old is not None and old.alive():
+            return old
+        if old is not None:
+            log.error("The fork server of %s died (exit code %s); starting a new one", old.path, old.returncode)
+            old.close()
+            self._retire_spare()
+        else:
+            log.info("Starting a fork server for %s", self.path)
+        server = self.new_template(self.path)
+        server.attach(asyncio.get_running_loop())
+        self.fork_server = server
+        return server
+
+    async def template_ready(self) -> None:
+        """Before a dispatch: a fork server that has imported the DAG file, waited for on the loop. Its failure is
+        left to the forks that follow (each try then fails with the reason in its log)."""
+        with contextlib.suppress(ForkServerError):
+            await self._ensure_fork_server().ready(TEMPLATE_READY_SECONDS)
+
+    def expect_work_in(self, seconds: float | None) -> None:
+        """The scheduler's next wake-up (a run due, a retry, a reschedule) is `seconds` away (None: nothing
+        scheduled): a released fork server is made again `TEMPLATE_LEAD_SECONDS` ahead of it."""
+        loop = asyncio.get_running_loop()
+        self.next_due = None if seconds is None else loop.time() + seconds
+        if self._prestart_timer is not None:
+            self._prestart_timer.cancel()
+            self._prestart_timer = None
+        if seconds is not None and self.fork_server is None and not self._closed:
+            self._prestart_timer = loop.call_later(max(seconds - TEMPLATE_LEAD_SECONDS, 0.0), self._prestart)
+
+    def _prestart(self) -> None:
+        self._prestart_timer = None
+        if self.fork_server is None and not self._closed:
+            self._ensure_fork_server()
+            self.release_when_idle()  # should the run not come (paused meanwhile), it goes again
+
+    def _track(self, task: asyncio.Task[None]) -> None:
+        """Holds the loop task until it ends (the loop keeps only weak references: a collection could otherwise
+        drop a pending supervision, and its try would never end); the last one to end starts the fork server's idle
+        clock."""
+        self._callback_tasks.add(task)
+
+        def ended(task: asyncio.Task[None]) -> None:
+            self._callback_tasks.discard(task)
+            if not self._busy():
+                self.release_when_idle()
+
+        task.add_done_callback(ended)
+
+    def _busy(self) -> bool:
+        """Whether anything still needs the fork server: tries, callbacks, processes whose exit it reports."""
+        return bool(self.running or self._callback_tasks or self._exiting or self._spare_coming is not None)
+
+    def release_when_idle(self) -> None:
+        """Called when the last work ended: the fork server goes `idle_seconds` from now unless work comes."""
+        self._cancel_release()
+        if self.idle_seconds > 0 and self.fork_server is not None and not self._closed:
+            self._release_timer = asyncio.get_running_loop().call_later(self.idle_seconds, self._release_if_idle)
+
+    def _cancel_release(self) -> None:
+        if self._release_timer is not None:
+            self._release_timer.cancel()
+            self._release_timer = None
+
+    def _release_if_idle(self) -> None:
+        self._release_timer = None
+        server = self.fork_server
+        if server is None or self._closed or self._busy():
+            return  # the end of that work asks again
+        now = asyncio.get_running_loop().time()
+        if self.next_due is not None and 0 <= self.next_due - now < self.keep_for_due_within:
+            return  # kept for that run; once it has ended, the question comes again
+        if self._spare is not None:  # its exit is reported by the fork server: retire it first, then ask again
+            self._retire_spare()
+            self._release_timer = asyncio.get_running_loop().call_later(1.0, self._release_if_idle)
+            return
+        self.fork_server = None
+        server.close()
+        log.info("Closed the fork server of %s after %gs without work; the next try starts a new one", self.path,
+                 self.idle_seconds)  # fmt: skip
 
     # --- task processes: forked on request, or the spare ----------------------------------------------------------
     def _fork_task_process(self, dag_id: str, limits: TaskLimits) -> TaskProcess:
@@ -344,8 +440,9 @@ class ForkExecutor:
         cgroup = self._cgroup_now(limits)
         parent_sock, child_sock = socket.socketpair()
         read_fd, write_fd = os.pipe()
+        server = self._ensure_fork_server()
         try:
-            pid = self.fork_server.fork(dag_id, child_sock.fileno(), write_fd, cgroup)
+            pid = server.fork(dag_id, child_sock.fileno(), write_fd, cgroup)
         except ForkServerError:
             parent_sock.close()
             os.close(read_fd)
@@ -355,8 +452,8 @@ class ForkExecutor:
         finally:
             child_sock.close()
             os.close(write_fd)
-        exited = asyncio.ensure_future(self.fork_server.exit_code(pid))
-        return TaskProcess(pid, parent_sock, read_fd, cgroup, _fit(limits), self.fork_server, exited)
+        exited = asyncio.ensure_future(server.exit_code(pid))
+        return TaskProcess(pid, parent_sock, read_fd, cgroup, _fit(limits), server, exited)
 
     def _cgroup_now(self, limits: TaskLimits) -> TaskCgroup | None:
         """A pids cgroup for a try forked on request: the one made ahead for the next spare when it is ready (a
@@ -382,7 +479,7 @@ class ForkExecutor:
                             _output(spare.log_fd))  # fmt: skip
             spare.discard(self._remove_cgroup)
             return None
-        if dag_id not in (self.fork_server.dag_ids or ()):
+        if self.fork_server is None or dag_id not in (self.fork_server.dag_ids or ()):
             self._spare = spare  # the on-request fork below says what is wrong
             return None
         return spare
@@ -430,6 +527,8 @@ class ForkExecutor:
         parent_sock, child_sock = socket.socketpair()
         read_fd, write_fd = os.pipe()
         try:
+            if server is None:
+                raise ForkServerError("no fork server")
             forked = server.fork_ahead(child_sock.fileno(), write_fd, cgroup)
         except ForkServerError:
             forked = asyncio.get_running_loop().create_future()
@@ -441,6 +540,8 @@ class ForkExecutor:
         def arrived(forked: asyncio.Future[int]) -> None:
             if self._spare_coming is coming:
                 self._spare_coming = None
+                if not self.running:
+                    self.release_when_idle()
             if forked.cancelled() or forked.exception() is not None:
                 parent_sock.close()
                 os.close(read_fd)
@@ -449,6 +550,7 @@ class ForkExecutor:
                 coming.set_result(None)
                 return
             pid = forked.result()
+            assert server is not None
             exited = asyncio.ensure_future(server.exit_code(pid))
             spare = TaskProcess(pid, parent_sock, read_fd, cgroup, _fit(limits), server, exited)
             coming.set_result(spare)
@@ -519,6 +621,8 @@ class ForkExecutor:
                 exited.exception()  # retrieved: a fork server that died meanwhile is reported elsewhere
             if self._exiting.pop(exited, None) is not None:
                 self._remove_cgroup(cgroup)
+            if not self._busy():
+                self.release_when_idle()
 
         exited.add_done_callback(gone)
 
@@ -526,6 +630,9 @@ class ForkExecutor:
         """Retires the spare (one on its way too) and waits, briefly, until the cgroups of its tries are gone."""
         self._closed = True
         self._cancel_retirement()
+        self._cancel_release()
+        if self._prestart_timer is not None:
+            self._prestart_timer.cancel()
         spares = [self._spare]
         self._spare = None
         if self._spare_coming is not None:
@@ -564,7 +671,6 @@ class ForkExecutor:
     ) -> RunningTry:
         """Starts the task process now and returns; `done` resolves when the try has ended. With `spare` (another
         try may start soon) the next spare is prepared after it."""
-        self._ensure_fork_server()
         limits = limits_for(dag.task_dict[key.task_id], self.limits)
         token = secrets.token_hex(16)  # the try's identity on its channel
         now = time.monotonic()
@@ -576,18 +682,14 @@ class ForkExecutor:
             log.error("Could not start %s: %s", key, exc)
             running = RunningTry(key, claim.try_number, 0, now, deadline, None, token)
             task = asyncio.get_running_loop().create_task(self._failed_start(running, str(exc)))
-            self._callback_tasks.add(task)
-            task.add_done_callback(self._callback_tasks.discard)
+            self._track(task)
             return running
         running = RunningTry(key, claim.try_number, process.pid, now, deadline, process.cgroup, token)
         with contextlib.suppress(OSError):  # a task killed before it read this fails by its exit code
             send_start(process.channel, TaskStart(run, claim, token, limits))
         self.running[(key.dag_id, key.run_id, key.task_id, key.map_index)] = running
-        # The loop keeps only weak references to tasks: without this one a collection could drop a pending
-        # supervision, and its try would never end.
         supervision = asyncio.get_running_loop().create_task(self._supervise(running, process))
-        self._callback_tasks.add(supervision)
-        supervision.add_done_callback(self._callback_tasks.discard)
+        self._track(supervision)
         if spare:
             self._keep_a_spare()
         else:
@@ -643,11 +745,11 @@ class ForkExecutor:
         callbacks = dag.on_success_callback if run.state == "success" else dag.on_failure_callback
         if not callbacks:
             return
-        self._ensure_fork_server()
+        server = self._ensure_fork_server()
         read_fd, write_fd = os.pipe()
         parent_sock, child_sock = socket.socketpair()
         try:
-            pid = self.fork_server.fork(dag.dag_id, child_sock.fileno(), write_fd)
+            pid = server.fork(dag.dag_id, child_sock.fileno(), write_fd)
         except ForkServerError as exc:
             log.error("Could not run the DAG callbacks of %s run %s: %s", dag.dag_id, run.run_id, exc)
             os.close(read_fd)
@@ -662,24 +764,23 @@ class ForkExecutor:
             loop = asyncio.get_running_loop()
             with os.fdopen(read_fd, "rb") as pipe:
                 output = await loop.run_in_executor(None, pipe.read)
-            code = await self._wait_exit(pid)
+            code = await server.exit_code(pid)
             for line in output.decode(errors="backslashreplace").splitlines():
                 log.info("[%s dag callback] %s", dag.dag_id, line)
             if code != 0:
                 log.warning("DAG callbacks of %s run %s ended with exit code %s", dag.dag_id, run.run_id, code)
 
         task = asyncio.get_running_loop().create_task(collect())
-        self._callback_tasks.add(task)
-        task.add_done_callback(self._callback_tasks.discard)
+        self._track(task)
 
     def launch_deadline_callback(self, callback: Any, context: dict[str, Any]) -> None:
         """Runs a missed deadline's callback in a child process; its output goes to the app's log."""
         dag_id = str(context["dag_run"]["dag_id"])
-        self._ensure_fork_server()
+        server = self._ensure_fork_server()
         read_fd, write_fd = os.pipe()
         parent_sock, child_sock = socket.socketpair()
         try:
-            pid = self.fork_server.fork(dag_id, child_sock.fileno(), write_fd)
+            pid = server.fork(dag_id, child_sock.fileno(), write_fd)
         except ForkServerError as exc:
             log.error("Could not run the deadline callback %s of %s: %s", callback.path, dag_id, exc)
             os.close(read_fd)
@@ -695,15 +796,14 @@ class ForkExecutor:
             loop = asyncio.get_running_loop()
             with os.fdopen(read_fd, "rb") as pipe:
                 output = await loop.run_in_executor(None, pipe.read)
-            code = await self._wait_exit(pid)
+            code = await server.exit_code(pid)
             for line in output.decode(errors="backslashreplace").splitlines():
                 log.info("[deadline callback %s] %s", callback.path, line)
             if code != 0:
                 log.error("Deadline callback %s of run %s ended with exit code %s", callback.path, run_id, code)
 
         task = asyncio.get_running_loop().create_task(collect())
-        self._callback_tasks.add(task)
-        task.add_done_callback(self._callback_tasks.discard)
+        self._track(task)
 
     def kill(self, running: RunningTry, sig: int = signal.SIGTERM) -> None:
         """Signals the try's whole process group (the task and anything it started)."""

@@ -220,6 +220,7 @@ class ForkServer:
         self._exits: dict[int, int] = {}  # pid -> exit code, reported before anyone waited for it
         self._waiters: dict[int, asyncio.Future[int]] = {}
         self._forking: dict[int, asyncio.Future[int]] = {}  # request id -> pid, for `fork_ahead`
+        self._until_ready: list[asyncio.Future[None]] = []  # `ready()` callers, told when it has loaded (or not)
         self._loop: asyncio.AbstractEventLoop | None = None
 
     @classmethod
@@ -299,12 +300,36 @@ class ForkServer:
         assert self.dag_ids is not None
         return self.dag_ids
 
+    async def ready(self, timeout: float | None = None) -> list[str]:
+        """`wait_ready` on the event loop (`attach` first): the app keeps serving while a new template imports."""
+        if self.dag_ids is None and self.error is None:
+            if self._loop is None:
+                raise ForkServerError("the fork server is not attached to an event loop")
+            waiter: asyncio.Future[None] = self._loop.create_future()
+            self._until_ready.append(waiter)
+            try:
+                await asyncio.wait_for(waiter, timeout)
+            except TimeoutError:
+                raise ForkServerError(f"the fork server did not load {self.path} within {timeout:g}s") from None
+            finally:
+                if waiter in self._until_ready:
+                    self._until_ready.remove(waiter)
+        return self.wait_ready()
+
+    def _tell_ready(self) -> None:
+        for waiter in self._until_ready:
+            if not waiter.done():
+                waiter.set_result(None)
+        self._until_ready.clear()
+
     def _handle(self, message: dict[str, Any]) -> None:
         if message.get("op") == "ready":
             self.dag_ids = list(message["dag_ids"])
+            self._tell_ready()
         elif message.get("op") == "failed":
             self.error = f"the fork server could not load {self.path}: {message.get('error')}"
-            logging.getLogger("riir_airflow.app").error("%s; tries of this app fail until it restarts", self.error)
+            logging.getLogger("riir_airflow.app").error("%s; its tries fail until it loads again", self.error)
+            self._tell_ready()
         elif message.get("op") == "forked":
             future = self._forking.pop(int(message.get("id", 0)), None)
             if future is not None and not future.done():
@@ -377,6 +402,9 @@ class ForkServer:
                     if not future.done():
                         future.set_exception(ForkServerError(f"the fork server of {self.path} exited"))
                 self._forking.clear()
+                if self.dag_ids is None and self.error is None:
+                    self.error = f"the fork server of {self.path} exited before it loaded the file"
+                self._tell_ready()
                 return
             if message.get("op") == "exited":
                 self._record_exit(int(message["pid"]), int(message["code"]))

@@ -556,6 +556,8 @@ class DagScheduler:
             or sum(known.plan.count(_MAY_START_AGAIN) for known in self.engine.known_runs.values()) > len(started)
         )
         launched: list[tuple[uuid.UUID, int, int]] = []
+        if started:
+            await self.executor.template_ready()  # closed while the app was idle: made again (app/executor.py)
         try:
             await self._launch(started, more_to_come, launched)
         finally:

@@ -20,7 +20,7 @@ import os
 import signal
 import socket
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +53,7 @@ log = logging.getLogger("riir_airflow.app")
 HEARTBEAT_SECONDS = 5.0
 IDLE_HEARTBEAT_SECONDS = 15.0
 IDLE_WAKE_SECONDS = 60.0  # a safety net only: pauses and runs created elsewhere are notified
+EXEC_TEMPLATE_KEEP_SECONDS = 300.0  # an exec'd app keeps its fork server for a run due within this long
 
 
 def code_hash(paths: Sequence[str]) -> str:
@@ -83,6 +84,7 @@ class DagApp:
         grace_period: float = 30.0,
         fork_server: ForkServer | None = None,
         forked_from_zygote: bool = False,
+        new_template: Callable[[str], ForkServer] = ForkServer.start,
     ) -> None:
         from riir_airflow.config import conf
 
@@ -90,6 +92,9 @@ class DagApp:
         self.path = os.path.abspath(path)
         # The template every task process forks from; `riir-airflow app` starts it before anything reads a secret.
         self.fork_server = fork_server
+        # How a fork server closed while idle is made again (app/executor.py): a fresh interpreter by default, a fork
+        # of standalone's zygote for an app forked from it.
+        self.new_template = new_template
         self.app_id = app_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.parallelism = parallelism or conf.getint("core", "parallelism", fallback=32)
         self.grace_period = grace_period
@@ -334,7 +339,11 @@ class DagApp:
             wakeups = [s.next_wakeup for s in self.schedulers.values() if s.next_wakeup is not None]
             timeout = IDLE_WAKE_SECONDS
             if wakeups:
-                timeout = min(max((min(wakeups) - pendulum.now("UTC")).total_seconds(), 0.0), IDLE_WAKE_SECONDS)
+                due_in = max((min(wakeups) - pendulum.now("UTC")).total_seconds(), 0.0)
+                timeout = min(due_in, IDLE_WAKE_SECONDS)
+                self.executor.expect_work_in(due_in)
+            else:
+                self.executor.expect_work_in(None)
             waiters = [asyncio.create_task(self.wake.wait()), asyncio.create_task(self.stopping.wait())]
             await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
             for waiter in waiters:
@@ -435,7 +444,11 @@ class DagApp:
         session.add_termination_listener(self._on_session_closed)
         assert self.fork_server is not None
         self.fork_server.attach(loop)
-        self.executor = ForkExecutor(self.db, self.fork_server)
+        # A fresh interpreter costs ~0.4 s of CPU per new fork server: an exec'd app keeps its own for a run due
+        # within minutes; one from the zygote costs milliseconds.
+        keep = 0.0 if self.forked_from_zygote else EXEC_TEMPLATE_KEEP_SECONDS
+        self.executor = ForkExecutor(self.db, self.fork_server, self.new_template, keep_for_due_within=keep)
+        self.executor.release_when_idle()  # a DAG with nothing to do soon does not keep it
         self.executor.sweep_stale_cgroups()  # of tries of apps killed before they could remove them
         # Triggers run in this process: their connection lookups reach the metastore (task processes override it).
         secrets.set_store(AppProcessSecrets(settings, connection_as_json))
