@@ -54,6 +54,7 @@ from airflow_env import AIRFLOW_VERSION, VENV, airflow_env, airflow_python  # no
 from harness import Processes, database, free_port, riir_cli, run_cli, wait_until  # noqa: E402
 
 DAG_ID = "bench_app_chain"
+IDLE_AFTER_RUNS_S = 12.0  # riir closes an idle fork server after 10 s (app/executor.py); then it is idle
 
 
 def dag_source(n: int) -> str:
@@ -180,7 +181,9 @@ def drive(
             await conn.close()
 
     asyncio.run(runs())
-    time.sleep(2)  # let the last run's bookkeeping settle before calling it idle
+    # Idle is after the last run's bookkeeping and after riir's app has closed its fork server, which it does
+    # `[riir] fork_server_idle_seconds` (10 s by default) after its last work; both sides wait the same.
+    time.sleep(IDLE_AFTER_RUNS_S)
     for _ in range(args.idle_windows):
         side.idle.append(measure.sample_footprint(procs.pids, args.idle_seconds))
 
