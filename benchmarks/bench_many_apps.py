@@ -15,7 +15,7 @@ of memory and CPU counts standalone's whole tree: the supervisor and the zygote 
 1. unpause: every DAG is unpaused in one UPDATE (the trigger notifies each app); with catchup=False each app
    creates its latest interval's run at once. Those runs are waited for.
 2. idle: `--idle-seconds` of /proc sampling of every app process (PSS summed over processes and divided by the
-   number of apps; CPU of all apps together as % of one core), starting at least 10 s after the catch-up runs ended
+   number of apps; CPU of all apps together as % of one core), starting at least 15 s after the catch-up runs ended
    (`SETTLE_S`) and ending at least 3 s before the next minute.
 3. tick: at the next minute every DAG is due at once. Latency per DAG = start_date of its first task instance minus
    the run's run_after (the cron fire time). Listeners on the metastore count the NOTIFY events of the tick on the
@@ -59,7 +59,9 @@ CHANNELS = ("riir_run_created", "riir_task_state", "riir_dag_paused")
 OBSERVER = "riir_bench"  # the login of the benchmark's own connections: its statements are not the apps'
 
 
-SETTLE_S = 10.0  # seconds between the catch-up runs' end and the idle window, at the least
+# Seconds between the catch-up runs' end and the idle window, at the least: apps close their fork servers 10 s
+# after their last work ([riir] fork_server_idle_seconds, app/executor.py).
+SETTLE_S = 15.0
 
 
 def dag_source(dag_id: str) -> str:
