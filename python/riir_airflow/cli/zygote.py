@@ -323,8 +323,10 @@ def _on_line(own: _OwnDescriptors, fd: int) -> int | None:
         message, fds = receive_message(line.sock)
     except BlockingIOError:
         return None
-    except (OSError, ValueError) as exc:  # not JSON: whatever the app sent (its DAG file's code runs there too)
+    except ValueError as exc:  # not JSON: whatever the app sent (its DAG file's code runs there too)
         message, fds = {"unreadable": str(exc)}, []
+    except OSError:
+        message, fds = None, []  # a broken line: dropped as if closed (the poller would report it again and again)
     if not isinstance(message, dict | None):
         message = {"unreadable": message}
     if message is None:
