@@ -48,7 +48,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from riir_airflow.app.sandbox import is_secret_variable
+from riir_airflow.app.sandbox import ZYGOTE_LINE_FD, is_secret_variable
 
 if TYPE_CHECKING:
     from riir_airflow.app.limits import TaskCgroup, TaskLimits
@@ -121,7 +121,12 @@ def receive_message(sock: socket.socket, flags: int = 0) -> tuple[dict[str, Any]
             fds.frombytes(payload[: len(payload) - (len(payload) % fds.itemsize)])
     if not data:
         return None, list(fds)
-    return json.loads(data), list(fds)
+    try:
+        return json.loads(data), list(fds)
+    except ValueError:
+        for fd in fds:  # nobody else would close them
+            os.close(fd)
+        raise
 
 
 def pending_messages(sock: socket.socket) -> Iterator[dict[str, Any] | None]:
@@ -203,14 +208,24 @@ PROCESS_NAME = b"riir-fork-srv"  # what `ps -o comm` and /proc/PID/comm show for
 
 
 class ForkServer:
-    """The app's handle on its template process (`proc` when it was exec'd, else its pid from the fork)."""
+    """The app's handle on its template process: `proc` when it was exec'd, else its pid from the fork — the app's
+    own fork, or the zygote's (cli/zygote.py `request_template`): that template is not the app's child, so the app
+    watches it through `pidfd` (which names that process, whatever reuses its pid later)."""
 
     def __init__(
-        self, path: str, pid: int, sock: socket.socket, folder: Path | None, proc: subprocess.Popen[bytes] | None
+        self,
+        path: str,
+        pid: int,
+        sock: socket.socket,
+        folder: Path | None,
+        proc: subprocess.Popen[bytes] | None,
+        *,
+        pidfd: int | None = None,
     ) -> None:
         self.path = path
         self.pid = pid
         self.proc = proc
+        self.pidfd = pidfd
         self.returncode: int | None = None
         self.sock = sock
         self.folder = folder
@@ -229,6 +244,7 @@ class ForkServer:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         folder, config = sanitized_config_folder()
         env = {name: value for name, value in os.environ.items() if not is_secret_variable(name)}
+        env.pop(ZYGOTE_LINE_FD, None)  # the app's line to the zygote is not the template's (nor passed to it)
         env["AIRFLOW_CONFIG"] = str(config)
         env[CONTROL_FD_ENV] = str(theirs.fileno())
         from riir_airflow import compat
@@ -254,7 +270,7 @@ class ForkServer:
         docstring); the template is ready at once. `warm_app=False` for an app forked from the zygote (see
         `_warm_up_app`)."""
         from riir_airflow.app.pid_namespace import children_in_new_namespace
-        from riir_airflow.app.sandbox import SANITIZED_FOLDER_ENV, forget_secret_environment
+        from riir_airflow.app.sandbox import SANITIZED_FOLDER_ENV, forget_secret_environment, forget_zygote_line
 
         if warm_app:
             _warm_up_app()
@@ -269,6 +285,7 @@ class ForkServer:
                 code = 1
                 try:
                     forget_secret_environment()
+                    forget_zygote_line()
                     ours.close()
                     os.setsid()  # Ctrl-C on a terminal reaches the app, which ends the template by closing the socket
                     code = _serve_loop(theirs, dags)
@@ -432,6 +449,9 @@ class ForkServer:
     def _poll(self) -> int | None:
         if self.proc is not None:
             self.returncode = self.proc.poll()
+        elif self.pidfd is not None:
+            if self.returncode is None and _pidfd_exited(self.pidfd, 0):
+                self.returncode = -1  # not our child: its exit code is the zygote's to read
         elif self.returncode is None:
             try:
                 pid, status = os.waitpid(self.pid, os.WNOHANG)
@@ -449,6 +469,9 @@ class ForkServer:
             with contextlib.suppress(Exception):
                 self._loop.remove_reader(self.sock.fileno())
         self.sock.close()  # the template's end of file: it exits
+        if self.pidfd is not None:
+            self._close_by_pidfd(self.pidfd)
+            return
         deadline = time.monotonic() + 5
         while self._poll() is None and time.monotonic() < deadline:
             time.sleep(0.01)
@@ -459,6 +482,26 @@ class ForkServer:
                 time.sleep(0.01)
         if self.folder is not None:
             shutil.rmtree(self.folder, ignore_errors=True)
+
+    def _close_by_pidfd(self, pidfd: int) -> None:
+        """`close` of a template the zygote forked (not our child: its parent reaps it)."""
+        if not _pidfd_exited(pidfd, 5):
+            with contextlib.suppress(ProcessLookupError):
+                signal.pidfd_send_signal(pidfd, signal.SIGKILL)
+            _pidfd_exited(pidfd, None)
+        self.returncode = -1 if self.returncode is None else self.returncode
+        self.pidfd = None
+        os.close(pidfd)
+
+
+def _pidfd_exited(pidfd: int, timeout: float | None) -> bool:
+    """Whether the process of `pidfd` has exited, waiting up to `timeout` seconds (None: until it does); a pidfd
+    becomes readable when its process exits."""
+    import select
+
+    poller = select.poll()
+    poller.register(pidfd, select.POLLIN)
+    return bool(poller.poll(None if timeout is None else int(timeout * 1000)))
 
 
 # --- the template process ----------------------------------------------------------------------------------------

@@ -30,6 +30,9 @@ from collections.abc import Iterable, Mapping, MutableMapping
 from pathlib import Path
 
 SECRET_ENV_FD = "RIIR_SECRET_ENV_FD"
+# In an app forked from standalone's zygote: its line to the zygote, on which it asks for new templates
+# (cli/zygote.py `request_template`). Never in a template or a task process: they must not ask the zygote for anything.
+ZYGOTE_LINE_FD = "RIIR_ZYGOTE_LINE_FD"
 SANITIZED_FOLDER_ENV = "RIIR_SANITIZED_CONFIG_DIR"  # the secret-free config copy, removed when the app ends
 REAL_CONFIG_ENV = "RIIR_REAL_AIRFLOW_CONFIG"
 MASKED_PATHS_ENV = "RIIR_MASKED_PATHS"  # secret files the fork server hides from its tasks (os.pathsep-separated)
@@ -159,6 +162,15 @@ def forget_secret_environment() -> None:
             os.close(int(handed_over))
 
 
+def forget_zygote_line() -> None:
+    """In the fork server, first thing after the fork: the app's line to the zygote is not its to keep (its task
+    processes could ask the zygote for templates with it)."""
+    line = os.environ.pop(ZYGOTE_LINE_FD, None)
+    if line is not None:
+        with contextlib.suppress(OSError):
+            os.close(int(line))
+
+
 def make_undumpable() -> bool:
     """prctl(PR_SET_DUMPABLE, 0); False where unavailable (not Linux)."""
     if not sys.platform.startswith("linux"):
@@ -170,7 +182,7 @@ def make_undumpable() -> bool:
 def scrub_task_environment(environ: MutableMapping[str, str] | None = None) -> list[str]:
     """Drop the app's credentials from a task process's environment; returns the names removed."""
     env = os.environ if environ is None else environ
-    removed = [name for name in list(env) if is_secret_variable(name) or name == SECRET_ENV_FD]
+    removed = [name for name in list(env) if is_secret_variable(name) or name in (SECRET_ENV_FD, ZYGOTE_LINE_FD)]
     for name in removed:
         del env[name]
     return removed

@@ -14,10 +14,19 @@ The zygote never runs DAG code and never holds a secret. An app forked from it:
 3. only then asks for its secrets on the socket (`sandbox.load_secret_environment`); the supervisor answers that one
    request, so nothing secret ever passes through the zygote or sits in a descriptor the template inherited.
 
+Each app also gets a line to the zygote (a socket named by `RIIR_ZYGOTE_LINE_FD`), on which it asks for a new
+template when it needs one again (its first one it forks itself, above; the executor closes an idle one):
+`request_template` — the app cannot fork that one from itself, it holds its secrets by then. The zygote forks it
+with the app's environment as PID 1 of a new PID namespace, like the app's own (app/pid_namespace.py); a fork of a
+preloaded process importing one DAG file takes milliseconds, where a new interpreter (`ForkServer.start`) takes
+~0.4 s. No template holds a line (the app's own closes it first thing, the zygote's never had one), so no task
+process can ask the zygote for anything. The zygote forgets a line when its app exits (end of file).
+
 `probe` requests serve `standalone`'s `db grant-app`: a process forked from the zygote imports the DAG file as a
 fork server would (`fork_server.serve`) and reports its DAG ids, instead of a new interpreter per file.
 
-The zygote reaps what it forks and reports each exit to the supervisor; it exits when the supervisor closes the
+The zygote reaps what it forks and reports each exit to the supervisor, but the templates' (the supervisor never
+heard of them; their app watches them through a pidfd); it exits when the supervisor closes the
 control socket, and with the supervisor (parent-death signal), its apps with it (theirs points at the zygote).
 
 Control messages are JSON, one per SOCK_SEQPACKET packet (descriptors by SCM_RIGHTS):
@@ -26,6 +35,9 @@ Control messages are JSON, one per SOCK_SEQPACKET packet (descriptors by SCM_RIG
     supervisor -> zygote   {"op": "probe", "id": N, "path": P, "env": {...}}     with [fork server socket]
     zygote -> supervisor   {"op": "forked", "id": N, "pid": P}  |  {"op": "forked", "id": N, "error": "..."}
     zygote -> supervisor   {"op": "exited", "pid": P, "code": C}
+    app -> zygote          {"op": "template", "path": P}                         with [the app's output]
+    zygote -> app          {"op": "template", "pid": P}  with [its control socket, a pidfd]  |  {"op": "template",
+                           "error": "..."}
 
 A Kubernetes app (`riir-airflow app PATH`, one per pod) has nothing to share with and keeps the re-exec of
 `sandbox.hide_secret_environment`.
@@ -40,15 +52,21 @@ import gc
 import importlib
 import json
 import os
+import select
 import shutil
 import signal
 import socket
 import sys
+import threading
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
+from riir_airflow.app.fork_server import PROCESS_NAME as FORK_SERVER_PROCESS_NAME
 from riir_airflow.app.fork_server import (
+    ForkServer,
+    ForkServerError,
     drain_wakeups,
     pending_messages,
     poll_control_and_child_exits,
@@ -56,9 +74,12 @@ from riir_airflow.app.fork_server import (
     send_message,
     set_process_name,
 )
+from riir_airflow.app.fork_server import serve as serve_fork_server
+from riir_airflow.app.pid_namespace import children_in_new_namespace
 from riir_airflow.app.sandbox import (
     SANITIZED_FOLDER_ENV,
     SECRET_ENV_FD,
+    ZYGOTE_LINE_FD,
     is_secret_variable,
     split_secret_environment,
 )
@@ -197,58 +218,203 @@ async def _talk_as_a_try() -> None:
             await writer.wait_closed()
 
 
+@dataclass(frozen=True)
+class _Line:
+    """The zygote's end of an app's line, and the environment that app was forked with (its templates get it)."""
+
+    sock: socket.socket
+    env: dict[str, str]
+
+
+class _OwnDescriptors:
+    """The zygote's own descriptors: its control socket, its wake-up pipe, the apps' lines by descriptor number. A
+    child of the zygote closes them all first thing (an app keeps only its own end of its own line): no app can read
+    another's requests, and no template or probe can ask for anything."""
+
+    def __init__(self, control: socket.socket, wakeup: tuple[int, int]) -> None:
+        self.control = control
+        self.wakeup = wakeup
+        self.lines: dict[int, _Line] = {}
+
+    def close_in_child(self) -> None:
+        self.control.close()
+        for fd in self.wakeup:
+            os.close(fd)
+        for line in self.lines.values():
+            line.sock.close()
+
+
 def serve(control: socket.socket) -> int:
     """Forks on request and reports exits until the supervisor closes the control socket."""
     poller, reaped_r, reaped_w = poll_control_and_child_exits(control)
+    own = _OwnDescriptors(control, (reaped_r, reaped_w))
+    templates: set[int] = set()  # asked for by apps, which watch them (pidfd): the supervisor never hears of them
     send_message(control, {"op": "ready"})
     while True:
         for fd, _ in poller.poll():
             if fd == reaped_r:
                 drain_wakeups(reaped_r)
-                continue
-            message, fds = receive_message(control)
-            if message is None:
-                return 0  # the supervisor is done (or gone)
-            try:
-                _fork_one(control, message, fds, (reaped_r, reaped_w))
-            finally:
-                for received in fds:
-                    os.close(received)
-        _report_exits(control)
+            elif fd == control.fileno():
+                message, fds = receive_message(control)
+                if message is None:
+                    return 0  # the supervisor is done (or gone)
+                try:
+                    line = _fork_one(own, message, fds)
+                finally:
+                    for received in fds:
+                        os.close(received)
+                if line is not None:
+                    own.lines[line.sock.fileno()] = line
+                    poller.register(line.sock, select.POLLIN)
+            elif fd in own.lines:
+                pid = _on_line(own, fd)
+                if fd not in own.lines:
+                    poller.unregister(fd)
+                if pid is not None:
+                    templates.add(pid)
+        _report_exits(control, templates)
 
 
-def _fork_one(control: socket.socket, message: dict[str, Any], fds: list[int], own: tuple[int, int]) -> None:
+def _fork_one(own: _OwnDescriptors, message: dict[str, Any], fds: list[int]) -> _Line | None:
+    """A request of the supervisor; for an app, its line (the zygote's end) and its environment."""
+    control = own.control
     op, request = message.get("op"), message.get("id")
     wanted = {"app": 2, "probe": 1}.get(str(op))
     if wanted is None or len(fds) != wanted or not isinstance(message.get("env"), dict):
         send_message(control, {"op": "forked", "id": request, "error": f"bad request {message!r}"[:2000]})
-        return
+        return None
+    env: dict[str, str] = message["env"]
+    zygote_end, app_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET) if op == "app" else (None, None)
     zygote = os.getpid()
-    sys.stdout.flush()  # nothing of the zygote's own output may be written again by the child
-    sys.stderr.flush()
+    _flush()  # nothing of the zygote's own output may be written again by the child
     try:
         pid = os.fork()
     except OSError as exc:
+        for end in (zygote_end, app_end):
+            if end is not None:
+                end.close()
         send_message(control, {"op": "forked", "id": request, "error": str(exc)})
-        return
+        return None
     if pid == 0:
-        code = 1
-        try:
-            control.close()
-            for fd in own:
-                os.close(fd)
-            _leave_zygote(zygote, message["env"])
-            code = _run_app(message["argv"], *fds) if op == "app" else _run_probe(message["path"], fds[0])
-        except BaseException:
-            import traceback
 
-            traceback.print_exc()
-        finally:
-            with contextlib.suppress(Exception):
-                sys.stdout.flush()
-                sys.stderr.flush()
-            os._exit(code)
+        def run() -> int:
+            own.close_in_child()
+            if zygote_end is not None:
+                zygote_end.close()
+            _leave_zygote(zygote, env)
+            if app_end is not None:
+                return _run_app(message["argv"], fds[0], fds[1], app_end.detach())
+            return _run_probe(message["path"], fds[0])
+
+        _run_child(run)
     send_message(control, {"op": "forked", "id": request, "pid": pid})
+    if zygote_end is None or app_end is None:
+        return None
+    app_end.close()
+    zygote_end.setblocking(False)  # a reply to an app that does not read must not stall the zygote
+    return _Line(zygote_end, env)
+
+
+def _on_line(own: _OwnDescriptors, fd: int) -> int | None:
+    """A request of an app on its line: the pid of the template forked for it, if one was. End of file (the app
+    exited): the line is closed and forgotten."""
+    line = own.lines[fd]
+    try:
+        message, fds = receive_message(line.sock)
+    except BlockingIOError:
+        return None
+    except ValueError as exc:  # not JSON: whatever the app sent (its DAG file's code runs there too)
+        message, fds = {"unreadable": str(exc)}, []
+    except OSError:
+        message, fds = None, []  # a broken line: dropped as if closed (the poller would report it again and again)
+    if not isinstance(message, dict | None):
+        message = {"unreadable": message}
+    if message is None:
+        del own.lines[fd]
+        line.sock.close()
+        for received in fds:
+            os.close(received)
+        return None
+    try:
+        return _fork_template(own, line, message, fds)
+    finally:
+        for received in fds:
+            os.close(received)
+
+
+def _fork_template(own: _OwnDescriptors, line: _Line, message: dict[str, Any], fds: list[int]) -> int | None:
+    """{"op": "template", "path": P} with [the app's output]: a fork server of P (`fork_server.serve`), forked from
+    here with the app's environment, PID 1 of its tasks' PID namespace as an app's own template is; the reply
+    carries its control socket and a pidfd of it."""
+    path = message.get("path")
+    if message.get("op") != "template" or not isinstance(path, str) or len(fds) != 1:
+        _reply(line, {"op": "template", "error": f"bad request {message!r}"[:2000]})
+        return None
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    zygote = os.getpid()
+    _flush()
+    error = ""
+    with children_in_new_namespace():  # the child is PID 1 of a new namespace (the zygote stays in its own)
+        try:
+            pid = os.fork()
+        except OSError as exc:
+            pid, error = -1, str(exc)
+        if pid == 0:
+
+            def run() -> int:
+                own.close_in_child()
+                ours.close()
+                _leave_zygote(zygote, line.env)
+                _take_output(fds[0])
+                set_process_name(FORK_SERVER_PROCESS_NAME)
+                return serve_fork_server(theirs, path)
+
+            _run_child(run)
+    theirs.close()
+    try:
+        if pid < 0:
+            _reply(line, {"op": "template", "error": error})
+            return None
+        try:
+            pidfd = os.pidfd_open(pid)  # now, before it can be reaped: a pidfd names this process, not its number
+        except OSError as exc:
+            os.kill(pid, signal.SIGKILL)  # our child, not reaped yet: the number is its own
+            _reply(line, {"op": "template", "error": f"pidfd_open: {exc}"})
+            return pid
+        try:
+            _reply(line, {"op": "template", "pid": pid}, [ours.fileno(), pidfd])
+        finally:
+            os.close(pidfd)
+        return pid
+    finally:
+        ours.close()  # once sent (or not: the template reads end of file and exits)
+
+
+def _reply(line: _Line, message: dict[str, Any], fds: list[int] | None = None) -> None:
+    """A reply on an app's line; lost if the app is gone or does not read its line (it gets no template)."""
+    with contextlib.suppress(OSError):
+        send_message(line.sock, message, fds)
+
+
+def _run_child(run: Callable[[], int]) -> NoReturn:
+    """In a child the zygote just forked: `run`, then exit with its code (its traceback on the output if it raised);
+    never back into the zygote's loop."""
+    code = 1
+    try:
+        code = run()
+    except BaseException:
+        import traceback
+
+        traceback.print_exc()
+    finally:
+        _flush()
+        os._exit(code)
+
+
+def _flush() -> None:
+    with contextlib.suppress(Exception):
+        sys.stdout.flush()
+        sys.stderr.flush()
 
 
 def _leave_zygote(zygote: int, env: Mapping[str, str]) -> None:
@@ -259,15 +425,28 @@ def _leave_zygote(zygote: int, env: Mapping[str, str]) -> None:
         signal.signal(number, signal.SIG_DFL)
     os.setsid()
     die_with_parent()
-    if os.getppid() != zygote:
+    if _parent_pid() != zygote:
         os._exit(1)  # the zygote died before the parent-death signal was set
     os.environ.clear()
     os.environ.update({name: value for name, value in env.items() if not is_secret_variable(name)})
     os.environ[FORKED_ENV] = "1"
 
 
-def _run_app(argv: Sequence[str], output: int, secrets: int) -> int:
-    """`riir-airflow app ...` in this process; its exit code."""
+def _parent_pid() -> int:
+    """This process's parent. os.getppid() is 0 in the init of a new PID namespace (a template: the zygote is
+    outside it); /proc, the machine's (not remounted), still names it."""
+    parent = os.getppid()
+    if parent:
+        return parent
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("PPid:"):
+                return int(line.split()[1])
+    return 0
+
+
+def _take_output(output: int) -> None:
+    """stdin from /dev/null; stdout and stderr (line-buffered) to `output`, which is closed."""
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
     os.close(devnull)
@@ -277,7 +456,13 @@ def _run_app(argv: Sequence[str], output: int, secrets: int) -> int:
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(AttributeError, ValueError):
             stream.reconfigure(line_buffering=True)  # type: ignore[union-attr]
+
+
+def _run_app(argv: Sequence[str], output: int, secrets: int, line: int) -> int:
+    """`riir-airflow app ...` in this process; its exit code."""
+    _take_output(output)
     os.environ[SECRET_ENV_FD] = str(secrets)
+    os.environ[ZYGOTE_LINE_FD] = str(line)
     set_process_name(APP_PROCESS_NAME)
     sys.argv = ["riir-airflow", *argv]
     from riir_airflow.cli.main import main
@@ -292,12 +477,11 @@ def _run_app(argv: Sequence[str], output: int, secrets: int) -> int:
 
 def _run_probe(path: str, control: int) -> int:
     """A fork server of `path` (which reports the file's DAG ids) until the supervisor closes the socket."""
-    from riir_airflow.app.fork_server import serve as serve_fork_server
-
     return serve_fork_server(socket.socket(fileno=control), path)
 
 
-def _report_exits(control: socket.socket) -> None:
+def _report_exits(control: socket.socket, templates: set[int]) -> None:
+    """Reaps what exited; reports to the supervisor what it asked for (not the apps' templates)."""
     while True:
         try:
             pid, status = os.waitpid(-1, os.WNOHANG)
@@ -305,6 +489,9 @@ def _report_exits(control: socket.socket) -> None:
             return
         if pid == 0:
             return
+        if pid in templates:
+            templates.discard(pid)
+            continue
         send_message(control, {"op": "exited", "pid": pid, "code": os.waitstatus_to_exitcode(status)})
 
 
@@ -538,8 +725,6 @@ class Zygote:
 
     async def dag_ids(self, path: str, timeout: float = READY_TIMEOUT) -> list[str]:
         """The DAG ids of `path`, read by a fork server forked from the zygote (ForkServerError if it fails)."""
-        from riir_airflow.app.fork_server import ForkServer
-
         await self.start()
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
@@ -555,6 +740,45 @@ class Zygote:
             return await asyncio.get_running_loop().run_in_executor(None, server.wait_ready, timeout)
         finally:
             ours.close()  # the probe reads end of file and exits; the zygote reaps it
+
+
+# --- an app's side: its line to the zygote ----------------------------------------------------------------------
+REPLY_TIMEOUT = 60.0  # a fork takes milliseconds; the zygote may have a few hundred apps' requests before ours
+_line_lock = threading.Lock()  # one request at a time on the line: each reply goes to the request it answers
+
+
+def request_template(path: str) -> ForkServer | None:
+    """In an app forked from the zygote: a new template (fork server) of its DAG file at `path`, forked by the zygote
+    — a preloaded process, so only the file's import is left: milliseconds, where an exec'd one (`ForkServer.start`)
+    takes ~0.4 s. The app cannot fork one from itself any more: it holds its secrets by then. The template reports
+    "ready" (or "failed") on its socket as any other does; its output goes where this process's stdout goes.
+    None in a process without a line to the zygote (not forked from it); ForkServerError when the zygote cannot fork
+    one or is gone."""
+    number = os.environ.get(ZYGOTE_LINE_FD)
+    if number is None:
+        return None
+    with _line_lock:
+        try:
+            line = socket.socket(fileno=int(number))
+        except (OSError, ValueError) as exc:
+            raise ForkServerError(f"the line to the zygote ({ZYGOTE_LINE_FD}={number}) is unusable: {exc}") from exc
+        try:
+            line.settimeout(REPLY_TIMEOUT)
+            send_message(line, {"op": "template", "path": os.path.abspath(path)}, [1])
+            message, fds = receive_message(line)
+        except OSError as exc:  # a timeout included
+            raise ForkServerError(f"the zygote did not fork a template of {path}: {exc}") from exc
+        finally:
+            line.detach()  # the line stays open for the next request
+    if message is None or "error" in message or len(fds) != 2:
+        for fd in fds:
+            os.close(fd)
+        why = "the zygote closed the line" if message is None else message.get("error", f"bad reply {message!r}")
+        raise ForkServerError(f"the zygote did not fork a template of {path}: {why}")
+    control, pidfd = fds
+    for fd in fds:
+        os.set_inheritable(fd, False)  # descriptors received by SCM_RIGHTS are inheritable: no program gets them
+    return ForkServer(path, int(message["pid"]), socket.socket(fileno=control), None, None, pidfd=pidfd)
 
 
 async def _hand_over_secrets(sock: socket.socket, secret: dict[str, str]) -> None:
