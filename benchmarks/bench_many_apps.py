@@ -16,7 +16,8 @@ of memory and CPU counts standalone's whole tree: the supervisor and the zygote 
    creates its latest interval's run at once. Those runs are waited for.
 2. idle: `--idle-seconds` of /proc sampling of every app process (PSS summed over processes and divided by the
    number of apps; CPU of all apps together as % of one core), starting at least 15 s after the catch-up runs ended
-   (`SETTLE_S`) and ending at least 3 s before the next minute.
+   (`SETTLE_S`) and ending before the apps prepare the tick (`PRE_TICK_S` before the next minute: an app
+   makes its fork server again `TEMPLATE_LEAD_SECONDS` before a scheduled run, app/executor.py).
 3. tick: at the next minute every DAG is due at once. Latency per DAG = start_date of its first task instance minus
    the run's run_after (the cron fire time). Listeners on the metastore count the NOTIFY events of the tick on the
    global channels, and those on one DAG's own channel (what its app hears: apps LISTEN to their DAGs' channels
@@ -46,6 +47,7 @@ from pathlib import Path
 
 import asyncpg
 
+from riir_airflow.app.executor import TEMPLATE_LEAD_SECONDS
 from riir_airflow.metastore.notify import dag_channel  # the channel name an app listens to
 
 HERE = Path(__file__).resolve().parent
@@ -62,6 +64,9 @@ OBSERVER = "riir_bench"  # the login of the benchmark's own connections: its sta
 # Seconds between the catch-up runs' end and the idle window, at the least: apps close their fork servers 10 s
 # after their last work ([riir] fork_server_idle_seconds, app/executor.py).
 SETTLE_S = 15.0
+# The idle window ends this long before the minute: from TEMPLATE_LEAD_SECONDS before a run is due, apps prepare
+# it (a fork server each); that is the tick's cost, counted with it.
+PRE_TICK_S = TEMPLATE_LEAD_SECONDS + 1.0
 
 
 def dag_source(dag_id: str) -> str:
@@ -339,13 +344,12 @@ def main() -> int:
             print(f"  unpaused; the catch-up runs finished in {waited:.1f}s", flush=True)
             now = datetime.datetime.now(datetime.UTC)
             boundary = next_minute(now)
-            # The idle window ends 3 s before the minute and starts SETTLE_S after the catch-up runs at the earliest:
-            # their last task processes' exits and the apps' bookkeeping after a run are not idle.
-            if (boundary - now).total_seconds() < SETTLE_S + args.idle_seconds + 3:
+            # The idle window ends PRE_TICK_S before the minute and starts SETTLE_S after the catch-up runs at the
+            # earliest: their last task processes' exits and the apps' bookkeeping after a run are not idle.
+            if (boundary - now).total_seconds() < SETTLE_S + args.idle_seconds + PRE_TICK_S:
                 boundary += datetime.timedelta(minutes=1)
-            time.sleep(
-                max(0.0, (boundary - datetime.datetime.now(datetime.UTC)).total_seconds() - args.idle_seconds - 3)
-            )
+            until_tick = (boundary - datetime.datetime.now(datetime.UTC)).total_seconds()
+            time.sleep(max(0.0, until_tick - args.idle_seconds - PRE_TICK_S))
             asyncio.run(reset_statements(dsn))
             idle = measure.sample_footprint(procs.pids, args.idle_seconds)
             overhead_mb = sum(measure.memory_kb(pid)[1] for pid in supervisor_and_zygote(procs.pids[0])) / 1024
@@ -396,8 +400,8 @@ def main() -> int:
         f"{n} apps, one DAG each (cron * * * * *, one no-op task), started by {params['started_by']}, private "
         "PostgreSQL 15; memory and CPU: standalone's whole tree (supervisor, zygote, apps, fork servers); "
         "tick latency = first task start_date - run_after; cells over DAGs: median (min-max); statements counted "
-        "by pg_stat_statements (BEGIN and COMMIT included): the tick's from about 3 s before it to 2 s after its last "
-        "first task started."
+        f"by pg_stat_statements (BEGIN and COMMIT included): the tick's from about {PRE_TICK_S:g} s before it to 2 s "
+        "after its last first task started."
     )
     print(f"results: {run.save()}")
     run.print_table()

@@ -82,7 +82,8 @@ log = logging.getLogger("riir_airflow.app.executor")
 LOG_FLUSH_SECONDS = 0.2
 LOG_FLUSH_LINES = 200
 SPARE_LINGER_SECONDS = 2.0  # longer than a hop; an idle app goes back to its fork server alone soon after
-TEMPLATE_LEAD_SECONDS = 2.0  # a released fork server is made again this long before a scheduled run is due
+TEMPLATE_LEAD_SECONDS = 5.0  # a closed fork server is made again this long before a scheduled run is due: 200
+# apps due in the same minute make 200 (~15 ms of CPU each, the zygote forking them one by one): ~3 s on 2 cores
 TEMPLATE_READY_SECONDS = 300.0  # as long as a fork server may take to import the DAG file (start-up's bound)
 
 

@@ -8,7 +8,10 @@ import logging
 import os
 import signal
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from riir_airflow.app.fork_server import ForkServer
 
 PID_DIR_ENV = "RIIR_APP_PID_DIR"
 
@@ -37,6 +40,15 @@ async def _confinement_warning() -> str | None:
         await conn.close()
 
 
+def _template_from_zygote(path: str) -> ForkServer:
+    """A new fork server for an app forked from standalone's zygote, which forks it (milliseconds); started as a
+    program of its own should this process have no line to the zygote."""
+    from riir_airflow.app.fork_server import ForkServer
+    from riir_airflow.cli.zygote import request_template
+
+    return request_template(path) or ForkServer.start(path)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from riir_airflow.app.sandbox import hide_secret_environment, load_secret_environment, make_undumpable
 
@@ -62,11 +74,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         _remove_sanitized_config()
         return 1
+    from riir_airflow.app.fork_server import ForkServer
     from riir_airflow.cli.zygote import FORKED_ENV
 
+    forked = bool(os.environ.get(FORKED_ENV))
     app = GuardedDagApp(
         args.path, app_id=args.app_id, parallelism=args.parallelism, grace_period=args.grace_period,
-        forked_from_zygote=bool(os.environ.get(FORKED_ENV)),
+        forked_from_zygote=forked, new_template=_template_from_zygote if forked else ForkServer.start,
     )  # fmt: skip
     # The DAG file is imported and the fork server forked (app/fork_server.py) while no secret is in this process;
     # only then do the secrets come back, for the app alone.
