@@ -338,6 +338,7 @@ def main() -> int:
                 print(f"  {registered}/{args.apps} apps registered, load {measure.loadavg()[0]}", flush=True)
             startup_s = time.monotonic() - started
             conns = asyncio.run(connections(dsn))
+            time.sleep(SETTLE_S)  # the apps close the fork servers they made at start-up: paused DAGs have no work
             paused = measure.sample_footprint(procs.pids, min(args.idle_seconds, 10))
 
             waited = asyncio.run(unpause_and_wait(dsn, args.apps, 300))
