@@ -42,7 +42,7 @@ def templates_of(app: AppProcess) -> list[int]:
 
 async def returned(db: asyncpg.Connection, run_id: str) -> object:
     value = await db.fetchval(
-        "SELECT value FROM xcom WHERE dag_id = 'on_demand' AND run_id = $1 AND task_id = 'which' "
+        "SELECT value::text FROM xcom WHERE dag_id = 'on_demand' AND run_id = $1 AND task_id = 'which' "
         "AND key = 'return_value'",
         run_id,
     )
@@ -94,3 +94,64 @@ async def test_zero_keeps_the_fork_server_for_the_apps_life(
         assert "Closed the fork server" not in app.output()
     finally:
         app.stop()
+
+
+@pytest.mark.timeout(240)
+async def test_an_app_forked_from_the_zygote_gets_its_new_fork_server_from_the_zygote(
+    pg_dsn: str, tmp_path: Path
+) -> None:
+    """Under standalone the app cannot fork a new template from itself (it holds its secrets): the zygote forks it,
+    and it holds no secret either."""
+    import secrets
+
+    from riir_airflow.metastore.pool import connect, settings_from_config
+    from tests.app.harness import env_for
+    from tests.app.test_hostile import scan_memory
+    from tests.app.test_zygote import children, comm, zygote_of
+    from tests.test_standalone import Standalone, running_app, wait_until
+
+    dags = tmp_path / "dags"
+    dags.mkdir()
+    write_dag(dags, "on_demand.py", VERSIONED_DAG.replace("VERSION", "from the zygote"))
+    fernet = secrets.token_urlsafe(24)
+    env = env_for(pg_dsn, tmp_path / "home", AIRFLOW__CORE__FERNET_KEY=fernet,
+                  AIRFLOW__RIIR__FORK_SERVER_IDLE_SECONDS="2")  # fmt: skip
+    standalone = Standalone(env, "--dags", str(dags), "--no-broker")
+    standalone.wait_for_line("Database ready")
+    db = await connect(settings_from_config(dsn=pg_dsn))
+    try:
+        await wait_until(lambda: running_app(db, "on_demand"), what="the app")
+        app = await running_app(db, "on_demand")
+        assert app is not None and app.pid is not None
+        zygote = zygote_of(standalone.proc.pid)
+
+        def templates(parent: int) -> list[int]:
+            found = []
+            for pid in children(parent):
+                try:
+                    if comm(pid) == "riir-fork-srv":
+                        found.append(pid)
+                except FileNotFoundError:
+                    continue
+            return found
+
+        # The one it forked from itself at start-up goes once the app has had nothing to do for 2 s.
+        await wait_until(lambda: not templates(app.pid), what="the app to close its first fork server")
+        cli(env, "dags", "trigger", "on_demand", "-r", "r1")
+        found: list[int] = []
+
+        def from_the_zygote() -> bool:
+            found[:] = templates(zygote)
+            return bool(found)
+
+        await wait_until(from_the_zygote, what="a fork server forked by the zygote")
+        for needle in (fernet.encode(), pg_dsn.encode()):
+            assert needle not in Path(f"/proc/{found[0]}/environ").read_bytes()
+            assert scan_memory(found[0], needle) is False
+        assert not templates(app.pid)
+        assert await wait_run_done(db, "on_demand", "r1") == "success", standalone.output()
+        assert await returned(db, "r1") == "from the zygote"
+        await wait_until(lambda: not templates(zygote), what="the app to close the zygote's fork server")
+    finally:
+        await db.close()
+        standalone.kill()
