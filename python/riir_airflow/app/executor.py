@@ -376,13 +376,17 @@ class ForkExecutor:
     def expect_work_in(self, seconds: float | None) -> None:
         """The scheduler's next wake-up (a run due, a retry, a reschedule) is `seconds` away (None: nothing
         scheduled): a released fork server is made again `TEMPLATE_LEAD_SECONDS` ahead of it."""
-        loop = asyncio.get_running_loop()
-        self.next_due = None if seconds is None else loop.time() + seconds
+        self.next_due = None if seconds is None else asyncio.get_running_loop().time() + seconds
+        self._arm_prestart()
+
+    def _arm_prestart(self) -> None:
         if self._prestart_timer is not None:
             self._prestart_timer.cancel()
             self._prestart_timer = None
-        if seconds is not None and self.fork_server is None and not self._closed:
-            self._prestart_timer = loop.call_later(max(seconds - TEMPLATE_LEAD_SECONDS, 0.0), self._prestart)
+        loop = asyncio.get_running_loop()
+        # A wake-up already past is being handled (or was): its dispatch makes the fork server if it needs one.
+        if self.next_due is not None and self.next_due > loop.time() and self.fork_server is None and not self._closed:
+            self._prestart_timer = loop.call_at(max(self.next_due - TEMPLATE_LEAD_SECONDS, loop.time()), self._prestart)
 
     def _prestart(self) -> None:
         self._prestart_timer = None
@@ -432,6 +436,7 @@ class ForkExecutor:
             return
         self.fork_server = None
         server.close()
+        self._arm_prestart()  # for the scheduled wake-up already known
         log.info("Closed the fork server of %s after %gs without work; the next try starts a new one", self.path,
                  self.idle_seconds)  # fmt: skip
 
