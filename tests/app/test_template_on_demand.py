@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import asyncpg
@@ -155,3 +156,68 @@ async def test_an_app_forked_from_the_zygote_gets_its_new_fork_server_from_the_z
     finally:
         await db.close()
         standalone.kill()
+
+
+async def test_a_scheduled_wake_up_keeps_or_makes_the_fork_server_ahead_of_it(
+    pg_dsn: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run due within `keep_for_due_within` keeps the fork server; one further away lets it go, and it is made
+    again `TEMPLATE_LEAD_SECONDS` before the run — not for a wake-up already past."""
+    from riir_airflow import compat
+    from riir_airflow.app import executor as executor_module
+    from riir_airflow.app.executor import ForkExecutor
+    from riir_airflow.app.fork_server import ForkServer
+    from riir_airflow.metastore.pool import ConnectionSettings, connect
+
+    monkeypatch.setenv("AIRFLOW_HOME", str(tmp_path))
+    monkeypatch.setenv("AIRFLOW__RIIR__FORK_SERVER_IDLE_SECONDS", "0.3")
+    monkeypatch.setenv("RIIR_AIRFLOW_COMPAT", "1")
+    if not compat.is_installed():
+        compat.install()
+        monkeypatch.setattr("riir_airflow.compat.is_installed", lambda: True)
+    monkeypatch.setattr(executor_module, "TEMPLATE_LEAD_SECONDS", 1.0)
+    path = tmp_path / "on_demand.py"
+    path.write_text(VERSIONED_DAG.replace("VERSION", "ahead"))
+    db = await connect(ConnectionSettings(dsn=pg_dsn))
+    made: list[ForkServer] = []
+
+    def new_template(file: str) -> ForkServer:
+        made.append(ForkServer.start(file))
+        return made[-1]
+
+    async def until(check: Callable[[], bool], what: str) -> None:
+        for _ in range(300):
+            if check():
+                return
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"timed out waiting for {what}")
+
+    first = ForkServer.start(str(path))
+    executor = ForkExecutor(db, first, new_template, keep_for_due_within=2.0)
+    loop = asyncio.get_running_loop()
+    try:
+        first.attach(loop)
+        await first.ready(120)
+        executor.expect_work_in(1.5)  # within keep_for_due_within: kept past its idle time
+        executor.release_when_idle()
+        await asyncio.sleep(0.8)
+        assert executor.fork_server is first and first.alive()
+
+        executor.expect_work_in(4.0)  # further away: it goes, then comes back 1 s ahead of the run
+        due = loop.time() + 4.0
+        executor.release_when_idle()
+        await until(lambda: executor.fork_server is None, "the idle fork server to go")
+        assert not first.alive() and not made
+        await until(lambda: bool(made), "the fork server made ahead of the run")
+        assert due - 1.0 - 0.05 <= loop.time() < due, "made 1 s ahead of the run"
+        assert executor.fork_server is made[0] and await made[0].ready(120) == ["on_demand"]
+
+        # Nothing came; the wake-up is past: it goes again and is not made again for that wake-up.
+        await until(lambda: executor.fork_server is None, "the unused fork server to go")
+        await asyncio.sleep(1.0)
+        assert executor.fork_server is None and len(made) == 1
+    finally:
+        await executor.close()
+        for server in [first, *made]:
+            server.close()
+        await db.close()

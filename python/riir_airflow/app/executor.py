@@ -429,7 +429,10 @@ class ForkExecutor:
             return  # the end of that work asks again
         now = asyncio.get_running_loop().time()
         if self.next_due is not None and 0 <= self.next_due - now < self.keep_for_due_within:
-            return  # kept for that run; once it has ended, the question comes again
+            # Kept for that run; asked again once it is past (its work, if it comes, asks again when it ends).
+            self._release_timer = asyncio.get_running_loop().call_at(self.next_due + self.idle_seconds,
+                                                                     self._release_if_idle)  # fmt: skip
+            return
         if self._spare is not None:  # its exit is reported by the fork server: retire it first, then ask again
             self._retire_spare()
             self._release_timer = asyncio.get_running_loop().call_later(1.0, self._release_if_idle)
