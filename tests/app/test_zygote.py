@@ -12,9 +12,11 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import secrets
 import signal
+import socket
 from pathlib import Path
 
 import pytest
@@ -215,3 +217,23 @@ def test_the_zygotes_first_run_of_a_dag_loads_no_plugin(tmp_path: Path) -> None:
         "import DagBag; assert DagBag(str(Path(z.__file__).with_name('zygote_sample_dag.py'))).dags"
     )
     assert marker.exists()
+
+
+@pytest.mark.timeout(180)
+async def test_a_burst_of_requests_waits_for_room_on_the_zygotes_socket(app_env: dict[str, str]) -> None:
+    """Standalone starting 200 apps at once sends requests faster than the zygote forks: when the control socket's
+    buffer is full a request waits for room, in order, instead of failing (which left those apps to start as
+    programs of their own)."""
+    lines: list[str] = []
+    zygote = Zygote(app_env, lines.append)
+    try:
+        await zygote.start()
+        assert zygote.sock is not None
+        buffer = zygote.sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF)
+        request = len(json.dumps({"op": "app", "argv": ["version"], "env": zygote.zygote_env}))
+        count = max(2 * buffer // request, 40)  # well past what the buffer holds
+        processes = await asyncio.gather(*(zygote.spawn_app(["version"], app_env) for _ in range(count)))
+        codes = await asyncio.gather(*(process.wait() for process in processes))
+        assert codes == [0] * count
+    finally:
+        await zygote.close()

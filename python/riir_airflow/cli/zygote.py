@@ -548,6 +548,7 @@ class Zygote:
         self.sock: socket.socket | None = None
         self.folder: Path | None = None
         self._starting = asyncio.Lock()
+        self._sending = asyncio.Lock()
         self._next_id = 0
         self.zygote_env: dict[str, str] = {}  # the zygote's environment (what a probe runs with)
         self._forking: dict[int, asyncio.Future[tuple[int, asyncio.Future[int]]]] = {}  # id -> (pid, its exit)
@@ -681,13 +682,35 @@ class Zygote:
         assert self.sock is not None
         self._next_id += 1
         future: asyncio.Future[tuple[int, asyncio.Future[int]]] = asyncio.get_running_loop().create_future()
-        self._forking[self._next_id] = future
+        request = self._next_id
+        self._forking[request] = future
         try:
-            send_message(self.sock, {**message, "id": self._next_id}, fds)
+            await self._send({**message, "id": request}, fds)
         except OSError as exc:
-            self._forking.pop(self._next_id, None)
+            self._forking.pop(request, None)
             raise ZygoteError(f"the zygote is gone ({exc})") from exc
         return await future
+
+    async def _send(self, message: dict[str, Any], fds: list[int]) -> None:
+        """One request on the control socket. Its buffer fills when many apps start at once (200 files in the DAG
+        folder): the request then waits until the zygote has read the ones before it, instead of failing (which
+        left those apps to start as programs of their own)."""
+        loop = asyncio.get_running_loop()
+        async with self._sending:  # one waiter for writability at a time, requests in order
+            while True:
+                if self.sock is None:
+                    raise OSError("the control socket is closed")
+                try:
+                    send_message(self.sock, message, fds)
+                    return
+                except BlockingIOError:
+                    fd = self.sock.fileno()
+                    writable: asyncio.Future[None] = loop.create_future()
+                    loop.add_writer(fd, _resolve, writable)
+                    try:
+                        await writable
+                    finally:
+                        loop.remove_writer(fd)
 
     async def spawn_app(self, argv: Sequence[str], environ: Mapping[str, str]) -> ZygoteProcess:
         """`riir-airflow app ...` forked from the zygote, its output on a pipe, its secrets given when it asks."""
@@ -779,6 +802,11 @@ def request_template(path: str) -> ForkServer | None:
     for fd in fds:
         os.set_inheritable(fd, False)  # descriptors received by SCM_RIGHTS are inheritable: no program gets them
     return ForkServer(path, int(message["pid"]), socket.socket(fileno=control), None, None, pidfd=pidfd)
+
+
+def _resolve(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
 
 
 async def _hand_over_secrets(sock: socket.socket, secret: dict[str, str]) -> None:
