@@ -27,10 +27,9 @@ with DAG("on_demand", schedule=None):
 """
 
 
-def templates_of(app: AppProcess) -> list[int]:
-    """The app's fork servers (children named riir-fork-srv)."""
-    pid = app.proc.pid
-    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+def fork_servers_under(parent: int) -> list[int]:
+    """The fork servers (processes named riir-fork-srv) among the children of `parent`."""
+    children = Path(f"/proc/{parent}/task/{parent}/children").read_text().split()
     found = []
     for child in children:
         try:
@@ -50,19 +49,31 @@ async def returned(db: asyncpg.Connection, run_id: str) -> object:
     return json.loads(value)
 
 
+async def app_after_one_run(
+    env: dict[str, str], db: asyncpg.Connection, dags: Path, log: Path, version: str
+) -> tuple[AppProcess, Path]:
+    """An app on VERSIONED_DAG (returning `version`) that has run it once, r1; and its DAG file."""
+    path = write_dag(dags, "on_demand.py", VERSIONED_DAG.replace("VERSION", version))
+    app = await start_app(env, db, path, log)
+    try:
+        cli(env, "dags", "trigger", "on_demand", "-r", "r1")
+        assert await wait_run_done(db, "on_demand", "r1") == "success", app.output()
+        assert await returned(db, "r1") == version
+    except BaseException:
+        app.stop()
+        raise
+    return app, path
+
+
 async def test_an_idle_app_closes_its_fork_server_and_the_next_try_makes_a_new_one(
     app_env: dict[str, str], db: asyncpg.Connection, dags: Path, tmp_path: Path
 ) -> None:
     env = {**app_env, "AIRFLOW__RIIR__FORK_SERVER_IDLE_SECONDS": "1"}
-    path = write_dag(dags, "on_demand.py", VERSIONED_DAG.replace("VERSION", "first"))
-    app = await start_app(env, db, path, tmp_path / "app.log")
+    app, path = await app_after_one_run(env, db, dags, tmp_path / "app.log", "first")
     try:
-        cli(env, "dags", "trigger", "on_demand", "-r", "r1")
-        assert await wait_run_done(db, "on_demand", "r1") == "success", app.output()
-        assert await returned(db, "r1") == "first"
 
         async def closed() -> bool:
-            return not templates_of(app)
+            return not fork_servers_under(app.proc.pid)
 
         await wait_for(closed, 30, "the idle app to close its fork server")
         assert "Closed the fork server of" in app.output()
@@ -83,15 +94,12 @@ async def test_zero_keeps_the_fork_server_for_the_apps_life(
     app_env: dict[str, str], db: asyncpg.Connection, dags: Path, tmp_path: Path
 ) -> None:
     env = {**app_env, "AIRFLOW__RIIR__FORK_SERVER_IDLE_SECONDS": "0"}
-    path = write_dag(dags, "on_demand.py", VERSIONED_DAG.replace("VERSION", "kept"))
-    app = await start_app(env, db, path, tmp_path / "app.log")
+    app, _ = await app_after_one_run(env, db, dags, tmp_path / "app.log", "kept")
     try:
-        cli(env, "dags", "trigger", "on_demand", "-r", "r1")
-        assert await wait_run_done(db, "on_demand", "r1") == "success", app.output()
-        template = templates_of(app)
+        template = fork_servers_under(app.proc.pid)
         assert len(template) == 1
         await asyncio.sleep(3)
-        assert templates_of(app) == template
+        assert fork_servers_under(app.proc.pid) == template
         assert "Closed the fork server" not in app.output()
     finally:
         app.stop()
@@ -108,7 +116,7 @@ async def test_an_app_forked_from_the_zygote_gets_its_new_fork_server_from_the_z
     from riir_airflow.metastore.pool import connect, settings_from_config
     from tests.app.harness import env_for
     from tests.app.test_hostile import scan_memory
-    from tests.app.test_zygote import children, comm, zygote_of
+    from tests.app.test_zygote import zygote_of
     from tests.test_standalone import Standalone, running_app, wait_until
 
     dags = tmp_path / "dags"
@@ -126,33 +134,23 @@ async def test_an_app_forked_from_the_zygote_gets_its_new_fork_server_from_the_z
         assert app is not None and app.pid is not None
         zygote = zygote_of(standalone.proc.pid)
 
-        def templates(parent: int) -> list[int]:
-            found = []
-            for pid in children(parent):
-                try:
-                    if comm(pid) == "riir-fork-srv":
-                        found.append(pid)
-                except FileNotFoundError:
-                    continue
-            return found
-
         # The one it forked from itself at start-up goes once the app has had nothing to do for 2 s.
-        await wait_until(lambda: not templates(app.pid), what="the app to close its first fork server")
+        await wait_until(lambda: not fork_servers_under(app.pid), what="the app to close its first fork server")
         cli(env, "dags", "trigger", "on_demand", "-r", "r1")
         found: list[int] = []
 
         def from_the_zygote() -> bool:
-            found[:] = templates(zygote)
+            found[:] = fork_servers_under(zygote)
             return bool(found)
 
         await wait_until(from_the_zygote, what="a fork server forked by the zygote")
         for needle in (fernet.encode(), pg_dsn.encode()):
             assert needle not in Path(f"/proc/{found[0]}/environ").read_bytes()
             assert scan_memory(found[0], needle) is False
-        assert not templates(app.pid)
+        assert not fork_servers_under(app.pid)
         assert await wait_run_done(db, "on_demand", "r1") == "success", standalone.output()
         assert await returned(db, "r1") == "from the zygote"
-        await wait_until(lambda: not templates(zygote), what="the app to close the zygote's fork server")
+        await wait_until(lambda: not fork_servers_under(zygote), what="the app to close the zygote's fork server")
     finally:
         await db.close()
         standalone.kill()
