@@ -15,6 +15,7 @@ import asyncio
 import os
 import secrets
 import signal
+import socket
 from pathlib import Path
 
 import pytest
@@ -162,6 +163,26 @@ async def test_the_zygote_forks_commands_probes_files_and_takes_its_apps_along_w
         await wait_until(lambda: not alive(app.pid), 10, "the app killed with its zygote")
         again = await zygote.spawn_app(["version"], env)
         assert await again.wait() == 0 and zygote.pid not in (None, first)
+    finally:
+        await zygote.close()
+
+
+@pytest.mark.timeout(180)
+async def test_requests_beyond_the_zygotes_queue_wait_for_room(app_env: dict[str, str]) -> None:
+    """A folder's apps are asked for at once: requests that do not fit in the control socket's send buffer while the
+    zygote is busy wait for it to read, none fails as if the zygote were gone."""
+    zygote = Zygote(app_env, lambda _line: None)
+    try:
+        await zygote.start()
+        assert zygote.pid is not None and zygote.sock is not None
+        # A few requests fill the smallest buffer (200 apps' requests filled the default one on a loaded machine).
+        zygote.sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+        many = 12
+        os.kill(zygote.pid, signal.SIGSTOP)  # busy: it reads no request until it goes on
+        asyncio.get_running_loop().call_later(1.0, os.kill, zygote.pid, signal.SIGCONT)
+        commands = await asyncio.gather(*(zygote.spawn_app(["version"], app_env) for _ in range(many)))
+        codes = await asyncio.wait_for(asyncio.gather(*(command.wait() for command in commands)), 120)
+        assert codes == [0] * many
     finally:
         await zygote.close()
 

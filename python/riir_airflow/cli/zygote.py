@@ -361,6 +361,8 @@ class Zygote:
         self.sock: socket.socket | None = None
         self.folder: Path | None = None
         self._starting = asyncio.Lock()
+        self._sending = asyncio.Lock()  # one request at a time waits for room in the control socket
+        self._room: asyncio.Future[None] | None = None  # set when the control socket can take a request again
         self._next_id = 0
         self.zygote_env: dict[str, str] = {}  # the zygote's environment (what a probe runs with)
         self._forking: dict[int, asyncio.Future[tuple[int, asyncio.Future[int]]]] = {}  # id -> (pid, its exit)
@@ -450,8 +452,11 @@ class Zygote:
         loop = asyncio.get_running_loop()
         with contextlib.suppress(Exception):
             loop.remove_reader(sock.fileno())
+            loop.remove_writer(sock.fileno())
         sock.close()
         error = ZygoteError(why)
+        if self._room is not None and not self._room.done():
+            self._room.set_exception(error)
         if self._ready is not None and not self._ready.done():
             self._ready.set_exception(error)
         for future in self._forking.values():
@@ -495,12 +500,39 @@ class Zygote:
         self._next_id += 1
         future: asyncio.Future[tuple[int, asyncio.Future[int]]] = asyncio.get_running_loop().create_future()
         self._forking[self._next_id] = future
+        request = self._next_id
         try:
-            send_message(self.sock, {**message, "id": self._next_id}, fds)
-        except OSError as exc:
-            self._forking.pop(self._next_id, None)
-            raise ZygoteError(f"the zygote is gone ({exc})") from exc
+            await self._send({**message, "id": request}, fds)
+        except BaseException as exc:
+            self._forking.pop(request, None)
+            if isinstance(exc, OSError):
+                raise ZygoteError(f"the zygote is gone ({exc})") from exc
+            raise
         return await future
+
+    async def _send(self, message: dict[str, Any], fds: list[int]) -> None:
+        """Sends one request, waiting while the control socket's send buffer is full of requests the zygote has not
+        read yet: a folder of 200 apps asks for 200 probes at once, more than fit while the zygote is busy forking."""
+        async with self._sending:
+            while True:
+                if self.sock is None:
+                    raise ZygoteError("the zygote is gone")
+                try:
+                    send_message(self.sock, message, fds)
+                    return
+                except BlockingIOError:
+                    await self._wait_for_room(self.sock)
+
+    async def _wait_for_room(self, sock: socket.socket) -> None:
+        loop = asyncio.get_running_loop()
+        self._room = room = loop.create_future()
+        loop.add_writer(sock.fileno(), lambda: room.done() or room.set_result(None))
+        try:
+            await room  # _closed ends the wait with an error if the zygote dies meanwhile
+        finally:
+            self._room = None
+            if self.sock is sock:
+                loop.remove_writer(sock.fileno())
 
     async def spawn_app(self, argv: Sequence[str], environ: Mapping[str, str]) -> ZygoteProcess:
         """`riir-airflow app ...` forked from the zygote, its output on a pipe, its secrets given when it asks."""
