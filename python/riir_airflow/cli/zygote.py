@@ -526,7 +526,12 @@ class Zygote:
     async def _wait_for_room(self, sock: socket.socket) -> None:
         loop = asyncio.get_running_loop()
         self._room = room = loop.create_future()
-        loop.add_writer(sock.fileno(), lambda: room.done() or room.set_result(None))
+
+        def writable() -> None:
+            if not room.done():
+                room.set_result(None)
+
+        loop.add_writer(sock.fileno(), writable)
         try:
             await room  # _closed ends the wait with an error if the zygote dies meanwhile
         finally:
