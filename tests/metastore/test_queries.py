@@ -238,21 +238,6 @@ async def test_deferral_keeps_try_and_xcoms(db: asyncpg.Pool) -> None:
     assert (await q.get_xcom(db, KEY_A, "progress")).value == 50  # type: ignore[union-attr]
 
 
-async def test_stale_running_tries(db: asyncpg.Pool) -> None:
-    await make_run(db, tasks=("a",))
-    await q.set_task_state(db, KEY_A, "scheduled", expected=[None])
-    (ti,) = await q.claim_ready_tries(db, app_id="x", hostname="h", limit=1)
-    await q.start_try(db, ti.id, 1, pid=1, hostname="h")
-    assert await q.list_stale_running_tries(db, datetime.timedelta(hours=1)) == []
-    async with db.acquire() as c:
-        await c.execute("UPDATE task_instance SET last_heartbeat_at = now() - interval '2 hours'")
-    assert [t.task_id for t in await q.list_stale_running_tries(db, datetime.timedelta(hours=1))] == ["a"]
-    # An app asks about its own DAGs only.
-    hour = datetime.timedelta(hours=1)
-    assert [t.task_id for t in await q.list_stale_running_tries(db, hour, [KEY_A.dag_id])] == ["a"]
-    assert await q.list_stale_running_tries(db, hour, ["another_dag"]) == []
-
-
 async def test_the_app_heartbeat_is_one_statement_that_also_lists_stale_tries(db: asyncpg.Pool) -> None:
     await q.register_app(db, "app-1", name="etl", dag_ids=[KEY_A.dag_id], code_hash="abc", hostname="h", pid=9)
     await make_run(db, tasks=("a",))
