@@ -1,7 +1,7 @@
 """Many DAG apps on one metastore: per-app idle memory and CPU, connections per app, NOTIFY fan-out, and a
 scheduled tick of every DAG at the same minute (tick-to-first-task latency for all of them).
 
-    python benchmarks/bench_many_apps.py [--apps 20] [--idle-seconds 20] [--no-zygote] [--keep]
+    python benchmarks/bench_many_apps.py [--apps 20] [--idle-seconds 30] [--no-zygote] [--keep]
     python benchmarks/bench_many_apps.py --apps 200      # the issue's size (minutes of start-up on 2 cores)
 
 A private PostgreSQL 15 (the system binaries under /usr/lib/postgresql/15/bin, run as the `postgres` user in a temp
@@ -67,6 +67,10 @@ SETTLE_S = 15.0
 # The idle window ends this long before the minute: from TEMPLATE_LEAD_SECONDS before a run is due, apps prepare
 # it (a fork server each); that is the tick's cost, counted with it.
 PRE_TICK_S = TEMPLATE_LEAD_SECONDS + 1.0
+# Two idle heartbeats of every app (app/service.py IDLE_HEARTBEAT_SECONDS, 15 s): a window that is not a multiple of
+# it counts one or two beats of each app depending on its phase, and the phases cluster (each app's is set by the end
+# of its catch-up run), so a 20 s window moved the idle CPU of the same code by a third between runs.
+IDLE_WINDOW_S = 30.0
 
 
 def dag_source(dag_id: str) -> str:
@@ -288,7 +292,9 @@ def next_minute(after: datetime.datetime) -> datetime.datetime:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--apps", type=int, default=20, help="DAG apps (default 20; the issue's size is 200)")
-    parser.add_argument("--idle-seconds", type=float, default=20.0, help="idle sampling window (default 20)")
+    parser.add_argument(
+        "--idle-seconds", type=float, default=IDLE_WINDOW_S, help=f"idle sampling window (default {IDLE_WINDOW_S:g})"
+    )
     parser.add_argument(
         "--pool-slots", type=int, default=0,
         help="default_pool slots (default: one per app, so that every first task of the tick can run at once; "

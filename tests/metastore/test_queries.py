@@ -9,6 +9,7 @@ import asyncpg
 import pytest
 
 from riir_airflow.exceptions import AirflowBadRequest, DagNotFound, DagRunAlreadyExists
+from riir_airflow.metastore import app_queries
 from riir_airflow.metastore import queries as q
 from riir_airflow.metastore.records import NewTaskInstance, StateChange, TaskInstanceKey
 from tests.metastore.conftest import make_run
@@ -237,19 +238,33 @@ async def test_deferral_keeps_try_and_xcoms(db: asyncpg.Pool) -> None:
     assert (await q.get_xcom(db, KEY_A, "progress")).value == 50  # type: ignore[union-attr]
 
 
-async def test_stale_running_tries(db: asyncpg.Pool) -> None:
+async def test_the_app_heartbeat_is_one_statement_that_also_lists_stale_tries(db: asyncpg.Pool) -> None:
+    await q.register_app(db, "app-1", name="etl", dag_ids=[KEY_A.dag_id], code_hash="abc", hostname="h", pid=9)
     await make_run(db, tasks=("a",))
     await q.set_task_state(db, KEY_A, "scheduled", expected=[None])
-    (ti,) = await q.claim_ready_tries(db, app_id="x", hostname="h", limit=1)
+    (ti,) = await q.claim_ready_tries(db, app_id="app-1", hostname="h", limit=1)
     await q.start_try(db, ti.id, 1, pid=1, hostname="h")
-    assert await q.list_stale_running_tries(db, datetime.timedelta(hours=1)) == []
     async with db.acquire() as c:
         await c.execute("UPDATE task_instance SET last_heartbeat_at = now() - interval '2 hours'")
-    assert [t.task_id for t in await q.list_stale_running_tries(db, datetime.timedelta(hours=1))] == ["a"]
-    # An app asks about its own DAGs only.
+        await c.execute("UPDATE app SET last_heartbeat = now() - interval '2 hours'")
+
+    async def beat_age(table: str, column: str) -> datetime.timedelta:
+        async with db.acquire() as c:
+            return await c.fetchval(f"SELECT now() - {column} FROM {table}")  # type: ignore[no-any-return]
+
     hour = datetime.timedelta(hours=1)
-    assert [t.task_id for t in await q.list_stale_running_tries(db, hour, [KEY_A.dag_id])] == ["a"]
-    assert await q.list_stale_running_tries(db, hour, ["another_dag"]) == []
+    async with db.acquire() as c:
+        # The app alone (an idle app's beat between two detections): its stamp, nothing listed.
+        assert await app_queries.heartbeat(c, "app-1", []) == []
+        assert await beat_age("app", "last_heartbeat") < hour
+        assert await beat_age("task_instance", "last_heartbeat_at") > hour
+        # With the detection: the running tries of the app's DAGs whose heartbeat is older than the timeout.
+        assert [t.task_id for t in await app_queries.heartbeat(c, "app-1", [], hour, [KEY_A.dag_id])] == ["a"]
+        assert await app_queries.heartbeat(c, "app-1", [], hour, ["another_dag"]) == []
+        # The tries' stamp in the same statement (the listing sees the rows as they were before it).
+        assert [t.task_id for t in await app_queries.heartbeat(c, "app-1", [ti.id], hour, [KEY_A.dag_id])] == ["a"]
+        assert await beat_age("task_instance", "last_heartbeat_at") < hour
+        assert await app_queries.heartbeat(c, "app-1", [ti.id], hour, [KEY_A.dag_id]) == []
 
 
 async def test_list_task_instances_filters(db: asyncpg.Pool) -> None:

@@ -42,7 +42,7 @@ from riir_airflow.engine.engine import lost_try_state
 from riir_airflow.metastore import app_queries, notify, plugin_queries, queries
 from riir_airflow.metastore.connections import ConnectionBudget, connect_waiting
 from riir_airflow.metastore.pool import connect, resolve_settings, session_settings
-from riir_airflow.metastore.records import StateChange
+from riir_airflow.metastore.records import StateChange, TaskInstanceRecord
 from riir_airflow.plugins import manager as plugins_manager
 from riir_airflow.plugins.listener_calls import notify as notify_listeners
 
@@ -108,6 +108,14 @@ class DagApp:
         self.heartbeat_ok = True  # while False, no new tries are claimed
         self.listening_for_slots = False  # LISTENing to every DAG's task states (tries of ours wait for pool slots)
         self.next_stale_check = float("inf")  # loop time of the next stale-try detection (set once scheduling)
+        # Read once, as Airflow's scheduler does: the heartbeat is an idle app's only work, and a lookup reads the
+        # environment and stats airflow.cfg.
+        self.stale_try_timeout = dt.timedelta(
+            seconds=conf.getint("scheduler", "task_instance_heartbeat_timeout", fallback=300)
+        )
+        self.stale_check_interval = conf.getfloat(
+            "scheduler", "task_instance_heartbeat_timeout_detection_interval", fallback=10.0
+        )
         self.fencing_tokens: dict[str, int] = {}
         self.fenced = False  # lost the locks: no more writes, exit non-zero
         self.closing = False
@@ -209,22 +217,6 @@ class DagApp:
         await queries.record_task_result(self.db, ti_id, try_number, state, expected=("running",))
         log.warning("%s %s.%s[%s] try %s as %s", what, dag_id, task_id, map_index, try_number, state)
 
-    async def detect_stale_tries(self) -> None:
-        """Running tries of this app's DAGs that no process of this app runs and whose heartbeat is older than
-        `[scheduler] task_instance_heartbeat_timeout`: their process or app is gone, so they are retried per their
-        retries (Airflow's heartbeat-timeout handling)."""
-        from riir_airflow.config import conf
-
-        timeout = conf.getint("scheduler", "task_instance_heartbeat_timeout", fallback=300)
-        ours = {c.ti_id for s in self.schedulers.values() for c in s.claimed.values()}
-        stale = await queries.list_stale_running_tries(self.db, dt.timedelta(seconds=timeout), sorted(self.schedulers))
-        for ti in stale:
-            if ti.id not in ours:
-                await self._end_lost_try(
-                    ti.id, ti.dag_id, ti.task_id, ti.map_index, ti.try_number, ti.max_tries, "Heartbeat timeout:"
-                )
-                self.wake.set()
-
     # --- the loop ---------------------------------------------------------------------------------------------------
     def _on_notification(self, _conn: Any, _pid: int, channel: str, payload: object) -> None:
         note = _payload(payload)
@@ -257,20 +249,14 @@ class DagApp:
                 scheduler.nothing_due_before = None
         self.wake.set()
 
-    async def _detect_stale_tries_when_due(self) -> None:
-        """Stale-try detection, on the heartbeat's turn once `task_instance_heartbeat_timeout_detection_interval`
-        (10 s) has passed since the last one: one timer per app instead of two (while the app is idle the detection
-        runs every 15 s, far inside the 300 s timeout it enforces)."""
-        from riir_airflow.config import conf
-
+    def _stale_check_due(self) -> bool:
+        """Stale-try detection rides on the heartbeat once `task_instance_heartbeat_timeout_detection_interval` (10 s)
+        has passed since the last one: one timer per app instead of two (while the app is idle it runs every 15 s, far
+        inside the 300 s timeout it enforces)."""
         if not self.schedulers or self.stopping.is_set() or self.fenced or loop_time() < self.next_stale_check:
-            return
-        interval = conf.getfloat("scheduler", "task_instance_heartbeat_timeout_detection_interval", fallback=10.0)
-        self.next_stale_check = loop_time() + interval
-        try:
-            await self.detect_stale_tries()
-        except Exception:
-            log.exception("Detecting tries whose heartbeat timed out failed; trying again in %ss", interval)
+            return False
+        self.next_stale_check = loop_time() + self.stale_check_interval
+        return True
 
     async def _listen_for_slots(self, waiting: bool) -> None:
         """While tries of ours wait for pool slots, other DAGs' tries ending can free them: listen to every DAG's task
@@ -287,29 +273,54 @@ class DagApp:
         self.listening_for_slots = waiting
 
     async def _heartbeat(self) -> None:
-        """Stamps the app's and its running tries' heartbeats, on the session connection (the one an idle app keeps
-        open anyway). While heartbeats fail, the app claims no new tries and says so; it resumes when one succeeds."""
-        while not self.stopping.is_set():
-            try:
-                async with self.db.session_connection() as conn:
-                    await queries.heartbeat_app(conn, self.app_id)
-                    ids = [c.ti_id for s in self.schedulers.values() for c in s.claimed.values()]
-                    await app_queries.heartbeat_tries(conn, ids)
-            except Exception as exc:
-                if self.heartbeat_ok:
-                    log.error(
-                        "Heartbeat failed (%s: %s); claiming no new tries until it succeeds", type(exc).__name__, exc
+        """Stamps the app's and its running tries' heartbeats, and lists stale tries when that is due, in one statement
+        on the session connection (the one an idle app keeps open anyway). While heartbeats fail, the app claims no
+        new tries and says so; it resumes when one succeeds."""
+        stopped = asyncio.ensure_future(self.stopping.wait())  # one waiter for the app's life, not one per beat
+        try:
+            while not self.stopping.is_set():
+                stale_after = self.stale_try_timeout if self._stale_check_due() else None
+                try:
+                    async with self.db.session_connection() as conn:
+                        ids = [c.ti_id for s in self.schedulers.values() for c in s.claimed.values()]
+                        stale = await app_queries.heartbeat(
+                            conn, self.app_id, ids, stale_after, sorted(self.schedulers)
+                        )
+                except Exception as exc:
+                    if self.heartbeat_ok:
+                        log.error(
+                            "Heartbeat failed (%s: %s); claiming no new tries until it succeeds",
+                            type(exc).__name__, exc,
+                        )  # fmt: skip
+                    self.heartbeat_ok = False
+                else:
+                    if not self.heartbeat_ok:
+                        log.warning("Heartbeat succeeds again; claiming tries")
+                        self.heartbeat_ok = True
+                        self.wake.set()
+                    if stale:
+                        await self._end_stale_tries(stale)
+                busy = any(s.claimed for s in self.schedulers.values())
+                await asyncio.wait([stopped], timeout=HEARTBEAT_SECONDS if busy else IDLE_HEARTBEAT_SECONDS)
+        finally:
+            stopped.cancel()
+
+    async def _end_stale_tries(self, stale: Sequence[TaskInstanceRecord]) -> None:
+        """Running tries of this app's DAGs whose heartbeat is older than `[scheduler]
+        task_instance_heartbeat_timeout` (listed by the heartbeat) and that no process of this app runs: their process
+        or app is gone, so they are retried per their retries (Airflow's heartbeat-timeout handling)."""
+        ours = {c.ti_id for s in self.schedulers.values() for c in s.claimed.values()}
+        try:
+            for ti in stale:
+                if ti.id not in ours:
+                    await self._end_lost_try(
+                        ti.id, ti.dag_id, ti.task_id, ti.map_index, ti.try_number, ti.max_tries, "Heartbeat timeout:"
                     )
-                self.heartbeat_ok = False
-            else:
-                if not self.heartbeat_ok:
-                    log.warning("Heartbeat succeeds again; claiming tries")
-                    self.heartbeat_ok = True
                     self.wake.set()
-                await self._detect_stale_tries_when_due()
-            busy = any(s.claimed for s in self.schedulers.values())
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.stopping.wait(), HEARTBEAT_SECONDS if busy else IDLE_HEARTBEAT_SECONDS)
+        except Exception:
+            log.exception(
+                "Ending tries whose heartbeat timed out failed; looking again in %ss", self.stale_check_interval
+            )
 
     async def _paused(self) -> dict[str, bool]:
         return await app_queries.paused_flags(self.db, list(self.schedulers))

@@ -548,7 +548,8 @@ class Zygote:
         self.sock: socket.socket | None = None
         self.folder: Path | None = None
         self._starting = asyncio.Lock()
-        self._sending = asyncio.Lock()
+        self._sending = asyncio.Lock()  # one request at a time waits for room in the control socket
+        self._room: asyncio.Future[None] | None = None  # set when the control socket can take a request again
         self._next_id = 0
         self.zygote_env: dict[str, str] = {}  # the zygote's environment (what a probe runs with)
         self._forking: dict[int, asyncio.Future[tuple[int, asyncio.Future[int]]]] = {}  # id -> (pid, its exit)
@@ -638,8 +639,11 @@ class Zygote:
         loop = asyncio.get_running_loop()
         with contextlib.suppress(Exception):
             loop.remove_reader(sock.fileno())
+            loop.remove_writer(sock.fileno())
         sock.close()
         error = ZygoteError(why)
+        if self._room is not None and not self._room.done():
+            self._room.set_exception(error)
         if self._ready is not None and not self._ready.done():
             self._ready.set_exception(error)
         for future in self._forking.values():
@@ -682,35 +686,45 @@ class Zygote:
         assert self.sock is not None
         self._next_id += 1
         future: asyncio.Future[tuple[int, asyncio.Future[int]]] = asyncio.get_running_loop().create_future()
+        self._forking[self._next_id] = future
         request = self._next_id
-        self._forking[request] = future
         try:
             await self._send({**message, "id": request}, fds)
-        except OSError as exc:
+        except BaseException as exc:
             self._forking.pop(request, None)
-            raise ZygoteError(f"the zygote is gone ({exc})") from exc
+            if isinstance(exc, OSError):
+                raise ZygoteError(f"the zygote is gone ({exc})") from exc
+            raise
         return await future
 
     async def _send(self, message: dict[str, Any], fds: list[int]) -> None:
-        """One request on the control socket. Its buffer fills when many apps start at once (200 files in the DAG
-        folder): the request then waits until the zygote has read the ones before it, instead of failing (which
-        left those apps to start as programs of their own)."""
-        loop = asyncio.get_running_loop()
-        async with self._sending:  # one waiter for writability at a time, requests in order
+        """Sends one request, waiting while the control socket's send buffer is full of requests the zygote has not
+        read yet: a folder of 200 apps asks for 200 probes at once, more than fit while the zygote is busy forking."""
+        async with self._sending:
             while True:
                 if self.sock is None:
-                    raise OSError("the control socket is closed")
+                    raise ZygoteError("the zygote is gone")
                 try:
                     send_message(self.sock, message, fds)
                     return
                 except BlockingIOError:
-                    fd = self.sock.fileno()
-                    writable: asyncio.Future[None] = loop.create_future()
-                    loop.add_writer(fd, _resolve, writable)
-                    try:
-                        await writable
-                    finally:
-                        loop.remove_writer(fd)
+                    await self._wait_for_room(self.sock)
+
+    async def _wait_for_room(self, sock: socket.socket) -> None:
+        loop = asyncio.get_running_loop()
+        self._room = room = loop.create_future()
+
+        def writable() -> None:
+            if not room.done():
+                room.set_result(None)
+
+        loop.add_writer(sock.fileno(), writable)
+        try:
+            await room  # _closed ends the wait with an error if the zygote dies meanwhile
+        finally:
+            self._room = None
+            if self.sock is sock:
+                loop.remove_writer(sock.fileno())
 
     async def spawn_app(self, argv: Sequence[str], environ: Mapping[str, str]) -> ZygoteProcess:
         """`riir-airflow app ...` forked from the zygote, its output on a pipe, its secrets given when it asks."""
@@ -802,11 +816,6 @@ def request_template(path: str) -> ForkServer | None:
     for fd in fds:
         os.set_inheritable(fd, False)  # descriptors received by SCM_RIGHTS are inheritable: no program gets them
     return ForkServer(path, int(message["pid"]), socket.socket(fileno=control), None, None, pidfd=pidfd)
-
-
-def _resolve(future: asyncio.Future[None]) -> None:
-    if not future.done():
-        future.set_result(None)
 
 
 async def _hand_over_secrets(sock: socket.socket, secret: dict[str, str]) -> None:

@@ -704,20 +704,6 @@ async def heartbeat_task(db: Db, ti_id: uuid.UUID, try_number: int) -> bool:
     return status.endswith(" 1")
 
 
-async def list_stale_running_tries(
-    db: Db, older_than: datetime.timedelta, dag_ids: Sequence[str] | None = None
-) -> list[TaskInstanceRecord]:
-    """Running tries whose heartbeat is older than `older_than` (their process or app is probably gone), of the
-    given DAGs only when `dag_ids` is set (an app looks at its own DAGs: one index range, not the whole table)."""
-    rows = await db.fetch(
-        "SELECT * FROM task_instance WHERE state = 'running' AND last_heartbeat_at < now() - $1::interval "
-        "AND ($2::text[] IS NULL OR dag_id = ANY($2::text[])) ORDER BY last_heartbeat_at",
-        older_than,
-        None if dag_ids is None else list(dag_ids),
-    )
-    return from_rows(TaskInstanceRecord, rows)
-
-
 async def clear_task_instances(
     db: Db,
     dag_id: str,
