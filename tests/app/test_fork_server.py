@@ -227,7 +227,10 @@ def _confined_then_leaves(spare: Spare, cgroup: TaskCgroup | None) -> None:
     pid = spare.pid
 
     def confined() -> bool:
-        targets = {int(fd): os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")}
+        try:
+            targets = {int(fd): os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")}
+        except FileNotFoundError:
+            return False  # it closed a descriptor between the listing and the read: still confining itself
         sockets = [fd for fd, target in targets.items() if target.startswith("socket:")]
         others = [t for fd, t in targets.items() if fd > 2 and fd not in sockets and t != os.devnull]
         joined = cgroup is None or f"/{cgroup.path.name}\n" in Path(f"/proc/{pid}/cgroup").read_text()
