@@ -8,8 +8,8 @@ per run, one XCom per task instance and one event-log row per task instance, the
 into its own tables; Airflow's into the tables `airflow db migrate` made, its 100 DAGs serialized by `airflow dags
 reserialize` from generated files (benchmarks/airflow_side.py, shared with bench_ui.py). `riir-airflow broker` and
 `airflow api-server` (one worker each) serve them on loopback ports; each endpoint is requested one request after
-the other (after 5 warm-ups), and the client-side latency percentiles and requests/s (requests / their summed
-latency) are recorded.
+the other (after 5 warm-ups) by benchmarks/http_load.py's lean keep-alive client (as bench_broker.py's), and the
+client-side latency percentiles and requests/s (requests / their summed latency) are recorded.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +37,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
 
 import airflow_side  # noqa: E402
+import http_load  # noqa: E402
 import measure  # noqa: E402
 from harness import database, free_port, riir_cli, run_cli, wait_until  # noqa: E402
 from tests.broker.conftest import prepare_database  # noqa: E402
@@ -132,21 +134,31 @@ def airflow_dag_files() -> dict[str, str]:
 
 
 def time_endpoints(client: httpx.Client, requests: int, last_run: str) -> dict[str, list[float]]:
-    """Each endpoint `requests` times, one request after the other (after 5 warm-ups): latencies in ms."""
+    """Each endpoint `requests` times, one request after the other (after 5 warm-ups): latencies in ms. Sent with
+    http_load's lean keep-alive client (the server `client` talks to, with its Authorization header), as
+    bench_broker.py sends its own: httpx's CPU per request is about what riir's broker spends answering one, and
+    with the client beside the server a request's latency is both."""
+    return asyncio.run(_time_endpoints(str(client.base_url), client.headers["Authorization"], requests, last_run))
+
+
+async def _time_endpoints(url: str, authorization: str, requests: int, last_run: str) -> dict[str, list[float]]:
+    connection = http_load.connection(url.rstrip("/"), {"Authorization": authorization})
     out = {}
-    for name, path in ENDPOINTS:
-        path = path.format(run=last_run)
-        for _ in range(5):
-            client.get(path).raise_for_status()
-        latencies = []
-        for _ in range(requests):
-            t0 = time.perf_counter()
-            response = client.get(path)
-            latencies.append(1000 * (time.perf_counter() - t0))
-            response.raise_for_status()
-        out[name] = latencies
-        print(f"  {name:42} p50 {measure.percentile(latencies, 0.5):8.1f} ms  p99 "
-              f"{measure.percentile(latencies, 0.99):8.1f} ms", flush=True)  # fmt: skip
+    try:
+        for name, path in ENDPOINTS:
+            path = path.format(run=urllib.parse.quote(last_run, safe=":+@"))
+            for _ in range(5):
+                await connection.get(path)
+            latencies = []
+            for _ in range(requests):
+                t0 = time.perf_counter()
+                await connection.get(path)
+                latencies.append(1000 * (time.perf_counter() - t0))
+            out[name] = latencies
+            print(f"  {name:42} p50 {measure.percentile(latencies, 0.5):8.1f} ms  p99 "
+                  f"{measure.percentile(latencies, 0.99):8.1f} ms", flush=True)  # fmt: skip
+    finally:
+        await connection.close()
     return out
 
 
