@@ -402,10 +402,14 @@ class ForkExecutor:
 
         def ended(task: asyncio.Task[None]) -> None:
             self._callback_tasks.discard(task)
-            if not self._busy():
-                self.release_when_idle()
+            self._work_ended()
 
         task.add_done_callback(ended)
+
+    def _work_ended(self) -> None:
+        """A piece of work that needed the fork server ended: when it was the last, the idle clock starts."""
+        if not self._busy():
+            self.release_when_idle()
 
     def _busy(self) -> bool:
         """Whether anything still needs the fork server: tries, callbacks, processes whose exit it reports."""
@@ -549,8 +553,7 @@ class ForkExecutor:
         def arrived(forked: asyncio.Future[int]) -> None:
             if self._spare_coming is coming:
                 self._spare_coming = None
-                if not self.running:
-                    self.release_when_idle()
+                self._work_ended()
             if forked.cancelled() or forked.exception() is not None:
                 parent_sock.close()
                 os.close(read_fd)
@@ -630,8 +633,7 @@ class ForkExecutor:
                 exited.exception()  # retrieved: a fork server that died meanwhile is reported elsewhere
             if self._exiting.pop(exited, None) is not None:
                 self._remove_cgroup(cgroup)
-            if not self._busy():
-                self.release_when_idle()
+            self._work_ended()
 
         exited.add_done_callback(gone)
 

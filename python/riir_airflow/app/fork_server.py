@@ -471,15 +471,15 @@ class ForkServer:
         self.sock.close()  # the template's end of file: it exits
         if self.pidfd is not None:
             self._close_by_pidfd(self.pidfd)
-            return
-        deadline = time.monotonic() + 5
-        while self._poll() is None and time.monotonic() < deadline:
-            time.sleep(0.01)
-        if self._poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self.pid, signal.SIGKILL)
-            while self._poll() is None:
+        else:
+            deadline = time.monotonic() + 5
+            while self._poll() is None and time.monotonic() < deadline:
                 time.sleep(0.01)
+            if self._poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(self.pid, signal.SIGKILL)
+                while self._poll() is None:
+                    time.sleep(0.01)
         if self.folder is not None:
             shutil.rmtree(self.folder, ignore_errors=True)
 

@@ -156,19 +156,21 @@ def load_secret_environment() -> None:
 
 def forget_secret_environment() -> None:
     """In the fork server, first thing after the fork: the unread secrets pipe is not its to keep."""
-    handed_over = os.environ.pop(SECRET_ENV_FD, None)
-    if handed_over is not None:
-        with contextlib.suppress(OSError):
-            os.close(int(handed_over))
+    _forget_inherited_descriptor(SECRET_ENV_FD)
 
 
 def forget_zygote_line() -> None:
     """In the fork server, first thing after the fork: the app's line to the zygote is not its to keep (its task
     processes could ask the zygote for templates with it)."""
-    line = os.environ.pop(ZYGOTE_LINE_FD, None)
-    if line is not None:
+    _forget_inherited_descriptor(ZYGOTE_LINE_FD)
+
+
+def _forget_inherited_descriptor(variable: str) -> None:
+    """Closes the descriptor the environment variable `variable` names, and drops the variable."""
+    number = os.environ.pop(variable, None)
+    if number is not None:
         with contextlib.suppress(OSError):
-            os.close(int(line))
+            os.close(int(number))
 
 
 def make_undumpable() -> bool:
