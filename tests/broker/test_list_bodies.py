@@ -56,6 +56,22 @@ def test_listed_dag_is_the_dags_own_body(broker: Broker) -> None:
             assert item == client.get(f"/api/v2/dags/{quote(item['dag_id'], safe='')}").json()
 
 
+@pytest.mark.parametrize("dag_id", ["~", DAG_ID])
+def test_listed_run_is_the_runs_own_body(broker: Broker, dag_id: str) -> None:
+    """Runs of all DAGs are listed with their versions and DAG names joined to the page's statement, one DAG's runs
+    with its version read apart, GET /dags/{dag_id}/dagRuns/{run_id} reads a run's record: all show a run alike."""
+    with broker.client("viewer") as client:
+        listed = client.get(f"/api/v2/dags/{dag_id}/dagRuns", params={"limit": 100}).json()["dag_runs"]
+        assert any(item["dag_versions"] for item in listed), listed
+        batch = client.post("/api/v2/dags/~/dagRuns/list", json={"page_limit": 100}).json()["dag_runs"]
+        for item in listed:
+            own = client.get(
+                f"/api/v2/dags/{quote(item['dag_id'], safe='')}/dagRuns/{quote(item['dag_run_id'], safe='')}"
+            )
+            assert item == own.json()
+            assert item in batch
+
+
 PAST_THE_END = ["/api/v2/dags", "/api/v2/dags/~/dagRuns", "/api/v2/dags/~/dagRuns/~/taskInstances",
                 f"/api/v2/dags/{DAG_ID}/dagRuns/{RUN}/taskInstances", "/api/v2/eventLogs"]  # fmt: skip
 

@@ -16,8 +16,10 @@ from riir_airflow.metastore.records import (
     DagRecord,
     DagRunRecord,
     DagVersionRecord,
+    Row,
     TaskInstanceHistoryRecord,
     TaskInstanceRecord,
+    fields_of,
 )
 from riir_airflow.schedules.serialized_timetables import encoded_timetable, serialized_timetable_partitioned
 from riir_airflow.secrets_masker import redact
@@ -69,51 +71,53 @@ def dag(d: DagRecord, latest: DagVersionRecord | None, *, has_import_errors: boo
     encoded = encoded_timetable(data)
     timetable = str(encoded.get("__type", "")) if isinstance(encoded, dict) else ""
     bundle_name, bundle_version = (latest.bundle_name, latest.bundle_version) if latest else (None, None)
-    return dag_of_version(d, bundle_name, bundle_version, timetable, has_import_errors=has_import_errors)
+    return dag_of_version(fields_of(d), bundle_name, bundle_version, timetable, has_import_errors=has_import_errors)
 
 
 def dag_of_version(
-    d: DagRecord,
+    d: Row,
     bundle_name: str | None,
     bundle_version: str | None,
     timetable_type: str,
     *,
     has_import_errors: bool = False,
 ) -> dict[str, Any]:
-    """The DAG with what it shows of its latest version (the DAG list reads only these, not the version's data)."""
+    """The DAG (its `dag` row's columns) with what it shows of its latest version (the DAG list reads only these,
+    not the version's data)."""
     partitioned, periodic = _timetable_traits(timetable_type)
-    name = d.dag_display_name or d.dag_id
+    dag_id, fileloc = d["dag_id"], d["fileloc"]
+    name = d["dag_display_name"] or dag_id
     return {
-        "dag_id": d.dag_id,
+        "dag_id": dag_id,
         "dag_display_name": name,
-        "is_paused": d.is_paused,
-        "is_stale": d.is_stale,
-        "last_parsed_time": d.last_parsed_time,
+        "is_paused": d["is_paused"],
+        "is_stale": d["is_stale"],
+        "last_parsed_time": d["last_parsed_time"],
         "last_parse_duration": None,
         "last_expired": None,
         "bundle_name": bundle_name,
         "bundle_version": bundle_version,
-        "relative_fileloc": d.relative_fileloc,
-        "fileloc": d.fileloc,
-        "description": d.description,
-        "timetable_summary": d.timetable_summary,
-        "timetable_description": d.timetable_description,
+        "relative_fileloc": d["relative_fileloc"],
+        "fileloc": fileloc,
+        "description": d["description"],
+        "timetable_summary": d["timetable_summary"],
+        "timetable_description": d["timetable_description"],
         "timetable_partitioned": partitioned,
         "timetable_periodic": periodic,
-        "tags": [{"name": t, "dag_id": d.dag_id, "dag_display_name": name} for t in d.tags],
-        "max_active_tasks": d.max_active_tasks,
-        "max_active_runs": d.max_active_runs,
-        "max_consecutive_failed_dag_runs": d.max_consecutive_failed_dag_runs,
-        "has_task_concurrency_limits": d.has_task_concurrency_limits,
+        "tags": [{"name": t, "dag_id": dag_id, "dag_display_name": name} for t in d["tags"]],
+        "max_active_tasks": d["max_active_tasks"],
+        "max_active_runs": d["max_active_runs"],
+        "max_consecutive_failed_dag_runs": d["max_consecutive_failed_dag_runs"],
+        "has_task_concurrency_limits": d["has_task_concurrency_limits"],
         "has_import_errors": has_import_errors,
-        "next_dagrun_logical_date": d.next_dagrun,
-        "next_dagrun_data_interval_start": d.next_dagrun_data_interval_start,
-        "next_dagrun_data_interval_end": d.next_dagrun_data_interval_end,
-        "next_dagrun_run_after": d.next_dagrun_create_after,
+        "next_dagrun_logical_date": d["next_dagrun"],
+        "next_dagrun_data_interval_start": d["next_dagrun_data_interval_start"],
+        "next_dagrun_data_interval_end": d["next_dagrun_data_interval_end"],
+        "next_dagrun_run_after": d["next_dagrun_create_after"],
         "allowed_run_types": None,
-        "owners": list(_owners(d.owners)),  # a list of its own: a caller may change it
+        "owners": list(_owners(d["owners"])),  # a list of its own: a caller may change it
         "is_backfillable": periodic,
-        "file_token": file_token(d.fileloc),
+        "file_token": file_token(fileloc),
     }
 
 
@@ -147,31 +151,32 @@ def dag_details(
     return out
 
 
-def dag_run(r: DagRunRecord, display_name: str, versions: list[dict[str, Any]]) -> dict[str, Any]:
-    duration = (r.end_date - r.start_date).total_seconds() if r.end_date and r.start_date else None
+def dag_run(r: Row, display_name: str, versions: list[dict[str, Any]]) -> dict[str, Any]:
+    """A run (its `dag_run` row's columns)."""
+    start, end = r["start_date"], r["end_date"]
     return {
-        "dag_run_id": r.run_id,
-        "dag_id": r.dag_id,
-        "logical_date": r.logical_date,
-        "queued_at": r.queued_at,
-        "start_date": r.start_date,
-        "end_date": r.end_date,
-        "duration": duration,
-        "data_interval_start": r.data_interval_start,
-        "data_interval_end": r.data_interval_end,
-        "run_after": r.run_after,
-        "last_scheduling_decision": r.last_scheduling_decision,
-        "run_type": r.run_type,
-        "state": r.state,
-        "triggered_by": r.triggered_by,
-        "triggering_user_name": r.triggering_user_name,
-        "conf": r.conf,
-        "note": r.note,
+        "dag_run_id": r["run_id"],
+        "dag_id": r["dag_id"],
+        "logical_date": r["logical_date"],
+        "queued_at": r["queued_at"],
+        "start_date": start,
+        "end_date": end,
+        "duration": (end - start).total_seconds() if end and start else None,
+        "data_interval_start": r["data_interval_start"],
+        "data_interval_end": r["data_interval_end"],
+        "run_after": r["run_after"],
+        "last_scheduling_decision": r["last_scheduling_decision"],
+        "run_type": r["run_type"],
+        "state": r["state"],
+        "triggered_by": r["triggered_by"],
+        "triggering_user_name": r["triggering_user_name"],
+        "conf": r["conf"],
+        "note": r["note"],
         "dag_versions": versions,
         "bundle_version": None,
         "dag_display_name": display_name,
-        "partition_key": r.partition_key,
-        "partition_date": r.partition_date,
+        "partition_key": r["partition_key"],
+        "partition_date": r["partition_date"],
     }
 
 

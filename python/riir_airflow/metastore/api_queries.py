@@ -30,6 +30,7 @@ from riir_airflow.metastore.records import (
     DagVersionRecord,
     EventRecord,
     Page,
+    Row,
     TaskInstanceRecord,
     from_row,
     from_rows,
@@ -46,9 +47,10 @@ def like_pattern(pattern: str) -> list[str]:
 
 @dataclass(frozen=True, slots=True)
 class ListedDag:
-    """A DAG as the DAG list shows it: its row and, of its latest version, what the listing reads."""
+    """A DAG as the DAG list shows it: its `dag` row (not a record: the list reads it once) and, of its latest
+    version, what the listing reads."""
 
-    dag: DagRecord
+    row: Row
     bundle_name: str | None
     bundle_version: str | None
     timetable_type: str  # the serialized timetable's `__type` ("" when the DAG has no version or no timetable)
@@ -88,7 +90,7 @@ async def list_dags_filtered(
     rows, total = await _page_rows(db, "dag", filters, order, limit, offset, joined=_LATEST_VERSION)
     listed = [
         ListedDag(
-            from_row(DagRecord, r),
+            r,
             r["latest_bundle_name"],
             r["latest_bundle_version"],
             r["latest_timetable_type"] or "",
@@ -327,14 +329,19 @@ async def list_run_page(
     order_by: Sequence[str] = ("id",),
     limit: int = 50,
     offset: int = 0,
+    joined: bool = True,
 ) -> RunPage:
-    """As `list_runs_filtered`, with each run's DAG version and its DAG's display name joined to the page's
-    statement: what a REST listing shows of them in one round trip instead of three."""
+    """As `list_runs_filtered`, as rows. `joined`: each run's DAG version and its DAG's display name joined to the
+    page's statement, what a REST listing of many DAGs' runs shows of them in one round trip instead of three
+    (without: `versions` and `names` are empty; the runs of one DAG share a version or few, read apart)."""
     filters, order, counted = _run_filters(dag_ids, states, run_types, ranges, run_id_pattern, order_by)
-    joined = f"{_version_join('dag_run.dag_version_id')} {_RUN_DAG_NAME}"
-    rows, total = await _page_rows(db, "dag_run", filters, order, limit, offset, counted, joined=joined)
+    if not joined:
+        rows, total = await _page_rows(db, "dag_run", filters, order, limit, offset, counted)
+        return RunPage(rows, total, {}, {})
+    join = f"{_version_join('dag_run.dag_version_id')} {_RUN_DAG_NAME}"
+    rows, total = await _page_rows(db, "dag_run", filters, order, limit, offset, counted, joined=join)
     names = {row["dag_id"]: row["riir_dag_display_name"] for row in rows}
-    return RunPage(from_rows(DagRunRecord, rows), total, _joined_versions(rows), names)
+    return RunPage(rows, total, _joined_versions(rows), names)
 
 
 def _run_filters(
@@ -366,10 +373,11 @@ def _run_filters(
 
 @dataclass(frozen=True, slots=True)
 class RunPage:
-    """One page of runs, the number matching the filters, the DAG versions the page's runs ran with (without their
-    serialized data) and the display names of their DAGs (None: the DAG row is gone)."""
+    """One page of runs (their `dag_run` rows: not records, a listing reads each once), the number matching the
+    filters, the DAG versions the page's runs ran with (without their serialized data) and the display names of
+    their DAGs (None: the DAG row is gone)."""
 
-    items: list[DagRunRecord]
+    rows: Sequence[Row]
     total_entries: int
     versions: dict[uuid.UUID, DagVersionRecord]
     names: dict[str, str | None]

@@ -21,13 +21,15 @@ from riir_airflow import json_schema
 from riir_airflow.broker.auth import Role
 from riir_airflow.broker.deps import CurrentUser, Page, Pool, ReadDb, order_by_param, requires
 from riir_airflow.broker.json_body import NO_CURSORS, json_body
-from riir_airflow.broker.routers._common import ranges as to_ranges
 from riir_airflow.broker.routers._common import (
+    display_name,
     require_dag,
     require_run,
     run_payloads,
+    run_row_payloads,
     ti_payloads,
 )
+from riir_airflow.broker.routers._common import ranges as to_ranges
 from riir_airflow.broker.schemas import (
     ClearTaskInstanceCollectionResponse,
     DAGRunClearBody,
@@ -91,13 +93,13 @@ async def get_dag_runs(
         "offset": page.offset,
     }
     if dag is not None:  # one DAG: its name is read, its runs share a version or few (read once each)
-        of_dag = await aq.list_runs_filtered(pool, dag_ids=[dag_id], **filters)
-        runs, total = await run_payloads(pool, of_dag.items, dag=dag), of_dag.total_entries
+        result = await aq.list_run_page(pool, dag_ids=[dag_id], joined=False, **filters)
+        versions = await aq.versions_by_id(pool, {r["dag_version_id"] for r in result.rows if r["dag_version_id"]})
+        runs = await run_row_payloads(pool, result.rows, versions, {dag_id: display_name(dag)})
     else:  # runs of many DAGs: their versions and DAG names joined to the page (one round trip)
-        joined = await aq.list_run_page(pool, **filters)
-        runs = await run_payloads(pool, joined.items, versions=joined.versions, names=joined.names)
-        total = joined.total_entries
-    return json_body({"dag_runs": runs, "total_entries": total, **NO_CURSORS})
+        result = await aq.list_run_page(pool, **filters)
+        runs = await run_row_payloads(pool, result.rows, result.versions, result.names)
+    return json_body({"dag_runs": runs, "total_entries": result.total_entries, **NO_CURSORS})
 
 
 @router.get("/dags/{dag_id}/dagRuns/{dag_run_id}", response_model=DAGRunResponse)
@@ -268,7 +270,7 @@ async def get_list_dag_runs_batch(pool: Pool, dag_id: str, body: DAGRunsBatchBod
         limit=body.page_limit,
         offset=body.page_offset,
     )
-    runs = await run_payloads(pool, result.items, versions=result.versions, names=result.names)
+    runs = await run_row_payloads(pool, result.rows, result.versions, result.names)
     return {"dag_runs": runs, "total_entries": result.total_entries}
 
 
