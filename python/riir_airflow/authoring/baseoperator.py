@@ -97,6 +97,15 @@ def empty_operator_class() -> type[BaseOperator]:
 
 
 @functools.cache
+def _xcom_arg_class() -> Any:
+    """XComArg (imported on first use: its module imports this one; an import statement in the function that asks
+    for it, once per operator, cost a look-up in the import system each time)."""
+    from riir_airflow.authoring.xcom_arg import XComArg
+
+    return XComArg
+
+
+@functools.cache
 def _mapped_operator_class() -> type:
     """MappedOperator (imported on first use: its module imports this one)."""
     from riir_airflow.authoring.mapped import MappedOperator
@@ -836,8 +845,7 @@ class BaseOperator(TaskNode, metaclass=BaseOperatorMeta):
 
     # --- XComArg dependencies ------------------------------------------------------------------------------
     def _set_xcomargs_dependencies(self) -> None:
-        from riir_airflow.authoring.xcom_arg import XComArg
-
+        XComArg = _xcom_arg_class()
         for field in self.template_fields:
             value = getattr(self, field, None)
             if value is None or type(value) is str or (type(value) in _WITHOUT_REFERENCES_WHEN_EMPTY and not value):
