@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import asyncpg
@@ -9,7 +10,14 @@ import pytest
 
 from riir_airflow.config import AirflowConfigParser
 from riir_airflow.exceptions import AirflowConfigException
-from riir_airflow.metastore.pool import connect, create_pool, normalize_dsn, resolve_settings, settings_from_config
+from riir_airflow.metastore.pool import (
+    connect,
+    create_pool,
+    decode_json,
+    normalize_dsn,
+    resolve_settings,
+    settings_from_config,
+)
 
 
 def _conf(tmp_path: Path, **env: str) -> AirflowConfigParser:
@@ -157,3 +165,33 @@ async def test_open_pool_refuses_an_unmigrated_database(pg_dsn: str, tmp_path: P
         await migrate(conn)
     async with open_pool(conf) as pool:
         assert await pool.fetchval("SELECT count(*) FROM pool") == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["{}", '{"a": [1, 2.5, "x"], "b": null}', "null", '"s"', "12", " {} ", '{"a": 1}\n', "NaN", "[]", '"\\u00e9"'],
+)
+def test_decode_json_reads_as_json_loads(text: str) -> None:
+    decoded, expected = decode_json(text), json.loads(text)
+    assert decoded == expected or (decoded != decoded and expected != expected)  # NaN is not equal to itself
+
+
+@pytest.mark.parametrize("text", ["", "{", "{} x", "[1,]"])
+def test_decode_json_refuses_what_json_loads_refuses(text: str) -> None:
+    with pytest.raises(json.JSONDecodeError):
+        decode_json(text)
+
+
+@pytest.mark.postgres
+async def test_pool_reads_json_columns_as_json_loads(pg_dsn: str, tmp_path: Path) -> None:
+    pool = await create_pool(resolve_settings(_conf(tmp_path, AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=pg_dsn)))
+    try:
+        async with pool.acquire() as conn:
+            # jsonb comes back canonical; json keeps the text as written, spacing included.
+            assert await conn.fetchval("""SELECT '{"b": [1, {"c": "d"}], "a": null}'::jsonb""") == {
+                "a": None,
+                "b": [1, {"c": "d"}],
+            }
+            assert await conn.fetchval("""SELECT '  {"a" : 1}  '::json""") == {"a": 1}
+    finally:
+        await pool.close()

@@ -11,6 +11,7 @@ price is that first request's latency (the imports, about a second on a loaded m
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -59,6 +60,10 @@ class LazyBroker:
 
                 log.info("building the API on first use")
                 self.api = create_app(self.config, pool=self.pool)
+                # What the imports and the app built lives as long as the process: out of the collector's reach, a
+                # full collection walks only what requests left behind (it walked ~120,000 objects, ~25 ms, every
+                # few hundred listings).
+                gc.freeze()
             return self.api
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:

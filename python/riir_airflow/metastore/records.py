@@ -42,40 +42,42 @@ DAG_RUN_STATES = ("queued", "running", "success", "failed")
 RUN_TYPES = ("manual", "scheduled", "backfill", "asset_triggered", "operator_triggered", "asset_materialization")
 
 
-def from_row(cls: type[T], row: asyncpg.Record | None) -> T:
-    """Build a record dataclass from a row holding (at least) its columns."""
+def from_row(cls: type[T], row: asyncpg.Record | None, prefix: str = "") -> T:
+    """Build a record dataclass from a row holding (at least) its columns, each named `prefix` + its field's name
+    (a prefix names apart the columns a join adds: `version_id`, `version_dag_id`, ...)."""
     if row is None:  # only for statements that always return a row (INSERT ... RETURNING)
         raise RuntimeError(f"expected a row for {cls.__name__}, got none")
-    build = _BUILDERS.get(cls)
+    build = _BUILDERS.get((cls, prefix))
     if build is None:
-        build = _BUILDERS[cls] = _builder(cls)
+        build = _BUILDERS[cls, prefix] = _builder(cls, prefix)
     record: T = build(row)
     return record
 
 
-_BUILDERS: dict[type, Callable[[asyncpg.Record], Any]] = {}
+_BUILDERS: dict[tuple[type, str], Callable[[asyncpg.Record], Any]] = {}
 
 
-def _builder(cls: type[T]) -> Callable[[asyncpg.Record], T]:
+def _builder(cls: type[T], prefix: str) -> Callable[[asyncpg.Record], T]:
     """Once per class, a function from a row to a record. A frozen dataclass's __init__ sets each field through
     `object.__setattr__` (an attribute lookup and a wrapper call per field, 40 % of a DAG listing's row cost); for a
     slots class without __post_init__ the fields' slot descriptors are set directly, which is what that ends in."""
     names = tuple(f.name for f in dataclasses.fields(cls))  # type: ignore[arg-type]
+    columns = tuple(prefix + name for name in names)
     slots: list[Any] = [cls.__dict__.get(name) for name in names] if "__slots__" in cls.__dict__ else []
     if hasattr(cls, "__post_init__") or not all(isinstance(s, types.MemberDescriptorType) for s in slots) or not slots:
 
         def build_by_init(row: asyncpg.Record) -> T:
             # Positional arguments in the fields' order (that of the dataclass's __init__): cheaper than keywords.
-            return cls(*[row[name] for name in names])
+            return cls(*[row[column] for column in columns])
 
         return build_by_init
-    setters = tuple((name, slot.__set__) for name, slot in zip(names, slots, strict=True))
+    setters = tuple((column, slot.__set__) for column, slot in zip(columns, slots, strict=True))
     new = object.__new__
 
     def build(row: asyncpg.Record) -> T:
         record: T = new(cls)
-        for name, put in setters:
-            put(record, row[name])
+        for column, put in setters:
+            put(record, row[column])
         return record
 
     return build

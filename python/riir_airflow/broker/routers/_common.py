@@ -69,18 +69,32 @@ def ranges(values: dict[str, datetime.datetime | float | None], columns: dict[st
     return out
 
 
-async def run_payloads(db: Db, runs: Sequence[DagRunRecord], *, dag: DagRecord | None = None) -> list[dict[str, Any]]:
-    """`dag`: the one DAG all of `runs` belong to, when the caller has read it already (not read again)."""
-    names = {dag.dag_id: display_name(dag)} if dag is not None else await aq.display_names(db, {r.dag_id for r in runs})
-    version_ids = {r.dag_version_id for r in runs if r.dag_version_id}
-    versions = await aq.versions_by_id(db, version_ids)
+async def run_payloads(
+    db: Db,
+    runs: Sequence[DagRunRecord],
+    *,
+    dag: DagRecord | None = None,
+    versions: Mapping[uuid.UUID, DagVersionRecord] | None = None,
+    names: Mapping[str, str | None] | None = None,
+) -> list[dict[str, Any]]:
+    """`dag`: the one DAG all of `runs` belong to; `versions` / `names`: the versions the runs ran with and their
+    DAGs' display names (`aq.list_run_page`); each when the caller has read it already (not read again)."""
+    if dag is not None:
+        names = {dag.dag_id: display_name(dag)}
+    elif names is None:
+        names = await aq.display_names(db, {r.dag_id for r in runs})
+    if versions is None:
+        versions = await aq.versions_by_id(db, {r.dag_version_id for r in runs if r.dag_version_id})
     missing = {r.dag_id for r in runs if r.dag_version_id is None}
     latest = await aq.latest_versions(db, missing) if missing else {}
+    shown: dict[uuid.UUID, list[dict[str, Any]]] = {}  # each version's payload built once, shared by its runs
     out = []
     for r in runs:
-        name = names.get(r.dag_id, r.dag_id)
+        name = names.get(r.dag_id) or r.dag_id
         version = versions.get(r.dag_version_id) if r.dag_version_id else latest.get(r.dag_id)
-        out.append(views.dag_run(r, name, [views.dag_version(version, name)] if version else []))
+        if version is not None and version.id not in shown:
+            shown[version.id] = [views.dag_version(version, name)]
+        out.append(views.dag_run(r, name, shown[version.id] if version is not None else []))
     return out
 
 

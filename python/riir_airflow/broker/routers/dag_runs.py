@@ -81,19 +81,23 @@ async def get_dag_runs(
         if value not in ("queued", "running", "success", "failed"):
             raise HTTPException(422, "Invalid value for state. Valid values are queued, running, success, failed")
     dates = {k: v for k, v in locals().items() if k.endswith(("_gte", "_gt", "_lte", "_lt"))}
-    result = await aq.list_runs_filtered(
-        pool,
-        dag_ids=None if dag_id == "~" else [dag_id],
-        states=state or (),
-        run_types=run_type or (),
-        ranges=to_ranges(dates, {}),
-        run_id_pattern=run_id_pattern,
-        order_by=order_by,
-        limit=page.limit,
-        offset=page.offset,
-    )
-    runs = await run_payloads(pool, result.items, dag=dag)
-    return json_body({"dag_runs": runs, "total_entries": result.total_entries, **NO_CURSORS})
+    filters: dict[str, Any] = {
+        "states": state or (),
+        "run_types": run_type or (),
+        "ranges": to_ranges(dates, {}),
+        "run_id_pattern": run_id_pattern,
+        "order_by": order_by,
+        "limit": page.limit,
+        "offset": page.offset,
+    }
+    if dag is not None:  # one DAG: its name is read, its runs share a version or few (read once each)
+        of_dag = await aq.list_runs_filtered(pool, dag_ids=[dag_id], **filters)
+        runs, total = await run_payloads(pool, of_dag.items, dag=dag), of_dag.total_entries
+    else:  # runs of many DAGs: their versions and DAG names joined to the page (one round trip)
+        joined = await aq.list_run_page(pool, **filters)
+        runs = await run_payloads(pool, joined.items, versions=joined.versions, names=joined.names)
+        total = joined.total_entries
+    return json_body({"dag_runs": runs, "total_entries": total, **NO_CURSORS})
 
 
 @router.get("/dags/{dag_id}/dagRuns/{dag_run_id}", response_model=DAGRunResponse)
@@ -255,7 +259,7 @@ async def get_list_dag_runs_batch(pool: Pool, dag_id: str, body: DAGRunsBatchBod
     }
     states = [s for s in (body.states or []) if s is not None]
     order = [f.strip() for f in (body.order_by or "id").split(",") if f.strip()] or ["id"]
-    result = await aq.list_runs_filtered(
+    result = await aq.list_run_page(
         pool,
         dag_ids=body.dag_ids,
         states=states,
@@ -264,7 +268,8 @@ async def get_list_dag_runs_batch(pool: Pool, dag_id: str, body: DAGRunsBatchBod
         limit=body.page_limit,
         offset=body.page_offset,
     )
-    return {"dag_runs": await run_payloads(pool, result.items), "total_entries": result.total_entries}
+    runs = await run_payloads(pool, result.items, versions=result.versions, names=result.names)
+    return {"dag_runs": runs, "total_entries": result.total_entries}
 
 
 @router.get(
