@@ -255,9 +255,10 @@ _OTHER_CHECKED_TYPES = tuple(
 )
 _OTHER_CHECKED_NAMES = tuple(name for name, _ in _OTHER_CHECKED_TYPES)
 _ALL_CHECKED_TYPES = _STORED_CHECKED_TYPES + tuple(expected for _, expected in _OTHER_CHECKED_TYPES)
-# The exact types of the checked values (in `_ALL_CHECKED_TYPES`' order) of operators that passed the check: whether a
-# value passes `isinstance` follows from its type alone, and nearly every operator repeats a combination seen before
-# (a tuple of types is hashed faster than thirty `isinstance` calls run). Bounded; only passes are remembered.
+# The exact types of the checked values (in `_ALL_CHECKED_TYPES`' order) of operators that passed the check, when each
+# type passes by itself (`issubclass`: then any value of that type passes `isinstance`, whatever its `__class__`
+# says); nearly every operator repeats a combination seen before, and a tuple of types is hashed faster than thirty
+# `isinstance` calls run. Bounded; only passes are remembered.
 _PASSED_TYPE_COMBINATIONS: set[tuple[type, ...]] = set()
 _MAX_PASSED_TYPE_COMBINATIONS = 256
 
@@ -725,7 +726,9 @@ class BaseOperator(TaskNode, metaclass=BaseOperatorMeta):
             if types in _PASSED_TYPE_COMBINATIONS:
                 return
             if all(map(isinstance, values, _ALL_CHECKED_TYPES)):
-                if len(_PASSED_TYPE_COMBINATIONS) < _MAX_PASSED_TYPE_COMBINATIONS:
+                if len(_PASSED_TYPE_COMBINATIONS) < _MAX_PASSED_TYPE_COMBINATIONS and all(
+                    map(issubclass, types, _ALL_CHECKED_TYPES)
+                ):
                     _PASSED_TYPE_COMBINATIONS.add(types)
                 return
         for name, expected in ARGS_EXPECTED_TYPES.items():
