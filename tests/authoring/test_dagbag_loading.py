@@ -105,3 +105,47 @@ def test_files_without_airflow_and_dag_are_not_imported_in_safe_mode(
     bag = load(tmp_path, monkeypatch)
     assert sorted(bag.dags) == ["good"]
     assert bag.import_errors == {}
+
+
+# A DAG file that rewrites a later file of its folder while it is imported (after the later one was read and compiled
+# ahead of it, see riir_airflow.dag_processing.compile_ahead).
+REWRITER = """
+    import os
+    from pathlib import Path
+
+    from airflow.sdk import DAG
+
+    later = Path(__file__).with_name("b_target.py")
+    later.write_text("from airflow.sdk import DAG\\n\\nwith DAG('rewritten'):\\n    pass\\n")
+    os.utime(later, (later.stat().st_atime, later.stat().st_mtime + 10))
+
+    with DAG("rewriter"):
+        pass
+"""
+
+
+def test_a_file_changed_before_its_turn_is_imported_as_it_is_then(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path, "a_rewriter.py", REWRITER)
+    write(tmp_path, "b_target.py", GOOD.format(dag_id="original"))
+    bag = load(tmp_path, monkeypatch)
+    assert sorted(bag.dags) == ["rewriter", "rewritten"]
+    assert bag.import_errors == {}
+
+
+def test_a_compile_done_ahead_counts_against_the_import_timeout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write(tmp_path, "compiled_ahead.py", "from riir_airflow.sdk import DAG\n\nwith DAG('late'):\n    pass\n")
+    source = path.read_bytes()
+    code = compile(source, str(path), "exec", dont_inherit=True)
+    monkeypatch.setenv("AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT", "0.5")
+    bag = DagBag(tmp_path, collect_dags=False)
+    # (the compile took longer than the whole timeout: the import is over time as it starts)
+    assert bag._import(str(path), source, code, compile_seconds=0.6) == []
+    assert f"AirflowTaskTimeout: DagBag import timeout for {path} after 0.5s." in bag.import_errors[str(path)]
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    # Within the budget it loads.
+    bag = DagBag(tmp_path, collect_dags=False)
+    assert [dag.dag_id for dag in bag.process_file(str(path))] == ["late"]

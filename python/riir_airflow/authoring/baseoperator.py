@@ -97,6 +97,15 @@ def empty_operator_class() -> type[BaseOperator]:
 
 
 @functools.cache
+def _xcom_arg_class() -> Any:
+    """XComArg (imported on first use: its module imports this one; an import statement in the function that asks
+    for it, once per operator, cost a look-up in the import system each time)."""
+    from riir_airflow.authoring.xcom_arg import XComArg
+
+    return XComArg
+
+
+@functools.cache
 def _mapped_operator_class() -> type:
     """MappedOperator (imported on first use: its module imports this one)."""
     from riir_airflow.authoring.mapped import MappedOperator
@@ -244,6 +253,14 @@ _OTHER_CHECKED_TYPES = tuple(
     for name, expected in ARGS_EXPECTED_TYPES.items()
     if name not in _INIT_ATTRIBUTES
 )
+_OTHER_CHECKED_NAMES = tuple(name for name, _ in _OTHER_CHECKED_TYPES)
+_ALL_CHECKED_TYPES = _STORED_CHECKED_TYPES + tuple(expected for _, expected in _OTHER_CHECKED_TYPES)
+# The exact types of the checked values (in `_ALL_CHECKED_TYPES`' order) of operators that passed the check, when each
+# type passes by itself (`issubclass`: then any value of that type passes `isinstance`, whatever its `__class__`
+# says); nearly every operator repeats a combination seen before, and a tuple of types is hashed faster than thirty
+# `isinstance` calls run. Bounded; only passes are remembered.
+_PASSED_TYPE_COMBINATIONS: set[tuple[type, ...]] = set()
+_MAX_PASSED_TYPE_COMBINATIONS = 256
 
 
 def _plain_attribute_writes(cls: type, names: tuple[str, ...]) -> bool:
@@ -332,13 +349,43 @@ class BaseOperatorMeta(abc.ABCMeta):
         required = frozenset(n for n, p in named.items() if p.default is p.empty and n != "task_id")
         position = {name: index for index, name in enumerate(signature.parameters)}
 
+        def fill_defaults(kwargs: dict[str, Any], default_args: dict[str, Any]) -> None:
+            """default_args fill the parameters not given, in the signature's order; then every required one must
+            be there."""
+            filled = None
+            for arg in default_args:
+                if arg in position and arg not in kwargs:
+                    if filled is None:
+                        filled = [arg]
+                    else:
+                        filled.append(arg)
+            if filled is not None:
+                for arg in sorted(filled, key=position.__getitem__) if len(filled) > 1 else filled:
+                    kwargs[arg] = default_args[arg]
+            missing = required.difference(kwargs) if required else None
+            if missing:
+                if len(missing) == 1:
+                    raise TypeError(f"missing keyword argument {next(iter(missing))!r}")
+                raise TypeError(f"missing keyword arguments {', '.join(repr(a) for a in sorted(missing))}")
+
         @functools.wraps(func)
         def apply_defaults(self: BaseOperator, *args: Any, **kwargs: Any) -> None:
             if args:
                 raise TypeError("Use keyword arguments when initializing operators")
-            from_mapped = kwargs.pop("_airflow_from_mapped", getattr(self, "_from_mapped", False))
             state = self.__dict__
             passed_down: _DefaultsPassedDown | None = state.get("_defaults_passed_down")
+            if passed_down is not None and "_airflow_from_mapped" not in kwargs and passed_down.apply_to(kwargs):
+                # An __init__ the outermost one calls with what it received: what the path below would do, minus
+                # what the outermost did already (`_init_kwargs` made, `_from_mapped` set to what it stays).
+                default_args = passed_down.default_args = dict(kwargs.pop("default_args"))
+                fill_defaults(kwargs, default_args)
+                func(self, **kwargs, default_args=default_args)
+                self._init_kwargs.update(kwargs)
+                if func is getattr(type(self).__init__, "__wrapped__", None) and not self._from_mapped:
+                    self._set_xcomargs_dependencies()
+                    object.__setattr__(self, "_instantiated", True)
+                return
+            from_mapped = kwargs.pop("_airflow_from_mapped", getattr(self, "_from_mapped", False))
             if passed_down is not None and passed_down.apply_to(kwargs):
                 # A fresh dict, as merging would give (a subclass may change what it received).
                 default_args = passed_down.default_args = dict(kwargs.pop("default_args"))
@@ -357,15 +404,7 @@ class BaseOperatorMeta(abc.ABCMeta):
                 default_args, params = merged_defaults(
                     dag, task_group, kwargs.pop("params", None), kwargs.pop("default_args", None)
                 )
-            # default_args fill the parameters not given, in the signature's order.
-            filled = [arg for arg in default_args if arg in position and arg not in kwargs]
-            for arg in sorted(filled, key=position.__getitem__) if len(filled) > 1 else filled:
-                kwargs[arg] = default_args[arg]
-            missing = required.difference(kwargs) if required else None
-            if missing:
-                if len(missing) == 1:
-                    raise TypeError(f"missing keyword argument {next(iter(missing))!r}")
-                raise TypeError(f"missing keyword arguments {', '.join(repr(a) for a in sorted(missing))}")
+            fill_defaults(kwargs, default_args)
             if params:
                 kwargs["params"] = params
             if "_init_kwargs" not in state:
@@ -676,13 +715,21 @@ class BaseOperator(TaskNode, metaclass=BaseOperatorMeta):
         """Raises Airflow's TypeError for the first argument in ARGS_EXPECTED_TYPES whose value has the wrong type.
 
         With plain attribute writes the values BaseOperator stored are read from `__dict__` and checked at once
-        (one C-level pass, None allowed); the loop below, which reads every value as Airflow does (getattr), then
-        only runs to name the culprit, or for classes whose attributes may be properties."""
+        (None allowed): by their types' combination when one like it passed before, else in one C-level pass; the
+        loop below, which reads every value as Airflow does (getattr), then only runs to name the culprit, or for
+        classes whose attributes may be properties."""
         if plain:
-            stored = _STORED_CHECKED_VALUES(self.__dict__)
-            if all(map(isinstance, stored, _STORED_CHECKED_TYPES)) and all(
-                isinstance(getattr(self, name, None), expected) for name, expected in _OTHER_CHECKED_TYPES
-            ):
+            values = _STORED_CHECKED_VALUES(self.__dict__) + tuple(
+                [getattr(self, name, None) for name in _OTHER_CHECKED_NAMES]
+            )
+            types = tuple(map(type, values))
+            if types in _PASSED_TYPE_COMBINATIONS:
+                return
+            if all(map(isinstance, values, _ALL_CHECKED_TYPES)):
+                if len(_PASSED_TYPE_COMBINATIONS) < _MAX_PASSED_TYPE_COMBINATIONS and all(
+                    map(issubclass, types, _ALL_CHECKED_TYPES)
+                ):
+                    _PASSED_TYPE_COMBINATIONS.add(types)
                 return
         for name, expected in ARGS_EXPECTED_TYPES.items():
             value = getattr(self, name, None)
@@ -801,8 +848,7 @@ class BaseOperator(TaskNode, metaclass=BaseOperatorMeta):
 
     # --- XComArg dependencies ------------------------------------------------------------------------------
     def _set_xcomargs_dependencies(self) -> None:
-        from riir_airflow.authoring.xcom_arg import XComArg
-
+        XComArg = _xcom_arg_class()
         for field in self.template_fields:
             value = getattr(self, field, None)
             if value is None or type(value) is str or (type(value) in _WITHOUT_REFERENCES_WHEN_EMPTY and not value):

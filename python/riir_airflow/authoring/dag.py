@@ -7,6 +7,7 @@ import functools
 import inspect
 import os
 import sys
+import types
 from collections.abc import Callable, Collection, Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -14,15 +15,18 @@ from typing import TYPE_CHECKING, Any
 import pendulum
 
 from riir_airflow import core_settings as settings
+from riir_airflow._core import Graph
 from riir_airflow.authoring.context_stack import DagContext, TaskGroupContext
 from riir_airflow.authoring.node import validate_key
 from riir_airflow.authoring.notset import NOTSET, ArgNotSet
 from riir_airflow.authoring.params import DagParam, ParamsDict
 from riir_airflow.authoring.taskgroup import TaskGroup
+from riir_airflow.authoring.trigger_rule import TriggerRule
 from riir_airflow.exceptions import (
     AirflowDagCycleException,
     DuplicateTaskIdFound,
     FailFastDagInvalidTriggerRule,
+    ParamValidationError,
     TaskNotFound,
 )
 
@@ -64,6 +68,22 @@ def _deep_copy(value: Any) -> Any:
     if type(value) is dict and all(type(k) is str and type(v) in _ATOMIC_TYPES for k, v in value.items()):
         return dict(value)
     return copy.deepcopy(value)
+
+
+# Modules imported on first use, then kept: an import statement in a function looks the module up in the import
+# system at every call (about a microsecond), and a DagBag builds thousands of DAGs.
+@functools.cache
+def _timetables() -> types.ModuleType:
+    from riir_airflow.schedules import timetables
+
+    return timetables
+
+
+@functools.cache
+def _templating() -> types.ModuleType:
+    from riir_airflow.authoring import templating
+
+    return templating
 
 
 class DAG:
@@ -177,18 +197,14 @@ class DAG:
         self.has_on_failure_callback = on_failure_callback is not None
         if str(schedule) == "@continuous" and self.max_active_runs != 1:
             raise ValueError("Invalid max_active_runs: ContinuousTimetable requires max_active_runs <= 1")
-        from riir_airflow.schedules.timetables import create_timetable
-
         # Built now, as Airflow does, so a bad cron expression fails at the line that defines the DAG.
-        self.timetable = create_timetable(schedule, self.timezone)
+        self.timetable = _timetables().create_timetable(schedule, self.timezone)
         self._validate_params_for_schedule()
         if self.catchup and getattr(self.timetable, "can_be_scheduled", False) and self.start_date is None:
             raise ValueError("start_date is required when catchup=True")
 
     def _validate_params_for_schedule(self) -> None:
         """A DAG that runs on a schedule must have params that validate without any run conf."""
-        from riir_airflow.exceptions import ParamValidationError
-
         if not getattr(self.timetable, "can_be_scheduled", False):
             return
         try:
@@ -338,8 +354,6 @@ class DAG:
         """The task graph in the Rust core (task ids in insertion order, edges sorted for determinism).
 
         Cached until a task or an edge is added (edges are only ever added, so their count tells)."""
-        from riir_airflow._core import Graph
-
         signature = (len(self.task_dict), sum(len(t.downstream_task_ids) for t in self.task_dict.values()))
         cached = self.__dict__.get("_graph_cache")
         if cached is not None and cached[0] == signature:
@@ -361,8 +375,6 @@ class DAG:
 
     def validate(self) -> None:
         """What Airflow's DagBag checks before accepting a DAG (beyond cycles)."""
-        from riir_airflow.authoring.trigger_rule import TriggerRule
-
         self.timetable.validate()
         for task in self.tasks:
             if task.is_setup:
@@ -400,8 +412,7 @@ class DAG:
         return subset
 
     def resolve_template_files(self) -> None:
-        from riir_airflow.authoring.templating import resolve_template_files
-
+        resolve_template_files = _templating().resolve_template_files
         for task in self.tasks:
             resolve_template_files(task)
 

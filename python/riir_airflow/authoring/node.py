@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from abc import abstractmethod
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -144,8 +144,8 @@ class DAGNode(DependencyMixin):
         self._set_relatives(other, upstream=True, edge_modifier=edge_modifier)
 
     def _set_relatives(self, others: Any, upstream: bool, edge_modifier: EdgeModifier | None) -> None:
-        from riir_airflow.authoring.baseoperator import is_operator
-
+        # (plain loops, no generator expressions: every `>>` of every DAG file passes here)
+        is_operator = _is_operator or _import_is_operator()
         related: list[DAGNode] = []
         for obj in as_list(others):
             obj.update_relative(self, not upstream, edge_modifier=edge_modifier)
@@ -157,15 +157,23 @@ class DAGNode(DependencyMixin):
                 related.append(task)
 
         # Relationships are only allowed inside one DAG; a task without a DAG joins the other's DAG.
-        nodes = [self, *related]
-        task_dags = [t.dag for t in nodes]
-        dag = next((d for d in task_dags if d is not None), None)
+        dag = self.dag
+        task_dags = [dag]
+        in_other_dags = False
+        for task in related:
+            task_dag = task.dag
+            task_dags.append(task_dag)
+            if task_dag is not None:
+                if dag is None:
+                    dag = task_dag
+                elif task_dag is not dag:
+                    in_other_dags = True
         if dag is None:
             raise ValueError(
                 "Tried to create relationships between tasks that don't have Dags yet. "
-                f"Set the Dag for at least one task and try again: {nodes}"
+                f"Set the Dag for at least one task and try again: {[self, *related]}"
             )
-        if any(d is not None and d is not dag for d in task_dags):
+        if in_other_dags:
             names = ", ".join(sorted({id(d): f"<DAG: {d.dag_id}>" for d in task_dags if d is not None}.values()))
             raise RuntimeError(f"Tried to set relationships between tasks in more than one Dag: {{{names}}}")
         if task_dags[0] is None:
@@ -184,6 +192,19 @@ class DAGNode(DependencyMixin):
             if edge_modifier is not None:
                 up_id, down_id = (task_id, self_id) if upstream else (self_id, task_id)
                 edge_modifier.add_edge_info(dag, up_id, down_id)
+
+
+_is_operator: Callable[[Any], bool] | None = None
+
+
+def _import_is_operator() -> Callable[[Any], bool]:
+    """`baseoperator.is_operator`, imported on first use (that module imports this one) and kept: an import
+    statement inside `_set_relatives` cost a look-up in the import system at every call."""
+    global _is_operator
+    from riir_airflow.authoring.baseoperator import is_operator
+
+    _is_operator = is_operator
+    return is_operator
 
 
 class TaskNode(DAGNode):

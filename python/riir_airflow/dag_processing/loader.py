@@ -13,13 +13,14 @@ import sys
 import threading
 import traceback
 from pathlib import Path
-from types import FrameType, ModuleType
+from types import CodeType, FrameType, ModuleType
 from typing import Any
 
 from riir_airflow import core_settings as settings
 from riir_airflow.authoring.context_stack import DagContext
 from riir_airflow.authoring.dag import DAG
 from riir_airflow.authoring.module_loading import unique_module_name
+from riir_airflow.dag_processing.compile_ahead import CompileAhead
 from riir_airflow.exceptions import AirflowDagDuplicatedIdException, AirflowTaskTimeout
 from riir_airflow.gc_pause import paused_gc
 
@@ -42,12 +43,15 @@ def source_might_contain_dag(source: bytes) -> bool:
 
 class _PreReadSourceLoader(importlib.machinery.SourceFileLoader):
     """importlib's loader for a DAG file (the one Airflow's DagBag uses), handed the bytes already read for the
-    might-contain-a-DAG check, so the file is read once. Everything else is the stock loader's: a current .pyc in
-    `__pycache__` is used instead, and one is written unless `sys.dont_write_bytecode`."""
+    might-contain-a-DAG check, so the file is read once, and possibly their code compiled ahead (see
+    `compile_ahead`). Everything else is the stock loader's: a current .pyc in `__pycache__` is used instead, and one
+    is written unless `sys.dont_write_bytecode`."""
 
-    def __init__(self, fullname: str, path: str, source: bytes | None) -> None:
+    def __init__(self, fullname: str, path: str, source: bytes | None, code: CodeType | None = None) -> None:
         super().__init__(fullname, path)
         self._source: bytes | None = source
+        self._code = code  # the code of exactly `source` (None: compiled here)
+        self._code_source = source
 
     def get_data(self, path: str) -> bytes:
         # (asked for the .pyc first; the source is handed out once: a reload reads the file again)
@@ -55,6 +59,23 @@ class _PreReadSourceLoader(importlib.machinery.SourceFileLoader):
             source, self._source = self._source, None
             return source
         return super().get_data(path)
+
+    def get_code(self, fullname: str) -> CodeType | None:
+        code = self._code
+        if code is not None and sys.dont_write_bytecode and fullname == self.name:
+            # Compiled ahead where no .pyc may replace it, and none is to be written: the stock path would only look
+            # for a .pyc (two failing system calls), then hand the same bytes to `source_to_code` below.
+            self._code = self._code_source = self._source = None
+            return code
+        return super().get_code(fullname)
+
+    def source_to_code(self, data: Any, path: Any, *, _optimize: int = -1) -> CodeType:  # type: ignore[override]
+        # (where the stock `get_code` compiles; asked when it is to write a .pyc of the code)
+        code = self._code
+        if code is not None and data is self._code_source and path == self.path and _optimize == -1:
+            self._code = self._code_source = None
+            return code
+        return super().source_to_code(data, path, _optimize=_optimize)
 
 
 def _ignore_patterns(folder: Path) -> list[re.Pattern[str]]:
@@ -174,6 +195,7 @@ class DagBag:
         self.captured_warnings: dict[str, tuple[str, ...]] = {}
         self.file_last_changed: dict[str, float] = {}
         self._import_timeout = ImportTimeout()
+        self._compile_ahead: CompileAhead | None = None  # while `collect_dags` walks a folder
         if collect_dags:
             # Plugins first, as in Airflow: DAG files may import plugin modules (the plugins folder is on sys.path)
             # and use their macros and timetables.
@@ -198,13 +220,22 @@ class DagBag:
         base = folder if os.path.isdir(folder) else os.path.dirname(os.path.abspath(folder))
         if base not in sys.path:
             sys.path.insert(0, base)
+        paths = list_py_files(folder, safe_mode)
+
+        def wanted(path: str, mtime: float) -> bool:
+            return not (only_if_updated and self.file_last_changed.get(path) == mtime)
+
         # No collections (DAG files build long-lived objects only), and one SIGALRM handler for every file.
         with paused_gc(), self._import_timeout:
-            for path in list_py_files(folder, safe_mode):
-                try:
-                    self.process_file(path, only_if_updated=only_if_updated, safe_mode=safe_mode)
-                except Exception:
-                    log.exception("Failed to process %s", path)
+            self._compile_ahead = CompileAhead(paths, wanted, source_might_contain_dag if safe_mode else None)
+            try:
+                for path in paths:
+                    try:
+                        self.process_file(path, only_if_updated=only_if_updated, safe_mode=safe_mode)
+                    except Exception:
+                        log.exception("Failed to process %s", path)
+            finally:
+                self._compile_ahead = None
 
     def _error_key(self, path: str) -> str:
         if self.bundle_path is not None:
@@ -220,13 +251,22 @@ class DagBag:
             return []
         if not filepath.endswith(".py"):
             return []
-        source = None  # read here for the safe-mode check, then handed to the loader (otherwise the loader reads it)
+        # Read here for the safe-mode check (or ahead, with its code: see `compile_ahead`), then handed to the
+        # loader; otherwise the loader reads it.
+        prepared = self._compile_ahead.take(filepath) if self._compile_ahead is not None else None
+        if prepared is not None and prepared.mtime != mtime:
+            prepared = None  # (changed since it was read)
+        source = None if prepared is None else prepared.source
         if safe_mode:
-            with open(filepath, "rb") as f:
-                source = f.read()
+            if source is None:
+                with open(filepath, "rb") as f:
+                    source = f.read()
             if not source_might_contain_dag(source):
                 return []
-        modules = self._import(filepath, source)
+        if prepared is not None and prepared.code is not None:
+            modules = self._import(filepath, source, prepared.code, prepared.compile_seconds)
+        else:
+            modules = self._import(filepath, source)
         found = []
         for dag in self._dags_of(modules):
             try:
@@ -239,7 +279,10 @@ class DagBag:
         self.file_last_changed[filepath] = mtime
         return found
 
-    def _import(self, filepath: str, source: bytes | None) -> list[ModuleType]:
+    def _import(
+        self, filepath: str, source: bytes | None, code: CodeType | None = None, compile_seconds: float = 0.0
+    ) -> list[ModuleType]:
+        """Imports one file; `code` is `source` compiled ahead, in `compile_seconds` (part of the import's time)."""
         name = unique_module_name(filepath)
         sys.modules.pop(name, None)
         DagContext.autoregistered = []
@@ -247,9 +290,10 @@ class DagBag:
         message = f"DagBag import timeout for {filepath} after {timeout}s."
         try:
             with self._import_timeout:
-                self._import_timeout.arm(timeout, message)
+                # (a compile that took the whole timeout leaves a moment: the alarm then fires as the import starts)
+                self._import_timeout.arm(max(timeout - compile_seconds, 1e-6) if timeout > 0 else timeout, message)
                 try:
-                    loader = _PreReadSourceLoader(name, filepath, source)
+                    loader = _PreReadSourceLoader(name, filepath, source, code)
                     spec = importlib.util.spec_from_loader(name, loader)
                     assert spec is not None
                     module = importlib.util.module_from_spec(spec)

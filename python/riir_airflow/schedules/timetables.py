@@ -14,14 +14,13 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import itertools
-import os
 from collections.abc import Collection, Iterable, Sequence
 from typing import Any, NamedTuple, TypeAlias
 
 import pendulum
 from dateutil.relativedelta import relativedelta  # type: ignore[import-untyped]
 
-from riir_airflow import _core
+from riir_airflow import _core, core_settings
 from riir_airflow.exceptions import AirflowTimetableInvalid
 from riir_airflow.schedules.presets import cron_presets
 
@@ -767,11 +766,15 @@ class EventsTimetable(Timetable):
 
 # --- asset schedules ----------------------------------------------------------------------------------------------
 def _is_asset(value: Any) -> bool:
-    try:
-        from riir_airflow.schedules.assets import BaseAsset
-    except ImportError:  # pragma: no cover - the assets module ships with the package
-        return hasattr(value, "iter_assets")
-    return isinstance(value, BaseAsset)
+    return isinstance(value, _base_asset_class())
+
+
+@functools.cache
+def _base_asset_class() -> type:
+    """BaseAsset, imported on first use (its module imports this one) and kept: asked once per DAG."""
+    from riir_airflow.schedules.assets import BaseAsset
+
+    return BaseAsset
 
 
 def _asset_all(assets: Collection[Any]) -> Any:
@@ -882,11 +885,7 @@ class AssetOrTimeSchedule(AssetTriggeredTimetable):
 
 # --- schedule= mapping --------------------------------------------------------------------------------------------
 def _create_cron_data_intervals() -> bool:
-    try:
-        from riir_airflow import core_settings as settings
-    except ImportError:  # pragma: no cover
-        return os.environ.get("AIRFLOW__SCHEDULER__CREATE_CRON_DATA_INTERVALS", "False").lower() in ("true", "t", "1")
-    return settings.create_cron_data_intervals()
+    return core_settings.create_cron_data_intervals()
 
 
 def create_timetable(schedule: Any, timezone: Any) -> Timetable:

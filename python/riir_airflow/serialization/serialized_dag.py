@@ -14,6 +14,7 @@ from typing import Any
 
 from riir_airflow._core import TaskDocuments, plain_json
 from riir_airflow.authoring.trigger_rule import WeightRule
+from riir_airflow.schedules.timetables import encode_timetable
 
 SERIALIZATION_VERSION = 1
 
@@ -193,8 +194,6 @@ def serialize_task_group(group: Any) -> dict[str, Any]:
 
 
 def _timetable(dag: Any) -> dict[str, Any]:
-    from riir_airflow.schedules.timetables import encode_timetable
-
     timetable = dag.timetable
     condition = getattr(timetable, "asset_condition", None)
     return {
