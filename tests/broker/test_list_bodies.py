@@ -72,6 +72,19 @@ def test_listed_run_is_the_runs_own_body(broker: Broker, dag_id: str) -> None:
             assert item in batch
 
 
+@pytest.mark.parametrize("run_path", ["~/dagRuns/~", f"{DAG_ID}/dagRuns/{RUN}"])
+def test_listed_task_instance_is_its_own_body(broker: Broker, run_path: str) -> None:
+    """A task instance listed (its row, the page's versions, its run read apart or given) shows as its own GET."""
+    with broker.client("viewer") as client:
+        listed = client.get(f"/api/v2/dags/{run_path}/taskInstances", params={"limit": 100}).json()["task_instances"]
+        assert any(item["dag_version"] for item in listed), listed
+        for item in listed:
+            dag, run, task = (quote(str(item[key]), safe="") for key in ("dag_id", "dag_run_id", "task_id"))
+            path = f"/api/v2/dags/{dag}/dagRuns/{run}/taskInstances/{task}"
+            own = client.get(path if item["map_index"] < 0 else f"{path}/{item['map_index']}")
+            assert item == own.json()
+
+
 PAST_THE_END = ["/api/v2/dags", "/api/v2/dags/~/dagRuns", "/api/v2/dags/~/dagRuns/~/taskInstances",
                 f"/api/v2/dags/{DAG_ID}/dagRuns/{RUN}/taskInstances", "/api/v2/eventLogs"]  # fmt: skip
 

@@ -14,11 +14,8 @@ from typing import Any
 from riir_airflow.metastore.records import (
     BackfillRecord,
     DagRecord,
-    DagRunRecord,
     DagVersionRecord,
     Row,
-    TaskInstanceHistoryRecord,
-    TaskInstanceRecord,
     fields_of,
 )
 from riir_airflow.schedules.serialized_timetables import encoded_timetable, serialized_timetable_partitioned
@@ -181,47 +178,44 @@ def dag_run(r: Row, display_name: str, versions: list[dict[str, Any]]) -> dict[s
 
 
 def task_instance(
-    ti: TaskInstanceRecord | TaskInstanceHistoryRecord,
-    run: DagRunRecord | None,
-    display_name: str,
-    version: dict[str, Any] | None,
-    operator_name: str | None = None,
+    ti: Row, run: Row | None, display_name: str, version: dict[str, Any] | None, operator_name: str | None = None
 ) -> dict[str, Any]:
-    operator = ti.operator
-    custom = getattr(ti, "custom_operator_name", None)
+    """A task instance or one of its earlier tries (a `task_instance` or `task_instance_history` row's columns; the
+    latter lacks a few, shown as None) in its run (None: the run is gone)."""
+    operator, task_id = ti["operator"], ti["task_id"]
     return {
         # As text: pydantic-core writes asyncpg's UUID subclass through its slow path (a third of a listing's JSON).
-        "id": str(ti.id if isinstance(ti, TaskInstanceRecord) else ti.task_instance_id),
-        "task_id": ti.task_id,
-        "dag_id": ti.dag_id,
-        "dag_run_id": ti.run_id,
-        "map_index": ti.map_index,
-        "logical_date": run.logical_date if run else None,
-        "run_after": run.run_after if run else ti.updated_at,
-        "start_date": ti.start_date,
-        "end_date": ti.end_date,
-        "duration": ti.duration,
-        "state": ti.state,
-        "try_number": ti.try_number,
-        "max_tries": ti.max_tries,
-        "task_display_name": ti.task_display_name or ti.task_id,
+        "id": str(ti.get("task_instance_id") or ti["id"]),  # a history row's own id is not the task instance's
+        "task_id": task_id,
+        "dag_id": ti["dag_id"],
+        "dag_run_id": ti["run_id"],
+        "map_index": ti["map_index"],
+        "logical_date": run["logical_date"] if run else None,
+        "run_after": run["run_after"] if run else ti["updated_at"],
+        "start_date": ti["start_date"],
+        "end_date": ti["end_date"],
+        "duration": ti["duration"],
+        "state": ti["state"],
+        "try_number": ti["try_number"],
+        "max_tries": ti["max_tries"],
+        "task_display_name": ti["task_display_name"] or task_id,
         "dag_display_name": display_name,
-        "hostname": ti.hostname,
+        "hostname": ti["hostname"],
         "unixname": None,
-        "pool": ti.pool,
-        "pool_slots": ti.pool_slots,
-        "queue": ti.queue,
-        "priority_weight": ti.priority_weight,
+        "pool": ti["pool"],
+        "pool_slots": ti["pool_slots"],
+        "queue": ti["queue"],
+        "priority_weight": ti["priority_weight"],
         "operator": operator,
-        "operator_name": custom or operator_name or operator,
-        "queued_when": ti.queued_dttm,
-        "scheduled_when": ti.scheduled_dttm,
-        "pid": ti.pid,
+        "operator_name": ti.get("custom_operator_name") or operator_name or operator,
+        "queued_when": ti["queued_dttm"],
+        "scheduled_when": ti["scheduled_dttm"],
+        "pid": ti["pid"],
         "executor": None,
         "executor_config": "{}",
-        "note": getattr(ti, "note", None),
-        "rendered_map_index": getattr(ti, "rendered_map_index", None),
-        "rendered_fields": redact(ti.rendered_fields or {}),  # fields under sensitive names, whoever wrote them
+        "note": ti.get("note"),
+        "rendered_map_index": ti.get("rendered_map_index"),
+        "rendered_fields": redact(ti["rendered_fields"] or {}),  # fields under sensitive names, whoever wrote them
         "trigger": None,
         "triggerer_job": None,
         "dag_version": version,

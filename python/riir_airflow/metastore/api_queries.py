@@ -447,17 +447,23 @@ async def list_tis_filtered(
     counted = Counted("task_instance", None if dag_id is None else [dag_id]) if only_dag else None
     joined = _TI_VERSION if with_versions else ""
     rows, total = await _page_rows(db, "task_instance", filters, order, limit, offset, counted, joined=joined)
-    return TiPage(from_rows(TaskInstanceRecord, rows), total, _joined_versions(rows) if with_versions else {})
+    return TiPage(rows, total, _joined_versions(rows) if with_versions else {})
 
 
 @dataclass(frozen=True, slots=True)
 class TiPage:
-    """One page of task instances, the number of them matching the filters and, when asked for, the DAG versions
-    the page's task instances ran with (without their serialized data)."""
+    """One page of task instances (their rows: a listing shows them without records), the number of them matching
+    the filters and, when asked for, the DAG versions the page's task instances ran with (without their serialized
+    data)."""
 
-    items: list[TaskInstanceRecord]
+    rows: Sequence[Row]
     total_entries: int
     versions: dict[uuid.UUID, DagVersionRecord]
+
+    @property
+    def items(self) -> list[TaskInstanceRecord]:
+        """The page's task instances as records (built at each call)."""
+        return from_rows(TaskInstanceRecord, self.rows)  # type: ignore[arg-type]
 
 
 _VERSION_FIELDS = tuple(f.name for f in dataclasses.fields(DagVersionRecord))

@@ -93,6 +93,8 @@ class Row(Protocol):
 
     def __getitem__(self, column: str, /) -> Any: ...
 
+    def get(self, column: str, /) -> Any: ...
+
 
 def fields_of(record: Any) -> dict[str, Any]:
     """A record dataclass's fields by name (shallow: its values are not copied), to show it as a `Row`."""

@@ -105,27 +105,41 @@ async def ti_payloads(
     run: DagRunRecord | None = None,
     versions: Mapping[uuid.UUID, DagVersionRecord] | None = None,
 ) -> list[dict[str, Any]]:
-    """`dag_name` / `run` / `versions`: the display name of the one DAG, the one run all of `tis` belong to, the
-    versions they ran with, when the caller has read them already (not read again)."""
+    """Task instances (or earlier tries) as records: see `ti_row_payloads`."""
+    return await ti_row_payloads(db, [fields_of(t) for t in tis], dag_name=dag_name, run=run, versions=versions)
+
+
+async def ti_row_payloads(
+    db: Db,
+    tis: Sequence[Row],
+    *,
+    dag_name: str | None = None,
+    run: DagRunRecord | None = None,
+    versions: Mapping[uuid.UUID, DagVersionRecord] | None = None,
+) -> list[dict[str, Any]]:
+    """Task instances (their rows). `dag_name` / `run` / `versions`: the display name of the one DAG, the one run
+    all of `tis` belong to, the versions they ran with, when the caller has read them already (not read again)."""
     if dag_name is not None:
-        names = {t.dag_id: dag_name for t in tis[:1]}
+        names = {t["dag_id"]: dag_name for t in tis[:1]}
     else:
-        names = await aq.display_names(db, {t.dag_id for t in tis})
+        names = await aq.display_names(db, {t["dag_id"] for t in tis})
     if run is not None:
-        runs = {(run.dag_id, run.run_id): run}
+        runs = {(run.dag_id, run.run_id): fields_of(run)}
     else:
-        runs = await aq.runs_by_key(db, {(t.dag_id, t.run_id) for t in tis})
+        found = await aq.runs_by_key(db, {(t["dag_id"], t["run_id"]) for t in tis})
+        runs = {key: fields_of(r) for key, r in found.items()}
     if versions is None:
-        versions = await aq.versions_by_id(db, {t.dag_version_id for t in tis if t.dag_version_id})
+        versions = await aq.versions_by_id(db, {t["dag_version_id"] for t in tis if t["dag_version_id"]})
+    shown: dict[uuid.UUID, dict[str, Any]] = {}  # each version's payload built once, shared by its task instances
     out = []
     for t in tis:
-        name = names.get(t.dag_id, t.dag_id)
-        version = versions.get(t.dag_version_id) if t.dag_version_id else None
-        out.append(
-            views.task_instance(
-                t, runs.get((t.dag_id, t.run_id)), name, views.dag_version(version, name) if version else None
-            )
-        )
+        dag_id, version_id = t["dag_id"], t["dag_version_id"]
+        name = names.get(dag_id, dag_id)
+        version = versions.get(version_id) if version_id else None
+        if version is not None and version.id not in shown:
+            shown[version.id] = views.dag_version(version, name)
+        payload = shown[version.id] if version is not None else None
+        out.append(views.task_instance(t, runs.get((dag_id, t["run_id"])), name, payload))
     return out
 
 

@@ -21,6 +21,7 @@ from riir_airflow.broker.routers._common import (
     require_run,
     require_ti,
     ti_payloads,
+    ti_row_payloads,
 )
 from riir_airflow.broker.routers._common import ranges as to_ranges
 from riir_airflow.broker.schemas import (
@@ -107,7 +108,7 @@ async def get_task_instances(
         offset=page.offset,
         with_versions=True,
     )
-    tis = await ti_payloads(pool, result.items, dag_name=dag_name, run=run, versions=result.versions)
+    tis = await ti_row_payloads(pool, result.rows, dag_name=dag_name, run=run, versions=result.versions)
     return json_body({"task_instances": tis, "total_entries": result.total_entries, **NO_CURSORS})
 
 
