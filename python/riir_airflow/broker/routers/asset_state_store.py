@@ -5,14 +5,15 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Response
+from fastapi import Depends, HTTPException, Response
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from riir_airflow.broker.auth import Role
 from riir_airflow.broker.deps import Page, Pool, requires
+from riir_airflow.broker.route_index import ApiRouter
 from riir_airflow.metastore import asset_event_queries as aq
 
-router = APIRouter(dependencies=[Depends(requires(Role.VIEWER, Role.USER))], tags=["Asset State Store"])
+router = ApiRouter(dependencies=[Depends(requires(Role.VIEWER, Role.USER))], tags=["Asset State Store"])
 BASE = "/assets/{asset_id}/state-store"
 
 

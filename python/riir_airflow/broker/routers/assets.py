@@ -6,10 +6,11 @@ from __future__ import annotations
 import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import Depends, HTTPException, Query
 
 from riir_airflow.broker.auth import Role
 from riir_airflow.broker.deps import CurrentUser, Page, Pool, order_by_param, requires
+from riir_airflow.broker.route_index import ApiRouter
 from riir_airflow.broker.routers.dag_runs import create_run
 from riir_airflow.broker.schemas import (
     AssetAliasCollectionResponse,
@@ -29,7 +30,7 @@ from riir_airflow.metastore import asset_api_queries as asq
 from riir_airflow.metastore import queries as q
 from riir_airflow.metastore.records import AssetEventRecord, AssetRecord
 
-router = APIRouter(dependencies=[Depends(requires(Role.VIEWER, Role.OP))], tags=["Asset"])
+router = ApiRouter(dependencies=[Depends(requires(Role.VIEWER, Role.OP))], tags=["Asset"])
 
 
 def shape(a: AssetRecord) -> dict[str, Any]:

@@ -6,14 +6,15 @@ import json
 from typing import Any
 from urllib.parse import parse_qs
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Request
 from pydantic import BaseModel
 
 from riir_airflow.broker.auth import AuthError, Role, User
 from riir_airflow.broker.deps import get_auth
 from riir_airflow.broker.hardening import login_rate_limit
+from riir_airflow.broker.route_index import ApiRouter
 
-router = APIRouter(tags=["SimpleAuthManagerLogin"], dependencies=[Depends(login_rate_limit)])
+router = ApiRouter(tags=["SimpleAuthManagerLogin"], dependencies=[Depends(login_rate_limit)])
 
 
 class LoginBody(BaseModel):

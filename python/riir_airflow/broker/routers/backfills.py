@@ -10,11 +10,12 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import Depends, HTTPException
 
 from riir_airflow.broker import views
 from riir_airflow.broker.auth import Role
 from riir_airflow.broker.deps import CurrentUser, Page, Pool, requires
+from riir_airflow.broker.route_index import ApiRouter
 from riir_airflow.broker.schemas import (
     BackfillCollectionResponse,
     BackfillPostBody,
@@ -29,7 +30,7 @@ from riir_airflow.schedules.backfill import NoBackfillRunsToCreate, plan_backfil
 from riir_airflow.schedules.serialized_timetables import encoded_timetable
 from riir_airflow.schedules.timetables import BUILTIN_TIMETABLES, decode_timetable
 
-router = APIRouter(dependencies=[Depends(requires(Role.VIEWER, Role.USER))], tags=["Backfill"])
+router = ApiRouter(dependencies=[Depends(requires(Role.VIEWER, Role.USER))], tags=["Backfill"])
 
 
 async def _plan(

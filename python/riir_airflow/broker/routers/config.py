@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import Depends, HTTPException
 
 from riir_airflow.broker.auth import Role
 from riir_airflow.broker.deps import Config, requires
+from riir_airflow.broker.route_index import ApiRouter
 from riir_airflow.broker.schemas import Config as ConfigModel
 from riir_airflow.config import AirflowConfigParser
 
-router = APIRouter(dependencies=[Depends(requires(Role.VIEWER, Role.OP))], tags=["Config"])
+router = ApiRouter(dependencies=[Depends(requires(Role.VIEWER, Role.OP))], tags=["Config"])
 
 
 def _check(config: AirflowConfigParser) -> None:

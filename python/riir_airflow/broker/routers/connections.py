@@ -10,12 +10,13 @@ import json
 import secrets
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
+from fastapi import Depends, Header, HTTPException, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from riir_airflow.broker import connection_test
 from riir_airflow.broker.auth import Role
 from riir_airflow.broker.deps import Config, Page, Pool, requires
+from riir_airflow.broker.route_index import ApiRouter
 from riir_airflow.broker.schemas import (
     AsyncConnectionTestResponse,
     BulkBody_ConnectionBody_,
@@ -33,7 +34,7 @@ from riir_airflow.metastore.default_connections import create_default_connection
 from riir_airflow.metastore.records import ConnectionRecord
 from riir_airflow.secrets_masker import merge, redact
 
-router = APIRouter(dependencies=[Depends(requires(Role.OP, Role.OP))], tags=["Connection"])
+router = ApiRouter(dependencies=[Depends(requires(Role.OP, Role.OP))], tags=["Connection"])
 
 FIELDS = ("conn_type", "description", "host", "login", "schema", "port", "password", "extra")
 

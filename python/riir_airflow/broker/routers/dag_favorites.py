@@ -3,14 +3,15 @@ Airflow, reading a DAG is enough to mark it (a viewer may keep favorites)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, HTTPException, Response
+from fastapi import Depends, HTTPException, Response
 
 from riir_airflow.broker.auth import Role
 from riir_airflow.broker.deps import CurrentUser, Pool, requires
+from riir_airflow.broker.route_index import ApiRouter
 from riir_airflow.metastore import api_queries as aq
 from riir_airflow.metastore import queries as q
 
-router = APIRouter(dependencies=[Depends(requires(Role.VIEWER, Role.VIEWER))], tags=["DAG"])
+router = ApiRouter(dependencies=[Depends(requires(Role.VIEWER, Role.VIEWER))], tags=["DAG"])
 
 
 @router.post("/dags/{dag_id}/favorite", status_code=204, response_class=Response)

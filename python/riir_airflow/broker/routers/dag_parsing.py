@@ -6,15 +6,16 @@ not running loads the file when it starts anyway."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, HTTPException, Response
+from fastapi import Depends, HTTPException, Response
 
 from riir_airflow.broker import views
 from riir_airflow.broker.auth import Role
 from riir_airflow.broker.deps import Pool, requires
+from riir_airflow.broker.route_index import ApiRouter
 from riir_airflow.metastore import notify
 from riir_airflow.metastore.queries import transaction
 
-router = APIRouter(dependencies=[Depends(requires(Role.VIEWER, Role.USER))], tags=["DAG Parsing"])
+router = ApiRouter(dependencies=[Depends(requires(Role.VIEWER, Role.USER))], tags=["DAG Parsing"])
 
 
 @router.put("/parseDagFile/{file_token}", status_code=201, response_model=None)

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import Depends, HTTPException
 
 from riir_airflow.broker.auth import Role
 from riir_airflow.broker.deps import CurrentUser, Pool, requires
+from riir_airflow.broker.route_index import ApiRouter
 from riir_airflow.broker.routers._common import require_dag, require_run, run_payloads, ti_payloads
 from riir_airflow.broker.schemas import (
     BulkBody_BulkDAGRunBody_,
@@ -26,7 +27,7 @@ from riir_airflow.metastore import api_queries as aq
 from riir_airflow.metastore import clear_queries, partition_queries
 from riir_airflow.metastore import queries as q
 
-router = APIRouter(dependencies=[Depends(requires(Role.VIEWER, Role.USER))], tags=["DagRun"])
+router = ApiRouter(dependencies=[Depends(requires(Role.VIEWER, Role.USER))], tags=["DagRun"])
 
 DELETABLE_STATES = ("queued", "success", "failed")  # Airflow's DagRunMutableStates
 

@@ -14,13 +14,14 @@ import string
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Response
+from fastapi import Depends, HTTPException, Query, Response
 from fastapi.responses import StreamingResponse
 
 from riir_airflow import json_schema
 from riir_airflow.broker.auth import Role
 from riir_airflow.broker.deps import CurrentUser, Page, Pool, ReadDb, order_by_param, requires
 from riir_airflow.broker.json_body import NO_CURSORS, json_body
+from riir_airflow.broker.route_index import ApiRouter
 from riir_airflow.broker.routers._common import (
     display_name,
     require_dag,
@@ -47,7 +48,7 @@ from riir_airflow.metastore import queries as q
 from riir_airflow.schedules.serialized_timetables import encoded_timetable, manual_data_interval
 from riir_airflow.states import FINISHED_RUN_STATES
 
-router = APIRouter(dependencies=[Depends(requires(Role.VIEWER, Role.USER))], tags=["DagRun"])
+router = ApiRouter(dependencies=[Depends(requires(Role.VIEWER, Role.USER))], tags=["DagRun"])
 
 DateQ = Annotated[datetime.datetime | None, Query()]
 

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import Depends, HTTPException
 
 from riir_airflow.broker import views
 from riir_airflow.broker.auth import Role
 from riir_airflow.broker.deps import Page, Pool, requires
+from riir_airflow.broker.route_index import ApiRouter
 from riir_airflow.broker.routers._common import require_dag
 from riir_airflow.broker.schemas import DAGSourceResponse, DAGVersionCollectionResponse, DagVersionResponse
 from riir_airflow.metastore import queries as q
 
-router = APIRouter(dependencies=[Depends(requires(Role.VIEWER, Role.USER))], tags=["DagVersion"])
+router = ApiRouter(dependencies=[Depends(requires(Role.VIEWER, Role.USER))], tags=["DagVersion"])
 
 
 @router.get("/dags/{dag_id}/dagVersions", response_model=DAGVersionCollectionResponse)

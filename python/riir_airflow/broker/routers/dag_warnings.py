@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 
 from riir_airflow.broker.auth import Role
 from riir_airflow.broker.deps import Page, ReadDb, order_by_param, requires
+from riir_airflow.broker.route_index import ApiRouter
 from riir_airflow.broker.schemas import DAGWarningCollectionResponse, DagWarningType
 from riir_airflow.metastore import dag_warning_queries as wq
 
-router = APIRouter(dependencies=[Depends(requires(Role.VIEWER, Role.USER))], tags=["DagWarning"])
+router = ApiRouter(dependencies=[Depends(requires(Role.VIEWER, Role.USER))], tags=["DagWarning"])
 
 
 @router.get("/dagWarnings", response_model=DAGWarningCollectionResponse)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Response
+from fastapi import Depends, HTTPException, Query, Response
 
 from riir_airflow.broker import views
 from riir_airflow.broker.auth import Role
 from riir_airflow.broker.deps import CurrentUser, Page, Pool, order_by_param, requires
 from riir_airflow.broker.json_body import json_body
+from riir_airflow.broker.route_index import ApiRouter
 from riir_airflow.broker.routers._common import require_dag
 from riir_airflow.broker.schemas import (
     DAGCollectionResponse,
@@ -22,7 +23,7 @@ from riir_airflow.broker.schemas import (
 from riir_airflow.metastore import api_queries as aq
 from riir_airflow.metastore import queries as q
 
-router = APIRouter(dependencies=[Depends(requires(Role.VIEWER, Role.USER))], tags=["DAG"])
+router = ApiRouter(dependencies=[Depends(requires(Role.VIEWER, Role.USER))], tags=["DAG"])
 
 
 @router.get("/dags", response_model=DAGCollectionResponse)

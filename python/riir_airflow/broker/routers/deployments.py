@@ -12,14 +12,15 @@ import datetime
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 from pydantic import BaseModel
 
 from riir_airflow.broker.auth import Role
 from riir_airflow.broker.deps import Page, Pool, requires
+from riir_airflow.broker.route_index import ApiRouter
 from riir_airflow.metastore import api_queries as aq
 
-router = APIRouter(dependencies=[Depends(requires(Role.VIEWER, Role.ADMIN))], tags=["Deployments (riir-airflow)"])
+router = ApiRouter(dependencies=[Depends(requires(Role.VIEWER, Role.ADMIN))], tags=["Deployments (riir-airflow)"])
 
 
 class DeploymentResponse(BaseModel):

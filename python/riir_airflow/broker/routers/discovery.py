@@ -10,15 +10,16 @@ from __future__ import annotations
 import datetime
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from pydantic import BaseModel
 
 from riir_airflow.broker.auth import Role
 from riir_airflow.broker.deps import Pool, get_config, requires
+from riir_airflow.broker.route_index import ApiRouter
 from riir_airflow.metastore import api_queries as aq
 from riir_airflow.metastore.records import AppRecord
 
-router = APIRouter(dependencies=[Depends(requires(Role.VIEWER, Role.ADMIN))], tags=["Discovery (riir-airflow)"])
+router = ApiRouter(dependencies=[Depends(requires(Role.VIEWER, Role.ADMIN))], tags=["Discovery (riir-airflow)"])
 
 AppStatus = Literal["healthy", "stale", "gone"]
 

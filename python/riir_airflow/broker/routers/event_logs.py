@@ -6,17 +6,18 @@ import datetime
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Response
+from fastapi import Depends, HTTPException, Query, Response
 
 from riir_airflow.broker.auth import Role
 from riir_airflow.broker.deps import Page, Pool, ReadDb, order_by_param, requires
 from riir_airflow.broker.json_body import json_body
+from riir_airflow.broker.route_index import ApiRouter
 from riir_airflow.broker.schemas import EventLogCollectionResponse, EventLogResponse
 from riir_airflow.metastore import api_queries as aq
 from riir_airflow.metastore import queries as q
 from riir_airflow.metastore.records import EventRecord
 
-router = APIRouter(dependencies=[Depends(requires(Role.VIEWER, Role.USER))], tags=["Event Log"])
+router = ApiRouter(dependencies=[Depends(requires(Role.VIEWER, Role.USER))], tags=["Event Log"])
 
 
 def shape(e: EventRecord) -> dict[str, Any]:

@@ -7,18 +7,19 @@ import datetime
 from collections.abc import Mapping
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import Depends, HTTPException
 from pydantic import BaseModel, ConfigDict, Field
 
 from riir_airflow.broker.auth import Role
 from riir_airflow.broker.deps import CurrentUser, Page, Pool, requires
+from riir_airflow.broker.route_index import ApiRouter
 from riir_airflow.broker.routers._common import require_ti, ti_payloads
 from riir_airflow.broker.schemas import TaskInstanceHistoryResponse, TaskInstanceResponse
 from riir_airflow.metastore import hitl_queries as hq
 from riir_airflow.metastore import queries as q
 from riir_airflow.metastore.records import TaskInstanceKey
 
-router = APIRouter(dependencies=[Depends(requires(Role.VIEWER, Role.USER))], tags=["Task Instance"])
+router = ApiRouter(dependencies=[Depends(requires(Role.VIEWER, Role.USER))], tags=["Task Instance"])
 
 RUN_PATH = "/dags/{dag_id}/dagRuns/{dag_run_id}"
 HITL_PATH = RUN_PATH + "/taskInstances/{task_id}/{map_index}/hitlDetails"

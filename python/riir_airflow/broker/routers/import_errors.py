@@ -5,16 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import Depends, HTTPException
 
 from riir_airflow.broker.auth import Role
 from riir_airflow.broker.deps import Page, Pool, requires
+from riir_airflow.broker.route_index import ApiRouter
 from riir_airflow.broker.schemas import ImportErrorCollectionResponse, ImportErrorResponse
 from riir_airflow.metastore import api_queries as aq
 from riir_airflow.metastore import queries as q
 from riir_airflow.metastore.records import EventRecord
 
-router = APIRouter(dependencies=[Depends(requires(Role.VIEWER, Role.USER))], tags=["Import Error"])
+router = ApiRouter(dependencies=[Depends(requires(Role.VIEWER, Role.USER))], tags=["Import Error"])
 
 
 def shape(e: EventRecord) -> dict[str, Any]:

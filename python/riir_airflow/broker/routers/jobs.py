@@ -6,15 +6,16 @@ from __future__ import annotations
 import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 
 from riir_airflow.broker.auth import Role
 from riir_airflow.broker.deps import Config, Page, Pool, order_by_param, requires
+from riir_airflow.broker.route_index import ApiRouter
 from riir_airflow.broker.routers._common import ranges as to_ranges
 from riir_airflow.broker.schemas import JobCollectionResponse
 from riir_airflow.metastore import job_queries
 
-router = APIRouter(dependencies=[Depends(requires(Role.VIEWER, Role.ADMIN))], tags=["Job"])
+router = ApiRouter(dependencies=[Depends(requires(Role.VIEWER, Role.ADMIN))], tags=["Job"])
 
 DateQ = Annotated[datetime.datetime | None, Query()]
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 
 from riir_airflow.broker.deps import get_pool
 from riir_airflow.broker.health import health_payload
+from riir_airflow.broker.route_index import ApiRouter
 from riir_airflow.broker.schemas import HealthInfoResponse, VersionInfo
 
-router = APIRouter()
+router = ApiRouter()
 
 # Airflow's API version this broker speaks.
 AIRFLOW_API_VERSION = "3.3.2"

@@ -7,11 +7,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 from pydantic import ValidationError
 
 from riir_airflow.broker.auth import Role
 from riir_airflow.broker.deps import Page, Pool, requires
+from riir_airflow.broker.route_index import ApiRouter
 from riir_airflow.broker.schemas import (
     PluginCollectionResponse,
     PluginImportErrorCollectionResponse,
@@ -20,7 +21,7 @@ from riir_airflow.broker.schemas import (
 from riir_airflow.metastore.plugin_queries import published_plugins
 
 log = logging.getLogger(__name__)
-router = APIRouter(dependencies=[Depends(requires(Role.VIEWER, Role.ADMIN))], tags=["Plugin"])
+router = ApiRouter(dependencies=[Depends(requires(Role.VIEWER, Role.ADMIN))], tags=["Plugin"])
 
 
 def _response(info: dict[str, Any]) -> PluginResponse | None:

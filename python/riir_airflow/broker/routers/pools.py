@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import Depends, HTTPException, Query
 
 from riir_airflow.broker.auth import Role
 from riir_airflow.broker.deps import Page, Pool, requires
+from riir_airflow.broker.route_index import ApiRouter
 from riir_airflow.broker.schemas import (
     BulkBody_PoolBody_,
     BulkResponse,
@@ -19,7 +20,7 @@ from riir_airflow.broker.schemas import (
 from riir_airflow.metastore import queries as q
 from riir_airflow.metastore.records import PoolUsage
 
-router = APIRouter(dependencies=[Depends(requires(Role.VIEWER, Role.OP))], tags=["Pool"])
+router = ApiRouter(dependencies=[Depends(requires(Role.VIEWER, Role.OP))], tags=["Pool"])
 
 
 def shape(p: PoolUsage) -> dict[str, Any]:

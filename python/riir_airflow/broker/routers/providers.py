@@ -9,13 +9,14 @@ import json
 import sys
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Request
 
 from riir_airflow.broker.auth import Role
 from riir_airflow.broker.deps import Page, requires
+from riir_airflow.broker.route_index import ApiRouter
 from riir_airflow.broker.schemas import ProviderCollectionResponse
 
-router = APIRouter(dependencies=[Depends(requires(Role.VIEWER, Role.ADMIN))], tags=["Provider"])
+router = ApiRouter(dependencies=[Depends(requires(Role.VIEWER, Role.ADMIN))], tags=["Provider"])
 
 LISTING_TIMEOUT = 120.0
 

@@ -9,12 +9,13 @@ import datetime
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from fastapi import Depends, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from riir_airflow.broker.auth import Role
 from riir_airflow.broker.deps import CurrentUser, Page, Pool, ReadConn, order_by_param, requires
 from riir_airflow.broker.json_body import NO_CURSORS, json_body
+from riir_airflow.broker.route_index import ApiRouter
 from riir_airflow.broker.routers._common import (
     display_name,
     require_dag,
@@ -45,7 +46,7 @@ from riir_airflow.metastore import queries as q
 from riir_airflow.metastore.queries import Db
 from riir_airflow.metastore.records import DagRunRecord, TaskInstanceKey
 
-router = APIRouter(dependencies=[Depends(requires(Role.VIEWER, Role.USER))], tags=["Task Instance"])
+router = ApiRouter(dependencies=[Depends(requires(Role.VIEWER, Role.USER))], tags=["Task Instance"])
 
 RUN_PATH = "/dags/{dag_id}/dagRuns/{dag_run_id}"
 TI_PATH = RUN_PATH + "/taskInstances/{task_id}"

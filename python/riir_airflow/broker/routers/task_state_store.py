@@ -8,10 +8,11 @@ from __future__ import annotations
 import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Response
+from fastapi import Depends, HTTPException, Query, Response
 
 from riir_airflow.broker.auth import Role
 from riir_airflow.broker.deps import Config, Page, Pool, requires
+from riir_airflow.broker.route_index import ApiRouter
 from riir_airflow.broker.schemas import (
     TaskStateStoreBody,
     TaskStateStoreCollectionResponse,
@@ -23,7 +24,7 @@ from riir_airflow.metastore import api_queries as aq
 from riir_airflow.metastore import task_state_queries as tsq
 from riir_airflow.metastore.records import TaskInstanceKey
 
-router = APIRouter(dependencies=[Depends(requires(Role.VIEWER, Role.USER))], tags=["Task State Store"])
+router = ApiRouter(dependencies=[Depends(requires(Role.VIEWER, Role.USER))], tags=["Task State Store"])
 
 STORE = "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/state-store"
 MapIndex = Annotated[int, Query(ge=-1)]

@@ -5,16 +5,17 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import Depends, HTTPException
 
 from riir_airflow.broker import views
 from riir_airflow.broker.auth import Role
 from riir_airflow.broker.deps import Pool, requires
+from riir_airflow.broker.route_index import ApiRouter
 from riir_airflow.broker.routers._common import require_dag
 from riir_airflow.broker.schemas import TaskCollectionResponse, TaskResponse
 from riir_airflow.metastore import api_queries as aq
 
-router = APIRouter(dependencies=[Depends(requires(Role.VIEWER, Role.USER))], tags=["Task"])
+router = ApiRouter(dependencies=[Depends(requires(Role.VIEWER, Role.USER))], tags=["Task"])
 
 
 def _delta(value: Any) -> dict[str, Any] | None:

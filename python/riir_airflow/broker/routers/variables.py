@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import Depends, HTTPException, Query
 
 from riir_airflow.broker.auth import Role
 from riir_airflow.broker.deps import Page, Pool, requires
+from riir_airflow.broker.route_index import ApiRouter
 from riir_airflow.broker.schemas import (
     BulkBody_VariableBody_,
     BulkResponse,
@@ -20,7 +21,7 @@ from riir_airflow.metastore import secrets as s
 from riir_airflow.metastore.records import VariableRecord
 from riir_airflow.secrets_masker import redact
 
-router = APIRouter(dependencies=[Depends(requires(Role.OP, Role.OP))], tags=["Variable"])
+router = ApiRouter(dependencies=[Depends(requires(Role.OP, Role.OP))], tags=["Variable"])
 
 
 def redact_variable(key: str, value: str | None) -> str | None:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Response
+from fastapi import Depends, HTTPException, Response
 
 from riir_airflow.broker.auth import Role
 from riir_airflow.broker.deps import Page, Paging, Pool, ReadDb, requires
 from riir_airflow.broker.json_body import json_body
+from riir_airflow.broker.route_index import ApiRouter
 from riir_airflow.broker.routers._common import require_run, require_ti
 from riir_airflow.broker.schemas import XComCollectionResponse, XComCreateBody, XComResponseNative, XComUpdateBody
 from riir_airflow.metastore import api_queries as aq
@@ -16,7 +17,7 @@ from riir_airflow.metastore import queries as q
 from riir_airflow.metastore.queries import Db
 from riir_airflow.metastore.records import TaskInstanceKey
 
-router = APIRouter(dependencies=[Depends(requires(Role.VIEWER, Role.USER))], tags=["XCom"])
+router = ApiRouter(dependencies=[Depends(requires(Role.VIEWER, Role.USER))], tags=["XCom"])
 
 BASE = "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/xcomEntries"
 

@@ -7,11 +7,12 @@ from __future__ import annotations
 import importlib.metadata
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse
 
 from riir_airflow.broker.auth import Role
 from riir_airflow.broker.deps import Paging, Pool
+from riir_airflow.broker.route_index import ApiRouter
 from riir_airflow.broker.routers import config as config_router
 from riir_airflow.broker.routers import connections, discovery, pools, variables, xcom
 from riir_airflow.broker.ui.common import UiUser, render, require_role
@@ -19,7 +20,7 @@ from riir_airflow.metastore import api_queries as aq
 from riir_airflow.metastore import dir_asset_queries
 from riir_airflow.metastore import queries as q
 
-router = APIRouter(include_in_schema=False)
+router = ApiRouter(include_in_schema=False)
 PAGE = Paging(200, 0)
 
 

@@ -13,16 +13,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from riir_airflow._core import read_stored_manifest, stored_manifest_diff
 from riir_airflow.broker.deps import Pool
+from riir_airflow.broker.route_index import ApiRouter
 from riir_airflow.broker.ui.common import UiUser, render
 from riir_airflow.metastore import api_queries as aq
 from riir_airflow.metastore import dir_asset_queries as dq
 
-router = APIRouter(include_in_schema=False)
+router = ApiRouter(include_in_schema=False)
 GRID_LIMIT = 20_000  # cells in the per-file grid; beyond it the grid shows the changed files and says how many more
 DIFF_ROWS = 500  # rows of the manifest diff table
 

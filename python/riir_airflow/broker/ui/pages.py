@@ -9,12 +9,13 @@ import json
 import urllib.parse
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from markupsafe import Markup
 
 from riir_airflow.broker.auth import AuthError, Role
 from riir_airflow.broker.deps import Pool, ReadDb, get_auth
+from riir_airflow.broker.route_index import ApiRouter
 from riir_airflow.broker.routers.discovery import app_status
 from riir_airflow.broker.ui import dag_model
 from riir_airflow.broker.ui.common import TOKEN_COOKIE, UiUser, render, require_role, ui_user
@@ -27,7 +28,7 @@ from riir_airflow.metastore import queries as q
 from riir_airflow.metastore import ui_queries as uq
 from riir_airflow.metastore.records import TaskInstanceKey
 
-router = APIRouter(include_in_schema=False)
+router = ApiRouter(include_in_schema=False)
 
 DAGS_PER_PAGE = 25
 GRID_RUNS = 25
