@@ -7,7 +7,7 @@ import datetime
 import uuid
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from riir_airflow.metastore import partition_queries
 from riir_airflow.metastore.queries import (
@@ -45,17 +45,6 @@ def like_pattern(pattern: str) -> list[str]:
     return [f"%{part}%" for part in pattern.split("|")]
 
 
-@dataclass(frozen=True, slots=True)
-class ListedDag:
-    """A DAG as the DAG list shows it: its `dag` row (not a record: the list reads it once) and, of its latest
-    version, what the listing reads."""
-
-    row: Row
-    bundle_name: str | None
-    bundle_version: str | None
-    timetable_type: str  # the serialized timetable's `__type` ("" when the DAG has no version or no timetable)
-
-
 # The latest version of each listed DAG, joined to the page (one index probe per DAG, in the page's statement).
 _LATEST_VERSION = (
     "LEFT JOIN LATERAL (SELECT v.bundle_name AS latest_bundle_name, v.bundle_version AS latest_bundle_version, "
@@ -78,8 +67,10 @@ async def list_dags_filtered(
     order_by: Sequence[str] = ("dag_id",),
     limit: int = 50,
     offset: int = 0,
-) -> Page[ListedDag]:
-    """One page of DAGs with their latest versions' bundle and timetable type, and the number of DAGs matching."""
+) -> Page[Row]:
+    """One page of DAGs (their `dag` rows: the list reads each once) with their latest versions' bundle and
+    timetable type (`latest_bundle_name`, `latest_bundle_version`, `latest_timetable_type`: None without a version or
+    a timetable), and the number of DAGs matching."""
     filters = _dag_filters(dag_id_pattern, dag_id_prefix, tags, tags_match_all, paused, exclude_stale, owners)
     if favorite_of is not None:
         user_id, favorite = favorite_of
@@ -88,16 +79,7 @@ async def list_dags_filtered(
     allowed = ("dag_id", "dag_display_name", "next_dagrun", "last_parsed_time", "is_paused", "fileloc")
     order = _order(order_by, allowed, "dag_id")
     rows, total = await _page_rows(db, "dag", filters, order, limit, offset, joined=_LATEST_VERSION)
-    listed = [
-        ListedDag(
-            r,
-            r["latest_bundle_name"],
-            r["latest_bundle_version"],
-            r["latest_timetable_type"] or "",
-        )
-        for r in rows
-    ]
-    return Page(listed, total)
+    return Page(cast("list[Row]", rows), total)  # asyncpg rows are Rows
 
 
 def _dag_filters(

@@ -55,7 +55,10 @@ async def get_dags(
         limit=page.limit,
         offset=page.offset,
     )
-    dags = [views.dag_of_version(d.row, d.bundle_name, d.bundle_version, d.timetable_type) for d in result.items]
+    dags = [
+        views.dag_of_version(d, d["latest_bundle_name"], d["latest_bundle_version"], d["latest_timetable_type"] or "")
+        for d in result.items
+    ]
     return json_body({"dags": dags, "total_entries": result.total_entries})
 
 
