@@ -294,28 +294,11 @@ async def list_runs_filtered(
     order_by: Sequence[str] = ("id",),
     limit: int = 50,
     offset: int = 0,
-) -> Page[DagRunRecord]:
-    """Runs of some DAGs (None: all); `ranges` are (column, operator, value) filters on date columns."""
-    filters, order, counted = _run_filters(dag_ids, states, run_types, ranges, run_id_pattern, order_by)
-    return await _page(db, DagRunRecord, "dag_run", filters, order, limit, offset, counted)
-
-
-async def list_run_page(
-    db: Db,
-    *,
-    dag_ids: Collection[str] | None = None,
-    states: Collection[str] = (),
-    run_types: Collection[str] = (),
-    ranges: Sequence[tuple[str, str, datetime.datetime]] = (),
-    run_id_pattern: str | None = None,
-    order_by: Sequence[str] = ("id",),
-    limit: int = 50,
-    offset: int = 0,
-    joined: bool = True,
+    joined: bool = False,
 ) -> RunPage:
-    """As `list_runs_filtered`, as rows. `joined`: each run's DAG version and its DAG's display name joined to the
-    page's statement, what a REST listing of many DAGs' runs shows of them in one round trip instead of three
-    (without: `versions` and `names` are empty; the runs of one DAG share a version or few, read apart)."""
+    """Runs of some DAGs (None: all); `ranges` are (column, operator, value) filters on date columns. `joined`: each
+    run's DAG version and its DAG's display name joined to the page's statement, what a REST listing of many DAGs'
+    runs shows of them in one round trip instead of three (without: `versions` and `names` are empty)."""
     filters, order, counted = _run_filters(dag_ids, states, run_types, ranges, run_id_pattern, order_by)
     if not joined:
         rows, total = await _page_rows(db, "dag_run", filters, order, limit, offset, counted)
@@ -363,6 +346,11 @@ class RunPage:
     total_entries: int
     versions: dict[uuid.UUID, DagVersionRecord]
     names: dict[str, str | None]
+
+    @property
+    def items(self) -> list[DagRunRecord]:
+        """The page's runs as records (built at each call)."""
+        return from_rows(DagRunRecord, self.rows)  # type: ignore[arg-type]
 
 
 async def list_tis_filtered(

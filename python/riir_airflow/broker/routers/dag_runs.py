@@ -94,11 +94,11 @@ async def get_dag_runs(
         "offset": page.offset,
     }
     if dag is not None:  # one DAG: its name is read, its runs share a version or few (read once each)
-        result = await aq.list_run_page(pool, dag_ids=[dag_id], joined=False, **filters)
+        result = await aq.list_runs_filtered(pool, dag_ids=[dag_id], **filters)
         versions = await aq.versions_by_id(pool, {r["dag_version_id"] for r in result.rows if r["dag_version_id"]})
         runs = await run_row_payloads(pool, result.rows, versions, {dag_id: display_name(dag)})
     else:  # runs of many DAGs: their versions and DAG names joined to the page (one round trip)
-        result = await aq.list_run_page(pool, **filters)
+        result = await aq.list_runs_filtered(pool, joined=True, **filters)
         runs = await run_row_payloads(pool, result.rows, result.versions, result.names)
     return json_body({"dag_runs": runs, "total_entries": result.total_entries, **NO_CURSORS})
 
@@ -262,8 +262,9 @@ async def get_list_dag_runs_batch(pool: Pool, dag_id: str, body: DAGRunsBatchBod
     }
     states = [s for s in (body.states or []) if s is not None]
     order = [f.strip() for f in (body.order_by or "id").split(",") if f.strip()] or ["id"]
-    result = await aq.list_run_page(
+    result = await aq.list_runs_filtered(
         pool,
+        joined=True,
         dag_ids=body.dag_ids,
         states=states,
         ranges=to_ranges(dates, {}),
