@@ -16,7 +16,7 @@ import asyncpg
 import pytest
 
 from riir_airflow.app.stop_points import ENV as STOP_AT
-from tests.app.harness import AppProcess, cli, start_app, task_states, wait_for, wait_run_done, write_dag
+from tests.app.harness import AppProcess, cli, run_state, start_app, task_states, wait_for, wait_run_done, write_dag
 
 pytestmark = [pytest.mark.postgres, pytest.mark.e2e, pytest.mark.timeout(180)]
 
@@ -128,7 +128,8 @@ async def test_kill9_at_random_moments_of_a_busy_chain_loses_nothing(
     end every task succeeded once (or twice, when its try was running at the kill) and every XCom is there."""
     runs = tmp_path / "runs"
     runs.mkdir()
-    length = 30
+    # Long enough that four lives of the app fit in it on a fast machine (a try and its hand-over take a few ms).
+    length = 120
     path = write_dag(
         dags,
         "busy.py",
@@ -154,15 +155,20 @@ async def test_kill9_at_random_moments_of_a_busy_chain_loses_nothing(
     try:
         cli(app_env, "dags", "trigger", "busy", "-r", "r1")
         done = 0
+        kills_mid_run = 0
         for kill in range(4):
             # Each life of the app finishes a task before it is killed (at a random moment after that): a slow
             # start-up on a loaded machine must not let every kill hit the same try until its retries run out.
             done = await wait_for(lambda done=done: _successes_beyond(db, "busy", done), 60, "a task to finish")
             await asyncio.sleep(rng.uniform(0.0, 0.4))
+            if await run_state(db, "busy", "r1") == "success":
+                break  # (a fast machine finished the chain: nothing left to kill)
             app.kill()
+            kills_mid_run += 1
             app = await start_app(app_env, db, path, tmp_path / f"app{kill + 1}.log")
             apps.append(app)
         assert await wait_run_done(db, "busy", "r1", timeout=120) == "success", app.output()
+        assert kills_mid_run >= 2, "the chain ended before the kills: make it longer"
     finally:
         for each in apps:
             each.stop()
