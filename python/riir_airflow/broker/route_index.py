@@ -24,8 +24,8 @@ class ApiRouter(APIRouter):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._shapes: dict[int, list[Shape]] | None = None  # by segment count; None: not built yet (or stale)
-        self._shapes_of = -1  # how many routes the shapes were built from
+        self._shapes: dict[int, list[Shape]] = {}  # by segment count
+        self._shapes_of = -1  # how many routes the shapes were built from (-1: not built yet)
         self._any_path = False  # a route the check cannot read (a `{x:path}` parameter, a mount...): always try
 
     def matches(self, scope: Any) -> tuple[Match, Any]:
@@ -34,12 +34,11 @@ class ApiRouter(APIRouter):
         return super().matches(scope)
 
     def _could_match(self, path: str) -> bool:
-        if self._shapes is None or self._shapes_of != len(self.routes):
+        if self._shapes_of != len(self.routes):
             self._build_shapes()
         if self._any_path:
             return True
         segments = path.split("/")
-        assert self._shapes is not None
         # The router's prefix (where it is included) is not known here: a route's segments are compared with the
         # request's last ones, and the prefix is left to FastAPI's own matching.
         for count, shapes in self._shapes.items():

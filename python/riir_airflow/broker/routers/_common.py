@@ -72,17 +72,27 @@ def ranges(values: dict[str, datetime.datetime | float | None], columns: dict[st
 
 
 async def run_payloads(db: Db, runs: Sequence[DagRunRecord], *, dag: DagRecord | None = None) -> list[dict[str, Any]]:
-    """`dag`: the one DAG all of `runs` belong to, when the caller has read it already (not read again)."""
-    names = {dag.dag_id: display_name(dag)} if dag is not None else await aq.display_names(db, {r.dag_id for r in runs})
-    versions = await aq.versions_by_id(db, {r.dag_version_id for r in runs if r.dag_version_id})
-    return await run_row_payloads(db, [fields_of(r) for r in runs], versions, names)
+    """Runs as records: see `run_row_payloads`."""
+    return await run_row_payloads(db, [fields_of(r) for r in runs], dag=dag)
 
 
 async def run_row_payloads(
-    db: Db, runs: Sequence[Row], versions: Mapping[uuid.UUID, DagVersionRecord], names: Mapping[str, str | None]
+    db: Db,
+    runs: Sequence[Row],
+    *,
+    dag: DagRecord | None = None,
+    versions: Mapping[uuid.UUID, DagVersionRecord] | None = None,
+    names: Mapping[str, str | None] | None = None,
 ) -> list[dict[str, Any]]:
     """Runs (their `dag_run` rows) with the versions they ran with and their DAGs' display names; a run without a
-    version shows its DAG's latest (read here)."""
+    version shows its DAG's latest. `dag` (the one DAG all of `runs` belong to), `versions`, `names`: when the
+    caller has read them already (not read again)."""
+    if dag is not None:
+        names = {dag.dag_id: display_name(dag)}
+    elif names is None:
+        names = await aq.display_names(db, {r["dag_id"] for r in runs})
+    if versions is None:
+        versions = await aq.versions_by_id(db, {r["dag_version_id"] for r in runs if r["dag_version_id"]})
     missing = {r["dag_id"] for r in runs if r["dag_version_id"] is None}
     latest = await aq.latest_versions(db, missing) if missing else {}
     shown: dict[uuid.UUID, list[dict[str, Any]]] = {}  # each version's payload built once, shared by its runs

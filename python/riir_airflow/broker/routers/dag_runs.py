@@ -22,15 +22,14 @@ from riir_airflow.broker.auth import Role
 from riir_airflow.broker.deps import CurrentUser, Page, Pool, ReadDb, order_by_param, requires
 from riir_airflow.broker.json_body import NO_CURSORS, json_body
 from riir_airflow.broker.route_index import ApiRouter
+from riir_airflow.broker.routers._common import ranges as to_ranges
 from riir_airflow.broker.routers._common import (
-    display_name,
     require_dag,
     require_run,
     run_payloads,
     run_row_payloads,
     ti_payloads,
 )
-from riir_airflow.broker.routers._common import ranges as to_ranges
 from riir_airflow.broker.schemas import (
     ClearTaskInstanceCollectionResponse,
     DAGRunClearBody,
@@ -95,11 +94,10 @@ async def get_dag_runs(
     }
     if dag is not None:  # one DAG: its name is read, its runs share a version or few (read once each)
         result = await aq.list_runs_filtered(pool, dag_ids=[dag_id], **filters)
-        versions = await aq.versions_by_id(pool, {r["dag_version_id"] for r in result.rows if r["dag_version_id"]})
-        runs = await run_row_payloads(pool, result.rows, versions, {dag_id: display_name(dag)})
+        runs = await run_row_payloads(pool, result.rows, dag=dag)
     else:  # runs of many DAGs: their versions and DAG names joined to the page (one round trip)
         result = await aq.list_runs_filtered(pool, joined=True, **filters)
-        runs = await run_row_payloads(pool, result.rows, result.versions, result.names)
+        runs = await run_row_payloads(pool, result.rows, versions=result.versions, names=result.names)
     return json_body({"dag_runs": runs, "total_entries": result.total_entries, **NO_CURSORS})
 
 
@@ -272,7 +270,7 @@ async def get_list_dag_runs_batch(pool: Pool, dag_id: str, body: DAGRunsBatchBod
         limit=body.page_limit,
         offset=body.page_offset,
     )
-    runs = await run_row_payloads(pool, result.rows, result.versions, result.names)
+    runs = await run_row_payloads(pool, result.rows, versions=result.versions, names=result.names)
     return {"dag_runs": runs, "total_entries": result.total_entries}
 
 
