@@ -20,9 +20,9 @@ from fastapi.responses import JSONResponse
 from riir_airflow._version import __version__
 from riir_airflow.broker import param_memo
 from riir_airflow.broker.auth import AuthManager
-from riir_airflow.broker.hardening import BodyLimit, RateLimiter, SecurityHeaders, parse_limit
+from riir_airflow.broker.edge import BrokerEdge
+from riir_airflow.broker.hardening import RateLimiter, parse_limit
 from riir_airflow.broker.routers._common import API_PREFIX
-from riir_airflow.broker.timing import ServerTiming
 from riir_airflow.config import AirflowConfigParser, conf
 from riir_airflow.exceptions import AirflowBadRequest, AirflowException, AirflowNotFoundException, DagNotFound
 from riir_airflow.metastore.pool import create_pool, session_settings, settings_from_config
@@ -135,9 +135,6 @@ def create_app(
     if pool is not None:
         app.state.pool = pool
     _install_error_handlers(app)
-    limit = cfg.getint("api", "max_request_body_bytes", fallback=DEFAULT_MAX_BODY)
-    app.add_middleware(BodyLimit, limit=limit)
-    app.add_middleware(SecurityHeaders)  # outside BodyLimit: its answers get the headers too
     app.state.login_limiter = RateLimiter(
         *parse_limit(cfg.get("broker", "login_rate_limit", fallback=None) or DEFAULT_LOGIN_RATE_LIMIT)
     )
@@ -151,6 +148,7 @@ def create_app(
     from riir_airflow.broker import ui
 
     ui.install(app)
-    # Outermost, so that it times everything the broker does for a request, middlewares included.
-    app.add_middleware(ServerTiming)
+    # Ours is the only middleware added: Server-Timing, the body limit, the security headers (broker/edge.py).
+    limit = cfg.getint("api", "max_request_body_bytes", fallback=DEFAULT_MAX_BODY)
+    app.add_middleware(BrokerEdge, max_body_bytes=limit)
     return app

@@ -1,4 +1,5 @@
-"""Response security headers and rate limits for the broker.
+"""Response security headers, the request body limit and rate limits for the broker (broker/edge.py applies the
+first two to every request).
 
 - Every response carries headers that stop browsers from sniffing types, framing the API, leaking URLs in the
   Referer or caching authenticated answers; `Strict-Transport-Security` is added when the request came over HTTPS.
@@ -16,8 +17,8 @@ from collections.abc import Callable
 
 from fastapi import HTTPException, Request
 from fastapi.responses import JSONResponse
-from starlette.datastructures import Headers, MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.requests import cookie_parser
+from starlette.types import Message, Receive, Scope, Send
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -36,78 +37,81 @@ UI_CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inlin
 DOCS_PATHS = ("/docs", "/redoc")
 
 
-class SecurityHeaders:
-    """Adds SECURITY_HEADERS (and CSP, Cache-Control, HSTS as they apply) to every response. A plain ASGI
-    middleware: Starlette's BaseHTTPMiddleware runs each request through extra tasks and streams, which cost more
-    CPU than a small list page's own work."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        request = Request(scope)
-        authenticated = bool(request.headers.get("authorization") or request.cookies.get("_token"))
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in SECURITY_HEADERS.items():
-                    headers.setdefault(name, value)
-                if not request.url.path.startswith(DOCS_PATHS):
-                    page = headers.get("content-type", "").startswith("text/html")
-                    headers.setdefault("Content-Security-Policy", UI_CSP if page else API_CSP)
-                if authenticated:
-                    headers.setdefault("Cache-Control", "no-store")
-                if request.url.scheme == "https":
-                    headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+_SECURITY_HEADERS_RAW = [
+    (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in SECURITY_HEADERS.items()
+]
+_HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
 
 
-class BodyLimit:
+def carries_credentials(scope: Scope) -> bool:
+    """Whether the request sends a token (its first `Authorization` header, or the UI's `_token` cookie): answers
+    to it must not be cached."""
+    cookies: list[bytes] = []
+    authorization_seen = False
+    for key, value in scope["headers"]:
+        if key == b"authorization" and not authorization_seen:
+            if value:
+                return True
+            authorization_seen = True
+        elif key == b"cookie":
+            cookies.append(value)
+    merged: dict[str, str] = {}
+    for header in cookies:  # later headers win, as in Starlette's `Request.cookies`
+        merged.update(cookie_parser(header.decode("latin-1")))
+    return bool(merged.get("_token"))
+
+
+def add_security_headers(headers: list[tuple[bytes, bytes]], *, path: str, credentials: bool, https: bool) -> None:
+    """Appends to a response's headers SECURITY_HEADERS and, as they apply, the CSP (none for the Swagger/ReDoc
+    pages), `Cache-Control: no-store` (answers to requests with credentials) and HSTS (over HTTPS); a header the
+    response set itself is left as it is."""
+    present = {key for key, _ in headers}
+    headers.extend(header for header in _SECURITY_HEADERS_RAW if header[0] not in present)
+    if not path.startswith(DOCS_PATHS) and b"content-security-policy" not in present:
+        content_type = next((value for key, value in headers if key == b"content-type"), b"")
+        policy = UI_CSP if content_type.startswith(b"text/html") else API_CSP
+        headers.append((b"content-security-policy", policy.encode("latin-1")))
+    if credentials and b"cache-control" not in present:
+        headers.append((b"cache-control", b"no-store"))
+    if https and _HSTS[0] not in present:
+        headers.append(_HSTS)
+
+
+async def receive_within_limit(scope: Scope, receive: Receive, send: Send, limit: int) -> Receive | None:
     """Answers 413 to a request body over `limit` bytes (400 to a Content-Length that is not a number) before the
-    app reads it. A chunked body (no Content-Length) of POST, PUT or PATCH is read here, counted, and handed on."""
+    app reads it, and returns None; otherwise the `receive` the app reads the body from. A chunked body (no
+    Content-Length) of POST, PUT or PATCH is read here, counted, and handed on. None too when the client went away
+    while its body was being read (nobody to answer)."""
+    raw_length = next((value for key, value in scope["headers"] if key == b"content-length"), None)
+    if raw_length is not None:
+        length = raw_length.decode("latin-1")
+        if not length.isdigit():
+            await JSONResponse({"detail": "Invalid Content-Length header"}, 400)(scope, receive, send)
+            return None
+        if int(length) > limit:
+            await _too_large(scope, receive, send, limit)
+            return None
+    elif scope["method"] in ("POST", "PUT", "PATCH"):
+        chunks, size = [], 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return None
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                await _too_large(scope, receive, send, limit)
+                return None
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        return _replay(b"".join(chunks), receive)
+    return receive
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app = app
-        self.limit = limit
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        length = Headers(scope=scope).get("content-length")
-        if length is not None:
-            if not length.isdigit():
-                await JSONResponse({"detail": "Invalid Content-Length header"}, 400)(scope, receive, send)
-                return
-            if int(length) > self.limit:
-                await self._too_large(scope, receive, send)
-                return
-        elif scope["method"] in ("POST", "PUT", "PATCH"):
-            chunks, size = [], 0
-            while True:
-                message = await receive()
-                if message["type"] == "http.disconnect":
-                    return  # the client went away: nobody to answer
-                chunk = message.get("body", b"")
-                size += len(chunk)
-                if size > self.limit:
-                    await self._too_large(scope, receive, send)
-                    return
-                chunks.append(chunk)
-                if not message.get("more_body", False):
-                    break
-            receive = _replay(b"".join(chunks), receive)
-        await self.app(scope, receive, send)
-
-    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
-        detail = {"detail": f"Request body exceeds the limit of {self.limit} bytes"}
-        await JSONResponse(detail, 413)(scope, receive, send)
+async def _too_large(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+    detail = {"detail": f"Request body exceeds the limit of {limit} bytes"}
+    await JSONResponse(detail, 413)(scope, receive, send)
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:
