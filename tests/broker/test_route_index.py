@@ -83,3 +83,13 @@ def test_a_path_of_another_router_is_turned_away_early(app: Any) -> None:
     assert event_logs and dags
     assert event_logs[0]._could_match("/api/v2/eventLogs") and not event_logs[0]._could_match("/api/v2/dags")
     assert dags[0]._could_match("/api/v2/dags") and not dags[0]._could_match("/api/v2/eventLogs")
+
+
+def test_a_path_parameter_route_is_tried_only_after_its_literal(app: Any) -> None:
+    routers = _included_routers(app)
+    variables = [
+        r for r in routers if any(getattr(x, "path", "") == "/variables/{variable_key:path}" for x in r.routes)
+    ]
+    assert variables
+    assert variables[0]._could_match("/api/v2/variables/a/b/c") and variables[0]._could_match("/api/v2/variables/")
+    assert not variables[0]._could_match("/api/v2/eventLogs") and not variables[0]._could_match("/api/v2/dags/x")
