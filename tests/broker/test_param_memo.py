@@ -37,11 +37,17 @@ def test_remembered_answers_are_the_helpers_answers() -> None:
         "field_annotation_is_sequence",
         "_get_param_aliases",
         "_get_cache_key",
+        "_is_gen_callable",
+        "_is_async_gen_callable",
+        "_is_coroutine_callable",
     }
     dependants = list(_dependants(app.router))
     for dependant in dependants * 2:
         key = utils._get_cache_key(dependant=dependant, uses_scopes_cache={})
         assert key == original["_get_cache_key"](dependant=dependant, uses_scopes_cache={})
+    for dependant in dependants * 2:
+        for name in ("_is_gen_callable", "_is_async_gen_callable", "_is_coroutine_callable"):
+            assert getattr(utils, name)(dependant.call) == original[name](dependant.call), (name, dependant.call)
     fields = [field for d in dependants for field in d.query_params + d.path_params]
     assert len(fields) > 300
     for field in fields * 2:  # the second round answers from memory

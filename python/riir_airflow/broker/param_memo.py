@@ -4,9 +4,11 @@ FastAPI (0.16x) reads each query parameter of a request through helpers that dep
 whether it is a model (`_get_param_model`), its aliases (`_get_param_aliases`), whether its annotation is a
 sequence (`field_annotation_is_sequence`) or JSON (`_is_json_field`). For a list endpoint with ~30 parameters that
 was ~10 % of the broker's CPU per request. Likewise each dependency's cache key (`_get_cache_key`: its callable, the
-OAuth scopes of it and its parents, its scope), worked out again for every dependency of every request. Fields
-and dependants live as long as their routes, so their answers are kept by their identity (the object itself is
-held too, so that an identity is never reused). Helpers a FastAPI version lacks are left as they are: the answers
+OAuth scopes of it and its parents, its scope), worked out again for every dependency of every request, and whether
+each dependency's callable is a generator, an async generator or a coroutine function (FastAPI keeps those in an
+lru_cache keyed by a wrapper object it builds on every call). Fields, dependants and callables live as long as their
+routes, so their answers are kept by their identity (the object itself is held too, so that an identity is never
+reused). Helpers a FastAPI version lacks are left as they are: the answers
 are the same either way.
 """
 
@@ -16,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 ORIGINALS: dict[str, Callable[..., Any]] = {}  # the helpers replaced, by name
+KEPT_PER_HELPER = 100_000  # one app has a few thousand fields and callables
 
 
 def _per_identity(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -28,6 +31,8 @@ def _per_identity(function: Callable[..., Any]) -> Callable[..., Any]:
         if hit is not None and hit[0] is value:
             return hit[1]
         result = function(value)
+        if len(known) >= KEPT_PER_HELPER:
+            known.clear()  # only reached when apps are built again and again (tests): a clear keeps it bounded
         known[id(value)] = (value, result)
         return result
 
@@ -77,7 +82,9 @@ def install() -> None:
     for name, remember in (("_get_param_model", _per_identity), ("_is_json_field", _per_identity),
                            ("field_annotation_is_sequence", _per_identity),
                            ("_get_param_aliases", _aliases_per_identity),
-                           ("_get_cache_key", _cache_key_per_dependant)):  # fmt: skip
+                           ("_get_cache_key", _cache_key_per_dependant),
+                           ("_is_gen_callable", _per_identity), ("_is_async_gen_callable", _per_identity),
+                           ("_is_coroutine_callable", _per_identity)):  # fmt: skip
         original = getattr(utils, name, None)
         if callable(original):
             ORIGINALS[name] = original
