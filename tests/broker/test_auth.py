@@ -133,3 +133,30 @@ def test_parse_users() -> None:
     assert parse_users("a:admin, b:Viewer:team1|team2") == {"a": Role.ADMIN, "b": Role.VIEWER}
     with pytest.raises(ValueError, match="unknown role"):
         parse_users("a:superuser")
+
+
+def test_a_handlers_user_is_the_one_the_router_check_authenticated() -> None:
+    """`CurrentUser` reads the user `requires`' check had current_user authenticate (so that FastAPI does not solve
+    the security schemes twice): every route declaring it must have current_user solved first, which also keeps
+    both schemes in its OpenAPI security."""
+    from typing import Any
+
+    from fastapi.routing import APIRoute
+
+    from riir_airflow.broker.app import create_app
+    from riir_airflow.broker.deps import current_user, request_user
+
+    def calls(dependant: Any) -> list[Any]:
+        return [c for d in dependant.dependencies for c in [*calls(d), d.call]]  # in the order FastAPI solves them
+
+    app = create_app(AirflowConfigParser(environ={}), dsn="postgresql://nobody@127.0.0.1/none")
+    routes = [r for r in app.routes if isinstance(r, APIRoute)]
+    for router in (getattr(r, "original_router", None) for r in app.router.routes):
+        routes += [r for r in getattr(router, "routes", ()) if isinstance(r, APIRoute)]
+    declaring = 0
+    for route in routes:
+        order = calls(route.dependant)
+        if request_user in order:
+            declaring += 1
+            assert current_user in order[: order.index(request_user)], route.path
+    assert declaring > 10

@@ -73,25 +73,44 @@ ReadConn = Annotated[Db, Depends(pooled_connection)]
 Config = Annotated[AirflowConfigParser, Depends(request_config)]
 
 
+USER_SCOPE_KEY = "riir_airflow.user"  # where current_user leaves the request's user for request_user
+
+
 async def current_user(
     request: Request,
     _oauth: Annotated[str | None, Depends(oauth2_scheme)],
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> User:
+    """The request's user, from its bearer token or the UI's `_token` cookie; 401 / 403 when there is none or it is
+    not valid. Depends on both security schemes, which is how they appear in the OpenAPI document."""
     auth = get_auth(request)
     token = bearer.credentials if bearer else request.cookies.get("_token")
     if not token:
         if auth.all_admins:
-            return User("anonymous", Role.ADMIN)
+            user = User("anonymous", Role.ADMIN)
+            request.scope[USER_SCOPE_KEY] = user
+            return user
         raise HTTPException(401, "Not authenticated")
     try:
         user = auth.verify(token)
     except AuthError as err:
         raise HTTPException(err.status, err.detail) from None
-    return User(user.username, Role.ADMIN) if auth.all_admins else user
+    user = User(user.username, Role.ADMIN) if auth.all_admins else user
+    request.scope[USER_SCOPE_KEY] = user
+    return user
 
 
-CurrentUser = Annotated[User, Depends(current_user)]
+async def request_user(request: Request) -> User:
+    """The user a handler sees (`CurrentUser`): the one the router's `requires` check had current_user authenticate.
+    FastAPI solves a dependency's own dependencies again each time it is declared, even when its value is cached:
+    declared on current_user, a handler's user cost the two security schemes' solving a second time."""
+    user: User | None = request.scope.get(USER_SCOPE_KEY)
+    if user is None:  # a route without the check: authenticate here
+        user = await current_user(request, None, await bearer_scheme(request))
+    return user
+
+
+CurrentUser = Annotated[User, Depends(request_user)]
 
 _READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 
@@ -100,7 +119,7 @@ def requires(read: Role, write: Role) -> Callable[[Request, User], Coroutine[Any
     """A router dependency: `read` is the lowest role allowed to read (GET, and POST .../list batch queries),
     `write` the lowest allowed to change anything."""
 
-    async def check(request: Request, user: CurrentUser) -> User:
+    async def check(request: Request, user: Annotated[User, Depends(current_user)]) -> User:
         reading = request.method in _READ_METHODS or (request.method == "POST" and request.url.path.endswith("/list"))
         if user.role < (read if reading else write):
             raise HTTPException(403, "Forbidden")
