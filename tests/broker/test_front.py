@@ -4,6 +4,7 @@ body before and after."""
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
@@ -14,7 +15,7 @@ import asyncpg
 import httpx
 import pytest
 
-from riir_airflow.broker.front import LazyBroker
+from riir_airflow.broker.front import YOUNG_COLLECTION_THRESHOLD, LazyBroker
 from tests.broker.conftest import ServerThread, broker_config, free_port, prepare_database
 
 pytestmark = [pytest.mark.postgres]
@@ -84,6 +85,7 @@ async def test_health_body_is_the_routers_and_the_api_builds_on_first_use(
     assert before.headers["content-type"] == after.headers["content-type"] == "application/json"
     assert before.json() == after.json()
     assert refused.status_code == 403  # the full API's auth answered
+    assert gc.get_threshold()[0] >= YOUNG_COLLECTION_THRESHOLD  # what a listing holds is not traversed meanwhile
 
 
 async def test_health_reports_the_newest_heartbeat_of_apps_not_stopped(pg_dsn: str) -> None:
