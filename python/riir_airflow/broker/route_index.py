@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
-from starlette.routing import Match
+from starlette.routing import Match, Route, WebSocketRoute
 
 # A route's path as the check reads it: its segments, None for one holding a parameter (any one segment fits).
 Shape = tuple[str | None, ...]
@@ -78,7 +78,8 @@ class ApiRouter(APIRouter):
         self._any_path = False
         for route in self.routes:
             path = getattr(route, "path", None)
-            if not isinstance(path, str) or not path or getattr(route, "param_convertors", None) is None:
+            # A mount matches its path's prefix, an included router its routes: only routes are read.
+            if not isinstance(route, Route | WebSocketRoute) or not isinstance(path, str) or not path:
                 self._any_path = True
                 continue
             # "/dags/{dag_id}" -> ["dags", None]; the leading "" is the prefix's part.
