@@ -31,6 +31,7 @@ LISTINGS: list[tuple[str, type[BaseModel], str]] = [
     ("/api/v2/dags/~/dagRuns/~/taskInstances", TaskInstanceCollectionResponse, "task_instances"),
     (f"/api/v2/dags/{DAG_ID}/dagRuns/{RUN}/taskInstances", TaskInstanceCollectionResponse, "task_instances"),
     ("/api/v2/dags/~/dagRuns/~/taskInstances/~/xcomEntries", XComCollectionResponse, "xcom_entries"),
+    (f"/api/v2/dags/{DAG_ID}/dagRuns/{RUN}/taskInstances/~/xcomEntries", XComCollectionResponse, "xcom_entries"),
     ("/api/v2/eventLogs?order_by=-when", EventLogCollectionResponse, "event_logs"),
 ]
 
@@ -85,8 +86,10 @@ def test_listed_task_instance_is_its_own_body(broker: Broker, run_path: str) -> 
             assert item == own.json()
 
 
-PAST_THE_END = ["/api/v2/dags", "/api/v2/dags/~/dagRuns", "/api/v2/dags/~/dagRuns/~/taskInstances",
-                f"/api/v2/dags/{DAG_ID}/dagRuns/{RUN}/taskInstances", "/api/v2/eventLogs"]  # fmt: skip
+PAST_THE_END = ["/api/v2/dags", "/api/v2/dags/~/dagRuns", f"/api/v2/dags/{DAG_ID}/dagRuns",
+                "/api/v2/dags/~/dagRuns/~/taskInstances", f"/api/v2/dags/{DAG_ID}/dagRuns/{RUN}/taskInstances",
+                "/api/v2/dags/~/dagRuns/~/taskInstances/~/xcomEntries",
+                f"/api/v2/dags/{DAG_ID}/dagRuns/{RUN}/taskInstances/~/xcomEntries", "/api/v2/eventLogs"]  # fmt: skip
 
 
 @pytest.mark.parametrize("path", PAST_THE_END)
@@ -99,3 +102,33 @@ def test_a_page_past_the_last_row_still_counts_the_rows(broker: Broker, path: st
     assert first["total_entries"] > 0
     assert past[items] == []
     assert past["total_entries"] == first["total_entries"]
+
+
+@pytest.mark.parametrize("run_path", ["~/dagRuns/~", f"{DAG_ID}/dagRuns/{RUN}"])
+def test_listed_xcom_is_its_own_entry(broker: Broker, run_path: str) -> None:
+    """An XCom listed (its run's dates and DAG name joined per row, or once for one run's page) shows as its own GET,
+    less the value the listing leaves out."""
+    with broker.client("viewer") as client:
+        listed = client.get(f"/api/v2/dags/{run_path}/taskInstances/~/xcomEntries").json()["xcom_entries"]
+        assert listed
+        for item in listed:
+            dag, run, task, key = (quote(str(item[k]), safe="") for k in ("dag_id", "run_id", "task_id", "key"))
+            own = client.get(f"/api/v2/dags/{dag}/dagRuns/{run}/taskInstances/{task}/xcomEntries/{key}",
+                             params={"map_index": item["map_index"]}).json()  # fmt: skip
+            assert item["logical_date"] is not None
+            assert item == {k: v for k, v in own.items() if k != "value"}
+
+
+def test_listings_of_a_missing_dag_or_run_are_404_and_of_an_empty_one_empty(broker: Broker) -> None:
+    """One DAG's runs and one run's task instances and XCom are read in the page's statement first: an empty page is
+    a 404 only when the DAG or the run does not exist."""
+    with broker.client("viewer") as client:
+        for path in ("/api/v2/dags/nope/dagRuns", "/api/v2/dags/nope/dagRuns/~/taskInstances",
+                     f"/api/v2/dags/{DAG_ID}/dagRuns/nope/taskInstances"):  # fmt: skip
+            assert client.get(path).status_code == 404, path
+        assert client.get(f"/api/v2/dags/{DAG_ID}/dagRuns", params={"state": "queued"}).json() == {
+            "dag_runs": [], "total_entries": 0, "total_entries_limit": None, "next_cursor": None,
+            "previous_cursor": None,
+        }  # fmt: skip
+        empty = client.get("/api/v2/dags/nope/dagRuns/nope/taskInstances/~/xcomEntries")
+        assert empty.json() == {"xcom_entries": [], "total_entries": 0}  # Airflow's XCom listing has no 404

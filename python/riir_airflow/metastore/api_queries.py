@@ -18,7 +18,6 @@ from riir_airflow.metastore.queries import (
     _order,
     _page,
     _page_rows,
-    counted_total,
     transaction,
 )
 from riir_airflow.metastore.records import (
@@ -297,16 +296,25 @@ async def list_runs_filtered(
     joined: bool = False,
 ) -> RunPage:
     """Runs of some DAGs (None: all); `ranges` are (column, operator, value) filters on date columns. `joined`: each
-    run's DAG version and its DAG's display name joined to the page's statement, what a REST listing of many DAGs'
-    runs shows of them in one round trip instead of three (without: `versions` and `names` are empty)."""
+    run's DAG version and its DAG's display name read with the page, what a REST listing shows of them: joined to the
+    page's statement (one round trip instead of three), or for one DAG's runs its name joined once and the versions
+    read apart (without: `versions` and `names` are empty)."""
     filters, order, counted = _run_filters(dag_ids, states, run_types, ranges, run_id_pattern, order_by)
     if not joined:
         rows, total = await _page_rows(db, "dag_run", filters, order, limit, offset, counted)
         return RunPage(rows, total, {}, {})
-    join = f"{_version_join('dag_run.dag_version_id')} {_RUN_DAG_NAME}"
-    rows, total = await _page_rows(db, "dag_run", filters, order, limit, offset, counted, joined=join)
+    if dag_ids is not None and len(dag_ids) == 1:
+        # One DAG's runs share a version or a few: read apart, and the DAG's name once, cost less than per row.
+        rows, total = await _page_rows(
+            db, "dag_run", filters, order, limit, offset, counted, joined=_ONE_DAG_NAME, joined_args=list(dag_ids)
+        )
+        versions = await versions_by_id(db, {row["dag_version_id"] for row in rows if row["dag_version_id"]})
+    else:
+        join = f"{_version_join('dag_run.dag_version_id')} {_RUN_DAG_NAME}"
+        rows, total = await _page_rows(db, "dag_run", filters, order, limit, offset, counted, joined=join)
+        versions = _joined_versions(rows)
     names = {row["dag_id"]: row["riir_dag_display_name"] for row in rows}
-    return RunPage(rows, total, _joined_versions(rows), names)
+    return RunPage(rows, total, versions, names)
 
 
 def _run_filters(
@@ -458,10 +466,40 @@ def _joined_versions(rows: Sequence[Any]) -> dict[uuid.UUID, DagVersionRecord]:
 
 
 _TI_VERSION = _version_join("task_instance.dag_version_id")
-# A listed run's DAG display name, as `display_names` reads it (one probe of dag's key per row).
-_RUN_DAG_NAME = (
-    "LEFT JOIN LATERAL (SELECT coalesce(d.dag_display_name, d.dag_id) AS riir_dag_display_name FROM dag d "
-    "WHERE d.dag_id = dag_run.dag_id) named ON true"
+
+
+def _dag_name_join(table: str) -> str:
+    """Each listed row of `table`'s DAG display name as `riir_dag_display_name`, as `display_names` reads it (None
+    without a DAG row): one probe of dag's key per row (LIMIT 1: see `_version_join`)."""
+    return (
+        "LEFT JOIN LATERAL (SELECT coalesce(d.dag_display_name, d.dag_id) AS riir_dag_display_name FROM dag d "
+        f"WHERE d.dag_id = {table}.dag_id LIMIT 1) named ON true"
+    )
+
+
+_RUN_DAG_NAME = _dag_name_join("dag_run")
+# The same for a page of one DAG's rows ({}: the DAG): an uncorrelated subquery, run once for the page.
+_ONE_DAG_NAME = (
+    "LEFT JOIN (SELECT coalesce(d.dag_display_name, d.dag_id) AS riir_dag_display_name FROM dag d "
+    "WHERE d.dag_id = {0}) named ON true"
+)
+
+
+def _run_dates_join(table: str) -> str:
+    """Each listed row of `table`'s run dates as `riir_run_logical_date` and `riir_run_after` (None without a run
+    row): one probe of dag_run's key per row (LIMIT 1: see `_version_join`)."""
+    return (
+        "LEFT JOIN LATERAL (SELECT r.logical_date AS riir_run_logical_date, r.run_after AS riir_run_after FROM "
+        f"dag_run r WHERE r.dag_id = {table}.dag_id AND r.run_id = {table}.run_id LIMIT 1) run ON true"
+    )
+
+
+# What `_run_dates_join` and `_dag_name_join` add, for a page of one run's rows ({}: the DAG and the run): an
+# uncorrelated subquery, run once for the page instead of once per row.
+_ONE_RUN_DATES_AND_NAME = (
+    "LEFT JOIN (SELECT r.logical_date AS riir_run_logical_date, r.run_after AS riir_run_after, "
+    "(SELECT coalesce(d.dag_display_name, d.dag_id) FROM dag d WHERE d.dag_id = r.dag_id) AS riir_dag_display_name "
+    "FROM dag_run r WHERE r.dag_id = {0} AND r.run_id = {1}) run ON true"
 )
 
 
@@ -669,26 +707,25 @@ async def list_xcoms_filtered(
     limit: int,
     offset: int,
 ) -> tuple[list[dict[str, Any]], int]:
-    """XCom rows joined with their run's logical_date and run_after."""
+    """XCom rows with their run's dates (`riir_run_logical_date`, `riir_run_after`) and their DAG's display name
+    (`riir_dag_display_name`, None without a DAG row), and the number of rows matching: one statement (every XCom row
+    has its run: a foreign key)."""
     filters = _Filters()
-    for column, value in (("x.dag_id", dag_id), ("x.run_id", run_id), ("x.task_id", task_id), ("x.key", key),
-                          ("x.map_index", map_index)):  # fmt: skip
+    for column, value in (("dag_id", dag_id), ("run_id", run_id), ("task_id", task_id), ("key", key),
+                          ("map_index", map_index)):  # fmt: skip
         if value is not None:
             filters.add(f"{column} = {{}}", value)
-    base = "FROM xcom x JOIN dag_run r ON r.dag_id = x.dag_id AND r.run_id = x.run_id"
     only_dag = run_id is None and task_id is None and key is None and map_index is None
-    async with transaction(db) as conn:
-        if only_dag:  # every XCom row has its run (a foreign key): the join drops none
-            total = await counted_total(conn, Counted("xcom", None if dag_id is None else [dag_id]))
-        else:
-            total = await conn.fetchval(f"SELECT count(*) {base} {filters.where()}", *filters.args)
-        page = filters.page(limit, offset)
-        rows = await conn.fetch(
-            f"SELECT x.*, r.logical_date, r.run_after {base} {filters.where()} "
-            f"ORDER BY x.dag_id, x.run_id, x.task_id, x.map_index, x.key {page}",
-            *filters.args,
-        )
-    return [dict(r) for r in rows], int(total)
+    counted = Counted("xcom", None if dag_id is None else [dag_id]) if only_dag else None
+    order = "ORDER BY dag_id, run_id, task_id, map_index, key"
+    if dag_id is not None and run_id is not None:  # one run: its dates and DAG name read once, not once per row
+        join, join_args = _ONE_RUN_DATES_AND_NAME, [dag_id, run_id]
+    else:
+        join, join_args = f"{_run_dates_join('xcom')} {_dag_name_join('xcom')}", []
+    rows, total = await _page_rows(
+        db, "xcom", filters, order, limit, offset, counted, joined=join, joined_args=join_args
+    )
+    return [dict(r) for r in rows], total
 
 
 async def read_log_page(

@@ -155,12 +155,6 @@ def _counted_sql(counted: Counted, args: list[Any]) -> str:
     return query
 
 
-async def counted_total(conn: Conn, counted: Counted) -> int:
-    args: list[Any] = []
-    query = _counted_sql(counted, args)
-    return int(await conn.fetchval(query, *args))
-
-
 async def _page(
     db: Db, cls: type[T], table: str, filters: _Filters, order: str, limit: int, offset: int,
     counted: Counted | None = None,
@@ -171,12 +165,12 @@ async def _page(
 
 async def _page_rows(
     db: Db, table: str, filters: _Filters, order: str, limit: int, offset: int, counted: Counted | None = None,
-    *, joined: str = "",
+    *, joined: str = "", joined_args: Sequence[Any] = (),
 ) -> tuple[list[asyncpg.Record], int]:  # fmt: skip
     """One page of `table`'s rows and the number of rows the filters match, in one statement (the count is a
     subquery PostgreSQL runs once): a list page is one round trip, and one statement needs no transaction to see one
-    snapshot. `joined`: a LEFT JOIN LATERAL adding columns to each row of the page (named apart from the table's:
-    the page's ORDER BY is applied again over the joined rows)."""
+    snapshot. `joined`: LEFT JOINs adding columns to each row of the page (named apart from the table's: the page's
+    ORDER BY is applied again over the joined rows), with a `{}` for each of `joined_args` (replaced by `$n`)."""
     where = filters.where()
     where_args = list(filters.args)  # before the page's limit and offset join them
 
@@ -187,15 +181,18 @@ async def _page_rows(
     args = list(filters.args)
     query = f"SELECT *, ({total_sql(args)}) AS riir_total_entries FROM {table} {where} {order} {page_sql}"
     if joined:
-        query = f"SELECT * FROM ({query}) {table} {joined} {order}"
+        numbers = [f"${len(args) + i}" for i in range(1, len(joined_args) + 1)]
+        args += joined_args
+        query = f"SELECT * FROM ({query}) {table} {joined.format(*numbers)} {order}"
     async with _one_statement(db) as conn:
         rows = await conn.fetch(query, *args)
         if rows:
             return rows, int(rows[0]["riir_total_entries"])
         if offset == 0:
             return rows, 0
-        # Past the last row: the page has no row to carry the count.
-        return rows, int(await conn.fetchval(total_sql(where_args), *where_args))
+        # Past the last row: the page has no row to carry the count. The counters' sum takes only its own values.
+        count_args = where_args if counted is None else []
+        return rows, int(await conn.fetchval(total_sql(count_args), *count_args))
 
 
 # --- DAGs ----------------------------------------------------------------------------------------------------------

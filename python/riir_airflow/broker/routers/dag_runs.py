@@ -19,7 +19,7 @@ from fastapi.responses import StreamingResponse
 
 from riir_airflow import json_schema
 from riir_airflow.broker.auth import Role
-from riir_airflow.broker.deps import CurrentUser, Page, Pool, ReadDb, order_by_param, requires
+from riir_airflow.broker.deps import CurrentUser, Page, Pool, ReadConn, order_by_param, requires
 from riir_airflow.broker.json_body import NO_CURSORS, json_body
 from riir_airflow.broker.route_index import ApiRouter
 from riir_airflow.broker.routers._common import ranges as to_ranges
@@ -58,7 +58,7 @@ def _random_suffix() -> str:
 
 @router.get("/dags/{dag_id}/dagRuns", response_model=DAGRunCollectionResponse)
 async def get_dag_runs(
-    pool: ReadDb,
+    pool: ReadConn,
     page: Page,
     dag_id: str,
     order_by: Annotated[list[str], Depends(order_by_param("id"))],
@@ -78,26 +78,26 @@ async def get_dag_runs(
     end_date_gte: DateQ = None,
     end_date_lte: DateQ = None,
 ) -> Response:
-    dag = await require_dag(pool, dag_id) if dag_id != "~" else None
     for value in state or ():
         if value not in ("queued", "running", "success", "failed"):
             raise HTTPException(422, "Invalid value for state. Valid values are queued, running, success, failed")
     dates = {k: v for k, v in locals().items() if k.endswith(("_gte", "_gt", "_lte", "_lt"))}
-    filters: dict[str, Any] = {
-        "states": state or (),
-        "run_types": run_type or (),
-        "ranges": to_ranges(dates, {}),
-        "run_id_pattern": run_id_pattern,
-        "order_by": order_by,
-        "limit": page.limit,
-        "offset": page.offset,
-    }
-    if dag is not None:  # one DAG: its name is read, its runs share a version or few (read once each)
-        result = await aq.list_runs_filtered(pool, dag_ids=[dag_id], **filters)
-        runs = await run_row_payloads(pool, result.rows, dag=dag)
-    else:  # runs of many DAGs: their versions and DAG names joined to the page (one round trip)
-        result = await aq.list_runs_filtered(pool, joined=True, **filters)
-        runs = await run_row_payloads(pool, result.rows, versions=result.versions, names=result.names)
+    # The runs' versions and DAG display names are joined to the page: one statement, atomic on its own.
+    result = await aq.list_runs_filtered(
+        pool,
+        dag_ids=None if dag_id == "~" else [dag_id],
+        states=state or (),
+        run_types=run_type or (),
+        ranges=to_ranges(dates, {}),
+        run_id_pattern=run_id_pattern,
+        order_by=order_by,
+        limit=page.limit,
+        offset=page.offset,
+        joined=True,
+    )
+    if not result.rows and dag_id != "~":
+        await require_dag(pool, dag_id)  # an empty page of a DAG that does not exist is its 404
+    runs = await run_row_payloads(pool, result.rows, versions=result.versions, names=result.names)
     return json_body({"dag_runs": runs, "total_entries": result.total_entries, **NO_CURSORS})
 
 

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import Depends, HTTPException, Query, Response
 
 from riir_airflow.broker.auth import Role
-from riir_airflow.broker.deps import Page, Pool, ReadDb, order_by_param, requires
+from riir_airflow.broker.deps import Page, Pool, ReadConn, order_by_param, requires
 from riir_airflow.broker.json_body import json_body
 from riir_airflow.broker.route_index import ApiRouter
 from riir_airflow.broker.schemas import EventLogCollectionResponse, EventLogResponse
@@ -29,7 +29,7 @@ def shape(e: EventRecord) -> dict[str, Any]:
 
 @router.get("/eventLogs", response_model=EventLogCollectionResponse)
 async def get_event_logs(
-    pool: ReadDb,
+    pool: ReadConn,
     page: Page,
     order_by: Annotated[list[str], Depends(order_by_param("id"))],
     dag_id: str | None = None,

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import Depends, HTTPException, Response
 
 from riir_airflow.broker.auth import Role
-from riir_airflow.broker.deps import Page, Paging, Pool, ReadDb, requires
+from riir_airflow.broker.deps import Page, Paging, Pool, ReadConn, requires
 from riir_airflow.broker.json_body import json_body
 from riir_airflow.broker.route_index import ApiRouter
 from riir_airflow.broker.routers._common import require_run, require_ti
@@ -22,24 +22,20 @@ router = ApiRouter(dependencies=[Depends(requires(Role.VIEWER, Role.USER))], tag
 BASE = "/dags/{dag_id}/dagRuns/{dag_run_id}/taskInstances/{task_id}/xcomEntries"
 
 
-async def _shape_all(pool: Any, rows: list[dict[str, Any]], with_value: bool) -> list[dict[str, Any]]:
-    """Rows in the API's shape; the DAGs' display names are read once for the page, not once per row."""
-    names = await aq.display_names(pool, sorted({row["dag_id"] for row in rows}))
-    return [_shape(names, row, with_value) for row in rows]
-
-
-def _shape(names: dict[str, str], row: dict[str, Any], with_value: bool) -> dict[str, Any]:
+def _shape(row: dict[str, Any], with_value: bool) -> dict[str, Any]:
+    """A row of `list_xcoms_filtered` in the API's shape."""
+    name = row["riir_dag_display_name"]
     out = {
         "key": row["key"],
         "timestamp": row["timestamp"],
-        "logical_date": row.get("logical_date"),
+        "logical_date": row["riir_run_logical_date"],
         "map_index": row["map_index"],
         "task_id": row["task_id"],
         "dag_id": row["dag_id"],
         "run_id": row["run_id"],
-        "dag_display_name": names.get(row["dag_id"], row["dag_id"]),
+        "dag_display_name": row["dag_id"] if name is None else name,
         "task_display_name": row["task_id"],
-        "run_after": row.get("run_after") or row["timestamp"],
+        "run_after": row["riir_run_after"] or row["timestamp"],
     }
     if with_value:
         out["value"] = row["value"]
@@ -52,12 +48,12 @@ async def _one(pool: Any, dag_id: str, run_id: str, task_id: str, key: str, map_
     )
     if not rows:
         raise HTTPException(404, f"XCom entry with key: `{key}` not found")
-    return (await _shape_all(pool, rows[:1], True))[0]
+    return _shape(rows[0], True)
 
 
 @router.get(BASE, response_model=XComCollectionResponse)
 async def get_xcom_entries(
-    pool: ReadDb, page: Page, dag_id: str, dag_run_id: str, task_id: str, xcom_key: str | None = None,
+    pool: ReadConn, page: Page, dag_id: str, dag_run_id: str, task_id: str, xcom_key: str | None = None,
     map_index: int | None = None,
 ) -> Response:  # fmt: skip
     return json_body(await xcom_entries(pool, page, dag_id, dag_run_id, task_id, xcom_key, map_index))
@@ -78,7 +74,7 @@ async def xcom_entries(
         limit=page.limit,
         offset=page.offset,
     )
-    return {"xcom_entries": await _shape_all(pool, rows, False), "total_entries": total}
+    return {"xcom_entries": [_shape(row, False) for row in rows], "total_entries": total}
 
 
 @router.get(BASE + "/{xcom_key}", response_model=XComResponseNative)
