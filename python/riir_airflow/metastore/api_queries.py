@@ -47,7 +47,7 @@ def like_pattern(pattern: str) -> list[str]:
 # The latest version of each listed DAG, joined to the page (one index probe per DAG, in the page's statement).
 _LATEST_VERSION = (
     "LEFT JOIN LATERAL (SELECT v.bundle_name AS latest_bundle_name, v.bundle_version AS latest_bundle_version, "
-    "v.data -> 'schedule' -> 'timetable' ->> '__type' AS latest_timetable_type FROM dag_version v "
+    "v.timetable_type AS latest_timetable_type FROM dag_version v "
     "WHERE v.dag_id = dag.dag_id ORDER BY v.version_number DESC LIMIT 1) latest ON true"
 )
 
