@@ -94,6 +94,9 @@ class Side:
     run_cpu_s: list[float] = field(default_factory=list)
     trigger_to_done_s: list[float] = field(default_factory=list)
     idle: list[measure.Footprint] = field(default_factory=list)
+    # riir only: the DAG app's own processes, sampled after `idle`: what one app costs without the broker, as in
+    # a pod of its own (its RSS then: nothing it maps is shared with another process of the pod).
+    app_alone: list[measure.Footprint] = field(default_factory=list)
     error: str | None = None
 
 
@@ -186,6 +189,9 @@ def drive(
     time.sleep(IDLE_AFTER_RUNS_S)
     for _ in range(args.idle_windows):
         side.idle.append(measure.sample_footprint(procs.pids, args.idle_seconds))
+    app_pids = [proc.pid for name, proc in procs.procs.items() if name.startswith("app ")]
+    for _ in range(args.idle_windows if app_pids else 0):
+        side.app_alone.append(measure.sample_footprint(app_pids, args.idle_seconds))
 
 
 @dataclass
@@ -320,6 +326,11 @@ def record(run: measure.Run, sides: list[Side]) -> None:
     run.figure("idle RSS summed (double-counts shared)", "MB", *idle("rss_mb"))
     run.figure("idle processes", "count", *idle("processes"))
     run.figure("idle CPU", "% of a core", *idle("cpu_pct"), target="< 0.5")
+    if riir and riir.app_alone:
+        run.figure("idle PSS, the DAG app alone", "MB", [f.pss_mb for f in riir.app_alone], None)
+        run.figure("idle RSS, the DAG app alone (a pod of its own)", "MB",
+                   [f.rss_mb for f in riir.app_alone], None)  # fmt: skip
+        run.figure("idle processes, the DAG app alone", "count", [f.processes for f in riir.app_alone], None)
     for s in sides:
         if s.error:
             run.notes.append(f"{s.name} FAILED: {s.error}")

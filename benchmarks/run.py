@@ -18,13 +18,15 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import doc_tables  # noqa: E402
 import measure  # noqa: E402
 import readme_table  # noqa: E402
 
 RESULTS = HERE / "RESULTS.md"
 # The runs `make bench` makes of a benchmark instead of one with its defaults: the sizes issue 19 names.
 BENCH_RUNS: dict[str, list[list[str]]] = {
-    "many_apps": [["--apps", "200"]],
+    "many_apps": [["--apps", "200"], ["--apps", "20"]],
+    "standalone": [[], ["--no-zygote", "--riir-only"]],
     # N=1,000 both sides to the end, then N=10,000 both sides with Airflow's rate over a 5-minute window.
     "mapped": [
         [],
@@ -45,6 +47,7 @@ def render() -> None:
     RESULTS.write_text(_keep_other_sections(fresh, RESULTS.read_text() if RESULTS.exists() else ""))
     print(f"wrote {RESULTS} ({len(results)} benchmarks re-rendered; the sections of the others kept)")
     readme_table.main([])
+    doc_tables.main([])
 
 
 def _sections(markdown: str) -> tuple[str, dict[str, str]]:
