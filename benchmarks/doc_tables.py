@@ -20,7 +20,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from readme_table import RESULTS, Row, parse_results  # noqa: E402
+from readme_table import RESULTS, Row, parse_results, replace_between  # noqa: E402
 
 DOCS = HERE.parent / "docs"
 Rows = dict[str, dict[str, Row]]
@@ -204,22 +204,15 @@ def render_block(name: str, markdown: str) -> str:
     return "\n".join([start_marker(name), "", *table.render(rows, machines), "", end_marker(name)])
 
 
-def replace_block(doc: str, name: str, block: str, path: Path) -> str:
-    start, end = start_marker(name), end_marker(name)
-    if start not in doc or end not in doc:
-        raise SystemExit(f"{path} has no {start!r} ... {end!r} block")
-    head, rest = doc.split(start, 1)
-    _, tail = rest.split(end, 1)
-    return head + block + tail
-
-
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     results = RESULTS.read_text()
     wanted: dict[Path, str] = {}
     for name, (path, _) in BLOCKS.items():
         doc = wanted.get(path, path.read_text())
-        wanted[path] = replace_block(doc, name, render_block(name, results), path)
+        wanted[path] = replace_between(
+            doc, start_marker(name), end_marker(name), render_block(name, results), str(path)
+        )
     stale = [path for path, text in wanted.items() if text != path.read_text()]
     if argv == ["--check"]:
         for path in stale:

@@ -101,12 +101,17 @@ def render(markdown: str, headlines: list[tuple[str, str]] = HEADLINES) -> str:
     return "\n".join(out)
 
 
-def replace_block(readme: str, block: str) -> str:
-    if START not in readme or END not in readme:
-        raise SystemExit(f"README.md has no {START!r} ... {END!r} block")
-    head, rest = readme.split(START, 1)
-    _, tail = rest.split(END, 1)
+def replace_between(text: str, start: str, end: str, block: str, where: str) -> str:
+    """`text` with what lies between the markers `start` and `end` (both included) replaced by `block`."""
+    if start not in text or end not in text:
+        raise SystemExit(f"{where} has no {start!r} ... {end!r} block")
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
     return head + block + tail
+
+
+def replace_block(readme: str, block: str) -> str:
+    return replace_between(readme, START, END, block, "README.md")
 
 
 def main(argv: list[str] | None = None) -> int:
