@@ -44,6 +44,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 
@@ -53,7 +54,9 @@ from riir_airflow.metastore.notify import dag_channel  # the channel name an app
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import bench_app  # noqa: E402  (the Airflow side: bench_app.py's Airflow system)
 import measure  # noqa: E402
+from airflow_env import AIRFLOW_VERSION  # noqa: E402
 from harness import Processes, database, free_port, riir_cli, wait_until  # noqa: E402
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
@@ -289,6 +292,63 @@ def next_minute(after: datetime.datetime) -> datetime.datetime:
     return after.replace(second=0, microsecond=0) + datetime.timedelta(minutes=1)
 
 
+async def airflow_tick(dsn: str, boundary: datetime.datetime, dags: int, timeout: float) -> list[float]:
+    """Airflow's side of measure_tick: tick -> first task started for each DAG's run at `boundary`, waiting at most
+    `timeout` s after it; the DAGs whose first task had not started by then are left out (their count is printed)."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        deadline = timeout + max(0.0, (boundary - datetime.datetime.now(datetime.UTC)).total_seconds())
+        started = time.monotonic()
+        while True:
+            rows = await conn.fetch(
+                "SELECT r.dag_id, min(ti.start_date) - r.run_after AS latency FROM dag_run r "
+                "JOIN task_instance ti ON ti.dag_id = r.dag_id AND ti.run_id = r.run_id "
+                "WHERE r.run_after = $1 AND ti.start_date IS NOT NULL GROUP BY r.dag_id, r.run_after",
+                boundary,
+            )
+            if len(rows) >= dags or time.monotonic() - started > deadline:
+                if len(rows) < dags:
+                    print(f"  airflow: only {len(rows)} of {dags} DAGs started their first task within {timeout:g} s")
+                return [r["latency"].total_seconds() for r in rows]
+            await asyncio.sleep(0.5)
+    finally:
+        await conn.close()
+
+
+def airflow_side(dags: int, idle_seconds: float, pool_slots: int, workdir: Path) -> dict[str, Any]:
+    """The same DAG files in one Airflow 3.3.2 (api-server, scheduler with LocalExecutor, dag-processor, triggerer)
+    on PostgreSQL, every DAG unpaused, parallelism and default_pool as large as riir's pool: its footprint between two
+    ticks and the latency of one tick, measured as riir's are."""
+    files = {f"many_{i:03d}.py": dag_source(f"many_{i:03d}") for i in range(dags)}
+    extra = {
+        "AIRFLOW__CORE__PARALLELISM": str(pool_slots),
+        "AIRFLOW__CORE__DEFAULT_POOL_TASK_SLOT_COUNT": str(pool_slots),
+    }
+    started = time.monotonic()
+    with bench_app.airflow_system(workdir / "airflow", files, f"many_{dags - 1:03d}", extra) as system:
+        wait_until(lambda: asyncio.run(count_dags(system.dsn, "many_")) >= dags, 900, f"Airflow to parse {dags} DAGs",
+                   system.procs.check_alive, every=2.0)  # fmt: skip
+        startup_s = time.monotonic() - started
+        print(f"  airflow: {dags} DAGs parsed in {startup_s:.1f}s, load {measure.loadavg()[0]}", flush=True)
+        now = datetime.datetime.now(datetime.UTC)
+        boundary = next_minute(now)
+        if (boundary - now).total_seconds() < SETTLE_S + idle_seconds + PRE_TICK_S:
+            boundary += datetime.timedelta(minutes=1)
+        time.sleep(max(0.0, (boundary - datetime.datetime.now(datetime.UTC)).total_seconds() - idle_seconds
+                       - PRE_TICK_S))  # fmt: skip
+        idle = measure.sample_footprint(system.procs.pids, idle_seconds)
+        conns_idle = asyncio.run(connections(system.dsn))
+        cpu_before = measure.tree_cpu_seconds(system.procs.pids)
+        print(f"  airflow: idle sampled; waiting for the tick at {boundary:%H:%M:%S}", flush=True)
+        latencies = asyncio.run(airflow_tick(system.dsn, boundary, dags, 120))
+        tick_cpu = measure.tree_cpu_seconds(system.procs.pids) - cpu_before
+        system.procs.check_alive()
+    return {
+        "startup_s": startup_s, "idle": idle, "conns_idle": conns_idle, "latencies": latencies,
+        "tick_cpu": tick_cpu,
+    }  # fmt: skip
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--apps", type=int, default=20, help="DAG apps (default 20; the issue's size is 200)")
@@ -302,6 +362,7 @@ def main() -> int:
     )  # fmt: skip
     parser.add_argument("--no-zygote", action="store_true", help="standalone --no-zygote: an interpreter per app")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (logs)")
+    parser.add_argument("--riir-only", action="store_true", help="skip Airflow (the same DAG files in one Airflow)")
     args = parser.parse_args()
 
     pool_slots = args.pool_slots or max(args.apps, 128)
@@ -379,24 +440,46 @@ def main() -> int:
         else:
             shutil.rmtree(workdir, ignore_errors=True)
 
+    air: dict[str, Any] = {}
+    if not args.riir_only:
+        print(f"airflow {AIRFLOW_VERSION}: the same {args.apps} DAG files in one installation ...", flush=True)
+        air_workdir = Path(tempfile.mkdtemp(prefix="bench-many-airflow-"))
+        try:
+            air = airflow_side(args.apps, args.idle_seconds, pool_slots, air_workdir)
+        except Exception as exc:
+            run.notes.append(f"Airflow side FAILED: {exc}")
+        finally:
+            shutil.rmtree(air_workdir, ignore_errors=True)
+    air_idle = air.get("idle")
+    air_lat: list[float] = air.get("latencies") or []
+
     n = args.apps
     print(f"  statements of the tick, per DAG run (of {n}), most frequent first:")
     for calls, _rows, query in tick_statements[:25]:
         print(f"  {calls / n:7.2f}  {' '.join(query.split())[:130]}")
-    run.figure("apps started and registered", "s", startup_s)
+    run.figure("apps started and registered", "s", startup_s, air.get("startup_s"))
     run.figure("idle PSS per app (paused DAGs)", "MB", paused.pss_mb / n)
-    run.figure("idle PSS per app (scheduled, between ticks)", "MB", idle.pss_mb / n, target="<= 20")
-    run.figure("idle PSS, all apps", "MB", idle.pss_mb)
+    run.figure("idle PSS per app (scheduled, between ticks)", "MB", idle.pss_mb / n,
+               air_idle.pss_mb / n if air_idle else None, target="<= 20")  # fmt: skip
+    run.figure("idle PSS, all apps", "MB", idle.pss_mb, air_idle.pss_mb if air_idle else None)
     run.figure("idle PSS of standalone's supervisor + zygote (in the above)", "MB", overhead_mb)
-    run.figure("idle CPU, all apps together", "% of a core", idle.cpu_pct, target="<= 2")
-    run.figure("processes (all apps, idle)", "count", idle.processes)
-    run.figure("metastore connections per app (idle)", "count", conns_idle / n, target="<= 2")
+    run.figure("idle CPU, all apps together", "% of a core", idle.cpu_pct, air_idle.cpu_pct if air_idle else None,
+               target="<= 2")  # fmt: skip
+    run.figure("processes (all apps, idle)", "count", idle.processes, air_idle.processes if air_idle else None)
+    run.figure("metastore connections per app (idle)", "count", conns_idle / n,
+               air["conns_idle"] / n if air else None, target="<= 2")  # fmt: skip
     run.figure("metastore connections per app (after start)", "count", conns / n)
-    run.figure(f"tick -> first task started, all {n} DAGs", "s", latencies)
-    run.figure("tick -> first task started, p90", "s", measure.percentile(latencies, 0.9), target="<= 2")
-    run.figure("tick -> first task started, max", "s", max(latencies), target="<= 2")
-    run.figure("CPU of all apps for the tick", "s", tick_cpu)
-    run.figure("CPU of all apps for the tick, per DAG run", "ms", 1000 * tick_cpu / n)
+    run.figure(f"tick -> first task started, all {n} DAGs", "s", latencies, air_lat or None)
+    run.figure("tick -> first task started, p90", "s", measure.percentile(latencies, 0.9),
+               measure.percentile(air_lat, 0.9) if air_lat else None, target="<= 2")  # fmt: skip
+    run.figure("tick -> first task started, max", "s", max(latencies), max(air_lat) if air_lat else None,
+               target="<= 2")  # fmt: skip
+    if air_lat and len(air_lat) < n:
+        run.notes.append(f"Airflow: {n - len(air_lat)} of {n} DAGs had not started their first task 120 s after the "
+                         "tick; their latencies are not in Airflow's cells (which are therefore too low)")  # fmt: skip
+    run.figure("CPU of all apps for the tick", "s", tick_cpu, air.get("tick_cpu"))
+    run.figure("CPU of all apps for the tick, per DAG run", "ms", 1000 * tick_cpu / n,
+               1000 * air["tick_cpu"] / n if air else None)  # fmt: skip
     run.figure("CPU of PostgreSQL for the tick, per DAG run", "ms", 1000 * tick_db_cpu / n)
     run.figure("NOTIFY events during the tick (global channels)", "count", events)
     run.figure("NOTIFY events heard by one app during the tick", "count", one_dag)
@@ -408,7 +491,10 @@ def main() -> int:
         "PostgreSQL 15; memory and CPU: standalone's whole tree (supervisor, zygote, apps, fork servers); "
         "tick latency = first task start_date - run_after; cells over DAGs: median (min-max); statements counted "
         f"by pg_stat_statements (BEGIN and COMMIT included): the tick's from about {PRE_TICK_S:g} s before it to 2 s "
-        "after its last first task started."
+        "after its last first task started. Airflow (unless --riir-only): the same DAG files in one Airflow "
+        f"{AIRFLOW_VERSION} (api-server, scheduler with LocalExecutor, dag-processor, triggerer; parallelism and "
+        "default_pool as riir's pool), on the machine's PostgreSQL, every DAG unpaused at creation; its 'per app' "
+        "cells are per DAG, its 'apps started' is until every DAG is parsed, its CPU is every Airflow process's."
     )
     print(f"results: {run.save()}")
     run.print_table()
