@@ -237,6 +237,18 @@ async def statements(dsn: str) -> list[tuple[int, int, str]]:
         await conn.close()
 
 
+async def first_task_latencies(conn: asyncpg.Connection, boundary: datetime.datetime) -> list[float]:
+    """Seconds from `boundary` (the runs' run_after) to the first task's start, per DAG whose run at `boundary` has
+    started a task: the same query on riir's metastore and Airflow's."""
+    rows = await conn.fetch(
+        "SELECT r.dag_id, min(ti.start_date) - r.run_after AS latency FROM dag_run r "
+        "JOIN task_instance ti ON ti.dag_id = r.dag_id AND ti.run_id = r.run_id "
+        "WHERE r.run_after = $1 AND ti.start_date IS NOT NULL GROUP BY r.dag_id, r.run_after",
+        boundary,
+    )
+    return [r["latency"].total_seconds() for r in rows]
+
+
 async def measure_tick(
     dsn: str, boundary: datetime.datetime, apps: int, timeout: float
 ) -> tuple[list[float], int, int]:
@@ -261,15 +273,10 @@ async def measure_tick(
             time.monotonic() + timeout + max(0.0, (boundary - datetime.datetime.now(datetime.UTC)).total_seconds())
         )
         while True:
-            rows = await conn.fetch(
-                "SELECT r.dag_id, min(ti.start_date) - r.run_after AS latency FROM dag_run r "
-                "JOIN task_instance ti ON ti.dag_id = r.dag_id AND ti.run_id = r.run_id "
-                "WHERE r.run_after = $1 AND ti.start_date IS NOT NULL GROUP BY r.dag_id, r.run_after",
-                boundary,
-            )
+            rows = await first_task_latencies(conn, boundary)
             if len(rows) >= apps:
                 await asyncio.sleep(2)  # the rest of the tick's events (ends of tries)
-                return [r["latency"].total_seconds() for r in rows], events, one_dag
+                return rows, events, one_dag
             if time.monotonic() > deadline:
                 raise TimeoutError(f"only {len(rows)} of {apps} DAGs started their first task for {boundary}")
             await asyncio.sleep(0.2)
@@ -300,16 +307,11 @@ async def airflow_tick(dsn: str, boundary: datetime.datetime, dags: int, timeout
         deadline = timeout + max(0.0, (boundary - datetime.datetime.now(datetime.UTC)).total_seconds())
         started = time.monotonic()
         while True:
-            rows = await conn.fetch(
-                "SELECT r.dag_id, min(ti.start_date) - r.run_after AS latency FROM dag_run r "
-                "JOIN task_instance ti ON ti.dag_id = r.dag_id AND ti.run_id = r.run_id "
-                "WHERE r.run_after = $1 AND ti.start_date IS NOT NULL GROUP BY r.dag_id, r.run_after",
-                boundary,
-            )
+            rows = await first_task_latencies(conn, boundary)
             if len(rows) >= dags or time.monotonic() - started > deadline:
                 if len(rows) < dags:
                     print(f"  airflow: only {len(rows)} of {dags} DAGs started their first task within {timeout:g} s")
-                return [r["latency"].total_seconds() for r in rows]
+                return rows
             await asyncio.sleep(0.5)
     finally:
         await conn.close()
