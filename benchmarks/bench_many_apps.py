@@ -299,6 +299,19 @@ def next_minute(after: datetime.datetime) -> datetime.datetime:
     return after.replace(second=0, microsecond=0) + datetime.timedelta(minutes=1)
 
 
+def sleep_until_idle_window(idle_seconds: float) -> datetime.datetime:
+    """Sleeps until the idle window before the next tick that leaves room for it; returns that tick's minute. The
+    window ends PRE_TICK_S before the minute and starts SETTLE_S from now at the earliest: the last task processes'
+    exits and the bookkeeping after a run are not idle."""
+    now = datetime.datetime.now(datetime.UTC)
+    boundary = next_minute(now)
+    if (boundary - now).total_seconds() < SETTLE_S + idle_seconds + PRE_TICK_S:
+        boundary += datetime.timedelta(minutes=1)
+    until_tick = (boundary - datetime.datetime.now(datetime.UTC)).total_seconds()
+    time.sleep(max(0.0, until_tick - idle_seconds - PRE_TICK_S))
+    return boundary
+
+
 async def airflow_tick(dsn: str, boundary: datetime.datetime, dags: int, timeout: float) -> list[float]:
     """Airflow's side of measure_tick: tick -> first task started for each DAG's run at `boundary`, waiting at most
     `timeout` s after it; the DAGs whose first task had not started by then are left out (their count is printed)."""
@@ -332,12 +345,7 @@ def airflow_side(dags: int, idle_seconds: float, pool_slots: int, workdir: Path)
                    system.procs.check_alive, every=2.0)  # fmt: skip
         startup_s = time.monotonic() - started
         print(f"  airflow: {dags} DAGs parsed in {startup_s:.1f}s, load {measure.loadavg()[0]}", flush=True)
-        now = datetime.datetime.now(datetime.UTC)
-        boundary = next_minute(now)
-        if (boundary - now).total_seconds() < SETTLE_S + idle_seconds + PRE_TICK_S:
-            boundary += datetime.timedelta(minutes=1)
-        time.sleep(max(0.0, (boundary - datetime.datetime.now(datetime.UTC)).total_seconds() - idle_seconds
-                       - PRE_TICK_S))  # fmt: skip
+        boundary = sleep_until_idle_window(idle_seconds)
         idle = measure.sample_footprint(system.procs.pids, idle_seconds)
         conns_idle = asyncio.run(connections(system.dsn))
         cpu_before = measure.tree_cpu_seconds(system.procs.pids)
@@ -412,14 +420,7 @@ def main() -> int:
 
             waited = asyncio.run(unpause_and_wait(dsn, args.apps, 300))
             print(f"  unpaused; the catch-up runs finished in {waited:.1f}s", flush=True)
-            now = datetime.datetime.now(datetime.UTC)
-            boundary = next_minute(now)
-            # The idle window ends PRE_TICK_S before the minute and starts SETTLE_S after the catch-up runs at the
-            # earliest: their last task processes' exits and the apps' bookkeeping after a run are not idle.
-            if (boundary - now).total_seconds() < SETTLE_S + args.idle_seconds + PRE_TICK_S:
-                boundary += datetime.timedelta(minutes=1)
-            until_tick = (boundary - datetime.datetime.now(datetime.UTC)).total_seconds()
-            time.sleep(max(0.0, until_tick - args.idle_seconds - PRE_TICK_S))
+            boundary = sleep_until_idle_window(args.idle_seconds)  # SETTLE_S after the catch-up runs at least
             asyncio.run(reset_statements(dsn))
             idle = measure.sample_footprint(procs.pids, args.idle_seconds)
             overhead_mb = sum(measure.memory_kb(pid)[1] for pid in supervisor_and_zygote(procs.pids[0])) / 1024
